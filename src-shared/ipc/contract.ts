@@ -1,0 +1,157 @@
+// The IPC contract between the untrusted renderer and the core (DESIGN.md 3). Every request is
+// parsed with its zod schema before it reaches the core; events are pushed from the core.
+// Transports: Electron ipcMain/contextBridge (src-main/app, src-preload) and the browser host's
+// WebSocket (src-main/host, ./ws-client). Both carry exactly these names.
+import { z } from 'zod';
+import type { Result } from './result';
+
+// ---- shared value types ---------------------------------------------------------------------
+
+const bareJid = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(3071)
+  .regex(/^[^@/\s"&'<>:]+@[^@/\s]+$/, 'a JID looks like name@server.example');
+const accountId = z.string().min(1).max(200);
+const hostName = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'not a host name');
+const port = z.number().int().min(1).max(65535);
+const password = z.string().min(1).max(1024);
+const messageBody = z.string().min(1).max(64 * 1024);
+
+export type PresenceShow = 'online' | 'chat' | 'away' | 'xa' | 'dnd' | 'offline';
+export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'error';
+export type DeliveryState = 'pending' | 'sent' | 'delivered' | 'failed';
+/** RFC 6121 §2.1.2.5 subscription states as a user sees them */
+export type Subscription = 'none' | 'to' | 'from' | 'both';
+
+export interface AccountInfo {
+  id: string;
+  jid: string;
+  status: ConnectionStatus;
+  /** set when status is 'error': why, in plain words */
+  error?: { code: string; message: string };
+}
+
+export interface Contact {
+  accountId: string;
+  jid: string;
+  name?: string;
+  subscription: Subscription;
+  /** we asked to see their presence and they have not answered */
+  pendingOut: boolean;
+  /** they asked to see our presence and we have not answered */
+  pendingIn: boolean;
+  presence: PresenceShow;
+  status?: string;
+  unread: number;
+}
+
+export interface ChatMessage {
+  id: string;
+  accountId: string;
+  /** the bare JID of the other side */
+  peer: string;
+  direction: 'in' | 'out';
+  body: string;
+  /** ms since epoch */
+  timestamp: number;
+  delivery: DeliveryState;
+  /** travelled inside an OTR session (DESIGN.md 6); false for plaintext */
+  encrypted: boolean;
+}
+
+export interface AppSnapshot {
+  accounts: AccountInfo[];
+  contacts: Contact[];
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+const serverOverride = { host: hostName.optional(), port: port.optional() };
+
+export const requestSchemas = {
+  /** everything the renderer needs at start-up */
+  'app.snapshot': z.object({}).strict(),
+  /** add an existing account and connect it; fails with auth-failed etc. without storing anything */
+  'account.add': z.object({ jid: bareJid, password, ...serverOverride }).strict(),
+  /** XEP-0077 in-band registration, then as account.add */
+  'account.register': z.object({ jid: bareJid, password, ...serverOverride }).strict(),
+  'account.remove': z.object({ accountId }).strict(),
+  'account.connect': z.object({ accountId }).strict(),
+  'account.disconnect': z.object({ accountId }).strict(),
+  /** RFC 6121 §3.1: add to roster and request a subscription */
+  'contact.add': z.object({ accountId, jid: bareJid, name: z.string().max(200).optional() }).strict(),
+  /** RFC 6121 §3.1.4: approve an incoming subscription request (and ask back if we have not) */
+  'contact.approve': z.object({ accountId, jid: bareJid }).strict(),
+  /** RFC 6121 §3.2: deny an incoming subscription request */
+  'contact.deny': z.object({ accountId, jid: bareJid }).strict(),
+  /** RFC 6121 §2.5: remove from roster, cancelling subscriptions both ways */
+  'contact.remove': z.object({ accountId, jid: bareJid }).strict(),
+  /** a page of history, newest last; `before` is a message id */
+  'messages.page': z
+    .object({ accountId, peer: bareJid, before: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(100) })
+    .strict(),
+  'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
+  'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
+} as const;
+
+export interface RequestOutputs {
+  'app.snapshot': AppSnapshot;
+  'account.add': AccountInfo;
+  'account.register': AccountInfo;
+  'account.remove': null;
+  'account.connect': AccountInfo;
+  'account.disconnect': AccountInfo;
+  'contact.add': Contact;
+  'contact.approve': Contact;
+  'contact.deny': null;
+  'contact.remove': null;
+  'messages.page': ChatMessage[];
+  'message.send': ChatMessage;
+  'conversation.markRead': null;
+}
+
+export type RequestName = keyof typeof requestSchemas;
+export type RequestInput<K extends RequestName> = z.input<(typeof requestSchemas)[K]>;
+export type ParsedRequest<K extends RequestName> = z.output<(typeof requestSchemas)[K]>;
+export type RequestOutput<K extends RequestName> = RequestOutputs[K];
+
+export const requestNames = Object.keys(requestSchemas) as RequestName[];
+export function isRequestName(name: unknown): name is RequestName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name);
+}
+
+// ---- events (core -> renderer) --------------------------------------------------------------
+
+export interface EventPayloads {
+  'account.updated': AccountInfo;
+  'account.removed': { accountId: string };
+  'contact.updated': Contact;
+  'contact.removed': { accountId: string; jid: string };
+  'message.added': ChatMessage;
+  'message.updated': ChatMessage;
+}
+export type EventName = keyof EventPayloads;
+export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated'];
+
+export interface MessengerEvent<K extends EventName = EventName> {
+  name: K;
+  payload: EventPayloads[K];
+}
+
+// ---- the object the renderer talks to (window.messenger, or the WebSocket client) ------------
+
+export interface MessengerApi {
+  request<K extends RequestName>(name: K, input: RequestInput<K>): Promise<Result<RequestOutput<K>>>;
+  /** returns a function that removes the listener */
+  on<K extends EventName>(name: K, listener: (payload: EventPayloads[K]) => void): () => void;
+}
+
+// ---- what the core implements -----------------------------------------------------------------
+
+export type RequestHandlers = { [K in RequestName]: (input: ParsedRequest<K>) => Promise<RequestOutput<K>> };
+
+/** Electron channel names: one invoke channel for requests, one for events. */
+export const IPC_REQUEST_CHANNEL = 'messenger:request';
+export const IPC_EVENT_CHANNEL = 'messenger:event';
