@@ -14,6 +14,8 @@ export const boundaries = [
   {
     // Pure protocol code and the IPC contract: no Node, no other room.
     files: ['src-shared/otr/**', 'src-shared/ipc/**'],
+    // Tests and their harnesses (interop peers, vector loaders) run in Node.
+    ignores: ['**/*.test.ts', '**/test-support/**'],
     patterns: [
       forbid(['**/src-main/**', '**/src-server/**', '**/src-renderer/**', '**/src-preload/**'], 'src-shared imports nothing from the programs (DESIGN.md 2).'),
       forbid(['electron'], 'Only src-main/app imports electron (DESIGN.md 2).'),

@@ -1,0 +1,87 @@
+// Ed448-Goldilocks helpers for OTRv4 (§"Elliptic Curve Operations", §"Verifying that a point is
+// on the curve", §"Considerations while working with elliptic curve parameters").
+// POINT = 57-byte RFC 8032 encoding; SCALAR = 57-byte little-endian, reduced mod q on decode.
+import { ed448 } from '@noble/curves/ed448.js';
+import { shake256 } from '@noble/hashes/sha3.js';
+import { invalidValue, malformed } from '../common/errors';
+import type { RandomSource } from '../common/random';
+
+export const Point = ed448.Point;
+export type Point = InstanceType<typeof ed448.Point>;
+export const Fn = ed448.Point.Fn;
+/** q, the order of the prime-order subgroup */
+export const Q: bigint = ed448.Point.Fn.ORDER;
+export const G: Point = ed448.Point.BASE;
+export const POINT_BYTES = 57;
+export const SCALAR_BYTES = 57;
+
+export function encodePoint(p: Point): Uint8Array {
+  return p.toBytes();
+}
+
+/**
+ * Decodes and validates a point received from the other side: a valid encoding, not the
+ * identity, and in the prime-order subgroup (q·X = I). Throws OtrError('invalid-value').
+ */
+export function decodePoint(bytes: Uint8Array): Point {
+  if (bytes.length !== POINT_BYTES) throw malformed('POINT must be 57 bytes');
+  let p: Point;
+  try {
+    p = Point.fromBytes(bytes);
+  } catch {
+    throw invalidValue('point is not on Ed448');
+  }
+  validatePoint(p);
+  return p;
+}
+
+export function validatePoint(p: Point): void {
+  if (p.is0()) throw invalidValue('point is the identity');
+  if (!p.isTorsionFree()) throw invalidValue('point is not in the prime-order subgroup');
+}
+
+export function encodeScalar(s: bigint): Uint8Array {
+  const out = new Uint8Array(SCALAR_BYTES);
+  let x = Fn.create(s);
+  for (let i = 0; i < SCALAR_BYTES; i++) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+/** SCALAR decode: 57 bytes little-endian, reduced mod q (implementer notes §1) */
+export function decodeScalar(bytes: Uint8Array): bigint {
+  if (bytes.length !== SCALAR_BYTES) throw malformed('SCALAR must be 57 bytes');
+  return Fn.create(leBytesToBigint(bytes));
+}
+
+export function leBytesToBigint(bytes: Uint8Array): bigint {
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  return v;
+}
+
+/**
+ * "Hash and prune" a fresh secret scalar (§"Generating ECDH and DH keys"): h = SHAKE-256(57
+ * random bytes, 57); clear the two lowest bits, clear byte 56, set the top bit of byte 55.
+ * The result is reduced mod q so that it can be used with noble's multiply (1 ≤ k < q).
+ */
+export function hashAndPruneScalar(random: RandomSource): bigint {
+  return pruneToScalar(shake256(random(57), { dkLen: 57 }));
+}
+
+export function pruneToScalar(h: Uint8Array): bigint {
+  const b = Uint8Array.from(h);
+  b[0]! &= 0xfc;
+  b[56] = 0;
+  b[55]! |= 0x80;
+  return Fn.create(leBytesToBigint(b));
+}
+
+/** secret · public point, for ECDH; refuses an all-zero result (§"ECDH") */
+export function ecdh(secret: bigint, publicPoint: Point): Uint8Array {
+  const shared = publicPoint.multiply(Fn.create(secret));
+  if (shared.is0()) throw invalidValue('ECDH result is the identity');
+  return shared.toBytes();
+}
