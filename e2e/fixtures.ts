@@ -1,0 +1,67 @@
+// Playwright fixtures: the real local XMPP stack (scripts/stack, one Prosody per worker) and a
+// factory of clients, each on its own fresh profile directory under os.tmpdir().
+import { test as base, expect, type Browser } from '@playwright/test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack } from '../scripts/stack';
+import { electronBinary, launchElectronClient, launchWebClient, type Client } from './support/clients';
+
+export type Stack = Awaited<ReturnType<typeof startStack>> & { caFile: string };
+
+export const NO_ELECTRON =
+  'No Electron binary is installed here (node_modules/electron/dist is missing; the binary cannot be downloaded on this machine), ' +
+  'so the electron project is skipped. The same spec runs in the web project.';
+
+/** Skips the test in the electron project when no Electron binary exists. Call in beforeEach. */
+export function skipWithoutElectron(projectName: string): [boolean, string] {
+  return [projectName === 'electron' && electronBinary() === null, NO_ELECTRON];
+}
+
+export const test = base.extend<{ launchClient: (name: string) => Promise<Client> }, { stack: Stack }>({
+  stack: [
+    async ({}, use) => {
+      const stack = await startStack();
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-ca-'));
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, stack.caPem);
+      try {
+        await use(Object.assign(stack, { caFile }));
+      } finally {
+        await stack.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+
+  launchClient: async ({ playwright, launchOptions, stack }, use, testInfo) => {
+    const clients: Client[] = [];
+    const dirs: string[] = [];
+    // Launched on first use only, so that the electron project never starts Chromium.
+    const shared: { browser: Browser | null } = { browser: null };
+    const kind = testInfo.project.name === 'electron' ? 'electron' : 'web';
+    await use(async (name: string) => {
+      const profileDir = mkdtempSync(join(tmpdir(), `e2e-profile-${name}-`));
+      dirs.push(profileDir);
+      const spec = { name, profileDir, caFile: stack.caFile };
+      let client: Client;
+      if (kind === 'electron') {
+        const exe = electronBinary();
+        if (!exe) throw new Error(NO_ELECTRON);
+        client = await launchElectronClient(exe, spec);
+      } else {
+        // Debian's Chromium only (playwright.config.ts launchOptions); never a downloaded browser.
+        shared.browser ??= await playwright.chromium.launch(launchOptions);
+        client = await launchWebClient(shared.browser, spec);
+      }
+      clients.push(client);
+      return client;
+    });
+    for (const c of clients) await c.close();
+    await shared.browser?.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  },
+});
+
+export { expect };

@@ -1,0 +1,41 @@
+// How a user drives the messenger: by role and label only (the renderer's accessible markup).
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export interface Credentials {
+  jid: string;
+  password: string;
+  host: string;
+  port: number;
+}
+
+export async function signIn(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
+  const form = page.getByRole('form', { name: 'Sign in to Messenger' });
+  await form.getByLabel('Address').fill(who.jid);
+  await form.getByLabel('Password').fill(who.password);
+  await form.getByText('Server settings (optional)').click();
+  await form.getByLabel('Server host').fill(who.host);
+  await form.getByLabel('Server port').fill(String(who.port));
+  await form.getByRole('button', { name: mode === 'create' ? 'Create account' : 'Sign in' }).click();
+  await expect(connection(page)).toHaveText(/Online/, { timeout: 60_000 });
+}
+
+export const connection = (page: Page): Locator => page.getByRole('status', { name: 'Connection' });
+
+export const contact = (page: Page, jid: string): Locator =>
+  page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${jid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
+
+export async function addContact(page: Page, jid: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Add a contact' });
+  await form.getByLabel('Contact address').fill(jid);
+  await form.getByRole('button', { name: 'Add' }).click();
+  await expect(contact(page, jid)).toBeVisible();
+}
+
+export const messages = (page: Page): Locator => page.getByRole('log', { name: 'Messages' }).getByRole('listitem');
+export const message = (page: Page, text: string): Locator => messages(page).filter({ hasText: text });
+
+export async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByRole('form', { name: 'Write a message' });
+  await composer.getByRole('textbox', { name: 'Message' }).fill(text);
+  await composer.getByRole('button', { name: 'Send' }).click();
+}

@@ -1,0 +1,64 @@
+import { useAppState } from './context';
+import { SignIn } from './SignIn';
+import { Sidebar } from './Sidebar';
+import { Conversation } from './Conversation';
+import { plainWords } from './errors';
+
+export function NoHost() {
+  return (
+    <main className="centered">
+      <section className="card" aria-labelledby="nohost-title">
+        <h1 id="nohost-title">Messenger</h1>
+        <p role="alert">
+          This page needs the address printed by <code>npm run web</code>, including the part after <code>#token=</code>.
+        </p>
+      </section>
+    </main>
+  );
+}
+
+function LinkBanner() {
+  const link = useAppState((s) => s.link);
+  if (link !== 'closed') return null;
+  return (
+    <div className="banner" role="alert">
+      Lost the connection to the messenger. Start it again and open the address it prints.
+    </div>
+  );
+}
+
+export function App() {
+  const loaded = useAppState((s) => s.loaded);
+  const loadError = useAppState((s) => s.loadError);
+  const accountCount = useAppState((s) => Object.keys(s.accounts).length);
+
+  let body;
+  if (!loaded) {
+    body = (
+      <main className="centered" aria-busy="true">
+        <p role="status">Opening your messages…</p>
+      </main>
+    );
+  } else if (loadError) {
+    body = (
+      <main className="centered">
+        <p role="alert">{plainWords(loadError)}</p>
+      </main>
+    );
+  } else if (accountCount === 0) {
+    body = <SignIn />;
+  } else {
+    body = (
+      <div className="layout">
+        <Sidebar />
+        <Conversation />
+      </div>
+    );
+  }
+  return (
+    <>
+      <LinkBanner />
+      {body}
+    </>
+  );
+}

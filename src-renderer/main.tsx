@@ -1,0 +1,35 @@
+// Renderer entry. Untrusted by design (DESIGN.md 3): it only talks to the core through the IPC
+// contract, either window.messenger (Electron preload) or the browser host's WebSocket.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connectTransport } from './api';
+import { createAppStore } from './store';
+import { StoreContext } from './context';
+import { App, NoHost } from './App';
+import './styles.css';
+
+const transport = connectTransport();
+if (!window.messenger) {
+  // A new token in the address (a restarted host on the same port) needs a new connection.
+  window.addEventListener('hashchange', () => window.location.reload());
+}
+const root = createRoot(document.getElementById('root')!);
+
+if (!transport.api) {
+  root.render(
+    <StrictMode>
+      <NoHost />
+    </StrictMode>,
+  );
+} else {
+  const app = createAppStore(transport.api, transport.status);
+  transport.onStatus((s) => app.actions.setLink(s));
+  void app.actions.load();
+  root.render(
+    <StrictMode>
+      <StoreContext.Provider value={app}>
+        <App />
+      </StoreContext.Provider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,153 @@
+// The renderer's state: a mirror of what the core says (DESIGN.md 2, "state in zustand stores
+// that mirror what the core pushes"). The core is the source of truth; the store only applies its
+// answers and events, so a reload or a restart shows the same thing.
+import { createStore } from 'zustand/vanilla';
+import type { AccountInfo, ChatMessage, Contact, MessengerApi } from '../src-shared/ipc/contract';
+import type { IpcError } from '../src-shared/ipc/result';
+import type { LinkStatus } from './api';
+
+export const contactKey = (accountId: string, jid: string) => `${accountId}\n${jid}`;
+
+export interface State {
+  link: LinkStatus;
+  loaded: boolean;
+  loadError: IpcError | null;
+  accounts: Record<string, AccountInfo>;
+  contacts: Record<string, Contact>;
+  /** by contactKey, oldest first */
+  messages: Record<string, ChatMessage[]>;
+  selected: { accountId: string; peer: string } | null;
+}
+
+export const initialState: State = {
+  link: 'connecting',
+  loaded: false,
+  loadError: null,
+  accounts: {},
+  contacts: {},
+  messages: {},
+  selected: null,
+};
+
+export type AppStore = ReturnType<typeof createAppStore>;
+
+function upsertMessage(list: ChatMessage[] | undefined, m: ChatMessage): ChatMessage[] {
+  const out = list ? list.filter((x) => x.id !== m.id) : [];
+  out.push(m);
+  // Stable by time; equal timestamps keep arrival order.
+  return out.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+export function createAppStore(api: MessengerApi, link: LinkStatus) {
+  const store = createStore<State>(() => ({ ...initialState, link }));
+  const set = store.setState;
+  const get = store.getState;
+
+  const markReadIfOpen = (accountId: string, peer: string) => {
+    const sel = get().selected;
+    if (sel && sel.accountId === accountId && sel.peer === peer && document.visibilityState !== 'hidden') {
+      void api.request('conversation.markRead', { accountId, peer });
+    }
+  };
+
+  api.on('account.updated', (a) => set((s) => ({ accounts: { ...s.accounts, [a.id]: a } })));
+  api.on('account.removed', ({ accountId }) =>
+    set((s) => {
+      const accounts = { ...s.accounts };
+      delete accounts[accountId];
+      const contacts = Object.fromEntries(Object.entries(s.contacts).filter(([, c]) => c.accountId !== accountId));
+      return { accounts, contacts, selected: s.selected?.accountId === accountId ? null : s.selected };
+    }),
+  );
+  api.on('contact.updated', (c) => set((s) => ({ contacts: { ...s.contacts, [contactKey(c.accountId, c.jid)]: c } })));
+  api.on('contact.removed', ({ accountId, jid }) =>
+    set((s) => {
+      const contacts = { ...s.contacts };
+      delete contacts[contactKey(accountId, jid)];
+      const sel = s.selected;
+      return { contacts, selected: sel && sel.accountId === accountId && sel.peer === jid ? null : sel };
+    }),
+  );
+  const onMessage = (m: ChatMessage) => {
+    const key = contactKey(m.accountId, m.peer);
+    set((s) => ({ messages: { ...s.messages, [key]: upsertMessage(s.messages[key], m) } }));
+    if (m.direction === 'in') markReadIfOpen(m.accountId, m.peer);
+  };
+  api.on('message.added', onMessage);
+  api.on('message.updated', onMessage);
+  document.addEventListener('visibilitychange', () => {
+    const sel = get().selected;
+    if (sel) markReadIfOpen(sel.accountId, sel.peer);
+  });
+
+  const actions = {
+    setLink(l: LinkStatus) {
+      set({ link: l });
+    },
+    async load() {
+      const r = await api.request('app.snapshot', {});
+      if (!r.ok) {
+        set({ loadError: r.error, loaded: true });
+        return;
+      }
+      set((s) => ({
+        loaded: true,
+        loadError: null,
+        accounts: Object.fromEntries(r.value.accounts.map((a) => [a.id, a])),
+        contacts: Object.fromEntries(r.value.contacts.map((c) => [contactKey(c.accountId, c.jid), c])),
+        selected: s.selected,
+      }));
+    },
+    async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number }) {
+      const r = await api.request(mode === 'add' ? 'account.add' : 'account.register', form);
+      if (r.ok) set((s) => ({ accounts: { ...s.accounts, [r.value.id]: r.value } }));
+      return r;
+    },
+    async connect(accountId: string) {
+      return api.request('account.connect', { accountId });
+    },
+    async disconnect(accountId: string) {
+      return api.request('account.disconnect', { accountId });
+    },
+    async removeAccount(accountId: string) {
+      return api.request('account.remove', { accountId });
+    },
+    async addContact(accountId: string, jid: string, name?: string) {
+      const r = await api.request('contact.add', name ? { accountId, jid, name } : { accountId, jid });
+      if (r.ok) set((s) => ({ contacts: { ...s.contacts, [contactKey(r.value.accountId, r.value.jid)]: r.value } }));
+      return r;
+    },
+    async approve(accountId: string, jid: string) {
+      const r = await api.request('contact.approve', { accountId, jid });
+      if (r.ok) set((s) => ({ contacts: { ...s.contacts, [contactKey(r.value.accountId, r.value.jid)]: r.value } }));
+      return r;
+    },
+    async deny(accountId: string, jid: string) {
+      return api.request('contact.deny', { accountId, jid });
+    },
+    async removeContact(accountId: string, jid: string) {
+      return api.request('contact.remove', { accountId, jid });
+    },
+    async open(accountId: string, peer: string) {
+      set({ selected: { accountId, peer } });
+      const r = await api.request('messages.page', { accountId, peer, limit: 200 });
+      if (r.ok) {
+        const key = contactKey(accountId, peer);
+        set((s) => {
+          // Merge: events may have arrived while the page was loading.
+          let list = s.messages[key] ?? [];
+          for (const m of r.value) list = upsertMessage(list, m);
+          return { messages: { ...s.messages, [key]: list } };
+        });
+      }
+      markReadIfOpen(accountId, peer);
+      return r;
+    },
+    async send(accountId: string, to: string, body: string) {
+      const r = await api.request('message.send', { accountId, to, body });
+      if (r.ok) onMessage(r.value);
+      return r;
+    },
+  };
+  return { store, actions };
+}

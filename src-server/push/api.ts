@@ -1,0 +1,594 @@
+// The HTTP API at {api_endpoint} (DESIGN.md 7, issue 4):
+//  - ChatSecure v3.1 as shipped (NOTES.md 2): accounts/, device/{kind}/, tokens/, messages/, pubsub/
+//  - knocks/ (ChatSecure push v3 draft, "Sending Knock to Offline Contact")
+//  - federation/register, federation/relay and the well-known key document (federation.ts)
+// Every refusal is a JSON 4xx; nothing is stored before the request has been fully validated.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { PushServerConfig } from './config';
+import type { AccountRow, DeviceRow, OutboxEntry, PushStorage, WhitelistTokenRow } from './storage/types';
+import { HttpError, badRequest, clientAddress, parseBody, readBody, sendError, sendJson, validate } from './http-util';
+import { RateLimiter } from './ratelimit';
+import { hashPassword, randomId, randomSecret, randomWhitelistToken, sha256hex, uuid, verifyPassword } from './secrets';
+import {
+  accountRequestSchema,
+  deviceCreateSchema,
+  deviceUpdateSchema,
+  knockEnvelopeSchema,
+  messageRequestSchema,
+  PEER_HEADER,
+  pushNameSchema,
+  relaySchema,
+  SIGNATURE_HEADER,
+  SIGNING_CONTEXT,
+  tokenCreateSchema,
+  webPushSubscriptionSchema,
+  whitelistTokenSchema,
+  WELL_KNOWN_PATH,
+  type DeliveryPayload,
+  type DeviceKind,
+  type KnockEnvelope,
+} from '../../src-shared/push/wire';
+import { acceptRegistration, FederationError, keyDocument, verifyBody, type ServerIdentity } from './federation';
+import type { Outbound } from './outbound';
+import type { OutboxWorker } from './worker';
+import type { DesktopChannel } from './desktop';
+import type { Logger } from './log';
+
+export interface ApiDeps {
+  config: PushServerConfig;
+  storage: PushStorage;
+  identity: ServerIdentity;
+  outbound: Outbound;
+  worker: OutboxWorker;
+  desktop: DesktopChannel;
+  log: Logger;
+  now: () => number;
+}
+
+interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** path below the api_endpoint path, without leading '/' */
+  path: string[];
+  addr: string;
+}
+
+const AUTH_FAILED = () => new HttpError(401, 'invalid_token', 'Invalid token.', undefined, { 'www-authenticate': 'Token' });
+const NOT_FOUND = () => new HttpError(404, 'not_found', 'Not found.');
+const CREDENTIALS = () => new HttpError(401, 'invalid_credentials', 'Invalid credentials');
+
+/** ChatSecure's device kinds plus ours; `gcm` is the shipped name of FCM. */
+const KIND_ALIASES: Record<string, DeviceKind> = { apns: 'apns', gcm: 'fcm', fcm: 'fcm', webpush: 'webpush', desktop: 'desktop' };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class Api {
+  readonly #d: ApiDeps;
+  readonly #prefix: string[];
+  readonly #limits: Record<'ip' | 'account' | 'token' | 'peer', RateLimiter>;
+  /** hash verified for unknown names, so that a login for a missing account costs as much */
+  #dummyHash: Promise<string>;
+
+  constructor(deps: ApiDeps) {
+    this.#d = deps;
+    this.#prefix = new URL(deps.identity.endpoint).pathname.split('/').filter(Boolean);
+    const r = deps.config.rate;
+    this.#limits = {
+      ip: new RateLimiter(r.ip, deps.now),
+      account: new RateLimiter(r.account, deps.now),
+      token: new RateLimiter(r.token, deps.now),
+      peer: new RateLimiter(r.peer, deps.now),
+    };
+    this.#dummyHash = hashPassword(randomSecret(), this.#scrypt());
+  }
+
+  get ipLimiter(): RateLimiter {
+    return this.#limits.ip;
+  }
+
+  #scrypt() {
+    return { logN: this.#d.config.scryptLogN, r: 8, p: 1 };
+  }
+
+  /** maps a URL path to the segments below the api_endpoint path, or null if outside */
+  relativePath(pathname: string): string[] | null {
+    const segs = pathname.split('/').filter(Boolean);
+    for (let i = 0; i < this.#prefix.length; i++) if (segs[i] !== this.#prefix[i]) return null;
+    return segs.slice(this.#prefix.length);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const addr = clientAddress(req, this.#d.config.behindProxy);
+    try {
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://localhost');
+      } catch {
+        throw badRequest('bad_url', 'malformed request URL');
+      }
+      if (url.pathname === WELL_KNOWN_PATH && req.method === 'GET') {
+        sendJson(res, 200, keyDocument(this.#d.identity), { 'cache-control': 'public, max-age=300' });
+        return;
+      }
+      const path = this.relativePath(url.pathname);
+      if (!path) throw NOT_FOUND();
+      let segs: string[];
+      try {
+        segs = path.map((s) => decodeURIComponent(s));
+      } catch {
+        throw badRequest('bad_url', 'malformed percent-encoding');
+      }
+      if (segs.some((s) => /[\x00-\x1f\x7f]/.test(s))) throw badRequest('bad_url', 'control characters in path');
+      await this.#route({ req, res, path: segs, addr });
+    } catch (e) {
+      if (e instanceof HttpError) return sendError(res, e);
+      this.#d.log.error('request failed', { method: req.method, error: (e as Error).message });
+      sendError(res, new HttpError(500, 'server_error', 'internal error'));
+    }
+  }
+
+  async #route(c: Ctx): Promise<void> {
+    const m = c.req.method ?? 'GET';
+    const [a, b, d, ...rest] = c.path;
+    if (rest.length) throw NOT_FOUND();
+    const only = (...methods: string[]) => {
+      if (!methods.includes(m)) throw new HttpError(405, 'method_not_allowed', `Method "${m}" not allowed.`, undefined, { allow: methods.join(', ') });
+    };
+    switch (a) {
+      case undefined:
+        only('GET');
+        return sendJson(c.res, 200, this.#index());
+      case 'accounts':
+        if (b === undefined) {
+          only('GET', 'POST');
+          return m === 'POST' ? this.#createOrLogin(c, true) : this.#me(c);
+        }
+        if (b === 'login' && d === undefined) {
+          only('POST');
+          return this.#createOrLogin(c, false);
+        }
+        if (b === 'logout' && d === undefined) {
+          only('POST');
+          return this.#logout(c);
+        }
+        if (d !== undefined) throw NOT_FOUND();
+        only('GET', 'DELETE');
+        return this.#account(c, b, m);
+      case 'device': {
+        const kind = b === undefined ? undefined : KIND_ALIASES[b];
+        if (!kind) throw NOT_FOUND();
+        if (d === undefined) {
+          only('GET', 'POST');
+          return m === 'POST' ? this.#createDevice(c, kind) : this.#listDevices(c, kind);
+        }
+        only('GET', 'PUT', 'PATCH', 'DELETE');
+        return this.#device(c, kind, d, m);
+      }
+      case 'tokens':
+        if (d !== undefined) throw NOT_FOUND();
+        if (b === undefined) {
+          only('GET', 'POST');
+          return m === 'POST' ? this.#createToken(c) : this.#listTokens(c);
+        }
+        only('GET', 'DELETE');
+        return this.#token(c, b, m);
+      case 'messages':
+        if (b !== undefined) throw NOT_FOUND();
+        only('POST');
+        return this.#message(c);
+      case 'pubsub':
+        if (b !== undefined) throw NOT_FOUND();
+        only('GET');
+        return sendJson(c.res, 200, { jid: this.#d.config.pubsubJid ?? '' });
+      case 'knocks':
+        if (b !== undefined) throw NOT_FOUND();
+        only('POST');
+        return this.#knock(c);
+      case 'federation':
+        if (d !== undefined) throw NOT_FOUND();
+        if (b === 'key') {
+          only('GET');
+          return sendJson(c.res, 200, keyDocument(this.#d.identity));
+        }
+        if (b === 'register') {
+          only('POST');
+          return this.#register(c);
+        }
+        if (b === 'relay') {
+          only('POST');
+          return this.#relay(c);
+        }
+        throw NOT_FOUND();
+      default:
+        throw NOT_FOUND();
+    }
+  }
+
+  #index() {
+    const e = this.#d.identity.endpoint;
+    return {
+      accounts: `${e}accounts/`,
+      apns: `${e}device/apns/`,
+      gcm: `${e}device/gcm/`,
+      fcm: `${e}device/fcm/`,
+      webpush: `${e}device/webpush/`,
+      desktop: `${e}device/desktop/`,
+      desktop_channel: `${e.replace(/^http/, 'ws')}desktop/`,
+      tokens: `${e}tokens/`,
+      messages: `${e}messages/`,
+      knocks: `${e}knocks/`,
+      pubsub: `${e}pubsub/`,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // helpers
+
+  #limit(kind: 'ip' | 'account' | 'token' | 'peer', key: string): void {
+    const l = this.#limits[kind];
+    if (!l.take(`${kind}:${key}`)) {
+      throw new HttpError(429, 'rate_limited', 'Request was throttled.', undefined, { 'retry-after': String(l.retryAfter(`${kind}:${key}`)) });
+    }
+  }
+
+  async #body(c: Ctx): Promise<unknown> {
+    const raw = await readBody(c.req, this.#d.config.maxBody);
+    return parseBody(raw, c.req.headers['content-type']);
+  }
+
+  async #auth(c: Ctx): Promise<AccountRow> {
+    const h = c.req.headers.authorization;
+    const m = h ? /^(?:Token|Bearer) ([A-Za-z0-9_-]{20,128})$/.exec(h) : null;
+    if (!m) {
+      this.#limit('ip', c.addr);
+      throw AUTH_FAILED();
+    }
+    const accountId = await this.#d.storage.authTokenAccount(sha256hex(m[1]!), this.#d.now());
+    const account = accountId ? await this.#d.storage.accountById(accountId) : null;
+    if (!account) {
+      // failed guesses count against the address, so tokens cannot be brute-forced quickly
+      this.#limit('ip', c.addr);
+      throw AUTH_FAILED();
+    }
+    this.#limit('account', account.id);
+    return account;
+  }
+
+  async #issueAuthToken(accountId: string): Promise<string> {
+    const token = randomSecret();
+    const now = this.#d.now();
+    await this.#d.storage.putAuthToken(sha256hex(token), accountId, now, now + this.#d.config.authTokenTtlS * 1000);
+    return token;
+  }
+
+  #deviceJson(dev: DeviceRow, secret?: string) {
+    return {
+      id: dev.id,
+      kind: dev.kind,
+      name: dev.name,
+      active: dev.active,
+      // the desktop channel secret is shown once, at creation; other kinds echo their token
+      ...(dev.kind === 'desktop' ? (secret ? { registration_id: secret } : {}) : { registration_id: dev.registrationId }),
+      device_id: dev.deviceId,
+      date_created: iso(dev.createdAt),
+    };
+  }
+
+  #tokenJson(t: WhitelistTokenRow, plain?: string) {
+    return { id: t.id, name: t.name, ...(plain ? { token: plain } : {}), device: t.deviceId, date_expires: iso(t.expiresAt) };
+  }
+
+  /** enqueues a delivery for every active device of the account; returns the entries */
+  async #fanOut(accountId: string, payload: DeliveryPayload): Promise<OutboxEntry[]> {
+    const { storage, now, config } = this.#d;
+    const devs = (await storage.devices(accountId)).filter((x) => x.active);
+    const t = now();
+    const text = JSON.stringify(payload);
+    const entries: OutboxEntry[] = devs.map((dev) => ({
+      id: randomId(),
+      target: 'device',
+      targetId: dev.id,
+      accountId,
+      kind: dev.kind,
+      payload: text,
+      createdAt: t,
+      expiresAt: t + config.knockTtlS * 1000,
+      attempts: 0,
+      nextAttemptAt: dev.kind === 'desktop' ? t : t + this.#d.worker.leaseMs,
+    }));
+    await storage.enqueue(entries);
+    for (const e of entries) if (e.kind !== 'desktop') this.#d.worker.dispatchNow(e);
+    return entries;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // accounts/
+
+  async #createOrLogin(c: Ctx, mayCreate: boolean): Promise<void> {
+    this.#limit('ip', c.addr);
+    const body = validate(accountRequestSchema, await this.#body(c));
+    const { storage, now } = this.#d;
+    if (mayCreate) {
+      // Hash first: creating and logging in cost the same scrypt, whichever happens.
+      const candidate = { id: uuid(), pushName: body.username, passwordHash: await hashPassword(body.password, this.#scrypt()), email: body.email ?? '', createdAt: now() };
+      if (await storage.createAccount(candidate)) {
+        const token = await this.#issueAuthToken(candidate.id);
+        return sendJson(c.res, 201, { username: candidate.pushName, email: candidate.email, id: candidate.id, token });
+      }
+    }
+    const account = await storage.accountByName(body.username);
+    const ok = await verifyPassword(body.password, account?.passwordHash ?? (await this.#dummyHash));
+    if (!account || !ok) throw CREDENTIALS();
+    const token = await this.#issueAuthToken(account.id);
+    sendJson(c.res, 200, { username: account.pushName, email: account.email, id: account.id, token });
+  }
+
+  async #logout(c: Ctx): Promise<void> {
+    await this.#auth(c);
+    const m = /^(?:Token|Bearer) (.+)$/.exec(c.req.headers.authorization ?? '');
+    if (m) await this.#d.storage.deleteAuthToken(sha256hex(m[1]!));
+    c.res.writeHead(204).end();
+  }
+
+  async #me(c: Ctx): Promise<void> {
+    const a = await this.#auth(c);
+    sendJson(c.res, 200, { username: a.pushName, email: a.email, id: a.id });
+  }
+
+  async #account(c: Ctx, name: string, m: string): Promise<void> {
+    const a = await this.#auth(c);
+    // self only; another name answers 403 whether it exists or not (no enumeration)
+    if (!pushNameSchema.safeParse(name).success || name !== a.pushName) throw new HttpError(403, 'forbidden', 'You do not have permission to perform this action.');
+    if (m === 'GET') return sendJson(c.res, 200, { username: a.pushName, email: a.email, id: a.id });
+    await this.#d.storage.deleteAccount(a.id);
+    this.#d.desktop.disconnect({ accountId: a.id });
+    c.res.writeHead(204).end();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // device/{kind}/
+
+  #registrationId(kind: DeviceKind, raw: string | undefined): string {
+    if (kind === 'desktop') {
+      if (raw !== undefined) throw badRequest('invalid_request', 'desktop devices get their registration_id from the server');
+      return '';
+    }
+    if (raw === undefined) throw badRequest('invalid_request', 'registration_id is required', [{ path: 'registration_id', message: 'required' }]);
+    if (kind === 'apns') {
+      // ChatSecure stripped spaces from the hex token (NOTES.md 2)
+      const hex = raw.replace(/[ <>]/g, '').toLowerCase();
+      if (!/^[0-9a-f]{64,200}$/.test(hex)) throw badRequest('invalid_request', 'APNs registration_id must be a hex device token', [{ path: 'registration_id', message: 'invalid' }]);
+      return hex;
+    }
+    if (kind === 'fcm') {
+      if (!/^[A-Za-z0-9_:.-]{1,4096}$/.test(raw)) throw badRequest('invalid_request', 'invalid FCM registration token', [{ path: 'registration_id', message: 'invalid' }]);
+      return raw;
+    }
+    let sub: unknown;
+    try {
+      sub = JSON.parse(raw);
+    } catch {
+      throw badRequest('invalid_request', 'Web Push registration_id must be the subscription JSON', [{ path: 'registration_id', message: 'invalid' }]);
+    }
+    return JSON.stringify(validate(webPushSubscriptionSchema, sub));
+  }
+
+  async #createDevice(c: Ctx, kind: DeviceKind): Promise<void> {
+    const a = await this.#auth(c);
+    const body = validate(deviceCreateSchema, await this.#body(c));
+    const registrationId = this.#registrationId(kind, body.registration_id);
+    const { storage, now, config } = this.#d;
+    if ((await storage.devices(a.id)).length >= config.maxDevicesPerAccount) throw new HttpError(403, 'too_many_devices', 'device limit reached');
+    const secret = kind === 'desktop' ? randomSecret() : undefined;
+    const dev: DeviceRow = {
+      id: uuid(),
+      accountId: a.id,
+      kind,
+      registrationId,
+      channelHash: secret ? sha256hex(secret) : '',
+      name: body.name ?? '',
+      deviceId: body.device_id ?? '',
+      active: body.active ?? true,
+      createdAt: now(),
+    };
+    await storage.createDevice(dev);
+    sendJson(c.res, 201, this.#deviceJson(dev, secret));
+  }
+
+  async #listDevices(c: Ctx, kind: DeviceKind): Promise<void> {
+    const a = await this.#auth(c);
+    sendJson(c.res, 200, (await this.#d.storage.devices(a.id, kind)).map((x) => this.#deviceJson(x)));
+  }
+
+  async #device(c: Ctx, kind: DeviceKind, id: string, m: string): Promise<void> {
+    const a = await this.#auth(c);
+    const dev = z.uuid().safeParse(id).success ? await this.#d.storage.device(id) : null;
+    // another account's device is "not found": ids of others are not confirmed
+    if (!dev || dev.accountId !== a.id || dev.kind !== kind) throw NOT_FOUND();
+    if (m === 'GET') return sendJson(c.res, 200, this.#deviceJson(dev));
+    if (m === 'DELETE') {
+      await this.#d.storage.deleteDevice(dev.id);
+      this.#d.desktop.disconnect({ deviceId: dev.id });
+      c.res.writeHead(204).end();
+      return;
+    }
+    const body = validate(m === 'PUT' ? deviceCreateSchema : deviceUpdateSchema, await this.#body(c));
+    const patch = {
+      ...(body.registration_id !== undefined ? { registrationId: this.#registrationId(kind, body.registration_id) } : {}),
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      ...(body.device_id !== undefined ? { deviceId: body.device_id } : {}),
+      ...(body.active !== undefined ? { active: body.active } : {}),
+    };
+    await this.#d.storage.updateDevice(dev.id, patch);
+    if (patch.active === false) this.#d.desktop.disconnect({ deviceId: dev.id });
+    sendJson(c.res, 200, this.#deviceJson((await this.#d.storage.device(dev.id))!));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // tokens/
+
+  async #createToken(c: Ctx): Promise<void> {
+    const a = await this.#auth(c);
+    const body = validate(tokenCreateSchema, await this.#body(c));
+    const refs = [body.apns_device, body.gcm_device, body.device].filter((x): x is string => x !== undefined);
+    if (refs.length > 1) throw badRequest('invalid_request', 'give at most one of apns_device, gcm_device, device');
+    let deviceId: string | null = null;
+    if (refs[0]) {
+      const dev = await this.#d.storage.device(refs[0]);
+      if (!dev || dev.accountId !== a.id) throw badRequest('invalid_request', 'unknown device', [{ path: 'device', message: 'not found' }]);
+      deviceId = dev.id;
+    }
+    const { storage, now, config } = this.#d;
+    if ((await storage.whitelistTokens(a.id)).length >= config.maxTokensPerAccount) throw new HttpError(403, 'too_many_tokens', 'token limit reached');
+    const plain = randomWhitelistToken();
+    const t = now();
+    const row: WhitelistTokenRow = { id: uuid(), hash: sha256hex(plain), accountId: a.id, deviceId, name: body.name ?? '', createdAt: t, expiresAt: t + config.whitelistTokenTtlS * 1000 };
+    await storage.createWhitelistToken(row);
+    sendJson(c.res, 201, this.#tokenJson(row, plain));
+  }
+
+  async #listTokens(c: Ctx): Promise<void> {
+    const a = await this.#auth(c);
+    const now = this.#d.now();
+    sendJson(c.res, 200, (await this.#d.storage.whitelistTokens(a.id)).filter((t) => t.expiresAt > now).map((t) => this.#tokenJson(t)));
+  }
+
+  async #token(c: Ctx, token: string, m: string): Promise<void> {
+    const a = await this.#auth(c);
+    const row = whitelistTokenSchema.safeParse(token).success ? await this.#d.storage.whitelistTokenByHash(sha256hex(token)) : null;
+    if (!row || row.accountId !== a.id) throw NOT_FOUND();
+    if (m === 'DELETE') {
+      await this.#d.storage.deleteWhitelistToken(row.id);
+      c.res.writeHead(204).end();
+      return;
+    }
+    sendJson(c.res, 200, this.#tokenJson(row, token));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // messages/ (AllowAny, as shipped; rate-limited per address and per token)
+
+  async #message(c: Ctx): Promise<void> {
+    this.#limit('ip', c.addr);
+    const body = validate(messageRequestSchema, await this.#body(c));
+    const hash = sha256hex(body.token);
+    this.#limit('token', hash);
+    const row = await this.#d.storage.whitelistTokenByHash(hash);
+    // unknown, revoked and expired tokens are indistinguishable (404, as shipped)
+    if (!row || row.expiresAt <= this.#d.now()) throw NOT_FOUND();
+    const priority = body.priority ?? 'low';
+    await this.#fanOut(row.accountId, { kind: 'message', token: body.token, ...(body.data !== undefined ? { data: body.data } : {}), priority });
+    sendJson(c.res, 202, { token: body.token, data: body.data ?? '', priority });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // knocks/
+
+  async #knock(c: Ctx): Promise<void> {
+    const a = await this.#auth(c);
+    const knock = validate(knockEnvelopeSchema, await this.#body(c));
+    const { identity, storage, now, config } = this.#d;
+    // v3 draft: the knock is sent to the sender's own endpoint, From names the sender
+    if (knock.from.endpoint !== identity.endpoint || knock.from.push_name !== a.pushName) {
+      throw new HttpError(403, 'from_mismatch', 'From must be this endpoint and your push_name');
+    }
+    const local = knock.to.endpoint === identity.endpoint;
+    let peerEndpoint: string | null = null;
+    if (!local) {
+      const peer = await storage.peer(knock.to.endpoint);
+      if (!peer || !peer.inbound) throw new HttpError(403, 'unknown_peer', 'the recipient endpoint has not registered with this server');
+      peerEndpoint = peer.endpoint;
+    }
+    if (!(await storage.rememberOnce('knock', `${identity.endpoint} ${knock.id}`, now() + config.knockTtlS * 1000))) {
+      throw new HttpError(409, 'replay', 'a knock with this id was already accepted');
+    }
+    if (local) {
+      await this.#deliverLocal(knock);
+    } else {
+      const t = now();
+      const entry: OutboxEntry = {
+        id: randomId(),
+        target: 'peer',
+        targetId: peerEndpoint!,
+        accountId: '',
+        kind: 'peer',
+        payload: JSON.stringify(knock),
+        createdAt: t,
+        expiresAt: t + config.knockTtlS * 1000,
+        attempts: 0,
+        nextAttemptAt: t + this.#d.worker.leaseMs,
+      };
+      await storage.enqueue([entry]);
+      this.#d.worker.dispatchNow(entry);
+    }
+    // the same answer whether or not the recipient push_name exists (no enumeration)
+    sendJson(c.res, 202, { id: knock.id, status: 'accepted' });
+  }
+
+  /** "Server-to-Client Communication": fan out to every device of the recipient push_name */
+  async #deliverLocal(knock: KnockEnvelope): Promise<void> {
+    const account = await this.#d.storage.accountByName(knock.to.push_name);
+    if (account) await this.#fanOut(account.id, { kind: 'knock', knock });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // federation/
+
+  async #register(c: Ctx): Promise<void> {
+    this.#limit('ip', c.addr);
+    const raw = await readBody(c.req, this.#d.config.maxBody);
+    const sig = c.req.headers[SIGNATURE_HEADER];
+    try {
+      const doc = await acceptRegistration(
+        { storage: this.#d.storage, identity: this.#d.identity, outbound: this.#d.outbound, windowMs: this.#d.config.relayWindowS * 1000, now: this.#d.now },
+        raw,
+        typeof sig === 'string' ? sig : undefined,
+      );
+      this.#d.log.info('peer registered', {});
+      sendJson(c.res, 200, doc);
+    } catch (e) {
+      if (e instanceof FederationError) {
+        const status = e.code === 'replay' ? 409 : e.code === 'unreachable' ? 502 : e.code === 'refused' || e.code === 'insecure' ? 400 : 403;
+        throw new HttpError(status, e.code, e.message);
+      }
+      throw e;
+    }
+  }
+
+  async #relay(c: Ctx): Promise<void> {
+    const { storage, identity, now, config } = this.#d;
+    const peerHeader = c.req.headers[PEER_HEADER];
+    const sig = c.req.headers[SIGNATURE_HEADER];
+    if (typeof peerHeader !== 'string' || peerHeader.length > 512) throw new HttpError(403, 'unknown_peer', 'unknown peer');
+    const peer = await storage.peer(peerHeader);
+    if (!peer || !peer.outbound) {
+      this.#limit('ip', c.addr);
+      throw new HttpError(403, 'unknown_peer', 'unknown peer');
+    }
+    this.#limit('peer', peer.endpoint);
+    const raw = await readBody(c.req, config.maxBody);
+    if (!verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, typeof sig === 'string' ? sig : undefined)) {
+      throw new HttpError(403, 'bad_signature', 'relay signature invalid');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw badRequest('malformed_json', 'request body is not valid JSON');
+    }
+    const relay = validate(relaySchema, json);
+    if (relay.origin !== peer.endpoint || relay.knock.from.endpoint !== peer.endpoint) throw new HttpError(403, 'origin_mismatch', 'relay origin is not the signing peer');
+    if (relay.destination !== identity.endpoint || relay.knock.to.endpoint !== identity.endpoint) throw new HttpError(400, 'wrong_destination', 'relay is addressed to another server');
+    const windowMs = config.relayWindowS * 1000;
+    if (Math.abs(now() - relay.sent_at) > windowMs) throw new HttpError(403, 'stale', 'relay timestamp outside the window');
+    if (!(await storage.rememberOnce('relay', `${peer.endpoint} ${relay.relay_id}`, now() + 2 * windowMs))) {
+      throw new HttpError(409, 'replay', 'relay id already seen');
+    }
+    // the same knock retried under a new relay id (lost answer) is accepted but not redelivered
+    if (await storage.rememberOnce('knock-in', `${peer.endpoint} ${relay.knock.id}`, now() + config.knockTtlS * 1000)) {
+      await this.#deliverLocal(relay.knock);
+    }
+    sendJson(c.res, 202, { id: relay.knock.id, status: 'accepted' });
+  }
+}

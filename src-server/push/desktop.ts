@@ -1,0 +1,195 @@
+// The desktop channel (issue 4, "Devices"): a WebSocket at {api_endpoint}desktop/. The device
+// authenticates with the secret it received when it was registered (first frame, never in the
+// URL, so it does not end up in proxy logs), then receives every queued delivery; an entry is
+// removed only when the device acknowledges it, so delivery is at least once (the client drops
+// duplicates by knock id). Frames are JSON (src-shared/push/wire.ts clientFrame/serverFrame).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import type { PushStorage } from './storage/types';
+import { clientFrameSchema, deliveryPayloadSchema, type ServerFrame } from '../../src-shared/push/wire';
+import { sha256hex } from './secrets';
+import type { RateLimiter } from './ratelimit';
+import type { Logger } from './log';
+
+interface Conn {
+  ws: WebSocket;
+  deviceId: string;
+  accountId: string;
+  /** deliveries sent on this connection and not yet acknowledged */
+  inflight: Set<string>;
+  pumping: boolean;
+  again: boolean;
+  alive: boolean;
+}
+
+export interface DesktopDeps {
+  storage: PushStorage;
+  log: Logger;
+  now: () => number;
+  authLimiter: RateLimiter;
+  /** safety-net poll of the queue (ms); wake-ups normally come from storage.onQueued */
+  pollMs: number;
+  maxInflight?: number;
+}
+
+export class DesktopChannel {
+  readonly #d: DesktopDeps;
+  readonly #wss: WebSocketServer;
+  readonly #byDevice = new Map<string, Set<Conn>>();
+  readonly #unsubscribe: () => void;
+  readonly #poll: NodeJS.Timeout;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(deps: DesktopDeps) {
+    this.#d = deps;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
+    this.#unsubscribe = deps.storage.onQueued((ids) => {
+      for (const id of ids) for (const c of this.#byDevice.get(id) ?? []) this.#pump(c);
+    });
+    this.#poll = setInterval(() => {
+      for (const set of this.#byDevice.values()) for (const c of set) this.#pump(c);
+    }, deps.pollMs);
+    this.#poll.unref();
+    this.#heartbeat = setInterval(() => {
+      for (const set of this.#byDevice.values())
+        for (const c of set) {
+          if (!c.alive) c.ws.terminate();
+          c.alive = false;
+          c.ws.ping();
+        }
+    }, 30_000);
+    this.#heartbeat.unref();
+  }
+
+  get connections(): number {
+    let n = 0;
+    for (const s of this.#byDevice.values()) n += s.size;
+    return n;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, clientAddr: string): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#onConnection(ws, clientAddr));
+  }
+
+  /** closes the connections of a device (unregistered) or of all devices of an account (deleted) */
+  disconnect(filter: { deviceId?: string; accountId?: string }): void {
+    for (const set of this.#byDevice.values())
+      for (const c of set) {
+        if (c.deviceId === filter.deviceId || c.accountId === filter.accountId) c.ws.close(4403, 'device removed');
+      }
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    clearInterval(this.#poll);
+    clearInterval(this.#heartbeat);
+    for (const ws of this.#wss.clients) ws.terminate();
+    this.#wss.close();
+  }
+
+  #send(ws: WebSocket, f: ServerFrame): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+  }
+
+  #onConnection(ws: WebSocket, clientAddr: string): void {
+    let conn: Conn | null = null;
+    let authing = false;
+    const authTimer = setTimeout(() => {
+      if (!conn) ws.close(4401, 'authentication timeout');
+    }, 10_000);
+    const fail = (code: string, error: string, close = 4400) => {
+      this.#send(ws, { type: 'error', code, error });
+      ws.close(close, code);
+    };
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return fail('binary_frame', 'frames must be JSON text');
+      let frame;
+      try {
+        frame = clientFrameSchema.safeParse(JSON.parse(data.toString()));
+      } catch {
+        return fail('malformed_json', 'frame is not valid JSON');
+      }
+      if (!frame.success) return fail('invalid_frame', 'frame failed validation');
+      const f = frame.data;
+      if (f.type === 'ping') return this.#send(ws, { type: 'pong' });
+      if (f.type === 'auth') {
+        if (conn || authing) return fail('already_authenticated', 'already authenticated');
+        if (!this.#d.authLimiter.take(`ws:${clientAddr}`)) return fail('rate_limited', 'too many attempts', 4429);
+        authing = true;
+        void this.#d.storage.deviceByChannelHash(sha256hex(f.token)).then(
+          (device) => {
+            authing = false;
+            clearTimeout(authTimer);
+            if (!device || !device.active || ws.readyState !== ws.OPEN) return fail('invalid_token', 'invalid token', 4401);
+            const c: Conn = { ws, deviceId: device.id, accountId: device.accountId, inflight: new Set(), pumping: false, again: false, alive: true };
+            conn = c;
+            let set = this.#byDevice.get(device.id);
+            if (!set) this.#byDevice.set(device.id, (set = new Set()));
+            set.add(c);
+            ws.on('pong', () => (c.alive = true));
+            this.#send(ws, { type: 'ready', device: device.id });
+            this.#pump(c);
+          },
+          (e: Error) => {
+            this.#d.log.error('desktop auth lookup failed', { error: e.message });
+            fail('server_error', 'try again later', 1011);
+          },
+        );
+        return;
+      }
+      // ack
+      if (!conn) return fail('not_authenticated', 'authenticate first', 4401);
+      const c = conn;
+      const id = f.delivery;
+      void this.#d.storage.ackDelivery(c.deviceId, id).then(
+        () => {
+          c.inflight.delete(id);
+          this.#pump(c);
+        },
+        (e: Error) => this.#d.log.error('ack failed', { error: e.message }),
+      );
+    });
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      if (!conn) return;
+      const set = this.#byDevice.get(conn.deviceId);
+      set?.delete(conn);
+      if (set && set.size === 0) this.#byDevice.delete(conn.deviceId);
+    });
+    ws.on('error', () => ws.terminate());
+  }
+
+  /** sends what is queued for the device and not yet in flight; coalesces concurrent wake-ups */
+  #pump(c: Conn): void {
+    if (c.pumping) {
+      c.again = true;
+      return;
+    }
+    c.pumping = true;
+    void (async () => {
+      try {
+        do {
+          c.again = false;
+          const max = this.#d.maxInflight ?? 100;
+          if (c.inflight.size >= max) break;
+          const rows = await this.#d.storage.pendingForDevice(c.deviceId, this.#d.now(), max);
+          for (const r of rows) {
+            if (c.inflight.has(r.id) || c.ws.readyState !== c.ws.OPEN) continue;
+            const payload = deliveryPayloadSchema.safeParse(JSON.parse(r.payload));
+            if (!payload.success) {
+              await this.#d.storage.ackDelivery(c.deviceId, r.id);
+              continue;
+            }
+            c.inflight.add(r.id);
+            this.#send(c.ws, { type: 'delivery', delivery: r.id, payload: payload.data });
+          }
+        } while (c.again);
+      } catch (e) {
+        this.#d.log.error('desktop pump failed', { error: (e as Error).message });
+      } finally {
+        c.pumping = false;
+      }
+    })();
+  }
+}

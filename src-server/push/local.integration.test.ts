@@ -1,0 +1,182 @@
+// Local knocks, the desktop channel and the durable queue, against the real server process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { PushClient, PushApiError } from '../../src-shared/push/client';
+import { openKnock } from '../../src-shared/push/seal';
+import { makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
+
+describe('push server: local knocks and the desktop channel', () => {
+  let dir: string;
+  let server: ServerProc;
+  const clients: PushClient[] = [];
+  const client = (endpoint = server.endpoint) => {
+    const c = new PushClient({ endpoint });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    dir = tempDir();
+    server = await startServer(['--data-dir', dir, '--port', '0']);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await server?.stop();
+    removeDir(dir);
+  });
+
+  it('fans a knock out to every desktop device of the recipient; removed only when acknowledged', async () => {
+    const alice = client();
+    const bob = client();
+    await alice.createOrLogin('alice', 'alice-password');
+    await bob.createOrLogin('bob', 'bob-password');
+    const d1 = await bob.registerDevice('desktop', { name: 'laptop' });
+    const d2 = await bob.registerDevice('desktop', { name: 'desktop' });
+    expect(d1.registration_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const c1 = await bob.connectDesktop(d1.registration_id!);
+    const c2 = await bob.connectDesktop(d2.registration_id!);
+
+    const key = randomBytes(32);
+    const knock = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'bob' }, key);
+    expect(await alice.sendKnock(knock)).toEqual({ id: knock.id, status: 'accepted' });
+
+    for (const c of [c1, c2]) {
+      const got = await c.next();
+      expect(got.payload).toEqual({ kind: 'knock', knock });
+      if (got.payload.kind !== 'knock') throw new Error('unreachable');
+      expect(openKnock(key, got.payload.knock).buddy_name).toBe('bob@example.net');
+    }
+    // c1 acknowledges, c2 does not: after reconnecting, only c2's copy comes back.
+    const first1 = await (async () => {
+      await c1.close();
+      return null;
+    })();
+    expect(first1).toBeNull();
+    const knock2 = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'bob' });
+    const r1 = await bob.connectDesktop(d1.registration_id!);
+    // c1 never acked either (closed before): it gets the first knock again, ack it now
+    const again = await r1.next();
+    expect(again.payload).toEqual({ kind: 'knock', knock });
+    r1.ack(again.delivery);
+    await alice.sendKnock(knock2);
+    const next = await r1.next();
+    expect(next.payload).toEqual({ kind: 'knock', knock: knock2 });
+    r1.ack(next.delivery);
+    await r1.close();
+    // reconnect once more: both were acked, so a third knock is the first thing delivered
+    const knock3 = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'bob' });
+    await alice.sendKnock(knock3);
+    const r1b = await bob.connectDesktop(d1.registration_id!);
+    expect((await r1b.next()).payload).toEqual({ kind: 'knock', knock: knock3 });
+    await r1b.close();
+    await c2.close();
+  });
+
+  it('delivers to a device that was offline when the knock was sent', async () => {
+    const alice = client();
+    const carol = client();
+    await alice.login('alice', 'alice-password');
+    await carol.createOrLogin('carol', 'carol-password');
+    const dev = await carol.registerDevice('desktop');
+    const knock = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'carol' });
+    await alice.sendKnock(knock);
+    const conn = await carol.connectDesktop(dev.registration_id!);
+    const got = await conn.next();
+    expect(got.payload).toEqual({ kind: 'knock', knock });
+    conn.ack(got.delivery);
+    await conn.close();
+  });
+
+  it('refuses a replayed knock id, a forged From and an unregistered remote endpoint', async () => {
+    const alice = client();
+    await alice.login('alice', 'alice-password');
+    const knock = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'bob' });
+    await alice.sendKnock(knock);
+    await expect(alice.sendKnock(knock)).rejects.toMatchObject({ status: 409, code: 'replay' });
+    const forged = makeKnock({ endpoint: server.endpoint, push_name: 'bob' }, { endpoint: server.endpoint, push_name: 'carol' });
+    await expect(alice.sendKnock(forged)).rejects.toMatchObject({ status: 403, code: 'from_mismatch' });
+    const remote = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: 'https://elsewhere.example/api/v1/', push_name: 'zed' });
+    await expect(alice.sendKnock(remote)).rejects.toMatchObject({ status: 403, code: 'unknown_peer' });
+  });
+
+  it('answers a knock to an unknown push_name exactly like one to an existing account', async () => {
+    const alice = client();
+    await alice.login('alice', 'alice-password');
+    const toNobody = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'nobody-here' });
+    const r = await alice.raw('POST', 'knocks/', { json: toNobody });
+    expect(r.status).toBe(202);
+    expect(r.json).toEqual({ id: toNobody.id, status: 'accepted' });
+  });
+
+  it('login does not reveal whether a push_name exists', async () => {
+    const c = client();
+    const unknown = await c.raw('POST', 'accounts/login/', { json: { username: 'no-such-user', password: 'x' } });
+    const wrong = await c.raw('POST', 'accounts/login/', { json: { username: 'alice', password: 'wrong' } });
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(unknown.json).toEqual(wrong.json);
+  });
+
+  it('unregistering a device closes its channel and refuses its secret; deleting an account removes everything', async () => {
+    const dave = client();
+    await dave.createOrLogin('dave', 'dave-password');
+    const dev = await dave.registerDevice('desktop');
+    const conn = await dave.connectDesktop(dev.registration_id!);
+    await dave.unregisterDevice('desktop', dev.id);
+    await expect(conn.next(10_000)).rejects.toMatchObject({ code: 'closed' });
+    await expect(dave.connectDesktop(dev.registration_id!)).rejects.toBeInstanceOf(PushApiError);
+
+    const dev2 = await dave.registerDevice('desktop');
+    const tok = await dave.createToken({ device: dev2.id });
+    await dave.deleteAccount('dave');
+    await expect(dave.me()).rejects.toMatchObject({ status: 401 });
+    await expect(dave.connectDesktop(dev2.registration_id!)).rejects.toBeInstanceOf(PushApiError);
+    await expect(client().sendMessage({ token: tok.token! })).rejects.toMatchObject({ status: 404 });
+    // the name is free again: a new account with another password is created, not logged in
+    const again = await client().createOrLogin('dave', 'other-password');
+    expect(again.token).toBeTruthy();
+  });
+});
+
+describe('push server: durability', () => {
+  it('loses no queued knock when killed with SIGKILL', async () => {
+    const dir = tempDir();
+    let server = await startServer(['--data-dir', dir, '--port', '0']);
+    const alice = new PushClient({ endpoint: server.endpoint });
+    const erin = new PushClient({ endpoint: server.endpoint });
+    try {
+      await alice.createOrLogin('alice', 'alice-password');
+      await erin.createOrLogin('erin', 'erin-password');
+      const dev = await erin.registerDevice('desktop');
+      const sent = new Set<string>();
+      for (let i = 0; i < 25; i++) {
+        const k = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'erin' });
+        await alice.sendKnock(k);
+        sent.add(k.id);
+      }
+      // one delivered but not acknowledged before the crash: it must come back too
+      const pre = await erin.connectDesktop(dev.registration_id!);
+      await pre.next();
+      await server.kill();
+      expect(server.proc.signalCode).toBe('SIGKILL');
+
+      server = await startServer(['--data-dir', dir, '--port', '0']);
+      const erin2 = new PushClient({ endpoint: server.endpoint, token: erin.token! });
+      const conn = await erin2.connectDesktop(dev.registration_id!);
+      const got = new Set<string>();
+      while (got.size < sent.size) {
+        const d = await conn.next();
+        if (d.payload.kind === 'knock') got.add(d.payload.knock.id);
+        conn.ack(d.delivery);
+      }
+      expect(got).toEqual(sent);
+      await conn.close();
+      erin2.close();
+    } finally {
+      alice.close();
+      erin.close();
+      await server.stop();
+      removeDir(dir);
+    }
+  });
+});

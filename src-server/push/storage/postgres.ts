@@ -1,0 +1,295 @@
+// PostgreSQL storage (DESIGN.md 4: "PostgreSQL is the engine for running several replicas of a
+// server"). Every replica connects to the same database by connection string. New queue entries
+// are announced with NOTIFY in the inserting transaction (delivered at commit), and each replica
+// LISTENs, so a desktop device connected to any replica hears of what any replica accepted.
+// Queue claiming uses FOR UPDATE SKIP LOCKED so two replicas never hand one entry to two workers.
+import pg from 'pg';
+import { EventEmitter } from 'node:events';
+import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, WhitelistTokenRow } from './types';
+import { toDevice, toEntry, toPeer, toToken } from './sqlite';
+import type { DeviceKind } from '../../../src-shared/push/wire';
+
+const CHANNEL = 'push_outbox';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY, push_name TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+  email TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_tokens (
+  hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS auth_tokens_account ON auth_tokens(account_id);
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL, registration_id TEXT NOT NULL, channel_hash TEXT NOT NULL, name TEXT NOT NULL,
+  device_id TEXT NOT NULL, active BOOLEAN NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS devices_account ON devices(account_id);
+CREATE INDEX IF NOT EXISTS devices_channel ON devices(channel_hash) WHERE channel_hash <> '';
+CREATE TABLE IF NOT EXISTS whitelist_tokens (
+  id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  device_id TEXT REFERENCES devices(id) ON DELETE CASCADE, name TEXT NOT NULL,
+  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS whitelist_tokens_account ON whitelist_tokens(account_id);
+CREATE TABLE IF NOT EXISTS outbox (
+  id TEXT PRIMARY KEY, target TEXT NOT NULL, target_id TEXT NOT NULL, account_id TEXT NOT NULL,
+  kind TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+  attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_target ON outbox(target_id, created_at);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(kind, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_account ON outbox(account_id);
+CREATE TABLE IF NOT EXISTS seen_ids (
+  scope TEXT NOT NULL, id TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, id));
+CREATE INDEX IF NOT EXISTS seen_ids_expiry ON seen_ids(expires_at);
+CREATE TABLE IF NOT EXISTS peers (
+  endpoint TEXT PRIMARY KEY, public_key TEXT NOT NULL, inbound BOOLEAN NOT NULL,
+  outbound BOOLEAN NOT NULL, updated_at BIGINT NOT NULL);
+`;
+
+type Param = string | number | boolean | null;
+
+export class PostgresStorage implements PushStorage {
+  readonly engine = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #listener: pg.Client;
+  readonly #events = new EventEmitter();
+  #closed = false;
+
+  private constructor(pool: pg.Pool, listener: pg.Client) {
+    this.#pool = pool;
+    this.#listener = listener;
+    this.#events.setMaxListeners(0);
+  }
+
+  static async open(connectionString: string): Promise<PostgresStorage> {
+    const pool = new pg.Pool({ connectionString, max: 10 });
+    // Schema creation may race between replicas starting together: serialise on an advisory lock.
+    const c = await pool.connect();
+    try {
+      await c.query('SELECT pg_advisory_lock(74201)');
+      await c.query(SCHEMA);
+      await c.query('SELECT pg_advisory_unlock(74201)');
+    } finally {
+      c.release();
+    }
+    const listener = new pg.Client({ connectionString });
+    await listener.connect();
+    const s = new PostgresStorage(pool, listener);
+    listener.on('notification', (n) => {
+      if (n.channel !== CHANNEL || !n.payload) return;
+      s.#events.emit('queued', n.payload.split(',').filter(Boolean));
+    });
+    // A lost listener connection would silently stop wake-ups; the desktop channel also polls,
+    // but report it so the operator sees it.
+    listener.on('error', (e) => {
+      if (!s.#closed) console.error(JSON.stringify({ level: 'error', msg: 'postgres listener failed', error: e.message }));
+    });
+    pool.on('error', (e) => console.error(JSON.stringify({ level: 'error', msg: 'postgres pool error', error: e.message })));
+    await listener.query(`LISTEN ${CHANNEL}`);
+    return s;
+  }
+
+  async #q(sql: string, params: Param[] = []): Promise<pg.QueryResult<Record<string, unknown>>> {
+    return this.#pool.query(sql, params);
+  }
+  async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.#pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await fn(c);
+      await c.query('COMMIT');
+      return r;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#events.removeAllListeners();
+    await this.#listener.end().catch(() => undefined);
+    await this.#pool.end();
+  }
+
+  async createAccount(a: AccountRow): Promise<boolean> {
+    const r = await this.#q(
+      'INSERT INTO accounts (id, push_name, password_hash, email, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (push_name) DO NOTHING',
+      [a.id, a.pushName, a.passwordHash, a.email, a.createdAt],
+    );
+    return r.rowCount === 1;
+  }
+  #account(r: Record<string, unknown>): AccountRow {
+    return { id: String(r.id), pushName: String(r.push_name), passwordHash: String(r.password_hash), email: String(r.email), createdAt: Number(r.created_at) };
+  }
+  async accountByName(pushName: string): Promise<AccountRow | null> {
+    const r = await this.#q('SELECT * FROM accounts WHERE push_name = $1', [pushName]);
+    return r.rows[0] ? this.#account(r.rows[0]) : null;
+  }
+  async accountById(id: string): Promise<AccountRow | null> {
+    const r = await this.#q('SELECT * FROM accounts WHERE id = $1', [id]);
+    return r.rows[0] ? this.#account(r.rows[0]) : null;
+  }
+  async deleteAccount(id: string): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query('DELETE FROM outbox WHERE account_id = $1', [id]);
+      await c.query('DELETE FROM accounts WHERE id = $1', [id]);
+    });
+  }
+
+  async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
+    await this.#q('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [hash, accountId, createdAt, expiresAt]);
+  }
+  async authTokenAccount(hash: string, now: number): Promise<string | null> {
+    const r = await this.#q('SELECT account_id FROM auth_tokens WHERE hash = $1 AND expires_at > $2', [hash, now]);
+    return r.rows[0] ? String(r.rows[0].account_id) : null;
+  }
+  async deleteAuthToken(hash: string): Promise<void> {
+    await this.#q('DELETE FROM auth_tokens WHERE hash = $1', [hash]);
+  }
+
+  async createDevice(d: NewDevice): Promise<void> {
+    await this.#q(
+      'INSERT INTO devices (id, account_id, kind, registration_id, channel_hash, name, device_id, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [d.id, d.accountId, d.kind, d.registrationId, d.channelHash, d.name, d.deviceId, d.active, d.createdAt],
+    );
+  }
+  async devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]> {
+    const r = kind
+      ? await this.#q('SELECT * FROM devices WHERE account_id = $1 AND kind = $2 ORDER BY created_at, id', [accountId, kind])
+      : await this.#q('SELECT * FROM devices WHERE account_id = $1 ORDER BY created_at, id', [accountId]);
+    return r.rows.map(toDevice);
+  }
+  async device(id: string): Promise<DeviceRow | null> {
+    const r = await this.#q('SELECT * FROM devices WHERE id = $1', [id]);
+    return r.rows[0] ? toDevice(r.rows[0]) : null;
+  }
+  async deviceByChannelHash(hash: string): Promise<DeviceRow | null> {
+    if (!hash) return null;
+    const r = await this.#q("SELECT * FROM devices WHERE channel_hash = $1 AND kind = 'desktop'", [hash]);
+    return r.rows[0] ? toDevice(r.rows[0]) : null;
+  }
+  async updateDevice(id: string, p: DevicePatch): Promise<void> {
+    await this.#q(
+      `UPDATE devices SET registration_id = COALESCE($2, registration_id), name = COALESCE($3, name),
+         device_id = COALESCE($4, device_id), active = COALESCE($5, active) WHERE id = $1`,
+      [id, p.registrationId ?? null, p.name ?? null, p.deviceId ?? null, p.active ?? null],
+    );
+  }
+  async deleteDevice(id: string): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query("DELETE FROM outbox WHERE target = 'device' AND target_id = $1", [id]);
+      await c.query('DELETE FROM devices WHERE id = $1', [id]);
+    });
+  }
+
+  async createWhitelistToken(t: WhitelistTokenRow): Promise<void> {
+    await this.#q('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt,
+    ]);
+  }
+  async whitelistTokens(accountId: string): Promise<WhitelistTokenRow[]> {
+    return (await this.#q('SELECT * FROM whitelist_tokens WHERE account_id = $1 ORDER BY created_at, id', [accountId])).rows.map(toToken);
+  }
+  async whitelistTokenByHash(hash: string): Promise<WhitelistTokenRow | null> {
+    const r = await this.#q('SELECT * FROM whitelist_tokens WHERE hash = $1', [hash]);
+    return r.rows[0] ? toToken(r.rows[0]) : null;
+  }
+  async deleteWhitelistToken(id: string): Promise<void> {
+    await this.#q('DELETE FROM whitelist_tokens WHERE id = $1', [id]);
+  }
+
+  async enqueue(entries: OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const ids = [...new Set(entries.filter((e) => e.target === 'device').map((e) => e.targetId))];
+    await this.#tx(async (c) => {
+      for (const e of entries) {
+        await c.query(
+          'INSERT INTO outbox (id, target, target_id, account_id, kind, payload, created_at, expires_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+          [e.id, e.target, e.targetId, e.accountId, e.kind, e.payload, e.createdAt, e.expiresAt, e.attempts, e.nextAttemptAt],
+        );
+      }
+      // NOTIFY payloads are limited to 8000 bytes: send the device ids in chunks.
+      for (let i = 0; i < ids.length; i += 100) await c.query('SELECT pg_notify($1, $2)', [CHANNEL, ids.slice(i, i + 100).join(',')]);
+    });
+  }
+  async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
+    const r = await this.#q(
+      "SELECT * FROM outbox WHERE target = 'device' AND target_id = $1 AND expires_at > $2 ORDER BY created_at, id LIMIT $3",
+      [deviceId, now, limit],
+    );
+    return r.rows.map(toEntry);
+  }
+  async ackDelivery(deviceId: string, entryId: string): Promise<boolean> {
+    const r = await this.#q("DELETE FROM outbox WHERE id = $1 AND target = 'device' AND target_id = $2", [entryId, deviceId]);
+    return r.rowCount === 1;
+  }
+  async claimDue(kinds: ReadonlyArray<OutboxEntry['kind']>, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
+    if (kinds.length === 0) return [];
+    const r = await this.#q(
+      `UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
+         SELECT id FROM outbox WHERE kind = ANY($1::text[]) AND next_attempt_at <= $2 AND expires_at > $2
+         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      // pg serialises a JS array as a Postgres array literal
+      [kinds as unknown as string, now, now + leaseMs, limit],
+    );
+    // RETURNING shows the new lease time; callers want the attempt count and payload only.
+    return r.rows.map(toEntry);
+  }
+  async releaseLeases(now: number): Promise<void> {
+    // Other replicas may hold leases: they expire by themselves (WorkerDeps.leaseMs).
+    void now;
+  }
+  async reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void> {
+    await this.#q('UPDATE outbox SET attempts = $2, next_attempt_at = $3 WHERE id = $1', [id, attempts, nextAttemptAt]);
+  }
+  async removeEntry(id: string): Promise<void> {
+    await this.#q('DELETE FROM outbox WHERE id = $1', [id]);
+  }
+  async purgeExpired(now: number): Promise<number> {
+    const r = await this.#q('DELETE FROM outbox WHERE expires_at <= $1', [now]);
+    await this.#q('DELETE FROM seen_ids WHERE expires_at <= $1', [now]);
+    await this.#q('DELETE FROM auth_tokens WHERE expires_at <= $1', [now]);
+    return r.rowCount ?? 0;
+  }
+  async countQueued(): Promise<number> {
+    return Number((await this.#q('SELECT count(*) AS n FROM outbox')).rows[0]?.n ?? 0);
+  }
+
+  async rememberOnce(scope: string, id: string, expiresAt: number): Promise<boolean> {
+    const r = await this.#q('INSERT INTO seen_ids (scope, id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [scope, id, expiresAt]);
+    return r.rowCount === 1;
+  }
+
+  async upsertPeer(p: { endpoint: string; publicKey: string; inbound?: boolean; outbound?: boolean; now: number }): Promise<void> {
+    await this.#q(
+      `INSERT INTO peers (endpoint, public_key, inbound, outbound, updated_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (endpoint) DO UPDATE SET public_key = excluded.public_key,
+         inbound = peers.inbound OR excluded.inbound, outbound = peers.outbound OR excluded.outbound,
+         updated_at = excluded.updated_at`,
+      [p.endpoint, p.publicKey, p.inbound ?? false, p.outbound ?? false, p.now],
+    );
+  }
+  async peer(endpoint: string): Promise<PeerRow | null> {
+    const r = await this.#q('SELECT * FROM peers WHERE endpoint = $1', [endpoint]);
+    return r.rows[0] ? toPeer(r.rows[0]) : null;
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const r = await this.#q('SELECT value FROM meta WHERE key = $1', [key]);
+    return r.rows[0] ? String(r.rows[0].value) : null;
+  }
+  async setMetaOnce(key: string, value: string): Promise<string> {
+    await this.#q('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [key, value]);
+    return (await this.getMeta(key)) ?? value;
+  }
+
+  onQueued(listener: (deviceIds: string[]) => void): () => void {
+    this.#events.on('queued', listener);
+    return () => this.#events.off('queued', listener);
+  }
+}

@@ -1,0 +1,158 @@
+// The storage interface of the push server: one interface, two engines (sqlite.ts: embedded
+// default; postgres.ts: several replicas on one database, DESIGN.md 4). Both run the same test
+// suite (suite.ts). All times are milliseconds since the Unix epoch, passed in by the caller so
+// that tests may drive a fake clock.
+import type { DeviceKind } from '../../../src-shared/push/wire';
+
+export interface AccountRow {
+  id: string;
+  pushName: string;
+  passwordHash: string;
+  email: string;
+  createdAt: number;
+}
+
+export interface DeviceRow {
+  id: string;
+  accountId: string;
+  kind: DeviceKind;
+  /** APNs token / FCM registration id / Web Push subscription JSON; '' for desktop */
+  registrationId: string;
+  /** sha256 of the desktop channel secret (hex); '' for other kinds */
+  channelHash: string;
+  name: string;
+  deviceId: string;
+  active: boolean;
+  createdAt: number;
+}
+
+export interface WhitelistTokenRow {
+  id: string;
+  /** sha256 of the 40-hex token (hex) */
+  hash: string;
+  accountId: string;
+  /** the device the token was issued for (ChatSecure apns_device/gcm_device), or null */
+  deviceId: string | null;
+  name: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PeerRow {
+  endpoint: string;
+  /** raw Ed25519 public key, base64url */
+  publicKey: string;
+  /** the peer registered with us: we may relay knocks for its endpoint to it */
+  inbound: boolean;
+  /** we registered with the peer: we accept relays signed by it */
+  outbound: boolean;
+  updatedAt: number;
+}
+
+/** 'device' entries wait for a desktop device's ack or an adapter's success; 'peer' entries
+ * wait for a federated server to accept a relay. */
+export type OutboxTarget = 'device' | 'peer';
+
+export interface OutboxEntry {
+  id: string;
+  target: OutboxTarget;
+  /** device id, or peer endpoint */
+  targetId: string;
+  /** owning account (cascade on account deletion); '' for peer entries */
+  accountId: string;
+  /** DeviceKind for device entries ('peer' for peer entries): lets the worker skip desktop */
+  kind: DeviceKind | 'peer';
+  /** JSON text: DeliveryPayload for device entries, Relay for peer entries */
+  payload: string;
+  createdAt: number;
+  expiresAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+}
+
+export interface NewDevice {
+  id: string;
+  accountId: string;
+  kind: DeviceKind;
+  registrationId: string;
+  channelHash: string;
+  name: string;
+  deviceId: string;
+  active: boolean;
+  createdAt: number;
+}
+
+export interface DevicePatch {
+  registrationId?: string;
+  name?: string;
+  deviceId?: string;
+  active?: boolean;
+}
+
+export interface PushStorage {
+  readonly engine: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+
+  // accounts
+  /** false if the push_name is taken (nothing written) */
+  createAccount(a: AccountRow): Promise<boolean>;
+  accountByName(pushName: string): Promise<AccountRow | null>;
+  accountById(id: string): Promise<AccountRow | null>;
+  /** removes the account and everything it owns: auth tokens, devices, whitelist tokens, queue */
+  deleteAccount(id: string): Promise<void>;
+
+  // auth tokens (Authorization: Token …), stored as sha256 hex
+  putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void>;
+  /** the owning account id if the token exists and has not expired at `now` */
+  authTokenAccount(hash: string, now: number): Promise<string | null>;
+  deleteAuthToken(hash: string): Promise<void>;
+
+  // devices
+  createDevice(d: NewDevice): Promise<void>;
+  devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]>;
+  device(id: string): Promise<DeviceRow | null>;
+  deviceByChannelHash(hash: string): Promise<DeviceRow | null>;
+  updateDevice(id: string, patch: DevicePatch): Promise<void>;
+  /** removes the device, its whitelist tokens and its queued deliveries */
+  deleteDevice(id: string): Promise<void>;
+
+  // whitelist tokens (ChatSecure tokens/)
+  createWhitelistToken(t: WhitelistTokenRow): Promise<void>;
+  whitelistTokens(accountId: string): Promise<WhitelistTokenRow[]>;
+  whitelistTokenByHash(hash: string): Promise<WhitelistTokenRow | null>;
+  deleteWhitelistToken(id: string): Promise<void>;
+
+  // durable queue
+  /** atomically inserts the entries and wakes every replica's listeners for the device ids */
+  enqueue(entries: OutboxEntry[]): Promise<void>;
+  /** undelivered, unexpired entries for a device, oldest first */
+  pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]>;
+  /** deletes the entry if it belongs to the device; false if there was none */
+  ackDelivery(deviceId: string, entryId: string): Promise<boolean>;
+  /** entries of the given kinds whose nextAttemptAt ≤ now; their nextAttemptAt is moved to
+   * now + leaseMs atomically, so that concurrent replicas do not claim the same entry */
+  claimDue(kinds: ReadonlyArray<OutboxEntry['kind']>, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
+  /** makes every leased entry due now (only for a single process owning the database: SQLite) */
+  releaseLeases(now: number): Promise<void>;
+  reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void>;
+  removeEntry(id: string): Promise<void>;
+  /** removes expired entries and replay ids; returns how many queue entries expired */
+  purgeExpired(now: number): Promise<number>;
+  countQueued(): Promise<number>;
+
+  // replay protection
+  /** records (scope, id) until expiresAt; false if it was already recorded (a replay) */
+  rememberOnce(scope: string, id: string, expiresAt: number): Promise<boolean>;
+
+  // federation
+  upsertPeer(p: { endpoint: string; publicKey: string; inbound?: boolean; outbound?: boolean; now: number }): Promise<void>;
+  peer(endpoint: string): Promise<PeerRow | null>;
+
+  // server identity and other settings shared by replicas
+  getMeta(key: string): Promise<string | null>;
+  /** sets the value only if unset; returns the value now stored (replicas racing agree) */
+  setMetaOnce(key: string, value: string): Promise<string>;
+
+  /** listener called with device ids that got new entries (from any replica); returns unsubscribe */
+  onQueued(listener: (deviceIds: string[]) => void): () => void;
+}

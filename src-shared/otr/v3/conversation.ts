@@ -1,0 +1,492 @@
+// One OTRv3 conversation with one contact (OTRv3 §"The protocol state machine", §"Policies",
+// §"Instance Tags"): it negotiates (query messages, whitespace tags, error messages), runs one
+// session per remote instance tag (msgstate + AKE + data keys + SMP), fragments outgoing encoded
+// messages and reassembles incoming v3 fragments. Pure: every input comes through receive()/send()
+// and the other calls; everything to transmit and everything that happened comes back.
+//
+// Decisions where the spec is silent (see docs/otrv3.md):
+// * A D-H Commit we send in reply to a query or whitespace tag goes to receiver tag 0 from a
+//   "master" AKE; a D-H Key (or a crossing D-H Commit) from an instance we have no exchange with
+//   adopts that master exchange (libotr does the same), so every instance of the contact that
+//   answers gets its own session.
+// * Outgoing messages go to the instance chosen by the caller, else to the encrypted session that
+//   was most recently active.
+// * Errors returned as events never say whether a MAC, a counter or a keyid was wrong.
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrEvent, type OtrPolicy, type ProtocolVersion, type SmpEvent } from '../api';
+import { ByteReader, ByteWriter } from '../common/bytes';
+import { classifyMessage, encodeOtrMessage } from '../common/envelope';
+import { OtrError } from '../common/errors';
+import { formatErrorMessage } from '../common/error-message';
+import { fragmentV3, parseV3Fragment, V3Reassembler } from '../common/fragment-v3';
+import { chooseVersion, formatQueryMessage } from '../common/query';
+import type { Clock, RandomSource } from '../common/random';
+import { joinMessagePayload, V3TlvType, type Tlv } from '../common/tlv';
+import { addWhitespaceTag } from '../common/whitespace';
+import { Ake, type AkeResult } from './ake';
+import { DataSession } from './data-session';
+import { fingerprint, fingerprintHex, type DsaPublicKey } from './dsa';
+import { bigintDh1536Engine, type Dh1536Engine } from './group';
+import { isValidInstanceTag, MIN_INSTANCE_TAG, type V3Identity } from './identity';
+import { decodeHeader, decodeV3Message, FLAG_IGNORE_UNREADABLE, MessageType, PROTOCOL_VERSION, type DataMessageFields, type Header } from './messages';
+import { Smp, smpSecret } from './smp';
+
+export interface V3ConversationOptions {
+  identity: V3Identity;
+  rng: RandomSource;
+  clock: Clock;
+  policy?: OtrPolicy;
+  /** modular exponentiation in the 1536-bit group; BigInt by default */
+  engine?: Dh1536Engine;
+  /** fragment encoded messages longer than this many characters (0 / undefined: never) */
+  maxMessageSize?: number;
+  /** send a heartbeat after receiving a data message if nothing was sent for this long (default 60 s, libotr's) */
+  heartbeatIntervalMs?: number;
+  /** text after the query string (shown by clients that do not speak OTR) */
+  queryExplanation?: string;
+}
+
+class InstanceSession {
+  msgstate: MessageState = 'plaintext';
+  readonly ake: Ake;
+  readonly smp: Smp;
+  data: DataSession | undefined;
+  theirLongTerm: DsaPublicKey | undefined;
+  ssid: Uint8Array | undefined;
+  lastSentAt = Number.NEGATIVE_INFINITY;
+  activity = 0;
+
+  constructor(
+    readonly theirTag: number,
+    ake: Ake,
+    smp: Smp,
+  ) {
+    this.ake = ake;
+    this.smp = smp;
+  }
+}
+
+interface Out {
+  toSend: string[];
+  events: OtrEvent[];
+}
+
+/** TLVs until the first malformed record (OTRv4 §"TLV Record Types": a corrupted TLV stops parsing) */
+function splitPayloadLenient(payload: Uint8Array): { text: string; tlvs: Tlv[] } {
+  const nul = payload.indexOf(0);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(nul < 0 ? payload : payload.subarray(0, nul));
+  const tlvs: Tlv[] = [];
+  if (nul >= 0) {
+    const r = new ByteReader(payload.subarray(nul + 1));
+    try {
+      while (r.remaining > 0) {
+        const type = r.short();
+        const len = r.short();
+        tlvs.push({ type, value: r.fixed(len) });
+      }
+    } catch {
+      /* stop at the corrupted record */
+    }
+  }
+  return { text, tlvs };
+}
+
+export class V3Conversation implements OtrConversation {
+  private readonly policy: OtrPolicy;
+  private readonly engine: Dh1536Engine;
+  private readonly ourTag: number;
+  private readonly ourFp: Uint8Array;
+  private readonly master: Ake;
+  private readonly instances = new Map<number, InstanceSession>();
+  private readonly reassemblers = new Map<number, V3Reassembler>();
+  private queued: string[] = [];
+  private receivedPlaintext = false;
+  private activityCounter = 0;
+
+  constructor(private readonly opts: V3ConversationOptions) {
+    if (!isValidInstanceTag(opts.identity.instanceTag)) throw new OtrError('invalid-value', 'our instance tag must be ≥ 0x100');
+    this.policy = opts.policy ?? OPPORTUNISTIC_POLICY;
+    this.engine = opts.engine ?? bigintDh1536Engine;
+    this.ourTag = opts.identity.instanceTag;
+    this.ourFp = fingerprint(opts.identity.dsaKey);
+    this.master = new Ake(this.akeDeps(), () => ({ senderTag: this.ourTag, receiverTag: 0 }));
+  }
+
+  /** our own fingerprint, 40 hex */
+  get fingerprint(): string {
+    return fingerprintHex(this.opts.identity.dsaKey);
+  }
+
+  private akeDeps() {
+    return { ourKey: this.opts.identity.dsaKey, engine: this.engine, rng: this.opts.rng };
+  }
+
+  private instance(tag: number): InstanceSession {
+    let s = this.instances.get(tag);
+    if (!s) {
+      s = new InstanceSession(tag, new Ake(this.akeDeps(), () => ({ senderTag: this.ourTag, receiverTag: tag })), new Smp(this.engine, this.opts.rng));
+      this.instances.set(tag, s);
+    }
+    return s;
+  }
+
+  private header(s: InstanceSession): Header {
+    return { senderTag: this.ourTag, receiverTag: s.theirTag };
+  }
+
+  private wire(bytes: Uint8Array, receiverTag: number): string[] {
+    const msg = encodeOtrMessage(bytes);
+    const max = this.opts.maxMessageSize;
+    return max ? fragmentV3(msg, max, this.ourTag, receiverTag) : [msg];
+  }
+
+  private static out(): Out {
+    return { toSend: [], events: [] };
+  }
+
+  /** runs `f`, turning anything thrown into an error event (only OtrError codes reach the caller) */
+  private guard(out: Out, f: () => void): EngineOutput {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof OtrError) out.events.push({ type: 'error', code: e.code, message: e.message });
+      else out.events.push({ type: 'error', code: 'unexpected', message: 'internal error' });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  receive(wire: string): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => this.handle(wire, out, false));
+  }
+
+  private handle(wire: string, out: Out, reassembled: boolean): void {
+    if (!this.policy.allowV3) {
+      // OTR disabled: no special handling at all (§"State transitions")
+      out.events.push({ type: 'message', text: wire, encrypted: false });
+      return;
+    }
+    const m = classifyMessage(wire);
+    switch (m.kind) {
+      case 'fragment': {
+        if (reassembled) return; // fragments are never fragmented again
+        let f;
+        try {
+          f = parseV3Fragment(m.text);
+        } catch {
+          return; // illegal, v2 or v4 fragment: discard (§"Receiving Fragments")
+        }
+        if (f.senderTag < MIN_INSTANCE_TAG || (f.receiverTag !== 0 && f.receiverTag !== this.ourTag)) return;
+        let r = this.reassemblers.get(f.senderTag);
+        if (!r) {
+          if (this.reassemblers.size >= 64) this.reassemblers.clear(); // bound memory: fragments are unauthenticated
+          r = new V3Reassembler();
+          this.reassemblers.set(f.senderTag, r);
+        }
+        const whole = r.add(f);
+        if (whole !== undefined) this.handle(whole, out, true);
+        return;
+      }
+      case 'encoded':
+        this.handleEncoded(m.bytes, out);
+        return;
+      case 'error':
+        this.reassemblers.clear();
+        out.events.push({ type: 'error', code: 'peer-error', message: m.message });
+        if (this.policy.errorStartAke) out.toSend.push(this.queryMessage());
+        return;
+      case 'query':
+        this.reassemblers.clear();
+        if (chooseVersion(m.versions, { allowV3: this.policy.allowV3, allowV4: false }) === 3) {
+          out.toSend.push(...this.wire(this.master.start(), 0));
+        }
+        return;
+      case 'plaintext': {
+        this.reassemblers.clear();
+        this.receivedPlaintext = true;
+        if (m.text.length > 0) out.events.push({ type: 'message', text: m.text, encrypted: false });
+        if (m.tagVersions.includes(3) && this.policy.whitespaceStartAke) {
+          out.toSend.push(...this.wire(this.master.start(), 0));
+        }
+        return;
+      }
+    }
+  }
+
+  private handleEncoded(bytes: Uint8Array, out: Out): void {
+    const h = decodeHeader(bytes);
+    if (h.version !== PROTOCOL_VERSION) return;
+    // §"Instance Tags": discard bad sender tags and messages for another instance
+    if (h.senderTag < MIN_INSTANCE_TAG) return;
+    if (h.receiverTag !== this.ourTag && !(h.receiverTag === 0 && h.messageType === MessageType.dhCommit)) return;
+    this.reassemblers.get(h.senderTag)?.reset();
+    const msg = decodeV3Message(bytes);
+    const s = this.instance(h.senderTag);
+    if (msg.type === 'data') {
+      this.onData(s, msg, out);
+      return;
+    }
+    if (s.ake.state === 'none' && this.master.state === 'awaiting-dhkey' && (msg.type === 'dh-key' || msg.type === 'dh-commit')) {
+      s.ake.adoptFrom(this.master);
+    }
+    const r = s.ake.receive(msg);
+    if (r.reply) out.toSend.push(...this.wire(r.reply, s.theirTag));
+    if (r.result) this.goEncrypted(s, r.result, out);
+  }
+
+  private goEncrypted(s: InstanceSession, result: AkeResult, out: Out): void {
+    s.data?.destroy();
+    s.data = new DataSession(result, this.engine, this.opts.rng);
+    s.smp.reset();
+    s.theirLongTerm = result.theirLongTerm;
+    s.ssid = result.ssid;
+    s.msgstate = 'encrypted';
+    s.lastSentAt = this.opts.clock();
+    s.activity = ++this.activityCounter;
+    out.events.push(this.stateEvent(s));
+    // §"Receiving a Reveal Signature/Signature Message": send the stored message(s)
+    const queued = this.queued;
+    this.queued = [];
+    for (const text of queued) this.sendData(s, text, [], 0, out);
+  }
+
+  private stateEvent(s: InstanceSession): OtrEvent {
+    const ev: OtrEvent = { type: 'state-changed', state: s.msgstate, theirInstanceTag: s.theirTag };
+    if (s.msgstate === 'encrypted') {
+      ev.version = 3 as ProtocolVersion;
+      if (s.theirLongTerm) ev.theirFingerprint = fingerprintHex(s.theirLongTerm);
+      if (s.ssid) ev.ssid = s.ssid.slice();
+    }
+    return ev;
+  }
+
+  private unreadable(flags: number, out: Out): void {
+    // IGNORE_UNREADABLE: say nothing at all (§"Data Message" flags)
+    if (flags & FLAG_IGNORE_UNREADABLE) return;
+    out.events.push({ type: 'error', code: 'unreadable', message: 'an encrypted message could not be read' });
+    out.toSend.push(formatErrorMessage('ERROR_1: Message could not be read'));
+  }
+
+  private onData(s: InstanceSession, m: DataMessageFields, out: Out): void {
+    if (s.msgstate !== 'encrypted' || !s.data) {
+      this.unreadable(m.flags, out);
+      return;
+    }
+    let dec;
+    try {
+      dec = s.data.decrypt(m);
+    } catch (e) {
+      if (e instanceof OtrError) {
+        this.unreadable(m.flags, out);
+        return;
+      }
+      throw e;
+    }
+    s.activity = ++this.activityCounter;
+    const { text, tlvs } = splitPayloadLenient(dec.payload);
+    if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
+    let disconnected = false;
+    for (const tlv of tlvs) {
+      switch (tlv.type) {
+        case V3TlvType.padding:
+          break;
+        case V3TlvType.disconnected:
+          disconnected = true;
+          break;
+        case V3TlvType.smp1:
+        case V3TlvType.smp2:
+        case V3TlvType.smp3:
+        case V3TlvType.smp4:
+        case V3TlvType.smpAbort:
+        case V3TlvType.smp1Question: {
+          const r = s.smp.receive(tlv);
+          this.smpEvents(r.events, out);
+          if (r.tlvs.length > 0) this.sendData(s, '', r.tlvs, FLAG_IGNORE_UNREADABLE, out);
+          break;
+        }
+        case V3TlvType.extraSymmetricKey:
+          if (tlv.value.length >= 4) {
+            const use = new ByteReader(tlv.value).int();
+            out.events.push({ type: 'extra-key-received', key: dec.extraKey.slice(), use, useData: tlv.value.slice(4) });
+          }
+          break;
+        default:
+          out.events.push({ type: 'tlv', tlv });
+      }
+    }
+    if (disconnected) {
+      // §"Receiving a Data Message": TLV 1 → forget the keys, MSGSTATE_FINISHED
+      s.data.destroy();
+      s.data = undefined;
+      s.smp.reset();
+      s.msgstate = 'finished';
+      out.events.push(this.stateEvent(s));
+      return;
+    }
+    const hb = this.opts.heartbeatIntervalMs ?? 60_000;
+    if (this.opts.clock() - s.lastSentAt >= hb) this.sendData(s, '', [], FLAG_IGNORE_UNREADABLE, out);
+  }
+
+  private smpEvents(events: SmpEvent[], out: Out): void {
+    for (const smp of events) out.events.push({ type: 'smp', smp });
+  }
+
+  private sendData(s: InstanceSession, text: string, tlvs: Tlv[], flags: number, out: Out): Uint8Array {
+    if (!s.data) throw new OtrError('not-allowed', 'no encrypted session');
+    const { message, extraKey } = s.data.encrypt(this.header(s), joinMessagePayload(text, tlvs), flags);
+    out.toSend.push(...this.wire(message, s.theirTag));
+    s.lastSentAt = this.opts.clock();
+    return extraKey;
+  }
+
+  // ------------------------------------------------------------------ user actions
+
+  private queryMessage(): string {
+    return formatQueryMessage([3], this.opts.queryExplanation);
+  }
+
+  /** the instance for an outgoing action: the caller's, else the most recently active encrypted one, else a finished one */
+  private pick(tag?: number): InstanceSession | undefined {
+    if (tag !== undefined) return this.instances.get(tag);
+    let best: InstanceSession | undefined;
+    for (const st of ['encrypted', 'finished'] as const) {
+      for (const s of this.instances.values()) {
+        if (s.msgstate === st && (!best || s.activity > best.activity)) best = s;
+      }
+      if (best) return best;
+    }
+    return undefined;
+  }
+
+  private encrypted(tag?: number): InstanceSession {
+    const s = this.pick(tag);
+    if (!s || s.msgstate !== 'encrypted' || !s.data) throw new OtrError('not-allowed', 'no encrypted session with this contact');
+    return s;
+  }
+
+  send(text: string, options?: { tlvs?: Tlv[]; instanceTag?: number }): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => {
+      const s = this.pick(options?.instanceTag);
+      if (options?.instanceTag !== undefined && !s) throw new OtrError('not-allowed', 'no session with that instance');
+      if (s?.msgstate === 'encrypted') {
+        this.sendData(s, text, options?.tlvs ?? [], 0, out);
+        return;
+      }
+      if (s?.msgstate === 'finished') {
+        // §"User types a message to be sent", MSGSTATE_FINISHED: not sent
+        out.events.push({ type: 'error', code: 'not-allowed', message: 'the contact ended the private conversation; end it or start a new one' });
+        return;
+      }
+      if (this.policy.allowV3 && this.policy.requireEncryption) {
+        // store it and ask for OTR
+        this.queued.push(text);
+        out.events.push({ type: 'message-queued', text });
+        out.toSend.push(this.queryMessage());
+        return;
+      }
+      const tag = this.policy.allowV3 && this.policy.sendWhitespaceTag && !this.receivedPlaintext;
+      out.toSend.push(tag ? addWhitespaceTag(text, [3]) : text);
+    });
+  }
+
+  start(): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => {
+      if (!this.policy.allowV3) throw new OtrError('not-allowed', 'OTRv3 is not allowed by the policy');
+      out.toSend.push(this.queryMessage());
+    });
+  }
+
+  end(instanceTag?: number): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => {
+      const targets = instanceTag !== undefined ? [this.instances.get(instanceTag)].filter((x) => x !== undefined) : [...this.instances.values()];
+      for (const s of targets) {
+        if (s.msgstate === 'plaintext') continue;
+        if (s.msgstate === 'encrypted' && s.data) {
+          this.sendData(s, '', [{ type: V3TlvType.disconnected, value: new Uint8Array(0) }], FLAG_IGNORE_UNREADABLE, out);
+          s.data.destroy();
+        }
+        s.data = undefined;
+        s.smp.reset();
+        s.ake.reset();
+        s.msgstate = 'plaintext';
+        out.events.push(this.stateEvent(s));
+      }
+      if (instanceTag === undefined) this.master.reset();
+    });
+  }
+
+  startSmp(secret: string, question?: string, instanceTag?: number): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => {
+      const s = this.encrypted(instanceTag);
+      if (s.smp.expecting !== 1) {
+        // restart: abort first, in its own message (libotr handles SMP TLVs in a fixed order, not in message order)
+        const a = s.smp.abort();
+        this.sendData(s, '', a.tlvs, FLAG_IGNORE_UNREADABLE, out);
+      }
+      const x = smpSecret(this.ourFp, fingerprint(s.theirLongTerm!), s.ssid!, new TextEncoder().encode(secret));
+      const r = s.smp.start(x, question);
+      this.sendData(s, '', r.tlvs, FLAG_IGNORE_UNREADABLE, out);
+      this.smpEvents(r.events, out);
+    });
+  }
+
+  answerSmp(secret: string, instanceTag?: number): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => {
+      let s: InstanceSession | undefined;
+      if (instanceTag === undefined) s = [...this.instances.values()].find((i) => i.msgstate === 'encrypted' && i.smp.expecting === 'answer');
+      s ??= this.encrypted(instanceTag);
+      if (s.msgstate !== 'encrypted') throw new OtrError('not-allowed', 'no encrypted session');
+      const y = smpSecret(fingerprint(s.theirLongTerm!), this.ourFp, s.ssid!, new TextEncoder().encode(secret));
+      const r = s.smp.answer(y);
+      this.sendData(s, '', r.tlvs, FLAG_IGNORE_UNREADABLE, out);
+      this.smpEvents(r.events, out);
+    });
+  }
+
+  abortSmp(instanceTag?: number): EngineOutput {
+    const out = V3Conversation.out();
+    return this.guard(out, () => {
+      const s = this.encrypted(instanceTag);
+      const r = s.smp.abort();
+      this.sendData(s, '', r.tlvs, FLAG_IGNORE_UNREADABLE, out);
+      this.smpEvents(r.events, out);
+    });
+  }
+
+  useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
+    const out = V3Conversation.out();
+    let key: Uint8Array = new Uint8Array(0);
+    this.guard(out, () => {
+      if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
+      const s = this.encrypted(instanceTag);
+      const value = new ByteWriter().int(use).bytes(useData).finish();
+      // §"Extra symmetric key": derived from the keys of the data message that carries TLV 8
+      key = this.sendData(s, '', [{ type: V3TlvType.extraSymmetricKey, value }], FLAG_IGNORE_UNREADABLE, out);
+    });
+    return { ...out, key };
+  }
+
+  sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {
+    return [...this.instances.values()]
+      .filter((s) => s.msgstate !== 'plaintext' || s.theirLongTerm)
+      .map((s) => {
+        const r: { instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string } = { instanceTag: s.theirTag, state: s.msgstate };
+        if (s.msgstate !== 'plaintext') r.version = 3;
+        if (s.theirLongTerm) r.theirFingerprint = fingerprintHex(s.theirLongTerm);
+        return r;
+      });
+  }
+
+  /** the secure session id of an instance as libotr shows it: two %08x halves (§"…secure session id") */
+  ssidHex(instanceTag?: number): string | undefined {
+    const s = this.pick(instanceTag);
+    return s?.ssid ? `${bytesToHex(s.ssid.subarray(0, 4))} ${bytesToHex(s.ssid.subarray(4, 8))}` : undefined;
+  }
+}

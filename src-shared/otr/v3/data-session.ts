@@ -1,0 +1,173 @@
+// OTRv3 data messages and key management (OTRv3 §"Data Message", §"Key Management", §"Computing
+// AES keys, MAC keys…", §"Revealing MAC keys", §"Extra symmetric key"): AES-128-CTR with the
+// top-8-byte counter, HMAC-SHA1 over the message up to the ciphertext, D-H key rotation driven by
+// the keyids in received messages, receiving MAC keys revealed when their D-H key is forgotten.
+//
+// Receiving is transactional: nothing in the session changes until the MAC, the keyids and the
+// counter have all been checked, and every failure is the same OtrError('unreadable') — the caller
+// cannot tell a bad MAC from a replayed counter or an unknown keyid.
+import { ctr as aesCtr } from '@noble/ciphers/aes.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { bigintToBytes, bytesToBigint, concatBytes, equalBytes, wipe } from '../common/bytes';
+import { unreadable } from '../common/errors';
+import type { RandomSource } from '../common/random';
+import type { AkeResult, DhKeyPair } from './ake';
+import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
+import { deriveDataKeys, type DataKeys } from './kdf';
+import { CTR_BYTES, encodeDataAuthenticated, encodeDataMessage, type DataMessageFields, type Header } from './messages';
+
+interface OurKey extends DhKeyPair {
+  id: number;
+}
+interface TheirKey {
+  id: number;
+  pub: bigint;
+}
+interface PairKeys extends DataKeys {
+  sendCtr: bigint;
+  recvCtr: bigint;
+  recvMacUsed: boolean;
+}
+
+const pairId = (ourId: number, theirId: number): string => `${ourId}:${theirId}`;
+const MAX_CTR = (1n << 64n) - 1n;
+
+export interface Decrypted {
+  payload: Uint8Array;
+  /** the extra symmetric key of the keys this message used (for a TLV 8 in it) */
+  extraKey: Uint8Array;
+}
+
+export class DataSession {
+  private ourPrev: OurKey;
+  private ourCur: OurKey;
+  private theirCur: TheirKey;
+  private theirPrev: TheirKey | undefined;
+  private readonly pairs = new Map<string, PairKeys>();
+  private revealQueue: Uint8Array[] = [];
+
+  constructor(
+    ake: AkeResult,
+    private readonly engine: Dh1536Engine,
+    private readonly rng: RandomSource,
+  ) {
+    // §"Key Management": the AKE key is our_dh[our_keyid − 1]; a fresh one is our_dh[our_keyid]
+    this.ourPrev = { id: ake.ourKeyId, ...ake.ourDh };
+    this.ourCur = { id: ake.ourKeyId + 1, ...this.newDh() };
+    this.theirCur = { id: ake.theirKeyId, pub: ake.theirDh };
+    this.theirPrev = undefined;
+  }
+
+  private newDh(): DhKeyPair {
+    let priv = 0n;
+    while (priv === 0n) priv = bytesToBigint(this.rng(DH_SECRET_BYTES));
+    return { priv, pub: this.engine.modPow(DH1536_G, priv) };
+  }
+
+  private computePair(our: OurKey, their: TheirKey): PairKeys {
+    const s = this.engine.modPow(their.pub, our.priv);
+    return { ...deriveDataKeys(our.pub, their.pub, s), sendCtr: 0n, recvCtr: 0n, recvMacUsed: false };
+  }
+
+  private pair(our: OurKey, their: TheirKey): PairKeys {
+    const id = pairId(our.id, their.id);
+    let p = this.pairs.get(id);
+    if (!p) {
+      p = this.computePair(our, their);
+      this.pairs.set(id, p);
+    }
+    return p;
+  }
+
+  /** builds a data message (§"When you send a Data Message") */
+  encrypt(header: Header, payload: Uint8Array, flags: number): { message: Uint8Array; extraKey: Uint8Array } {
+    const p = this.pair(this.ourPrev, this.theirCur);
+    if (p.sendCtr >= MAX_CTR) throw new RangeError('counter exhausted');
+    p.sendCtr += 1n;
+    const ctrTop = bigintToBytes(p.sendCtr, CTR_BYTES);
+    const encrypted = aesCtr(p.sendAes, concatBytes(ctrTop, new Uint8Array(8))).encrypt(payload);
+    const authenticated = encodeDataAuthenticated(header, {
+      flags,
+      senderKeyId: this.ourPrev.id,
+      recipientKeyId: this.theirCur.id,
+      nextDh: this.ourCur.pub,
+      ctr: ctrTop,
+      encrypted,
+    });
+    const mac = hmac(sha1, p.sendMac, authenticated);
+    const reveal = concatBytes(...this.revealQueue);
+    this.revealQueue = [];
+    return { message: encodeDataMessage(authenticated, mac, reveal), extraKey: p.extraKey.slice() };
+  }
+
+  /** the extra symmetric key of the keys the next sent message will use */
+  currentExtraKey(): Uint8Array {
+    return this.pair(this.ourPrev, this.theirCur).extraKey.slice();
+  }
+
+  /** §"When you receive a Data Message". Throws OtrError('unreadable') and changes nothing on failure. */
+  decrypt(m: Pick<DataMessageFields, 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted' | 'mac' | 'authenticated'>): Decrypted {
+    const our = m.recipientKeyId === this.ourCur.id ? this.ourCur : m.recipientKeyId === this.ourPrev.id ? this.ourPrev : undefined;
+    const their = m.senderKeyId === this.theirCur.id ? this.theirCur : this.theirPrev && m.senderKeyId === this.theirPrev.id ? this.theirPrev : undefined;
+    if (!our || !their) throw unreadable();
+    const id = pairId(our.id, their.id);
+    const p = this.pairs.get(id) ?? this.computePair(our, their);
+    const mac = hmac(sha1, p.recvMac, m.authenticated);
+    const ctrValue = bytesToBigint(m.ctr);
+    // all checks are evaluated before deciding, so the failing one is not singled out
+    const macOk = equalBytes(mac, m.mac);
+    const ctrOk = ctrValue > p.recvCtr;
+    const rotateTheirs = m.senderKeyId === this.theirCur.id;
+    const nextOk = !rotateTheirs || isValidGroupElement(m.nextDh);
+    if (!(macOk && ctrOk && nextOk)) throw unreadable();
+    const payload = aesCtr(p.recvAes, concatBytes(m.ctr, new Uint8Array(8))).decrypt(m.encrypted);
+
+    // commit
+    p.recvCtr = ctrValue;
+    p.recvMacUsed = true;
+    this.pairs.set(id, p);
+    const extraKey = p.extraKey.slice();
+    if (m.recipientKeyId === this.ourCur.id) this.rotateOurs();
+    if (rotateTheirs) this.rotateTheirs(m.nextDh);
+    return { payload, extraKey };
+  }
+
+  /** forget pairs that use `pred`'s key, queueing their used receiving MAC keys for revelation */
+  private forget(pred: (ourId: number, theirId: number) => boolean): void {
+    for (const [id, p] of this.pairs) {
+      const [o, t] = id.split(':').map(Number) as [number, number];
+      if (!pred(o, t)) continue;
+      if (p.recvMacUsed) this.revealQueue.push(p.recvMac.slice());
+      wipe(p.sendAes, p.sendMac, p.recvAes, p.recvMac, p.extraKey);
+      this.pairs.delete(id);
+    }
+  }
+
+  private rotateOurs(): void {
+    const old = this.ourPrev;
+    this.forget((o) => o === old.id);
+    this.ourPrev = this.ourCur;
+    this.ourCur = { id: this.ourCur.id + 1, ...this.newDh() };
+  }
+
+  private rotateTheirs(next: bigint): void {
+    const old = this.theirPrev;
+    if (old) this.forget((_o, t) => t === old.id);
+    this.theirPrev = this.theirCur;
+    this.theirCur = { id: this.theirCur.id + 1, pub: next };
+  }
+
+  /** erase all key material (end of session) */
+  destroy(): void {
+    this.forget(() => true);
+    this.revealQueue = [];
+    this.ourPrev.priv = 0n;
+    this.ourCur.priv = 0n;
+  }
+
+  /** keyids, for tests and diagnostics (no secrets) */
+  get keyIds(): { ourPrev: number; ourCur: number; theirCur: number; theirPrev?: number } {
+    return { ourPrev: this.ourPrev.id, ourCur: this.ourCur.id, theirCur: this.theirCur.id, theirPrev: this.theirPrev?.id };
+  }
+}

@@ -1,0 +1,17 @@
+// OTRv3 (otrv3-protocol.html): the conversation engine and the lower-level pieces.
+export { V3Conversation, type V3ConversationOptions } from './conversation';
+export { Ake, type AkeResult, type AuthState } from './ake';
+export { DataSession } from './data-session';
+export { Smp, smpSecret } from './smp';
+export {
+  generateDsaKey,
+  serializePrivateKey,
+  deserializePrivateKey,
+  fingerprint,
+  fingerprintHex,
+  encodePublicKey,
+  type DsaPrivateKey,
+  type DsaPublicKey,
+} from './dsa';
+export { generateInstanceTag, serializeIdentity, deserializeIdentity, MIN_INSTANCE_TAG, type V3Identity } from './identity';
+export { bigintDh1536Engine, DH1536_P, DH1536_G, DH1536_Q, type Dh1536Engine } from './group';

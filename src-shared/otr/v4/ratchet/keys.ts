@@ -1,0 +1,116 @@
+// Key generation and the key derivations of the OTRv4 double ratchet (otrv4.md §"Generating ECDH
+// and DH keys", §"Shared Secrets", §"Deriving Double Ratchet Keys", §"Calculating Encryption and
+// MAC Keys", §"Extra Symmetric Key"). Usage IDs are those of kdf.ts (current spec numbering).
+import { bigintToMinimalBytes, wipe } from '../../common/bytes';
+import { invalidValue } from '../../common/errors';
+import type { RandomSource } from '../../common/random';
+import { DH3072_P, DH3072_Q, type Dh3072Engine } from '../dh3072';
+import { G, type Point, hashAndPruneScalar } from '../ed448';
+import { Usage, kdf } from '../kdf';
+
+export interface EcdhKeyPair {
+  secret: bigint;
+  public: Point;
+}
+
+export interface DhKeyPair {
+  secret: bigint;
+  public: bigint;
+}
+
+/**
+ * generateECDH(): 57 random bytes, SHAKE-256(r, 114), the lower 57 bytes pruned (the first 57
+ * bytes of a SHAKE output do not depend on the requested length, so hash-and-prune to 57 is the
+ * same value).
+ */
+export function generateEcdhKeyPair(random: RandomSource): EcdhKeyPair {
+  const secret = hashAndPruneScalar(random);
+  return { secret, public: G.multiply(secret) };
+}
+
+/** generateDH(): r = 80 random bytes, public = g3^r mod dh_p (through the injected engine). */
+export function generateDhKeyPair(random: RandomSource, dh: Dh3072Engine): DhKeyPair {
+  const r = random(80);
+  if (r.length !== 80) throw new RangeError('random source returned the wrong length');
+  let secret = 0n;
+  for (const b of r) secret = (secret << 8n) | BigInt(b);
+  wipe(r);
+  if (secret === 0n) throw new RangeError('random source returned zeros');
+  return { secret, public: dh.publicKey(secret) };
+}
+
+/**
+ * §"Verifying that an integer is in the DH group": 2 ≤ x ≤ dh_p − 2 and x^dh_q = 1 (mod dh_p).
+ * The exponentiation goes through the engine's sharedSecret (other^secret). OpenSSL (Node's
+ * native DH) refuses a private exponent ≥ dh_q, so compute x^(dh_q − 1) and multiply by x once.
+ */
+export function isValidDhPublicKey(x: bigint, dh: Dh3072Engine): boolean {
+  if (x < 2n || x > DH3072_P - 2n) return false;
+  return (dh.sharedSecret(DH3072_Q - 1n, x) * x) % DH3072_P === 1n;
+}
+
+/** k_dh serialized as a minimal big-endian unsigned integer (implementer notes §0, as otr4j). */
+export function dhSharedSecret(ours: bigint, theirs: bigint, dh: Dh3072Engine): Uint8Array {
+  const s = dh.sharedSecret(ours, theirs);
+  if (s <= 1n || s >= DH3072_P - 1n) throw invalidValue('degenerate DH shared secret');
+  return bigintToMinimalBytes(s);
+}
+
+/** brace_key = KDF(usage_third_brace_key ‖ k_dh, 32) */
+export function thirdBraceKey(kDh: Uint8Array): Uint8Array {
+  return kdf(Usage.thirdBraceKey, kDh, 32);
+}
+
+/** brace_key = KDF(usage_brace_key ‖ brace_key, 32) */
+export function nextBraceKey(brace: Uint8Array): Uint8Array {
+  return kdf(Usage.braceKey, brace, 32);
+}
+
+/** K = KDF(usage_shared_secret ‖ K_ecdh ‖ brace_key, 64) */
+export function mixedSharedSecret(kEcdh: Uint8Array, brace: Uint8Array): Uint8Array {
+  return kdf(Usage.sharedSecret, [kEcdh, brace], 64);
+}
+
+/** derive_ratchet_keys(purpose, prev_root_key, K) */
+export function deriveRatchetKeys(prevRoot: Uint8Array, k: Uint8Array): { root: Uint8Array; chain: Uint8Array } {
+  return {
+    root: kdf(Usage.rootKey, [prevRoot, k], 64),
+    chain: kdf(Usage.chainKey, [prevRoot, k], 64),
+  };
+}
+
+/** chain_key[n+1] = KDF(usage_next_chain_key ‖ chain_key[n], 64) */
+export function nextChainKey(chain: Uint8Array): Uint8Array {
+  return kdf(Usage.nextChainKey, chain, 64);
+}
+
+/** MKenc = KDF(usage_message_key ‖ chain_key, 64) */
+export function messageKey(chain: Uint8Array): Uint8Array {
+  return kdf(Usage.messageKey, chain, 64);
+}
+
+/** MKmac = KDF(usage_MAC_key ‖ MKenc, 64) */
+export function macKey(mkEnc: Uint8Array): Uint8Array {
+  return kdf(Usage.macKey, mkEnc, 64);
+}
+
+const FF = Uint8Array.of(0xff);
+
+/** extra_symm_key = KDF(usage_extra_symm_key ‖ 0xFF ‖ chain_key, 64) */
+export function extraSymmetricKey(chain: Uint8Array): Uint8Array {
+  return kdf(Usage.extraSymmKey, [FF, chain], 64);
+}
+
+/** §"Extra Symmetric Key": at most 10 keys in all (the first plus 9 derived ones) */
+export const MAX_EXTRA_KEYS = 10;
+
+/**
+ * Further keys from an extra symmetric key (§"Extra Symmetric Key"):
+ * KDF(index ‖ context ‖ previous_extra_key, 64) with index = the BYTE position of the TLV 7 in the
+ * TLV list (it takes the place of the usage ID) and context = its 4-byte "use" (DECISIONS.md).
+ */
+export function deriveExtraSubkey(previous: Uint8Array, tlvIndex: number, context: Uint8Array): Uint8Array {
+  if (!Number.isInteger(tlvIndex) || tlvIndex < 0 || tlvIndex > 0xff) throw new RangeError('TLV index must be a BYTE');
+  if (context.length !== 4) throw new RangeError('context must be the 4-byte use');
+  return kdf(tlvIndex, [context, previous], 64);
+}

@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { OtrError } from '../common/errors';
+import { encodeOtrMessage } from '../common/envelope';
+import { addWhitespaceTag } from '../common/whitespace';
+import { nodeDh3072Engine } from './test-support/engines';
+import { makeSide, messages, post, pump, type Side } from './test-support/pair';
+
+const dh = nodeDh3072Engine();
+
+function sides(seed: string, extra = {}) {
+  const a = makeSide('alice@example.org', 'bob@example.org', `${seed}-a`, dh, extra);
+  const b = makeSide('bob@example.org', 'alice@example.org', `${seed}-b`, dh, extra);
+  return { a, b };
+}
+
+function encrypted(s: Side): boolean {
+  return s.conv.sessions().some((x) => x.state === 'encrypted');
+}
+
+function chat(a: Side, b: Side, rounds: number): void {
+  for (let i = 0; i < rounds; i++) {
+    post(a, b, a.conv.send(`a${i}`));
+    pump(a, b);
+    post(b, a, b.conv.send(`b${i}`));
+    pump(a, b);
+  }
+}
+
+describe('v4 conversation: interactive DAKE', () => {
+  it('either side starts with a query; both reach ENCRYPTED with the same SSID and fingerprints', () => {
+    for (const starter of ['a', 'b'] as const) {
+      const { a, b } = sides(`q-${starter}`);
+      const [s, o] = starter === 'a' ? [a, b] : [b, a];
+      post(s, o, s.conv.start());
+      expect(o.inbox[0]).toMatch(/^\?OTRv43\?/);
+      pump(a, b);
+      expect(encrypted(a) && encrypted(b)).toBe(true);
+      expect(a.conv.ssid()).toEqual(b.conv.ssid());
+      expect(a.conv.sessions()[0]!.theirFingerprint).toBe(b.conv.fingerprint);
+      expect(b.conv.sessions()[0]!.theirFingerprint).toBe(a.conv.fingerprint);
+      chat(a, b, 4);
+      expect(messages(b)).toEqual(['a0', 'a1', 'a2', 'a3']);
+      expect(messages(a)).toEqual(['b0', 'b1', 'b2', 'b3']);
+    }
+  });
+
+  it('starts from a whitespace-tagged plaintext', () => {
+    const { a, b } = sides('ws');
+    post(a, b, a.conv.send('hi there'));
+    expect(b.inbox[0]).toContain('\x20\x09\x20\x20\x09\x09\x09\x09');
+    pump(a, b);
+    expect(b.events).toContainEqual({ type: 'message', text: 'hi there', encrypted: false });
+    expect(encrypted(a) && encrypted(b)).toBe(true);
+  });
+
+  it('simultaneous starts: both send Identity, one DAKE completes', () => {
+    const { a, b } = sides('sim');
+    post(a, b, a.conv.startInteractive());
+    post(b, a, b.conv.startInteractive());
+    pump(a, b);
+    expect(encrypted(a) && encrypted(b)).toBe(true);
+    expect(a.conv.ssid()).toEqual(b.conv.ssid());
+    chat(a, b, 2);
+    expect(messages(b)).toEqual(['a0', 'a1']);
+  });
+
+  it('queues messages under REQUIRE_ENCRYPTION and sends them once encrypted', () => {
+    const policy = { allowV3: false, allowV4: true, requireEncryption: true, sendWhitespaceTag: false, whitespaceStartAke: true, errorStartAke: true };
+    const { a, b } = sides('req', { policy });
+    post(a, b, a.conv.send('secret 1'));
+    post(a, b, a.conv.send('secret 2'));
+    expect(a.events.filter((e) => e.type === 'message-queued')).toHaveLength(2);
+    expect(b.inbox.every((m) => !m.includes('secret'))).toBe(true);
+    pump(a, b);
+    expect(messages(b)).toEqual(['secret 1', 'secret 2']);
+  });
+
+  it('out-of-order and lost data messages', () => {
+    const { a, b } = sides('ooo');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    const wire: string[] = [];
+    for (let i = 0; i < 6; i++) wire.push(...a.conv.send(`m${i}`).toSend);
+    for (const i of [3, 0, 5, 1]) post(b, a, b.conv.receive(wire[i]!));
+    expect(messages(b)).toEqual(['m3', 'm0', 'm5', 'm1']);
+    post(b, a, b.conv.send('reply'));
+    pump(a, b);
+    expect(messages(a)).toEqual(['reply']);
+  });
+
+  it('detects tampering of data messages and answers ERROR_1', () => {
+    const { a, b } = sides('tamper');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    const [msg] = a.conv.send('do not touch').toSend;
+    const body = msg!.slice(5, -1);
+    const i = Math.floor(body.length * 0.8);
+    const flipped = body.slice(0, i) + (body[i] === 'A' ? 'B' : 'A') + body.slice(i + 1);
+    const out = b.conv.receive(`?OTR:${flipped}.`);
+    expect(out.events.some((e) => e.type === 'message')).toBe(false);
+    expect(out.toSend[0]).toMatch(/^\?OTR Error: ERROR_1/);
+    // the genuine message still decrypts
+    expect(b.conv.receive(msg!).events).toContainEqual({ type: 'message', text: 'do not touch', encrypted: true, instanceTag: a.conv.instanceTag });
+  });
+
+  it('end(): the peer goes to FINISHED and refuses to send in clear; restart works', () => {
+    const { a, b } = sides('end');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    post(a, b, a.conv.end());
+    pump(a, b);
+    expect(b.conv.sessions()[0]!.state).toBe('finished');
+    expect(a.conv.sessions()[0]!.state).toBe('plaintext');
+    const out = b.conv.send('oops');
+    expect(out.toSend).toEqual([]);
+    expect(out.events[0]!.type).toBe('error');
+    post(b, a, b.conv.end());
+    post(b, a, b.conv.start());
+    pump(a, b);
+    expect(encrypted(a) && encrypted(b)).toBe(true);
+  });
+
+  it('a new Identity in ENCRYPTED state re-keys (disconnect and restart)', () => {
+    const { a, b } = sides('rekey');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    const ssid1 = a.conv.ssid();
+    post(b, a, b.conv.startInteractive(a.conv.instanceTag));
+    pump(a, b);
+    expect(a.conv.ssid()).not.toEqual(ssid1);
+    expect(a.conv.ssid()).toEqual(b.conv.ssid());
+    chat(a, b, 1);
+    expect(messages(b)).toEqual(['a0']);
+  });
+
+  it('extra symmetric key: both sides get the same key', () => {
+    const { a, b } = sides('extra');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    const r = a.conv.useExtraKey(0x01a4, new TextEncoder().encode('push'));
+    post(a, b, r);
+    pump(a, b);
+    const ev = b.events.find((e) => e.type === 'extra-key-received');
+    expect(ev).toMatchObject({ use: 0x01a4, key: r.key });
+    expect(r.key).toHaveLength(32);
+  });
+
+  it('fragments long messages and reassembles them out of order', () => {
+    const { a, b } = sides('frag', { maxMessageSize: 120 });
+    post(a, b, a.conv.start());
+    pump(a, b);
+    const frags = a.conv.send('x'.repeat(500)).toSend;
+    expect(frags.length).toBeGreaterThan(3);
+    for (const f of [...frags].reverse()) post(b, a, b.conv.receive(f));
+    expect(messages(b)).toEqual(['x'.repeat(500)]);
+  });
+
+  it('ignores messages addressed to another instance tag', () => {
+    const { a, b } = sides('tags');
+    const c = makeSide('carol@example.org', 'bob@example.org', 'tags-c', dh);
+    post(a, b, a.conv.startInteractive());
+    // b answers with an Auth-R for a; carol receives it instead
+    const authR = b.conv.receive(b.inbox.shift()!).toSend;
+    const out = c.conv.receive(authR[0]!);
+    expect(out.toSend).toEqual([]);
+    expect(c.conv.sessions().every((s) => s.state === 'plaintext')).toBe(true);
+  });
+});
+
+describe('v4 conversation: non-interactive DAKE', () => {
+  it('sends the first data message with the Non-Interactive-Auth; the conversation continues', () => {
+    const { a, b } = sides('nik');
+    const ensemble = b.party.publishEnsemble();
+    post(a, b, a.conv.startNonInteractive(ensemble, 'offline hello'));
+    expect(b.inbox).toHaveLength(2);
+    expect(b.inbox[0]).toMatch(/^\?OTR:AAQN/);
+    pump(a, b);
+    expect(messages(b)).toEqual(['offline hello']);
+    expect(a.conv.ssid()).toEqual(b.conv.ssid());
+    chat(b, a, 3);
+    expect(messages(a)).toEqual(['b0', 'b1', 'b2'].map((x) => x.replace('b', 'a')));
+    expect(b.party.prekeys.size).toBe(0);
+  });
+
+  it('a replayed Non-Interactive-Auth (prekey already used) is refused', () => {
+    const { a, b } = sides('nik-replay');
+    const out = a.conv.startNonInteractive(b.party.publishEnsemble(), 'once');
+    for (const m of out.toSend) b.conv.receive(m);
+    const replay = b.conv.receive(out.toSend[0]!);
+    expect(replay.events.some((e) => e.type === 'error')).toBe(true);
+  });
+
+  it('interactive-only mode refuses non-interactive DAKEs', () => {
+    const { a } = sides('io', { mode: 'otrv4-interactive-only' });
+    const { b } = sides('io2');
+    expect(() => a.conv.startNonInteractive(b.party.publishEnsemble())).toThrow(OtrError);
+  });
+});
+
+describe('v4 conversation: receive() never throws on bad input', () => {
+  it('random strings, random ?OTR: payloads and mutated valid messages give events, not exceptions', () => {
+    const { a, b } = sides('fuzz');
+    post(a, b, a.conv.start());
+    const identity = b.conv.receive(b.inbox.shift()!).toSend[0]!;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.uint8Array({ maxLength: 300 }).map((x) => encodeOtrMessage(Uint8Array.from([0, 4, ...x]))),
+          fc.tuple(fc.nat(), fc.integer({ min: 0, max: 63 })).map(([i, c]) => {
+            const body = identity.slice(5, -1);
+            const k = i % body.length;
+            const ch = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[c]!;
+            return `?OTR:${body.slice(0, k)}${ch}${body.slice(k + 1)}.`;
+          }),
+          fc.string().map((s) => `?OTR|${s}`),
+          fc.string().map((s) => addWhitespaceTag(s, [4])),
+        ),
+        (msg) => {
+          a.conv.receive(msg);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // still usable afterwards: the genuine Identity is answered
+    expect(a.conv.receive(identity).toSend.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,588 @@
+// One OTRv4 conversation with one contact (otrv4.md §"The Protocol State Machine", §"Protocol
+// States", §"Protocol Events", §"Instance Tags", §"Fragmentation"): one protocol state machine per
+// instance tag of the contact (START, WAITING_AUTH_R, WAITING_AUTH_I, ENCRYPTED_MESSAGES,
+// FINISHED), the interactive DAKE (dake.ts), the non-interactive DAKE in both directions, the
+// double ratchet (ratchet/) for data messages, SMP (smp/, injected), fragmentation (fragment.ts),
+// query messages and whitespace tags (common/). Pure: everything arrives through the methods and
+// everything to transmit or report comes back as an EngineOutput.
+//
+// Decisions (docs/otrv4-decisions.md): an Identity message sent in reply to a query or a
+// whitespace tag goes to receiver tag 0 from one "pending" DAKE state shared by whichever
+// instance answers; data messages that arrive in WAITING_AUTH_I are kept (bounded, 10 minutes)
+// and decrypted once Auth-I has been verified; an outgoing message goes to the instance the
+// caller names, else to the most recently active encrypted instance.
+import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrPolicy, type SmpEvent } from '../api';
+import { ByteReader } from '../common/bytes';
+import { classifyMessage, encodeOtrMessage } from '../common/envelope';
+import { formatErrorMessage, OtrErrorMessageCode } from '../common/error-message';
+import { OtrError } from '../common/errors';
+import { formatQueryMessage } from '../common/query';
+import type { Clock, RandomSource } from '../common/random';
+import { joinMessagePayload, V4TlvType, type Tlv } from '../common/tlv';
+import { addWhitespaceTag } from '../common/whitespace';
+import { clientProfileFingerprint } from './client-profile';
+import {
+  createIdentity,
+  createNonInteractiveAuth,
+  type DakeContext,
+  type DakeIdentity,
+  type DakeResult,
+  type PrekeyOwnerMaterial,
+  receiveAuthI,
+  receiveNonInteractiveAuth,
+  resolveSimultaneousIdentity,
+  respondToAuthR,
+  respondToIdentity,
+  type WaitingAuthI,
+  type WaitingAuthR,
+  validateIdentity,
+} from './dake';
+import { decodeDakeMessage, encodeDakeMessage, MessageType, OTRV4, type DakeMessage } from './dake-messages';
+import { FLAG_IGNORE_UNREADABLE, peekDataMessageHeader } from './data-message';
+import type { Dh3072Engine } from './dh3072';
+import { fragmentV4, isV4Fragment, V4Assembler } from './fragment';
+import { fingerprint, isValidInstanceTag, toHex } from './keys';
+import type { PrekeyEnsemble } from './prekey-message';
+import { DataMessageError, deriveExtraSubkey, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
+
+/** The SMP engine of smp/ as ratchet/README.md describes it; injected so this file does not depend on its internals. */
+export interface SmpEngine {
+  start(secret: string, question?: string): { tlvs: Tlv[]; events: SmpEvent[] };
+  answer(secret: string): { tlvs: Tlv[]; events: SmpEvent[] };
+  abort(): { tlvs: Tlv[]; events: SmpEvent[] };
+  receive(tlv: Tlv): { tlvs: Tlv[]; events: SmpEvent[] };
+}
+export type SmpFactory = (p: { random: RandomSource; ourFingerprint: Uint8Array; theirFingerprint: Uint8Array; ssid: Uint8Array; initiator?: boolean }) => SmpEngine;
+
+export interface V4ConversationOptions {
+  identity: DakeIdentity;
+  random: RandomSource;
+  clock: Clock;
+  dh: Dh3072Engine;
+  /** our and the contact's network identities (bare JIDs), part of phi (§"Shared Session State") */
+  ourId: string;
+  theirId: string;
+  policy?: OtrPolicy;
+  /** receive offline (non-interactive) DAKEs: our prekey secrets and profiles; `consume` deletes a used prekey */
+  prekeyOwner?: PrekeyOwnerMaterial & { consume(id: number): void };
+  /** fragment encoded messages longer than this (characters); undefined = never */
+  maxMessageSize?: number;
+  ratchet?: Partial<Pick<RatchetOptions, 'maxSkip' | 'maxStoredKeys' | 'skippedKeyMaxAgeMs' | 'skippedKeyMaxRatchets' | 'sessionExpiryMs'>>;
+  smp?: SmpFactory;
+  /** §"OTRv4 Modes": interactive-only refuses Non-Interactive-Auth messages */
+  mode?: 'otrv3-compatible' | 'otrv4-standalone' | 'otrv4-interactive-only';
+  /** how long data messages arriving before Auth-I are kept (§"Receiving a Data Message": 10–60 min) */
+  earlyDataTtlMs?: number;
+  queryExplanation?: string;
+}
+
+type Phase =
+  | { name: 'start' }
+  | { name: 'waiting-auth-r'; dake: WaitingAuthR; identityWire: Uint8Array }
+  | { name: 'waiting-auth-i'; dake: WaitingAuthI; authRWire: Uint8Array }
+  | { name: 'encrypted'; ratchet: DoubleRatchet; result: DakeResult; smp?: SmpEngine; theirFp: string }
+  | { name: 'finished' };
+
+class Instance {
+  phase: Phase = { name: 'start' };
+  activity = 0;
+  early: Array<{ bytes: Uint8Array; at: number }> = [];
+  constructor(readonly theirTag: number) {}
+
+  get state(): MessageState {
+    return this.phase.name === 'encrypted' ? 'encrypted' : this.phase.name === 'finished' ? 'finished' : 'plaintext';
+  }
+}
+
+const MAX_EARLY = 20;
+
+export class V4Conversation implements OtrConversation {
+  private readonly policy: OtrPolicy;
+  private readonly ourTag: number;
+  private readonly instances = new Map<number, Instance>();
+  /** Identity we sent to receiver tag 0 (after a query / whitespace tag / start()) */
+  private pending: { dake: WaitingAuthR; wire: Uint8Array } | undefined;
+  private readonly assembler: V4Assembler;
+  private queued: Array<{ text: string; tlvs: Tlv[] }> = [];
+  private activityCounter = 0;
+  private peerSentPlaintext = false;
+
+  constructor(private readonly opts: V4ConversationOptions) {
+    if (!isValidInstanceTag(opts.identity.instanceTag)) throw new OtrError('invalid-value', 'our instance tag must be ≥ 0x100');
+    this.policy = opts.policy ?? OPPORTUNISTIC_POLICY;
+    this.ourTag = opts.identity.instanceTag;
+    this.assembler = new V4Assembler(this.ourTag, opts.clock);
+  }
+
+  /** our fingerprint (hex) */
+  get fingerprint(): string {
+    return toHex(clientProfileFingerprint(this.opts.identity.clientProfile));
+  }
+
+  get instanceTag(): number {
+    return this.ourTag;
+  }
+
+  private get ctx(): DakeContext {
+    return { random: this.opts.random, clock: this.opts.clock, dh: this.opts.dh, ourId: this.opts.ourId, theirId: this.opts.theirId };
+  }
+
+  private instance(tag: number): Instance {
+    let s = this.instances.get(tag);
+    if (!s) {
+      s = new Instance(tag);
+      this.instances.set(tag, s);
+    }
+    return s;
+  }
+
+  private wire(bytes: Uint8Array, receiverTag: number): string[] {
+    const msg = encodeOtrMessage(bytes);
+    const max = this.opts.maxMessageSize;
+    return max ? fragmentV4(msg, max, this.ourTag, receiverTag, this.opts.random) : [msg];
+  }
+
+  private versionsWeOffer(): number[] {
+    const v: number[] = [];
+    if (this.policy.allowV4) v.push(4);
+    if (this.policy.allowV3 && (this.opts.mode ?? 'otrv3-compatible') === 'otrv3-compatible') v.push(3);
+    return v;
+  }
+
+  // ------------------------------------------------------------------------------ user actions
+
+  start(): EngineOutput {
+    if (!this.policy.allowV4 && !this.policy.allowV3) throw new OtrError('not-allowed', 'policy allows no OTR version');
+    return { toSend: [formatQueryMessage(this.versionsWeOffer(), this.opts.queryExplanation)], events: [] };
+  }
+
+  /** §"Starting a conversation interactively": send an Identity message directly. */
+  startInteractive(receiverTag = 0): EngineOutput {
+    if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
+    return { toSend: this.sendIdentity(receiverTag), events: [] };
+  }
+
+  private sendIdentity(receiverTag: number): string[] {
+    const { message, state } = createIdentity(this.ctx, this.opts.identity, receiverTag);
+    const bytes = encodeDakeMessage(message);
+    if (receiverTag === 0) this.pending = { dake: state, wire: bytes };
+    else this.instance(receiverTag).phase = { name: 'waiting-auth-r', dake: state, identityWire: bytes };
+    return this.wire(bytes, receiverTag);
+  }
+
+  /**
+   * §"Sending a Data Message to an offline participant": completes a non-interactive DAKE with a
+   * prekey ensemble of the contact (fetched from the prekey server) and sends `text` with it.
+   * The caller should tell the user that this gives no online deniability (§"Non-interactive DAKE").
+   */
+  startNonInteractive(ensemble: PrekeyEnsemble, text?: string, tlvs: Tlv[] = []): EngineOutput {
+    if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
+    if (this.opts.mode === 'otrv4-interactive-only') throw new OtrError('not-allowed', 'interactive-only mode');
+    const { message, result } = createNonInteractiveAuth(this.ctx, this.opts.identity, ensemble);
+    const s = this.instance(result.theirInstanceTag);
+    this.endPhase(s);
+    const out: EngineOutput = { toSend: this.wire(encodeDakeMessage(message), s.theirTag), events: [] };
+    this.enterEncrypted(s, result, out);
+    if (text !== undefined) this.encryptTo(s, text, tlvs, out);
+    return out;
+  }
+
+  send(text: string, options: { tlvs?: Tlv[]; instanceTag?: number } = {}): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
+    const tlvs = options.tlvs ?? [];
+    const s = options.instanceTag !== undefined ? this.instances.get(options.instanceTag) : this.bestInstance();
+    if (s && s.phase.name === 'encrypted') {
+      this.encryptTo(s, text, tlvs, out);
+      return out;
+    }
+    if (s && s.phase.name === 'finished') {
+      // §"Sending a Data Message": in FINISHED nothing goes out
+      out.events.push({ type: 'error', code: 'not-allowed', message: 'the contact ended the private conversation; end or restart it first' });
+      return out;
+    }
+    if (this.policy.requireEncryption || tlvs.length > 0) {
+      this.queued.push({ text, tlvs });
+      out.events.push({ type: 'message-queued', text });
+      if (!this.pending) out.toSend.push(...this.start().toSend);
+      return out;
+    }
+    const tag = this.policy.sendWhitespaceTag && !this.peerSentPlaintext && this.versionsWeOffer().length > 0;
+    out.toSend.push(tag ? addWhitespaceTag(text, this.versionsWeOffer()) : text);
+    return out;
+  }
+
+  end(instanceTag?: number): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
+    const targets = instanceTag !== undefined ? [this.instances.get(instanceTag)].filter((x): x is Instance => !!x) : [...this.instances.values()];
+    for (const s of targets) {
+      if (s.phase.name === 'encrypted') {
+        // §"User requests to end an OTRv4 Conversation": TLV 1, forget keys, START
+        const { message } = s.phase.ratchet.encrypt(joinMessagePayload('', [{ type: V4TlvType.disconnected, value: new Uint8Array(0) }]), { ignoreUnreadable: true });
+        out.toSend.push(...this.wire(message, s.theirTag));
+      }
+      if (s.phase.name !== 'start') {
+        this.endPhase(s);
+        out.events.push({ type: 'state-changed', state: 'plaintext', theirInstanceTag: s.theirTag });
+      }
+    }
+    if (instanceTag === undefined) this.pending = undefined;
+    return out;
+  }
+
+  startSmp(secret: string, question?: string, instanceTag?: number): EngineOutput {
+    return this.smpAction(instanceTag, (smp) => smp.start(secret, question));
+  }
+
+  answerSmp(secret: string, instanceTag?: number): EngineOutput {
+    return this.smpAction(instanceTag, (smp) => smp.answer(secret));
+  }
+
+  abortSmp(instanceTag?: number): EngineOutput {
+    return this.smpAction(instanceTag, (smp) => smp.abort());
+  }
+
+  useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
+    const s = this.encryptedInstance(instanceTag);
+    const value = new Uint8Array(4 + useData.length);
+    new DataView(value.buffer).setUint32(0, use >>> 0);
+    value.set(useData, 4);
+    const out: EngineOutput = { toSend: [], events: [] };
+    const key = this.encryptTo(s, '', [{ type: V4TlvType.extraSymmetricKey, value }], out, true);
+    return { ...out, key: key.slice(0, 32) };
+  }
+
+  sessions(): Array<{ instanceTag: number; state: MessageState; version?: 4; theirFingerprint?: string }> {
+    return [...this.instances.values()].map((s) => ({
+      instanceTag: s.theirTag,
+      state: s.state,
+      ...(s.phase.name === 'encrypted' ? { version: 4 as const, theirFingerprint: s.phase.theirFp } : {}),
+    }));
+  }
+
+  /** the SSID of an encrypted instance (§"Secure Session ID"), for display */
+  ssid(instanceTag?: number): Uint8Array | undefined {
+    const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
+    return s?.phase.name === 'encrypted' ? s.phase.result.ssid : undefined;
+  }
+
+  /**
+   * §"Session Expiration": expires every encrypted instance whose ratchet has seen no new ECDH
+   * key for the configured time (sends TLV 1 with the MAC keys, goes to FINISHED). Call on a timer.
+   */
+  tick(): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
+    for (const s of this.instances.values()) this.expireIfDue(s, out);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------- receiving
+
+  receive(wire: string): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
+    try {
+      this.receiveInto(wire, out);
+    } catch (e) {
+      if (!(e instanceof OtrError)) throw e;
+      // a message we could not use; the state is unchanged (every step validates before it commits)
+      out.events.push({ type: 'error', code: e.code, message: e.message });
+    }
+    return out;
+  }
+
+  private receiveInto(text: string, out: EngineOutput): void {
+    if (text.includes('?OTR|')) {
+      if (!isV4Fragment(text)) throw new OtrError('unsupported-version', 'not a version 4 fragment');
+      const r = this.assembler.add(text);
+      if (r.status === 'complete') this.receiveInto(r.message, out);
+      return;
+    }
+    const m = classifyMessage(text);
+    switch (m.kind) {
+      case 'fragment':
+        throw new OtrError('unsupported-version', 'OTRv2 fragments are not supported');
+      case 'encoded':
+        if (m.version !== OTRV4) throw new OtrError('unsupported-version', `OTR version ${m.version ?? '?'} message`);
+        this.receiveEncoded(m.bytes, m.messageType, out);
+        return;
+      case 'error':
+        out.events.push({ type: 'error', code: 'peer-error', message: m.message });
+        if (this.policy.errorStartAke && this.policy.allowV4 && !this.anyEncrypted()) out.toSend.push(...this.start().toSend);
+        return;
+      case 'query':
+        // §"Receiving a Query Message"
+        if (m.versions.includes(4) && this.policy.allowV4) out.toSend.push(...this.sendIdentity(0));
+        else if (m.versions.includes(3)) throw new OtrError('unsupported-version', 'query offers only version 3 (handled by the v3 library)');
+        return;
+      case 'plaintext': {
+        this.peerSentPlaintext = true;
+        if (m.text.length > 0) out.events.push({ type: 'message', text: m.text, encrypted: false });
+        // §"Receiving plaintext with the whitespace tag"
+        if (m.tagVersions.includes(4) && this.policy.allowV4 && this.policy.whitespaceStartAke && !this.anyEncrypted()) out.toSend.push(...this.sendIdentity(0));
+        return;
+      }
+    }
+  }
+
+  private anyEncrypted(): boolean {
+    for (const s of this.instances.values()) if (s.phase.name === 'encrypted') return true;
+    return false;
+  }
+
+  private receiveEncoded(bytes: Uint8Array, type: number | undefined, out: EngineOutput): void {
+    if (type === MessageType.data) {
+      this.receiveData(bytes, out);
+      return;
+    }
+    const m = decodeDakeMessage(bytes);
+    if (!isValidInstanceTag(m.senderTag)) throw new OtrError('malformed', 'sender instance tag is below 0x100');
+    // §"Instance Tags": drop messages for another instance (Identity may name receiver 0)
+    if (m.receiverTag !== this.ourTag && !(m.type === 'identity' && m.receiverTag === 0)) {
+      if (m.receiverTag > 0 && m.receiverTag < 0x100) throw new OtrError('malformed', 'receiver instance tag is invalid');
+      return;
+    }
+    this.receiveDake(m, out);
+  }
+
+  private receiveDake(m: DakeMessage, out: EngineOutput): void {
+    const s = this.instance(m.senderTag);
+    switch (m.type) {
+      case 'identity': {
+        if (!this.policy.allowV4) return;
+        const ours = s.phase.name === 'waiting-auth-r' ? { dake: s.phase.dake, wire: s.phase.identityWire } : s.phase.name === 'start' ? this.pending : undefined;
+        if (ours) {
+          // §"Receiving an Identity Message", WAITING_AUTH_R: the higher hashed B wins
+          if (resolveSimultaneousIdentity(ours.dake, m) === 'keep-ours') {
+            // The spec says to resend our Identity; we do not: the peer (lower hash) answers
+            // the Identity it already has, and a second copy would start a second DAKE that
+            // tears the first one down (docs/otrv4-decisions.md D9).
+            validateIdentity(this.ctx, this.opts.identity, m);
+            return;
+          }
+        }
+        const { message, state } = respondToIdentity(this.ctx, this.opts.identity, m);
+        const wasEncrypted = s.phase.name === 'encrypted';
+        this.endPhase(s);
+        const wireBytes = encodeDakeMessage(message);
+        s.phase = { name: 'waiting-auth-i', dake: state, authRWire: wireBytes };
+        if (wasEncrypted) out.events.push({ type: 'state-changed', state: 'plaintext', theirInstanceTag: s.theirTag });
+        out.toSend.push(...this.wire(wireBytes, m.senderTag));
+        return;
+      }
+      case 'auth-r': {
+        // §"Receiving an Auth-R Message": only while our Identity message is outstanding
+        if (s.phase.name === 'waiting-auth-i') return;
+        const dake = s.phase.name === 'waiting-auth-r' ? s.phase.dake : this.pending?.dake;
+        if (!dake) return;
+        const { message, result } = respondToAuthR(this.ctx, this.opts.identity, dake, m);
+        this.endPhase(s);
+        out.toSend.push(...this.wire(encodeDakeMessage(message), m.senderTag));
+        this.enterEncrypted(s, result, out);
+        return;
+      }
+      case 'auth-i': {
+        if (s.phase.name !== 'waiting-auth-i') return;
+        const result = receiveAuthI(this.ctx, this.opts.identity, s.phase.dake, m);
+        this.enterEncrypted(s, result, out);
+        // data messages that overtook Auth-I
+        const early = s.early.filter((e) => this.opts.clock() - e.at <= (this.opts.earlyDataTtlMs ?? 10 * 60_000));
+        s.early = [];
+        for (const e of early) this.receiveData(e.bytes, out, true);
+        return;
+      }
+      case 'non-interactive-auth': {
+        // §"Receiving a Non-Interactive-Auth Message"
+        if (s.phase.name === 'finished' || !this.policy.allowV4 || this.opts.mode === 'otrv4-interactive-only') return;
+        const owner = this.opts.prekeyOwner;
+        if (!owner) throw new OtrError('not-allowed', 'no prekey material to receive offline messages');
+        const { result, prekeyId } = receiveNonInteractiveAuth(this.ctx, this.opts.identity, owner, m);
+        owner.consume(prekeyId);
+        this.endPhase(s);
+        this.enterEncrypted(s, result, out);
+        return;
+      }
+    }
+  }
+
+  private receiveData(bytes: Uint8Array, out: EngineOutput, quietOnFailure = false): void {
+    const h = peekDataMessageHeader(bytes);
+    if (!isValidInstanceTag(h.senderTag)) throw new OtrError('malformed', 'sender instance tag is below 0x100');
+    if (h.receiverTag !== this.ourTag) return; // §"Instance Tags": not for us
+    const ignore = (h.flags & FLAG_IGNORE_UNREADABLE) !== 0;
+    const s = this.instances.get(h.senderTag);
+    if (!s || s.phase.name !== 'encrypted') {
+      if (s && s.phase.name === 'waiting-auth-i' && s.early.length < MAX_EARLY) {
+        // §"Receiving a Data Message": the first DH ratchet after the DAKE may overtake Auth-I
+        s.early.push({ bytes, at: this.opts.clock() });
+        return;
+      }
+      if (!ignore && !quietOnFailure) {
+        out.toSend.push(formatErrorMessage(`${OtrErrorMessageCode.notInPrivateState}: Not in private state message`));
+        out.events.push({ type: 'error', code: 'unreadable', message: 'an encrypted message arrived outside a private conversation' });
+      }
+      return;
+    }
+    if (this.expireIfDue(s, out)) return;
+    const phase = s.phase;
+    let payload: Uint8Array;
+    let extraKey: Uint8Array;
+    try {
+      const d = phase.ratchet.decrypt(bytes);
+      payload = d.payload;
+      extraKey = d.extraSymmetricKey;
+    } catch (e) {
+      if (!(e instanceof DataMessageError) && !(e instanceof OtrError)) throw e;
+      if (!ignore && !quietOnFailure) {
+        out.toSend.push(formatErrorMessage(`${OtrErrorMessageCode.unreadable}: Unreadable message`));
+        out.events.push({ type: 'error', code: 'unreadable', message: 'an encrypted message could not be read' });
+      }
+      return;
+    }
+    s.activity = ++this.activityCounter;
+    const { text, tlvs } = splitPayloadLenient(payload);
+    if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
+    let extraIndex = 0;
+    let previousExtra = extraKey;
+    for (const tlv of tlvs) {
+      switch (tlv.type) {
+        case V4TlvType.padding:
+          break;
+        case V4TlvType.disconnected:
+          // §"Receiving a Data Message": forget keys, FINISHED
+          this.endPhase(s);
+          s.phase = { name: 'finished' };
+          out.events.push({ type: 'state-changed', state: 'finished', version: 4, theirInstanceTag: s.theirTag });
+          return;
+        case V4TlvType.smp1:
+        case V4TlvType.smp2:
+        case V4TlvType.smp3:
+        case V4TlvType.smp4:
+        case V4TlvType.smpAbort: {
+          if (!phase.smp) break;
+          const r = phase.smp.receive(tlv);
+          for (const ev of r.events) out.events.push({ type: 'smp', smp: ev });
+          if (r.tlvs.length > 0) this.encryptTo(s, '', r.tlvs, out, true);
+          break;
+        }
+        case V4TlvType.extraSymmetricKey: {
+          if (tlv.value.length < 4) break;
+          // §"Extra Symmetric Key": the first TLV 7 uses the message's key, further ones derive
+          const key = extraIndex === 0 ? previousExtra : deriveExtraSubkey(previousExtra, extraIndex, tlv.value.subarray(0, 4));
+          previousExtra = key;
+          extraIndex++;
+          const use = new DataView(tlv.value.buffer, tlv.value.byteOffset, 4).getUint32(0);
+          out.events.push({ type: 'extra-key-received', key: key.slice(0, 32), use, useData: tlv.value.slice(4) });
+          break;
+        }
+        default:
+          out.events.push({ type: 'tlv', tlv });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ helpers
+
+  private bestInstance(): Instance | undefined {
+    let best: Instance | undefined;
+    for (const s of this.instances.values()) {
+      if (s.phase.name !== 'encrypted') continue;
+      if (!best || s.activity > best.activity) best = s;
+    }
+    if (best) return best;
+    for (const s of this.instances.values()) if (s.phase.name === 'finished') return s;
+    return undefined;
+  }
+
+  private encryptedInstance(tag?: number): Instance & { phase: Extract<Phase, { name: 'encrypted' }> } {
+    const s = tag !== undefined ? this.instances.get(tag) : this.bestInstance();
+    if (!s || s.phase.name !== 'encrypted') throw new OtrError('not-allowed', 'no private conversation with this contact');
+    return s as Instance & { phase: Extract<Phase, { name: 'encrypted' }> };
+  }
+
+  private smpAction(tag: number | undefined, f: (smp: SmpEngine) => { tlvs: Tlv[]; events: SmpEvent[] }): EngineOutput {
+    const s = this.encryptedInstance(tag);
+    if (!s.phase.smp) throw new OtrError('not-allowed', 'SMP is not available');
+    const r = f(s.phase.smp);
+    const out: EngineOutput = { toSend: [], events: r.events.map((smp) => ({ type: 'smp' as const, smp })) };
+    if (r.tlvs.length > 0) this.encryptTo(s, '', r.tlvs, out, true);
+    return out;
+  }
+
+  /** encrypts to an encrypted instance; returns the message's extra symmetric key */
+  private encryptTo(s: Instance, text: string, tlvs: Tlv[], out: EngineOutput, ignoreUnreadable = false): Uint8Array {
+    if (s.phase.name !== 'encrypted') throw new OtrError('not-allowed', 'no private conversation with this instance');
+    if (this.expireIfDue(s, out)) throw new OtrError('not-allowed', 'the private conversation expired');
+    const { message, extraSymmetricKey } = s.phase.ratchet.encrypt(joinMessagePayload(text, tlvs), { ignoreUnreadable });
+    s.activity = ++this.activityCounter;
+    out.toSend.push(...this.wire(message, s.theirTag));
+    return extraSymmetricKey;
+  }
+
+  private expireIfDue(s: Instance, out: EngineOutput): boolean {
+    if (s.phase.name !== 'encrypted' || s.phase.ratchet.destroyed || !s.phase.ratchet.isExpired()) return false;
+    out.toSend.push(...this.wire(s.phase.ratchet.expire(), s.theirTag));
+    s.phase = { name: 'finished' };
+    out.events.push({ type: 'state-changed', state: 'finished', version: 4, theirInstanceTag: s.theirTag });
+    return true;
+  }
+
+  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput): void {
+    const ratchet = initRatchet({
+      ...this.opts.ratchet,
+      mode: result.mode,
+      role: result.role,
+      sharedSecret: result.sharedSecret,
+      // copies: the ratchet wipes its keys in place, and a pending Identity may be answered by
+      // several instances of the contact
+      ...(result.ourEcdh ? { ourEcdh: { ...result.ourEcdh } } : {}),
+      ...(result.ourDh ? { ourDh: { ...result.ourDh } } : {}),
+      ...(result.theirEcdh ? { theirEcdh: result.theirEcdh } : {}),
+      ...(result.theirDh !== undefined ? { theirDh: result.theirDh } : {}),
+      ourInstanceTag: this.ourTag,
+      theirInstanceTag: result.theirInstanceTag,
+      random: this.opts.random,
+      clock: this.opts.clock,
+      dh: this.opts.dh,
+    });
+    const theirFpBytes = fingerprint(result.theirProfile.publicKey, result.theirProfile.forgingKey);
+    const smp = this.opts.smp?.({
+      random: this.opts.random,
+      ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
+      theirFingerprint: theirFpBytes,
+      ssid: result.ssid,
+    });
+    s.phase = { name: 'encrypted', ratchet, result, theirFp: toHex(theirFpBytes), ...(smp ? { smp } : {}) };
+    s.activity = ++this.activityCounter;
+    out.events.push({ type: 'state-changed', state: 'encrypted', version: 4, theirInstanceTag: s.theirTag, theirFingerprint: toHex(theirFpBytes), ssid: result.ssid });
+    // §"Receiving an Auth-I Message": "If a plaintext message is waiting to be sent, encrypt it and send it"
+    const queued = this.queued;
+    this.queued = [];
+    for (const q of queued) this.encryptTo(s, q.text, q.tlvs, out);
+  }
+
+  /** leaves the current phase, wiping its keys */
+  private endPhase(s: Instance): void {
+    if (s.phase.name === 'encrypted') s.phase.ratchet.destroy();
+    s.phase = { name: 'start' };
+    s.early = [];
+  }
+}
+
+/** TLVs until the first malformed record (§"TLV Record Types": a corrupted TLV stops parsing) */
+function splitPayloadLenient(payload: Uint8Array): { text: string; tlvs: Tlv[] } {
+  const nul = payload.indexOf(0);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(nul < 0 ? payload : payload.subarray(0, nul));
+  const tlvs: Tlv[] = [];
+  if (nul >= 0) {
+    const r = new ByteReader(payload.subarray(nul + 1));
+    try {
+      while (r.remaining > 0) {
+        const type = r.short();
+        const len = r.short();
+        tlvs.push({ type, value: r.fixed(len) });
+      }
+    } catch {
+      /* stop at the corrupted record, keep the rest of the message */
+    }
+  }
+  return { text, tlvs };
+}
