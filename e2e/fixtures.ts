@@ -1,13 +1,11 @@
 // Playwright fixtures: the real local XMPP stack (scripts/stack, one Prosody per worker) and a
 // factory of clients, each on its own fresh profile directory under os.tmpdir().
 import { test as base, expect, type Browser } from '@playwright/test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack } from '../scripts/stack';
+import { startStack, type Stack } from '../scripts/stack/stack';
 import { electronBinary, launchElectronClient, launchWebClient, type Client } from './support/clients';
-
-export type Stack = Awaited<ReturnType<typeof startStack>> & { caFile: string };
 
 export const NO_ELECTRON =
   'No Electron binary is installed here (node_modules/electron/dist is missing; the binary cannot be downloaded on this machine), ' +
@@ -22,14 +20,10 @@ export const test = base.extend<{ launchClient: (name: string) => Promise<Client
   stack: [
     async ({}, use) => {
       const stack = await startStack();
-      const dir = mkdtempSync(join(tmpdir(), 'e2e-ca-'));
-      const caFile = join(dir, 'ca.pem');
-      writeFileSync(caFile, stack.caPem);
       try {
-        await use(Object.assign(stack, { caFile }));
+        await use(stack);
       } finally {
         await stack.stop();
-        rmSync(dir, { recursive: true, force: true });
       }
     },
     { scope: 'worker', timeout: 120_000 },
@@ -44,7 +38,7 @@ export const test = base.extend<{ launchClient: (name: string) => Promise<Client
     await use(async (name: string) => {
       const profileDir = mkdtempSync(join(tmpdir(), `e2e-profile-${name}-`));
       dirs.push(profileDir);
-      const spec = { name, profileDir, caFile: stack.caFile };
+      const spec = { name, profileDir, caFile: stack.caCertPath };
       let client: Client;
       if (kind === 'electron') {
         const exe = electronBinary();

@@ -61,8 +61,9 @@ export type OtrEvent =
   /** TLVs other than padding/disconnected/SMP/extra-key (e.g. the push handshake, 0x01A4) */
   | { type: 'tlv'; tlv: Tlv }
   /**
-   * the other side used the extra symmetric key (v3 TLV 8 / v4 TLV 7); `key` is the 32-byte key
-   * both sides derive, `use` and `useData` what the TLV carried
+   * the other side used the extra symmetric key (v3 TLV 8 / v4 TLV 7); `key` is the key both
+   * sides derive (32 bytes in v3 §"Extra symmetric key", 64 bytes in v4 §"Extra Symmetric Key"),
+   * `use` and `useData` what the TLV carried
    */
   | { type: 'extra-key-received'; key: Uint8Array; use: number; useData: Uint8Array }
   | ({ type: 'smp' } & { smp: SmpEvent })

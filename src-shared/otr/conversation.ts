@@ -9,7 +9,7 @@
 // and fragments go to the library of their version; user messages go to the instance the caller
 // names, else to the most recently active encrypted session (v4 before v3), else out in clear
 // (with our whitespace tag) or queued under REQUIRE_ENCRYPTION until a session is up.
-import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrEvent, type OtrPolicy, type ProtocolVersion } from './api';
+import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrPolicy, type ProtocolVersion } from './api';
 import { classifyMessage } from './common/envelope';
 import { OtrError } from './common/errors';
 import { chooseVersion, formatQueryMessage } from './common/query';
@@ -234,4 +234,3 @@ export class NegotiatingConversation implements OtrConversation {
   }
 }
 
-export type { OtrEvent };

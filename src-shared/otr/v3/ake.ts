@@ -9,12 +9,13 @@
 import { ctr } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ByteReader, ByteWriter, bytesToBigint, equalBytes } from '../common/bytes';
+import { ByteReader, ByteWriter, equalBytes } from '../common/bytes';
 import { invalidValue, OtrError, unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { dsaSign, dsaVerify, encodePublicKey, readPublicKey, type DsaPrivateKey, type DsaPublicKey } from './dsa';
 import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveAkeKeys, type AkeKeys } from './kdf';
+import { bytesToBigintFast, mpi, readMpi, writeMpi } from './mpi';
 import { encodeDhCommit, encodeDhKey, encodeRevealSignature, encodeSignature, MAC_BYTES, type Header, type V3Message } from './messages';
 
 export type AuthState = 'none' | 'awaiting-dhkey' | 'awaiting-revealsig' | 'awaiting-sig';
@@ -69,7 +70,7 @@ export interface AkeOutput {
 
 const aesCtr0 = (key: Uint8Array, data: Uint8Array): Uint8Array => ctr(key, new Uint8Array(16)).encrypt(data);
 const hmac256 = (key: Uint8Array, data: Uint8Array): Uint8Array => hmac(sha256, key, data);
-const mpiBytes = (v: bigint): Uint8Array => new ByteWriter().mpi(v).finish();
+const mpiBytes = mpi;
 
 export class Ake {
   private s: Internal = { state: 'none' };
@@ -94,7 +95,7 @@ export class Ake {
 
   private newDh(): DhKeyPair {
     let priv = 0n;
-    while (priv === 0n) priv = bytesToBigint(this.deps.rng(DH_SECRET_BYTES));
+    while (priv === 0n) priv = bytesToBigintFast(this.deps.rng(DH_SECRET_BYTES));
     return { priv, pub: this.deps.engine.modPow(DH1536_G, priv) };
   }
 
@@ -143,8 +144,8 @@ export class Ake {
         return this.becomeResponder(encryptedGx, hashedGx, false);
       case 'awaiting-dhkey': {
         // both sides started: the higher hashed g^x (32-byte big-endian) keeps its commitment
-        const ours = bytesToBigint(this.s.hashedGx!);
-        const theirs = bytesToBigint(hashedGx);
+        const ours = bytesToBigintFast(this.s.hashedGx!);
+        const theirs = bytesToBigintFast(hashedGx);
         if (ours > theirs) return { reply: this.commitMessage() };
         return this.becomeResponder(encryptedGx, hashedGx, false);
       }
@@ -177,7 +178,7 @@ export class Ake {
   /** X = PUBKEY ‖ INT keyid ‖ SIG(M), M = HMAC-SHA256_m(MPI ourPub ‖ MPI theirPub ‖ PUBKEY ‖ INT keyid) */
   private authBlock(macKey: Uint8Array, ourPub: bigint, theirPub: bigint): Uint8Array {
     const pub = encodePublicKey(this.deps.ourKey);
-    const m = hmac256(macKey, new ByteWriter().mpi(ourPub).mpi(theirPub).bytes(pub).int(AKE_KEY_ID).finish());
+    const m = hmac256(macKey, writeMpi(writeMpi(new ByteWriter(), ourPub), theirPub).bytes(pub).int(AKE_KEY_ID).finish());
     return new ByteWriter().bytes(pub).int(AKE_KEY_ID).bytes(dsaSign(this.deps.ourKey, m, this.deps.rng)).finish();
   }
 
@@ -204,7 +205,7 @@ export class Ake {
       throw e;
     }
     if (keyId === 0) throw unreadable();
-    const m = hmac256(keys.m1, new ByteWriter().mpi(theirPub).mpi(ourPub).bytes(encodePublicKey(theirLongTerm)).int(keyId).finish());
+    const m = hmac256(keys.m1, writeMpi(writeMpi(new ByteWriter(), theirPub), ourPub).bytes(encodePublicKey(theirLongTerm)).int(keyId).finish());
     if (!dsaVerify(theirLongTerm, m, sig)) throw unreadable();
     return { theirLongTerm, keyId };
   }
@@ -216,7 +217,7 @@ export class Ake {
     let gx: bigint;
     try {
       const r = new ByteReader(gxmpi);
-      gx = r.mpi('gx');
+      gx = readMpi(r, 'gx');
       r.end('gx');
     } catch {
       throw unreadable();

@@ -205,6 +205,24 @@ describe('V3Conversation between two instances of the library', () => {
     expect(errors(bob2)).toEqual([]);
   });
 
+  it('with v3 not allowed, OTR is off: everything is plain text and nothing is answered', () => {
+    const { a } = twoPeers({ policyA: { allowV3: false } });
+    expect(a.conv.receive('?OTRv3?')).toEqual({ toSend: [], events: [{ type: 'message', text: '?OTRv3?', encrypted: false }] });
+    expect(a.conv.send('hi')).toEqual({ toSend: ['hi'], events: [] });
+    expect(a.conv.start().events[0]).toMatchObject({ type: 'error', code: 'not-allowed' });
+  });
+
+  it('DSA keys generated asynchronously give control back while searching for primes', async () => {
+    const { generateDsaKeyAsync } = await import('./dsa');
+    const { seededRng } = await import('./test-support/keys');
+    let yields = 0;
+    const k = await generateDsaKeyAsync(seededRng('async-keygen'), async () => {
+      yields++;
+    });
+    expect(k.q.toString(2).length).toBe(160);
+    expect(yields).toBeGreaterThan(0);
+  });
+
   it('messages for another instance tag, or from an invalid sender tag, are discarded silently', () => {
     const { a, b, say } = twoPeers();
     say(a, a.conv.start());

@@ -46,6 +46,9 @@ export interface V3ConversationOptions {
   queryExplanation?: string;
 }
 
+/** at most this many instances of one contact are tracked at once */
+const MAX_INSTANCES = 32;
+
 class InstanceSession {
   msgstate: MessageState = 'plaintext';
   readonly ake: Ake;
@@ -124,10 +127,21 @@ export class V3Conversation implements OtrConversation {
   private instance(tag: number): InstanceSession {
     let s = this.instances.get(tag);
     if (!s) {
+      if (this.instances.size >= MAX_INSTANCES) this.evictIdleInstance();
       s = new InstanceSession(tag, new Ake(this.akeDeps(), () => ({ senderTag: this.ourTag, receiverTag: tag })), new Smp(this.engine, this.opts.rng));
+      s.activity = ++this.activityCounter;
       this.instances.set(tag, s);
     }
     return s;
+  }
+
+  /** AKE messages from made-up instance tags must not grow memory without bound: drop an idle one */
+  private evictIdleInstance(): void {
+    let victim: InstanceSession | undefined;
+    for (const i of this.instances.values()) {
+      if (i.msgstate === 'plaintext' && (!victim || i.activity < victim.activity)) victim = i;
+    }
+    if (victim) this.instances.delete(victim.theirTag);
   }
 
   private header(s: InstanceSession): Header {
@@ -223,11 +237,14 @@ export class V3Conversation implements OtrConversation {
     if (h.receiverTag !== this.ourTag && !(h.receiverTag === 0 && h.messageType === MessageType.dhCommit)) return;
     this.reassemblers.get(h.senderTag)?.reset();
     const msg = decodeV3Message(bytes);
-    const s = this.instance(h.senderTag);
     if (msg.type === 'data') {
-      this.onData(s, msg, out);
+      // a data message never creates an instance (it is unauthenticated until the MAC is checked)
+      const known = this.instances.get(h.senderTag);
+      if (known) this.onData(known, msg, out);
+      else this.unreadable(msg.flags, out);
       return;
     }
+    const s = this.instance(h.senderTag);
     if (s.ake.state === 'none' && this.master.state === 'awaiting-dhkey' && (msg.type === 'dh-key' || msg.type === 'dh-commit')) {
       s.ake.adoptFrom(this.master);
     }
@@ -416,7 +433,11 @@ export class V3Conversation implements OtrConversation {
         s.msgstate = 'plaintext';
         out.events.push(this.stateEvent(s));
       }
-      if (instanceTag === undefined) this.master.reset();
+      if (instanceTag === undefined) {
+        this.master.reset();
+        // back in MSGSTATE_PLAINTEXT: whitespace tags may be offered again (§"User types a message")
+        this.receivedPlaintext = false;
+      }
     });
   }
 

@@ -15,6 +15,7 @@ import type { RandomSource } from '../common/random';
 import type { AkeResult, DhKeyPair } from './ake';
 import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveDataKeys, type DataKeys } from './kdf';
+import { bytesToBigintFast } from './mpi';
 import { CTR_BYTES, encodeDataAuthenticated, encodeDataMessage, type DataMessageFields, type Header } from './messages';
 
 interface OurKey extends DhKeyPair {
@@ -61,7 +62,7 @@ export class DataSession {
 
   private newDh(): DhKeyPair {
     let priv = 0n;
-    while (priv === 0n) priv = bytesToBigint(this.rng(DH_SECRET_BYTES));
+    while (priv === 0n) priv = bytesToBigintFast(this.rng(DH_SECRET_BYTES));
     return { priv, pub: this.engine.modPow(DH1536_G, priv) };
   }
 

@@ -151,15 +151,39 @@ function randomBits(bits: number, rng: RandomSource): bigint {
  * second to a few seconds; the app runs it once per account, off the UI path.
  */
 export function generateDsaKey(rng: RandomSource, pBits = 1024): DsaPrivateKey {
+  const it = dsaKeySteps(rng, pBits);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same generation, giving control back between prime candidates: `yieldNow` is awaited every
+ * few candidates (the app passes `() => new Promise((r) => setImmediate(r))` so that the event
+ * loop keeps running; the library itself stays free of timers).
+ */
+export async function generateDsaKeyAsync(rng: RandomSource, yieldNow: () => Promise<void>, pBits = 1024): Promise<DsaPrivateKey> {
+  const it = dsaKeySteps(rng, pBits);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+    await yieldNow();
+  }
+}
+
+function* dsaKeySteps(rng: RandomSource, pBits: number): Generator<void, DsaPrivateKey, void> {
+  if (pBits < 1024 || pBits > 3072) throw new RangeError('DSA p must have 1024..3072 bits');
   let q: bigint;
   do q = randomBits(160, rng) | 1n;
   while (!isProbablePrime(q, rng));
   const twoQ = 2n * q;
   let p: bigint;
-  for (;;) {
+  for (let n = 1; ; n++) {
     const x = randomBits(pBits, rng);
     p = x - ((x % twoQ) - 1n); // p ≡ 1 (mod 2q)
     if (bitLength(p) === pBits && isProbablePrime(p, rng)) break;
+    if (n % 16 === 0) yield;
   }
   const e = (p - 1n) / q;
   let g = 1n;

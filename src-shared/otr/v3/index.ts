@@ -5,6 +5,7 @@ export { DataSession } from './data-session';
 export { Smp, smpSecret } from './smp';
 export {
   generateDsaKey,
+  generateDsaKeyAsync,
   serializePrivateKey,
   deserializePrivateKey,
   fingerprint,

@@ -3,9 +3,10 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteWriter } from '../common/bytes';
+import { mpi } from './mpi';
 
 export function secbytes(s: bigint): Uint8Array {
-  return new ByteWriter().mpi(s).finish();
+  return mpi(s);
 }
 
 export function h2(b: number, sec: Uint8Array): Uint8Array {

@@ -163,7 +163,7 @@ describe('OTRv3 interop with libotr 4.1.1', () => {
     await b.they(p.send('rotate'));
     const out = await b.we(conv.useExtraKey(7, Uint8Array.of(0xde, 0xad)));
     const rx = p.events.find((e) => e.kind === 'SYMKEY_RECV');
-    expect(rx).toEqual({ kind: 'SYMKEY_RECV', use: 7, useData: 'dead', key: Buffer.from((out as { key: Uint8Array }).key).toString('hex') });
+    expect(rx).toEqual({ kind: 'SYMKEY_RECV', use: 7, useData: 'dead', key: Buffer.from((out as unknown as { key: Uint8Array }).key).toString('hex') });
   });
 
   it('extra symmetric key requested by libotr: we derive the same 32 bytes', async () => {
@@ -207,6 +207,50 @@ describe('OTRv3 interop with libotr 4.1.1', () => {
     expect(b.ours).toContainEqual({ type: 'message', text: 'from two', encrypted: true, instanceTag: p2.instanceTag });
     expect(b.ours).toContainEqual({ type: 'message', text: 'from one', encrypted: true, instanceTag: p1.instanceTag });
     expect(b.errors()).toEqual([]);
+  });
+
+  it('both sides start at once (crossing queries and D-H commits), then refresh the session from either side', async () => {
+    for (let round = 0; round < 3; round++) {
+      const p = await peer();
+      const conv = ours({ instanceTag: 0x5555_0000 + round });
+      const b = new Bridge(conv, [p]);
+      b.ours_(conv.start());
+      b.theirs(await p.query());
+      await b.settle();
+      expect(conv.sessions()[0]?.state).toBe('encrypted');
+      expect((await p.info())?.msgstate).toBe(1);
+      await b.they(p.query()); // libotr refreshes the running session
+      await b.we(conv.send('after their refresh'));
+      await b.we(conv.start()); // we refresh
+      await b.they(p.send('after our refresh'));
+      expect(p.events).toContainEqual({ kind: 'MSG', text: 'after their refresh' });
+      expect(b.messages()).toContain('after our refresh');
+      expect(b.errors()).toEqual([]);
+    }
+  });
+
+  it('require-encryption: our message is held, OTR starts, and libotr receives it encrypted', async () => {
+    const p = await peer();
+    const conv = new V3Conversation({
+      identity: { instanceTag: 0x4242_0002, dsaKey: fixtureKey(0) },
+      rng,
+      clock: () => Date.now(),
+      engine: nodeDh1536Engine(),
+      policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, requireEncryption: true },
+    });
+    const b = new Bridge(conv, [p]);
+    const out = await b.we(conv.send('never in clear'));
+    expect(out.toSend).toEqual(['?OTRv3?']);
+    expect(p.events).toContainEqual({ kind: 'MSG', text: 'never in clear' });
+    expect(p.events.filter((e) => e.kind === 'MSG')).toEqual([{ kind: 'MSG', text: 'never in clear' }]);
+  });
+
+  it('libotr answers our unreadable-message error by restarting the AKE (ERROR_START_AKE)', async () => {
+    const { p, conv, b } = await connected();
+    await b.we(conv.end()); // libotr: FINISHED; our next start is fresh
+    await b.we({ toSend: ['?OTR Error: ERROR_1: Message could not be read'], events: [] });
+    expect(conv.sessions()[0]?.state).toBe('encrypted');
+    expect((await p.info())?.msgstate).toBe(1);
   });
 
   it('disconnect: libotr ends → we are FINISHED; we end → libotr is FINISHED; then restart', async () => {

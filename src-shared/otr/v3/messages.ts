@@ -3,6 +3,7 @@
 // ‖ INT sender instance tag ‖ INT receiver instance tag. Decoding throws only OtrError.
 import { ByteReader, ByteWriter } from '../common/bytes';
 import { malformed, OtrError } from '../common/errors';
+import { readMpi, writeMpi } from './mpi';
 
 export const PROTOCOL_VERSION = 3;
 export const MessageType = {
@@ -51,7 +52,7 @@ export function encodeDhCommit(h: Header, encryptedGx: Uint8Array, hashedGx: Uin
   return header(MessageType.dhCommit, h).data(encryptedGx).data(hashedGx).finish();
 }
 export function encodeDhKey(h: Header, gy: bigint): Uint8Array {
-  return header(MessageType.dhKey, h).mpi(gy).finish();
+  return writeMpi(header(MessageType.dhKey, h), gy).finish();
 }
 export function encodeRevealSignature(h: Header, revealedKey: Uint8Array, encryptedSignature: Uint8Array, mac: Uint8Array): Uint8Array {
   return header(MessageType.revealSignature, h).data(revealedKey).data(encryptedSignature).bytes(mac).finish();
@@ -63,7 +64,7 @@ export function encodeSignature(h: Header, encryptedSignature: Uint8Array, mac: 
 /** the MAC'd part of a data message (§"Data Message": version … encrypted message) */
 export function encodeDataAuthenticated(h: Header, f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>): Uint8Array {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
-  return header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId).mpi(f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
+  return writeMpi(header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId), f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
 }
 export function encodeDataMessage(authenticated: Uint8Array, mac: Uint8Array, oldMacKeys: Uint8Array): Uint8Array {
   return new ByteWriter().bytes(authenticated).bytes(mac).data(oldMacKeys).finish();
@@ -91,7 +92,7 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       if (m.hashedGx.length !== 32) throw malformed('hashed gx length');
       break;
     case MessageType.dhKey:
-      m = { ...h, type: 'dh-key', gy: r.mpi('gy') };
+      m = { ...h, type: 'dh-key', gy: readMpi(r, 'gy') };
       break;
     case MessageType.revealSignature:
       m = { ...h, type: 'reveal-signature', revealedKey: r.data('revealed key'), encryptedSignature: r.data('encrypted signature'), mac: r.fixed(MAC_BYTES, 'MAC') };
@@ -104,7 +105,7 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       const flags = r.byte('flags');
       const senderKeyId = r.int('sender keyid');
       const recipientKeyId = r.int('recipient keyid');
-      const nextDh = r.mpi('next DH');
+      const nextDh = readMpi(r, 'next DH');
       const ctr = r.fixed(CTR_BYTES, 'CTR');
       const encrypted = r.data('encrypted message');
       const authenticated = bytes.slice(0, r.position);

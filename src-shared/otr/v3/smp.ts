@@ -9,6 +9,7 @@ import { malformed, OtrError } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { V3TlvType, type Tlv } from '../common/tlv';
 import type { SmpEvent } from '../api';
+import { bytesToBigintFast, writeMpi } from './mpi';
 import { DH1536_G as G, DH1536_P as P, DH1536_Q as Q, isValidGroupElement, modInverse, type Dh1536Engine } from './group';
 
 type State =
@@ -35,7 +36,7 @@ const mod = (a: bigint, m: bigint): bigint => ((a % m) + m) % m;
 
 export function encodeSmpMpis(values: readonly bigint[]): Uint8Array {
   const w = new ByteWriter().int(values.length);
-  for (const v of values) w.mpi(v);
+  for (const v of values) writeMpi(w, v);
   return w.finish();
 }
 
@@ -45,7 +46,7 @@ export function decodeSmpMpis(value: Uint8Array, expected: number): bigint[] {
   const n = r.int('SMP MPI count');
   if (n !== expected) throw malformed('SMP MPI count');
   const out: bigint[] = [];
-  for (let i = 0; i < n; i++) out.push(r.mpi('SMP MPI', { allowNonMinimal: true }));
+  for (let i = 0; i < n; i++) out.push(bytesToBigintFast(r.data('SMP MPI')));
   r.end('SMP TLV');
   return out;
 }
@@ -69,12 +70,12 @@ export class Smp {
     return this.engine.modPow(G, e);
   }
   private rand(): bigint {
-    return bytesToBigint(this.rng(192));
+    return bytesToBigintFast(this.rng(192));
   }
   private hash(n: number, a: bigint, b?: bigint): bigint {
-    const w = new ByteWriter().byte(n).mpi(a);
-    if (b !== undefined) w.mpi(b);
-    return bytesToBigint(sha256(w.finish()));
+    const w = writeMpi(new ByteWriter().byte(n), a);
+    if (b !== undefined) writeMpi(w, b);
+    return bytesToBigintFast(sha256(w.finish()));
   }
   private checkElem(...vs: bigint[]): void {
     for (const v of vs) if (!isValidGroupElement(v)) throw new Cheated();

@@ -16,7 +16,8 @@ import { ByteReader, ByteWriter } from '../common/bytes';
 import { malformed, OtrError } from '../common/errors';
 import { type ClientProfile, readClientProfile } from './client-profile';
 import { DH3072_P } from './dh3072';
-import { decodePoint, encodePoint, type Point } from './ed448';
+import { encodePoint, type Point } from './ed448';
+import { decodeValidPoint } from './point';
 import { encodeRingSignature, readRingSignature, type RingSignature } from './rsig';
 
 export const OTRV4 = 0x0004;
@@ -116,7 +117,7 @@ export function encodeDakeMessage(m: DakeMessage): Uint8Array {
   }
 }
 
-const point = (r: ByteReader, what: string): Point => decodePoint(r.fixed(57, what));
+const point = (r: ByteReader, what: string): Point => decodeValidPoint(r.fixed(57, what));
 
 /** MPI of a 3072-bit group element: at most 384 bytes (range checks come with validation) */
 function dhMpi(r: ByteReader, what: string): bigint {

@@ -28,15 +28,16 @@ export interface Dh3072Engine {
 
 /**
  * §"Verifying that an integer is in the DH group": 2 ≤ x ≤ p-2 and x^q mod p = 1.
- * The subgroup check needs an exponentiation, so it goes through the engine too.
+ * The check goes through the injected engine as x^(q-1) · x, because Node's native DH refuses
+ * the exponent q itself.
  */
-export function isValidDhPublic(x: bigint, engine: { modPow(base: bigint, exp: bigint): bigint }): boolean {
+export function isValidDhPublic(x: bigint, engine: Dh3072Engine): boolean {
   if (x < 2n || x > DH3072_P - 2n) return false;
-  return engine.modPow(x, DH3072_Q) === 1n;
+  return (engine.sharedSecret(DH3072_Q - 1n, x) * x) % DH3072_P === 1n;
 }
 
 /** A portable engine on BigInt (slow but pure); the app uses a native one with the same shape. */
-export function bigintDh3072Engine(): Dh3072Engine & { modPow(base: bigint, exp: bigint): bigint } {
+export function bigintDh3072Engine(): Dh3072Engine {
   const modPow = (base: bigint, exp: bigint): bigint => {
     let result = 1n;
     let b = base % DH3072_P;
@@ -49,7 +50,6 @@ export function bigintDh3072Engine(): Dh3072Engine & { modPow(base: bigint, exp:
     return result;
   };
   return {
-    modPow,
     publicKey: (secret) => modPow(DH3072_G, secret),
     sharedSecret: (secret, other) => modPow(other, secret),
   };

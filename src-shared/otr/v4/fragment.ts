@@ -33,7 +33,8 @@ export function parseV4Fragment(text: string): V4Fragment {
   if (at < 0) throw malformed('not an OTR fragment');
   const parts = text.slice(at + 5).split(',');
   // id|sender|receiver , index , total , piece , (and nothing but an empty tail)
-  if (parts.length !== 5 || parts[4] !== '') throw malformed('fragment fields');
+  // (trailing whitespace after the final comma is tolerated: transports add newlines)
+  if (parts.length !== 5 || parts[4]!.trim() !== '') throw malformed('fragment fields');
   const [tags, k, n, piece] = parts as [string, string, string, string];
   const t = tags.split('|');
   if (t.length !== 3) throw malformed('not a version 4 fragment');

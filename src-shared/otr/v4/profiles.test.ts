@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ByteReader } from '../common/bytes';
-import { DH3072_P } from './dh3072';
+import { ByteReader, bytesToBigint } from '../common/bytes';
+import { DH3072_P, DH3072_Q } from './dh3072';
 import { OtrError } from '../common/errors';
 import { createClientProfile, decodeClientProfile, clientProfileNeedsRenewal, renewClientProfile, validateClientProfile } from './client-profile';
-import { encodePoint, G } from './ed448';
+import { encodePoint, G, Point } from './ed448';
+import { decodeValidPoint, isInPrimeOrderSubgroup } from './point';
 import { kdf, Usage } from './kdf';
 import { edKeyPairFromSymmetric, fingerprint, fingerprintHex, generateEdKeyPair, generateForgingKey, generateInstanceTag, isValidDhValue, toHex } from './keys';
 import { createPrekeyMessage, decodePrekeyMessage, encodePrekeyMessage, selectPrekeyEnsembles, validatePrekeyEnsemble, validatePrekeyMessage } from './prekey-message';
@@ -53,6 +54,23 @@ describe('keys', () => {
   it('instance tags are ≥ 0x100', () => {
     const rng = seededRandom('t');
     for (let i = 0; i < 50; i++) expect(generateInstanceTag(rng)).toBeGreaterThanOrEqual(0x100);
+  });
+  it('the Jacobi-symbol DH check agrees with x^q mod p = 1 (engine) on random values', () => {
+    const rng = seededRandom('jac');
+    for (let i = 0; i < 12; i++) {
+      const x = (bytesToBigint(rng(384)) % (DH3072_P - 3n)) + 2n;
+      expect(isValidDhValue(x)).toBe(engine.sharedSecret(DH3072_Q, x) === 1n);
+    }
+  });
+  it('point validation refuses points with a small-order component', () => {
+    const T2 = Point.fromAffine({ x: 0n, y: Point.Fp.ORDER - 1n }); // order 2
+    const P = G.multiply(12345n);
+    expect(isInPrimeOrderSubgroup(P)).toBe(true);
+    expect(isInPrimeOrderSubgroup(P.add(T2))).toBe(false);
+    expect(() => decodeValidPoint(P.add(T2).toBytes())).toThrow(OtrError);
+    expect(() => decodeValidPoint(Point.ZERO.toBytes())).toThrow(OtrError);
+    expect(() => decodeValidPoint(T2.toBytes())).toThrow(OtrError);
+    expect(decodeValidPoint(P.toBytes()).equals(P)).toBe(true);
   });
   it('DH validation refuses values outside the subgroup', () => {
     expect(isValidDhValue(engine.publicKey(77n), engine)).toBe(true);

@@ -12,7 +12,8 @@
 import { ByteReader, ByteWriter } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import type { RandomSource } from '../common/random';
-import { decodeScalar, encodePoint, encodeScalar, Fn, G, hashAndPruneScalar, leBytesToBigint, Point, Q, SCALAR_BYTES, validatePoint } from './ed448';
+import { decodeScalar, encodePoint, encodeScalar, Fn, G, hashAndPruneScalar, leBytesToBigint, Point, Q, SCALAR_BYTES } from './ed448';
+import { checkPoint } from './point';
 import { hwc, Usage } from './kdf';
 
 export const RING_SIG_BYTES = 6 * SCALAR_BYTES;
@@ -61,10 +62,10 @@ function challenge(ring: Ring, t: readonly [Point, Point, Point], m: Uint8Array,
   return options.hash ? Fn.create(options.hash(d)) : hashToScalar(Usage.auth, d);
 }
 
-/** k·G for any k mod q (noble's multiply refuses 0) */
+/** k·G for a public k, any value mod q (noble's multiply refuses 0) */
 function mulBase(k: bigint): Point {
   const s = Fn.create(k);
-  return s === 0n ? Point.ZERO : G.multiply(s);
+  return s === 0n ? Point.ZERO : G.multiplyUnsafe(s);
 }
 
 function mulPublic(p: Point, k: bigint): Point {
@@ -77,33 +78,31 @@ function mulPublic(p: Point, k: bigint): Point {
  * none (or several) of them.
  */
 export function ringSign(random: RandomSource, secret: bigint, ring: Ring, m: Uint8Array, options: RingSignatureOptions = {}): RingSignature {
-  for (const a of ring) validatePoint(a);
+  for (const a of ring) checkPoint(a);
   const a = Fn.create(secret);
   if (a === 0n) throw invalidValue('ring signature secret is zero');
   const p = G.multiply(a);
   const eq = ring.map((x) => x.equals(p));
   if (eq.filter(Boolean).length !== 1) throw invalidValue('signing key must be exactly one member of the ring');
-  const ts = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
+  const k = eq.indexOf(true);
+  // T_k = t·G for the signer, T_i = r_i·G + c_i·A_i for the others (public values, so the
+  // variable-time multiplier is used for them). JavaScript gives no constant-time guarantee, so
+  // the spec's constant-time selection over all three is not attempted (docs/otrv4-decisions.md).
+  const t = hashAndPruneScalar(random);
   const cs = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
   const rs = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
-  const T = [0, 1, 2].map((i) => {
-    const honest = G.multiply(ts[i]!);
-    const simulated = mulBase(rs[i]!).add(ring[i]!.multiply(cs[i]!));
-    return eq[i] ? honest : simulated;
-  }) as [Point, Point, Point];
+  const T = [0, 1, 2].map((i) => (i === k ? G.multiply(t) : mulBase(rs[i]!).add(mulPublic(ring[i]!, cs[i]!)))) as [Point, Point, Point];
   const c = challenge(ring, T, m, options);
-  const k = eq.indexOf(true);
   const others = [0, 1, 2].filter((i) => i !== k);
   cs[k] = Fn.sub(Fn.sub(c, cs[others[0]!]!), cs[others[1]!]!);
-  rs[k] = Fn.sub(ts[k]!, Fn.mul(cs[k]!, a));
-  ts.fill(0n);
+  rs[k] = Fn.sub(t, Fn.mul(cs[k]!, a));
   return { c1: cs[0]!, r1: rs[0]!, c2: cs[1]!, r2: rs[1]!, c3: cs[2]!, r3: rs[2]! };
 }
 
 /** RVrf({A1, A2, A3}, σ, m): true iff c1 + c2 + c3 = c (mod q). Never throws for a bad σ. */
 export function ringVerify(ring: Ring, sig: RingSignature, m: Uint8Array, options: RingSignatureOptions = {}): boolean {
   try {
-    for (const a of ring) validatePoint(a);
+    for (const a of ring) checkPoint(a);
   } catch {
     return false;
   }

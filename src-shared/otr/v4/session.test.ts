@@ -227,3 +227,34 @@ describe('v4 conversation: receive() never throws on bad input', () => {
     expect(a.conv.receive(identity).toSend.length).toBeGreaterThan(0);
   });
 });
+
+describe('v4 conversation: SMP', () => {
+  function encryptedPair(seed: string) {
+    const { a, b } = sides(seed);
+    post(a, b, a.conv.start());
+    pump(a, b);
+    return { a, b };
+  }
+  const smpEvents = (s: Side) => s.events.filter((e) => e.type === 'smp').map((e) => (e.type === 'smp' ? e.smp.type : ''));
+
+  it('succeeds with the same secret (question and answer)', () => {
+    const { a, b } = encryptedPair('smp-ok');
+    post(a, b, a.conv.startSmp('blue', 'favourite colour?'));
+    pump(a, b);
+    expect(b.events).toContainEqual({ type: 'smp', smp: { type: 'smp-request', question: 'favourite colour?' } });
+    post(b, a, b.conv.answerSmp('blue'));
+    pump(a, b);
+    expect(smpEvents(a)).toContain('smp-succeeded');
+    expect(smpEvents(b)).toContain('smp-succeeded');
+  });
+
+  it('fails with different secrets', () => {
+    const { a, b } = encryptedPair('smp-bad');
+    post(a, b, a.conv.startSmp('blue'));
+    pump(a, b);
+    post(b, a, b.conv.answerSmp('red'));
+    pump(a, b);
+    expect(smpEvents(a)).toContain('smp-failed');
+    expect(smpEvents(b)).toContain('smp-failed');
+  });
+});

@@ -44,8 +44,9 @@ import { fragmentV4, isV4Fragment, V4Assembler } from './fragment';
 import { fingerprint, isValidInstanceTag, toHex } from './keys';
 import type { PrekeyEnsemble } from './prekey-message';
 import { DataMessageError, deriveExtraSubkey, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
+import { Smp } from './smp';
 
-/** The SMP engine of smp/ as ratchet/README.md describes it; injected so this file does not depend on its internals. */
+/** The SMP engine's surface (smp/ Smp implements it); replaceable for tests. */
 export interface SmpEngine {
   start(secret: string, question?: string): { tlvs: Tlv[]; events: SmpEvent[] };
   answer(secret: string): { tlvs: Tlv[]; events: SmpEvent[] };
@@ -68,6 +69,7 @@ export interface V4ConversationOptions {
   /** fragment encoded messages longer than this (characters); undefined = never */
   maxMessageSize?: number;
   ratchet?: Partial<Pick<RatchetOptions, 'maxSkip' | 'maxStoredKeys' | 'skippedKeyMaxAgeMs' | 'skippedKeyMaxRatchets' | 'sessionExpiryMs'>>;
+  /** SMP engine factory; default: the SMP of smp/ */
   smp?: SmpFactory;
   /** §"OTRv4 Modes": interactive-only refuses Non-Interactive-Auth messages */
   mode?: 'otrv3-compatible' | 'otrv4-standalone' | 'otrv4-interactive-only';
@@ -544,7 +546,7 @@ export class V4Conversation implements OtrConversation {
       dh: this.opts.dh,
     });
     const theirFpBytes = fingerprint(result.theirProfile.publicKey, result.theirProfile.forgingKey);
-    const smp = this.opts.smp?.({
+    const smp = (this.opts.smp ?? ((p) => new Smp(p)))({
       random: this.opts.random,
       ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
       theirFingerprint: theirFpBytes,

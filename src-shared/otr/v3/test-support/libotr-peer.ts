@@ -35,6 +35,7 @@ export type PeerEvent =
   | { kind: 'SYMKEY_RECV'; use: number; useData: string; key: string }
   | { kind: 'TLV'; type: number; value: string }
   | { kind: 'INFO'; msgstate: number; theirInstance: number; theirFingerprint: string; ssid: string }
+  | { kind: 'BENCH'; values: number[] }
   | { kind: 'ERR'; text: string };
 
 export const SmpEventCode = { error: 1, abort: 2, cheated: 3, askForAnswer: 4, askForSecret: 5, inProgress: 6, success: 7, failure: 8 } as const;
@@ -147,6 +148,19 @@ export class LibotrPeer {
     return ev.find((e): e is Extract<PeerEvent, { kind: 'INFO' }> => e.kind === 'INFO');
   }
 
+  /**
+   * libotr timing inside the peer process (two userstates talking through in-memory queues, no
+   * IPC): mean and median AKE ms, µs per message alternating directions (a D-H rotation per
+   * message) and one way (no rotation).
+   */
+  async bench(nAke: number, nMsgs: number, msgLen: number): Promise<{ akeMeanMs: number; akeMedianMs: number; msgAlternatingUs: number; msgOneWayUs: number }> {
+    const ev = await this.cmd(`BENCH ${this.dir} ${nAke} ${nMsgs} ${msgLen}`);
+    const b = ev.find((e): e is Extract<PeerEvent, { kind: 'BENCH' }> => e.kind === 'BENCH');
+    if (!b) throw new Error(`libotr bench failed: ${JSON.stringify(ev)}`);
+    const [akeMeanMs = NaN, akeMedianMs = NaN, msgAlternatingUs = NaN, msgOneWayUs = NaN] = b.values;
+    return { akeMeanMs, akeMedianMs, msgAlternatingUs, msgOneWayUs };
+  }
+
   async close(): Promise<void> {
     if (!this.exited) {
       this.proc.stdin.end('QUIT\n');
@@ -184,6 +198,8 @@ function parse(l: string): PeerEvent {
       return { kind: 'TLV', type: Number(a), value: b === '-' ? '' : b };
     case 'INFO':
       return a === 'none' ? { kind: 'ERR', text: 'no context' } : { kind: 'INFO', msgstate: Number(a), theirInstance: parseInt(b, 16), theirFingerprint: c, ssid: l.split(' ')[4] ?? '' };
+    case 'BENCH':
+      return { kind: 'BENCH', values: l.split(' ').slice(1).map(Number) };
     default:
       return { kind: 'ERR', text: l };
   }

@@ -14,6 +14,9 @@
  *     SYMKEY <use> <hexusedata>   otrl_message_symkey; prints SYMKEY <hexkey>
  *     DISCONNECT            otrl_message_disconnect_all_instances
  *     INFO                  prints INFO <msgstate> <their_instance> <their_fpr> <ssid> for the BEST context
+ *     BENCH <dir> <n_ake> <n_msgs> <msglen>   two userstates in this process: AKE and data-message
+ *                           timings without any IPC; prints BENCH <ake_ms_mean> <ake_ms_median>
+ *                           <msg_us_alternating> <msg_us_one_way> (each message encrypted and decrypted)
  *     QUIT
  *   stdout (one event per line): READY <our_instag_hex> <our_fpr>, OUT <hex> (to transmit),
  *     MSG <hex> (shown to the user), GONE_SECURE <instag_hex>, GONE_INSECURE, STILL_SECURE,
@@ -136,6 +139,132 @@ static OtrlMessageAppOps ops = {
     op_handle_smp_event, op_handle_msg_event, op_create_instag, NULL, NULL, op_timer_control,
 };
 
+
+/* ---- BENCH: two libotr userstates in this process, talking to each other through queues ---- */
+#include <time.h>
+#include <libotr/context.h>
+
+typedef struct QItem { char *msg; struct QItem *next; } QItem;
+typedef struct Side {
+    OtrlUserState us;
+    const char *account, *peer;
+    QItem *head, *tail;          /* messages waiting to be received by this side */
+    struct Side *other;
+    int secure;
+    int received;
+} Side;
+
+static void q_push(Side *s, const char *m) {
+    QItem *it = malloc(sizeof *it);
+    it->msg = strdup(m); it->next = NULL;
+    if (s->tail) s->tail->next = it; else s->head = it;
+    s->tail = it;
+}
+static char *q_pop(Side *s) {
+    QItem *it = s->head;
+    if (!it) return NULL;
+    s->head = it->next;
+    if (!s->head) s->tail = NULL;
+    char *m = it->msg; free(it);
+    return m;
+}
+static void b_inject(void *o, const char *a, const char *p, const char *r, const char *msg) {
+    (void)a; (void)p; (void)r;
+    if (msg && *msg) q_push(((Side *)o)->other, msg);
+}
+static void b_gone_secure(void *o, ConnContext *c) { (void)c; ((Side *)o)->secure = 1; }
+static void b_quiet_ctx(void *o, ConnContext *c) { (void)o; (void)c; }
+static void b_still_secure(void *o, ConnContext *c, int r) { (void)c; (void)r; ((Side *)o)->secure = 1; }
+static void b_smp(void *o, OtrlSMPEvent e, ConnContext *c, unsigned short p, char *q) { (void)o; (void)e; (void)c; (void)p; (void)q; }
+static void b_msgev(void *o, OtrlMessageEvent e, ConnContext *c, const char *m, gcry_error_t err) {
+    (void)o; (void)c; (void)m; (void)err;
+    if (e != OTRL_MSGEVENT_LOG_HEARTBEAT_RCVD && e != OTRL_MSGEVENT_LOG_HEARTBEAT_SENT) fprintf(stderr, "bench msg event %d\n", (int)e);
+}
+static OtrlPolicy b_policy(void *o, ConnContext *c) { (void)o; (void)c; return OTRL_POLICY_ALLOW_V3; }
+
+static OtrlMessageAppOps bench_ops;
+
+static void b_recv(Side *s, const char *m) {
+    char *newmsg = NULL; OtrlTLV *tlvs = NULL;
+    int internal = otrl_message_receiving(s->us, &bench_ops, s, s->account, PROTOCOL, s->peer, m, &newmsg, &tlvs, NULL, NULL, NULL);
+    if (!internal && newmsg) s->received++;
+    otrl_tlv_free(tlvs); otrl_message_free(newmsg);
+}
+static void b_send(Side *s, const char *text) {
+    char *newmsg = NULL;
+    otrl_message_sending(s->us, &bench_ops, s, s->account, PROTOCOL, s->peer, OTRL_INSTAG_BEST, text, NULL, &newmsg, OTRL_FRAGMENT_SEND_ALL, NULL, NULL, NULL);
+    if (!newmsg) q_push(s->other, text);
+    otrl_message_free(newmsg);
+}
+static void b_pump(Side *a, Side *b) {
+    for (;;) {
+        char *m;
+        if ((m = q_pop(a))) { b_recv(a, m); free(m); }
+        else if ((m = q_pop(b))) { b_recv(b, m); free(m); }
+        else break;
+    }
+}
+static double now_ms(void) {
+    struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+static void b_setup(Side *s, const char *dir, const char *name, const char *account, const char *peer) {
+    char kf[4096], tf[4096];
+    s->us = otrl_userstate_create(); s->account = account; s->peer = peer;
+    s->head = s->tail = NULL; s->secure = 0; s->received = 0;
+    snprintf(kf, sizeof kf, "%s/%s.key", dir, name);
+    snprintf(tf, sizeof tf, "%s/%s.instag", dir, name);
+    if (access(kf, R_OK) == 0) otrl_privkey_read(s->us, kf); else otrl_privkey_generate(s->us, kf, account, PROTOCOL);
+    if (access(tf, R_OK) == 0) otrl_instag_read(s->us, tf); else otrl_instag_generate(s->us, tf, account, PROTOCOL);
+}
+static void b_reset(Side *s) {
+    for (ConnContext *c = s->us->context_root; c; c = c->next) otrl_context_force_plaintext(c);
+    s->secure = 0;
+}
+
+/* BENCH <dir> <n_ake> <n_msgs> <msglen>: prints BENCH <ake_ms_mean> <ake_ms_median>
+ *                           <msg_us_alternating> <msg_us_one_way> (each message encrypted and decrypted) */
+static int cmp_d(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return a < b ? -1 : a > b; }
+static void do_bench(const char *dir, int n_ake, int n_msgs, int msglen) {
+    bench_ops = ops;
+    bench_ops.policy = b_policy; bench_ops.inject_message = b_inject; bench_ops.gone_secure = b_gone_secure;
+    bench_ops.gone_insecure = b_quiet_ctx; bench_ops.still_secure = b_still_secure; bench_ops.handle_smp_event = b_smp;
+    bench_ops.handle_msg_event = b_msgev; bench_ops.received_symkey = NULL; bench_ops.max_message_size = NULL;
+    bench_ops.create_privkey = NULL; bench_ops.create_instag = NULL;
+    Side a, b;
+    b_setup(&a, dir, "bench-a", "a@bench", "b@bench");
+    b_setup(&b, dir, "bench-b", "b@bench", "a@bench");
+    a.other = &b; b.other = &a;
+    double *t = calloc(n_ake, sizeof *t), sum = 0;
+    for (int i = 0; i < n_ake; i++) {
+        b_reset(&a); b_reset(&b);
+        double t0 = now_ms();
+        b_send(&a, "?OTRv3?");
+        b_pump(&a, &b);
+        t[i] = now_ms() - t0; sum += t[i];
+        if (!a.secure || !b.secure) { printf("ERR bench AKE failed\n"); return; }
+    }
+    qsort(t, n_ake, sizeof *t, cmp_d);
+    char *text = malloc(msglen + 1); memset(text, 'x', msglen); text[msglen] = 0;
+    double m0 = now_ms();
+    for (int i = 0; i < n_msgs; i++) {
+        Side *from = (i % 2) ? &b : &a;
+        b_send(from, text);
+        b_pump(&a, &b);
+    }
+    double mt = now_ms() - m0;
+    /* one direction only: no D-H key rotation between messages */
+    double o0 = now_ms();
+    for (int i = 0; i < n_msgs; i++) {
+        b_send(&a, text);
+        b_pump(&a, &b);
+    }
+    double ot = now_ms() - o0;
+    if (a.received + b.received < 2 * n_msgs) { printf("ERR bench messages lost %d\n", a.received + b.received); return; }
+    printf("BENCH %.3f %.3f %.3f %.3f\n", sum / n_ake, t[n_ake / 2], mt * 1000.0 / n_msgs, ot * 1000.0 / n_msgs);
+    free(t); free(text);
+}
+
 static ConnContext *best_context(void) {
     return otrl_context_find(us, CONTACT, ACCOUNT, PROTOCOL, OTRL_INSTAG_BEST, 0, NULL, NULL, NULL);
 }
@@ -246,6 +375,10 @@ int main(int argc, char **argv) {
                 if (c->sessionid_len) put_hex(c->sessionid, c->sessionid_len); else printf("-");
                 printf("\n");
             }
+        } else if (!strcmp(cmd, "BENCH") && a1 && a2) {
+            char *a3 = strtok(NULL, " ");
+            char *a4 = strtok(NULL, " ");
+            do_bench(a1, atoi(a2), a3 ? atoi(a3) : 0, a4 ? atoi(a4) : 100);
         } else if (!strcmp(cmd, "QUIT")) {
             printf("DONE\n");
             break;

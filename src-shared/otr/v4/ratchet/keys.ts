@@ -39,15 +39,8 @@ export function generateDhKeyPair(random: RandomSource, dh: Dh3072Engine): DhKey
   return { secret, public: dh.publicKey(secret) };
 }
 
-/**
- * §"Verifying that an integer is in the DH group": 2 ≤ x ≤ dh_p − 2 and x^dh_q = 1 (mod dh_p).
- * The exponentiation goes through the engine's sharedSecret (other^secret). OpenSSL (Node's
- * native DH) refuses a private exponent ≥ dh_q, so compute x^(dh_q − 1) and multiply by x once.
- */
-export function isValidDhPublicKey(x: bigint, dh: Dh3072Engine): boolean {
-  if (x < 2n || x > DH3072_P - 2n) return false;
-  return (dh.sharedSecret(DH3072_Q - 1n, x) * x) % DH3072_P === 1n;
-}
+/** §"Verifying that an integer is in the DH group" (shared with the DAKE). */
+export { isValidDhPublic as isValidDhPublicKey } from '../dh3072';
 
 /** k_dh serialized as a minimal big-endian unsigned integer (implementer notes §0, as otr4j). */
 export function dhSharedSecret(ours: bigint, theirs: bigint, dh: Dh3072Engine): Uint8Array {

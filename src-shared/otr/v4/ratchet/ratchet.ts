@@ -351,11 +351,9 @@ export class DoubleRatchet {
     let result: DecryptResult;
     try {
       result = this.receiveInto(s, m);
-    } catch (e) {
-      if (e instanceof Unreadable || isOtrError(e)) {
-        throw new DataMessageError('unreadable', 'message could not be read', ignoreUnreadable);
-      }
-      throw e;
+    } catch {
+      // whatever went wrong (bad MAC, unknown key, invalid point, …) the answer is the same
+      throw new DataMessageError('unreadable', 'message could not be read', ignoreUnreadable);
     }
     this.expireSkipped(s);
     this.commit(s);

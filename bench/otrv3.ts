@@ -1,0 +1,119 @@
+// OTRv3 benchmark: AKE time and data-message cost of our library (src-shared/otr/v3) next to
+// libotr 4.1.1 measured in the same run through our peer program (test-support/otr3-peer.c, whose
+// BENCH command runs two libotr userstates in one process, like we run two conversations here).
+// Run: npx tsx bench/otrv3.ts [akeRuns=20] [messages=1000]
+import { randomBytes } from 'node:crypto';
+import { OPPORTUNISTIC_POLICY } from '../src-shared/otr/api';
+import { V3Conversation } from '../src-shared/otr/v3/conversation';
+import { bigintDh1536Engine, type Dh1536Engine } from '../src-shared/otr/v3/group';
+import { fixtureKey, nodeDh1536Engine } from '../src-shared/otr/v3/test-support/keys';
+import { LibotrPeer } from '../src-shared/otr/v3/test-support/libotr-peer';
+
+const akeRuns = Number(process.argv[2] ?? 20);
+const msgRuns = Number(process.argv[3] ?? 1000);
+const MSG_LEN = 100;
+const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+function pair(engine: Dh1536Engine) {
+  const mk = (key: number, tag: number) =>
+    new V3Conversation({
+      identity: { instanceTag: tag, dsaKey: fixtureKey(key) },
+      rng,
+      clock: () => 0, // no heartbeats during the measurement
+      engine,
+      policy: { ...OPPORTUNISTIC_POLICY, allowV4: false },
+    });
+  return { a: mk(0, 0x1000), b: mk(1, 0x2000) };
+}
+
+/** delivers back and forth until quiet; returns the number of user-visible messages */
+function pump(a: V3Conversation, b: V3Conversation, first: string[], firstTo: 'a' | 'b'): number {
+  let toA = firstTo === 'a' ? [...first] : [];
+  let toB = firstTo === 'b' ? [...first] : [];
+  let shown = 0;
+  while (toA.length || toB.length) {
+    const nextA: string[] = [];
+    const nextB: string[] = [];
+    for (const m of toA) {
+      const o = a.receive(m);
+      nextB.push(...o.toSend);
+      for (const e of o.events) {
+        if (e.type === 'message') shown++;
+        if (e.type === 'error') throw new Error(e.message);
+      }
+    }
+    for (const m of toB) {
+      const o = b.receive(m);
+      nextA.push(...o.toSend);
+      for (const e of o.events) {
+        if (e.type === 'message') shown++;
+        if (e.type === 'error') throw new Error(e.message);
+      }
+    }
+    toA = nextA;
+    toB = nextB;
+  }
+  return shown;
+}
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+function benchOurs(engine: Dh1536Engine, nAke: number, nMsgs: number) {
+  const times: number[] = [];
+  let last = pair(engine);
+  for (let i = 0; i < nAke + 2; i++) {
+    const p = pair(engine);
+    const t0 = performance.now();
+    pump(p.a, p.b, p.a.start().toSend, 'b');
+    const dt = performance.now() - t0;
+    if (p.a.sessions()[0]?.state !== 'encrypted' || p.b.sessions()[0]?.state !== 'encrypted') throw new Error('AKE failed');
+    if (i >= 2) times.push(dt); // two warm-up runs (JIT)
+    last = p;
+  }
+  const text = 'x'.repeat(MSG_LEN);
+  const { a, b } = last;
+  let t0 = performance.now();
+  let shown = 0;
+  for (let i = 0; i < nMsgs; i++) {
+    const from = i % 2 ? b : a;
+    const to = i % 2 ? 'a' : 'b';
+    shown += pump(a, b, from.send(text).toSend, to);
+  }
+  const alt = ((performance.now() - t0) * 1000) / nMsgs;
+  t0 = performance.now();
+  for (let i = 0; i < nMsgs; i++) shown += pump(a, b, a.send(text).toSend, 'b');
+  const oneWay = ((performance.now() - t0) * 1000) / nMsgs;
+  if (shown !== 2 * nMsgs) throw new Error(`messages lost: ${shown}`);
+  return { akeMeanMs: mean(times), akeMedianMs: median(times), msgAlternatingUs: alt, msgOneWayUs: oneWay };
+}
+
+async function main(): Promise<void> {
+  const peer = await LibotrPeer.start();
+  try {
+    const lib = await peer.bench(akeRuns, msgRuns, MSG_LEN);
+    const node = benchOurs(nodeDh1536Engine(), akeRuns, msgRuns);
+    const big = benchOurs(bigintDh1536Engine, Math.max(3, Math.floor(akeRuns / 4)), Math.max(50, Math.floor(msgRuns / 10)));
+    const f = (x: number) => x.toFixed(2);
+    const rows: Array<[string, number, number, number]> = [
+      ['AKE, both sides (ms, median)', node.akeMedianMs, big.akeMedianMs, lib.akeMedianMs],
+      ['AKE, both sides (ms, mean)', node.akeMeanMs, big.akeMeanMs, lib.akeMeanMs],
+      [`data msg ${MSG_LEN} B, alternating, D-H rotation each (µs/msg)`, node.msgAlternatingUs, big.msgAlternatingUs, lib.msgAlternatingUs],
+      [`data msg ${MSG_LEN} B, one way, no rotation (µs/msg)`, node.msgOneWayUs, big.msgOneWayUs, lib.msgOneWayUs],
+    ];
+    console.log(`OTRv3: ours (TypeScript) vs libotr 4.1.1 (C), one run; ${akeRuns} AKEs, ${msgRuns} messages each way (BigInt engine: fewer runs)`);
+    console.log('');
+    console.log('| measure | ours, Node modexp engine | ours, BigInt engine | libotr | ratio ours(Node)/libotr |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const [name, n, b, l] of rows) console.log(`| ${name} | ${f(n)} | ${f(b)} | ${f(l)} | ${(n / l).toFixed(2)}x |`);
+    console.log('');
+    console.log(`budget (DESIGN.md 10): OTRv3 AKE within 2x of libotr → ${node.akeMedianMs / lib.akeMedianMs <= 2 ? 'met' : 'NOT met'} (${(node.akeMedianMs / lib.akeMedianMs).toFixed(2)}x)`);
+  } finally {
+    await peer.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

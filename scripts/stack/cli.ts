@@ -1,0 +1,60 @@
+// `npm run stack [-- --account user:password ...]`: starts the local XMPP stack, prints how to
+// connect, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+import { startStack, type StackAccount } from './stack';
+
+function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string } {
+  const accounts: StackAccount[] = [];
+  let domain: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--account' || a === '-a') {
+      const spec = argv[++i] ?? '';
+      const colon = spec.indexOf(':');
+      if (colon <= 0 || colon === spec.length - 1) throw new Error(`--account wants user:password, got "${spec}"`);
+      accounts.push({ user: spec.slice(0, colon), password: spec.slice(colon + 1) });
+    } else if (a === '--domain') {
+      domain = argv[++i];
+    } else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost]');
+      process.exit(0);
+    } else {
+      throw new Error(`unknown argument: ${a}`);
+    }
+  }
+  return { accounts, ...(domain ? { domain } : {}) };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const stack = await startStack(args);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping Prosody…`);
+    await stack.stop();
+    console.log('stopped; the stack directory is deleted');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  console.log(`Local XMPP stack is running (Prosody, directory ${stack.dir})
+  XMPP domain      ${stack.domain}   (JIDs are name@${stack.domain})
+  client port      ${stack.host}:${stack.port}   (STARTTLS required)
+  CA certificate   ${stack.caCertPath}
+  MUC component    ${stack.mucDomain}
+  component port   ${stack.host}:${stack.componentPort}  domain ${stack.componentDomain}  secret ${stack.componentSecret}
+  registration     in-band (XEP-0077) allowed
+  accounts         ${args.accounts.map((a) => `${a.user}@${stack.domain}`).join(', ') || '(none; pass --account user:password)'}
+  Prosody log      ${stack.logPath}
+
+Connect the messenger with host ${stack.host}, port ${stack.port}, and trust the CA above, e.g.
+  npm run web -- --profile /tmp/p1 --ca ${stack.caCertPath}
+Press Ctrl-C to stop.`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});

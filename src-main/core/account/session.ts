@@ -1,0 +1,473 @@
+// One account's live connection: the xmpp.js client with our modules on it (roster, presence,
+// subscriptions, chat with receipts), the outgoing queue backed by the database, and the
+// bookkeeping of XEP-0198 acks so that a reconnect neither loses nor duplicates a message:
+// - every outgoing message is stored 'pending' before it is sent,
+// - it becomes 'sent' when the server acks its stanza (XEP-0198 §4 <a h=…/>), 'delivered' on the
+//   recipient's receipt (XEP-0184), 'failed' on a stanza error,
+// - a resumed stream (XEP-0198 §5) re-sends the unacked stanzas itself; a new session re-sends
+//   everything still 'pending' with the same id, and receivers drop duplicates by origin-id.
+import { randomUUID } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import type { AccountInfo, ChatMessage, ConnectionStatus, Contact, PresenceShow } from '../../../src-shared/ipc/contract';
+import { MessengerError } from '../../../src-shared/ipc/result';
+import { toMessengerError } from '../errors';
+import { createClient, type XmppClient } from '../xmpp/client/client';
+import { bareJid } from '../xmpp/jid/jid';
+import { buildChat, buildReceipt, parseIncoming } from '../xmpp/messages/messages';
+import { aggregate, initialPresence, parsePresence, subscriptionStanza } from '../xmpp/presence/presence';
+import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
+import type { AccountRow, ContactRow, Store } from '../store/store';
+import type { CoreEvents } from './events';
+
+export interface SessionDeps {
+  account: AccountRow;
+  password: string;
+  extraCaPem?: string | undefined;
+  store: Store;
+  events: CoreEvents;
+  /** ms to wait for the first connection before giving up (account.add) */
+  connectTimeout?: number;
+}
+
+type ResourcePresence = { show: PresenceShow; status: string | null };
+
+export class AccountSession {
+  status: ConnectionStatus = 'offline';
+  error: { code: string; message: string } | undefined;
+  private client: XmppClient | null = null;
+  private roster: Roster | null = null;
+  /** bare JID -> resource -> presence; presence is live state, never stored */
+  private readonly presence = new Map<string, Map<string, ResourcePresence>>();
+  /** message ids handed to the current XEP-0198 session and not yet acked or failed */
+  private readonly inFlight = new Set<string>();
+  private wanted = false;
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  get id(): string {
+    return this.deps.account.id;
+  }
+  get jid(): string {
+    return this.deps.account.jid;
+  }
+
+  info(): AccountInfo {
+    return { id: this.id, jid: this.jid, status: this.status, ...(this.error ? { error: this.error } : {}) };
+  }
+
+  private setStatus(status: ConnectionStatus, error?: MessengerError): void {
+    const errorInfo = error ? { code: error.code, message: error.message } : undefined;
+    if (this.status === status && this.error?.message === errorInfo?.message) return;
+    this.status = status;
+    this.error = errorInfo;
+    if (status !== 'online') this.clearPresence();
+    this.deps.events.emit('account.updated', this.info());
+  }
+
+  private where(): string {
+    const a = this.deps.account;
+    return a.host ? `${a.host}${a.port ? `:${a.port}` : ''}` : this.jid.split('@')[1] ?? 'the server';
+  }
+
+  /** Connects and resolves when online; rejects with a typed error (auth-failed, …). */
+  async connect(): Promise<AccountInfo> {
+    if (this.client && this.status === 'online') return this.info();
+    if (this.client) await this.teardown();
+    this.wanted = true;
+    const { account } = this.deps;
+    const [local, domain] = account.jid.split('@') as [string, string];
+    const client = createClient({
+      domain,
+      ...(account.host ? { host: account.host } : {}),
+      ...(account.port ? { port: account.port } : {}),
+      extraCaPem: this.deps.extraCaPem,
+      credentials: { username: local, password: this.deps.password },
+      resource: account.resource,
+    });
+    this.client = client;
+    this.wire(client);
+    this.setStatus('connecting');
+    const timeout = this.deps.connectTimeout ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.entity.start(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeout);
+        }),
+      ]);
+    } catch (e) {
+      const error = toMessengerError(e, this.where());
+      this.wanted = false;
+      await this.teardown();
+      this.setStatus('error', error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.info();
+  }
+
+  async disconnect(): Promise<AccountInfo> {
+    this.wanted = false;
+    await this.teardown();
+    this.setStatus('offline');
+    return this.info();
+  }
+
+  private async teardown(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    this.roster = null;
+    this.inFlight.clear();
+    if (!client) return;
+    client.reconnect?.stop();
+    const socket = client.entity.socket as { destroy?: () => void } | null;
+    await Promise.race([client.entity.stop().catch(() => {}), new Promise((r) => setTimeout(r, 3000).unref())]);
+    socket?.destroy?.();
+    client.entity.removeAllListeners();
+    client.entity.on('error', () => {});
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+
+  private wire(client: XmppClient): void {
+    const { entity, middleware, iqCaller, iqCallee, streamManagement: sm } = client;
+    const own = () => this.jid;
+    this.roster = rosterModule({ iqCaller, iqCallee, ownBare: own, onPush: (item) => this.onRosterItem(item) });
+
+    entity.on('online', () => {
+      // a new session (not a resumption): initial presence, roster, then the queue
+      if (this.client !== client) return;
+      this.inFlight.clear();
+      this.setStatus('online');
+      void this.afterOnline(client);
+    });
+    sm?.on('resumed', () => {
+      if (this.client !== client) return;
+      this.setStatus('online');
+      void this.flush(client);
+    });
+    entity.on('status', (status: string) => {
+      if (this.client !== client) return;
+      if ((status === 'disconnect' || status === 'connecting') && this.wanted && this.status === 'online') this.setStatus('connecting');
+    });
+    entity.on('error', (e: unknown) => {
+      if (this.client !== client) return;
+      // Credentials no longer accepted on a reconnect: stop trying, tell the user.
+      if ((e as { name?: string }).name === 'SASLError' && this.status !== 'online') {
+        const error = toMessengerError(e, this.where());
+        this.wanted = false;
+        void this.teardown().then(() => this.setStatus('error', error));
+      }
+    });
+
+    sm?.on('ack', (stanza: Element) => {
+      const id = stanza.attrs.id;
+      if (!stanza.is('message') || !id || !this.inFlight.delete(id)) return;
+      const m = this.deps.store.advanceDelivery(id, 'sent');
+      if (m) this.deps.events.emit('message.updated', m);
+    });
+    sm?.on('fail', (stanza: Element) => {
+      const id = stanza.attrs.id;
+      if (id) this.inFlight.delete(id); // stays 'pending' in the database; sent again when online
+    });
+
+    middleware.use((ctx, next) => {
+      try {
+        if (this.client === client) {
+          if (ctx.stanza.is('message')) this.onMessage(ctx.stanza);
+          else if (ctx.stanza.is('presence')) this.onPresence(ctx.stanza);
+        }
+      } catch (e) {
+        // A handler bug must not take the connection down; say nothing about the content.
+        console.warn(`core: dropped a ${ctx.stanza.name} stanza (${(e as Error).name})`);
+      }
+      return next();
+    });
+  }
+
+  private async afterOnline(client: XmppClient): Promise<void> {
+    try {
+      await client.entity.send(initialPresence());
+      await this.refreshRoster();
+    } catch {
+      // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
+    }
+    await this.flush(client);
+  }
+
+  /** Sends every stored 'pending' message not already in flight on this stream. */
+  private flush(client: XmppClient): Promise<void> {
+    const run = async () => {
+      for (const m of this.deps.store.pending(this.id)) {
+        if (this.client !== client || client.entity.status !== 'online') return;
+        if (this.inFlight.has(m.id)) continue;
+        await this.transmit(client, m);
+      }
+    };
+    const prev = this.flushing ?? Promise.resolve();
+    const next = prev.then(run, run).finally(() => {
+      if (this.flushing === next) this.flushing = null;
+    });
+    this.flushing = next;
+    return next;
+  }
+
+  private async transmit(client: XmppClient, m: ChatMessage): Promise<void> {
+    const sm = client.streamManagement;
+    const tracked = Boolean(sm?.enabled);
+    if (tracked) this.inFlight.add(m.id);
+    try {
+      await client.entity.send(buildChat(m.peer, m.id, m.body));
+    } catch {
+      this.inFlight.delete(m.id); // not written: stays pending
+      return;
+    }
+    if (!tracked) {
+      // No XEP-0198 on this stream: the write succeeding is all we can know.
+      const updated = this.deps.store.advanceDelivery(m.id, 'sent');
+      if (updated) this.deps.events.emit('message.updated', updated);
+    }
+  }
+
+  // ---- roster and subscriptions --------------------------------------------------------------
+
+  private async refreshRoster(): Promise<void> {
+    if (!this.roster) return;
+    const items = await this.roster.get();
+    for (const item of items) this.onRosterItem(item);
+    const gone = this.deps.store.markRosterExcept(this.id, items.map((i) => i.jid));
+    for (const jid of gone) this.emitContact(jid);
+  }
+
+  private onRosterItem(item: RosterItem): void {
+    if (item.jid === this.jid) return;
+    const { store } = this.deps;
+    if (item.subscription === 'remove') {
+      const row = store.contact(this.id, item.jid);
+      if (!row) return;
+      store.upsertContact(this.id, item.jid, { in_roster: 0, subscription: 'none', pending_out: 0 });
+      this.presence.delete(item.jid);
+      if (row.pending_in || store.page(this.id, item.jid, 1).length > 0) this.emitContact(item.jid);
+      else {
+        store.deleteContact(this.id, item.jid);
+        this.deps.events.emit('contact.removed', { accountId: this.id, jid: item.jid });
+      }
+      return;
+    }
+    const fields: Partial<ContactRow> = { in_roster: 1, subscription: item.subscription, pending_out: item.pendingOut ? 1 : 0, name: item.name };
+    // RFC 6121 §3.1.5-6: once they are subscribed to us ('from'/'both') nothing is pending inbound
+    if (item.subscription === 'from' || item.subscription === 'both') fields.pending_in = 0;
+    store.upsertContact(this.id, item.jid, fields);
+    this.emitContact(item.jid);
+  }
+
+  contact(jid: string): Contact {
+    const row = this.deps.store.contact(this.id, jid);
+    const p = aggregate(this.presence.get(jid)?.values() ?? []);
+    return {
+      accountId: this.id,
+      jid,
+      ...(row?.name ? { name: row.name } : {}),
+      subscription: row?.subscription ?? 'none',
+      pendingOut: row?.pending_out === 1,
+      pendingIn: row?.pending_in === 1,
+      presence: p.show,
+      ...(p.status ? { status: p.status } : {}),
+      unread: this.deps.store.unread(this.id, jid),
+    };
+  }
+
+  private emitContact(jid: string): void {
+    this.deps.events.emit('contact.updated', this.contact(jid));
+  }
+
+  private requireOnline(): XmppClient {
+    const client = this.client;
+    if (!client || this.status !== 'online' || !this.roster) {
+      throw new MessengerError('not-connected', `${this.jid} is not connected; connect it first.`);
+    }
+    return client;
+  }
+
+  /** RFC 6121 §3.1.1: roster set, then presence subscribe */
+  async addContact(jid: string, name?: string): Promise<Contact> {
+    if (jid === this.jid) throw new MessengerError('invalid-argument', 'You cannot add your own account as a contact.');
+    const client = this.requireOnline();
+    await this.iq(() => this.roster!.set(jid, name));
+    await client.entity.send(subscriptionStanza('subscribe', jid));
+    this.deps.store.upsertContact(this.id, jid, { in_roster: 1, pending_out: 1, ...(name ? { name } : {}) });
+    const c = this.contact(jid);
+    this.deps.events.emit('contact.updated', c);
+    return c;
+  }
+
+  /** RFC 6121 §3.1.4 approve; §3.1.1 and ask back when we do not see their presence yet */
+  async approve(jid: string): Promise<Contact> {
+    const client = this.requireOnline();
+    const row = this.deps.store.contact(this.id, jid);
+    await client.entity.send(subscriptionStanza('subscribed', jid));
+    const seesThem = row?.subscription === 'to' || row?.subscription === 'both';
+    if (!seesThem && row?.pending_out !== 1) {
+      if (row?.in_roster !== 1) await this.iq(() => this.roster!.set(jid));
+      await client.entity.send(subscriptionStanza('subscribe', jid));
+      this.deps.store.upsertContact(this.id, jid, { pending_out: 1, in_roster: 1 });
+    }
+    this.deps.store.upsertContact(this.id, jid, { pending_in: 0 });
+    const c = this.contact(jid);
+    this.deps.events.emit('contact.updated', c);
+    return c;
+  }
+
+  /** RFC 6121 §3.2.1: deny with 'unsubscribed' */
+  async deny(jid: string): Promise<null> {
+    const client = this.requireOnline();
+    await client.entity.send(subscriptionStanza('unsubscribed', jid));
+    const row = this.deps.store.contact(this.id, jid);
+    if (row) {
+      this.deps.store.upsertContact(this.id, jid, { pending_in: 0 });
+      if (row.in_roster !== 1 && this.deps.store.page(this.id, jid, 1).length === 0) {
+        this.deps.store.deleteContact(this.id, jid);
+        this.deps.events.emit('contact.removed', { accountId: this.id, jid });
+      } else this.emitContact(jid);
+    }
+    return null;
+  }
+
+  /** RFC 6121 §2.5.2: removing the item cancels both subscriptions (the server sends them) */
+  async remove(jid: string): Promise<null> {
+    this.requireOnline();
+    await this.iq(() => this.roster!.remove(jid));
+    this.deps.store.upsertContact(this.id, jid, { in_roster: 0, subscription: 'none', pending_out: 0, pending_in: 0 });
+    this.presence.delete(jid);
+    if (this.deps.store.page(this.id, jid, 1).length === 0) this.deps.store.deleteContact(this.id, jid);
+    this.deps.events.emit('contact.removed', { accountId: this.id, jid });
+    return null;
+  }
+
+  private async iq<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      const err = e as { name?: string; condition?: string };
+      if (err.name === 'TimeoutError') throw new MessengerError('timeout', 'The server did not answer in time.');
+      if (err.name === 'StanzaError') throw new MessengerError('invalid-argument', `The server refused the change (${err.condition ?? 'error'}).`);
+      throw new MessengerError('not-connected', `${this.jid} lost its connection; try again.`);
+    }
+  }
+
+  private onPresence(el: Element): void {
+    const p = parsePresence(el);
+    if (!p || p.peer === this.jid) return;
+    const { store } = this.deps;
+    switch (p.kind) {
+      case 'available': {
+        // Presence only from people in the roster (RFC 6121 §4.3: the server only routes it then)
+        if (!store.contact(this.id, p.peer)) return;
+        let m = this.presence.get(p.peer);
+        if (!m) this.presence.set(p.peer, (m = new Map()));
+        // bound the per-contact resource map against a flood of resources
+        if (!m.has(p.resource) && m.size >= 32) return;
+        m.set(p.resource, { show: p.show, status: p.status });
+        this.emitContact(p.peer);
+        return;
+      }
+      case 'unavailable': {
+        const m = this.presence.get(p.peer);
+        if (!m?.delete(p.resource)) return;
+        if (m.size === 0) this.presence.delete(p.peer);
+        this.emitContact(p.peer);
+        return;
+      }
+      case 'subscribe': {
+        // RFC 6121 §3.1.3: already approved? the server answers itself; else the user decides
+        const row = store.contact(this.id, p.peer);
+        if (row && (row.subscription === 'from' || row.subscription === 'both')) return;
+        store.upsertContact(this.id, p.peer, { pending_in: 1 });
+        this.emitContact(p.peer);
+        return;
+      }
+      case 'subscribed':
+      case 'unsubscribed':
+      case 'unsubscribe': {
+        // The authoritative state arrives as a roster push; this only clears what is pending.
+        const row = store.contact(this.id, p.peer);
+        if (!row) return;
+        if (p.kind === 'unsubscribed') store.upsertContact(this.id, p.peer, { pending_out: 0 });
+        if (p.kind === 'unsubscribe') store.upsertContact(this.id, p.peer, { pending_in: 0 });
+        this.emitContact(p.peer);
+        return;
+      }
+    }
+  }
+
+  private clearPresence(): void {
+    const peers = [...this.presence.keys()];
+    this.presence.clear();
+    for (const jid of peers) if (this.deps.store.contact(this.id, jid)) this.emitContact(jid);
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  async send(to: string, body: string): Promise<ChatMessage> {
+    const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: to, direction: 'out', body, timestamp: Date.now(), delivery: 'pending', encrypted: false };
+    this.deps.store.addOutgoing(m);
+    if (!this.deps.store.contact(this.id, to)) this.deps.store.upsertContact(this.id, to, {});
+    this.deps.events.emit('message.added', m);
+    const client = this.client;
+    if (client && this.status === 'online') await this.flush(client);
+    return this.deps.store.message(m.id) ?? m;
+  }
+
+  private onMessage(el: Element): void {
+    const msg = parseIncoming(el, this.jid);
+    if (!msg) return;
+    const { store, events } = this.deps;
+    switch (msg.kind) {
+      case 'receipt': {
+        // only the peer the message went to can confirm it (XEP-0184 §5.2)
+        if (!store.outgoing(this.id, msg.peer, msg.ofId)) return;
+        const m = store.advanceDelivery(msg.ofId, 'delivered');
+        if (m) events.emit('message.updated', m);
+        return;
+      }
+      case 'error': {
+        if (!store.outgoing(this.id, msg.peer, msg.ofId)) return;
+        this.inFlight.delete(msg.ofId);
+        const m = store.advanceDelivery(msg.ofId, 'failed');
+        if (m) events.emit('message.updated', m);
+        return;
+      }
+      case 'chat': {
+        if (msg.peer === this.jid) return; // our own carbons are not enabled; ignore reflections
+        const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: msg.peer, direction: 'in', body: msg.body, timestamp: msg.timestamp, delivery: 'delivered', encrypted: false };
+        const isNew = store.addIncoming(m, msg.remoteId);
+        if (isNew) {
+          if (!store.contact(this.id, msg.peer)) store.upsertContact(this.id, msg.peer, {});
+          events.emit('message.added', m);
+          this.emitContact(msg.peer);
+        }
+        // XEP-0184 §5.1 receipt, also for a duplicate (the first receipt may be what got lost);
+        // §8: only to contacts allowed to see our presence, so receipts leak nothing new.
+        const row = store.contact(this.id, msg.peer);
+        if (msg.wantsReceipt && msg.stanzaId && row && (row.subscription === 'from' || row.subscription === 'both')) {
+          this.client?.entity.send(buildReceipt(msg.from, randomUUID(), msg.stanzaId)).catch(() => {});
+        }
+        return;
+      }
+    }
+  }
+
+  markRead(peer: string): void {
+    this.deps.store.markRead(this.id, peer);
+    if (this.deps.store.contact(this.id, peer)) this.emitContact(peer);
+  }
+
+  normalize(jid: string): string {
+    const b = bareJid(jid);
+    if (!b) throw new MessengerError('invalid-argument', 'a JID looks like name@server.example');
+    return b;
+  }
+}

@@ -1,0 +1,208 @@
+// The messenger core (DESIGN.md 1, 2): Electron-free; runs in Electron's main process, in the
+// browser host and in tests. createCore() opens a profile (keychain + SQLCipher database),
+// reconnects its accounts and answers every request of the IPC contract.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { AccountInfo, ParsedRequest, RequestHandlers } from '../../src-shared/ipc/contract';
+import { MessengerError } from '../../src-shared/ipc/result';
+import type { Core, CoreOptions } from './api';
+import { AccountSession } from './account/session';
+import { CoreEvents } from './account/events';
+import { toMessengerError } from './errors';
+import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
+import { openDatabase, type AccountRow, type Store } from './store/store';
+import { register } from './xmpp/register/register';
+
+export type { Core, CoreOptions } from './api';
+
+export const DATABASE_FILE = 'messenger.db';
+
+/** Opens the profile's database with the key from the keychain, creating both on first use. */
+async function openProfile(profileDir: string, keys: KeyStore): Promise<Store> {
+  const dbPath = join(profileDir, DATABASE_FILE);
+  let keyHex = await keys.get(DATABASE_KEY_ENTRY);
+  if (!keyHex) {
+    if (existsSync(dbPath)) {
+      throw new MessengerError(
+        'keychain-unavailable',
+        `The key of this profile's database is not in the keychain (service "${keys.service}"), so the profile cannot be opened. ` +
+          'It may have been deleted, or the profile was created under another user or keychain. Without it the stored messages cannot be read.',
+      );
+    }
+    keyHex = randomBytes(32).toString('hex');
+    await keys.set(DATABASE_KEY_ENTRY, keyHex);
+  }
+  return openDatabase(dbPath, keyHex);
+}
+
+const RETRY_DELAYS = [2_000, 5_000, 15_000, 30_000, 60_000];
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  if (typeof options?.profileDir !== 'string' || options.profileDir.length === 0) {
+    throw new MessengerError('invalid-argument', 'a profile directory is required');
+  }
+  const profileDir = resolve(options.profileDir);
+  await mkdir(profileDir, { recursive: true, mode: 0o700 });
+  const keys = openKeyStore(options.keychainService ?? serviceForProfile(profileDir));
+  const store = await openProfile(profileDir, keys);
+  const events = new CoreEvents();
+  const sessions = new Map<string, AccountSession>();
+  /** accounts whose password is missing from the keychain */
+  const locked = new Map<string, AccountInfo>();
+  const retryTimers = new Map<string, NodeJS.Timeout>();
+  let closed = false;
+
+  const newSession = (account: AccountRow, password: string) =>
+    new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events });
+
+  /** Connects in the background, retrying while the server is unreachable. */
+  const connectInBackground = (session: AccountSession, attempt = 0): void => {
+    session.connect().catch((e: unknown) => {
+      const err = toMessengerError(e, session.jid);
+      if (closed || !sessions.has(session.id)) return;
+      if (err.code === 'server-unreachable' || err.code === 'timeout') {
+        const delay = RETRY_DELAYS[Math.min(attempt, RETRY_DELAYS.length - 1)] as number;
+        const t = setTimeout(() => {
+          retryTimers.delete(session.id);
+          if (!closed && sessions.get(session.id) === session && session.status !== 'online') connectInBackground(session, attempt + 1);
+        }, delay);
+        t.unref();
+        retryTimers.set(session.id, t);
+      }
+    });
+  };
+
+  for (const account of store.accounts()) {
+    const password = await keys.get(accountPasswordEntry(account.id));
+    if (password === null) {
+      locked.set(account.id, {
+        id: account.id,
+        jid: account.jid,
+        status: 'error',
+        error: { code: 'keychain-unavailable', message: 'The password of this account is not in the keychain; remove the account and add it again.' },
+      });
+      continue;
+    }
+    const session = newSession(account, password);
+    sessions.set(account.id, session);
+    connectInBackground(session);
+  }
+
+  const session = (accountId: string): AccountSession => {
+    const s = sessions.get(accountId);
+    if (s) return s;
+    if (locked.has(accountId)) throw new MessengerError('keychain-unavailable', 'The password of this account is not in the keychain.');
+    throw new MessengerError('not-found', 'There is no such account in this profile.');
+  };
+
+  const addAccount = async (input: ParsedRequest<'account.add'>): Promise<AccountInfo> => {
+    if (closed) throw new MessengerError('not-connected', 'The messenger is shutting down.');
+    if (store.accountByJid(input.jid)) throw new MessengerError('invalid-argument', `${input.jid} is already in this profile.`);
+    const row: AccountRow = {
+      id: randomUUID(),
+      jid: input.jid,
+      host: input.host ?? null,
+      port: input.port ?? null,
+      // one resource per profile and account: several devices of the same account stay apart
+      resource: `messenger-${randomBytes(4).toString('hex')}`,
+      created_at: Date.now(),
+    };
+    // The row must exist while connecting (the roster arrives right after sign-in); it is
+    // deleted again if signing in fails, so a failed add leaves nothing behind.
+    store.addAccount(row);
+    const s = newSession(row, input.password);
+    sessions.set(row.id, s);
+    try {
+      await s.connect();
+      await keys.set(accountPasswordEntry(row.id), input.password);
+    } catch (e) {
+      sessions.delete(row.id);
+      await s.disconnect().catch(() => {});
+      store.removeAccount(row.id);
+      events.emit('account.removed', { accountId: row.id });
+      throw e instanceof MessengerError ? e : toMessengerError(e, input.host ?? input.jid.split('@')[1] ?? 'the server');
+    }
+    return s.info();
+  };
+
+  const handlers: RequestHandlers = {
+    async 'app.snapshot'() {
+      const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
+      const contacts = store.contacts().flatMap((c) => {
+        const s = sessions.get(c.account_id);
+        return s ? [s.contact(c.jid)] : [];
+      });
+      return { accounts, contacts };
+    },
+    'account.add': addAccount,
+    async 'account.register'(input) {
+      const [username, domain] = input.jid.split('@') as [string, string];
+      if (store.accountByJid(input.jid)) throw new MessengerError('invalid-argument', `${input.jid} is already in this profile.`);
+      const where = input.host ?? domain;
+      await register(
+        { domain, ...(input.host ? { host: input.host } : {}), ...(input.port ? { port: input.port } : {}), extraCaPem: options.extraCaPem, username, password: input.password },
+        (e) => toMessengerError(e, where),
+      );
+      return addAccount(input);
+    },
+    async 'account.remove'({ accountId }) {
+      const s = sessions.get(accountId);
+      if (!s && !locked.has(accountId)) throw new MessengerError('not-found', 'There is no such account in this profile.');
+      clearTimeout(retryTimers.get(accountId));
+      sessions.delete(accountId);
+      locked.delete(accountId);
+      await s?.disconnect();
+      store.removeAccount(accountId);
+      await keys.delete(accountPasswordEntry(accountId)).catch(() => false);
+      events.emit('account.removed', { accountId });
+      return null;
+    },
+    async 'account.connect'({ accountId }) {
+      const s = session(accountId);
+      clearTimeout(retryTimers.get(accountId));
+      return s.connect();
+    },
+    async 'account.disconnect'({ accountId }) {
+      clearTimeout(retryTimers.get(accountId));
+      return session(accountId).disconnect();
+    },
+    async 'contact.add'({ accountId, jid, name }) {
+      return session(accountId).addContact(jid, name);
+    },
+    async 'contact.approve'({ accountId, jid }) {
+      return session(accountId).approve(jid);
+    },
+    async 'contact.deny'({ accountId, jid }) {
+      return session(accountId).deny(jid);
+    },
+    async 'contact.remove'({ accountId, jid }) {
+      return session(accountId).remove(jid);
+    },
+    async 'messages.page'({ accountId, peer, before, limit }) {
+      session(accountId);
+      return store.page(accountId, peer, limit, before);
+    },
+    async 'message.send'({ accountId, to, body }) {
+      return session(accountId).send(to, body);
+    },
+    async 'conversation.markRead'({ accountId, peer }) {
+      session(accountId).markRead(peer);
+      return null;
+    },
+  };
+
+  return {
+    handlers,
+    onEvent: (listener) => events.on(listener),
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const t of retryTimers.values()) clearTimeout(t);
+      await Promise.all([...sessions.values()].map((s) => s.disconnect().catch(() => {})));
+      sessions.clear();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+// The small XMPP surface the prekey client needs (DESIGN.md 2: protocol features are small
+// modules with explicit dependencies). Discovery is XEP-0030 IQs; the prekey protocol itself is
+// <message> stanzas with the encoded message in <body> (otrv4-prekey-server.md §"A Prekey Server
+// for OTRv4 over XMPP"). `xmppClientAdapter` binds it to an @xmpp/client entity; tests and the
+// core pass a real connection.
+
+export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+export const NS_PREKEY_SERVER = 'http://jabber.org/protocol/otrv4-prekey-server';
+
+/** the subset of an ltx/@xmpp/xml Element used here */
+export interface XmlNode {
+  name: string;
+  attrs: Record<string, string | undefined>;
+  getChild(name: string, xmlns?: string): XmlNode | undefined;
+  getChildren(name: string, xmlns?: string): XmlNode[];
+  getChildText(name: string, xmlns?: string): string | null;
+}
+
+export interface PrekeyXmpp {
+  /** our own full JID (bound resource) */
+  jid(): string;
+  /** sends <iq type='get' to=…><query xmlns=… node=…/></iq> and resolves with the result's <query/> */
+  discoQuery(to: string, xmlns: typeof NS_DISCO_INFO | typeof NS_DISCO_ITEMS, node?: string): Promise<XmlNode>;
+  /** sends <message to=…><body>…</body></message> */
+  sendMessage(to: string, body: string): Promise<void>;
+  /** every incoming <message> with a body; returns an unsubscribe function */
+  onMessage(handler: (from: string, body: string) => void): () => void;
+}
+
+/** structural view of an @xmpp/client entity (no import: the core stays free of its types) */
+export interface XmppClientLike {
+  jid: { toString(): string } | null;
+  iqCaller: { request(stanza: unknown, timeout?: number): Promise<XmlNode> };
+  send(stanza: unknown): Promise<void>;
+  on(event: 'stanza', listener: (stanza: XmlNode) => void): unknown;
+  removeListener(event: 'stanza', listener: (stanza: XmlNode) => void): unknown;
+}
+
+export type XmlFactory = (name: string, attrs?: Record<string, string>, ...children: unknown[]) => unknown;
+
+export function xmppClientAdapter(client: XmppClientLike, xml: XmlFactory, opts: { iqTimeoutMs?: number } = {}): PrekeyXmpp {
+  return {
+    jid(): string {
+      if (!client.jid) throw new Error('XMPP connection is not online');
+      return client.jid.toString();
+    },
+    async discoQuery(to, xmlns, node) {
+      const attrs: Record<string, string> = { xmlns };
+      if (node) attrs.node = node;
+      const result = await client.iqCaller.request(xml('iq', { type: 'get', to }, xml('query', attrs)), opts.iqTimeoutMs ?? 15_000);
+      // iqCaller resolves with the child element of the result IQ
+      return result.name === 'query' ? result : (result.getChild('query', xmlns) ?? result);
+    },
+    async sendMessage(to, body) {
+      // XEP-0334 hints: prekey protocol traffic is per device and must not be archived or copied
+      await client.send(
+        xml(
+          'message',
+          { to, type: 'normal' },
+          xml('body', {}, body),
+          xml('no-store', { xmlns: 'urn:xmpp:hints' }),
+          xml('no-copy', { xmlns: 'urn:xmpp:hints' }),
+        ),
+      );
+    },
+    onMessage(handler) {
+      const listener = (stanza: XmlNode): void => {
+        if (stanza.name !== 'message' || stanza.attrs.type === 'error') return;
+        const body = stanza.getChildText('body');
+        const from = stanza.attrs.from;
+        if (body !== null && from) handler(from, body);
+      };
+      client.on('stanza', listener);
+      return () => void client.removeListener('stanza', listener);
+    },
+  };
+}

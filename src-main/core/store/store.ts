@@ -1,0 +1,259 @@
+// The profile database: SQLCipher (@signalapp/sqlcipher) keyed with a random 256-bit key from the
+// OS keychain (DESIGN.md 4). Accounts, contacts and messages live here; nothing secret or private
+// is written anywhere else. Schema: docs/core.md.
+import { Database } from '@signalapp/sqlcipher';
+import type { ChatMessage, DeliveryState, Subscription } from '../../../src-shared/ipc/contract';
+import { MessengerError } from '../../../src-shared/ipc/result';
+
+export const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: string[] = [
+  // v1
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     jid TEXT NOT NULL UNIQUE,
+     host TEXT,
+     port INTEGER,
+     resource TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE contacts (
+     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+     jid TEXT NOT NULL,
+     name TEXT,
+     subscription TEXT NOT NULL DEFAULT 'none' CHECK (subscription IN ('none','to','from','both')),
+     pending_out INTEGER NOT NULL DEFAULT 0,
+     pending_in INTEGER NOT NULL DEFAULT 0,
+     in_roster INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (account_id, jid)
+   );
+   CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+     peer TEXT NOT NULL,
+     direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+     body TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     delivery TEXT NOT NULL CHECK (delivery IN ('pending','sent','delivered','failed')),
+     encrypted INTEGER NOT NULL DEFAULT 0,
+     remote_id TEXT,
+     read INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE UNIQUE INDEX messages_incoming_remote ON messages(account_id, peer, remote_id) WHERE direction = 'in' AND remote_id IS NOT NULL;
+   CREATE INDEX messages_conversation ON messages(account_id, peer, seq);
+   CREATE INDEX messages_pending ON messages(account_id, seq) WHERE delivery = 'pending';`,
+];
+
+export interface AccountRow {
+  id: string;
+  jid: string;
+  host: string | null;
+  port: number | null;
+  resource: string;
+  created_at: number;
+}
+
+export interface ContactRow {
+  account_id: string;
+  jid: string;
+  name: string | null;
+  subscription: Subscription;
+  pending_out: number;
+  pending_in: number;
+  in_roster: number;
+}
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  account_id: string;
+  peer: string;
+  direction: 'in' | 'out';
+  body: string;
+  timestamp: number;
+  delivery: DeliveryState;
+  encrypted: number;
+  remote_id: string | null;
+  read: number;
+}
+
+function toMessage(r: MessageRow): ChatMessage {
+  return { id: r.id, accountId: r.account_id, peer: r.peer, direction: r.direction, body: r.body, timestamp: r.timestamp, delivery: r.delivery, encrypted: r.encrypted === 1 };
+}
+
+/** Opens (or creates) the encrypted database. `keyHex` is 64 hex digits (a raw 256-bit key). */
+export function openDatabase(path: string, keyHex: string): Store {
+  if (!/^[0-9a-f]{64}$/.test(keyHex)) throw new MessengerError('keychain-unavailable', 'The database key in the keychain is not a valid key.');
+  let db: Database;
+  try {
+    db = new Database(path);
+  } catch {
+    throw new MessengerError('internal', 'The profile database could not be opened.');
+  }
+  try {
+    // SQLCipher raw key syntax: no KDF needed for a random key (SQLCipher API, PRAGMA key).
+    db.pragma(`key = "x'${keyHex}'"`);
+    // Temporary tables and indices in memory: SQLCipher encrypts the main file and WAL, not
+    // plain temp files (SQLCipher docs, "temp_store").
+    db.pragma('temp_store = MEMORY');
+    // Reading the schema fails with "file is not a database" when the key is wrong.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('secure_delete = ON');
+  } catch {
+    db.close();
+    throw new MessengerError('keychain-unavailable', 'The profile database cannot be decrypted with the key from the keychain (the keychain entry is missing or belongs to another profile).');
+  }
+  const store = new Store(db);
+  store.migrate();
+  return store;
+}
+
+export class Store {
+  constructor(private readonly db: Database) {}
+
+  migrate(): void {
+    const version = Number(this.db.pragma('user_version', { simple: true }) ?? 0);
+    if (version > MIGRATIONS.length) throw new MessengerError('internal', 'This profile was written by a newer version of the messenger.');
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      const sql = MIGRATIONS[v] as string;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- accounts ----------------------------------------------------------------------------
+
+  accounts(): AccountRow[] {
+    return this.db.prepare('SELECT * FROM accounts ORDER BY created_at, id').all() as unknown as AccountRow[];
+  }
+
+  account(id: string): AccountRow | undefined {
+    return this.db.prepare('SELECT * FROM accounts WHERE id = ?').get([id]) as unknown as AccountRow | undefined;
+  }
+
+  accountByJid(jid: string): AccountRow | undefined {
+    return this.db.prepare('SELECT * FROM accounts WHERE jid = ?').get([jid]) as unknown as AccountRow | undefined;
+  }
+
+  addAccount(a: AccountRow): void {
+    this.db.prepare('INSERT INTO accounts (id, jid, host, port, resource, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([a.id, a.jid, a.host, a.port, a.resource, a.created_at]);
+  }
+
+  removeAccount(id: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM messages WHERE account_id = ?').run([id]);
+      this.db.prepare('DELETE FROM contacts WHERE account_id = ?').run([id]);
+      this.db.prepare('DELETE FROM accounts WHERE id = ?').run([id]);
+    })();
+  }
+
+  // ---- contacts ----------------------------------------------------------------------------
+
+  contacts(accountId?: string): ContactRow[] {
+    const sql = `SELECT c.* FROM contacts c WHERE (c.in_roster = 1 OR c.pending_in = 1 OR EXISTS (SELECT 1 FROM messages m WHERE m.account_id = c.account_id AND m.peer = c.jid))${accountId ? ' AND c.account_id = ?' : ''} ORDER BY c.account_id, c.jid`;
+    return this.db.prepare(sql).all(accountId ? [accountId] : []) as unknown as ContactRow[];
+  }
+
+  contact(accountId: string, jid: string): ContactRow | undefined {
+    return this.db.prepare('SELECT * FROM contacts WHERE account_id = ? AND jid = ?').get([accountId, jid]) as unknown as ContactRow | undefined;
+  }
+
+  /** Inserts or updates the given fields; returns the row after the change. */
+  upsertContact(accountId: string, jid: string, fields: Partial<Omit<ContactRow, 'account_id' | 'jid'>>): ContactRow {
+    this.db.prepare('INSERT INTO contacts (account_id, jid) VALUES (?, ?) ON CONFLICT DO NOTHING').run([accountId, jid]);
+    const keys = Object.keys(fields) as Array<keyof typeof fields>;
+    if (keys.length > 0) {
+      const sets = keys.map((k) => `${k} = ?`).join(', ');
+      const values = keys.map((k) => fields[k] ?? null) as Array<string | number | null>;
+      this.db.prepare(`UPDATE contacts SET ${sets} WHERE account_id = ? AND jid = ?`).run([...values, accountId, jid]);
+    }
+    return this.contact(accountId, jid) as ContactRow;
+  }
+
+  /** After a full roster fetch: whatever the server no longer lists is out of the roster. */
+  markRosterExcept(accountId: string, jids: string[]): string[] {
+    const gone = (this.db.prepare('SELECT jid FROM contacts WHERE account_id = ? AND in_roster = 1').all([accountId]) as unknown as Array<{ jid: string }>)
+      .map((r) => r.jid)
+      .filter((j) => !jids.includes(j));
+    for (const j of gone) this.db.prepare("UPDATE contacts SET in_roster = 0, subscription = 'none', pending_out = 0 WHERE account_id = ? AND jid = ?").run([accountId, j]);
+    return gone;
+  }
+
+  deleteContact(accountId: string, jid: string): void {
+    this.db.prepare('DELETE FROM contacts WHERE account_id = ? AND jid = ?').run([accountId, jid]);
+  }
+
+  unread(accountId: string, peer: string): number {
+    const n = this.db.prepare("SELECT count(*) FROM messages WHERE account_id = ? AND peer = ? AND direction = 'in' AND read = 0", { pluck: true }).get([accountId, peer]);
+    return Number(n ?? 0);
+  }
+
+  markRead(accountId: string, peer: string): void {
+    this.db.prepare("UPDATE messages SET read = 1 WHERE account_id = ? AND peer = ? AND direction = 'in' AND read = 0").run([accountId, peer]);
+  }
+
+  // ---- messages ----------------------------------------------------------------------------
+
+  addOutgoing(m: ChatMessage): void {
+    this.db
+      .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1)')
+      .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0]);
+  }
+
+  /**
+   * Stores an incoming message unless one with the same remote id (XEP-0359 origin-id, else the
+   * stanza id) from the same peer is already stored. Returns false for a duplicate.
+   */
+  addIncoming(m: ChatMessage, remoteId: string | null): boolean {
+    const r = this.db
+      .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING')
+      .run([m.id, m.accountId, m.peer, 'in', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId]);
+    return r.changes === 1;
+  }
+
+  message(id: string): ChatMessage | undefined {
+    const r = this.db.prepare('SELECT * FROM messages WHERE id = ?').get([id]) as unknown as MessageRow | undefined;
+    return r && toMessage(r);
+  }
+
+  outgoing(accountId: string, peer: string, id: string): ChatMessage | undefined {
+    const r = this.db.prepare("SELECT * FROM messages WHERE id = ? AND account_id = ? AND peer = ? AND direction = 'out'").get([id, accountId, peer]) as unknown as MessageRow | undefined;
+    return r && toMessage(r);
+  }
+
+  /** Moves delivery forward only (pending -> sent -> delivered); returns the row if it changed. */
+  advanceDelivery(id: string, to: DeliveryState): ChatMessage | undefined {
+    const allowed: Record<DeliveryState, DeliveryState[]> = { pending: [], sent: ['pending'], delivered: ['pending', 'sent', 'failed'], failed: ['pending', 'sent'] };
+    const from = allowed[to];
+    if (from.length === 0) return undefined;
+    const r = this.db.prepare(`UPDATE messages SET delivery = ? WHERE id = ? AND direction = 'out' AND delivery IN (${from.map(() => '?').join(', ')})`).run([to, id, ...from]);
+    return r.changes === 1 ? this.message(id) : undefined;
+  }
+
+  pending(accountId: string): ChatMessage[] {
+    return (this.db.prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' ORDER BY seq").all([accountId]) as unknown as MessageRow[]).map(toMessage);
+  }
+
+  /** A page of history, oldest first, the newest `limit` messages before `before` (a message id). */
+  page(accountId: string, peer: string, limit: number, before?: string): ChatMessage[] {
+    let beforeSeq = Number.MAX_SAFE_INTEGER;
+    if (before !== undefined) {
+      const seq = this.db.prepare('SELECT seq FROM messages WHERE id = ? AND account_id = ? AND peer = ?', { pluck: true }).get([before, accountId, peer]);
+      if (seq === undefined) throw new MessengerError('not-found', 'That message is not in this conversation.');
+      beforeSeq = Number(seq);
+    }
+    const rows = this.db
+      .prepare('SELECT * FROM messages WHERE account_id = ? AND peer = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+      .all([accountId, peer, beforeSeq, limit]) as unknown as MessageRow[];
+    return rows.reverse().map(toMessage);
+  }
+}

@@ -1,0 +1,143 @@
+// Our composition of xmpp.js (the `client()` factory of @xmpp/client, rebuilt from its parts) so
+// that TLS is required and verified with an optional extra CA:
+// - RFC 6120 §5 STARTTLS with certificate verification always on; the certificate must name the
+//   XMPP domain (RFC 6125 §6, RFC 7590 §3.3), whatever host we connect to. @xmpp/starttls cannot take
+//   TLS options, so `starttls/` is ours.
+// - No SASL before TLS (RFC 6120 §13.8): a feature list on a clear stream without <starttls/> ends
+//   the connection (a downgrade attempt).
+// - SASL SCRAM-SHA-1 (RFC 5802/6120 §6) preferred, PLAIN only inside TLS.
+// - Stream management with resumption (XEP-0198), resource binding, IQ caller/callee, reconnect.
+// - Incoming elements whose addresses are not valid JIDs are dropped before the middleware sees
+//   them: xmpp.js would throw from an event listener on them and take the process down.
+import { Client, xml } from '@xmpp/client-core';
+import _tcp from '@xmpp/tcp';
+import _middleware, { type Middleware } from '@xmpp/middleware';
+import _streamFeatures, { type StreamFeatures } from '@xmpp/stream-features';
+import _iqCaller, { type IqCaller } from '@xmpp/iq/caller.js';
+import _iqCallee, { type IqCallee } from '@xmpp/iq/callee.js';
+import _sasl from '@xmpp/sasl';
+import _resourceBinding from '@xmpp/resource-binding';
+import _streamManagement, { type StreamManagement } from '@xmpp/stream-management';
+import _reconnect, { type Reconnect } from '@xmpp/reconnect';
+import SASLFactory from 'saslmechanisms';
+import scramsha1 from '@xmpp/sasl-scram-sha-1';
+import plain from '@xmpp/sasl-plain';
+import type { Element } from '@xmpp/xml';
+import { starttls, NS_TLS } from '../starttls/starttls';
+import { isValidJid } from '../jid/jid';
+
+export interface ClientOptions {
+  /** the XMPP domain (the part after @) */
+  domain: string;
+  /** where to connect; defaults to the domain */
+  host?: string;
+  /** defaults to 5222 (RFC 6120 §14.7) */
+  port?: number;
+  /** extra trusted CA certificates (PEM) */
+  extraCaPem?: string;
+  /** omit for an unauthenticated stream (XEP-0077 registration) */
+  credentials?: { username: string; password: string };
+  resource?: string;
+  /** stream-level timeout for each negotiation step, ms */
+  timeout?: number;
+}
+
+export class InsecureStreamError extends Error {
+  override readonly name = 'InsecureStreamError';
+  constructor() {
+    super('the server offered no STARTTLS; refusing to continue without encryption');
+  }
+}
+
+/** The one stanza-level check xmpp.js needs before its middleware parses addresses. */
+function addressesValid(el: Element): boolean {
+  for (const key of ['from', 'to'] as const) {
+    const value = el.attrs[key];
+    if (value !== undefined && !isValidJid(value)) return false;
+  }
+  return true;
+}
+
+class SafeClient extends Client {
+  /** counted by stream management so that our <a h=…/> stays right when we drop something */
+  onDropped: ((el: Element) => void) | null = null;
+
+  override _onElement(element: Element): void {
+    if (this.isStanza(element) && !addressesValid(element)) {
+      this.onDropped?.(element);
+      return;
+    }
+    try {
+      super._onElement(element);
+    } catch (e) {
+      // A listener threw synchronously; report it instead of unwinding into the socket handler.
+      this.emit('error', e);
+    }
+  }
+}
+
+export interface XmppClient {
+  entity: Client;
+  middleware: Middleware;
+  streamFeatures: StreamFeatures;
+  iqCaller: IqCaller;
+  iqCallee: IqCallee;
+  /** absent on an unauthenticated (registration) stream */
+  streamManagement?: StreamManagement;
+  reconnect?: Reconnect;
+}
+
+export function createClient(options: ClientOptions): XmppClient {
+  const host = options.host ?? options.domain;
+  const port = options.port ?? 5222;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const entity = new SafeClient({ service: `xmpp://${hostPart}:${port}`, domain: options.domain, timeout: options.timeout ?? 15_000 });
+  // Without an 'error' listener an EventEmitter throws; errors are handled by our callers.
+  entity.on('error', () => {});
+  _tcp({ entity });
+
+  const middleware = _middleware({ entity });
+  const streamFeatures = _streamFeatures({ middleware });
+
+  // RFC 6120 §5.3.1: TLS first. Registered before every other feature handler.
+  middleware.use((ctx, next) => {
+    const { stanza } = ctx;
+    if (stanza.is('features', 'http://etherx.jabber.org/streams') && !entity.isSecure() && !stanza.getChild('starttls', NS_TLS)) {
+      entity.emit('error', new InsecureStreamError());
+      entity.disconnect().catch(() => {});
+      return undefined;
+    }
+    return next();
+  });
+
+  const iqCaller = _iqCaller({ middleware, entity });
+  const iqCallee = _iqCallee({ middleware, entity });
+  starttls({ streamFeatures, domain: options.domain, extraCaPem: options.extraCaPem });
+
+  const result: XmppClient = { entity, middleware, streamFeatures, iqCaller, iqCallee };
+  if (!options.credentials) return result;
+
+  const credentials = options.credentials;
+  const saslFactory = new SASLFactory();
+  scramsha1(saslFactory);
+  plain(saslFactory);
+  _sasl({ streamFeatures, saslFactory }, async (authenticate, mechanisms) => {
+    if (!entity.isSecure()) throw new InsecureStreamError();
+    const mechanism = mechanisms.find((m) => m !== 'PLAIN') ?? mechanisms[0];
+    if (!mechanism) throw new Error('no SASL mechanism in common');
+    await authenticate(credentials, mechanism);
+  });
+  const streamManagement = _streamManagement({ streamFeatures, entity, middleware });
+  entity.onDropped = () => {
+    // XEP-0198 §4: h counts stanzas *handled*; a dropped hostile stanza is handled (discarded).
+    if (streamManagement.enabled) streamManagement.inbound += 1;
+  };
+  _resourceBinding({ iqCaller, streamFeatures }, options.resource);
+  const reconnect = _reconnect({ entity });
+
+  // XEP-0199 / RFC 6120: answer pings so the server keeps us.
+  iqCallee.get('urn:xmpp:ping', 'ping', () => ({}));
+  return { ...result, streamManagement, reconnect };
+}
+
+export { xml };

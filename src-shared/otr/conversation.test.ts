@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { OPPORTUNISTIC_POLICY, type EngineOutput, type OtrEvent, type OtrPolicy } from './api';
+import { NegotiatingConversation } from './conversation';
+import { fixtureKey, nodeDh1536Engine } from './v3/test-support/keys';
+import { V3Conversation } from './v3/conversation';
+import { nodeDh3072Engine, seededRandom } from './v4/test-support/engines';
+import { makeParty, T0 } from './v4/test-support/parties';
+
+const dh = nodeDh3072Engine();
+const dh1536 = nodeDh1536Engine();
+
+interface End {
+  conv: { receive(w: string): EngineOutput; send(t: string): EngineOutput; start(): EngineOutput; sessions(): Array<{ state: string; version?: number }> };
+  events: OtrEvent[];
+  inbox: string[];
+}
+
+function negotiating(name: string, peer: string, keyIndex: number, policy: Partial<OtrPolicy> = {}, v3 = true, v4 = true): End {
+  const random = seededRandom(name);
+  const party = makeParty(name, peer, random, dh);
+  const conv = new NegotiatingConversation({
+    policy: { ...OPPORTUNISTIC_POLICY, ...policy },
+    ...(v3 ? { v3: { identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536 } } : {}),
+    ...(v4 ? { v4: { identity: party.identity, random, clock: () => T0, dh, ourId: name, theirId: peer } } : {}),
+  });
+  return { conv, events: [], inbox: [] };
+}
+
+function plainV3(name: string, keyIndex: number): End {
+  const random = seededRandom(name);
+  const conv = new V3Conversation({ identity: { instanceTag: 0x2345, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536, policy: { ...OPPORTUNISTIC_POLICY, allowV4: false } });
+  return { conv, events: [], inbox: [] };
+}
+
+function post(from: End, to: End, out: EngineOutput): void {
+  from.events.push(...out.events);
+  to.inbox.push(...out.toSend);
+}
+
+function pump(a: End, b: End): void {
+  for (let i = 0; i < 200; i++) {
+    if (a.inbox.length) post(a, b, a.conv.receive(a.inbox.shift()!));
+    else if (b.inbox.length) post(b, a, b.conv.receive(b.inbox.shift()!));
+    else return;
+  }
+  throw new Error('did not settle');
+}
+
+const versionOf = (e: End) => e.conv.sessions().find((s) => s.state === 'encrypted')?.version;
+const texts = (e: End) => e.events.filter((x): x is Extract<OtrEvent, { type: 'message' }> => x.type === 'message').map((x) => `${x.encrypted ? 'E' : 'P'}:${x.text}`);
+
+describe('version negotiation', () => {
+  it('picks 4 when both sides allow it (query)', () => {
+    const a = negotiating('alice@x', 'bob@x', 0);
+    const b = negotiating('bob@x', 'alice@x', 1);
+    post(a, b, a.conv.start());
+    expect(b.inbox[0]).toMatch(/^\?OTRv43\?/);
+    pump(a, b);
+    expect([versionOf(a), versionOf(b)]).toEqual([4, 4]);
+    post(a, b, a.conv.send('over v4'));
+    pump(a, b);
+    expect(texts(b)).toEqual(['E:over v4']);
+  });
+
+  it('picks 4 from a whitespace tag', () => {
+    const a = negotiating('alice@x', 'bob@x', 0);
+    const b = negotiating('bob@x', 'alice@x', 1);
+    post(a, b, a.conv.send('hello'));
+    pump(a, b);
+    expect(texts(b)).toEqual(['P:hello']);
+    expect([versionOf(a), versionOf(b)]).toEqual([4, 4]);
+  });
+
+  it('falls back to 3 when the peer allows only 3 (OTRv3-compatible mode)', () => {
+    const a = negotiating('alice@x', 'bob@x', 0);
+    const b = negotiating('bob@x', 'alice@x', 1, { allowV4: false });
+    post(a, b, a.conv.start());
+    pump(a, b);
+    expect([versionOf(a), versionOf(b)]).toEqual([3, 3]);
+    post(b, a, b.conv.send('over v3'));
+    pump(a, b);
+    expect(texts(a)).toEqual(['E:over v3']);
+  });
+
+  it('falls back to 3 against the plain OTRv3 library, whoever starts', () => {
+    for (const starter of ['ours', 'theirs'] as const) {
+      const a = negotiating(`alice-${starter}@x`, 'bob@x', 0);
+      const b = plainV3(`bob-${starter}@x`, 1);
+      if (starter === 'ours') post(a, b, a.conv.start());
+      else post(b, a, b.conv.start());
+      pump(a, b);
+      expect(versionOf(a)).toBe(3);
+      expect(versionOf(b)).toBe(3);
+      post(a, b, a.conv.send('to an old client'));
+      pump(a, b);
+      expect(texts(b)).toContain('E:to an old client');
+    }
+  });
+
+  it('a v4-only side and a v3-only side stay in plaintext', () => {
+    const a = negotiating('alice@x', 'bob@x', 0, {}, false, true);
+    const b = negotiating('bob@x', 'alice@x', 1, {}, true, false);
+    post(a, b, a.conv.start());
+    pump(a, b);
+    expect([versionOf(a), versionOf(b)]).toEqual([undefined, undefined]);
+  });
+
+  it('REQUIRE_ENCRYPTION queues until the session is up, then sends encrypted', () => {
+    const a = negotiating('alice@x', 'bob@x', 0, { requireEncryption: true });
+    const b = negotiating('bob@x', 'alice@x', 1);
+    post(a, b, a.conv.send('never in clear'));
+    expect(b.inbox.some((m) => m.includes('never in clear'))).toBe(false);
+    pump(a, b);
+    expect(texts(b)).toEqual(['E:never in clear']);
+  });
+});
