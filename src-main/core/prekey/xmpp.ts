@@ -8,10 +8,16 @@ export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 export const NS_PREKEY_SERVER = 'http://jabber.org/protocol/otrv4-prekey-server';
 
+export interface StanzaError {
+  condition: string;
+  text?: string;
+}
+
 /** the subset of an ltx/@xmpp/xml Element used here */
 export interface XmlNode {
   name: string;
   attrs: Record<string, string | undefined>;
+  children: (XmlNode | string)[];
   getChild(name: string, xmlns?: string): XmlNode | undefined;
   getChildren(name: string, xmlns?: string): XmlNode[];
   getChildText(name: string, xmlns?: string): string | null;
@@ -24,8 +30,11 @@ export interface PrekeyXmpp {
   discoQuery(to: string, xmlns: typeof NS_DISCO_INFO | typeof NS_DISCO_ITEMS, node?: string): Promise<XmlNode>;
   /** sends <message to=…><body>…</body></message> */
   sendMessage(to: string, body: string): Promise<void>;
-  /** every incoming <message> with a body; returns an unsubscribe function */
-  onMessage(handler: (from: string, body: string) => void): () => void;
+  /**
+   * every incoming <message> with a body, and every <message type='error'> (then `body` is null
+   * and `error` says why, e.g. the prekey server's rate limit); returns an unsubscribe function
+   */
+  onMessage(handler: (from: string, body: string | null, error?: StanzaError) => void): () => void;
 }
 
 /** structural view of an @xmpp/client entity (no import: the core stays free of its types) */
@@ -66,10 +75,17 @@ export function xmppClientAdapter(client: XmppClientLike, xml: XmlFactory, opts:
     },
     onMessage(handler) {
       const listener = (stanza: XmlNode): void => {
-        if (stanza.name !== 'message' || stanza.attrs.type === 'error') return;
-        const body = stanza.getChildText('body');
         const from = stanza.attrs.from;
-        if (body !== null && from) handler(from, body);
+        if (stanza.name !== 'message' || !from) return;
+        if (stanza.attrs.type === 'error') {
+          const err = stanza.getChild('error');
+          const condition = err?.children.find((c): c is XmlNode => typeof c !== 'string' && c.name !== 'text')?.name ?? 'undefined-condition';
+          const text = err?.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas') ?? undefined;
+          handler(from, null, { condition, ...(text ? { text } : {}) });
+          return;
+        }
+        const body = stanza.getChildText('body');
+        if (body !== null) handler(from, body);
       };
       client.on('stanza', listener);
       return () => void client.removeListener('stanza', listener);

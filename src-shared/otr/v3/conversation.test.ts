@@ -56,8 +56,11 @@ describe('V3Conversation between two instances of the library', () => {
     say(a, out);
     expect(b.events[0]).toEqual({ type: 'message', text: 'hello in clear', encrypted: false });
     expect(b.conv.sessions()[0]?.state).toBe('encrypted');
-    // b has now received plaintext from a… a received none from b yet, so a keeps tagging; b stops
-    expect(b.conv.send('x').toSend.length).toBe(1);
+    // §"User types a message": once plaintext has been received from the contact, stop tagging
+    const fresh = twoPeers();
+    expect(fresh.a.conv.send('tagged').toSend[0]).toContain(WHITESPACE_BASE);
+    fresh.a.conv.receive('plain reply from a non-OTR client');
+    expect(fresh.a.conv.send('untagged').toSend).toEqual(['untagged']);
   });
 
   it('require-encryption queues the message, starts OTR and sends it once encrypted', () => {

@@ -76,6 +76,31 @@ describe('v4 conversation: interactive DAKE', () => {
     expect(messages(b)).toEqual(['secret 1', 'secret 2']);
   });
 
+  it('long conversation: many ratchets (brace key rotated every third), bursts both ways', () => {
+    const { a, b } = sides('long');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    for (let i = 0; i < 12; i++) {
+      for (let k = 0; k < 3; k++) post(a, b, a.conv.send(`a${i}.${k}`));
+      pump(a, b);
+      post(b, a, b.conv.send(`b${i}`));
+      pump(a, b);
+    }
+    expect(messages(b)).toHaveLength(36);
+    expect(messages(a)).toEqual(Array.from({ length: 12 }, (_, i) => `b${i}`));
+    expect(a.events.some((e) => e.type === 'error') || b.events.some((e) => e.type === 'error')).toBe(false);
+  });
+
+  it('a Non-Interactive-Auth arriving during an interactive DAKE replaces it', () => {
+    const { a, b } = sides('mixed');
+    post(a, b, a.conv.startInteractive());
+    b.inbox.length = 0; // the Identity is lost
+    post(a, b, a.conv.startNonInteractive(b.party.publishEnsemble(), 'via prekeys'));
+    pump(a, b);
+    expect(messages(b)).toEqual(['via prekeys']);
+    expect(a.conv.ssid()).toEqual(b.conv.ssid());
+  });
+
   it('out-of-order and lost data messages', () => {
     const { a, b } = sides('ooo');
     post(a, b, a.conv.start());

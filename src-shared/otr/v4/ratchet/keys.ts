@@ -4,7 +4,7 @@
 import { bigintToMinimalBytes, wipe } from '../../common/bytes';
 import { invalidValue } from '../../common/errors';
 import type { RandomSource } from '../../common/random';
-import { DH3072_P, DH3072_Q, type Dh3072Engine } from '../dh3072';
+import { DH3072_P, type Dh3072Engine } from '../dh3072';
 import { G, type Point, hashAndPruneScalar } from '../ed448';
 import { Usage, kdf } from '../kdf';
 
