@@ -16,7 +16,12 @@ export function skipWithoutElectron(projectName: string): [boolean, string] {
   return [projectName === 'electron' && electronBinary() === null, NO_ELECTRON];
 }
 
-export const test = base.extend<{ launchClient: (name: string) => Promise<Client> }, { stack: Stack }>({
+export interface LaunchOptions {
+  /** pass the stack's CA with --ca-file (default); false leaves the server certificate untrusted */
+  trustStackCa?: boolean;
+}
+
+export const test = base.extend<{ launchClient: (name: string, options?: LaunchOptions) => Promise<Client> }, { stack: Stack }>({
   stack: [
     async ({}, use) => {
       const stack = await startStack();
@@ -35,10 +40,10 @@ export const test = base.extend<{ launchClient: (name: string) => Promise<Client
     // Launched on first use only, so that the electron project never starts Chromium.
     const shared: { browser: Browser | null } = { browser: null };
     const kind = testInfo.project.name === 'electron' ? 'electron' : 'web';
-    await use(async (name: string) => {
+    await use(async (name: string, options: LaunchOptions = {}) => {
       const profileDir = mkdtempSync(join(tmpdir(), `e2e-profile-${name}-`));
       dirs.push(profileDir);
-      const spec = { name, profileDir, caFile: stack.caCertPath };
+      const spec = { name, profileDir, caFile: options.trustStackCa === false ? null : stack.caCertPath };
       let client: Client;
       if (kind === 'electron') {
         const exe = electronBinary();

@@ -4,6 +4,8 @@
 // still see their history. Runs in the `web` project (browser host + Chromium) and, where an
 // Electron binary exists, in the `electron` project.
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { addContact, connection, contact, message, send, signIn } from './support/ui';
 
@@ -24,12 +26,14 @@ test('two users sign in, become contacts, chat both ways and keep their history 
   await signIn(a.page, alice, 'create');
   await signIn(b.page, bob, 'sign-in');
 
-  // Alice asks; Bob approves (which also asks back); Alice approves Bob's request.
+  // Alice asks; Bob sees the request and approves it, which also asks Alice back (RFC 6121
+  // §3.1.4); Alice's core treats that as the answer to her own request and approves it.
   await addContact(a.page, bob.jid);
   await expect(contact(a.page, bob.jid)).toContainText('Waiting for approval');
+  await expect(b.page.getByRole('region', { name: 'Contact requests' })).toContainText(alice.jid);
   await b.page.getByRole('button', { name: `Approve ${alice.jid}` }).click();
   await expect(contact(b.page, alice.jid)).toBeVisible();
-  await a.page.getByRole('button', { name: `Approve ${bob.jid}` }).click();
+  await expect(b.page.getByRole('region', { name: 'Contact requests' })).toHaveCount(0);
   // Both now see each other online.
   await expect(contact(a.page, bob.jid)).toContainText('Online');
   await expect(contact(b.page, alice.jid)).toContainText('Online');
@@ -64,7 +68,29 @@ test('two users sign in, become contacts, chat both ways and keep their history 
   }
   await expect(message(a.page, hello)).toContainText('Delivered');
   await expect(message(b.page, reply)).toContainText('Delivered');
+  // The profiles hold no message text in clear (SQLCipher, DESIGN.md 4), while the clients run.
+  for (const dir of [a.profileDir, b.profileDir]) {
+    for (const text of [hello, reply]) expect(filesContaining(dir, text), `${text} in clear under ${dir}`).toEqual([]);
+  }
   // Nothing arrived twice.
   await expect(message(a.page, hello)).toHaveCount(1);
   await expect(message(b.page, hello)).toHaveCount(1);
 });
+
+/** Every file under `dir` whose bytes contain `text` (UTF-8 or UTF-16LE). */
+function filesContaining(dir: string, text: string): string[] {
+  const needles = [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le')];
+  const hits: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch {
+      continue; // a file removed while we walk (Chromium's or SQLite's temporaries)
+    }
+    if (needles.some((n) => bytes.includes(n))) hits.push(path);
+  }
+  return hits;
+}

@@ -31,6 +31,9 @@ export function App() {
   const loaded = useAppState((s) => s.loaded);
   const loadError = useAppState((s) => s.loadError);
   const accountCount = useAppState((s) => Object.keys(s.accounts).length);
+  // The core reports an account while it is being signed in; the form stays until that succeeds
+  // (a failed sign-in removes the account again and the form shows why).
+  const signingIn = useAppState((s) => s.signingIn);
 
   let body;
   if (!loaded) {
@@ -45,7 +48,7 @@ export function App() {
         <p role="alert">{plainWords(loadError)}</p>
       </main>
     );
-  } else if (accountCount === 0) {
+  } else if (accountCount === 0 || signingIn) {
     body = <SignIn />;
   } else {
     body = (

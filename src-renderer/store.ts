@@ -17,6 +17,8 @@ export interface State {
   /** by contactKey, oldest first */
   messages: Record<string, ChatMessage[]>;
   selected: { accountId: string; peer: string } | null;
+  /** a sign-in (account.add / account.register) is under way: the sign-in screen stays up */
+  signingIn: boolean;
 }
 
 export const initialState: State = {
@@ -27,6 +29,7 @@ export const initialState: State = {
   contacts: {},
   messages: {},
   selected: null,
+  signingIn: false,
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;
@@ -50,9 +53,16 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     }
   };
 
-  api.on('account.updated', (a) => set((s) => ({ accounts: { ...s.accounts, [a.id]: a } })));
+  // Account ids are never reused: once removed (e.g. a sign-in that failed), late updates about
+  // the same id are stale and must not bring it back.
+  const removedAccounts = new Set<string>();
+  api.on('account.updated', (a) => {
+    if (removedAccounts.has(a.id)) return;
+    set((s) => ({ accounts: { ...s.accounts, [a.id]: a } }));
+  });
   api.on('account.removed', ({ accountId }) =>
     set((s) => {
+      removedAccounts.add(accountId);
       const accounts = { ...s.accounts };
       delete accounts[accountId];
       const contacts = Object.fromEntries(Object.entries(s.contacts).filter(([, c]) => c.accountId !== accountId));
@@ -99,9 +109,14 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
       }));
     },
     async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number }) {
-      const r = await api.request(mode === 'add' ? 'account.add' : 'account.register', form);
-      if (r.ok) set((s) => ({ accounts: { ...s.accounts, [r.value.id]: r.value } }));
-      return r;
+      set({ signingIn: true });
+      try {
+        const r = await api.request(mode === 'add' ? 'account.add' : 'account.register', form);
+        if (r.ok && !removedAccounts.has(r.value.id)) set((s) => ({ accounts: { ...s.accounts, [r.value.id]: r.value } }));
+        return r;
+      } finally {
+        set({ signingIn: false });
+      }
     },
     async connect(accountId: string) {
       return api.request('account.connect', { accountId });

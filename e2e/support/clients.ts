@@ -11,6 +11,7 @@ export const repoRoot = join(import.meta.dirname, '..', '..');
 
 export interface Client {
   readonly name: string;
+  readonly profileDir: string;
   readonly page: Page;
   /** stops the program (cleanly) and starts it again on the same profile */
   restart(): Promise<void>;
@@ -20,7 +21,8 @@ export interface Client {
 export interface ClientSpec {
   name: string;
   profileDir: string;
-  caFile: string;
+  /** the extra CA to trust (--ca-file), or null for none */
+  caFile: string | null;
 }
 
 /**
@@ -43,6 +45,13 @@ export function electronBinary(): string | null {
   return existsSync(exe) ? exe : null;
 }
 
+/** The environment of a client process: ours, minus anything that would pick a profile or CA. */
+function childEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'MESSENGER_PROFILE' && k !== 'MESSENGER_CA_FILE') env[k] = v;
+  return env;
+}
+
 const URL_LINE = /^(http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+)$/m;
 
 interface HostProcess {
@@ -52,9 +61,10 @@ interface HostProcess {
 
 /** Starts `src-main/host/cli.ts` (what `npm run web` runs) and waits for the URL it prints. */
 function startHostProcess(spec: ClientSpec): Promise<HostProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src-main/host/cli.ts'), '--profile', spec.profileDir, '--ca-file', spec.caFile], {
+  const args = ['--import', 'tsx', join(repoRoot, 'src-main/host/cli.ts'), '--profile', spec.profileDir, ...(spec.caFile ? ['--ca-file', spec.caFile] : [])];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
-    env: { ...process.env },
+    env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -105,6 +115,7 @@ export async function launchWebClient(browser: Browser, spec: ClientSpec): Promi
   await page.goto(host.url);
   return {
     name: spec.name,
+    profileDir: spec.profileDir,
     page,
     async restart() {
       await stopHostProcess(host);
@@ -120,17 +131,18 @@ export async function launchWebClient(browser: Browser, spec: ClientSpec): Promi
 
 export async function launchElectronClient(executablePath: string, spec: ClientSpec): Promise<Client> {
   const launch = async (): Promise<{ app: ElectronApplication; page: Page }> => {
-    const args = [join(repoRoot, 'out/main/index.js'), '--profile', spec.profileDir, '--ca-file', spec.caFile];
+    const args = [join(repoRoot, 'out/main/index.js'), '--profile', spec.profileDir, ...(spec.caFile ? ['--ca-file', spec.caFile] : [])];
     // Chromium refuses to run as root with its own sandbox; the renderer is still sandboxed by
     // Electron's process model settings (app.enableSandbox) wherever the OS sandbox is available.
     if (process.getuid?.() === 0) args.unshift('--no-sandbox');
-    const app = await _electron.launch({ executablePath, args, cwd: repoRoot, env: { ...process.env } as Record<string, string> });
+    const app = await _electron.launch({ executablePath, args, cwd: repoRoot, env: childEnv() });
     const page = await app.firstWindow();
     return { app, page };
   };
   let current = await launch();
   const client: Client = {
     name: spec.name,
+    profileDir: spec.profileDir,
     get page() {
       return current.page;
     },

@@ -8,14 +8,22 @@ export interface Credentials {
   port: number;
 }
 
-export async function signIn(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
-  const form = page.getByRole('form', { name: 'Sign in to Messenger' });
+export const signInForm = (page: Page): Locator => page.getByRole('form', { name: 'Sign in to Messenger' });
+
+/** Fills the sign-in form and presses Sign in / Create account; does not wait for the result. */
+export async function submitSignIn(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
+  const form = signInForm(page);
   await form.getByLabel('Address').fill(who.jid);
   await form.getByLabel('Password').fill(who.password);
-  await form.getByText('Server settings (optional)').click();
+  const details = form.locator('details');
+  if ((await details.getAttribute('open')) === null) await form.getByText('Server settings (optional)').click();
   await form.getByLabel('Server host').fill(who.host);
   await form.getByLabel('Server port').fill(String(who.port));
   await form.getByRole('button', { name: mode === 'create' ? 'Create account' : 'Sign in' }).click();
+}
+
+export async function signIn(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
+  await submitSignIn(page, who, mode);
   await expect(connection(page)).toHaveText(/Online/, { timeout: 60_000 });
 }
 

@@ -33,6 +33,11 @@ export interface StackOptions {
   baseDir?: string;
   /** Prosody log level written to prosody.log (default 'info') */
   logLevel?: 'debug' | 'info' | 'warn';
+  /**
+   * A deliberately broken server for tests: no TLS offered at all (mod_tls off, encryption not
+   * required), as a downgrade attack would look to a client. Never use it for anything else.
+   */
+  withoutTls?: boolean;
 }
 
 export interface Stack {
@@ -93,6 +98,7 @@ interface ConfigInput {
   keyPath: string;
   logPath: string;
   logLevel: string;
+  withoutTls?: boolean;
 }
 
 export function prosodyConfig(c: ConfigInput): string {
@@ -118,7 +124,8 @@ component_interface = "127.0.0.1"
 http_ports = {}
 https_ports = {}
 admin_socket = ${luaString(join(c.dir, 'admin.sock'))}
-c2s_require_encryption = true
+c2s_require_encryption = ${c.withoutTls ? 'false' : 'true'}
+allow_unencrypted_plain_auth = ${c.withoutTls ? 'true' : 'false'}
 s2s_require_encryption = true
 authentication = "internal_hashed"
 storage = "internal"
@@ -130,7 +137,7 @@ modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "carbons"; "mam"; "smacks"; "offline";
   "ping"; "register"; "posix"; "private"; "vcard_legacy"; "blocklist"; "time"; "version";
 }
-modules_disabled = { "s2s"; "http"; "bosh"; "websocket"; "admin_telnet"; }
+modules_disabled = { "s2s"; "http"; "bosh"; "websocket"; "admin_telnet"; ${c.withoutTls ? '"tls";' : ''} }
 -- XEP-0313: keep plaintext history for a week; everything is archived unless the client says no
 archive_expires_after = "1w"
 default_archive_policy = true
@@ -185,8 +192,10 @@ class ProsodyProcess {
       const onData = (chunk: Buffer) => {
         out += chunk.toString('utf8');
         for (const m of out.matchAll(/Activated service '([a-z0-9_]+)' on (.*)/g)) {
-          if (m[2]?.startsWith('no ports')) return fail(`service ${m[1]} could not listen`);
-          want.delete(m[1] ?? '');
+          const service = m[1] ?? '';
+          if (!want.has(service)) continue;
+          if (m[2]?.startsWith('no ports')) return fail(`service ${service} could not listen`);
+          want.delete(service);
         }
         if (/Failed to open server port/.test(out)) return fail('a port is taken');
         if (want.size === 0) {
@@ -248,7 +257,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (port === componentPort) continue;
     await writeFile(
       configPath,
-      prosodyConfig({ dir, domain, mucDomain, componentDomain, componentSecret, c2sPort: port, componentPort, certPath: certs.certPath, keyPath: certs.keyPath, logPath, logLevel: options.logLevel ?? 'info' }),
+      prosodyConfig({ dir, domain, mucDomain, componentDomain, componentSecret, c2sPort: port, componentPort, certPath: certs.certPath, keyPath: certs.keyPath, logPath, logLevel: options.logLevel ?? 'info', withoutTls: options.withoutTls ?? false }),
     );
     const p = new ProsodyProcess(configPath, logPath);
     try {

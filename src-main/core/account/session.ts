@@ -385,6 +385,12 @@ export class AccountSession {
         // RFC 6121 §3.1.3: already approved? the server answers itself; else the user decides
         const row = store.contact(this.id, p.peer);
         if (row && (row.subscription === 'from' || row.subscription === 'both')) return;
+        // We asked them first (they are in our roster and we want their presence): their request
+        // is the answer to ours, so approve it as a pre-approval would (RFC 6121 §3.4).
+        if (row && row.in_roster === 1 && (row.pending_out === 1 || row.subscription === 'to')) {
+          this.client?.entity.send(subscriptionStanza('subscribed', p.peer)).catch(() => {});
+          return;
+        }
         store.upsertContact(this.id, p.peer, { pending_in: 1 });
         this.emitContact(p.peer);
         return;

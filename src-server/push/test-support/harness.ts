@@ -22,6 +22,8 @@ export interface ServerProc {
   proc: ChildProcess;
   /** stderr collected so far (JSON log lines) */
   logs: () => string;
+  /** resolves when a stderr log line matches (event-driven; the timeout is a safety net) */
+  waitForLog(re: RegExp, timeoutMs?: number): Promise<void>;
   /** SIGTERM and wait for exit */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit */
@@ -36,7 +38,27 @@ export function startServer(args: string[], opts: { env?: NodeJS.ProcessEnv; tim
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const logWaiters = new Set<() => void>();
+  proc.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    for (const w of [...logWaiters]) w();
+  });
+  const waitForLog = (re: RegExp, timeoutMs = 30_000) =>
+    new Promise<void>((res, rej) => {
+      const check = () => {
+        if (re.test(stderr)) {
+          logWaiters.delete(check);
+          clearTimeout(t);
+          res();
+        }
+      };
+      const t = setTimeout(() => {
+        logWaiters.delete(check);
+        rej(new Error(`log ${re} not seen: ${stderr.slice(-2000)}`));
+      }, timeoutMs);
+      logWaiters.add(check);
+      check();
+    });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const waitExit = async (signal: NodeJS.Signals) => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
@@ -47,10 +69,11 @@ export function startServer(args: string[], opts: { env?: NodeJS.ProcessEnv; tim
       proc.kill('SIGKILL');
       reject(new Error(`push server did not start: ${stderr}`));
     }, opts.timeoutMs ?? 60_000);
-    proc.once('exit', (code) => {
+    const early = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`push server exited with ${code}: ${stderr}`));
-    });
+    };
+    proc.once('exit', early);
     const rl = createInterface({ input: proc.stdout! });
     rl.on('line', (line) => {
       let msg: { event?: string; endpoint?: string; port?: number };
@@ -61,12 +84,13 @@ export function startServer(args: string[], opts: { env?: NodeJS.ProcessEnv; tim
       }
       if (msg.event === 'listening' && msg.endpoint && msg.port) {
         clearTimeout(timer);
-        proc.removeAllListeners('exit');
+        proc.off('exit', early);
         resolvePromise({
           endpoint: msg.endpoint,
           port: msg.port,
           proc,
           logs: () => stderr,
+          waitForLog,
           stop: () => waitExit('SIGTERM'),
           kill: () => waitExit('SIGKILL'),
         });

@@ -13,7 +13,7 @@ import { ByteReader, ByteWriter, equalBytes } from '../common/bytes';
 import { invalidValue, OtrError, unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { dsaSign, dsaVerify, encodePublicKey, readPublicKey, type DsaPrivateKey, type DsaPublicKey } from './dsa';
-import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
+import { DH1536_G, DH_SECRET_BYTES, dsaPow, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveAkeKeys, type AkeKeys } from './kdf';
 import { bytesToBigintFast, mpi, readMpi, writeMpi } from './mpi';
 import { encodeDhCommit, encodeDhKey, encodeRevealSignature, encodeSignature, MAC_BYTES, type Header, type V3Message } from './messages';
@@ -179,7 +179,7 @@ export class Ake {
   private authBlock(macKey: Uint8Array, ourPub: bigint, theirPub: bigint): Uint8Array {
     const pub = encodePublicKey(this.deps.ourKey);
     const m = hmac256(macKey, writeMpi(writeMpi(new ByteWriter(), ourPub), theirPub).bytes(pub).int(AKE_KEY_ID).finish());
-    return new ByteWriter().bytes(pub).int(AKE_KEY_ID).bytes(dsaSign(this.deps.ourKey, m, this.deps.rng)).finish();
+    return new ByteWriter().bytes(pub).int(AKE_KEY_ID).bytes(dsaSign(this.deps.ourKey, m, this.deps.rng, dsaPow(this.deps.engine))).finish();
   }
 
   /** verifies MAC, decrypts X and checks the signature over M (their pub first, then ours) */
@@ -196,7 +196,7 @@ export class Ake {
     let sig: Uint8Array;
     try {
       const r = new ByteReader(x);
-      theirLongTerm = readPublicKey(r);
+      theirLongTerm = readPublicKey(r, dsaPow(this.deps.engine));
       keyId = r.int('keyid');
       sig = r.fixed(40, 'SIG');
       r.end('signed block');
@@ -206,7 +206,7 @@ export class Ake {
     }
     if (keyId === 0) throw unreadable();
     const m = hmac256(keys.m1, writeMpi(writeMpi(new ByteWriter(), theirPub), ourPub).bytes(encodePublicKey(theirLongTerm)).int(keyId).finish());
-    if (!dsaVerify(theirLongTerm, m, sig)) throw unreadable();
+    if (!dsaVerify(theirLongTerm, m, sig, dsaPow(this.deps.engine))) throw unreadable();
     return { theirLongTerm, keyId };
   }
 

@@ -226,6 +226,18 @@ describe('V3Conversation between two instances of the library', () => {
     expect(yields).toBeGreaterThan(0);
   });
 
+  it('IGNORE_UNREADABLE: an unreadable flagged message is dropped silently, an unflagged one gets an error reply', () => {
+    const { a, b, say } = twoPeers();
+    say(a, a.conv.start());
+    const smpMsg = a.conv.startSmp('s').toSend[0]!; // SMP messages carry IGNORE_UNREADABLE
+    const plain = a.conv.send('normal').toSend[0]!;
+    b.conv.end(); // b forgets its keys: both are unreadable for it now
+    expect(b.conv.receive(smpMsg)).toEqual({ toSend: [], events: [] });
+    const r = b.conv.receive(plain);
+    expect(r.events).toEqual([{ type: 'error', code: 'unreadable', message: 'an encrypted message could not be read' }]);
+    expect(r.toSend).toEqual(['?OTR Error: ERROR_1: Message could not be read']);
+  });
+
   it('messages for another instance tag, or from an invalid sender tag, are discarded silently', () => {
     const { a, b, say } = twoPeers();
     say(a, a.conv.start());

@@ -46,6 +46,9 @@ export interface V3ConversationOptions {
   queryExplanation?: string;
 }
 
+/** libotr's MAX_AKE_WAIT_TIME: how long instances may still answer a D-H Commit sent to tag 0 */
+const MASTER_COMMIT_LIFETIME_MS = 60_000;
+
 /** at most this many instances of one contact are tracked at once */
 const MAX_INSTANCES = 32;
 
@@ -103,6 +106,8 @@ export class V3Conversation implements OtrConversation {
   private readonly instances = new Map<number, InstanceSession>();
   private readonly reassemblers = new Map<number, V3Reassembler>();
   private queued: string[] = [];
+  /** when the master D-H Commit went out (it may be adopted for MASTER_COMMIT_LIFETIME_MS) */
+  private masterStartedAt = Number.NEGATIVE_INFINITY;
   private receivedPlaintext = false;
   private activityCounter = 0;
 
@@ -214,7 +219,7 @@ export class V3Conversation implements OtrConversation {
       case 'query':
         this.reassemblers.clear();
         if (chooseVersion(m.versions, { allowV3: this.policy.allowV3, allowV4: false }) === 3) {
-          out.toSend.push(...this.wire(this.master.start(), 0));
+          this.startMaster(out);
         }
         return;
       case 'plaintext': {
@@ -222,7 +227,7 @@ export class V3Conversation implements OtrConversation {
         this.receivedPlaintext = true;
         if (m.text.length > 0) out.events.push({ type: 'message', text: m.text, encrypted: false });
         if (m.tagVersions.includes(3) && this.policy.whitespaceStartAke) {
-          out.toSend.push(...this.wire(this.master.start(), 0));
+          this.startMaster(out);
         }
         return;
       }
@@ -245,12 +250,19 @@ export class V3Conversation implements OtrConversation {
       return;
     }
     const s = this.instance(h.senderTag);
-    if (s.ake.state === 'none' && this.master.state === 'awaiting-dhkey' && (msg.type === 'dh-key' || msg.type === 'dh-commit')) {
+    const masterFresh = this.opts.clock() - this.masterStartedAt < MASTER_COMMIT_LIFETIME_MS;
+    if (s.ake.state === 'none' && this.master.state === 'awaiting-dhkey' && masterFresh && (msg.type === 'dh-key' || msg.type === 'dh-commit')) {
       s.ake.adoptFrom(this.master);
     }
     const r = s.ake.receive(msg);
     if (r.reply) out.toSend.push(...this.wire(r.reply, s.theirTag));
     if (r.result) this.goEncrypted(s, r.result, out);
+  }
+
+  /** §"Receiving a Query Message" / whitespace tag: D-H Commit to receiver tag 0 (any instance may answer) */
+  private startMaster(out: Out): void {
+    this.masterStartedAt = this.opts.clock();
+    out.toSend.push(...this.wire(this.master.start(), 0));
   }
 
   private goEncrypted(s: InstanceSession, result: AkeResult, out: Out): void {

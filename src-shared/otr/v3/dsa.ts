@@ -40,7 +40,7 @@ export function encodePublicKey(k: DsaPublicKey): Uint8Array {
  * 1024..3072 bits (bounded so a peer cannot make us do huge exponentiations), 1 < g, y < p and
  * both of order q. Throws OtrError('malformed' | 'invalid-value').
  */
-export function readPublicKey(r: ByteReader): DsaPublicKey {
+export function readPublicKey(r: ByteReader, pow: PowFn = modPow): DsaPublicKey {
   const type = r.short('PUBKEY type');
   if (type !== PUBKEY_TYPE_DSA) throw malformed('unsupported public key type');
   const p = r.mpi('DSA p');
@@ -48,16 +48,25 @@ export function readPublicKey(r: ByteReader): DsaPublicKey {
   const g = r.mpi('DSA g');
   const y = r.mpi('DSA y');
   const k = { p, q, g, y };
-  validatePublicKey(k);
+  validatePublicKey(k, pow);
   return k;
 }
 
-export function validatePublicKey(k: DsaPublicKey): void {
+export type PowFn = (base: bigint, exp: bigint, mod: bigint) => bigint;
+
+// Keys that passed validation (a contact presents the same key at every AKE); bounded.
+const validated = new Set<string>();
+
+export function validatePublicKey(k: DsaPublicKey, pow: PowFn = modPow): void {
+  const id = `${k.p.toString(36)}:${k.q.toString(36)}:${k.g.toString(36)}:${k.y.toString(36)}`;
+  if (validated.has(id)) return;
   const pb = bitLength(k.p);
   if (pb < 1024 || pb > 3072 || (k.p & 1n) === 0n) throw invalidValue('DSA p');
   if (bitLength(k.q) !== 160 || (k.p - 1n) % k.q !== 0n) throw invalidValue('DSA q');
-  if (k.g <= 1n || k.g >= k.p || modPow(k.g, k.q, k.p) !== 1n) throw invalidValue('DSA g');
-  if (k.y <= 1n || k.y >= k.p || modPow(k.y, k.q, k.p) !== 1n) throw invalidValue('DSA y');
+  if (k.g <= 1n || k.g >= k.p - 1n || pow(k.g, k.q, k.p) !== 1n) throw invalidValue('DSA g');
+  if (k.y <= 1n || k.y >= k.p - 1n || pow(k.y, k.q, k.p) !== 1n) throw invalidValue('DSA y');
+  if (validated.size >= 256) validated.clear();
+  validated.add(id);
 }
 
 /** 20-byte fingerprint: SHA-1 of PUBKEY without the two type bytes (§"…and fingerprints") */
@@ -77,11 +86,11 @@ export function randomBelow(n: bigint, rng: RandomSource): bigint {
 }
 
 /** SIG over the 32-byte value M: H = M mod q, r = (g^k mod p) mod q, s = k⁻¹(H + x·r) mod q */
-export function dsaSign(key: DsaPrivateKey, m: Uint8Array, rng: RandomSource): Uint8Array {
+export function dsaSign(key: DsaPrivateKey, m: Uint8Array, rng: RandomSource, pow: PowFn = modPow): Uint8Array {
   const h = bytesToBigint(m) % key.q;
   for (;;) {
     const k = randomBelow(key.q, rng);
-    const r = modPow(key.g, k, key.p) % key.q;
+    const r = pow(key.g, k, key.p) % key.q;
     if (r === 0n) continue;
     const s = (modInverse(k, key.q) * (h + key.x * r)) % key.q;
     if (s === 0n) continue;
@@ -89,7 +98,7 @@ export function dsaSign(key: DsaPrivateKey, m: Uint8Array, rng: RandomSource): U
   }
 }
 
-export function dsaVerify(key: DsaPublicKey, m: Uint8Array, sig: Uint8Array): boolean {
+export function dsaVerify(key: DsaPublicKey, m: Uint8Array, sig: Uint8Array, pow: PowFn = modPow): boolean {
   if (sig.length !== 2 * DSA_Q_BYTES) return false;
   const r = bytesToBigint(sig.subarray(0, DSA_Q_BYTES));
   const s = bytesToBigint(sig.subarray(DSA_Q_BYTES));
@@ -98,7 +107,7 @@ export function dsaVerify(key: DsaPublicKey, m: Uint8Array, sig: Uint8Array): bo
   const w = modInverse(s, key.q);
   const u1 = (h * w) % key.q;
   const u2 = (r * w) % key.q;
-  const v = ((modPow(key.g, u1, key.p) * modPow(key.y, u2, key.p)) % key.p) % key.q;
+  const v = ((pow(key.g, u1, key.p) * pow(key.y, u2, key.p)) % key.p) % key.q;
   return v === r;
 }
 

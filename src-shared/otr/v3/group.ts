@@ -19,6 +19,16 @@ export const DH_SECRET_BYTES = 40;
 /** Modular exponentiation in the 1536-bit group: base^exp mod DH1536_P. */
 export interface Dh1536Engine {
   modPow(base: bigint, exp: bigint): bigint;
+  /**
+   * Optional: base^exp mod `mod` for another modulus (the DSA key's own p). Without it the DSA
+   * arithmetic runs on BigInt.
+   */
+  modPowAny?(base: bigint, exp: bigint, mod: bigint): bigint;
+}
+
+/** the exponentiation DSA should use with this engine */
+export function dsaPow(engine: Dh1536Engine): (base: bigint, exp: bigint, mod: bigint) => bigint {
+  return engine.modPowAny ? engine.modPowAny.bind(engine) : modPow;
 }
 
 /** square-and-multiply on BigInt for any modulus (also used for DSA's own p) */

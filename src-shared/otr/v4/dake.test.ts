@@ -186,3 +186,26 @@ describe('non-interactive DAKE', () => {
     expectOnlyOtrErrors(decodeDakeMessage, encodeDakeMessage(n.message), 100);
   });
 });
+
+describe('DAKE steps on mutated wire input', () => {
+  it('throw only OtrError (Identity, Auth-R, Auth-I, Non-Interactive-Auth)', () => {
+    const { alice, bob } = pair('fz');
+    const id = createIdentity(bob.ctx, bob.identity);
+    const r = respondToIdentity(alice.ctx, alice.identity, id.message);
+    const i = respondToAuthR(bob.ctx, bob.identity, id.state, r.message);
+    const n = createNonInteractiveAuth(alice.ctx, alice.identity, bob.publishEnsemble());
+    const steps: Array<[Uint8Array, (b: Uint8Array) => unknown]> = [
+      [encodeDakeMessage(id.message), (b) => respondToIdentity(alice.ctx, alice.identity, decodeDakeMessage(b) as IdentityMessage)],
+      [encodeDakeMessage(r.message), (b) => respondToAuthR(bob.ctx, bob.identity, id.state, decodeDakeMessage(b) as AuthRMessage)],
+      [encodeDakeMessage(i.message), (b) => receiveAuthI(alice.ctx, alice.identity, r.state, decodeDakeMessage(b) as AuthIMessage)],
+      [encodeDakeMessage(n.message), (b) => receiveNonInteractiveAuth(bob.ctx, bob.identity, bob.owner, decodeDakeMessage(b) as NonInteractiveAuthMessage)],
+    ];
+    for (const [valid, step] of steps) {
+      expectOnlyOtrErrors((b) => {
+        const m = decodeDakeMessage(b);
+        if (m.type !== decodeDakeMessage(valid).type) return; // a mutation may change the type byte
+        step(b);
+      }, valid, 40);
+    }
+  });
+});

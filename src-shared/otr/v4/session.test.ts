@@ -5,6 +5,7 @@ import { encodeOtrMessage } from '../common/envelope';
 import { addWhitespaceTag } from '../common/whitespace';
 import { nodeDh3072Engine } from './test-support/engines';
 import { makeSide, messages, post, pump, type Side } from './test-support/pair';
+import { T0 } from './test-support/parties';
 
 const dh = nodeDh3072Engine();
 
@@ -146,6 +147,22 @@ describe('v4 conversation: interactive DAKE', () => {
     expect(encrypted(a) && encrypted(b)).toBe(true);
   });
 
+  it('a replayed old Identity message does not tear down the running session', () => {
+    const { a, b } = sides('replay');
+    post(b, a, b.conv.startInteractive());
+    const oldIdentity = a.inbox[0]!;
+    pump(a, b);
+    const ssid = a.conv.ssid();
+    const out = a.conv.receive(oldIdentity); // an attacker replays it; the Auth-R goes nowhere useful
+    expect(out.toSend).toHaveLength(1);
+    expect(encrypted(a)).toBe(true);
+    expect(b.conv.receive(out.toSend[0]!).toSend).toEqual([]); // b used its pending Identity already
+    post(a, b, a.conv.send('still here'));
+    pump(a, b);
+    expect(messages(b)).toEqual(['still here']);
+    expect(a.conv.ssid()).toEqual(ssid);
+  });
+
   it('a new Identity in ENCRYPTED state re-keys (disconnect and restart)', () => {
     const { a, b } = sides('rekey');
     post(a, b, a.conv.start());
@@ -179,6 +196,27 @@ describe('v4 conversation: interactive DAKE', () => {
     expect(frags.length).toBeGreaterThan(3);
     for (const f of [...frags].reverse()) post(b, a, b.conv.receive(f));
     expect(messages(b)).toEqual(['x'.repeat(500)]);
+  });
+
+  it('ignores its own DAKE messages reflected back', () => {
+    const { a } = sides('reflect');
+    const [identity] = a.conv.startInteractive().toSend;
+    expect(a.conv.receive(identity!)).toEqual({ toSend: [], events: [] });
+  });
+
+  it('answers a received message with a heartbeat when it has not sent for a while', () => {
+    let now = T0;
+    const a = makeSide('alice@example.org', 'bob@example.org', 'hb-a', dh, {}, () => now);
+    const b = makeSide('bob@example.org', 'alice@example.org', 'hb-b', dh, {}, () => now);
+    post(a, b, a.conv.start());
+    pump(a, b);
+    post(a, b, a.conv.send('ping'));
+    now += 120_000;
+    const out = b.conv.receive(b.inbox.shift()!);
+    expect(out.toSend).toHaveLength(1); // the heartbeat, an empty data message
+    post(b, a, out);
+    pump(a, b);
+    expect(a.events.filter((e) => e.type === 'message')).toEqual([]);
   });
 
   it('ignores messages addressed to another instance tag', () => {

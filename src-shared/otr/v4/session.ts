@@ -73,6 +73,11 @@ export interface V4ConversationOptions {
   smp?: SmpFactory;
   /** §"OTRv4 Modes": interactive-only refuses Non-Interactive-Auth messages */
   mode?: 'otrv3-compatible' | 'otrv4-standalone' | 'otrv4-interactive-only';
+  /**
+   * §"Receiving a Data Message": after receiving, send an empty heartbeat (IGNORE_UNREADABLE) if
+   * nothing was sent to that instance for this long; default 60 s (libotr's); 0 disables
+   */
+  heartbeatIntervalMs?: number;
   /** how long data messages arriving before Auth-I are kept (§"Receiving a Data Message": 10–60 min) */
   earlyDataTtlMs?: number;
   queryExplanation?: string;
@@ -88,6 +93,9 @@ type Phase =
 class Instance {
   phase: Phase = { name: 'start' };
   activity = 0;
+  lastSentAt = Number.NEGATIVE_INFINITY;
+  /** a DAKE answered (Auth-R sent) while ENCRYPTED_MESSAGES continues with the old keys */
+  rekey: WaitingAuthI | undefined;
   early: Array<{ bytes: Uint8Array; at: number }> = [];
   constructor(readonly theirTag: number) {}
 
@@ -103,7 +111,7 @@ export class V4Conversation implements OtrConversation {
   private readonly ourTag: number;
   private readonly instances = new Map<number, Instance>();
   /** Identity we sent to receiver tag 0 (after a query / whitespace tag / start()) */
-  private pending: { dake: WaitingAuthR; wire: Uint8Array } | undefined;
+  private pending: { dake: WaitingAuthR; wire: Uint8Array; usedBy: Set<number> } | undefined;
   private readonly assembler: V4Assembler;
   private queued: Array<{ text: string; tlvs: Tlv[] }> = [];
   private activityCounter = 0;
@@ -167,7 +175,7 @@ export class V4Conversation implements OtrConversation {
   private sendIdentity(receiverTag: number): string[] {
     const { message, state } = createIdentity(this.ctx, this.opts.identity, receiverTag);
     const bytes = encodeDakeMessage(message);
-    if (receiverTag === 0) this.pending = { dake: state, wire: bytes };
+    if (receiverTag === 0) this.pending = { dake: state, wire: bytes, usedBy: new Set() };
     else this.instance(receiverTag).phase = { name: 'waiting-auth-r', dake: state, identityWire: bytes };
     return this.wire(bytes, receiverTag);
   }
@@ -193,6 +201,10 @@ export class V4Conversation implements OtrConversation {
     const out: EngineOutput = { toSend: [], events: [] };
     const tlvs = options.tlvs ?? [];
     const s = options.instanceTag !== undefined ? this.instances.get(options.instanceTag) : this.bestInstance();
+    if (options.instanceTag !== undefined && (!s || s.phase.name !== 'encrypted')) {
+      out.events.push({ type: 'error', code: 'not-allowed', message: 'no private conversation with that instance' });
+      return out;
+    }
     if (s && s.phase.name === 'encrypted') {
       this.encryptTo(s, text, tlvs, out);
       return out;
@@ -337,6 +349,8 @@ export class V4Conversation implements OtrConversation {
     }
     const m = decodeDakeMessage(bytes);
     if (!isValidInstanceTag(m.senderTag)) throw new OtrError('malformed', 'sender instance tag is below 0x100');
+    // our own message reflected back (the server echoes, or an attacker replays it to us)
+    if (m.senderTag === this.ourTag) return;
     // §"Instance Tags": drop messages for another instance (Identity may name receiver 0)
     if (m.receiverTag !== this.ourTag && !(m.type === 'identity' && m.receiverTag === 0)) {
       if (m.receiverTag > 0 && m.receiverTag < 0x100) throw new OtrError('malformed', 'receiver instance tag is invalid');
@@ -362,28 +376,39 @@ export class V4Conversation implements OtrConversation {
           }
         }
         const { message, state } = respondToIdentity(this.ctx, this.opts.identity, m);
-        const wasEncrypted = s.phase.name === 'encrypted';
-        this.endPhase(s);
         const wireBytes = encodeDakeMessage(message);
-        s.phase = { name: 'waiting-auth-i', dake: state, authRWire: wireBytes };
-        if (wasEncrypted) out.events.push({ type: 'state-changed', state: 'plaintext', theirInstanceTag: s.theirTag });
+        if (s.phase.name === 'encrypted') {
+          // ENCRYPTED_MESSAGES: answer, but keep the running session until Auth-I proves the
+          // new DAKE; a replayed Identity message cannot tear it down (the otr4j maintainer's
+          // FIXME on §"The Protocol State Machine"; docs/otrv4-decisions.md D30)
+          s.rekey = state;
+        } else {
+          this.endPhase(s);
+          s.phase = { name: 'waiting-auth-i', dake: state, authRWire: wireBytes };
+        }
         out.toSend.push(...this.wire(wireBytes, m.senderTag));
         return;
       }
       case 'auth-r': {
         // §"Receiving an Auth-R Message": only while our Identity message is outstanding
         if (s.phase.name === 'waiting-auth-i') return;
-        const dake = s.phase.name === 'waiting-auth-r' ? s.phase.dake : this.pending?.dake;
+        // the pending Identity (to tag 0) completes at most one DAKE per instance of the contact
+        const fromPending = s.phase.name !== 'waiting-auth-r';
+        const dake = s.phase.name === 'waiting-auth-r' ? s.phase.dake : this.pending && !this.pending.usedBy.has(m.senderTag) ? this.pending.dake : undefined;
         if (!dake) return;
         const { message, result } = respondToAuthR(this.ctx, this.opts.identity, dake, m);
+        if (fromPending) this.pending?.usedBy.add(m.senderTag);
         this.endPhase(s);
         out.toSend.push(...this.wire(encodeDakeMessage(message), m.senderTag));
         this.enterEncrypted(s, result, out);
         return;
       }
       case 'auth-i': {
-        if (s.phase.name !== 'waiting-auth-i') return;
-        const result = receiveAuthI(this.ctx, this.opts.identity, s.phase.dake, m);
+        const dake = s.phase.name === 'waiting-auth-i' ? s.phase.dake : s.phase.name === 'encrypted' ? s.rekey : undefined;
+        if (!dake) return;
+        const result = receiveAuthI(this.ctx, this.opts.identity, dake, m);
+        if (s.phase.name === 'encrypted') s.phase.ratchet.destroy();
+        s.rekey = undefined;
         this.enterEncrypted(s, result, out);
         // data messages that overtook Auth-I
         const early = s.early.filter((e) => this.opts.clock() - e.at <= (this.opts.earlyDataTtlMs ?? 10 * 60_000));
@@ -433,6 +458,11 @@ export class V4Conversation implements OtrConversation {
       extraKey = d.extraSymmetricKey;
     } catch (e) {
       if (!(e instanceof DataMessageError) && !(e instanceof OtrError)) throw e;
+      if (s.rekey && s.early.length < MAX_EARLY) {
+        // perhaps the first message of the new session, overtaking Auth-I
+        s.early.push({ bytes, at: this.opts.clock() });
+        return;
+      }
       if (!ignore && !quietOnFailure) {
         out.toSend.push(formatErrorMessage(`${OtrErrorMessageCode.unreadable}: Unreadable message`));
         out.events.push({ type: 'error', code: 'unreadable', message: 'an encrypted message could not be read' });
@@ -479,6 +509,8 @@ export class V4Conversation implements OtrConversation {
           out.events.push({ type: 'tlv', tlv });
       }
     }
+    const hb = this.opts.heartbeatIntervalMs ?? 60_000;
+    if (hb > 0 && s.phase.name === 'encrypted' && this.opts.clock() - s.lastSentAt >= hb) this.encryptTo(s, '', [], out, true);
   }
 
   // ------------------------------------------------------------------------------------ helpers
@@ -515,6 +547,7 @@ export class V4Conversation implements OtrConversation {
     if (this.expireIfDue(s, out)) throw new OtrError('not-allowed', 'the private conversation expired');
     const { message, extraSymmetricKey } = s.phase.ratchet.encrypt(joinMessagePayload(text, tlvs), { ignoreUnreadable });
     s.activity = ++this.activityCounter;
+    s.lastSentAt = this.opts.clock();
     out.toSend.push(...this.wire(message, s.theirTag));
     return extraSymmetricKey;
   }
@@ -565,6 +598,7 @@ export class V4Conversation implements OtrConversation {
   private endPhase(s: Instance): void {
     if (s.phase.name === 'encrypted') s.phase.ratchet.destroy();
     s.phase = { name: 'start' };
+    s.rekey = undefined;
     s.early = [];
   }
 }

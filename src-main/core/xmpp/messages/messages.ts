@@ -72,7 +72,9 @@ export function parseIncoming(el: Element, ownBare: string, now = Date.now()): I
   }
 
   if (type !== 'chat' && type !== 'normal') return null; // groupchat/headline: not 1:1 chat
-  const bodyEl = el.getChild('body');
+  // the first <body/> in the stanza's own namespace (RFC 6121 §5.2.3); a <body/> of another
+  // namespace is somebody's extension, not text for the user
+  const bodyEl = el.getChildren('body').find((b) => b.attrs.xmlns === undefined || b.attrs.xmlns === 'jabber:client');
   if (!bodyEl) return null;
   let body = bodyEl.text();
   if (body.trim().length === 0) return null;

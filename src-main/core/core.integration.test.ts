@@ -1,0 +1,197 @@
+// The core against a real Prosody (scripts/stack) and the real OS keychain. Run inside a
+// throwaway keyring session (docs/core.md, "Tests").
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startStack, type Stack } from '../../scripts/stack/stack';
+import type { Contact } from '../../src-shared/ipc/contract';
+import { MessengerError } from '../../src-shared/ipc/result';
+import { removeProfile, startCore, uniqueName, type TestCore } from './test-support/harness';
+
+let stack: Stack;
+const cores: TestCore[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  for (const c of cores) {
+    await c.close().catch(() => {});
+    await removeProfile(c.profileDir);
+  }
+  await stack?.stop();
+});
+
+/** a core on a fresh profile; `trustStackCa: false` leaves the stack's CA untrusted */
+async function core(trustStackCa = true): Promise<TestCore> {
+  const c = await startCore(trustStackCa ? { extraCaPem: stack.caPem } : {});
+  cores.push(c);
+  return c;
+}
+
+async function errorOf(p: Promise<unknown>): Promise<MessengerError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof MessengerError) return e;
+    throw e;
+  }
+  throw new Error('expected a MessengerError, got success');
+}
+
+/** A signed-in core with a fresh account created with prosodyctl. */
+async function user(prefix: string): Promise<{ c: TestCore; jid: string; accountId: string; password: string }> {
+  const name = uniqueName(prefix);
+  const password = `pw-${uniqueName('')}`;
+  await stack.createAccount(name, password);
+  const c = await core();
+  const jid = `${name}@${stack.domain}`;
+  const info = await c.core.handlers['account.add']({ jid, password, host: stack.host, port: stack.port });
+  return { c, jid, accountId: info.id, password };
+}
+
+const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>
+  p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
+
+describe('accounts', () => {
+  it('registers an account in-band (XEP-0077) and signs in', async () => {
+    const c = await core();
+    const jid = `${uniqueName('reg')}@${stack.domain}`;
+    const info = await c.core.handlers['account.register']({ jid, password: 'secret-pw-1', host: stack.host, port: stack.port });
+    expect(info).toMatchObject({ jid, status: 'online' });
+    const snap = await c.core.handlers['app.snapshot']({});
+    expect(snap.accounts.map((a) => a.jid)).toEqual([jid]);
+  });
+
+  it('refuses to register a name that exists: account-exists', async () => {
+    const name = uniqueName('taken');
+    await stack.createAccount(name, 'whatever-1');
+    const c = await core();
+    const e = await errorOf(c.core.handlers['account.register']({ jid: `${name}@${stack.domain}`, password: 'other-pw', host: stack.host, port: stack.port }));
+    expect(e.code).toBe('account-exists');
+    expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
+  });
+
+  it('wrong password: auth-failed, and nothing is stored', async () => {
+    const name = uniqueName('wp');
+    await stack.createAccount(name, 'right-password');
+    const c = await core();
+    const e = await errorOf(c.core.handlers['account.add']({ jid: `${name}@${stack.domain}`, password: 'wrong-password', host: stack.host, port: stack.port }));
+    expect(e.code).toBe('auth-failed');
+    expect(e.message).toMatch(/did not accept/);
+    expect(e.message).not.toContain('wrong-password');
+    expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
+  });
+
+  it('nobody listening: server-unreachable', async () => {
+    const c = await core();
+    const port = await freePort(); // free, so nothing listens there
+    const e = await errorOf(c.core.handlers['account.add']({ jid: `x@${stack.domain}`, password: 'pw', host: '127.0.0.1', port }));
+    expect(e.code).toBe('server-unreachable');
+  });
+
+  it('certificate from an unknown CA: certificate-untrusted', async () => {
+    const name = uniqueName('cert');
+    await stack.createAccount(name, 'pw-cert');
+    const c = await core(false); // the stack's CA is not trusted by this core
+    const e = await errorOf(c.core.handlers['account.add']({ jid: `${name}@${stack.domain}`, password: 'pw-cert', host: stack.host, port: stack.port }));
+    expect(e.code).toBe('certificate-untrusted');
+    expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
+  });
+
+  it('registration against an untrusted certificate never sends the password: certificate-untrusted', async () => {
+    const c = await core(false);
+    const e = await errorOf(c.core.handlers['account.register']({ jid: `${uniqueName('r')}@${stack.domain}`, password: 'pw', host: stack.host, port: stack.port }));
+    expect(e.code).toBe('certificate-untrusted');
+  });
+});
+
+describe('contacts, presence and chat between two accounts', () => {
+  it('request and approve, presence, messages both ways with receipts, remove', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const A = alice.c.core.handlers;
+    const B = bob.c.core.handlers;
+
+    // RFC 6121 §3.1: alice asks
+    const added = await A['contact.add']({ accountId: alice.accountId, jid: bob.jid, name: 'Bob' });
+    expect(added).toMatchObject({ jid: bob.jid, pendingOut: true, name: 'Bob' });
+    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { pendingIn: true }));
+
+    // bob approves (and asks back; alice's core accepts that since she asked first)
+    await B['contact.approve']({ accountId: bob.accountId, jid: alice.jid });
+    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both', pendingOut: false }));
+    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { subscription: 'both', pendingIn: false }));
+
+    // presence both ways
+    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { presence: 'online' }));
+    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { presence: 'online' }));
+
+    // alice -> bob, with a receipt back (XEP-0184)
+    const m1 = await A['message.send']({ accountId: alice.accountId, to: bob.jid, body: 'hello bob' });
+    expect(m1).toMatchObject({ direction: 'out', peer: bob.jid, body: 'hello bob' });
+    const got1 = await bob.c.waitFor('message.added', (m) => m.body === 'hello bob');
+    expect(got1).toMatchObject({ direction: 'in', peer: alice.jid });
+    await alice.c.waitFor('message.updated', (m) => m.id === m1.id && m.delivery === 'delivered');
+
+    // bob -> alice
+    const m2 = await B['message.send']({ accountId: bob.accountId, to: alice.jid, body: 'hi alice' });
+    await alice.c.waitFor('message.added', (m) => m.body === 'hi alice' && m.direction === 'in');
+    await bob.c.waitFor('message.updated', (m) => m.id === m2.id && m.delivery === 'delivered');
+
+    // unread count and mark read
+    const aliceView = (await A['app.snapshot']({})).contacts.find((c) => c.jid === bob.jid);
+    expect(aliceView?.unread).toBe(1);
+    await A['conversation.markRead']({ accountId: alice.accountId, peer: bob.jid });
+    expect((await A['app.snapshot']({})).contacts.find((c) => c.jid === bob.jid)?.unread).toBe(0);
+
+    // history page, newest last
+    const page = await A['messages.page']({ accountId: alice.accountId, peer: bob.jid, limit: 100 });
+    expect(page.map((m) => [m.direction, m.body])).toEqual([
+      ['out', 'hello bob'],
+      ['in', 'hi alice'],
+    ]);
+    const older = await A['messages.page']({ accountId: alice.accountId, peer: bob.jid, limit: 100, before: page[1]!.id });
+    expect(older.map((m) => m.body)).toEqual(['hello bob']);
+
+    // alice goes offline: bob sees it
+    await A['account.disconnect']({ accountId: alice.accountId });
+    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { presence: 'offline' }));
+    await A['account.connect']({ accountId: alice.accountId });
+    await bob.c.waitFor('contact.updated', (c) => c.jid === alice.jid && c.presence === 'online' && bob.c.events.filter((e) => e.name === 'contact.updated').length > 0);
+
+    // RFC 6121 §2.5: alice removes bob; both subscriptions end
+    await A['contact.remove']({ accountId: alice.accountId, jid: bob.jid });
+    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { subscription: 'none' }));
+    const aliceContacts = (await A['app.snapshot']({})).contacts.filter((c) => c.jid === bob.jid);
+    // alice keeps the conversation (history) but bob is no longer in her roster
+    expect(aliceContacts.every((c) => c.subscription === 'none')).toBe(true);
+  });
+
+  it('deny: the asking side ends with no subscription and nothing pending', async () => {
+    const carol = await user('carol');
+    const dave = await user('dave');
+    await carol.c.core.handlers['contact.add']({ accountId: carol.accountId, jid: dave.jid });
+    await dave.c.waitFor('contact.updated', contactIs(carol.jid, { pendingIn: true }));
+    await dave.c.core.handlers['contact.deny']({ accountId: dave.accountId, jid: carol.jid });
+    await carol.c.waitFor('contact.updated', contactIs(dave.jid, { pendingOut: false, subscription: 'none' }));
+    const daveView = (await dave.c.core.handlers['app.snapshot']({})).contacts.filter((c) => c.jid === carol.jid);
+    expect(daveView).toEqual([]);
+  });
+
+  it('a message to an offline contact arrives when they sign in (offline storage), once', async () => {
+    const eve = await user('eve');
+    const frank = await user('frank');
+    await eve.c.core.handlers['contact.add']({ accountId: eve.accountId, jid: frank.jid });
+    await frank.c.waitFor('contact.updated', contactIs(eve.jid, { pendingIn: true }));
+    await frank.c.core.handlers['contact.approve']({ accountId: frank.accountId, jid: eve.jid });
+    await eve.c.waitFor('contact.updated', contactIs(frank.jid, { subscription: 'both' }));
+    await frank.c.core.handlers['account.disconnect']({ accountId: frank.accountId });
+    const sent = await eve.c.core.handlers['message.send']({ accountId: eve.accountId, to: frank.jid, body: 'while you were away' });
+    await eve.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'sent');
+    await frank.c.core.handlers['account.connect']({ accountId: frank.accountId });
+    await frank.c.waitFor('message.added', (m) => m.body === 'while you were away');
+    await eve.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'delivered');
+    const page = await frank.c.core.handlers['messages.page']({ accountId: frank.accountId, peer: eve.jid, limit: 10 });
+    expect(page.map((m) => m.body)).toEqual(['while you were away']);
+  });
+});

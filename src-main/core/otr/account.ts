@@ -1,0 +1,84 @@
+// The bridge between one account's XMPP session (src-main/core/account/session.ts) and its OTR
+// service: loads (or on first use generates) the account's keys from the keychain, serialises
+// every OTR operation (the libraries are synchronous state machines and must see events in
+// order, even while the keys are still loading), and turns what the service wants to send into
+// OTR stanzas (stanza.ts: body + XEP-0334 hints + carbons <private/> + XEP-0380).
+import type { Element } from '@xmpp/xml';
+import type { OtrEventPayloads, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
+import type { KeyStore } from '../keychain/keychain';
+import { systemRandom } from './engines';
+import { loadOrCreateIdentity } from './identity';
+import type { OtrStore } from './otr-store';
+import { OtrService, type OtrWire, type ReceivedMessage } from './service';
+import { buildChat } from '../xmpp/messages/messages';
+import { buildOtrMessage } from './stanza';
+
+export interface OtrAccountDeps {
+  accountId: string;
+  ownJid: string;
+  keys: KeyStore;
+  store: OtrStore;
+  /** writes a stanza on the account's stream; rejects when not connected */
+  sendStanza(el: Element): Promise<void>;
+  emit<K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]): void;
+  /** a stanza carrying this ChatMessage was written (encrypted unless the user chose clear) */
+  onMessageSent(messageId: string, encrypted: boolean): void;
+  /** writing the stanza of this ChatMessage failed */
+  onMessageFailed(messageId: string): void;
+  onMessageDiscarded(messageId: string): void;
+  defaultPolicy?: OtrPolicyName;
+}
+
+export class OtrAccount {
+  private readonly service: Promise<OtrService>;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: OtrAccountDeps) {
+    this.service = loadOrCreateIdentity(deps.keys, deps.accountId, systemRandom, Date.now).then(
+      (identity) =>
+        new OtrService({
+          accountId: deps.accountId,
+          ownJid: deps.ownJid,
+          identity,
+          store: deps.store,
+          ...(deps.defaultPolicy ? { defaultPolicy: deps.defaultPolicy } : {}),
+          transport: (w) => this.transport(w),
+          emit: (name, payload) => deps.emit(name, payload),
+          // the stanza's write (transport below) reports the sending
+          onQueuedSent: () => {},
+          onQueuedDiscarded: (id) => deps.onMessageDiscarded(id),
+        }),
+    );
+    // a keychain failure surfaces on every call; keep it from being an unhandled rejection
+    this.service.catch(() => {});
+  }
+
+  private transport(w: OtrWire): void {
+    const messageId = w.messageId;
+    const encrypted = !w.inClear;
+    const stanza = w.inClear ? buildChat(w.to, w.id, w.body) : buildOtrMessage(w.to, w.id, w.body, { receipt: messageId !== undefined });
+    this.deps.sendStanza(stanza).then(
+      () => {
+        if (messageId !== undefined) this.deps.onMessageSent(messageId, encrypted);
+      },
+      () => {
+        if (messageId !== undefined) this.deps.onMessageFailed(messageId);
+      },
+    );
+  }
+
+  /** Runs `f` on the service after every earlier call (order of events is the protocol's order). */
+  run<T>(f: (svc: OtrService) => T): Promise<T> {
+    const next = this.chain.then(() => this.service).then(f);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  receive(fromFull: string, body: string): Promise<ReceivedMessage[]> {
+    return this.run((s) => s.receive(fromFull, body));
+  }
+
+  setOnline(online: boolean): Promise<void> {
+    return this.run((s) => s.setOnline(online));
+  }
+}

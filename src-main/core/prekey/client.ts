@@ -1,0 +1,414 @@
+// The client side of the OTRv4 prekey server protocol (otrv4-prekey-server.md §"Key Exchange"
+// (Alice's steps), §"Publishing Prekey Values", §"Query the Prekey Server for its Storage Status",
+// §"Retrieving Prekey Ensembles", §"A Prekey Server for OTRv4 over XMPP"; DESIGN.md 8).
+// One PrekeyClient per account and device: it finds prekey servers by disco, checks their
+// fingerprint, runs the DAKE with them, publishes this device's profiles and prekey messages,
+// keeps the stock above a threshold, and fetches and validates a contact's ensembles.
+// "there can only be one request in flight at the same time from the same party while using an
+// specific device": every exchange with one server is queued behind the previous one.
+import { OtrError } from '../../../src-shared/otr/common/errors';
+import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
+import type { ClientProfile } from '../../../src-shared/otr/v4/client-profile';
+import { readClientProfile } from '../../../src-shared/otr/v4/client-profile';
+import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
+import type { EdKeyPair } from '../../../src-shared/otr/v4/keys';
+import {
+  type PrekeyEnsemble as ParsedEnsemble,
+  type PrekeySecrets,
+  createPrekeyMessage,
+  decodePrekeyMessage,
+  encodePrekeyMessage,
+  selectPrekeyEnsembles,
+} from '../../../src-shared/otr/v4/prekey-message';
+import { type PrekeyProfile, decodePrekeyProfile } from '../../../src-shared/otr/v4/prekey-profile';
+import { ByteReader } from '../../../src-shared/otr/common/bytes';
+import { storageInfoMac } from '../../../src-shared/prekey/dake';
+import { PublisherDake, PublisherError } from '../../../src-shared/prekey/publisher';
+import { Reassembler, isFragment } from '../../../src-shared/prekey/fragment';
+import { decodeBody, encodeBody } from '../../../src-shared/prekey/framing';
+import {
+  type AttachedMessage,
+  MAX_PREKEY_MESSAGES_PER_PUBLICATION,
+  PREKEY_PROTOCOL_VERSION,
+  type TopLevelMessage,
+  decodeTopLevel,
+  encodeMessage,
+} from '../../../src-shared/prekey/messages';
+import type { ModPow } from '../../../src-shared/prekey/proofs';
+import { buildPublication } from '../../../src-shared/prekey/publication';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PREKEY_SERVER, type PrekeyXmpp, type StanzaError } from './xmpp';
+
+/** Errors of the prekey client, named after what the spec says went wrong */
+export type PrekeyErrorCode =
+  /** no item of the XMPP server announces the otrv4-prekey-server feature */
+  | 'no-prekey-server'
+  /** the server's DAKE-2 key does not match the fingerprint from discovery (or the pinned one) */
+  | 'fingerprint-mismatch'
+  /** DAKE-2 did not verify */
+  | 'dake-failed'
+  /** the server answered with a Failure message */
+  | 'server-failure'
+  /** the server refused the request at the XMPP level (rate limit, size) */
+  | 'refused'
+  | 'timeout'
+  | 'malformed-response';
+
+export class PrekeyError extends Error {
+  override readonly name = 'PrekeyError';
+  constructor(
+    readonly code: PrekeyErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface PrekeyServerInfo {
+  jid: string;
+  /** 112 hex digits, as announced under node 'fingerprint' */
+  fingerprint: string;
+}
+
+/** this device's long-term material (from the keychain) and its current profiles */
+export interface DeviceIdentity {
+  instanceTag: number;
+  longTerm: EdKeyPair;
+  clientProfile: ClientProfile;
+  prekeyProfile: PrekeyProfile;
+  /** the shared prekey D of the prekey profile (its secret is needed for the proof) */
+  sharedPrekey: EdKeyPair;
+}
+
+export interface PrekeyClientOptions {
+  xmpp: PrekeyXmpp;
+  device: DeviceIdentity;
+  random: RandomSource;
+  clock: Clock;
+  engine: ModPow & Dh3072Engine;
+  /**
+   * persists the one-time secrets of freshly made prekey messages; called BEFORE they are
+   * published, so that a Non-Interactive-Auth naming one of them can always be answered
+   */
+  savePrekeySecrets: (secrets: PrekeySecrets[]) => Promise<void>;
+  /** pinned server fingerprints (hex), e.g. from an earlier session; a mismatch is refused */
+  pinnedFingerprints?: Record<string, string>;
+  responseTimeoutMs?: number;
+}
+
+export interface ReplenishPolicy {
+  /** publish more when fewer than this are stored */
+  threshold: number;
+  /** fill up to this many */
+  target: number;
+}
+
+export const DEFAULT_REPLENISH: ReplenishPolicy = { threshold: 20, target: 100 };
+
+export interface RetrievedEnsembles {
+  identity: string;
+  /** one validated ensemble per instance tag (the latest expiry kept where there were several) */
+  byInstanceTag: Map<number, ParsedEnsemble>;
+  /** how many ensembles the server sent, before validation */
+  received: number;
+  /** the server said it has none */
+  none: boolean;
+}
+
+interface Waiter {
+  accept: (m: TopLevelMessage) => boolean;
+  resolve: (m: TopLevelMessage) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export function bareJidOf(jid: string): string {
+  const slash = jid.indexOf('/');
+  return (slash === -1 ? jid : jid.slice(0, slash)).toLowerCase();
+}
+
+export function domainOf(jid: string): string {
+  const bare = bareJidOf(jid);
+  const at = bare.indexOf('@');
+  return at === -1 ? bare : bare.slice(at + 1);
+}
+
+export class PrekeyClient {
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly reassembler: Reassembler;
+  private readonly unsubscribe: () => void;
+  private readonly discovered = new Map<string, PrekeyServerInfo>();
+
+  constructor(private readonly o: PrekeyClientOptions) {
+    this.reassembler = new Reassembler(o.clock);
+    this.unsubscribe = o.xmpp.onMessage((from, body, error) => this.onStanza(from, body, error));
+  }
+
+  close(): void {
+    this.unsubscribe();
+    for (const list of this.waiters.values()) for (const w of list) this.fail(w, new PrekeyError('timeout', 'prekey client closed'));
+    this.waiters.clear();
+  }
+
+  // ---- discovery (§"Discovering a Prekey Server") ----
+
+  /** disco#items of `domain`, disco#info of each item, then the chosen server's fingerprint */
+  async discover(domain: string): Promise<PrekeyServerInfo> {
+    const cached = this.discovered.get(domain);
+    if (cached) return cached;
+    const items = await this.o.xmpp.discoQuery(domain, NS_DISCO_ITEMS);
+    const candidates: string[] = [];
+    for (const item of items.getChildren('item')) {
+      const jid = item.attrs.jid;
+      if (!jid || item.attrs.node) continue;
+      try {
+        const info = await this.o.xmpp.discoQuery(jid, NS_DISCO_INFO);
+        const isPrekey =
+          info.getChildren('feature').some((f) => f.attrs.var === NS_PREKEY_SERVER) &&
+          info.getChildren('identity').some((i) => i.attrs.category === 'auth' && i.attrs.type === 'otr-prekey');
+        if (isPrekey) candidates.push(jid);
+      } catch {
+        // an item that does not answer disco#info is simply not a prekey server
+      }
+    }
+    if (candidates.length === 0) throw new PrekeyError('no-prekey-server', `no OTRv4 prekey server found on ${domain}`);
+    // "a client should randomly choose one of the returned prekey servers" (they share storage)
+    const pick = candidates[this.o.random(1)[0]! % candidates.length]!;
+    const fpItems = await this.o.xmpp.discoQuery(pick, NS_DISCO_ITEMS);
+    const fpItem = fpItems.getChildren('item').find((i) => i.attrs.node === 'fingerprint');
+    const fingerprint = fpItem?.attrs.name?.toUpperCase();
+    if (!fingerprint || !/^[0-9A-F]{112}$/.test(fingerprint)) {
+      throw new PrekeyError('malformed-response', `prekey server ${pick} announces no valid fingerprint`);
+    }
+    const pinned = this.o.pinnedFingerprints?.[pick];
+    if (pinned && pinned.toUpperCase() !== fingerprint) {
+      throw new PrekeyError('fingerprint-mismatch', `prekey server ${pick} announces a fingerprint different from the pinned one`);
+    }
+    const info = { jid: pick, fingerprint };
+    this.discovered.set(domain, info);
+    return info;
+  }
+
+  /** the prekey server of our own XMPP server */
+  ownServer(): Promise<PrekeyServerInfo> {
+    return this.discover(domainOf(this.o.xmpp.jid()));
+  }
+
+  // ---- DAKE and the messages attached to DAKE-3 (§"Key Exchange") ----
+
+  /** publishes any of: client profile, prekey profile, new prekey messages (≤ 255) */
+  async publish(
+    server: PrekeyServerInfo,
+    what: {
+      /** true = this device's current profile; or a given profile (e.g. a renewal) */
+      clientProfile?: boolean | ClientProfile;
+      prekeyProfile?: boolean | { profile: PrekeyProfile; sharedPrekey: EdKeyPair };
+      prekeyMessages?: number;
+    },
+  ): Promise<{ published: number }> {
+    const n = what.prekeyMessages ?? 0;
+    if (n < 0 || n > MAX_PREKEY_MESSAGES_PER_PUBLICATION) throw new RangeError('0..255 prekey messages per publication');
+    const d = this.o.device;
+    const cp = what.clientProfile === true ? d.clientProfile : what.clientProfile || undefined;
+    const pp = what.prekeyProfile === true ? { profile: d.prekeyProfile, sharedPrekey: d.sharedPrekey } : what.prekeyProfile || undefined;
+    const made = Array.from({ length: n }, () => createPrekeyMessage(this.o.random, this.o.engine, d.instanceTag));
+    if (made.length > 0) await this.o.savePrekeySecrets(made.map((m) => m.secrets));
+    await this.serial(server.jid, () =>
+      this.dake(server, (sk, macKey) =>
+        buildPublication({
+          sk,
+          macKey,
+          prekeys: made.map((m) => ({
+            encoded: encodePrekeyMessage(m.message),
+            y: { secret: m.secrets.ecdh.secret, public: m.secrets.ecdh.public },
+            b: { secret: m.secrets.dh.secret, public: m.secrets.dh.public },
+          })),
+          ...(cp ? { clientProfile: cp.encoded } : {}),
+          ...(pp ? { prekeyProfile: { encoded: pp.profile.encoded, sharedPrekey: { secret: pp.sharedPrekey.secret, public: pp.sharedPrekey.public } } } : {}),
+          random: this.o.random,
+          engine: this.o.engine,
+        }),
+      ),
+    );
+    return { published: n };
+  }
+
+  /** §"Query the Prekey Server for its Storage Status": prekey messages stored for this device */
+  async storageStatus(server: PrekeyServerInfo): Promise<number> {
+    const result = await this.serial(server.jid, () =>
+      this.dake(server, (_sk, macKey) => ({ type: 'storage-info-request', version: PREKEY_PROTOCOL_VERSION, mac: storageInfoMac(macKey) })),
+    );
+    if (result === undefined) throw new PrekeyError('malformed-response', 'no storage status');
+    return result;
+  }
+
+  /**
+   * Keeps this device published: profiles when asked (first run, renewal, new key), and prekey
+   * messages topped up to `target` whenever fewer than `threshold` remain.
+   */
+  async replenish(
+    server: PrekeyServerInfo,
+    policy: ReplenishPolicy = DEFAULT_REPLENISH,
+    profiles: { clientProfile?: boolean; prekeyProfile?: boolean } = {},
+  ): Promise<{ before: number; published: number }> {
+    const before = await this.storageStatus(server);
+    let missing = before < policy.threshold ? policy.target - before : 0;
+    let published = 0;
+    let first = true;
+    while (missing > 0 || (first && (profiles.clientProfile || profiles.prekeyProfile))) {
+      const n = Math.min(missing, MAX_PREKEY_MESSAGES_PER_PUBLICATION);
+      await this.publish(server, { ...(first ? profiles : {}), prekeyMessages: n });
+      published += n;
+      missing -= n;
+      first = false;
+    }
+    return { before, published };
+  }
+
+  /**
+   * One DAKE with the server (DAKE-1, DAKE-2 checked against the discovered fingerprint, DAKE-3
+   * with the attached message), then the answer. Returns the stored count for a Storage Status,
+   * undefined for Success; a Failure message becomes PrekeyError('server-failure').
+   */
+  private async dake(server: PrekeyServerInfo, attach: (sk: Uint8Array, macKey: Uint8Array) => AttachedMessage): Promise<number | undefined> {
+    const d = this.o.device;
+    const serverJid = bareJidOf(server.jid);
+    const dake = new PublisherDake({
+      random: this.o.random,
+      instanceTag: d.instanceTag,
+      longTerm: d.longTerm,
+      clientProfile: d.clientProfile,
+      publisherJid: bareJidOf(this.o.xmpp.jid()),
+      serverJid,
+      serverFingerprint: server.fingerprint,
+    });
+    try {
+      const dake2 = this.expect(serverJid, (m) => dake.isOurDake2(m));
+      await this.o.xmpp.sendMessage(server.jid, encodeBody(dake.start()));
+      const m2 = await dake2;
+      if (m2.type !== 'dake2') throw new PrekeyError('malformed-response', 'expected DAKE-2');
+      const dake3 = dake.onDake2(m2, attach);
+      const answer = this.expect(serverJid, (m) => dake.isOurAnswer(m));
+      await this.o.xmpp.sendMessage(server.jid, encodeBody(dake3));
+      const outcome = dake.onAnswer(await answer);
+      if (outcome.type === 'failure') throw new PrekeyError('server-failure', 'the prekey server refused the request (Failure message)');
+      return outcome.type === 'storage-status' ? outcome.stored : undefined;
+    } catch (e) {
+      if (e instanceof PublisherError) {
+        throw new PrekeyError(e.code === 'bad-mac' ? 'malformed-response' : e.code, e.message);
+      }
+      throw e;
+    }
+  }
+
+  // ---- retrieval (§"Retrieving Prekey Ensembles") ----
+
+  /** fetches and validates the ensembles of `identity` (a bare JID) from its server's prekey server */
+  async retrieve(identity: string, server?: PrekeyServerInfo): Promise<RetrievedEnsembles> {
+    const target = bareJidOf(identity);
+    const srv = server ?? (await this.discover(domainOf(target)));
+    const tag = this.o.device.instanceTag;
+    return this.serial(srv.jid, async () => {
+      const answer = this.expect(
+        bareJidOf(srv.jid),
+        (m) => (m.type === 'ensemble-retrieval' || m.type === 'no-prekey-ensembles') && m.receiverInstanceTag === tag && bareJidOf(m.identity) === target,
+      );
+      await this.o.xmpp.sendMessage(
+        srv.jid,
+        encodeBody(encodeMessage({ type: 'ensemble-query', version: PREKEY_PROTOCOL_VERSION, senderInstanceTag: tag, identity: target, versions: '4' })),
+      );
+      const reply = await answer;
+      if (reply.type === 'no-prekey-ensembles') return { identity: target, byInstanceTag: new Map(), received: 0, none: true };
+      if (reply.type !== 'ensemble-retrieval') throw new PrekeyError('malformed-response', 'unexpected answer');
+      // the server is untrusted: re-validate everything (§"Receiving Prekey Ensembles")
+      const parsed: ParsedEnsemble[] = [];
+      for (const e of reply.ensembles) {
+        try {
+          parsed.push({
+            clientProfile: readClientProfile(new ByteReader(e.clientProfile), e.clientProfile),
+            prekeyProfile: decodePrekeyProfile(e.prekeyProfile),
+            prekeyMessage: decodePrekeyMessage(e.prekeyMessage),
+          });
+        } catch (err) {
+          if (!(err instanceof OtrError)) throw err;
+        }
+      }
+      const groups = selectPrekeyEnsembles(parsed, { nowMs: this.o.clock(), engine: this.o.engine });
+      const byInstanceTag = new Map<number, ParsedEnsemble>();
+      for (const [t, list] of groups) if (list[0]) byInstanceTag.set(t, list[0]);
+      return { identity: target, byInstanceTag, received: reply.ensembles.length, none: false };
+    });
+  }
+
+  // ---- plumbing ----
+
+  private serial<T>(serverJid: string, f: () => Promise<T>): Promise<T> {
+    const key = bareJidOf(serverJid);
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const next = prev.then(f, f);
+    this.queues.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  private expect(from: string, accept: (m: TopLevelMessage) => boolean): Promise<TopLevelMessage> {
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        accept,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.remove(from, w);
+          reject(new PrekeyError('timeout', `no answer from ${from}`));
+        }, this.o.responseTimeoutMs ?? 20_000),
+      };
+      const list = this.waiters.get(from) ?? [];
+      list.push(w);
+      this.waiters.set(from, list);
+    });
+  }
+
+  private remove(from: string, w: Waiter): void {
+    const list = this.waiters.get(from)?.filter((x) => x !== w) ?? [];
+    if (list.length) this.waiters.set(from, list);
+    else this.waiters.delete(from);
+  }
+
+  private fail(w: Waiter, e: Error): void {
+    clearTimeout(w.timer);
+    w.reject(e);
+  }
+
+  private onStanza(fromJid: string, body: string | null, error?: StanzaError): void {
+    const from = bareJidOf(fromJid);
+    const list = this.waiters.get(from);
+    if (!list || list.length === 0) return;
+    if (error) {
+      // one request in flight per server: the refusal is the answer to it
+      const w = list[0]!;
+      this.remove(from, w);
+      this.fail(w, new PrekeyError('refused', `prekey server refused: ${error.text ?? error.condition}`));
+      return;
+    }
+    if (body === null) return;
+    let text = body.trim();
+    try {
+      if (isFragment(text)) {
+        const whole = this.reassembler.push(text, this.o.device.instanceTag);
+        if (whole === undefined) return;
+        text = whole;
+      }
+      const m = decodeTopLevel(decodeBody(text));
+      const w = list.find((x) => x.accept(m));
+      if (!w) return;
+      this.remove(from, w);
+      clearTimeout(w.timer);
+      w.resolve(m);
+    } catch {
+      // not a prekey server message for us (or malformed): ignored, as the spec asks
+    }
+  }
+}
+

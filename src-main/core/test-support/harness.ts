@@ -1,0 +1,72 @@
+// Test helpers for the core's integration tests: a core on a fresh profile, and waiting on its
+// events (never on sleeps; the timeout is only a safety net).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { EventName, EventPayloads, MessengerEvent } from '../../../src-shared/ipc/contract';
+import type { Core } from '../api';
+import { createCore } from '../index';
+
+export interface TestCore {
+  core: Core;
+  profileDir: string;
+  keychainService: string;
+  events: MessengerEvent[];
+  /** resolves with the first event (already seen or future) that matches */
+  waitFor<K extends EventName>(name: K, match?: (p: EventPayloads[K]) => boolean, timeoutMs?: number): Promise<EventPayloads[K]>;
+  /** closes the core (keeps the profile) */
+  close(): Promise<void>;
+}
+
+export async function tempProfile(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'messenger-profile-'));
+}
+
+export async function removeProfile(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}${randomBytes(4).toString('hex')}`;
+}
+
+export async function startCore(opts: { profileDir?: string; extraCaPem?: string; keychainService?: string } = {}): Promise<TestCore> {
+  const profileDir = opts.profileDir ?? (await tempProfile());
+  const keychainService = opts.keychainService ?? `messenger-test-${randomBytes(6).toString('hex')}`;
+  const core = await createCore({ profileDir, keychainService, ...(opts.extraCaPem ? { extraCaPem: opts.extraCaPem } : {}) });
+  const events: MessengerEvent[] = [];
+  const waiters = new Set<(e: MessengerEvent) => void>();
+  core.onEvent((e) => {
+    events.push(e);
+    for (const w of [...waiters]) w(e);
+  });
+  return {
+    core,
+    profileDir,
+    keychainService,
+    events,
+    waitFor(name, match = () => true, timeoutMs = 20_000) {
+      type P = EventPayloads[typeof name];
+      const seen = events.find((e) => e.name === name && match(e.payload as P));
+      if (seen) return Promise.resolve(seen.payload as P);
+      // created here so that its stack names the waiting line of the test
+      const timeoutError = new Error(`timed out waiting for ${name}`);
+      return new Promise<P>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(timeoutError);
+        }, timeoutMs);
+        const w = (e: MessengerEvent) => {
+          if (e.name === name && match(e.payload as P)) {
+            clearTimeout(timer);
+            waiters.delete(w);
+            resolve(e.payload as P);
+          }
+        };
+        waiters.add(w);
+      });
+    },
+    close: () => core.close(),
+  };
+}

@@ -1,0 +1,71 @@
+// The OTR part of a conversation's header: the state badge, the actions (start / refresh / end a
+// private conversation, verify), the verification dialog (opened by itself when the contact
+// asks us to verify), and the notices.
+import { useEffect, useState } from 'react';
+import { useOtr, useOtrStatus } from './context';
+import { OtrBadge } from './OtrBadge';
+import { OtrNotices } from './OtrNotices';
+import { VerifyDialog } from './VerifyDialog';
+
+export function OtrPanel({ accountId, peer }: { accountId: string; peer: string }) {
+  const { actions } = useOtr();
+  const status = useOtrStatus(accountId, peer);
+  const [dialog, setDialog] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    void actions.load(accountId, peer);
+  }, [actions, accountId, peer]);
+  // the contact asked us to verify: open the dialog so the question is seen
+  const asked = status?.smp.phase === 'asked';
+  useEffect(() => {
+    if (asked) setDialog(true);
+  }, [asked]);
+
+  if (!status) return null;
+  const isPrivate = status.state === 'private-unverified' || status.state === 'private-verified';
+  const act = async (p: Promise<{ ok: boolean; error?: { message: string } }>) => {
+    setError(null);
+    const r = await p;
+    if (!r.ok) setError(r.error?.message ?? 'That did not work.');
+  };
+  return (
+    <div className="otr-panel">
+      <div className="row">
+        <OtrBadge state={status.state} />
+        {status.state === 'not-private' && (
+          <button type="button" onClick={() => void act(actions.start(accountId, peer))}>
+            Start private conversation
+          </button>
+        )}
+        {status.state === 'finished' && (
+          <button type="button" className="primary" onClick={() => void act(actions.start(accountId, peer))}>
+            Restart private conversation
+          </button>
+        )}
+        {isPrivate && (
+          <button type="button" onClick={() => void act(actions.start(accountId, peer))}>
+            Refresh private conversation
+          </button>
+        )}
+        {status.state !== 'not-private' && (
+          <button type="button" onClick={() => void act(actions.end(accountId, peer))}>
+            End private conversation
+          </button>
+        )}
+        {isPrivate && (
+          <button type="button" className={status.state === 'private-unverified' ? 'primary' : ''} onClick={() => setDialog(true)}>
+            {status.state === 'private-verified' ? 'Verification…' : 'Verify contact'}
+          </button>
+        )}
+      </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <OtrNotices status={status} onVerify={() => setDialog(true)} />
+      {dialog && <VerifyDialog status={status} onClose={() => setDialog(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,176 @@
+// PostgreSQL storage for the prekey server (DESIGN.md 4: the engine for several replicas; the
+// spec's XMPP section: "All prekey servers exposed by an XMPP server have to share the same
+// storage"). Same contract as SqlitePrekeyStorage; the once-only hand-out across replicas uses
+// DELETE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, so two concurrent retrievals
+// can never both obtain one prekey message.
+import pg from 'pg';
+import type { PrekeyStorage, PublicationRecord, StorageLimits, StoreResult, StoredEnsemble } from './storage';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS client_profiles (
+  identity TEXT NOT NULL,
+  instance_tag BIGINT NOT NULL,
+  long_term_key BYTEA NOT NULL,
+  expires BIGINT NOT NULL,
+  encoded BYTEA NOT NULL,
+  PRIMARY KEY (identity, instance_tag)
+);
+CREATE TABLE IF NOT EXISTS prekey_profiles (
+  identity TEXT NOT NULL,
+  instance_tag BIGINT NOT NULL,
+  long_term_key BYTEA NOT NULL,
+  expires BIGINT NOT NULL,
+  encoded BYTEA NOT NULL,
+  PRIMARY KEY (identity, instance_tag)
+);
+CREATE TABLE IF NOT EXISTS prekey_messages (
+  id BIGSERIAL PRIMARY KEY,
+  identity TEXT NOT NULL,
+  instance_tag BIGINT NOT NULL,
+  long_term_key BYTEA NOT NULL,
+  prekey_id BIGINT NOT NULL,
+  encoded BYTEA NOT NULL,
+  stored_at BIGINT NOT NULL,
+  UNIQUE (identity, instance_tag, prekey_id)
+);
+CREATE INDEX IF NOT EXISTS prekey_messages_owner ON prekey_messages (identity, instance_tag, long_term_key);
+`;
+
+const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const bytes = (v: unknown): Uint8Array => {
+  if (!(v instanceof Uint8Array)) throw new Error('storage returned a non-bytea value');
+  return Uint8Array.from(v);
+};
+
+export class PostgresPrekeyStorage implements PrekeyStorage {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async connect(url: string): Promise<PostgresPrekeyStorage> {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    const client = await pool.connect();
+    try {
+      // several replicas may start together: serialise the schema creation
+      await client.query('SELECT pg_advisory_lock(424242)');
+      await client.query(SCHEMA);
+      await client.query('SELECT pg_advisory_unlock(424242)');
+    } finally {
+      client.release();
+    }
+    return new PostgresPrekeyStorage(pool);
+  }
+
+  private async tx<T>(f: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const out = await f(c);
+      await c.query('COMMIT');
+      return out;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async storePublication(p: PublicationRecord, limits: StorageLimits, nowSec: number): Promise<StoreResult> {
+    const full = Symbol('full');
+    try {
+      return await this.tx(async (c) => {
+        // one publisher at a time per identity, so the caps hold across replicas
+        await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [p.identity]);
+        const tags = (
+          await c.query(
+            `SELECT instance_tag FROM client_profiles WHERE identity = $1
+             UNION SELECT instance_tag FROM prekey_profiles WHERE identity = $1
+             UNION SELECT instance_tag FROM prekey_messages WHERE identity = $1`,
+            [p.identity],
+          )
+        ).rows.map((r: { instance_tag: string }) => Number(r.instance_tag));
+        if (!tags.includes(p.instanceTag) && tags.length >= limits.maxInstanceTagsPerIdentity) return { ok: false, reason: 'too-many-devices' } as const;
+        const key = buf(p.longTermKey);
+        if (p.clientProfile) {
+          await c.query('DELETE FROM prekey_messages WHERE identity = $1 AND instance_tag = $2 AND long_term_key <> $3', [p.identity, p.instanceTag, key]);
+          await c.query('DELETE FROM prekey_profiles WHERE identity = $1 AND instance_tag = $2 AND long_term_key <> $3', [p.identity, p.instanceTag, key]);
+          await c.query(
+            `INSERT INTO client_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = EXCLUDED.long_term_key, expires = EXCLUDED.expires, encoded = EXCLUDED.encoded`,
+            [p.identity, p.instanceTag, key, p.clientProfile.expires, buf(p.clientProfile.encoded)],
+          );
+        }
+        if (p.prekeyProfile) {
+          await c.query(
+            `INSERT INTO prekey_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = EXCLUDED.long_term_key, expires = EXCLUDED.expires, encoded = EXCLUDED.encoded`,
+            [p.identity, p.instanceTag, key, p.prekeyProfile.expires, buf(p.prekeyProfile.encoded)],
+          );
+        }
+        const current = Number((await c.query('SELECT COUNT(*) AS n FROM prekey_messages WHERE identity = $1', [p.identity])).rows[0].n);
+        if (current + p.prekeyMessages.length > limits.maxPrekeyMessagesPerIdentity) throw full;
+        let stored = 0;
+        for (const m of p.prekeyMessages) {
+          const r = await c.query(
+            `INSERT INTO prekey_messages (identity, instance_tag, long_term_key, prekey_id, encoded, stored_at) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT DO NOTHING`,
+            [p.identity, p.instanceTag, key, m.id, buf(m.encoded), nowSec],
+          );
+          stored += r.rowCount ?? 0;
+        }
+        return { ok: true, stored } as const;
+      });
+    } catch (e) {
+      if (e === full) return { ok: false, reason: 'storage-full' };
+      throw e;
+    }
+  }
+
+  async countPrekeyMessages(identity: string, instanceTag: number, longTermKey: Uint8Array): Promise<number> {
+    const r = await this.pool.query('SELECT COUNT(*) AS n FROM prekey_messages WHERE identity = $1 AND instance_tag = $2 AND long_term_key = $3', [
+      identity,
+      instanceTag,
+      buf(longTermKey),
+    ]);
+    return Number(r.rows[0].n);
+  }
+
+  async takeEnsembles(identity: string, nowSec: number): Promise<StoredEnsemble[]> {
+    return this.tx(async (c) => {
+      const devices = await c.query(
+        `SELECT c.instance_tag AS tag, c.encoded AS cp, p.encoded AS pp, c.long_term_key AS k
+         FROM client_profiles c JOIN prekey_profiles p
+           ON p.identity = c.identity AND p.instance_tag = c.instance_tag AND p.long_term_key = c.long_term_key
+         WHERE c.identity = $1 AND c.expires > $2 AND p.expires > $2
+         ORDER BY c.instance_tag`,
+        [identity, nowSec],
+      );
+      const out: StoredEnsemble[] = [];
+      for (const d of devices.rows as { tag: string; cp: Buffer; pp: Buffer; k: Buffer }[]) {
+        const pm = await c.query(
+          `DELETE FROM prekey_messages WHERE id = (
+             SELECT id FROM prekey_messages WHERE identity = $1 AND instance_tag = $2 AND long_term_key = $3
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+           RETURNING encoded`,
+          [identity, d.tag, d.k],
+        );
+        if (pm.rowCount !== 1) continue;
+        out.push({ instanceTag: Number(d.tag), clientProfile: bytes(d.cp), prekeyProfile: bytes(d.pp), prekeyMessage: bytes(pm.rows[0].encoded) });
+      }
+      return out;
+    });
+  }
+
+  async purgeExpired(nowSec: number, prekeyMaxAgeSec: number): Promise<number> {
+    return this.tx(async (c) => {
+      let n = 0;
+      n += (await c.query('DELETE FROM client_profiles WHERE expires <= $1', [nowSec])).rowCount ?? 0;
+      n += (await c.query('DELETE FROM prekey_profiles WHERE expires <= $1', [nowSec])).rowCount ?? 0;
+      n += (await c.query('DELETE FROM prekey_messages WHERE stored_at < $1', [nowSec - prekeyMaxAgeSec])).rowCount ?? 0;
+      return n;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,184 @@
+// The OTR part of the IPC contract (DESIGN.md 3 and 6): private conversations, trust and
+// verification. contract.ts spreads `otrRequestSchemas` into its request schemas, and
+// `OtrRequestOutputs` / `OtrEventPayloads` into its outputs and events, so the renderer reaches
+// the OTR service of the core through the same single, zod-checked channel.
+// The renderer never sees a private key, a session key or an SMP secret it did not type itself:
+// everything here is public (fingerprints, states) or typed by the user (SMP question/secret,
+// which goes one way only, renderer -> core).
+import { z } from 'zod';
+
+const bareJid = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(3071)
+  .regex(/^[^@/\s"&'<>:]+@[^@/\s]+$/, 'a JID looks like name@server.example');
+const accountId = z.string().min(1).max(200);
+/** a fingerprint as lowercase hex, spaces allowed (users paste the grouped form) */
+const fingerprint = z
+  .string()
+  .trim()
+  .transform((s) => s.replace(/\s+/g, '').toLowerCase())
+  .pipe(z.string().regex(/^(?:[0-9a-f]{40}|[0-9a-f]{112})$/, 'a fingerprint is 40 (OTRv3) or 112 (OTRv4) hex digits'));
+/** SMP secrets and answers: what people type (OTRv3 §"Socialist Millionaires' Protocol") */
+const smpSecret = z.string().min(1).max(1000);
+const smpQuestion = z.string().trim().min(1).max(500);
+
+/**
+ * Policies as users pick them (OTRv3 §"Policies"; OTRv4 §"Policies"):
+ * - manual: OTR only when someone starts it
+ * - opportunistic: advertise OTR (whitespace tag) and start it when the other side can
+ * - always: never send a message in clear (REQUIRE_ENCRYPTION)
+ */
+export const otrPolicyNames = ['manual', 'opportunistic', 'always'] as const;
+export type OtrPolicyName = (typeof otrPolicyNames)[number];
+export const DEFAULT_OTR_POLICY: OtrPolicyName = 'opportunistic';
+
+/** What the conversation header shows (DESIGN.md 6). */
+export type OtrTrustState = 'not-private' | 'private-unverified' | 'private-verified' | 'finished';
+
+/** Where the Socialist Millionaires' Protocol stands with this contact. */
+export type OtrSmpPhase =
+  | 'none'
+  /** the contact asked us to prove we know a secret (question set for the Q&A variant) */
+  | 'asked'
+  /** we asked; waiting for the contact to answer */
+  | 'waiting'
+  /** the contact answered; the proof runs */
+  | 'in-progress'
+  | 'succeeded'
+  | 'failed'
+  | 'aborted';
+
+export interface OtrSmpStatus {
+  phase: OtrSmpPhase;
+  /** the question of the Q&A variant (asked by us or by the contact) */
+  question?: string;
+  /** we started it */
+  initiatedByUs: boolean;
+  /** set on 'failed' when the protocol was violated rather than the secrets differing */
+  cheated?: boolean;
+}
+
+export interface OtrStatus {
+  accountId: string;
+  peer: string;
+  state: OtrTrustState;
+  /** protocol version of the private session */
+  version?: 3 | 4;
+  /** the contact's fingerprint in this session, lowercase hex */
+  theirFingerprint?: string;
+  /** the contact's instance tag (device) in this session */
+  theirInstanceTag?: number;
+  /** the contact's resource (device) the session runs with, when known */
+  resource?: string;
+  /** our own fingerprints (public), lowercase hex */
+  ourFingerprints: { v3: string; v4: string };
+  /** the policy for this contact (its own, else the account's) */
+  policy: OtrPolicyName;
+  /** this contact has its own policy (else the account's applies) */
+  policyOverridden: boolean;
+  /** messages written in a private conversation that wait for a new private session */
+  queued: number;
+  /** the conversation was private: nothing goes out in clear until the user ends it */
+  privateIntent: boolean;
+  smp: OtrSmpStatus;
+}
+
+export interface OtrFingerprintInfo {
+  fingerprint: string;
+  version: 3 | 4;
+  verified: boolean;
+  /** ms since epoch */
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export type OtrNoticeKind =
+  /** a key we have not seen before for a contact we already had a key for */
+  | 'fingerprint-changed'
+  /** a message arrived that could not be decrypted */
+  | 'unreadable'
+  /** the contact's client reported an OTR error */
+  | 'peer-error'
+  /** the contact ended the private conversation */
+  | 'ended-by-peer'
+  /** a message was held back: it waits for a private session */
+  | 'queued'
+  /** the messages that waited have been sent in a new private session */
+  | 'queue-sent'
+  | 'smp-succeeded'
+  | 'smp-failed';
+
+export interface OtrNotice {
+  accountId: string;
+  peer: string;
+  kind: OtrNoticeKind;
+  /** plain words for the user; never contains a secret */
+  message: string;
+  fingerprint?: string;
+}
+
+// ---- requests -------------------------------------------------------------------------------
+
+const peerRef = { accountId, peer: bareJid };
+
+export const otrRequestSchemas = {
+  /** the state of the private conversation with a contact */
+  'otr.status': z.object(peerRef).strict(),
+  /** start (or refresh, when already private) a private conversation: sends an OTR query */
+  'otr.start': z.object(peerRef).strict(),
+  /** end the private conversation (all of the contact's devices) */
+  'otr.end': z.object(peerRef).strict(),
+  /** our fingerprints and every fingerprint seen for the contact, with trust */
+  'otr.fingerprints': z.object(peerRef).strict(),
+  /** mark a fingerprint of the contact verified (compared out of band) or not */
+  'otr.trust.set': z.object({ ...peerRef, fingerprint, verified: z.boolean() }).strict(),
+  /** SMP: ask the contact (question and answer, or a shared secret when question is absent) */
+  'otr.smp.start': z.object({ ...peerRef, secret: smpSecret, question: smpQuestion.optional() }).strict(),
+  /** SMP: answer the contact's question / give the shared secret */
+  'otr.smp.answer': z.object({ ...peerRef, secret: smpSecret }).strict(),
+  'otr.smp.abort': z.object(peerRef).strict(),
+  /** the account's policy (peer absent), or a contact's (policy null: back to the account's) */
+  'otr.policy.set': z.object({ accountId, peer: bareJid.optional(), policy: z.enum(otrPolicyNames).nullable() }).strict(),
+  /**
+   * what to do with messages waiting for a private session: send them in clear (ends the
+   * private conversation; refused under the 'always' policy), or discard them
+   */
+  'otr.queue.resolve': z.object({ ...peerRef, action: z.enum(['send-in-clear', 'discard']) }).strict(),
+} as const;
+
+export interface OtrRequestOutputs {
+  'otr.status': OtrStatus;
+  'otr.start': OtrStatus;
+  'otr.end': OtrStatus;
+  'otr.fingerprints': { ours: { v3: string; v4: string }; theirs: OtrFingerprintInfo[] };
+  'otr.trust.set': OtrStatus;
+  'otr.smp.start': OtrStatus;
+  'otr.smp.answer': OtrStatus;
+  'otr.smp.abort': OtrStatus;
+  'otr.policy.set': { policy: OtrPolicyName };
+  'otr.queue.resolve': OtrStatus;
+}
+
+export type OtrRequestName = keyof typeof otrRequestSchemas;
+export type OtrParsedRequest<K extends OtrRequestName> = z.output<(typeof otrRequestSchemas)[K]>;
+
+// ---- events (core -> renderer) --------------------------------------------------------------
+
+export interface OtrEventPayloads {
+  'otr.status': OtrStatus;
+  'otr.notice': OtrNotice;
+}
+export const otrEventNames: Array<keyof OtrEventPayloads> = ['otr.status', 'otr.notice'];
+
+// ---- presentation helpers (pure; used by the renderer and the core) -------------------------
+
+/**
+ * The usual grouped form: upper-case hex in groups of 8 (Pidgin-OTR, libotr's
+ * otrl_privkey_hash_to_human for 40-digit OTRv3 fingerprints; the same for OTRv4's 112 digits).
+ */
+export function formatFingerprint(hex: string): string {
+  const clean = hex.replace(/\s+/g, '').toUpperCase();
+  return (clean.match(/.{1,8}/g) ?? []).join(' ');
+}
