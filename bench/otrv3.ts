@@ -3,6 +3,7 @@
 // BENCH command runs two libotr userstates in one process, like we run two conversations here).
 // Run: npx tsx bench/otrv3.ts [akeRuns=20] [messages=1000]
 import { randomBytes } from 'node:crypto';
+import { loadavg, cpus } from 'node:os';
 import { OPPORTUNISTIC_POLICY } from '../src-shared/otr/api';
 import { V3Conversation } from '../src-shared/otr/v3/conversation';
 import { bigintDh1536Engine, type Dh1536Engine } from '../src-shared/otr/v3/group';
@@ -89,6 +90,7 @@ function benchOurs(engine: Dh1536Engine, nAke: number, nMsgs: number) {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg();
   const peer = await LibotrPeer.start();
   try {
     // The machine may be shared: interleave libotr and ours in ROUNDS rounds so both see the same
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
       [`data msg ${MSG_LEN} B, one way, no rotation (µs/msg)`, node.msgOneWayUs, big.msgOneWayUs, lib.msgOneWayUs],
     ];
     console.log(`OTRv3: ours (TypeScript) vs libotr 4.1.1 (C), same run, ${ROUNDS} interleaved rounds (median of rounds); ${akeRuns} AKEs, ${msgRuns} messages per pattern in total (BigInt engine: one shorter round)`);
+    console.log(`machine: ${cpus().length} cores, load average before/after ${loadBefore.map((x) => x.toFixed(1)).join('/')} → ${loadavg().map((x) => x.toFixed(1)).join('/')}`);
     console.log('');
     console.log('| measure | ours, Node modexp engine | ours, BigInt engine | libotr | ratio ours(Node)/libotr |');
     console.log('|---|---:|---:|---:|---:|');

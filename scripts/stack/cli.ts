@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   Prosody log      ${stack.logPath}
 
 Connect the messenger with host ${stack.host}, port ${stack.port}, and trust the CA above, e.g.
-  npm run web -- --profile /tmp/p1 --ca ${stack.caCertPath}
+  npm run web -- --profile /tmp/p1 --ca-file ${stack.caCertPath}
 Press Ctrl-C to stop.`);
 }
 

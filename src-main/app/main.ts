@@ -4,7 +4,7 @@
 // window's main frame showing our own page.
 //
 //   npm start -- --profile DIR [--ca-file CA.pem]      (or MESSENGER_PROFILE / MESSENGER_CA_FILE)
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type WebContents } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { dispatchRequest } from '../../src-shared/ipc/dispatch';
 import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../../src-shared/ipc/contract';
 import { err } from '../../src-shared/ipc/result';
 import { OptionsError, parseStartOptions, type StartOptions } from '../host/options';
+import { createPagePolicy, isTrustedIpcSender } from './policy';
 
 const here = import.meta.dirname;
 const preloadPath = join(here, '..', 'preload', 'index.cjs');
@@ -42,26 +43,7 @@ app.enableSandbox();
 let core: Core | null = null;
 let mainWindow: BrowserWindow | null = null;
 
-/** Is this URL our page? (file: inside out/renderer, or the dev server's origin) */
-function isOwnUrl(raw: string): boolean {
-  try {
-    const url = new URL(raw);
-    if (devUrl) return url.origin === new URL(devUrl).origin;
-    return url.protocol === 'file:' && `${url.protocol}//${url.host}${url.pathname}` === pageUrl;
-  } catch {
-    return false;
-  }
-}
-
-/** DESIGN.md 3: the sender frame is checked before a request reaches the core. */
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const win = mainWindow;
-  if (!win || win.isDestroyed()) return false;
-  if (event.sender !== win.webContents) return false;
-  const frame = event.senderFrame;
-  if (!frame || frame !== win.webContents.mainFrame || frame.parent !== null) return false;
-  return isOwnUrl(frame.url);
-}
+const policy = createPagePolicy({ pageUrl, rendererDirUrl, devUrl });
 
 function isOwnContents(contents: WebContents | null): boolean {
   return !!mainWindow && !mainWindow.isDestroyed() && contents === mainWindow.webContents;
@@ -69,21 +51,17 @@ function isOwnContents(contents: WebContents | null): boolean {
 
 function hardenSession(): void {
   const ses = session.defaultSession;
-  // Permissions denied except notifications, and those only for our own page.
+  // Permissions denied except notifications, and those only for our own page in our window.
   ses.setPermissionRequestHandler((contents, permission, callback, details) => {
-    callback(permission === 'notifications' && isOwnContents(contents) && isOwnUrl(details.requestingUrl));
+    callback(isOwnContents(contents) && policy.mayGrant(permission, details.requestingUrl));
   });
-  ses.setPermissionCheckHandler((contents, permission, requestingOrigin) => {
-    return permission === 'notifications' && isOwnContents(contents) && (devUrl ? requestingOrigin === new URL(devUrl).origin : requestingOrigin.startsWith('file://'));
+  ses.setPermissionCheckHandler((contents, permission, _origin, details) => {
+    return isOwnContents(contents) && policy.mayGrant(permission, details.requestingUrl ?? '');
   });
   // No network from the renderer (all networking is in main); the CSP says the same, this makes
   // it independent of the page. Only our own files (or the dev server) may load.
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const url = details.url;
-    const allowed =
-      url.startsWith('devtools:') ||
-      (devUrl ? url.startsWith(new URL(devUrl).origin + '/') || url.startsWith('ws://localhost') : url.startsWith(rendererDirUrl));
-    callback({ cancel: !allowed });
+    callback({ cancel: !policy.mayLoad(details.url) });
   });
   ses.on('will-download', (event) => event.preventDefault());
 }
@@ -153,12 +131,13 @@ async function start(): Promise<void> {
   core = created;
 
   ipcMain.handle(IPC_REQUEST_CHANNEL, async (event, name: unknown, input: unknown) => {
-    if (!isTrustedSender(event) || !core) return err('invalid-argument', 'request refused: unknown sender');
+    // DESIGN.md 3: the sender frame is checked before a request reaches the core.
+    if (!core || !isTrustedIpcSender(event, mainWindow, policy)) return err('invalid-argument', 'request refused: unknown sender');
     return dispatchRequest(core.handlers, name, input);
   });
   created.onEvent((event) => {
     const win = mainWindow;
-    if (win && !win.isDestroyed() && isOwnUrl(win.webContents.getURL())) win.webContents.send(IPC_EVENT_CHANNEL, event);
+    if (win && !win.isDestroyed() && policy.isOwnPage(win.webContents.getURL())) win.webContents.send(IPC_EVENT_CHANNEL, event);
   });
 
   mainWindow = createWindow();

@@ -86,7 +86,7 @@ describe('reconnect', () => {
     expect((await history(alice, bob.jid)).sort()).toEqual(['in:reply she cannot see yet', 'out:final', 'out:sent into a dying link', 'out:written while offline']);
   });
 
-  it('a server restart (no resumption possible): the stored queue is sent again and the duplicate is dropped', async () => {
+  it('a server restart (no resumption possible): the unacked message is not lost and appears once', async () => {
     const carol = await user('carol', proxy.port);
     const dave = await user('dave', stack.port);
     await carol.c.core.handlers['contact.add']({ accountId: carol.accountId, jid: dave.jid });

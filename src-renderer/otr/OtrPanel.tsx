@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { useOtr, useOtrStatus } from './context';
 import { OtrBadge } from './OtrBadge';
 import { OtrNotices } from './OtrNotices';
+import { OtrSettings } from './OtrSettings';
 import { VerifyDialog } from './VerifyDialog';
 
 export function OtrPanel({ accountId, peer }: { accountId: string; peer: string }) {
@@ -64,6 +65,7 @@ export function OtrPanel({ accountId, peer }: { accountId: string; peer: string 
           {error}
         </p>
       )}
+      <OtrSettings status={status} />
       <OtrNotices status={status} onVerify={() => setDialog(true)} />
       {dialog && <VerifyDialog status={status} onClose={() => setDialog(false)} />}
     </div>

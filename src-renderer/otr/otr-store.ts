@@ -3,12 +3,12 @@
 // notices the core sent (fingerprint changed, unreadable message, …) by conversation. The core is
 // the source of truth; this store only applies its answers and 'otr.status' / 'otr.notice' events.
 import { createStore } from 'zustand/vanilla';
-import type { OtrEventPayloads, OtrFingerprintInfo, OtrNotice, OtrParsedRequest, OtrPolicyName, OtrRequestName, OtrRequestOutputs, OtrStatus } from '../../src-shared/ipc/otr-contract';
+import type { OtrEventPayloads, OtrFingerprintInfo, OtrNotice, OtrRequestInput, OtrPolicyName, OtrRequestName, OtrRequestOutputs, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import type { Result } from '../../src-shared/ipc/result';
 
 /** The part of the messenger API the OTR UI uses (MessengerApi satisfies it once contract.ts spreads the OTR contract in). */
 export interface OtrApi {
-  request<K extends OtrRequestName>(name: K, input: OtrParsedRequest<K>): Promise<Result<OtrRequestOutputs[K]>>;
+  request<K extends OtrRequestName>(name: K, input: OtrRequestInput<K>): Promise<Result<OtrRequestOutputs[K]>>;
   on<K extends keyof OtrEventPayloads>(name: K, listener: (payload: OtrEventPayloads[K]) => void): () => void;
 }
 
@@ -47,7 +47,7 @@ export function createOtrStore(api: OtrApi) {
   });
 
   /** runs a request that answers with a status and applies it */
-  const withStatus = async <K extends OtrRequestName>(name: K, input: OtrParsedRequest<K>): Promise<Result<OtrRequestOutputs[K]>> => {
+  const withStatus = async <K extends OtrRequestName>(name: K, input: OtrRequestInput<K>): Promise<Result<OtrRequestOutputs[K]>> => {
     const r = await api.request(name, input);
     if (r.ok && r.value && typeof r.value === 'object' && 'state' in r.value) putStatus(r.value as OtrStatus);
     return r;

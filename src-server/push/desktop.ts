@@ -145,6 +145,7 @@ export class DesktopChannel {
       void this.#d.storage.ackDelivery(c.deviceId, id).then(
         () => {
           c.inflight.delete(id);
+          this.#send(ws, { type: 'acked', delivery: id });
           this.#pump(c);
         },
         (e: Error) => this.#d.log.error('ack failed', { error: e.message }),

@@ -53,7 +53,7 @@ describe('federation over TLS', () => {
   async function expectNextKnock(conn: DesktopConnection, knock: KnockEnvelope): Promise<void> {
     const d = await conn.next();
     expect(d.payload).toEqual({ kind: 'knock', knock });
-    conn.ack(d.delivery);
+    await conn.ack(d.delivery);
   }
 
   it('relays a knock from a user of the first server to a desktop device on the second', async () => {
@@ -63,7 +63,7 @@ describe('federation over TLS', () => {
     const d = await bobConn.next();
     expect(d.payload).toEqual({ kind: 'knock', knock });
     if (d.payload.kind === 'knock') expect(openKnock(key, d.payload.knock).account_name).toBe('alice@example.org');
-    bobConn.ack(d.delivery);
+    await bobConn.ack(d.delivery);
   });
 
   it('a device offline at sending time receives the relayed knock when it connects', async () => {

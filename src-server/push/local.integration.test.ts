@@ -52,11 +52,11 @@ describe('push server: local knocks and the desktop channel', () => {
     const r1 = await bob.connectDesktop(d1.registration_id!);
     const again = await r1.next();
     expect(again.payload).toEqual({ kind: 'knock', knock });
-    r1.ack(again.delivery);
+    await r1.ack(again.delivery);
     await alice.sendKnock(knock2);
     const next = await r1.next();
     expect(next.payload).toEqual({ kind: 'knock', knock: knock2 });
-    r1.ack(next.delivery);
+    await r1.ack(next.delivery);
     await r1.close();
     // reconnect once more: both were acked, so a third knock is the first thing delivered
     const knock3 = makeKnock({ endpoint: server.endpoint, push_name: 'alice' }, { endpoint: server.endpoint, push_name: 'bob' });
@@ -78,7 +78,7 @@ describe('push server: local knocks and the desktop channel', () => {
     const conn = await carol.connectDesktop(dev.registration_id!);
     const got = await conn.next();
     expect(got.payload).toEqual({ kind: 'knock', knock });
-    conn.ack(got.delivery);
+    await conn.ack(got.delivery);
     await conn.close();
   });
 
@@ -162,7 +162,7 @@ describe('push server: durability', () => {
       while (got.size < sent.size) {
         const d = await conn.next();
         if (d.payload.kind === 'knock') got.add(d.payload.knock.id);
-        conn.ack(d.delivery);
+        await conn.ack(d.delivery);
       }
       expect(got).toEqual(sent);
       await conn.close();

@@ -37,9 +37,10 @@ export async function openStorage(config: PushServerConfig): Promise<PushStorage
   return new SqliteStorage(join(config.dataDir, 'push.sqlite'));
 }
 
-export async function startServer(config: PushServerConfig): Promise<RunningServer> {
+export async function startServer(config: PushServerConfig, opts: { now?: () => number } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
-  const now = () => Date.now();
+  // injectable for tests of expiry (a fake clock); the CLI always uses the real one
+  const now = opts.now ?? (() => Date.now());
   const storage = await openStorage(config);
   const tls = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
   const ca = config.caFile ? readFileSync(config.caFile, 'utf8') : undefined;

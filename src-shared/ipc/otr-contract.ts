@@ -32,7 +32,10 @@ const smpQuestion = z.string().trim().min(1).max(500);
  */
 export const otrPolicyNames = ['manual', 'opportunistic', 'always'] as const;
 export type OtrPolicyName = (typeof otrPolicyNames)[number];
-export const DEFAULT_OTR_POLICY: OtrPolicyName = 'opportunistic';
+// Manual by default: a private conversation starts when someone asks for it (button, or the
+// contact's query), and nothing is appended to plaintext for clients without OTR. Users pick
+// opportunistic or always per account or per contact.
+export const DEFAULT_OTR_POLICY: OtrPolicyName = 'manual';
 
 /** What the conversation header shows (DESIGN.md 6). */
 export type OtrTrustState = 'not-private' | 'private-unverified' | 'private-verified' | 'finished';
@@ -163,6 +166,7 @@ export interface OtrRequestOutputs {
 
 export type OtrRequestName = keyof typeof otrRequestSchemas;
 export type OtrParsedRequest<K extends OtrRequestName> = z.output<(typeof otrRequestSchemas)[K]>;
+export type OtrRequestInput<K extends OtrRequestName> = z.input<(typeof otrRequestSchemas)[K]>;
 
 // ---- events (core -> renderer) --------------------------------------------------------------
 

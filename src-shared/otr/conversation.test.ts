@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type OtrEvent, type OtrPolicy } from './api';
 import { NegotiatingConversation } from './conversation';
 import { fixtureKey, nodeDh1536Engine } from './v3/test-support/keys';
@@ -112,5 +114,73 @@ describe('version negotiation', () => {
     expect(b.inbox.some((m) => m.includes('never in clear'))).toBe(false);
     pump(a, b);
     expect(texts(b)).toEqual(['E:never in clear']);
+  });
+});
+
+describe('otr4j MessageProcessor seeds through the negotiating conversation', () => {
+  const seedText = (n: string) => readFileSync(`/work/shared/reference/vectors/otr4j-seeds/MessageProcessor/${n}`, 'utf8');
+  const fresh = () => negotiating('alice@x', 'bob@x', 0);
+
+  it('query messages: v4 offered -> Identity; v3 only -> D-H Commit; none or v2 -> no reply', () => {
+    const expectations: Array<[string, RegExp | null]> = [
+      ['query-message-00', null], // ?OTRv?
+      ['query-message-01', null], // ?OTRv2?
+      ['query-message-02', /^\?OTR:AAMC/], // ?OTRv3?
+      ['query-message-03', /^\?OTR:AAQ1/], // ?OTRv4?
+      ['query-message-04', /^\?OTR:AAQ1/], // ?OTRv234?
+      ['query-message-05', /^\?OTR:AAQ1/], // ?OTRv456?
+    ];
+    for (const [name, reply] of expectations) {
+      const out = fresh().conv.receive(seedText(name));
+      if (reply) expect(out.toSend[0], name).toMatch(reply);
+      else expect(out.toSend, name).toEqual([]);
+    }
+  });
+
+  it('error messages become peer-error events and restart OTR', () => {
+    for (const n of ['error-message-00', 'error-message-01', 'error-message-02', 'error-message-03']) {
+      const out = fresh().conv.receive(seedText(n));
+      expect(out.events[0]).toMatchObject({ type: 'error', code: 'peer-error' });
+      expect(out.toSend[0]).toMatch(/^\?OTRv43\?/);
+    }
+  });
+
+  it('plaintexts are shown; a whitespace tag offering only v1 starts nothing', () => {
+    for (const n of ['plaintext-00', 'plaintext-01']) expect(fresh().conv.receive(seedText(n)).events).toEqual([{ type: 'message', text: seedText(n), encrypted: false }]);
+    const out = fresh().conv.receive(seedText('whitespace-tag-00'));
+    expect(out.toSend).toEqual([]);
+  });
+
+  it('v3 encoded messages and fragments from the seeds are routed to v3 without crashing', () => {
+    for (const n of ['otr-encoded-00', 'otr-encoded-01', 'fragment-00', 'fragment-01']) {
+      const out = fresh().conv.receive(seedText(n));
+      expect(Array.isArray(out.toSend)).toBe(true);
+    }
+  });
+});
+
+describe('negotiating conversation robustness', () => {
+  it('receive() never throws on random or mutated input', () => {
+    const a = negotiating('alice@x', 'bob@x', 0);
+    const b = negotiating('bob@x', 'alice@x', 1);
+    const identity = b.conv.receive('?OTRv4?').toSend[0]!;
+    const commit = b.conv.receive('?OTRv3?').toSend[0]!;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `?OTR|${s}`),
+          fc.string().map((s) => `?OTR:${s}.`),
+          fc.tuple(fc.constantFrom(identity, commit), fc.nat(), fc.constantFrom('A', 'z', '+', '/', '=', '.', ',')).map(([m, i, c]) => {
+            const k = 5 + (i % (m.length - 6));
+            return m.slice(0, k) + c + m.slice(k + 1);
+          }),
+        ),
+        (msg) => {
+          a.conv.receive(msg);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

@@ -171,15 +171,15 @@ export class NegotiatingConversation implements OtrConversation {
   }
 
   start(): EngineOutput {
-    if (this.offered().length === 0) throw new OtrError('not-allowed', 'the policy allows no OTR version');
+    if (this.offered().length === 0) return { toSend: [], events: [{ type: 'error', code: 'not-allowed', message: 'the policy allows no OTR version' }] };
     return { toSend: [formatQueryMessage(this.offered(), this.opts.queryExplanation)], events: [] };
   }
 
   /** OTRv4 only: start an offline conversation with a prekey ensemble (see V4Conversation). */
   startNonInteractive(ensemble: PrekeyEnsemble, text?: string, tlvs: Tlv[] = []): EngineOutput {
-    if (!this.v4) throw new OtrError('not-allowed', 'version 4 is not allowed');
     const out: EngineOutput = { toSend: [], events: [] };
-    this.absorb({ version: 4, conv: this.v4 }, this.v4.startNonInteractive(ensemble, text, tlvs), out);
+    if (!this.v4) out.events.push({ type: 'error', code: 'not-allowed', message: 'version 4 is not allowed' });
+    else this.absorb({ version: 4, conv: this.v4 }, this.v4.startNonInteractive(ensemble, text, tlvs), out);
     return out;
   }
 
@@ -192,39 +192,35 @@ export class NegotiatingConversation implements OtrConversation {
     return out;
   }
 
-  private encryptedEngine(tag?: number): Engine {
+  /** runs `f` on the engine holding the instance, or reports that there is none (an error event, as the libraries do) */
+  private onEngine(tag: number | undefined, f: (e: Engine) => EngineOutput): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
     const e = this.route(tag);
-    if (!e) throw new OtrError('not-allowed', 'no private conversation with this contact');
-    return e;
+    if (!e) out.events.push({ type: 'error', code: 'not-allowed', message: 'no private conversation with this contact' });
+    else this.absorb(e, f(e), out);
+    return out;
   }
 
   startSmp(secret: string, question?: string, instanceTag?: number): EngineOutput {
-    const out: EngineOutput = { toSend: [], events: [] };
-    const e = this.encryptedEngine(instanceTag);
-    this.absorb(e, e.conv.startSmp(secret, question, instanceTag), out);
-    return out;
+    return this.onEngine(instanceTag, (e) => e.conv.startSmp(secret, question, instanceTag));
   }
 
   answerSmp(secret: string, instanceTag?: number): EngineOutput {
-    const out: EngineOutput = { toSend: [], events: [] };
-    const e = this.encryptedEngine(instanceTag);
-    this.absorb(e, e.conv.answerSmp(secret, instanceTag), out);
-    return out;
+    return this.onEngine(instanceTag, (e) => e.conv.answerSmp(secret, instanceTag));
   }
 
   abortSmp(instanceTag?: number): EngineOutput {
-    const out: EngineOutput = { toSend: [], events: [] };
-    const e = this.encryptedEngine(instanceTag);
-    this.absorb(e, e.conv.abortSmp(instanceTag), out);
-    return out;
+    return this.onEngine(instanceTag, (e) => e.conv.abortSmp(instanceTag));
   }
 
   useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
-    const out: EngineOutput = { toSend: [], events: [] };
-    const e = this.encryptedEngine(instanceTag);
-    const r = e.conv.useExtraKey(use, useData, instanceTag);
-    this.absorb(e, r, out);
-    return { ...out, key: r.key };
+    let key = new Uint8Array(0);
+    const out = this.onEngine(instanceTag, (e) => {
+      const r = e.conv.useExtraKey(use, useData, instanceTag);
+      key = r.key;
+      return r;
+    });
+    return { ...out, key };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {

@@ -190,6 +190,7 @@ export class DesktopConnection {
   readonly #ws: WebSocket;
   readonly #queue: Delivery[] = [];
   readonly #waiters: Array<() => void> = [];
+  readonly #acks = new Map<string, () => void>();
   #closed = false;
   closeCode: number | null = null;
   deviceId = '';
@@ -224,6 +225,9 @@ export class DesktopConnection {
         } else if (frame.type === 'delivery') {
           conn.#queue.push({ delivery: frame.delivery, payload: frame.payload });
           conn.#wakeAll();
+        } else if (frame.type === 'acked') {
+          conn.#acks.get(frame.delivery)?.();
+          conn.#acks.delete(frame.delivery);
         } else if (frame.type === 'error' && !ready) {
           clearTimeout(timer);
           reject(new PushApiError(401, frame.code, frame.error, frame));
@@ -233,6 +237,8 @@ export class DesktopConnection {
         conn.#closed = true;
         conn.closeCode = code;
         conn.#wakeAll();
+        for (const done of conn.#acks.values()) done();
+        conn.#acks.clear();
         if (!ready) {
           clearTimeout(timer);
           reject(new PushApiError(0, 'closed', `desktop channel closed (${code})`, null));
@@ -288,8 +294,12 @@ export class DesktopConnection {
     drain();
   }
 
-  ack(delivery: string): void {
-    if (this.#ws.readyState === WebSocket.OPEN) this.#ws.send(JSON.stringify({ type: 'ack', delivery }));
+  /** acknowledges a delivery; resolves when the server confirms its removal (or the channel closes) */
+  ack(delivery: string): Promise<void> {
+    if (this.#ws.readyState !== WebSocket.OPEN) return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.#acks.set(delivery, resolve));
+    this.#ws.send(JSON.stringify({ type: 'ack', delivery }));
+    return p;
   }
 
   /** sends a raw frame (tests of hostile input) */

@@ -85,7 +85,8 @@ export type KnockSecret = z.output<typeof knockSecretSchema>;
 // ---------------------------------------------------------------------------------------------
 // HTTP API (api_endpoint = https://host/api/v1/)
 
-export const passwordSchema = z.string().min(1).max(100);
+/** Any printable text (quotes and SQL metacharacters are fine in a password); no C0/DEL controls. */
+export const passwordSchema = z.string().min(1).max(100).regex(/^[^\x00-\x1f\x7f]+$/, 'no control characters');
 export const emailSchema = z.string().max(254).regex(/^[^\s@\x00-\x1f]+@[^\s@\x00-\x1f]+$/, 'invalid email');
 
 /** POST accounts/ (ChatSecure: create or log in) and POST accounts/login/ (log in only). */
@@ -186,6 +187,8 @@ export type DeliveryPayload = z.output<typeof deliveryPayloadSchema>;
 export const serverFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready'), device: z.string() }),
   z.strictObject({ type: z.literal('delivery'), delivery: idSchema, payload: deliveryPayloadSchema }),
+  /** the delivery is removed from the queue (answer to ack) */
+  z.strictObject({ type: z.literal('acked'), delivery: idSchema }),
   z.strictObject({ type: z.literal('pong') }),
   z.strictObject({ type: z.literal('error'), error: z.string(), code: z.string() }),
 ]);

@@ -13,6 +13,7 @@ import { MessengerError } from '../../../src-shared/ipc/result';
 import { toMessengerError } from '../errors';
 import { createClient, type XmppClient } from '../xmpp/client/client';
 import { bareJid } from '../xmpp/jid/jid';
+import { disco } from '../xmpp/disco/disco';
 import { buildChat, buildReceipt, parseIncoming } from '../xmpp/messages/messages';
 import { aggregate, initialPresence, parsePresence, subscriptionStanza } from '../xmpp/presence/presence';
 import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
@@ -42,6 +43,8 @@ export class AccountSession {
   private readonly inFlight = new Set<string>();
   private wanted = false;
   private flushing: Promise<void> | null = null;
+  /** resolves connect() once the first session is fully set up (see afterOnline) */
+  private onReady: (() => void) | null = null;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -90,9 +93,12 @@ export class AccountSession {
     this.setStatus('connecting');
     const timeout = this.deps.connectTimeout ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
+    const ready = new Promise<void>((resolve) => {
+      this.onReady = resolve;
+    });
     try {
       await Promise.race([
-        client.entity.start(),
+        client.entity.start().then(() => ready),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeout);
         }),
@@ -136,12 +142,12 @@ export class AccountSession {
     const { entity, middleware, iqCaller, iqCallee, streamManagement: sm } = client;
     const own = () => this.jid;
     this.roster = rosterModule({ iqCaller, iqCallee, ownBare: own, onPush: (item) => this.onRosterItem(item) });
+    disco({ iqCallee });
 
     entity.on('online', () => {
-      // a new session (not a resumption): initial presence, roster, then the queue
+      // a new session (not a resumption): initial presence, roster, then 'online' and the queue
       if (this.client !== client) return;
       this.inFlight.clear();
-      this.setStatus('online');
       void this.afterOnline(client);
     });
     sm?.on('resumed', () => {
@@ -188,6 +194,11 @@ export class AccountSession {
     });
   }
 
+  /**
+   * xmpp.js reports 'online' right after resource binding, before stream management is enabled
+   * (XEP-0198 §3: <enable/> follows binding). The roster round trip comes after <enabled/> on the
+   * same stream, so once it is answered every message we send is tracked for acks.
+   */
   private async afterOnline(client: XmppClient): Promise<void> {
     try {
       await client.entity.send(initialPresence());
@@ -195,6 +206,10 @@ export class AccountSession {
     } catch {
       // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
     }
+    if (this.client !== client) return;
+    this.setStatus('online');
+    this.onReady?.();
+    this.onReady = null;
     await this.flush(client);
   }
 
@@ -248,10 +263,12 @@ export class AccountSession {
     if (item.subscription === 'remove') {
       const row = store.contact(this.id, item.jid);
       if (!row) return;
-      store.upsertContact(this.id, item.jid, { in_roster: 0, subscription: 'none', pending_out: 0 });
       this.presence.delete(item.jid);
-      if (row.pending_in || store.page(this.id, item.jid, 1).length > 0) this.emitContact(item.jid);
-      else {
+      if (row.pending_in) {
+        store.upsertContact(this.id, item.jid, { in_roster: 0, subscription: 'none', pending_out: 0 });
+        this.emitContact(item.jid);
+      } else {
+        // out of the contact list; the conversation's history stays readable (messages.page)
         store.deleteContact(this.id, item.jid);
         this.deps.events.emit('contact.removed', { accountId: this.id, jid: item.jid });
       }
@@ -328,7 +345,7 @@ export class AccountSession {
     const row = this.deps.store.contact(this.id, jid);
     if (row) {
       this.deps.store.upsertContact(this.id, jid, { pending_in: 0 });
-      if (row.in_roster !== 1 && this.deps.store.page(this.id, jid, 1).length === 0) {
+      if (row.in_roster !== 1) {
         this.deps.store.deleteContact(this.id, jid);
         this.deps.events.emit('contact.removed', { accountId: this.id, jid });
       } else this.emitContact(jid);
@@ -340,9 +357,9 @@ export class AccountSession {
   async remove(jid: string): Promise<null> {
     this.requireOnline();
     await this.iq(() => this.roster!.remove(jid));
-    this.deps.store.upsertContact(this.id, jid, { in_roster: 0, subscription: 'none', pending_out: 0, pending_in: 0 });
     this.presence.delete(jid);
-    if (this.deps.store.page(this.id, jid, 1).length === 0) this.deps.store.deleteContact(this.id, jid);
+    // out of the contact list; the conversation's history stays readable (messages.page)
+    this.deps.store.deleteContact(this.id, jid);
     this.deps.events.emit('contact.removed', { accountId: this.id, jid });
     return null;
   }

@@ -41,6 +41,7 @@ export class OtrAccount {
           ownJid: deps.ownJid,
           identity,
           store: deps.store,
+          online: false,
           ...(deps.defaultPolicy ? { defaultPolicy: deps.defaultPolicy } : {}),
           transport: (w) => this.transport(w),
           emit: (name, payload) => deps.emit(name, payload),

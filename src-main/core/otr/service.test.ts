@@ -359,3 +359,47 @@ describe('OTR service: policies and the queue', () => {
     expect(b.received.at(-1)).toEqual({ text: 'still works', encrypted: true });
   });
 });
+
+describe('OTR service: several devices of one contact', () => {
+  it('keeps the devices apart by instance tag and addresses each by its full JID', () => {
+    const a = side(A, idA, openDb());
+    const phone = side(B, idB, openDb());
+    phone.full = `${B}/phone`;
+    const laptop = side(B, idB2, openDb());
+    laptop.full = `${B}/laptop`;
+    const devices = [phone, laptop];
+    /** XMPP routing: a bare JID reaches every device (as our server does for chat), a full JID one */
+    const route = () => {
+      for (let i = 0; i < 500; i++) {
+        const w = a.out.shift();
+        if (w) {
+          for (const d of devices) if (w.to === B || w.to === d.full) d.received.push(...d.svc.receive(a.full, w.body));
+          continue;
+        }
+        const d = devices.find((x) => x.out.length > 0);
+        if (!d) return;
+        const dw = d.out.shift() as OtrWire;
+        a.received.push(...a.svc.receive(d.full, dw.body));
+      }
+      throw new Error('did not settle');
+    };
+    a.svc.start(B);
+    route();
+    expect(phone.svc.status(A).state).toBe('private-unverified');
+    expect(laptop.svc.status(A).state).toBe('private-unverified');
+    const fps = a.svc.fingerprints(B).theirs.map((f) => f.fingerprint).sort();
+    expect(fps).toEqual([phone.svc.status(A).ourFingerprints.v4, laptop.svc.status(A).ourFingerprints.v4].sort());
+
+    // the laptop writes: alice's replies go to the laptop only
+    expect(write(laptop, A, 'from the laptop')).toBe('sent');
+    route();
+    expect(a.received.at(-1)).toEqual({ text: 'from the laptop', encrypted: true });
+    expect(write(a, B, 'to the device that wrote last')).toBe('sent');
+    const to = a.out[0]?.to;
+    expect(to).toBe(laptop.full);
+    route();
+    const got = devices.filter((d) => d.received.some((m) => m.text === 'to the device that wrote last'));
+    expect(got).toHaveLength(1);
+    expect(got[0]?.full).toBe(to);
+  });
+});

@@ -64,6 +64,8 @@ export interface OtrServiceDeps {
   onQueuedDiscarded(messageId: string): void;
   /** the policy when neither the account nor the contact has one */
   defaultPolicy?: OtrPolicyName;
+  /** whether the account is connected at creation (default true); then setOnline() */
+  online?: boolean;
   random?: RandomSource;
   clock?: Clock;
   dh3072?: Dh3072Engine;
@@ -124,6 +126,7 @@ export class OtrService {
     this.dh3072 = deps.dh3072 ?? nativeDh3072Engine();
     this.dh1536 = deps.dh1536 ?? nativeDh1536Engine();
     this.ours = ourFingerprints(deps.identity);
+    this.online = deps.online ?? true;
   }
 
   get accountId(): string {
@@ -399,6 +402,8 @@ export class OtrService {
           }
           break;
         case 'message':
+          // replies go to the device the contact writes from (the most recently active session)
+          if (ev.encrypted && ev.instanceTag !== undefined) ps.current = ev.instanceTag;
           if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
           break;
         case 'smp':

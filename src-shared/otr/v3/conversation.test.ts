@@ -238,6 +238,19 @@ describe('V3Conversation between two instances of the library', () => {
     expect(r.toSend).toEqual(['?OTR Error: ERROR_1: Message could not be read']);
   });
 
+  it('a D-H Commit sent to instance 0 can be answered for 60 s only (libotr MAX_AKE_WAIT_TIME)', () => {
+    const { a, b } = twoPeers();
+    const commit = a.conv.receive('?OTRv3?').toSend;
+    const key = b.conv.receive(commit[0]!).toSend;
+    a.now.t += 61_000;
+    expect(a.conv.receive(key[0]!).toSend).toEqual([]);
+    // within the time it is answered with a Reveal Signature
+    const { a: a2, b: b2 } = twoPeers();
+    const key2 = b2.conv.receive(a2.conv.receive('?OTRv3?').toSend[0]!).toSend;
+    a2.now.t += 30_000;
+    expect(a2.conv.receive(key2[0]!).toSend.length).toBe(1);
+  });
+
   it('messages for another instance tag, or from an invalid sender tag, are discarded silently', () => {
     const { a, b, say } = twoPeers();
     say(a, a.conv.start());

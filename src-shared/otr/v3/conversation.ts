@@ -77,10 +77,12 @@ interface Out {
   events: OtrEvent[];
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 /** TLVs until the first malformed record (OTRv4 §"TLV Record Types": a corrupted TLV stops parsing) */
 function splitPayloadLenient(payload: Uint8Array): { text: string; tlvs: Tlv[] } {
   const nul = payload.indexOf(0);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(nul < 0 ? payload : payload.subarray(0, nul));
+  const text = utf8.decode(nul < 0 ? payload : payload.subarray(0, nul));
   const tlvs: Tlv[] = [];
   if (nul >= 0) {
     const r = new ByteReader(payload.subarray(nul + 1));

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { OPPORTUNISTIC_POLICY, type OtrEvent } from '../api';
 import { V3Conversation } from './conversation';
 import { fixtureKey, nodeDh1536Engine } from './test-support/keys';
-import { LibotrPeer, SmpEventCode } from './test-support/libotr-peer';
+import { buildPeer, LibotrPeer, SmpEventCode } from './test-support/libotr-peer';
 import { Bridge } from './test-support/bridge';
 import { fingerprintHex } from './dsa';
 
@@ -42,8 +42,8 @@ async function connected(opts: { fromUs?: boolean; maxMessageSize?: number } = {
 }
 
 beforeAll(() => {
-  // compile once up front so the first test does not pay for it inside its timeout
-  LibotrPeer.start().then((p) => p.close());
+  // compile once up front (gcc … -lotr -lgcrypt) so the first test does not pay for it
+  buildPeer();
 });
 afterAll(async () => {
   await Promise.all(peers.map((p) => p.close()));
@@ -82,6 +82,17 @@ describe('OTRv3 interop with libotr 4.1.1', () => {
     expect(b.ours[0]).toEqual({ type: 'message', text: 'plain hello', encrypted: false });
     expect(conv.sessions()[0]?.state).toBe('encrypted');
     expect(p.events.some((e) => e.kind === 'GONE_SECURE')).toBe(true);
+  });
+
+  it('our whitespace-tagged plaintext makes libotr start the AKE', async () => {
+    const p = await peer();
+    const conv = ours();
+    const b = new Bridge(conv, [p]);
+    const out = await b.we(conv.send('hi, plain for now'));
+    expect(out.toSend[0]).not.toBe('hi, plain for now'); // carries the tag
+    expect(p.events).toContainEqual({ kind: 'MSG', text: 'hi, plain for now' }); // libotr strips the tag
+    expect(conv.sessions()[0]?.state).toBe('encrypted');
+    expect((await p.info())?.msgstate).toBe(1);
   });
 
   it('key rotation over many messages in both directions, interleaved and in bursts', async () => {

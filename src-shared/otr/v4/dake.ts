@@ -247,7 +247,7 @@ export function respondToIdentity(ctx: DakeContext, ours: DakeIdentity, m: Ident
     receiverId: ctx.theirId,
   });
   const t = interactiveTranscript('auth-r', { bobProfile: m.profile.encoded, aliceProfile: ours.clientProfile.encoded, y: m.y, x: x.public, b: m.b, a: a.public, phi });
-  const sigma = ringSign(ctx.random, ours.keyPair.secret, [m.profile.forgingKey, ours.keyPair.public, m.y], t);
+  const sigma = ringSign(ctx.random, ours.keyPair.secret, [m.profile.forgingKey, ours.keyPair.public, m.y], t, { signerPublic: ours.keyPair.public });
   const sharedSecret = interactiveSharedSecret(ctx.dh, x.secret, m.y, a.secret, m.b);
   const message: AuthRMessage = {
     type: 'auth-r',
@@ -321,7 +321,7 @@ export function respondToAuthR(ctx: DakeContext, ours: DakeIdentity, st: Waiting
     receiverId: ctx.theirId,
   });
   const tI = interactiveTranscript('auth-i', { ...transcript, phi: phiI });
-  const sigma = ringSign(ctx.random, ours.keyPair.secret, [ours.keyPair.public, m.profile.forgingKey, m.x], tI);
+  const sigma = ringSign(ctx.random, ours.keyPair.secret, [ours.keyPair.public, m.profile.forgingKey, m.x], tI, { signerPublic: ours.keyPair.public });
   return {
     message: { type: 'auth-i', senderTag: ours.instanceTag, receiverTag: m.senderTag, sigma },
     result: {
@@ -407,7 +407,7 @@ export function createNonInteractiveAuth(ctx: DakeContext, ours: DakeIdentity, e
     receiverId: ctx.theirId,
   });
   const t = nonInteractiveTranscript({ bobProfile: bobCp.encoded, aliceProfile: ours.clientProfile.encoded, y: pm.y, x: x.public, b: pm.b, a: a.public, sharedPrekey: ensemble.prekeyProfile.sharedPrekey, phi });
-  const sigma = ringSign(ctx.random, ours.keyPair.secret, [bobCp.forgingKey, ours.keyPair.public, pm.y], t);
+  const sigma = ringSign(ctx.random, ours.keyPair.secret, [bobCp.forgingKey, ours.keyPair.public, pm.y], t, { signerPublic: ours.keyPair.public });
   const authMac = kdf(Usage.authMac, [keys.authMacKey, t], 64);
   keys.authMacKey.fill(0);
   keys.tmpK.fill(0);

@@ -12,6 +12,7 @@ import type { RandomSource } from '../common/random';
 import { DH3072_P, type Dh3072Engine } from './dh3072';
 import { encodePoint, Fn, G, hashAndPruneScalar, type Point } from './ed448';
 import { hwc, Usage } from './kdf';
+import { trustPoint } from './point';
 
 export const SYMMETRIC_KEY_BYTES = 57;
 export const FINGERPRINT_BYTES = 56;
@@ -37,7 +38,8 @@ export function edKeyPairFromSymmetric(symmetric: Uint8Array): EdKeyPair {
   }
   const ext = ed448.utils.getExtendedPublicKey(symmetric);
   // noble's scalar is the pruned h[0..57] reduced mod q, which is the spec's sk (mod q).
-  return { symmetric: Uint8Array.from(symmetric), secret: Fn.create(ext.scalar), public: ext.point, publicBytes: ext.pointBytes };
+  // k·G with 0 < k < q is in the prime-order subgroup: no need to check it again later
+  return { symmetric: Uint8Array.from(symmetric), secret: Fn.create(ext.scalar), public: trustPoint(ext.point), publicBytes: ext.pointBytes };
 }
 
 /** Long-term key H (sym_h) or shared prekey D (sym_d): 57 random bytes, then RFC 8032 keygen. */
@@ -103,7 +105,7 @@ export interface EcdhKeyPair {
  */
 export function generateEcdhKeyPair(random: RandomSource): EcdhKeyPair {
   const secret = hashAndPruneScalar(random);
-  return { secret, public: G.multiply(secret) };
+  return { secret, public: trustPoint(G.multiply(secret)) };
 }
 
 export interface DhKeyPair {

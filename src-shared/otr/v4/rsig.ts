@@ -50,6 +50,8 @@ export interface RingSignatureOptions {
   hash?: (data: Uint8Array) => bigint;
   /** how m enters the hash: 'data' = DATA(m) (otr4j, default), 'raw' = m as is */
   messageFraming?: 'data' | 'raw';
+  /** the signer's public key when the caller holds it with the secret (saves one multiplication) */
+  signerPublic?: Point;
 }
 
 function challenge(ring: Ring, t: readonly [Point, Point, Point], m: Uint8Array, options: RingSignatureOptions): bigint {
@@ -81,7 +83,7 @@ export function ringSign(random: RandomSource, secret: bigint, ring: Ring, m: Ui
   for (const a of ring) checkPoint(a);
   const a = Fn.create(secret);
   if (a === 0n) throw invalidValue('ring signature secret is zero');
-  const p = G.multiply(a);
+  const p = options.signerPublic ?? G.multiply(a);
   const eq = ring.map((x) => x.equals(p));
   if (eq.filter(Boolean).length !== 1) throw invalidValue('signing key must be exactly one member of the ring');
   const k = eq.indexOf(true);

@@ -176,6 +176,13 @@ describe('v4 conversation: interactive DAKE', () => {
     expect(messages(b)).toEqual(['a0']);
   });
 
+  it('user actions without a session report error events instead of throwing', () => {
+    const { a } = sides('noses');
+    expect(a.conv.startSmp('x').events[0]).toMatchObject({ type: 'error', code: 'not-allowed' });
+    expect(a.conv.useExtraKey(1, new Uint8Array(0))).toMatchObject({ key: new Uint8Array(0), toSend: [] });
+    expect(a.conv.send('hi', { instanceTag: 0x999 }).events[0]).toMatchObject({ type: 'error' });
+  });
+
   it('extra symmetric key: both sides get the same key', () => {
     const { a, b } = sides('extra');
     post(a, b, a.conv.start());
@@ -196,6 +203,34 @@ describe('v4 conversation: interactive DAKE', () => {
     expect(frags.length).toBeGreaterThan(3);
     for (const f of [...frags].reverse()) post(b, a, b.conv.receive(f));
     expect(messages(b)).toEqual(['x'.repeat(500)]);
+  });
+
+  it('SSID display: the Auth-R sender bolds the first half, the Auth-I sender the second', () => {
+    const { a, b } = sides('ssid');
+    post(a, b, a.conv.startInteractive()); // a sends Identity (Bob's role), b answers with Auth-R
+    pump(a, b);
+    const da = a.conv.ssidDisplay()!;
+    const db = b.conv.ssidDisplay()!;
+    expect(da.halves).toEqual(db.halves);
+    expect([da.boldHalf, db.boldHalf]).toEqual([1, 0]);
+  });
+
+  it('session expiration: tick() sends TLV 1 with the MAC keys; both sides end up FINISHED', () => {
+    let now = T0;
+    const opts = { ratchet: { sessionExpiryMs: 60_000 } };
+    const a = makeSide('alice@example.org', 'bob@example.org', 'exp-a', dh, opts, () => now);
+    const b = makeSide('bob@example.org', 'alice@example.org', 'exp-b', dh, {}, () => now);
+    post(a, b, a.conv.start());
+    pump(a, b);
+    chat(a, b, 1);
+    expect(a.conv.tick().toSend).toEqual([]);
+    now += 120_000;
+    const out = a.conv.tick();
+    expect(out.toSend).toHaveLength(1);
+    expect(a.conv.sessions()[0]!.state).toBe('finished');
+    post(a, b, out);
+    pump(a, b);
+    expect(b.conv.sessions()[0]!.state).toBe('finished');
   });
 
   it('ignores its own DAKE messages reflected back', () => {
@@ -257,7 +292,9 @@ describe('v4 conversation: non-interactive DAKE', () => {
   it('interactive-only mode refuses non-interactive DAKEs', () => {
     const { a } = sides('io', { mode: 'otrv4-interactive-only' });
     const { b } = sides('io2');
-    expect(() => a.conv.startNonInteractive(b.party.publishEnsemble())).toThrow(OtrError);
+    const out = a.conv.startNonInteractive(b.party.publishEnsemble());
+    expect(out.toSend).toEqual([]);
+    expect(out.events[0]).toMatchObject({ type: 'error', code: 'not-allowed' });
   });
 });
 

@@ -159,17 +159,33 @@ export class V4Conversation implements OtrConversation {
     return v;
   }
 
+  /** like the v3 library: an OtrError from a user action becomes an `error` event, never a throw */
+  private guard(f: (out: EngineOutput) => void): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
+    try {
+      f(out);
+    } catch (e) {
+      if (!(e instanceof OtrError)) throw e;
+      out.events.push({ type: 'error', code: e.code, message: e.message });
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------------------ user actions
 
   start(): EngineOutput {
-    if (!this.policy.allowV4 && !this.policy.allowV3) throw new OtrError('not-allowed', 'policy allows no OTR version');
-    return { toSend: [formatQueryMessage(this.versionsWeOffer(), this.opts.queryExplanation)], events: [] };
+    return this.guard((out) => {
+      if (!this.policy.allowV4 && !this.policy.allowV3) throw new OtrError('not-allowed', 'policy allows no OTR version');
+      out.toSend.push(formatQueryMessage(this.versionsWeOffer(), this.opts.queryExplanation));
+    });
   }
 
   /** §"Starting a conversation interactively": send an Identity message directly. */
   startInteractive(receiverTag = 0): EngineOutput {
-    if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
-    return { toSend: this.sendIdentity(receiverTag), events: [] };
+    return this.guard((out) => {
+      if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
+      out.toSend.push(...this.sendIdentity(receiverTag));
+    });
   }
 
   private sendIdentity(receiverTag: number): string[] {
@@ -186,19 +202,23 @@ export class V4Conversation implements OtrConversation {
    * The caller should tell the user that this gives no online deniability (§"Non-interactive DAKE").
    */
   startNonInteractive(ensemble: PrekeyEnsemble, text?: string, tlvs: Tlv[] = []): EngineOutput {
-    if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
-    if (this.opts.mode === 'otrv4-interactive-only') throw new OtrError('not-allowed', 'interactive-only mode');
-    const { message, result } = createNonInteractiveAuth(this.ctx, this.opts.identity, ensemble);
-    const s = this.instance(result.theirInstanceTag);
-    this.endPhase(s);
-    const out: EngineOutput = { toSend: this.wire(encodeDakeMessage(message), s.theirTag), events: [] };
-    this.enterEncrypted(s, result, out);
-    if (text !== undefined) this.encryptTo(s, text, tlvs, out);
-    return out;
+    return this.guard((out) => {
+      if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
+      if (this.opts.mode === 'otrv4-interactive-only') throw new OtrError('not-allowed', 'interactive-only mode');
+      const { message, result } = createNonInteractiveAuth(this.ctx, this.opts.identity, ensemble);
+      const s = this.instance(result.theirInstanceTag);
+      this.endPhase(s);
+      out.toSend.push(...this.wire(encodeDakeMessage(message), s.theirTag));
+      this.enterEncrypted(s, result, out);
+      if (text !== undefined) this.encryptTo(s, text, tlvs, out);
+    });
   }
 
   send(text: string, options: { tlvs?: Tlv[]; instanceTag?: number } = {}): EngineOutput {
-    const out: EngineOutput = { toSend: [], events: [] };
+    return this.guard((out) => this.sendInto(text, options, out));
+  }
+
+  private sendInto(text: string, options: { tlvs?: Tlv[]; instanceTag?: number }, out: EngineOutput): EngineOutput {
     const tlvs = options.tlvs ?? [];
     const s = options.instanceTag !== undefined ? this.instances.get(options.instanceTag) : this.bestInstance();
     if (options.instanceTag !== undefined && (!s || s.phase.name !== 'encrypted')) {
@@ -255,14 +275,18 @@ export class V4Conversation implements OtrConversation {
     return this.smpAction(instanceTag, (smp) => smp.abort());
   }
 
+  /** On failure (no private conversation…) the result has an `error` event and an empty key. */
   useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
-    const s = this.encryptedInstance(instanceTag);
-    const value = new Uint8Array(4 + useData.length);
-    new DataView(value.buffer).setUint32(0, use >>> 0);
-    value.set(useData, 4);
-    const out: EngineOutput = { toSend: [], events: [] };
-    const key = this.encryptTo(s, '', [{ type: V4TlvType.extraSymmetricKey, value }], out, true);
-    return { ...out, key: key.slice(0, 32) };
+    let key = new Uint8Array(0);
+    const out = this.guard((o) => {
+      if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
+      const s = this.encryptedInstance(instanceTag);
+      const value = new Uint8Array(4 + useData.length);
+      new DataView(value.buffer).setUint32(0, use);
+      value.set(useData, 4);
+      key = this.encryptTo(s, '', [{ type: V4TlvType.extraSymmetricKey, value }], o, true).slice(0, 32);
+    });
+    return { ...out, key };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: 4; theirFingerprint?: string }> {
@@ -277,6 +301,17 @@ export class V4Conversation implements OtrConversation {
   ssid(instanceTag?: number): Uint8Array | undefined {
     const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
     return s?.phase.name === 'encrypted' ? s.phase.result.ssid : undefined;
+  }
+
+  /**
+   * §"Secure Session ID": two "%08x" halves; the sender of Auth-R or Non-Interactive-Auth
+   * (role 'alice') shows the first half in bold, the other side the second.
+   */
+  ssidDisplay(instanceTag?: number): { halves: [string, string]; boldHalf: 0 | 1 } | undefined {
+    const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
+    if (s?.phase.name !== 'encrypted') return undefined;
+    const hex = toHex(s.phase.result.ssid);
+    return { halves: [hex.slice(0, 8), hex.slice(8, 16)], boldHalf: s.phase.result.role === 'alice' ? 0 : 1 };
   }
 
   /**
@@ -533,12 +568,13 @@ export class V4Conversation implements OtrConversation {
   }
 
   private smpAction(tag: number | undefined, f: (smp: SmpEngine) => { tlvs: Tlv[]; events: SmpEvent[] }): EngineOutput {
-    const s = this.encryptedInstance(tag);
-    if (!s.phase.smp) throw new OtrError('not-allowed', 'SMP is not available');
-    const r = f(s.phase.smp);
-    const out: EngineOutput = { toSend: [], events: r.events.map((smp) => ({ type: 'smp' as const, smp })) };
-    if (r.tlvs.length > 0) this.encryptTo(s, '', r.tlvs, out, true);
-    return out;
+    return this.guard((out) => {
+      const s = this.encryptedInstance(tag);
+      if (!s.phase.smp) throw new OtrError('not-allowed', 'SMP is not available');
+      const r = f(s.phase.smp);
+      out.events.push(...r.events.map((smp) => ({ type: 'smp' as const, smp })));
+      if (r.tlvs.length > 0) this.encryptTo(s, '', r.tlvs, out, true);
+    });
   }
 
   /** encrypts to an encrypted instance; returns the message's extra symmetric key */

@@ -58,15 +58,21 @@ function addressesValid(el: Element): boolean {
   return true;
 }
 
+const NS_SM = 'urn:xmpp:sm:3';
+
 class SafeClient extends Client {
-  /** counted by stream management so that our <a h=…/> stays right when we drop something */
-  onDropped: ((el: Element) => void) | null = null;
+  /**
+   * XEP-0198 §4 'h': stanzas received since <enabled/>, counted here in parse order. xmpp.js
+   * counts in its asynchronous middleware and resets the counter in a promise continuation, so a
+   * stanza that arrives just before <enabled/> (our initial presence's echo) can be counted after
+   * the reset; Prosody then ends the stream with "Client acknowledged more stanzas than sent".
+   */
+  smInbound = 0;
 
   override _onElement(element: Element): void {
-    if (this.isStanza(element) && !addressesValid(element)) {
-      this.onDropped?.(element);
-      return;
-    }
+    if (element.is('enabled', NS_SM)) this.smInbound = 0;
+    else if (this.isStanza(element)) this.smInbound += 1; // a dropped stanza is handled too
+    if (this.isStanza(element) && !addressesValid(element)) return;
     try {
       super._onElement(element);
     } catch (e) {
@@ -128,10 +134,11 @@ export function createClient(options: ClientOptions): XmppClient {
     await authenticate(credentials, mechanism);
   });
   const streamManagement = _streamManagement({ streamFeatures, entity, middleware });
-  entity.onDropped = () => {
-    // XEP-0198 §4: h counts stanzas *handled*; a dropped hostile stanza is handled (discarded).
-    if (streamManagement.enabled) streamManagement.inbound += 1;
-  };
+  // Our counter replaces xmpp.js' (see SafeClient.smInbound); its writes are ignored.
+  Object.defineProperty(streamManagement, 'inbound', { get: () => entity.smInbound, set: () => {}, enumerable: true, configurable: true });
+  entity.on('offline', () => {
+    entity.smInbound = 0;
+  });
   _resourceBinding({ iqCaller, streamFeatures }, options.resource);
   const reconnect = _reconnect({ entity });
 

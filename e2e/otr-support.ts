@@ -1,0 +1,71 @@
+// How a user drives private conversations (OTR) in the messenger: by role and label only, as in
+// e2e/support/ui.ts. Used by e2e/otr.spec.ts.
+import { randomBytes } from 'node:crypto';
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { Stack } from '../scripts/stack/stack';
+import type { Client } from './support/clients';
+import { addContact, contact, signIn, type Credentials } from './support/ui';
+
+export type OtrStateWords = 'Not private' | 'Private (unverified)' | 'Private (verified)' | 'Private conversation ended';
+
+export const badge = (page: Page): Locator => page.getByRole('status', { name: /^Encryption: / });
+
+export async function expectState(page: Page, words: OtrStateWords): Promise<void> {
+  await expect(badge(page)).toHaveAccessibleName(`Encryption: ${words}`, { timeout: 60_000 });
+}
+
+export const verifyDialog = (page: Page, peer: string): Locator => page.getByRole('dialog', { name: `Verify ${peer}` });
+
+/** Asks `peer` a question (SMP with question and answer) from the open conversation. */
+export async function askQuestion(page: Page, peer: string, question: string, answer: string): Promise<void> {
+  await page.getByRole('button', { name: 'Verify contact' }).click();
+  const d = verifyDialog(page, peer);
+  await d.getByRole('radio', { name: 'Ask a question only they can answer' }).check();
+  await d.getByLabel('Question').fill(question);
+  await d.getByLabel('Answer', { exact: true }).fill(answer);
+  await d.getByRole('button', { name: 'Ask' }).click();
+}
+
+/** Answers the question `asker` asked (the dialog opens by itself). */
+export async function answerQuestion(page: Page, asker: string, question: string, answer: string): Promise<void> {
+  const d = verifyDialog(page, asker);
+  await expect(d).toBeVisible({ timeout: 60_000 });
+  await expect(d.getByTestId('smp-question')).toHaveText(question);
+  await d.getByLabel('Your answer').fill(answer);
+  await d.getByRole('button', { name: 'Answer' }).click();
+}
+
+export interface Pair {
+  alice: Credentials;
+  bob: Credentials;
+  a: Client;
+  b: Client;
+}
+
+/** Two users on their own clients, signed in, contacts of each other, each with the other's conversation open. */
+export async function contactsPair(stack: Stack, launchClient: (name: string) => Promise<Client>): Promise<Pair> {
+  const run = randomBytes(4).toString('hex');
+  const alice = { jid: `alice-${run}@${stack.domain}`, password: `pw-a-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  const bob = { jid: `bob-${run}@${stack.domain}`, password: `pw-b-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  await stack.createAccount(`alice-${run}`, alice.password);
+  await stack.createAccount(`bob-${run}`, bob.password);
+  const a = await launchClient('alice');
+  const b = await launchClient('bob');
+  await signIn(a.page, alice, 'sign-in');
+  await signIn(b.page, bob, 'sign-in');
+  await addContact(a.page, bob.jid);
+  await b.page.getByRole('button', { name: `Approve ${alice.jid}` }).click();
+  await expect(contact(a.page, bob.jid)).toContainText('Online');
+  await expect(contact(b.page, alice.jid)).toContainText('Online');
+  await contact(a.page, bob.jid).click();
+  await contact(b.page, alice.jid).click();
+  return { alice, bob, a, b };
+}
+
+/** Alice starts a private conversation with Bob; both see it private. */
+export async function goPrivate({ a, b }: Pair): Promise<void> {
+  await expectState(a.page, 'Not private');
+  await a.page.getByRole('button', { name: 'Start private conversation' }).click();
+  await expectState(a.page, 'Private (unverified)');
+  await expectState(b.page, 'Private (unverified)');
+}

@@ -1,0 +1,89 @@
+// Issue 6: private conversations (OTR) between two users of the messenger, over the real local
+// XMPP stack: start a private conversation, verify each other by SMP question and answer,
+// exchange messages marked encrypted, end it from one side and see the other side's state
+// change; a wrong SMP answer shows failure on both sides; after a client restarts, a new private
+// session comes up and messages flow again.
+import { test, expect, skipWithoutElectron } from './fixtures';
+import { answerQuestion, askQuestion, contactsPair, expectState, goPrivate, verifyDialog } from './otr-support';
+import { message, send } from './support/ui';
+
+test.beforeEach(({}, testInfo) => {
+  test.skip(...skipWithoutElectron(testInfo.project.name));
+});
+
+test('private conversation: verify each other by question and answer, chat encrypted, end from one side', async ({ stack, launchClient }) => {
+  const pair = await contactsPair(stack, launchClient);
+  const { a, b, alice, bob } = pair;
+  await goPrivate(pair);
+
+  // Alice verifies Bob with a question only he can answer
+  await askQuestion(a.page, bob.jid, 'Where did we first meet?', 'at the lighthouse');
+  await answerQuestion(b.page, alice.jid, 'Where did we first meet?', 'at the lighthouse');
+  await expect(verifyDialog(a.page, bob.jid).getByText(`Verification succeeded: ${bob.jid} is verified.`)).toBeVisible({ timeout: 60_000 });
+  await expect(verifyDialog(b.page, alice.jid).getByText(`You answered correctly: ${alice.jid} has verified you.`)).toBeVisible({ timeout: 60_000 });
+  await expectState(a.page, 'Private (verified)');
+  await expectState(b.page, 'Private (unverified)');
+
+  // and Bob verifies Alice in turn, guided from the same dialog
+  await verifyDialog(b.page, alice.jid).getByRole('button', { name: 'Ask a question' }).click();
+  const db = verifyDialog(b.page, alice.jid);
+  await db.getByLabel('Question').fill('Name of my first cat?');
+  await db.getByLabel('Answer', { exact: true }).fill('Minou');
+  await db.getByRole('button', { name: 'Ask' }).click();
+  await verifyDialog(a.page, bob.jid).getByRole('button', { name: 'Close' }).click();
+  await answerQuestion(a.page, bob.jid, 'Name of my first cat?', 'Minou');
+  await expectState(b.page, 'Private (verified)');
+  await verifyDialog(a.page, bob.jid).getByRole('button', { name: 'Close' }).click();
+  await verifyDialog(b.page, alice.jid).getByRole('button', { name: 'Close' }).click();
+
+  // messages both ways, marked encrypted on both sides
+  await send(a.page, 'private hello from alice');
+  await expect(message(b.page, 'private hello from alice')).toContainText('Encrypted');
+  await expect(message(a.page, 'private hello from alice')).toContainText('Encrypted');
+  await send(b.page, 'private reply from bob');
+  await expect(message(a.page, 'private reply from bob')).toContainText('Encrypted');
+
+  // Alice ends it: Bob sees the private conversation ended; what he writes waits
+  await a.page.getByRole('button', { name: 'End private conversation' }).click();
+  await expectState(a.page, 'Not private');
+  await expectState(b.page, 'Private conversation ended');
+  await send(b.page, 'written after the end');
+  await expect(b.page.getByTestId('otr-queued')).toContainText('One message waits');
+  await expect(message(a.page, 'written after the end')).toHaveCount(0);
+  // Bob starts a new private conversation: the waiting message goes out inside it
+  await b.page.getByRole('button', { name: 'Restart private conversation' }).click();
+  await expectState(b.page, 'Private (verified)');
+  await expect(message(a.page, 'written after the end')).toContainText('Encrypted');
+  await expect(b.page.getByTestId('otr-queued')).toHaveCount(0);
+});
+
+test('a wrong SMP answer shows failure on both sides', async ({ stack, launchClient }) => {
+  const pair = await contactsPair(stack, launchClient);
+  const { a, b, alice, bob } = pair;
+  await goPrivate(pair);
+  await askQuestion(a.page, bob.jid, 'Favourite colour?', 'green');
+  await answerQuestion(b.page, alice.jid, 'Favourite colour?', 'blue');
+  await expect(verifyDialog(a.page, bob.jid).getByText(/^Verification failed/)).toBeVisible({ timeout: 60_000 });
+  await expect(verifyDialog(b.page, alice.jid).getByText(/^Verification failed/)).toBeVisible({ timeout: 60_000 });
+  await expectState(a.page, 'Private (unverified)');
+  await expectState(b.page, 'Private (unverified)');
+});
+
+test('after a client restarts, a new private session comes up and messages flow again', async ({ stack, launchClient }) => {
+  const pair = await contactsPair(stack, launchClient);
+  const { a, b, alice, bob } = pair;
+  await goPrivate(pair);
+  await send(a.page, 'before the restart');
+  await expect(message(b.page, 'before the restart')).toContainText('Encrypted');
+
+  await b.restart();
+  await b.page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${alice.jid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).click();
+  // Bob's conversation was private: what he writes now is not sent in clear; it waits for a new
+  // session, which his messenger asks for, and then goes out encrypted
+  await send(b.page, 'after the restart');
+  await expectState(b.page, 'Private (unverified)');
+  await expect(message(a.page, 'after the restart')).toContainText('Encrypted');
+  await send(a.page, 'and back again');
+  await expect(message(b.page, 'and back again')).toContainText('Encrypted');
+  void bob;
+});

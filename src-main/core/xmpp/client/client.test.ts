@@ -1,0 +1,42 @@
+// The parts of our xmpp.js composition that guard the process: stanzas with malformed addresses
+// are dropped before xmpp.js parses them (it would throw from an event listener), and the
+// XEP-0198 'h' counter counts in parse order from <enabled/>.
+import { describe, expect, it } from 'vitest';
+import xml from '@xmpp/xml';
+import { createClient } from './client';
+
+function client() {
+  const c = createClient({ domain: 'example.org', credentials: { username: 'u', password: 'p' } });
+  const seen: string[] = [];
+  c.middleware.use((ctx, next) => {
+    seen.push(ctx.stanza.attrs.id ?? '');
+    return next();
+  });
+  return { c, seen };
+}
+
+describe('SafeClient', () => {
+  it('drops stanzas with malformed from/to instead of throwing', () => {
+    const { c, seen } = client();
+    for (const from of ['a@', '@', '/r', 'a@b/', 'x y@z']) {
+      expect(() => c.entity._onElement(xml('message', { from, id: `bad:${from}` }, xml('body', {}, 'x')))).not.toThrow();
+    }
+    expect(() => c.entity._onElement(xml('iq', { to: 'a@', type: 'get', id: 'bad-to' }))).not.toThrow();
+    c.entity._onElement(xml('message', { from: 'a@example.org/r', id: 'good' }, xml('body', {}, 'x')));
+    expect(seen).toEqual(['good']);
+  });
+
+  it('counts XEP-0198 h from <enabled/>, dropped stanzas included', () => {
+    const { c } = client();
+    const sm = c.streamManagement!;
+    c.entity._onElement(xml('presence', { from: 'a@example.org/r', id: 'before' }));
+    c.entity._onElement(xml('enabled', { xmlns: 'urn:xmpp:sm:3', id: 'x', resume: 'true' }));
+    expect(sm.inbound).toBe(0);
+    c.entity._onElement(xml('presence', { from: 'a@example.org/r' }));
+    c.entity._onElement(xml('message', { from: 'a@' }));
+    c.entity._onElement(xml('r', { xmlns: 'urn:xmpp:sm:3' }));
+    expect(sm.inbound).toBe(2);
+    sm.inbound = 0; // xmpp.js' own writes are ignored
+    expect(sm.inbound).toBe(2);
+  });
+});

@@ -1,0 +1,87 @@
+// Per-contact OTR settings: the policy (OTRv3 §"Policies": manual / opportunistic / always) for
+// this contact or the account, and every key (fingerprint) this contact has used, with its trust.
+import { useEffect, useId, useState } from 'react';
+import type { OtrPolicyName, OtrStatus } from '../../src-shared/ipc/otr-contract';
+import { useOtr, useOtrState } from './context';
+import { Fingerprint } from './Fingerprint';
+import { otrKey } from './otr-store';
+
+const policyWords: Record<OtrPolicyName, string> = {
+  manual: 'Manual: private only when someone starts it',
+  opportunistic: 'Opportunistic: start privately whenever the other side can',
+  always: 'Always private: never send anything unencrypted',
+};
+
+export function OtrSettings({ status }: { status: OtrStatus }) {
+  const { actions } = useOtr();
+  const { accountId, peer } = status;
+  const fps = useOtrState((s) => s.fingerprints[otrKey(accountId, peer)]);
+  const [open, setOpen] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ids = { contact: useId(), account: useId() };
+  useEffect(() => {
+    if (open) void actions.loadFingerprints(accountId, peer);
+  }, [open, actions, accountId, peer, status.theirFingerprint, status.state]);
+
+  const run = async (p: Promise<{ ok: boolean; error?: { message: string } }>) => {
+    setError(null);
+    const r = await p;
+    if (!r.ok) setError(r.error?.message ?? 'That did not work.');
+  };
+  return (
+    <details className="otr-settings" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Privacy settings</summary>
+      <label htmlFor={ids.contact}>Policy for {peer}</label>
+      <select
+        id={ids.contact}
+        value={status.policyOverridden ? status.policy : ''}
+        onChange={(e) => void run(actions.setPolicy(accountId, peer, e.target.value === '' ? null : (e.target.value as OtrPolicyName)))}
+      >
+        <option value="">{status.policyOverridden ? 'Same as the account' : `Same as the account (${policyWords[status.policy].split(':')[0]})`}</option>
+        {(Object.keys(policyWords) as OtrPolicyName[]).map((p) => (
+          <option key={p} value={p}>
+            {policyWords[p]}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={ids.account}>Policy for the account</label>
+      <select id={ids.account} defaultValue="" onChange={(e) => e.target.value && void run(actions.setPolicy(accountId, undefined, e.target.value as OtrPolicyName))}>
+        <option value="" disabled>
+          Choose…
+        </option>
+        {(Object.keys(policyWords) as OtrPolicyName[]).map((p) => (
+          <option key={p} value={p}>
+            {policyWords[p]}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <h4>Your fingerprints</h4>
+      <p>
+        OTRv4: <Fingerprint hex={status.ourFingerprints.v4} label="Your OTRv4 fingerprint" />
+      </p>
+      <p>
+        OTRv3: <Fingerprint hex={status.ourFingerprints.v3} label="Your OTRv3 fingerprint" />
+      </p>
+      <h4>Keys {peer} has used</h4>
+      {!fps || fps.theirs.length === 0 ? (
+        <p className="hint">None yet: they appear after the first private conversation.</p>
+      ) : (
+        <ul className="otr-keys">
+          {fps.theirs.map((f) => (
+            <li key={f.fingerprint}>
+              <Fingerprint hex={f.fingerprint} /> <span className="hint">OTRv{f.version}{f.fingerprint === status.theirFingerprint ? ', in use now' : ''}</span>{' '}
+              <label>
+                <input type="checkbox" checked={f.verified} onChange={(e) => void run(actions.setTrust(accountId, peer, f.fingerprint, e.target.checked))} /> Verified
+              </label>
+            </li>
+          ))}
+        </ul>
+      )}
+    </details>
+  );
+}

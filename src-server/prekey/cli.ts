@@ -1,0 +1,120 @@
+// `npm run prekey-server -- [options]`: the OTRv4 prekey server as an XEP-0114 component.
+// Options may also come from the environment (PREKEY_*), so that the secret need not appear in a
+// process listing.
+import { parseArgs } from 'node:util';
+import { startPrekeyServer } from './server';
+
+const HELP = `OTRv4 prekey server (otrv4-prekey-server.md) as an XMPP component (XEP-0114)
+
+Usage: npm run prekey-server -- [options]
+
+  --domain JID        the component JID, e.g. prekeys.example.org          [PREKEY_DOMAIN]
+  --secret SECRET     the component secret shared with the XMPP server     [PREKEY_SECRET]
+  --secret-file FILE  read the secret from FILE instead                    [PREKEY_SECRET_FILE]
+  --host HOST         the XMPP server's component interface (127.0.0.1)    [PREKEY_HOST]
+  --port PORT         the XMPP server's component port (5347)              [PREKEY_PORT]
+  --data-dir DIR      storage directory (prekeys.sqlite; key file)         [PREKEY_DATA_DIR]
+  --key-file FILE     the server's long-term Ed448 key (default DIR/server-key);
+                      generated on first start, kept afterwards (mode 0600) [PREKEY_KEY_FILE]
+  --postgres URL      use PostgreSQL (postgres://…) instead of SQLite, for several
+                      replicas sharing one storage                          [PREKEY_POSTGRES_URL]
+  --max-prekeys N     prekey messages stored per identity (2000)
+  --max-devices N     instance tags per identity (16)
+  --retrievals N      ensemble retrievals per requester per minute (30)
+  --dakes N           DAKEs (publications, status queries) per publisher per minute (30)
+  --max-body CHARS    largest accepted message, fragments reassembled (262144)
+  --log-events        print one JSON line per protocol event on stdout (no key material)
+  --time-offset SEC   shift the server clock (testing expiry only)
+  --help              this text
+
+Prosody: declare the component in the XMPP server's configuration, e.g.
+  Component "prekeys.example.org"
+    component_secret = "…"
+The server announces itself by disco (identity auth/otr-prekey, feature
+http://jabber.org/protocol/otrv4-prekey-server) and its fingerprint as the disco#items
+item with node 'fingerprint'. It prints that fingerprint on start.`;
+
+function int(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      domain: { type: 'string' },
+      secret: { type: 'string' },
+      'secret-file': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'key-file': { type: 'string' },
+      postgres: { type: 'string' },
+      'max-prekeys': { type: 'string' },
+      'max-devices': { type: 'string' },
+      retrievals: { type: 'string' },
+      dakes: { type: 'string' },
+      'max-body': { type: 'string' },
+      'log-events': { type: 'boolean' },
+      'time-offset': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return;
+  }
+  const env = process.env;
+  const domain = values.domain ?? env.PREKEY_DOMAIN;
+  let secret = values.secret ?? env.PREKEY_SECRET;
+  const secretFile = values['secret-file'] ?? env.PREKEY_SECRET_FILE;
+  if (!secret && secretFile) secret = (await import('node:fs')).readFileSync(secretFile, 'utf8').trim();
+  const dataDir = values['data-dir'] ?? env.PREKEY_DATA_DIR;
+  if (!domain || !secret || !dataDir) {
+    console.error('prekey-server: --domain, --secret (or --secret-file) and --data-dir are required; see --help');
+    process.exit(2);
+  }
+  const offsetMs = (int(values['time-offset'], 'time-offset') ?? 0) * 1000;
+  const keyFile = values['key-file'] ?? env.PREKEY_KEY_FILE;
+  const postgresUrl = values.postgres ?? env.PREKEY_POSTGRES_URL;
+  const limits = Object.fromEntries(
+    Object.entries({
+      maxPrekeyMessagesPerIdentity: int(values['max-prekeys'], 'max-prekeys'),
+      maxInstanceTagsPerIdentity: int(values['max-devices'], 'max-devices'),
+      retrievalsPerMinute: int(values.retrievals, 'retrievals'),
+      dakesPerMinute: int(values.dakes, 'dakes'),
+      maxBodyChars: int(values['max-body'], 'max-body'),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const server = await startPrekeyServer({
+    domain,
+    secret,
+    host: values.host ?? env.PREKEY_HOST ?? '127.0.0.1',
+    port: int(values.port ?? env.PREKEY_PORT, 'port') ?? 5347,
+    dataDir,
+    ...(keyFile ? { keyFile } : {}),
+    ...(postgresUrl ? { postgresUrl } : {}),
+    limits,
+    ...(offsetMs ? { clock: () => Date.now() + offsetMs } : {}),
+    ...(values['log-events'] ? { onEvent: (e) => console.log(JSON.stringify({ event: e })) } : {}),
+    log: (line) => console.error(`prekey-server: ${line}`),
+  });
+  // one machine-readable line for whoever started us (tests, service managers)
+  console.log(JSON.stringify({ ready: true, domain: server.domain, fingerprint: server.fingerprint }));
+  const shutdown = (): void => {
+    server
+      .stop()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((e: unknown) => {
+  console.error(`prekey-server: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

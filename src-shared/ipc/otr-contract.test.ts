@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { formatFingerprint, otrRequestSchemas } from './otr-contract';
+
+describe('OTR contract', () => {
+  it('formats fingerprints in groups of 8 upper-case hex digits', () => {
+    expect(formatFingerprint('0123456789abcdef0123456789abcdef01234567')).toBe('01234567 89ABCDEF 01234567 89ABCDEF 01234567');
+    expect(formatFingerprint('ab'.repeat(56)).split(' ')).toHaveLength(14);
+  });
+
+  it('accepts a pasted grouped fingerprint and normalises it', () => {
+    const r = otrRequestSchemas['otr.trust.set'].parse({ accountId: 'a', peer: 'Bob@Example.test', fingerprint: ' 01234567 89ABCDEF 01234567 89ABCDEF 01234567 ', verified: true });
+    expect(r).toEqual({ accountId: 'a', peer: 'bob@example.test', fingerprint: '0123456789abcdef0123456789abcdef01234567', verified: true });
+  });
+
+  it('refuses bad input', () => {
+    expect(otrRequestSchemas['otr.trust.set'].safeParse({ accountId: 'a', peer: 'b@c', fingerprint: 'xyz', verified: true }).success).toBe(false);
+    expect(otrRequestSchemas['otr.smp.start'].safeParse({ accountId: 'a', peer: 'b@c', secret: '' }).success).toBe(false);
+    expect(otrRequestSchemas['otr.smp.start'].safeParse({ accountId: 'a', peer: 'b@c', secret: 'x', extra: 1 }).success).toBe(false);
+    expect(otrRequestSchemas['otr.policy.set'].safeParse({ accountId: 'a', policy: 'sometimes' }).success).toBe(false);
+    expect(otrRequestSchemas['otr.policy.set'].safeParse({ accountId: 'a', policy: null }).success).toBe(true);
+    expect(otrRequestSchemas['otr.queue.resolve'].safeParse({ accountId: 'a', peer: 'b@c', action: 'leak' }).success).toBe(false);
+  });
+});
