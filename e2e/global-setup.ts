@@ -4,8 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { electronBinary } from './support/clients';
+import { NO_ELECTRON } from './fixtures';
 
 export default function globalSetup(): void {
+  // Said once up front, because the list reporter does not print why a test was skipped.
+  if (electronBinary() === null) console.log(`[e2e] ${NO_ELECTRON}`);
   if (process.env.MESSENGER_E2E_SKIP_BUILD === '1') return;
   const require = createRequire(import.meta.url);
   const cli = join(dirname(require.resolve('electron-vite/package.json')), 'bin', 'electron-vite.js');

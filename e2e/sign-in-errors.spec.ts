@@ -30,6 +30,12 @@ test('sign-in errors are said in plain words and leave nothing behind', async ({
   // Nothing was stored by the failures: the form is still there, and the right password works.
   await signIn(c.page, carol, 'sign-in');
   await expect(connection(c.page)).toHaveText('Online');
+
+  // Removing the account takes it off this profile (not off the server): signing in again works.
+  await c.page.getByRole('button', { name: 'Remove account' }).click();
+  await c.page.getByRole('group', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
+  await expect(signInForm(c.page)).toBeVisible();
+  await signIn(c.page, carol, 'sign-in');
 });
 
 test('a server whose certificate is not trusted is refused, in plain words', async ({ stack, launchClient }) => {

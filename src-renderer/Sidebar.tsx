@@ -24,6 +24,13 @@ export function useActiveAccount(): AccountInfo | undefined {
 function AccountHeader({ account }: { account: AccountInfo }) {
   const { actions } = useApp();
   const [error, setError] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const remove = async () => {
+    setError(null);
+    const r = await actions.removeAccount(account.id);
+    if (!r.ok) setError(plainWords(r.error));
+    setConfirming(false);
+  };
   const toggle = async () => {
     setError(null);
     const r = account.status === 'online' || account.status === 'connecting' ? await actions.disconnect(account.id) : await actions.connect(account.id);
@@ -39,9 +46,29 @@ function AccountHeader({ account }: { account: AccountInfo }) {
         <span className="dot" aria-hidden="true" />
         {statusText}
       </div>
-      <button type="button" className="link" onClick={() => void toggle()}>
-        {account.status === 'online' || account.status === 'connecting' ? 'Go offline' : 'Connect'}
-      </button>
+      <div className="row">
+        <button type="button" className="link" onClick={() => void toggle()}>
+          {account.status === 'online' || account.status === 'connecting' ? 'Go offline' : 'Connect'}
+        </button>
+        {!confirming && (
+          <button type="button" className="link" onClick={() => setConfirming(true)}>
+            Remove account
+          </button>
+        )}
+      </div>
+      {confirming && (
+        <div className="confirm" role="group" aria-label="Remove account">
+          <p>Remove {account.jid} and its messages from this computer? The account stays on the server.</p>
+          <div className="row">
+            <button type="button" className="danger" onClick={() => void remove()}>
+              Remove
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

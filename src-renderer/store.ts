@@ -66,7 +66,8 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
       const accounts = { ...s.accounts };
       delete accounts[accountId];
       const contacts = Object.fromEntries(Object.entries(s.contacts).filter(([, c]) => c.accountId !== accountId));
-      return { accounts, contacts, selected: s.selected?.accountId === accountId ? null : s.selected };
+      const messages = Object.fromEntries(Object.entries(s.messages).filter(([key]) => !key.startsWith(`${accountId}\n`)));
+      return { accounts, contacts, messages, selected: s.selected?.accountId === accountId ? null : s.selected };
     }),
   );
   api.on('contact.updated', (c) => set((s) => ({ contacts: { ...s.contacts, [contactKey(c.accountId, c.jid)]: c } })));

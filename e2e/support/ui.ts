@@ -47,3 +47,11 @@ export async function send(page: Page, text: string): Promise<void> {
   await composer.getByRole('textbox', { name: 'Message' }).fill(text);
   await composer.getByRole('button', { name: 'Send' }).click();
 }
+
+/** `a` asks `b`, `b` approves; returns when each sees the other online. */
+export async function becomeContacts(a: Page, aJid: string, b: Page, bJid: string): Promise<void> {
+  await addContact(a, bJid);
+  await b.getByRole('button', { name: `Approve ${aJid}` }).click();
+  await expect(contact(a, bJid)).toContainText('Online');
+  await expect(contact(b, aJid)).toContainText('Online');
+}

@@ -62,6 +62,8 @@ export interface Stack {
   logPath: string;
   /** creates an account with prosodyctl (works while the server runs) */
   createAccount(user: string, password: string): Promise<void>;
+  /** deletes an account with prosodyctl (sessions stay up until they reconnect) */
+  deleteAccount(user: string): Promise<void>;
   /** stops and starts Prosody on the same ports and data (every client session is cut) */
   restart(): Promise<void>;
   /** stops Prosody and deletes the directory */
@@ -284,6 +286,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
   };
 
+  const deleteAccount = async (user: string): Promise<void> => {
+    try {
+      await run('prosodyctl', ['--config', configPath, 'deluser', `${user}@${domain}`]);
+    } catch (e) {
+      const stderr = (e as { stderr?: string }).stderr ?? '';
+      throw new Error(`could not delete ${user}@${domain}: ${stderr.trim() || 'prosodyctl failed'}`);
+    }
+  };
+
   let stopped = false;
   const stack: Stack = {
     domain,
@@ -299,6 +310,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     configPath,
     logPath,
     createAccount,
+    deleteAccount,
     async restart() {
       await server.stop();
       await server.start();

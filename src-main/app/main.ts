@@ -64,11 +64,17 @@ function hardenSession(): void {
     callback({ cancel: !policy.mayLoad(details.url) });
   });
   ses.on('will-download', (event) => event.preventDefault());
+  // USB / HID / serial devices: never.
+  ses.setDevicePermissionHandler(() => false);
 }
 
 app.on('web-contents-created', (_event, contents) => {
   // Navigation and new windows blocked (DESIGN.md 3): links open nowhere.
   contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-frame-navigate', (event) => {
+    // the first load of our own page is the only navigation there is
+    if (!policy.isOwnPage(event.url)) event.preventDefault();
+  });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));

@@ -82,6 +82,14 @@ describe('accounts', () => {
     expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
   });
 
+  it('without a host, connects to the domain itself (no SRV record for localhost: RFC 6120 §3.2.2 fallback)', async () => {
+    const name = uniqueName('nohost');
+    await stack.createAccount(name, 'pw-nohost');
+    const c = await core();
+    const info = await c.core.handlers['account.add']({ jid: `${name}@${stack.domain}`, password: 'pw-nohost', port: stack.port });
+    expect(info.status).toBe('online');
+  });
+
   it('nobody listening: server-unreachable', async () => {
     const c = await core();
     const port = await freePort(); // free, so nothing listens there
@@ -166,6 +174,32 @@ describe('contacts, presence and chat between two accounts', () => {
     // bob is gone from alice's list; the conversation's history stays readable
     expect((await A['app.snapshot']({})).contacts.filter((c) => c.jid === bob.jid)).toEqual([]);
     expect(await A['messages.page']({ accountId: alice.accountId, peer: bob.jid, limit: 10 })).toHaveLength(2);
+  });
+
+  it('two devices of one account: what one sends shows on the other (XEP-0280), replies reach both once', async () => {
+    const alice = await user('twodev');
+    const bob = await user('bobdev');
+    const second = await core();
+    const secondInfo = await second.core.handlers['account.add']({ jid: alice.jid, password: alice.password, host: stack.host, port: stack.port });
+    await alice.c.core.handlers['contact.add']({ accountId: alice.accountId, jid: bob.jid });
+    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { pendingIn: true }));
+    await bob.c.core.handlers['contact.approve']({ accountId: bob.accountId, jid: alice.jid });
+    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both' }));
+    await second.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both' }));
+
+    await alice.c.core.handlers['message.send']({ accountId: alice.accountId, to: bob.jid, body: 'from device one' });
+    await bob.c.waitFor('message.added', (m) => m.body === 'from device one');
+    const copy = await second.waitFor('message.added', (m) => m.body === 'from device one');
+    expect(copy).toMatchObject({ direction: 'out', peer: bob.jid, delivery: 'sent' });
+
+    await bob.c.core.handlers['message.send']({ accountId: bob.accountId, to: alice.jid, body: 'to both devices' });
+    await alice.c.waitFor('message.added', (m) => m.body === 'to both devices');
+    await second.waitFor('message.added', (m) => m.body === 'to both devices');
+    await second.core.handlers['message.send']({ accountId: secondInfo.id, to: bob.jid, body: 'from device two' });
+    await alice.c.waitFor('message.added', (m) => m.body === 'from device two');
+    const page = async (c: TestCore, id: string) => (await c.core.handlers['messages.page']({ accountId: id, peer: bob.jid, limit: 10 })).map((m) => `${m.direction}:${m.body}`);
+    expect(await page(second, secondInfo.id)).toEqual(['out:from device one', 'in:to both devices', 'out:from device two']);
+    expect(await page(alice.c, alice.accountId)).toEqual(['out:from device one', 'in:to both devices', 'out:from device two']);
   });
 
   it('deny: the asking side ends with no subscription and nothing pending', async () => {

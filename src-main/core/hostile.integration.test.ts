@@ -114,6 +114,11 @@ describe('hostile stanzas from a contact', () => {
     await m.entity.send(xml('message', { to: alice.jid, type: 'groupchat', id: 'gc' }, xml('body', {}, 'groupchat text')));
     await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: 'two' }, xml('body', {}, 'first body'), xml('body', {}, 'second body'), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: 'not a date' })));
     await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: 'future' }, xml('body', {}, 'from the future'), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2999-01-01T00:00:00Z' })));
+    // 4b. forged carbons (XEP-0280 §11): mallory pretends to be our other device
+    for (const kind of ['received', 'sent']) {
+      const inner = xml('message', { xmlns: 'jabber:client', from: kind === 'received' ? bobJid : `${alice.jid}/other`, to: kind === 'received' ? `${alice.jid}/other` : bobJid, type: 'chat', id: `forged-${kind}` }, xml('body', {}, `forged ${kind} carbon`));
+      await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: `carbon-${kind}` }, xml(kind, { xmlns: 'urn:xmpp:carbons:2' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner))));
+    }
     // 5. deep nesting, odd namespaces, unknown children
     let deep = xml('x', { xmlns: 'urn:example:deep' });
     for (let i = 0; i < 150; i++) deep = xml('x', {}, deep);
@@ -147,7 +152,8 @@ describe('hostile stanzas from a contact', () => {
     expect(mallory).toMatchObject({ presence: 'online' });
     expect((mallory?.status ?? '').length).toBeLessThanOrEqual(1024);
     const bobMsgs = await A['messages.page']({ accountId: alice.accountId, peer: bobJid, limit: 10 });
-    expect(bobMsgs.map((x) => x.delivery)).toEqual(['sent']); // neither 'delivered' nor 'failed'
+    // neither 'delivered' nor 'failed', and no forged carbon in the conversation
+    expect(bobMsgs.map((x) => [x.body, x.delivery])).toEqual([['for bob only', 'sent']]);
     const fromMallory = await A['messages.page']({ accountId: alice.accountId, peer: mJid, limit: 100 });
     const bodies = fromMallory.map((x) => (x.body.length > 40 ? `${x.body[0]}x${x.body.length}` : x.body));
     expect(bodies).toEqual(['only once', 'Bx65536', 'first body', 'from the future', 'sync point']);

@@ -14,6 +14,7 @@ import { toMessengerError } from './errors';
 import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
 import { openDatabase, type AccountRow, type Store } from './store/store';
 import { register } from './xmpp/register/register';
+import { resolveEndpoints } from './xmpp/resolve/resolve';
 
 export type { Core, CoreOptions } from './api';
 
@@ -140,11 +141,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async 'account.register'(input) {
       const [username, domain] = input.jid.split('@') as [string, string];
       if (store.accountByJid(input.jid)) throw new MessengerError('invalid-argument', `${input.jid} is already in this profile.`);
+      // RFC 6120 §3.2: the explicit host, else the first SRV target, else the domain
+      const [endpoint] = await resolveEndpoints(domain, { host: input.host ?? null, port: input.port ?? null });
+      if (!endpoint) throw new MessengerError('server-unreachable', `${domain} says it offers no XMPP service.`);
       const where = input.host ?? domain;
-      await register(
-        { domain, ...(input.host ? { host: input.host } : {}), ...(input.port ? { port: input.port } : {}), extraCaPem: options.extraCaPem, username, password: input.password },
-        (e) => toMessengerError(e, where),
-      );
+      await register({ domain, host: endpoint.host, port: endpoint.port, extraCaPem: options.extraCaPem, username, password: input.password }, (e) => toMessengerError(e, where));
       return addAccount(input);
     },
     async 'account.remove'({ accountId }) {

@@ -9,6 +9,7 @@ import { removeProfile, startCore, uniqueName, type TestCore } from './test-supp
 let stack: Stack;
 let proxy: Proxy;
 const cores: TestCore[] = [];
+const names = new Map<string, string>();
 
 beforeAll(async () => {
   stack = await startStack();
@@ -26,6 +27,7 @@ afterAll(async () => {
 
 async function user(prefix: string, port: number) {
   const name = uniqueName(prefix);
+  names.set(prefix, name);
   const password = `pw-${uniqueName('')}`;
   await stack.createAccount(name, password);
   const c = await startCore({ extraCaPem: stack.caPem });
@@ -109,5 +111,17 @@ describe('reconnect', () => {
     await carol.c.core.handlers['message.send']({ accountId: carol.accountId, to: dave.jid, body: 'after restart' });
     await dave.c.waitFor('message.added', (x) => x.body === 'after restart', 40_000);
     expect(await history(dave, carol.jid)).toEqual(['in:maybe twice?', 'in:after restart']);
+  });
+
+  it('credentials no longer accepted on a reconnect: the account stops retrying and says why', async () => {
+    const erin = await user('erin', proxy.port);
+    await stack.deleteAccount(names.get('erin') as string);
+    const failed = erin.c.waitFor('account.updated', (a) => a.id === erin.accountId && a.status === 'error', 30_000);
+    proxy.cut();
+    const info = await failed;
+    expect(info.error?.code).toBe('auth-failed');
+    // it stays in error: no further attempts change it behind the user's back
+    const snap = await erin.c.core.handlers['app.snapshot']({});
+    expect(snap.accounts.find((a) => a.id === erin.accountId)?.status).toBe('error');
   });
 });

@@ -10,7 +10,8 @@
 // covers I and S).
 import { OtrError } from '../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../src-shared/otr/common/random';
-import { type ClientProfile, decodeClientProfile, validateClientProfile } from '../../src-shared/otr/v4/client-profile';
+import { type ClientProfile, validateClientProfile } from '../../src-shared/otr/v4/client-profile';
+import { clientProfileOf } from '../../src-shared/prekey/spans';
 import type { Dh3072Engine } from '../../src-shared/otr/v4/dh3072';
 import { decodePoint } from '../../src-shared/otr/v4/ed448';
 import { type EdKeyPair, generateEcdhKeyPair, isValidInstanceTag } from '../../src-shared/otr/v4/keys';
@@ -134,6 +135,8 @@ export class PrekeyServerProtocol {
 
   constructor(private readonly o: ProtocolOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
+    // one retrieval answer carries at most MAX_ENSEMBLES_PER_RETRIEVAL ensembles (one per device)
+    this.limits.maxInstanceTagsPerIdentity = Math.min(this.limits.maxInstanceTagsPerIdentity, MAX_ENSEMBLES_PER_RETRIEVAL);
     this.compositeIdentity = { identity: o.serverJid, publicKey: o.keyPair.publicBytes };
     this.fingerprint = serverFingerprintHex(o.keyPair.public);
     this.retrievalLimiter = new RateLimiter(o.clock, this.limits.retrievalsPerMinute, 60_000);
@@ -219,7 +222,7 @@ export class PrekeyServerProtocol {
     let i;
     try {
       if (!isValidInstanceTag(m.senderInstanceTag)) throw new OtrError('malformed', 'sender instance tag below 0x100');
-      clientProfile = decodeClientProfile(m.clientProfile);
+      clientProfile = clientProfileOf(m.clientProfile);
       validateClientProfile(clientProfile, { senderTag: m.senderInstanceTag, nowMs: this.o.clock() });
       i = decodePoint(m.i);
     } catch (e) {
@@ -388,7 +391,8 @@ export class PrekeyServerProtocol {
         ensembles: ensembles.slice(0, MAX_ENSEMBLES_PER_RETRIEVAL),
       }),
     );
-    const identifier = new DataView(this.o.random(4).buffer).getUint32(0);
+    const id = this.o.random(4);
+    const identifier = ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
     return fragmentMessage(encoded, this.limits.maxOutgoingChars, { identifier, senderInstanceTag: 0, receiverInstanceTag }).map((body) => ({ body }));
   }
 }

@@ -14,6 +14,7 @@ export interface PushServerConfig {
   behindProxy: boolean;
   /** postgres:// connection string; null = embedded SQLite in dataDir */
   database: string | null;
+  sqliteSync: 'normal' | 'full';
   caFile: string | null;
   registerWith: string[];
   knockTtlS: number;
@@ -42,6 +43,8 @@ Storage
   --database URL            PostgreSQL connection string (postgres://user:pass@host:port/db);
                             several replicas may share one database. Also read from the
                             PUSH_DATABASE_URL environment variable (keeps passwords out of ps).
+  --sqlite-sync MODE        normal: queued knocks survive a crash of the process; full: they
+                            also survive power loss, at one fsync per write [normal]
 Network
   --host ADDR               listen address [127.0.0.1]
   --port N                  listen port, 0 = any free port [8080]
@@ -116,6 +119,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       help: { type: 'boolean', short: 'h' },
       'data-dir': { type: 'string' },
       database: { type: 'string' },
+      'sqlite-sync': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       'public-url': { type: 'string' },
@@ -167,6 +171,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!['info', 'warn', 'error', 'silent'].includes(logLevel)) throw new ConfigError('--log-level must be info, warn, error or silent');
   const apnsParts = [v['apns-key'], v['apns-key-id'], v['apns-team-id'], v['apns-topic']];
   if (apnsParts.some(Boolean) && !apnsParts.every(Boolean)) throw new ConfigError('APNs needs --apns-key, --apns-key-id, --apns-team-id and --apns-topic');
+  const sqliteSync = v['sqlite-sync'] ?? 'normal';
+  if (sqliteSync !== 'normal' && sqliteSync !== 'full') throw new ConfigError('--sqlite-sync must be normal or full');
   const scryptLogN = int(v['scrypt-log-n'], 'scrypt-log-n', 15, 10);
   if (scryptLogN > 20) throw new ConfigError('--scrypt-log-n must be ≤ 20');
   return {
@@ -178,6 +184,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     tlsKey,
     behindProxy: v['behind-proxy'] ?? false,
     database: v.database ?? env.PUSH_DATABASE_URL ?? null,
+    sqliteSync,
     caFile: v.ca ?? null,
     registerWith: (v['register-with'] ?? []).map((u) => {
       try {

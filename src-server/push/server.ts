@@ -34,7 +34,7 @@ export async function openStorage(config: PushServerConfig): Promise<PushStorage
     return PostgresStorage.open(config.database);
   }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return new SqliteStorage(join(config.dataDir, 'push.sqlite'));
+  return new SqliteStorage(join(config.dataDir, 'push.sqlite'), config.sqliteSync);
 }
 
 export async function startServer(config: PushServerConfig, opts: { now?: () => number } = {}): Promise<RunningServer> {

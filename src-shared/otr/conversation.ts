@@ -214,7 +214,7 @@ export class NegotiatingConversation implements OtrConversation {
   }
 
   useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
-    let key = new Uint8Array(0);
+    let key: Uint8Array = new Uint8Array(0);
     const out = this.onEngine(instanceTag, (e) => {
       const r = e.conv.useExtraKey(use, useData, instanceTag);
       key = r.key;

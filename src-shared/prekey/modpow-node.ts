@@ -5,7 +5,7 @@
 // group") — so when it refuses, x^e is computed as x · x^(e-1) (x^(e-1) = x^-1 ≠ 1 then).
 import { createDiffieHellman } from 'node:crypto';
 import { bigintToBytes, bigintToMinimalBytes, bytesToBigint } from '../otr/common/bytes';
-import { DH3072_BYTES, DH3072_G, DH3072_P, DH3072_Q, type Dh3072Engine, bigintDh3072Engine } from '../otr/v4/dh3072';
+import { DH3072_BYTES, DH3072_G, DH3072_P, DH3072_Q, type Dh3072Engine, bigintDh3072Engine, jacobi } from '../otr/v4/dh3072';
 import type { ModPow } from './proofs';
 
 export function nodeModPow(): ModPow {
@@ -34,24 +34,6 @@ export function nodeModPow(): ModPow {
       }
     },
   };
-}
-
-/** Jacobi symbol (a/n) for odd n > 0 (binary algorithm) */
-export function jacobi(a0: bigint, n0: bigint): number {
-  let a = ((a0 % n0) + n0) % n0;
-  let n = n0;
-  let result = 1;
-  while (a !== 0n) {
-    while ((a & 1n) === 0n) {
-      a >>= 1n;
-      const r = n & 7n;
-      if (r === 3n || r === 5n) result = -result;
-    }
-    [a, n] = [n, a];
-    if ((a & 3n) === 3n && (n & 3n) === 3n) result = -result;
-    a %= n;
-  }
-  return n === 1n ? result : 0;
 }
 
 /** the same native engine in the shape of the OTRv4 library's Dh3072Engine */

@@ -4,12 +4,12 @@
 // context come from that DAKE's shared secret SK.
 import { OtrError, invalidValue } from '../otr/common/errors';
 import type { RandomSource } from '../otr/common/random';
-import { type ClientProfile, decodeClientProfile, validateClientProfile } from '../otr/v4/client-profile';
+import { type ClientProfile, validateClientProfile } from '../otr/v4/client-profile';
 import type { Dh3072Engine } from '../otr/v4/dh3072';
 import type { Point } from '../otr/v4/ed448';
-import { validateDhValue } from '../otr/v4/keys';
-import { type PrekeyMessage, decodePrekeyMessage, validatePrekeyMessage } from '../otr/v4/prekey-message';
-import { type PrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from '../otr/v4/prekey-profile';
+import { type PrekeyMessage, validatePrekeyMessage } from '../otr/v4/prekey-message';
+import { type PrekeyProfile, validatePrekeyProfile } from '../otr/v4/prekey-profile';
+import { clientProfileOf, prekeyMessageOf, prekeyProfileOf } from './spans';
 import { checkMac, publicationMac } from './dake';
 import { PrekeyUsage } from './kdf';
 import {
@@ -136,11 +136,11 @@ export function verifyPublication(p: PublicationMessage, ctx: VerifyContext): Ve
     }
   };
   const messages = p.prekeyMessages.map((encoded) => ({
-    message: decodeOr(() => decodePrekeyMessage(encoded), 'invalid-prekey-message', 'prekey message'),
+    message: decodeOr(() => prekeyMessageOf(encoded), 'invalid-prekey-message', 'prekey message'),
     encoded,
   }));
-  const prekeyProfile = p.prekeyProfile ? decodeOr(() => decodePrekeyProfile(p.prekeyProfile!), 'invalid-prekey-profile', 'prekey profile') : undefined;
-  const clientProfile = p.clientProfile ? decodeOr(() => decodeClientProfile(p.clientProfile!), 'invalid-client-profile', 'client profile') : undefined;
+  const prekeyProfile = p.prekeyProfile ? decodeOr(() => prekeyProfileOf(p.prekeyProfile!), 'invalid-prekey-profile', 'prekey profile') : undefined;
+  const clientProfile = p.clientProfile ? decodeOr(() => clientProfileOf(p.clientProfile!), 'invalid-client-profile', 'client profile') : undefined;
 
   // §"Proofs": zero-knowledge proofs of the secrets of every public value submitted
   const m = proofContext(ctx.sk);
@@ -150,8 +150,7 @@ export function verifyPublication(p: PublicationMessage, ctx: VerifyContext): Ve
     if (!verifyEcdhProof(PrekeyUsage.proofMessageEcdh, p.prekeyMessageProofs.ecdh, ys, m)) {
       throw new PublicationRejected('bad-proof', 'prekey message ECDH proof');
     }
-    // B is checked in the group before it enters the DH proof's product
-    for (const b of bs) decodeOr(() => validateDhValue(b, ctx.engine, 'prekey B'), 'invalid-prekey-message', 'prekey B');
+    // verifyDhProof refuses B outside [2, p-2]; the subgroup check is validatePrekeyMessage's below
     if (!verifyDhProof(p.prekeyMessageProofs.dh, bs, m, ctx.engine)) throw new PublicationRejected('bad-proof', 'prekey message DH proof');
   }
   if (prekeyProfile && p.prekeyProfileProof) {

@@ -14,7 +14,9 @@ import { toMessengerError } from '../errors';
 import { createClient, type XmppClient } from '../xmpp/client/client';
 import { bareJid } from '../xmpp/jid/jid';
 import { disco } from '../xmpp/disco/disco';
-import { buildChat, buildReceipt, parseIncoming } from '../xmpp/messages/messages';
+import { resolveEndpoints, type Endpoint } from '../xmpp/resolve/resolve';
+import { buildChat, buildReceipt, parseIncoming, parseSentCopy } from '../xmpp/messages/messages';
+import { enableCarbons, unwrapCarbon } from '../xmpp/carbons/carbons';
 import { aggregate, initialPresence, parsePresence, subscriptionStanza } from '../xmpp/presence/presence';
 import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
 import type { AccountRow, ContactRow, Store } from '../store/store';
@@ -68,9 +70,11 @@ export class AccountSession {
     this.deps.events.emit('account.updated', this.info());
   }
 
-  private where(): string {
+  private where(endpoint?: Endpoint): string {
     const a = this.deps.account;
-    return a.host ? `${a.host}${a.port ? `:${a.port}` : ''}` : this.jid.split('@')[1] ?? 'the server';
+    if (a.host) return `${a.host}${a.port ? `:${a.port}` : ''}`;
+    const domain = this.jid.split('@')[1] ?? 'the server';
+    return endpoint && endpoint.host !== domain ? `${domain} (${endpoint.host}:${endpoint.port})` : domain;
   }
 
   /** Connects and resolves when online; rejects with a typed error (auth-failed, …). */
@@ -78,19 +82,47 @@ export class AccountSession {
     if (this.client && this.status === 'online') return this.info();
     if (this.client) await this.teardown();
     this.wanted = true;
+    this.setStatus('connecting');
+    const { account } = this.deps;
+    const domain = account.jid.split('@')[1] as string;
+    const endpoints = await resolveEndpoints(domain, { host: account.host, port: account.port });
+    if (endpoints.length === 0) {
+      const error = new MessengerError('server-unreachable', `${domain} says it offers no XMPP service (its SRV record is ".").`);
+      this.wanted = false;
+      this.setStatus('error', error);
+      throw error;
+    }
+    // RFC 6120 §3.2.1: try the targets in order until one answers
+    for (let i = 0; i < endpoints.length; i++) {
+      const endpoint = endpoints[i] as Endpoint;
+      try {
+        await this.attempt(endpoint);
+        return this.info();
+      } catch (e) {
+        const error = toMessengerError(e, this.where(endpoint));
+        await this.teardown();
+        if (error.code === 'server-unreachable' && i < endpoints.length - 1 && this.wanted) continue;
+        this.wanted = false;
+        this.setStatus('error', error);
+        throw error;
+      }
+    }
+    throw new MessengerError('internal', 'no endpoint tried');
+  }
+
+  private async attempt(endpoint: Endpoint): Promise<void> {
     const { account } = this.deps;
     const [local, domain] = account.jid.split('@') as [string, string];
     const client = createClient({
       domain,
-      ...(account.host ? { host: account.host } : {}),
-      ...(account.port ? { port: account.port } : {}),
+      host: endpoint.host,
+      port: endpoint.port,
       extraCaPem: this.deps.extraCaPem,
       credentials: { username: local, password: this.deps.password },
       resource: account.resource,
     });
     this.client = client;
     this.wire(client);
-    this.setStatus('connecting');
     const timeout = this.deps.connectTimeout ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const ready = new Promise<void>((resolve) => {
@@ -103,16 +135,9 @@ export class AccountSession {
           timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeout);
         }),
       ]);
-    } catch (e) {
-      const error = toMessengerError(e, this.where());
-      this.wanted = false;
-      await this.teardown();
-      this.setStatus('error', error);
-      throw error;
     } finally {
       clearTimeout(timer);
     }
-    return this.info();
   }
 
   async disconnect(): Promise<AccountInfo> {
@@ -160,10 +185,12 @@ export class AccountSession {
       if ((status === 'disconnect' || status === 'connecting') && this.wanted && this.status === 'online') this.setStatus('connecting');
     });
     entity.on('error', (e: unknown) => {
-      if (this.client !== client) return;
-      // Credentials no longer accepted on a reconnect: stop trying, tell the user.
-      if ((e as { name?: string }).name === 'SASLError' && this.status !== 'online') {
-        const error = toMessengerError(e, this.where());
+      if (this.client !== client || this.status !== 'connecting' || this.onReady) return;
+      // While xmpp.js reconnects on its own: credentials no longer accepted or a certificate no
+      // longer trusted will not heal by retrying; stop and tell the user. (A server that is
+      // down is retried.)
+      const error = toMessengerError(e, this.where());
+      if (error.code === 'auth-failed' || error.code === 'certificate-untrusted') {
         this.wanted = false;
         void this.teardown().then(() => this.setStatus('error', error));
       }
@@ -206,6 +233,8 @@ export class AccountSession {
     } catch {
       // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
     }
+    // XEP-0280 §4: per session; a server without carbons answers with an error, which is fine
+    await client.iqCaller.set(enableCarbons()).catch(() => undefined);
     if (this.client !== client) return;
     this.setStatus('online');
     this.onReady?.();
@@ -445,8 +474,14 @@ export class AccountSession {
   }
 
   private onMessage(el: Element): void {
-    const msg = parseIncoming(el, this.jid);
+    const carbon = unwrapCarbon(el, this.jid);
+    if (carbon === 'forged') return; // XEP-0280 §11
+    if (carbon?.direction === 'sent') return this.onSentCopy(carbon.message);
+    const isCopy = carbon?.direction === 'received';
+    const msg = parseIncoming(isCopy ? carbon.message : el, this.jid);
     if (!msg) return;
+    // receipts and errors inside a copy concern our other device's messages, not ours
+    if (isCopy && msg.kind !== 'chat') return;
     const { store, events } = this.deps;
     switch (msg.kind) {
       case 'receipt': {
@@ -475,12 +510,23 @@ export class AccountSession {
         // XEP-0184 §5.1 receipt, also for a duplicate (the first receipt may be what got lost);
         // §8: only to contacts allowed to see our presence, so receipts leak nothing new.
         const row = store.contact(this.id, msg.peer);
-        if (msg.wantsReceipt && msg.stanzaId && row && (row.subscription === 'from' || row.subscription === 'both')) {
+        if (!isCopy && msg.wantsReceipt && msg.stanzaId && row && (row.subscription === 'from' || row.subscription === 'both')) {
           this.client?.entity.send(buildReceipt(msg.from, randomUUID(), msg.stanzaId)).catch(() => {});
         }
         return;
       }
     }
+  }
+
+  /** XEP-0280 §6: what our other device sent; shown in the conversation as ours, once */
+  private onSentCopy(inner: Element): void {
+    const copy = parseSentCopy(inner);
+    if (!copy || copy.peer === this.jid) return;
+    const { store, events } = this.deps;
+    const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: copy.peer, direction: 'out', body: copy.body, timestamp: copy.timestamp, delivery: 'sent', encrypted: false };
+    if (!store.addOutgoingCopy(m, copy.remoteId)) return;
+    if (!store.contact(this.id, copy.peer)) store.upsertContact(this.id, copy.peer, {});
+    events.emit('message.added', m);
   }
 
   markRead(peer: string): void {

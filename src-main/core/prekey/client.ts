@@ -6,22 +6,18 @@
 // keeps the stock above a threshold, and fetches and validates a contact's ensembles.
 // "there can only be one request in flight at the same time from the same party while using an
 // specific device": every exchange with one server is queued behind the previous one.
-import { OtrError } from '../../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
 import type { ClientProfile } from '../../../src-shared/otr/v4/client-profile';
-import { readClientProfile } from '../../../src-shared/otr/v4/client-profile';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import type { EdKeyPair } from '../../../src-shared/otr/v4/keys';
 import {
   type PrekeyEnsemble as ParsedEnsemble,
   type PrekeySecrets,
   createPrekeyMessage,
-  decodePrekeyMessage,
   encodePrekeyMessage,
-  selectPrekeyEnsembles,
 } from '../../../src-shared/otr/v4/prekey-message';
-import { type PrekeyProfile, decodePrekeyProfile } from '../../../src-shared/otr/v4/prekey-profile';
-import { ByteReader } from '../../../src-shared/otr/common/bytes';
+import type { PrekeyProfile } from '../../../src-shared/otr/v4/prekey-profile';
+import { selectRetrievedEnsembles } from '../../../src-shared/prekey/ensembles';
 import { storageInfoMac } from '../../../src-shared/prekey/dake';
 import { PublisherDake, PublisherError } from '../../../src-shared/prekey/publisher';
 import { Reassembler, isFragment } from '../../../src-shared/prekey/fragment';
@@ -321,21 +317,7 @@ export class PrekeyClient {
       if (reply.type === 'no-prekey-ensembles') return { identity: target, byInstanceTag: new Map(), received: 0, none: true };
       if (reply.type !== 'ensemble-retrieval') throw new PrekeyError('malformed-response', 'unexpected answer');
       // the server is untrusted: re-validate everything (§"Receiving Prekey Ensembles")
-      const parsed: ParsedEnsemble[] = [];
-      for (const e of reply.ensembles) {
-        try {
-          parsed.push({
-            clientProfile: readClientProfile(new ByteReader(e.clientProfile), e.clientProfile),
-            prekeyProfile: decodePrekeyProfile(e.prekeyProfile),
-            prekeyMessage: decodePrekeyMessage(e.prekeyMessage),
-          });
-        } catch (err) {
-          if (!(err instanceof OtrError)) throw err;
-        }
-      }
-      const groups = selectPrekeyEnsembles(parsed, { nowMs: this.o.clock(), engine: this.o.engine });
-      const byInstanceTag = new Map<number, ParsedEnsemble>();
-      for (const [t, list] of groups) if (list[0]) byInstanceTag.set(t, list[0]);
+      const { byInstanceTag } = selectRetrievedEnsembles(reply, { nowMs: this.o.clock(), engine: this.o.engine });
       return { identity: target, byInstanceTag, received: reply.ensembles.length, none: false };
     });
   }

@@ -79,6 +79,17 @@ describe('store (SQLCipher)', () => {
     expect(() => openDatabase(path, 'not-hex')).toThrow(MessengerError);
   });
 
+  it('one instance per profile: a second open is refused while the first is open', async () => {
+    const { store, path, key } = await fresh();
+    store.addOutgoing(msg('o1', 'out', 'x'));
+    expect(() => openDatabase(path, key)).toThrow(/already open/);
+    store.close();
+    stores.length = 0;
+    const again = openDatabase(path, key);
+    stores.push(again);
+    expect(again.message('o1')?.body).toBe('x');
+  });
+
   it('removing an account removes its contacts and messages', async () => {
     const { store } = await fresh();
     store.upsertContact('a1', 'you@x', { in_roster: 1, subscription: 'both' });

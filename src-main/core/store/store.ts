@@ -5,7 +5,7 @@ import { Database } from '@signalapp/sqlcipher';
 import type { ChatMessage, DeliveryState, Subscription } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: string[] = [
   // v1
@@ -43,6 +43,8 @@ const MIGRATIONS: string[] = [
    CREATE UNIQUE INDEX messages_incoming_remote ON messages(account_id, peer, remote_id) WHERE direction = 'in' AND remote_id IS NOT NULL;
    CREATE INDEX messages_conversation ON messages(account_id, peer, seq);
    CREATE INDEX messages_pending ON messages(account_id, seq) WHERE delivery = 'pending';`,
+  // v2: copies of what our other devices sent (XEP-0280 carbons) are stored once
+  `CREATE UNIQUE INDEX messages_outgoing_remote ON messages(account_id, peer, remote_id) WHERE direction = 'out' AND remote_id IS NOT NULL;`,
 ];
 
 export interface AccountRow {
@@ -94,6 +96,9 @@ export function openDatabase(path: string, keyHex: string): Store {
   try {
     // SQLCipher raw key syntax: no KDF needed for a random key (SQLCipher API, PRAGMA key).
     db.pragma(`key = "x'${keyHex}'"`);
+    // One instance per profile (DESIGN.md 3): the first reader holds the lock until close, a
+    // second opener gets SQLITE_BUSY (SQLite "locking_mode", WAL with EXCLUSIVE uses no -shm).
+    db.pragma('locking_mode = EXCLUSIVE');
     // Temporary tables and indices in memory: SQLCipher encrypts the main file and WAL, not
     // plain temp files (SQLCipher docs, "temp_store").
     db.pragma('temp_store = MEMORY');
@@ -102,8 +107,11 @@ export function openDatabase(path: string, keyHex: string): Store {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('secure_delete = ON');
-  } catch {
+  } catch (e) {
     db.close();
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new MessengerError('internal', 'This profile is already open in another instance of the messenger. Close that one first, or start with another profile directory.');
+    }
     throw new MessengerError('keychain-unavailable', 'The profile database cannot be decrypted with the key from the keychain (the keychain entry is missing or belongs to another profile).');
   }
   const store = new Store(db);
@@ -113,6 +121,15 @@ export function openDatabase(path: string, keyHex: string): Store {
 
 export class Store {
   constructor(private readonly db: Database) {}
+
+  /**
+   * The open SQLCipher connection, for other core modules that keep their own tables in the same
+   * encrypted database (e.g. OTR fingerprints and sessions). Only one connection per profile can
+   * exist (locking_mode EXCLUSIVE), so they must share this one.
+   */
+  get database(): Database {
+    return this.db;
+  }
 
   migrate(): void {
     const version = Number(this.db.pragma('user_version', { simple: true }) ?? 0);
@@ -207,6 +224,14 @@ export class Store {
     this.db
       .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1)')
       .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0]);
+  }
+
+  /** Stores a copy of a message our other device sent (XEP-0280), once per remote id. */
+  addOutgoingCopy(m: ChatMessage, remoteId: string | null): boolean {
+    const r = this.db
+      .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING')
+      .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId]);
+    return r.changes === 1;
   }
 
   /**

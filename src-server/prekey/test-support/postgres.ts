@@ -60,8 +60,8 @@ export async function startPostgres(): Promise<Postgres> {
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
-        // runuser forwards the signal; SIGINT = fast shutdown
-        child.kill('SIGINT');
+        // runuser does not forward signals: ask the server itself for a fast shutdown
+        run('runuser', ['-u', 'postgres', '--', `${BIN}/pg_ctl`, 'stop', '-D', data, '-m', 'fast']).catch(() => child.kill('SIGKILL'));
       });
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,6 +1,9 @@
 // Embedded storage: SQLite through @signalapp/sqlcipher used unencrypted (no key pragma), the
-// default of DESIGN.md 4 for servers. One process owns the file; WAL with synchronous=FULL so a
-// committed knock survives a crash of the process or of the machine.
+// default of DESIGN.md 4 for servers. One process owns the file, in WAL mode. With
+// synchronous=NORMAL (default) a committed knock survives a crash or SIGKILL of the process (the
+// WAL is written before the answer is sent); synchronous=FULL also survives power loss, at one
+// fsync per commit (~4 ms on a typical VM disk, which caps throughput far below the budget of
+// DESIGN.md 10). Chosen with --sqlite-sync.
 import { Database } from '@signalapp/sqlcipher';
 import { EventEmitter } from 'node:events';
 import type {
@@ -112,10 +115,10 @@ export class SqliteStorage implements PushStorage {
   readonly #db: Database;
   readonly #events = new EventEmitter();
 
-  constructor(path: string) {
+  constructor(path: string, sync: 'normal' | 'full' = 'normal') {
     this.#db = new Database(path, { cacheStatements: true });
     this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma(sync === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);

@@ -8,7 +8,8 @@ import { createClientProfile, decodeClientProfile, clientProfileNeedsRenewal, re
 import { encodePoint, G, Point } from './ed448';
 import { decodeValidPoint, isInPrimeOrderSubgroup } from './point';
 import { kdf, Usage } from './kdf';
-import { edKeyPairFromSymmetric, fingerprint, fingerprintHex, generateEdKeyPair, generateForgingKey, generateInstanceTag, isValidDhValue, toHex } from './keys';
+import { edKeyPairFromSymmetric, fingerprint, fingerprintHex, generateEdKeyPair, generateForgingKey, generateInstanceTag, toHex } from './keys';
+import { isValidDhPublic as isValidDhValue } from './dh3072';
 import { createPrekeyMessage, decodePrekeyMessage, encodePrekeyMessage, selectPrekeyEnsembles, validatePrekeyEnsemble, validatePrekeyMessage } from './prekey-message';
 import { createPrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from './prekey-profile';
 import { decodeRingSignature, encodeRingSignature, hashToScalar, Q_BYTES, ringSign, ringVerify } from './rsig';
@@ -73,10 +74,10 @@ describe('keys', () => {
     expect(decodeValidPoint(P.toBytes()).equals(P)).toBe(true);
   });
   it('DH validation refuses values outside the subgroup', () => {
-    expect(isValidDhValue(engine.publicKey(77n), engine)).toBe(true);
-    expect(isValidDhValue(1n, engine)).toBe(false);
+    expect(isValidDhValue(engine.publicKey(77n))).toBe(true);
+    expect(isValidDhValue(1n)).toBe(false);
     // p ≡ 3 (mod 4): −1 is a non-residue, so −g^77 lies outside the order-q subgroup
-    expect(isValidDhValue(DH3072_P - engine.publicKey(77n), engine)).toBe(false);
+    expect(isValidDhValue(DH3072_P - engine.publicKey(77n))).toBe(false);
   });
 });
 

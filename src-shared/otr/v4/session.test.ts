@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { OtrError } from '../common/errors';
 import { encodeOtrMessage } from '../common/envelope';
 import { addWhitespaceTag } from '../common/whitespace';
 import { nodeDh3072Engine } from './test-support/engines';

@@ -277,7 +277,7 @@ export class V4Conversation implements OtrConversation {
 
   /** On failure (no private conversation…) the result has an `error` event and an empty key. */
   useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
-    let key = new Uint8Array(0);
+    let key: Uint8Array = new Uint8Array(0);
     const out = this.guard((o) => {
       if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
       const s = this.encryptedInstance(instanceTag);

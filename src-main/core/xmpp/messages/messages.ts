@@ -92,3 +92,22 @@ export function parseIncoming(el: Element, ownBare: string, now = Date.now()): I
     wantsReceipt: stanzaId !== null && el.getChild('request', NS_RECEIPTS) !== undefined,
   };
 }
+
+/**
+ * A copy of a message our other device sent (XEP-0280 §6, the <message/> inside a sent carbon):
+ * to whom, what, and the id to recognise it again. Null when malformed. Pure, never throws.
+ */
+export function parseSentCopy(el: Element, now = Date.now()): { peer: string; body: string; remoteId: string | null; timestamp: number } | null {
+  if (!el.is('message')) return null;
+  const peer = bareJid(el.attrs.to);
+  if (!peer || !peer.includes('@')) return null;
+  const type = el.attrs.type ?? 'normal';
+  if (type !== 'chat' && type !== 'normal') return null;
+  const bodyEl = el.getChildren('body').find((b) => b.attrs.xmlns === undefined || b.attrs.xmlns === 'jabber:client');
+  if (!bodyEl) return null;
+  let body = bodyEl.text();
+  if (body.trim().length === 0) return null;
+  if (body.length > MAX_BODY) body = body.slice(0, MAX_BODY);
+  const remoteId = safeId(el.getChild('origin-id', NS_SID)?.attrs.id) ?? safeId(el.attrs.id);
+  return { peer, body, remoteId, timestamp: delayStamp(el, now) };
+}

@@ -1,5 +1,5 @@
 // Public surface of the OTRv4 double ratchet (see README.md for the hand-off to the session).
 export { DoubleRatchet, DataMessageError, initRatchet } from './ratchet';
 export type { DecryptResult, EncryptResult, InitRatchetParams, RatchetOptions } from './ratchet';
-export { generateDhKeyPair, generateEcdhKeyPair, isValidDhPublicKey, deriveExtraSubkey, MAX_EXTRA_KEYS } from './keys';
+export { generateDhKeyPair, generateEcdhKeyPair, deriveExtraSubkey, MAX_EXTRA_KEYS } from './keys';
 export type { DhKeyPair, EcdhKeyPair } from './keys';

@@ -1,53 +1,10 @@
 // Key generation and the key derivations of the OTRv4 double ratchet (otrv4.md §"Generating ECDH
 // and DH keys", §"Shared Secrets", §"Deriving Double Ratchet Keys", §"Calculating Encryption and
 // MAC Keys", §"Extra Symmetric Key"). Usage IDs are those of kdf.ts (current spec numbering).
-import { bigintToMinimalBytes, wipe } from '../../common/bytes';
-import { invalidValue } from '../../common/errors';
-import type { RandomSource } from '../../common/random';
-import { DH3072_P, type Dh3072Engine } from '../dh3072';
-import { G, type Point, hashAndPruneScalar } from '../ed448';
 import { Usage, kdf } from '../kdf';
 
-export interface EcdhKeyPair {
-  secret: bigint;
-  public: Point;
-}
-
-export interface DhKeyPair {
-  secret: bigint;
-  public: bigint;
-}
-
-/**
- * generateECDH(): 57 random bytes, SHAKE-256(r, 114), the lower 57 bytes pruned (the first 57
- * bytes of a SHAKE output do not depend on the requested length, so hash-and-prune to 57 is the
- * same value).
- */
-export function generateEcdhKeyPair(random: RandomSource): EcdhKeyPair {
-  const secret = hashAndPruneScalar(random);
-  return { secret, public: G.multiply(secret) };
-}
-
-/** generateDH(): r = 80 random bytes, public = g3^r mod dh_p (through the injected engine). */
-export function generateDhKeyPair(random: RandomSource, dh: Dh3072Engine): DhKeyPair {
-  const r = random(80);
-  if (r.length !== 80) throw new RangeError('random source returned the wrong length');
-  let secret = 0n;
-  for (const b of r) secret = (secret << 8n) | BigInt(b);
-  wipe(r);
-  if (secret === 0n) throw new RangeError('random source returned zeros');
-  return { secret, public: dh.publicKey(secret) };
-}
-
-/** §"Verifying that an integer is in the DH group" (shared with the DAKE). */
-export { isValidDhPublic as isValidDhPublicKey } from '../dh3072';
-
-/** k_dh serialized as a minimal big-endian unsigned integer (implementer notes §0, as otr4j). */
-export function dhSharedSecret(ours: bigint, theirs: bigint, dh: Dh3072Engine): Uint8Array {
-  const s = dh.sharedSecret(ours, theirs);
-  if (s <= 1n || s >= DH3072_P - 1n) throw invalidValue('degenerate DH shared secret');
-  return bigintToMinimalBytes(s);
-}
+// The ratchet's key pairs are generated exactly as the DAKE's (§"Generating ECDH and DH keys").
+export { generateDhKeyPair, generateEcdhKeyPair, type DhKeyPair, type EcdhKeyPair } from '../keys';
 
 /** brace_key = KDF(usage_third_brace_key ‖ k_dh, 32) */
 export function thirdBraceKey(kDh: Uint8Array): Uint8Array {

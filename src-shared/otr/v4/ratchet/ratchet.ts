@@ -24,18 +24,17 @@ import {
   verifyAuthenticator,
   type DecodedDataMessage,
 } from '../data-message';
-import type { Dh3072Engine } from '../dh3072';
+import { isValidDhPublic, type Dh3072Engine } from '../dh3072';
+import { dhSharedSecret } from '../keys';
 import { type Point, decodePoint, ecdh, encodePoint } from '../ed448';
 import { Usage, kdf } from '../kdf';
 import {
   type DhKeyPair,
   type EcdhKeyPair,
   deriveRatchetKeys,
-  dhSharedSecret,
   extraSymmetricKey,
   generateDhKeyPair,
   generateEcdhKeyPair,
-  isValidDhPublicKey,
   macKey,
   messageKey,
   mixedSharedSecret,
@@ -297,7 +296,7 @@ export class DoubleRatchet {
     if (dhRatchet) {
       if (s.theirDh === null) throw new OtrError('not-allowed', 'no DH key of the other side');
       const ourDh = generateDhKeyPair(this.random, this.dh);
-      const kDh = dhSharedSecret(ourDh.secret, s.theirDh, this.dh);
+      const kDh = dhSharedSecret(this.dh, ourDh.secret, s.theirDh);
       brace = thirdBraceKey(kDh);
       wipe(kDh);
       s.ourDh = ourDh;
@@ -391,7 +390,7 @@ export class DoubleRatchet {
     const dhRatchet = s.i % 3 === 0;
     if (dhRatchet !== (m.dh !== null)) throw new Unreadable();
     const theirEcdh = decodePoint(m.ecdh);
-    if (dhRatchet && !isValidDhPublicKey(m.dh!, this.dh)) throw new Unreadable();
+    if (dhRatchet && !isValidDhPublic(m.dh!)) throw new Unreadable();
     // store the keys of their previous chain that have not arrived (up to pn)
     if (s.chainR && s.theirEcdhBytes) {
       if (m.previousChainLength < s.k) throw new Unreadable();
@@ -402,7 +401,7 @@ export class DoubleRatchet {
     let brace: Uint8Array;
     if (dhRatchet) {
       if (!s.ourDh) throw new Unreadable();
-      const kDh = dhSharedSecret(s.ourDh.secret, m.dh!, this.dh);
+      const kDh = dhSharedSecret(this.dh, s.ourDh.secret, m.dh!);
       brace = thirdBraceKey(kDh);
       wipe(kDh);
       s.ourDh = null; // "Securely delete our_dh.secret"; our next DH ratchet makes a new pair
@@ -531,8 +530,7 @@ export class DoubleRatchet {
     wipe(s.root, s.brace ?? undefined, s.chainS ?? undefined, s.chainR ?? undefined, ...s.macKeysToReveal, ...s.revealNow);
     for (const key of s.skipped.values()) wipe(key.mkEnc, key.extraKey);
     s.skipped.clear();
-    if (s.ourEcdh) s.ourEcdh.secret = 0n;
-    if (s.ourDh) s.ourDh.secret = 0n;
+    // bigint secrets cannot be overwritten in place; dropping the state drops the last reference.
     this.state = null;
   }
 }
@@ -582,7 +580,7 @@ export function initRatchet(p: InitRatchetParams): DoubleRatchet {
     skipped: new Map(),
     lastNewEcdhAt: now,
   };
-  if (p.theirDh !== undefined && !isValidDhPublicKey(p.theirDh, p.dh)) throw new OtrError('invalid-value', 'their first DH key is not in the group');
+  if (p.theirDh !== undefined && !isValidDhPublic(p.theirDh)) throw new OtrError('invalid-value', 'their first DH key is not in the group');
   if (p.theirEcdh) decodePoint(encodePoint(p.theirEcdh)); // validates (identity, subgroup)
 
   let firstChain: Uint8Array;
@@ -593,7 +591,7 @@ export function initRatchet(p: InitRatchetParams): DoubleRatchet {
     // prev_root_key = KDF(usage_first_root_key ‖ K, 64); the first chain from the first keys
     const prevRoot = kdf(Usage.firstRootKey, p.sharedSecret, 64);
     const kEcdh = ecdh(p.ourEcdh.secret, p.theirEcdh);
-    const kDh = dhSharedSecret(p.ourDh.secret, p.theirDh, p.dh);
+    const kDh = dhSharedSecret(p.dh, p.ourDh.secret, p.theirDh);
     const brace = thirdBraceKey(kDh);
     const k = mixedSharedSecret(kEcdh, brace);
     const { root, chain } = deriveRatchetKeys(prevRoot, k);

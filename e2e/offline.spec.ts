@@ -1,0 +1,38 @@
+// Writing while offline: the message is kept ("Sending…"), goes out when the account connects
+// again, and is delivered once — the UI side of the core's outgoing queue (issue 7, item 3).
+import { randomBytes } from 'node:crypto';
+import { test, expect, skipWithoutElectron } from './fixtures';
+import { becomeContacts, connection, contact, message, send, signIn } from './support/ui';
+
+test.beforeEach(({}, testInfo) => {
+  test.skip(...skipWithoutElectron(testInfo.project.name));
+});
+
+test('a message written while offline is sent on reconnect and delivered once', async ({ stack, launchClient }) => {
+  const run = randomBytes(4).toString('hex');
+  const gina = { jid: `gina-${run}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  const hal = { jid: `hal-${run}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  await stack.createAccount(`gina-${run}`, gina.password);
+  await stack.createAccount(`hal-${run}`, hal.password);
+  const g = await launchClient('gina');
+  const h = await launchClient('hal');
+  await signIn(g.page, gina, 'sign-in');
+  await signIn(h.page, hal, 'sign-in');
+  await becomeContacts(g.page, gina.jid, h.page, hal.jid);
+
+  await g.page.getByRole('button', { name: 'Go offline' }).click();
+  await expect(connection(g.page)).toHaveText('Offline');
+  await expect(contact(h.page, gina.jid)).toContainText('Offline');
+
+  const text = `written offline (${run})`;
+  await contact(g.page, hal.jid).click();
+  await send(g.page, text);
+  await expect(message(g.page, text)).toContainText('Sending…');
+
+  await g.page.getByRole('button', { name: 'Connect' }).click();
+  await expect(connection(g.page)).toHaveText('Online');
+  await expect(message(g.page, text)).toContainText('Delivered');
+  await contact(h.page, gina.jid).click();
+  await expect(message(h.page, text)).toBeVisible();
+  await expect(message(h.page, text)).toHaveCount(1);
+});
