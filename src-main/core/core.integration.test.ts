@@ -1,6 +1,7 @@
 // The core against a real Prosody (scripts/stack) and the real OS keychain. Run inside a
 // throwaway keyring session (docs/core.md, "Tests").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import keytar from 'keytar';
 import { freePort, startStack, type Stack } from '../../scripts/stack/stack';
 import type { Contact } from '../../src-shared/ipc/contract';
 import { MessengerError } from '../../src-shared/ipc/result';
@@ -110,6 +111,21 @@ describe('accounts', () => {
     const c = await core(false);
     const e = await errorOf(c.core.handlers['account.register']({ jid: `${uniqueName('r')}@${stack.domain}`, password: 'pw', host: stack.host, port: stack.port }));
     expect(e.code).toBe('certificate-untrusted');
+  });
+});
+
+describe('removing an account', () => {
+  it('disconnects it, forgets its data and deletes its password from the keychain', async () => {
+    const u = await user('gone');
+    const entry = `account-password:${u.accountId}`;
+    expect(await keytar.getPassword(u.c.keychainService, entry)).toBe(u.password);
+    await u.c.core.handlers['message.send']({ accountId: u.accountId, to: `nobody@${stack.domain}`, body: 'to be forgotten' });
+    await u.c.core.handlers['account.remove']({ accountId: u.accountId });
+    await u.c.waitFor('account.removed', (r) => r.accountId === u.accountId);
+    expect(await u.c.core.handlers['app.snapshot']({})).toEqual({ accounts: [], contacts: [] });
+    expect(await keytar.getPassword(u.c.keychainService, entry)).toBeNull();
+    expect((await errorOf(u.c.core.handlers['account.connect']({ accountId: u.accountId }))).code).toBe('not-found');
+    expect((await errorOf(u.c.core.handlers['messages.page']({ accountId: u.accountId, peer: `nobody@${stack.domain}`, limit: 10 }))).code).toBe('not-found');
   });
 });
 

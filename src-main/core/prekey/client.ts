@@ -20,7 +20,7 @@ import type { PrekeyProfile } from '../../../src-shared/otr/v4/prekey-profile';
 import { selectRetrievedEnsembles } from '../../../src-shared/prekey/ensembles';
 import { storageInfoMac } from '../../../src-shared/prekey/dake';
 import { PublisherDake, PublisherError } from '../../../src-shared/prekey/publisher';
-import { Reassembler, isFragment } from '../../../src-shared/prekey/fragment';
+import { Reassembler, fragmentMessage, isFragment } from '../../../src-shared/prekey/fragment';
 import { decodeBody, encodeBody } from '../../../src-shared/prekey/framing';
 import {
   type AttachedMessage,
@@ -89,6 +89,8 @@ export interface PrekeyClientOptions {
   /** pinned server fingerprints (hex), e.g. from an earlier session; a mismatch is refused */
   pinnedFingerprints?: Record<string, string>;
   responseTimeoutMs?: number;
+  /** longer outgoing messages are fragmented (§"Transmitting Fragments"); default 60 000 characters */
+  maxMessageChars?: number;
 }
 
 export interface ReplenishPolicy {
@@ -108,6 +110,8 @@ export interface RetrievedEnsembles {
   received: number;
   /** the server said it has none */
   none: boolean;
+  /** the human-readable part of "No Prekey Ensembles in Storage", to display */
+  text?: string;
 }
 
 interface Waiter {
@@ -135,9 +139,17 @@ export class PrekeyClient {
   private readonly unsubscribe: () => void;
   private readonly discovered = new Map<string, PrekeyServerInfo>();
 
+  private device: DeviceIdentity;
+
   constructor(private readonly o: PrekeyClientOptions) {
+    this.device = o.device;
     this.reassembler = new Reassembler(o.clock);
     this.unsubscribe = o.xmpp.onMessage((from, body, error) => this.onStanza(from, body, error));
+  }
+
+  /** after renewing profiles or keys (§"Client Profile Expiration and Renewal"); publish them next */
+  setDevice(device: DeviceIdentity): void {
+    this.device = device;
   }
 
   close(): void {
@@ -204,7 +216,7 @@ export class PrekeyClient {
   ): Promise<{ published: number }> {
     const n = what.prekeyMessages ?? 0;
     if (n < 0 || n > MAX_PREKEY_MESSAGES_PER_PUBLICATION) throw new RangeError('0..255 prekey messages per publication');
-    const d = this.o.device;
+    const d = this.device;
     const cp = what.clientProfile === true ? d.clientProfile : what.clientProfile || undefined;
     const pp = what.prekeyProfile === true ? { profile: d.prekeyProfile, sharedPrekey: d.sharedPrekey } : what.prekeyProfile || undefined;
     const made = Array.from({ length: n }, () => createPrekeyMessage(this.o.random, this.o.engine, d.instanceTag));
@@ -252,7 +264,7 @@ export class PrekeyClient {
     let published = 0;
     let first = true;
     while (missing > 0 || (first && (profiles.clientProfile || profiles.prekeyProfile))) {
-      const n = Math.min(missing, MAX_PREKEY_MESSAGES_PER_PUBLICATION);
+      const n = Math.max(0, Math.min(missing, MAX_PREKEY_MESSAGES_PER_PUBLICATION));
       await this.publish(server, { ...(first ? profiles : {}), prekeyMessages: n });
       published += n;
       missing -= n;
@@ -267,7 +279,7 @@ export class PrekeyClient {
    * undefined for Success; a Failure message becomes PrekeyError('server-failure').
    */
   private async dake(server: PrekeyServerInfo, attach: (sk: Uint8Array, macKey: Uint8Array) => AttachedMessage): Promise<number | undefined> {
-    const d = this.o.device;
+    const d = this.device;
     const serverJid = bareJidOf(server.jid);
     const dake = new PublisherDake({
       random: this.o.random,
@@ -285,7 +297,14 @@ export class PrekeyClient {
       if (m2.type !== 'dake2') throw new PrekeyError('malformed-response', 'expected DAKE-2');
       const dake3 = dake.onDake2(m2, attach);
       const answer = this.expect(serverJid, (m) => dake.isOurAnswer(m));
-      await this.o.xmpp.sendMessage(server.jid, encodeBody(dake3));
+      // a publication of many prekey messages may exceed what the network carries in one stanza
+      const id = this.o.random(4);
+      const pieces = fragmentMessage(encodeBody(dake3), this.o.maxMessageChars ?? 60_000, {
+        identifier: ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0,
+        senderInstanceTag: d.instanceTag,
+        receiverInstanceTag: 0,
+      });
+      for (const piece of pieces) await this.o.xmpp.sendMessage(server.jid, piece);
       const outcome = dake.onAnswer(await answer);
       if (outcome.type === 'failure') throw new PrekeyError('server-failure', 'the prekey server refused the request (Failure message)');
       return outcome.type === 'storage-status' ? outcome.stored : undefined;
@@ -303,7 +322,7 @@ export class PrekeyClient {
   async retrieve(identity: string, server?: PrekeyServerInfo): Promise<RetrievedEnsembles> {
     const target = bareJidOf(identity);
     const srv = server ?? (await this.discover(domainOf(target)));
-    const tag = this.o.device.instanceTag;
+    const tag = this.device.instanceTag;
     return this.serial(srv.jid, async () => {
       const answer = this.expect(
         bareJidOf(srv.jid),
@@ -314,7 +333,7 @@ export class PrekeyClient {
         encodeBody(encodeMessage({ type: 'ensemble-query', version: PREKEY_PROTOCOL_VERSION, senderInstanceTag: tag, identity: target, versions: '4' })),
       );
       const reply = await answer;
-      if (reply.type === 'no-prekey-ensembles') return { identity: target, byInstanceTag: new Map(), received: 0, none: true };
+      if (reply.type === 'no-prekey-ensembles') return { identity: target, byInstanceTag: new Map(), received: 0, none: true, text: reply.text };
       if (reply.type !== 'ensemble-retrieval') throw new PrekeyError('malformed-response', 'unexpected answer');
       // the server is untrusted: re-validate everything (§"Receiving Prekey Ensembles")
       const { byInstanceTag } = selectRetrievedEnsembles(reply, { nowMs: this.o.clock(), engine: this.o.engine });
@@ -378,7 +397,7 @@ export class PrekeyClient {
     let text = body.trim();
     try {
       if (isFragment(text)) {
-        const whole = this.reassembler.push(text, this.o.device.instanceTag);
+        const whole = this.reassembler.push(text, this.device.instanceTag);
         if (whole === undefined) return;
         text = whole;
       }

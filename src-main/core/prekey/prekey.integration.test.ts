@@ -81,6 +81,14 @@ describe('prekey server through Prosody', () => {
     expect(await alice[0]!.client.replenish(serverInfo, { threshold: 3, target: 4 })).toEqual({ before: 2, published: 2 });
   });
 
+  it('publishes a full batch of 255 prekey messages, fragmented', async () => {
+    const d = await device('carol', 'batch');
+    const small = new PrekeyClient({ xmpp: d.conn.xmpp, device: d.dev, random, clock: Date.now, engine, savePrekeySecrets: d.secrets.save, maxMessageChars: 20_000 });
+    await small.publish(serverInfo, { clientProfile: true, prekeyProfile: true, prekeyMessages: 255 });
+    expect(await small.storageStatus(serverInfo)).toBe(255);
+    expect(d.secrets.byId.size).toBe(255);
+  });
+
   it('refuses a publication signed by another key than the one of the DAKE', async () => {
     const mallory = makeDevice({ instanceTag: alice[0]!.dev.instanceTag });
     const err = await alice[0]!.client.publish(serverInfo, { clientProfile: mallory.clientProfile, prekeyMessages: 2 }).catch((e: unknown) => e);

@@ -12,7 +12,7 @@ import { ed448 } from '@noble/curves/ed448.js';
 import { ByteReader, ByteWriter } from '../common/bytes';
 import { invalidValue, malformed, OtrError } from '../common/errors';
 import { encodePoint, type Point } from './ed448';
-import { decodeValidPoint } from './point';
+import { decodePoint } from './ed448';
 import { type EdKeyPair, fingerprint, type ForgingKey, isValidInstanceTag } from './keys';
 
 export const EDDSA_SIG_BYTES = 114;
@@ -149,7 +149,7 @@ function readDsaPublicKey(r: ByteReader, wholeInput = false): number {
 
 function readTypedPoint(r: ByteReader, type: number, what: string): Point {
   if (r.short(`${what} type`) !== type) throw malformed(`${what} has the wrong key type`);
-  return decodeValidPoint(r.fixed(57, what));
+  return decodePoint(r.fixed(57, what));
 }
 
 /**

@@ -17,7 +17,7 @@ import { malformed, OtrError } from '../common/errors';
 import { type ClientProfile, readClientProfile } from './client-profile';
 import { DH3072_P } from './dh3072';
 import { encodePoint, type Point } from './ed448';
-import { decodeValidPoint } from './point';
+import { decodePoint } from './ed448';
 import { encodeRingSignature, readRingSignature, type RingSignature } from './rsig';
 
 export const OTRV4 = 0x0004;
@@ -117,7 +117,7 @@ export function encodeDakeMessage(m: DakeMessage): Uint8Array {
   }
 }
 
-const point = (r: ByteReader, what: string): Point => decodeValidPoint(r.fixed(57, what));
+const point = (r: ByteReader, what: string): Point => decodePoint(r.fixed(57, what));
 
 /** MPI of a 3072-bit group element: at most 384 bytes (range checks come with validation) */
 function dhMpi(r: ByteReader, what: string): bigint {

@@ -35,9 +35,30 @@ export function decodePoint(bytes: Uint8Array): Point {
   return p;
 }
 
+// Points that passed validation (or that we computed as k·G ourselves) are remembered, so that
+// e.g. the ring signature, which must check its three ring members again, does not redo the work.
+const validated = new WeakSet<Point>();
+
+/**
+ * q·X = I, computed as (q−1)·X + X with the variable-time multiplier: ~1.3 ms instead of ~7 ms
+ * for noble's isTorsionFree. X is public, so variable time is fine.
+ */
+export function isInPrimeOrderSubgroup(p: Point): boolean {
+  return p.multiplyUnsafe(Q - 1n).add(p).is0();
+}
+
+/** throws OtrError('invalid-value') unless p is a non-identity point of order q */
 export function validatePoint(p: Point): void {
+  if (validated.has(p)) return;
   if (p.is0()) throw invalidValue('point is the identity');
-  if (!p.isTorsionFree()) throw invalidValue('point is not in the prime-order subgroup');
+  if (!isInPrimeOrderSubgroup(p)) throw invalidValue('point is not in the prime-order subgroup');
+  validated.add(p);
+}
+
+/** marks a point we computed ourselves (k·G with 0 < k < q) as valid */
+export function trustPoint(p: Point): Point {
+  validated.add(p);
+  return p;
 }
 
 export function encodeScalar(s: bigint): Uint8Array {

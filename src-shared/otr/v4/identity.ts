@@ -23,7 +23,7 @@ import { decodeScalar, encodePoint, encodeScalar, G } from './ed448';
 import { edKeyPairFromSymmetric, type EdKeyPair, type ForgingKey, fromHex, generateEdKeyPair, generateForgingKey, generateInstanceTag, isValidInstanceTag, toHex } from './keys';
 import { createPrekeyMessage, type PrekeyMessage, type PrekeySecrets } from './prekey-message';
 import { createPrekeyProfile, decodePrekeyProfile, PREKEY_PROFILE_LIFETIME_SECONDS, type PrekeyProfile } from './prekey-profile';
-import { decodeValidPoint } from './point';
+import { decodePoint } from './ed448';
 
 export interface SharedPrekeyEntry {
   keyPair: EdKeyPair;
@@ -171,7 +171,7 @@ export function deserializeLocalIdentity(text: string): V4LocalIdentity {
   try {
     if (o.v !== 1 || !isValidInstanceTag(o.instanceTag) || typeof o.versions !== 'string') throw malformed('not a v4 identity');
     const longTerm = edKeyPairFromSymmetric(fromHex(o.symH));
-    const forgingPublic = decodeValidPoint(fromHex(o.forgingPublic));
+    const forgingPublic = decodePoint(fromHex(o.forgingPublic));
     const forging: ForgingKey = o.forgingSym ? { public: forgingPublic, symmetric: fromHex(o.forgingSym) } : { public: forgingPublic };
     const clientProfiles = o.clientProfiles.map((h) => decodeClientProfile(fromHex(h)));
     const sharedPrekeys = o.sharedPrekeys.map((e) => ({ keyPair: edKeyPairFromSymmetric(fromHex(e.symD)), profile: decodePrekeyProfile(fromHex(e.profile)) }));

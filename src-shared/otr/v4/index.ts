@@ -6,7 +6,7 @@ export * from './client-profile';
 export * from './prekey-profile';
 export * from './prekey-message';
 export * from './rsig';
-export * from './point';
+export * from './ed448';
 export * from './dake';
 export * from './dake-messages';
 export * from './fragment';

@@ -10,9 +10,8 @@ import { bigintToMinimalBytes, bytesToBigint } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { DH3072_P, isValidDhPublic, type Dh3072Engine } from './dh3072';
-import { encodePoint, Fn, G, hashAndPruneScalar, type Point } from './ed448';
+import { encodePoint, Fn, G, hashAndPruneScalar, trustPoint, type Point } from './ed448';
 import { hwc, Usage } from './kdf';
-import { trustPoint } from './point';
 
 export const SYMMETRIC_KEY_BYTES = 57;
 export const FINGERPRINT_BYTES = 56;

@@ -11,7 +11,7 @@ import type { RandomSource } from '../common/random';
 import { type ClientProfile, validateClientProfile } from './client-profile';
 import type { Dh3072Engine } from './dh3072';
 import { encodePoint, type Point } from './ed448';
-import { decodeValidPoint } from './point';
+import { decodePoint } from './ed448';
 import { type DhKeyPair, type EcdhKeyPair, generateDhKeyPair, generateEcdhKeyPair, isValidInstanceTag, validateDhValue } from './keys';
 import { type PrekeyProfile, validatePrekeyProfile } from './prekey-profile';
 
@@ -50,7 +50,7 @@ export function readPrekeyMessage(r: ByteReader): PrekeyMessage {
   if (r.byte('message type') !== PREKEY_MESSAGE_TYPE) throw malformed('not a prekey message');
   const id = r.int('prekey id');
   const ownerTag = r.int('prekey owner tag');
-  const y = decodeValidPoint(r.fixed(57, 'prekey Y'));
+  const y = decodePoint(r.fixed(57, 'prekey Y'));
   const b = r.mpi('prekey B');
   return { id, ownerTag, y, b };
 }

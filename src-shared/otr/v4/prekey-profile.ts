@@ -10,7 +10,7 @@ import { ByteReader, ByteWriter } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import { EDDSA_SIG_BYTES, isExpired, PUBKEY_TYPE_SHARED_PREKEY, verifyEd448 } from './client-profile';
 import { encodePoint, type Point } from './ed448';
-import { decodeValidPoint } from './point';
+import { decodePoint } from './ed448';
 import { type EdKeyPair, isValidInstanceTag } from './keys';
 
 export const PREKEY_PROFILE_BYTES = 4 + 8 + 2 + 57 + EDDSA_SIG_BYTES;
@@ -52,7 +52,7 @@ export function readPrekeyProfile(r: ByteReader, source: Uint8Array): PrekeyProf
   const ownerTag = r.int('prekey profile owner tag');
   const expires = r.int64('prekey profile expiration');
   if (r.short('ED448-SHARED-PREKEY type') !== PUBKEY_TYPE_SHARED_PREKEY) throw malformed('shared prekey has the wrong key type');
-  const sharedPrekey = decodeValidPoint(r.fixed(57, 'shared prekey'));
+  const sharedPrekey = decodePoint(r.fixed(57, 'shared prekey'));
   const signature = r.fixed(EDDSA_SIG_BYTES, 'prekey profile signature');
   return { ownerTag, expires, sharedPrekey, signature, encoded: source.slice(start, r.position) };
 }

@@ -13,7 +13,7 @@ import { ByteReader, ByteWriter } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { decodeScalar, encodePoint, encodeScalar, Fn, G, hashAndPruneScalar, leBytesToBigint, Point, Q, SCALAR_BYTES } from './ed448';
-import { checkPoint } from './point';
+import { validatePoint } from './ed448';
 import { hwc, Usage } from './kdf';
 
 export const RING_SIG_BYTES = 6 * SCALAR_BYTES;
@@ -80,7 +80,7 @@ function mulPublic(p: Point, k: bigint): Point {
  * none (or several) of them.
  */
 export function ringSign(random: RandomSource, secret: bigint, ring: Ring, m: Uint8Array, options: RingSignatureOptions = {}): RingSignature {
-  for (const a of ring) checkPoint(a);
+  for (const a of ring) validatePoint(a);
   const a = Fn.create(secret);
   if (a === 0n) throw invalidValue('ring signature secret is zero');
   const p = options.signerPublic ?? G.multiply(a);
@@ -104,7 +104,7 @@ export function ringSign(random: RandomSource, secret: bigint, ring: Ring, m: Ui
 /** RVrf({A1, A2, A3}, σ, m): true iff c1 + c2 + c3 = c (mod q). Never throws for a bad σ. */
 export function ringVerify(ring: Ring, sig: RingSignature, m: Uint8Array, options: RingSignatureOptions = {}): boolean {
   try {
-    for (const a of ring) checkPoint(a);
+    for (const a of ring) validatePoint(a);
   } catch {
     return false;
   }
