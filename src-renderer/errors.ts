@@ -15,6 +15,8 @@ export function plainWords(error: IpcError): string {
       return 'The server does not let new accounts be created here.';
     case 'keychain-unavailable':
       return error.message || 'No system keychain is available to keep your password safe.';
+    case 'profile-in-use':
+      return 'This profile is already open in another window of the messenger. Close that one first, or start with another profile.';
     case 'timeout':
       return 'The server took too long to answer. Try again.';
     case 'not-connected':

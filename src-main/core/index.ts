@@ -13,6 +13,9 @@ import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
 import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
 import { openDatabase, type AccountRow, type Store } from './store/store';
+import { deleteIdentity } from './otr/identity';
+import { otrRequestHandlers } from './otr/handlers';
+import { OtrStore } from './otr/otr-store';
 import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
 
@@ -48,6 +51,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   await mkdir(profileDir, { recursive: true, mode: 0o700 });
   const keys = openKeyStore(options.keychainService ?? serviceForProfile(profileDir));
   const store = await openProfile(profileDir, keys);
+  // OTR fingerprints, trust, policies and waiting messages: own tables in the same database
+  const otrStore = new OtrStore(store.database);
   const events = new CoreEvents();
   const sessions = new Map<string, AccountSession>();
   /** accounts whose password is missing from the keychain */
@@ -56,7 +61,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   let closed = false;
 
   const newSession = (account: AccountRow, password: string) =>
-    new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events });
+    new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
 
   /** Connects in the background, retrying while the server is unreachable. */
   const connectInBackground = (session: AccountSession, attempt = 0): void => {
@@ -120,8 +125,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await keys.set(accountPasswordEntry(row.id), input.password);
     } catch (e) {
       sessions.delete(row.id);
-      await s.disconnect().catch(() => {});
+      await s.close().catch(() => {});
       store.removeAccount(row.id);
+      otrStore.removeAccount(row.id);
+      await deleteIdentity(keys, row.id);
       events.emit('account.removed', { accountId: row.id });
       throw e instanceof MessengerError ? e : toMessengerError(e, input.host ?? input.jid.split('@')[1] ?? 'the server');
     }
@@ -129,6 +136,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
 
   const handlers: RequestHandlers = {
+    ...otrRequestHandlers((accountId) => session(accountId).otr),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
       const contacts = store.contacts().flatMap((c) => {
@@ -154,9 +162,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       clearTimeout(retryTimers.get(accountId));
       sessions.delete(accountId);
       locked.delete(accountId);
-      await s?.disconnect();
+      await s?.close();
       store.removeAccount(accountId);
+      otrStore.removeAccount(accountId);
       await keys.delete(accountPasswordEntry(accountId)).catch(() => false);
+      await deleteIdentity(keys, accountId);
       events.emit('account.removed', { accountId });
       return null;
     },

@@ -4,6 +4,7 @@
 // WebSocket (src-main/host, ./ws-client). Both carry exactly these names.
 import { z } from 'zod';
 import type { Result } from './result';
+import { otrEventNames, otrRequestSchemas, type OtrEventPayloads, type OtrRequestOutputs } from './otr-contract';
 
 // ---- shared value types ---------------------------------------------------------------------
 
@@ -94,9 +95,11 @@ export const requestSchemas = {
     .strict(),
   'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
+  /** private conversations (OTR), trust and verification: src-shared/ipc/otr-contract.ts */
+  ...otrRequestSchemas,
 } as const;
 
-export interface RequestOutputs {
+export interface RequestOutputs extends OtrRequestOutputs {
   'app.snapshot': AppSnapshot;
   'account.add': AccountInfo;
   'account.register': AccountInfo;
@@ -124,7 +127,7 @@ export function isRequestName(name: unknown): name is RequestName {
 
 // ---- events (core -> renderer) --------------------------------------------------------------
 
-export interface EventPayloads {
+export interface EventPayloads extends OtrEventPayloads {
   'account.updated': AccountInfo;
   'account.removed': { accountId: string };
   'contact.updated': Contact;
@@ -133,7 +136,7 @@ export interface EventPayloads {
   'message.updated': ChatMessage;
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated'];
+export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', ...otrEventNames];
 
 export interface MessengerEvent<K extends EventName = EventName> {
   name: K;

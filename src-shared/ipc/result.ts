@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'not-found'
   | 'not-connected'
   | 'keychain-unavailable'
+  /** the profile directory is open in another instance */
+  | 'profile-in-use'
   | 'timeout'
   | 'otr-error'
   | 'internal';

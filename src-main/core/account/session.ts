@@ -47,6 +47,7 @@ export class AccountSession {
   private flushing: Promise<void> | null = null;
   /** resolves connect() once the first session is fully set up (see afterOnline) */
   private onReady: (() => void) | null = null;
+  private closed = false;
 
   constructor(private readonly deps: SessionDeps) {}
 
@@ -62,6 +63,8 @@ export class AccountSession {
   }
 
   private setStatus(status: ConnectionStatus, error?: MessengerError): void {
+    // A removed account says nothing more: xmpp.js may still report a late error after removal.
+    if (this.closed) return;
     const errorInfo = error ? { code: error.code, message: error.message } : undefined;
     if (this.status === status && this.error?.message === errorInfo?.message) return;
     this.status = status;
@@ -138,6 +141,13 @@ export class AccountSession {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Disconnects for good (the account is being removed): no event is emitted afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wanted = false;
+    await this.teardown();
   }
 
   async disconnect(): Promise<AccountInfo> {

@@ -110,7 +110,7 @@ export function openDatabase(path: string, keyHex: string): Store {
   } catch (e) {
     db.close();
     if ((e as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new MessengerError('internal', 'This profile is already open in another instance of the messenger. Close that one first, or start with another profile directory.');
+      throw new MessengerError('profile-in-use', 'This profile is already open in another instance of the messenger. Close that one first, or start with another profile directory.');
     }
     throw new MessengerError('keychain-unavailable', 'The profile database cannot be decrypted with the key from the keychain (the keychain entry is missing or belongs to another profile).');
   }
@@ -264,8 +264,23 @@ export class Store {
     return r.changes === 1 ? this.message(id) : undefined;
   }
 
+  /**
+   * Pending plaintext messages. Pending messages with `encrypted` set belong to the OTR service
+   * (src-main/core/otr): they wait for a private session and must never be sent in clear here.
+   */
   pending(accountId: string): ChatMessage[] {
-    return (this.db.prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' ORDER BY seq").all([accountId]) as unknown as MessageRow[]).map(toMessage);
+    return (this.db.prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 0 ORDER BY seq").all([accountId]) as unknown as MessageRow[]).map(toMessage);
+  }
+
+  /** Whether an incoming message with this remote id from this peer is stored (a duplicate). */
+  hasIncoming(accountId: string, peer: string, remoteId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM messages WHERE account_id = ? AND peer = ? AND remote_id = ? AND direction = 'in'", { pluck: true }).get([accountId, peer, remoteId]) !== undefined;
+  }
+
+  /** The user chose to send a message that waited for a private session in clear. */
+  markSentInClear(id: string): ChatMessage | undefined {
+    this.db.prepare("UPDATE messages SET encrypted = 0 WHERE id = ? AND direction = 'out'").run([id]);
+    return this.message(id);
   }
 
   /** A page of history, oldest first, the newest `limit` messages before `before` (a message id). */
