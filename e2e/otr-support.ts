@@ -21,8 +21,8 @@ export async function askQuestion(page: Page, peer: string, question: string, an
   await page.getByRole('button', { name: 'Verify contact' }).click();
   const d = verifyDialog(page, peer);
   await d.getByRole('radio', { name: 'Ask a question only they can answer' }).check();
-  await d.getByLabel('Question').fill(question);
-  await d.getByLabel('Answer', { exact: true }).fill(answer);
+  await d.getByRole('textbox', { name: 'Question', exact: true }).fill(question);
+  await d.getByRole('textbox', { name: 'Answer', exact: true }).fill(answer);
   await d.getByRole('button', { name: 'Ask' }).click();
 }
 
@@ -31,7 +31,7 @@ export async function answerQuestion(page: Page, asker: string, question: string
   const d = verifyDialog(page, asker);
   await expect(d).toBeVisible({ timeout: 60_000 });
   await expect(d.getByTestId('smp-question')).toHaveText(question);
-  await d.getByLabel('Your answer').fill(answer);
+  await d.getByRole('textbox', { name: 'Your answer' }).fill(answer);
   await d.getByRole('button', { name: 'Answer' }).click();
 }
 

@@ -27,8 +27,8 @@ test('private conversation: verify each other by question and answer, chat encry
   // and Bob verifies Alice in turn, guided from the same dialog
   await verifyDialog(b.page, alice.jid).getByRole('button', { name: 'Ask a question' }).click();
   const db = verifyDialog(b.page, alice.jid);
-  await db.getByLabel('Question').fill('Name of my first cat?');
-  await db.getByLabel('Answer', { exact: true }).fill('Minou');
+  await db.getByRole('textbox', { name: 'Question', exact: true }).fill('Name of my first cat?');
+  await db.getByRole('textbox', { name: 'Answer', exact: true }).fill('Minou');
   await db.getByRole('button', { name: 'Ask' }).click();
   await verifyDialog(a.page, bob.jid).getByRole('button', { name: 'Close' }).click();
   await answerQuestion(a.page, bob.jid, 'Name of my first cat?', 'Minou');

@@ -6,6 +6,7 @@ import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey } from './store';
 import { presenceWords } from './Sidebar';
+import { EncryptedMarker, OtrPanel, useOtrStatus } from './otr';
 
 const deliveryWords: Record<DeliveryState, string> = {
   pending: 'Sending…',
@@ -17,7 +18,7 @@ const deliveryWords: Record<DeliveryState, string> = {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-function Message({ m }: { m: ChatMessage }) {
+function Message({ m, waiting }: { m: ChatMessage; waiting: boolean }) {
   const when = new Date(m.timestamp);
   return (
     <li className={`message ${m.direction}`} data-delivery={m.direction === 'out' ? m.delivery : undefined}>
@@ -26,8 +27,8 @@ function Message({ m }: { m: ChatMessage }) {
         <time dateTime={when.toISOString()} title={`${dayFormat.format(when)} ${timeFormat.format(when)}`}>
           {timeFormat.format(when)}
         </time>
-        {/* The slot for the OTR marker (DESIGN.md 6): every message says whether it was encrypted. */}
-        <span className={`enc ${m.encrypted ? 'on' : 'off'}`}>{m.encrypted ? 'Encrypted' : 'Not encrypted'}</span>
+        {/* OTR (DESIGN.md 6): every message says whether it was encrypted, or waits for a private conversation. */}
+        <EncryptedMarker encrypted={m.encrypted} waiting={waiting} />
         {m.direction === 'out' && <span className={`delivery ${m.delivery}`}>{deliveryWords[m.delivery]}</span>}
       </p>
     </li>
@@ -82,6 +83,8 @@ export function Conversation() {
   const selected = useAppState((s) => s.selected);
   const contact = useAppState((s) => (s.selected ? s.contacts[contactKey(s.selected.accountId, s.selected.peer)] : undefined));
   const messages = useAppState((s) => (s.selected ? s.messages[contactKey(s.selected.accountId, s.selected.peer)] : undefined));
+  const otrStatus = useOtrStatus(selected?.accountId ?? '', selected?.peer ?? '');
+  const queued = otrStatus?.queued ?? 0;
   const endRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     endRef.current?.scrollIntoView({ block: 'end' });
@@ -100,6 +103,7 @@ export function Conversation() {
       <header className="conversation-header">
         <h2>{title}</h2>
         {contact && <span className="hint">{presenceWords[contact.presence]}</span>}
+        <OtrPanel key={contactKey(selected.accountId, selected.peer)} accountId={selected.accountId} peer={selected.peer} />
       </header>
       <div className="history" role="log" aria-label="Messages" aria-live="polite">
         {!messages || messages.length === 0 ? (
@@ -107,7 +111,7 @@ export function Conversation() {
         ) : (
           <ol>
             {messages.map((m) => (
-              <Message key={m.id} m={m} />
+              <Message key={m.id} m={m} waiting={queued > 0 && m.direction === 'out' && m.encrypted && m.delivery === 'pending'} />
             ))}
           </ol>
         )}

@@ -7,6 +7,7 @@ import { createAppStore } from './store';
 import { StoreContext } from './context';
 import { App, NoHost } from './App';
 import './styles.css';
+import { createOtrStore, OtrContext } from './otr';
 
 const transport = connectTransport();
 if (!window.messenger) {
@@ -25,10 +26,14 @@ if (!transport.api) {
   const app = createAppStore(transport.api, transport.status);
   transport.onStatus((s) => app.actions.setLink(s));
   void app.actions.load();
+  // private conversations (OTR): status and notices pushed by the core
+  const otr = createOtrStore(transport.api);
   root.render(
     <StrictMode>
       <StoreContext.Provider value={app}>
-        <App />
+        <OtrContext.Provider value={otr}>
+          <App />
+        </OtrContext.Provider>
       </StoreContext.Provider>
     </StrictMode>,
   );

@@ -100,8 +100,17 @@ export async function startComponent(o: ComponentOptions): Promise<RunningCompon
     entity.on('online', () => resolve());
     entity.on('error', reject);
   });
-  await entity.start();
-  await online;
+  // a later error must not become an unhandled rejection once we are online (or gave up)
+  online.catch(() => undefined);
+  try {
+    await entity.start();
+    await online;
+  } catch (e) {
+    // e.g. a wrong secret (not-authorized): do not keep reconnecting in the background
+    entity.reconnect.stop();
+    await entity.stop().catch(() => undefined);
+    throw e;
+  }
   log(`prekey server online as ${o.domain}`);
   return {
     async stop() {

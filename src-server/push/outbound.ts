@@ -23,7 +23,10 @@ export interface Outbound {
 
 export function createOutbound(extraCa: string | undefined, maxResponse = 256 * 1024): Outbound {
   const ca = extraCa ? [...tls.rootCertificates, extraCa] : undefined;
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) });
+  // One secure context for all connections: passing `ca` per request would make the agent
+  // stringify every root certificate for each request's connection-pool key.
+  const secureContext = ca ? tls.createSecureContext({ ca }) : undefined;
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 64, ...(secureContext ? { secureContext } : {}) });
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   return {
     ca,

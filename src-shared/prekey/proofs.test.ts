@@ -39,6 +39,18 @@ describe('ECDH batch proof', () => {
   });
 });
 
+describe('ECDH batch proof, large batch (multi-scalar multiplication path)', () => {
+  it('verifies 40 honest values and refuses one substitution', () => {
+    const m = proofContext(random(64));
+    const pairs = Array.from({ length: 40 }, () => generateEcdhKeyPair(random));
+    const proof = generateEcdhProof(PrekeyUsage.proofMessageEcdh, pairs, m, random);
+    const pubs = pairs.map((p) => p.public);
+    expect(verifyEcdhProof(PrekeyUsage.proofMessageEcdh, proof, pubs, m)).toBe(true);
+    pubs[17] = G.multiply(4242n);
+    expect(verifyEcdhProof(PrekeyUsage.proofMessageEcdh, proof, pubs, m)).toBe(false);
+  });
+});
+
 describe('DH batch proof', () => {
   const m = proofContext(random(64));
   const pairs = Array.from({ length: 3 }, () => {

@@ -67,7 +67,7 @@ export class PushClient {
     this.#ca = opts.ca ? [...tls.rootCertificates, opts.ca] : undefined;
     this.#timeout = opts.timeoutMs ?? 15_000;
     this.#agent = this.endpoint.startsWith('https:')
-      ? new https.Agent({ keepAlive: true, ...(this.#ca ? { ca: this.#ca } : {}) })
+      ? new https.Agent({ keepAlive: true, ...(this.#ca ? { secureContext: tls.createSecureContext({ ca: this.#ca }) } : {}) })
       : new http.Agent({ keepAlive: true });
   }
 

@@ -20,6 +20,11 @@ import { enableCarbons, unwrapCarbon } from '../xmpp/carbons/carbons';
 import { aggregate, initialPresence, parsePresence, subscriptionStanza } from '../xmpp/presence/presence';
 import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
 import type { AccountRow, ContactRow, Store } from '../store/store';
+import type { KeyStore } from '../keychain/keychain';
+import { OtrAccount } from '../otr/account';
+import type { OtrStore } from '../otr/otr-store';
+import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
+import { isOtrText } from '../otr/stanza';
 import type { CoreEvents } from './events';
 
 export interface SessionDeps {
@@ -30,6 +35,9 @@ export interface SessionDeps {
   events: CoreEvents;
   /** ms to wait for the first connection before giving up (account.add) */
   connectTimeout?: number;
+  /** the profile's keychain (the account's OTR keys) and OTR tables (src-main/core/otr) */
+  keys: KeyStore;
+  otrStore: OtrStore;
 }
 
 type ResourcePresence = { show: PresenceShow; status: string | null };
@@ -49,7 +57,39 @@ export class AccountSession {
   private onReady: (() => void) | null = null;
   private closed = false;
 
-  constructor(private readonly deps: SessionDeps) {}
+  /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
+  readonly otr: OtrAccount;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.otr = new OtrAccount({
+      accountId: deps.account.id,
+      ownJid: deps.account.jid,
+      keys: deps.keys,
+      store: deps.otrStore,
+      sendStanza: async (el) => {
+        const client = this.client;
+        if (!client || this.status !== 'online') throw new MessengerError('not-connected', `${this.jid} is not connected.`);
+        await client.entity.send(el);
+      },
+      emit: (name, payload) => {
+        if (name === 'otr.status') deps.events.emit('otr.status', payload as OtrStatus);
+        else deps.events.emit('otr.notice', payload as OtrNotice);
+      },
+      onMessageSent: (id, encrypted) => {
+        if (!encrypted) deps.store.markSentInClear(id);
+        const m = deps.store.advanceDelivery(id, 'sent') ?? (encrypted ? undefined : deps.store.message(id));
+        if (m) deps.events.emit('message.updated', m);
+      },
+      onMessageFailed: (id) => {
+        const m = deps.store.advanceDelivery(id, 'failed');
+        if (m) deps.events.emit('message.updated', m);
+      },
+      onMessageDiscarded: (id) => {
+        const m = deps.store.advanceDelivery(id, 'failed');
+        if (m) deps.events.emit('message.updated', m);
+      },
+    });
+  }
 
   get id(): string {
     return this.deps.account.id;
@@ -70,6 +110,8 @@ export class AccountSession {
     this.status = status;
     this.error = errorInfo;
     if (status !== 'online') this.clearPresence();
+    // OTR: waiting messages go out (or a session is asked for) only while online
+    void this.otr.setOnline(status === 'online').catch(() => {});
     this.deps.events.emit('account.updated', this.info());
   }
 
@@ -274,7 +316,10 @@ export class AccountSession {
     const tracked = Boolean(sm?.enabled);
     if (tracked) this.inFlight.add(m.id);
     try {
-      await client.entity.send(buildChat(m.peer, m.id, m.body));
+      // plaintext (never a message waiting for a private session: Store.pending leaves those
+      // out); the OTR policy may append its whitespace tag (OTRv3 §"Tagged plaintext messages")
+      const wire = await this.otr.run((o) => o.plaintextWire(m.peer, m.body)).catch(() => m.body);
+      await client.entity.send(buildChat(m.peer, m.id, wire));
     } catch {
       this.inFlight.delete(m.id); // not written: stays pending
       return;
@@ -473,7 +518,31 @@ export class AccountSession {
 
   // ---- messages ----------------------------------------------------------------------------
 
+  /**
+   * Whether a message to `to` must go through OTR (DESIGN.md 6, no silent downgrade). Without
+   * the OTR keys (keychain trouble) a conversation that is private by intent or policy fails
+   * closed; any other goes out in clear as it would without OTR.
+   */
+  private async wantsPrivate(to: string): Promise<boolean> {
+    try {
+      return await this.otr.run((o) => o.wantsPrivate(to));
+    } catch (e) {
+      const { otrStore } = this.deps;
+      if (otrStore.isPrivate(this.id, to) || otrStore.policy(this.id, to, DEFAULT_OTR_POLICY).policy === 'always') throw e;
+      return false;
+    }
+  }
+
   async send(to: string, body: string): Promise<ChatMessage> {
+    if (await this.wantsPrivate(to)) {
+      const pm: ChatMessage = { id: randomUUID(), accountId: this.id, peer: to, direction: 'out', body, timestamp: Date.now(), delivery: 'pending', encrypted: true };
+      this.deps.store.addOutgoing(pm);
+      if (!this.deps.store.contact(this.id, to)) this.deps.store.upsertContact(this.id, to, {});
+      this.deps.events.emit('message.added', pm);
+      // encrypted and written now, or kept in the OTR queue until a private session is up
+      await this.otr.run((o) => o.sendPrivate(to, pm.id, body));
+      return this.deps.store.message(pm.id) ?? pm;
+    }
     const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: to, direction: 'out', body, timestamp: Date.now(), delivery: 'pending', encrypted: false };
     this.deps.store.addOutgoing(m);
     if (!this.deps.store.contact(this.id, to)) this.deps.store.upsertContact(this.id, to, {});
@@ -510,6 +579,12 @@ export class AccountSession {
       }
       case 'chat': {
         if (msg.peer === this.jid) return; // our own carbons are not enabled; ignore reflections
+        // OTR traffic is per device: a copy of another device's OTR message is not ours to read
+        if (isCopy && isOtrText(msg.body)) return;
+        if (!isCopy) {
+          this.onChat(msg);
+          return;
+        }
         const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: msg.peer, direction: 'in', body: msg.body, timestamp: msg.timestamp, delivery: 'delivered', encrypted: false };
         const isNew = store.addIncoming(m, msg.remoteId);
         if (isNew) {
@@ -528,10 +603,43 @@ export class AccountSession {
     }
   }
 
+  /**
+   * A chat message from a contact: through OTR (which decrypts, or passes plaintext through with
+   * any whitespace tag removed), in arrival order; what it yields is stored and shown with its
+   * `encrypted` flag. Duplicates (same origin-id) are dropped before OTR sees them: a replayed
+   * OTR data message would only be unreadable.
+   */
+  private onChat(msg: Extract<ReturnType<typeof parseIncoming>, { kind: 'chat' }>): void {
+    const { store, events } = this.deps;
+    const duplicate = msg.remoteId !== null && store.hasIncoming(this.id, msg.peer, msg.remoteId);
+    if (!duplicate) {
+      this.otr
+        .receive(msg.from, msg.body)
+        .catch(() => (isOtrText(msg.body) ? [] : [{ text: msg.body, encrypted: false }]))
+        .then((list) => {
+          list.forEach((r, i) => {
+            const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: msg.peer, direction: 'in', body: r.text, timestamp: msg.timestamp, delivery: 'delivered', encrypted: r.encrypted };
+            if (!store.addIncoming(m, i === 0 ? msg.remoteId : null)) return;
+            if (!store.contact(this.id, msg.peer)) store.upsertContact(this.id, msg.peer, {});
+            events.emit('message.added', m);
+            this.emitContact(msg.peer);
+          });
+        })
+        .catch(() => {});
+    }
+    // XEP-0184 §5.1 receipt, also for a duplicate (the first receipt may be what got lost);
+    // §8: only to contacts allowed to see our presence, so receipts leak nothing new.
+    const row = store.contact(this.id, msg.peer);
+    if (msg.wantsReceipt && msg.stanzaId && row && (row.subscription === 'from' || row.subscription === 'both')) {
+      this.client?.entity.send(buildReceipt(msg.from, randomUUID(), msg.stanzaId)).catch(() => {});
+    }
+  }
+
   /** XEP-0280 §6: what our other device sent; shown in the conversation as ours, once */
   private onSentCopy(inner: Element): void {
     const copy = parseSentCopy(inner);
     if (!copy || copy.peer === this.jid) return;
+    if (isOtrText(copy.body)) return; // OTR traffic of our other device: per device
     const { store, events } = this.deps;
     const m: ChatMessage = { id: randomUUID(), accountId: this.id, peer: copy.peer, direction: 'out', body: copy.body, timestamp: copy.timestamp, delivery: 'sent', encrypted: false };
     if (!store.addOutgoingCopy(m, copy.remoteId)) return;

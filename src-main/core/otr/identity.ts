@@ -91,5 +91,7 @@ export function loadOrCreateIdentity(keys: KeyStore, accountId: string, random: 
 
 /** Deletes the account's OTR keys from the keychain (account removal). */
 export async function deleteIdentity(keys: KeyStore, accountId: string): Promise<void> {
+  // a generation still running would write the entry back after the delete
+  await inflight.get(`${keys.service}\u0000${accountId}`)?.catch(() => undefined);
   await keys.delete(otrIdentityEntry(accountId)).catch(() => false);
 }

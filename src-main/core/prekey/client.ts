@@ -164,7 +164,12 @@ export class PrekeyClient {
   async discover(domain: string): Promise<PrekeyServerInfo> {
     const cached = this.discovered.get(domain);
     if (cached) return cached;
-    const items = await this.o.xmpp.discoQuery(domain, NS_DISCO_ITEMS);
+    let items;
+    try {
+      items = await this.o.xmpp.discoQuery(domain, NS_DISCO_ITEMS);
+    } catch (e) {
+      throw new PrekeyError('no-prekey-server', `cannot list the services of ${domain}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const candidates: string[] = [];
     for (const item of items.getChildren('item')) {
       const jid = item.attrs.jid;

@@ -1,8 +1,11 @@
 // The prekey client against the real prekey server (its CLI, a child process) attached to a real
 // Prosody as an XEP-0114 component (issue 5 "Tests (real Prosody)").
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { storageInfoMac } from '../../../src-shared/prekey/dake';
@@ -15,6 +18,8 @@ import { PrekeyClient, PrekeyError, type PrekeyServerInfo } from './client';
 import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
 
 const engine = nodeDhEngine();
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../../src-server/prekey/cli.ts', import.meta.url));
 const USERS = ['alice', 'bob', 'carol', 'dave', 'r1', 'r2', 'r3', 'r4'];
 
 describe('prekey server through Prosody', () => {
@@ -52,6 +57,8 @@ describe('prekey server through Prosody', () => {
     serverInfo = await a.client.ownServer();
     expect(serverInfo).toEqual({ jid: stack.componentDomain, fingerprint: server.fingerprint });
     expect(server.fingerprint).toMatch(/^[0-9A-F]{112}$/);
+    // a domain without a prekey server (the MUC service has no such item) is a clear error
+    await expect(a.client.discover(stack.mucDomain)).rejects.toMatchObject({ code: 'no-prekey-server' });
     alice = [a, await device('alice', 'phone')];
     bob = [await device('bob', 'laptop'), await device('bob', 'phone')];
   });
@@ -114,8 +121,10 @@ describe('prekey server through Prosody', () => {
       new Promise((resolve) => {
         const take = (): void => {
           const b = incoming.shift();
-          if (b) resolve(b);
-          else wake = take;
+          if (b) {
+            wake = undefined;
+            resolve(b);
+          } else wake = take;
         };
         take();
       });
@@ -155,6 +164,19 @@ describe('prekey server through Prosody', () => {
     expect(new Set(ids).size).toBe(10);
     expect(results.filter((r) => r.none)).toHaveLength(2);
     expect(await dave.client.storageStatus(serverInfo)).toBe(0);
+  });
+
+  it('a server started with the wrong component secret exits with a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prekey-wrong-'));
+    try {
+      const err = (await run(process.execPath, ['--import', 'tsx', CLI, '--domain', stack.componentDomain, '--port', String(stack.componentPort), '--data-dir', dir], {
+        env: { ...process.env, PREKEY_SECRET: 'not-the-secret' },
+      }).catch((e: unknown) => e)) as { code: number; stderr: string };
+      expect(err.code).toBe(1);
+      expect(err.stderr).toContain('not-authorized');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a restarted server keeps its key and storage; expired prekeys are never handed out', async () => {

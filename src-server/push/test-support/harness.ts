@@ -32,7 +32,9 @@ export interface ServerProc {
 
 /** Starts `cli.ts` with the given arguments; resolves on its "listening" line. */
 export function startServer(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServerProc> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, '--host', '127.0.0.1', '--scrypt-log-n', '10', '--log-level', 'warn', ...args], {
+  // PUSH_NODE_ARGS: extra node flags for the server processes (e.g. --cpu-prof when profiling the bench)
+  const nodeArgs = process.env.PUSH_NODE_ARGS ? process.env.PUSH_NODE_ARGS.split(' ') : [];
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CLI, '--host', '127.0.0.1', '--scrypt-log-n', '10', '--log-level', 'warn', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...(opts.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
