@@ -87,17 +87,24 @@ function peakRss(): number {
 /** see ChildParams.statementCache: one prepared statement per (connection, options, SQL) */
 async function cacheStatements(): Promise<void> {
   const { Database } = await import('@signalapp/sqlcipher');
-  type Prepare = typeof Database.prototype.prepare;
-  const original: Prepare = Database.prototype.prepare;
-  const caches = new WeakMap<object, Map<string, ReturnType<Prepare>>>();
-  Database.prototype.prepare = function (this: InstanceType<typeof Database>, query: string, options: Parameters<Prepare>[1] = {}) {
+  interface Options {
+    persistent?: boolean;
+    pluck?: boolean;
+    bigint?: boolean;
+  }
+  // the library's overloads and generics do not survive a wrapper; this is the runtime shape
+  type Prepare = (this: object, query: string, options?: Options) => unknown;
+  const proto = Database.prototype as unknown as { prepare: Prepare };
+  const original = proto.prepare;
+  const caches = new WeakMap<object, Map<string, unknown>>();
+  proto.prepare = function (query, options = {}) {
     let cache = caches.get(this);
     if (!cache) caches.set(this, (cache = new Map()));
     const key = `${String(options.pluck)}:${String(options.bigint)}:${query}`;
     let stmt = cache.get(key);
-    if (!stmt) cache.set(key, (stmt = original.call(this, query, { ...options, persistent: true })));
+    if (stmt === undefined) cache.set(key, (stmt = original.call(this, query, { ...options, persistent: true })));
     return stmt;
-  } as Prepare;
+  };
 }
 
 function percentile(sorted: number[], p: number): number {

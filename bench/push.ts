@@ -4,6 +4,7 @@
 // recipient's desktop channel (which then acknowledges it). Bounded: a fixed number of knocks per
 // scenario. Run: npx tsx bench/push.ts [--knocks N] [--devices N] [--concurrency N]
 import { parseArgs } from 'node:util';
+import { cpus, loadavg } from 'node:os';
 import { PushClient, type DesktopConnection } from '../src-shared/push/client';
 import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs, type ServerProc } from '../src-server/push/test-support/harness';
 import type { KnockEnvelope } from '../src-shared/push/wire';
@@ -95,6 +96,7 @@ async function run(scenario: string, sender: PushClient, from: { endpoint: strin
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg();
   const pki = makePki();
   const dirs = [tempDir(), tempDir()];
   const s1 = await startServer(['--data-dir', dirs[0]!, '--port', '0', ...tlsArgs(pki), ...UNLIMITED]);
@@ -112,7 +114,8 @@ async function main(): Promise<void> {
     conns.push(...local.conns, ...remote.conns);
     const from = { endpoint: s1.endpoint, push_name: 'sender' };
     const results = [await run('local (one server)', sender, from, s1.endpoint, local), await run('federated (s1 → s2 relay)', sender, from, s2.endpoint, remote)];
-    console.log(`\npush benchmark: ${KNOCKS} knocks per scenario, ${conns.length} desktop devices connected (4 per account), ${CONCURRENCY} concurrent senders, TLS, SQLite, loopback`);
+    console.log(`\nmachine: ${cpus().length} CPUs, load average before/after ${loadBefore.map((x) => x.toFixed(1)).join(' ')} / ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine distorts these figures)`);
+    console.log(`push benchmark: ${KNOCKS} knocks per scenario, ${conns.length} desktop devices connected (4 per account), ${CONCURRENCY} concurrent senders, TLS, SQLite, loopback`);
     console.log('| scenario | knocks | deliveries | seconds | knocks/s | p50 ms | p99 ms | max ms | budget (≥500/s, p99<50ms) |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const r of results) {

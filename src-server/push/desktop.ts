@@ -54,7 +54,10 @@ export class DesktopChannel {
     this.#heartbeat = setInterval(() => {
       for (const set of this.#byDevice.values())
         for (const c of set) {
-          if (!c.alive) c.ws.terminate();
+          if (!c.alive || c.ws.readyState !== c.ws.OPEN) {
+            c.ws.terminate();
+            continue;
+          }
           c.alive = false;
           c.ws.ping();
         }

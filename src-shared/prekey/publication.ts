@@ -177,7 +177,7 @@ export function verifyPublication(p: PublicationMessage, ctx: VerifyContext): Ve
   for (const x of messages) {
     // "All Prekey Messages … must have the same instance tag … as the one stated in the profiles"
     if (x.message.ownerTag !== ctx.instanceTag) throw new PublicationRejected('instance-tag-mismatch', 'prekey message of another instance');
-    decodeOr(() => validatePrekeyMessage(x.message, ctx.engine), 'invalid-prekey-message', 'prekey message');
+    decodeOr(() => validatePrekeyMessage(x.message), 'invalid-prekey-message', 'prekey message');
     if (seen.has(x.message.id)) continue;
     seen.add(x.message.id);
     prekeyMessages.push(x);

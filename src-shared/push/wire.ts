@@ -108,7 +108,9 @@ export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** Web Push subscription as PushSubscription.toJSON() gives it (RFC 8030 endpoint, RFC 8291 keys). */
 export const webPushSubscriptionSchema = z.strictObject({
-  endpoint: z.url({ protocol: /^https?$/ }).max(1024),
+  // push services are HTTPS (RFC 8030 §8); refusing http also narrows what the server can be
+  // made to POST to
+  endpoint: z.url({ protocol: /^https$/ }).max(1024),
   keys: z.strictObject({ p256dh: b64urlSchema(87, 87), auth: b64urlSchema(22, 22) }),
 });
 export type WebPushSubscription = z.output<typeof webPushSubscriptionSchema>;

@@ -164,6 +164,20 @@ describe('OTR service: sessions', () => {
     expect(b.svc.status(A).queued).toBe(0);
   });
 
+  it('refresh (start while private) makes a new session and messages keep flowing', () => {
+    const [a, b] = privatePair();
+    expect(write(a, B, 'before refresh')).toBe('sent');
+    pump(a, b);
+    a.svc.start(B);
+    pump(a, b);
+    expect(a.svc.status(B).state).toBe('private-unverified');
+    expect(b.svc.status(A).state).toBe('private-unverified');
+    expect(write(b, A, 'after refresh')).toBe('sent');
+    pump(a, b);
+    expect(a.received.at(-1)).toEqual({ text: 'after refresh', encrypted: true });
+    expect(a.notices.concat(b.notices).map((n) => n.kind)).not.toContain('unreadable');
+  });
+
   it('after our end, messages go in clear again (the user left the private conversation)', () => {
     const [a, b] = privatePair();
     a.svc.end(B);

@@ -160,7 +160,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 function validateEphemerals(dh: Dh3072Engine, values: Array<[bigint, string]>): void {
   // Points were validated (curve, not identity, subgroup) when the message was decoded.
-  for (const [v, what] of values) validateDhValue(v, dh, what);
+  for (const [v, what] of values) validateDhValue(v, what);
 }
 
 function checkSenderTag(tag: number): void {

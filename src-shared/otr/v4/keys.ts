@@ -122,7 +122,7 @@ export function generateDhKeyPair(random: RandomSource, engine: Dh3072Engine): D
   return { secret, public: engine.publicKey(secret) };
 }
 
-export function validateDhValue(x: bigint, _engine: Dh3072Engine | undefined, what = 'DH value'): void {
+export function validateDhValue(x: bigint, what = 'DH value'): void {
   if (!isValidDhPublic(x)) throw invalidValue(`${what} is not in the DH group`);
 }
 

@@ -63,9 +63,9 @@ export function decodePrekeyMessage(bytes: Uint8Array): PrekeyMessage {
 }
 
 /** §"Prekey Message" "To verify": Y on the curve (done when decoded), B in the DH group, tag valid. */
-export function validatePrekeyMessage(m: PrekeyMessage, engine: Dh3072Engine): void {
+export function validatePrekeyMessage(m: PrekeyMessage): void {
   if (!isValidInstanceTag(m.ownerTag)) throw invalidValue('prekey owner tag is below 0x100');
-  validateDhValue(m.b, engine, 'prekey B');
+  validateDhValue(m.b, 'prekey B');
 }
 
 export interface PrekeyEnsemble {
@@ -84,7 +84,7 @@ export function validatePrekeyEnsemble(e: PrekeyEnsemble, v: { nowMs: number; en
   if (e.prekeyProfile.ownerTag !== tag || e.prekeyMessage.ownerTag !== tag) throw invalidValue('prekey ensemble instance tags differ');
   validateClientProfile(e.clientProfile, { senderTag: tag, nowMs: v.nowMs });
   validatePrekeyProfile(e.prekeyProfile, { longTermPublicKey: e.clientProfile.publicKey, senderTag: tag, nowMs: v.nowMs });
-  validatePrekeyMessage(e.prekeyMessage, v.engine);
+  validatePrekeyMessage(e.prekeyMessage);
   if (v.allowV4 === false) throw new OtrError('not-allowed', 'version 4 is not allowed by policy');
 }
 

@@ -144,7 +144,7 @@ describe('prekey profile and prekey message', () => {
     expect(() => validatePrekeyProfile(d, { longTermPublicKey: G, nowMs: NOW })).toThrow(OtrError);
     const m = decodePrekeyMessage(encodePrekeyMessage(message));
     expect(m).toEqual(message);
-    validatePrekeyMessage(m, engine);
+    validatePrekeyMessage(m);
     expect(secrets.ecdh.public.equals(m.y)).toBe(true);
   });
   it('validates an ensemble and refuses mixed instance tags', () => {
@@ -163,11 +163,11 @@ describe('prekey profile and prekey message', () => {
     expect(sel.get(0x1234)).toHaveLength(1);
   });
   it('refuses a prekey message whose B is not in the group', () => {
-    expect(() => validatePrekeyMessage({ ...message, b: 1n }, engine)).toThrow(OtrError);
+    expect(() => validatePrekeyMessage({ ...message, b: 1n })).toThrow(OtrError);
   });
   it('decoders throw only OtrError', () => {
     expectOnlyOtrErrors((b) => validatePrekeyProfile(decodePrekeyProfile(b), { longTermPublicKey: keyPair.public, nowMs: NOW }), prekey.encoded);
-    expectOnlyOtrErrors((b) => validatePrekeyMessage(decodePrekeyMessage(b), engine), encodePrekeyMessage(message), 60);
+    expectOnlyOtrErrors((b) => validatePrekeyMessage(decodePrekeyMessage(b)), encodePrekeyMessage(message), 60);
   });
 });
 
