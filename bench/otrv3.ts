@@ -7,7 +7,7 @@ import { loadavg, cpus } from 'node:os';
 import { OPPORTUNISTIC_POLICY } from '../src-shared/otr/api';
 import { V3Conversation } from '../src-shared/otr/v3/conversation';
 import { bigintDh1536Engine, type Dh1536Engine } from '../src-shared/otr/v3/group';
-import { fixtureKey, nodeDh1536Engine } from '../src-shared/otr/v3/test-support/keys';
+import { fixtureKey, nativeDh1536Engine } from '../src-shared/otr/v3/test-support/keys';
 import { LibotrPeer } from '../src-shared/otr/v3/test-support/libotr-peer';
 
 const akeRuns = Number(process.argv[2] ?? 20);
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     // The machine may be shared: interleave libotr and ours in ROUNDS rounds so both see the same
     // load, and report the median over rounds of each round's figure.
     const ROUNDS = 5;
-    const engine = nodeDh1536Engine();
+    const engine = nativeDh1536Engine();
     const libRounds: Array<Awaited<ReturnType<typeof peer.bench>>> = [];
     const nodeRounds: Array<ReturnType<typeof benchOurs>> = [];
     for (let r = 0; r < ROUNDS; r++) {

@@ -8,14 +8,14 @@ import { cpus, loadavg } from 'node:os';
 import { createIdentity, createNonInteractiveAuth, receiveAuthI, receiveNonInteractiveAuth, respondToAuthR, respondToIdentity } from '../src-shared/otr/v4/dake';
 import { decodeDakeMessage, encodeDakeMessage, type AuthIMessage, type AuthRMessage, type IdentityMessage, type NonInteractiveAuthMessage } from '../src-shared/otr/v4/dake-messages';
 import { initRatchet } from '../src-shared/otr/v4/ratchet';
-import { cryptoRandom, nodeDh3072Engine } from '../src-shared/otr/v4/test-support/engines';
+import { systemRandom, nativeDh3072Engine } from '../src-shared/otr/v4/test-support/engines';
 import { makeParty } from '../src-shared/otr/v4/test-support/parties';
 
 const runs = Number(process.argv[2] ?? 30);
-const dh = nodeDh3072Engine();
+const dh = nativeDh3072Engine();
 const clock = () => Date.now();
-const alice = makeParty('alice@example.org', 'bob@example.org', cryptoRandom, dh, clock);
-const bob = makeParty('bob@example.org', 'alice@example.org', cryptoRandom, dh, clock);
+const alice = makeParty('alice@example.org', 'bob@example.org', systemRandom, dh, clock);
+const bob = makeParty('bob@example.org', 'alice@example.org', systemRandom, dh, clock);
 
 function wire<T>(m: T): T {
   return decodeDakeMessage(encodeDakeMessage(m as never)) as T;
@@ -31,7 +31,7 @@ function interactive(withRatchet: boolean): void {
       [i.result, [bob.identity.instanceTag, alice.identity.instanceTag]],
       [res, [alice.identity.instanceTag, bob.identity.instanceTag]],
     ] as const) {
-      initRatchet({ mode: x.mode, role: x.role, sharedSecret: x.sharedSecret, ourEcdh: { ...x.ourEcdh! }, ourDh: { ...x.ourDh! }, theirEcdh: x.theirEcdh!, theirDh: x.theirDh!, ourInstanceTag: tags[0], theirInstanceTag: tags[1], random: cryptoRandom, clock, dh });
+      initRatchet({ mode: x.mode, role: x.role, sharedSecret: x.sharedSecret, ourEcdh: { ...x.ourEcdh! }, ourDh: { ...x.ourDh! }, theirEcdh: x.theirEcdh!, theirDh: x.theirDh!, ourInstanceTag: tags[0], theirInstanceTag: tags[1], random: systemRandom, clock, dh });
     }
   }
 }

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { decodeDataMessage } from '../src-shared/otr/v4/data-message';
 import { generateDhKeyPair, generateEcdhKeyPair, initRatchet } from '../src-shared/otr/v4/ratchet';
-import { nodeDh3072Engine } from '../src-shared/otr/v4/ratchet/test-support/node-dh';
+import { nativeDh3072Engine } from '../src-shared/node-crypto/dh-engines';
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-const dh = nodeDh3072Engine();
+const dh = nativeDh3072Engine();
 const clock = (): number => Date.now();
 
 function pair() {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startStack } from '../scripts/stack/stack';
 import { PrekeyClient, type PrekeyServerInfo } from '../src-main/core/prekey/client';
 import { connect, type Connection } from '../src-main/core/prekey/test-support/harness';
-import { nodeDhEngine } from '../src-shared/prekey/modpow-node';
+import { nativeDh3072Engine } from '../src-shared/node-crypto/dh-engines';
 import { SecretStore, makeDevice, random } from '../src-shared/prekey/test-support/device';
 import { startPrekeyServer } from '../src-server/prekey/server';
 
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const users = [...Array.from({ length: P }, (_, i) => `pub${i}`), ...Array.from({ length: R }, (_, i) => `ret${i}`)];
   const stack = await startStack({ accounts: users.map((u) => ({ user: u, password: `${u}-pw` })) });
   const dataDir = mkdtempSync(join(tmpdir(), 'prekey-bench-'));
-  const engine = nodeDhEngine();
+  const engine = nativeDh3072Engine();
   const server = await startPrekeyServer({
     domain: stack.componentDomain,
     secret: stack.componentSecret,

@@ -13,7 +13,7 @@ import { storageInfoMac } from '../../src-shared/prekey/dake';
 import { Reassembler, fragmentMessage } from '../../src-shared/prekey/fragment';
 import { decodeBody, encodeBody } from '../../src-shared/prekey/framing';
 import { type AttachedMessage, PREKEY_PROTOCOL_VERSION, decodeTopLevel, encodeMessage } from '../../src-shared/prekey/messages';
-import { nodeDhEngine } from '../../src-shared/prekey/modpow-node';
+import { nativeDh3072Engine } from '../../src-shared/node-crypto/dh-engines';
 import { buildPublication } from '../../src-shared/prekey/publication';
 import { type DakeOutcome, PublisherDake } from '../../src-shared/prekey/publisher';
 import { type TestDevice, makeDevice, random } from '../../src-shared/prekey/test-support/device';
@@ -21,7 +21,7 @@ import { PrekeyServerProtocol, type ProtocolLimits, type ServerEvent } from './p
 import { SqlitePrekeyStorage } from './storage';
 
 const SERVER = 'prekeys.example.org';
-const engine = nodeDhEngine();
+const engine = nativeDh3072Engine();
 
 describe('prekey server protocol', () => {
   let dir: string;

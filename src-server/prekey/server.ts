@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeDhEngine } from '../../src-shared/prekey/modpow-node';
+import { nativeDh3072Engine } from '../../src-shared/node-crypto/dh-engines';
 import { type RunningComponent, startComponent } from './component';
 import { loadOrCreateServerKey } from './keys';
 import { PrekeyServerProtocol, type ProtocolLimits, type ServerEvent } from './protocol';
@@ -62,7 +62,7 @@ export async function startPrekeyServer(config: PrekeyServerConfig): Promise<Run
     storage,
     random: (n) => new Uint8Array(randomBytes(n)),
     clock,
-    engine: nodeDhEngine(),
+    engine: nativeDh3072Engine(),
     ...(config.limits ? { limits: config.limits } : {}),
     ...(config.onEvent ? { onEvent: config.onEvent } : {}),
   });

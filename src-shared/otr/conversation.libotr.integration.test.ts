@@ -5,20 +5,20 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type OtrEvent } from './api';
 import { NegotiatingConversation } from './conversation';
-import { fixtureKey, nodeDh1536Engine } from './v3/test-support/keys';
+import { fixtureKey, nativeDh1536Engine } from './v3/test-support/keys';
 import { LibotrPeer, type PeerEvent } from './v3/test-support/libotr-peer';
-import { nodeDh3072Engine } from './v4/test-support/engines';
+import { nativeDh3072Engine } from './v4/test-support/engines';
 import { makeParty } from './v4/test-support/parties';
 
 const rng = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const peers: LibotrPeer[] = [];
 
 function ours(): NegotiatingConversation {
-  const party = makeParty('ts@test', 'peer@test', rng, nodeDh3072Engine(), () => Date.now());
+  const party = makeParty('ts@test', 'peer@test', rng, nativeDh3072Engine(), () => Date.now());
   return new NegotiatingConversation({
     policy: OPPORTUNISTIC_POLICY,
-    v3: { identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(0) }, rng, clock: () => Date.now(), engine: nodeDh1536Engine() },
-    v4: { identity: party.identity, random: rng, clock: () => Date.now(), dh: nodeDh3072Engine(), ourId: 'ts@test', theirId: 'peer@test' },
+    v3: { identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(0) }, rng, clock: () => Date.now(), engine: nativeDh1536Engine() },
+    v4: { identity: party.identity, random: rng, clock: () => Date.now(), dh: nativeDh3072Engine(), ourId: 'ts@test', theirId: 'peer@test' },
   });
 }
 

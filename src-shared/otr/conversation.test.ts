@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type OtrEvent, type OtrPolicy } from './api';
 import { NegotiatingConversation } from './conversation';
-import { fixtureKey, nodeDh1536Engine } from './v3/test-support/keys';
+import { fixtureKey, nativeDh1536Engine } from './v3/test-support/keys';
 import { V3Conversation } from './v3/conversation';
-import { nodeDh3072Engine, seededRandom } from './v4/test-support/engines';
+import { nativeDh3072Engine, seededRandom } from './v4/test-support/engines';
 import { makeParty, T0 } from './v4/test-support/parties';
 
-const dh = nodeDh3072Engine();
-const dh1536 = nodeDh1536Engine();
+const dh = nativeDh3072Engine();
+const dh1536 = nativeDh1536Engine();
 
 interface End {
   conv: { receive(w: string): EngineOutput; send(t: string): EngineOutput; start(): EngineOutput; sessions(): Array<{ state: string; version?: number }> };

@@ -8,10 +8,10 @@ import { createPrekeyMessage, encodePrekeyMessage } from '../otr/v4/prekey-messa
 import { createPrekeyProfile } from '../otr/v4/prekey-profile';
 import { selectRetrievedEnsembles } from './ensembles';
 import type { EnsembleRetrievalMessage, PrekeyEnsemble } from './messages';
-import { nodeDhEngine } from './modpow-node';
+import { nativeDh3072Engine } from '../node-crypto/dh-engines';
 import { type TestDevice, makeDevice, random } from './test-support/device';
 
-const engine = nodeDhEngine();
+const engine = nativeDh3072Engine();
 const now = Date.now();
 
 function ensemble(d: TestDevice, overrides: Partial<PrekeyEnsemble> = {}): PrekeyEnsemble {

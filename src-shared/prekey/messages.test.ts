@@ -17,11 +17,11 @@ import {
   decodeTopLevel,
   encodeMessage,
 } from './messages';
-import { nodeDhEngine } from './modpow-node';
+import { nativeDh3072Engine } from '../node-crypto/dh-engines';
 import { buildPublication } from './publication';
 import { makeDevice, random } from './test-support/device';
 
-const engine = nodeDhEngine();
+const engine = nativeDh3072Engine();
 const dev = makeDevice();
 const prekeys = Array.from({ length: 2 }, () => createPrekeyMessage(random, engine, dev.instanceTag));
 const encodedPrekeys = prekeys.map((p) => encodePrekeyMessage(p.message));

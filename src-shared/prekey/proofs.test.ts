@@ -8,11 +8,11 @@ import { G } from '../otr/v4/ed448';
 import { generateEcdhKeyPair, toHex } from '../otr/v4/keys';
 import { PrekeyUsage, prekeyKdf } from './kdf';
 import { bigintDh3072Engine } from '../otr/v4/dh3072';
-import { nodeDhEngine } from './modpow-node';
+import { nativeDh3072Engine } from '../node-crypto/dh-engines';
 import { generateDhProof, generateEcdhProof, proofContext, verifyDhProof, verifyEcdhProof } from './proofs';
 import { random } from './test-support/device';
 
-const engine = nodeDhEngine();
+const engine = nativeDh3072Engine();
 
 describe('prekey server KDF', () => {
   it('is SHAKE-256 over the "OTR-Prekey-Server" domain (committed vector)', () => {

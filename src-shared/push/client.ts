@@ -87,7 +87,7 @@ export class PushClient {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     if (opts.auth !== false && this.token && !headers.authorization) headers.authorization = `Token ${this.token}`;
     const lib = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
+    const attempt = (retry: boolean): Promise<RawResponse> => new Promise((resolve, reject) => {
       const req = lib.request(url, { method, headers, agent: this.#agent, timeout: this.#timeout }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -104,9 +104,16 @@ export class PushClient {
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed just as we reused it: the request never reached
+        // the server, so sending it once more on a fresh connection is safe (Node http docs,
+        // "request.reusedSocket").
+        if (retry && req.reusedSocket && e.code === 'ECONNRESET') attempt(false).then(resolve, reject);
+        else reject(e);
+      });
       req.end(body);
     });
+    return attempt(true);
   }
 
   async #call<S extends z.ZodType>(schema: S, method: string, path: string, json?: unknown, auth = true): Promise<z.output<S>> {

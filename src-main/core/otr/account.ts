@@ -6,7 +6,7 @@
 import type { Element } from '@xmpp/xml';
 import type { OtrEventPayloads, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
 import type { KeyStore } from '../keychain/keychain';
-import { systemRandom } from './engines';
+import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { loadOrCreateIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 import { OtrService, type OtrWire, type ReceivedMessage } from './service';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openKeyStore } from '../keychain/keychain';
-import { systemRandom } from './engines';
+import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { deleteIdentity, loadOrCreateIdentity, otrIdentityEntry, ourFingerprints } from './identity';
 
 const keys = openKeyStore(`messenger-otr-test-${randomBytes(6).toString('hex')}`);

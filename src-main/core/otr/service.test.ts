@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OtrEventPayloads, OtrNotice, OtrPolicyName, OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { generateIdentity, type OtrAccountIdentity } from './identity';
-import { systemRandom } from './engines';
+import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from './otr-store';
 import { OtrService, type OtrWire, type ReceivedMessage } from './service';
 

@@ -35,7 +35,7 @@ import { NegotiatingConversation } from '../../../src-shared/otr/conversation';
 import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
-import { nativeDh1536Engine, nativeDh3072Engine, systemRandom } from './engines';
+import { nativeDh1536Engine, nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { ourFingerprints, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 

@@ -11,13 +11,13 @@ import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { storageInfoMac } from '../../../src-shared/prekey/dake';
 import { decodeBody, encodeBody } from '../../../src-shared/prekey/framing';
 import { PREKEY_PROTOCOL_VERSION, decodeTopLevel } from '../../../src-shared/prekey/messages';
-import { nodeDhEngine } from '../../../src-shared/prekey/modpow-node';
+import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
 import { PublisherDake } from '../../../src-shared/prekey/publisher';
 import { SecretStore, makeDevice, random } from '../../../src-shared/prekey/test-support/device';
 import { PrekeyClient, PrekeyError, type PrekeyServerInfo } from './client';
 import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
 
-const engine = nodeDhEngine();
+const engine = nativeDh3072Engine();
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../../src-server/prekey/cli.ts', import.meta.url));
 const USERS = ['alice', 'bob', 'carol', 'dave', 'r1', 'r2', 'r3', 'r4'];

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { Ake } from './ake';
 import { decodeV3Message, type V3Message } from './messages';
-import { fixtureKey, nodeDh1536Engine, seededRng } from './test-support/keys';
+import { fixtureKey, nativeDh1536Engine, seededRng } from './test-support/keys';
 import { OtrError } from '../common/errors';
 
-const engine = nodeDh1536Engine();
+const engine = nativeDh1536Engine();
 function pair() {
   const a = new Ake({ ourKey: fixtureKey(0), engine, rng: seededRng('ake-a') }, () => ({ senderTag: 0x100, receiverTag: 0x200 }));
   const b = new Ake({ ourKey: fixtureKey(1), engine, rng: seededRng('ake-b') }, () => ({ senderTag: 0x200, receiverTag: 0x100 }));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { OPPORTUNISTIC_POLICY, type OtrEvent } from '../api';
 import { V3Conversation } from './conversation';
-import { fixtureKey, nodeDh1536Engine } from './test-support/keys';
+import { fixtureKey, nativeDh1536Engine } from './test-support/keys';
 import { buildPeer, LibotrPeer, SmpEventCode } from './test-support/libotr-peer';
 import { Bridge } from './test-support/bridge';
 import { fingerprintHex } from './dsa';
@@ -23,7 +23,7 @@ function ours(opts: { instanceTag?: number; maxMessageSize?: number } = {}): V3C
     identity: { instanceTag: opts.instanceTag ?? 0x4242_0001, dsaKey: fixtureKey(0) },
     rng,
     clock: () => Date.now(),
-    engine: nodeDh1536Engine(),
+    engine: nativeDh1536Engine(),
     policy: { ...OPPORTUNISTIC_POLICY, allowV4: false },
     ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
   });
@@ -246,7 +246,7 @@ describe('OTRv3 interop with libotr 4.1.1', () => {
       identity: { instanceTag: 0x4242_0002, dsaKey: fixtureKey(0) },
       rng,
       clock: () => Date.now(),
-      engine: nodeDh1536Engine(),
+      engine: nativeDh1536Engine(),
       policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, requireEncryption: true },
     });
     const b = new Bridge(conv, [p]);

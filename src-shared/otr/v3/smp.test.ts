@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSmpMpis, encodeSmpMpis, Smp, smpSecret } from './smp';
 import { DH1536_P } from './group';
-import { nodeDh1536Engine, seededRng } from './test-support/keys';
+import { nativeDh1536Engine, seededRng } from './test-support/keys';
 import { V3TlvType, type Tlv } from '../common/tlv';
 
-const engine = nodeDh1536Engine();
+const engine = nativeDh1536Engine();
 const fpA = new Uint8Array(20).fill(1);
 const fpB = new Uint8Array(20).fill(2);
 const ssid = new Uint8Array(8).fill(9);

@@ -14,11 +14,11 @@ import {
 import { type AuthIMessage, type AuthRMessage, decodeDakeMessage, encodeDakeMessage, type IdentityMessage, type NonInteractiveAuthMessage } from './dake-messages';
 import { DH3072_P } from './dh3072';
 import { G } from './ed448';
-import { nodeDh3072Engine, seededRandom } from './test-support/engines';
+import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { expectOnlyOtrErrors } from './test-support/fuzz';
 import { makeParty, T0 } from './test-support/parties';
 
-const dh = nodeDh3072Engine();
+const dh = nativeDh3072Engine();
 const SEEDS = '/work/shared/reference/vectors/otr4j-seeds/EncodedMessageParser/';
 const seed = (name: string) => new Uint8Array(readFileSync(SEEDS + name));
 

@@ -4,10 +4,10 @@ import { OtrError } from '../common/errors';
 import { validateClientProfile } from './client-profile';
 import { createLocalIdentity, dakeIdentity, deserializeLocalIdentity, generatePrekeyMessages, prekeyOwner, renewProfiles, serializeLocalIdentity } from './identity';
 import { V4Conversation } from './session';
-import { nodeDh3072Engine, seededRandom } from './test-support/engines';
+import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { makeParty, T0 } from './test-support/parties';
 
-const dh = nodeDh3072Engine();
+const dh = nativeDh3072Engine();
 const DAY = 86400_000;
 
 describe('local identity (persisted state)', () => {

@@ -13,14 +13,14 @@ import { isValidDhPublic as isValidDhValue } from './dh3072';
 import { createPrekeyMessage, decodePrekeyMessage, encodePrekeyMessage, selectPrekeyEnsembles, validatePrekeyEnsemble, validatePrekeyMessage } from './prekey-message';
 import { createPrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from './prekey-profile';
 import { decodeRingSignature, encodeRingSignature, hashToScalar, Q_BYTES, ringSign, ringVerify } from './rsig';
-import { nodeDh3072Engine, seededRandom } from './test-support/engines';
+import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { expectOnlyOtrErrors } from './test-support/fuzz';
 
 const VECTORS = '/work/shared/reference/vectors/otrv4-kat-otr4j.json';
 const kat = JSON.parse(readFileSync(new URL(`file://${VECTORS}`), 'utf8')) as { vectors: Array<{ name: string; expected_hex: string }> };
 const vec = (prefix: string) => kat.vectors.find((v) => v.name.startsWith(prefix))!.expected_hex;
 
-const engine = nodeDh3072Engine();
+const engine = nativeDh3072Engine();
 const NOW = 1_700_000_000_000;
 const WEEK = 7n * 24n * 3600n;
 const expires = BigInt(NOW / 1000) + WEEK;

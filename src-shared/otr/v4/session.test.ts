@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeOtrMessage } from '../common/envelope';
 import { addWhitespaceTag } from '../common/whitespace';
-import { nodeDh3072Engine } from './test-support/engines';
+import { nativeDh3072Engine } from './test-support/engines';
 import { makeSide, messages, post, pump, type Side } from './test-support/pair';
 import { T0 } from './test-support/parties';
 
-const dh = nodeDh3072Engine();
+const dh = nativeDh3072Engine();
 
 function sides(seed: string, extra = {}) {
   const a = makeSide('alice@example.org', 'bob@example.org', `${seed}-a`, dh, extra);

@@ -1,11 +1,8 @@
 // Test fixtures: DSA keys generated once with generateDsaKey (1024-bit p, 160-bit q) and committed
-// so tests do not pay for key generation; a deterministic RNG; a Node-backed modexp engine.
-import { createDiffieHellman, getDiffieHellman } from 'node:crypto';
+// so tests do not pay for key generation; a deterministic RNG; the app's native modexp engine re-exported.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bigintToBytes, bytesToBigint } from '../../common/bytes';
 import type { RandomSource } from '../../common/random';
 import { deserializePrivateKey, type DsaPrivateKey } from '../dsa';
-import { DH1536_P, modPow, type Dh1536Engine } from '../group';
 
 export const FIXTURE_KEYS: readonly string[] = [
   'otr3-dsa-v1:AAAAgIxZdj3Io178U8qlbOVo8i460u6uCpiMX/SwtNpOxO0V5vPMdQgDOVXLJP6ek2gK8xC/B4gIIKKsW5W/HVtms7DSZkge2wjWDMAh9gR+AnqU+pGDMrXlXeCEVjDRNcq4chaUYsgKYXe709Wj2OZiR+X4wLEsDNVnd9f/XARmmddpAAAAFKQucX9U+cRDRVDdU86FxMsOE3KHAAAAgAH8f2MNCpMQzoa/M7lYxKnq8p0dZlsgaLfu3tSsnArpGdLEKeO7gYc/Bq/Nv55shARttD8S95S1snyuVcA9RFK8briR/VnqpkLXpW4KphlEhUypwuEVfPm7uZQoImS4IL4p4WNulj2Ar+Ixxdp0Z2r96GQpo9t46C6YxyGxFOW5AAAAgBLN+Tl1deUCdgEp6Ztjm9idoShegJTl0pG3WvL2CpcEuvqhmfI/X8jkxtnQZ4+dpfzB+xPuqB0j/uIboewK2AfbUs4a4tYSKbCe0Xgxr7c0zcfHHBx8Zzf/0DzpLQmIjh3zN0jgH5f90bfqHu9+r4Kpp3F4S/JSBKjqOVKuSYFoAAAAFDDQ9QxZ3bFpCN1X987Y5BohihnC',
@@ -31,61 +28,5 @@ export function seededRng(seed: string): RandomSource {
   };
 }
 
-/**
- * Modexp in the 1536-bit group through OpenSSL (Node's DiffieHellman): the private key is the
- * exponent and computeSecret(base) gives base^exp mod p. This is the engine the app injects.
- */
-export function nodeDh1536Engine(): Dh1536Engine {
-  const modp5 = getDiffieHellman('modp5');
-  // one object, reused: creating one from a prime makes OpenSSL check the prime (milliseconds)
-  const dh = createDiffieHellman(modp5.getPrime(), modp5.getGenerator());
-  const strip = (b: Buffer): bigint => bytesToBigint(new Uint8Array(b));
-  const toBuf = (v: bigint): Buffer => {
-    const hex = v.toString(16);
-    return Buffer.from(bigintToBytes(v, Math.max(1, Math.ceil(hex.length / 2))));
-  };
-  // one DiffieHellman object per other modulus (the DSA keys' p), made once
-  const others = new Map<bigint, ReturnType<typeof createDiffieHellman>>();
-  const powWith = (d: ReturnType<typeof createDiffieHellman>, mod: bigint, base: bigint, exp: bigint): bigint => {
-    const b = ((base % mod) + mod) % mod;
-    if (exp === 0n) return 1n;
-    if (b <= 1n || b >= mod - 1n) {
-      // OpenSSL refuses such "public keys"; the results are trivial anyway
-      if (b === 0n || b === 1n) return b;
-      return exp % 2n === 0n ? 1n : b;
-    }
-    d.setPrivateKey(toBuf(exp));
-    return strip(d.computeSecret(toBuf(b)));
-  };
-  // moduli OpenSSL refuses to work with (it rejects some DSA primes as DH groups: ERR_CRYPTO_INVALID_KEYTYPE)
-  const refused = new Set<bigint>();
-  return {
-    modPowAny(base: bigint, exp: bigint, mod: bigint): bigint {
-      if (mod === DH1536_P) return powWith(dh, mod, base, exp);
-      if (refused.has(mod)) return modPow(base, exp, mod);
-      let d = others.get(mod);
-      if (!d) {
-        if (others.size > 16) others.clear();
-        d = createDiffieHellman(toBuf(mod), Buffer.from([2]));
-        others.set(mod, d);
-      }
-      try {
-        return powWith(d, mod, base, exp);
-      } catch {
-        refused.add(mod);
-        return modPow(base, exp, mod);
-      }
-    },
-    modPow(base: bigint, exp: bigint): bigint {
-      const b = ((base % DH1536_P) + DH1536_P) % DH1536_P;
-      if (exp === 0n) return 1n;
-      if (b <= 1n || b >= DH1536_P - 1n) {
-        // OpenSSL refuses such "public keys"; the results are trivial anyway
-        if (b === 0n || b === 1n) return b;
-        return exp % 2n === 0n ? 1n : b;
-      }
-      dh.setPrivateKey(toBuf(exp));
-      return strip(dh.computeSecret(toBuf(b)));
-    },
-  };
-}
+// The engine the app injects (src-shared/node-crypto), re-exported for the tests.
+export { nativeDh1536Engine } from '../../../node-crypto/dh-engines';

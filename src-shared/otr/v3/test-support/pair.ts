@@ -3,7 +3,7 @@
 import type { EngineOutput, OtrEvent, OtrPolicy } from '../../api';
 import { OPPORTUNISTIC_POLICY } from '../../api';
 import { V3Conversation } from '../conversation';
-import { fixtureKey, nodeDh1536Engine, seededRng } from './keys';
+import { fixtureKey, nativeDh1536Engine, seededRng } from './keys';
 
 export interface Peer {
   name: string;
@@ -19,7 +19,7 @@ export function makePeer(name: string, keyIndex: number, instanceTag: number, op
     identity: { instanceTag, dsaKey: fixtureKey(keyIndex) },
     rng: seededRng(`${name}-${instanceTag}`),
     clock: () => now.t,
-    engine: nodeDh1536Engine(),
+    engine: nativeDh1536Engine(),
     policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, ...opts.policy },
     ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
   });

@@ -3,7 +3,7 @@ import { shake256 } from '@noble/hashes/sha3.js';
 import type { RandomSource } from '../../../common/random';
 import { generateDhKeyPair, generateEcdhKeyPair } from '../keys';
 import { type DoubleRatchet, type RatchetOptions, initRatchet } from '../ratchet';
-import { nodeDh3072Engine } from './node-dh';
+import { nativeDh3072Engine } from '../../../../node-crypto/dh-engines';
 
 export function seededRandom(seed: string): RandomSource {
   let counter = 0;
@@ -26,7 +26,7 @@ export function fakeClock(start = 1_700_000_000_000): FakeClock {
   return c;
 }
 
-export const dhEngine = nodeDh3072Engine();
+export const dhEngine = nativeDh3072Engine();
 export const ALICE_TAG = 0x1000;
 export const BOB_TAG = 0x2000;
 
