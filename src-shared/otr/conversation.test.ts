@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type OtrEvent, type OtrPolicy } from './api';
@@ -7,6 +6,7 @@ import { fixtureKey, nativeDh1536Engine } from './v3/test-support/keys';
 import { V3Conversation } from './v3/conversation';
 import { nativeDh3072Engine, seededRandom } from './v4/test-support/engines';
 import { makeParty, T0 } from './v4/test-support/parties';
+import { readVector } from './test-support/vectors';
 
 const dh = nativeDh3072Engine();
 const dh1536 = nativeDh1536Engine();
@@ -118,7 +118,7 @@ describe('version negotiation', () => {
 });
 
 describe('otr4j MessageProcessor seeds through the negotiating conversation', () => {
-  const seedText = (n: string) => readFileSync(`/work/shared/reference/vectors/otr4j-seeds/MessageProcessor/${n}`, 'utf8');
+  const seedText = (n: string) => readVector(`otr4j-seeds/MessageProcessor/${n}`).toString('utf8');
   const fresh = () => negotiating('alice@x', 'bob@x', 0);
 
   it('query messages: v4 offered -> Identity; v3 only -> D-H Commit; none or v2 -> no reply', () => {

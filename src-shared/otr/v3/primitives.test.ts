@@ -1,6 +1,5 @@
 // Known answers (vectors/otrv3-kat-coyim-otr3.json, from coyim/otr3) and the DSA/key primitives.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { ByteReader } from '../common/bytes';
 import { OtrError } from '../common/errors';
@@ -9,9 +8,10 @@ import { deriveAkeKeys, deriveDataKeys } from './kdf';
 import { deserializePrivateKey, dsaSign, dsaVerify, encodePublicKey, fingerprint, fingerprintHex, generateDsaKey, readPublicKey, serializePrivateKey } from './dsa';
 import { deserializeIdentity, generateInstanceTag, serializeIdentity } from './identity';
 import { fixtureKey, nativeDh1536Engine, seededRng } from './test-support/keys';
+import { readVector } from '../test-support/vectors';
 
 // a copy of shared/reference/vectors/otrv3-kat-coyim-otr3.json, committed beside the tests
-const kat = JSON.parse(readFileSync(new URL('./test-support/vectors/otrv3-kat-coyim-otr3.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const kat = JSON.parse(readVector('otrv3-kat-coyim-otr3.json').toString('utf8')) as Record<string, unknown>;
 
 describe('OTRv3 known answers (coyim/otr3)', () => {
   const x = BigInt('0x' + (kat.x_hex as string));

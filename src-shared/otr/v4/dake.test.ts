@@ -17,9 +17,10 @@ import { G } from './ed448';
 import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { expectOnlyOtrErrors } from './test-support/fuzz';
 import { makeParty, T0 } from './test-support/parties';
+import { vectorPath } from '../test-support/vectors';
 
 const dh = nativeDh3072Engine();
-const SEEDS = '/work/shared/reference/vectors/otr4j-seeds/EncodedMessageParser/';
+const SEEDS = vectorPath('otr4j-seeds/EncodedMessageParser') + '/';
 const seed = (name: string) => new Uint8Array(readFileSync(SEEDS + name));
 
 /** wire round trip, so every test also exercises the encoders and decoders */

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OtrError } from '../common/errors';
@@ -16,8 +15,9 @@ import {
   type DataMessage,
 } from './data-message';
 import { G, encodePoint } from './ed448';
+import { vectorPath } from '../test-support/vectors';
 
-const seedPath = fileURLToPath(new URL('../../../../shared/reference/vectors/otr4j-seeds/EncodedMessageParser/otrv4-DataMessage-00', import.meta.url));
+const seedPath = vectorPath('otr4j-seeds/EncodedMessageParser/otrv4-DataMessage-00');
 const hex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g)!.map((b) => parseInt(b, 16)));
 
 function sample(over: Partial<DataMessage> = {}): DataMessage {

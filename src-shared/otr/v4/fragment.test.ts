@@ -4,8 +4,9 @@ import fc from 'fast-check';
 import { OtrError } from '../common/errors';
 import { fragmentV4, isV4Fragment, parseV4Fragment, V4Assembler } from './fragment';
 import { seededRandom } from './test-support/engines';
+import { vectorPath } from '../test-support/vectors';
 
-const SEEDS = '/work/shared/reference/vectors/otr4j-seeds/';
+const SEEDS = vectorPath('otr4j-seeds') + '/';
 const seed = (p: string) => readFileSync(SEEDS + p, 'utf8');
 const OURS = 0x27e31597;
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ByteReader, bytesToBigint } from '../common/bytes';
@@ -15,9 +14,9 @@ import { createPrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from 
 import { decodeRingSignature, encodeRingSignature, hashToScalar, Q_BYTES, ringSign, ringVerify } from './rsig';
 import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { expectOnlyOtrErrors } from './test-support/fuzz';
+import { readVector } from '../test-support/vectors';
 
-const VECTORS = '/work/shared/reference/vectors/otrv4-kat-otr4j.json';
-const kat = JSON.parse(readFileSync(new URL(`file://${VECTORS}`), 'utf8')) as { vectors: Array<{ name: string; expected_hex: string }> };
+const kat = JSON.parse(readVector('otrv4-kat-otr4j.json').toString('utf8')) as { vectors: Array<{ name: string; expected_hex: string }> };
 const vec = (prefix: string) => kat.vectors.find((v) => v.name.startsWith(prefix))!.expected_hex;
 
 const engine = nativeDh3072Engine();

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { SmpEvent } from '../../api';
@@ -24,6 +23,7 @@ import {
   verifySmp4,
 } from './protocol';
 import { Smp } from './state';
+import { vectorPath } from '../../test-support/vectors';
 
 const fpA = new Uint8Array(56).fill(0xa1);
 const fpB = new Uint8Array(56).fill(0xb2);
@@ -175,7 +175,7 @@ describe('OTRv4 SMP', () => {
 });
 
 describe('otr4j SMP transcript (vectors/otr4j-smpv4-transcript.txt)', () => {
-  const path = fileURLToPath(new URL('../../../../../shared/reference/vectors/otr4j-smpv4-transcript.txt', import.meta.url));
+  const path = vectorPath('otr4j-smpv4-transcript.txt');
   const text = readFileSync(path, 'utf8');
   const items = [...text.matchAll(/^(.*?): (?:Scalar\{encoded=|Point\{encoded=)?\[([^\]]*)\]/gm)].map(
     (m) => [m[1]!, Uint8Array.from(m[2]!.split(',').map((x) => Number(x) & 0xff))] as const,
