@@ -30,7 +30,7 @@ export async function askQuestion(page: Page, peer: string, question: string, an
 export async function answerQuestion(page: Page, asker: string, question: string, answer: string): Promise<void> {
   const d = verifyDialog(page, asker);
   await expect(d).toBeVisible({ timeout: 60_000 });
-  await expect(d.getByTestId('smp-question')).toHaveText(question);
+  await expect(d.getByTestId('smp-question')).toHaveText(question, { timeout: 60_000 });
   await d.getByRole('textbox', { name: 'Your answer' }).fill(answer);
   await d.getByRole('button', { name: 'Answer' }).click();
 }
