@@ -2,10 +2,10 @@
 // connection pools standing for two replicas of the prekey server.
 import { afterAll, beforeAll, it } from 'vitest';
 import { PostgresPrekeyStorage } from './storage-pg';
-import { type Postgres, startPostgres } from './test-support/postgres';
+import { type PgCluster, startPostgres } from '../../scripts/test-support/postgres';
 import { storageContract } from './test-support/storage-contract';
 
-let pg: Postgres;
+let pg: PgCluster;
 beforeAll(async () => {
   pg = await startPostgres();
 });
@@ -14,8 +14,9 @@ afterAll(async () => {
 });
 
 it('PostgreSQL storage keeps the storage contract across two replicas', async () => {
-  const a = await PostgresPrekeyStorage.connect(pg.url);
-  const b = await PostgresPrekeyStorage.connect(pg.url);
+  const url = await pg.createDatabase('prekeys');
+  const a = await PostgresPrekeyStorage.connect(url);
+  const b = await PostgresPrekeyStorage.connect(url);
   try {
     await storageContract(a, b);
   } finally {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushClient } from '../../src-shared/push/client';
 import { makeKnock, startServer, type ServerProc } from './test-support/harness';
-import { startPostgres, type PgCluster } from './test-support/postgres';
+import { startPostgres, type PgCluster } from '../../scripts/test-support/postgres';
 
 const PUBLIC = 'http://push.replicas.test/api/v1/';
 

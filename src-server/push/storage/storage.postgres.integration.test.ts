@@ -2,7 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresStorage } from './postgres';
 import { storageSuite } from './suite';
-import { startPostgres, type PgCluster } from '../test-support/postgres';
+import { startPostgres, type PgCluster } from '../../../scripts/test-support/postgres';
 
 let cluster: PgCluster;
 let i = 0;

@@ -1,13 +1,13 @@
-// A throwaway PostgreSQL 15 cluster for tests (Debian's binaries). PostgreSQL refuses to run as
+// A throwaway PostgreSQL 15 cluster for the push and prekey servers' tests (Debian's binaries). PostgreSQL refuses to run as
 // root, so initdb and postgres run as the `postgres` user via runuser, on a data directory in a
 // temporary directory owned by that user, listening on 127.0.0.1 on a free port with its unix
 // socket inside the temporary directory. Missing binaries are an error, not a skip.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { removeDir, tempDir } from './harness';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
@@ -35,7 +35,7 @@ export async function startPostgres(): Promise<PgCluster> {
       throw new Error(`PostgreSQL 15 binaries not found in ${BIN} (missing ${b}): install Debian's postgresql-15 package to run the PostgreSQL tests`);
     }
   }
-  const root = tempDir('push-pg-');
+  const root = mkdtempSync(join(tmpdir(), 'test-pg-'));
   chmodSync(root, 0o755);
   const data = join(root, 'data');
   const sock = join(root, 'sock');
@@ -87,7 +87,7 @@ export async function startPostgres(): Promise<PgCluster> {
         proc.kill('SIGKILL');
       }
       await exited;
-      removeDir(root);
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }
