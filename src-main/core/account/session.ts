@@ -25,6 +25,7 @@ import { OtrAccount } from '../otr/account';
 import type { OtrStore } from '../otr/otr-store';
 import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { isOtrText } from '../otr/stanza';
+import { startPrekeyLifecycle, type PrekeyLifecycle } from '../prekey/lifecycle';
 import type { CoreEvents } from './events';
 
 export interface SessionDeps {
@@ -56,6 +57,8 @@ export class AccountSession {
   /** resolves connect() once the first session is fully set up (see afterOnline) */
   private onReady: (() => void) | null = null;
   private closed = false;
+  /** publication of this device's prekeys for the current session (background; prekey/lifecycle.ts) */
+  private prekeys: PrekeyLifecycle | null = null;
 
   /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
   readonly otr: OtrAccount;
@@ -204,6 +207,8 @@ export class AccountSession {
     this.client = null;
     this.roster = null;
     this.inFlight.clear();
+    this.prekeys?.close();
+    this.prekeys = null;
     if (!client) return;
     client.reconnect?.stop();
     const socket = client.entity.socket as { destroy?: () => void } | null;
@@ -291,7 +296,23 @@ export class AccountSession {
     this.setStatus('online');
     this.onReady?.();
     this.onReady = null;
+    this.startPrekeys(client);
     await this.flush(client);
+  }
+
+  /**
+   * In the background, never failing the login: publish this device's profiles and prekey
+   * messages to our own domain's prekey server, if it has one (docs/prekey-server.md).
+   */
+  private startPrekeys(client: XmppClient): void {
+    this.prekeys?.close();
+    this.prekeys = startPrekeyLifecycle({
+      accountId: this.id,
+      client,
+      keys: this.deps.keys,
+      identity: () => this.otr.identity,
+      savePrekeySecrets: (s) => this.otr.savePrekeySecrets(s),
+    });
   }
 
   /** Sends every stored 'pending' message not already in flight on this stream. */

@@ -7,7 +7,8 @@ import type { Element } from '@xmpp/xml';
 import type { OtrEventPayloads, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
 import type { KeyStore } from '../keychain/keychain';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { loadOrCreateIdentity } from './identity';
+import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
+import { loadOrCreateIdentity, otrIdentityEntry, serializeAccountIdentity, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 import { OtrService, type OtrWire, type ReceivedMessage } from './service';
 import { buildChat } from '../xmpp/messages/messages';
@@ -31,10 +32,14 @@ export interface OtrAccountDeps {
 
 export class OtrAccount {
   private readonly service: Promise<OtrService>;
+  /** the identity the service holds (one object: prekey secrets added here are the service's) */
+  readonly identity: Promise<OtrAccountIdentity>;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: OtrAccountDeps) {
-    this.service = loadOrCreateIdentity(deps.keys, deps.accountId, systemRandom, Date.now).then(
+    this.identity = loadOrCreateIdentity(deps.keys, deps.accountId, systemRandom, Date.now);
+    this.identity.catch(() => {});
+    this.service = this.identity.then(
       (identity) =>
         new OtrService({
           accountId: deps.accountId,
@@ -73,6 +78,20 @@ export class OtrAccount {
     const next = this.chain.then(() => this.service).then(f);
     this.chain = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * Keeps new one-time prekey secrets with the identity in the keychain (otrv4.md §"Publishing
+   * Prekey Ensembles": the secrets must exist before their prekey messages are published, so a
+   * Non-Interactive-Auth naming one can be answered). In the OTR order, so the written identity
+   * reflects every prekey consumed before it.
+   */
+  savePrekeySecrets(secrets: PrekeySecrets[]): Promise<void> {
+    return this.run(async (): Promise<void> => {
+      const id = await this.identity;
+      for (const s of secrets) id.v4.prekeys.set(s.id, s);
+      await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
+    }).then(() => undefined);
   }
 
   receive(fromFull: string, body: string): Promise<ReceivedMessage[]> {

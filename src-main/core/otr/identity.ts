@@ -94,4 +94,6 @@ export async function deleteIdentity(keys: KeyStore, accountId: string): Promise
   // a generation still running would write the entry back after the delete
   await inflight.get(`${keys.service}\u0000${accountId}`)?.catch(() => undefined);
   await keys.delete(otrIdentityEntry(accountId)).catch(() => false);
+  // the prekey server fingerprints pinned for the account (src-main/core/prekey/lifecycle.ts)
+  await keys.delete(`otr-prekey-pins:${accountId}`).catch(() => false);
 }

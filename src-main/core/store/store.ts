@@ -45,6 +45,8 @@ const MIGRATIONS: string[] = [
    CREATE INDEX messages_pending ON messages(account_id, seq) WHERE delivery = 'pending';`,
   // v2: copies of what our other devices sent (XEP-0280 carbons) are stored once
   `CREATE UNIQUE INDEX messages_outgoing_remote ON messages(account_id, peer, remote_id) WHERE direction = 'out' AND remote_id IS NOT NULL;`,
+  // v3: unread counts and markRead touch only unread incoming rows, not the whole conversation
+  `CREATE INDEX messages_unread ON messages(account_id, peer) WHERE direction = 'in' AND read = 0;`,
 ];
 
 export interface AccountRow {
@@ -89,7 +91,9 @@ export function openDatabase(path: string, keyHex: string): Store {
   if (!/^[0-9a-f]{64}$/.test(keyHex)) throw new MessengerError('keychain-unavailable', 'The database key in the keychain is not a valid key.');
   let db: Database;
   try {
-    db = new Database(path);
+    // Cached statements: every query here is a handful of fixed SQL texts, and an uncached
+    // prepare() keeps its native statement until the database closes (RSS grows per query).
+    db = new Database(path, { cacheStatements: true });
   } catch {
     throw new MessengerError('internal', 'The profile database could not be opened.');
   }

@@ -101,6 +101,11 @@ export function createClient(options: ClientOptions): XmppClient {
   // Without an 'error' listener an EventEmitter throws; errors are handled by our callers.
   entity.on('error', () => {});
   _tcp({ entity });
+  // Chat is many small writes (a receipt, then a reply): with Nagle's algorithm on, the second
+  // waits for the server's delayed ACK (~40 ms on Linux). bench/messaging.ts measures it.
+  entity.on('connect', () => {
+    (entity.socket as { setNoDelay?: (on: boolean) => void } | null)?.setNoDelay?.(true);
+  });
 
   const middleware = _middleware({ entity });
   const streamFeatures = _streamFeatures({ middleware });

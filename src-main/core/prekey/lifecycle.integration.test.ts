@@ -1,0 +1,153 @@
+// The account lifecycle publishing to the prekey server (docs/prekey-server.md "Wiring into an
+// account"): real Prosody (scripts/stack), the real prekey server (its CLI, a child process), real
+// cores on the real keychain. Run inside a throwaway keyring session (docs/core.md, "Tests").
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import keytar from 'keytar';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from '../../../scripts/stack/stack';
+import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
+import { SecretStore, makeDevice, random } from '../../../src-shared/prekey/test-support/device';
+import { deserializeAccountIdentity, otrIdentityEntry, type OtrAccountIdentity } from '../otr/identity';
+import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
+import { DEFAULT_REPLENISH, PrekeyClient } from './client';
+import { PREKEY_CHANNEL, type PrekeyOutcome, prekeyPinsEntry } from './lifecycle';
+import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
+
+let stack: Stack;
+let dataDir: string;
+let server: ServerProcess | undefined;
+const cores: TestCore[] = [];
+const conns: Connection[] = [];
+
+// every outcome of the background publication, as the core reports it
+const outcomes: PrekeyOutcome[] = [];
+const waiters = new Set<() => void>();
+const onOutcome = (o: unknown): void => {
+  outcomes.push(o as PrekeyOutcome);
+  for (const w of [...waiters]) w();
+};
+
+/** the n-th (0-based) outcome for an account, past or future */
+function outcome(accountId: string, n = 0, timeoutMs = 120_000): Promise<PrekeyOutcome> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const hit = outcomes.filter((o) => o.accountId === accountId)[n];
+      if (!hit) return;
+      waiters.delete(check);
+      clearTimeout(t);
+      resolve(hit);
+    };
+    const t = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error(`timed out waiting for prekey outcome ${n} of ${accountId}`));
+    }, timeoutMs);
+    waiters.add(check);
+    check();
+  });
+}
+
+beforeAll(async () => {
+  subscribe(PREKEY_CHANNEL, onOutcome);
+  stack = await startStack({ accounts: [{ user: 'carol', password: 'carol-pw' }] });
+  dataDir = mkdtempSync(join(tmpdir(), 'prekey-life-'));
+});
+
+afterAll(async () => {
+  unsubscribe(PREKEY_CHANNEL, onOutcome);
+  for (const c of conns) await c.stop();
+  for (const c of cores) {
+    await c.close().catch(() => {});
+    await removeProfile(c.profileDir);
+  }
+  await server?.stop();
+  await stack?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function user(prefix: string): Promise<{ c: TestCore; jid: string; accountId: string }> {
+  const name = uniqueName(prefix);
+  await stack.createAccount(name, `pw-${name}`);
+  const c = await startCore({ extraCaPem: stack.caPem });
+  cores.push(c);
+  const jid = `${name}@${stack.domain}`;
+  const info = await c.core.handlers['account.add']({ jid, password: `pw-${name}`, host: stack.host, port: stack.port });
+  expect(info.status).toBe('online');
+  return { c, jid, accountId: info.id };
+}
+
+async function identityOf(c: TestCore, accountId: string): Promise<OtrAccountIdentity> {
+  const text = await keytar.getPassword(c.keychainService, otrIdentityEntry(accountId));
+  if (text === null) throw new Error('no identity in the keychain');
+  return deserializeAccountIdentity(text);
+}
+
+describe('prekey publication in the account lifecycle', () => {
+  it('without a running prekey server: logs in normally and stops after discovery', async () => {
+    // the stack configures the component prekeys.<domain>, but nothing is connected to it
+    const u = await user('nopk');
+    expect(await outcome(u.accountId)).toEqual({ accountId: u.accountId, outcome: 'no-server' });
+    expect(await keytar.getPassword(u.c.keychainService, prekeyPinsEntry(u.accountId))).toBeNull();
+    // no prekey secret was made or kept
+    expect((await identityOf(u.c, u.accountId)).v4.prekeys.size).toBe(0);
+    await u.c.core.handlers['account.disconnect']({ accountId: u.accountId });
+  });
+
+  let alice: Awaited<ReturnType<typeof user>>;
+  let bob: Awaited<ReturnType<typeof user>>;
+
+  it('two accounts publish on login; a third party retrieves one valid ensemble per instance tag', async () => {
+    server = await startServerProcess(stack, dataDir);
+    [alice, bob] = await Promise.all([user('alice'), user('bob')]);
+    for (const u of [alice, bob]) {
+      const o = await outcome(u.accountId);
+      expect(o).toEqual({ accountId: u.accountId, outcome: 'published', server: stack.componentDomain, before: 0, published: DEFAULT_REPLENISH.target });
+      // the fingerprint is pinned on first use
+      expect(await keytar.getPassword(u.c.keychainService, prekeyPinsEntry(u.accountId))).toBe(JSON.stringify({ [stack.componentDomain]: server.fingerprint }));
+    }
+
+    const conn = await connect(stack, 'carol', 'carol-pw', 'desk');
+    conns.push(conn);
+    const carol = new PrekeyClient({ xmpp: conn.xmpp, device: makeDevice(), random, clock: Date.now, engine: nativeDh3072Engine(), savePrekeySecrets: new SecretStore().save });
+    try {
+      for (const u of [alice, bob]) {
+        const id = await identityOf(u.c, u.accountId);
+        // the secrets of every published prekey message are in the keychain with the identity
+        expect(id.v4.prekeys.size).toBe(DEFAULT_REPLENISH.target);
+        const got = await carol.retrieve(u.jid);
+        expect(got.received).toBe(1);
+        expect([...got.byInstanceTag.keys()]).toEqual([id.instanceTag]);
+        const e = got.byInstanceTag.get(id.instanceTag)!;
+        expect(e.clientProfile.publicKey.equals(id.v4.longTerm.public)).toBe(true);
+        expect(e.clientProfile.encoded).toEqual(id.v4.clientProfiles[0]!.encoded);
+        expect(e.prekeyProfile.encoded).toEqual(id.v4.sharedPrekeys[0]!.profile.encoded);
+        expect(id.v4.prekeys.has(e.prekeyMessage.id)).toBe(true);
+      }
+    } finally {
+      carol.close();
+    }
+  });
+
+  it('refuses a prekey server whose fingerprint changed: nothing is published', async () => {
+    const pins = prekeyPinsEntry(alice.accountId);
+    const other = 'AB'.repeat(56);
+    await keytar.setPassword(alice.c.keychainService, pins, JSON.stringify({ [stack.componentDomain]: other }));
+    const seen = server!.events.length;
+    await alice.c.core.handlers['account.disconnect']({ accountId: alice.accountId });
+    const info = await alice.c.core.handlers['account.connect']({ accountId: alice.accountId });
+    expect(info.status).toBe('online');
+    expect(await outcome(alice.accountId, 1)).toEqual({ accountId: alice.accountId, outcome: 'fingerprint-changed', server: stack.componentDomain });
+    // the pin is kept, and the server saw no DAKE from alice
+    expect(await keytar.getPassword(alice.c.keychainService, pins)).toBe(JSON.stringify({ [stack.componentDomain]: other }));
+    expect(server!.events.slice(seen).filter((e) => JSON.stringify(e).includes(alice.jid))).toEqual([]);
+  });
+
+  it('a later login with a full stock publishes the profiles and no prekey messages', async () => {
+    await bob.c.core.handlers['account.disconnect']({ accountId: bob.accountId });
+    await bob.c.core.handlers['account.connect']({ accountId: bob.accountId });
+    // 100 were published and one handed out: 99 ≥ the threshold
+    expect(await outcome(bob.accountId, 1)).toEqual({ accountId: bob.accountId, outcome: 'published', server: stack.componentDomain, before: DEFAULT_REPLENISH.target - 1, published: 0 });
+  });
+});
