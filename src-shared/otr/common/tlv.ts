@@ -57,13 +57,27 @@ export function decodeTlvs(bytes: Uint8Array): Tlv[] {
 
 /**
  * Splits a decrypted data-message payload into the human-readable text (before the first NUL)
- * and the TLVs after it.
+ * and the TLVs after it. A corrupted record stops the parsing and the records before it are kept
+ * (OTRv4 §"TLV Record Types"; OTRv3 likewise keeps the message): the message itself was
+ * authenticated, so its text is never lost to a bad TLV.
  */
 export function splitMessagePayload(payload: Uint8Array): { text: string; tlvs: Tlv[] } {
   const nul = payload.indexOf(0);
-  const textBytes = nul < 0 ? payload : payload.subarray(0, nul);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(textBytes);
-  return { text, tlvs: nul < 0 ? [] : decodeTlvs(payload.subarray(nul + 1)) };
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(nul < 0 ? payload : payload.subarray(0, nul));
+  const tlvs: Tlv[] = [];
+  if (nul >= 0) {
+    const r = new ByteReader(payload.subarray(nul + 1));
+    try {
+      while (r.remaining > 0) {
+        const type = r.short('TLV type');
+        const len = r.short('TLV length');
+        tlvs.push({ type, value: r.fixed(len, 'TLV value') });
+      }
+    } catch {
+      // stop at the corrupted record
+    }
+  }
+  return { text, tlvs };
 }
 
 export function joinMessagePayload(text: string, tlvs: readonly Tlv[]): Uint8Array {

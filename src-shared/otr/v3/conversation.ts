@@ -21,7 +21,7 @@ import { formatErrorMessage } from '../common/error-message';
 import { fragmentV3, parseV3Fragment, V3Reassembler } from '../common/fragment-v3';
 import { chooseVersion, formatQueryMessage } from '../common/query';
 import type { Clock, RandomSource } from '../common/random';
-import { joinMessagePayload, V3TlvType, type Tlv } from '../common/tlv';
+import { joinMessagePayload, splitMessagePayload, V3TlvType, type Tlv } from '../common/tlv';
 import { addWhitespaceTag } from '../common/whitespace';
 import { Ake, type AkeResult } from './ake';
 import { DataSession } from './data-session';
@@ -77,27 +77,7 @@ interface Out {
   events: OtrEvent[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-/** TLVs until the first malformed record (OTRv4 §"TLV Record Types": a corrupted TLV stops parsing) */
-function splitPayloadLenient(payload: Uint8Array): { text: string; tlvs: Tlv[] } {
-  const nul = payload.indexOf(0);
-  const text = utf8.decode(nul < 0 ? payload : payload.subarray(0, nul));
-  const tlvs: Tlv[] = [];
-  if (nul >= 0) {
-    const r = new ByteReader(payload.subarray(nul + 1));
-    try {
-      while (r.remaining > 0) {
-        const type = r.short();
-        const len = r.short();
-        tlvs.push({ type, value: r.fixed(len) });
-      }
-    } catch {
-      /* stop at the corrupted record */
-    }
-  }
-  return { text, tlvs };
-}
 
 export class V3Conversation implements OtrConversation {
   private readonly policy: OtrPolicy;
@@ -316,7 +296,7 @@ export class V3Conversation implements OtrConversation {
       throw e;
     }
     s.activity = ++this.activityCounter;
-    const { text, tlvs } = splitPayloadLenient(dec.payload);
+    const { text, tlvs } = splitMessagePayload(dec.payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
     let disconnected = false;
     for (const tlv of tlvs) {

@@ -12,13 +12,12 @@
 // and decrypted once Auth-I has been verified; an outgoing message goes to the instance the
 // caller names, else to the most recently active encrypted instance.
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrPolicy, type SmpEvent } from '../api';
-import { ByteReader } from '../common/bytes';
 import { classifyMessage, encodeOtrMessage } from '../common/envelope';
 import { formatErrorMessage, OtrErrorMessageCode } from '../common/error-message';
 import { OtrError } from '../common/errors';
 import { formatQueryMessage } from '../common/query';
 import type { Clock, RandomSource } from '../common/random';
-import { joinMessagePayload, V4TlvType, type Tlv } from '../common/tlv';
+import { joinMessagePayload, splitMessagePayload, V4TlvType, type Tlv } from '../common/tlv';
 import { addWhitespaceTag } from '../common/whitespace';
 import { clientProfileFingerprint } from './client-profile';
 import {
@@ -505,7 +504,7 @@ export class V4Conversation implements OtrConversation {
       return;
     }
     s.activity = ++this.activityCounter;
-    const { text, tlvs } = splitPayloadLenient(payload);
+    const { text, tlvs } = splitMessagePayload(payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
     let extraIndex = 0;
     let previousExtra = extraKey;
@@ -639,22 +638,3 @@ export class V4Conversation implements OtrConversation {
   }
 }
 
-/** TLVs until the first malformed record (§"TLV Record Types": a corrupted TLV stops parsing) */
-function splitPayloadLenient(payload: Uint8Array): { text: string; tlvs: Tlv[] } {
-  const nul = payload.indexOf(0);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(nul < 0 ? payload : payload.subarray(0, nul));
-  const tlvs: Tlv[] = [];
-  if (nul >= 0) {
-    const r = new ByteReader(payload.subarray(nul + 1));
-    try {
-      while (r.remaining > 0) {
-        const type = r.short();
-        const len = r.short();
-        tlvs.push({ type, value: r.fixed(len) });
-      }
-    } catch {
-      /* stop at the corrupted record, keep the rest of the message */
-    }
-  }
-  return { text, tlvs };
-}
