@@ -4,10 +4,10 @@
 // socket inside the temporary directory. Missing binaries are an error, not a skip.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../stack/stack';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
@@ -18,16 +18,6 @@ export interface PgCluster {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startPostgres(): Promise<PgCluster> {
   for (const b of ['initdb', 'postgres', 'pg_ctl']) {

@@ -3,20 +3,10 @@
 // restart until delivered or expired). Both servers need stable endpoints across restarts, so
 // their ports are chosen free at run time and then reused.
 import { describe, expect, it } from 'vitest';
-import { createServer, type AddressInfo } from 'node:net';
 import { PushClient } from '../../src-shared/push/client';
 import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs } from './test-support/harness';
+import { freePort } from '../../scripts/stack/stack';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('relay durability', () => {
   it('delivers a relay queued while the peer was down, across a SIGKILL of the sending server', async () => {
