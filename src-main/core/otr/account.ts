@@ -53,6 +53,7 @@ export class OtrAccount {
           // the stanza's write (transport below) reports the sending
           onQueuedSent: () => {},
           onQueuedDiscarded: (id) => deps.onMessageDiscarded(id),
+          onPrekeyConsumed: () => void this.persistIdentity(),
         }),
     );
     // a keychain failure surfaces on every call; keep it from being an unhandled rejection
@@ -86,6 +87,20 @@ export class OtrAccount {
    * Non-Interactive-Auth naming one can be answered). In the OTR order, so the written identity
    * reflects every prekey consumed before it.
    */
+  /**
+   * Writes the identity as it is now to the keychain, after whatever the service is doing (a used
+   * one-time prekey is then gone from the stored copy too). A failure is reported, not thrown: the
+   * next save retries it.
+   */
+  private persistIdentity(): Promise<void> {
+    return this.run(async (): Promise<void> => {
+      await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(await this.identity));
+    }).then(
+      () => undefined,
+      () => console.warn('otr: could not update the identity in the keychain after a prekey was used'),
+    );
+  }
+
   savePrekeySecrets(secrets: PrekeySecrets[]): Promise<void> {
     return this.run(async (): Promise<void> => {
       const id = await this.identity;

@@ -62,6 +62,8 @@ export interface OtrServiceDeps {
   onQueuedSent(messageId: string, encrypted: boolean): void;
   /** the user discarded a message that waited */
   onQueuedDiscarded(messageId: string): void;
+  /** a one-time prekey secret was used (and deleted from `identity`): persist the identity now */
+  onPrekeyConsumed?: () => void;
   /** the policy when neither the account nor the contact has one */
   defaultPolicy?: OtrPolicyName;
   /** whether the account is connected at creation (default true); then setOnline() */
@@ -161,7 +163,7 @@ export class OtrService {
         dh: this.dh3072,
         ourId: this.deps.ownJid,
         theirId: peer,
-        prekeyOwner: prekeyOwner(id.v4, this.clock),
+        prekeyOwner: prekeyOwner(id.v4, this.clock, () => this.deps.onPrekeyConsumed?.()),
       },
     });
   }

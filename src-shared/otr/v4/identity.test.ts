@@ -44,13 +44,26 @@ describe('local identity (persisted state)', () => {
     const [pm] = generatePrekeyMessages(bobId, rng, dh, 1);
     const ensemble = { clientProfile: bobId.clientProfiles[0]!, prekeyProfile: bobId.sharedPrekeys[0]!.profile, prekeyMessage: pm! };
     const restored = deserializeLocalIdentity(serializeLocalIdentity(bobId)); // e.g. after a restart
-    const bob = new V4Conversation({ identity: dakeIdentity(restored), random: rng, clock: () => T0, dh, ourId: 'bob@x', theirId: 'alice@x', prekeyOwner: prekeyOwner(restored, () => T0) });
+    // what the app keeps in the keychain, rewritten whenever a prekey is used
+    let stored = serializeLocalIdentity(restored);
+    const persist = () => {
+      stored = serializeLocalIdentity(restored);
+    };
+    const bob = new V4Conversation({ identity: dakeIdentity(restored), random: rng, clock: () => T0, dh, ourId: 'bob@x', theirId: 'alice@x', prekeyOwner: prekeyOwner(restored, () => T0, persist) });
     const alice = makeParty('alice@x', 'bob@x', seededRandom('alice'), dh);
     const aliceConv = new V4Conversation({ identity: alice.identity, random: seededRandom('a2'), clock: () => T0, dh, ourId: 'alice@x', theirId: 'bob@x' });
     const out = aliceConv.startNonInteractive(ensemble, 'while you were away');
     const events = out.toSend.flatMap((m) => bob.receive(m).events);
     expect(events).toContainEqual({ type: 'message', text: 'while you were away', encrypted: true, instanceTag: alice.identity.instanceTag });
     expect(restored.prekeys.size).toBe(0);
+
+    // the used prekey is gone from the persisted copy too: after a restart, a replay of the same
+    // Non-Interactive-Auth finds no prekey and delivers nothing
+    const afterRestart = deserializeLocalIdentity(stored);
+    expect(afterRestart.prekeys.size).toBe(0);
+    const bobAgain = new V4Conversation({ identity: dakeIdentity(afterRestart), random: rng, clock: () => T0, dh, ourId: 'bob@x', theirId: 'alice@x', prekeyOwner: prekeyOwner(afterRestart, () => T0) });
+    const replayed = out.toSend.flatMap((m) => bobAgain.receive(m).events);
+    expect(replayed.filter((e) => e.type === 'message')).toEqual([]);
   });
 
   it('deserialisation throws only OtrError', () => {

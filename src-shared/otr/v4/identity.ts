@@ -110,8 +110,17 @@ export function dakeIdentity(id: V4LocalIdentity): DakeIdentity {
   return { instanceTag: id.instanceTag, keyPair: id.longTerm, clientProfile };
 }
 
-/** Bob's side of the non-interactive DAKE, backed by the identity; `consume` deletes a used prekey. */
-export function prekeyOwner(id: V4LocalIdentity, nowMs: () => number): PrekeyOwnerMaterial & { consume(prekeyId: number): void } {
+/**
+ * Bob's side of the non-interactive DAKE, backed by the identity; `consume` deletes a used prekey
+ * and tells `onConsumed`, so that the caller persists the identity at once: a one-time prekey
+ * must never be usable again, not even after a restart (otrv4.md §"Receiving a Non-Interactive-
+ * Auth message": the prekey's secrets are deleted once used).
+ */
+export function prekeyOwner(
+  id: V4LocalIdentity,
+  nowMs: () => number,
+  onConsumed?: (prekeyId: number) => void,
+): PrekeyOwnerMaterial & { consume(prekeyId: number): void } {
   return {
     prekey: (pid) => id.prekeys.get(pid),
     profiles: () => {
@@ -126,7 +135,7 @@ export function prekeyOwner(id: V4LocalIdentity, nowMs: () => number): PrekeyOwn
         (s.ecdh as { secret: bigint }).secret = 0n;
         (s.dh as { secret: bigint }).secret = 0n;
       }
-      id.prekeys.delete(pid);
+      if (id.prekeys.delete(pid)) onConsumed?.(pid);
     },
   };
 }
