@@ -2,6 +2,10 @@
 // the one defined in RFC 3526 with 1536-bit modulus … and a generator (g) of 2"). Exponentiation
 // goes through an injected engine (the app passes one built on Node's getDiffieHellman('modp5'),
 // tests and the portable default use BigInt), like v4/dh3072.ts.
+import { modPow } from '../common/modpow';
+
+// square-and-multiply on BigInt for any modulus (also used for DSA's own p)
+export { modPow };
 
 export const DH1536_P = BigInt(
   '0x' +
@@ -31,19 +35,6 @@ export function dsaPow(engine: Dh1536Engine): (base: bigint, exp: bigint, mod: b
   return engine.modPowAny ? engine.modPowAny.bind(engine) : modPow;
 }
 
-/** square-and-multiply on BigInt for any modulus (also used for DSA's own p) */
-export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  if (mod === 1n) return 0n;
-  let result = 1n;
-  let b = ((base % mod) + mod) % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-    e >>= 1n;
-  }
-  return result;
-}
 
 /** modular inverse by the extended Euclidean algorithm; mod must be > 1 and a coprime to it */
 export function modInverse(a: bigint, mod: bigint): bigint {

@@ -1,6 +1,7 @@
 // The 3072-bit MODP group of RFC 3526 §4 used for the OTRv4 brace key (§"3072-bit Diffie-Hellman
 // Parameters"). The library stays pure: the modular exponentiation engine is injected (the app
 // passes Node's getDiffieHellman('modp15'), tests may pass a BigInt implementation).
+import { modPow } from '../common/modpow';
 
 export const DH3072_P = BigInt(
   '0x' +
@@ -58,19 +59,8 @@ export function jacobi(a0: bigint, n0: bigint): -1 | 0 | 1 {
 
 /** A portable engine on BigInt (slow but pure); the app uses a native one with the same shape. */
 export function bigintDh3072Engine(): Dh3072Engine {
-  const modPow = (base: bigint, exp: bigint): bigint => {
-    let result = 1n;
-    let b = base % DH3072_P;
-    let e = exp;
-    while (e > 0n) {
-      if (e & 1n) result = (result * b) % DH3072_P;
-      b = (b * b) % DH3072_P;
-      e >>= 1n;
-    }
-    return result;
-  };
   return {
-    publicKey: (secret) => modPow(DH3072_G, secret),
-    sharedSecret: (secret, other) => modPow(other, secret),
+    publicKey: (secret) => modPow(DH3072_G, secret, DH3072_P),
+    sharedSecret: (secret, other) => modPow(other, secret, DH3072_P),
   };
 }
