@@ -70,17 +70,8 @@ export interface OutboxEntry {
   nextAttemptAt: number;
 }
 
-export interface NewDevice {
-  id: string;
-  accountId: string;
-  kind: DeviceKind;
-  registrationId: string;
-  channelHash: string;
-  name: string;
-  deviceId: string;
-  active: boolean;
-  createdAt: number;
-}
+/** a device as registered: the stored row itself */
+export type NewDevice = DeviceRow;
 
 export interface DevicePatch {
   registrationId?: string;
