@@ -20,4 +20,14 @@ describe('OTR contract', () => {
     expect(otrRequestSchemas['otr.policy.set'].safeParse({ accountId: 'a', policy: null }).success).toBe(true);
     expect(otrRequestSchemas['otr.queue.resolve'].safeParse({ accountId: 'a', peer: 'b@c', action: 'leak' }).success).toBe(false);
   });
+
+  it('offline sending takes one or more real instance tags only (OTRv4 §"Instance Tags")', () => {
+    const send = otrRequestSchemas['otr.offline.send'];
+    expect(send.safeParse({ accountId: 'a', peer: 'b@c', instanceTags: [0x100, 0xffffffff] }).success).toBe(true);
+    for (const instanceTags of [[], [0xff], [0x1_0000_0000], [1.5], ['256'], Array(65).fill(0x100)]) {
+      expect(send.safeParse({ accountId: 'a', peer: 'b@c', instanceTags }).success).toBe(false);
+    }
+    expect(send.safeParse({ accountId: 'a', peer: 'b@c' }).success).toBe(false);
+    expect(otrRequestSchemas['otr.offline.devices'].safeParse({ accountId: 'a', peer: 'not a jid' }).success).toBe(false);
+  });
 });

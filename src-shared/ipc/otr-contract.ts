@@ -83,6 +83,11 @@ export interface OtrStatus {
   policyOverridden: boolean;
   /** messages written in a private conversation that wait for a new private session */
   queued: number;
+  /**
+   * the contact's devices (instance tags) that what we write goes to while the contact is offline:
+   * set after `otr.offline.send`, cleared when the contact writes (then their device is current)
+   */
+  offlineDevices?: number[];
   /** the conversation was private: nothing goes out in clear until the user ends it */
   privateIntent: boolean;
   smp: OtrSmpStatus;
@@ -111,7 +116,44 @@ export type OtrNoticeKind =
   /** the messages that waited have been sent in a new private session */
   | 'queue-sent'
   | 'smp-succeeded'
-  | 'smp-failed';
+  | 'smp-failed'
+  /** we sent privately to an offline contact's devices (non-interactive DAKE from their prekeys) */
+  | 'offline-sent'
+  /**
+   * the contact started a private conversation while we were offline, from the prekeys this
+   * device published: it does not give us online deniability (OTRv4 §"Deniability")
+   */
+  | 'offline-start'
+  /**
+   * the prekey server of our own XMPP server (peer = our own bare JID) or of the contact's
+   * presents a different key than the one pinned on first use: nothing was published or fetched
+   */
+  | 'prekey-server-changed';
+
+/**
+ * One device of an offline contact that a private conversation can start with, from the prekey
+ * ensemble its prekey server handed out (otrv4-prekey-server.md §"Retrieving Prekey Ensembles";
+ * already validated: profiles signed, not expired, one ensemble per instance tag).
+ */
+export interface OtrOfflineDevice {
+  instanceTag: number;
+  /** the OTRv4 fingerprint of the device's long-term key (its client profile), lowercase hex */
+  fingerprint: string;
+  /** we saw this key in an earlier private conversation with the contact */
+  known: boolean;
+  /** the user verified this key */
+  verified: boolean;
+  /** when the device's client profile expires, ms since epoch */
+  expiresAt: number;
+}
+
+export interface OtrOfflineDevices {
+  accountId: string;
+  peer: string;
+  devices: OtrOfflineDevice[];
+  /** why there are none, in plain words (no prekey server, nothing published, a changed server key) */
+  unavailable?: string;
+}
 
 export interface OtrNotice {
   accountId: string;
@@ -149,6 +191,21 @@ export const otrRequestSchemas = {
    * private conversation; refused under the 'always' policy), or discard them
    */
   'otr.queue.resolve': z.object({ ...peerRef, action: z.enum(['send-in-clear', 'discard']) }).strict(),
+  /**
+   * the contact is offline: fetch the devices a private conversation can start with now (their
+   * prekey ensembles, from the prekey server of the contact's XMPP server). Each ensemble is
+   * handed out once, so the answer is kept in the core for `otr.offline.send`.
+   */
+  'otr.offline.devices': z.object(peerRef).strict(),
+  /**
+   * start a private conversation with each of these devices of the offline contact (OTRv4
+   * non-interactive DAKE) and send the messages that wait to every one of them; what is written
+   * next goes to the same devices until the contact writes back. Instance tags must come from
+   * the last `otr.offline.devices` answer (OTRv4 §"Instance Tags": 0x100 and above).
+   */
+  'otr.offline.send': z
+    .object({ ...peerRef, instanceTags: z.array(z.number().int().min(0x100).max(0xffffffff)).min(1).max(64) })
+    .strict(),
 } as const;
 
 export interface OtrRequestOutputs {
@@ -162,6 +219,8 @@ export interface OtrRequestOutputs {
   'otr.smp.abort': OtrStatus;
   'otr.policy.set': { policy: OtrPolicyName };
   'otr.queue.resolve': OtrStatus;
+  'otr.offline.devices': OtrOfflineDevices;
+  'otr.offline.send': OtrStatus;
 }
 
 export type OtrRequestName = keyof typeof otrRequestSchemas;

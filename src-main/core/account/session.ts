@@ -25,6 +25,7 @@ import { OtrAccount } from '../otr/account';
 import type { OtrStore } from '../otr/otr-store';
 import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { isOtrText } from '../otr/stanza';
+import { PrekeyError } from '../prekey/client';
 import { startPrekeyLifecycle, type PrekeyLifecycle } from '../prekey/lifecycle';
 import type { CoreEvents } from './events';
 
@@ -59,6 +60,8 @@ export class AccountSession {
   private closed = false;
   /** publication of this device's prekeys for the current session (background; prekey/lifecycle.ts) */
   private prekeys: PrekeyLifecycle | null = null;
+  /** a prekey of ours was used while no prekey lifecycle ran (see onPrekeyUsed) */
+  private prekeyUsedMeanwhile = false;
 
   /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
   readonly otr: OtrAccount;
@@ -90,6 +93,22 @@ export class AccountSession {
       onMessageDiscarded: (id) => {
         const m = deps.store.advanceDelivery(id, 'failed');
         if (m) deps.events.emit('message.updated', m);
+      },
+      // a contact started a conversation from one of our prekeys: keep the stock topped up. The
+      // messages that waited for us arrive with the initial presence, before the prekey
+      // lifecycle of this session exists: then the check runs once it does.
+      onPrekeyUsed: () => {
+        if (this.prekeys) void this.prekeys.replenish();
+        else this.prekeyUsedMeanwhile = true;
+      },
+      retrievePrekeys: async (peer) => {
+        const prekeys = this.prekeys;
+        if (!prekeys || this.status !== 'online') throw new MessengerError('not-connected', `${this.jid} is not connected.`);
+        try {
+          return await prekeys.retrieve(peer);
+        } catch (err) {
+          throw prekeyFailure(err, peer);
+        }
       },
     });
   }
@@ -306,12 +325,28 @@ export class AccountSession {
    */
   private startPrekeys(client: XmppClient): void {
     this.prekeys?.close();
-    this.prekeys = startPrekeyLifecycle({
+    const prekeys = startPrekeyLifecycle({
       accountId: this.id,
       client,
       keys: this.deps.keys,
       identity: () => this.otr.identity,
       savePrekeySecrets: (s) => this.otr.savePrekeySecrets(s),
+      forgetStalePrekeys: (r) => this.otr.forgetStalePrekeys(r),
+    });
+    this.prekeys = prekeys;
+    if (this.prekeyUsedMeanwhile) {
+      this.prekeyUsedMeanwhile = false;
+      void prekeys.replenish();
+    }
+    void prekeys.done.then((o) => {
+      if (o.outcome !== 'fingerprint-changed' || this.prekeys !== prekeys) return;
+      // an account-level warning: the notice's peer is our own address
+      this.deps.events.emit('otr.notice', {
+        accountId: this.id,
+        peer: this.jid,
+        kind: 'prekey-server-changed',
+        message: `The prekey server of your server (${o.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator.`,
+      });
     });
   }
 
@@ -678,4 +713,15 @@ export class AccountSession {
     if (!b) throw new MessengerError('invalid-argument', 'a JID looks like name@server.example');
     return b;
   }
+}
+
+/** a prekey client failure as the user should read it (prekey/client.ts PrekeyErrorCode) */
+function prekeyFailure(err: unknown, peer: string): MessengerError {
+  if (err instanceof MessengerError) return err;
+  if (err instanceof PrekeyError) {
+    if (err.code === 'timeout') return new MessengerError('timeout', `The prekey server of ${peer}'s server did not answer. Try again later.`);
+    if (err.code === 'refused') return new MessengerError('otr-error', `The prekey server of ${peer}'s server refused to answer (too many requests?). Try again later.`);
+    return new MessengerError('otr-error', `The prekey server of ${peer}'s server answered with something unusable (${err.code}).`);
+  }
+  return new MessengerError('internal', 'Looking up the contact\'s devices failed.');
 }

@@ -4,13 +4,15 @@
 // order, even while the keys are still loading), and turns what the service wants to send into
 // OTR stanzas (stanza.ts: body + XEP-0334 hints + carbons <private/> + XEP-0380).
 import type { Element } from '@xmpp/xml';
-import type { OtrEventPayloads, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
+import type { OtrEventPayloads, OtrOfflineDevices, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
+import { MessengerError } from '../../../src-shared/ipc/result';
 import type { KeyStore } from '../keychain/keychain';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
+import { forgetStalePrekeys, type PrekeyRetention } from '../../../src-shared/otr/v4/identity';
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
 import { loadOrCreateIdentity, otrIdentityEntry, serializeAccountIdentity, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
-import { OtrService, type OtrWire, type ReceivedMessage } from './service';
+import { type FetchedEnsembles, OtrService, type OtrWire, type ReceivedMessage } from './service';
 import { buildChat } from '../xmpp/messages/messages';
 import { buildOtrMessage } from './stanza';
 
@@ -27,6 +29,10 @@ export interface OtrAccountDeps {
   /** writing the stanza of this ChatMessage failed */
   onMessageFailed(messageId: string): void;
   onMessageDiscarded(messageId: string): void;
+  /** one of our one-time prekeys was used (after the identity without it is being written) */
+  onPrekeyUsed?(): void;
+  /** fetches a contact's prekey ensembles (the session's prekey lifecycle); rejects when offline */
+  retrievePrekeys?(peer: string): Promise<FetchedEnsembles>;
   defaultPolicy?: OtrPolicyName;
 }
 
@@ -53,7 +59,10 @@ export class OtrAccount {
           // the stanza's write (transport below) reports the sending
           onQueuedSent: () => {},
           onQueuedDiscarded: (id) => deps.onMessageDiscarded(id),
-          onPrekeyConsumed: () => void this.persistIdentity(),
+          onPrekeyConsumed: () => {
+            void this.persistIdentity();
+            deps.onPrekeyUsed?.();
+          },
         }),
     );
     // a keychain failure surfaces on every call; keep it from being an unhandled rejection
@@ -82,12 +91,6 @@ export class OtrAccount {
   }
 
   /**
-   * Keeps new one-time prekey secrets with the identity in the keychain (otrv4.md §"Publishing
-   * Prekey Ensembles": the secrets must exist before their prekey messages are published, so a
-   * Non-Interactive-Auth naming one can be answered). In the OTR order, so the written identity
-   * reflects every prekey consumed before it.
-   */
-  /**
    * Writes the identity as it is now to the keychain, after whatever the service is doing (a used
    * one-time prekey is then gone from the stored copy too). A failure is reported, not thrown: the
    * next save retries it.
@@ -101,12 +104,39 @@ export class OtrAccount {
     );
   }
 
+  /**
+   * Keeps new one-time prekey secrets with the identity in the keychain (otrv4.md §"Publishing
+   * Prekey Ensembles": the secrets must exist before their prekey messages are published, so a
+   * Non-Interactive-Auth naming one can be answered). In the OTR order, so the written identity
+   * reflects every prekey consumed before it. Each is dated, so that it can be forgotten later.
+   */
   savePrekeySecrets(secrets: PrekeySecrets[]): Promise<void> {
     return this.run(async (): Promise<void> => {
       const id = await this.identity;
-      for (const s of secrets) id.v4.prekeys.set(s.id, s);
+      const now = Date.now();
+      for (const s of secrets) id.v4.prekeys.set(s.id, { ...s, madeAt: s.madeAt ?? now });
       await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
     }).then(() => undefined);
+  }
+
+  /** forgets prekey secrets nobody can use any more (prekey/lifecycle.ts PREKEY_RETENTION); how many */
+  forgetStalePrekeys(retention: PrekeyRetention): Promise<number> {
+    return this.run(async (): Promise<number> => {
+      const id = await this.identity;
+      const n = forgetStalePrekeys(id.v4, Date.now(), retention);
+      if (n > 0) await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
+      return n;
+    }).then((n) => n);
+  }
+
+  /**
+   * The devices of an offline contact (otr.offline.devices). The fetch runs outside the OTR
+   * order (it waits on the network); its result is applied in order.
+   */
+  async offlineDevices(peer: string): Promise<OtrOfflineDevices> {
+    if (!this.deps.retrievePrekeys) throw new MessengerError('not-connected', 'The account is not connected.');
+    const fetched = await this.deps.retrievePrekeys(peer);
+    return this.run((s) => s.offlineDevices(peer, fetched));
   }
 
   receive(fromFull: string, body: string): Promise<ReceivedMessage[]> {

@@ -11,7 +11,11 @@ import type { OtrEventPayloads, OtrNotice, OtrPolicyName, OtrStatus } from '../.
 import { generateIdentity, type OtrAccountIdentity } from './identity';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from './otr-store';
-import { OtrService, type OtrWire, type ReceivedMessage } from './service';
+import { MessengerError } from '../../../src-shared/ipc/result';
+import { generatePrekeyMessages } from '../../../src-shared/otr/v4/identity';
+import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
+import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
+import { OFFLINE_ENSEMBLES_MAX_AGE_MS, OtrService, type OtrWire, type ReceivedMessage } from './service';
 
 const dirs: string[] = [];
 const dbs: Database[] = [];
@@ -52,9 +56,15 @@ interface Side {
   discarded: string[];
 }
 
-function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic'): Side {
+interface SideOptions {
+  resource?: string;
+  clock?: () => number;
+  onPrekeyConsumed?: () => void;
+}
+
+function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
   const store = new OtrStore(db);
-  const s = { jid, full: `${jid}/dev-${jid[0]}`, store, out: [], wireLog: [], received: [], notices: [], statuses: [], sent: [], discarded: [] } as unknown as Side;
+  const s = { jid, full: `${jid}/${opts.resource ?? `dev-${jid[0]}`}`, store, out: [], wireLog: [], received: [], notices: [], statuses: [], sent: [], discarded: [] } as unknown as Side;
   s.svc = new OtrService({
     accountId: `acct-${jid}`,
     ownJid: jid,
@@ -71,6 +81,8 @@ function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: O
     },
     onQueuedSent: (id, encrypted) => s.sent.push({ id, encrypted }),
     onQueuedDiscarded: (id) => s.discarded.push(id),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.onPrekeyConsumed ? { onPrekeyConsumed: opts.onPrekeyConsumed } : {}),
   });
   return s;
 }
@@ -415,5 +427,125 @@ describe('OTR service: several devices of one contact', () => {
     const got = devices.filter((d) => d.received.some((m) => m.text === 'to the device that wrote last'));
     expect(got).toHaveLength(1);
     expect(got[0]?.full).toBe(to);
+  });
+});
+
+describe('OTR service: starting with an offline contact (non-interactive DAKE)', () => {
+  const dh = nativeDh3072Engine();
+
+  /** what the contact's prekey server would hand out for this device: its profiles and one fresh prekey message */
+  function ensembleOf(id: OtrAccountIdentity): PrekeyEnsemble {
+    const [prekeyMessage] = generatePrekeyMessages(id.v4, systemRandom, dh, 1);
+    return { clientProfile: id.v4.clientProfiles[0]!, prekeyProfile: id.v4.sharedPrekeys[0]!.profile, prekeyMessage: prekeyMessage! };
+  }
+
+  /** delivers what `from` sent to every device in `to` (as an archive would), in order */
+  function deliverAll(from: Side, to: Side[]): void {
+    for (const w of from.out.splice(0)) for (const d of to) d.received.push(...d.svc.receive(from.full, w.body));
+  }
+
+  it('sends what waits to the one chosen device, which reads it later; then the conversation goes on as usual', () => {
+    const a = side(A, idA, openDb(), 'manual');
+    let consumed = 0;
+    const b = side(B, idB, openDb(), 'manual', { onPrekeyConsumed: () => consumed++ });
+    a.svc.start(B);
+    a.out.length = 0; // bob is offline: the query waits unanswered
+    expect(write(a, B, 'written while bob is offline')).toBe('queued');
+
+    const list = a.svc.offlineDevices(B, { ok: true, byInstanceTag: new Map([[idB.instanceTag, ensembleOf(idB)]]) });
+    expect(list.devices).toEqual([
+      { instanceTag: idB.instanceTag, fingerprint: b.svc.status(A).ourFingerprints.v4, known: false, verified: false, expiresAt: expect.any(Number) as number },
+    ]);
+    expect(list.devices[0]!.expiresAt).toBeGreaterThan(Date.now());
+
+    const st = a.svc.sendOffline(B, [idB.instanceTag]);
+    expect(st).toMatchObject({ state: 'private-unverified', version: 4, queued: 0, offlineDevices: [idB.instanceTag] });
+    expect(a.sent).toEqual([expect.objectContaining({ encrypted: true })]);
+    expect(a.notices.at(-1)?.kind).toBe('offline-sent');
+    // to the bare JID (bob's resources are unknown), never in clear
+    expect(a.out.every((w) => w.to === B && !w.body.includes('written while'))).toBe(true);
+    // the ChatMessage id rides with the data message
+    expect(a.out.at(-1)?.messageId).toBe(a.sent[0]?.id);
+
+    // bob comes online and reads what waited for him
+    deliverAll(a, [b]);
+    expect(b.received).toEqual([{ text: 'written while bob is offline', encrypted: true }]);
+    expect(b.svc.status(A)).toMatchObject({ state: 'private-unverified', version: 4 });
+    expect(b.notices.map((n) => n.kind)).toContain('offline-start');
+    expect(consumed).toBe(1);
+    expect(idB.v4.prekeys.size).toBe(0);
+
+    // his answer makes his device the current one; the offline fan-out ends
+    expect(write(b, A, 'got it')).toBe('sent');
+    pump(a, b);
+    expect(a.received).toEqual([{ text: 'got it', encrypted: true }]);
+    expect(a.svc.status(B).offlineDevices).toBeUndefined();
+    expect(write(a, B, 'good')).toBe('sent');
+    expect(a.out[0]?.to).toBe(b.full);
+    pump(a, b);
+    expect(b.received.at(-1)).toEqual({ text: 'good', encrypted: true });
+  });
+
+  it('"all devices": each device gets its own session and a copy of every message until the contact answers', () => {
+    const a = side(A, idA, openDb(), 'manual');
+    const b1 = side(B, idB, openDb(), 'manual', { resource: 'laptop' });
+    const b2 = side(B, idB2, openDb(), 'manual', { resource: 'desktop' });
+    a.svc.start(B);
+    a.out.length = 0;
+    write(a, B, 'first, while offline');
+    const byInstanceTag = new Map([
+      [idB.instanceTag, ensembleOf(idB)],
+      [idB2.instanceTag, ensembleOf(idB2)],
+    ]);
+    expect(a.svc.offlineDevices(B, { ok: true, byInstanceTag }).devices.map((d) => d.instanceTag).sort()).toEqual([idB.instanceTag, idB2.instanceTag].sort());
+    expect(a.svc.sendOffline(B, [idB.instanceTag, idB2.instanceTag]).offlineDevices?.sort()).toEqual([idB.instanceTag, idB2.instanceTag].sort());
+    // one ChatMessage, marked sent once
+    expect(a.sent).toHaveLength(1);
+    expect(write(a, B, 'second, still offline')).toBe('sent');
+    // both devices collect everything (an archive); each reads only what was encrypted for it
+    deliverAll(a, [b1, b2]);
+    for (const d of [b1, b2]) {
+      expect(d.received).toEqual([
+        { text: 'first, while offline', encrypted: true },
+        { text: 'second, still offline', encrypted: true },
+      ]);
+      expect(d.notices.filter((n) => n.kind === 'unreadable')).toEqual([]);
+    }
+  });
+
+  it('refuses a device that was not offered, a list fetched too long ago, and an ensemble used once already', () => {
+    let now = Date.now();
+    const a = side(A, idA, openDb(), 'manual', { clock: () => now });
+    a.svc.start(B);
+    a.out.length = 0;
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof MessengerError ? e.code : 'other';
+      }
+      return undefined;
+    };
+    // nothing fetched yet
+    expect(code(() => a.svc.sendOffline(B, [idB.instanceTag]))).toBe('invalid-argument');
+    a.svc.offlineDevices(B, { ok: true, byInstanceTag: new Map([[idB.instanceTag, ensembleOf(idB)]]) });
+    expect(code(() => a.svc.sendOffline(B, [idB2.instanceTag]))).toBe('invalid-argument');
+    now += OFFLINE_ENSEMBLES_MAX_AGE_MS + 1;
+    expect(code(() => a.svc.sendOffline(B, [idB.instanceTag]))).toBe('invalid-argument');
+    a.svc.offlineDevices(B, { ok: true, byInstanceTag: new Map([[idB.instanceTag, ensembleOf(idB)]]) });
+    expect(code(() => a.svc.sendOffline(B, [idB.instanceTag]))).toBeUndefined();
+    // the same ensemble is never used for a second DAKE
+    expect(code(() => a.svc.sendOffline(B, [idB.instanceTag]))).toBe('invalid-argument');
+    // nothing refused went out
+    expect(a.out.filter((w) => w.body.startsWith('?OTR:'))).toHaveLength(1);
+  });
+
+  it('says in plain words why there are no devices, and warns about a changed prekey server key', () => {
+    const a = side(A, idA, openDb(), 'manual');
+    const none = a.svc.offlineDevices(B, { ok: false, reason: 'none', text: 'nothing published' });
+    expect(none).toEqual({ accountId: `acct-${A}`, peer: B, devices: [], unavailable: 'nothing published' });
+    const changed = a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', text: 'the key changed' });
+    expect(changed.unavailable).toBe('the key changed');
+    expect(a.notices.at(-1)).toMatchObject({ kind: 'prekey-server-changed', peer: B });
   });
 });

@@ -16,10 +16,21 @@
 // Per device (DESIGN.md 5): messages of a session go to the full JID of the resource the
 // session runs with (the last resource we heard that instance tag from); queries go to the bare
 // JID, so every device of the contact may answer and gets its own instance session.
+//
+// Offline start (otrv4.md §"Non-Interactive DAKE", §"Sending a Data Message to an offline
+// participant"; issue 5): when the contact is offline, the user fetches the devices their prekey
+// server offers (one ensemble per instance tag, offlineDevices) and picks all of them or one
+// (sendOffline). Each chosen device gets its own non-interactive DAKE and a copy of every
+// waiting message; what the user writes next goes to the same devices until the contact writes
+// back (then the device they write from is the current one, as usual). Messages go to the bare
+// JID: we do not know the resources of an offline contact. On the other side, a session that
+// came up from one of our prekeys says so (notice 'offline-start'): it gives us no online
+// deniability (otrv4.md §"Deniability").
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_OTR_POLICY,
   type OtrEventPayloads,
+  type OtrOfflineDevices,
   type OtrFingerprintInfo,
   type OtrNoticeKind,
   type OtrPolicyName,
@@ -34,7 +45,10 @@ import { addWhitespaceTag, findWhitespaceTag } from '../../../src-shared/otr/com
 import { NegotiatingConversation } from '../../../src-shared/otr/conversation';
 import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
+import { clientProfileFingerprint } from '../../../src-shared/otr/v4/client-profile';
 import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
+import { toHex } from '../../../src-shared/otr/v4/keys';
+import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import { nativeDh1536Engine, nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { ourFingerprints, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
@@ -74,6 +88,17 @@ export interface OtrServiceDeps {
   dh1536?: Dh1536Engine;
 }
 
+/** a contact's prekey ensembles as the prekey lifecycle fetched them (prekey/lifecycle.ts) */
+export type FetchedEnsembles =
+  | { ok: true; byInstanceTag: Map<number, PrekeyEnsemble> }
+  | { ok: false; reason: 'no-server' | 'none' | 'fingerprint-changed'; text: string };
+
+/**
+ * Fetched ensembles are used within this time or fetched again: their client profiles may expire
+ * and the user's choice was made on what the dialog showed.
+ */
+export const OFFLINE_ENSEMBLES_MAX_AGE_MS = 10 * 60_000;
+
 /** what a user-visible message that arrived looks like to the account session */
 export interface ReceivedMessage {
   text: string;
@@ -108,6 +133,8 @@ interface PeerState {
   smp: OtrSmpStatus & { fingerprint?: string };
   /** OTRv3 §"Whitespace tag": stop tagging once the contact sent plaintext without a tag */
   peerSentUntagged: boolean;
+  /** the contact's devices started offline (sendOffline): what we write goes to each of them */
+  offlineFanout?: number[];
   lastStatus?: string;
 }
 
@@ -121,6 +148,10 @@ export class OtrService {
   private readonly dh1536: Dh1536Engine;
   private readonly ours: { v3: string; v4: string };
   private online = true;
+  /** ensembles fetched for an offline start, per contact; each is used once (handed out once) */
+  private readonly offline = new Map<string, { at: number; byTag: Map<number, PrekeyEnsemble> }>();
+  /** set while receive() runs when one of our one-time prekeys was used (an offline start) */
+  private prekeyUsed = false;
 
   constructor(private readonly deps: OtrServiceDeps) {
     this.random = deps.random ?? systemRandom;
@@ -163,7 +194,10 @@ export class OtrService {
         dh: this.dh3072,
         ourId: this.deps.ownJid,
         theirId: peer,
-        prekeyOwner: prekeyOwner(id.v4, this.clock, () => this.deps.onPrekeyConsumed?.()),
+        prekeyOwner: prekeyOwner(id.v4, this.clock, () => {
+          this.prekeyUsed = true;
+          this.deps.onPrekeyConsumed?.();
+        }),
       },
     });
   }
@@ -213,10 +247,9 @@ export class OtrService {
   sendPrivate(peer: string, messageId: string, text: string): 'sent' | 'queued' {
     const ps = this.state(peer);
     const s = this.encryptedSession(ps);
-    if (s && this.online) {
-      const out = ps.conv.send(text, { instanceTag: s.instanceTag });
-      this.handle(ps, out, this.addressOf(ps, s.instanceTag), messageId);
-      if (!out.events.some((e) => e.type === 'error')) return 'sent';
+    if (s && this.online && this.encryptToTargets(ps, messageId, text)) {
+      this.emitStatus(ps);
+      return 'sent';
     }
     this.deps.store.enqueue(this.deps.accountId, { messageId, peer, body: text, createdAt: this.clock() });
     this.deps.store.setPrivate(this.deps.accountId, peer, true);
@@ -243,11 +276,23 @@ export class OtrService {
     const isOtr = body.includes('?OTR');
     if (!isOtr && !findWhitespaceTag(body)) ps.peerSentUntagged = true;
     let out: EngineOutput;
+    this.prekeyUsed = false;
     try {
       out = ps.conv.receive(body);
     } catch (e) {
       if (!(e instanceof OtrError)) throw e;
       out = { toSend: [], events: [{ type: 'error', code: e.code, message: e.message }] };
+    }
+    const offlineStart = this.prekeyUsed;
+    this.prekeyUsed = false;
+    // the contact is writing: from now on their current device gets what we write
+    if (out.events.some((e) => (e.type === 'message' && e.encrypted) || (e.type === 'state-changed' && e.state === 'encrypted'))) ps.offlineFanout = undefined;
+    if (offlineStart) {
+      this.notice(
+        ps,
+        'offline-start',
+        `${ps.peer} started this private conversation while you were offline, from the keys your device published in advance. It is encrypted, but unlike a conversation started while you are both online it does not give you online deniability (OTRv4): with your help, someone could prove to a third party that ${ps.peer} was talking with you.`,
+      );
     }
     return this.handle(ps, out, fromFull);
   }
@@ -282,6 +327,7 @@ export class OtrService {
       this.handle(ps, ps.conv.end(s.instanceTag), this.addressOf(ps, s.instanceTag));
     }
     ps.current = undefined;
+    ps.offlineFanout = undefined;
     ps.smp = { ...NO_SMP };
     this.deps.store.setPrivate(this.deps.accountId, peer, false);
     return this.emitStatus(ps);
@@ -352,6 +398,73 @@ export class OtrService {
 
   status(peer: string): OtrStatus {
     return this.computeStatus(this.state(peer));
+  }
+
+  // ---- offline start (otrv4.md §"Non-Interactive DAKE") --------------------------------------
+
+  /**
+   * The devices an offline contact can be reached on, from the ensembles just fetched from their
+   * prekey server (already validated by the prekey client). Kept for sendOffline: the server
+   * hands each ensemble out only once.
+   */
+  offlineDevices(peer: string, fetched: FetchedEnsembles): OtrOfflineDevices {
+    const ps = this.state(peer);
+    const base = { accountId: this.deps.accountId, peer };
+    if (!fetched.ok) {
+      this.offline.delete(peer);
+      if (fetched.reason === 'fingerprint-changed') this.notice(ps, 'prekey-server-changed', fetched.text);
+      return { ...base, devices: [], unavailable: fetched.text };
+    }
+    this.offline.set(peer, { at: this.clock(), byTag: new Map(fetched.byInstanceTag) });
+    const seen = new Map(this.deps.store.fingerprints(this.deps.accountId, peer).map((f) => [f.fingerprint, f]));
+    const devices = [...fetched.byInstanceTag].map(([instanceTag, e]) => {
+      const fingerprint = toHex(clientProfileFingerprint(e.clientProfile));
+      const known = seen.get(fingerprint);
+      return { instanceTag, fingerprint, known: known !== undefined, verified: known?.verified ?? false, expiresAt: Number(e.clientProfile.expires) * 1000 };
+    });
+    return { ...base, devices };
+  }
+
+  /**
+   * Starts a private conversation with each chosen device of the offline contact (one
+   * Non-Interactive-Auth each, to the bare JID) and sends the waiting messages to all of them.
+   */
+  sendOffline(peer: string, instanceTags: number[]): OtrStatus {
+    if (!this.online) throw new MessengerError('not-connected', 'The account is not connected.');
+    const ps = this.state(peer);
+    const fetched = this.offline.get(peer);
+    if (!fetched || this.clock() - fetched.at > OFFLINE_ENSEMBLES_MAX_AGE_MS) {
+      throw new MessengerError('invalid-argument', `Look up ${peer}'s devices again: the list is missing or too old.`);
+    }
+    const tags = [...new Set(instanceTags)];
+    if (tags.some((t) => !fetched.byTag.has(t))) throw new MessengerError('invalid-argument', `That device of ${peer} is not in the list; look up their devices again.`);
+    const out: EngineOutput = { toSend: [], events: [] };
+    const started: number[] = [];
+    for (const tag of tags) {
+      const ensemble = fetched.byTag.get(tag)!;
+      // one use only: a second DAKE with the same one-time prekey would fail on the other side
+      fetched.byTag.delete(tag);
+      const o = ps.conv.startNonInteractive(ensemble);
+      if (o.events.some((e) => e.type === 'error')) continue;
+      out.toSend.push(...o.toSend);
+      out.events.push(...o.events);
+      started.push(tag);
+    }
+    if (started.length === 0) throw new MessengerError('otr-error', `No private conversation could be started with ${peer}'s devices; look up their devices again.`);
+    this.deps.store.setPrivate(this.deps.accountId, peer, true);
+    ps.offlineFanout = started;
+    const waiting = this.deps.store.queuedCount(this.deps.accountId, peer);
+    // sends the Non-Interactive-Auth messages, then (encrypted now) the waiting messages to each device
+    this.handle(ps, out, ps.peer);
+    const devices = started.length === 1 ? 'one device' : `${started.length} devices`;
+    this.notice(
+      ps,
+      'offline-sent',
+      waiting > 0
+        ? `${peer} is offline: your ${waiting === 1 ? 'message was' : `${waiting} messages were`} sent privately to ${devices} of theirs, to be read when they come online.`
+        : `${peer} is offline: a private conversation with ${devices} of theirs is ready; what you write goes there until they answer.`,
+    );
+    return this.emitStatus(ps);
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -513,22 +626,45 @@ export class OtrService {
   /** sends every queued message of the contact into its encrypted session */
   private flush(ps: PeerState): void {
     if (!this.online) return;
-    const s = this.encryptedSession(ps);
-    if (!s) return;
+    if (!this.encryptedSession(ps)) return;
     const queued = this.deps.store.queued(this.deps.accountId, ps.peer);
     if (queued.length === 0) return;
     for (const m of queued) {
-      const out = ps.conv.send(m.body, { instanceTag: s.instanceTag });
-      if (out.events.some((e) => e.type === 'error')) break;
-      // the data message carries the ChatMessage id (receipts); never recurse into handle's flush
-      out.toSend.forEach((body, i) => {
-        const carries = i === out.toSend.length - 1;
-        this.deps.transport({ to: this.addressOf(ps, s.instanceTag), id: carries ? m.messageId : randomUUID(), body, ...(carries ? { messageId: m.messageId } : {}) });
-      });
+      // never recurse into handle's flush
+      if (!this.encryptToTargets(ps, m.messageId, m.body)) break;
       this.deps.store.dequeue(this.deps.accountId, m.messageId);
       this.deps.onQueuedSent(m.messageId, true);
     }
     this.notice(ps, 'queue-sent', `The messages that waited have been sent privately to ${ps.peer}.`);
+  }
+
+  /** the sessions what we write goes to: the offline start's devices, else the current session */
+  private targets(ps: PeerState): number[] {
+    const enc = new Set(ps.conv.sessions().filter((s) => s.state === 'encrypted').map((s) => s.instanceTag));
+    const fanout = ps.offlineFanout?.filter((t) => enc.has(t)) ?? [];
+    if (fanout.length > 0) return fanout;
+    const s = this.encryptedSession(ps);
+    return s ? [s.instanceTag] : [];
+  }
+
+  /**
+   * Encrypts `text` for every target session and hands the wire messages over. The ChatMessage
+   * id (receipts, delivery state) rides with the first device's data message; other copies get
+   * ids of their own. False when no session took it.
+   */
+  private encryptToTargets(ps: PeerState, messageId: string, text: string): boolean {
+    let carried = false;
+    for (const tag of this.targets(ps)) {
+      const out = ps.conv.send(text, { instanceTag: tag });
+      if (out.events.some((e) => e.type === 'error')) continue;
+      const carries = !carried;
+      out.toSend.forEach((body, i) => {
+        const withId = carries && i === out.toSend.length - 1;
+        this.deps.transport({ to: this.addressOf(ps, tag), id: withId ? messageId : randomUUID(), body, ...(withId ? { messageId } : {}) });
+      });
+      carried = true;
+    }
+    return carried;
   }
 
   private notice(ps: PeerState, kind: OtrNoticeKind, message: string, fingerprint?: string): void {
@@ -555,6 +691,7 @@ export class OtrService {
       policy,
       policyOverridden: overridden,
       queued: this.deps.store.queuedCount(this.deps.accountId, ps.peer),
+      ...(ps.offlineFanout && enc ? { offlineDevices: [...ps.offlineFanout] } : {}),
       privateIntent: this.deps.store.isPrivate(this.deps.accountId, ps.peer),
       smp,
     };

@@ -10,10 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
 import { SecretStore, makeDevice, random } from '../../../src-shared/prekey/test-support/device';
-import { deserializeAccountIdentity, otrIdentityEntry, type OtrAccountIdentity } from '../otr/identity';
+import { openKeyStore } from '../keychain/keychain';
+import { deserializeAccountIdentity, generateIdentity, otrIdentityEntry, type OtrAccountIdentity } from '../otr/identity';
+import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH, PrekeyClient } from './client';
-import { PREKEY_CHANNEL, type PrekeyOutcome, prekeyPinsEntry } from './lifecycle';
+import { PREKEY_CHANNEL, PREKEY_RETENTION, type PrekeyOutcome, prekeyPinsEntry, startPrekeyLifecycle } from './lifecycle';
+import { forgetStalePrekeys } from '../../../src-shared/otr/v4/identity';
 import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
 
 let stack: Stack;
@@ -139,6 +142,10 @@ describe('prekey publication in the account lifecycle', () => {
     const info = await alice.c.core.handlers['account.connect']({ accountId: alice.accountId });
     expect(info.status).toBe('online');
     expect(await outcome(alice.accountId, 1)).toEqual({ accountId: alice.accountId, outcome: 'fingerprint-changed', server: stack.componentDomain });
+    // the user is told, on the account (the notice's peer is the account's own address)
+    const notice = await alice.c.waitFor('otr.notice', (n) => n.kind === 'prekey-server-changed');
+    expect(notice).toMatchObject({ accountId: alice.accountId, peer: alice.jid });
+    expect(notice.message).toContain(stack.componentDomain);
     // the pin is kept, and the server saw no DAKE from alice
     expect(await keytar.getPassword(alice.c.keychainService, pins)).toBe(JSON.stringify({ [stack.componentDomain]: other }));
     expect(server!.events.slice(seen).filter((e) => JSON.stringify(e).includes(alice.jid))).toEqual([]);
@@ -149,5 +156,54 @@ describe('prekey publication in the account lifecycle', () => {
     await bob.c.core.handlers['account.connect']({ accountId: bob.accountId });
     // 100 were published and one handed out: 99 ≥ the threshold
     expect(await outcome(bob.accountId, 1)).toEqual({ accountId: bob.accountId, outcome: 'published', server: stack.componentDomain, before: DEFAULT_REPLENISH.target - 1, published: 0 });
+  });
+});
+
+describe('the prekey stock after prekeys were used', () => {
+  it('forgets stale secrets at login, and tops the stock up when a use brings it below the threshold', async () => {
+    const name = uniqueName('erin');
+    await stack.createAccount(name, `pw-${name}`);
+    const conn = await connect(stack, name, `pw-${name}`, 'laptop');
+    conns.push(conn);
+    const keys = openKeyStore(`messenger-test-${uniqueName('')}`);
+    const accountId = `acct-${name}`;
+    const identity = await generateIdentity(systemRandom, Date.now());
+    // a secret kept from a publication 90 days ago: no server holds its prekey message any more
+    identity.v4.prekeys.set(7, { id: 7, ownerTag: identity.instanceTag, ecdh: { secret: 5n, public: identity.v4.longTerm.public }, dh: { secret: 9n, public: 3n }, madeAt: Date.now() - 90 * 86400_000 });
+    const policy = { threshold: 3, target: 5 };
+    const life = startPrekeyLifecycle({
+      accountId,
+      client: conn.client,
+      keys,
+      identity: () => Promise.resolve(identity),
+      savePrekeySecrets: async (secrets) => {
+        for (const x of secrets) identity.v4.prekeys.set(x.id, x);
+      },
+      forgetStalePrekeys: async (r) => forgetStalePrekeys(identity.v4, Date.now(), r),
+      policy,
+    });
+    try {
+      expect(await life.done).toMatchObject({ outcome: 'published', before: 0, published: 5 });
+      expect(identity.v4.prekeys.has(7)).toBe(false);
+      expect(identity.v4.prekeys.size).toBe(5);
+      expect(PREKEY_RETENTION.maxAgeMs).toBeLessThan(90 * 86400_000);
+
+      // nothing used yet, nothing missing: a check publishes nothing
+      expect(await life.replenish()).toMatchObject({ outcome: 'published', trigger: 'prekey-used', before: 5, published: 0 });
+      // a contact fetches three ensembles (three handed out): 2 left, below the threshold
+      const fetcher = await connect(stack, 'carol', 'carol-pw', `fetch-${name}`);
+      conns.push(fetcher);
+      const carol = new PrekeyClient({ xmpp: fetcher.xmpp, device: makeDevice(), random, clock: Date.now, engine: nativeDh3072Engine(), savePrekeySecrets: new SecretStore().save });
+      try {
+        for (let i = 0; i < 3; i++) expect((await carol.retrieve(conn.jid)).byInstanceTag.size).toBe(1);
+      } finally {
+        carol.close();
+      }
+      expect(await life.replenish()).toMatchObject({ outcome: 'published', trigger: 'prekey-used', before: 2, published: 3 });
+      expect(identity.v4.prekeys.size).toBe(8);
+    } finally {
+      life.close();
+      await keys.delete(prekeyPinsEntry(accountId));
+    }
   });
 });

@@ -1,8 +1,8 @@
-// Keeps this device published on the prekey server of the account's own XMPP server
-// (otrv4-prekey-server.md §"Publishing Prekey Values", §"Query the Prekey Server for its Storage
-// Status"; otrv4.md §"Publishing Prekey Ensembles"; docs/prekey-server.md "Wiring into an
-// account"). Started in the background after each new session comes online; it never blocks or
-// fails the login:
+// The prekey side of one connected account (otrv4-prekey-server.md §"Publishing Prekey Values",
+// §"Query the Prekey Server for its Storage Status", §"Retrieving Prekey Ensembles"; otrv4.md
+// §"Publishing Prekey Ensembles"; docs/prekey-server.md "Wiring into an account"). Started in the
+// background after each new session comes online; it never blocks or fails the login. It keeps
+// this device published on the prekey server of the account's own XMPP server:
 // - discovery (§"Discovering a Prekey Server"): disco#items of our domain and disco#info of each
 //   item. No prekey server, or a configured component that is not connected (Prosody answers
 //   disco#info with an error), ends it there: a few IQs and nothing else.
@@ -12,8 +12,15 @@
 //   renewed profile or a server that lost its storage is covered) and prekey messages topped up
 //   to the target when fewer than the threshold remain. Prekey secrets go into the keychain
 //   (with the identity) BEFORE they are published (PrekeyClient calls savePrekeySecrets first).
+// - after a prekey of ours was used (a contact started a conversation while we were offline), the
+//   stock is checked again and topped up (replenish()), so it does not only recover at login.
+// - secrets of prekey messages that can no longer be used are forgotten at login (see
+//   PREKEY_RETENTION).
+// And it fetches a contact's ensembles (retrieve()) from the prekey server of the contact's XMPP
+// server, whose fingerprint is pinned on first use the same way.
 // Outcomes are logged without any key material and published on the diagnostics channel
-// PREKEY_CHANNEL (tests and diagnostics subscribe; nothing is sent to the renderer).
+// PREKEY_CHANNEL (tests and diagnostics subscribe); the session turns a changed server key into
+// a notice for the user.
 import { channel } from 'node:diagnostics_channel';
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
 import { nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
@@ -21,7 +28,9 @@ import type { KeyStore } from '../keychain/keychain';
 import type { OtrAccountIdentity } from '../otr/identity';
 import type { XmppClient } from '../xmpp/client/client';
 import { xml } from '../xmpp/client/client';
-import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type ReplenishPolicy } from './client';
+import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
+import type { PrekeyRetention } from '../../../src-shared/otr/v4/identity';
+import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type PrekeyServerInfo, type ReplenishPolicy, domainOf } from './client';
 import { type XmlFactory, type XmlNode, xmppClientAdapter } from './xmpp';
 
 export const PREKEY_CHANNEL = 'messenger:prekey';
@@ -29,8 +38,23 @@ export const PREKEY_CHANNEL = 'messenger:prekey';
 export type PrekeyOutcome =
   | { accountId: string; outcome: 'no-server' }
   | { accountId: string; outcome: 'fingerprint-changed'; server: string }
-  | { accountId: string; outcome: 'published'; server: string; before: number; published: number }
+  /** `trigger` is absent for the publication at login, 'prekey-used' for a top-up after one was used */
+  | { accountId: string; outcome: 'published'; server: string; before: number; published: number; trigger?: 'prekey-used' }
   | { accountId: string; outcome: 'failed'; server?: string; code: string };
+
+/**
+ * How long a one-time prekey secret is kept. The prekey server drops a prekey message 30 days
+ * after it was stored (its default, src-server/prekey/server.ts), and a message handed out but
+ * never used names a secret nobody will ask for; an offline Non-Interactive-Auth may still wait
+ * on the contact's side or on our XMPP server for a while after that, hence another 30 days. The
+ * count cap bounds the keychain entry if a server keeps losing or handing out its stock.
+ */
+export const PREKEY_RETENTION: PrekeyRetention = { maxAgeMs: 60 * 24 * 3600_000, maxKept: 1000 };
+
+/** a contact's ensembles, or in plain words why there are none */
+export type ContactEnsembles =
+  | { ok: true; server: string; byInstanceTag: Map<number, PrekeyEnsemble> }
+  | { ok: false; reason: 'no-server' | 'none' | 'fingerprint-changed'; server?: string; text: string };
 
 /**
  * Prekey messages made per publication. Each one costs an Ed448 key, a 3072-bit DH key and its
@@ -50,12 +74,21 @@ export interface PrekeyLifecycleDeps {
   identity(): Promise<OtrAccountIdentity>;
   /** adds the secrets to the identity and writes it to the keychain; resolves once written */
   savePrekeySecrets(secrets: PrekeySecrets[]): Promise<void>;
+  /** forgets secrets past PREKEY_RETENTION (and writes the identity when any went) */
+  forgetStalePrekeys(retention: PrekeyRetention): Promise<number>;
   policy?: ReplenishPolicy;
 }
 
 export interface PrekeyLifecycle {
-  /** resolves with the outcome; never rejects */
+  /** resolves with the outcome of the publication at login; never rejects */
   readonly done: Promise<PrekeyOutcome>;
+  /**
+   * a prekey of ours was used: check the stock and top it up below the threshold, after the
+   * login's publication and coalesced with any other check still waiting (never rejects)
+   */
+  replenish(): Promise<PrekeyOutcome | undefined>;
+  /** a contact's ensembles, validated (PrekeyClient.retrieve); rejects with PrekeyError on failure */
+  retrieve(peer: string): Promise<ContactEnsembles>;
   /** stops waiting for the server (the connection is going away) */
   close(): void;
 }
@@ -108,16 +141,19 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
     xml as unknown as XmlFactory,
     { iqTimeoutMs: 10_000 },
   );
-  let pc: PrekeyClient | undefined;
+  const policy = deps.policy ?? DEFAULT_REPLENISH;
   let closed = false;
+  // the pins of every prekey server seen (ours and contacts'); the client reads this object
+  let pins: Record<string, string> = {};
+  let pinWrites: Promise<unknown> = Promise.resolve();
 
-  const run = async (): Promise<PrekeyOutcome> => {
+  const prepare = async (): Promise<PrekeyClient | undefined> => {
     const identity = await deps.identity();
     const device = deviceOf(identity);
-    if (!device) return { accountId, outcome: 'failed', code: 'no-profiles' };
-    const pins = await readPins(deps.keys, accountId);
-    if (closed) return { accountId, outcome: 'failed', code: 'closed' };
-    pc = new PrekeyClient({
+    if (!device) return undefined;
+    pins = await readPins(deps.keys, accountId);
+    if (closed) return undefined;
+    return new PrekeyClient({
       xmpp,
       device,
       random: systemRandom,
@@ -126,9 +162,41 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       savePrekeySecrets: (s) => deps.savePrekeySecrets(s),
       pinnedFingerprints: pins,
     });
-    let server;
+  };
+  const ready = prepare();
+  ready.catch(() => {});
+
+  /** trust on first use: written before the server is used, so that a later change is caught */
+  const pin = (server: PrekeyServerInfo): Promise<void> => {
+    if (pins[server.jid]) return Promise.resolve();
+    pins[server.jid] = server.fingerprint;
+    const write = pinWrites.then(() => deps.keys.set(prekeyPinsEntry(accountId), JSON.stringify(pins)));
+    pinWrites = write.catch(() => {});
+    return write;
+  };
+
+  /** the storage status, then profiles (when asked) and prekey messages up to the target, in slices */
+  const topUp = async (pc: PrekeyClient, server: PrekeyServerInfo, withProfiles: boolean): Promise<{ before: number; published: number } | undefined> => {
+    const before = await pc.storageStatus(server);
+    let missing = before < policy.threshold ? policy.target - before : 0;
+    let published = 0;
+    let first = withProfiles;
+    while (!closed && (first || missing > 0)) {
+      const n = Math.min(missing, LOGIN_PUBLICATION_SLICE);
+      await pc.publish(server, { ...(first ? { clientProfile: true, prekeyProfile: true } : {}), prekeyMessages: n });
+      published += n;
+      missing -= n;
+      first = false;
+      await new Promise((r) => setImmediate(r));
+    }
+    return closed ? undefined : { before, published };
+  };
+
+  const ownServer = async (pc: PrekeyClient): Promise<PrekeyServerInfo | PrekeyOutcome> => {
     try {
-      server = await pc.ownServer();
+      const server = await pc.ownServer();
+      await pin(server);
+      return server;
     } catch (err) {
       if (err instanceof PrekeyError && err.code === 'no-prekey-server') return { accountId, outcome: 'no-server' };
       if (err instanceof PrekeyError && err.code === 'fingerprint-mismatch') {
@@ -136,44 +204,104 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       }
       throw err;
     }
-    if (!pins[server.jid]) {
-      // trust on first use; written before anything is published so that a later change is caught
-      await deps.keys.set(prekeyPinsEntry(accountId), JSON.stringify({ ...pins, [server.jid]: server.fingerprint }));
-    }
+  };
+
+  const atLogin = async (): Promise<PrekeyOutcome> => {
+    const pc = await ready;
+    if (!pc) return { accountId, outcome: 'failed', code: closed ? 'closed' : 'no-profiles' };
+    await deps.forgetStalePrekeys(PREKEY_RETENTION);
+    const server = await ownServer(pc);
+    if ('outcome' in server) return server;
     try {
-      const policy = deps.policy ?? DEFAULT_REPLENISH;
-      const before = await pc.storageStatus(server);
-      let missing = before < policy.threshold ? policy.target - before : 0;
-      let published = 0;
-      let first = true;
-      // the profiles ride with the first slice; then the rest of the stock, slice by slice
-      while (!closed && (first || missing > 0)) {
-        const n = Math.min(missing, LOGIN_PUBLICATION_SLICE);
-        await pc.publish(server, { ...(first ? { clientProfile: true, prekeyProfile: true } : {}), prekeyMessages: n });
-        published += n;
-        missing -= n;
-        first = false;
-        await new Promise((r) => setImmediate(r));
-      }
-      if (closed) return { accountId, outcome: 'failed', server: server.jid, code: 'closed' };
-      return { accountId, outcome: 'published', server: server.jid, before, published };
+      // the profiles go with each login, so a renewed profile or a server that lost its storage is covered
+      const r = await topUp(pc, server, true);
+      return r ? { accountId, outcome: 'published', server: server.jid, ...r } : { accountId, outcome: 'failed', server: server.jid, code: 'closed' };
     } catch (err) {
       return { accountId, outcome: 'failed', server: server.jid, code: codeOf(err) };
     }
   };
 
-  const done = run()
+  const settle = (o: PrekeyOutcome): PrekeyOutcome =>
+    // a connection that went away mid-way is no failure worth a warning; the next login retries
+    closed && o.outcome === 'failed' ? { accountId, outcome: 'failed', code: 'closed' } : report(o);
+
+  const done = atLogin()
     .catch((err: unknown): PrekeyOutcome => ({ accountId, outcome: 'failed', code: codeOf(err) }))
-    .then((o) => {
-      pc?.close();
-      // a connection that went away mid-way is no failure worth a warning; the next login retries
-      return closed && o.outcome === 'failed' ? { accountId, outcome: 'failed' as const, code: 'closed' } : report(o);
-    });
+    .then(settle);
+
+  // one check runs at a time; prekeys used while it runs are covered by one more check after it
+  let running: Promise<PrekeyOutcome | undefined> | null = null;
+  let again = false;
+  const checkAfterUse = async (): Promise<PrekeyOutcome | undefined> => {
+    const first = await done;
+    const pc = await ready;
+    if (closed || !pc || first.outcome !== 'published') return undefined;
+    const server = await ownServer(pc);
+    if ('outcome' in server) return settle(server);
+    const r = await topUp(pc, server, false);
+    return r ? settle({ accountId, outcome: 'published', server: server.jid, ...r, trigger: 'prekey-used' }) : undefined;
+  };
+  const replenish = (): Promise<PrekeyOutcome | undefined> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    const run = checkAfterUse()
+      .catch((err: unknown) => settle({ accountId, outcome: 'failed', code: codeOf(err) }))
+      .finally(() => {
+        running = null;
+        if (again && !closed) {
+          again = false;
+          void replenish();
+        }
+      });
+    running = run;
+    return run;
+  };
+
+  const retrieve = async (peer: string): Promise<ContactEnsembles> => {
+    const pc = await ready;
+    if (!pc) throw new PrekeyError('timeout', 'the prekey client is not available');
+    let server: PrekeyServerInfo;
+    try {
+      server = await pc.discover(domainOf(peer));
+    } catch (err) {
+      if (err instanceof PrekeyError && err.code === 'no-prekey-server') {
+        return { ok: false, reason: 'no-server', text: `The server of ${peer} offers no OTRv4 prekey server, so a private conversation cannot start while ${peer} is offline.` };
+      }
+      if (err instanceof PrekeyError && err.code === 'fingerprint-mismatch') {
+        const jid = Object.keys(pins).find((j) => err.message.includes(j));
+        return {
+          ok: false,
+          reason: 'fingerprint-changed',
+          ...(jid ? { server: jid } : {}),
+          text: `The prekey server of ${peer}'s server presents a different key than before, so nothing was fetched from it. This happens when that server was reinstalled — or when someone is in between.`,
+        };
+      }
+      throw err;
+    }
+    await pin(server);
+    const got = await pc.retrieve(peer, server);
+    if (got.byInstanceTag.size === 0) {
+      return {
+        ok: false,
+        reason: 'none',
+        server: server.jid,
+        text: got.none
+          ? `${peer} has no devices ready to receive a private conversation while offline (nothing is published on their prekey server).`
+          : `The prekey server of ${peer} sent nothing usable (expired or invalid); a private conversation cannot start while ${peer} is offline.`,
+      };
+    }
+    return { ok: true, server: server.jid, byInstanceTag: got.byInstanceTag };
+  };
+
   return {
     done,
+    replenish,
+    retrieve,
     close() {
       closed = true;
-      pc?.close();
+      void ready.then((pc) => pc?.close(), () => {});
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OtrError } from '../common/errors';
 import { validateClientProfile } from './client-profile';
-import { createLocalIdentity, dakeIdentity, deserializeLocalIdentity, generatePrekeyMessages, prekeyOwner, renewProfiles, serializeLocalIdentity } from './identity';
+import { createLocalIdentity, dakeIdentity, deserializeLocalIdentity, forgetStalePrekeys, generatePrekeyMessages, prekeyOwner, renewProfiles, serializeLocalIdentity } from './identity';
 import { V4Conversation } from './session';
 import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { makeParty, T0 } from './test-support/parties';
@@ -64,6 +64,30 @@ describe('local identity (persisted state)', () => {
     const bobAgain = new V4Conversation({ identity: dakeIdentity(afterRestart), random: rng, clock: () => T0, dh, ourId: 'bob@x', theirId: 'alice@x', prekeyOwner: prekeyOwner(afterRestart, () => T0) });
     const replayed = out.toSend.flatMap((m) => bobAgain.receive(m).events);
     expect(replayed.filter((e) => e.type === 'message')).toEqual([]);
+  });
+
+  it('forgets prekey secrets past their age or beyond the count, oldest first, and erases them', () => {
+    const rng = seededRandom('stale');
+    const id = createLocalIdentity({ random: rng, nowMs: T0 });
+    generatePrekeyMessages(id, rng, dh, 6);
+    const [a, b, c, d, e, f] = [...id.prekeys.values()];
+    // two from long ago, three recent, one without a date (kept before dates were recorded)
+    a!.madeAt = T0 - 70 * DAY;
+    b!.madeAt = T0 - 61 * DAY;
+    c!.madeAt = T0 - 3 * DAY;
+    d!.madeAt = T0 - 2 * DAY;
+    e!.madeAt = T0 - DAY;
+    delete f!.madeAt;
+    const oldSecret = a!.ecdh;
+    expect(forgetStalePrekeys(id, T0, { maxAgeMs: 60 * DAY, maxKept: 3 })).toBe(3);
+    // the undated one counts as made now; of the dated recent ones the oldest (c) goes by count
+    expect([...id.prekeys.keys()].sort()).toEqual([d!.id, e!.id, f!.id].sort());
+    expect(id.prekeys.get(f!.id)!.madeAt).toBe(T0);
+    expect(oldSecret.secret).toBe(0n);
+    // the date survives the keychain round trip
+    const back = deserializeLocalIdentity(serializeLocalIdentity(id));
+    expect(back.prekeys.get(d!.id)!.madeAt).toBe(T0 - 2 * DAY);
+    expect(forgetStalePrekeys(back, T0, { maxAgeMs: 60 * DAY, maxKept: 3 })).toBe(0);
   });
 
   it('deserialisation throws only OtrError', () => {

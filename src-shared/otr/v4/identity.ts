@@ -103,6 +103,36 @@ export function generatePrekeyMessages(id: V4LocalIdentity, random: RandomSource
   return out;
 }
 
+export interface PrekeyRetention {
+  /** a secret older than this is forgotten */
+  maxAgeMs: number;
+  /** at most this many secrets are kept; the oldest go first */
+  maxKept: number;
+}
+
+/**
+ * Forgets one-time prekey secrets that no Non-Interactive-Auth can name any more (otrv4.md
+ * §"Publishing Prekey Ensembles" leaves their lifetime to the client): the prekey server drops
+ * prekey messages after an age of its own (otrv4-prekey-server.md §"Prekey Server Storage"), and
+ * a message handed out but never used would otherwise keep its secret forever. `maxAgeMs` should
+ * cover the server's age plus the time an offline message may wait on the XMPP server. A secret
+ * without a date (kept before dates were recorded) gets `nowMs` and ages from there. Erases the
+ * forgotten secrets in memory and returns how many were forgotten.
+ */
+export function forgetStalePrekeys(id: V4LocalIdentity, nowMs: number, retention: PrekeyRetention): number {
+  for (const s of id.prekeys.values()) s.madeAt ??= nowMs;
+  const byAge = [...id.prekeys.values()].sort((a, b) => (b.madeAt ?? nowMs) - (a.madeAt ?? nowMs));
+  let forgotten = 0;
+  byAge.forEach((s, i) => {
+    if (i < retention.maxKept && nowMs - (s.madeAt ?? nowMs) <= retention.maxAgeMs) return;
+    (s.ecdh as { secret: bigint }).secret = 0n;
+    (s.dh as { secret: bigint }).secret = 0n;
+    id.prekeys.delete(s.id);
+    forgotten++;
+  });
+  return forgotten;
+}
+
 /** what the DAKE needs: the current client profile */
 export function dakeIdentity(id: V4LocalIdentity): DakeIdentity {
   const clientProfile = id.clientProfiles[0];
@@ -151,7 +181,7 @@ interface Serialized {
   forgingSym?: string;
   clientProfiles: string[];
   sharedPrekeys: Array<{ symD: string; profile: string }>;
-  prekeys: Array<{ id: number; ownerTag: number; y: string; b: string; bPublic: string }>;
+  prekeys: Array<{ id: number; ownerTag: number; y: string; b: string; bPublic: string; madeAt?: number }>;
 }
 
 export function serializeLocalIdentity(id: V4LocalIdentity): string {
@@ -164,7 +194,7 @@ export function serializeLocalIdentity(id: V4LocalIdentity): string {
     ...(id.forging.symmetric ? { forgingSym: toHex(id.forging.symmetric) } : {}),
     clientProfiles: id.clientProfiles.map((p) => toHex(p.encoded)),
     sharedPrekeys: id.sharedPrekeys.map((e) => ({ symD: toHex(e.keyPair.symmetric), profile: toHex(e.profile.encoded) })),
-    prekeys: [...id.prekeys.values()].map((p) => ({ id: p.id, ownerTag: p.ownerTag, y: toHex(encodeScalar(p.ecdh.secret)), b: toHex(bigintToBytes(p.dh.secret, 80)), bPublic: p.dh.public.toString(16) })),
+    prekeys: [...id.prekeys.values()].map((p) => ({ id: p.id, ownerTag: p.ownerTag, y: toHex(encodeScalar(p.ecdh.secret)), b: toHex(bigintToBytes(p.dh.secret, 80)), bPublic: p.dh.public.toString(16), ...(p.madeAt !== undefined ? { madeAt: p.madeAt } : {}) })),
   };
   return JSON.stringify(s);
 }
@@ -189,7 +219,8 @@ export function deserializeLocalIdentity(text: string): V4LocalIdentity {
       const y = decodeScalar(fromHex(p.y));
       const b = bytesToBigint(fromHex(p.b));
       if (y === 0n || b === 0n) throw malformed('zero prekey secret');
-      prekeys.set(p.id, { id: p.id, ownerTag: p.ownerTag, ecdh: { secret: y, public: G.multiply(y) }, dh: { secret: b, public: BigInt('0x' + p.bPublic) } });
+      const madeAt = typeof p.madeAt === 'number' && Number.isFinite(p.madeAt) ? { madeAt: p.madeAt } : {};
+      prekeys.set(p.id, { id: p.id, ownerTag: p.ownerTag, ecdh: { secret: y, public: G.multiply(y) }, dh: { secret: b, public: BigInt('0x' + p.bPublic) }, ...madeAt });
     }
     return { instanceTag: o.instanceTag, versions: o.versions, longTerm, forging, clientProfiles, sharedPrekeys, prekeys };
   } catch (e) {

@@ -31,6 +31,8 @@ export interface PrekeySecrets {
   readonly ownerTag: number;
   readonly ecdh: EcdhKeyPair;
   readonly dh: DhKeyPair;
+  /** when the owner made it (ms since epoch), for forgetting secrets nobody will use any more */
+  madeAt?: number;
 }
 
 export function createPrekeyMessage(random: RandomSource, engine: Dh3072Engine, ownerTag: number): { message: PrekeyMessage; secrets: PrekeySecrets } {
