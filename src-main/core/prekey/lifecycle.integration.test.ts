@@ -1,7 +1,6 @@
 // The account lifecycle publishing to the prekey server (docs/prekey-server.md "Wiring into an
 // account"): real Prosody (scripts/stack), the real prekey server (its CLI, a child process), real
 // cores on the real keychain. Run inside a throwaway keyring session (docs/core.md, "Tests").
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +14,10 @@ import { deserializeAccountIdentity, generateIdentity, otrIdentityEntry, type Ot
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH, PrekeyClient } from './client';
-import { PREKEY_CHANNEL, PREKEY_RETENTION, type PrekeyOutcome, prekeyPinsEntry, startPrekeyLifecycle } from './lifecycle';
+import { PREKEY_RETENTION, type PrekeyOutcome, prekeyPinsEntry, startPrekeyLifecycle } from './lifecycle';
 import { forgetStalePrekeys } from '../../../src-shared/otr/v4/identity';
 import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
+import { listenToPrekeyOutcomes, type PrekeyOutcomes } from './test-support/outcomes';
 
 let stack: Stack;
 let dataDir: string;
@@ -26,40 +26,17 @@ const cores: TestCore[] = [];
 const conns: Connection[] = [];
 
 // every outcome of the background publication, as the core reports it
-const outcomes: PrekeyOutcome[] = [];
-const waiters = new Set<() => void>();
-const onOutcome = (o: unknown): void => {
-  outcomes.push(o as PrekeyOutcome);
-  for (const w of [...waiters]) w();
-};
-
-/** the n-th (0-based) outcome for an account, past or future */
-function outcome(accountId: string, n = 0, timeoutMs = 120_000): Promise<PrekeyOutcome> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const hit = outcomes.filter((o) => o.accountId === accountId)[n];
-      if (!hit) return;
-      waiters.delete(check);
-      clearTimeout(t);
-      resolve(hit);
-    };
-    const t = setTimeout(() => {
-      waiters.delete(check);
-      reject(new Error(`timed out waiting for prekey outcome ${n} of ${accountId}`));
-    }, timeoutMs);
-    waiters.add(check);
-    check();
-  });
-}
+let outcomes: PrekeyOutcomes;
+const outcome = (accountId: string, n = 0): Promise<PrekeyOutcome> => outcomes.wait(accountId, undefined, n);
 
 beforeAll(async () => {
-  subscribe(PREKEY_CHANNEL, onOutcome);
+  outcomes = listenToPrekeyOutcomes();
   stack = await startStack({ accounts: [{ user: 'carol', password: 'carol-pw' }] });
   dataDir = mkdtempSync(join(tmpdir(), 'prekey-life-'));
 });
 
 afterAll(async () => {
-  unsubscribe(PREKEY_CHANNEL, onOutcome);
+  outcomes?.stop();
   for (const c of conns) await c.stop();
   for (const c of cores) {
     await c.close().catch(() => {});

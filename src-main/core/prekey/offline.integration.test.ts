@@ -2,7 +2,6 @@
 // handlers (issue 5; otrv4.md §"Non-Interactive DAKE"; docs/otr-in-the-app.md "Offline start"):
 // real Prosody (scripts/stack) with its offline storage, the real prekey server (its CLI, a child
 // process), two real cores on the real keychain. Run inside a throwaway keyring session.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,49 +11,25 @@ import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { deserializeAccountIdentity, otrIdentityEntry } from '../otr/identity';
 import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH } from './client';
-import { PREKEY_CHANNEL, type PrekeyOutcome } from './lifecycle';
 import { type ServerProcess, startServerProcess } from './test-support/harness';
+import { listenToPrekeyOutcomes, type PrekeyOutcomes } from './test-support/outcomes';
 
 let stack: Stack;
 let dataDir: string;
 let server: ServerProcess;
 const cores: TestCore[] = [];
 
-const outcomes: PrekeyOutcome[] = [];
-const waiters = new Set<() => void>();
-const onOutcome = (o: unknown): void => {
-  outcomes.push(o as PrekeyOutcome);
-  for (const w of [...waiters]) w();
-};
-
-/** the first outcome (past or future) of the account's prekey lifecycle that matches */
-function outcome(accountId: string, match: (o: PrekeyOutcome) => boolean, timeoutMs = 120_000): Promise<PrekeyOutcome> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const hit = outcomes.find((o) => o.accountId === accountId && match(o));
-      if (!hit) return;
-      waiters.delete(check);
-      clearTimeout(t);
-      resolve(hit);
-    };
-    const t = setTimeout(() => {
-      waiters.delete(check);
-      reject(new Error(`timed out waiting for a prekey outcome of ${accountId}`));
-    }, timeoutMs);
-    waiters.add(check);
-    check();
-  });
-}
+let outcomes: PrekeyOutcomes;
 
 beforeAll(async () => {
-  subscribe(PREKEY_CHANNEL, onOutcome);
+  outcomes = listenToPrekeyOutcomes();
   stack = await startStack();
   dataDir = mkdtempSync(join(tmpdir(), 'prekey-offline-'));
   server = await startServerProcess(stack, dataDir);
 }, 120_000);
 
 afterAll(async () => {
-  unsubscribe(PREKEY_CHANNEL, onOutcome);
+  outcomes?.stop();
   for (const c of cores) {
     await c.close().catch(() => {});
     await removeProfile(c.profileDir);
@@ -88,7 +63,7 @@ describe('a private conversation with an offline contact (prekeys)', () => {
     await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.pendingIn);
     await b.c.core.handlers['contact.approve']({ accountId: b.accountId, jid: a.jid });
     await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
-    const published = await outcome(b.accountId, (o) => o.outcome === 'published');
+    const published = await outcomes.wait(b.accountId, (o) => o.outcome === 'published');
     expect(published).toMatchObject({ before: 0, published: DEFAULT_REPLENISH.target });
     const bobTag = deserializeAccountIdentity((await keytar.getPassword(b.c.keychainService, otrIdentityEntry(b.accountId)))!).instanceTag;
 
@@ -123,7 +98,7 @@ describe('a private conversation with an offline contact (prekeys)', () => {
     const stored = deserializeAccountIdentity((await keytar.getPassword(b.c.keychainService, otrIdentityEntry(b.accountId)))!);
     expect(stored.v4.prekeys.size).toBe(DEFAULT_REPLENISH.target - 1);
     // two were handed out (one used, one only looked at): 98 left, above the threshold
-    const recheck = await outcome(b.accountId, (o) => o.outcome === 'published' && o.trigger === 'prekey-used');
+    const recheck = await outcomes.wait(b.accountId, (o) => o.outcome === 'published' && o.trigger === 'prekey-used');
     expect(recheck).toMatchObject({ before: DEFAULT_REPLENISH.target - 2, published: 0 });
 
     // he answers; from now on his device is the current one on Alice's side
