@@ -1,7 +1,9 @@
 // Child of bench/core-memory.ts: a fresh process that opens one core on the filled profile and
 // reports its memory and history-page timings as one JSON line on stdout. Separate from the
 // parent so that the 100k-message fill (and its garbage) is not part of what is measured.
-// Run by bench/core-memory.ts only: node --expose-gc --import tsx bench/core-memory-child.ts <params.json>
+// Run by bench/core-memory.ts only, either bundled to plain JavaScript (the default, as the app's
+// main process runs it: node --expose-gc out/bench/core-memory-child.mjs <params.json>) or under
+// the tsx loader (--loader tsx: node --expose-gc --import tsx bench/core-memory-child.ts …).
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AccountInfo, MessengerEvent } from '../src-shared/ipc/contract';
@@ -127,7 +129,8 @@ async function main(): Promise<void> {
   const params = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as ChildParams;
   const checkpoints: Checkpoint[] = [];
   const mark = (what: string) => checkpoints.push({ what, rss: process.memoryUsage().rss / MB, peak: peakRss() });
-  checkpoints.push({ what: 'node + tsx loader, nothing imported', rss: bareRss, peak: bareRss });
+  const underTsx = import.meta.url.endsWith('.ts');
+  checkpoints.push({ what: underTsx ? 'node + tsx loader, nothing imported' : 'plain node (compiled bundle), nothing imported', rss: bareRss, peak: bareRss });
   if (params.statementCache) await cacheStatements();
   const { dispatchRequest } = await import('../src-shared/ipc/dispatch');
   const { createCore } = await import('../src-main/core/index');

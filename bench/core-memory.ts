@@ -17,7 +17,11 @@
 // Run inside a throwaway keyring (the core needs the Secret Service):
 //   dbus-run-session -- bash -c 'export HOME=$(mktemp -d); echo -n throwaway | gnome-keyring-daemon --unlock --components=secrets >/dev/null; npx tsx bench/core-memory.ts'
 // Options: --messages N (default 100000), --calls N (page calls per kind, default 300),
-//   --statement-cache (diagnostic: the child reuses prepared statements; see core-memory-child.ts)
+//   --statement-cache (diagnostic: the child reuses prepared statements; see core-memory-child.ts),
+//   --loader compiled|tsx: how the child runs. compiled (default): the child and the core are
+//   bundled to one plain ESM file with esbuild (the bundler electron-vite uses; node_modules stay
+//   external, as in the app's main bundle) and run by plain node, so the figure is the core's own.
+//   tsx: the TypeScript sources under the tsx loader, which adds ≈ 38 MB of its own.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
@@ -40,8 +44,11 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '100000' },
     calls: { type: 'string', default: '300' },
     'statement-cache': { type: 'boolean', default: false },
+    loader: { type: 'string', default: 'compiled' },
   },
 });
+if (values.loader !== 'compiled' && values.loader !== 'tsx') throw new Error('--loader is compiled or tsx');
+const LOADER = values.loader;
 const MESSAGES = Math.max(1_000, Math.min(1_000_000, Number(values.messages)));
 const CALLS = Math.max(20, Math.min(5_000, Number(values.calls)));
 const STATEMENT_CACHE = values['statement-cache'] === true;
@@ -125,10 +132,19 @@ async function fill(profileDir: string, keychainService: string, accountId: stri
   return { accountId, bigPeer, smallPeer: peers[42]!, deepBefore, bigCount: bigIds.length, fillMs, dbBytes };
 }
 
-function runChild(paramsPath: string): Promise<ChildResult> {
+/** bundles the child (and the core it imports) into out/bench, next to the app's own build output */
+async function compileChild(): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(here, '..', 'out', 'bench', 'core-memory-child.mjs');
+  await build({ entryPoints: [join(here, 'core-memory-child.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  return outfile;
+}
+
+async function runChild(paramsPath: string): Promise<ChildResult> {
+  // a plain node: no npx/tsx wrapper processes in between
+  const entry = LOADER === 'compiled' ? [await compileChild()] : ['--import', 'tsx', join(here, 'core-memory-child.ts')];
   return new Promise((resolve, reject) => {
-    // a plain node with tsx's loader: no npx/tsx wrapper processes in between
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, 'core-memory-child.ts'), paramsPath], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..') });
+    const child = spawn(process.execPath, ['--expose-gc', ...entry, paramsPath], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(here, '..') });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => (out += d));
@@ -170,7 +186,7 @@ async function main(): Promise<number> {
         `database ${(filled.dbBytes / 1024 / 1024).toFixed(1)} MB (SQLCipher)`,
     );
     console.log(`parent process RSS after the fill: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB (not part of the measurement)`);
-    console.log(`child: ${STATEMENT_CACHE ? 'prepared statements REUSED (--statement-cache, diagnostic patch; the core as written does not)' : 'the core as written (a new prepared statement per query)'}`);
+    console.log(`child: ${LOADER === 'compiled' ? 'bundled with esbuild, run by plain node' : 'TypeScript under the tsx loader'}; ${STATEMENT_CACHE ? 'prepared statements patched to be reused (--statement-cache, diagnostic)' : 'the core as written'}`);
     console.log(`fill: DIRECT through the core's store code (Store.addOutgoing/addIncoming in transactions of ${BATCH}), not through XMPP: ${(filled.fillMs / 1000).toFixed(1)} s`);
 
     const paramsPath = join(profileDir, '..', `${profileDir.split('/').pop()}-params.json`);
@@ -188,7 +204,7 @@ async function main(): Promise<number> {
     console.log('| memory of the child process (one core, one account, 100k messages) | MB |');
     console.log('|---|---|');
     const m = r.mb;
-    console.log(`| baseline: node + tsx loader + core modules imported, no core | ${m.baselineRss.toFixed(1)} |`);
+    console.log(`| baseline: ${LOADER === 'compiled' ? 'plain node, compiled bundle' : 'node + tsx loader'} + core modules imported, no core | ${m.baselineRss.toFixed(1)} |`);
     console.log(`| **RSS after open + snapshot + newest page + one deep page** | **${m.rssAfterOpen.toFixed(1)}** |`);
     console.log(`|   of which JS heap used / external (Buffers, native) | ${m.heapUsedAfterOpen.toFixed(1)} / ${m.externalAfterOpen.toFixed(1)} |`);
     console.log(`| RSS after a full GC | ${m.rssAfterGc.toFixed(1)} |`);
