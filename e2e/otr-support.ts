@@ -1,8 +1,9 @@
 // How a user drives private conversations (OTR) in the messenger: by role and label only, as in
-// e2e/support/ui.ts. Used by e2e/otr.spec.ts.
+// e2e/support/ui.ts. Used by e2e/otr.spec.ts and e2e/offline-otr.spec.ts.
 import { randomBytes } from 'node:crypto';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { Stack } from '../scripts/stack/stack';
+import type { PrekeyServer } from './fixtures';
 import type { Client } from './support/clients';
 import { addContact, contact, signIn, type Credentials } from './support/ui';
 
@@ -68,4 +69,34 @@ export async function goPrivate({ a, b }: Pair): Promise<void> {
   await a.page.getByRole('button', { name: 'Start private conversation' }).click();
   await expectState(a.page, 'Private (unverified)');
   await expectState(b.page, 'Private (unverified)');
+}
+
+// ---- offline contacts (issue 5: OTRv4 non-interactive start from prekey ensembles) ------------
+
+/** the chooser of an offline contact's devices */
+export const offlineDialog = (page: Page, peer: string): Locator => page.getByRole('dialog', { name: `Send privately to ${peer}'s devices` });
+
+/** the devices listed in the chooser, one listitem each ("Device 1", …) */
+export const offlineDevices = (page: Page, peer: string): Locator => offlineDialog(page, peer).getByRole('listitem');
+
+/** a notice of the open conversation, by kind (data-notice) */
+export const notice = (page: Page, kind: string): Locator => page.locator(`[data-notice="${kind}"]`);
+
+/** the user's own OTRv4 fingerprint (lowercase hex) as the privacy settings show it */
+export async function ownV4Fingerprint(page: Page): Promise<string> {
+  const fp = await page.getByLabel('Your OTRv4 fingerprint').getAttribute('data-fingerprint');
+  expect(fp, 'own OTRv4 fingerprint shown').toMatch(/^[0-9a-f]{112}$/);
+  return fp!;
+}
+
+/**
+ * Waits until `jid`'s device has published to the prekey server what an offline start needs: its
+ * client profile, its prekey profile and prekey messages (each a 'published' event of the
+ * server; they may come in one publication or several).
+ */
+export async function waitPublished(server: PrekeyServer, jid: string): Promise<void> {
+  const mine = (e: Record<string, unknown>) => e.type === 'published' && e.identity === jid.toLowerCase();
+  await server.waitEvent((e) => mine(e) && e.clientProfile === true, 90_000);
+  await server.waitEvent((e) => mine(e) && e.prekeyProfile === true, 90_000);
+  await server.waitEvent((e) => mine(e) && Number(e.prekeyMessages) > 0, 90_000);
 }

@@ -83,6 +83,7 @@ export function Conversation() {
   const selected = useAppState((s) => s.selected);
   const contact = useAppState((s) => (s.selected ? s.contacts[contactKey(s.selected.accountId, s.selected.peer)] : undefined));
   const messages = useAppState((s) => (s.selected ? s.messages[contactKey(s.selected.accountId, s.selected.peer)] : undefined));
+  const accountOnline = useAppState((s) => (s.selected ? s.accounts[s.selected.accountId]?.status === 'online' : false));
   const otrStatus = useOtrStatus(selected?.accountId ?? '', selected?.peer ?? '');
   const queued = otrStatus?.queued ?? 0;
   const endRef = useRef<HTMLDivElement>(null);
@@ -103,7 +104,14 @@ export function Conversation() {
       <header className="conversation-header">
         <h2>{title}</h2>
         {contact && <span className="hint">{presenceWords[contact.presence]}</span>}
-        <OtrPanel key={contactKey(selected.accountId, selected.peer)} accountId={selected.accountId} peer={selected.peer} />
+        {/* offline: no presence from any of the contact's devices (a non-contact has none either);
+            only while we are online, since fetching their devices needs our server (issue 5) */}
+        <OtrPanel
+          key={contactKey(selected.accountId, selected.peer)}
+          accountId={selected.accountId}
+          peer={selected.peer}
+          contactOffline={accountOnline && (contact?.presence ?? 'offline') === 'offline'}
+        />
       </header>
       <div className="history" role="log" aria-label="Messages" aria-live="polite">
         {!messages || messages.length === 0 ? (

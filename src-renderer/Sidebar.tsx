@@ -4,6 +4,7 @@ import type { AccountInfo, Contact, PresenceShow } from '../src-shared/ipc/contr
 import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey } from './store';
+import { AccountOtrWarnings } from './otr';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -74,6 +75,7 @@ function AccountHeader({ account }: { account: AccountInfo }) {
           {error}
         </p>
       )}
+      <AccountOtrWarnings accountId={account.id} jid={account.jid} />
     </header>
   );
 }

@@ -15,6 +15,13 @@ export interface Client {
   readonly page: Page;
   /** stops the program (cleanly) and starts it again on the same profile */
   restart(): Promise<void>;
+  /**
+   * stops the program cleanly, as a user quitting it: the user goes offline and nothing of theirs
+   * runs any more; the profile stays for start()
+   */
+  stop(): Promise<void>;
+  /** starts the program again on the same profile after stop() */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,15 +120,21 @@ export async function launchWebClient(browser: Browser, spec: ClientSpec): Promi
   const context: BrowserContext = await browser.newContext();
   const page = await context.newPage();
   await page.goto(host.url);
+  const stop = () => stopHostProcess(host);
+  const start = async () => {
+    host = await startHostProcess(spec);
+    await page.goto(host.url);
+  };
   return {
     name: spec.name,
     profileDir: spec.profileDir,
     page,
     async restart() {
-      await stopHostProcess(host);
-      host = await startHostProcess(spec);
-      await page.goto(host.url);
+      await stop();
+      await start();
     },
+    stop,
+    start,
     async close() {
       await context.close().catch(() => undefined);
       await stopHostProcess(host);
@@ -148,6 +161,12 @@ export async function launchElectronClient(executablePath: string, spec: ClientS
     },
     async restart() {
       await current.app.close();
+      current = await launch();
+    },
+    async stop() {
+      await current.app.close();
+    },
+    async start() {
       current = await launch();
     },
     async close() {

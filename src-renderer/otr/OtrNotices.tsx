@@ -1,16 +1,22 @@
 // What the core told us about this private conversation, in plain words: a changed key (a warning),
 // a message that could not be decrypted and what to do about it, the contact ending the private
 // conversation, and messages that wait because they must not go out unencrypted — with the
-// user's choices for those.
+// user's choices for those: send them unencrypted, discard them, or, when the contact is offline,
+// send them privately to the devices the contact published prekeys for (issue 5; the chooser is
+// OfflineDialog). Also the notices of that offline start: 'offline-sent' on our side,
+// 'offline-start' on the contact's, and 'prekey-server-changed' for the contact's prekey server.
 import { useState } from 'react';
-import type { OtrStatus } from '../../src-shared/ipc/otr-contract';
+import type { OtrNoticeKind, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { useOtr, useOtrState } from './context';
 import { Fingerprint } from './Fingerprint';
 import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
 
-export function OtrNotices({ status, onVerify }: { status: OtrStatus; onVerify: () => void }) {
+/** notices that warn (role alert, red): something the user should look at */
+const WARNINGS: ReadonlySet<OtrNoticeKind> = new Set(['fingerprint-changed', 'prekey-server-changed']);
+
+export function OtrNotices({ status, onVerify, contactOffline = false }: { status: OtrStatus; onVerify: () => void; contactOffline?: boolean }) {
   const { actions } = useOtr();
   const { accountId, peer } = status;
   const notices = useOtrState((s) => s.notices[otrKey(accountId, peer)] ?? EMPTY);
@@ -39,12 +45,19 @@ export function OtrNotices({ status, onVerify }: { status: OtrStatus; onVerify: 
             <button type="button" onClick={() => void resolve('discard')}>
               Discard
             </button>
+            {contactOffline && (
+              // the fetch runs here, once per click: each prekey ensemble is handed out only once
+              <button type="button" className="primary" onClick={() => void actions.offlineDevices(accountId, peer)}>
+                Send privately to their devices
+              </button>
+            )}
           </div>
+          {contactOffline && <p className="hint">{peer} is offline. Their devices may have left keys on their server so that a private conversation can start now.</p>}
           {error && <p className="error">{error}</p>}
         </div>
       )}
       {shown.map((n) => (
-        <div key={n.id} className={`otr-notice otr-${n.kind}`} role={n.kind === 'fingerprint-changed' ? 'alert' : 'status'} data-notice={n.kind}>
+        <div key={n.id} className={`otr-notice otr-${n.kind}`} role={WARNINGS.has(n.kind) ? 'alert' : 'status'} data-notice={n.kind}>
           <p>{n.message}</p>
           {n.fingerprint && (
             <p>

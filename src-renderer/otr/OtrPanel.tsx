@@ -1,14 +1,21 @@
 // The OTR part of a conversation's header: the state badge, the actions (start / refresh / end a
 // private conversation, verify), the verification dialog (opened by itself when the contact
-// asks us to verify), and the notices.
+// asks us to verify), the notices, and — after a private conversation was started with an
+// offline contact's devices (issue 5) — which devices what we write goes to, with the chooser of
+// those devices (OfflineDialog).
 import { useEffect, useState } from 'react';
 import { useOtr, useOtrStatus } from './context';
+import { OfflineDialog } from './OfflineDialog';
 import { OtrBadge } from './OtrBadge';
 import { OtrNotices } from './OtrNotices';
 import { OtrSettings } from './OtrSettings';
 import { VerifyDialog } from './VerifyDialog';
 
-export function OtrPanel({ accountId, peer }: { accountId: string; peer: string }) {
+/**
+ * `contactOffline`: the contact has no online presence (and our account is online), so the
+ * waiting messages can be sent to the devices the contact published prekeys for.
+ */
+export function OtrPanel({ accountId, peer, contactOffline = false }: { accountId: string; peer: string; contactOffline?: boolean }) {
   const { actions } = useOtr();
   const status = useOtrStatus(accountId, peer);
   const [dialog, setDialog] = useState(false);
@@ -60,14 +67,21 @@ export function OtrPanel({ accountId, peer }: { accountId: string; peer: string 
           </button>
         )}
       </div>
+      {status.offlineDevices && status.offlineDevices.length > 0 && (
+        <p className="otr-offline-sent" data-testid="otr-offline-devices" title="Started from the keys their devices left on their server (OTRv4 non-interactive start)">
+          Sent privately to {status.offlineDevices.length === 1 ? 'one device' : `${status.offlineDevices.length} devices`} of {peer} while they are offline. What you write
+          next goes to the same {status.offlineDevices.length === 1 ? 'device' : 'devices'} until they answer.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
       <OtrSettings status={status} />
-      <OtrNotices status={status} onVerify={() => setDialog(true)} />
+      <OtrNotices status={status} onVerify={() => setDialog(true)} contactOffline={contactOffline} />
       {dialog && <VerifyDialog status={status} onClose={() => setDialog(false)} />}
+      <OfflineDialog status={status} />
     </div>
   );
 }

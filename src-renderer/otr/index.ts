@@ -1,5 +1,5 @@
 // The OTR UI: mount <OtrContext.Provider value={createOtrStore(api)}> once, then <OtrPanel> in the
-// conversation header and <EncryptedMarker> on each message.
+// conversation header, <EncryptedMarker> on each message and <AccountOtrWarnings> under the account.
 import './otr.css';
 export { OtrContext, useOtr, useOtrState, useOtrStatus } from './context';
 export { createOtrStore, otrKey, type OtrApi, type OtrStore } from './otr-store';
@@ -8,3 +8,5 @@ export { OtrBadge } from './OtrBadge';
 export { EncryptedMarker } from './EncryptedMarker';
 export { Fingerprint } from './Fingerprint';
 export { VerifyDialog } from './VerifyDialog';
+export { OfflineDialog } from './OfflineDialog';
+export { AccountOtrWarnings } from './AccountOtrWarnings';

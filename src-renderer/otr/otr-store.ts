@@ -1,10 +1,22 @@
 // The renderer's OTR state (DESIGN.md 2: zustand stores that mirror what the core pushes): the
 // status of each private conversation (header badge, SMP dialog, waiting messages) and the
-// notices the core sent (fingerprint changed, unreadable message, …) by conversation. The core is
-// the source of truth; this store only applies its answers and 'otr.status' / 'otr.notice' events.
+// notices the core sent (fingerprint changed, unreadable message, …) by conversation, and the
+// chooser of an offline contact's devices (OTRv4 non-interactive DAKE from their prekey
+// ensembles). The core is the source of truth; this store only applies its answers and
+// 'otr.status' / 'otr.notice' events.
 import { createStore } from 'zustand/vanilla';
-import type { OtrEventPayloads, OtrFingerprintInfo, OtrNotice, OtrRequestInput, OtrPolicyName, OtrRequestName, OtrRequestOutputs, OtrStatus } from '../../src-shared/ipc/otr-contract';
-import type { Result } from '../../src-shared/ipc/result';
+import type {
+  OtrEventPayloads,
+  OtrFingerprintInfo,
+  OtrNotice,
+  OtrOfflineDevice,
+  OtrRequestInput,
+  OtrPolicyName,
+  OtrRequestName,
+  OtrRequestOutputs,
+  OtrStatus,
+} from '../../src-shared/ipc/otr-contract';
+import type { IpcError, Result } from '../../src-shared/ipc/result';
 
 /** The part of the messenger API the OTR UI uses (MessengerApi satisfies it once contract.ts spreads the OTR contract in). */
 export interface OtrApi {
@@ -20,10 +32,24 @@ export interface ShownNotice extends OtrNotice {
   at: number;
 }
 
+/**
+ * The chooser of an offline contact's devices, while it is open. Every `otr.offline.devices`
+ * fetches from the prekey server, which hands each ensemble out once
+ * (otrv4-prekey-server.md §"Retrieving Prekey Ensembles"): the fetch runs once per user action
+ * (never from a React effect, which StrictMode may run twice) and the answer is kept here for the
+ * dialog until it sends or closes.
+ */
+export type OfflineChooser =
+  | { phase: 'loading'; seq: number }
+  | { phase: 'ready'; seq: number; devices: OtrOfflineDevice[]; unavailable?: string }
+  | { phase: 'error'; seq: number; error: IpcError };
+
 export interface OtrState {
   status: Record<string, OtrStatus>;
   notices: Record<string, ShownNotice[]>;
   fingerprints: Record<string, { ours: { v3: string; v4: string }; theirs: OtrFingerprintInfo[] }>;
+  /** by otrKey: the open chooser of the contact's devices (absent: closed) */
+  offline: Record<string, OfflineChooser>;
 }
 
 /** at most this many notices are kept per conversation */
@@ -32,9 +58,21 @@ const MAX_NOTICES = 20;
 export type OtrStore = ReturnType<typeof createOtrStore>;
 
 export function createOtrStore(api: OtrApi) {
-  const store = createStore<OtrState>(() => ({ status: {}, notices: {}, fingerprints: {} }));
+  const store = createStore<OtrState>(() => ({ status: {}, notices: {}, fingerprints: {}, offline: {} }));
   const set = store.setState;
   let nextId = 1;
+  let nextSeq = 1;
+
+  /** sets the chooser of `key` unless it was closed or reopened since `seq` began */
+  const putChooser = (key: string, seq: number, c: OfflineChooser) =>
+    set((s) => (s.offline[key]?.seq === seq ? { offline: { ...s.offline, [key]: c } } : s));
+  const closeChooser = (key: string) =>
+    set((s) => {
+      if (!(key in s.offline)) return s;
+      const offline = { ...s.offline };
+      delete offline[key];
+      return { offline };
+    });
 
   const putStatus = (st: OtrStatus) => set((s) => ({ status: { ...s.status, [otrKey(st.accountId, st.peer)]: st } }));
   api.on('otr.status', putStatus);
@@ -77,6 +115,32 @@ export function createOtrStore(api: OtrApi) {
       if (r.ok) set((s) => ({ fingerprints: { ...s.fingerprints, [otrKey(accountId, peer)]: r.value } }));
       return r;
     },
+    /**
+     * opens the chooser of the offline contact's devices and fetches them (one retrieval from the
+     * contact's prekey server); again when called while it is open ("Try again")
+     */
+    offlineDevices: async (accountId: string, peer: string) => {
+      const key = otrKey(accountId, peer);
+      const seq = nextSeq++;
+      set((s) => ({ offline: { ...s.offline, [key]: { phase: 'loading', seq } } }));
+      const r = await api.request('otr.offline.devices', { accountId, peer });
+      if (r.ok) {
+        putChooser(key, seq, { phase: 'ready', seq, devices: r.value.devices, ...(r.value.unavailable !== undefined ? { unavailable: r.value.unavailable } : {}) });
+      } else {
+        putChooser(key, seq, { phase: 'error', seq, error: r.error });
+      }
+      return r;
+    },
+    /**
+     * starts the private conversation with the chosen devices (non-interactive DAKE) and sends the
+     * waiting messages to each; the chooser closes once the core has done it
+     */
+    offlineSend: async (accountId: string, peer: string, instanceTags: number[]) => {
+      const r = await withStatus('otr.offline.send', { accountId, peer, instanceTags });
+      if (r.ok) closeChooser(otrKey(accountId, peer));
+      return r;
+    },
+    closeOffline: (accountId: string, peer: string) => closeChooser(otrKey(accountId, peer)),
     dismiss: (accountId: string, peer: string, id: number) => {
       const key = otrKey(accountId, peer);
       set((s) => ({ notices: { ...s.notices, [key]: (s.notices[key] ?? []).filter((n) => n.id !== id) } }));

@@ -121,7 +121,8 @@ export type OtrNoticeKind =
   | 'offline-sent'
   /**
    * the contact started a private conversation while we were offline, from the prekeys this
-   * device published: it does not give us online deniability (OTRv4 §"Deniability")
+   * device published (OTRv4 §"Non-interactive DAKE": the contact, who sent the
+   * Non-Interactive-Auth, gave up online deniability; we keep ours)
    */
   | 'offline-start'
   /**

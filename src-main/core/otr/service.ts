@@ -23,9 +23,10 @@
 // (sendOffline). Each chosen device gets its own non-interactive DAKE and a copy of every
 // waiting message; what the user writes next goes to the same devices until the contact writes
 // back (then the device they write from is the current one, as usual). Messages go to the bare
-// JID: we do not know the resources of an offline contact. On the other side, a session that
-// came up from one of our prekeys says so (notice 'offline-start'): it gives us no online
-// deniability (otrv4.md §"Deniability").
+// JID: we do not know the resources of an offline contact. The sender gives up online
+// deniability (otrv4.md §"Non-interactive DAKE": none "for the party that completes the DAKE by
+// sending a Non-Interactive-Auth message"); the renderer says so before the user sends. On the
+// other side, a session that came up from one of our prekeys says so (notice 'offline-start').
 import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_OTR_POLICY,
@@ -152,6 +153,8 @@ export class OtrService {
   private readonly offline = new Map<string, { at: number; byTag: Map<number, PrekeyEnsemble> }>();
   /** set while receive() runs when one of our one-time prekeys was used (an offline start) */
   private prekeyUsed = false;
+  /** set while sendOffline() sends what waited */
+  private startingOffline = false;
 
   constructor(private readonly deps: OtrServiceDeps) {
     this.random = deps.random ?? systemRandom;
@@ -291,7 +294,7 @@ export class OtrService {
       this.notice(
         ps,
         'offline-start',
-        `${ps.peer} started this private conversation while you were offline, from the keys your device published in advance. It is encrypted, but unlike a conversation started while you are both online it does not give you online deniability (OTRv4): with your help, someone could prove to a third party that ${ps.peer} was talking with you.`,
+        `${ps.peer} started this private conversation while you were offline, from the keys your device published in advance for that. It is encrypted. Started this way, it is ${ps.peer} who gave up some deniability (OTRv4: online deniability for the one who starts it offline); yours is as in any private conversation.`,
       );
     }
     return this.handle(ps, out, fromFull);
@@ -455,7 +458,12 @@ export class OtrService {
     ps.offlineFanout = started;
     const waiting = this.deps.store.queuedCount(this.deps.accountId, peer);
     // sends the Non-Interactive-Auth messages, then (encrypted now) the waiting messages to each device
-    this.handle(ps, out, ps.peer);
+    this.startingOffline = true;
+    try {
+      this.handle(ps, out, ps.peer);
+    } finally {
+      this.startingOffline = false;
+    }
     const devices = started.length === 1 ? 'one device' : `${started.length} devices`;
     this.notice(
       ps,
@@ -635,7 +643,8 @@ export class OtrService {
       this.deps.store.dequeue(this.deps.accountId, m.messageId);
       this.deps.onQueuedSent(m.messageId, true);
     }
-    this.notice(ps, 'queue-sent', `The messages that waited have been sent privately to ${ps.peer}.`);
+    // an offline start says where they went itself ('offline-sent')
+    if (!this.startingOffline) this.notice(ps, 'queue-sent', `The messages that waited have been sent privately to ${ps.peer}.`);
   }
 
   /** the sessions what we write goes to: the offline start's devices, else the current session */

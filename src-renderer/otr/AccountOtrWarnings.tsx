@@ -1,0 +1,36 @@
+// Warnings about the account itself rather than one conversation: the prekey server of our own
+// XMPP server presented a key other than the one pinned on first use ('prekey-server-changed' with
+// peer = our own bare JID). Then nothing is published there, so contacts cannot start a private
+// conversation with us while we are offline (otrv4-prekey-server.md §"Publishing Prekey
+// Ensembles": the client checks the server's identity before it publishes). Shown under the
+// account in the sidebar, because it concerns every contact.
+import { useOtr, useOtrState } from './context';
+import { otrKey } from './otr-store';
+
+const EMPTY: never[] = [];
+
+/** the bare JID as the core names conversations: lower case, no resource */
+const bare = (jid: string) => jid.split('/')[0]!.toLowerCase();
+
+export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid: string }) {
+  const { actions } = useOtr();
+  const own = bare(jid);
+  const notices = useOtrState((s) => s.notices[otrKey(accountId, own)] ?? EMPTY);
+  const shown = notices.filter((n) => n.kind === 'prekey-server-changed');
+  if (shown.length === 0) return null;
+  return (
+    <>
+      {shown.map((n) => (
+        <div key={n.id} className="otr-notice otr-prekey-server-changed" role="alert" aria-label="Offline messages warning" data-notice={n.kind}>
+          <p>{n.message}</p>
+          <p className="hint">Until this is sorted out, your contacts cannot start a private conversation with you while you are offline.</p>
+          <div className="row">
+            <button type="button" onClick={() => actions.dismiss(accountId, own, n.id)}>
+              Dismiss
+            </button>
+          </div>
+        </div>
+      ))}
+    </>
+  );
+}
