@@ -25,9 +25,12 @@ if (!transport.api) {
 } else {
   const app = createAppStore(transport.api, transport.status);
   transport.onStatus((s) => app.actions.setLink(s));
-  void app.actions.load();
   // private conversations (OTR): status and notices pushed by the core
   const otr = createOtrStore(transport.api);
+  // notices raised before this window listened (e.g. a key change seen while connecting at start)
+  void app.actions.load().then(() => {
+    for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);
+  });
   root.render(
     <StrictMode>
       <StoreContext.Provider value={app}>

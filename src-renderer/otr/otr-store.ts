@@ -26,11 +26,8 @@ export interface OtrApi {
 
 export const otrKey = (accountId: string, peer: string) => `${accountId}\n${peer}`;
 
-/** a notice as shown: with an id (to dismiss it) and when it arrived */
-export interface ShownNotice extends OtrNotice {
-  id: number;
-  at: number;
-}
+/** a notice as shown (the core gives each an id, to dismiss it and to merge fetched with pushed ones) */
+export type ShownNotice = OtrNotice;
 
 /**
  * The chooser of an offline contact's devices, while it is open. Every `otr.offline.devices`
@@ -60,7 +57,8 @@ export type OtrStore = ReturnType<typeof createOtrStore>;
 export function createOtrStore(api: OtrApi) {
   const store = createStore<OtrState>(() => ({ status: {}, notices: {}, fingerprints: {}, offline: {} }));
   const set = store.setState;
-  let nextId = 1;
+  /** every notice id seen, dismissed ones included: fetching again never brings one back */
+  const seenNotices = new Set<string>();
   let nextSeq = 1;
 
   /** sets the chooser of `key` unless it was closed or reopened since `seq` began */
@@ -76,13 +74,21 @@ export function createOtrStore(api: OtrApi) {
 
   const putStatus = (st: OtrStatus) => set((s) => ({ status: { ...s.status, [otrKey(st.accountId, st.peer)]: st } }));
   api.on('otr.status', putStatus);
-  api.on('otr.notice', (n) => {
-    const key = otrKey(n.accountId, n.peer);
+  /** adds notices not seen before to their conversations, in the order they were raised */
+  const addNotices = (incoming: OtrNotice[]) => {
+    const fresh = incoming.filter((n) => !seenNotices.has(n.id));
+    if (fresh.length === 0) return;
+    for (const n of fresh) seenNotices.add(n.id);
     set((s) => {
-      const list = [...(s.notices[key] ?? []), { ...n, id: nextId++, at: Date.now() }].slice(-MAX_NOTICES);
-      return { notices: { ...s.notices, [key]: list } };
+      const notices = { ...s.notices };
+      for (const n of fresh) {
+        const key = otrKey(n.accountId, n.peer);
+        notices[key] = [...(notices[key] ?? []), n].sort((a, b) => a.at - b.at).slice(-MAX_NOTICES);
+      }
+      return { notices };
     });
-  });
+  };
+  api.on('otr.notice', (n) => addNotices([n]));
 
   /** runs a request that answers with a status and applies it */
   const withStatus = async <K extends OtrRequestName>(name: K, input: OtrRequestInput<K>): Promise<Result<OtrRequestOutputs[K]>> => {
@@ -141,7 +147,13 @@ export function createOtrStore(api: OtrApi) {
       return r;
     },
     closeOffline: (accountId: string, peer: string) => closeChooser(otrKey(accountId, peer)),
-    dismiss: (accountId: string, peer: string, id: number) => {
+    /** the account's recent notices kept by the core (raised before this window was listening) */
+    loadNotices: async (accountId: string) => {
+      const r = await api.request('otr.notices', { accountId });
+      if (r.ok) addNotices(r.value);
+      return r;
+    },
+    dismiss: (accountId: string, peer: string, id: string) => {
       const key = otrKey(accountId, peer);
       set((s) => ({ notices: { ...s.notices, [key]: (s.notices[key] ?? []).filter((n) => n.id !== id) } }));
     },

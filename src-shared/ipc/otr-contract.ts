@@ -157,6 +157,10 @@ export interface OtrOfflineDevices {
 }
 
 export interface OtrNotice {
+  /** unique; the same notice fetched again (otr.notices) and pushed live has the same id */
+  id: string;
+  /** when it was raised, ms since epoch */
+  at: number;
   accountId: string;
   peer: string;
   kind: OtrNoticeKind;
@@ -199,6 +203,12 @@ export const otrRequestSchemas = {
    */
   'otr.offline.devices': z.object(peerRef).strict(),
   /**
+   * the account's recent notices (the last few per conversation, oldest first), kept in the core
+   * because they are pushed as they happen, possibly before a window is listening (a key change
+   * seen while connecting at start-up must not go unseen)
+   */
+  'otr.notices': z.object({ accountId }).strict(),
+  /**
    * start a private conversation with each of these devices of the offline contact (OTRv4
    * non-interactive DAKE) and send the messages that wait to every one of them; what is written
    * next goes to the same devices until the contact writes back. Instance tags must come from
@@ -221,6 +231,7 @@ export interface OtrRequestOutputs {
   'otr.policy.set': { policy: OtrPolicyName };
   'otr.queue.resolve': OtrStatus;
   'otr.offline.devices': OtrOfflineDevices;
+  'otr.notices': OtrNotice[];
   'otr.offline.send': OtrStatus;
 }
 

@@ -341,12 +341,8 @@ export class AccountSession {
     void prekeys.done.then((o) => {
       if (o.outcome !== 'fingerprint-changed' || this.prekeys !== prekeys) return;
       // an account-level warning: the notice's peer is our own address
-      this.deps.events.emit('otr.notice', {
-        accountId: this.id,
-        peer: this.jid,
-        kind: 'prekey-server-changed',
-        message: `The prekey server of your server (${o.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator.`,
-      });
+      const message = `The prekey server of your server (${o.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator.`;
+      void this.otr.run((s) => s.accountNotice('prekey-server-changed', message)).catch(() => {});
     });
   }
 

@@ -19,6 +19,7 @@ export function otrRequestHandlers(account: (accountId: string) => OtrAccount): 
     'otr.policy.set': ({ accountId, peer, policy }) => account(accountId).run((s) => ({ policy: s.setPolicy(peer, policy) })),
     'otr.queue.resolve': ({ accountId, peer, action }) => account(accountId).run((s) => s.resolveQueue(peer, action)),
     'otr.offline.devices': ({ accountId, peer }) => account(accountId).offlineDevices(peer),
+    'otr.notices': ({ accountId }) => account(accountId).run((s) => s.notices()),
     'otr.offline.send': ({ accountId, peer, instanceTags }) => account(accountId).run((s) => s.sendOffline(peer, instanceTags)),
   };
 }

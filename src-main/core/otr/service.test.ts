@@ -15,7 +15,7 @@ import { MessengerError } from '../../../src-shared/ipc/result';
 import { generatePrekeyMessages } from '../../../src-shared/otr/v4/identity';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
-import { OFFLINE_ENSEMBLES_MAX_AGE_MS, OtrService, type OtrWire, type ReceivedMessage } from './service';
+import { OFFLINE_ENSEMBLES_MAX_AGE_MS, OtrService, RECENT_NOTICES_PER_PEER, type OtrWire, type ReceivedMessage } from './service';
 
 const dirs: string[] = [];
 const dbs: Database[] = [];
@@ -383,6 +383,28 @@ describe('OTR service: policies and the queue', () => {
     expect(write(a, B, 'still works')).toBe('sent');
     pump(a, b);
     expect(b.received.at(-1)).toEqual({ text: 'still works', encrypted: true });
+  });
+});
+
+describe('OTR service: notices kept for a window that was not listening', () => {
+  it('keeps the recent notices of every conversation with stable ids, oldest first, bounded', () => {
+    const [a, b] = privatePair();
+    // a new key for bob (a reinstall): the warning is pushed and kept
+    const b2 = side(B, idB2, openDb());
+    b2.svc.start(A);
+    pump(a, b2);
+    void b;
+    const kept = a.svc.notices();
+    const warning = kept.find((n) => n.kind === 'fingerprint-changed');
+    expect(warning).toEqual(a.notices.find((n) => n.kind === 'fingerprint-changed'));
+    expect(warning).toMatchObject({ accountId: `acct-${A}`, peer: B, id: expect.stringMatching(/^[0-9a-f-]{36}$/) as string });
+    a.svc.accountNotice('prekey-server-changed', 'the key of your prekey server changed');
+    expect(a.svc.notices().at(-1)).toMatchObject({ peer: A, kind: 'prekey-server-changed' });
+    // bounded per conversation: the oldest go first
+    for (let i = 0; i < RECENT_NOTICES_PER_PEER + 5; i++) a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', text: `changed ${i}` });
+    const forBob = a.svc.notices().filter((n) => n.peer === B);
+    expect(forBob).toHaveLength(RECENT_NOTICES_PER_PEER);
+    expect(new Set(a.svc.notices().map((n) => n.id)).size).toBe(a.svc.notices().length);
   });
 });
 

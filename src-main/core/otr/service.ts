@@ -33,6 +33,7 @@ import {
   type OtrEventPayloads,
   type OtrOfflineDevices,
   type OtrFingerprintInfo,
+  type OtrNotice,
   type OtrNoticeKind,
   type OtrPolicyName,
   type OtrSmpStatus,
@@ -100,6 +101,9 @@ export type FetchedEnsembles =
  */
 export const OFFLINE_ENSEMBLES_MAX_AGE_MS = 10 * 60_000;
 
+/** notices kept per conversation for otr.notices (the renderer keeps as many) */
+export const RECENT_NOTICES_PER_PEER = 20;
+
 /** what a user-visible message that arrived looks like to the account session */
 export interface ReceivedMessage {
   text: string;
@@ -155,6 +159,8 @@ export class OtrService {
   private prekeyUsed = false;
   /** set while sendOffline() sends what waited */
   private startingOffline = false;
+  /** the last notices per conversation (otr.notices), for a window that was not listening */
+  private readonly recentNotices = new Map<string, OtrNotice[]>();
 
   constructor(private readonly deps: OtrServiceDeps) {
     this.random = deps.random ?? systemRandom;
@@ -677,7 +683,26 @@ export class OtrService {
   }
 
   private notice(ps: PeerState, kind: OtrNoticeKind, message: string, fingerprint?: string): void {
-    this.deps.emit('otr.notice', { accountId: this.deps.accountId, peer: ps.peer, kind, message, ...(fingerprint ? { fingerprint } : {}) });
+    this.raise(ps.peer, kind, message, fingerprint);
+  }
+
+  private raise(peer: string, kind: OtrNoticeKind, message: string, fingerprint?: string): void {
+    const n: OtrNotice = { id: randomUUID(), at: this.clock(), accountId: this.deps.accountId, peer, kind, message, ...(fingerprint ? { fingerprint } : {}) };
+    const list = this.recentNotices.get(peer) ?? [];
+    list.push(n);
+    if (list.length > RECENT_NOTICES_PER_PEER) list.shift();
+    this.recentNotices.set(peer, list);
+    this.deps.emit('otr.notice', n);
+  }
+
+  /** a notice about the account itself (its peer is our own bare JID), e.g. a changed prekey server key */
+  accountNotice(kind: OtrNoticeKind, message: string): void {
+    this.raise(bareOf(this.deps.ownJid), kind, message);
+  }
+
+  /** every conversation's recent notices, oldest first */
+  notices(): OtrNotice[] {
+    return [...this.recentNotices.values()].flat().sort((a, b) => a.at - b.at);
   }
 
   private computeStatus(ps: PeerState): OtrStatus {
