@@ -197,6 +197,11 @@ describe('contacts, presence and chat between two accounts', () => {
     const bob = await user('bobdev');
     const second = await core();
     const secondInfo = await second.core.handlers['account.add']({ jid: alice.jid, password: alice.password, host: stack.host, port: stack.port });
+    // conversations not made private: OTR sessions are per device, so only plaintext is readable
+    // on every device (docs/otr-in-the-app.md "Several devices")
+    for (const [c, id] of [[alice.c, alice.accountId], [second, secondInfo.id], [bob.c, bob.accountId]] as const) {
+      await c.core.handlers['otr.policy.set']({ accountId: id, policy: 'manual' });
+    }
     await alice.c.core.handlers['contact.add']({ accountId: alice.accountId, jid: bob.jid });
     await bob.c.waitFor('contact.updated', contactIs(alice.jid, { pendingIn: true }));
     await bob.c.core.handlers['contact.approve']({ accountId: bob.accountId, jid: alice.jid });

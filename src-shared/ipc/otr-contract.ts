@@ -32,10 +32,11 @@ const smpQuestion = z.string().trim().min(1).max(500);
  */
 export const otrPolicyNames = ['manual', 'opportunistic', 'always'] as const;
 export type OtrPolicyName = (typeof otrPolicyNames)[number];
-// Manual by default: a private conversation starts when someone asks for it (button, or the
-// contact's query), and nothing is appended to plaintext for clients without OTR. Users pick
-// opportunistic or always per account or per contact.
-export const DEFAULT_OTR_POLICY: OtrPolicyName = 'manual';
+// Opportunistic by default (privacy first, as Pidgin-OTR's "automatically initiate"): plaintext
+// carries the whitespace tag, a contact whose client speaks OTR starts a session from it, and
+// once a session came up the conversation never falls back to plaintext silently. Users pick
+// manual (nothing appended, OTR only on request) or always, per account or per contact.
+export const DEFAULT_OTR_POLICY: OtrPolicyName = 'opportunistic';
 
 /** What the conversation header shows (DESIGN.md 6). */
 export type OtrTrustState = 'not-private' | 'private-unverified' | 'private-verified' | 'finished';
