@@ -327,6 +327,9 @@ async function main(): Promise<number> {
     const alice = await makeParty(stack, 'alice', cleanups);
     const bob = await makeParty(stack, 'bob', cleanups, RECEIVER_HISTORY > 0 ? { peer: alice.jid, count: RECEIVER_HISTORY } : undefined);
     await befriend(alice, bob);
+    // the plaintext scenarios stay plaintext: with the default policy (opportunistic) the first
+    // tagged message would start OTR by itself; otr.start below starts it on purpose
+    for (const p of [alice, bob]) await p.t.core.handlers['otr.policy.set']({ accountId: p.accountId, policy: 'manual' });
     if (RECEIVER_HISTORY > 0) {
       // what the receiving core's unread count costs with this history (session.ts emitContact ->
       // Store.unread runs after every incoming message; markRead runs it too)
