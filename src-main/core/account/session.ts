@@ -332,6 +332,7 @@ export class AccountSession {
       identity: () => this.otr.identity,
       savePrekeySecrets: (s) => this.otr.savePrekeySecrets(s),
       forgetStalePrekeys: (r) => this.otr.forgetStalePrekeys(r),
+      renewProfiles: () => this.otr.renewProfiles(),
     });
     this.prekeys = prekeys;
     if (this.prekeyUsedMeanwhile) {

@@ -8,7 +8,7 @@ import type { OtrEventPayloads, OtrOfflineDevices, OtrPolicyName } from '../../.
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { KeyStore } from '../keychain/keychain';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { forgetStalePrekeys, type PrekeyRetention } from '../../../src-shared/otr/v4/identity';
+import { forgetStalePrekeys, renewProfiles, type PrekeyRetention } from '../../../src-shared/otr/v4/identity';
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
 import { loadOrCreateIdentity, otrIdentityEntry, serializeAccountIdentity, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
@@ -127,6 +127,21 @@ export class OtrAccount {
       if (n > 0) await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
       return n;
     }).then((n) => n);
+  }
+
+  /**
+   * Renews the OTRv4 client and prekey profiles when they are within a day of expiring (otrv4.md
+   * §"Client Profile Expiration and Renewal") and writes the identity; true when renewed. The
+   * prekey lifecycle publishes the new profiles.
+   */
+  renewProfiles(): Promise<boolean> {
+    return this.run(async (): Promise<boolean> => {
+      const id = await this.identity;
+      const r = renewProfiles(id.v4, systemRandom, Date.now());
+      if (!r.clientProfile && !r.prekeyProfile) return false;
+      await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
+      return true;
+    }).then((x) => x);
   }
 
   /**

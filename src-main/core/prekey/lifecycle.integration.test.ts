@@ -15,7 +15,7 @@ import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH, PrekeyClient } from './client';
 import { PREKEY_RETENTION, type PrekeyOutcome, prekeyPinsEntry, startPrekeyLifecycle } from './lifecycle';
-import { forgetStalePrekeys } from '../../../src-shared/otr/v4/identity';
+import { forgetStalePrekeys, renewProfiles } from '../../../src-shared/otr/v4/identity';
 import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
 import { listenToPrekeyOutcomes, type PrekeyOutcomes } from './test-support/outcomes';
 
@@ -137,7 +137,7 @@ describe('prekey publication in the account lifecycle', () => {
 });
 
 describe('the prekey stock after prekeys were used', () => {
-  it('forgets stale secrets at login, and tops the stock up when a use brings it below the threshold', async () => {
+  it('forgets stale secrets at login, tops the stock up when a use brings it below the threshold, publishes renewed profiles', async () => {
     const name = uniqueName('erin');
     await stack.createAccount(name, `pw-${name}`);
     const conn = await connect(stack, name, `pw-${name}`, 'laptop');
@@ -148,6 +148,7 @@ describe('the prekey stock after prekeys were used', () => {
     // a secret kept from a publication 90 days ago: no server holds its prekey message any more
     identity.v4.prekeys.set(7, { id: 7, ownerTag: identity.instanceTag, ecdh: { secret: 5n, public: identity.v4.longTerm.public }, dh: { secret: 9n, public: 3n }, madeAt: Date.now() - 90 * 86400_000 });
     const policy = { threshold: 3, target: 5 };
+    let profileClock = Date.now();
     const life = startPrekeyLifecycle({
       accountId,
       client: conn.client,
@@ -157,6 +158,11 @@ describe('the prekey stock after prekeys were used', () => {
         for (const x of secrets) identity.v4.prekeys.set(x.id, x);
       },
       forgetStalePrekeys: async (r) => forgetStalePrekeys(identity.v4, Date.now(), r),
+      // the profiles' clock: moved 6.5 days on below, when they are due (renewed a day before expiry)
+      renewProfiles: async () => {
+        const r = renewProfiles(identity.v4, systemRandom, profileClock);
+        return !!(r.clientProfile || r.prekeyProfile);
+      },
       policy,
     });
     try {
@@ -173,11 +179,23 @@ describe('the prekey stock after prekeys were used', () => {
       const carol = new PrekeyClient({ xmpp: fetcher.xmpp, device: makeDevice(), random, clock: Date.now, engine: nativeDh3072Engine(), savePrekeySecrets: new SecretStore().save });
       try {
         for (let i = 0; i < 3; i++) expect((await carol.retrieve(conn.jid)).byInstanceTag.size).toBe(1);
+        expect(await life.replenish()).toMatchObject({ outcome: 'published', trigger: 'prekey-used', before: 2, published: 3 });
+        expect(identity.v4.prekeys.size).toBe(8);
+
+        // profiles not due: a renewal check does nothing
+        expect(await life.checkRenewal()).toBeUndefined();
+        const oldProfile = identity.v4.clientProfiles[0]!.encoded;
+        // 6.5 days later the profiles are due: renewed and published with the session still up
+        profileClock += 6.5 * 86400_000;
+        expect(await life.checkRenewal()).toMatchObject({ outcome: 'published', trigger: 'renewal', before: 5, published: 0 });
+        const renewed = identity.v4.clientProfiles[0]!.encoded;
+        expect(renewed).not.toEqual(oldProfile);
+        const got = (await carol.retrieve(conn.jid)).byInstanceTag.get(identity.instanceTag)!;
+        expect(got.clientProfile.encoded).toEqual(renewed);
+        expect(got.prekeyProfile.encoded).toEqual(identity.v4.sharedPrekeys[0]!.profile.encoded);
       } finally {
         carol.close();
       }
-      expect(await life.replenish()).toMatchObject({ outcome: 'published', trigger: 'prekey-used', before: 2, published: 3 });
-      expect(identity.v4.prekeys.size).toBe(8);
     } finally {
       life.close();
       await keys.delete(prekeyPinsEntry(accountId));

@@ -14,6 +14,9 @@
 //   (with the identity) BEFORE they are published (PrekeyClient calls savePrekeySecrets first).
 // - after a prekey of ours was used (a contact started a conversation while we were offline), the
 //   stock is checked again and topped up (replenish()), so it does not only recover at login.
+// - profiles live 7 days and are renewed a day before they expire (otrv4.md §"Client Profile
+//   Expiration and Renewal"); a session that stays up that long renews and publishes them
+//   (checkRenewal(), every RENEWAL_CHECK_MS), so contacts keep finding a valid ensemble.
 // - secrets of prekey messages that can no longer be used are forgotten at login (see
 //   PREKEY_RETENTION).
 // And it fetches a contact's ensembles (retrieve()) from the prekey server of the contact's XMPP
@@ -38,8 +41,11 @@ export const PREKEY_CHANNEL = 'messenger:prekey';
 export type PrekeyOutcome =
   | { accountId: string; outcome: 'no-server' }
   | { accountId: string; outcome: 'fingerprint-changed'; server: string }
-  /** `trigger` is absent for the publication at login, 'prekey-used' for a top-up after one was used */
-  | { accountId: string; outcome: 'published'; server: string; before: number; published: number; trigger?: 'prekey-used' }
+  /**
+   * `trigger` is absent for the publication at login, 'prekey-used' for a top-up after one was
+   * used, 'renewal' for new profiles made during the session
+   */
+  | { accountId: string; outcome: 'published'; server: string; before: number; published: number; trigger?: 'prekey-used' | 'renewal' }
   | { accountId: string; outcome: 'failed'; server?: string; code: string };
 
 /**
@@ -49,6 +55,9 @@ export type PrekeyOutcome =
  * on the contact's side or on our XMPP server for a while after that, hence another 30 days. The
  * count cap bounds the keychain entry if a server keeps losing or handing out its stock.
  */
+/** how often a running session checks whether its profiles are due for renewal */
+export const RENEWAL_CHECK_MS = 6 * 3600_000;
+
 export const PREKEY_RETENTION: PrekeyRetention = { maxAgeMs: 60 * 24 * 3600_000, maxKept: 1000 };
 
 /** a contact's ensembles, or in plain words why there are none */
@@ -76,6 +85,8 @@ export interface PrekeyLifecycleDeps {
   savePrekeySecrets(secrets: PrekeySecrets[]): Promise<void>;
   /** forgets secrets past PREKEY_RETENTION (and writes the identity when any went) */
   forgetStalePrekeys(retention: PrekeyRetention): Promise<number>;
+  /** renews profiles due for renewal and writes the identity; true when something was renewed */
+  renewProfiles(): Promise<boolean>;
   policy?: ReplenishPolicy;
 }
 
@@ -87,6 +98,11 @@ export interface PrekeyLifecycle {
    * login's publication and coalesced with any other check still waiting (never rejects)
    */
   replenish(): Promise<PrekeyOutcome | undefined>;
+  /**
+   * renews the profiles if they are due and publishes the new ones with a top-up (runs by itself
+   * every RENEWAL_CHECK_MS; never rejects). Undefined when nothing was due.
+   */
+  checkRenewal(): Promise<PrekeyOutcome | undefined>;
   /** a contact's ensembles, validated (PrekeyClient.retrieve); rejects with PrekeyError on failure */
   retrieve(peer: string): Promise<ContactEnsembles>;
   /** stops waiting for the server (the connection is going away) */
@@ -229,18 +245,27 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
     .catch((err: unknown): PrekeyOutcome => ({ accountId, outcome: 'failed', code: codeOf(err) }))
     .then(settle);
 
-  // one check runs at a time; prekeys used while it runs are covered by one more check after it
-  let running: Promise<PrekeyOutcome | undefined> | null = null;
-  let again = false;
-  const checkAfterUse = async (): Promise<PrekeyOutcome | undefined> => {
+  // the later publications run one at a time, after the login's
+  let later: Promise<unknown> = done;
+  const afterLogin = <T>(f: () => Promise<T>): Promise<T> => {
+    const next = later.then(f, f);
+    later = next.catch(() => undefined);
+    return next;
+  };
+  const publishAgain = async (withProfiles: boolean, trigger: 'prekey-used' | 'renewal'): Promise<PrekeyOutcome | undefined> => {
     const first = await done;
     const pc = await ready;
     if (closed || !pc || first.outcome !== 'published') return undefined;
     const server = await ownServer(pc);
     if ('outcome' in server) return settle(server);
-    const r = await topUp(pc, server, false);
-    return r ? settle({ accountId, outcome: 'published', server: server.jid, ...r, trigger: 'prekey-used' }) : undefined;
+    const r = await topUp(pc, server, withProfiles);
+    return r ? settle({ accountId, outcome: 'published', server: server.jid, ...r, trigger }) : undefined;
   };
+
+  // one check runs at a time; prekeys used while it runs are covered by one more check after it
+  let running: Promise<PrekeyOutcome | undefined> | null = null;
+  let again = false;
+  const checkAfterUse = (): Promise<PrekeyOutcome | undefined> => afterLogin(() => publishAgain(false, 'prekey-used'));
   const replenish = (): Promise<PrekeyOutcome | undefined> => {
     if (running) {
       again = true;
@@ -258,6 +283,18 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
     running = run;
     return run;
   };
+
+  const checkRenewal = (): Promise<PrekeyOutcome | undefined> =>
+    afterLogin(async () => {
+      const pc = await ready;
+      if (closed || !pc || !(await deps.renewProfiles())) return undefined;
+      const device = deviceOf(await deps.identity());
+      if (!device) return undefined;
+      pc.setDevice(device);
+      return publishAgain(true, 'renewal');
+    }).catch((err: unknown) => settle({ accountId, outcome: 'failed', code: codeOf(err) }));
+  const renewalTimer = setInterval(() => void checkRenewal(), RENEWAL_CHECK_MS);
+  renewalTimer.unref?.();
 
   const retrieve = async (peer: string): Promise<ContactEnsembles> => {
     const pc = await ready;
@@ -298,9 +335,11 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
   return {
     done,
     replenish,
+    checkRenewal,
     retrieve,
     close() {
       closed = true;
+      clearInterval(renewalTimer);
       void ready.then((pc) => pc?.close(), () => {});
     },
   };
