@@ -1,4 +1,4 @@
-import { useAppState } from './context';
+import { useApp, useAppState } from './context';
 import { SignIn } from './SignIn';
 import { Sidebar } from './Sidebar';
 import { Conversation } from './Conversation';
@@ -28,12 +28,16 @@ function LinkBanner() {
 }
 
 export function App() {
+  const { actions } = useApp();
   const loaded = useAppState((s) => s.loaded);
   const loadError = useAppState((s) => s.loadError);
   const accountCount = useAppState((s) => Object.keys(s.accounts).length);
   // The core reports an account while it is being signed in; the form stays until that succeeds
   // (a failed sign-in removes the account again and the form shows why).
   const signingIn = useAppState((s) => s.signingIn);
+  // Another account is added from the signed-in window: its form takes the conversation's place
+  // and the sidebar stays (the account being signed in shows there as connecting).
+  const addingAccount = useAppState((s) => s.addingAccount);
 
   let body;
   if (!loaded) {
@@ -48,13 +52,13 @@ export function App() {
         <p role="alert">{plainWords(loadError)}</p>
       </main>
     );
-  } else if (accountCount === 0 || signingIn) {
+  } else if (accountCount === 0 || (signingIn && !addingAccount)) {
     body = <SignIn />;
   } else {
     body = (
       <div className="layout">
         <Sidebar />
-        <Conversation />
+        {addingAccount ? <SignIn onCancel={() => actions.setAddingAccount(false)} /> : <Conversation />}
       </div>
     );
   }

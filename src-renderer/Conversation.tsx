@@ -83,7 +83,10 @@ export function Conversation() {
   const selected = useAppState((s) => s.selected);
   const contact = useAppState((s) => (s.selected ? s.contacts[contactKey(s.selected.accountId, s.selected.peer)] : undefined));
   const messages = useAppState((s) => (s.selected ? s.messages[contactKey(s.selected.accountId, s.selected.peer)] : undefined));
+  // the conversation belongs to the selected contact's account, never simply "the first account"
   const accountOnline = useAppState((s) => (s.selected ? s.accounts[s.selected.accountId]?.status === 'online' : false));
+  const accountJid = useAppState((s) => (s.selected ? s.accounts[s.selected.accountId]?.jid : undefined));
+  const severalAccounts = useAppState((s) => Object.keys(s.accounts).length > 1);
   const otrStatus = useOtrStatus(selected?.accountId ?? '', selected?.peer ?? '');
   const queued = otrStatus?.queued ?? 0;
   const endRef = useRef<HTMLDivElement>(null);
@@ -102,8 +105,18 @@ export function Conversation() {
   return (
     <main className="conversation" aria-label={`Conversation with ${selected.peer}`}>
       <header className="conversation-header">
-        <h2>{title}</h2>
-        {contact && <span className="hint">{presenceWords[contact.presence]}</span>}
+        <div className="conversation-title">
+          <h2>{title}</h2>
+          <p>
+            {contact && <span className="hint">{presenceWords[contact.presence]}</span>}
+            {/* with several accounts: whose conversation this is */}
+            {severalAccounts && accountJid && (
+              <span className="hint conversation-account" data-testid="conversation-account">
+                as {accountJid}
+              </span>
+            )}
+          </p>
+        </div>
         {/* offline: no presence from any of the contact's devices (a non-contact has none either);
             only while we are online, since fetching their devices needs our server (issue 5) */}
         <OtrPanel
@@ -111,6 +124,7 @@ export function Conversation() {
           accountId={selected.accountId}
           peer={selected.peer}
           contactOffline={accountOnline && (contact?.presence ?? 'offline') === 'offline'}
+          accountJid={severalAccounts ? accountJid : undefined}
         />
       </header>
       <div className="history" role="log" aria-label="Messages" aria-live="polite">

@@ -1,9 +1,13 @@
-// Account header, contact requests, contact list (presence, unread counts) and "add a contact".
-import { useId, useState, type FormEvent } from 'react';
+// Every account of the profile, sorted by address, each with its header (connection state,
+// connect / disconnect, remove, account-level warnings), its contact requests and its contacts
+// (presence, unread counts); then "add a contact" (to which account: a select when there are
+// several) and "add another account". A contact is always an (account, address) pair: the same
+// address may be a contact of two accounts, and each has its own conversation.
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { AccountInfo, Contact, PresenceShow } from '../src-shared/ipc/contract';
 import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
-import { contactKey } from './store';
+import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
 
 export const presenceWords: Record<PresenceShow, string> = {
@@ -16,11 +20,6 @@ export const presenceWords: Record<PresenceShow, string> = {
 };
 
 const statusWords = { online: 'Online', connecting: 'Connecting…', offline: 'Offline', error: 'Not connected' } as const;
-
-/** The account the window shows: the first one by address (several accounts come later). */
-export function useActiveAccount(): AccountInfo | undefined {
-  return useAppState((s) => Object.values(s.accounts).sort((a, b) => a.jid.localeCompare(b.jid))[0]);
-}
 
 function AccountHeader({ account }: { account: AccountInfo }) {
   const { actions } = useApp();
@@ -39,7 +38,7 @@ function AccountHeader({ account }: { account: AccountInfo }) {
   };
   const statusText = account.status === 'error' && account.error ? `${statusWords.error}: ${plainWords({ code: account.error.code as never, message: account.error.message })}` : statusWords[account.status];
   return (
-    <header className="account" aria-label="Account">
+    <div className="account">
       <div className="account-jid" title={account.jid}>
         {account.jid}
       </div>
@@ -76,31 +75,57 @@ function AccountHeader({ account }: { account: AccountInfo }) {
         </p>
       )}
       <AccountOtrWarnings accountId={account.id} jid={account.jid} />
-    </header>
+    </div>
   );
 }
 
-function AddContact({ accountId }: { accountId: string }) {
+function AddContact({ accounts }: { accounts: AccountInfo[] }) {
   const { actions } = useApp();
+  const selectedAccount = useAppState((s) => s.selected?.accountId);
   const [jid, setJid] = useState('');
+  // the account chosen in the select; until then the open conversation's account, else the first
+  const [chosen, setChosen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const id = useId();
+  const ids = { jid: useId(), account: useId() };
+  const account = accounts.find((a) => a.id === chosen) ?? accounts.find((a) => a.id === selectedAccount) ?? accounts[0];
+  if (!account) return null;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (busy || !jid.trim()) return;
     setBusy(true);
     setError(null);
-    const r = await actions.addContact(accountId, jid.trim());
+    const r = await actions.addContact(account.id, jid.trim());
     setBusy(false);
     if (r.ok) setJid('');
     else setError(plainWords(r.error));
   };
   return (
     <form className="add-contact" aria-label="Add a contact" onSubmit={(e) => void submit(e)} noValidate>
-      <label htmlFor={id}>Contact address</label>
+      {accounts.length > 1 ? (
+        <>
+          <label htmlFor={ids.account}>Add to account</label>
+          <select
+            id={ids.account}
+            value={account.id}
+            onChange={(e) => {
+              setChosen(e.target.value);
+              setError(null);
+            }}
+          >
+            {accounts.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.jid}
+              </option>
+            ))}
+          </select>
+        </>
+      ) : (
+        <p className="hint add-to">Adds to the contacts of {account.jid}.</p>
+      )}
+      <label htmlFor={ids.jid}>Contact address</label>
       <div className="row">
-        <input id={id} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
+        <input id={ids.jid} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
         <button type="submit" disabled={busy}>
           Add
         </button>
@@ -114,9 +139,11 @@ function AddContact({ accountId }: { accountId: string }) {
   );
 }
 
-function Requests({ requests }: { requests: Contact[] }) {
+/** `label`: the region's name when it must say whose requests these are (several accounts) */
+function Requests({ requests, label }: { requests: Contact[]; label?: string }) {
   const { actions } = useApp();
   const [error, setError] = useState<string | null>(null);
+  const titleId = useId();
   if (requests.length === 0) return null;
   const answer = async (c: Contact, yes: boolean) => {
     setError(null);
@@ -124,8 +151,8 @@ function Requests({ requests }: { requests: Contact[] }) {
     if (!r.ok) setError(plainWords(r.error));
   };
   return (
-    <section className="requests" aria-labelledby="requests-title">
-      <h2 id="requests-title">Contact requests</h2>
+    <section className="requests" aria-labelledby={label ? undefined : titleId} aria-label={label}>
+      <h2 id={titleId}>Contact requests</h2>
       <ul>
         {requests.map((c) => (
           <li key={c.jid} aria-label={`Request from ${c.jid}`}>
@@ -158,24 +185,22 @@ function subscriptionNote(c: Contact): string | null {
   return null;
 }
 
-export function Sidebar() {
-  const account = useActiveAccount();
+/** one account: its header, its requests and its contacts */
+function AccountSection({ account, contacts, several }: { account: AccountInfo; contacts: Contact[]; several: boolean }) {
   const { actions } = useApp();
-  const contacts = useAppState((s) => s.contacts);
   const selected = useAppState((s) => s.selected);
-  if (!account) return null;
-  const mine = Object.values(contacts)
-    .filter((c) => c.accountId === account.id)
-    .sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
+  const titleId = useId();
+  const mine = [...contacts].sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
   const requests = mine.filter((c) => c.pendingIn);
   // Someone who only asked, and whom we never added, is a request, not yet a contact.
   const listed = mine.filter((c) => !(c.pendingIn && c.subscription === 'none' && !c.pendingOut));
+  // With several accounts each list is its own landmark: their names must tell them apart.
   return (
-    <aside className="sidebar">
+    <section className="account-block" aria-label={`Account ${account.jid}`}>
       <AccountHeader account={account} />
-      <Requests requests={requests} />
-      <nav aria-labelledby="contacts-title" className="contacts">
-        <h2 id="contacts-title">Contacts</h2>
+      <Requests requests={requests} label={several ? `Contact requests of ${account.jid}` : undefined} />
+      <nav aria-labelledby={several ? undefined : titleId} aria-label={several ? `Contacts of ${account.jid}` : undefined} className="contacts">
+        <h2 id={titleId}>Contacts</h2>
         {listed.length === 0 ? (
           <p className="hint">No contacts yet. Add one below with their address.</p>
         ) : (
@@ -212,7 +237,48 @@ export function Sidebar() {
           </ul>
         )}
       </nav>
-      <AddContact accountId={account.id} />
+    </section>
+  );
+}
+
+const NO_CONTACTS: Contact[] = [];
+
+export function Sidebar() {
+  const { actions } = useApp();
+  // the records themselves (stable references) are selected; sorting and grouping happen here
+  const accountMap = useAppState((s) => s.accounts);
+  const contacts = useAppState((s) => s.contacts);
+  const adding = useAppState((s) => s.addingAccount);
+  const addButton = useRef<HTMLButtonElement>(null);
+  // back from the add-account form (Cancel or done): focus returns to the button that opened it
+  const wasAdding = useRef(adding);
+  useEffect(() => {
+    if (wasAdding.current && !adding) addButton.current?.focus();
+    wasAdding.current = adding;
+  }, [adding]);
+
+  const accounts = sortedAccounts(accountMap);
+  if (accounts.length === 0) return null;
+  const byAccount = new Map<string, Contact[]>();
+  for (const c of Object.values(contacts)) {
+    const list = byAccount.get(c.accountId);
+    if (list) list.push(c);
+    else byAccount.set(c.accountId, [c]);
+  }
+  const several = accounts.length > 1;
+  return (
+    <aside className="sidebar" aria-label="Accounts and contacts">
+      <div className="accounts">
+        {accounts.map((a) => (
+          <AccountSection key={a.id} account={a} contacts={byAccount.get(a.id) ?? NO_CONTACTS} several={several} />
+        ))}
+      </div>
+      <AddContact accounts={accounts} />
+      <div className="sidebar-footer">
+        <button ref={addButton} type="button" className="link" onClick={() => actions.setAddingAccount(true)}>
+          Add another account
+        </button>
+      </div>
     </aside>
   );
 }

@@ -1,10 +1,12 @@
 // Sign in with an existing account (account.add) or create one by in-band registration
 // (account.register, XEP-0077). Host and port are optional overrides of the DNS lookup.
-import { useId, useState, type FormEvent } from 'react';
+// The same form adds another account from the signed-in window (`onCancel` given): then it takes
+// the conversation's place, says so in its title, and Cancel (or Escape) goes back.
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useApp } from './context';
 import { plainWords } from './errors';
 
-export function SignIn() {
+export function SignIn({ onCancel }: { onCancel?: () => void } = {}) {
   const { actions } = useApp();
   const [jid, setJid] = useState('');
   const [password, setPassword] = useState('');
@@ -12,7 +14,7 @@ export function SignIn() {
   const [port, setPort] = useState('');
   const [busy, setBusy] = useState<null | 'add' | 'register'>(null);
   const [error, setError] = useState<string | null>(null);
-  const ids = { jid: useId(), password: useId(), host: useId(), port: useId(), error: useId() };
+  const ids = { title: useId(), jid: useId(), password: useId(), host: useId(), port: useId(), error: useId() };
 
   const submit = async (mode: 'add' | 'register', e?: FormEvent) => {
     e?.preventDefault();
@@ -34,11 +36,24 @@ export function SignIn() {
     if (!r.ok) setError(plainWords(r.error));
   };
 
+  const another = onCancel !== undefined;
+  const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
+    // a sign-in under way cannot be called back; Cancel waits for its answer
+    if (e.key === 'Escape' && onCancel && busy === null) {
+      e.preventDefault();
+      onCancel();
+    }
+  };
+
   return (
-    <main className="centered">
-      <form className="card signin" aria-labelledby="signin-title" onSubmit={(e) => void submit('add', e)} noValidate>
-        <h1 id="signin-title">Sign in to Messenger</h1>
-        <p className="hint">Use your XMPP account, or create a new one on a server that allows it.</p>
+    <main className={another ? 'centered add-account' : 'centered'}>
+      <form className="card signin" aria-labelledby={ids.title} onSubmit={(e) => void submit('add', e)} onKeyDown={onKeyDown} noValidate>
+        <h1 id={ids.title}>{another ? 'Add another account' : 'Sign in to Messenger'}</h1>
+        <p className="hint">
+          {another
+            ? 'Sign in with another XMPP account, or create one. Your other accounts stay signed in.'
+            : 'Use your XMPP account, or create a new one on a server that allows it.'}
+        </p>
         <label htmlFor={ids.jid}>Address</label>
         <input
           id={ids.jid}
@@ -50,6 +65,8 @@ export function SignIn() {
           value={jid}
           onChange={(e) => setJid(e.target.value)}
           required
+          // opened on purpose from the signed-in window: start typing right away
+          autoFocus={another}
           aria-describedby={error ? ids.error : undefined}
         />
         <label htmlFor={ids.password}>Password</label>
@@ -81,6 +98,11 @@ export function SignIn() {
           <button type="button" disabled={busy !== null} onClick={() => void submit('register')}>
             {busy === 'register' ? 'Creating account…' : 'Create account'}
           </button>
+          {onCancel && (
+            <button type="button" className="cancel" disabled={busy !== null} onClick={onCancel}>
+              Cancel
+            </button>
+          )}
         </div>
       </form>
     </main>

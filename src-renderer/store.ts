@@ -3,7 +3,7 @@
 // answers and events, so a reload or a restart shows the same thing.
 import { createStore } from 'zustand/vanilla';
 import type { AccountInfo, ChatMessage, Contact, MessengerApi } from '../src-shared/ipc/contract';
-import type { IpcError } from '../src-shared/ipc/result';
+import type { IpcError, Result } from '../src-shared/ipc/result';
 import type { LinkStatus } from './api';
 
 export const contactKey = (accountId: string, jid: string) => `${accountId}\n${jid}`;
@@ -19,6 +19,11 @@ export interface State {
   selected: { accountId: string; peer: string } | null;
   /** a sign-in (account.add / account.register) is under way: the sign-in screen stays up */
   signingIn: boolean;
+  /**
+   * the form that adds another account is open in place of the conversation (the sidebar stays,
+   * so the other accounts keep being seen); closed by Cancel or by a sign-in that succeeds
+   */
+  addingAccount: boolean;
 }
 
 export const initialState: State = {
@@ -30,7 +35,13 @@ export const initialState: State = {
   messages: {},
   selected: null,
   signingIn: false,
+  addingAccount: false,
 };
+
+/** the accounts in the order the window lists them: by address */
+export function sortedAccounts(accounts: Record<string, AccountInfo>): AccountInfo[] {
+  return Object.values(accounts).sort((a, b) => a.jid.localeCompare(b.jid));
+}
 
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -67,7 +78,14 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
       delete accounts[accountId];
       const contacts = Object.fromEntries(Object.entries(s.contacts).filter(([, c]) => c.accountId !== accountId));
       const messages = Object.fromEntries(Object.entries(s.messages).filter(([key]) => !key.startsWith(`${accountId}\n`)));
-      return { accounts, contacts, messages, selected: s.selected?.accountId === accountId ? null : s.selected };
+      return {
+        accounts,
+        contacts,
+        messages,
+        selected: s.selected?.accountId === accountId ? null : s.selected,
+        // with no account left the first sign-in screen shows; "add another" makes no sense there
+        addingAccount: s.addingAccount && Object.keys(accounts).length > 0,
+      };
     }),
   );
   api.on('contact.updated', (c) => set((s) => ({ contacts: { ...s.contacts, [contactKey(c.accountId, c.jid)]: c } })));
@@ -109,14 +127,24 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
         selected: s.selected,
       }));
     },
+    /** opens / closes the form that adds another account (the first one has the sign-in screen) */
+    setAddingAccount(open: boolean) {
+      set({ addingAccount: open });
+    },
     async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number }) {
       set({ signingIn: true });
+      let r: Result<AccountInfo> | undefined;
       try {
-        const r = await api.request(mode === 'add' ? 'account.add' : 'account.register', form);
-        if (r.ok && !removedAccounts.has(r.value.id)) set((s) => ({ accounts: { ...s.accounts, [r.value.id]: r.value } }));
+        r = await api.request(mode === 'add' ? 'account.add' : 'account.register', form);
         return r;
       } finally {
-        set({ signingIn: false });
+        // one update, so that no frame shows the sign-in screen after the account is in
+        const done = r?.ok ? r.value : undefined;
+        set((s) => ({
+          signingIn: false,
+          ...(done ? { addingAccount: false } : {}),
+          ...(done && !removedAccounts.has(done.id) ? { accounts: { ...s.accounts, [done.id]: done } } : {}),
+        }));
       }
     },
     async connect(accountId: string) {

@@ -9,10 +9,16 @@ export interface Credentials {
 }
 
 export const signInForm = (page: Page): Locator => page.getByRole('form', { name: 'Sign in to Messenger' });
+/** the same form opened from the signed-in window by "Add another account" */
+export const addAccountForm = (page: Page): Locator => page.getByRole('form', { name: 'Add another account' });
 
-/** Fills the sign-in form and presses Sign in / Create account; does not wait for the result. */
-export async function submitSignIn(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
-  const form = signInForm(page);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Fills the sign-in form (or `form`, e.g. addAccountForm) and presses Sign in / Create account;
+ * does not wait for the result.
+ */
+export async function submitSignIn(page: Page, who: Credentials, mode: 'sign-in' | 'create', form: Locator = signInForm(page)): Promise<void> {
   await form.getByLabel('Address').fill(who.jid);
   await form.getByLabel('Password').fill(who.password);
   const details = form.locator('details');
@@ -29,14 +35,43 @@ export async function signIn(page: Page, who: Credentials, mode: 'sign-in' | 'cr
 
 export const connection = (page: Page): Locator => page.getByRole('status', { name: 'Connection' });
 
-export const contact = (page: Page, jid: string): Locator =>
-  page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${jid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) });
+/** a contact in the sidebar, under whichever account (each account's list is a navigation "Contacts…") */
+export const contact = (page: Page, jid: string): Locator => page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
+
+// ---- several accounts in one window ------------------------------------------------------------
+
+/** one account's block in the sidebar: its header, contact requests and contacts */
+export const account = (page: Page, accountJid: string): Locator => page.getByRole('region', { name: `Account ${accountJid}`, exact: true });
+
+/** the connection status of one account */
+export const accountConnection = (page: Page, accountJid: string): Locator => account(page, accountJid).getByRole('status', { name: 'Connection' });
+
+/** a contact in one account's list */
+export const accountContact = (page: Page, accountJid: string, jid: string): Locator =>
+  account(page, accountJid).getByRole('navigation').getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
+
+/** From the signed-in window: "Add another account", fill the form, wait until the new account is online. */
+export async function addAnotherAccount(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
+  await page.getByRole('button', { name: 'Add another account' }).click();
+  await submitSignIn(page, who, mode, addAccountForm(page));
+  await expect(accountConnection(page, who.jid)).toHaveText(/Online/, { timeout: 60_000 });
+  await expect(addAccountForm(page)).toHaveCount(0);
+}
 
 export async function addContact(page: Page, jid: string): Promise<void> {
   const form = page.getByRole('form', { name: 'Add a contact' });
   await form.getByLabel('Contact address').fill(jid);
   await form.getByRole('button', { name: 'Add' }).click();
   await expect(contact(page, jid)).toBeVisible();
+}
+
+/** With several accounts: chooses the account in the add-contact form, then adds `jid` to it. */
+export async function addContactTo(page: Page, accountJid: string, jid: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Add a contact' });
+  await form.getByRole('combobox', { name: 'Add to account' }).selectOption({ label: accountJid });
+  await form.getByLabel('Contact address').fill(jid);
+  await form.getByRole('button', { name: 'Add' }).click();
+  await expect(accountContact(page, accountJid, jid)).toBeVisible();
 }
 
 export const messages = (page: Page): Locator => page.getByRole('log', { name: 'Messages' }).getByRole('listitem');

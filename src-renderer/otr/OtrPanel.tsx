@@ -14,8 +14,10 @@ import { VerifyDialog } from './VerifyDialog';
 /**
  * `contactOffline`: the contact has no online presence (and our account is online), so the
  * waiting messages can be sent to the devices the contact published prekeys for.
+ * `accountJid`: our account's address, given when the window has several accounts (the settings
+ * then say which account's keys and policy they show).
  */
-export function OtrPanel({ accountId, peer, contactOffline = false }: { accountId: string; peer: string; contactOffline?: boolean }) {
+export function OtrPanel({ accountId, peer, contactOffline = false, accountJid }: { accountId: string; peer: string; contactOffline?: boolean; accountJid?: string }) {
   const { actions } = useOtr();
   const status = useOtrStatus(accountId, peer);
   const [dialog, setDialog] = useState(false);
@@ -78,7 +80,7 @@ export function OtrPanel({ accountId, peer, contactOffline = false }: { accountI
           {error}
         </p>
       )}
-      <OtrSettings status={status} />
+      <OtrSettings status={status} accountJid={accountJid} />
       <OtrNotices status={status} onVerify={() => setDialog(true)} contactOffline={contactOffline} />
       {dialog && <VerifyDialog status={status} onClose={() => setDialog(false)} />}
       <OfflineDialog status={status} />

@@ -12,7 +12,11 @@ const policyWords: Record<OtrPolicyName, string> = {
   always: 'Always private: never send anything unencrypted',
 };
 
-export function OtrSettings({ status }: { status: OtrStatus }) {
+/**
+ * `accountJid`: given when the window has several accounts, to say whose fingerprints and whose
+ * account policy these are (each account has its own OTR keys and policy).
+ */
+export function OtrSettings({ status, accountJid }: { status: OtrStatus; accountJid?: string }) {
   const { actions } = useOtr();
   const { accountId, peer } = status;
   const fps = useOtrState((s) => s.fingerprints[otrKey(accountId, peer)]);
@@ -44,7 +48,7 @@ export function OtrSettings({ status }: { status: OtrStatus }) {
           </option>
         ))}
       </select>
-      <label htmlFor={ids.account}>Policy for the account</label>
+      <label htmlFor={ids.account}>{accountJid ? `Policy for your account ${accountJid}` : 'Policy for the account'}</label>
       <select id={ids.account} defaultValue="" onChange={(e) => e.target.value && void run(actions.setPolicy(accountId, undefined, e.target.value as OtrPolicyName))}>
         <option value="" disabled>
           Choose…
@@ -60,7 +64,7 @@ export function OtrSettings({ status }: { status: OtrStatus }) {
           {error}
         </p>
       )}
-      <h4>Your fingerprints</h4>
+      <h4>{accountJid ? `Your fingerprints as ${accountJid}` : 'Your fingerprints'}</h4>
       <p>
         OTRv4: <Fingerprint hex={status.ourFingerprints.v4} label="Your OTRv4 fingerprint" />
       </p>
