@@ -251,3 +251,24 @@ describe('contacts, presence and chat between two accounts', () => {
     expect(page.map((m) => m.body)).toEqual(['while you were away']);
   });
 });
+
+describe('accounts across restarts', () => {
+  it('an account taken offline stays offline when the messenger starts again, until connected', async () => {
+    const u = await user('sleepy');
+    const reopen = async (): Promise<TestCore> => {
+      const prev = cores.pop()!;
+      await prev.close();
+      const next = await startCore({ profileDir: prev.profileDir, keychainService: prev.keychainService, extraCaPem: stack.caPem });
+      cores.push(next);
+      return next;
+    };
+    expect((await u.c.core.handlers['account.disconnect']({ accountId: u.accountId })).status).toBe('offline');
+    let c = await reopen();
+    // the snapshot says offline and nothing connects by itself: the account waits for the user
+    expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([expect.objectContaining({ id: u.accountId, status: 'offline' })]);
+    expect(c.events.some((e) => e.name === 'account.updated')).toBe(false);
+    expect((await c.core.handlers['account.connect']({ accountId: u.accountId })).status).toBe('online');
+    c = await reopen();
+    await c.waitFor('account.updated', (a) => a.id === u.accountId && a.status === 'online', 60_000);
+  });
+});

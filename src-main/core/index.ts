@@ -93,7 +93,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
     const session = newSession(account, password);
     sessions.set(account.id, session);
-    connectInBackground(session);
+    // the user took it offline last time: it waits for their connect
+    if (account.connect_at_start !== 0) connectInBackground(session);
   }
 
   const session = (accountId: string): AccountSession => {
@@ -173,11 +174,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async 'account.connect'({ accountId }) {
       const s = session(accountId);
       clearTimeout(retryTimers.get(accountId));
+      store.setConnectAtStart(accountId, true);
       return s.connect();
     },
     async 'account.disconnect'({ accountId }) {
       clearTimeout(retryTimers.get(accountId));
-      return session(accountId).disconnect();
+      const s = session(accountId);
+      store.setConnectAtStart(accountId, false);
+      return s.disconnect();
     },
     async 'contact.add'({ accountId, jid, name }) {
       return session(accountId).addContact(jid, name);

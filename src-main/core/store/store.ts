@@ -47,6 +47,8 @@ const MIGRATIONS: string[] = [
   `CREATE UNIQUE INDEX messages_outgoing_remote ON messages(account_id, peer, remote_id) WHERE direction = 'out' AND remote_id IS NOT NULL;`,
   // v3: unread counts and markRead touch only unread incoming rows, not the whole conversation
   `CREATE INDEX messages_unread ON messages(account_id, peer) WHERE direction = 'in' AND read = 0;`,
+  // v4: an account the user took offline stays offline when the messenger starts again
+  `ALTER TABLE accounts ADD COLUMN connect_at_start INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 export interface AccountRow {
@@ -56,6 +58,8 @@ export interface AccountRow {
   port: number | null;
   resource: string;
   created_at: number;
+  /** 0 once the user took the account offline; 1 again when they connect it (default 1) */
+  connect_at_start?: number;
 }
 
 export interface ContactRow {
@@ -159,6 +163,11 @@ export class Store {
 
   account(id: string): AccountRow | undefined {
     return this.db.prepare('SELECT * FROM accounts WHERE id = ?').get([id]) as unknown as AccountRow | undefined;
+  }
+
+  /** whether the account connects when the messenger starts (the user's last connect/disconnect) */
+  setConnectAtStart(id: string, on: boolean): void {
+    this.db.prepare('UPDATE accounts SET connect_at_start = ? WHERE id = ?').run([on ? 1 : 0, id]);
   }
 
   accountByJid(jid: string): AccountRow | undefined {
