@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { PushServerConfig } from './config';
-import type { AccountRow, DeviceRow, OutboxEntry, PushStorage, WhitelistTokenRow } from './storage/types';
+import type { AccountRow, DeviceRow, OutboxEntry, PushStorage, SeenId, WhitelistTokenRow } from './storage/types';
 import { HttpError, badRequest, clientAddress, parseBody, readBody, sendError, sendJson, validate } from './http-util';
 import { RateLimiter } from './ratelimit';
 import { hashPassword, randomId, randomSecret, randomWhitelistToken, sha256hex, uuid, verifyPassword } from './secrets';
@@ -18,6 +18,7 @@ import {
   messageRequestSchema,
   PEER_HEADER,
   pushNameSchema,
+  relayBatchSchema,
   relaySchema,
   SIGNATURE_HEADER,
   SIGNING_CONTEXT,
@@ -225,9 +226,9 @@ export class Api {
   // -------------------------------------------------------------------------------------------
   // helpers
 
-  #limit(kind: 'ip' | 'account' | 'token' | 'peer', key: string): void {
+  #limit(kind: 'ip' | 'account' | 'token' | 'peer', key: string, cost = 1): void {
     const l = this.#limits[kind];
-    if (!l.take(`${kind}:${key}`)) {
+    if (!l.take(`${kind}:${key}`, cost)) {
       throw new HttpError(429, 'rate_limited', 'Request was throttled.', undefined, { 'retry-after': String(l.retryAfter(`${kind}:${key}`)) });
     }
   }
@@ -279,7 +280,7 @@ export class Api {
     return { id: t.id, name: t.name, ...(plain ? { token: plain } : {}), device: t.deviceId, date_expires: iso(t.expiresAt) };
   }
 
-  /** enqueues a delivery for every active device of the account; returns the entries */
+  /** a queue entry for every active device of the account (nothing written yet) */
   async #fanOut(accountId: string, payload: DeliveryPayload): Promise<OutboxEntry[]> {
     const { storage, now, config } = this.#d;
     const devs = (await storage.devices(accountId)).filter((x) => x.active);
@@ -297,9 +298,21 @@ export class Api {
       attempts: 0,
       nextAttemptAt: dev.kind === 'desktop' ? t : t + this.#d.worker.leaseMs,
     }));
-    await storage.enqueue(entries);
-    for (const e of entries) if (e.kind !== 'desktop') this.#d.worker.dispatchNow(e);
     return entries;
+  }
+
+  /** writes the entries (with `seen`: only if that id is new; false for a replay) and hands the
+   * adapter and relay entries to the worker. Desktop entries reach connected devices through the
+   * storage's wake-up. */
+  async #enqueue(entries: OutboxEntry[], seen?: SeenId): Promise<boolean> {
+    const { storage, worker } = this.#d;
+    if (seen) {
+      if (!(await storage.enqueueOnce(seen, entries))) return false;
+    } else {
+      await storage.enqueue(entries);
+    }
+    for (const e of entries) if (e.kind !== 'desktop') worker.dispatchNow(e);
+    return true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -478,7 +491,7 @@ export class Api {
     // unknown, revoked and expired tokens are indistinguishable (404, as shipped)
     if (!row || row.expiresAt <= this.#d.now()) throw NOT_FOUND();
     const priority = body.priority ?? 'low';
-    await this.#fanOut(row.accountId, { kind: 'message', token: body.token, ...(body.data !== undefined ? { data: body.data } : {}), priority });
+    await this.#enqueue(await this.#fanOut(row.accountId, { kind: 'message', token: body.token, ...(body.data !== undefined ? { data: body.data } : {}), priority }));
     sendJson(c.res, 202, { token: body.token, data: body.data ?? '', priority });
   }
 
@@ -500,36 +513,38 @@ export class Api {
       if (!peer || !peer.inbound) throw new HttpError(403, 'unknown_peer', 'the recipient endpoint has not registered with this server');
       peerEndpoint = peer.endpoint;
     }
-    if (!(await storage.rememberOnce('knock', `${identity.endpoint} ${knock.id}`, now() + config.knockTtlS * 1000))) {
-      throw new HttpError(409, 'replay', 'a knock with this id was already accepted');
-    }
+    const t = now();
+    let entries: OutboxEntry[];
     if (local) {
-      await this.#deliverLocal(knock);
+      entries = await this.#localEntries(knock);
     } else {
-      const t = now();
-      const entry: OutboxEntry = {
-        id: randomId(),
-        target: 'peer',
-        targetId: peerEndpoint!,
-        accountId: '',
-        kind: 'peer',
-        payload: JSON.stringify(knock),
-        createdAt: t,
-        expiresAt: t + config.knockTtlS * 1000,
-        attempts: 0,
-        nextAttemptAt: t + this.#d.worker.leaseMs,
-      };
-      await storage.enqueue([entry]);
-      this.#d.worker.dispatchNow(entry);
+      entries = [
+        {
+          id: randomId(),
+          target: 'peer',
+          targetId: peerEndpoint!,
+          accountId: '',
+          kind: 'peer',
+          payload: JSON.stringify(knock),
+          createdAt: t,
+          expiresAt: t + config.knockTtlS * 1000,
+          attempts: 0,
+          nextAttemptAt: t + this.#d.worker.leaseMs,
+        },
+      ];
+    }
+    // the knock id and its queue entries are written together: a replay writes nothing
+    if (!(await this.#enqueue(entries, { scope: 'knock', id: `${identity.endpoint} ${knock.id}`, expiresAt: t + config.knockTtlS * 1000 }))) {
+      throw new HttpError(409, 'replay', 'a knock with this id was already accepted');
     }
     // the same answer whether or not the recipient push_name exists (no enumeration)
     sendJson(c.res, 202, { id: knock.id, status: 'accepted' });
   }
 
-  /** "Server-to-Client Communication": fan out to every device of the recipient push_name */
-  async #deliverLocal(knock: KnockEnvelope): Promise<void> {
+  /** "Server-to-Client Communication": an entry for every device of the recipient push_name */
+  async #localEntries(knock: KnockEnvelope): Promise<OutboxEntry[]> {
     const account = await this.#d.storage.accountByName(knock.to.push_name);
-    if (account) await this.#fanOut(account.id, { kind: 'knock', knock });
+    return account ? this.#fanOut(account.id, { kind: 'knock', knock }) : [];
   }
 
   // -------------------------------------------------------------------------------------------
@@ -577,18 +592,27 @@ export class Api {
     } catch {
       throw badRequest('malformed_json', 'request body is not valid JSON');
     }
-    const relay = validate(relaySchema, json);
-    if (relay.origin !== peer.endpoint || relay.knock.from.endpoint !== peer.endpoint) throw new HttpError(403, 'origin_mismatch', 'relay origin is not the signing peer');
-    if (relay.destination !== identity.endpoint || relay.knock.to.endpoint !== identity.endpoint) throw new HttpError(400, 'wrong_destination', 'relay is addressed to another server');
+    // a batch of knocks (`knocks`) or a single one (`knock`); one signature covers the body
+    const batch = typeof json === 'object' && json !== null && 'knocks' in json;
+    const relay = batch ? validate(relayBatchSchema, json) : validate(relaySchema, json);
+    const knocks = 'knocks' in relay ? relay.knocks : [relay.knock];
+    // one knock that is not the peer's, or not for us, refuses the whole request
+    if (relay.origin !== peer.endpoint || knocks.some((k) => k.from.endpoint !== peer.endpoint)) throw new HttpError(403, 'origin_mismatch', 'relay origin is not the signing peer');
+    if (relay.destination !== identity.endpoint || knocks.some((k) => k.to.endpoint !== identity.endpoint)) throw new HttpError(400, 'wrong_destination', 'relay is addressed to another server');
+    // --rate-peer counts knocks: a batch pays for the knocks beyond the one its request paid for
+    if (knocks.length > 1) this.#limit('peer', peer.endpoint, knocks.length - 1);
     const windowMs = config.relayWindowS * 1000;
     if (Math.abs(now() - relay.sent_at) > windowMs) throw new HttpError(403, 'stale', 'relay timestamp outside the window');
-    if (!(await storage.rememberOnce('relay', `${peer.endpoint} ${relay.relay_id}`, now() + 2 * windowMs))) {
-      throw new HttpError(409, 'replay', 'relay id already seen');
-    }
-    // the same knock retried under a new relay id (lost answer) is accepted but not redelivered
-    if (await storage.rememberOnce('knock-in', `${peer.endpoint} ${relay.knock.id}`, now() + config.knockTtlS * 1000)) {
-      await this.#deliverLocal(relay.knock);
-    }
-    sendJson(c.res, 202, { id: relay.knock.id, status: 'accepted' });
+    // One transaction: the relay id (replay protection for the request), then each knock by its
+    // own id: the same knock retried under a new relay id (lost answer) is accepted but not
+    // delivered again.
+    const expiresAt = now() + config.knockTtlS * 1000;
+    const items = await Promise.all(knocks.map(async (k) => ({ seen: { scope: 'knock-in', id: `${peer.endpoint} ${k.id}`, expiresAt }, entries: await this.#localEntries(k) })));
+    const fresh = await storage.enqueueBatchOnce({ scope: 'relay', id: `${peer.endpoint} ${relay.relay_id}`, expiresAt: now() + 2 * windowMs }, items);
+    if (!fresh) throw new HttpError(409, 'replay', 'relay id already seen');
+    items.forEach((it, i) => {
+      if (fresh[i]) for (const e of it.entries) if (e.kind !== 'desktop') this.#d.worker.dispatchNow(e);
+    });
+    sendJson(c.res, 202, batch ? { ids: knocks.map((k) => k.id), status: 'accepted' } : { id: knocks[0]!.id, status: 'accepted' });
   }
 }

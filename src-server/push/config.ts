@@ -69,7 +69,7 @@ Limits
   --rate-ip B:R             per client address: burst B, R per second [60:10]
   --rate-account B:R        per authenticated account [120:20]
   --rate-token B:R          per whitelist token on messages/ [10:1]
-  --rate-peer B:R           per peer server on federation/relay [2000:1000]
+  --rate-peer B:R           knocks relayed per peer server (federation/relay) [2000:1000]
                             (0:0 disables a limit)
   --max-devices N           devices per account [50]
   --max-tokens N            whitelist tokens per account [500]

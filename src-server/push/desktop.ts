@@ -3,14 +3,24 @@
 // URL, so it does not end up in proxy logs), then receives every queued delivery; an entry is
 // removed only when the device acknowledges it, so delivery is at least once (the client drops
 // duplicates by knock id). Frames are JSON (src-shared/push/wire.ts clientFrame/serverFrame).
+//
+// Cost per delivery (docs/performance.md, "Push"): entries this process has just committed are
+// handed over by the storage's wake-up with the entries themselves and sent at once; the queue
+// is read back only for a backlog (a new connection, more than maxInflight waiting, another
+// replica's entries, the safety-net poll). Acknowledgements are gathered for ACK_LINGER_MS and
+// removed in one storage call (one commit): they are not on any knock's way to a device, and at a
+// few hundred knocks per second one commit per acknowledgement was a large share of the work.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import type { PushStorage } from './storage/types';
+import type { OutboxEntry, PushStorage } from './storage/types';
 import { clientFrameSchema, deliveryPayloadSchema, type ServerFrame } from '../../src-shared/push/wire';
 import { sha256hex } from './secrets';
 import type { RateLimiter } from './ratelimit';
 import type { Logger } from './log';
+
+/** how long acknowledgements wait for others to share their removal */
+const ACK_LINGER_MS = 5;
 
 interface Conn {
   ws: WebSocket;
@@ -20,6 +30,9 @@ interface Conn {
   inflight: Set<string>;
   pumping: boolean;
   again: boolean;
+  /** the queue may hold entries for the device that were not sent on this connection: read it
+   * (until then, new entries handed over are not sent ahead of older ones) */
+  backlog: boolean;
   alive: boolean;
 }
 
@@ -40,15 +53,31 @@ export class DesktopChannel {
   readonly #unsubscribe: () => void;
   readonly #poll: NodeJS.Timeout;
   readonly #heartbeat: NodeJS.Timeout;
+  /** acknowledgements received in the last ACK_LINGER_MS, removed together */
+  #acks: Array<{ c: Conn; id: string }> = [];
+  #ackTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: DesktopDeps) {
     this.#d = deps;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: 4096, perMessageDeflate: false });
-    this.#unsubscribe = deps.storage.onQueued((ids) => {
-      for (const id of ids) for (const c of this.#byDevice.get(id) ?? []) this.#pump(c);
+    this.#unsubscribe = deps.storage.onQueued((ids, entries) => {
+      if (entries) {
+        for (const e of entries) for (const c of this.#byDevice.get(e.targetId) ?? []) this.#offer(c, e);
+        return;
+      }
+      // another replica's entries: only the queue knows them
+      for (const id of ids)
+        for (const c of this.#byDevice.get(id) ?? []) {
+          c.backlog = true;
+          this.#pump(c);
+        }
     });
     this.#poll = setInterval(() => {
-      for (const set of this.#byDevice.values()) for (const c of set) this.#pump(c);
+      for (const set of this.#byDevice.values())
+        for (const c of set) {
+          c.backlog = true;
+          this.#pump(c);
+        }
     }, deps.pollMs);
     this.#poll.unref();
     this.#heartbeat = setInterval(() => {
@@ -84,6 +113,8 @@ export class DesktopChannel {
   }
 
   close(): void {
+    // acknowledgements already received are removed (the storage commits them before it closes)
+    this.#flushAcks();
     this.#unsubscribe();
     clearInterval(this.#poll);
     clearInterval(this.#heartbeat);
@@ -93,6 +124,51 @@ export class DesktopChannel {
 
   #send(ws: WebSocket, f: ServerFrame): void {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+  }
+
+  /** a delivery frame around a payload that is already JSON text (the queue stores it so) */
+  #sendDelivery(c: Conn, id: string, payloadJson: string): void {
+    c.inflight.add(id);
+    // the entry id is base64url (idSchema): nothing in it needs escaping
+    if (c.ws.readyState === c.ws.OPEN) c.ws.send(`{"type":"delivery","delivery":"${id}","payload":${payloadJson}}`);
+  }
+
+  /** an entry this process has just committed for the connection's device */
+  #offer(c: Conn, e: OutboxEntry): void {
+    if (c.inflight.has(e.id)) return;
+    if (c.backlog || c.pumping || c.inflight.size >= (this.#d.maxInflight ?? 100)) {
+      // older entries come first, or the window is full: the next read of the queue sends it
+      c.backlog = true;
+      this.#pump(c);
+      return;
+    }
+    // written by this server from a validated payload (api.ts #fanOut): no need to re-validate
+    this.#sendDelivery(c, e.id, e.payload);
+  }
+
+  #ack(c: Conn, id: string): void {
+    this.#acks.push({ c, id });
+    this.#ackTimer ??= setTimeout(() => this.#flushAcks(), ACK_LINGER_MS);
+  }
+
+  #flushAcks(): void {
+    if (this.#ackTimer) clearTimeout(this.#ackTimer);
+    this.#ackTimer = null;
+    const acks = this.#acks;
+    this.#acks = [];
+    if (acks.length === 0) return;
+    this.#d.storage.ackDeliveries(acks.map((a) => ({ deviceId: a.c.deviceId, entryId: a.id }))).then(
+      () => {
+        const refill = new Set<Conn>();
+        for (const { c, id } of acks) {
+          c.inflight.delete(id);
+          this.#send(c.ws, { type: 'acked', delivery: id });
+          if (c.backlog) refill.add(c);
+        }
+        for (const c of refill) this.#pump(c);
+      },
+      (e: Error) => this.#d.log.error('ack failed', { error: e.message }),
+    );
   }
 
   #onConnection(ws: WebSocket, clientAddr: string): void {
@@ -125,7 +201,7 @@ export class DesktopChannel {
             authing = false;
             clearTimeout(authTimer);
             if (!device || !device.active || ws.readyState !== ws.OPEN) return fail('invalid_token', 'invalid token', 4401);
-            const c: Conn = { ws, deviceId: device.id, accountId: device.accountId, inflight: new Set(), pumping: false, again: false, alive: true };
+            const c: Conn = { ws, deviceId: device.id, accountId: device.accountId, inflight: new Set(), pumping: false, again: false, backlog: true, alive: true };
             conn = c;
             let set = this.#byDevice.get(device.id);
             if (!set) this.#byDevice.set(device.id, (set = new Set()));
@@ -143,16 +219,7 @@ export class DesktopChannel {
       }
       // ack
       if (!conn) return fail('not_authenticated', 'authenticate first', 4401);
-      const c = conn;
-      const id = f.delivery;
-      void this.#d.storage.ackDelivery(c.deviceId, id).then(
-        () => {
-          c.inflight.delete(id);
-          this.#send(ws, { type: 'acked', delivery: id });
-          this.#pump(c);
-        },
-        (e: Error) => this.#d.log.error('ack failed', { error: e.message }),
-      );
+      this.#ack(conn, f.delivery);
     });
     ws.on('close', () => {
       clearTimeout(authTimer);
@@ -164,7 +231,7 @@ export class DesktopChannel {
     ws.on('error', () => ws.terminate());
   }
 
-  /** sends what is queued for the device and not yet in flight; coalesces concurrent wake-ups */
+  /** reads the queue and sends what is not yet in flight; coalesces concurrent wake-ups */
   #pump(c: Conn): void {
     if (c.pumping) {
       c.again = true;
@@ -176,18 +243,30 @@ export class DesktopChannel {
         do {
           c.again = false;
           const max = this.#d.maxInflight ?? 100;
+          // still behind: an ack will call again
           if (c.inflight.size >= max) break;
           const rows = await this.#d.storage.pendingForDevice(c.deviceId, this.#d.now(), max);
+          // a full page may hide more entries behind it
+          let more = rows.length >= max;
           for (const r of rows) {
             if (c.inflight.has(r.id) || c.ws.readyState !== c.ws.OPEN) continue;
-            const payload = deliveryPayloadSchema.safeParse(JSON.parse(r.payload));
-            if (!payload.success) {
+            if (c.inflight.size >= max) {
+              more = true;
+              break;
+            }
+            let payload;
+            try {
+              payload = deliveryPayloadSchema.safeParse(JSON.parse(r.payload));
+            } catch {
+              payload = null;
+            }
+            if (!payload?.success) {
               await this.#d.storage.ackDelivery(c.deviceId, r.id);
               continue;
             }
-            c.inflight.add(r.id);
-            this.#send(c.ws, { type: 'delivery', delivery: r.id, payload: payload.data });
+            this.#sendDelivery(c, r.id, JSON.stringify(payload.data));
           }
+          c.backlog = more;
         } while (c.again);
       } catch (e) {
         this.#d.log.error('desktop pump failed', { error: (e as Error).message });

@@ -8,6 +8,7 @@ import { openKnock } from '../../src-shared/push/seal';
 import { makeKnock, makePki, randomKnockId, removeDir, startServer, tempDir, tlsArgs, type Pki, type ServerProc } from './test-support/harness';
 import { startFakePeer, type FakePeer } from './test-support/fake-peer';
 import { PEER_HEADER, SIGNATURE_HEADER, type KnockEnvelope } from '../../src-shared/push/wire';
+import { freePort } from '../../scripts/stack/stack';
 
 describe('federation over TLS', () => {
   let pki: Pki;
@@ -148,6 +149,71 @@ describe('federation over TLS', () => {
     await expectNextKnock(bobConn, sentinel.k);
   });
 
+  // --- batched relays (several knocks under one signature) ---
+
+  const fromPeer = () => makeKnock({ endpoint: peer.endpoint, push_name: 'mallory' }, { endpoint: s2.endpoint, push_name: 'bob' });
+  const batchBody = (knocks: KnockEnvelope[], over: Record<string, unknown> = {}) =>
+    JSON.stringify({ relay_id: randomKnockId(), origin: peer.endpoint, destination: s2.endpoint, sent_at: Date.now(), knocks, ...over });
+  const signed = (body: string) => ({ [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) });
+
+  it('accepts several knocks in one signed relay, delivers each once, and refuses the batch replayed', async () => {
+    // a knock relayed before, alone: in a later batch it is accepted but not delivered again
+    const earlier = relayBody();
+    expect((await postRelay(earlier.body, signed(earlier.body))).status).toBe(202);
+    await expectNextKnock(bobConn, earlier.k);
+    const fresh = [fromPeer(), fromPeer(), fromPeer()];
+    const body = batchBody([earlier.k, fresh[0]!, fresh[1]!, fresh[1]!, fresh[2]!]);
+    const r = await postRelay(body, signed(body));
+    expect({ status: r.status, json: r.json }).toEqual({ status: 202, json: { ids: [earlier.k.id, fresh[0]!.id, fresh[1]!.id, fresh[1]!.id, fresh[2]!.id], status: 'accepted' } });
+    for (const k of fresh) await expectNextKnock(bobConn, k);
+    const again = await postRelay(body, signed(body));
+    expect({ status: again.status, code: (again.json as { code?: string }).code }).toEqual({ status: 409, code: 'replay' });
+    // nothing else was queued: the next delivery is a sentinel sent now
+    const sentinel = relayBody();
+    expect((await postRelay(sentinel.body, signed(sentinel.body))).status).toBe(202);
+    await expectNextKnock(bobConn, sentinel.k);
+  });
+
+  it('refuses a whole batch when one knock is not the peer’s or not for this server, or the signature is not over it', async () => {
+    const cases: Array<{ name: string; body: string; headers?: Record<string, string>; status: number; code: string }> = [
+      { name: 'one knock From another server', body: batchBody([fromPeer(), makeKnock({ endpoint: s1.endpoint, push_name: 'alice' }, { endpoint: s2.endpoint, push_name: 'bob' })]), status: 403, code: 'origin_mismatch' },
+      { name: 'one knock To another server', body: batchBody([fromPeer(), makeKnock({ endpoint: peer.endpoint, push_name: 'mallory' }, { endpoint: s1.endpoint, push_name: 'alice' })]), status: 400, code: 'wrong_destination' },
+      { name: 'an empty batch', body: batchBody([]), status: 400, code: 'invalid_request' },
+      { name: 'both forms at once', body: batchBody([fromPeer()], { knock: fromPeer() }), status: 400, code: 'invalid_request' },
+      { name: 'a stale batch', body: batchBody([fromPeer()], { sent_at: Date.now() - 3600_000 }), status: 403, code: 'stale' },
+    ];
+    {
+      const body = batchBody([fromPeer(), fromPeer()]);
+      const other = batchBody([fromPeer()]);
+      cases.push({ name: 'the signature of another batch', body, headers: signed(other), status: 403, code: 'bad_signature' });
+    }
+    for (const c of cases) {
+      const r = await postRelay(c.body, c.headers ?? signed(c.body));
+      expect({ name: c.name, status: r.status, code: (r.json as { code?: string }).code }).toEqual({ name: c.name, status: c.status, code: c.code });
+    }
+    const sentinel = relayBody();
+    expect((await postRelay(sentinel.body, signed(sentinel.body))).status).toBe(202);
+    await expectNextKnock(bobConn, sentinel.k);
+  });
+
+  it('relays a burst of knocks from one sender: each reaches the device exactly once', async () => {
+    const knocks = Array.from({ length: 40 }, () => makeKnock({ endpoint: s1.endpoint, push_name: 'alice' }, { endpoint: s2.endpoint, push_name: 'bob' }));
+    await Promise.all(knocks.map((k) => alice.sendKnock(k)));
+    const got = new Map<string, string>();
+    while (got.size < knocks.length) {
+      const d = await bobConn.next();
+      if (d.payload.kind !== 'knock') throw new Error('unexpected delivery');
+      expect(got.has(d.payload.knock.id), 'delivered twice').toBe(false);
+      got.set(d.payload.knock.id, d.delivery);
+    }
+    expect([...got.keys()].sort()).toEqual(knocks.map((k) => k.id).sort());
+    // acknowledged together: all removed (the next delivery is a sentinel)
+    await Promise.all([...got.values()].map((d) => bobConn.ack(d)));
+    const sentinel = makeKnock({ endpoint: s1.endpoint, push_name: 'alice' }, { endpoint: s2.endpoint, push_name: 'bob' });
+    await alice.sendKnock(sentinel);
+    await expectNextKnock(bobConn, sentinel);
+  });
+
   it('verifies registrations over HTTPS: untrusted certificates, wrong keys, replays and http are refused', async () => {
     const anon = client(s1);
     // a peer serving its key document with a certificate from an untrusted CA
@@ -191,5 +257,54 @@ describe('federation over TLS', () => {
         .on('error', reject);
     });
     expect(doc).toMatchObject({ endpoint: s1.endpoint, algorithm: 'ed25519' });
+  });
+});
+
+describe('federation with a peer that takes one knock per relay', () => {
+  it('splits a batch the peer refuses as too large and delivers every knock once', async () => {
+    const pki = makePki();
+    const dirs = [tempDir(), tempDir()];
+    const clients: PushClient[] = [];
+    let s1: ServerProc | undefined;
+    let s3: ServerProc | undefined;
+    try {
+      s1 = await startServer(['--data-dir', dirs[0]!, '--port', '0', ...tlsArgs(pki)]);
+      // a relay of one knock is ≈ 600 bytes, of three ≈ 1.5 KB: this peer takes no batch of ten
+      const args3 = ['--data-dir', dirs[1]!, '--port', String(await freePort()), ...tlsArgs(pki), '--max-body', '1024', '--register-with', s1.endpoint, '--log-level', 'info'];
+      s3 = await startServer(args3);
+      await s3.waitForLog(/registered with peer/);
+      const alice = new PushClient({ endpoint: s1.endpoint, ca: pki.ca });
+      const bob = new PushClient({ endpoint: s3.endpoint, ca: pki.ca });
+      clients.push(alice, bob);
+      await alice.createOrLogin('alice', 'alice-password');
+      await bob.createOrLogin('bob', 'bob-password');
+      const dev = await bob.registerDevice('desktop');
+      // knocks queue up while the peer is down, so that the retry sends them as one batch
+      await s3.stop();
+      const [from, to] = [s1.endpoint, s3.endpoint];
+      const knocks = Array.from({ length: 10 }, () => makeKnock({ endpoint: from, push_name: 'alice' }, { endpoint: to, push_name: 'bob' }));
+      for (const k of knocks) await alice.sendKnock(k);
+      await s1.waitForLog(/(delivery will be retried[\s\S]*){10}/);
+      s3 = await startServer(args3);
+      const conn = await bob.connectDesktop(dev.registration_id!);
+      const got = new Set<string>();
+      while (got.size < knocks.length) {
+        const d = await conn.next(30_000);
+        if (d.payload.kind !== 'knock') throw new Error('unexpected delivery');
+        expect(got.has(d.payload.knock.id), 'delivered twice').toBe(false);
+        got.add(d.payload.knock.id);
+        await conn.ack(d.delivery);
+      }
+      expect([...got].sort()).toEqual(knocks.map((k) => k.id).sort());
+      // the batch was refused whole (413) and its knocks went again one by one
+      expect(s1.logs()).toMatch(/peer refused relay","peer":"[^"]+","status":413,"knocks":([2-9]|10)\b/);
+      await conn.close();
+    } finally {
+      for (const c of clients) c.close();
+      await s3?.stop();
+      await s1?.stop();
+      for (const d of dirs) removeDir(d);
+      removeDir(pki.dir);
+    }
   });
 });

@@ -13,9 +13,11 @@
 //   A answers with its own endpoint and key; B checks them against A's well-known document and
 //   records A as an "outbound" peer: B accepts relays signed by A.
 // Relay (A → B): POST {B}federation/relay, body Relay {relay_id, origin, destination, sent_at,
-//   knock}, headers x-push-peer: A and x-push-signature. B refuses unknown peers, bad signatures,
-//   timestamps outside the window, relay ids already seen, and knocks whose From is not A or
-//   whose To is not B.
+//   knock}, or RelayBatch {…, knocks: [up to 64]} for knocks that queued up together, headers
+//   x-push-peer: A and x-push-signature. B refuses unknown peers, bad signatures, timestamps
+//   outside the window, relay ids already seen, and (whole batch) any knock whose From is not A
+//   or whose To is not B. One signature and one relay id cover a batch; each knock is still
+//   deduplicated by its own id.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import type { PushStorage } from './storage/types';
 import type { Outbound } from './outbound';
@@ -69,10 +71,25 @@ export function signBody(id: ServerIdentity, context: string, body: string): str
   return sign(null, Buffer.concat([Buffer.from(context, 'utf8'), Buffer.from(body, 'utf8')]), id.privateKey).toString('base64url');
 }
 
+/** Peer public keys already imported: importing one from its JWK costs as much as the
+ * verification itself, and every relay of a peer is verified with the same key. Bounded: only
+ * registered peers' keys (and registration attempts') come here. */
+const publicKeys = new Map<string, KeyObject>();
+
+function publicKey(publicKeyB64: string): KeyObject {
+  let key = publicKeys.get(publicKeyB64);
+  if (!key) {
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKeyB64 }, format: 'jwk' });
+    if (publicKeys.size >= 1000) publicKeys.clear();
+    publicKeys.set(publicKeyB64, key);
+  }
+  return key;
+}
+
 export function verifyBody(publicKeyB64: string, context: string, body: Buffer | string, signatureB64: string | undefined): boolean {
   if (!signatureB64 || !/^[A-Za-z0-9_-]{86}$/.test(signatureB64)) return false;
   try {
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKeyB64 }, format: 'jwk' });
+    const key = publicKey(publicKeyB64);
     const data = Buffer.concat([Buffer.from(context, 'utf8'), typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
     return verify(null, data, key, Buffer.from(signatureB64, 'base64url'));
   } catch {

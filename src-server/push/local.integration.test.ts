@@ -82,6 +82,42 @@ describe('push server: local knocks and the desktop channel', () => {
     await conn.close();
   });
 
+  it('a burst larger than the in-flight window reaches a connected device whole, each knock once', async () => {
+    const dora = client();
+    await dora.createOrLogin('dora', 'dora-password');
+    const dev = await dora.registerDevice('desktop');
+    const conn = await dora.connectDesktop(dev.registration_id!);
+    // three senders (the per-account rate limit), 120 knocks: more than the 100 deliveries a
+    // connection may have unacknowledged, so the rest wait in the queue for acknowledgements
+    const senders = await Promise.all(
+      ['erin', 'finn', 'gail'].map(async (name) => {
+        const c = client();
+        await c.createOrLogin(name, `${name}-password`);
+        return { c, name };
+      }),
+    );
+    const knocks = senders.flatMap(({ c, name }) => Array.from({ length: 40 }, () => ({ c, k: makeKnock({ endpoint: server.endpoint, push_name: name }, { endpoint: server.endpoint, push_name: 'dora' }) })));
+    await Promise.all(knocks.map(({ c, k }) => c.sendKnock(k)));
+    const got = new Set<string>();
+    const acks: Promise<void>[] = [];
+    while (got.size < knocks.length) {
+      const d = await conn.next();
+      if (d.payload.kind !== 'knock') throw new Error('unexpected delivery');
+      expect(got.has(d.payload.knock.id), 'delivered twice').toBe(false);
+      got.add(d.payload.knock.id);
+      acks.push(conn.ack(d.delivery));
+    }
+    await Promise.all(acks);
+    expect([...got].sort()).toEqual(knocks.map(({ k }) => k.id).sort());
+    // every one was removed: after reconnecting, a new knock is the first delivery
+    await conn.close();
+    const sentinel = makeKnock({ endpoint: server.endpoint, push_name: 'erin' }, { endpoint: server.endpoint, push_name: 'dora' });
+    await senders[0]!.c.sendKnock(sentinel);
+    const again = await dora.connectDesktop(dev.registration_id!);
+    expect((await again.next()).payload).toEqual({ kind: 'knock', knock: sentinel });
+    await again.close();
+  });
+
   it('refuses a replayed knock id, a forged From and an unregistered remote endpoint', async () => {
     const alice = client();
     await alice.login('alice', 'alice-password');

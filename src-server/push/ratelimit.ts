@@ -27,9 +27,12 @@ export class RateLimiter {
     this.#maxKeys = maxKeys;
   }
 
-  /** takes one token for `key`; false if the bucket is empty (the request must be refused) */
+  /** takes `cost` tokens for `key`; false if the bucket holds fewer (the request must be
+   * refused). A cost above the burst is capped at it, so that one request can always pass once
+   * the bucket is full (a batched relay of more knocks than the burst). */
   take(key: string, cost = 1): boolean {
     if (this.#rule.perSecond <= 0 && this.#rule.burst <= 0) return true; // disabled
+    cost = Math.min(cost, this.#rule.burst);
     const now = this.#now();
     let b = this.#buckets.get(key);
     if (!b) {

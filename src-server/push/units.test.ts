@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from './ratelimit';
-import { hashPassword, verifyPassword } from './secrets';
+import { hashPassword, randomId, verifyPassword } from './secrets';
 import { ConfigError, parseConfig } from './config';
 import { parseBody, HttpError } from './http-util';
 import { generateKeyPairSync } from 'node:crypto';
@@ -18,6 +18,17 @@ describe('rate limiter', () => {
     t += 10_000;
     expect([l.take('a'), l.take('a'), l.take('a'), l.take('a')]).toEqual([true, true, true, false]);
   });
+  it('takes several tokens for a costly request, never more than a full bucket', () => {
+    let t = 0;
+    const l = new RateLimiter({ burst: 10, perSecond: 5 }, () => t);
+    expect(l.take('p', 8)).toBe(true);
+    expect(l.take('p', 3)).toBe(false);
+    expect(l.take('p', 2)).toBe(true);
+    t += 2000;
+    // 64 knocks against a burst of 10: passes when the bucket is full, costs all of it
+    expect(l.take('p', 64)).toBe(true);
+    expect(l.take('p')).toBe(false);
+  });
   it('0:0 disables the limit', () => {
     const l = new RateLimiter({ burst: 0, perSecond: 0 });
     for (let i = 0; i < 100; i++) expect(l.take('x')).toBe(true);
@@ -33,6 +44,14 @@ describe('password hashing', () => {
     expect(await verifyPassword('correct hors', h)).toBe(false);
     expect(await hashPassword('correct horse', p)).not.toBe(h);
     for (const bad of ['', 'scrypt$', 'md5$1$2$3$4$5', 'scrypt$99$8$1$AAAA$AAAA']) expect(await verifyPassword('x', bad)).toBe(false);
+  });
+});
+
+describe('random ids', () => {
+  it('are 128-bit base64url and never repeat, across refills of the random pool', () => {
+    const ids = Array.from({ length: 1000 }, () => randomId());
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
 

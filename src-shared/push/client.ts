@@ -20,6 +20,14 @@ import {
   type TokenResponse,
 } from './wire';
 
+// Answer schemas, built once: zod compiles a schema on its first use, and rebuilding one per
+// request costs more than the validation itself (docs/performance.md, "Push").
+const anySchema = z.unknown();
+const devicesSchema = z.array(deviceResponseSchema);
+const tokensSchema = z.array(tokenResponseSchema);
+const messageAnswerSchema = z.object({ token: z.string(), data: z.string(), priority: z.string() });
+const knockAnswerSchema = z.object({ id: z.string(), status: z.string() });
+
 export class PushApiError extends Error {
   override readonly name = 'PushApiError';
   constructor(
@@ -57,17 +65,19 @@ export interface Delivery {
 export class PushClient {
   readonly endpoint: string;
   token: string | null;
-  readonly #ca: string[] | undefined;
+  /** one TLS context for every connection: building one from the system roots plus an extra CA
+   * costs ≈ 50 ms of CPU, which a context per desktop connection paid each time */
+  readonly #secureContext: tls.SecureContext | undefined;
   readonly #agent: http.Agent;
   readonly #timeout: number;
 
   constructor(opts: PushClientOptions) {
     this.endpoint = normalizeEndpoint(opts.endpoint);
     this.token = opts.token ?? null;
-    this.#ca = opts.ca ? [...tls.rootCertificates, opts.ca] : undefined;
+    this.#secureContext = opts.ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, opts.ca] }) : undefined;
     this.#timeout = opts.timeoutMs ?? 15_000;
     this.#agent = this.endpoint.startsWith('https:')
-      ? new https.Agent({ keepAlive: true, ...(this.#ca ? { secureContext: tls.createSecureContext({ ca: this.#ca }) } : {}) })
+      ? new https.Agent({ keepAlive: true, ...(this.#secureContext ? { secureContext: this.#secureContext } : {}) })
       : new http.Agent({ keepAlive: true });
   }
 
@@ -140,14 +150,14 @@ export class PushClient {
     return a;
   }
   async logout(): Promise<void> {
-    await this.#call(z.unknown(), 'POST', 'accounts/logout/');
+    await this.#call(anySchema, 'POST', 'accounts/logout/');
     this.token = null;
   }
   me(): Promise<AccountResponse> {
     return this.#call(accountResponseSchema, 'GET', 'accounts/');
   }
   async deleteAccount(username: string): Promise<void> {
-    await this.#call(z.unknown(), 'DELETE', `accounts/${encodeURIComponent(username)}/`);
+    await this.#call(anySchema, 'DELETE', `accounts/${encodeURIComponent(username)}/`);
   }
 
   // devices
@@ -155,13 +165,13 @@ export class PushClient {
     return this.#call(deviceResponseSchema, 'POST', `device/${kind}/`, fields);
   }
   listDevices(kind: DeviceKind): Promise<DeviceResponse[]> {
-    return this.#call(z.array(deviceResponseSchema), 'GET', `device/${kind}/`);
+    return this.#call(devicesSchema, 'GET', `device/${kind}/`);
   }
   updateDevice(kind: DeviceKind, id: string, patch: { registration_id?: string; name?: string; device_id?: string; active?: boolean }): Promise<DeviceResponse> {
     return this.#call(deviceResponseSchema, 'PATCH', `device/${kind}/${encodeURIComponent(id)}/`, patch);
   }
   async unregisterDevice(kind: DeviceKind, id: string): Promise<void> {
-    await this.#call(z.unknown(), 'DELETE', `device/${kind}/${encodeURIComponent(id)}/`);
+    await this.#call(anySchema, 'DELETE', `device/${kind}/${encodeURIComponent(id)}/`);
   }
 
   // ChatSecure whitelist tokens
@@ -169,26 +179,26 @@ export class PushClient {
     return this.#call(tokenResponseSchema, 'POST', 'tokens/', opts);
   }
   listTokens(): Promise<TokenResponse[]> {
-    return this.#call(z.array(tokenResponseSchema), 'GET', 'tokens/');
+    return this.#call(tokensSchema, 'GET', 'tokens/');
   }
   async revokeToken(token: string): Promise<void> {
-    await this.#call(z.unknown(), 'DELETE', `tokens/${encodeURIComponent(token)}/`);
+    await this.#call(anySchema, 'DELETE', `tokens/${encodeURIComponent(token)}/`);
   }
   /** POST messages/ as a ChatSecure peer does (no authentication) */
   sendMessage(msg: { token: string; data?: string; priority?: 'high' | 'low' }): Promise<{ token: string; data: string; priority: string }> {
-    return this.#call(z.object({ token: z.string(), data: z.string(), priority: z.string() }), 'POST', 'messages/', msg, false);
+    return this.#call(messageAnswerSchema, 'POST', 'messages/', msg, false);
   }
 
   // knocks
   sendKnock(knock: KnockEnvelope): Promise<{ id: string; status: string }> {
-    return this.#call(z.object({ id: z.string(), status: z.string() }), 'POST', 'knocks/', knock);
+    return this.#call(knockAnswerSchema, 'POST', 'knocks/', knock);
   }
 
   /** opens the desktop channel of a device with the registration_id returned at registration */
   connectDesktop(registrationId: string): Promise<DesktopConnection> {
     const url = new URL('desktop/', this.endpoint);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return DesktopConnection.open(url.toString(), registrationId, this.#ca);
+    return DesktopConnection.open(url.toString(), registrationId, this.#secureContext);
   }
 }
 
@@ -206,9 +216,10 @@ export class DesktopConnection {
     this.#ws = ws;
   }
 
-  static open(url: string, token: string, ca: string[] | undefined, timeoutMs = 15_000): Promise<DesktopConnection> {
+  static open(url: string, token: string, secureContext: tls.SecureContext | undefined, timeoutMs = 15_000): Promise<DesktopConnection> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { ...(ca ? { ca } : {}), maxPayload: 1 << 20, perMessageDeflate: false });
+      // ws hands its options to tls.connect, certificate verification included (always on)
+      const ws = new WebSocket(url, { ...(secureContext ? { secureContext } : {}), maxPayload: 1 << 20, perMessageDeflate: false });
       const conn = new DesktopConnection(ws);
       let ready = false;
       const timer = setTimeout(() => {

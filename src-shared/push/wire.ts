@@ -228,6 +228,25 @@ export const relaySchema = z.strictObject({
 });
 export type Relay = z.output<typeof relaySchema>;
 
+/** Most knocks in one batched relay. */
+export const MAX_RELAY_KNOCKS = 64;
+/** Largest batched relay body a sender builds: below the default --max-body (16 KiB), so that a
+ * receiver with default limits takes every batch. A receiver that refuses a batch as too large
+ * (413) gets its knocks again one relay each. */
+export const MAX_RELAY_BATCH_BYTES = 15 * 1024;
+
+/** Several knocks to one destination in one signed request (docs/push-server.md, Federation):
+ * one signature, one timestamp and one replay-checked relay id cover them all; each knock is
+ * still deduplicated by its own id. A sender relays a single knock in the `relaySchema` form. */
+export const relayBatchSchema = z.strictObject({
+  relay_id: idSchema,
+  origin: endpointSchema,
+  destination: endpointSchema,
+  sent_at: z.number().int().nonnegative(),
+  knocks: z.array(knockEnvelopeSchema).min(1).max(MAX_RELAY_KNOCKS),
+});
+export type RelayBatch = z.output<typeof relayBatchSchema>;
+
 export const WELL_KNOWN_PATH = '/.well-known/chatsecure-push-server';
 export const SIGNATURE_HEADER = 'x-push-signature';
 export const PEER_HEADER = 'x-push-peer';

@@ -2,10 +2,13 @@
 // server"). Every replica connects to the same database by connection string. New queue entries
 // are announced with NOTIFY in the inserting transaction (delivered at commit), and each replica
 // LISTENs, so a desktop device connected to any replica hears of what any replica accepted.
+// A NOTIFY payload starts with the sending instance's id: the sender has already announced its
+// own entries in-process, with the entries themselves (no read back), and skips its echo.
 // Queue claiming uses FOR UPDATE SKIP LOCKED so two replicas never hand one entry to two workers.
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
-import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, WhitelistTokenRow } from './types';
+import { randomBytes } from 'node:crypto';
+import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
 import { toDevice, toEntry, toPeer, toToken } from './sqlite';
 import type { DeviceKind } from '../../../src-shared/push/wire';
 
@@ -54,6 +57,8 @@ export class PostgresStorage implements PushStorage {
   readonly #pool: pg.Pool;
   readonly #listener: pg.Client;
   readonly #events = new EventEmitter();
+  /** tags this process's NOTIFY payloads (see the header) */
+  readonly #instance = randomBytes(12).toString('base64url');
   #closed = false;
 
   private constructor(pool: pg.Pool, listener: pg.Client) {
@@ -78,7 +83,11 @@ export class PostgresStorage implements PushStorage {
     const s = new PostgresStorage(pool, listener);
     listener.on('notification', (n) => {
       if (n.channel !== CHANNEL || !n.payload) return;
-      s.#events.emit('queued', n.payload.split(',').filter(Boolean));
+      // "<instance> <id>,<id>…"; a payload without an instance tag (an older replica) counts as
+      // another replica's
+      const space = n.payload.indexOf(' ');
+      if (space >= 0 && n.payload.slice(0, space) === s.#instance) return;
+      s.#events.emit('queued', n.payload.slice(space + 1).split(',').filter(Boolean));
     });
     // A lost listener connection would silently stop wake-ups; the desktop channel also polls,
     // but report it so the operator sees it.
@@ -202,19 +211,80 @@ export class PostgresStorage implements PushStorage {
     await this.#q('DELETE FROM whitelist_tokens WHERE id = $1', [id]);
   }
 
+  /** the NOTIFY payloads announcing new entries for these device ids (payloads are limited to
+   * 8000 bytes: 100 ids at most each), tagged with this instance */
+  #notifications(entries: ReadonlyArray<OutboxEntry>): string[] {
+    const ids = [...new Set(entries.filter((e) => e.target === 'device').map((e) => e.targetId))];
+    const out: string[] = [];
+    for (let i = 0; i < ids.length; i += 100) out.push(`${this.#instance} ${ids.slice(i, i + 100).join(',')}`);
+    return out;
+  }
+  /** in-process announcement of committed entries (this replica skips its own NOTIFY echo) */
+  #announce(entries: ReadonlyArray<OutboxEntry>): void {
+    const device = entries.filter((e) => e.target === 'device');
+    const ids = [...new Set(device.map((e) => e.targetId))];
+    if (ids.length === 0) return;
+    try {
+      this.#events.emit('queued', ids, device);
+    } catch (e) {
+      // the entries are committed: a listener's failure must not fail their writer
+      console.error(JSON.stringify({ level: 'error', msg: 'queue listener failed', error: (e as Error).message }));
+    }
+  }
+  /** Inserts the entries and notifies the other replicas in one statement (one round trip, one
+   * implicit transaction); with `seen`, only if that id is new. $1..$10: the entries' columns;
+   * $11: the NOTIFY payloads; $12..$14: the seen id. */
+  async #insert(entries: ReadonlyArray<OutboxEntry>, seen?: SeenId, client?: pg.PoolClient): Promise<boolean> {
+    const col = <K extends keyof OutboxEntry>(k: K) => entries.map((e) => e[k]);
+    // pg serialises JS arrays as Postgres array literals
+    const params = [col('id'), col('target'), col('targetId'), col('accountId'), col('kind'), col('payload'), col('createdAt'), col('expiresAt'), col('attempts'), col('nextAttemptAt'), this.#notifications(entries)] as unknown as Param[];
+    const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[])`;
+    const columns = 'id, target, target_id, account_id, kind, payload, created_at, expires_at, attempts, next_attempt_at';
+    if (!seen) {
+      const sql = `WITH ins AS (INSERT INTO outbox (${columns}) ${rows}) SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p`;
+      await (client ? client.query(sql, params) : this.#q(sql, params));
+      return true;
+    }
+    // Sub-statements of one WITH see one snapshot and run once each: the entries and the
+    // notifications depend on the seen id's insert having returned a row (it was new).
+    const r = await this.#q(
+      `WITH seen AS (INSERT INTO seen_ids (scope, id, expires_at) VALUES ($12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1),
+            ins AS (INSERT INTO outbox (${columns}) ${rows.replace('SELECT *', 'SELECT u.*')} AS u WHERE EXISTS (SELECT 1 FROM seen)),
+            note AS (SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p WHERE EXISTS (SELECT 1 FROM seen))
+       SELECT (SELECT count(*) FROM seen) AS fresh, (SELECT count(*) FROM note) AS notified`,
+      [...params, seen.scope, seen.id, seen.expiresAt],
+    );
+    return Number(r.rows[0]?.fresh) === 1;
+  }
   async enqueue(entries: OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const ids = [...new Set(entries.filter((e) => e.target === 'device').map((e) => e.targetId))];
-    await this.#tx(async (c) => {
-      for (const e of entries) {
-        await c.query(
-          'INSERT INTO outbox (id, target, target_id, account_id, kind, payload, created_at, expires_at, attempts, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-          [e.id, e.target, e.targetId, e.accountId, e.kind, e.payload, e.createdAt, e.expiresAt, e.attempts, e.nextAttemptAt],
-        );
-      }
-      // NOTIFY payloads are limited to 8000 bytes: send the device ids in chunks.
-      for (let i = 0; i < ids.length; i += 100) await c.query('SELECT pg_notify($1, $2)', [CHANNEL, ids.slice(i, i + 100).join(',')]);
+    await this.#insert(entries);
+    this.#announce(entries);
+  }
+  async enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
+    const done = await this.#tx(async (c) => {
+      const g = await c.query('INSERT INTO seen_ids (scope, id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [gate.scope, gate.id, gate.expiresAt]);
+      if (g.rowCount !== 1) return null;
+      const r = await c.query(
+        `INSERT INTO seen_ids (scope, id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+         ON CONFLICT DO NOTHING RETURNING scope, id`,
+        [items.map((it) => it.seen.scope), items.map((it) => it.seen.id), items.map((it) => it.seen.expiresAt)] as unknown as Param[],
+      );
+      const fresh = new Set(r.rows.map((x) => `${String(x.scope)}\n${String(x.id)}`));
+      // an id twice in the batch was inserted once: only its first item counts as new
+      const flags = items.map((it) => fresh.delete(`${it.seen.scope}\n${it.seen.id}`));
+      const entries = items.flatMap((it, i) => (flags[i] ? it.entries : []));
+      if (entries.length) await this.#insert(entries, undefined, c);
+      return { flags, entries };
     });
+    if (!done) return null;
+    this.#announce(done.entries);
+    return done.flags;
+  }
+  async enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
+    const fresh = await this.#insert(entries, seen);
+    if (fresh) this.#announce(entries);
+    return fresh;
   }
   async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
     const r = await this.#q(
@@ -226,6 +296,17 @@ export class PostgresStorage implements PushStorage {
   async ackDelivery(deviceId: string, entryId: string): Promise<boolean> {
     const r = await this.#q("DELETE FROM outbox WHERE id = $1 AND target = 'device' AND target_id = $2", [entryId, deviceId]);
     return r.rowCount === 1;
+  }
+  async ackDeliveries(acks: ReadonlyArray<{ deviceId: string; entryId: string }>): Promise<boolean[]> {
+    if (acks.length === 0) return [];
+    const r = await this.#q(
+      `DELETE FROM outbox o USING unnest($1::text[], $2::text[]) AS a(id, device)
+       WHERE o.id = a.id AND o.target = 'device' AND o.target_id = a.device RETURNING o.id, o.target_id`,
+      [acks.map((a) => a.entryId), acks.map((a) => a.deviceId)] as unknown as Param[],
+    );
+    const gone = new Set(r.rows.map((x) => `${String(x.target_id)} ${String(x.id)}`));
+    // an entry acknowledged twice in one batch was removed once: only its first ack says so
+    return acks.map((a) => gone.delete(`${a.deviceId} ${a.entryId}`));
   }
   async claimDue(kinds: ReadonlyArray<OutboxEntry['kind']>, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
     if (kinds.length === 0) return [];
@@ -249,6 +330,10 @@ export class PostgresStorage implements PushStorage {
   }
   async removeEntry(id: string): Promise<void> {
     await this.#q('DELETE FROM outbox WHERE id = $1', [id]);
+  }
+  async removeEntries(ids: ReadonlyArray<string>): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#q('DELETE FROM outbox WHERE id = ANY($1::text[])', [ids as unknown as string]);
   }
   async purgeExpired(now: number): Promise<number> {
     const r = await this.#q('DELETE FROM outbox WHERE expires_at <= $1', [now]);
@@ -288,7 +373,7 @@ export class PostgresStorage implements PushStorage {
     return (await this.getMeta(key)) ?? value;
   }
 
-  onQueued(listener: (deviceIds: string[]) => void): () => void {
+  onQueued(listener: QueuedListener): () => void {
     this.#events.on('queued', listener);
     return () => this.#events.off('queued', listener);
   }

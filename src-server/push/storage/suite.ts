@@ -152,6 +152,94 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       expect(await s.countQueued()).toBe(22);
     });
 
+    it('enqueueOnce stores the id and the entries together, and nothing for a replay', async () => {
+      const s = await fresh();
+      const woke: Array<{ ids: string[]; entries: string[] | undefined }> = [];
+      const off = s.onQueued((ids, entries) => woke.push({ ids, entries: entries?.map((e) => e.id) }));
+      const first = [entry({ targetId: 'dev-a' }), entry({ targetId: 'dev-b' })];
+      expect(await s.enqueueOnce({ scope: 'knock', id: 'k1', expiresAt: 100 }, first)).toBe(true);
+      // the in-process announcement carries the entries themselves, once committed
+      expect(woke).toContainEqual({ ids: ['dev-a', 'dev-b'], entries: first.map((e) => e.id) });
+      const replay = [entry({ targetId: 'dev-a' })];
+      expect(await s.enqueueOnce({ scope: 'knock', id: 'k1', expiresAt: 100 }, replay)).toBe(false);
+      expect((await s.pendingForDevice('dev-a', 0, 10)).map((e) => e.id)).toEqual([first[0]!.id]);
+      // the id is remembered even with no entries (a recipient without devices), in its scope only
+      expect(await s.enqueueOnce({ scope: 'knock', id: 'k2', expiresAt: 100 }, [])).toBe(true);
+      expect(await s.rememberOnce('knock', 'k2', 100)).toBe(false);
+      expect(await s.enqueueOnce({ scope: 'knock-in', id: 'k1', expiresAt: 100 }, [])).toBe(true);
+      off();
+      expect(await s.countQueued()).toBe(2);
+    });
+
+    it('enqueueBatchOnce: the gate id guards the whole batch, each item id its own entries', async () => {
+      const s = await fresh();
+      const woke: string[] = [];
+      const off = s.onQueued((_ids, entries) => woke.push(...(entries ?? []).map((e) => e.id)));
+      await s.rememberOnce('knock-in', 'old', 100);
+      const items = [
+        { seen: { scope: 'knock-in', id: 'k1', expiresAt: 100 }, entries: [entry({ targetId: 'dev-a' }), entry({ targetId: 'dev-b' })] },
+        { seen: { scope: 'knock-in', id: 'old', expiresAt: 100 }, entries: [entry({ targetId: 'dev-a' })] },
+        { seen: { scope: 'knock-in', id: 'k2', expiresAt: 100 }, entries: [] },
+        { seen: { scope: 'knock-in', id: 'k1', expiresAt: 100 }, entries: [entry({ targetId: 'dev-c' })] },
+      ];
+      expect(await s.enqueueBatchOnce({ scope: 'relay', id: 'r1', expiresAt: 100 }, items)).toEqual([true, false, true, false]);
+      expect(woke.sort()).toEqual(items[0]!.entries.map((e) => e.id).sort());
+      expect(await s.countQueued()).toBe(2);
+      expect(await s.rememberOnce('knock-in', 'k2', 100)).toBe(false);
+      // the gate replayed: nothing is written, not even the new item
+      const again = [{ seen: { scope: 'knock-in', id: 'k3', expiresAt: 100 }, entries: [entry({ targetId: 'dev-a' })] }];
+      expect(await s.enqueueBatchOnce({ scope: 'relay', id: 'r1', expiresAt: 100 }, again)).toBeNull();
+      expect(await s.rememberOnce('knock-in', 'k3', 100)).toBe(true);
+      expect(await s.countQueued()).toBe(2);
+      off();
+    });
+
+    it('acknowledges and removes entries in batches, each only once and only by its device', async () => {
+      const s = await fresh();
+      const a = [entry({ targetId: 'dev-a' }), entry({ targetId: 'dev-a' }), entry({ targetId: 'dev-a' })];
+      const b = entry({ targetId: 'dev-b' });
+      const peer = [1, 2, 3].map(() => entry({ target: 'peer', targetId: 'https://p.example/api/v1/', kind: 'peer', accountId: '' }));
+      await s.enqueue([...a, b, ...peer]);
+      const acks = [
+        { deviceId: 'dev-a', entryId: a[0]!.id },
+        { deviceId: 'dev-b', entryId: a[1]!.id }, // another device's entry
+        { deviceId: 'dev-a', entryId: a[0]!.id }, // twice in one batch
+        { deviceId: 'dev-b', entryId: b.id },
+        { deviceId: 'dev-a', entryId: 'e-unknown-00000000000' },
+      ];
+      expect(await s.ackDeliveries(acks)).toEqual([true, false, false, true, false]);
+      expect(await s.ackDeliveries([])).toEqual([]);
+      expect((await s.pendingForDevice('dev-a', 0, 10)).map((e) => e.id)).toEqual([a[1]!.id, a[2]!.id]);
+      await s.removeEntries([peer[0]!.id, peer[2]!.id, 'e-unknown-00000000000']);
+      await s.removeEntries([]);
+      expect(await s.countQueued()).toBe(3);
+      expect((await s.claimDue(['peer'], 2000, 1000, 10)).map((e) => e.id)).toEqual([peer[1]!.id]);
+    });
+
+    it('writes issued together all commit; one failing write fails alone', async () => {
+      const s = await fresh();
+      const dup = entry({ targetId: 'dev-a' });
+      const kept = entry({ targetId: 'dev-d' });
+      await s.enqueue([dup, kept]);
+      const ok1 = entry({ targetId: 'dev-a', createdAt: 2 });
+      const ok2 = entry({ targetId: 'dev-b' });
+      // issued in the same turn of the event loop (one group commit where the engine has one)
+      const results = await Promise.allSettled([
+        s.enqueue([ok1]),
+        s.enqueue([entry({ targetId: 'dev-c' }), { ...kept }]), // duplicate primary key: fails whole
+        s.rememberOnce('relay', 'r1', 100),
+        s.enqueueOnce({ scope: 'knock', id: 'k9', expiresAt: 100 }, [ok2]),
+        s.ackDeliveries([{ deviceId: 'dev-a', entryId: dup.id }]),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'failed'))).toEqual([undefined, 'failed', true, true, [true]]);
+      expect((await s.pendingForDevice('dev-a', 0, 10)).map((e) => e.id)).toEqual([ok1.id]);
+      expect(await s.pendingForDevice('dev-c', 0, 10)).toEqual([]);
+      expect((await s.pendingForDevice('dev-d', 0, 10)).map((e) => e.id)).toEqual([kept.id]);
+      expect((await s.pendingForDevice('dev-b', 0, 10)).map((e) => e.id)).toEqual([ok2.id]);
+      expect(await s.rememberOnce('relay', 'r1', 100)).toBe(false);
+    });
+
     it('remembers ids once until they expire', async () => {
       const s = await fresh();
       expect(await s.rememberOnce('relay', 'x', 100)).toBe(true);

@@ -70,6 +70,15 @@ export interface OutboxEntry {
   nextAttemptAt: number;
 }
 
+/** an id remembered for replay protection until expiresAt (see rememberOnce) */
+export interface SeenId {
+  scope: string;
+  id: string;
+  expiresAt: number;
+}
+
+export type QueuedListener = (deviceIds: string[], entries?: ReadonlyArray<OutboxEntry>) => void;
+
 /** a device as registered: the stored row itself */
 export type NewDevice = DeviceRow;
 
@@ -116,10 +125,22 @@ export interface PushStorage {
   // durable queue
   /** atomically inserts the entries and wakes every replica's listeners for the device ids */
   enqueue(entries: OutboxEntry[]): Promise<void>;
+  /** records `seen` (replay protection, as rememberOnce) and inserts the entries in one
+   * transaction; false, with nothing written, if the id was already recorded. An accepted knock
+   * is thus never half-stored: either its id and its queue entries are durable, or neither. */
+  enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean>;
+  /** One transaction for a batch (a batched relay): records `gate` and, only if it is new,
+   * each item's id with its entries, an item whose id was already recorded (or recorded earlier
+   * in the same batch) being skipped. null, with nothing written, if `gate` was already
+   * recorded; else whether each item was new. */
+  enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null>;
   /** undelivered, unexpired entries for a device, oldest first */
   pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]>;
   /** deletes the entry if it belongs to the device; false if there was none */
   ackDelivery(deviceId: string, entryId: string): Promise<boolean>;
+  /** ackDelivery for many entries in one transaction (acknowledgements arriving together);
+   * one result per ack, in order */
+  ackDeliveries(acks: ReadonlyArray<{ deviceId: string; entryId: string }>): Promise<boolean[]>;
   /** entries of the given kinds whose nextAttemptAt ≤ now; their nextAttemptAt is moved to
    * now + leaseMs atomically, so that concurrent replicas do not claim the same entry */
   claimDue(kinds: ReadonlyArray<OutboxEntry['kind']>, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
@@ -127,6 +148,8 @@ export interface PushStorage {
   releaseLeases(now: number): Promise<void>;
   reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void>;
   removeEntry(id: string): Promise<void>;
+  /** removeEntry for many entries in one transaction (a relayed batch) */
+  removeEntries(ids: ReadonlyArray<string>): Promise<void>;
   /** removes expired entries and replay ids; returns how many queue entries expired */
   purgeExpired(now: number): Promise<number>;
   countQueued(): Promise<number>;
@@ -144,6 +167,8 @@ export interface PushStorage {
   /** sets the value only if unset; returns the value now stored (replicas racing agree) */
   setMetaOnce(key: string, value: string): Promise<string>;
 
-  /** listener called with device ids that got new entries (from any replica); returns unsubscribe */
-  onQueued(listener: (deviceIds: string[]) => void): () => void;
+  /** listener called, once the entries are committed, with the device ids that got new entries
+   * (from any replica). For entries this process enqueued, `entries` holds them too, so that a
+   * listener need not read back what it could hand over at once. Returns unsubscribe. */
+  onQueued(listener: QueuedListener): () => void;
 }
