@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { announceQueued } from './announce';
 import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
 import { toDevice, toEntry, toPeer, toToken } from './sqlite';
 import type { DeviceKind } from '../../../src-shared/push/wire';
@@ -221,16 +222,9 @@ export class PostgresStorage implements PushStorage {
   }
   /** in-process announcement of committed entries (this replica skips its own NOTIFY echo) */
   #announce(entries: ReadonlyArray<OutboxEntry>): void {
-    const device = entries.filter((e) => e.target === 'device');
-    const ids = [...new Set(device.map((e) => e.targetId))];
-    if (ids.length === 0) return;
-    try {
-      this.#events.emit('queued', ids, device);
-    } catch (e) {
-      // the entries are committed: a listener's failure must not fail their writer
-      console.error(JSON.stringify({ level: 'error', msg: 'queue listener failed', error: (e as Error).message }));
-    }
+    announceQueued(this.#events, entries);
   }
+
   /** Inserts the entries and notifies the other replicas in one statement (one round trip, one
    * implicit transaction); with `seen`, only if that id is new. $1..$10: the entries' columns;
    * $11: the NOTIFY payloads; $12..$14: the seen id. */

@@ -21,6 +21,7 @@ import { Database } from '@signalapp/sqlcipher';
 import { EventEmitter, once } from 'node:events';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { announceQueued } from './announce';
 import type {
   AccountRow,
   DevicePatch,
@@ -317,16 +318,7 @@ export class SqliteStorage implements PushStorage {
   #announce(): void {
     const entries = this.#committed;
     this.#committed = [];
-    if (entries.length === 0) return;
-    const device = entries.filter((e) => e.target === 'device');
-    const ids = [...new Set(device.map((e) => e.targetId))];
-    if (ids.length === 0) return;
-    try {
-      this.#events.emit('queued', ids, device);
-    } catch (e) {
-      // a listener's failure must not keep the writers of this commit waiting
-      console.error(JSON.stringify({ level: 'error', msg: 'queue listener failed', error: (e as Error).message }));
-    }
+    announceQueued(this.#events, entries);
   }
 
   async close(): Promise<void> {
