@@ -133,6 +133,29 @@ test("a changed key of the account's own prekey server is an account-level warni
   await expect(warning).toContainText('your contacts cannot start a private conversation with you while you are offline');
   // and nothing was published to the server with the unknown key
   expect(prekeyServer.events.filter((e) => e.type === 'published' && e.identity === dora.jid)).toEqual([]);
+  // the warning shows the key the server presents now: the one the administrator would confirm
+  await expect(warning.getByLabel(/^New key of /)).toHaveAttribute('data-fingerprint', prekeyServer.fingerprint.toLowerCase());
+  // she accepts it: the warning goes and her device publishes to the server again
+  await warning.getByRole('button', { name: 'Accept the new key' }).click();
+  await expect(warning).toHaveCount(0);
+  await waitPublished(prekeyServer, dora.jid);
+});
+
+test('a changed prekey server key can be dismissed without accepting it', async ({ stack, launchClient, prekeyServer }) => {
+  const run = randomBytes(4).toString('hex');
+  const eli = { jid: `eli-${run}@${stack.domain}`, password: `pw-e-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  await stack.createAccount(`eli-${run}`, eli.password);
+  const e = await launchClient('eli');
+  await signIn(e.page, eli, 'sign-in');
+  await waitPublished(prekeyServer, eli.jid);
+  await prekeyServer.restart({ newKey: true });
+  await e.page.getByRole('button', { name: 'Go offline' }).click();
+  await expect(connection(e.page)).toHaveText('Offline');
+  await e.page.getByRole('button', { name: 'Connect' }).click();
+  const warning = e.page.getByRole('complementary').getByRole('alert', { name: 'Offline messages warning' });
+  await expect(warning).toBeVisible({ timeout: 60_000 });
   await warning.getByRole('button', { name: 'Dismiss' }).click();
   await expect(warning).toHaveCount(0);
+  // dismissing accepts nothing: nothing is published to the server with the unknown key
+  expect(prekeyServer.events.filter((x) => x.type === 'published' && x.identity === eli.jid)).toEqual([]);
 });

@@ -3,7 +3,10 @@
 // peer = our own bare JID). Then nothing is published there, so contacts cannot start a private
 // conversation with us while we are offline (otrv4-prekey-server.md §"Publishing Prekey
 // Ensembles": the client checks the server's identity before it publishes). Shown under the
-// account in the sidebar, because it concerns every contact.
+// account in the sidebar, because it concerns every contact. The warning shows the key the server
+// presents now; the user may accept it (otr.prekeyServer.trust) once their server's administrator
+// confirms it, and this device publishes again.
+import { PrekeyServerKeyChoice } from './PrekeyServerKeyChoice';
 import { useOtr, useOtrState } from './context';
 import { otrKey } from './otr-store';
 
@@ -24,6 +27,7 @@ export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid:
         <div key={n.id} className="otr-notice otr-prekey-server-changed" role="alert" aria-label="Offline messages warning" data-notice={n.kind}>
           <p>{n.message}</p>
           <p className="hint">Until this is sorted out, your contacts cannot start a private conversation with you while you are offline.</p>
+          <PrekeyServerKeyChoice notice={n} />
           <div className="row">
             <button type="button" onClick={() => actions.dismiss(accountId, own, n.id)}>
               Dismiss

@@ -9,6 +9,7 @@ import { useState } from 'react';
 import type { OtrNoticeKind, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { useOtr, useOtrState } from './context';
 import { Fingerprint } from './Fingerprint';
+import { PrekeyServerKeyChoice } from './PrekeyServerKeyChoice';
 import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
@@ -59,10 +60,14 @@ export function OtrNotices({ status, onVerify, contactOffline = false }: { statu
       {shown.map((n) => (
         <div key={n.id} className={`otr-notice otr-${n.kind}`} role={WARNINGS.has(n.kind) ? 'alert' : 'status'} data-notice={n.kind}>
           <p>{n.message}</p>
-          {n.fingerprint && (
-            <p>
-              New fingerprint: <Fingerprint hex={n.fingerprint} />
-            </p>
+          {n.kind === 'prekey-server-changed' ? (
+            <PrekeyServerKeyChoice notice={n} />
+          ) : (
+            n.fingerprint && (
+              <p>
+                New fingerprint: <Fingerprint hex={n.fingerprint} />
+              </p>
+            )
           )}
           <div className="row">
             {n.kind === 'fingerprint-changed' && (

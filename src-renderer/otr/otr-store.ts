@@ -147,6 +147,15 @@ export function createOtrStore(api: OtrApi) {
       return r;
     },
     closeOffline: (accountId: string, peer: string) => closeChooser(otrKey(accountId, peer)),
+    /**
+     * the user accepts the key a prekey server presents now (named by a 'prekey-server-changed'
+     * notice); on success that notice goes, and the core publishes again
+     */
+    trustPrekeyServer: async (notice: OtrNotice) => {
+      const r = await api.request('otr.prekeyServer.trust', { accountId: notice.accountId, server: notice.server ?? '', fingerprint: notice.fingerprint ?? '' });
+      if (r.ok) actions.dismiss(notice.accountId, notice.peer, notice.id);
+      return r;
+    },
     /** the account's recent notices kept by the core (raised before this window was listening) */
     loadNotices: async (accountId: string) => {
       const r = await api.request('otr.notices', { accountId });

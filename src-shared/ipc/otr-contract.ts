@@ -167,7 +167,10 @@ export interface OtrNotice {
   kind: OtrNoticeKind;
   /** plain words for the user; never contains a secret */
   message: string;
+  /** a key: the contact's new one (fingerprint-changed), or the one a prekey server presents now */
   fingerprint?: string;
+  /** prekey-server-changed: the prekey server (its JID) whose key changed */
+  server?: string;
 }
 
 // ---- requests -------------------------------------------------------------------------------
@@ -210,6 +213,21 @@ export const otrRequestSchemas = {
    */
   'otr.notices': z.object({ accountId }).strict(),
   /**
+   * the user accepts the key a prekey server presents now (a 'prekey-server-changed' notice
+   * names both): it replaces the key pinned on first use, and this device publishes again
+   */
+  'otr.prekeyServer.trust': z
+    .object({
+      accountId,
+      server: z.string().trim().toLowerCase().min(1).max(1023).regex(/^[^@/\s]+$/, 'a prekey server is named by its domain'),
+      fingerprint: z
+        .string()
+        .trim()
+        .transform((s) => s.replace(/\s+/g, '').toUpperCase())
+        .pipe(z.string().regex(/^[0-9A-F]{112}$/, 'a prekey server fingerprint is 112 hex digits')),
+    })
+    .strict(),
+  /**
    * start a private conversation with each of these devices of the offline contact (OTRv4
    * non-interactive DAKE) and send the messages that wait to every one of them; what is written
    * next goes to the same devices until the contact writes back. Instance tags must come from
@@ -233,6 +251,7 @@ export interface OtrRequestOutputs {
   'otr.queue.resolve': OtrStatus;
   'otr.offline.devices': OtrOfflineDevices;
   'otr.notices': OtrNotice[];
+  'otr.prekeyServer.trust': { server: string };
   'otr.offline.send': OtrStatus;
 }
 

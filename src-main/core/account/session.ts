@@ -26,7 +26,7 @@ import type { OtrStore } from '../otr/otr-store';
 import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { isOtrText } from '../otr/stanza';
 import { PrekeyError } from '../prekey/client';
-import { startPrekeyLifecycle, type PrekeyLifecycle } from '../prekey/lifecycle';
+import { repinPrekeyServer, startPrekeyLifecycle, type PrekeyLifecycle } from '../prekey/lifecycle';
 import type { CoreEvents } from './events';
 
 export interface SessionDeps {
@@ -100,6 +100,11 @@ export class AccountSession {
       onPrekeyUsed: () => {
         if (this.prekeys) void this.prekeys.replenish();
         else this.prekeyUsedMeanwhile = true;
+      },
+      trustPrekeyServer: async (server, fingerprint) => {
+        await repinPrekeyServer(deps.keys, deps.account.id, server, fingerprint);
+        // a new lifecycle reads the new pin and publishes (or fetches) again
+        if (this.client && this.status === 'online') this.startPrekeys(this.client);
       },
       retrievePrekeys: async (peer) => {
         const prekeys = this.prekeys;
@@ -342,8 +347,8 @@ export class AccountSession {
     void prekeys.done.then((o) => {
       if (o.outcome !== 'fingerprint-changed' || this.prekeys !== prekeys) return;
       // an account-level warning: the notice's peer is our own address
-      const message = `The prekey server of your server (${o.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator.`;
-      void this.otr.run((s) => s.accountNotice('prekey-server-changed', message)).catch(() => {});
+      const message = `The prekey server of your server (${o.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator which key it has now; accept the new key only if it matches.`;
+      void this.otr.run((s) => s.accountNotice('prekey-server-changed', message, { fingerprint: o.announced.toLowerCase(), server: o.server })).catch(() => {});
     });
   }
 

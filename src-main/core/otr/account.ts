@@ -33,6 +33,8 @@ export interface OtrAccountDeps {
   onPrekeyUsed?(): void;
   /** fetches a contact's prekey ensembles (the session's prekey lifecycle); rejects when offline */
   retrievePrekeys?(peer: string): Promise<FetchedEnsembles>;
+  /** pins the key a prekey server presents now and publishes again (the session does it) */
+  trustPrekeyServer?(server: string, fingerprint: string): Promise<void>;
   defaultPolicy?: OtrPolicyName;
 }
 
@@ -152,6 +154,13 @@ export class OtrAccount {
     if (!this.deps.retrievePrekeys) throw new MessengerError('not-connected', 'The account is not connected.');
     const fetched = await this.deps.retrievePrekeys(peer);
     return this.run((s) => s.offlineDevices(peer, fetched));
+  }
+
+  /** otr.prekeyServer.trust */
+  async trustPrekeyServer(server: string, fingerprint: string): Promise<{ server: string }> {
+    if (!this.deps.trustPrekeyServer) throw new MessengerError('not-connected', 'The account is not connected.');
+    await this.deps.trustPrekeyServer(server, fingerprint);
+    return { server };
   }
 
   receive(fromFull: string, body: string): Promise<ReceivedMessage[]> {

@@ -20,6 +20,7 @@ export function otrRequestHandlers(account: (accountId: string) => OtrAccount): 
     'otr.queue.resolve': ({ accountId, peer, action }) => account(accountId).run((s) => s.resolveQueue(peer, action)),
     'otr.offline.devices': ({ accountId, peer }) => account(accountId).offlineDevices(peer),
     'otr.notices': ({ accountId }) => account(accountId).run((s) => s.notices()),
+    'otr.prekeyServer.trust': ({ accountId, server, fingerprint }) => account(accountId).trustPrekeyServer(server, fingerprint),
     'otr.offline.send': ({ accountId, peer, instanceTags }) => account(accountId).run((s) => s.sendOffline(peer, instanceTags)),
   };
 }

@@ -401,7 +401,7 @@ describe('OTR service: notices kept for a window that was not listening', () => 
     a.svc.accountNotice('prekey-server-changed', 'the key of your prekey server changed');
     expect(a.svc.notices().at(-1)).toMatchObject({ peer: A, kind: 'prekey-server-changed' });
     // bounded per conversation: the oldest go first
-    for (let i = 0; i < RECENT_NOTICES_PER_PEER + 5; i++) a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', text: `changed ${i}` });
+    for (let i = 0; i < RECENT_NOTICES_PER_PEER + 5; i++) a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: `changed ${i}` });
     const forBob = a.svc.notices().filter((n) => n.peer === B);
     expect(forBob).toHaveLength(RECENT_NOTICES_PER_PEER);
     expect(new Set(a.svc.notices().map((n) => n.id)).size).toBe(a.svc.notices().length);
@@ -568,8 +568,9 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
     const a = side(A, idA, openDb(), 'manual');
     const none = a.svc.offlineDevices(B, { ok: false, reason: 'none', text: 'nothing published' });
     expect(none).toEqual({ accountId: `acct-${A}`, peer: B, devices: [], unavailable: 'nothing published' });
-    const changed = a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', text: 'the key changed' });
+    const changed = a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: 'the key changed' });
     expect(changed.unavailable).toBe('the key changed');
-    expect(a.notices.at(-1)).toMatchObject({ kind: 'prekey-server-changed', peer: B });
+    // the notice names the server and the key it presents now, for the user to accept or not
+    expect(a.notices.at(-1)).toMatchObject({ kind: 'prekey-server-changed', peer: B, server: 'prekeys.example.test', fingerprint: 'ab'.repeat(56) });
   });
 });

@@ -93,7 +93,8 @@ export interface OtrServiceDeps {
 /** a contact's prekey ensembles as the prekey lifecycle fetched them (prekey/lifecycle.ts) */
 export type FetchedEnsembles =
   | { ok: true; byInstanceTag: Map<number, PrekeyEnsemble> }
-  | { ok: false; reason: 'no-server' | 'none' | 'fingerprint-changed'; text: string };
+  | { ok: false; reason: 'no-server' | 'none'; text: string }
+  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string; text: string };
 
 /**
  * Fetched ensembles are used within this time or fetched again: their client profiles may expire
@@ -417,11 +418,10 @@ export class OtrService {
    * hands each ensemble out only once.
    */
   offlineDevices(peer: string, fetched: FetchedEnsembles): OtrOfflineDevices {
-    const ps = this.state(peer);
     const base = { accountId: this.deps.accountId, peer };
     if (!fetched.ok) {
       this.offline.delete(peer);
-      if (fetched.reason === 'fingerprint-changed') this.notice(ps, 'prekey-server-changed', fetched.text);
+      if (fetched.reason === 'fingerprint-changed') this.raise(peer, 'prekey-server-changed', fetched.text, fetched.announced.toLowerCase(), fetched.server);
       return { ...base, devices: [], unavailable: fetched.text };
     }
     this.offline.set(peer, { at: this.clock(), byTag: new Map(fetched.byInstanceTag) });
@@ -686,8 +686,8 @@ export class OtrService {
     this.raise(ps.peer, kind, message, fingerprint);
   }
 
-  private raise(peer: string, kind: OtrNoticeKind, message: string, fingerprint?: string): void {
-    const n: OtrNotice = { id: randomUUID(), at: this.clock(), accountId: this.deps.accountId, peer, kind, message, ...(fingerprint ? { fingerprint } : {}) };
+  private raise(peer: string, kind: OtrNoticeKind, message: string, fingerprint?: string, server?: string): void {
+    const n: OtrNotice = { id: randomUUID(), at: this.clock(), accountId: this.deps.accountId, peer, kind, message, ...(fingerprint ? { fingerprint } : {}), ...(server ? { server } : {}) };
     const list = this.recentNotices.get(peer) ?? [];
     list.push(n);
     if (list.length > RECENT_NOTICES_PER_PEER) list.shift();
@@ -696,8 +696,8 @@ export class OtrService {
   }
 
   /** a notice about the account itself (its peer is our own bare JID), e.g. a changed prekey server key */
-  accountNotice(kind: OtrNoticeKind, message: string): void {
-    this.raise(bareOf(this.deps.ownJid), kind, message);
+  accountNotice(kind: OtrNoticeKind, message: string, about: { fingerprint?: string; server?: string } = {}): void {
+    this.raise(bareOf(this.deps.ownJid), kind, message, about.fingerprint, about.server);
   }
 
   /** every conversation's recent notices, oldest first */

@@ -59,6 +59,17 @@ export class PrekeyError extends Error {
   }
 }
 
+/** the server's announced fingerprint differs from the pinned one (trust on first use broken) */
+export class PrekeyServerKeyChanged extends PrekeyError {
+  constructor(
+    readonly server: string,
+    /** what the server announces now, 112 hex digits */
+    readonly announced: string,
+  ) {
+    super('fingerprint-mismatch', `prekey server ${server} announces a fingerprint different from the pinned one`);
+  }
+}
+
 export interface PrekeyServerInfo {
   jid: string;
   /** 112 hex digits, as announced under node 'fingerprint' */
@@ -195,7 +206,7 @@ export class PrekeyClient {
     }
     const pinned = this.o.pinnedFingerprints?.[pick];
     if (pinned && pinned.toUpperCase() !== fingerprint) {
-      throw new PrekeyError('fingerprint-mismatch', `prekey server ${pick} announces a fingerprint different from the pinned one`);
+      throw new PrekeyServerKeyChanged(pick, fingerprint);
     }
     const info = { jid: pick, fingerprint };
     this.discovered.set(domain, info);

@@ -118,14 +118,20 @@ describe('prekey publication in the account lifecycle', () => {
     await alice.c.core.handlers['account.disconnect']({ accountId: alice.accountId });
     const info = await alice.c.core.handlers['account.connect']({ accountId: alice.accountId });
     expect(info.status).toBe('online');
-    expect(await outcome(alice.accountId, 1)).toEqual({ accountId: alice.accountId, outcome: 'fingerprint-changed', server: stack.componentDomain });
-    // the user is told, on the account (the notice's peer is the account's own address)
+    expect(await outcome(alice.accountId, 1)).toEqual({ accountId: alice.accountId, outcome: 'fingerprint-changed', server: stack.componentDomain, announced: server!.fingerprint });
+    // the user is told, on the account (the notice's peer is the account's own address), with the
+    // server and the key it presents now
     const notice = await alice.c.waitFor('otr.notice', (n) => n.kind === 'prekey-server-changed');
-    expect(notice).toMatchObject({ accountId: alice.accountId, peer: alice.jid });
+    expect(notice).toMatchObject({ accountId: alice.accountId, peer: alice.jid, server: stack.componentDomain, fingerprint: server!.fingerprint.toLowerCase() });
     expect(notice.message).toContain(stack.componentDomain);
     // the pin is kept, and the server saw no DAKE from alice
     expect(await keytar.getPassword(alice.c.keychainService, pins)).toBe(JSON.stringify({ [stack.componentDomain]: other }));
     expect(server!.events.slice(seen).filter((e) => JSON.stringify(e).includes(alice.jid))).toEqual([]);
+
+    // she checked the new key with her server's administrator and accepts it: pinned, published
+    await alice.c.core.handlers['otr.prekeyServer.trust']({ accountId: alice.accountId, server: notice.server!, fingerprint: notice.fingerprint! });
+    expect(await keytar.getPassword(alice.c.keychainService, pins)).toBe(JSON.stringify({ [stack.componentDomain]: server!.fingerprint }));
+    expect(await outcome(alice.accountId, 2)).toMatchObject({ outcome: 'published', server: stack.componentDomain });
   });
 
   it('a later login with a full stock publishes the profiles and no prekey messages', async () => {

@@ -33,14 +33,15 @@ import type { XmppClient } from '../xmpp/client/client';
 import { xml } from '../xmpp/client/client';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { PrekeyRetention } from '../../../src-shared/otr/v4/identity';
-import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type PrekeyServerInfo, type ReplenishPolicy, domainOf } from './client';
+import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type PrekeyServerInfo, PrekeyServerKeyChanged, type ReplenishPolicy, domainOf } from './client';
 import { type XmlFactory, type XmlNode, xmppClientAdapter } from './xmpp';
 
 export const PREKEY_CHANNEL = 'messenger:prekey';
 
 export type PrekeyOutcome =
   | { accountId: string; outcome: 'no-server' }
-  | { accountId: string; outcome: 'fingerprint-changed'; server: string }
+  /** `announced`: the key the server presents now (112 hex digits), for the user to accept or not */
+  | { accountId: string; outcome: 'fingerprint-changed'; server: string; announced: string }
   /**
    * `trigger` is absent for the publication at login, 'prekey-used' for a top-up after one was
    * used, 'renewal' for new profiles made during the session
@@ -63,7 +64,8 @@ export const PREKEY_RETENTION: PrekeyRetention = { maxAgeMs: 60 * 24 * 3600_000,
 /** a contact's ensembles, or in plain words why there are none */
 export type ContactEnsembles =
   | { ok: true; server: string; byInstanceTag: Map<number, PrekeyEnsemble> }
-  | { ok: false; reason: 'no-server' | 'none' | 'fingerprint-changed'; server?: string; text: string };
+  | { ok: false; reason: 'no-server' | 'none'; server?: string; text: string }
+  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string; text: string };
 
 /**
  * Prekey messages made per publication. Each one costs an Ed448 key, a 3072-bit DH key and its
@@ -119,6 +121,15 @@ function report(o: PrekeyOutcome): PrekeyOutcome {
   }
   if (diagnostics.hasSubscribers) diagnostics.publish(o);
   return o;
+}
+
+/**
+ * The user accepts the key a prekey server presents now (after a reinstall of the server, say):
+ * it replaces the pinned one. The next lifecycle (the session restarts it) publishes again.
+ */
+export async function repinPrekeyServer(keys: KeyStore, accountId: string, server: string, fingerprint: string): Promise<void> {
+  const pins = await readPins(keys, accountId);
+  await keys.set(prekeyPinsEntry(accountId), JSON.stringify({ ...pins, [server]: fingerprint.toUpperCase() }));
 }
 
 async function readPins(keys: KeyStore, accountId: string): Promise<Record<string, string>> {
@@ -215,9 +226,7 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       return server;
     } catch (err) {
       if (err instanceof PrekeyError && err.code === 'no-prekey-server') return { accountId, outcome: 'no-server' };
-      if (err instanceof PrekeyError && err.code === 'fingerprint-mismatch') {
-        return { accountId, outcome: 'fingerprint-changed', server: Object.keys(pins).find((j) => err.message.includes(j)) ?? 'unknown' };
-      }
+      if (err instanceof PrekeyServerKeyChanged) return { accountId, outcome: 'fingerprint-changed', server: err.server, announced: err.announced };
       throw err;
     }
   };
@@ -306,12 +315,12 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       if (err instanceof PrekeyError && err.code === 'no-prekey-server') {
         return { ok: false, reason: 'no-server', text: `The server of ${peer} offers no OTRv4 prekey server, so a private conversation cannot start while ${peer} is offline.` };
       }
-      if (err instanceof PrekeyError && err.code === 'fingerprint-mismatch') {
-        const jid = Object.keys(pins).find((j) => err.message.includes(j));
+      if (err instanceof PrekeyServerKeyChanged) {
         return {
           ok: false,
           reason: 'fingerprint-changed',
-          ...(jid ? { server: jid } : {}),
+          server: err.server,
+          announced: err.announced,
           text: `The prekey server of ${peer}'s server presents a different key than before, so nothing was fetched from it. This happens when that server was reinstalled — or when someone is in between.`,
         };
       }
