@@ -30,4 +30,19 @@ describe('OTR contract', () => {
     expect(send.safeParse({ accountId: 'a', peer: 'b@c' }).success).toBe(false);
     expect(otrRequestSchemas['otr.offline.devices'].safeParse({ accountId: 'a', peer: 'not a jid' }).success).toBe(false);
   });
+
+  it('accepting a prekey server key takes a server domain and a 112-digit key, normalised', () => {
+    const trust = otrRequestSchemas['otr.prekeyServer.trust'];
+    const fp = 'ab12'.repeat(28);
+    expect(trust.parse({ accountId: 'a', server: ' Prekeys.Example.test ', fingerprint: fp.match(/.{8}/g)!.join(' ') })).toEqual({ accountId: 'a', server: 'prekeys.example.test', fingerprint: fp.toUpperCase() });
+    for (const bad of [
+      { server: 'user@prekeys.example', fingerprint: fp },
+      { server: 'prekeys.example/res', fingerprint: fp },
+      { server: '', fingerprint: fp },
+      { server: 'prekeys.example', fingerprint: fp.slice(2) },
+      { server: 'prekeys.example', fingerprint: 'zz'.repeat(56) },
+    ]) {
+      expect(trust.safeParse({ accountId: 'a', ...bad }).success).toBe(false);
+    }
+  });
 });
