@@ -133,11 +133,18 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
           })}
         </ul>
         {devices.length > 1 && (
-          <div className="row">
-            <button type="button" className="primary" disabled={sending} onClick={() => void send(devices.map((d) => d.instanceTag))}>
-              Send to all devices
-            </button>
-          </div>
+          <>
+            <div className="row">
+              <button type="button" disabled={sending} onClick={() => void send(devices.map((d) => d.instanceTag))}>
+                Send to all devices
+              </button>
+            </div>
+            {/* docs/otr-in-the-app.md "Offline start": many servers (Prosody among them) hand waiting messages to the device that comes online first only */}
+            <p className="hint">
+              Each device gets its own copy, but only if {peer}'s server hands waiting messages to every device; many give them only to the device that comes online first. If you
+              know which device {peer} will use next, send to that one.
+            </p>
+          </>
         )}
         {sending && (
           <p role="status" aria-busy="true">

@@ -1,8 +1,12 @@
 // The XMPP form of OTR traffic (DESIGN.md 5). An OTR message is per device and must not be
-// copied or archived: a stored or carbon-copied OTR data message can never be read by another
-// device, and archiving it only leaks metadata. So every OTR message carries:
+// copied or archived: an archived or carbon-copied OTR data message can never be read by another
+// device, and archiving it only leaks metadata. It must still be kept for offline delivery: a
+// contact who is offline gets the query, or an offline start (Non-Interactive-Auth and the data
+// messages after it), when they come back. So every OTR message carries (as
+// xep-xxxx-current-otr-usage.md §"Processing Hints" advises):
 // - <body> with the OTR text (OTRv3 §"OTR messages" travel as ordinary message text),
-// - XEP-0334 §4 hints <no-copy/> and <no-store/>,
+// - XEP-0334 §4 hints <no-copy/> and <no-permanent-store/> (not <no-store/>, which also forbids
+//   the offline storage a server that honours it would otherwise use),
 // - XEP-0280 §7 <private xmlns='urn:xmpp:carbons:2'/> (no carbon copies to our other devices),
 // - XEP-0380 §3 <encryption xmlns='urn:xmpp:eme:0' namespace='urn:xmpp:otr:0'/> so that clients
 //   without OTR can say why the body looks like noise.
@@ -23,7 +27,7 @@ export function buildOtrMessage(to: string, id: string, body: string, opts: { re
     { to, type: 'chat', id },
     xml('body', {}, body),
     xml('no-copy', { xmlns: NS_HINTS }),
-    xml('no-store', { xmlns: NS_HINTS }),
+    xml('no-permanent-store', { xmlns: NS_HINTS }),
     xml('private', { xmlns: NS_CARBONS }),
     xml('encryption', { xmlns: NS_EME, namespace: NS_OTR, name: 'OTR' }),
     ...(opts.receipt ? [xml('request', { xmlns: NS_RECEIPTS }), xml('origin-id', { xmlns: NS_SID, id })] : []),

@@ -146,7 +146,9 @@ describe('OTR over XMPP (Prosody)', () => {
     for (const el of b.stanzas) {
       expect(el.getChildText('body')).toMatch(/\?OTR/);
       expect(el.getChild('no-copy', NS_HINTS)).toBeDefined();
-      expect(el.getChild('no-store', NS_HINTS)).toBeDefined();
+      expect(el.getChild('no-permanent-store', NS_HINTS)).toBeDefined();
+      // offline storage stays allowed (an offline start is delivered from it)
+      expect(el.getChild('no-store', NS_HINTS)).toBeUndefined();
       expect(el.getChild('encryption', NS_EME)?.attrs.namespace).toBe(NS_OTR);
     }
     expect(a.written.length).toBeGreaterThan(1);
