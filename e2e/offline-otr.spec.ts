@@ -8,7 +8,9 @@
 // it encrypted, is told the conversation was started while they were offline, and answers.
 // The chooser also says in plain words when a contact has no device to send to.
 import { randomBytes } from 'node:crypto';
-import { test, expect, skipWithoutElectron } from './fixtures';
+import type { Stack } from '../scripts/stack/stack';
+import { test, expect, skipWithoutElectron, type PrekeyServer } from './fixtures';
+import type { Client } from './support/clients';
 import { contactsPair, expectState, notice, offlineDevices, offlineDialog, ownV4Fingerprint, waitPublished } from './otr-support';
 import { addContact, connection, contact, message, send, signIn } from './support/ui';
 
@@ -107,55 +109,52 @@ test('the chooser says in plain words that a contact who never published has no 
   await expect(message(a.page, text)).toContainText('Waiting for a private conversation');
 });
 
-test("a changed key of the account's own prekey server is an account-level warning", async ({ stack, launchClient, prekeyServer }) => {
+/**
+ * A user signed in whose device published to the prekey server; then the server is reinstalled
+ * with a new key and the user's messenger signs in again (Go offline, Connect). Returns the page
+ * and the account-level warning that should follow.
+ */
+async function afterServerKeyChange(stack: Stack, launchClient: (name: string) => Promise<Client>, prekeyServer: PrekeyServer, name: string) {
   const run = randomBytes(4).toString('hex');
-  const dora = { jid: `dora-${run}@${stack.domain}`, password: `pw-d-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  await stack.createAccount(`dora-${run}`, dora.password);
-  const d = await launchClient('dora');
-  await signIn(d.page, dora, 'sign-in');
-  // her device pins the server's key on first use, then publishes
-  await waitPublished(prekeyServer, dora.jid);
-  const warning = d.page.getByRole('complementary').getByRole('alert', { name: 'Offline messages warning' });
+  const user = { jid: `${name}-${run}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  await stack.createAccount(`${name}-${run}`, user.password);
+  const { page } = await launchClient(name);
+  await signIn(page, user, 'sign-in');
+  // the device pins the server's key on first use, then publishes
+  await waitPublished(prekeyServer, user.jid);
+  const warning = page.getByRole('complementary').getByRole('alert', { name: 'Offline messages warning' });
   await expect(warning).toHaveCount(0);
-
-  // the server is reinstalled with a new key; Dora's messenger signs in again
   const before = prekeyServer.fingerprint;
   await prekeyServer.restart({ newKey: true });
   expect(prekeyServer.fingerprint).not.toBe(before);
-  await d.page.getByRole('button', { name: 'Go offline' }).click();
-  await expect(connection(d.page)).toHaveText('Offline');
-  await d.page.getByRole('button', { name: 'Connect' }).click();
-  await expect(connection(d.page)).toHaveText('Online');
+  await page.getByRole('button', { name: 'Go offline' }).click();
+  await expect(connection(page)).toHaveText('Offline');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(connection(page)).toHaveText('Online');
+  return { jid: user.jid, page, warning };
+}
 
+test("a changed key of the account's own prekey server is an account-level warning; the new key can be accepted", async ({ stack, launchClient, prekeyServer }) => {
+  const { jid, warning } = await afterServerKeyChange(stack, launchClient, prekeyServer, 'dora');
   // under the account, not in a conversation: it concerns every contact
   await expect(warning).toBeVisible({ timeout: 60_000 });
   await expect(warning).toContainText('different key');
   await expect(warning).toContainText('your contacts cannot start a private conversation with you while you are offline');
   // and nothing was published to the server with the unknown key
-  expect(prekeyServer.events.filter((e) => e.type === 'published' && e.identity === dora.jid)).toEqual([]);
+  expect(prekeyServer.events.filter((e) => e.type === 'published' && e.identity === jid)).toEqual([]);
   // the warning shows the key the server presents now: the one the administrator would confirm
   await expect(warning.getByLabel(/^New key of /)).toHaveAttribute('data-fingerprint', prekeyServer.fingerprint.toLowerCase());
   // she accepts it: the warning goes and her device publishes to the server again
   await warning.getByRole('button', { name: 'Accept the new key' }).click();
   await expect(warning).toHaveCount(0);
-  await waitPublished(prekeyServer, dora.jid);
+  await waitPublished(prekeyServer, jid);
 });
 
 test('a changed prekey server key can be dismissed without accepting it', async ({ stack, launchClient, prekeyServer }) => {
-  const run = randomBytes(4).toString('hex');
-  const eli = { jid: `eli-${run}@${stack.domain}`, password: `pw-e-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  await stack.createAccount(`eli-${run}`, eli.password);
-  const e = await launchClient('eli');
-  await signIn(e.page, eli, 'sign-in');
-  await waitPublished(prekeyServer, eli.jid);
-  await prekeyServer.restart({ newKey: true });
-  await e.page.getByRole('button', { name: 'Go offline' }).click();
-  await expect(connection(e.page)).toHaveText('Offline');
-  await e.page.getByRole('button', { name: 'Connect' }).click();
-  const warning = e.page.getByRole('complementary').getByRole('alert', { name: 'Offline messages warning' });
+  const { jid, warning } = await afterServerKeyChange(stack, launchClient, prekeyServer, 'eli');
   await expect(warning).toBeVisible({ timeout: 60_000 });
   await warning.getByRole('button', { name: 'Dismiss' }).click();
   await expect(warning).toHaveCount(0);
   // dismissing accepts nothing: nothing is published to the server with the unknown key
-  expect(prekeyServer.events.filter((x) => x.type === 'published' && x.identity === eli.jid)).toEqual([]);
+  expect(prekeyServer.events.filter((x) => x.type === 'published' && x.identity === jid)).toEqual([]);
 });

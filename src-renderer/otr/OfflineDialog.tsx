@@ -28,6 +28,17 @@ function keyWords(d: OtrOfflineDevice): { words: string; hint: string; cls: stri
   return { words: 'New key', hint: 'You have not seen this key before. Verify it once they answer.', cls: 'new' };
 }
 
+/** fetch the devices again (another retrieval from the contact's prekey server) */
+function TryAgain({ onClick }: { onClick: () => void }) {
+  return (
+    <div className="row">
+      <button type="button" onClick={onClick}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
 export function OfflineDialog({ status }: { status: OtrStatus }) {
   const { actions } = useOtr();
   const { accountId, peer } = status;
@@ -75,11 +86,7 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
         <p role="alert" className="error">
           {plainWords(chooser.error)}
         </p>
-        <div className="row">
-          <button type="button" onClick={retry}>
-            Try again
-          </button>
-        </div>
+        <TryAgain onClick={retry} />
       </>
     );
   } else if (chooser.devices.length === 0) {
@@ -89,11 +96,7 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
           {chooser.unavailable ?? `${peer} has no devices to send to right now.`}
         </p>
         <p className="hint">Your messages keep waiting: they go out once {peer} is online and a private conversation is up.</p>
-        <div className="row">
-          <button type="button" onClick={retry}>
-            Try again
-          </button>
-        </div>
+        <TryAgain onClick={retry} />
       </>
     );
   } else {
