@@ -1,7 +1,7 @@
 // The account lifecycle publishing to the prekey server (docs/prekey-server.md "Wiring into an
 // account"): real Prosody (scripts/stack), the real prekey server (its CLI, a child process), real
 // cores on the real keychain. Run inside a throwaway keyring session (docs/core.md, "Tests").
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keytar from 'keytar';
@@ -12,11 +12,11 @@ import { SecretStore, makeDevice, random } from '../../../src-shared/prekey/test
 import { openKeyStore } from '../keychain/keychain';
 import { deserializeAccountIdentity, generateIdentity, otrIdentityEntry, type OtrAccountIdentity } from '../otr/identity';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
+import { startCore, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH, PrekeyClient } from './client';
 import { PREKEY_RETENTION, type PrekeyOutcome, prekeyPinsEntry, startPrekeyLifecycle } from './lifecycle';
 import { forgetStalePrekeys, renewProfiles } from '../../../src-shared/otr/v4/identity';
-import { type Connection, type ServerProcess, connect, startServerProcess } from './test-support/harness';
+import { type Connection, type ServerProcess, connect, startServerProcess, tearDownPrekeyTest } from './test-support/harness';
 import { listenToPrekeyOutcomes, type PrekeyOutcomes } from './test-support/outcomes';
 
 let stack: Stack;
@@ -35,17 +35,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'prekey-life-'));
 });
 
-afterAll(async () => {
-  outcomes?.stop();
-  for (const c of conns) await c.stop();
-  for (const c of cores) {
-    await c.close().catch(() => {});
-    await removeProfile(c.profileDir);
-  }
-  await server?.stop();
-  await stack?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => tearDownPrekeyTest({ outcomes, conns, cores, server, stack, dataDir }));
 
 async function user(prefix: string): Promise<{ c: TestCore; jid: string; accountId: string }> {
   const name = uniqueName(prefix);

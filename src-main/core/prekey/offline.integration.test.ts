@@ -2,16 +2,16 @@
 // handlers (issue 5; otrv4.md §"Non-Interactive DAKE"; docs/otr-in-the-app.md "Offline start"):
 // real Prosody (scripts/stack) with its offline storage, the real prekey server (its CLI, a child
 // process), two real cores on the real keychain. Run inside a throwaway keyring session.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { deserializeAccountIdentity, otrIdentityEntry } from '../otr/identity';
-import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
+import { startCore, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH } from './client';
-import { type ServerProcess, startServerProcess } from './test-support/harness';
+import { type ServerProcess, startServerProcess, tearDownPrekeyTest } from './test-support/harness';
 import { listenToPrekeyOutcomes, type PrekeyOutcomes } from './test-support/outcomes';
 
 let stack: Stack;
@@ -28,16 +28,7 @@ beforeAll(async () => {
   server = await startServerProcess(stack, dataDir);
 }, 120_000);
 
-afterAll(async () => {
-  outcomes?.stop();
-  for (const c of cores) {
-    await c.close().catch(() => {});
-    await removeProfile(c.profileDir);
-  }
-  await server?.stop();
-  await stack?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => tearDownPrekeyTest({ outcomes, cores, server, stack, dataDir }));
 
 interface User {
   c: TestCore;

@@ -1,6 +1,7 @@
 // Integration-test harness: the prekey server as a real child process (its CLI) attached to the
 // local Prosody stack, and prekey clients on real XMPP connections (the core's xmpp.js client).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Stack } from '../../../../scripts/stack/stack';
@@ -117,4 +118,24 @@ export async function connect(stack: Stack, user: string, password: string, reso
       await e.stop().catch(() => undefined);
     },
   };
+}
+
+/** what a prekey integration test started, stopped in order (cores keep their profiles until here) */
+export async function tearDownPrekeyTest(parts: {
+  outcomes?: { stop(): void };
+  conns?: Connection[];
+  cores: Array<{ close(): Promise<void>; profileDir: string }>;
+  server?: ServerProcess;
+  stack?: Stack;
+  dataDir?: string;
+}): Promise<void> {
+  parts.outcomes?.stop();
+  for (const c of parts.conns ?? []) await c.stop();
+  for (const c of parts.cores) {
+    await c.close().catch(() => {});
+    await rm(c.profileDir, { recursive: true, force: true });
+  }
+  await parts.server?.stop();
+  await parts.stack?.stop();
+  if (parts.dataDir) await rm(parts.dataDir, { recursive: true, force: true });
 }
