@@ -12,7 +12,7 @@ import { SecretStore, makeDevice, random } from '../../../src-shared/prekey/test
 import { openKeyStore } from '../keychain/keychain';
 import { deserializeAccountIdentity, generateIdentity, otrIdentityEntry, type OtrAccountIdentity } from '../otr/identity';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { startCore, uniqueName, type TestCore } from '../test-support/harness';
+import { signedInUser, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH, PrekeyClient } from './client';
 import { PREKEY_RETENTION, type PrekeyOutcome, prekeyPinsEntry, startPrekeyLifecycle } from './lifecycle';
 import { forgetStalePrekeys, renewProfiles } from '../../../src-shared/otr/v4/identity';
@@ -38,14 +38,10 @@ beforeAll(async () => {
 afterAll(() => tearDownPrekeyTest({ outcomes, conns, cores, server, stack, dataDir }));
 
 async function user(prefix: string): Promise<{ c: TestCore; jid: string; accountId: string }> {
-  const name = uniqueName(prefix);
-  await stack.createAccount(name, `pw-${name}`);
-  const c = await startCore({ extraCaPem: stack.caPem });
-  cores.push(c);
-  const jid = `${name}@${stack.domain}`;
-  const info = await c.core.handlers['account.add']({ jid, password: `pw-${name}`, host: stack.host, port: stack.port });
-  expect(info.status).toBe('online');
-  return { c, jid, accountId: info.id };
+  const u = await signedInUser(stack, prefix);
+  cores.push(u.c);
+  expect((await u.c.core.handlers['app.snapshot']({})).accounts.find((a) => a.id === u.accountId)?.status).toBe('online');
+  return u;
 }
 
 async function identityOf(c: TestCore, accountId: string): Promise<OtrAccountIdentity> {

@@ -9,7 +9,7 @@ import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { deserializeAccountIdentity, otrIdentityEntry } from '../otr/identity';
-import { startCore, uniqueName, type TestCore } from '../test-support/harness';
+import { signedInUser, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH } from './client';
 import { type ServerProcess, startServerProcess, tearDownPrekeyTest } from './test-support/harness';
 import { listenToPrekeyOutcomes, type PrekeyOutcomes } from './test-support/outcomes';
@@ -37,13 +37,9 @@ interface User {
 }
 
 async function user(prefix: string): Promise<User> {
-  const name = uniqueName(prefix);
-  await stack.createAccount(name, `pw-${name}`);
-  const c = await startCore({ extraCaPem: stack.caPem });
-  cores.push(c);
-  const jid = `${name}@${stack.domain}`;
-  const info = await c.core.handlers['account.add']({ jid, password: `pw-${name}`, host: stack.host, port: stack.port });
-  return { c, jid, accountId: info.id };
+  const u = await signedInUser(stack, prefix);
+  cores.push(u.c);
+  return u;
 }
 
 describe('a private conversation with an offline contact (prekeys)', () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { EventName, EventPayloads, MessengerEvent } from '../../../src-shared/ipc/contract';
+import type { Stack } from '../../../scripts/stack/stack';
 import type { Core } from '../api';
 import { createCore } from '../index';
 
@@ -69,4 +70,19 @@ export async function startCore(opts: { profileDir?: string; extraCaPem?: string
     },
     close: () => core.close(),
   };
+}
+
+/** a new account on the local stack, signed in from a core of its own on a fresh profile */
+export async function signedInUser(stack: Stack, prefix: string): Promise<{ c: TestCore; jid: string; accountId: string }> {
+  const name = uniqueName(prefix);
+  await stack.createAccount(name, `pw-${name}`);
+  const c = await startCore({ extraCaPem: stack.caPem });
+  const jid = `${name}@${stack.domain}`;
+  try {
+    const info = await c.core.handlers['account.add']({ jid, password: `pw-${name}`, host: stack.host, port: stack.port });
+    return { c, jid, accountId: info.id };
+  } catch (e) {
+    await c.close().catch(() => {});
+    throw e;
+  }
 }
