@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AccountInfo, MessengerEvent } from '../src-shared/ipc/contract';
+import { percentile } from './support';
 
 // measured before the core's modules are loaded (they are imported dynamically below)
 const MB = 1024 * 1024;
@@ -109,9 +110,6 @@ async function cacheStatements(): Promise<void> {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function timeCalls(what: string, n: number, call: (i: number) => Promise<number>): Promise<Timing> {
   const ms: number[] = [];

@@ -26,7 +26,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ import { createCore, DATABASE_FILE } from '../src-main/core/index';
 import { DATABASE_KEY_ENTRY, openKeyStore } from '../src-main/core/keychain/keychain';
 import { openDatabase } from '../src-main/core/store/store';
 import type { ChildParams, ChildResult } from './core-memory-child';
+import { loadLine, runMain } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -58,10 +59,6 @@ const CHILD_TIMEOUT_MS = 5 * 60_000;
 const BATCH = 5_000;
 const here = dirname(fileURLToPath(import.meta.url));
 
-function loadLine(): string {
-  const [l1, l5, l15] = loadavg().map((x) => x.toFixed(2));
-  return `loadavg ${l1} / ${l5} / ${l15} (1/5/15 min) on ${cpus().length} CPUs`;
-}
 
 /** chat-like text of 20..200 characters (deterministic enough, not compressible to nothing) */
 function body(i: number): string {
@@ -237,10 +234,4 @@ async function main(): Promise<number> {
   return status;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -21,7 +21,7 @@
 //   one message every MS ms instead of one at a time)
 import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import { DATABASE_FILE } from '../src-main/core/index';
 import { DATABASE_KEY_ENTRY, openKeyStore } from '../src-main/core/keychain/keychain';
 import { openDatabase } from '../src-main/core/store/store';
 import { removeProfile, startCore, uniqueName, type TestCore } from '../src-main/core/test-support/harness';
+import { loadLine, percentile, runMain } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -102,15 +103,7 @@ interface Row {
   after: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
-function loadLine(): string {
-  const [l1, l5, l15] = loadavg().map((x) => x.toFixed(2));
-  return `loadavg ${l1} / ${l5} / ${l15} (1/5/15 min) on ${cpus().length} CPUs`;
-}
 
 /** resolves with the first event (already seen or future) that matches; rejects after timeoutMs */
 function waitEvent<T>(t: TestCore, pick: (e: MessengerEvent) => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
@@ -373,10 +366,4 @@ async function main(): Promise<number> {
   return status;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runMain(main);

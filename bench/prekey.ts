@@ -12,6 +12,7 @@ import { connect, type Connection } from '../src-main/core/prekey/test-support/h
 import { nativeDh3072Engine } from '../src-shared/node-crypto/dh-engines';
 import { SecretStore, makeDevice, random } from '../src-shared/prekey/test-support/device';
 import { startPrekeyServer } from '../src-server/prekey/server';
+import { percentile } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -28,9 +29,6 @@ const N = Number(values.prekeys);
 const R = Number(values.retrievers);
 const M = Number(values.retrievals);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 
 async function main(): Promise<void> {
   const users = [...Array.from({ length: P }, (_, i) => `pub${i}`), ...Array.from({ length: R }, (_, i) => `ret${i}`)];

@@ -20,6 +20,7 @@ import { PushClient, type DesktopConnection } from '../src-shared/push/client';
 import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs, type ServerProc } from '../src-server/push/test-support/harness';
 import type { KnockEnvelope } from '../src-shared/push/wire';
 import { startPostgres, type PgCluster } from '../scripts/test-support/postgres';
+import { percentile } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -90,9 +91,6 @@ function schedSeconds(pid: number | 'self'): { run: number; wait: number } {
   return { run, wait };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 async function setupRecipients(server: ServerProc, ca: string, prefix: string, n: number): Promise<{ names: string[]; perName: number[]; conns: DesktopConnection[]; clients: PushClient[] }> {
   const names: string[] = [];

@@ -13,6 +13,7 @@ import { test, expect, skipWithoutElectron, type PrekeyServer } from './fixtures
 import type { Client } from './support/clients';
 import { contactsPair, expectState, notice, offlineDevices, offlineDialog, ownV4Fingerprint, waitPublished } from './otr-support';
 import { addContact, connection, contact, message, send, signIn } from './support/ui';
+import { signedInUsers } from './support/users';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -115,11 +116,7 @@ test('the chooser says in plain words that a contact who never published has no 
  * and the account-level warning that should follow.
  */
 async function afterServerKeyChange(stack: Stack, launchClient: (name: string) => Promise<Client>, prekeyServer: PrekeyServer, name: string) {
-  const run = randomBytes(4).toString('hex');
-  const user = { jid: `${name}-${run}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  await stack.createAccount(`${name}-${run}`, user.password);
-  const { page } = await launchClient(name);
-  await signIn(page, user, 'sign-in');
+  const [{ who: user, client: { page } }] = await signedInUsers(stack, launchClient, name);
   // the device pins the server's key on first use, then publishes
   await waitPublished(prekeyServer, user.jid);
   const warning = page.getByRole('complementary').getByRole('alert', { name: 'Offline messages warning' });

@@ -2,7 +2,8 @@
 // again, and is delivered once — the UI side of the core's outgoing queue (issue 7, item 3).
 import { randomBytes } from 'node:crypto';
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { becomeContacts, connection, contact, message, send, signIn } from './support/ui';
+import { becomeContacts, connection, contact, message, send } from './support/ui';
+import { signedInUsers } from './support/users';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -10,14 +11,7 @@ test.beforeEach(({}, testInfo) => {
 
 test('a message written while offline is sent on reconnect and delivered once', async ({ stack, launchClient }) => {
   const run = randomBytes(4).toString('hex');
-  const gina = { jid: `gina-${run}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  const hal = { jid: `hal-${run}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  await stack.createAccount(`gina-${run}`, gina.password);
-  await stack.createAccount(`hal-${run}`, hal.password);
-  const g = await launchClient('gina');
-  const h = await launchClient('hal');
-  await signIn(g.page, gina, 'sign-in');
-  await signIn(h.page, hal, 'sign-in');
+  const [{ who: gina, client: g }, { who: hal, client: h }] = await signedInUsers(stack, launchClient, 'gina', 'hal');
   await becomeContacts(g.page, gina.jid, h.page, hal.jid);
 
   await g.page.getByRole('button', { name: 'Go offline' }).click();

@@ -1,11 +1,11 @@
 // How a user drives private conversations (OTR) in the messenger: by role and label only, as in
 // e2e/support/ui.ts. Used by e2e/otr.spec.ts and e2e/offline-otr.spec.ts.
-import { randomBytes } from 'node:crypto';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { Stack } from '../scripts/stack/stack';
 import type { PrekeyServer } from './fixtures';
 import type { Client } from './support/clients';
-import { addContact, contact, signIn, type Credentials } from './support/ui';
+import { addContact, contact, type Credentials } from './support/ui';
+import { signedInUsers } from './support/users';
 
 export type OtrStateWords = 'Not private' | 'Private (unverified)' | 'Private (verified)' | 'Private conversation ended';
 
@@ -45,15 +45,7 @@ export interface Pair {
 
 /** Two users on their own clients, signed in, contacts of each other, each with the other's conversation open. */
 export async function contactsPair(stack: Stack, launchClient: (name: string) => Promise<Client>): Promise<Pair> {
-  const run = randomBytes(4).toString('hex');
-  const alice = { jid: `alice-${run}@${stack.domain}`, password: `pw-a-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  const bob = { jid: `bob-${run}@${stack.domain}`, password: `pw-b-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
-  await stack.createAccount(`alice-${run}`, alice.password);
-  await stack.createAccount(`bob-${run}`, bob.password);
-  const a = await launchClient('alice');
-  const b = await launchClient('bob');
-  await signIn(a.page, alice, 'sign-in');
-  await signIn(b.page, bob, 'sign-in');
+  const [{ who: alice, client: a }, { who: bob, client: b }] = await signedInUsers(stack, launchClient, 'alice', 'bob');
   await addContact(a.page, bob.jid);
   await b.page.getByRole('button', { name: `Approve ${alice.jid}` }).click();
   await expect(contact(a.page, bob.jid)).toContainText('Online');

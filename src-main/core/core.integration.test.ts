@@ -5,7 +5,7 @@ import keytar from 'keytar';
 import { freePort, startStack, type Stack } from '../../scripts/stack/stack';
 import type { Contact } from '../../src-shared/ipc/contract';
 import { MessengerError } from '../../src-shared/ipc/result';
-import { removeProfile, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { closeAndRemove, signedInUser, startCore, uniqueName, type TestCore } from './test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -15,10 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of cores) {
-    await c.close().catch(() => {});
-    await removeProfile(c.profileDir);
-  }
+  await closeAndRemove(cores);
   await stack?.stop();
 });
 
@@ -41,13 +38,9 @@ async function errorOf(p: Promise<unknown>): Promise<MessengerError> {
 
 /** A signed-in core with a fresh account created with prosodyctl. */
 async function user(prefix: string): Promise<{ c: TestCore; jid: string; accountId: string; password: string }> {
-  const name = uniqueName(prefix);
-  const password = `pw-${uniqueName('')}`;
-  await stack.createAccount(name, password);
-  const c = await core();
-  const jid = `${name}@${stack.domain}`;
-  const info = await c.core.handlers['account.add']({ jid, password, host: stack.host, port: stack.port });
-  return { c, jid, accountId: info.id, password };
+  const u = await signedInUser(stack, prefix);
+  cores.push(u.c);
+  return u;
 }
 
 const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>

@@ -7,7 +7,7 @@ import { startStack, type Stack } from '../../scripts/stack/stack';
 import type { Contact } from '../../src-shared/ipc/contract';
 import { MessengerError } from '../../src-shared/ipc/result';
 import { createClient, type XmppClient } from './xmpp/client/client';
-import { removeProfile, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { closeAndRemove, signedInUser, startCore, uniqueName, type TestCore } from './test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -18,10 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of cores) {
-    await c.close().catch(() => {});
-    await removeProfile(c.profileDir);
-  }
+  await closeAndRemove(cores);
   for (const r of raw) await r.entity.stop().catch(() => {});
   await stack?.stop();
 });
@@ -30,14 +27,9 @@ const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>
   p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
 
 async function coreUser(prefix: string) {
-  const name = uniqueName(prefix);
-  const password = `pw-${uniqueName('')}`;
-  await stack.createAccount(name, password);
-  const c = await startCore({ extraCaPem: stack.caPem });
-  cores.push(c);
-  const jid = `${name}@${stack.domain}`;
-  const info = await c.core.handlers['account.add']({ jid, password, host: stack.host, port: stack.port });
-  return { c, jid, accountId: info.id };
+  const u = await signedInUser(stack, prefix);
+  cores.push(u.c);
+  return u;
 }
 
 describe('hostile stanzas from a contact', () => {

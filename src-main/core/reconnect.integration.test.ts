@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack/stack';
 import { startProxy, type Proxy } from '../../scripts/stack/proxy';
 import type { Contact } from '../../src-shared/ipc/contract';
-import { removeProfile, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { closeAndRemove, startCore, uniqueName, type TestCore } from './test-support/harness';
 
 let stack: Stack;
 let proxy: Proxy;
@@ -17,10 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of cores) {
-    await c.close().catch(() => {});
-    await removeProfile(c.profileDir);
-  }
+  await closeAndRemove(cores);
   await proxy?.close();
   await stack?.stop();
 });

@@ -1,25 +1,20 @@
 // The ChatSecure-style client flow as the shipped server had it (NOTES.md 2; push-protocol-v3.1
 // "Level 1"): create-or-login, device registration, whitelist tokens, messages/ to a token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushClient } from '../../src-shared/push/client';
-import { removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
+import { ClientPool, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
 
 describe('ChatSecure v3.1 compatibility API', () => {
   let dir: string;
   let server: ServerProc;
-  const clients: PushClient[] = [];
-  const client = () => {
-    const c = new PushClient({ endpoint: server.endpoint });
-    clients.push(c);
-    return c;
-  };
+  const clients = new ClientPool();
+  const client = () => clients.make(server.endpoint);
 
   beforeAll(async () => {
     dir = tempDir();
     server = await startServer(['--data-dir', dir, '--port', '0', '--pubsub-jid', 'pubsub.example.org']);
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
+    clients.closeAll();
     await server?.stop();
     removeDir(dir);
   });

@@ -2,10 +2,9 @@
 // because a real process cannot be made to live through 7 days; everything else is real (HTTP,
 // SQLite, the desktop channel).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushClient } from '../../src-shared/push/client';
 import { parseConfig, type PushServerConfig } from './config';
 import { startServer, type RunningServer } from './server';
-import { makeKnock, removeDir, tempDir } from './test-support/harness';
+import { ClientPool, makeKnock, removeDir, tempDir } from './test-support/harness';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -13,12 +12,8 @@ describe('expiry (fake clock)', () => {
   let dir: string;
   let server: RunningServer;
   let clock = Date.UTC(2026, 0, 1);
-  const clients: PushClient[] = [];
-  const client = () => {
-    const c = new PushClient({ endpoint: server.endpoint });
-    clients.push(c);
-    return c;
-  };
+  const clients = new ClientPool();
+  const client = () => clients.make(server.endpoint);
 
   beforeAll(async () => {
     dir = tempDir();
@@ -26,7 +21,7 @@ describe('expiry (fake clock)', () => {
     server = await startServer(config, { now: () => clock });
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
+    clients.closeAll();
     await server?.close();
     removeDir(dir);
   });

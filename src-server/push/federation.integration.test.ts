@@ -5,7 +5,7 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { PushClient, type DesktopConnection } from '../../src-shared/push/client';
 import { openKnock } from '../../src-shared/push/seal';
-import { makeKnock, makePki, randomKnockId, removeDir, startServer, tempDir, tlsArgs, type Pki, type ServerProc } from './test-support/harness';
+import { ClientPool, makeKnock, makePki, randomKnockId, removeDir, startServer, tempDir, tlsArgs, type Pki, type ServerProc } from './test-support/harness';
 import { startFakePeer, type FakePeer } from './test-support/fake-peer';
 import { PEER_HEADER, SIGNATURE_HEADER, type KnockEnvelope } from '../../src-shared/push/wire';
 import { freePort } from '../../scripts/stack/stack';
@@ -16,12 +16,8 @@ describe('federation over TLS', () => {
   let s2: ServerProc;
   let peer: FakePeer;
   const dirs: string[] = [];
-  const clients: PushClient[] = [];
-  const client = (s: ServerProc) => {
-    const c = new PushClient({ endpoint: s.endpoint, ca: pki.ca });
-    clients.push(c);
-    return c;
-  };
+  const clients = new ClientPool();
+  const client = (s: ServerProc) => clients.make(s.endpoint, pki.ca);
   let bobConn: DesktopConnection;
   let alice: PushClient;
 
@@ -42,7 +38,7 @@ describe('federation over TLS', () => {
   });
   afterAll(async () => {
     await bobConn?.close();
-    for (const c of clients) c.close();
+    clients.closeAll();
     await s2?.stop();
     await s1?.stop();
     await peer?.close();

@@ -3,24 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { PushClient, PushApiError } from '../../src-shared/push/client';
 import { openKnock } from '../../src-shared/push/seal';
-import { makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
+import { ClientPool, makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
 
 describe('push server: local knocks and the desktop channel', () => {
   let dir: string;
   let server: ServerProc;
-  const clients: PushClient[] = [];
-  const client = (endpoint = server.endpoint) => {
-    const c = new PushClient({ endpoint });
-    clients.push(c);
-    return c;
-  };
+  const clients = new ClientPool();
+  const client = (endpoint = server.endpoint) => clients.make(endpoint);
 
   beforeAll(async () => {
     dir = tempDir();
     server = await startServer(['--data-dir', dir, '--port', '0']);
   });
   afterAll(async () => {
-    for (const c of clients) c.close();
+    clients.closeAll();
     await server?.stop();
     removeDir(dir);
   });

@@ -4,17 +4,11 @@
 // WebSocket (src-main/host, ./ws-client). Both carry exactly these names.
 import { z } from 'zod';
 import type { Result } from './result';
+import { accountId, bareJid } from './values';
 import { otrEventNames, otrRequestSchemas, type OtrEventPayloads, type OtrRequestOutputs } from './otr-contract';
 
 // ---- shared value types ---------------------------------------------------------------------
 
-const bareJid = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(3071)
-  .regex(/^[^@/\s"&'<>:]+@[^@/\s]+$/, 'a JID looks like name@server.example');
-const accountId = z.string().min(1).max(200);
 const hostName = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'not a host name');
 const port = z.number().int().min(1).max(65535);
 const password = z.string().min(1).max(1024);

@@ -6,14 +6,8 @@
 // everything here is public (fingerprints, states) or typed by the user (SMP question/secret,
 // which goes one way only, renderer -> core).
 import { z } from 'zod';
+import { accountId, bareJid } from './values';
 
-const bareJid = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .max(3071)
-  .regex(/^[^@/\s"&'<>:]+@[^@/\s]+$/, 'a JID looks like name@server.example');
-const accountId = z.string().min(1).max(200);
 /** a fingerprint as lowercase hex, spaces allowed (users paste the grouped form) */
 const fingerprint = z
   .string()

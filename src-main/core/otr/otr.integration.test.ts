@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../../scripts/stack/stack';
 import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
-import { removeProfile, startCore, uniqueName, type TestCore } from '../test-support/harness';
+import { closeAndRemove, signedInUser, startCore, type TestCore } from '../test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -14,10 +14,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of cores) {
-    await c.close().catch(() => {});
-    await removeProfile(c.profileDir);
-  }
+  await closeAndRemove(cores);
   await stack?.stop();
 });
 
@@ -29,14 +26,9 @@ interface User {
 }
 
 async function user(prefix: string): Promise<User> {
-  const name = uniqueName(prefix);
-  const password = `pw-${uniqueName('')}`;
-  await stack.createAccount(name, password);
-  const c = await startCore({ extraCaPem: stack.caPem });
-  cores.push(c);
-  const jid = `${name}@${stack.domain}`;
-  const info = await c.core.handlers['account.add']({ jid, password, host: stack.host, port: stack.port });
-  return { c, jid, accountId: info.id, password };
+  const u = await signedInUser(stack, prefix);
+  cores.push(u.c);
+  return u;
 }
 
 /** two users who see each other's presence (receipts need it, XEP-0184 §8) */

@@ -158,8 +158,6 @@ export class OtrService {
   private readonly offline = new Map<string, { at: number; byTag: Map<number, PrekeyEnsemble> }>();
   /** set while receive() runs when one of our one-time prekeys was used (an offline start) */
   private prekeyUsed = false;
-  /** set while sendOffline() sends what waited */
-  private startingOffline = false;
   /** the last notices per conversation (otr.notices), for a window that was not listening */
   private readonly recentNotices = new Map<string, OtrNotice[]>();
 
@@ -464,12 +462,8 @@ export class OtrService {
     ps.offlineFanout = started;
     const waiting = this.deps.store.queuedCount(this.deps.accountId, peer);
     // sends the Non-Interactive-Auth messages, then (encrypted now) the waiting messages to each device
-    this.startingOffline = true;
-    try {
-      this.handle(ps, out, ps.peer);
-    } finally {
-      this.startingOffline = false;
-    }
+    // the 'offline-sent' notice below says where they went
+    this.handle(ps, out, ps.peer, undefined, { announceFlush: false });
     const devices = started.length === 1 ? 'one device' : `${started.length} devices`;
     this.notice(
       ps,
@@ -507,7 +501,7 @@ export class OtrService {
    * JID a message came from, or the session's device); `messageId` marks the data message that
    * carries a ChatMessage (the first wire message of a send).
    */
-  private handle(ps: PeerState, out: EngineOutput, to: string, messageId?: string): ReceivedMessage[] {
+  private handle(ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts: { announceFlush?: boolean } = {}): ReceivedMessage[] {
     const received: ReceivedMessage[] = [];
     let becameEncrypted = false;
     // first learn the instance tags (so replies and flushes go to the right device)
@@ -547,7 +541,7 @@ export class OtrService {
           break;
       }
     }
-    if (becameEncrypted) this.flush(ps);
+    if (becameEncrypted) this.flush(ps, opts.announceFlush ?? true);
     this.emitStatus(ps);
     return received;
   }
@@ -637,8 +631,8 @@ export class OtrService {
     if (ev.code === 'malformed' || ev.code === 'invalid-value' || ev.code === 'unexpected' || ev.code === 'unsupported-version') return;
   }
 
-  /** sends every queued message of the contact into its encrypted session */
-  private flush(ps: PeerState): void {
+  /** sends every queued message of the contact into its encrypted session; `announce`: say so */
+  private flush(ps: PeerState, announce = true): void {
     if (!this.online) return;
     if (!this.encryptedSession(ps)) return;
     const queued = this.deps.store.queued(this.deps.accountId, ps.peer);
@@ -649,8 +643,7 @@ export class OtrService {
       this.deps.store.dequeue(this.deps.accountId, m.messageId);
       this.deps.onQueuedSent(m.messageId, true);
     }
-    // an offline start says where they went itself ('offline-sent')
-    if (!this.startingOffline) this.notice(ps, 'queue-sent', `The messages that waited have been sent privately to ${ps.peer}.`);
+    if (announce) this.notice(ps, 'queue-sent', `The messages that waited have been sent privately to ${ps.peer}.`);
   }
 
   /** the sessions what we write goes to: the offline start's devices, else the current session */

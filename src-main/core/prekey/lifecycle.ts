@@ -34,7 +34,7 @@ import { xml } from '../xmpp/client/client';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { PrekeyRetention } from '../../../src-shared/otr/v4/identity';
 import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type PrekeyServerInfo, PrekeyServerKeyChanged, type ReplenishPolicy, domainOf } from './client';
-import { type XmlFactory, type XmlNode, xmppClientAdapter } from './xmpp';
+import { type PrekeyXmpp, type XmlFactory, type XmlNode, xmppClientAdapter } from './xmpp';
 
 export const PREKEY_CHANNEL = 'messenger:prekey';
 
@@ -152,10 +152,10 @@ function deviceOf(id: OtrAccountIdentity): DeviceIdentity | undefined {
   return { instanceTag: id.instanceTag, longTerm: id.v4.longTerm, clientProfile: cp, prekeyProfile: pre.profile, sharedPrekey: pre.keyPair };
 }
 
-export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle {
-  const { accountId, client } = deps;
+/** the prekey protocol's XMPP surface (xmpp.ts) on one of the core's connections */
+export function prekeyXmppOf(client: XmppClient, opts: { iqTimeoutMs?: number } = {}): PrekeyXmpp {
   const e = client.entity;
-  const xmpp = xmppClientAdapter(
+  return xmppClientAdapter(
     {
       get jid() {
         return e.jid;
@@ -166,8 +166,13 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       removeListener: (ev, f) => e.removeListener(ev, f as (el: unknown) => void),
     },
     xml as unknown as XmlFactory,
-    { iqTimeoutMs: 10_000 },
+    opts,
   );
+}
+
+export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle {
+  const { accountId, client } = deps;
+  const xmpp = prekeyXmppOf(client, { iqTimeoutMs: 10_000 });
   const policy = deps.policy ?? DEFAULT_REPLENISH;
   let closed = false;
   // the pins of every prekey server seen (ours and contacts'); the client reads this object

@@ -73,16 +73,25 @@ export async function startCore(opts: { profileDir?: string; extraCaPem?: string
 }
 
 /** a new account on the local stack, signed in from a core of its own on a fresh profile */
-export async function signedInUser(stack: Stack, prefix: string): Promise<{ c: TestCore; jid: string; accountId: string }> {
+export async function signedInUser(stack: Stack, prefix: string): Promise<{ c: TestCore; jid: string; accountId: string; password: string }> {
   const name = uniqueName(prefix);
-  await stack.createAccount(name, `pw-${name}`);
+  const password = `pw-${uniqueName('')}`;
+  await stack.createAccount(name, password);
   const c = await startCore({ extraCaPem: stack.caPem });
   const jid = `${name}@${stack.domain}`;
   try {
-    const info = await c.core.handlers['account.add']({ jid, password: `pw-${name}`, host: stack.host, port: stack.port });
-    return { c, jid, accountId: info.id };
+    const info = await c.core.handlers['account.add']({ jid, password, host: stack.host, port: stack.port });
+    return { c, jid, accountId: info.id, password };
   } catch (e) {
     await c.close().catch(() => {});
     throw e;
+  }
+}
+
+/** closes every core and deletes its profile (a test's afterAll) */
+export async function closeAndRemove(cores: TestCore[]): Promise<void> {
+  for (const c of cores) {
+    await c.close().catch(() => {});
+    await removeProfile(c.profileDir);
   }
 }

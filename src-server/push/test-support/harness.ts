@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { sealKnock } from '../../../src-shared/push/seal';
+import { PushClient } from '../../../src-shared/push/client';
 import type { KnockEnvelope } from '../../../src-shared/push/wire';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -163,4 +164,19 @@ export function makeKnock(from: { endpoint: string; push_name: string }, to: { e
     secret: { protocol: 'xmpp', account_name: 'alice@example.org', buddy_name: 'bob@example.net', time: Date.now(), id: randomKnockId() },
     random: (n) => randomBytes(n),
   });
+}
+
+/** the push clients a test makes, all closed at its end */
+export class ClientPool {
+  readonly #clients: PushClient[] = [];
+
+  make(endpoint: string, ca?: string): PushClient {
+    const c = new PushClient({ endpoint, ...(ca ? { ca } : {}) });
+    this.#clients.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.#clients.splice(0)) c.close();
+  }
 }

@@ -5,8 +5,10 @@ import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Stack } from '../../../../scripts/stack/stack';
-import { createClient, type XmppClient, xml } from '../../xmpp/client/client';
-import { type PrekeyXmpp, type XmlFactory, type XmlNode, xmppClientAdapter } from '../xmpp';
+import { createClient, type XmppClient } from '../../xmpp/client/client';
+import { closeAndRemove, type TestCore } from '../../test-support/harness';
+import { prekeyXmppOf } from '../lifecycle';
+import type { PrekeyXmpp } from '../xmpp';
 
 const CLI = fileURLToPath(new URL('../../../../src-server/prekey/cli.ts', import.meta.url));
 
@@ -97,18 +99,7 @@ export async function connect(stack: Stack, user: string, password: string, reso
   });
   const e = client.entity;
   await e.start();
-  const xmpp = xmppClientAdapter(
-    {
-      get jid() {
-        return e.jid;
-      },
-      iqCaller: { request: (s, t) => client.iqCaller.request(s as Parameters<typeof client.iqCaller.request>[0], t) as Promise<XmlNode> },
-      send: (s) => e.send(s as Parameters<typeof e.send>[0]),
-      on: (ev, f) => e.on(ev, f as (el: unknown) => void),
-      removeListener: (ev, f) => e.removeListener(ev, f as (el: unknown) => void),
-    },
-    xml as unknown as XmlFactory,
-  );
+  const xmpp = prekeyXmppOf(client);
   return {
     jid: String(e.jid),
     client,
@@ -124,17 +115,14 @@ export async function connect(stack: Stack, user: string, password: string, reso
 export async function tearDownPrekeyTest(parts: {
   outcomes?: { stop(): void };
   conns?: Connection[];
-  cores: Array<{ close(): Promise<void>; profileDir: string }>;
+  cores: TestCore[];
   server?: ServerProcess;
   stack?: Stack;
   dataDir?: string;
 }): Promise<void> {
   parts.outcomes?.stop();
   for (const c of parts.conns ?? []) await c.stop();
-  for (const c of parts.cores) {
-    await c.close().catch(() => {});
-    await rm(c.profileDir, { recursive: true, force: true });
-  }
+  await closeAndRemove(parts.cores);
   await parts.server?.stop();
   await parts.stack?.stop();
   if (parts.dataDir) await rm(parts.dataDir, { recursive: true, force: true });
