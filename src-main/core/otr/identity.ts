@@ -19,7 +19,7 @@ import { dataKey } from '../keychain/data-key';
 import type { KeyStore } from '../keychain/keychain';
 import { seal, unseal } from '../keychain/sealed';
 import type { OtrStore } from './otr-store';
-import { renewOwnProfiles } from './own-profile';
+import { makeNewProfileTransitional, renewOwnProfiles } from './own-profile';
 
 export interface OtrAccountIdentity {
   instanceTag: number;
@@ -50,7 +50,7 @@ export async function generateIdentity(random: RandomSource, nowMs: number): Pro
   const dsaKey = await generateDsaKeyAsync(random, () => new Promise((r) => setImmediate(r)));
   const v4 = createLocalIdentity({ random, nowMs, versions: '34' });
   // versions "34": the client profile carries the DSA key and the transitional signature
-  renewOwnProfiles(v4, dsaKey, random, nowMs);
+  makeNewProfileTransitional(v4, dsaKey, random);
   return { instanceTag: v4.instanceTag, v3: { instanceTag: v4.instanceTag, dsaKey }, v4 };
 }
 

@@ -7,7 +7,7 @@ import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { dsaVerify, encodePublicKey, generateDsaKeyAsync, type DsaPrivateKey } from '../../../src-shared/otr/v3/dsa';
 import { CLIENT_PROFILE_LIFETIME_SECONDS, decodeClientProfile, validateClientProfile, type ClientProfile } from '../../../src-shared/otr/v4/client-profile';
 import { createLocalIdentity } from '../../../src-shared/otr/v4/identity';
-import { renewOwnProfiles } from './own-profile';
+import { makeNewProfileTransitional, renewOwnProfiles } from './own-profile';
 
 let dsa: DsaPrivateKey;
 beforeAll(async () => {
@@ -27,21 +27,22 @@ function expectTransitional(p: ClientProfile, nowMs: number): void {
 }
 
 describe('own client profile', () => {
-  it('replaces a just-made "34" profile by a transitional one with the same expiry', () => {
+  it("makes a new identity's profile transitional in place, with the same expiry", () => {
     const v4 = createLocalIdentity({ random: systemRandom, nowMs: NOW, versions: '34' });
     const plain = v4.clientProfiles[0]!;
     expect(plain.transitionalSignature).toBeUndefined();
-    const r = renewOwnProfiles(v4, dsa, systemRandom, NOW);
-    expect(r.clientProfile).toBe(v4.clientProfiles[0]);
+    makeNewProfileTransitional(v4, dsa, systemRandom);
     expect(v4.clientProfiles[0]!.expires).toBe(plain.expires);
     // the plain one never left this device: it is gone, not kept
     expect(v4.clientProfiles).toHaveLength(1);
     expectTransitional(v4.clientProfiles[0]!, NOW);
+    // and the renewal finds nothing to do
+    expect(renewOwnProfiles(v4, dsa, systemRandom, NOW)).toEqual({});
   });
 
   it('renews a transitional profile as a transitional one, and leaves one not yet due alone', () => {
     const v4 = createLocalIdentity({ random: systemRandom, nowMs: NOW, versions: '34' });
-    renewOwnProfiles(v4, dsa, systemRandom, NOW);
+    makeNewProfileTransitional(v4, dsa, systemRandom);
     const current = v4.clientProfiles[0]!;
     expect(renewOwnProfiles(v4, dsa, systemRandom, NOW + DAY)).toEqual({});
     expect(v4.clientProfiles[0]).toBe(current);

@@ -28,6 +28,16 @@ export function transitionalProfile(v4: V4LocalIdentity, dsaKey: DsaPrivateKey, 
 }
 
 /**
+ * A new identity's client profile (never published yet) replaced in place by the transitional
+ * one with the same expiry.
+ */
+export function makeNewProfileTransitional(v4: V4LocalIdentity, dsaKey: DsaPrivateKey, random: RandomSource): void {
+  const current = v4.clientProfiles[0];
+  if (!current || !offersV3(v4.versions) || current.transitionalSignature) return;
+  v4.clientProfiles[0] = transitionalProfile(v4, dsaKey, random, current.expires);
+}
+
+/**
  * The library's renewal (§"Client Profile Expiration and Renewal", §"Prekey Profile Expiration
  * and Renewal"), then the current client profile made transitional when it is not: a profile just
  * renewed is replaced before anyone saw it; an older one without the signature (made before this
