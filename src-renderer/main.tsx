@@ -1,30 +1,52 @@
 // Renderer entry. Untrusted by design (DESIGN.md 3): it only talks to the core through the IPC
-// contract, either window.messenger (Electron preload) or the browser host's WebSocket.
+// contract, either window.messenger (Electron preload) or the browser host's WebSocket. In a
+// browser tab the host bootstrap (api.ts) decides first whether this tab may use the messenger.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { connectTransport } from './api';
+import { openTransport, type HostGate, type Transport } from './api';
 import { createAppStore } from './store';
 import { StoreContext } from './context';
 import { App, NoHost } from './App';
+import { TabGate } from './TabGate';
 import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
 
-const transport = connectTransport();
 if (!window.messenger) {
-  // A new token in the address (a restarted host on the same port) needs a new connection.
+  // A new link in the address (a restarted host, or the newest link pasted here) needs a new start.
   window.addEventListener('hashchange', () => window.location.reload());
 }
 const root = createRoot(document.getElementById('root')!);
 
-if (!transport.api) {
+function show(gate: HostGate): void {
+  if (gate.kind === 'ready') return startApp(gate.transport);
+  if (gate.kind === 'no-token') {
+    root.render(
+      <StrictMode>
+        <NoHost />
+      </StrictMode>,
+    );
+    return;
+  }
+  const takeOver = gate.kind === 'open-elsewhere' ? gate.takeOver : undefined;
   root.render(
     <StrictMode>
-      <NoHost />
+      <TabGate kind={gate.kind} {...(takeOver ? { onTakeOver: async () => show(await takeOver()) } : {})} />
     </StrictMode>,
   );
-} else {
+}
+
+function startApp(transport: Transport): void {
   const app = createAppStore(transport.api, transport.status);
-  transport.onStatus((s) => app.actions.setLink(s));
+  transport.onStatus((s) => {
+    if (s !== 'taken-over') return app.actions.setLink(s);
+    // another tab took over: this one says so and may take the messenger back
+    const takeBack = transport.takeBack;
+    root.render(
+      <StrictMode>
+        <TabGate kind="taken-over" {...(takeBack ? { onTakeOver: async () => show(await takeBack()) } : {})} />
+      </StrictMode>,
+    );
+  });
   // private conversations (OTR): status and notices pushed by the core
   const otr = createOtrStore(transport.api);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
@@ -41,3 +63,5 @@ if (!transport.api) {
     </StrictMode>,
   );
 }
+
+void openTransport().then(show, () => show({ kind: 'gone' }));

@@ -13,7 +13,7 @@ import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
 import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
 import { openDatabase, type AccountRow, type Store } from './store/store';
-import { deleteIdentity } from './otr/identity';
+import { deleteIdentity, identityVaults } from './otr/identity';
 import { otrRequestHandlers } from './otr/handlers';
 import { OtrStore } from './otr/otr-store';
 import { register } from './xmpp/register/register';
@@ -129,7 +129,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await s.close().catch(() => {});
       store.removeAccount(row.id);
       otrStore.removeAccount(row.id);
-      await deleteIdentity(keys, row.id);
+      await deleteIdentity(keys, row.id, otrStore);
       events.emit('account.removed', { accountId: row.id });
       throw e instanceof MessengerError ? e : toMessengerError(e, input.host ?? input.jid.split('@')[1] ?? 'the server');
     }
@@ -167,7 +167,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store.removeAccount(accountId);
       otrStore.removeAccount(accountId);
       await keys.delete(accountPasswordEntry(accountId)).catch(() => false);
-      await deleteIdentity(keys, accountId);
+      await deleteIdentity(keys, accountId, otrStore);
       events.emit('account.removed', { accountId });
       return null;
     },
@@ -208,7 +208,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 
-  return {
+  const core: Core = {
     handlers,
     onEvent: (listener) => events.on(listener),
     async close() {
@@ -220,4 +220,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store.close();
     },
   };
+  // the OTR keys' vault, for integration tests that look at what was stored (otr/identity.ts)
+  identityVaults.set(core, { keys, store: otrStore });
+  return core;
 }

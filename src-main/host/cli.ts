@@ -38,6 +38,11 @@ async function main(): Promise<number> {
       rendererDir,
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {}),
+      // each link opens one tab once (server.ts, tabs.ts): the next one is printed when it is used
+      onNextUrl: (url) => {
+        console.log('A browser tab is using the messenger. To move it to another tab or browser, open:');
+        console.log(url);
+      },
     });
   } catch (e) {
     await core.close();
@@ -48,8 +53,8 @@ async function main(): Promise<number> {
     throw e;
   }
 
-  // The URL carries the per-run token: whoever can read this terminal may use the messenger.
-  console.log(`Messenger (profile ${options.profileDir}) is ready. Open this URL in a browser:`);
+  // The URL carries a one-time launch token: whoever can read this terminal may use the messenger.
+  console.log(`Messenger (profile ${options.profileDir}) is ready. Open this URL in a browser (it works once):`);
   console.log(host.url);
 
   await new Promise<void>((done) => {

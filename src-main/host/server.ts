@@ -2,21 +2,26 @@
 // Electron binding, over a WebSocket, to the renderer served from the electron-vite build
 // (out/renderer). Trust rules:
 // - binds 127.0.0.1 only (anything else is refused before a socket is opened);
-// - a random per-run token is required on the WebSocket (compared in constant time);
-// - the Origin of the WebSocket handshake must be this host's own origin, and the Host header of
-//   every request must name this host (DNS-rebinding defence);
+// - the printed link carries a one-time launch token, exchanged by the first tab for a secret of
+//   its own; one tab at a time is connected, another only if its user takes over (tabs.ts);
+// - the Origin of the session exchange and of the WebSocket handshake must be this host's own
+//   origin, and the Host header of every request must name this host (DNS-rebinding defence);
 // - every request goes through dispatchRequest, the one place requests are validated.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Core } from '../core/api';
 import { dispatchRequest } from '../../src-shared/ipc/dispatch';
 import type { MessengerEvent } from '../../src-shared/ipc/contract';
+import { CLOSE_OTHER_TAB, HELLO_FRAME, SESSION_PATH, type SessionAnswer } from '../../src-shared/ipc/host-session';
 import { WS_MAX_FRAME_BYTES, WS_PATH, type ServerFrame } from '../../src-shared/ipc/ws-client';
+import { serveStatic } from './static';
+import { TabAdmission } from './tabs';
+
+export { hostCsp } from './static';
 
 export type HostErrorCode = 'non-loopback-bind' | 'invalid-port' | 'renderer-missing';
 
@@ -38,59 +43,47 @@ export interface HostOptions {
   bindAddress?: string;
   /** 0 (default) picks a free port */
   port?: number;
+  /** hears the link for the next tab each time a tab spent the current one (cli.ts prints it) */
+  onNextUrl?: (url: string) => void;
 }
 
 export interface RunningHost {
-  /** the URL to open, token included in the fragment (never sent to the server by browsers) */
+  /** the link to open now: its one-time launch token is in the fragment (never sent to the server by browsers) */
   readonly url: string;
   readonly origin: string;
   readonly port: number;
+  /** the current one-time launch token (the one in `url`) */
   readonly token: string;
   close(): Promise<void>;
 }
 
 const LOOPBACK = '127.0.0.1';
 
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
-/** The page may talk to nothing but its own WebSocket; everything else as strict as in Electron. */
-export function hostCsp(port: number): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src ws://${LOOPBACK}:${port} ws://localhost:${port}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
-const CSP_META = /<meta\s+http-equiv=["']Content-Security-Policy["'][^>]*>/i;
-
-function sameToken(given: string | null, token: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function isRequestFrame(v: unknown): v is { type: 'request'; id: number; name: unknown; input: unknown } {
   if (typeof v !== 'object' || v === null) return false;
   const f = v as Record<string, unknown>;
   return f.type === 'request' && typeof f.id === 'number' && Number.isSafeInteger(f.id) && f.id >= 0;
+}
+
+/** a session request is a token and a flag: anything longer is not one */
+const SESSION_BODY_MAX = 1024;
+/** a longer body is read and dropped up to here (so the refusal arrives), then the connection is cut */
+const DRAIN_MAX = 64 * 1024;
+
+/** the body as text, or null when it is longer than `max` */
+function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  return new Promise((done) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > DRAIN_MAX) req.destroy();
+      else if (size <= max) chunks.push(c);
+    });
+    req.on('end', () => done(size > max ? null : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => done(null));
+    req.on('close', () => done(null));
+  });
 }
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
@@ -107,19 +100,21 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     throw new HostError('renderer-missing', `No built renderer in ${rendererDir}: run \`npm run build\` first.`);
   }
   const rendererRoot = await realpath(rendererDir);
-  const token = randomBytes(32).toString('base64url');
   let port = 0;
+  let origin = '';
+  const linkFor = (token: string) => `${origin}/#token=${token}`;
+  const tabs = new TabAdmission<WebSocket>((next) => options.onNextUrl?.(linkFor(next)));
   const allowedHosts = () => new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
   const allowedOrigins = () => new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`]);
 
   const server = createServer((req, res) => {
-    void serveStatic(req, res).catch(() => {
+    void route(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
   });
 
-  async function serveStatic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Frame-Options', 'DENY');
@@ -127,56 +122,48 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('Cache-Control', 'no-store');
     if (!allowedHosts().has(req.headers.host ?? '')) {
+      // read and drop what a refused request sent, so that the answer is not lost to a reset
+      req.resume();
       res.writeHead(421, { 'Content-Type': 'text/plain' }).end('wrong host');
       return;
     }
+    if ((req.url ?? '').split('?')[0] === SESSION_PATH) return session(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
-    let pathname: string;
+    return serveStatic(rendererRoot, port, req, res);
+  }
+
+  /** POST SESSION_PATH { token, takeOver? } → { secret } (src-shared/ipc/host-session.ts) */
+  async function session(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const answer = (status: number, body: SessionAnswer) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    };
+    // the whole (small) request is read before any answer, so that a refusal is not lost to a reset
+    const text = await readBody(req, SESSION_BODY_MAX);
+    if (req.method !== 'POST') {
+      res.writeHead(405, { Allow: 'POST' }).end();
+      return;
+    }
+    // another site's page could otherwise spend the token or take over from the user's browser;
+    // application/json also makes a cross-origin browser ask first (CORS preflight), which fails
+    if (!allowedOrigins().has(req.headers.origin ?? '')) return answer(403, { error: 'bad-request' });
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return answer(415, { error: 'bad-request' });
+    if (text === null) return answer(413, { error: 'bad-request' });
+    let body: unknown;
     try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      body = JSON.parse(text);
     } catch {
-      res.writeHead(400).end();
-      return;
+      return answer(400, { error: 'bad-request' });
     }
-    if (pathname.includes('\0')) {
-      res.writeHead(400).end();
-      return;
+    const b = body as { token?: unknown; takeOver?: unknown } | null;
+    if (typeof b !== 'object' || b === null || typeof b.token !== 'string' || (b.takeOver !== undefined && typeof b.takeOver !== 'boolean')) {
+      return answer(400, { error: 'bad-request' });
     }
-    if (pathname === '/' || pathname === '') pathname = '/index.html';
-    const file = resolve(rendererRoot, '.' + pathname);
-    if (!file.startsWith(rendererRoot + sep)) {
-      res.writeHead(404).end();
-      return;
-    }
-    let real: string;
-    try {
-      real = await realpath(file);
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    if (!real.startsWith(rendererRoot + sep)) {
-      res.writeHead(404).end();
-      return;
-    }
-    let body: Buffer;
-    try {
-      body = await readFile(real);
-    } catch {
-      res.writeHead(404).end();
-      return;
-    }
-    const type = contentTypes[extname(real).toLowerCase()] ?? 'application/octet-stream';
-    const csp = hostCsp(port);
-    if (real === join(rendererRoot, 'index.html')) {
-      // The built page carries Electron's policy (no network at all); here it needs its socket.
-      body = Buffer.from(body.toString('utf8').replace(CSP_META, `<meta http-equiv="Content-Security-Policy" content="${csp}">`));
-    }
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Content-Security-Policy': csp });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const r = tabs.exchange(b.token, b.takeOver === true);
+    if (r.ok) return answer(200, { secret: r.secret });
+    return answer(r.reason === 'open-elsewhere' ? 409 : 401, { error: r.reason });
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_FRAME_BYTES });
@@ -198,19 +185,32 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (!allowedHosts().has(req.headers.host ?? '')) return refuse(socket, 421, 'Misdirected Request');
     // A page of another origin could otherwise drive the messenger from the user's browser.
     if (!allowedOrigins().has(req.headers.origin ?? '')) return refuse(socket, 403, 'Forbidden');
-    if (!sameToken(url.searchParams.get('token'), token)) return refuse(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    // only the current tab's secret opens a socket; the launch token never does
+    if (!tabs.knows(url.searchParams.get('secret'))) return refuse(socket, 401, 'Unauthorized');
+    const takeOver = url.searchParams.get('takeover') === '1';
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, takeOver));
   });
 
   const send = (ws: WebSocket, frame: ServerFrame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   };
 
-  function accept(ws: WebSocket) {
-    clients.add(ws);
-    ws.on('close', () => clients.delete(ws));
+  function accept(ws: WebSocket, takeOver: boolean) {
     ws.on('error', () => ws.terminate());
+    // the same tab's secret in a second connection (a duplicated tab): only if its user takes over
+    if (tabs.admit(ws, takeOver) !== 'admitted') {
+      ws.close(CLOSE_OTHER_TAB, 'open in another tab');
+      return;
+    }
+    clients.add(ws);
+    ws.on('close', () => {
+      clients.delete(ws);
+      tabs.leave(ws);
+    });
+    ws.send(HELLO_FRAME);
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // a connection taken over is closing: it asks nothing more of the core
+      if (!tabs.isLive(ws)) return;
       if (isBinary) return send(ws, { type: 'error', error: { code: 'invalid-argument', message: 'malformed frame: binary' } });
       let frame: unknown;
       try {
@@ -231,7 +231,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const unsubscribe = options.core.onEvent((event: MessengerEvent) => {
     const text = JSON.stringify({ type: 'event', event } satisfies ServerFrame);
-    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+    // events carry message bodies: only the admitted tab gets them
+    for (const ws of clients) if (ws.readyState === ws.OPEN && tabs.isLive(ws)) ws.send(text);
   });
 
   try {
@@ -248,14 +249,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : requestedPort;
-  const origin = `http://${LOOPBACK}:${port}`;
+  origin = `http://${LOOPBACK}:${port}`;
 
   let closed: Promise<void> | null = null;
   return {
-    url: `${origin}/#token=${token}`,
+    get url() {
+      return linkFor(tabs.launchToken);
+    },
     origin,
     port,
-    token,
+    get token() {
+      return tabs.launchToken;
+    },
     close() {
       closed ??= new Promise<void>((done) => {
         unsubscribe();

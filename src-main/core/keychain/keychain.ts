@@ -1,12 +1,18 @@
-// The OS keychain through keytar (DESIGN.md 4): one service name per profile; entries for the
-// database key and each account's password. There is no fallback: without a keychain the
-// profile cannot be opened and the user is told how to get one.
+// The OS keychain through keytar (DESIGN.md 4): one service name per profile; small entries only:
+// the database key, the data key (data-key.ts), each account's password and its pinned prekey
+// servers. Secrets of any size (the OTR keys) live sealed in the profile database instead
+// (otr/identity.ts): Windows Credential Manager holds at most 2,560 bytes per entry, and every
+// entry is held to that limit here on every platform so that a too-big entry fails in our tests
+// on Linux, not only for users on Windows. There is no fallback: without a keychain the profile
+// cannot be opened and the user is told how to get one.
 import keytar from 'keytar';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MessengerError } from '../../../src-shared/ipc/result';
 
 export const DATABASE_KEY_ENTRY = 'database-key';
+/** CRED_MAX_CREDENTIAL_BLOB_SIZE (wincred.h: 5 × 512 bytes); keytar stores the secret as UTF-8 */
+export const KEYCHAIN_ENTRY_MAX_BYTES = 2560;
 export const accountPasswordEntry = (accountId: string): string => `account-password:${accountId}`;
 
 export const KEYCHAIN_HELP =
@@ -53,7 +59,12 @@ export function openKeyStore(service: string): KeyStore {
   return {
     service,
     get: (entry) => guarded(() => keytar.getPassword(service, entry)),
-    set: (entry, secret) => guarded(() => keytar.setPassword(service, entry, secret)),
+    set: (entry, secret) => {
+      // a programming error, not the user's: say which entry, never what it holds
+      const size = Buffer.byteLength(secret, 'utf8');
+      if (size > KEYCHAIN_ENTRY_MAX_BYTES) return Promise.reject(new MessengerError('internal', `The keychain entry "${entry}" would hold ${size} bytes; an entry holds at most ${KEYCHAIN_ENTRY_MAX_BYTES} on every platform.`));
+      return guarded(() => keytar.setPassword(service, entry, secret));
+    },
     delete: (entry) => guarded(() => keytar.deletePassword(service, entry)),
   };
 }

@@ -1,5 +1,5 @@
 // The bridge between one account's XMPP session (src-main/core/account/session.ts) and its OTR
-// service: loads (or on first use generates) the account's keys from the keychain, serialises
+// service: loads (or on first use generates) the account's keys (identity.ts), serialises
 // every OTR operation (the libraries are synchronous state machines and must see events in
 // order, even while the keys are still loading), and turns what the service wants to send into
 // OTR stanzas (stanza.ts: body + XEP-0334 hints + carbons <private/> + XEP-0380).
@@ -8,9 +8,9 @@ import type { OtrEventPayloads, OtrOfflineDevices, OtrPolicyName } from '../../.
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { KeyStore } from '../keychain/keychain';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { forgetStalePrekeys, renewProfiles, type PrekeyRetention } from '../../../src-shared/otr/v4/identity';
+import { forgetStalePrekeys, type PrekeyRetention } from '../../../src-shared/otr/v4/identity';
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
-import { loadOrCreateIdentity, otrIdentityEntry, serializeAccountIdentity, type OtrAccountIdentity } from './identity';
+import { loadOrCreateIdentity, renewIdentityProfiles, saveIdentity, type IdentityVault, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 import { type FetchedEnsembles, OtrService, type OtrWire, type ReceivedMessage } from './service';
 import { buildChat } from '../xmpp/messages/messages';
@@ -43,9 +43,11 @@ export class OtrAccount {
   /** the identity the service holds (one object: prekey secrets added here are the service's) */
   readonly identity: Promise<OtrAccountIdentity>;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly vault: IdentityVault;
 
   constructor(private readonly deps: OtrAccountDeps) {
-    this.identity = loadOrCreateIdentity(deps.keys, deps.accountId, systemRandom, Date.now);
+    this.vault = { keys: deps.keys, store: deps.store };
+    this.identity = loadOrCreateIdentity(this.vault, deps.accountId, systemRandom, Date.now);
     this.identity.catch(() => {});
     this.service = this.identity.then(
       (identity) =>
@@ -93,21 +95,21 @@ export class OtrAccount {
   }
 
   /**
-   * Writes the identity as it is now to the keychain, after whatever the service is doing (a used
+   * Writes the identity as it is now to the profile, after whatever the service is doing (a used
    * one-time prekey is then gone from the stored copy too). A failure is reported, not thrown: the
    * next save retries it.
    */
   private persistIdentity(): Promise<void> {
     return this.run(async (): Promise<void> => {
-      await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(await this.identity));
+      await saveIdentity(this.vault, this.deps.accountId, await this.identity);
     }).then(
       () => undefined,
-      () => console.warn('otr: could not update the identity in the keychain after a prekey was used'),
+      () => console.warn('otr: could not update the stored identity after a prekey was used'),
     );
   }
 
   /**
-   * Keeps new one-time prekey secrets with the identity in the keychain (otrv4.md §"Publishing
+   * Keeps new one-time prekey secrets with the stored identity (otrv4.md §"Publishing
    * Prekey Ensembles": the secrets must exist before their prekey messages are published, so a
    * Non-Interactive-Auth naming one can be answered). In the OTR order, so the written identity
    * reflects every prekey consumed before it. Each is dated, so that it can be forgotten later.
@@ -117,7 +119,7 @@ export class OtrAccount {
       const id = await this.identity;
       const now = Date.now();
       for (const s of secrets) id.v4.prekeys.set(s.id, { ...s, madeAt: s.madeAt ?? now });
-      await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
+      await saveIdentity(this.vault, this.deps.accountId, id);
     }).then(() => undefined);
   }
 
@@ -126,22 +128,21 @@ export class OtrAccount {
     return this.run(async (): Promise<number> => {
       const id = await this.identity;
       const n = forgetStalePrekeys(id.v4, Date.now(), retention);
-      if (n > 0) await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
+      if (n > 0) await saveIdentity(this.vault, this.deps.accountId, id);
       return n;
     }).then((n) => n);
   }
 
   /**
    * Renews the OTRv4 client and prekey profiles when they are within a day of expiring (otrv4.md
-   * §"Client Profile Expiration and Renewal") and writes the identity; true when renewed. The
-   * prekey lifecycle publishes the new profiles.
+   * §"Client Profile Expiration and Renewal"; the client profile stays transitional, own-profile.ts)
+   * and writes the identity; true when renewed. The prekey lifecycle publishes the new profiles.
    */
   renewProfiles(): Promise<boolean> {
     return this.run(async (): Promise<boolean> => {
       const id = await this.identity;
-      const r = renewProfiles(id.v4, systemRandom, Date.now());
-      if (!r.clientProfile && !r.prekeyProfile) return false;
-      await this.deps.keys.set(otrIdentityEntry(this.deps.accountId), serializeAccountIdentity(id));
+      if (!renewIdentityProfiles(id, systemRandom, Date.now())) return false;
+      await saveIdentity(this.vault, this.deps.accountId, id);
       return true;
     }).then((x) => x);
   }

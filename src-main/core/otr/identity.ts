@@ -2,17 +2,24 @@
 // profiles (otrv4.md §"Public keys, Shared Prekeys, Forging keys and Fingerprints"), the OTRv3
 // DSA key (otrv3 §"Authenticated Key Exchange": long-term DSA keys) and the one instance tag both
 // versions share (OTRv4 §"Instance Tags": "the same instance tag … for OTRv3 and OTRv4" is what
-// conversation.ts requires). Generated on first use and kept ONLY in the OS keychain, one entry
-// per account; never written to disk in clear and never sent to the renderer.
+// conversation.ts requires). Generated on first use and kept in the profile's SQLCipher database,
+// sealed with the profile's data key from the keychain (keychain/sealed.ts, keychain/data-key.ts):
+// with its 100 one-time prekey secrets it is about 117 KB, far over what a keychain entry holds
+// on Windows (2,560 bytes). Profiles that kept it in one keychain entry are moved on first load.
+// Never written to disk in clear and never sent to the renderer.
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { RandomSource } from '../../../src-shared/otr/common/random';
 import { generateDsaKeyAsync } from '../../../src-shared/otr/v3/dsa';
 import { deserializeIdentity, serializeIdentity, type V3Identity } from '../../../src-shared/otr/v3/identity';
 import { fingerprintHex as v3FingerprintHex } from '../../../src-shared/otr/v3/dsa';
 import { clientProfileFingerprint } from '../../../src-shared/otr/v4/client-profile';
-import { createLocalIdentity, deserializeLocalIdentity, renewProfiles, serializeLocalIdentity, type V4LocalIdentity } from '../../../src-shared/otr/v4/identity';
+import { createLocalIdentity, deserializeLocalIdentity, serializeLocalIdentity, type V4LocalIdentity } from '../../../src-shared/otr/v4/identity';
 import { toHex } from '../../../src-shared/otr/v4/keys';
+import { dataKey } from '../keychain/data-key';
 import type { KeyStore } from '../keychain/keychain';
+import { seal, unseal } from '../keychain/sealed';
+import type { OtrStore } from './otr-store';
+import { makeNewProfileTransitional, renewOwnProfiles } from './own-profile';
 
 export interface OtrAccountIdentity {
   instanceTag: number;
@@ -20,15 +27,37 @@ export interface OtrAccountIdentity {
   v4: V4LocalIdentity;
 }
 
-/** the keychain entry of an account's OTR identity */
+/** Where an identity is kept: the profile database (sealed) with the data key from the keychain. */
+export interface IdentityVault {
+  keys: KeyStore;
+  store: OtrStore;
+}
+
+/**
+ * The keychain entry that held an account's OTR identity before it moved to the database. Only
+ * read (and then deleted) to migrate a profile; never written.
+ */
 export const otrIdentityEntry = (accountId: string): string => `otr-identity:${accountId}`;
+
+/** the additional authenticated data of an account's sealed identity (sealed.ts) */
+const sealName = (accountId: string): string => `otr-identity:${accountId}`;
+
+const damaged = (): MessengerError => new MessengerError('keychain-unavailable', 'The OTR keys of this account are damaged.');
 
 /** A fresh identity: one instance tag for both versions (OTRv4 §"OTRv3-compatible mode"). */
 export async function generateIdentity(random: RandomSource, nowMs: number): Promise<OtrAccountIdentity> {
-  const v4 = createLocalIdentity({ random, nowMs, versions: '34' });
   // DSA parameter generation takes about a second on BigInt: yield so the event loop keeps going
   const dsaKey = await generateDsaKeyAsync(random, () => new Promise((r) => setImmediate(r)));
+  const v4 = createLocalIdentity({ random, nowMs, versions: '34' });
+  // versions "34": the client profile carries the DSA key and the transitional signature
+  makeNewProfileTransitional(v4, dsaKey, random);
   return { instanceTag: v4.instanceTag, v3: { instanceTag: v4.instanceTag, dsaKey }, v4 };
+}
+
+/** Renews what is due and keeps the client profile transitional (own-profile.ts); true when changed. */
+export function renewIdentityProfiles(id: OtrAccountIdentity, random: RandomSource, nowMs: number): boolean {
+  const r = renewOwnProfiles(id.v4, id.v3.dsaKey, random, nowMs);
+  return !!(r.clientProfile || r.prekeyProfile);
 }
 
 export function serializeAccountIdentity(id: OtrAccountIdentity): string {
@@ -40,16 +69,16 @@ export function deserializeAccountIdentity(text: string): OtrAccountIdentity {
   try {
     o = JSON.parse(text) as typeof o;
   } catch {
-    throw new MessengerError('keychain-unavailable', 'The OTR keys in the keychain are damaged.');
+    throw damaged();
   }
-  if (o?.v !== 1 || typeof o.v3 !== 'string' || typeof o.v4 !== 'string') throw new MessengerError('keychain-unavailable', 'The OTR keys in the keychain are damaged.');
+  if (o?.v !== 1 || typeof o.v3 !== 'string' || typeof o.v4 !== 'string') throw damaged();
   try {
     const v3 = deserializeIdentity(o.v3);
     const v4 = deserializeLocalIdentity(o.v4);
     if (v3.instanceTag !== v4.instanceTag) throw new Error('instance tags differ');
     return { instanceTag: v4.instanceTag, v3, v4 };
   } catch {
-    throw new MessengerError('keychain-unavailable', 'The OTR keys in the keychain are damaged.');
+    throw damaged();
   }
 }
 
@@ -61,39 +90,80 @@ export function ourFingerprints(id: OtrAccountIdentity): { v3: string; v4: strin
 }
 
 /**
- * Loads the account's identity from the keychain, or generates and stores one on first use.
- * Client and prekey profiles are renewed when close to expiry (§"Client Profile Expiration and
- * Renewal") and the renewed identity written back. Concurrent calls for one account share one
- * generation (a second key would silently replace the first).
+ * Writes the identity as it is when the data key is at hand. Calls made in order write in order
+ * (the key is one shared promise, so their continuations run in call order).
+ */
+export async function saveIdentity(vault: IdentityVault, accountId: string, id: OtrAccountIdentity): Promise<void> {
+  const key = await dataKey(vault.keys, !vault.store.hasSealedIdentities());
+  vault.store.setSealedIdentity(accountId, seal(key, serializeAccountIdentity(id), sealName(accountId)), Date.now());
+}
+
+/** The stored identity, or null when the account has none in the database (no generation). */
+export async function storedIdentity(vault: IdentityVault, accountId: string): Promise<OtrAccountIdentity | null> {
+  const sealed = vault.store.sealedIdentity(accountId);
+  if (sealed === undefined) return null;
+  const key = await dataKey(vault.keys, false);
+  let text: string;
+  try {
+    text = unseal(key, sealed, sealName(accountId));
+  } catch {
+    throw new MessengerError('keychain-unavailable', 'The OTR keys of this account cannot be opened with the data key in the keychain (damaged, or the key belongs to another profile).');
+  }
+  return deserializeAccountIdentity(text);
+}
+
+/**
+ * Loads the account's identity from the database, or moves it there from the keychain entry of
+ * an older profile (written to the database first, the entry deleted after: an interruption
+ * leaves a copy, never none), or generates and stores one on first use. Client and prekey
+ * profiles are renewed when close to expiry (§"Client Profile Expiration and Renewal") and the
+ * renewed identity written back. Concurrent calls for one account share one generation (a
+ * second key would silently replace the first).
  */
 const inflight = new Map<string, Promise<OtrAccountIdentity>>();
 
-export function loadOrCreateIdentity(keys: KeyStore, accountId: string, random: RandomSource, nowMs: () => number): Promise<OtrAccountIdentity> {
-  const k = `${keys.service}\u0000${accountId}`;
+export function loadOrCreateIdentity(vault: IdentityVault, accountId: string, random: RandomSource, nowMs: () => number): Promise<OtrAccountIdentity> {
+  const k = `${vault.keys.service}\u0000${accountId}`;
   const running = inflight.get(k);
   if (running) return running;
   const p = (async () => {
     const entry = otrIdentityEntry(accountId);
-    const stored = await keys.get(entry);
-    if (stored !== null) {
-      const id = deserializeAccountIdentity(stored);
-      const renewed = renewProfiles(id.v4, random, nowMs());
-      if (renewed.clientProfile || renewed.prekeyProfile) await keys.set(entry, serializeAccountIdentity(id));
+    const legacy = await vault.keys.get(entry);
+    let id = await storedIdentity(vault, accountId);
+    if (id === null && legacy !== null) {
+      id = deserializeAccountIdentity(legacy);
+      await saveIdentity(vault, accountId, id);
+    }
+    // the database copy is the newer one once it exists (every write goes there)
+    if (legacy !== null) await vault.keys.delete(entry);
+    if (id === null) {
+      id = await generateIdentity(random, nowMs());
+      await saveIdentity(vault, accountId, id);
       return id;
     }
-    const id = await generateIdentity(random, nowMs());
-    await keys.set(entry, serializeAccountIdentity(id));
+    if (renewIdentityProfiles(id, random, nowMs())) await saveIdentity(vault, accountId, id);
     return id;
   })().finally(() => inflight.delete(k));
   inflight.set(k, p);
   return p;
 }
 
-/** Deletes the account's OTR keys from the keychain (account removal). */
-export async function deleteIdentity(keys: KeyStore, accountId: string): Promise<void> {
-  // a generation still running would write the entry back after the delete
+/**
+ * Deletes the account's OTR keys (account removal): the database row when `store` is given (the
+ * caller may also remove it with the account's other OTR rows), a keychain entry left from
+ * before the move, and the pinned prekey servers.
+ */
+export async function deleteIdentity(keys: KeyStore, accountId: string, store?: OtrStore): Promise<void> {
+  // a generation still running would write the identity back after the delete
   await inflight.get(`${keys.service}\u0000${accountId}`)?.catch(() => undefined);
+  store?.deleteSealedIdentity(accountId);
   await keys.delete(otrIdentityEntry(accountId)).catch(() => false);
   // the prekey server fingerprints pinned for the account (src-main/core/prekey/lifecycle.ts)
   await keys.delete(`otr-prekey-pins:${accountId}`).catch(() => false);
 }
+
+/**
+ * The vault of each running core (index.ts registers it), so that integration tests can look at
+ * what was stored while the core holds the database. Nothing reaches it over IPC.
+ */
+export const identityVaults = new WeakMap<object, IdentityVault>();

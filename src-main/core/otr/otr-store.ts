@@ -1,7 +1,8 @@
 // OTR bookkeeping in the profile's SQLCipher database (DESIGN.md 4: "fingerprints and trust" live
 // there, encrypted at rest): fingerprints seen per contact with their trust, policies per account
 // and per contact, messages waiting for a private session (no silent downgrade, DESIGN.md 6), and
-// which conversations are private by the user's intent. Keys never come here (keychain only).
+// which conversations are private by the user's intent, and each account's OTR keys, sealed with
+// the data key from the keychain (otr/identity.ts; the keychain itself holds only small keys).
 // The tables are this module's own (prefix otr_), created if missing, so the module can share the
 // core's database without touching its migrations.
 import type { Database } from '@signalapp/sqlcipher';
@@ -37,6 +38,11 @@ const SCHEMA = `
     account_id TEXT NOT NULL,
     peer TEXT NOT NULL,
     PRIMARY KEY (account_id, peer)
+  );
+  CREATE TABLE IF NOT EXISTS otr_identity (
+    account_id TEXT PRIMARY KEY,
+    sealed TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
   );
 `;
 
@@ -155,10 +161,30 @@ export class OtrStore {
     this.db.prepare('DELETE FROM otr_queue WHERE account_id = ? AND message_id = ?').run([accountId, messageId]);
   }
 
+  // ---- the account's OTR keys (sealed; otr/identity.ts) -------------------------------------
+
+  sealedIdentity(accountId: string): string | undefined {
+    const v = this.db.prepare('SELECT sealed FROM otr_identity WHERE account_id = ?', { pluck: true }).get([accountId]);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  setSealedIdentity(accountId: string, sealed: string, now: number): void {
+    this.db.prepare('INSERT INTO otr_identity (account_id, sealed, updated_at) VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at').run([accountId, sealed, now]);
+  }
+
+  deleteSealedIdentity(accountId: string): void {
+    this.db.prepare('DELETE FROM otr_identity WHERE account_id = ?').run([accountId]);
+  }
+
+  /** whether any account's keys are sealed here (then the data key must exist) */
+  hasSealedIdentities(): boolean {
+    return this.db.prepare('SELECT 1 FROM otr_identity LIMIT 1', { pluck: true }).get() !== undefined;
+  }
+
   /** everything of an account (account removal) */
   removeAccount(accountId: string): void {
     this.db.transaction(() => {
-      for (const t of ['otr_fingerprints', 'otr_policies', 'otr_queue', 'otr_private']) this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
+      for (const t of ['otr_fingerprints', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity']) this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
     })();
   }
 }

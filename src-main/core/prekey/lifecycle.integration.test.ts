@@ -10,7 +10,7 @@ import { type Stack, startStack } from '../../../scripts/stack/stack';
 import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
 import { SecretStore, makeDevice, random } from '../../../src-shared/prekey/test-support/device';
 import { openKeyStore } from '../keychain/keychain';
-import { deserializeAccountIdentity, generateIdentity, otrIdentityEntry, type OtrAccountIdentity } from '../otr/identity';
+import { generateIdentity, identityVaults, storedIdentity, type OtrAccountIdentity } from '../otr/identity';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { signedInUser, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH, PrekeyClient } from './client';
@@ -45,9 +45,10 @@ async function user(prefix: string): Promise<{ c: TestCore; jid: string; account
 }
 
 async function identityOf(c: TestCore, accountId: string): Promise<OtrAccountIdentity> {
-  const text = await keytar.getPassword(c.keychainService, otrIdentityEntry(accountId));
-  if (text === null) throw new Error('no identity in the keychain');
-  return deserializeAccountIdentity(text);
+  // the keys live sealed in the profile database (otr/identity.ts), read through the core's vault
+  const id = await storedIdentity(identityVaults.get(c.core)!, accountId);
+  if (id === null) throw new Error('no identity in the profile');
+  return id;
 }
 
 describe('prekey publication in the account lifecycle', () => {
@@ -80,7 +81,7 @@ describe('prekey publication in the account lifecycle', () => {
     try {
       for (const u of [alice, bob]) {
         const id = await identityOf(u.c, u.accountId);
-        // the secrets of every published prekey message are in the keychain with the identity
+        // the secrets of every published prekey message are stored with the identity
         expect(id.v4.prekeys.size).toBe(DEFAULT_REPLENISH.target);
         const got = await carol.retrieve(u.jid);
         expect(got.received).toBe(1);

@@ -5,10 +5,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import keytar from 'keytar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../../../scripts/stack/stack';
-import { deserializeAccountIdentity, otrIdentityEntry } from '../otr/identity';
+import { identityVaults, storedIdentity } from '../otr/identity';
 import { signedInUser, uniqueName, type TestCore } from '../test-support/harness';
 import { DEFAULT_REPLENISH } from './client';
 import { type ServerProcess, startServerProcess, tearDownPrekeyTest } from './test-support/harness';
@@ -52,7 +51,7 @@ describe('a private conversation with an offline contact (prekeys)', () => {
     await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
     const published = await outcomes.wait(b.accountId, (o) => o.outcome === 'published');
     expect(published).toMatchObject({ before: 0, published: DEFAULT_REPLENISH.target });
-    const bobTag = deserializeAccountIdentity((await keytar.getPassword(b.c.keychainService, otrIdentityEntry(b.accountId)))!).instanceTag;
+    const bobTag = (await storedIdentity(identityVaults.get(b.c.core)!, b.accountId))!.instanceTag;
 
     // Bob goes offline; Alice wants a private conversation and writes: the message waits
     await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
@@ -81,8 +80,8 @@ describe('a private conversation with an offline contact (prekeys)', () => {
     await b.c.waitFor('otr.notice', (n) => n.kind === 'offline-start' && n.peer === a.jid);
     await a.c.waitFor('message.updated', (x) => x.id === m.id && x.delivery === 'delivered', 60_000);
 
-    // the used prekey is gone from his keychain, and his stock was checked again after its use
-    const stored = deserializeAccountIdentity((await keytar.getPassword(b.c.keychainService, otrIdentityEntry(b.accountId)))!);
+    // the used prekey is gone from his stored keys, and his stock was checked again after its use
+    const stored = (await storedIdentity(identityVaults.get(b.c.core)!, b.accountId))!;
     expect(stored.v4.prekeys.size).toBe(DEFAULT_REPLENISH.target - 1);
     // two were handed out (one used, one only looked at): 98 left, above the threshold
     const recheck = await outcomes.wait(b.accountId, (o) => o.outcome === 'published' && o.trigger === 'prekey-used');

@@ -1,6 +1,6 @@
 // The store on a real SQLCipher file (no keychain needed: the key is passed in).
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -98,5 +98,33 @@ describe('store (SQLCipher)', () => {
     expect(store.accounts()).toEqual([]);
     expect(store.contact('a1', 'you@x')).toBeUndefined();
     expect(store.message('o1')).toBeUndefined();
+  });
+
+  it('keeps the profile to its owner: database, WAL and journal files 0600, the directory 0700 (also for older profiles)', async () => {
+    const modes = async (dir: string) => {
+      const out: Record<string, number> = { '.': (await stat(dir)).mode & 0o777 };
+      for (const f of await readdir(dir)) out[f] = (await stat(join(dir, f))).mode & 0o777;
+      return out;
+    };
+    const { store, path, key } = await fresh();
+    // a write so that the WAL exists
+    store.addOutgoing(msg('m1', 'out', 'hello'));
+    const dir = join(path, '..');
+    const expectOwnerOnly = async () => {
+      const files = await modes(dir);
+      expect(Object.keys(files)).toEqual(expect.arrayContaining(['.', 'm.db', 'm.db-wal']));
+      for (const [f, m] of Object.entries(files)) expect([f, m.toString(8)]).toEqual([f, f === '.' ? '700' : '600']);
+    };
+    await expectOwnerOnly();
+
+    // a profile written before this rule (world-readable files) is tightened when opened
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    await chmod(dir, 0o755);
+    for (const f of await readdir(dir)) await chmod(join(dir, f), 0o644);
+    const again = openDatabase(path, key);
+    stores.push(again);
+    again.addOutgoing(msg('m2', 'out', 'again'));
+    await expectOwnerOnly();
   });
 });

@@ -2,6 +2,8 @@
 // OS keychain (DESIGN.md 4). Accounts, contacts and messages live here; nothing secret or private
 // is written anywhere else. Schema: docs/core.md.
 import { Database } from '@signalapp/sqlcipher';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ChatMessage, DeliveryState, Subscription } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 
@@ -90,11 +92,27 @@ function toMessage(r: MessageRow): ChatMessage {
   return { id: r.id, accountId: r.account_id, peer: r.peer, direction: r.direction, body: r.body, timestamp: r.timestamp, delivery: r.delivery, encrypted: r.encrypted === 1 };
 }
 
+/** Database-side files SQLite creates next to the database (WAL mode, rollback journal). */
+const SIDE_FILES = ['-wal', '-shm', '-journal'];
+
+/**
+ * The profile is its owner's alone: the directory 0700 and the database files 0600, whatever the
+ * umask. The file is created here before SQLite opens it because SQLite gives its WAL and journal
+ * the database file's permissions (SQLite os_unix.c, findCreateFileMode); files of a profile
+ * written before this rule are tightened on open.
+ */
+function restrictToOwner(path: string): void {
+  chmodSync(dirname(path), 0o700);
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, ...SIDE_FILES.map((s) => path + s)]) if (existsSync(f)) chmodSync(f, 0o600);
+}
+
 /** Opens (or creates) the encrypted database. `keyHex` is 64 hex digits (a raw 256-bit key). */
 export function openDatabase(path: string, keyHex: string): Store {
   if (!/^[0-9a-f]{64}$/.test(keyHex)) throw new MessengerError('keychain-unavailable', 'The database key in the keychain is not a valid key.');
   let db: Database;
   try {
+    restrictToOwner(path);
     // Cached statements: every query here is a handful of fixed SQL texts, and an uncached
     // prepare() keeps its native statement until the database closes (RSS grows per query).
     db = new Database(path, { cacheStatements: true });
