@@ -8,6 +8,7 @@
 // confirms it, and this device publishes again.
 import { PrekeyServerKeyChoice } from './PrekeyServerKeyChoice';
 import { useOtr, useOtrState } from './context';
+import { noticeWords } from './notice-words';
 import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
@@ -25,7 +26,7 @@ export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid:
     <>
       {shown.map((n) => (
         <div key={n.id} className="otr-notice otr-prekey-server-changed" role="alert" aria-label="Offline messages warning" data-notice={n.kind}>
-          <p>{n.message}</p>
+          <p>{noticeWords(n)}</p>
           <p className="hint">Until this is sorted out, your contacts cannot start a private conversation with you while you are offline.</p>
           <PrekeyServerKeyChoice notice={n} />
           <div className="row">

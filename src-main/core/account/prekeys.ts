@@ -48,8 +48,8 @@ export class AccountPrekeys {
     void prekeys.done.then((o) => {
       if (o.outcome !== 'fingerprint-changed' || this.lifecycle !== prekeys) return;
       // an account-level warning: the notice's peer is our own address
-      const message = `The prekey server of your server (${o.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator which key it has now; accept the new key only if it matches.`;
-      void otr.run((s) => s.accountNotice('prekey-server-changed', message, { fingerprint: o.announced.toLowerCase(), server: o.server })).catch(() => {});
+      const notice = { kind: 'prekey-server-changed', server: o.server, fingerprint: o.announced.toLowerCase(), whose: 'own' } as const;
+      void otr.run((s) => s.accountNotice(notice)).catch(() => {});
     });
   }
 

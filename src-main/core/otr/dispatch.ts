@@ -48,30 +48,17 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     if (!fp || (ev.version !== 3 && ev.version !== 4)) return;
     const seen = store.seen(accountId, ps.peer, fp, ev.version, deps.clock());
     if (seen.isNew && seen.hadOthers) {
-      notices.raise(
-        ps.peer,
-        'fingerprint-changed',
-        `${ps.peer} is using a key you have not seen before. This happens when they use a new device or reinstalled their messenger — or when someone else is in between. Verify the new key before you say anything sensitive.`,
-        { fingerprint: fp },
-      );
+      notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
     }
   };
 
   const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
     if (ev.code === 'peer-error') {
-      notices.raise(
-        ps.peer,
-        'peer-error',
-        `${ps.peer}'s messenger reported a problem with the private conversation (it said: "${ev.message.slice(0, 200)}"). A message you sent may not have been readable for them; send it again once the conversation is private.`,
-      );
+      notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
       return;
     }
     if (ev.code === 'unreadable') {
-      notices.raise(
-        ps.peer,
-        'unreadable',
-        `A private message from ${ps.peer} could not be decrypted. It probably belongs to an earlier private conversation (for example from before the messenger restarted). Nothing is wrong with your keys: ask ${ps.peer} to send it again once the private conversation is up.`,
-      );
+      notices.raise(ps.peer, { kind: 'unreadable' });
       // recover: ask for a new session unless one is up (OTRv3 §"Receiving an encrypted message" in PLAINTEXT)
       if (!peers.encryptedSession(ps) && (ps.convPolicy !== 'manual' || store.isPrivate(accountId, ps.peer)) && deps.isOnline()) {
         const q = ps.conv.start();
@@ -103,7 +90,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
               onEncrypted(ps, ev);
             } else if (ev.state === 'finished') {
               if (ps.current === ev.theirInstanceTag) ps.smp = { ...NO_SMP };
-              notices.raise(ps.peer, 'ended-by-peer', `${ps.peer} ended the private conversation. What you write now waits until you start a new private conversation, or you end it too.`);
+              notices.raise(ps.peer, { kind: 'ended-by-peer' });
             }
             break;
           case 'message':

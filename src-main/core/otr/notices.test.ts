@@ -18,8 +18,10 @@ describe('OTR service: notices kept for a window that was not listening', () => 
     const warning = kept.find((n) => n.kind === 'fingerprint-changed');
     expect(warning).toEqual(a.notices.find((n) => n.kind === 'fingerprint-changed'));
     expect(warning).toMatchObject({ accountId: `acct-${A}`, peer: B, id: expect.stringMatching(/^[0-9a-f-]{36}$/) as string });
-    a.svc.accountNotice('prekey-server-changed', 'the key of your prekey server changed');
-    expect(a.svc.notices().at(-1)).toMatchObject({ peer: A, kind: 'prekey-server-changed' });
+    a.svc.accountNotice({ kind: 'prekey-server-changed', server: 'prekeys.example.test', fingerprint: 'ab'.repeat(56), whose: 'own' });
+    expect(a.svc.notices().at(-1)).toMatchObject({ peer: A, kind: 'prekey-server-changed', whose: 'own' });
+    // a notice is a code and data: no sentence comes from the core
+    expect(a.svc.notices().every((n) => !('message' in n))).toBe(true);
     // bounded per conversation: the oldest go first
     for (let i = 0; i < RECENT_NOTICES_PER_PEER + 5; i++) a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: `changed ${i}` });
     const forBob = a.svc.notices().filter((n) => n.peer === B);

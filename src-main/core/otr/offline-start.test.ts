@@ -43,7 +43,7 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
     expect(st).toMatchObject({ state: 'private-unverified', version: 4, queued: 0, offlineDevices: [ids.B.instanceTag] });
     expect(a.sent).toEqual([expect.objectContaining({ encrypted: true })]);
     // one notice says where the waiting message went
-    expect(a.notices.map((n) => n.kind)).toContain('offline-sent');
+    expect(a.notices.find((n) => n.kind === 'offline-sent')).toMatchObject({ peer: B, messages: 1, devices: 1 });
     expect(a.notices.map((n) => n.kind)).not.toContain('queue-sent');
     // to the bare JID (bob's resources are unknown), never in clear
     expect(a.out.every((w) => w.to === B && !w.body.includes('written while'))).toBe(true);
@@ -130,6 +130,6 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
     const changed = a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: 'the key changed' });
     expect(changed.unavailable).toBe('the key changed');
     // the notice names the server and the key it presents now, for the user to accept or not
-    expect(a.notices.at(-1)).toMatchObject({ kind: 'prekey-server-changed', peer: B, server: 'prekeys.example.test', fingerprint: 'ab'.repeat(56) });
+    expect(a.notices.at(-1)).toMatchObject({ kind: 'prekey-server-changed', peer: B, server: 'prekeys.example.test', fingerprint: 'ab'.repeat(56), whose: 'contact' });
   });
 });

@@ -69,11 +69,7 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
       const started = prekeyUsed;
       prekeyUsed = false;
       if (!started) return;
-      notices.raise(
-        ps.peer,
-        'offline-start',
-        `${ps.peer} started this private conversation while you were offline, from the keys your device published in advance for that. It is encrypted. Started this way, it is ${ps.peer} who gave up some deniability (OTRv4: online deniability for the one who starts it offline); yours is as in any private conversation.`,
-      );
+      notices.raise(ps.peer, { kind: 'offline-start' });
     },
 
     // The ensembles were validated by the prekey client. Kept for send(): the server hands each
@@ -82,7 +78,7 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
       const base = { accountId, peer };
       if (!fetched.ok) {
         offline.delete(peer);
-        if (fetched.reason === 'fingerprint-changed') notices.raise(peer, 'prekey-server-changed', fetched.text, { fingerprint: fetched.announced.toLowerCase(), server: fetched.server });
+        if (fetched.reason === 'fingerprint-changed') notices.raise(peer, { kind: 'prekey-server-changed', server: fetched.server, fingerprint: fetched.announced.toLowerCase(), whose: 'contact' });
         return { ...base, devices: [], unavailable: fetched.text };
       }
       offline.set(peer, { at: deps.clock(), byTag: new Map(fetched.byInstanceTag) });
@@ -124,14 +120,7 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
       // sends the Non-Interactive-Auth messages, then (encrypted now) the waiting messages to
       // each device; the 'offline-sent' notice below says where they went
       deps.handle(ps, out, ps.peer, undefined, { announceFlush: false });
-      const devices = started.length === 1 ? 'one device' : `${started.length} devices`;
-      notices.raise(
-        ps.peer,
-        'offline-sent',
-        waiting > 0
-          ? `${peer} is offline: your ${waiting === 1 ? 'message was' : `${waiting} messages were`} sent privately to ${devices} of theirs, to be read when they come online.`
-          : `${peer} is offline: a private conversation with ${devices} of theirs is ready; what you write goes there until they answer.`,
-      );
+      notices.raise(ps.peer, { kind: 'offline-sent', messages: waiting, devices: started.length });
       return status.emit(ps);
     },
   };

@@ -80,13 +80,7 @@ export function createQueue(deps: QueueDeps): Queue {
       store.setPrivate(accountId, peer, true);
       if (online && !s) {
         const finished = ps.conv.sessions().some((x) => x.state === 'finished');
-        notices.raise(
-          peer,
-          'queued',
-          finished
-            ? `${peer} ended the private conversation. Your message waits: it is sent when a new private conversation is up. You can also send it unencrypted or discard it.`
-            : `Your message waits until a private conversation with ${peer} is up; the messenger is starting one. You can also send it unencrypted or discard it.`,
-        );
+        notices.raise(peer, { kind: 'queued', because: finished ? 'ended-by-peer' : 'starting' });
         if (!finished) deps.handle(ps, ps.conv.start(), ps.peer);
       }
       status.emit(ps);
@@ -104,7 +98,7 @@ export function createQueue(deps: QueueDeps): Queue {
         store.dequeue(accountId, m.messageId);
         deps.onQueuedSent(m.messageId, true);
       }
-      if (announce) notices.raise(ps.peer, 'queue-sent', `The messages that waited have been sent privately to ${ps.peer}.`);
+      if (announce) notices.raise(ps.peer, { kind: 'queue-sent' });
     },
 
     resolve(peer, action) {

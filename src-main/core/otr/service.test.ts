@@ -39,7 +39,7 @@ describe('OTR service: sessions', () => {
     const before = b.wireLog.length;
     expect(write(b, A, 'secret after end')).toBe('queued');
     expect(b.svc.status(A).queued).toBe(1);
-    expect(b.notices.at(-1)?.kind).toBe('queued');
+    expect(b.notices.at(-1)).toMatchObject({ kind: 'queued', because: 'ended-by-peer' });
     // nothing went out in clear
     expect(b.wireLog.slice(before).some((w) => w.body.includes('secret after end'))).toBe(false);
     pump(a, b);

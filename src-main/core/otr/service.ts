@@ -12,7 +12,7 @@
 // Per device (DESIGN.md 5): messages of a session go to the full JID of the resource the
 // session runs with (the last resource we heard that instance tag from); queries go to the bare
 // JID, so every device of the contact may answer and gets its own instance session.
-import { DEFAULT_OTR_POLICY, type OtrEventPayloads, type OtrFingerprintInfo, type OtrNotice, type OtrNoticeKind, type OtrOfflineDevices, type OtrPolicyName, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
+import { DEFAULT_OTR_POLICY, type OtrEventPayloads, type OtrFingerprintInfo, type OtrNotice, type OtrNoticeData, type OtrOfflineDevices, type OtrPolicyName, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EngineOutput } from '../../../src-shared/otr/api';
 import { OtrError } from '../../../src-shared/otr/common/errors';
@@ -255,8 +255,8 @@ export class OtrService {
   }
 
   /** a notice about the account itself (its peer is our own bare JID), e.g. a changed prekey server key */
-  accountNotice(kind: OtrNoticeKind, message: string, about: { fingerprint?: string; server?: string } = {}): void {
-    this.noticesOf.account(kind, message, about);
+  accountNotice(data: OtrNoticeData): void {
+    this.noticesOf.account(data);
   }
 
   /** every conversation's recent notices, oldest first */

@@ -17,8 +17,9 @@ describe('OTR service: SMP and trust', () => {
     expect(a.svc.status(B)).toMatchObject({ state: 'private-verified', smp: { phase: 'succeeded' } });
     expect(b.svc.status(A).smp.phase).toBe('succeeded');
     expect(b.svc.status(A).state).toBe('private-unverified'); // bob has not verified alice yet
-    expect(a.notices.map((n) => n.kind)).toContain('smp-succeeded');
-    expect(b.notices.map((n) => n.kind)).toContain('smp-succeeded');
+    // the asker verified bob; bob only answered and is told so (the renderer words it)
+    expect(a.notices.find((n) => n.kind === 'smp-succeeded')).toMatchObject({ peer: B, verifiedThem: true });
+    expect(b.notices.find((n) => n.kind === 'smp-succeeded')).toMatchObject({ peer: A, verifiedThem: false });
 
     // and the other way round
     b.svc.startSmp(A, 'pizza', 'What did we eat?');

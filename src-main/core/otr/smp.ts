@@ -66,23 +66,13 @@ export function createSmp(deps: SmpDeps): Smp {
           const authenticates = smp.question === undefined || smp.initiatedByUs;
           const key = smp.fingerprint ?? fp;
           if (authenticates && key) store.setVerified(accountId, ps.peer, key, true);
-          notices.raise(
-            ps.peer,
-            'smp-succeeded',
-            authenticates
-              ? `Verification succeeded: ${ps.peer} is verified.`
-              : `You answered ${ps.peer}'s question correctly; they have verified you. Ask them a question of your own to verify them.`,
-          );
+          notices.raise(ps.peer, { kind: 'smp-succeeded', verifiedThem: authenticates });
           break;
         }
         case 'smp-failed':
         case 'smp-cheated':
           ps.smp = { ...ps.smp, phase: 'failed', ...(ev.type === 'smp-cheated' ? { cheated: true } : {}) };
-          notices.raise(
-            ps.peer,
-            'smp-failed',
-            `Verification with ${ps.peer} failed: the answers did not match. Either one of you mistyped (answers must match exactly), or you are not talking to ${ps.peer}. Try again, or compare fingerprints another way.`,
-          );
+          notices.raise(ps.peer, { kind: 'smp-failed' });
           break;
         case 'smp-aborted':
           ps.smp = { ...ps.smp, phase: 'aborted' };
