@@ -6,6 +6,7 @@
 // account in the sidebar, because it concerns every contact. The warning shows the key the server
 // presents now; the user may accept it (otr.prekeyServer.trust) once their server's administrator
 // confirms it, and this device publishes again.
+import { bareKey } from '../../src-shared/ipc/jid';
 import { PrekeyServerKeyChoice } from './PrekeyServerKeyChoice';
 import { useOtr, useOtrState } from './context';
 import { noticeWords } from './notice-words';
@@ -13,12 +14,10 @@ import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
 
-/** the bare JID as the core names conversations: lower case, no resource */
-const bare = (jid: string) => jid.split('/')[0]!.toLowerCase();
 
 export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid: string }) {
   const { actions } = useOtr();
-  const own = bare(jid);
+  const own = bareKey(jid);
   const notices = useOtrState((s) => s.notices[otrKey(accountId, own)] ?? EMPTY);
   const shown = notices.filter((n) => n.kind === 'prekey-server-changed');
   if (shown.length === 0) return null;

@@ -13,7 +13,7 @@ import type { AccountRow, Store } from '../store/store';
 import { enableCarbons } from '../xmpp/carbons/carbons';
 import type { XmppClient } from '../xmpp/client/client';
 import { disco } from '../xmpp/disco/disco';
-import { bareJid } from '../xmpp/jid/jid';
+import { bareJid } from '../../../src-shared/ipc/jid';
 import { initialPresence, parsePresence } from '../xmpp/presence/presence';
 import { Connection } from './connection';
 import { Contacts } from './contacts';

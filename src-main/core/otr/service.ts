@@ -13,6 +13,7 @@
 // session runs with (the last resource we heard that instance tag from); queries go to the bare
 // JID, so every device of the contact may answer and gets its own instance session.
 import { DEFAULT_OTR_POLICY, type OtrEventPayloads, type OtrFingerprintInfo, type OtrNotice, type OtrNoticeData, type OtrOfflineDevices, type OtrPolicyName, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
+import { bareKey } from '../../../src-shared/ipc/jid';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EngineOutput } from '../../../src-shared/otr/api';
 import { OtrError } from '../../../src-shared/otr/common/errors';
@@ -96,7 +97,7 @@ export class OtrService {
         deps.onPrekeyConsumed?.();
       },
     });
-    const notices = createNotices({ accountId, ownBare: bareOf(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
+    const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
     const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p) });
     const common = { accountId, store, clock, peers, notices, status, isOnline };
     const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) => dispatch.handle(ps, out, to, messageId, opts);
@@ -163,7 +164,7 @@ export class OtrService {
 
   /** Something arrived from the contact. Returns the user-visible messages in it. */
   receive(fromFull: string, body: string): ReceivedMessage[] {
-    const ps = this.peers.state(bareOf(fromFull));
+    const ps = this.peers.state(bareKey(fromFull));
     ps.lastFrom = fromFull;
     if (!body.includes('?OTR') && !findWhitespaceTag(body)) ps.peerSentUntagged = true;
     let out: EngineOutput;
@@ -263,9 +264,4 @@ export class OtrService {
   notices(): OtrNotice[] {
     return this.noticesOf.recent();
   }
-}
-
-function bareOf(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
 }
