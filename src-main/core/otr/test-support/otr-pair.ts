@@ -12,6 +12,7 @@ import type { OtrEventPayloads, OtrNotice, OtrPolicyName, OtrStatus } from '../.
 import { generateIdentity, type OtrAccountIdentity } from '../identity';
 import { systemRandom } from '../../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from '../otr-store';
+import { migrate } from '../../store/migrations';
 import { OtrService, type OtrWire, type ReceivedMessage } from '../service';
 
 const dirs: string[] = [];
@@ -36,6 +37,7 @@ export function openDb(): Database {
   dirs.push(dir);
   const db = new Database(join(dir, 'test.db'));
   db.pragma(`key = "x'${randomBytes(32).toString('hex')}'"`);
+  migrate(db); // the OTR tables come from the profile database's migrations
   dbs.push(db);
   return db;
 }
