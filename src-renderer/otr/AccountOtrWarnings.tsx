@@ -6,18 +6,18 @@
 // account in the sidebar, because it concerns every contact. The warning shows the key the server
 // presents now; the user may accept it (otr.prekeyServer.trust) once their server's administrator
 // confirms it, and this device publishes again.
+import { bareKey } from '../../src-shared/ipc/jid';
 import { PrekeyServerKeyChoice } from './PrekeyServerKeyChoice';
 import { useOtr, useOtrState } from './context';
+import { noticeWords } from './notice-words';
 import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
 
-/** the bare JID as the core names conversations: lower case, no resource */
-const bare = (jid: string) => jid.split('/')[0]!.toLowerCase();
 
 export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid: string }) {
   const { actions } = useOtr();
-  const own = bare(jid);
+  const own = bareKey(jid);
   const notices = useOtrState((s) => s.notices[otrKey(accountId, own)] ?? EMPTY);
   const shown = notices.filter((n) => n.kind === 'prekey-server-changed');
   if (shown.length === 0) return null;
@@ -25,7 +25,7 @@ export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid:
     <>
       {shown.map((n) => (
         <div key={n.id} className="otr-notice otr-prekey-server-changed" role="alert" aria-label="Offline messages warning" data-notice={n.kind}>
-          <p>{n.message}</p>
+          <p>{noticeWords(n)}</p>
           <p className="hint">Until this is sorted out, your contacts cannot start a private conversation with you while you are offline.</p>
           <PrekeyServerKeyChoice notice={n} />
           <div className="row">

@@ -10,6 +10,7 @@ import type { OtrNoticeKind, OtrStatus } from '../../src-shared/ipc/otr-contract
 import { useOtr, useOtrState } from './context';
 import { Fingerprint } from './Fingerprint';
 import { PrekeyServerKeyChoice } from './PrekeyServerKeyChoice';
+import { noticeWords } from './notice-words';
 import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
@@ -59,7 +60,7 @@ export function OtrNotices({ status, onVerify, contactOffline = false }: { statu
       )}
       {shown.map((n) => (
         <div key={n.id} className={`otr-notice otr-${n.kind}`} role={WARNINGS.has(n.kind) ? 'alert' : 'status'} data-notice={n.kind}>
-          <p>{n.message}</p>
+          <p>{noticeWords(n)}</p>
           {n.kind === 'prekey-server-changed' ? (
             <PrekeyServerKeyChoice notice={n} />
           ) : (

@@ -151,21 +151,40 @@ export interface OtrOfflineDevices {
   unavailable?: string;
 }
 
-export interface OtrNotice {
+/**
+ * What a notice says, as data: a code (`kind`) and what the renderer needs to word it
+ * (src-renderer/otr/notice-words.ts). The core writes no sentences for the user.
+ */
+export type OtrNoticeData =
+  | { kind: 'fingerprint-changed'; fingerprint: string }
+  | { kind: 'unreadable' }
+  /** `said`: the contact's error text as it arrived (at most 200 characters; untrusted) */
+  | { kind: 'peer-error'; said: string }
+  | { kind: 'ended-by-peer' }
+  /** `because`: a private conversation is being started, or the contact ended the last one */
+  | { kind: 'queued'; because: 'starting' | 'ended-by-peer' }
+  | { kind: 'queue-sent' }
+  /** `verifiedThem`: we verified the contact (false: we only answered their question) */
+  | { kind: 'smp-succeeded'; verifiedThem: boolean }
+  | { kind: 'smp-failed' }
+  /** `messages`: how many waiting messages went; `devices`: to how many devices */
+  | { kind: 'offline-sent'; messages: number; devices: number }
+  | { kind: 'offline-start' }
+  /** `whose`: our own server's prekey server (peer = our bare JID) or the contact's */
+  | { kind: 'prekey-server-changed'; server: string; fingerprint: string; whose: 'own' | 'contact' };
+
+export type OtrNotice = {
   /** unique; the same notice fetched again (otr.notices) and pushed live has the same id */
   id: string;
   /** when it was raised, ms since epoch */
   at: number;
   accountId: string;
   peer: string;
-  kind: OtrNoticeKind;
-  /** plain words for the user; never contains a secret */
-  message: string;
   /** a key: the contact's new one (fingerprint-changed), or the one a prekey server presents now */
   fingerprint?: string;
   /** prekey-server-changed: the prekey server (its JID) whose key changed */
   server?: string;
-}
+} & OtrNoticeData;
 
 // ---- requests -------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ import { forgetStalePrekeys, type PrekeyRetention } from '../../../src-shared/ot
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
 import { loadOrCreateIdentity, renewIdentityProfiles, saveIdentity, type IdentityVault, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
-import { type FetchedEnsembles, OtrService, type OtrWire, type ReceivedMessage } from './service';
+import { OtrService } from './service';
+import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
 import { buildChat } from '../xmpp/messages/messages';
 import { buildOtrMessage } from './stanza';
 
@@ -33,6 +34,8 @@ export interface OtrAccountDeps {
   onPrekeyUsed?(): void;
   /** fetches a contact's prekey ensembles (the session's prekey lifecycle); rejects when offline */
   retrievePrekeys?(peer: string): Promise<FetchedEnsembles>;
+  /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
+  onTlv?(tlv: InboundTlv): void;
   /** pins the key a prekey server presents now and publishes again (the session does it) */
   trustPrekeyServer?(server: string, fingerprint: string): Promise<void>;
   defaultPolicy?: OtrPolicyName;
@@ -67,6 +70,7 @@ export class OtrAccount {
             void this.persistIdentity();
             deps.onPrekeyUsed?.();
           },
+          ...(deps.onTlv ? { onTlv: (t: InboundTlv) => deps.onTlv?.(t) } : {}),
         }),
     );
     // a keychain failure surfaces on every call; keep it from being an unhandled rejection

@@ -3,56 +3,12 @@
 // and per contact, messages waiting for a private session (no silent downgrade, DESIGN.md 6), and
 // which conversations are private by the user's intent, and each account's OTR keys, sealed with
 // the data key from the keychain (otr/identity.ts; the keychain itself holds only small keys).
-// The tables are this module's own (prefix otr_), created if missing, so the module can share the
-// core's database without touching its migrations.
+// The tables (prefix otr_) are created by the profile database's one migration runner
+// (store/migrations.ts); this module expects a migrated database. Rows are read through the typed
+// decoders of store/rows.ts.
 import type { Database } from '@signalapp/sqlcipher';
 import { otrPolicyNames, type OtrFingerprintInfo, type OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS otr_fingerprints (
-    account_id TEXT NOT NULL,
-    peer TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    version INTEGER NOT NULL CHECK (version IN (3, 4)),
-    verified INTEGER NOT NULL DEFAULT 0,
-    first_seen INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,
-    PRIMARY KEY (account_id, peer, fingerprint)
-  );
-  CREATE TABLE IF NOT EXISTS otr_policies (
-    account_id TEXT NOT NULL,
-    peer TEXT NOT NULL DEFAULT '',
-    policy TEXT NOT NULL CHECK (policy IN ('manual', 'opportunistic', 'always')),
-    PRIMARY KEY (account_id, peer)
-  );
-  CREATE TABLE IF NOT EXISTS otr_queue (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    message_id TEXT NOT NULL UNIQUE,
-    account_id TEXT NOT NULL,
-    peer TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS otr_queue_peer ON otr_queue(account_id, peer, seq);
-  CREATE TABLE IF NOT EXISTS otr_private (
-    account_id TEXT NOT NULL,
-    peer TEXT NOT NULL,
-    PRIMARY KEY (account_id, peer)
-  );
-  CREATE TABLE IF NOT EXISTS otr_identity (
-    account_id TEXT PRIMARY KEY,
-    sealed TEXT NOT NULL,
-    updated_at INTEGER NOT NULL
-  );
-`;
-
-interface FingerprintRow {
-  fingerprint: string;
-  version: number;
-  verified: number;
-  first_seen: number;
-  last_seen: number;
-}
+import { every, int, maybe, text, type Row } from '../store/rows';
 
 export interface QueuedMessage {
   messageId: string;
@@ -61,22 +17,28 @@ export interface QueuedMessage {
   createdAt: number;
 }
 
-const toInfo = (r: FingerprintRow): OtrFingerprintInfo => ({ fingerprint: r.fingerprint, version: r.version === 3 ? 3 : 4, verified: r.verified === 1, firstSeen: r.first_seen, lastSeen: r.last_seen });
+const toInfo = (r: Row): OtrFingerprintInfo => ({
+  fingerprint: text(r, 'fingerprint'),
+  version: int(r, 'version') === 3 ? 3 : 4,
+  verified: int(r, 'verified') === 1,
+  firstSeen: int(r, 'first_seen'),
+  lastSeen: int(r, 'last_seen'),
+});
+
+const toQueued = (r: Row): QueuedMessage => ({ messageId: text(r, 'message_id'), peer: text(r, 'peer'), body: text(r, 'body'), createdAt: int(r, 'created_at') });
 
 export class OtrStore {
-  constructor(private readonly db: Database) {
-    db.exec(SCHEMA);
-  }
+  /** `db`: the profile database, migrated (store/migrations.ts) */
+  constructor(private readonly db: Database) {}
 
   // ---- fingerprints and trust ----------------------------------------------------------------
 
   fingerprints(accountId: string, peer: string): OtrFingerprintInfo[] {
-    return (this.db.prepare('SELECT * FROM otr_fingerprints WHERE account_id = ? AND peer = ? ORDER BY first_seen, fingerprint').all([accountId, peer]) as unknown as FingerprintRow[]).map(toInfo);
+    return every(this.db.prepare('SELECT * FROM otr_fingerprints WHERE account_id = ? AND peer = ? ORDER BY first_seen, fingerprint').all([accountId, peer]), toInfo);
   }
 
   fingerprint(accountId: string, peer: string, fp: string): OtrFingerprintInfo | undefined {
-    const r = this.db.prepare('SELECT * FROM otr_fingerprints WHERE account_id = ? AND peer = ? AND fingerprint = ?').get([accountId, peer, fp]) as unknown as FingerprintRow | undefined;
-    return r && toInfo(r);
+    return maybe(this.db.prepare('SELECT * FROM otr_fingerprints WHERE account_id = ? AND peer = ? AND fingerprint = ?').get([accountId, peer, fp]), toInfo);
   }
 
   /**
@@ -110,7 +72,7 @@ export class OtrStore {
 
   /** the contact's own policy, else the account's, else `fallback` */
   policy(accountId: string, peer: string | undefined, fallback: OtrPolicyName): { policy: OtrPolicyName; overridden: boolean } {
-    const rows = this.db.prepare("SELECT peer, policy FROM otr_policies WHERE account_id = ? AND peer IN ('', ?)").all([accountId, peer ?? '']) as unknown as Array<{ peer: string; policy: string }>;
+    const rows = every(this.db.prepare("SELECT peer, policy FROM otr_policies WHERE account_id = ? AND peer IN ('', ?)").all([accountId, peer ?? '']), (r) => ({ peer: text(r, 'peer'), policy: text(r, 'policy') }));
     const own = peer ? rows.find((r) => r.peer === peer) : undefined;
     const acct = rows.find((r) => r.peer === '');
     const pick = (s: string | undefined): OtrPolicyName | undefined => (otrPolicyNames as readonly string[]).includes(s ?? '') ? (s as OtrPolicyName) : undefined;
@@ -144,8 +106,7 @@ export class OtrStore {
   }
 
   queued(accountId: string, peer: string): QueuedMessage[] {
-    const rows = this.db.prepare('SELECT message_id, peer, body, created_at FROM otr_queue WHERE account_id = ? AND peer = ? ORDER BY seq').all([accountId, peer]) as unknown as Array<{ message_id: string; peer: string; body: string; created_at: number }>;
-    return rows.map((r) => ({ messageId: r.message_id, peer: r.peer, body: r.body, createdAt: r.created_at }));
+    return every(this.db.prepare('SELECT message_id, peer, body, created_at FROM otr_queue WHERE account_id = ? AND peer = ? ORDER BY seq').all([accountId, peer]), toQueued);
   }
 
   queuedCount(accountId: string, peer: string): number {
@@ -154,7 +115,7 @@ export class OtrStore {
 
   /** contacts with messages waiting */
   queuedPeers(accountId: string): string[] {
-    return (this.db.prepare('SELECT DISTINCT peer FROM otr_queue WHERE account_id = ? ORDER BY peer').all([accountId]) as unknown as Array<{ peer: string }>).map((r) => r.peer);
+    return every(this.db.prepare('SELECT DISTINCT peer FROM otr_queue WHERE account_id = ? ORDER BY peer').all([accountId]), (r) => text(r, 'peer'));
   }
 
   dequeue(accountId: string, messageId: string): void {

@@ -18,6 +18,7 @@ import { createClient, type XmppClient } from '../xmpp/client/client';
 import { OtrAccount } from './account';
 import { deleteIdentity } from './identity';
 import { OtrStore } from './otr-store';
+import { migrate } from '../store/migrations';
 import type { ReceivedMessage } from './service';
 import { NS_CARBONS, NS_EME, NS_HINTS, NS_OTR } from './stanza';
 
@@ -57,6 +58,7 @@ async function party(name: string): Promise<Party> {
   const dir = mkdtempSync(join(tmpdir(), 'otr-xmpp-'));
   const db = new Database(join(dir, 'p.db'));
   db.pragma(`key = "x'${randomBytes(32).toString('hex')}'"`);
+  migrate(db); // the OTR tables come from the profile database's migrations
   const keys: KeyStore = openKeyStore(`messenger-otr-xmpp-${randomBytes(6).toString('hex')}`);
   const client = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: user, password }, resource: `dev-${name}` });
   const waiters = new Set<() => void>();

@@ -1,57 +1,14 @@
 // The profile database: SQLCipher (@signalapp/sqlcipher) keyed with a random 256-bit key from the
 // OS keychain (DESIGN.md 4). Accounts, contacts and messages live here; nothing secret or private
-// is written anywhere else. Schema: docs/core.md.
+// is written anywhere else. Schema: docs/core.md; every table's migrations: migrations.ts; rows
+// are read through the typed decoders of rows.ts.
 import { Database } from '@signalapp/sqlcipher';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ChatMessage, DeliveryState, Subscription } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
-
-export const SCHEMA_VERSION = 2;
-
-const MIGRATIONS: string[] = [
-  // v1
-  `CREATE TABLE accounts (
-     id TEXT PRIMARY KEY,
-     jid TEXT NOT NULL UNIQUE,
-     host TEXT,
-     port INTEGER,
-     resource TEXT NOT NULL,
-     created_at INTEGER NOT NULL
-   );
-   CREATE TABLE contacts (
-     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-     jid TEXT NOT NULL,
-     name TEXT,
-     subscription TEXT NOT NULL DEFAULT 'none' CHECK (subscription IN ('none','to','from','both')),
-     pending_out INTEGER NOT NULL DEFAULT 0,
-     pending_in INTEGER NOT NULL DEFAULT 0,
-     in_roster INTEGER NOT NULL DEFAULT 0,
-     PRIMARY KEY (account_id, jid)
-   );
-   CREATE TABLE messages (
-     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-     id TEXT NOT NULL UNIQUE,
-     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-     peer TEXT NOT NULL,
-     direction TEXT NOT NULL CHECK (direction IN ('in','out')),
-     body TEXT NOT NULL,
-     timestamp INTEGER NOT NULL,
-     delivery TEXT NOT NULL CHECK (delivery IN ('pending','sent','delivered','failed')),
-     encrypted INTEGER NOT NULL DEFAULT 0,
-     remote_id TEXT,
-     read INTEGER NOT NULL DEFAULT 0
-   );
-   CREATE UNIQUE INDEX messages_incoming_remote ON messages(account_id, peer, remote_id) WHERE direction = 'in' AND remote_id IS NOT NULL;
-   CREATE INDEX messages_conversation ON messages(account_id, peer, seq);
-   CREATE INDEX messages_pending ON messages(account_id, seq) WHERE delivery = 'pending';`,
-  // v2: copies of what our other devices sent (XEP-0280 carbons) are stored once
-  `CREATE UNIQUE INDEX messages_outgoing_remote ON messages(account_id, peer, remote_id) WHERE direction = 'out' AND remote_id IS NOT NULL;`,
-  // v3: unread counts and markRead touch only unread incoming rows, not the whole conversation
-  `CREATE INDEX messages_unread ON messages(account_id, peer) WHERE direction = 'in' AND read = 0;`,
-  // v4: an account the user took offline stays offline when the messenger starts again
-  `ALTER TABLE accounts ADD COLUMN connect_at_start INTEGER NOT NULL DEFAULT 1;`,
-];
+import { migrate } from './migrations';
+import { every, int, intOrNull, maybe, oneOf, text, textOrNull, type Row } from './rows';
 
 export interface AccountRow {
   id: string;
@@ -74,22 +31,45 @@ export interface ContactRow {
   in_roster: number;
 }
 
-interface MessageRow {
-  seq: number;
-  id: string;
-  account_id: string;
-  peer: string;
-  direction: 'in' | 'out';
-  body: string;
-  timestamp: number;
-  delivery: DeliveryState;
-  encrypted: number;
-  remote_id: string | null;
-  read: number;
+const SUBSCRIPTIONS: readonly Subscription[] = ['none', 'to', 'from', 'both'];
+const DELIVERY: readonly DeliveryState[] = ['pending', 'sent', 'delivered', 'failed'];
+
+function toAccount(r: Row): AccountRow {
+  const connect = intOrNull(r, 'connect_at_start');
+  return {
+    id: text(r, 'id'),
+    jid: text(r, 'jid'),
+    host: textOrNull(r, 'host'),
+    port: intOrNull(r, 'port'),
+    resource: text(r, 'resource'),
+    created_at: int(r, 'created_at'),
+    ...(connect !== null ? { connect_at_start: connect } : {}),
+  };
 }
 
-function toMessage(r: MessageRow): ChatMessage {
-  return { id: r.id, accountId: r.account_id, peer: r.peer, direction: r.direction, body: r.body, timestamp: r.timestamp, delivery: r.delivery, encrypted: r.encrypted === 1 };
+function toContact(r: Row): ContactRow {
+  return {
+    account_id: text(r, 'account_id'),
+    jid: text(r, 'jid'),
+    name: textOrNull(r, 'name'),
+    subscription: oneOf(r, 'subscription', SUBSCRIPTIONS),
+    pending_out: int(r, 'pending_out'),
+    pending_in: int(r, 'pending_in'),
+    in_roster: int(r, 'in_roster'),
+  };
+}
+
+function toMessage(r: Row): ChatMessage {
+  return {
+    id: text(r, 'id'),
+    accountId: text(r, 'account_id'),
+    peer: text(r, 'peer'),
+    direction: oneOf(r, 'direction', ['in', 'out'] as const),
+    body: text(r, 'body'),
+    timestamp: int(r, 'timestamp'),
+    delivery: oneOf(r, 'delivery', DELIVERY),
+    encrypted: int(r, 'encrypted') === 1,
+  };
 }
 
 /** Database-side files SQLite creates next to the database (WAL mode, rollback journal). */
@@ -157,16 +137,9 @@ export class Store {
     return this.db;
   }
 
+  /** every table of the profile database, the OTR ones included (migrations.ts) */
   migrate(): void {
-    const version = Number(this.db.pragma('user_version', { simple: true }) ?? 0);
-    if (version > MIGRATIONS.length) throw new MessengerError('internal', 'This profile was written by a newer version of the messenger.');
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      const sql = MIGRATIONS[v] as string;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    migrate(this.db);
   }
 
   close(): void {
@@ -176,11 +149,11 @@ export class Store {
   // ---- accounts ----------------------------------------------------------------------------
 
   accounts(): AccountRow[] {
-    return this.db.prepare('SELECT * FROM accounts ORDER BY created_at, id').all() as unknown as AccountRow[];
+    return every(this.db.prepare('SELECT * FROM accounts ORDER BY created_at, id').all(), toAccount);
   }
 
   account(id: string): AccountRow | undefined {
-    return this.db.prepare('SELECT * FROM accounts WHERE id = ?').get([id]) as unknown as AccountRow | undefined;
+    return maybe(this.db.prepare('SELECT * FROM accounts WHERE id = ?').get([id]), toAccount);
   }
 
   /** whether the account connects when the messenger starts (the user's last connect/disconnect) */
@@ -189,7 +162,7 @@ export class Store {
   }
 
   accountByJid(jid: string): AccountRow | undefined {
-    return this.db.prepare('SELECT * FROM accounts WHERE jid = ?').get([jid]) as unknown as AccountRow | undefined;
+    return maybe(this.db.prepare('SELECT * FROM accounts WHERE jid = ?').get([jid]), toAccount);
   }
 
   addAccount(a: AccountRow): void {
@@ -208,11 +181,11 @@ export class Store {
 
   contacts(accountId?: string): ContactRow[] {
     const sql = `SELECT c.* FROM contacts c WHERE (c.in_roster = 1 OR c.pending_in = 1 OR EXISTS (SELECT 1 FROM messages m WHERE m.account_id = c.account_id AND m.peer = c.jid))${accountId ? ' AND c.account_id = ?' : ''} ORDER BY c.account_id, c.jid`;
-    return this.db.prepare(sql).all(accountId ? [accountId] : []) as unknown as ContactRow[];
+    return every(this.db.prepare(sql).all(accountId ? [accountId] : []), toContact);
   }
 
   contact(accountId: string, jid: string): ContactRow | undefined {
-    return this.db.prepare('SELECT * FROM contacts WHERE account_id = ? AND jid = ?').get([accountId, jid]) as unknown as ContactRow | undefined;
+    return maybe(this.db.prepare('SELECT * FROM contacts WHERE account_id = ? AND jid = ?').get([accountId, jid]), toContact);
   }
 
   /** Inserts or updates the given fields; returns the row after the change. */
@@ -229,8 +202,7 @@ export class Store {
 
   /** After a full roster fetch: whatever the server no longer lists is out of the roster. */
   markRosterExcept(accountId: string, jids: string[]): string[] {
-    const gone = (this.db.prepare('SELECT jid FROM contacts WHERE account_id = ? AND in_roster = 1').all([accountId]) as unknown as Array<{ jid: string }>)
-      .map((r) => r.jid)
+    const gone = every(this.db.prepare('SELECT jid FROM contacts WHERE account_id = ? AND in_roster = 1').all([accountId]), (r) => text(r, 'jid'))
       .filter((j) => !jids.includes(j));
     for (const j of gone) this.db.prepare("UPDATE contacts SET in_roster = 0, subscription = 'none', pending_out = 0 WHERE account_id = ? AND jid = ?").run([accountId, j]);
     return gone;
@@ -277,13 +249,11 @@ export class Store {
   }
 
   message(id: string): ChatMessage | undefined {
-    const r = this.db.prepare('SELECT * FROM messages WHERE id = ?').get([id]) as unknown as MessageRow | undefined;
-    return r && toMessage(r);
+    return maybe(this.db.prepare('SELECT * FROM messages WHERE id = ?').get([id]), toMessage);
   }
 
   outgoing(accountId: string, peer: string, id: string): ChatMessage | undefined {
-    const r = this.db.prepare("SELECT * FROM messages WHERE id = ? AND account_id = ? AND peer = ? AND direction = 'out'").get([id, accountId, peer]) as unknown as MessageRow | undefined;
-    return r && toMessage(r);
+    return maybe(this.db.prepare("SELECT * FROM messages WHERE id = ? AND account_id = ? AND peer = ? AND direction = 'out'").get([id, accountId, peer]), toMessage);
   }
 
   /** Moves delivery forward only (pending -> sent -> delivered); returns the row if it changed. */
@@ -300,7 +270,7 @@ export class Store {
    * (src-main/core/otr): they wait for a private session and must never be sent in clear here.
    */
   pending(accountId: string): ChatMessage[] {
-    return (this.db.prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 0 ORDER BY seq").all([accountId]) as unknown as MessageRow[]).map(toMessage);
+    return every(this.db.prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 0 ORDER BY seq").all([accountId]), toMessage);
   }
 
   /** Whether an incoming message with this remote id from this peer is stored (a duplicate). */
@@ -322,9 +292,7 @@ export class Store {
       if (seq === undefined) throw new MessengerError('not-found', 'That message is not in this conversation.');
       beforeSeq = Number(seq);
     }
-    const rows = this.db
-      .prepare('SELECT * FROM messages WHERE account_id = ? AND peer = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
-      .all([accountId, peer, beforeSeq, limit]) as unknown as MessageRow[];
-    return rows.reverse().map(toMessage);
+    const rows = every(this.db.prepare('SELECT * FROM messages WHERE account_id = ? AND peer = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all([accountId, peer, beforeSeq, limit]), toMessage);
+    return rows.reverse();
   }
 }

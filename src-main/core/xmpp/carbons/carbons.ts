@@ -2,7 +2,7 @@
 // conversation is complete on every device. A carbon is trusted only when it comes from our own
 // bare JID (XEP-0280 §11, "Security Considerations": anything else is a forgery).
 import xml, { type Element } from '@xmpp/xml';
-import { bareJid } from '../jid/jid';
+import { bareJid } from '../../../../src-shared/ipc/jid';
 
 export const NS_CARBONS = 'urn:xmpp:carbons:2';
 export const NS_FORWARD = 'urn:xmpp:forward:0';

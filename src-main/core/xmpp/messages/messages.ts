@@ -5,7 +5,7 @@
 // - XEP-0203 delay: when the server stored the message for us.
 // parseIncoming() is pure and never throws: hostile input yields null.
 import xml, { type Element } from '@xmpp/xml';
-import { bareJid } from '../jid/jid';
+import { bareJid } from '../../../../src-shared/ipc/jid';
 
 export const NS_RECEIPTS = 'urn:xmpp:receipts';
 export const NS_SID = 'urn:xmpp:sid:0';

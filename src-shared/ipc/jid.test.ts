@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bareJid, isValidJid, parseJid, resourceOf } from './jid';
+import { bareJid, bareKey, isValidJid, parseJid, resourceOf } from './jid';
 
 describe('jid (RFC 7622 §3)', () => {
   it('splits local, domain and resource', () => {
@@ -20,5 +20,12 @@ describe('jid (RFC 7622 §3)', () => {
   it('rejects non-strings without throwing', () => {
     expect(parseJid(undefined as unknown as string)).toBeNull();
     expect(bareJid(undefined)).toBeNull();
+  });
+
+  it('bareKey: the bare JID of a well-formed address, and never null for anything else', () => {
+    expect(bareKey('Alice@Example.org/phone')).toBe('alice@example.org');
+    expect(bareKey('alice@example.org.')).toBe('alice@example.org');
+    // refused by bareJid (a space in the localpart): still a stable key, lower case, no resource
+    expect(bareKey('Al ice@Example.org/x')).toBe('al ice@example.org');
   });
 });

@@ -1,0 +1,75 @@
+// The account's private conversations (DESIGN.md 6): its OtrAccount (otr/account.ts) wired to
+// this account's stream, message store and prekeys. Every chat message passes through it.
+import type { Element } from '@xmpp/xml';
+import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
+import { MessengerError } from '../../../src-shared/ipc/result';
+import type { KeyStore } from '../keychain/keychain';
+import { OtrAccount } from '../otr/account';
+import type { OtrStore } from '../otr/otr-store';
+import type { InboundTlv } from '../otr/wire';
+import type { Store } from '../store/store';
+import type { XmppClient } from '../xmpp/client/client';
+import type { CoreEvents } from './events';
+import type { AccountPrekeys } from './prekeys';
+
+export interface OtrLinkDeps {
+  accountId: string;
+  jid: string;
+  keys: KeyStore;
+  otrStore: OtrStore;
+  store: Store;
+  events: CoreEvents;
+  prekeys(): AccountPrekeys;
+  /** the client while the account is online, else null */
+  online(): XmppClient | null;
+  /** the account's hook for TLVs OTR does not act on itself (otr/wire.ts InboundTlv) */
+  onTlv?(tlv: InboundTlv): void;
+}
+
+export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
+  const { store, events } = deps;
+  const updated = (id: string, to: 'sent' | 'failed') => {
+    const m = store.advanceDelivery(id, to);
+    if (m) events.emit('message.updated', m);
+  };
+  return new OtrAccount({
+    accountId: deps.accountId,
+    ownJid: deps.jid,
+    keys: deps.keys,
+    store: deps.otrStore,
+    sendStanza: async (el: Element) => {
+      const client = deps.online();
+      if (!client) throw new MessengerError('not-connected', `${deps.jid} is not connected.`);
+      await client.entity.send(el);
+    },
+    emit: (name, payload) => {
+      if (name === 'otr.status') events.emit('otr.status', payload as OtrStatus);
+      else events.emit('otr.notice', payload as OtrNotice);
+    },
+    onMessageSent: (id, encrypted) => {
+      if (!encrypted) store.markSentInClear(id);
+      const m = store.advanceDelivery(id, 'sent') ?? (encrypted ? undefined : store.message(id));
+      if (m) events.emit('message.updated', m);
+    },
+    onMessageFailed: (id) => updated(id, 'failed'),
+    onMessageDiscarded: (id) => updated(id, 'failed'),
+    onPrekeyUsed: () => deps.prekeys().used(),
+    trustPrekeyServer: (server, fingerprint) => deps.prekeys().trust(server, fingerprint),
+    retrievePrekeys: (peer) => deps.prekeys().retrieve(peer),
+    ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
+  });
+}
+
+/**
+ * Whether a message to `to` must go through OTR (DESIGN.md 6, no silent downgrade). Without the
+ * OTR keys (keychain trouble) a conversation that is private by intent or policy fails closed;
+ * any other goes out in clear as it would without OTR.
+ */
+export async function wantsPrivate(otr: OtrAccount, otrStore: OtrStore, accountId: string, to: string): Promise<boolean> {
+  try {
+    return await otr.run((o) => o.wantsPrivate(to));
+  } catch (e) {
+    if (otrStore.isPrivate(accountId, to) || otrStore.policy(accountId, to, DEFAULT_OTR_POLICY).policy === 'always') throw e;
+    return false;
+  }
+}

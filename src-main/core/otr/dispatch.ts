@@ -1,0 +1,124 @@
+// Acts on what the OTR library produced for one contact (src-shared/otr/api.ts EngineOutput):
+// writes its wire messages, learns which device (full JID) each instance tag writes from, and
+// reacts to its events: a session that became encrypted (trust bookkeeping, the queue goes
+// out), one the contact ended, SMP steps, errors, TLVs for the account's hook.
+import { randomUUID } from 'node:crypto';
+import type { EngineOutput, OtrEvent, SmpEvent } from '../../../src-shared/otr/api';
+import type { Clock } from '../../../src-shared/otr/common/random';
+import type { Notices } from './notices';
+import type { OtrStore } from './otr-store';
+import { NO_SMP, type Peers, type PeerState } from './peers';
+import type { StatusReporter } from './status';
+import type { InboundTlv, OtrWire, ReceivedMessage } from './wire';
+
+export interface DispatchDeps {
+  accountId: string;
+  store: OtrStore;
+  clock: Clock;
+  peers: Peers;
+  notices: Notices;
+  status: StatusReporter;
+  transport(wire: OtrWire): void;
+  isOnline(): boolean;
+  /** SMP progress for the UI (otr/smp.ts) */
+  onSmp(ps: PeerState, ev: SmpEvent): void;
+  /** a session became encrypted: send what waits (otr/queue.ts); `announce`: say so */
+  flushQueue(ps: PeerState, announce: boolean): void;
+  /** TLVs OTR does not act on itself, for the account (see wire.ts InboundTlv) */
+  onTlv?(tlv: InboundTlv): void;
+}
+
+export interface Dispatch {
+  /**
+   * Sends what the library produced and acts on its events. `to` is where replies go (the full
+   * JID a message came from, or the session's device); `messageId` marks the data message that
+   * carries a ChatMessage (the last wire message of a send). Returns the messages for the user.
+   */
+  handle(ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }): ReceivedMessage[];
+}
+
+export function createDispatch(deps: DispatchDeps): Dispatch {
+  const { accountId, store, peers, notices } = deps;
+
+  const onEncrypted = (ps: PeerState, ev: Extract<OtrEvent, { type: 'state-changed' }>): void => {
+    ps.current = ev.theirInstanceTag;
+    ps.smp = { ...NO_SMP };
+    store.setPrivate(accountId, ps.peer, true);
+    const fp = ev.theirFingerprint;
+    if (!fp || (ev.version !== 3 && ev.version !== 4)) return;
+    const seen = store.seen(accountId, ps.peer, fp, ev.version, deps.clock());
+    if (seen.isNew && seen.hadOthers) {
+      notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
+    }
+  };
+
+  const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
+    if (ev.code === 'peer-error') {
+      notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
+      return;
+    }
+    if (ev.code === 'unreadable') {
+      notices.raise(ps.peer, { kind: 'unreadable' });
+      // recover: ask for a new session unless one is up (OTRv3 §"Receiving an encrypted message" in PLAINTEXT)
+      if (!peers.encryptedSession(ps) && (ps.convPolicy !== 'manual' || store.isPrivate(accountId, ps.peer)) && deps.isOnline()) {
+        const q = ps.conv.start();
+        for (const body of q.toSend) deps.transport({ to: ps.peer, id: randomUUID(), body });
+      }
+    }
+    // malformed / invalid-value / unexpected / unsupported-version: no state changed; nothing
+    // the user can act upon
+  };
+
+  return {
+    handle(ps, out, to, messageId, opts = {}) {
+      const received: ReceivedMessage[] = [];
+      let becameEncrypted = false;
+      // first learn the instance tags (so replies and flushes go to the right device)
+      for (const ev of out.events) {
+        if (ev.type === 'state-changed' && ev.theirInstanceTag !== undefined && to.includes('/')) ps.tagJid.set(ev.theirInstanceTag, to);
+        if (ev.type === 'message' && ev.instanceTag !== undefined && to.includes('/')) ps.tagJid.set(ev.instanceTag, to);
+      }
+      out.toSend.forEach((body, i) => {
+        const carries = messageId !== undefined && i === out.toSend.length - 1;
+        deps.transport({ to, id: carries ? messageId : randomUUID(), body, ...(carries ? { messageId } : {}) });
+      });
+      for (const ev of out.events) {
+        switch (ev.type) {
+          case 'state-changed':
+            if (ev.state === 'encrypted') {
+              becameEncrypted = true;
+              onEncrypted(ps, ev);
+            } else if (ev.state === 'finished') {
+              if (ps.current === ev.theirInstanceTag) ps.smp = { ...NO_SMP };
+              notices.raise(ps.peer, { kind: 'ended-by-peer' });
+            }
+            break;
+          case 'message':
+            // replies go to the device the contact writes from (the most recently active session)
+            if (ev.encrypted && ev.instanceTag !== undefined) ps.current = ev.instanceTag;
+            if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
+            break;
+          case 'smp':
+            deps.onSmp(ps, ev.smp);
+            break;
+          case 'error':
+            onError(ps, ev);
+            break;
+          case 'tlv':
+            try {
+              deps.onTlv?.({ peer: ps.peer, from: to, tlv: ev.tlv });
+            } catch {
+              // the hook's failure is the hook's problem; the conversation carries on
+            }
+            break;
+          case 'message-queued':
+          case 'extra-key-received':
+            break;
+        }
+      }
+      if (becameEncrypted) deps.flushQueue(ps, opts.announceFlush ?? true);
+      deps.status.emit(ps);
+      return received;
+    },
+  };
+}

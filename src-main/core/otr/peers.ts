@@ -1,0 +1,145 @@
+// The conversations of one account, one per contact bare JID (DESIGN.md 5): each a
+// NegotiatingConversation (OTRv4 with OTRv3 fallback, src-shared/otr/conversation.ts) holding one
+// session per instance tag of the contact (OTRv4 §"Instance Tags", OTRv3 §"Instance Tags"), plus
+// what we remember about the contact's devices: which full JID each instance tag wrote from, the
+// session the header shows, the SMP exchange, and whether the contact still tags its plaintext.
+import type { OtrPolicyName, OtrSmpStatus } from '../../../src-shared/ipc/otr-contract';
+import type { OtrPolicy } from '../../../src-shared/otr/api';
+import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
+import { addWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
+import { NegotiatingConversation } from '../../../src-shared/otr/conversation';
+import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
+import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
+import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
+import type { OtrAccountIdentity } from './identity';
+import type { OtrStore } from './otr-store';
+
+/** The library policy for a user-facing policy name (OTRv3 §"Policies"). */
+export function libraryPolicy(name: OtrPolicyName): OtrPolicy {
+  const auto = name !== 'manual';
+  return {
+    allowV3: true,
+    allowV4: true,
+    // queueing is the service's job (persisted, otr/queue.ts); the library never queues
+    requireEncryption: false,
+    // whitespace tags are added by plaintextWire below, on the plaintext the service lets through
+    sendWhitespaceTag: false,
+    whitespaceStartAke: auto,
+    errorStartAke: auto,
+  };
+}
+
+export interface PeerState {
+  peer: string;
+  conv: NegotiatingConversation;
+  convPolicy: OtrPolicyName;
+  /** instance tag -> full JID it last wrote from */
+  tagJid: Map<number, string>;
+  /** the full JID of the last OTR message from this contact (before its instance tag is known) */
+  lastFrom?: string;
+  /** the session shown in the header: the one that became encrypted last */
+  current?: number | undefined;
+  smp: OtrSmpStatus & { fingerprint?: string };
+  /** OTRv3 §"Whitespace tag": stop tagging once the contact sent plaintext without a tag */
+  peerSentUntagged: boolean;
+  /** the contact's devices started offline (otr/offline-start.ts): what we write goes to each */
+  offlineFanout?: number[] | undefined;
+  lastStatus?: string;
+}
+
+export type OtrSession = ReturnType<NegotiatingConversation['sessions']>[number];
+
+export const NO_SMP: OtrSmpStatus = { phase: 'none', initiatedByUs: false };
+
+export interface PeersDeps {
+  accountId: string;
+  /** our bare JID (part of OTRv4's phi, §"Shared Session State") */
+  ownJid: string;
+  identity: OtrAccountIdentity;
+  store: OtrStore;
+  defaultPolicy: OtrPolicyName;
+  random: RandomSource;
+  clock: Clock;
+  dh3072: Dh3072Engine;
+  dh1536: Dh1536Engine;
+  /** one of our one-time prekey secrets was used by a conversation (an offline start) */
+  onPrekeyUsed(): void;
+}
+
+export interface Peers {
+  policyFor(peer: string): { policy: OtrPolicyName; overridden: boolean };
+  /** the contact's state, made on first use; rebuilt when the policy changed and nothing runs */
+  state(peer: string): PeerState;
+  /** the state if the contact was ever talked to */
+  known(peer: string): PeerState | undefined;
+  all(): PeerState[];
+  /** the encrypted session the header shows (the current one, else any encrypted one) */
+  encryptedSession(ps: PeerState): OtrSession | undefined;
+  /** the address for a session's traffic: its device's full JID when known */
+  addressOf(ps: PeerState, tag: number | undefined): string;
+  /** the sessions what we write goes to: the offline start's devices, else the current session */
+  targets(ps: PeerState): number[];
+  /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
+  plaintextWire(ps: PeerState, text: string): string;
+}
+
+export function createPeers(deps: PeersDeps): Peers {
+  const peers = new Map<string, PeerState>();
+
+  const policyFor = (peer: string) => deps.store.policy(deps.accountId, peer, deps.defaultPolicy);
+
+  const newConversation = (peer: string, policy: OtrPolicyName): NegotiatingConversation => {
+    const id = deps.identity;
+    return new NegotiatingConversation({
+      policy: libraryPolicy(policy),
+      v3: { identity: id.v3, rng: deps.random, clock: deps.clock, engine: deps.dh1536 },
+      v4: {
+        identity: dakeIdentity(id.v4),
+        random: deps.random,
+        clock: deps.clock,
+        dh: deps.dh3072,
+        ourId: deps.ownJid,
+        theirId: peer,
+        prekeyOwner: prekeyOwner(id.v4, deps.clock, () => deps.onPrekeyUsed()),
+      },
+    });
+  };
+
+  const encryptedSession = (ps: PeerState): OtrSession | undefined => {
+    const enc = ps.conv.sessions().filter((s) => s.state === 'encrypted');
+    return enc.find((s) => s.instanceTag === ps.current) ?? enc[0];
+  };
+
+  return {
+    policyFor,
+    state(peer) {
+      let ps = peers.get(peer);
+      const { policy } = policyFor(peer);
+      if (!ps) {
+        ps = { peer, conv: newConversation(peer, policy), convPolicy: policy, tagJid: new Map(), smp: { ...NO_SMP }, peerSentUntagged: false };
+        peers.set(peer, ps);
+      } else if (ps.convPolicy !== policy && ps.conv.sessions().every((s) => s.state === 'plaintext')) {
+        // a changed policy applies from the next conversation on; nothing runs now, so rebuild
+        ps.conv = newConversation(peer, policy);
+        ps.convPolicy = policy;
+        ps.current = undefined;
+      }
+      return ps;
+    },
+    known: (peer) => peers.get(peer),
+    all: () => [...peers.values()],
+    encryptedSession,
+    addressOf: (ps, tag) => (tag !== undefined ? ps.tagJid.get(tag) : undefined) ?? ps.peer,
+    targets(ps) {
+      const enc = new Set(ps.conv.sessions().filter((s) => s.state === 'encrypted').map((s) => s.instanceTag));
+      const fanout = ps.offlineFanout?.filter((t) => enc.has(t)) ?? [];
+      if (fanout.length > 0) return fanout;
+      const s = encryptedSession(ps);
+      return s ? [s.instanceTag] : [];
+    },
+    plaintextWire(ps, text) {
+      if (ps.convPolicy === 'manual' || ps.peerSentUntagged) return text;
+      return addWhitespaceTag(text, [4, 3]);
+    },
+  };
+}

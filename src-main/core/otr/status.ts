@@ -1,0 +1,61 @@
+// The state the conversation header shows (otr.status): private or not, verified or not, the
+// session's version, fingerprint and device, the policy, what waits, the SMP phase. Emitted only
+// when it changed.
+import type { OtrEventPayloads, OtrSmpStatus, OtrStatus } from '../../../src-shared/ipc/otr-contract';
+import type { OtrStore } from './otr-store';
+import type { Peers, PeerState } from './peers';
+
+export interface StatusDeps {
+  accountId: string;
+  store: OtrStore;
+  peers: Peers;
+  ours: { v3: string; v4: string };
+  emit(name: 'otr.status', payload: OtrEventPayloads['otr.status']): void;
+}
+
+export interface StatusReporter {
+  compute(ps: PeerState): OtrStatus;
+  /** computes the status and emits it when it differs from the last one emitted */
+  emit(ps: PeerState): OtrStatus;
+}
+
+export function createStatus(deps: StatusDeps): StatusReporter {
+  const { accountId, store, peers } = deps;
+  const compute = (ps: PeerState): OtrStatus => {
+    const { policy, overridden } = peers.policyFor(ps.peer);
+    const enc = peers.encryptedSession(ps);
+    const finished = ps.conv.sessions().find((s) => s.state === 'finished');
+    const s = enc ?? finished;
+    const verified = enc?.theirFingerprint ? store.isVerified(accountId, ps.peer, enc.theirFingerprint) : false;
+    const resource = s ? ps.tagJid.get(s.instanceTag)?.split('/').slice(1).join('/') : undefined;
+    const smp: OtrSmpStatus = { phase: ps.smp.phase, initiatedByUs: ps.smp.initiatedByUs, ...(ps.smp.question !== undefined ? { question: ps.smp.question } : {}), ...(ps.smp.cheated ? { cheated: true } : {}) };
+    return {
+      accountId,
+      peer: ps.peer,
+      state: enc ? (verified ? 'private-verified' : 'private-unverified') : finished ? 'finished' : 'not-private',
+      ...(s?.version ? { version: s.version } : {}),
+      ...(s?.theirFingerprint ? { theirFingerprint: s.theirFingerprint } : {}),
+      ...(s ? { theirInstanceTag: s.instanceTag } : {}),
+      ...(resource ? { resource } : {}),
+      ourFingerprints: deps.ours,
+      policy,
+      policyOverridden: overridden,
+      queued: store.queuedCount(accountId, ps.peer),
+      ...(ps.offlineFanout && enc ? { offlineDevices: [...ps.offlineFanout] } : {}),
+      privateIntent: store.isPrivate(accountId, ps.peer),
+      smp,
+    };
+  };
+  return {
+    compute,
+    emit(ps) {
+      const st = compute(ps);
+      const key = JSON.stringify(st);
+      if (key !== ps.lastStatus) {
+        ps.lastStatus = key;
+        deps.emit('otr.status', st);
+      }
+      return st;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// Test support for the OTR service's unit tests (otr/*.test.ts): two OTR services (two accounts)
+// wired to each other in-process, without XMPP: what each one hands to its transport is
+// delivered to the other's receive(), from a full JID, in order. Real libraries, real SQLCipher
+// databases in temp dirs, real (native) DH engines.
+import { Database } from '@signalapp/sqlcipher';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import type { OtrEventPayloads, OtrNotice, OtrPolicyName, OtrStatus } from '../../../../src-shared/ipc/otr-contract';
+import { generateIdentity, type OtrAccountIdentity } from '../identity';
+import { systemRandom } from '../../../../src-shared/node-crypto/dh-engines';
+import { OtrStore } from '../otr-store';
+import { migrate } from '../../store/migrations';
+import { OtrService, type OtrWire, type ReceivedMessage } from '../service';
+
+const dirs: string[] = [];
+const dbs: Database[] = [];
+
+/** the identities of alice (A), bob (B) and bob's other key (B2): set by useOtrFixtures */
+export const ids = {} as { A: OtrAccountIdentity; B: OtrAccountIdentity; B2: OtrAccountIdentity };
+
+/** makes the identities before the file's tests and removes the databases after them */
+export function useOtrFixtures(): void {
+  beforeAll(async () => {
+    [ids.A, ids.B, ids.B2] = await Promise.all([generateIdentity(systemRandom, Date.now()), generateIdentity(systemRandom, Date.now()), generateIdentity(systemRandom, Date.now())]);
+  }, 120_000);
+  afterAll(() => {
+    for (const db of dbs.splice(0)) db.close();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+}
+
+export function openDb(): Database {
+  const dir = mkdtempSync(join(tmpdir(), 'otr-service-'));
+  dirs.push(dir);
+  const db = new Database(join(dir, 'test.db'));
+  db.pragma(`key = "x'${randomBytes(32).toString('hex')}'"`);
+  migrate(db); // the OTR tables come from the profile database's migrations
+  dbs.push(db);
+  return db;
+}
+
+export interface Side {
+  jid: string;
+  full: string;
+  svc: OtrService;
+  store: OtrStore;
+  out: OtrWire[];
+  /** every wire body ever sent, for "never in clear" checks */
+  wireLog: OtrWire[];
+  received: ReceivedMessage[];
+  notices: OtrNotice[];
+  statuses: OtrStatus[];
+  sent: Array<{ id: string; encrypted: boolean }>;
+  discarded: string[];
+}
+
+export interface SideOptions {
+  resource?: string;
+  clock?: () => number;
+  onPrekeyConsumed?: () => void;
+}
+
+export function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
+  const store = new OtrStore(db);
+  const s = { jid, full: `${jid}/${opts.resource ?? `dev-${jid[0]}`}`, store, out: [], wireLog: [], received: [], notices: [], statuses: [], sent: [], discarded: [] } as unknown as Side;
+  s.svc = new OtrService({
+    accountId: `acct-${jid}`,
+    ownJid: jid,
+    identity,
+    store,
+    defaultPolicy: policy,
+    transport: (w) => {
+      s.out.push(w);
+      s.wireLog.push(w);
+    },
+    emit: <K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]) => {
+      if (name === 'otr.notice') s.notices.push(payload as OtrNotice);
+      else s.statuses.push(payload as OtrStatus);
+    },
+    onQueuedSent: (id, encrypted) => s.sent.push({ id, encrypted }),
+    onQueuedDiscarded: (id) => s.discarded.push(id),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.onPrekeyConsumed ? { onPrekeyConsumed: opts.onPrekeyConsumed } : {}),
+  });
+  return s;
+}
+
+/** what the account session does with a message the user wrote */
+export function write(s: Side, peer: string, text: string): 'sent' | 'queued' | 'plain' {
+  const id = randomUUID();
+  if (s.svc.wantsPrivate(peer)) return s.svc.sendPrivate(peer, id, text);
+  const w = { to: peer, id, body: s.svc.plaintextWire(peer, text) };
+  s.out.push(w);
+  s.wireLog.push(w);
+  return 'plain';
+}
+
+/** delivers everything in flight both ways until quiet */
+export function pump(a: Side, b: Side): void {
+  for (let i = 0; i < 500; i++) {
+    const fromA = a.out.shift();
+    if (fromA) {
+      b.received.push(...b.svc.receive(a.full, fromA.body));
+      continue;
+    }
+    const fromB = b.out.shift();
+    if (fromB) {
+      a.received.push(...a.svc.receive(b.full, fromB.body));
+      continue;
+    }
+    return;
+  }
+  throw new Error('did not settle');
+}
+
+export const A = 'alice@example.test';
+export const B = 'bob@example.test';
+
+export function pair(policyA: OtrPolicyName = 'opportunistic', policyB: OtrPolicyName = 'opportunistic'): [Side, Side] {
+  return [side(A, ids.A, openDb(), policyA), side(B, ids.B, openDb(), policyB)];
+}
+
+export function privatePair(): [Side, Side] {
+  const [a, b] = pair();
+  a.svc.start(B);
+  pump(a, b);
+  return [a, b];
+}
+

@@ -1,0 +1,36 @@
+// What the OTR service hands to XMPP, and what it hands back to the account session.
+import type { Tlv } from '../../../src-shared/otr/common/tlv';
+import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
+
+/** One stanza to send: `to` is a bare or full JID; `messageId` set when it carries a ChatMessage. */
+export interface OtrWire {
+  to: string;
+  id: string;
+  body: string;
+  messageId?: string;
+  /** the user chose to send this waiting message unencrypted: an ordinary chat message */
+  inClear?: true;
+}
+
+/** what a user-visible message that arrived looks like to the account session */
+export interface ReceivedMessage {
+  text: string;
+  encrypted: boolean;
+}
+
+/**
+ * a TLV that arrived inside an encrypted data message and that OTR itself does not act on
+ * (OTRv4 §"TLV Record Types"; e.g. the push handshake): handed to the account's TLV hook
+ */
+export interface InboundTlv {
+  peer: string;
+  /** the full JID it came from */
+  from: string;
+  tlv: Tlv;
+}
+
+/** a contact's prekey ensembles as the prekey lifecycle fetched them (prekey/lifecycle.ts) */
+export type FetchedEnsembles =
+  | { ok: true; byInstanceTag: Map<number, PrekeyEnsemble> }
+  | { ok: false; reason: 'no-server' | 'none'; text: string }
+  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string; text: string };

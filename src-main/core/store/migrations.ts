@@ -1,0 +1,111 @@
+// The one migration runner of the profile database: every table of it (the core's accounts,
+// contacts and messages, and the OTR module's otr_* tables) is created and changed here, in
+// order, each step in its own transaction, with the version in `PRAGMA user_version` (SQLite
+// "user_version"). A step is never edited once released: a change is a new step at the end.
+import type { Database } from '@signalapp/sqlcipher';
+import { MessengerError } from '../../../src-shared/ipc/result';
+
+export const MIGRATIONS: readonly string[] = [
+  // v1
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     jid TEXT NOT NULL UNIQUE,
+     host TEXT,
+     port INTEGER,
+     resource TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE contacts (
+     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+     jid TEXT NOT NULL,
+     name TEXT,
+     subscription TEXT NOT NULL DEFAULT 'none' CHECK (subscription IN ('none','to','from','both')),
+     pending_out INTEGER NOT NULL DEFAULT 0,
+     pending_in INTEGER NOT NULL DEFAULT 0,
+     in_roster INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (account_id, jid)
+   );
+   CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+     peer TEXT NOT NULL,
+     direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+     body TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     delivery TEXT NOT NULL CHECK (delivery IN ('pending','sent','delivered','failed')),
+     encrypted INTEGER NOT NULL DEFAULT 0,
+     remote_id TEXT,
+     read INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE UNIQUE INDEX messages_incoming_remote ON messages(account_id, peer, remote_id) WHERE direction = 'in' AND remote_id IS NOT NULL;
+   CREATE INDEX messages_conversation ON messages(account_id, peer, seq);
+   CREATE INDEX messages_pending ON messages(account_id, seq) WHERE delivery = 'pending';`,
+  // v2: copies of what our other devices sent (XEP-0280 carbons) are stored once
+  `CREATE UNIQUE INDEX messages_outgoing_remote ON messages(account_id, peer, remote_id) WHERE direction = 'out' AND remote_id IS NOT NULL;`,
+  // v3: unread counts and markRead touch only unread incoming rows, not the whole conversation
+  `CREATE INDEX messages_unread ON messages(account_id, peer) WHERE direction = 'in' AND read = 0;`,
+  // v4: an account the user took offline stays offline when the messenger starts again
+  `ALTER TABLE accounts ADD COLUMN connect_at_start INTEGER NOT NULL DEFAULT 1;`,
+  // v5: the OTR tables (otr/otr-store.ts): fingerprints and trust, policies, messages waiting for
+  // a private session, conversations private by intent. Profiles of earlier versions already
+  // have them (the OTR module created them itself): IF NOT EXISTS keeps their rows.
+  `CREATE TABLE IF NOT EXISTS otr_fingerprints (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     version INTEGER NOT NULL CHECK (version IN (3, 4)),
+     verified INTEGER NOT NULL DEFAULT 0,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     PRIMARY KEY (account_id, peer, fingerprint)
+   );
+   CREATE TABLE IF NOT EXISTS otr_policies (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL DEFAULT '',
+     policy TEXT NOT NULL CHECK (policy IN ('manual', 'opportunistic', 'always')),
+     PRIMARY KEY (account_id, peer)
+   );
+   CREATE TABLE IF NOT EXISTS otr_queue (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     message_id TEXT NOT NULL UNIQUE,
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS otr_queue_peer ON otr_queue(account_id, peer, seq);
+   CREATE TABLE IF NOT EXISTS otr_private (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     PRIMARY KEY (account_id, peer)
+   );`,
+  // v6: each account's OTR keys and prekey secrets, sealed with the data key from the keychain
+  // (otr/identity.ts); the keychain keeps only small keys (Windows caps an entry at 2,560 bytes).
+  `CREATE TABLE IF NOT EXISTS otr_identity (
+     account_id TEXT PRIMARY KEY,
+     sealed TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   );`,
+];
+
+/** the schema version a database has once migrate() ran */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** the database's schema version (0: a new, empty database) */
+export function schemaVersion(db: Database): number {
+  return Number(db.pragma('user_version', { simple: true }) ?? 0);
+}
+
+/** Brings the database to SCHEMA_VERSION; refuses one written by a newer version. */
+export function migrate(db: Database): void {
+  const version = schemaVersion(db);
+  if (version > MIGRATIONS.length) throw new MessengerError('internal', 'This profile was written by a newer version of the messenger.');
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    const sql = MIGRATIONS[v] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
