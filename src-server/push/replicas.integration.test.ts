@@ -25,8 +25,8 @@ describe('PostgreSQL replicas', () => {
     // the connection string goes through the environment, as the docs recommend
     const env = { PUSH_DATABASE_URL: url };
     [r1, r2] = await Promise.all([
-      startServer(['--port', '0', '--public-url', PUBLIC], { env }),
-      startServer(['--port', '0', '--public-url', PUBLIC], { env }),
+      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000'], { env }),
+      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000'], { env }),
     ]);
   });
   afterAll(async () => {
@@ -86,5 +86,50 @@ describe('PostgreSQL replicas', () => {
     await alice.sendKnock(k2);
     expect((await c2.next()).payload).toEqual({ kind: 'knock', knock: k2 });
     await c2.close();
+  });
+
+  it('caps devices and tokens under parallel requests spread over both replicas (finding 6)', async () => {
+    const a = via(r1);
+    await a.createOrLogin('hoarder', 'hoarder-password');
+    const b = via(r2);
+    b.token = a.token;
+    const devs = await Promise.all(Array.from({ length: 110 }, (_, i) => (i % 2 ? a : b).raw('POST', 'device/desktop/', { json: {} })));
+    expect(devs.filter((r) => r.status === 201).length).toBe(50);
+    expect((await a.listDevices('desktop')).length).toBe(50);
+    const toks = await Promise.all(Array.from({ length: 560 }, (_, i) => (i % 2 ? a : b).raw('POST', 'tokens/', { json: {} })));
+    expect(toks.filter((r) => r.status === 201).length).toBe(500);
+    expect((await b.listTokens()).length).toBe(500);
+  });
+
+  it('a confirmed acknowledgement ends the delivery: no frame for it again on the same connection (finding 7)', async () => {
+    const sender = via(r1);
+    await sender.createOrLogin('sender', 'sender-password');
+    const dave = via(r2);
+    await dave.createOrLogin('dave', 'dave-password');
+    const dev = await dave.registerDevice('desktop');
+    const conn = await dave.connectDesktop(dev.registration_id!);
+    const confirmed = new Set<string>();
+    const again: string[] = [];
+    const seen = new Set<string>();
+    let sentinelId = '';
+    let sentinelSeen: () => void = () => undefined;
+    const sentinelArrived = new Promise<void>((r) => (sentinelSeen = r));
+    conn.onDelivery((d) => {
+      if (confirmed.has(d.delivery)) again.push(d.delivery);
+      if (d.payload.kind === 'knock' && d.payload.knock.id === sentinelId) sentinelSeen();
+      if (seen.has(d.delivery)) return;
+      seen.add(d.delivery);
+      void conn.ack(d.delivery).then(() => confirmed.add(d.delivery));
+    });
+    // knocks accepted by the other replica reach this connection through NOTIFY and queue reads
+    const knocks = Array.from({ length: 300 }, () => makeKnock({ endpoint: PUBLIC, push_name: 'sender' }, { endpoint: PUBLIC, push_name: 'dave' }));
+    for (let i = 0; i < knocks.length; i += 20) await Promise.all(knocks.slice(i, i + 20).map((k) => sender.sendKnock(k)));
+    await expect.poll(() => confirmed.size, { timeout: 60_000 }).toBe(300);
+    const sentinel = makeKnock({ endpoint: PUBLIC, push_name: 'sender' }, { endpoint: PUBLIC, push_name: 'dave' });
+    sentinelId = sentinel.id;
+    await sender.sendKnock(sentinel);
+    await sentinelArrived;
+    expect(again).toEqual([]);
+    await conn.close();
   });
 });

@@ -108,7 +108,9 @@ export interface PushStorage {
   deleteAuthToken(hash: string): Promise<void>;
 
   // devices
-  createDevice(d: NewDevice): Promise<void>;
+  /** inserts the device unless the account already has `max` devices (false, nothing
+   * written); counted inside the write, so parallel requests cannot pass the cap together */
+  createDevice(d: NewDevice, max: number): Promise<boolean>;
   devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]>;
   device(id: string): Promise<DeviceRow | null>;
   deviceByChannelHash(hash: string): Promise<DeviceRow | null>;
@@ -117,7 +119,8 @@ export interface PushStorage {
   deleteDevice(id: string): Promise<void>;
 
   // whitelist tokens (ChatSecure tokens/)
-  createWhitelistToken(t: WhitelistTokenRow): Promise<void>;
+  /** inserts the token unless the account already has `max` tokens (false, nothing written) */
+  createWhitelistToken(t: WhitelistTokenRow, max: number): Promise<boolean>;
   whitelistTokens(accountId: string): Promise<WhitelistTokenRow[]>;
   whitelistTokenByHash(hash: string): Promise<WhitelistTokenRow | null>;
   deleteWhitelistToken(id: string): Promise<void>;
