@@ -1,7 +1,7 @@
 // PostgreSQL mode with two replicas serving one endpoint (issue 4): a desktop device connected to
 // either replica receives what either replica accepted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushClient } from '../../src-shared/push/client';
+import { PushClient, type DesktopConnection } from '../../src-shared/push/client';
 import { makeKnock, startServer, type ServerProc } from './test-support/harness';
 import { startPostgres, type PgCluster } from '../../scripts/test-support/postgres';
 
@@ -106,30 +106,40 @@ describe('PostgreSQL replicas', () => {
     await sender.createOrLogin('sender', 'sender-password');
     const dave = via(r2);
     await dave.createOrLogin('dave', 'dave-password');
-    const dev = await dave.registerDevice('desktop');
-    const conn = await dave.connectDesktop(dev.registration_id!);
-    const confirmed = new Set<string>();
+    // several devices of one recipient: each knock fans out to all, acks and queue reads overlap
+    const conns = await Promise.all(Array.from({ length: 8 }, async () => dave.connectDesktop((await dave.registerDevice('desktop')).registration_id!)));
     const again: string[] = [];
-    const seen = new Set<string>();
+    let confirmedCount = 0;
+    const sentinelSeen = new Set<DesktopConnection>();
     let sentinelId = '';
-    let sentinelSeen: () => void = () => undefined;
-    const sentinelArrived = new Promise<void>((r) => (sentinelSeen = r));
-    conn.onDelivery((d) => {
-      if (confirmed.has(d.delivery)) again.push(d.delivery);
-      if (d.payload.kind === 'knock' && d.payload.knock.id === sentinelId) sentinelSeen();
-      if (seen.has(d.delivery)) return;
-      seen.add(d.delivery);
-      void conn.ack(d.delivery).then(() => confirmed.add(d.delivery));
-    });
-    // knocks accepted by the other replica reach this connection through NOTIFY and queue reads
+    let allSeen: () => void = () => undefined;
+    const sentinelArrived = new Promise<void>((r) => (allSeen = r));
+    for (const conn of conns) {
+      const confirmed = new Set<string>();
+      const seen = new Set<string>();
+      conn.onDelivery((d) => {
+        if (confirmed.has(d.delivery)) again.push(d.delivery);
+        if (d.payload.kind === 'knock' && d.payload.knock.id === sentinelId) {
+          sentinelSeen.add(conn);
+          if (sentinelSeen.size === conns.length) allSeen();
+        }
+        if (seen.has(d.delivery)) return;
+        seen.add(d.delivery);
+        void conn.ack(d.delivery).then(() => {
+          confirmed.add(d.delivery);
+          confirmedCount++;
+        });
+      });
+    }
+    // knocks accepted by the other replica reach these connections through NOTIFY and queue reads
     const knocks = Array.from({ length: 300 }, () => makeKnock({ endpoint: PUBLIC, push_name: 'sender' }, { endpoint: PUBLIC, push_name: 'dave' }));
-    for (let i = 0; i < knocks.length; i += 20) await Promise.all(knocks.slice(i, i + 20).map((k) => sender.sendKnock(k)));
-    await expect.poll(() => confirmed.size, { timeout: 60_000 }).toBe(300);
+    await Promise.all(knocks.map((k) => sender.sendKnock(k)));
+    await expect.poll(() => confirmedCount, { timeout: 60_000 }).toBe(300 * conns.length);
     const sentinel = makeKnock({ endpoint: PUBLIC, push_name: 'sender' }, { endpoint: PUBLIC, push_name: 'dave' });
     sentinelId = sentinel.id;
     await sender.sendKnock(sentinel);
     await sentinelArrived;
     expect(again).toEqual([]);
-    await conn.close();
+    await Promise.all(conns.map((c) => c.close()));
   });
 });
