@@ -78,6 +78,26 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** Booleans that DRF accepted as form strings. */
 const FORM_BOOLEANS = new Set(['active']);
 
+/** The pairs of a form body, percent-decoded strictly: URLSearchParams would turn an encoded
+ * lone surrogate or other invalid UTF-8 (`%ED%A0%80`) into U+FFFD, changing the value; such a
+ * body is refused instead (issue 12, finding 9). */
+function formPairs(text: string): Array<[string, string]> {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      throw badRequest('invalid_encoding', 'form field is not valid percent-encoded UTF-8');
+    }
+  };
+  return text
+    .split('&')
+    .filter((p) => p.length > 0)
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return eq < 0 ? [decode(p), ''] : [decode(p.slice(0, eq)), decode(p.slice(eq + 1))];
+    });
+}
+
 /** Parses a JSON or (ChatSecure/RubDub) form body into an object. */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -89,7 +109,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
   }
   if (ct === 'application/x-www-form-urlencoded') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of new URLSearchParams(text)) {
+    for (const [k, v] of formPairs(text)) {
       if (Object.hasOwn(out, k)) throw badRequest('invalid_form', `field ${JSON.stringify(k).slice(0, 40)} given twice`);
       out[k] = FORM_BOOLEANS.has(k) && (v === 'true' || v === 'false') ? v === 'true' : v;
     }

@@ -226,6 +226,8 @@ describe('lone UTF-16 surrogates (finding 9)', () => {
       ['POST', 'messages/', json(`{"token":"${'f'.repeat(40)}","data":"${lone}"}`), false],
       ['POST', 'accounts/', json(`{"username":"new","password":"pw","${lone}":1}`), false],
       ['POST', 'federation/register', json(`{"endpoint":"https://x.example/${lone}"}`), false],
+      // a form field carrying the UTF-8 bytes of a surrogate (invalid UTF-8) would come back as U+FFFD
+      ['POST', 'device/desktop/', { body: 'name=lap%ED%A0%80top', headers: { 'content-type': 'application/x-www-form-urlencoded' } }],
     ];
     for (const [method, path, opts, auth] of cases) {
       const r = await c.raw(method, path, { ...opts, ...(auth === false ? { auth: false } : {}) });
