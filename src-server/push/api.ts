@@ -10,6 +10,7 @@ import type { AccountRow, DeviceRow, OutboxEntry, PushStorage, SeenId, Whitelist
 import { HttpError, badRequest, clientAddress, parseBody, parseJsonText, readBody, sendError, sendJson, validate } from './http-util';
 import { LoginGuard } from './login-guard';
 import { isoMicros } from './dates';
+import { PeerCache } from './peer-cache';
 import { RateLimiter } from './ratelimit';
 import { hashPassword, randomId, randomSecret, randomWhitelistToken, sha256hex, uuid, verifyPassword } from './secrets';
 import {
@@ -79,6 +80,7 @@ export class Api {
   /** hash verified for unknown names, so that a login for a missing account costs as much */
   #dummyHash: Promise<string>;
   readonly #login: LoginGuard;
+  readonly #peers: PeerCache;
 
   constructor(deps: ApiDeps) {
     this.#d = deps;
@@ -91,6 +93,7 @@ export class Api {
       peer: new RateLimiter(r.peer, deps.now),
     };
     this.#dummyHash = hashPassword(randomSecret(), this.#scrypt());
+    this.#peers = new PeerCache(deps.storage, deps.now);
     this.#login = new LoginGuard({ failures: r.loginFailures, concurrency: deps.config.scryptConcurrency, queue: deps.config.scryptQueue, now: deps.now });
   }
 
@@ -255,8 +258,7 @@ export class Api {
       this.#limit('ip', c.addr);
       throw AUTH_FAILED();
     }
-    const accountId = await this.#d.storage.authTokenAccount(sha256hex(m[1]!), this.#d.now());
-    const account = accountId ? await this.#d.storage.accountById(accountId) : null;
+    const account = await this.#d.storage.accountByAuthToken(sha256hex(m[1]!), this.#d.now());
     if (!account) {
       // failed guesses count against the address, so tokens cannot be brute-forced quickly
       this.#limit('ip', c.addr);
@@ -544,7 +546,7 @@ export class Api {
   async #knock(c: Ctx): Promise<void> {
     const a = await this.#auth(c);
     const knock = validate(knockEnvelopeSchema, await this.#body(c));
-    const { identity, storage, now, config } = this.#d;
+    const { identity, now, config } = this.#d;
     // v3 draft: the knock is sent to the sender's own endpoint, From names the sender
     if (knock.from.endpoint !== identity.endpoint || knock.from.push_name !== a.pushName) {
       throw new HttpError(403, 'from_mismatch', 'From must be this endpoint and your push_name');
@@ -552,8 +554,8 @@ export class Api {
     const local = knock.to.endpoint === identity.endpoint;
     let peerEndpoint: string | null = null;
     if (!local) {
-      const peer = await storage.peer(knock.to.endpoint);
-      if (!peer || !peer.inbound) throw new HttpError(403, 'unknown_peer', 'the recipient endpoint has not registered with this server');
+      const peer = await this.#peers.get(knock.to.endpoint, 'inbound');
+      if (!peer) throw new HttpError(403, 'unknown_peer', 'the recipient endpoint has not registered with this server');
       peerEndpoint = peer.endpoint;
     }
     const t = now();
@@ -632,15 +634,17 @@ export class Api {
     const peerHeader = c.req.headers[PEER_HEADER];
     const sig = c.req.headers[SIGNATURE_HEADER];
     if (typeof peerHeader !== 'string' || peerHeader.length > 512) throw new HttpError(403, 'unknown_peer', 'unknown peer');
-    const peer = await storage.peer(peerHeader);
-    if (!peer || !peer.outbound) {
+    let peer = await this.#peers.get(peerHeader, 'outbound');
+    if (!peer) {
       this.#limit('ip', c.addr);
       throw new HttpError(403, 'unknown_peer', 'unknown peer');
     }
     const raw = await readBody(c.req, config.maxBody);
     // Signature first, budget after (issue 12, finding 5): unsigned requests naming a real peer
     // count against the sender's address, never against the peer's relay budget.
-    if (!verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, typeof sig === 'string' ? sig : undefined)) {
+    const signature = typeof sig === 'string' ? sig : undefined;
+    // a key from the cache may predate a re-registration: check once more against the stored one
+    if (!verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature) && !((peer = await this.#peers.get(peerHeader, 'outbound', true)) && verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature))) {
       this.#limit('ip', c.addr);
       throw new HttpError(403, 'bad_signature', 'relay signature invalid');
     }

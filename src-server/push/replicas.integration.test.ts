@@ -14,7 +14,8 @@ describe('PostgreSQL replicas', () => {
   const clients: PushClient[] = [];
   const via = (r: ServerProc) => {
     // talk to the replica itself (as a load balancer would), while knocks name PUBLIC
-    const c = new PushClient({ endpoint: `http://127.0.0.1:${r.port}/api/v1/` });
+    // hundreds of parallel requests queue behind each other on a shared machine: a long timeout
+    const c = new PushClient({ endpoint: `http://127.0.0.1:${r.port}/api/v1/`, timeoutMs: 120_000 });
     clients.push(c);
     return c;
   };
@@ -25,8 +26,8 @@ describe('PostgreSQL replicas', () => {
     // the connection string goes through the environment, as the docs recommend
     const env = { PUSH_DATABASE_URL: url };
     [r1, r2] = await Promise.all([
-      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000'], { env }),
-      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000'], { env }),
+      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000', '--max-tokens', '60'], { env }),
+      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000', '--max-tokens', '60'], { env }),
     ]);
   });
   afterAll(async () => {
@@ -96,9 +97,9 @@ describe('PostgreSQL replicas', () => {
     const devs = await Promise.all(Array.from({ length: 110 }, (_, i) => (i % 2 ? a : b).raw('POST', 'device/desktop/', { json: {} })));
     expect(devs.filter((r) => r.status === 201).length).toBe(50);
     expect((await a.listDevices('desktop')).length).toBe(50);
-    const toks = await Promise.all(Array.from({ length: 560 }, (_, i) => (i % 2 ? a : b).raw('POST', 'tokens/', { json: {} })));
-    expect(toks.filter((r) => r.status === 201).length).toBe(500);
-    expect((await b.listTokens()).length).toBe(500);
+    const toks = await Promise.all(Array.from({ length: 130 }, (_, i) => (i % 2 ? a : b).raw('POST', 'tokens/', { json: {} })));
+    expect(toks.filter((r) => r.status === 201).length).toBe(60);
+    expect((await b.listTokens()).length).toBe(60);
   });
 
   it('a confirmed acknowledgement ends the delivery: no frame for it again on the same connection (finding 7)', async () => {

@@ -115,9 +115,9 @@ export class PostgresStorage implements PushStorage {
   async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
     await this.#q('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [hash, accountId, createdAt, expiresAt]);
   }
-  async authTokenAccount(hash: string, now: number): Promise<string | null> {
-    const r = await this.#q('SELECT account_id FROM auth_tokens WHERE hash = $1 AND expires_at > $2', [hash, now]);
-    return r.rows[0] ? String(r.rows[0].account_id) : null;
+  async accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
+    const r = await this.#q('SELECT a.* FROM auth_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1 AND t.expires_at > $2', [hash, now]);
+    return r.rows[0] ? toAccount(r.rows[0]) : null;
   }
   async deleteAuthToken(hash: string): Promise<void> {
     await this.#q('DELETE FROM auth_tokens WHERE hash = $1', [hash]);

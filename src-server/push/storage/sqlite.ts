@@ -257,9 +257,9 @@ export class SqliteStorage implements PushStorage {
   async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
     await this.#write(() => this.#run('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hash, accountId, createdAt, expiresAt]));
   }
-  async authTokenAccount(hash: string, now: number): Promise<string | null> {
-    const r = this.#get('SELECT account_id FROM auth_tokens WHERE hash = ? AND expires_at > ?', [hash, now]);
-    return r ? str(r.account_id) : null;
+  async accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
+    const r = this.#get('SELECT a.* FROM auth_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ? AND t.expires_at > ?', [hash, now]);
+    return r ? toAccount(r) : null;
   }
   async deleteAuthToken(hash: string): Promise<void> {
     await this.#write(() => this.#run('DELETE FROM auth_tokens WHERE hash = ?', [hash]));

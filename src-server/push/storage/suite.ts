@@ -69,10 +69,10 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       const s = await fresh();
       const a = await withAccount(s);
       await s.putAuthToken('h1', a.id, 10, 100);
-      expect(await s.authTokenAccount('h1', 99)).toBe(a.id);
-      expect(await s.authTokenAccount('h1', 100)).toBeNull();
+      expect(await s.accountByAuthToken('h1', 99)).toEqual(a);
+      expect(await s.accountByAuthToken('h1', 100)).toBeNull();
       await s.deleteAuthToken('h1');
-      expect(await s.authTokenAccount('h1', 50)).toBeNull();
+      expect(await s.accountByAuthToken('h1', 50)).toBeNull();
     });
 
     it('stores devices verbatim, filters by kind, updates and finds desktop devices by channel hash', async () => {
@@ -113,11 +113,11 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       }
       await s.deleteAccount(a.id);
       expect(await s.accountById(a.id)).toBeNull();
-      expect(await s.authTokenAccount('auth-da', 2)).toBeNull();
+      expect(await s.accountByAuthToken('auth-da', 2)).toBeNull();
       expect(await s.device('da')).toBeNull();
       expect(await s.whitelistTokenByHash('h-da')).toBeNull();
       expect(await s.pendingForDevice('da', 0, 10)).toEqual([]);
-      expect(await s.authTokenAccount('auth-db', 2)).toBe(b.id);
+      expect((await s.accountByAuthToken('auth-db', 2))?.id).toBe(b.id);
       expect(await s.device('db')).not.toBeNull();
       expect(await s.whitelistTokenByHash('h-db')).not.toBeNull();
       expect(await s.countQueued()).toBe(1);

@@ -103,8 +103,9 @@ export interface PushStorage {
 
   // auth tokens (Authorization: Token …), stored as sha256 hex
   putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void>;
-  /** the owning account id if the token exists and has not expired at `now` */
-  authTokenAccount(hash: string, now: number): Promise<string | null>;
+  /** the owning account if the token exists and has not expired at `now` (one query: every
+   * authenticated request makes it) */
+  accountByAuthToken(hash: string, now: number): Promise<AccountRow | null>;
   deleteAuthToken(hash: string): Promise<void>;
 
   // devices
