@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     port: stack.componentPort,
     dataDir,
-    limits: { retrievalsPerMinute: 1e9, dakesPerMinute: 1e9, maxPrekeyMessagesPerIdentity: 1e9 },
+    limits: { retrievalsPerMinute: 1e9, retrievalsPerTargetPerMinute: 1e9, dakesPerMinute: 1e9, maxPrekeyMessagesPerIdentity: 1e9 },
   });
   const conns: Connection[] = [];
   try {

@@ -50,7 +50,8 @@ if (![KNOCKS, DEVICES, CONCURRENCY, RATE].every((n) => Number.isInteger(n) && n 
 
 type Mode = { kind: 'flood' } | { kind: 'paced'; rate: number };
 
-const UNLIMITED = ['--rate-ip', '0:0', '--rate-account', '0:0', '--rate-peer', '0:0', '--rate-token', '0:0'];
+// loopback stack: registrations from private addresses are opted in (--allow-private-peers)
+const UNLIMITED = ['--rate-ip', '0:0', '--rate-account', '0:0', '--rate-peer', '0:0', '--rate-token', '0:0', '--allow-private-peers'];
 
 interface Result {
   scenario: string;

@@ -21,6 +21,8 @@ Usage: npm run prekey-server -- [options]
   --max-prekeys N     prekey messages stored per identity (2000)
   --max-devices N     instance tags per identity (16)
   --retrievals N      ensemble retrievals per requester per minute (30)
+  --target-retrievals N  retrievals of one contact's ensembles per minute, all
+                      requesters together (20)
   --dakes N           DAKEs (publications, status queries) per publisher per minute (30)
   --max-body CHARS    largest accepted message, fragments reassembled (262144)
   --log-events        print one JSON line per protocol event on stdout (no key material)
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
       'max-prekeys': { type: 'string' },
       'max-devices': { type: 'string' },
       retrievals: { type: 'string' },
+      'target-retrievals': { type: 'string' },
       dakes: { type: 'string' },
       'max-body': { type: 'string' },
       'log-events': { type: 'boolean' },
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
       maxPrekeyMessagesPerIdentity: int(values['max-prekeys'], 'max-prekeys'),
       maxInstanceTagsPerIdentity: int(values['max-devices'], 'max-devices'),
       retrievalsPerMinute: int(values.retrievals, 'retrievals'),
+      retrievalsPerTargetPerMinute: int(values['target-retrievals'], 'target-retrievals'),
       dakesPerMinute: int(values.dakes, 'dakes'),
       maxBodyChars: int(values['max-body'], 'max-body'),
     }).filter(([, v]) => v !== undefined),

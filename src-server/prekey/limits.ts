@@ -43,3 +43,11 @@ export class RateLimiter {
     if (this.buckets.size >= this.maxKeys) this.buckets.clear();
   }
 }
+
+/** A lone UTF-16 surrogate (a string that is not well-formed Unicode, ECMA-262 §IsStringWellFormedUnicode)
+ * cannot be encoded as UTF-8 and comes back as U+FFFD: such input is refused rather than stored
+ * changed (issue 12, finding 9). In a `u` regex a surrogate pair is one code point, so only lone
+ * halves match. */
+export function hasLoneSurrogate(s: string): boolean {
+  return /\p{Cs}/u.test(s);
+}

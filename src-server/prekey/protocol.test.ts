@@ -38,7 +38,7 @@ describe('prekey server protocol', () => {
       random,
       clock: () => now,
       engine,
-      limits: { retrievalsPerMinute: 100, ...limits },
+      limits: { retrievalsPerMinute: 100, retrievalsPerTargetPerMinute: 100, ...limits },
       onEvent: (e) => events.push(e),
     });
   }

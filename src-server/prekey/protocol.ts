@@ -47,7 +47,7 @@ import {
 } from '../../src-shared/prekey/messages';
 import type { ModPow } from '../../src-shared/prekey/proofs';
 import { PublicationRejected, verifyPublication } from '../../src-shared/prekey/publication';
-import { RateLimiter } from './limits';
+import { RateLimiter, hasLoneSurrogate } from './limits';
 import { type PrekeyStorage, type StorageLimits, clampExpiry } from './storage';
 
 export interface ProtocolLimits extends StorageLimits {
@@ -55,6 +55,9 @@ export interface ProtocolLimits extends StorageLimits {
   maxBodyChars: number;
   /** retrievals per requester (bare JID) per minute */
   retrievalsPerMinute: number;
+  /** retrievals of one TARGET identity per minute, whoever asks: many requesters (or one with
+   * many JIDs) cannot drain an offline contact's prekey messages (issue 12, finding 10) */
+  retrievalsPerTargetPerMinute: number;
   /** DAKEs (publications and status queries) per publisher (bare JID) per minute */
   dakesPerMinute: number;
   /** an unfinished DAKE is forgotten after this many ms */
@@ -70,6 +73,7 @@ export const DEFAULT_LIMITS: ProtocolLimits = {
   maxInstanceTagsPerIdentity: 16,
   maxBodyChars: 256 * 1024,
   retrievalsPerMinute: 30,
+  retrievalsPerTargetPerMinute: 20,
   dakesPerMinute: 30,
   dakeTimeoutMs: 60_000,
   maxPendingDakes: 10_000,
@@ -85,7 +89,7 @@ export type ServerEvent =
   | { type: 'publication-refused'; identity: string; reason: string }
   | { type: 'storage-status'; identity: string; instanceTag: number; stored: number }
   | { type: 'retrieval'; requester: string; identity: string; ensembles: number }
-  | { type: 'rate-limited'; requester: string; what: 'retrieval' | 'dake' }
+  | { type: 'rate-limited'; requester: string; what: 'retrieval' | 'target' | 'dake' }
   | { type: 'dropped'; from: string; reason: string };
 
 export interface Reply {
@@ -131,6 +135,7 @@ export class PrekeyServerProtocol {
   private readonly dakes = new Map<string, DakeState>();
   private readonly reassemblers = new Map<string, Reassembler>();
   private readonly retrievalLimiter: RateLimiter;
+  private readonly targetLimiter: RateLimiter;
   private readonly dakeLimiter: RateLimiter;
 
   constructor(private readonly o: ProtocolOptions) {
@@ -140,6 +145,7 @@ export class PrekeyServerProtocol {
     this.compositeIdentity = { identity: o.serverJid, publicKey: o.keyPair.publicBytes };
     this.fingerprint = serverFingerprintHex(o.keyPair.public);
     this.retrievalLimiter = new RateLimiter(o.clock, this.limits.retrievalsPerMinute, 60_000);
+    this.targetLimiter = new RateLimiter(o.clock, this.limits.retrievalsPerTargetPerMinute, 60_000);
     this.dakeLimiter = new RateLimiter(o.clock, this.limits.dakesPerMinute, 60_000);
   }
 
@@ -153,6 +159,7 @@ export class PrekeyServerProtocol {
 
   /** Handles one stanza body from `from` (a full JID). Returns the bodies to send back. */
   async handle(from: string, body: string): Promise<(Reply | RefusalReply)[]> {
+    if (hasLoneSurrogate(from) || hasLoneSurrogate(body)) return [{ error: 'not-acceptable', text: 'not well-formed UTF-16 (lone surrogate)' }];
     let text = body.trim();
     if (text.length > this.limits.maxBodyChars) {
       this.emit({ type: 'dropped', from, reason: 'body too long' });
@@ -368,6 +375,10 @@ export class PrekeyServerProtocol {
       return [{ error: 'policy-violation', text: 'too many prekey ensemble retrievals; try again later' }];
     }
     const identity = bareJid(m.identity);
+    if (!this.targetLimiter.take(identity)) {
+      this.emit({ type: 'rate-limited', requester, what: 'target' });
+      return [{ error: 'policy-violation', text: 'too many prekey ensemble retrievals for this contact; try again later' }];
+    }
     const receiverInstanceTag = m.senderInstanceTag;
     // "Unrecognized versions should be ignored": version 4 is the only one with prekey messages
     const ensembles = m.versions.includes('4') ? await this.o.storage.takeEnsembles(identity, Math.floor(this.o.clock() / 1000)) : [];

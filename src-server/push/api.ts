@@ -7,7 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { PushServerConfig } from './config';
 import type { AccountRow, DeviceRow, OutboxEntry, PushStorage, SeenId, WhitelistTokenRow } from './storage/types';
-import { HttpError, badRequest, clientAddress, parseBody, readBody, sendError, sendJson, validate } from './http-util';
+import { HttpError, badRequest, clientAddress, parseBody, parseJsonText, readBody, sendError, sendJson, validate } from './http-util';
+import { LoginGuard } from './login-guard';
+import { isoMicros } from './dates';
+import { PeerCache } from './peer-cache';
 import { RateLimiter } from './ratelimit';
 import { hashPassword, randomId, randomSecret, randomWhitelistToken, sha256hex, uuid, verifyPassword } from './secrets';
 import {
@@ -62,7 +65,13 @@ const CREDENTIALS = () => new HttpError(401, 'invalid_credentials', 'Invalid cre
 /** ChatSecure's device kinds plus ours; `gcm` is the shipped name of FCM. */
 const KIND_ALIASES: Record<string, DeviceKind> = { apns: 'apns', gcm: 'fcm', fcm: 'fcm', webpush: 'webpush', desktop: 'desktop' };
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** the adapter a device kind needs; desktop devices need none */
+const ADAPTER_OF: Record<DeviceKind, 'apns' | 'fcm' | 'webpush' | null> = { desktop: null, apns: 'apns', fcm: 'fcm', webpush: 'webpush' };
+const ADAPTER_NAME = { apns: 'APNs', fcm: 'FCM', webpush: 'Web Push' } as const;
+
+/** every failed federation/register gets this one answer (issue 12, finding 4): which check
+ * failed (a closed port, a plain-HTTP service, a certificate, a key) is logged, never told */
+const REGISTRATION_REFUSED = () => new HttpError(403, 'registration_refused', 'registration refused');
 
 export class Api {
   readonly #d: ApiDeps;
@@ -70,6 +79,8 @@ export class Api {
   readonly #limits: Record<'ip' | 'account' | 'token' | 'peer', RateLimiter>;
   /** hash verified for unknown names, so that a login for a missing account costs as much */
   #dummyHash: Promise<string>;
+  readonly #login: LoginGuard;
+  readonly #peers: PeerCache;
 
   constructor(deps: ApiDeps) {
     this.#d = deps;
@@ -82,6 +93,8 @@ export class Api {
       peer: new RateLimiter(r.peer, deps.now),
     };
     this.#dummyHash = hashPassword(randomSecret(), this.#scrypt());
+    this.#peers = new PeerCache(deps.storage, deps.now);
+    this.#login = new LoginGuard({ failures: r.loginFailures, concurrency: deps.config.scryptConcurrency, queue: deps.config.scryptQueue, now: deps.now });
   }
 
   get ipLimiter(): RateLimiter {
@@ -100,7 +113,7 @@ export class Api {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const addr = clientAddress(req, this.#d.config.behindProxy);
+    const addr = clientAddress(req, this.#d.config.trustedProxyHops);
     try {
       let url: URL;
       try {
@@ -245,8 +258,7 @@ export class Api {
       this.#limit('ip', c.addr);
       throw AUTH_FAILED();
     }
-    const accountId = await this.#d.storage.authTokenAccount(sha256hex(m[1]!), this.#d.now());
-    const account = accountId ? await this.#d.storage.accountById(accountId) : null;
+    const account = await this.#d.storage.accountByAuthToken(sha256hex(m[1]!), this.#d.now());
     if (!account) {
       // failed guesses count against the address, so tokens cannot be brute-forced quickly
       this.#limit('ip', c.addr);
@@ -272,18 +284,34 @@ export class Api {
       // the desktop channel secret is shown once, at creation; other kinds echo their token
       ...(dev.kind === 'desktop' ? (secret ? { registration_id: secret } : {}) : { registration_id: dev.registrationId }),
       device_id: dev.deviceId,
-      date_created: iso(dev.createdAt),
+      date_created: isoMicros(dev.createdAt),
     };
   }
 
-  #tokenJson(t: WhitelistTokenRow, plain?: string) {
-    return { id: t.id, name: t.name, ...(plain ? { token: plain } : {}), device: t.deviceId, date_expires: iso(t.expiresAt) };
+  /** The shipped server's answer {name, token, apns_device, gcm_device, date_expires} (the
+   * ChatSecure iOS SDK refuses one without its device key: "JSON missing registration ID"), plus
+   * our id and device. */
+  async #tokenJson(t: WhitelistTokenRow, plain?: string) {
+    const kind = t.deviceId ? (await this.#d.storage.device(t.deviceId))?.kind : undefined;
+    return {
+      id: t.id,
+      name: t.name,
+      ...(plain ? { token: plain } : {}),
+      apns_device: kind === 'apns' ? t.deviceId : null,
+      gcm_device: kind === 'fcm' ? t.deviceId : null,
+      device: t.deviceId,
+      date_expires: isoMicros(t.expiresAt),
+    };
   }
 
   /** a queue entry for every active device of the account (nothing written yet) */
   async #fanOut(accountId: string, payload: DeliveryPayload): Promise<OutboxEntry[]> {
     const { storage, now, config } = this.#d;
-    const devs = (await storage.devices(accountId)).filter((x) => x.active);
+    const all = (await storage.devices(accountId)).filter((x) => x.active);
+    // devices registered before their adapter was removed from the configuration: say so, rather
+    // than accept a delivery that would silently vanish (issue 12, finding 8)
+    const devs = all.filter((x) => this.#canDeliver(x.kind));
+    if (devs.length < all.length) this.#d.log.warn('not delivering to devices of an unconfigured kind', { count: all.length - devs.length });
     const t = now();
     const text = JSON.stringify(payload);
     const entries: OutboxEntry[] = devs.map((dev) => ({
@@ -322,17 +350,24 @@ export class Api {
     this.#limit('ip', c.addr);
     const body = validate(accountRequestSchema, await this.#body(c));
     const { storage, now } = this.#d;
+    // a locked name is refused before any hashing (login-guard.ts)
+    this.#login.checkNotLocked(body.username);
     if (mayCreate) {
       // Hash first: creating and logging in cost the same scrypt, whichever happens.
-      const candidate = { id: uuid(), pushName: body.username, passwordHash: await hashPassword(body.password, this.#scrypt()), email: body.email ?? '', createdAt: now() };
+      const hash = await this.#login.hash(() => hashPassword(body.password, this.#scrypt()));
+      const candidate = { id: uuid(), pushName: body.username, passwordHash: hash, email: body.email ?? '', createdAt: now() };
       if (await storage.createAccount(candidate)) {
         const token = await this.#issueAuthToken(candidate.id);
         return sendJson(c.res, 201, { username: candidate.pushName, email: candidate.email, id: candidate.id, token });
       }
     }
     const account = await storage.accountByName(body.username);
-    const ok = await verifyPassword(body.password, account?.passwordHash ?? (await this.#dummyHash));
-    if (!account || !ok) throw CREDENTIALS();
+    const stored = account?.passwordHash ?? (await this.#dummyHash);
+    const ok = await this.#login.hash(() => verifyPassword(body.password, stored));
+    if (!account || !ok) {
+      this.#login.recordFailure(body.username);
+      throw CREDENTIALS();
+    }
     const token = await this.#issueAuthToken(account.id);
     sendJson(c.res, 200, { username: account.pushName, email: account.email, id: account.id, token });
   }
@@ -391,8 +426,11 @@ export class Api {
     const a = await this.#auth(c);
     const body = validate(deviceCreateSchema, await this.#body(c));
     const registrationId = this.#registrationId(kind, body.registration_id);
+    const adapter = ADAPTER_OF[kind];
+    if (adapter && !this.#canDeliver(kind)) {
+      throw badRequest('device_kind_unavailable', `this server has no ${ADAPTER_NAME[adapter]} credentials: it cannot deliver to ${kind} devices`);
+    }
     const { storage, now, config } = this.#d;
-    if ((await storage.devices(a.id)).length >= config.maxDevicesPerAccount) throw new HttpError(403, 'too_many_devices', 'device limit reached');
     const secret = kind === 'desktop' ? randomSecret() : undefined;
     const dev: DeviceRow = {
       id: uuid(),
@@ -405,8 +443,14 @@ export class Api {
       active: body.active ?? true,
       createdAt: now(),
     };
-    await storage.createDevice(dev);
+    // the cap is checked inside the write, so parallel requests cannot pass it together
+    if (!(await storage.createDevice(dev, config.maxDevicesPerAccount))) throw new HttpError(403, 'too_many_devices', 'device limit reached');
     sendJson(c.res, 201, this.#deviceJson(dev, secret));
+  }
+
+  #canDeliver(kind: DeviceKind | 'peer'): boolean {
+    const adapter = kind === 'peer' ? null : ADAPTER_OF[kind];
+    return adapter === null || this.#d.worker.canDeliver(adapter);
   }
 
   async #listDevices(c: Ctx, kind: DeviceKind): Promise<void> {
@@ -453,18 +497,19 @@ export class Api {
       deviceId = dev.id;
     }
     const { storage, now, config } = this.#d;
-    if ((await storage.whitelistTokens(a.id)).length >= config.maxTokensPerAccount) throw new HttpError(403, 'too_many_tokens', 'token limit reached');
     const plain = randomWhitelistToken();
     const t = now();
     const row: WhitelistTokenRow = { id: uuid(), hash: sha256hex(plain), accountId: a.id, deviceId, name: body.name ?? '', createdAt: t, expiresAt: t + config.whitelistTokenTtlS * 1000 };
-    await storage.createWhitelistToken(row);
-    sendJson(c.res, 201, this.#tokenJson(row, plain));
+    // the cap is checked inside the write, so parallel requests cannot pass it together
+    if (!(await storage.createWhitelistToken(row, config.maxTokensPerAccount))) throw new HttpError(403, 'too_many_tokens', 'token limit reached');
+    sendJson(c.res, 201, await this.#tokenJson(row, plain));
   }
 
   async #listTokens(c: Ctx): Promise<void> {
     const a = await this.#auth(c);
     const now = this.#d.now();
-    sendJson(c.res, 200, (await this.#d.storage.whitelistTokens(a.id)).filter((t) => t.expiresAt > now).map((t) => this.#tokenJson(t)));
+    const live = (await this.#d.storage.whitelistTokens(a.id)).filter((t) => t.expiresAt > now);
+    sendJson(c.res, 200, await Promise.all(live.map((t) => this.#tokenJson(t))));
   }
 
   async #token(c: Ctx, token: string, m: string): Promise<void> {
@@ -476,7 +521,7 @@ export class Api {
       c.res.writeHead(204).end();
       return;
     }
-    sendJson(c.res, 200, this.#tokenJson(row, token));
+    sendJson(c.res, 200, await this.#tokenJson(row, token));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -501,7 +546,7 @@ export class Api {
   async #knock(c: Ctx): Promise<void> {
     const a = await this.#auth(c);
     const knock = validate(knockEnvelopeSchema, await this.#body(c));
-    const { identity, storage, now, config } = this.#d;
+    const { identity, now, config } = this.#d;
     // v3 draft: the knock is sent to the sender's own endpoint, From names the sender
     if (knock.from.endpoint !== identity.endpoint || knock.from.push_name !== a.pushName) {
       throw new HttpError(403, 'from_mismatch', 'From must be this endpoint and your push_name');
@@ -509,8 +554,8 @@ export class Api {
     const local = knock.to.endpoint === identity.endpoint;
     let peerEndpoint: string | null = null;
     if (!local) {
-      const peer = await storage.peer(knock.to.endpoint);
-      if (!peer || !peer.inbound) throw new HttpError(403, 'unknown_peer', 'the recipient endpoint has not registered with this server');
+      const peer = await this.#peers.get(knock.to.endpoint, 'inbound');
+      if (!peer) throw new HttpError(403, 'unknown_peer', 'the recipient endpoint has not registered with this server');
       peerEndpoint = peer.endpoint;
     }
     const t = now();
@@ -553,10 +598,12 @@ export class Api {
   async #register(c: Ctx): Promise<void> {
     this.#limit('ip', c.addr);
     const raw = await readBody(c.req, this.#d.config.maxBody);
+    this.#refuseLoneSurrogates(raw);
     const sig = c.req.headers[SIGNATURE_HEADER];
+    const { config } = this.#d;
     try {
       const doc = await acceptRegistration(
-        { storage: this.#d.storage, identity: this.#d.identity, outbound: this.#d.outbound, windowMs: this.#d.config.relayWindowS * 1000, now: this.#d.now },
+        { storage: this.#d.storage, identity: this.#d.identity, outbound: this.#d.outbound, windowMs: config.relayWindowS * 1000, now: this.#d.now, allowPrivatePeers: config.allowPrivatePeers },
         raw,
         typeof sig === 'string' ? sig : undefined,
       );
@@ -564,10 +611,21 @@ export class Api {
       sendJson(c.res, 200, doc);
     } catch (e) {
       if (e instanceof FederationError) {
-        const status = e.code === 'replay' ? 409 : e.code === 'unreachable' ? 502 : e.code === 'refused' || e.code === 'insecure' ? 400 : 403;
-        throw new HttpError(status, e.code, e.message);
+        // the reason for the operator; the requester learns nothing about the target
+        this.#d.log.info('registration refused', { reason: e.code });
+        throw REGISTRATION_REFUSED();
       }
       throw e;
+    }
+  }
+
+  /** a raw JSON body (read by hand for its signature) with a lone surrogate is refused; other
+   * malformations are the registration's to refuse */
+  #refuseLoneSurrogates(raw: Buffer): void {
+    try {
+      parseJsonText(raw.toString('utf8'));
+    } catch (e) {
+      if (e instanceof HttpError && e.code === 'invalid_encoding') throw e;
     }
   }
 
@@ -576,22 +634,22 @@ export class Api {
     const peerHeader = c.req.headers[PEER_HEADER];
     const sig = c.req.headers[SIGNATURE_HEADER];
     if (typeof peerHeader !== 'string' || peerHeader.length > 512) throw new HttpError(403, 'unknown_peer', 'unknown peer');
-    const peer = await storage.peer(peerHeader);
-    if (!peer || !peer.outbound) {
+    let peer = await this.#peers.get(peerHeader, 'outbound');
+    if (!peer) {
       this.#limit('ip', c.addr);
       throw new HttpError(403, 'unknown_peer', 'unknown peer');
     }
-    this.#limit('peer', peer.endpoint);
     const raw = await readBody(c.req, config.maxBody);
-    if (!verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, typeof sig === 'string' ? sig : undefined)) {
+    // Signature first, budget after (issue 12, finding 5): unsigned requests naming a real peer
+    // count against the sender's address, never against the peer's relay budget.
+    const signature = typeof sig === 'string' ? sig : undefined;
+    // a key from the cache may predate a re-registration: check once more against the stored one
+    if (!verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature) && !((peer = await this.#peers.get(peerHeader, 'outbound', true)) && verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature))) {
+      this.#limit('ip', c.addr);
       throw new HttpError(403, 'bad_signature', 'relay signature invalid');
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw badRequest('malformed_json', 'request body is not valid JSON');
-    }
+    this.#limit('peer', peer.endpoint);
+    const json = parseJsonText(raw.toString('utf8'));
     // a batch of knocks (`knocks`) or a single one (`knock`); one signature covers the body
     const batch = typeof json === 'object' && json !== null && 'knocks' in json;
     const relay = batch ? validate(relayBatchSchema, json) : validate(relaySchema, json);

@@ -2,20 +2,29 @@
 // "Level 1"): create-or-login, device registration, whitelist tokens, messages/ to a token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientPool, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
+import { startAdapterStack, type AdapterStack } from './test-support/adapter-stack';
+
+/** the shipped server's dates after its "Fix datetime format" change, which the iOS SDK parses
+ * with yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z' */
+const SIX_DIGITS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 
 describe('ChatSecure v3.1 compatibility API', () => {
   let dir: string;
   let server: ServerProc;
+  let adapters: AdapterStack;
   const clients = new ClientPool();
   const client = () => clients.make(server.endpoint);
 
   beforeAll(async () => {
     dir = tempDir();
-    server = await startServer(['--data-dir', dir, '--port', '0', '--pubsub-jid', 'pubsub.example.org']);
+    // iOS and Android devices register only where the server can deliver to them
+    adapters = await startAdapterStack();
+    server = await startServer(['--data-dir', dir, '--port', '0', '--pubsub-jid', 'pubsub.example.org', ...adapters.args]);
   });
   afterAll(async () => {
     clients.closeAll();
     await server?.stop();
+    await adapters?.close();
     removeDir(dir);
   });
 
@@ -109,5 +118,29 @@ describe('ChatSecure v3.1 compatibility API', () => {
     expect((await frank.raw('DELETE', 'accounts/erin/')).status).toBe(403);
     expect((await frank.raw('DELETE', 'accounts/nobody/')).status).toBe(403);
     expect((await erin.raw('GET', `device/gcm/${dev.id}/`)).json).toMatchObject({ registration_id: 'fcm-token:abc_DEF-123' });
+  });
+
+  it('answers tokens/ as the shipped server did: apns_device / gcm_device, dates with six fractional digits (iOS SDK)', async () => {
+    const gina = client();
+    await gina.createOrLogin('gina', 'gina-pass');
+    const apns = (await gina.raw('POST', 'device/apns/', { json: { registration_id: 'cd'.repeat(32) } })).json as { id: string; date_created: string };
+    expect(apns.date_created).toMatch(SIX_DIGITS);
+    const gcm = (await gina.raw('POST', 'device/gcm/', { json: { registration_id: 'gcm-token:1' } })).json as { id: string };
+    const forApns = await gina.raw('POST', 'tokens/', { json: { apns_device: apns.id } });
+    expect(forApns.status).toBe(201);
+    expect(forApns.json).toMatchObject({ apns_device: apns.id, gcm_device: null });
+    const expires = (forApns.json as { date_expires: string }).date_expires;
+    expect(expires).toMatch(SIX_DIGITS);
+    expect(Date.parse(expires)).toBeGreaterThan(Date.now());
+    const forGcm = await gina.raw('POST', 'tokens/', { json: { gcm_device: gcm.id } });
+    expect(forGcm.json).toMatchObject({ gcm_device: gcm.id, apns_device: null });
+    // a token for no device (ours) carries both keys, null, rather than none
+    expect((await gina.raw('POST', 'tokens/', { json: {} })).json).toMatchObject({ apns_device: null, gcm_device: null, device: null });
+    // the listing and a single token answer the same way
+    const token = (forApns.json as { token: string }).token;
+    expect((await gina.raw('GET', `tokens/${token}/`)).json).toMatchObject({ apns_device: apns.id, gcm_device: null, date_expires: expires });
+    const listed = (await gina.raw('GET', 'tokens/')).json as Array<{ apns_device: string | null; date_expires: string }>;
+    expect(listed.map((t) => t.apns_device)).toContain(apns.id);
+    expect(listed.every((t) => SIX_DIGITS.test(t.date_expires))).toBe(true);
   });
 });

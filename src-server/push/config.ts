@@ -11,7 +11,13 @@ export interface PushServerConfig {
   publicUrl: string | null;
   tlsCert: string | null;
   tlsKey: string | null;
-  behindProxy: boolean;
+  /** reverse proxies in front that each append the address they saw to X-Forwarded-For: the
+   * client address is the entry the outermost trusted proxy appended (0: no proxy, use the
+   * socket's address) */
+  trustedProxyHops: number;
+  /** registration targets may be loopback, private or link-local addresses (tests, a local
+   * stack); refused by default */
+  allowPrivatePeers: boolean;
   /** postgres:// connection string; null = embedded SQLite in dataDir */
   database: string | null;
   sqliteSync: 'normal' | 'full';
@@ -23,7 +29,10 @@ export interface PushServerConfig {
   relayWindowS: number;
   maxBody: number;
   scryptLogN: number;
-  rate: { ip: RateRule; account: RateRule; token: RateRule; peer: RateRule };
+  /** password hashes computed at once; more wait in a queue of scryptQueue, beyond it 503 */
+  scryptConcurrency: number;
+  scryptQueue: number;
+  rate: { ip: RateRule; account: RateRule; token: RateRule; peer: RateRule; loginFailures: RateRule };
   maxDevicesPerAccount: number;
   maxTokensPerAccount: number;
   pubsubJid: string | null;
@@ -52,14 +61,21 @@ Network
                             https://push.example/api/v1/ [http(s)://HOST:PORT/api/v1/]
   --tls-cert FILE           PEM certificate chain: serve HTTPS/WSS directly
   --tls-key FILE            PEM private key for --tls-cert
-  --behind-proxy            a TLS-terminating reverse proxy is in front: trust X-Forwarded-For
-                            for rate limiting (set --public-url to the proxy's https URL)
+  --trusted-proxy-hops N    N reverse proxies are in front, each appending the address it saw
+                            to X-Forwarded-For: the client address for rate limiting is the
+                            N-th entry from the right (the one the outermost proxy appended);
+                            entries further left are the client's own claims and are ignored
+                            [0: no proxy, the connection's address]
+  --behind-proxy            the same as --trusted-proxy-hops 1 (set --public-url to the
+                            proxy's https URL)
   --ca FILE                 extra PEM CA trusted for outgoing HTTPS (peers, adapters), in
                             addition to the system roots
 Federation
   --register-with URL       register with the push server at this api_endpoint so that it
                             relays knocks for our users to us (repeatable)
   --relay-window S          accepted clock skew of signed relays/registrations [300]
+  --allow-private-peers     accept registrations from endpoints at loopback, private or
+                            link-local addresses (a test or local stack); refused otherwise
 Lifetimes
   --knock-ttl S             how long an undelivered knock waits [604800 = 7 days]
   --token-ttl S             lifetime of ChatSecure whitelist tokens [2592000 = 30 days]
@@ -73,7 +89,11 @@ Limits
                             (0:0 disables a limit)
   --max-devices N           devices per account [50]
   --max-tokens N            whitelist tokens per account [500]
+  --login-failures B:R      failed logins per push_name: burst B, R per second; beyond it the
+                            name is locked (429 login_locked) until the bucket refills [10:0.01]
   --scrypt-log-n N          scrypt cost, log2 N [15]
+  --scrypt-concurrency N    password hashes computed at once [2]
+  --scrypt-queue N          logins waiting for a hash slot; beyond it 503 busy [16]
 Adapters (each enabled when configured)
   --apns-key FILE           APNs token-auth key (.p8, PEM PKCS#8 P-256)
   --apns-key-id ID          its Key ID
@@ -126,6 +146,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'behind-proxy': { type: 'boolean' },
+      'trusted-proxy-hops': { type: 'string' },
+      'allow-private-peers': { type: 'boolean' },
+      'login-failures': { type: 'string' },
+      'scrypt-concurrency': { type: 'string' },
+      'scrypt-queue': { type: 'string' },
       ca: { type: 'string' },
       'register-with': { type: 'string', multiple: true },
       'relay-window': { type: 'string' },
@@ -182,7 +207,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     publicUrl,
     tlsCert,
     tlsKey,
-    behindProxy: v['behind-proxy'] ?? false,
+    trustedProxyHops: int(v['trusted-proxy-hops'], 'trusted-proxy-hops', v['behind-proxy'] ? 1 : 0),
+    allowPrivatePeers: v['allow-private-peers'] ?? false,
     database: v.database ?? env.PUSH_DATABASE_URL ?? null,
     sqliteSync,
     caFile: v.ca ?? null,
@@ -199,11 +225,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     authTokenTtlS: int(v['auth-token-ttl'], 'auth-token-ttl', 90 * 24 * 3600, 1),
     maxBody: int(v['max-body'], 'max-body', 16 * 1024, 1024),
     scryptLogN,
+    scryptConcurrency: int(v['scrypt-concurrency'], 'scrypt-concurrency', 2, 1),
+    scryptQueue: int(v['scrypt-queue'], 'scrypt-queue', 16),
     rate: {
       ip: rule(v['rate-ip'], 'rate-ip', { burst: 60, perSecond: 10 }),
       account: rule(v['rate-account'], 'rate-account', { burst: 120, perSecond: 20 }),
       token: rule(v['rate-token'], 'rate-token', { burst: 10, perSecond: 1 }),
       peer: rule(v['rate-peer'], 'rate-peer', { burst: 2000, perSecond: 1000 }),
+      loginFailures: rule(v['login-failures'], 'login-failures', { burst: 10, perSecond: 0.01 }),
     },
     maxDevicesPerAccount: int(v['max-devices'], 'max-devices', 50, 1),
     maxTokensPerAccount: int(v['max-tokens'], 'max-tokens', 500, 1),

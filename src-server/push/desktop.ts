@@ -16,6 +16,7 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { OutboxEntry, PushStorage } from './storage/types';
 import { clientFrameSchema, deliveryPayloadSchema, type ServerFrame } from '../../src-shared/push/wire';
 import { sha256hex } from './secrets';
+import { HttpError, parseJsonText } from './http-util';
 import type { RateLimiter } from './ratelimit';
 import type { Logger } from './log';
 
@@ -34,6 +35,10 @@ interface Conn {
    * (until then, new entries handed over are not sent ahead of older ones) */
   backlog: boolean;
   alive: boolean;
+  /** deliveries whose acknowledgement is committed, with the ack generation that committed it:
+   * a queue read that started before that commit may still return them (PostgreSQL reads are
+   * concurrent with the ack's DELETE), and they must not be sent again (issue 12, finding 7) */
+  confirmed: Map<string, number>;
 }
 
 export interface DesktopDeps {
@@ -56,6 +61,8 @@ export class DesktopChannel {
   /** acknowledgements received in the last ACK_LINGER_MS, removed together */
   #acks: Array<{ c: Conn; id: string }> = [];
   #ackTimer: NodeJS.Timeout | null = null;
+  /** counts committed batches of acknowledgements (see Conn.confirmed) */
+  #ackGeneration = 0;
 
   constructor(deps: DesktopDeps) {
     this.#d = deps;
@@ -160,8 +167,10 @@ export class DesktopChannel {
     this.#d.storage.ackDeliveries(acks.map((a) => ({ deviceId: a.c.deviceId, entryId: a.id }))).then(
       () => {
         const refill = new Set<Conn>();
+        const generation = ++this.#ackGeneration;
         for (const { c, id } of acks) {
           c.inflight.delete(id);
+          c.confirmed.set(id, generation);
           this.#send(c.ws, { type: 'acked', delivery: id });
           if (c.backlog) refill.add(c);
         }
@@ -185,8 +194,9 @@ export class DesktopChannel {
       if (isBinary) return fail('binary_frame', 'frames must be JSON text');
       let frame;
       try {
-        frame = clientFrameSchema.safeParse(JSON.parse(data.toString()));
-      } catch {
+        frame = clientFrameSchema.safeParse(parseJsonText(data.toString()));
+      } catch (e) {
+        if (e instanceof HttpError && e.code === 'invalid_encoding') return fail('invalid_encoding', 'frame contains a lone UTF-16 surrogate');
         return fail('malformed_json', 'frame is not valid JSON');
       }
       if (!frame.success) return fail('invalid_frame', 'frame failed validation');
@@ -201,7 +211,7 @@ export class DesktopChannel {
             authing = false;
             clearTimeout(authTimer);
             if (!device || !device.active || ws.readyState !== ws.OPEN) return fail('invalid_token', 'invalid token', 4401);
-            const c: Conn = { ws, deviceId: device.id, accountId: device.accountId, inflight: new Set(), pumping: false, again: false, backlog: true, alive: true };
+            const c: Conn = { ws, deviceId: device.id, accountId: device.accountId, inflight: new Set(), pumping: false, again: false, backlog: true, alive: true, confirmed: new Map() };
             conn = c;
             let set = this.#byDevice.get(device.id);
             if (!set) this.#byDevice.set(device.id, (set = new Set()));
@@ -245,11 +255,12 @@ export class DesktopChannel {
           const max = this.#d.maxInflight ?? 100;
           // still behind: an ack will call again
           if (c.inflight.size >= max) break;
+          const readAfter = this.#ackGeneration;
           const rows = await this.#d.storage.pendingForDevice(c.deviceId, this.#d.now(), max);
           // a full page may hide more entries behind it
           let more = rows.length >= max;
           for (const r of rows) {
-            if (c.inflight.has(r.id) || c.ws.readyState !== c.ws.OPEN) continue;
+            if (c.inflight.has(r.id) || c.confirmed.has(r.id) || c.ws.readyState !== c.ws.OPEN) continue;
             if (c.inflight.size >= max) {
               more = true;
               break;
@@ -267,6 +278,8 @@ export class DesktopChannel {
             this.#sendDelivery(c, r.id, JSON.stringify(payload.data));
           }
           c.backlog = more;
+          // acknowledgements committed before this read began cannot be in any later read
+          for (const [id, g] of c.confirmed) if (g <= readAfter) c.confirmed.delete(id);
         } while (c.again);
       } catch (e) {
         this.#d.log.error('desktop pump failed', { error: (e as Error).message });

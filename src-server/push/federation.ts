@@ -31,11 +31,12 @@ import {
   type ServerKeyDoc,
 } from '../../src-shared/push/wire';
 import { randomId } from './secrets';
+import { isPrivateAddress, literalHost, publicOnlyLookup } from './address-policy';
 
 export class FederationError extends Error {
   override readonly name = 'FederationError';
   constructor(
-    readonly code: 'unknown_peer' | 'bad_signature' | 'stale' | 'replay' | 'key_mismatch' | 'unreachable' | 'refused' | 'insecure',
+    readonly code: 'unknown_peer' | 'bad_signature' | 'stale' | 'replay' | 'key_mismatch' | 'unreachable' | 'refused' | 'insecure' | 'private_address',
     message: string,
   ) {
     super(message);
@@ -101,13 +102,23 @@ export function wellKnownUrl(endpoint: string): string {
   return new URL(WELL_KNOWN_PATH, endpoint).toString();
 }
 
-/** Fetches and checks a server's key document over HTTPS (certificate verified). */
-export async function fetchKeyDocument(outbound: Outbound, endpoint: string): Promise<ServerKeyDoc> {
+/** Fetches and checks a server's key document over HTTPS (certificate verified). With
+ * `publicOnly`, an endpoint at a loopback, private or link-local address (literal or resolved)
+ * is refused before any connection (address-policy.ts). */
+export async function fetchKeyDocument(outbound: Outbound, endpoint: string, publicOnly = false): Promise<ServerKeyDoc> {
   if (!endpoint.startsWith('https://')) throw new FederationError('insecure', 'federation requires an https endpoint');
+  const literal = literalHost(endpoint);
+  if (publicOnly && literal !== null && isPrivateAddress(literal)) throw new FederationError('private_address', 'endpoint is at a private address');
   let res;
   try {
-    res = await outbound.request(wellKnownUrl(endpoint), { method: 'GET', headers: { accept: 'application/json' }, timeoutMs: 10_000 });
+    res = await outbound.request(wellKnownUrl(endpoint), {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      timeoutMs: 10_000,
+      ...(publicOnly && literal === null ? { lookup: publicOnlyLookup } : {}),
+    });
   } catch (e) {
+    if ((e as Error).name === 'PrivateAddressError') throw new FederationError('private_address', 'endpoint resolves to a private address');
     throw new FederationError('unreachable', `cannot fetch key document: ${(e as Error).message}`);
   }
   if (res.status !== 200) throw new FederationError('unreachable', `key document answered ${res.status}`);
@@ -127,6 +138,8 @@ export interface RegistrationDeps {
   outbound: Outbound;
   windowMs: number;
   now: () => number;
+  /** registrations from loopback, private and link-local endpoints are accepted (tests) */
+  allowPrivatePeers?: boolean;
 }
 
 /** A's side of a registration: verify and record B as an inbound peer. Returns A's key document. */
@@ -142,7 +155,7 @@ export async function acceptRegistration(deps: RegistrationDeps, raw: Buffer, si
   if (body.endpoint === identity.endpoint) throw new FederationError('refused', 'a server cannot register with itself');
   if (Math.abs(now() - body.sent_at) > windowMs) throw new FederationError('stale', 'registration timestamp outside the window');
   if (!verifyBody(body.public_key, SIGNING_CONTEXT.register, raw, signature)) throw new FederationError('bad_signature', 'registration signature invalid');
-  const doc = await fetchKeyDocument(outbound, body.endpoint);
+  const doc = await fetchKeyDocument(outbound, body.endpoint, !deps.allowPrivatePeers);
   if (doc.public_key !== body.public_key) throw new FederationError('key_mismatch', 'key does not match the one published by the endpoint');
   if (!(await storage.rememberOnce('register', `${body.endpoint} ${body.nonce}`, now() + 2 * windowMs))) {
     throw new FederationError('replay', 'registration replayed');

@@ -78,6 +78,26 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 /** Booleans that DRF accepted as form strings. */
 const FORM_BOOLEANS = new Set(['active']);
 
+/** The pairs of a form body, percent-decoded strictly: URLSearchParams would turn an encoded
+ * lone surrogate or other invalid UTF-8 (`%ED%A0%80`) into U+FFFD, changing the value; such a
+ * body is refused instead (issue 12, finding 9). */
+function formPairs(text: string): Array<[string, string]> {
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      throw badRequest('invalid_encoding', 'form field is not valid percent-encoded UTF-8');
+    }
+  };
+  return text
+    .split('&')
+    .filter((p) => p.length > 0)
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return eq < 0 ? [decode(p), ''] : [decode(p.slice(0, eq)), decode(p.slice(eq + 1))];
+    });
+}
+
 /** Parses a JSON or (ChatSecure/RubDub) form body into an object. */
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   const ct = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
@@ -89,7 +109,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
   }
   if (ct === 'application/x-www-form-urlencoded') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of new URLSearchParams(text)) {
+    for (const [k, v] of formPairs(text)) {
       if (Object.hasOwn(out, k)) throw badRequest('invalid_form', `field ${JSON.stringify(k).slice(0, 40)} given twice`);
       out[k] = FORM_BOOLEANS.has(k) && (v === 'true' || v === 'false') ? v === 'true' : v;
     }
@@ -99,11 +119,7 @@ export function parseBody(raw: Buffer, contentType: string | undefined): unknown
     throw new HttpError(415, 'unsupported_media_type', 'send application/json (or application/x-www-form-urlencoded)');
   }
   if (text.length === 0) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw badRequest('malformed_json', 'request body is not valid JSON');
-  }
+  return parseJsonText(text);
 }
 
 /** zod parse → 400 with the issue paths and messages (never the offending values). */
@@ -119,11 +135,51 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   return r.data;
 }
 
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
+/**
+ * The client's address for rate limiting. Behind `hops` trusted reverse proxies, each appends the
+ * address it received the connection from to X-Forwarded-For, so the entry `hops` places from
+ * the right is the one the outermost proxy wrote; everything to its left came from the client and
+ * is ignored (issue 12, finding 2: the left-most entry is whatever the client chose). With fewer
+ * entries than hops (a proxy that did not append), the left-most one present is used.
+ */
+export function clientAddress(req: IncomingMessage, hops: number): string {
+  if (hops > 0) {
     const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first) return first.slice(0, 64);
+    const entries = (Array.isArray(xff) ? xff.join(',') : (xff ?? ''))
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const chosen = entries[Math.max(0, entries.length - hops)];
+    if (chosen) return chosen.slice(0, 64);
   }
   return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** A lone UTF-16 surrogate (`"\ud800"` in JSON) is not Unicode text: it cannot be stored or sent
+ * on as UTF-8 without changing to U+FFFD, so every request carrying one is refused (issue 12,
+ * finding 9). In a `u` regex a surrogate pair is one code point: only lone halves match. */
+export function hasLoneSurrogate(s: string): boolean {
+  return /\p{Cs}/u.test(s);
+}
+
+export const NOT_WELL_FORMED = () => badRequest('invalid_encoding', 'request contains a lone UTF-16 surrogate');
+
+/** JSON.parse that refuses lone surrogates in any key or string value (400 invalid_encoding). */
+export function parseJsonText(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badRequest('malformed_json', 'request body is not valid JSON');
+  }
+  // the escape `\u` is the only way a lone surrogate gets into parsed JSON from valid UTF-8
+  if (text.includes('\\u') && containsLoneSurrogate(value)) throw NOT_WELL_FORMED();
+  return value;
+}
+
+function containsLoneSurrogate(v: unknown): boolean {
+  if (typeof v === 'string') return hasLoneSurrogate(v);
+  if (Array.isArray(v)) return v.some(containsLoneSurrogate);
+  if (v !== null && typeof v === 'object') return Object.entries(v).some(([k, x]) => hasLoneSurrogate(k) || containsLoneSurrogate(x));
+  return false;
 }

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import type { LookupFunction } from 'node:net';
 
 export interface OutboundResponse {
   status: number;
@@ -16,7 +17,9 @@ export class OutboundError extends Error {
 }
 
 export interface Outbound {
-  request(url: string, opts: { method: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number }): Promise<OutboundResponse>;
+  /** `lookup` replaces DNS resolution for this request (address-policy.ts: refuse private
+   * targets); such a request gets a connection of its own, never a pooled one */
+  request(url: string, opts: { method: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number; lookup?: LookupFunction }): Promise<OutboundResponse>;
   readonly ca: string[] | undefined;
   close(): void;
 }
@@ -47,7 +50,8 @@ export function createOutbound(extraCa: string | undefined, maxResponse = 256 * 
           {
             method: opts.method,
             headers: { ...(opts.headers ?? {}), ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) },
-            agent: u.protocol === 'https:' ? httpsAgent : httpAgent,
+            // a pooled socket was connected without this lookup: take a fresh one
+            ...(opts.lookup ? { lookup: opts.lookup, agent: false, ...(secureContext ? { secureContext } : {}) } : { agent: u.protocol === 'https:' ? httpsAgent : httpAgent }),
             timeout: opts.timeoutMs ?? 10_000,
           },
           (res) => {

@@ -48,6 +48,14 @@ export class RateLimiter {
     return true;
   }
 
+  /** whether `key` has a token left now, without taking it */
+  available(key: string): boolean {
+    if (this.#rule.perSecond <= 0 && this.#rule.burst <= 0) return true; // disabled
+    const b = this.#buckets.get(key);
+    if (!b) return true;
+    return Math.min(this.#rule.burst, b.tokens + ((this.#now() - b.at) / 1000) * this.#rule.perSecond) >= 1;
+  }
+
   /** seconds until one token is available again, for Retry-After */
   retryAfter(key: string): number {
     const b = this.#buckets.get(key);

@@ -1,7 +1,7 @@
 // PostgreSQL mode with two replicas serving one endpoint (issue 4): a desktop device connected to
 // either replica receives what either replica accepted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushClient } from '../../src-shared/push/client';
+import { PushClient, type DesktopConnection } from '../../src-shared/push/client';
 import { makeKnock, startServer, type ServerProc } from './test-support/harness';
 import { startPostgres, type PgCluster } from '../../scripts/test-support/postgres';
 
@@ -14,7 +14,8 @@ describe('PostgreSQL replicas', () => {
   const clients: PushClient[] = [];
   const via = (r: ServerProc) => {
     // talk to the replica itself (as a load balancer would), while knocks name PUBLIC
-    const c = new PushClient({ endpoint: `http://127.0.0.1:${r.port}/api/v1/` });
+    // hundreds of parallel requests queue behind each other on a shared machine: a long timeout
+    const c = new PushClient({ endpoint: `http://127.0.0.1:${r.port}/api/v1/`, timeoutMs: 120_000 });
     clients.push(c);
     return c;
   };
@@ -25,8 +26,8 @@ describe('PostgreSQL replicas', () => {
     // the connection string goes through the environment, as the docs recommend
     const env = { PUSH_DATABASE_URL: url };
     [r1, r2] = await Promise.all([
-      startServer(['--port', '0', '--public-url', PUBLIC], { env }),
-      startServer(['--port', '0', '--public-url', PUBLIC], { env }),
+      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000', '--max-tokens', '60'], { env }),
+      startServer(['--port', '0', '--public-url', PUBLIC, '--rate-ip', '100000:100000', '--rate-account', '100000:100000', '--max-tokens', '60'], { env }),
     ]);
   });
   afterAll(async () => {
@@ -86,5 +87,60 @@ describe('PostgreSQL replicas', () => {
     await alice.sendKnock(k2);
     expect((await c2.next()).payload).toEqual({ kind: 'knock', knock: k2 });
     await c2.close();
+  });
+
+  it('caps devices and tokens under parallel requests spread over both replicas (finding 6)', async () => {
+    const a = via(r1);
+    await a.createOrLogin('hoarder', 'hoarder-password');
+    const b = via(r2);
+    b.token = a.token;
+    const devs = await Promise.all(Array.from({ length: 110 }, (_, i) => (i % 2 ? a : b).raw('POST', 'device/desktop/', { json: {} })));
+    expect(devs.filter((r) => r.status === 201).length).toBe(50);
+    expect((await a.listDevices('desktop')).length).toBe(50);
+    const toks = await Promise.all(Array.from({ length: 130 }, (_, i) => (i % 2 ? a : b).raw('POST', 'tokens/', { json: {} })));
+    expect(toks.filter((r) => r.status === 201).length).toBe(60);
+    expect((await b.listTokens()).length).toBe(60);
+  });
+
+  it('a confirmed acknowledgement ends the delivery: no frame for it again on the same connection (finding 7)', async () => {
+    const sender = via(r1);
+    await sender.createOrLogin('sender', 'sender-password');
+    const dave = via(r2);
+    await dave.createOrLogin('dave', 'dave-password');
+    // several devices of one recipient: each knock fans out to all, acks and queue reads overlap
+    const conns = await Promise.all(Array.from({ length: 8 }, async () => dave.connectDesktop((await dave.registerDevice('desktop')).registration_id!)));
+    const again: string[] = [];
+    let confirmedCount = 0;
+    const sentinelSeen = new Set<DesktopConnection>();
+    let sentinelId = '';
+    let allSeen: () => void = () => undefined;
+    const sentinelArrived = new Promise<void>((r) => (allSeen = r));
+    for (const conn of conns) {
+      const confirmed = new Set<string>();
+      const seen = new Set<string>();
+      conn.onDelivery((d) => {
+        if (confirmed.has(d.delivery)) again.push(d.delivery);
+        if (d.payload.kind === 'knock' && d.payload.knock.id === sentinelId) {
+          sentinelSeen.add(conn);
+          if (sentinelSeen.size === conns.length) allSeen();
+        }
+        if (seen.has(d.delivery)) return;
+        seen.add(d.delivery);
+        void conn.ack(d.delivery).then(() => {
+          confirmed.add(d.delivery);
+          confirmedCount++;
+        });
+      });
+    }
+    // knocks accepted by the other replica reach these connections through NOTIFY and queue reads
+    const knocks = Array.from({ length: 300 }, () => makeKnock({ endpoint: PUBLIC, push_name: 'sender' }, { endpoint: PUBLIC, push_name: 'dave' }));
+    await Promise.all(knocks.map((k) => sender.sendKnock(k)));
+    await expect.poll(() => confirmedCount, { timeout: 60_000 }).toBe(300 * conns.length);
+    const sentinel = makeKnock({ endpoint: PUBLIC, push_name: 'sender' }, { endpoint: PUBLIC, push_name: 'dave' });
+    sentinelId = sentinel.id;
+    await sender.sendKnock(sentinel);
+    await sentinelArrived;
+    expect(again).toEqual([]);
+    await Promise.all(conns.map((c) => c.close()));
   });
 });

@@ -76,7 +76,7 @@ export async function startServer(config: PushServerConfig, opts: { now?: () => 
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    desktop.handleUpgrade(req, socket, head, clientAddress(req, config.behindProxy));
+    desktop.handleUpgrade(req, socket, head, clientAddress(req, config.trustedProxyHops));
   });
   server.on('clientError', (_e, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');

@@ -89,6 +89,11 @@ export class OutboxWorker {
     if (this.#timer) clearTimeout(this.#timer);
   }
 
+  /** whether this server has credentials for the adapter (a device kind it can deliver to) */
+  canDeliver(adapter: 'apns' | 'fcm' | 'webpush'): boolean {
+    return this.#d.adapters[adapter] !== undefined;
+  }
+
   /** new work may be due: look now rather than at the next poll */
   kick(): void {
     this.#kicked = true;
@@ -300,7 +305,13 @@ export class OutboxWorker {
     const { storage, log, now } = this.#d;
     const adapter = this.#d.adapters[e.kind as 'apns' | 'fcm' | 'webpush'];
     const device = await storage.device(e.targetId);
-    if (!device || !adapter) return { done: true };
+    if (!device) return { done: true };
+    if (!adapter) {
+      // registration refuses such kinds; a row left from an earlier configuration is dropped
+      // loudly, never silently (issue 12, finding 8)
+      log.warn('dropping delivery: no adapter configured for the device kind', { kind: e.kind });
+      return { done: true };
+    }
     const payload = deliveryPayloadSchema.safeParse(JSON.parse(e.payload));
     if (!payload.success) return { done: true };
     const ttl = Math.max(0, Math.floor((e.expiresAt - now()) / 1000));

@@ -147,6 +147,10 @@ export const tokenResponseSchema = z.object({
   id: z.string(),
   name: z.string(),
   token: z.string().optional(),
+  /** the shipped server's device keys (the ChatSecure iOS SDK requires them), null when the
+   * token is not bound to a device of that kind */
+  apns_device: z.string().nullable().optional(),
+  gcm_device: z.string().nullable().optional(),
   device: z.string().nullable(),
   date_expires: z.string(),
 });

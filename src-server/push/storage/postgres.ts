@@ -10,46 +10,11 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { announceQueued } from './announce';
 import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
-import { toDevice, toEntry, toPeer, toToken } from './sqlite';
+import { OUTBOX_COLUMNS, schemaSql } from './schema';
+import { toAccount, toDevice, toEntry, toPeer, toToken } from './rows';
 import type { DeviceKind } from '../../../src-shared/push/wire';
 
 const CHANNEL = 'push_outbox';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-  id TEXT PRIMARY KEY, push_name TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
-  email TEXT NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS auth_tokens (
-  hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS auth_tokens_account ON auth_tokens(account_id);
-CREATE TABLE IF NOT EXISTS devices (
-  id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  kind TEXT NOT NULL, registration_id TEXT NOT NULL, channel_hash TEXT NOT NULL, name TEXT NOT NULL,
-  device_id TEXT NOT NULL, active BOOLEAN NOT NULL, created_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS devices_account ON devices(account_id);
-CREATE INDEX IF NOT EXISTS devices_channel ON devices(channel_hash) WHERE channel_hash <> '';
-CREATE TABLE IF NOT EXISTS whitelist_tokens (
-  id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
-  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  device_id TEXT REFERENCES devices(id) ON DELETE CASCADE, name TEXT NOT NULL,
-  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS whitelist_tokens_account ON whitelist_tokens(account_id);
-CREATE TABLE IF NOT EXISTS outbox (
-  id TEXT PRIMARY KEY, target TEXT NOT NULL, target_id TEXT NOT NULL, account_id TEXT NOT NULL,
-  kind TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
-  attempts INTEGER NOT NULL, next_attempt_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS outbox_target ON outbox(target_id, created_at);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(kind, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_account ON outbox(account_id);
-CREATE TABLE IF NOT EXISTS seen_ids (
-  scope TEXT NOT NULL, id TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (scope, id));
-CREATE INDEX IF NOT EXISTS seen_ids_expiry ON seen_ids(expires_at);
-CREATE TABLE IF NOT EXISTS peers (
-  endpoint TEXT PRIMARY KEY, public_key TEXT NOT NULL, inbound BOOLEAN NOT NULL,
-  outbound BOOLEAN NOT NULL, updated_at BIGINT NOT NULL);
-`;
 
 type Param = string | number | boolean | null;
 
@@ -74,7 +39,7 @@ export class PostgresStorage implements PushStorage {
     const c = await pool.connect();
     try {
       await c.query('SELECT pg_advisory_lock(74201)');
-      await c.query(SCHEMA);
+      await c.query(schemaSql('postgres'));
       await c.query('SELECT pg_advisory_unlock(74201)');
     } finally {
       c.release();
@@ -132,16 +97,13 @@ export class PostgresStorage implements PushStorage {
     );
     return r.rowCount === 1;
   }
-  #account(r: Record<string, unknown>): AccountRow {
-    return { id: String(r.id), pushName: String(r.push_name), passwordHash: String(r.password_hash), email: String(r.email), createdAt: Number(r.created_at) };
-  }
   async accountByName(pushName: string): Promise<AccountRow | null> {
     const r = await this.#q('SELECT * FROM accounts WHERE push_name = $1', [pushName]);
-    return r.rows[0] ? this.#account(r.rows[0]) : null;
+    return r.rows[0] ? toAccount(r.rows[0]) : null;
   }
   async accountById(id: string): Promise<AccountRow | null> {
     const r = await this.#q('SELECT * FROM accounts WHERE id = $1', [id]);
-    return r.rows[0] ? this.#account(r.rows[0]) : null;
+    return r.rows[0] ? toAccount(r.rows[0]) : null;
   }
   async deleteAccount(id: string): Promise<void> {
     await this.#tx(async (c) => {
@@ -153,19 +115,32 @@ export class PostgresStorage implements PushStorage {
   async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
     await this.#q('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [hash, accountId, createdAt, expiresAt]);
   }
-  async authTokenAccount(hash: string, now: number): Promise<string | null> {
-    const r = await this.#q('SELECT account_id FROM auth_tokens WHERE hash = $1 AND expires_at > $2', [hash, now]);
-    return r.rows[0] ? String(r.rows[0].account_id) : null;
+  async accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
+    const r = await this.#q('SELECT a.* FROM auth_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1 AND t.expires_at > $2', [hash, now]);
+    return r.rows[0] ? toAccount(r.rows[0]) : null;
   }
   async deleteAuthToken(hash: string): Promise<void> {
     await this.#q('DELETE FROM auth_tokens WHERE hash = $1', [hash]);
   }
 
-  async createDevice(d: NewDevice): Promise<void> {
-    await this.#q(
-      'INSERT INTO devices (id, account_id, kind, registration_id, channel_hash, name, device_id, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-      [d.id, d.accountId, d.kind, d.registrationId, d.channelHash, d.name, d.deviceId, d.active, d.createdAt],
-    );
+  /** Locks the account row for the rest of the transaction: requests of one account that
+   * count and insert (device and token caps) run one after another, on every replica. At READ
+   * COMMITTED two transactions would otherwise both count 49 and both insert. */
+  async #lockAccount(c: pg.PoolClient, accountId: string): Promise<void> {
+    await c.query('SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE', [accountId]);
+  }
+
+  createDevice(d: NewDevice, max: number): Promise<boolean> {
+    return this.#tx(async (c) => {
+      await this.#lockAccount(c, d.accountId);
+      const n = await c.query('SELECT count(*) AS n FROM devices WHERE account_id = $1', [d.accountId]);
+      if (Number(n.rows[0]?.n) >= max) return false;
+      await c.query(
+        'INSERT INTO devices (id, account_id, kind, registration_id, channel_hash, name, device_id, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [d.id, d.accountId, d.kind, d.registrationId, d.channelHash, d.name, d.deviceId, d.active, d.createdAt],
+      );
+      return true;
+    });
   }
   async devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]> {
     const r = kind
@@ -196,10 +171,16 @@ export class PostgresStorage implements PushStorage {
     });
   }
 
-  async createWhitelistToken(t: WhitelistTokenRow): Promise<void> {
-    await this.#q('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt,
-    ]);
+  createWhitelistToken(t: WhitelistTokenRow, max: number): Promise<boolean> {
+    return this.#tx(async (c) => {
+      await this.#lockAccount(c, t.accountId);
+      const n = await c.query('SELECT count(*) AS n FROM whitelist_tokens WHERE account_id = $1', [t.accountId]);
+      if (Number(n.rows[0]?.n) >= max) return false;
+      await c.query('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+        t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt,
+      ]);
+      return true;
+    });
   }
   async whitelistTokens(accountId: string): Promise<WhitelistTokenRow[]> {
     return (await this.#q('SELECT * FROM whitelist_tokens WHERE account_id = $1 ORDER BY created_at, id', [accountId])).rows.map(toToken);
@@ -233,7 +214,7 @@ export class PostgresStorage implements PushStorage {
     // pg serialises JS arrays as Postgres array literals
     const params = [col('id'), col('target'), col('targetId'), col('accountId'), col('kind'), col('payload'), col('createdAt'), col('expiresAt'), col('attempts'), col('nextAttemptAt'), this.#notifications(entries)] as unknown as Param[];
     const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[])`;
-    const columns = 'id, target, target_id, account_id, kind, payload, created_at, expires_at, attempts, next_attempt_at';
+    const columns = OUTBOX_COLUMNS;
     if (!seen) {
       const sql = `WITH ins AS (INSERT INTO outbox (${columns}) ${rows}) SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p`;
       await (client ? client.query(sql, params) : this.#q(sql, params));

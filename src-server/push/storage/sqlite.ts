@@ -19,7 +19,6 @@
 // is unavailable, the main connection checkpoints everything itself, as SQLite would.
 import { Database } from '@signalapp/sqlcipher';
 import { EventEmitter, once } from 'node:events';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { announceQueued } from './announce';
 import type {
@@ -35,44 +34,8 @@ import type {
   WhitelistTokenRow,
 } from './types';
 import type { DeviceKind } from '../../../src-shared/push/wire';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS accounts (
-  id TEXT PRIMARY KEY, push_name TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
-  email TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS auth_tokens (
-  hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS auth_tokens_account ON auth_tokens(account_id);
-CREATE TABLE IF NOT EXISTS devices (
-  id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  kind TEXT NOT NULL, registration_id TEXT NOT NULL, channel_hash TEXT NOT NULL, name TEXT NOT NULL,
-  device_id TEXT NOT NULL, active INTEGER NOT NULL, created_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS devices_account ON devices(account_id);
-CREATE INDEX IF NOT EXISTS devices_channel ON devices(channel_hash) WHERE channel_hash <> '';
-CREATE TABLE IF NOT EXISTS whitelist_tokens (
-  id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE,
-  account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
-  device_id TEXT REFERENCES devices(id) ON DELETE CASCADE, name TEXT NOT NULL,
-  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS whitelist_tokens_account ON whitelist_tokens(account_id);
-CREATE TABLE IF NOT EXISTS outbox (
-  id TEXT PRIMARY KEY, target TEXT NOT NULL, target_id TEXT NOT NULL, account_id TEXT NOT NULL,
-  kind TEXT NOT NULL, payload TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS outbox_target ON outbox(target_id, created_at);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox(kind, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_account ON outbox(account_id);
-CREATE TABLE IF NOT EXISTS seen_ids (
-  scope TEXT NOT NULL, id TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (scope, id));
-CREATE INDEX IF NOT EXISTS seen_ids_expiry ON seen_ids(expires_at);
-CREATE TABLE IF NOT EXISTS peers (
-  endpoint TEXT PRIMARY KEY, public_key TEXT NOT NULL, inbound INTEGER NOT NULL,
-  outbound INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-`;
-
-type Row = Record<string, string | number | null | Uint8Array>;
+import { OUTBOX_COLUMNS, schemaSql } from './schema';
+import { toAccount, toDevice, toEntry, toPeer, toToken, type DbRow } from './rows';
 
 /** WAL pages after which a checkpoint is started (SQLite's own autocheckpoint default) */
 const CHECKPOINT_PAGES = 1000;
@@ -80,83 +43,10 @@ const CHECKPOINT_PAGES = 1000;
  * fallen behind */
 const CHECKPOINT_PAGES_MAX = 50_000;
 
-/** The checkpoint thread (CommonJS, evaluated): a second connection to the same file that copies
- * the WAL into the database when asked. PASSIVE never blocks the writer on the main thread. */
-const CHECKPOINTER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { Database } = require(workerData.lib);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 5000');
-db.pragma(workerData.full ? 'synchronous = FULL' : 'synchronous = NORMAL');
-parentPort.on('message', (m) => {
-  if (m === 'close') {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  let error = null;
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch (e) {
-    error = String(e && e.message);
-  }
-  parentPort.postMessage({ error });
-});
-`;
+/** the checkpoint thread: a real file next to this one */
+const CHECKPOINTER = new URL('./checkpointer.worker.mjs', import.meta.url);
 
-const str = (v: Row[string]): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
-const num = (v: Row[string]): number => (typeof v === 'number' ? v : Number(v));
-
-function toAccount(r: Row): AccountRow {
-  return { id: str(r.id), pushName: str(r.push_name), passwordHash: str(r.password_hash), email: str(r.email), createdAt: num(r.created_at) };
-}
-export function toDevice(r: Record<string, unknown>): DeviceRow {
-  return {
-    id: String(r.id),
-    accountId: String(r.account_id),
-    kind: String(r.kind) as DeviceKind,
-    registrationId: String(r.registration_id),
-    channelHash: String(r.channel_hash),
-    name: String(r.name),
-    deviceId: String(r.device_id),
-    active: r.active === true || Number(r.active) === 1,
-    createdAt: Number(r.created_at),
-  };
-}
-export function toToken(r: Record<string, unknown>): WhitelistTokenRow {
-  return {
-    id: String(r.id),
-    hash: String(r.hash),
-    accountId: String(r.account_id),
-    deviceId: r.device_id == null ? null : String(r.device_id),
-    name: String(r.name),
-    createdAt: Number(r.created_at),
-    expiresAt: Number(r.expires_at),
-  };
-}
-export function toEntry(r: Record<string, unknown>): OutboxEntry {
-  return {
-    id: String(r.id),
-    target: String(r.target) as OutboxEntry['target'],
-    targetId: String(r.target_id),
-    accountId: String(r.account_id),
-    kind: String(r.kind) as OutboxEntry['kind'],
-    payload: String(r.payload),
-    createdAt: Number(r.created_at),
-    expiresAt: Number(r.expires_at),
-    attempts: Number(r.attempts),
-    nextAttemptAt: Number(r.next_attempt_at),
-  };
-}
-export function toPeer(r: Record<string, unknown>): PeerRow {
-  return {
-    endpoint: String(r.endpoint),
-    publicKey: String(r.public_key),
-    inbound: r.inbound === true || Number(r.inbound) === 1,
-    outbound: r.outbound === true || Number(r.outbound) === 1,
-    updatedAt: Number(r.updated_at),
-  };
-}
+type Row = DbRow;
 
 /** a write waiting for the next group commit */
 interface PendingWrite {
@@ -165,8 +55,9 @@ interface PendingWrite {
   reject: (e: unknown) => void;
 }
 
-const INSERT_ENTRY =
-  'INSERT INTO outbox (id, target, target_id, account_id, kind, payload, created_at, expires_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_ENTRY = `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 
 export class SqliteStorage implements PushStorage {
   readonly engine = 'sqlite' as const;
@@ -191,7 +82,7 @@ export class SqliteStorage implements PushStorage {
     this.#db.pragma(sync === 'full' ? 'synchronous = FULL' : 'synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
+    this.#db.exec(schemaSql('sqlite'));
     this.#events.setMaxListeners(0);
     this.#path = path;
     this.#sync = sync;
@@ -242,8 +133,7 @@ export class SqliteStorage implements PushStorage {
   #startCheckpointer(): Worker | null {
     if (this.#checkpointer) return this.#checkpointer;
     try {
-      const lib = createRequire(import.meta.url).resolve('@signalapp/sqlcipher');
-      const w = new Worker(CHECKPOINTER, { eval: true, workerData: { lib, file: this.#path, full: this.#sync === 'full' } });
+      const w = new Worker(CHECKPOINTER, { workerData: { file: this.#path, full: this.#sync === 'full' } });
       w.unref();
       w.on('message', (m: { error: string | null }) => {
         if (m.error) console.error(JSON.stringify({ level: 'error', msg: 'sqlite checkpoint failed', error: m.error }));
@@ -367,21 +257,25 @@ export class SqliteStorage implements PushStorage {
   async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
     await this.#write(() => this.#run('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hash, accountId, createdAt, expiresAt]));
   }
-  async authTokenAccount(hash: string, now: number): Promise<string | null> {
-    const r = this.#get('SELECT account_id FROM auth_tokens WHERE hash = ? AND expires_at > ?', [hash, now]);
-    return r ? str(r.account_id) : null;
+  async accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
+    const r = this.#get('SELECT a.* FROM auth_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ? AND t.expires_at > ?', [hash, now]);
+    return r ? toAccount(r) : null;
   }
   async deleteAuthToken(hash: string): Promise<void> {
     await this.#write(() => this.#run('DELETE FROM auth_tokens WHERE hash = ?', [hash]));
   }
 
-  async createDevice(d: NewDevice): Promise<void> {
-    await this.#write(() =>
+  createDevice(d: NewDevice, max: number): Promise<boolean> {
+    // counted inside the write: the group commit runs writes one after another in one
+    // transaction, so each count sees the devices the writes before it added
+    return this.#write(() => {
+      if (num(this.#get('SELECT count(*) AS n FROM devices WHERE account_id = ?', [d.accountId])?.n) >= max) return false;
       this.#run(
         'INSERT INTO devices (id, account_id, kind, registration_id, channel_hash, name, device_id, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [d.id, d.accountId, d.kind, d.registrationId, d.channelHash, d.name, d.deviceId, d.active ? 1 : 0, d.createdAt],
-      ),
-    );
+      );
+      return true;
+    });
   }
   async devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]> {
     const rows = kind
@@ -416,12 +310,14 @@ export class SqliteStorage implements PushStorage {
     );
   }
 
-  async createWhitelistToken(t: WhitelistTokenRow): Promise<void> {
-    await this.#write(() =>
+  createWhitelistToken(t: WhitelistTokenRow, max: number): Promise<boolean> {
+    return this.#write(() => {
+      if (num(this.#get('SELECT count(*) AS n FROM whitelist_tokens WHERE account_id = ?', [t.accountId])?.n) >= max) return false;
       this.#run('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
         t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt,
-      ]),
-    );
+      ]);
+      return true;
+    });
   }
   async whitelistTokens(accountId: string): Promise<WhitelistTokenRow[]> {
     return this.#all('SELECT * FROM whitelist_tokens WHERE account_id = ? ORDER BY created_at, id', [accountId]).map(toToken);

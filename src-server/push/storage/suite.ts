@@ -39,8 +39,21 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       return a;
     }
     async function withDevice(s: PushStorage, accountId: string, devId: string, kind: 'desktop' | 'apns' = 'desktop') {
-      await s.createDevice({ id: devId, accountId, kind, registrationId: kind === 'apns' ? 'ab'.repeat(32) : '', channelHash: kind === 'desktop' ? `h-${devId}` : '', name: "Bob's \"laptop\"; DROP TABLE devices; --", deviceId: '', active: true, createdAt: 5 });
+      await s.createDevice({ id: devId, accountId, kind, registrationId: kind === 'apns' ? 'ab'.repeat(32) : '', channelHash: kind === 'desktop' ? `h-${devId}` : '', name: "Bob's \"laptop\"; DROP TABLE devices; --", deviceId: '', active: true, createdAt: 5 }, 50);
     }
+
+    it('caps devices and whitelist tokens inside the write, also for calls made together (finding 6)', async () => {
+      const s = await fresh();
+      const a = await withAccount(s, 'capped');
+      const dev = (i: number) => ({ id: `cap-${i}`, accountId: a.id, kind: 'desktop' as const, registrationId: '', channelHash: `hc-${i}`, name: '', deviceId: '', active: true, createdAt: i });
+      const made = await Promise.all(Array.from({ length: 12 }, (_, i) => s.createDevice(dev(i), 5)));
+      expect(made.filter(Boolean)).toHaveLength(5);
+      expect(await s.devices(a.id)).toHaveLength(5);
+      const tok = (i: number) => ({ id: `tc-${i}`, hash: `thc-${i}`, accountId: a.id, deviceId: null, name: '', createdAt: i, expiresAt: 1e12 });
+      const issued = await Promise.all(Array.from({ length: 9 }, (_, i) => s.createWhitelistToken(tok(i), 3)));
+      expect(issued.filter(Boolean)).toHaveLength(3);
+      expect(await s.whitelistTokens(a.id)).toHaveLength(3);
+    });
 
     it('creates accounts once per push_name and finds them by name and id', async () => {
       const s = await fresh();
@@ -56,10 +69,10 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       const s = await fresh();
       const a = await withAccount(s);
       await s.putAuthToken('h1', a.id, 10, 100);
-      expect(await s.authTokenAccount('h1', 99)).toBe(a.id);
-      expect(await s.authTokenAccount('h1', 100)).toBeNull();
+      expect(await s.accountByAuthToken('h1', 99)).toEqual(a);
+      expect(await s.accountByAuthToken('h1', 100)).toBeNull();
       await s.deleteAuthToken('h1');
-      expect(await s.authTokenAccount('h1', 50)).toBeNull();
+      expect(await s.accountByAuthToken('h1', 50)).toBeNull();
     });
 
     it('stores devices verbatim, filters by kind, updates and finds desktop devices by channel hash', async () => {
@@ -80,7 +93,7 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       const s = await fresh();
       const a = await withAccount(s);
       await withDevice(s, a.id, 'd1');
-      await s.createWhitelistToken({ id: 't1', hash: 'th1', accountId: a.id, deviceId: 'd1', name: '', createdAt: 1, expiresAt: 99 });
+      await s.createWhitelistToken({ id: 't1', hash: 'th1', accountId: a.id, deviceId: 'd1', name: '', createdAt: 1, expiresAt: 99 }, 500);
       await s.enqueue([entry({ targetId: 'd1', accountId: a.id })]);
       await s.deleteDevice('d1');
       expect(await s.whitelistTokenByHash('th1')).toBeNull();
@@ -95,16 +108,16 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       for (const [acc, dev] of [[a, 'da'], [b, 'db']] as const) {
         await withDevice(s, acc.id, dev);
         await s.putAuthToken(`auth-${dev}`, acc.id, 1, 1e12);
-        await s.createWhitelistToken({ id: `t-${dev}`, hash: `h-${dev}`, accountId: acc.id, deviceId: null, name: 'x', createdAt: 1, expiresAt: 1e12 });
+        await s.createWhitelistToken({ id: `t-${dev}`, hash: `h-${dev}`, accountId: acc.id, deviceId: null, name: 'x', createdAt: 1, expiresAt: 1e12 }, 500);
         await s.enqueue([entry({ targetId: dev, accountId: acc.id })]);
       }
       await s.deleteAccount(a.id);
       expect(await s.accountById(a.id)).toBeNull();
-      expect(await s.authTokenAccount('auth-da', 2)).toBeNull();
+      expect(await s.accountByAuthToken('auth-da', 2)).toBeNull();
       expect(await s.device('da')).toBeNull();
       expect(await s.whitelistTokenByHash('h-da')).toBeNull();
       expect(await s.pendingForDevice('da', 0, 10)).toEqual([]);
-      expect(await s.authTokenAccount('auth-db', 2)).toBe(b.id);
+      expect((await s.accountByAuthToken('auth-db', 2))?.id).toBe(b.id);
       expect(await s.device('db')).not.toBeNull();
       expect(await s.whitelistTokenByHash('h-db')).not.toBeNull();
       expect(await s.countQueued()).toBe(1);

@@ -103,12 +103,15 @@ export interface PushStorage {
 
   // auth tokens (Authorization: Token …), stored as sha256 hex
   putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void>;
-  /** the owning account id if the token exists and has not expired at `now` */
-  authTokenAccount(hash: string, now: number): Promise<string | null>;
+  /** the owning account if the token exists and has not expired at `now` (one query: every
+   * authenticated request makes it) */
+  accountByAuthToken(hash: string, now: number): Promise<AccountRow | null>;
   deleteAuthToken(hash: string): Promise<void>;
 
   // devices
-  createDevice(d: NewDevice): Promise<void>;
+  /** inserts the device unless the account already has `max` devices (false, nothing
+   * written); counted inside the write, so parallel requests cannot pass the cap together */
+  createDevice(d: NewDevice, max: number): Promise<boolean>;
   devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]>;
   device(id: string): Promise<DeviceRow | null>;
   deviceByChannelHash(hash: string): Promise<DeviceRow | null>;
@@ -117,7 +120,8 @@ export interface PushStorage {
   deleteDevice(id: string): Promise<void>;
 
   // whitelist tokens (ChatSecure tokens/)
-  createWhitelistToken(t: WhitelistTokenRow): Promise<void>;
+  /** inserts the token unless the account already has `max` tokens (false, nothing written) */
+  createWhitelistToken(t: WhitelistTokenRow, max: number): Promise<boolean>;
   whitelistTokens(accountId: string): Promise<WhitelistTokenRow[]>;
   whitelistTokenByHash(hash: string): Promise<WhitelistTokenRow | null>;
   deleteWhitelistToken(id: string): Promise<void>;
