@@ -18,7 +18,6 @@
 //   `older-version-refused` event rather than dropped.
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrEvent, type OtrPolicy, type ProtocolVersion, type SmpEvent } from '../api';
-import { ByteReader, ByteWriter } from '../common/bytes';
 import { classifyMessage, encodeOtrMessage } from '../common/envelope';
 import { OtrError } from '../common/errors';
 import { formatErrorMessage } from '../common/error-message';
@@ -33,6 +32,7 @@ import { fingerprint, fingerprintHex, type DsaPublicKey } from './dsa';
 import { bigintDh1536Engine, type Dh1536Engine } from './group';
 import { isValidInstanceTag, MIN_INSTANCE_TAG, type V3Identity } from './identity';
 import { decodeHeader, decodeV3Message, FLAG_IGNORE_UNREADABLE, MessageType, V2_PROTOCOL_VERSION, type DataMessageFields, type Header } from './messages';
+import { encodeExtraKeyTlv, parseExtraKeyTlv, type ExtraSymmetricKey } from './extra-key';
 import { Smp, smpSecret } from './smp';
 
 export interface V3ConversationOptions {
@@ -382,12 +382,19 @@ export class V3Conversation implements OtrConversation {
           if (r.tlvs.length > 0) this.sendData(s, '', r.tlvs, FLAG_IGNORE_UNREADABLE, out);
           break;
         }
-        case V3TlvType.extraSymmetricKey:
-          if (tlv.value.length >= 4) {
-            const use = new ByteReader(tlv.value).int();
-            out.events.push({ type: 'extra-key-received', key: dec.extraKey.slice(), use, useData: tlv.value.slice(4) });
+        case V3TlvType.extraSymmetricKey: {
+          if (s.theirTag === V2_TAG) break; // no extra key in version 2
+          let u;
+          try {
+            u = parseExtraKeyTlv(tlv);
+          } catch (e) {
+            if (!(e instanceof OtrError)) throw e;
+            out.events.push({ type: 'error', code: e.code, message: e.message });
+            break;
           }
+          out.events.push({ type: 'extra-key-received', key: dec.extraKey.slice(), use: u.use, useData: u.useData });
           break;
+        }
         default:
           out.events.push({ type: 'tlv', tlv });
       }
@@ -541,19 +548,23 @@ export class V3Conversation implements OtrConversation {
     });
   }
 
-  useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
+  /**
+   * Sends TLV 8 (see extra-key.ts) and returns the extra symmetric key of the data message that
+   * carries it, with the use indicator and data sent; the peer gets `extra-key-received` with the
+   * same three. On failure `key` is empty and an error event says why.
+   */
+  useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & ExtraSymmetricKey {
     const out = V3Conversation.out();
     let key: Uint8Array = new Uint8Array(0);
     this.guard(out, () => {
-      if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
+      const tlv = encodeExtraKeyTlv(use, useData);
       const s = this.encrypted(instanceTag);
       // §"Extra symmetric key": "OTR version 3 defines an additional symmetric key" (v2 has none; libotr refuses too)
       if (s.theirTag === V2_TAG) throw new OtrError('not-allowed', 'OTR version 2 has no extra symmetric key');
-      const value = new ByteWriter().int(use).bytes(useData).finish();
       // §"Extra symmetric key": derived from the keys of the data message that carries TLV 8
-      key = this.sendData(s, '', [{ type: V3TlvType.extraSymmetricKey, value }], FLAG_IGNORE_UNREADABLE, out);
+      key = this.sendData(s, '', [tlv], FLAG_IGNORE_UNREADABLE, out);
     });
-    return { ...out, key };
+    return { ...out, key, use, useData: useData.slice() };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {
