@@ -40,7 +40,11 @@ export interface DataMessageFields {
   flags: number;
   senderKeyId: number;
   recipientKeyId: number;
-  nextDh: bigint;
+  /**
+   * the next D-H public key as the MPI's minimal big-endian bytes: a receiver converts it to a
+   * number only when it rotates to it (most messages repeat the key the receiver already has)
+   */
+  nextDh: Uint8Array;
   ctr: Uint8Array;
   encrypted: Uint8Array;
   mac: Uint8Array;
@@ -79,7 +83,7 @@ export function encodeSignature(h: Header, encryptedSignature: Uint8Array, mac: 
 /** the MAC'd part of a data message (§"Data Message": version … encrypted message) */
 export function encodeDataAuthenticated(h: Header, f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>): Uint8Array {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
-  return writeMpi(header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId), f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
+  return header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId).data(f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
 }
 export function encodeDataMessage(authenticated: Uint8Array, mac: Uint8Array, oldMacKeys: Uint8Array): Uint8Array {
   return new ByteWriter().bytes(authenticated).bytes(mac).data(oldMacKeys).finish();
@@ -115,7 +119,8 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       const flags = r.byte('flags');
       const senderKeyId = r.int('sender keyid');
       const recipientKeyId = r.int('recipient keyid');
-      const nextDh = readMpi(r, 'next DH');
+      const nextDh = r.data('next DH');
+      if (nextDh.length > 0 && nextDh[0] === 0) throw malformed('non-minimal next DH'); // §"Data types": MPIs are minimal
       const ctr = r.fixed(CTR_BYTES, 'CTR');
       const encrypted = r.data('encrypted message');
       const authenticated = bytes.slice(0, r.position);
