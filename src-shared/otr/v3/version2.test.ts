@@ -3,7 +3,8 @@
 // (v2 only when nothing newer is offered), the v2 wire layout (no instance tags, "?OTR," fragments),
 // data messages, SMP and ending the session. The same against libotr: libotr.integration.test.ts.
 import { describe, expect, it } from 'vitest';
-import { decodeOtrMessage } from '../common/envelope';
+import fc from 'fast-check';
+import { decodeOtrMessage, encodeOtrMessage } from '../common/envelope';
 import { WHITESPACE_BASE } from '../common/whitespace';
 import { errors, makePeer, messages, post, pump, smpEvents, twoPeers, type Peer } from './test-support/pair';
 import { V2_TAG } from './conversation';
@@ -155,5 +156,29 @@ describe('OTR version 2 fallback', () => {
     say(alice, alice.conv.send('to the modern one', { instanceTag: 0x2002 }));
     expect(messages(old)).toEqual(['to the old one']);
     expect(messages(modern)).toEqual(['to the modern one']);
+  });
+
+  it('bad v2 input (mutated AKE and data messages, fragments) never throws nor breaks the session', () => {
+    const { a, b, say } = v2Pair();
+    say(a, a.conv.start());
+    const data = bytesOf(b.conv.send('valid').toSend[0]!);
+    const commit = bytesOf(makePeer('c', 1, 0x3333, { policy: { allowV3: false } }).conv.receive('?OTRv2?').toSend[0]!);
+    fc.assert(
+      fc.property(fc.constantFrom(data, commit), fc.nat(), fc.integer({ min: 1, max: 255 }), (msg, i, x) => {
+        const bad = msg.slice();
+        bad[i % bad.length]! ^= x;
+        const out = a.conv.receive(encodeOtrMessage(bad));
+        for (const e of out.events) if (e.type === 'error') expect(e.message).not.toBe('internal error');
+      }),
+      { numRuns: 150 },
+    );
+    fc.assert(
+      fc.property(fc.string(), (t) => {
+        const out = a.conv.receive('?OTR,' + t);
+        expect(out.events.filter((e) => e.type === 'error' && e.message === 'internal error')).toEqual([]);
+      }),
+    );
+    say(a, a.conv.send('still fine'));
+    expect(messages(b)).toContain('still fine');
   });
 });
