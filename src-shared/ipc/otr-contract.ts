@@ -62,8 +62,11 @@ export interface OtrStatus {
   accountId: string;
   peer: string;
   state: OtrTrustState;
-  /** protocol version of the private session */
-  version?: 3 | 4;
+  /**
+   * protocol version of the private session; 2 is the older OTR version 2 (the contact's client,
+   * e.g. Profanity, speaks nothing newer: no instance tags, one session per contact)
+   */
+  version?: 2 | 3 | 4;
   /** the contact's fingerprint in this session, lowercase hex */
   theirFingerprint?: string;
   /** the contact's instance tag (device) in this session */
@@ -124,7 +127,12 @@ export type OtrNoticeKind =
    * the prekey server of our own XMPP server (peer = our own bare JID) or of the contact's
    * presents a different key than the one pinned on first use: nothing was published or fetched
    */
-  | 'prekey-server-changed';
+  | 'prekey-server-changed'
+  /**
+   * the contact's client only speaks OTR version 2 (it asked for it, or offered only it), which
+   * the policy refuses (`allowV2: false`): no private conversation can come up with it
+   */
+  | 'older-version-refused';
 
 /**
  * One device of an offline contact that a private conversation can start with, from the prekey
@@ -207,7 +215,15 @@ export const otrRequestSchemas = {
   'otr.smp.answer': z.object({ ...peerRef, secret: smpSecret }).strict(),
   'otr.smp.abort': z.object(peerRef).strict(),
   /** the account's policy (peer absent), or a contact's (policy null: back to the account's) */
-  'otr.policy.set': z.object({ accountId, peer: bareJid.optional(), policy: z.enum(otrPolicyNames).nullable() }).strict(),
+  'otr.policy.set': z
+    .object({
+      accountId,
+      peer: bareJid.optional(),
+      policy: z.enum(otrPolicyNames).nullable(),
+      /** OTRv3 §"Policies" ALLOW_V2: allow the older OTR version 2 with clients that speak nothing newer (absent: allowed) */
+      allowV2: z.boolean().optional(),
+    })
+    .strict(),
   /**
    * what to do with messages waiting for a private session: send them in clear (ends the
    * private conversation; refused under the 'always' policy), or discard them

@@ -6,13 +6,20 @@ import type { Tlv } from './common/tlv';
 import type { OtrErrorCode } from './common/errors';
 
 export type MessageState = 'plaintext' | 'encrypted' | 'finished';
-export type ProtocolVersion = 3 | 4;
+/** 2 is OTRv3's fallback for clients that speak nothing newer (OTRv3 §"Policies" ALLOW_V2) */
+export type ProtocolVersion = 2 | 3 | 4;
 
 /**
  * Policies of OTRv3 §"Policies" (and OTRv4 §"Policies"): which versions may be used and when a
  * session starts by itself.
  */
 export interface OtrPolicy {
+  /**
+   * OTRv3 §"Policies" ALLOW_V2: version 2 (OTRv3's layout without instance tags) is used only when
+   * the other side offers nothing newer. Absent means allowed, as in libotr's default policy;
+   * false refuses it (the peer's v2 query or tag then gives an `older-version-refused` event).
+   */
+  allowV2?: boolean;
   allowV3: boolean;
   allowV4: boolean;
   /** never send a message in clear; queue it and start OTR instead */
@@ -26,6 +33,7 @@ export interface OtrPolicy {
 }
 
 export const OPPORTUNISTIC_POLICY: OtrPolicy = {
+  allowV2: true,
   allowV3: true,
   allowV4: true,
   requireEncryption: false,
@@ -69,6 +77,11 @@ export type OtrEvent =
   | ({ type: 'smp' } & { smp: SmpEvent })
   /** something the user should be told: an OTR error message from the peer, or a message we could not read */
   | { type: 'error'; code: OtrErrorCode | 'peer-error'; message: string }
+  /**
+   * the contact offered (query message, whitespace tag) or started (AKE message) only OTR version 2,
+   * which the policy refuses: tell the user why no private conversation comes up
+   */
+  | { type: 'older-version-refused'; version: 2; by: 'query' | 'whitespace-tag' | 'ake' }
   /** a message the user wrote was held back because it must not go out in clear */
   | { type: 'message-queued'; text: string };
 

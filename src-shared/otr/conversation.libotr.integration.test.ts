@@ -53,11 +53,15 @@ class Link {
   }
 }
 
-async function link(): Promise<Link> {
-  const p = await LibotrPeer.start();
+async function link(policy?: number): Promise<Link> {
+  const p = await LibotrPeer.start(policy !== undefined ? { policy } : {});
   peers.push(p);
   return new Link(ours(), p);
 }
+
+/** Profanity 0.13.1 gives libotr OTRL_POLICY_ALLOW_V1 | OTRL_POLICY_ALLOW_V2 and starts with this text */
+const PROFANITY_POLICY = 0x03;
+const PROFANITY_QUERY = '?OTR?v2? This user has requested an Off-the-Record private conversation.';
 
 beforeAll(async () => {
   (await LibotrPeer.start()).close();
@@ -91,5 +95,27 @@ describe('OTRv4 library falls back to OTRv3 with libotr', () => {
     await l.we(l.conv.send('plain hello'));
     expect(l.peer.events).toContainEqual({ kind: 'MSG', text: 'plain hello' });
     expect(l.conv.sessions().find((s) => s.state === 'encrypted')?.version).toBe(3);
+  });
+});
+
+describe('the full negotiation (v4, v3, v2) with libotr under Profanity’s policy', () => {
+  it('we start (?OTRv432?): libotr answers in version 2; messages both ways', async () => {
+    const l = await link(PROFANITY_POLICY);
+    const q = l.conv.start();
+    expect(q.toSend).toEqual(['?OTRv432?']);
+    await l.we(q);
+    expect(l.conv.sessions().find((s) => s.state === 'encrypted')).toMatchObject({ version: 2, instanceTag: 0 });
+    expect(l.events).toContainEqual(expect.objectContaining({ type: 'state-changed', state: 'encrypted', version: 2 }));
+    await l.we(l.conv.send('hi profanity'));
+    expect(l.peer.events).toContainEqual({ kind: 'MSG', text: 'hi profanity' });
+    await l.they(l.peer.send('hi messenger'));
+    expect(l.events).toContainEqual(expect.objectContaining({ type: 'message', text: 'hi messenger', encrypted: true }));
+  });
+
+  it('Profanity’s query: we answer in version 2', async () => {
+    const l = await link(PROFANITY_POLICY);
+    await l.they(Promise.resolve([{ kind: 'OUT', text: PROFANITY_QUERY }]));
+    expect(l.conv.sessions().find((s) => s.state === 'encrypted')?.version).toBe(2);
+    expect((await l.peer.info())?.msgstate).toBe(1);
   });
 });

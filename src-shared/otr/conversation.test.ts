@@ -28,9 +28,9 @@ function negotiating(name: string, peer: string, keyIndex: number, policy: Parti
   return { conv, events: [], inbox: [] };
 }
 
-function plainV3(name: string, keyIndex: number): End {
+function plainV3(name: string, keyIndex: number, policy: Partial<OtrPolicy> = {}): End {
   const random = seededRandom(name);
-  const conv = new V3Conversation({ identity: { instanceTag: 0x2345, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536, policy: { ...OPPORTUNISTIC_POLICY, allowV4: false } });
+  const conv = new V3Conversation({ identity: { instanceTag: 0x2345, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536, policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, ...policy } });
   return { conv, events: [], inbox: [] };
 }
 
@@ -52,11 +52,39 @@ const versionOf = (e: End) => e.conv.sessions().find((s) => s.state === 'encrypt
 const texts = (e: End) => e.events.filter((x): x is Extract<OtrEvent, { type: 'message' }> => x.type === 'message').map((x) => `${x.encrypted ? 'E' : 'P'}:${x.text}`);
 
 describe('version negotiation', () => {
+  it('a client that speaks only version 2 gets version 2, from either side; the sessions say so', () => {
+    for (const weStart of [true, false]) {
+      const a = negotiating('alice@x', 'bob@x', 0);
+      const old = plainV3('old', 1, { allowV3: false });
+      if (weStart) post(a, old, a.conv.start());
+      else post(old, a, old.conv.start());
+      pump(a, old);
+      expect(a.conv.sessions()).toEqual([expect.objectContaining({ state: 'encrypted', version: 2, instanceTag: 0 })]);
+      expect(a.events).toContainEqual(expect.objectContaining({ type: 'state-changed', state: 'encrypted', version: 2 }));
+      post(a, old, a.conv.send('over v2'));
+      pump(a, old);
+      expect(texts(old)).toContain('E:over v2');
+    }
+  });
+
+  it('v2 refused by the policy: a v2-only query or whitespace tag gives an older-version-refused event, nothing is sent', () => {
+    const a = negotiating('alice@x', 'bob@x', 0, { allowV2: false });
+    expect(a.conv.start().toSend).toEqual(['?OTRv43?']);
+    expect(a.conv.receive('?OTR?v2? please')).toEqual({ toSend: [], events: [{ type: 'older-version-refused', version: 2, by: 'query' }] });
+    const tagged = a.conv.receive('hey\x20\x09\x20\x20\x09\x09\x09\x09\x20\x09\x20\x09\x20\x09\x20\x20\x20\x20\x09\x09\x20\x20\x09\x20');
+    expect(tagged).toEqual({ toSend: [], events: [{ type: 'message', text: 'hey', encrypted: false }, { type: 'older-version-refused', version: 2, by: 'whitespace-tag' }] });
+    const old = plainV3('old', 1, { allowV3: false });
+    const commit = old.conv.receive('?OTRv2?').toSend[0]!;
+    expect(a.conv.receive(commit)).toEqual({ toSend: [], events: [{ type: 'older-version-refused', version: 2, by: 'ake' }] });
+    // allowed (the default): the same query starts a version 2 AKE
+    expect(negotiating('carol@x', 'bob@x', 2).conv.receive('?OTR?v2? please').toSend[0]).toMatch(/^\?OTR:AAIC/);
+  });
+
   it('picks 4 when both sides allow it (query)', () => {
     const a = negotiating('alice@x', 'bob@x', 0);
     const b = negotiating('bob@x', 'alice@x', 1);
     post(a, b, a.conv.start());
-    expect(b.inbox[0]).toMatch(/^\?OTRv43\?/);
+    expect(b.inbox[0]).toMatch(/^\?OTRv432\?/);
     pump(a, b);
     expect([versionOf(a), versionOf(b)]).toEqual([4, 4]);
     post(a, b, a.conv.send('over v4'));
@@ -121,10 +149,10 @@ describe('otr4j MessageProcessor seeds through the negotiating conversation', ()
   const seedText = (n: string) => readVector(`otr4j-seeds/MessageProcessor/${n}`).toString('utf8');
   const fresh = () => negotiating('alice@x', 'bob@x', 0);
 
-  it('query messages: v4 offered -> Identity; v3 only -> D-H Commit; none or v2 -> no reply', () => {
+  it('query messages: v4 offered -> Identity; v3 only -> D-H Commit; v2 only -> v2 D-H Commit; none -> no reply', () => {
     const expectations: Array<[string, RegExp | null]> = [
       ['query-message-00', null], // ?OTRv?
-      ['query-message-01', null], // ?OTRv2?
+      ['query-message-01', /^\?OTR:AAIC/], // ?OTRv2?: a version 2 D-H Commit (SHORT 2, BYTE 2)
       ['query-message-02', /^\?OTR:AAMC/], // ?OTRv3?
       ['query-message-03', /^\?OTR:AAQ1/], // ?OTRv4?
       ['query-message-04', /^\?OTR:AAQ1/], // ?OTRv234?
@@ -141,7 +169,7 @@ describe('otr4j MessageProcessor seeds through the negotiating conversation', ()
     for (const n of ['error-message-00', 'error-message-01', 'error-message-02', 'error-message-03']) {
       const out = fresh().conv.receive(seedText(n));
       expect(out.events[0]).toMatchObject({ type: 'error', code: 'peer-error' });
-      expect(out.toSend[0]).toMatch(/^\?OTRv43\?/);
+      expect(out.toSend[0]).toMatch(/^\?OTRv432\?/);
     }
   });
 

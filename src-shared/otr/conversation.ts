@@ -5,14 +5,16 @@
 // §"Receiving a Query Message"; OTRv3 §"Policies".
 //
 // Routing: our query and whitespace tag offer every allowed version (4 first); an incoming
-// query or tag is answered with the highest version both allow (4, else 3); encoded messages
+// query or tag is answered with the highest version both allow (4, else 3, else 2: OTR version 2
+// runs in the OTRv3 library, only when the contact offers nothing newer; a v2-only offer the
+// policy refuses gives an `older-version-refused` event, never silence); encoded messages
 // and fragments go to the library of their version; user messages go to the instance the caller
 // names, else to the most recently active encrypted session (v4 before v3), else out in clear
 // (with our whitespace tag) or queued under REQUIRE_ENCRYPTION until a session is up.
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrPolicy, type ProtocolVersion } from './api';
 import { classifyMessage } from './common/envelope';
 import { OtrError } from './common/errors';
-import { chooseVersion, formatQueryMessage } from './common/query';
+import { chooseVersion, formatQueryMessage, onlyRefusedV2 } from './common/query';
 import type { Tlv } from './common/tlv';
 import { addWhitespaceTag } from './common/whitespace';
 import { V3Conversation, type V3ConversationOptions } from './v3/conversation';
@@ -42,17 +44,18 @@ export class NegotiatingConversation implements OtrConversation {
 
   constructor(private readonly opts: ConversationOptions) {
     const policy = opts.policy ?? OPPORTUNISTIC_POLICY;
-    this.policy = { ...policy, allowV3: policy.allowV3 && !!opts.v3, allowV4: policy.allowV4 && !!opts.v4 };
+    this.policy = { ...policy, allowV2: policy.allowV2 !== false && !!opts.v3, allowV3: policy.allowV3 && !!opts.v3, allowV4: policy.allowV4 && !!opts.v4 };
     if (opts.v3 && opts.v4 && opts.v3.identity.instanceTag !== opts.v4.identity.instanceTag) {
       throw new OtrError('invalid-value', 'OTRv3 and OTRv4 must use the same instance tag');
     }
     // The libraries see a policy without the parts handled here (queueing, whitespace tags),
     // and each only its own version.
     const inner = { ...this.policy, requireEncryption: false, sendWhitespaceTag: false };
-    this.v3 = opts.v3 && this.policy.allowV3 ? new V3Conversation({ ...opts.v3, policy: { ...inner, allowV4: false } }) : undefined;
-    this.v4 = opts.v4 && this.policy.allowV4 ? new V4Conversation({ ...opts.v4, policy: { ...inner, allowV3: false } }) : undefined;
+    this.v3 = opts.v3 && (this.policy.allowV3 || this.policy.allowV2) ? new V3Conversation({ ...opts.v3, policy: { ...inner, allowV4: false } }) : undefined;
+    this.v4 = opts.v4 && this.policy.allowV4 ? new V4Conversation({ ...opts.v4, policy: { ...inner, allowV2: false, allowV3: false } }) : undefined;
   }
 
+  /** the libraries; the OTRv3 one (version 3) also runs OTR version 2 sessions */
   private engines(): Engine[] {
     const out: Engine[] = [];
     if (this.v4) out.push({ version: 4, conv: this.v4 });
@@ -61,7 +64,12 @@ export class NegotiatingConversation implements OtrConversation {
   }
 
   private offered(): number[] {
-    return this.engines().map((e) => e.version);
+    return [4, 3, 2].filter((v) => (v === 4 ? this.policy.allowV4 : v === 3 ? this.policy.allowV3 : this.policy.allowV2));
+  }
+
+  /** the engine for a negotiated version (2 runs in the OTRv3 library) */
+  private engineFor(version: 2 | 3 | 4 | undefined): ProtocolVersion | undefined {
+    return version === 2 ? 3 : version;
   }
 
   /** collects an engine's output, noting activity and flushing queued messages once encrypted */
@@ -108,6 +116,8 @@ export class NegotiatingConversation implements OtrConversation {
         return deliver(3); // "?OTR," (v2) fragments: v3 discards them
       case 'encoded':
         if (m.version === 4 || m.version === 3) return deliver(m.version);
+        // version 2: the OTRv3 library runs it, or reports that the policy refuses it
+        if (m.version === 2 && this.v3) return deliver(3);
         out.events.push({ type: 'error', code: 'unsupported-version', message: `OTR version ${m.version ?? '?'} message ignored` });
         return out;
       case 'error':
@@ -116,12 +126,16 @@ export class NegotiatingConversation implements OtrConversation {
         return out;
       case 'query':
         // §"Receiving a Query Message": the highest version both sides allow
-        return deliver(chooseVersion(m.versions, this.policy));
+        if (onlyRefusedV2(m.versions, this.policy)) out.events.push({ type: 'older-version-refused', version: 2, by: 'query' });
+        return deliver(this.engineFor(chooseVersion(m.versions, this.policy)));
       case 'plaintext': {
         this.peerSentPlaintext = true;
         const v = this.policy.whitespaceStartAke ? chooseVersion(m.tagVersions, this.policy) : undefined;
-        if (v !== undefined && !this.anyEncrypted()) return deliver(v);
+        if (v !== undefined && !this.anyEncrypted()) return deliver(this.engineFor(v));
         if (m.text.length > 0) out.events.push({ type: 'message', text: m.text, encrypted: false });
+        if (this.policy.whitespaceStartAke && !this.anyEncrypted() && onlyRefusedV2(m.tagVersions, this.policy)) {
+          out.events.push({ type: 'older-version-refused', version: 2, by: 'whitespace-tag' });
+        }
         return out;
       }
     }
@@ -225,7 +239,7 @@ export class NegotiatingConversation implements OtrConversation {
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {
     return this.engines().flatMap((e) =>
-      e.conv.sessions().map((s) => (s.state === 'plaintext' ? s : { ...s, version: e.version })),
+      e.conv.sessions().map((s) => (s.state === 'plaintext' ? s : { ...s, version: s.version ?? e.version })),
     );
   }
 }

@@ -1,6 +1,8 @@
 // OTRv3 fragments (OTRv3 §"Fragmentation"): "?OTR|%x|%x,%hu,%hu,%s," with sender instance tag,
 // receiver instance tag, index k (1-based), total n, piece. Reassembly is strictly sequential:
 // k == 1 restarts, k == K+1 with n == N appends, anything else forgets what was stored.
+// OTR version 2 fragments are "?OTR,%hu,%hu,%s," (no instance tags) and reassemble the same way:
+// parseV2Fragment reports them with both tags 0.
 // (OTRv4 fragments carry an extra identifier field and reassemble out of order; they live in v4/.)
 import { malformed } from './errors';
 
@@ -28,13 +30,26 @@ export function parseV3Fragment(text: string): V3Fragment {
   if (tagParts.length !== 2) throw malformed('not a version 3 fragment');
   const [s, r] = tagParts as [string, string];
   if (!HEX.test(s) || !HEX.test(r) || !DEC.test(k) || !DEC.test(n)) throw malformed('fragment header');
-  const index = Number(k);
-  const total = Number(n);
-  if (index > 0xffff || total > 0xffff) throw malformed('fragment index out of range');
+  return checked({ senderTag: parseInt(s, 16) >>> 0, receiverTag: parseInt(r, 16) >>> 0, index: Number(k), total: Number(n), piece });
+}
+
+/** Parses a version 2 fragment "?OTR,k,n,piece," (at the first "?OTR,"). Throws OtrError('malformed'). */
+export function parseV2Fragment(text: string): V3Fragment {
+  const at = text.indexOf('?OTR,');
+  if (at < 0) throw malformed('not an OTR version 2 fragment');
+  const parts = text.slice(at + 5).split(',');
+  if (parts.length < 4) throw malformed('fragment fields');
+  const [k, n, piece] = parts as [string, string, string];
+  if (!DEC.test(k) || !DEC.test(n)) throw malformed('fragment header');
+  return checked({ senderTag: 0, receiverTag: 0, index: Number(k), total: Number(n), piece });
+}
+
+function checked(f: V3Fragment): V3Fragment {
+  if (f.index > 0xffff || f.total > 0xffff) throw malformed('fragment index out of range');
   // §"Receiving Fragments": k == 0, n == 0 or k > n is an illegal fragment
-  if (index === 0 || total === 0 || index > total) throw malformed('illegal fragment index');
-  if (piece.length === 0) throw malformed('empty fragment piece');
-  return { senderTag: parseInt(s, 16) >>> 0, receiverTag: parseInt(r, 16) >>> 0, index, total, piece };
+  if (f.index === 0 || f.total === 0 || f.index > f.total) throw malformed('illegal fragment index');
+  if (f.piece.length === 0) throw malformed('empty fragment piece');
+  return f;
 }
 
 const hex8 = (v: number): string => (v >>> 0).toString(16).padStart(8, '0');
@@ -45,8 +60,17 @@ const dec5 = (v: number): string => v.toString().padStart(5, '0');
  * libotr layout: %08x tags, %05hu numbers). Returns [message] unchanged if it fits.
  */
 export function fragmentV3(message: string, maxSize: number, senderTag: number, receiverTag: number): string[] {
+  return fragment(message, maxSize, `?OTR|${hex8(senderTag)}|${hex8(receiverTag)},`);
+}
+
+/** The same for OTR version 2: "?OTR,%05hu,%05hu,piece," (libotr's layout, no instance tags). */
+export function fragmentV2(message: string, maxSize: number): string[] {
+  return fragment(message, maxSize, '?OTR,');
+}
+
+function fragment(message: string, maxSize: number, prefix: string): string[] {
   if (message.length <= maxSize) return [message];
-  const overhead = '?OTR|'.length + 8 + 1 + 8 + 1 + 5 + 1 + 5 + 1 + 1;
+  const overhead = prefix.length + 5 + 1 + 5 + 1 + 1;
   const room = maxSize - overhead;
   if (room < 1) throw new RangeError(`maximum message size ${maxSize} leaves no room for a fragment`);
   if (message.includes(',')) throw new RangeError('a message containing "," cannot be fragmented');
@@ -55,7 +79,7 @@ export function fragmentV3(message: string, maxSize: number, senderTag: number, 
   const out: string[] = [];
   for (let k = 1; k <= total; k++) {
     const piece = message.slice((k - 1) * room, k * room);
-    out.push(`?OTR|${hex8(senderTag)}|${hex8(receiverTag)},${dec5(k)},${dec5(total)},${piece},`);
+    out.push(`${prefix}${dec5(k)},${dec5(total)},${piece},`);
   }
   return out;
 }

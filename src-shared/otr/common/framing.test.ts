@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { base64Decode, base64Encode } from './base64';
 import { classifyMessage, decodeOtrMessage, encodeOtrMessage } from './envelope';
 import { formatErrorMessage, parseErrorMessage } from './error-message';
-import { chooseVersion, formatQueryMessage, parseQueryMessage } from './query';
+import { chooseVersion, formatQueryMessage, onlyRefusedV2, parseQueryMessage } from './query';
 import { addWhitespaceTag, findWhitespaceTag, WHITESPACE_BASE } from './whitespace';
-import { fragmentV3, parseV3Fragment, V3Reassembler } from './fragment-v3';
+import { fragmentV2, fragmentV3, parseV2Fragment, parseV3Fragment, V3Reassembler } from './fragment-v3';
 import { OtrError } from './errors';
 
 const onlyOtrErrors = (f: () => unknown): void => {
@@ -50,13 +50,25 @@ describe('query messages', () => {
     expect(parseQueryMessage('just text')).toBeUndefined();
     expect(parseQueryMessage('?OTRv3 no close')).toBeUndefined();
   });
-  it('formats and refuses v1/v2 when choosing', () => {
+  it('formats; chooses the newest allowed version, v2 only when nothing newer is offered, never v1', () => {
     expect(formatQueryMessage([3])).toBe('?OTRv3?');
     expect(formatQueryMessage([3, 4])).toBe('?OTRv43?');
+    expect(formatQueryMessage([2, 3, 4])).toBe('?OTRv432?');
     expect(() => formatQueryMessage([1])).toThrow(RangeError);
-    expect(chooseVersion([1, 2], { allowV3: true, allowV4: true })).toBeUndefined();
+    const all = { allowV3: true, allowV4: true };
+    expect(chooseVersion([1], all)).toBeUndefined();
+    expect(chooseVersion([1, 2], all)).toBe(2); // allowV2 absent: allowed
+    expect(chooseVersion([1, 2], { ...all, allowV2: false })).toBeUndefined();
     expect(chooseVersion([2, 3, 4], { allowV3: true, allowV4: false })).toBe(3);
-    expect(chooseVersion([3, 4], { allowV3: true, allowV4: true })).toBe(4);
+    expect(chooseVersion([2, 3], { ...all, allowV2: true })).toBe(3);
+    expect(chooseVersion([3, 4], all)).toBe(4);
+    expect(chooseVersion([2, 4], { allowV2: true, allowV3: true, allowV4: false })).toBe(2);
+    // Profanity's query: v1 and v2
+    expect(parseQueryMessage('?OTR?v2? This user has requested an Off-the-Record private conversation.')).toEqual([1, 2]);
+    expect(onlyRefusedV2([1, 2], { ...all, allowV2: false })).toBe(true);
+    expect(onlyRefusedV2([2, 3], { ...all, allowV2: false })).toBe(false);
+    expect(onlyRefusedV2([1, 2], all)).toBe(false);
+    expect(onlyRefusedV2([1], { ...all, allowV2: false })).toBe(false);
   });
 });
 
@@ -67,6 +79,10 @@ describe('whitespace tags', () => {
     expect(findWhitespaceTag(t)).toEqual({ versions: [4, 3], text: 'hi' });
     expect(findWhitespaceTag('a' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x20\x09\x20' + ' b')).toEqual({ versions: [2], text: 'a b' });
     expect(findWhitespaceTag('no tag')).toBeUndefined();
+  });
+  it('offers v2 with its own 8-byte tag (OTRv3 §"Tagged plaintext messages": "  \\t\\t  \\t ")', () => {
+    expect(addWhitespaceTag('x', [4, 3, 2])).toBe('x' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x09\x20\x20' + '\x20\x20\x09\x09\x20\x20\x09\x09' + '\x20\x20\x09\x09\x20\x20\x09\x20');
+    expect(() => addWhitespaceTag('x', [1])).toThrow(RangeError);
   });
 });
 
@@ -86,6 +102,34 @@ describe('error messages and classification', () => {
     const pieces = fc.constantFrom('?OTR', ':', '?', 'v', '3', '4', '|', ',', '.', ' ', '\t', 'Error:', 'AAMD', '=', WHITESPACE_BASE, 'x');
     fc.assert(fc.property(fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')), (s) => onlyOtrErrors(() => classifyMessage(s))));
     fc.assert(fc.property(fc.string(), (s) => onlyOtrErrors(() => classifyMessage(s))));
+  });
+});
+
+describe('v2 fragments ("?OTR,k,n,piece,", OTRv3 §"Fragmentation")', () => {
+  it('parse with tags 0, reassemble in order, and reject illegal ones', () => {
+    const f = ['?OTR,1,3,?OTR:AAID,', '?OTR,00002,00003,AAAA,', '?OTR,3,3,BBBB.,'].map(parseV2Fragment);
+    expect(f[0]).toEqual({ senderTag: 0, receiverTag: 0, index: 1, total: 3, piece: '?OTR:AAID' });
+    const r = new V3Reassembler();
+    expect(r.add(f[0]!)).toBeUndefined();
+    expect(r.add(f[1]!)).toBeUndefined();
+    expect(r.add(f[2]!)).toBe('?OTR:AAIDAAAABBBB.');
+    for (const bad of ['?OTR,0,1,x,', '?OTR,2,1,x,', '?OTR,1,1,,', '?OTR,1,x,y,', '?OTR,65536,65536,x,', '?OTR,1,1']) {
+      expect(() => parseV2Fragment(bad), bad).toThrow(OtrError);
+    }
+    fc.assert(fc.property(fc.string(), (s) => onlyOtrErrors(() => parseV2Fragment('?OTR,' + s))));
+  });
+  it('split (libotr layout: %05hu) and rejoin within the size limit', () => {
+    const msg = encodeOtrMessage(new Uint8Array(300).fill(7));
+    const frags = fragmentV2(msg, 100);
+    expect(frags[0]).toMatch(/^\?OTR,00001,00005,\?OTR:Bwc/);
+    const r = new V3Reassembler();
+    let out: string | undefined;
+    for (const fr of frags) {
+      expect(fr.length).toBeLessThanOrEqual(100);
+      out = r.add(parseV2Fragment(fr));
+    }
+    expect(out).toBe(msg);
+    expect(fragmentV2('?OTR:AAIC.', 100)).toEqual(['?OTR:AAIC.']);
   });
 });
 

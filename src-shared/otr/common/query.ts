@@ -1,8 +1,7 @@
 // OTR Query Messages (OTRv3 §"OTR Query Messages", OTRv4 §"Query Messages"): "?OTR" then "?"
 // if version 1 is offered, then "v" ‖ version characters ‖ "?" for the others. Version
 // characters other than digits (hypothetical future versions) are skipped. The library never
-// speaks v1 or v2: parsing reports them so the caller can see they were offered, and
-// `chooseVersion` refuses them.
+// speaks v1; v2 only when the policy allows it and nothing newer is offered (`chooseVersion`).
 
 const QUERY_TAG = '?OTR';
 
@@ -48,9 +47,19 @@ export function parseQueryMessage(text: string): number[] | undefined {
   }
 }
 
-/** The highest version both sides allow among 3 and 4 (v1/v2 are refused), or undefined. */
-export function chooseVersion(offered: readonly number[], allowed: { allowV3: boolean; allowV4: boolean }): 3 | 4 | undefined {
+/**
+ * The highest version both sides allow among 2, 3 and 4 (v1 is refused), or undefined
+ * (OTRv3 §"Receiving a Query Message": v3 if offered and allowed, "otherwise" v2). `allowV2`
+ * absent means allowed, as in the policy type.
+ */
+export function chooseVersion(offered: readonly number[], allowed: { allowV2?: boolean; allowV3: boolean; allowV4: boolean }): 2 | 3 | 4 | undefined {
   if (allowed.allowV4 && offered.includes(4)) return 4;
   if (allowed.allowV3 && offered.includes(3)) return 3;
+  if (allowed.allowV2 !== false && offered.includes(2)) return 2;
   return undefined;
+}
+
+/** true when `offered` holds version 2 but nothing newer we could speak, and the policy refuses 2 */
+export function onlyRefusedV2(offered: readonly number[], allowed: { allowV2?: boolean; allowV3: boolean; allowV4: boolean }): boolean {
+  return allowed.allowV2 === false && offered.includes(2) && chooseVersion(offered, allowed) === undefined;
 }

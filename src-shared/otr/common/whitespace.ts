@@ -11,12 +11,12 @@ export const WHITESPACE_VERSION_TAGS: Readonly<Record<number, string>> = {
   4: '\x20\x20\x09\x09\x20\x09\x20\x20',
 };
 
-/** the tag (base ‖ version tags) for the given versions (3 and/or 4 here) */
+/** the tag (base ‖ version tags) for the given versions (2, 3 and/or 4 here) */
 export function whitespaceTag(versions: readonly number[]): string {
   let tag = WHITESPACE_BASE;
   for (const v of [...new Set(versions)].sort((a, b) => b - a)) {
     const t = WHITESPACE_VERSION_TAGS[v];
-    if (t === undefined || v < 3) throw new RangeError(`no whitespace tag for OTR version ${v}`);
+    if (t === undefined || v < 2) throw new RangeError(`no whitespace tag for OTR version ${v}`);
     tag += t;
   }
   return tag;

@@ -67,7 +67,7 @@ describe('V3Conversation between two instances of the library', () => {
     const { a, b, say } = twoPeers({ policyA: { requireEncryption: true } });
     const out = a.conv.send('secret stuff');
     expect(out.events).toEqual([{ type: 'message-queued', text: 'secret stuff' }]);
-    expect(out.toSend).toEqual(['?OTRv3?']);
+    expect(out.toSend).toEqual(['?OTRv32?']);
     say(a, out);
     expect(b.events).toContainEqual({ type: 'message', text: 'secret stuff', encrypted: true, instanceTag: 0x1111 });
   });
@@ -81,11 +81,23 @@ describe('V3Conversation between two instances of the library', () => {
     expect(b.conv.sessions()[0]?.state).toBe('encrypted');
   });
 
-  it('v1/v2-only queries and tags are refused', () => {
-    const { a } = twoPeers();
-    expect(a.conv.receive('?OTRv2?').toSend).toEqual([]);
-    expect(a.conv.receive('?OTR?').toSend).toEqual([]);
-    expect(a.conv.receive('hi' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x20\x09\x20').toSend).toEqual([]);
+  it('v1 queries start nothing; v2-only queries, tags and D-H Commits refused by the policy are reported, not dropped', () => {
+    const { a } = twoPeers({ policyA: { allowV2: false } });
+    expect(a.conv.receive('?OTR?')).toEqual({ toSend: [], events: [] });
+    expect(a.conv.receive('?OTRv2?')).toEqual({ toSend: [], events: [{ type: 'older-version-refused', version: 2, by: 'query' }] });
+    expect(a.conv.receive('?OTR?v2? This user has requested an Off-the-Record private conversation.')).toEqual({
+      toSend: [],
+      events: [{ type: 'older-version-refused', version: 2, by: 'query' }],
+    });
+    const tagged = a.conv.receive('hi' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x20\x09\x20');
+    expect(tagged).toEqual({ toSend: [], events: [{ type: 'message', text: 'hi', encrypted: false }, { type: 'older-version-refused', version: 2, by: 'whitespace-tag' }] });
+    // a v2 D-H Commit from a client that started anyway
+    const v2 = makePeer('v2', 1, 0x3333, { policy: { allowV3: false } });
+    const commit = v2.conv.receive('?OTRv2?').toSend[0]!;
+    expect(commit).toMatch(/^\?OTR:AAIC/);
+    expect(a.conv.receive(commit)).toEqual({ toSend: [], events: [{ type: 'older-version-refused', version: 2, by: 'ake' }] });
+    // a query offering 3 as well is no refusal: v3 starts
+    expect(a.conv.receive('?OTRv23?').events).toEqual([]);
   });
 
   it('disconnect: the peer goes to FINISHED and cannot send; ending returns it to plaintext', () => {
@@ -209,7 +221,7 @@ describe('V3Conversation between two instances of the library', () => {
   });
 
   it('with v3 not allowed, OTR is off: everything is plain text and nothing is answered', () => {
-    const { a } = twoPeers({ policyA: { allowV3: false } });
+    const { a } = twoPeers({ policyA: { allowV3: false, allowV2: false } });
     expect(a.conv.receive('?OTRv3?')).toEqual({ toSend: [], events: [{ type: 'message', text: '?OTRv3?', encrypted: false }] });
     expect(a.conv.send('hi')).toEqual({ toSend: ['hi'], events: [] });
     expect(a.conv.start().events[0]).toMatchObject({ type: 'error', code: 'not-allowed' });

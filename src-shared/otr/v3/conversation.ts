@@ -12,14 +12,17 @@
 // * Outgoing messages go to the instance chosen by the caller, else to the encrypted session that
 //   was most recently active.
 // * Errors returned as events never say whether a MAC, a counter or a keyid was wrong.
+// * OTR version 2 (OTRv3 §"Policies" ALLOW_V2) is the same protocol without instance tags: it is
+//   chosen only when the contact offers nothing newer, runs as the one session under tag V2_TAG
+//   (0, never a real instance tag), and a v2 offer the policy refuses is reported as an
+//   `older-version-refused` event rather than dropped.
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrEvent, type OtrPolicy, type ProtocolVersion, type SmpEvent } from '../api';
-import { ByteReader, ByteWriter } from '../common/bytes';
 import { classifyMessage, encodeOtrMessage } from '../common/envelope';
 import { OtrError } from '../common/errors';
 import { formatErrorMessage } from '../common/error-message';
-import { fragmentV3, parseV3Fragment, V3Reassembler } from '../common/fragment-v3';
-import { chooseVersion, formatQueryMessage } from '../common/query';
+import { fragmentV2, fragmentV3, parseV2Fragment, parseV3Fragment, V3Reassembler } from '../common/fragment-v3';
+import { chooseVersion, formatQueryMessage, onlyRefusedV2 } from '../common/query';
 import type { Clock, RandomSource } from '../common/random';
 import { joinMessagePayload, splitMessagePayload, V3TlvType, type Tlv } from '../common/tlv';
 import { addWhitespaceTag } from '../common/whitespace';
@@ -28,7 +31,8 @@ import { DataSession } from './data-session';
 import { fingerprint, fingerprintHex, type DsaPublicKey } from './dsa';
 import { bigintDh1536Engine, type Dh1536Engine } from './group';
 import { isValidInstanceTag, MIN_INSTANCE_TAG, type V3Identity } from './identity';
-import { decodeHeader, decodeV3Message, FLAG_IGNORE_UNREADABLE, MessageType, PROTOCOL_VERSION, type DataMessageFields, type Header } from './messages';
+import { decodeHeader, decodeV3Message, FLAG_IGNORE_UNREADABLE, MessageType, V2_PROTOCOL_VERSION, type DataMessageFields, type Header } from './messages';
+import { encodeExtraKeyTlv, parseExtraKeyTlv, type ExtraSymmetricKey } from './extra-key';
 import { Smp, smpSecret } from './smp';
 
 export interface V3ConversationOptions {
@@ -48,6 +52,9 @@ export interface V3ConversationOptions {
 
 /** libotr's MAX_AKE_WAIT_TIME: how long instances may still answer a D-H Commit sent to tag 0 */
 const MASTER_COMMIT_LIFETIME_MS = 60_000;
+
+/** the key of the OTR version 2 session (v2 has no instance tags; real tags are ≥ 0x100) */
+export const V2_TAG = 0;
 
 /** at most this many instances of one contact are tracked at once */
 const MAX_INSTANCES = 32;
@@ -111,11 +118,22 @@ export class V3Conversation implements OtrConversation {
     return { ourKey: this.opts.identity.dsaKey, engine: this.engine, rng: this.opts.rng };
   }
 
+  /** the policy allows OTR version 2 (absent: allowed) */
+  private get v2Allowed(): boolean {
+    return this.policy.allowV2 !== false;
+  }
+
+  /** the versions we offer in query messages and whitespace tags */
+  private offered(): number[] {
+    return [...(this.policy.allowV3 ? [3] : []), ...(this.v2Allowed ? [2] : [])];
+  }
+
   private instance(tag: number): InstanceSession {
     let s = this.instances.get(tag);
     if (!s) {
       if (this.instances.size >= MAX_INSTANCES) this.evictIdleInstance();
-      s = new InstanceSession(tag, new Ake(this.akeDeps(), () => ({ senderTag: this.ourTag, receiverTag: tag })), new Smp(this.engine, this.opts.rng));
+      const h: Header = tag === V2_TAG ? { senderTag: 0, receiverTag: 0, version: V2_PROTOCOL_VERSION } : { senderTag: this.ourTag, receiverTag: tag };
+      s = new InstanceSession(tag, new Ake(this.akeDeps(), () => h), new Smp(this.engine, this.opts.rng));
       s.activity = ++this.activityCounter;
       this.instances.set(tag, s);
     }
@@ -132,13 +150,19 @@ export class V3Conversation implements OtrConversation {
   }
 
   private header(s: InstanceSession): Header {
-    return { senderTag: this.ourTag, receiverTag: s.theirTag };
+    return s.theirTag === V2_TAG ? { senderTag: 0, receiverTag: 0, version: V2_PROTOCOL_VERSION } : { senderTag: this.ourTag, receiverTag: s.theirTag };
   }
 
-  private wire(bytes: Uint8Array, receiverTag: number): string[] {
+  /** encodes and fragments a version 3 message (to `receiverTag`) or, with `v2`, a version 2 one */
+  private wire(bytes: Uint8Array, receiverTag: number, v2 = false): string[] {
     const msg = encodeOtrMessage(bytes);
     const max = this.opts.maxMessageSize;
-    return max ? fragmentV3(msg, max, this.ourTag, receiverTag) : [msg];
+    if (!max) return [msg];
+    return v2 ? fragmentV2(msg, max) : fragmentV3(msg, max, this.ourTag, receiverTag);
+  }
+
+  private wireFor(s: InstanceSession, bytes: Uint8Array): string[] {
+    return this.wire(bytes, s.theirTag, s.theirTag === V2_TAG);
   }
 
   private static out(): Out {
@@ -164,7 +188,7 @@ export class V3Conversation implements OtrConversation {
   }
 
   private handle(wire: string, out: Out, reassembled: boolean): void {
-    if (!this.policy.allowV3) {
+    if (this.offered().length === 0) {
       // OTR disabled: no special handling at all (§"State transitions")
       out.events.push({ type: 'message', text: wire, encrypted: false });
       return;
@@ -175,11 +199,12 @@ export class V3Conversation implements OtrConversation {
         if (reassembled) return; // fragments are never fragmented again
         let f;
         try {
-          f = parseV3Fragment(m.text);
+          f = m.text.includes('?OTR|') ? parseV3Fragment(m.text) : parseV2Fragment(m.text);
         } catch {
-          return; // illegal, v2 or v4 fragment: discard (§"Receiving Fragments")
+          return; // illegal or v4 fragment: discard (§"Receiving Fragments")
         }
-        if (f.senderTag < MIN_INSTANCE_TAG || (f.receiverTag !== 0 && f.receiverTag !== this.ourTag)) return;
+        // v2 fragments carry no tags (parsed as 0): they reassemble under V2_TAG
+        if (f.senderTag === 0 ? !this.v2Allowed : f.senderTag < MIN_INSTANCE_TAG || (f.receiverTag !== 0 && f.receiverTag !== this.ourTag)) return;
         let r = this.reassemblers.get(f.senderTag);
         if (!r) {
           if (this.reassemblers.size >= 64) this.reassemblers.clear(); // bound memory: fragments are unauthenticated
@@ -200,25 +225,38 @@ export class V3Conversation implements OtrConversation {
         return;
       case 'query':
         this.reassemblers.clear();
-        if (chooseVersion(m.versions, { allowV3: this.policy.allowV3, allowV4: false }) === 3) {
-          this.startMaster(out);
-        }
+        this.answerOffer(m.versions, 'query', out);
         return;
       case 'plaintext': {
         this.reassemblers.clear();
         this.receivedPlaintext = true;
         if (m.text.length > 0) out.events.push({ type: 'message', text: m.text, encrypted: false });
-        if (m.tagVersions.includes(3) && this.policy.whitespaceStartAke) {
-          this.startMaster(out);
-        }
+        if (m.tagVersions.length > 0 && this.policy.whitespaceStartAke) this.answerOffer(m.tagVersions, 'whitespace-tag', out);
         return;
       }
     }
   }
 
+  /**
+   * §"Receiving a Query Message" / §"Receiving plaintext with the whitespace tag": a v3 D-H Commit
+   * if v3 is offered, otherwise a v2 one if v2 is offered and allowed; a v2-only offer the policy
+   * refuses becomes an event
+   */
+  private answerOffer(versions: number[], by: 'query' | 'whitespace-tag', out: Out): void {
+    const policy = { allowV2: this.v2Allowed, allowV3: this.policy.allowV3, allowV4: false };
+    const v = chooseVersion(versions, policy);
+    if (v === 3) this.startMaster(out);
+    else if (v === 2) this.startV2(out);
+    else if (onlyRefusedV2(versions, policy)) out.events.push({ type: 'older-version-refused', version: 2, by });
+  }
+
   private handleEncoded(bytes: Uint8Array, out: Out): void {
     const h = decodeHeader(bytes);
-    if (h.version !== PROTOCOL_VERSION) return;
+    if (h.version === V2_PROTOCOL_VERSION) {
+      this.handleV2(bytes, h.messageType, out);
+      return;
+    }
+    if (!this.policy.allowV3) return; // §"Receiving a D-H Commit Message": version 3 not allowed, ignore
     // §"Instance Tags": discard bad sender tags and messages for another instance
     if (h.senderTag < MIN_INSTANCE_TAG) return;
     if (h.receiverTag !== this.ourTag && !(h.receiverTag === 0 && h.messageType === MessageType.dhCommit)) return;
@@ -237,8 +275,35 @@ export class V3Conversation implements OtrConversation {
       s.ake.adoptFrom(this.master);
     }
     const r = s.ake.receive(msg);
-    if (r.reply) out.toSend.push(...this.wire(r.reply, s.theirTag));
+    if (r.reply) out.toSend.push(...this.wireFor(s, r.reply));
     if (r.result) this.goEncrypted(s, r.result, out);
+  }
+
+  /** a version 2 message: no instance tags, one session under V2_TAG (§"Policies" ALLOW_V2) */
+  private handleV2(bytes: Uint8Array, messageType: number, out: Out): void {
+    if (!this.v2Allowed) {
+      // §"Receiving a D-H Commit Message": "If the message is version 2 and ALLOW_V2 is not set, ignore this message" (but say why)
+      if (messageType === MessageType.dhCommit) out.events.push({ type: 'older-version-refused', version: 2, by: 'ake' });
+      return;
+    }
+    this.reassemblers.get(V2_TAG)?.reset();
+    const msg = decodeV3Message(bytes);
+    if (msg.type === 'data') {
+      const known = this.instances.get(V2_TAG);
+      if (known) this.onData(known, msg, out);
+      else this.unreadable(msg.flags, out);
+      return;
+    }
+    const s = this.instance(V2_TAG);
+    const r = s.ake.receive(msg);
+    if (r.reply) out.toSend.push(...this.wireFor(s, r.reply));
+    if (r.result) this.goEncrypted(s, r.result, out);
+  }
+
+  /** a version 2 D-H Commit (v2 has no instance tags, so no master exchange is needed) */
+  private startV2(out: Out): void {
+    const s = this.instance(V2_TAG);
+    out.toSend.push(...this.wireFor(s, s.ake.start()));
   }
 
   /** §"Receiving a Query Message" / whitespace tag: D-H Commit to receiver tag 0 (any instance may answer) */
@@ -266,7 +331,7 @@ export class V3Conversation implements OtrConversation {
   private stateEvent(s: InstanceSession): OtrEvent {
     const ev: OtrEvent = { type: 'state-changed', state: s.msgstate, theirInstanceTag: s.theirTag };
     if (s.msgstate === 'encrypted') {
-      ev.version = 3 as ProtocolVersion;
+      ev.version = s.theirTag === V2_TAG ? 2 : 3;
       if (s.theirLongTerm) ev.theirFingerprint = fingerprintHex(s.theirLongTerm);
       if (s.ssid) ev.ssid = s.ssid.slice();
     }
@@ -317,12 +382,19 @@ export class V3Conversation implements OtrConversation {
           if (r.tlvs.length > 0) this.sendData(s, '', r.tlvs, FLAG_IGNORE_UNREADABLE, out);
           break;
         }
-        case V3TlvType.extraSymmetricKey:
-          if (tlv.value.length >= 4) {
-            const use = new ByteReader(tlv.value).int();
-            out.events.push({ type: 'extra-key-received', key: dec.extraKey.slice(), use, useData: tlv.value.slice(4) });
+        case V3TlvType.extraSymmetricKey: {
+          if (s.theirTag === V2_TAG) break; // no extra key in version 2
+          let u;
+          try {
+            u = parseExtraKeyTlv(tlv);
+          } catch (e) {
+            if (!(e instanceof OtrError)) throw e;
+            out.events.push({ type: 'error', code: e.code, message: e.message });
+            break;
           }
+          out.events.push({ type: 'extra-key-received', key: dec.extraKey.slice(), use: u.use, useData: u.useData });
           break;
+        }
         default:
           out.events.push({ type: 'tlv', tlv });
       }
@@ -347,7 +419,7 @@ export class V3Conversation implements OtrConversation {
   private sendData(s: InstanceSession, text: string, tlvs: Tlv[], flags: number, out: Out): Uint8Array {
     if (!s.data) throw new OtrError('not-allowed', 'no encrypted session');
     const { message, extraKey } = s.data.encrypt(this.header(s), joinMessagePayload(text, tlvs), flags);
-    out.toSend.push(...this.wire(message, s.theirTag));
+    out.toSend.push(...this.wireFor(s, message));
     s.lastSentAt = this.opts.clock();
     return extraKey;
   }
@@ -355,7 +427,7 @@ export class V3Conversation implements OtrConversation {
   // ------------------------------------------------------------------ user actions
 
   private queryMessage(): string {
-    return formatQueryMessage([3], this.opts.queryExplanation);
+    return formatQueryMessage(this.offered(), this.opts.queryExplanation);
   }
 
   /** the instance for an outgoing action: the caller's, else the most recently active encrypted one, else a finished one */
@@ -391,22 +463,23 @@ export class V3Conversation implements OtrConversation {
         out.events.push({ type: 'error', code: 'not-allowed', message: 'the contact ended the private conversation; end it or start a new one' });
         return;
       }
-      if (this.policy.allowV3 && this.policy.requireEncryption) {
+      const enabled = this.offered().length > 0;
+      if (enabled && this.policy.requireEncryption) {
         // store it and ask for OTR
         this.queued.push(text);
         out.events.push({ type: 'message-queued', text });
         out.toSend.push(this.queryMessage());
         return;
       }
-      const tag = this.policy.allowV3 && this.policy.sendWhitespaceTag && !this.receivedPlaintext;
-      out.toSend.push(tag ? addWhitespaceTag(text, [3]) : text);
+      const tag = enabled && this.policy.sendWhitespaceTag && !this.receivedPlaintext;
+      out.toSend.push(tag ? addWhitespaceTag(text, this.offered()) : text);
     });
   }
 
   start(): EngineOutput {
     const out = V3Conversation.out();
     return this.guard(out, () => {
-      if (!this.policy.allowV3) throw new OtrError('not-allowed', 'OTRv3 is not allowed by the policy');
+      if (this.offered().length === 0) throw new OtrError('not-allowed', 'the policy allows neither OTR version 3 nor 2');
       out.toSend.push(this.queryMessage());
     });
   }
@@ -475,17 +548,23 @@ export class V3Conversation implements OtrConversation {
     });
   }
 
-  useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
+  /**
+   * Sends TLV 8 (see extra-key.ts) and returns the extra symmetric key of the data message that
+   * carries it, with the use indicator and data sent; the peer gets `extra-key-received` with the
+   * same three. On failure `key` is empty and an error event says why.
+   */
+  useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & ExtraSymmetricKey {
     const out = V3Conversation.out();
     let key: Uint8Array = new Uint8Array(0);
     this.guard(out, () => {
-      if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
+      const tlv = encodeExtraKeyTlv(use, useData);
       const s = this.encrypted(instanceTag);
-      const value = new ByteWriter().int(use).bytes(useData).finish();
+      // §"Extra symmetric key": "OTR version 3 defines an additional symmetric key" (v2 has none; libotr refuses too)
+      if (s.theirTag === V2_TAG) throw new OtrError('not-allowed', 'OTR version 2 has no extra symmetric key');
       // §"Extra symmetric key": derived from the keys of the data message that carries TLV 8
-      key = this.sendData(s, '', [{ type: V3TlvType.extraSymmetricKey, value }], FLAG_IGNORE_UNREADABLE, out);
+      key = this.sendData(s, '', [tlv], FLAG_IGNORE_UNREADABLE, out);
     });
-    return { ...out, key };
+    return { ...out, key, use, useData: useData.slice() };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {
@@ -493,7 +572,7 @@ export class V3Conversation implements OtrConversation {
       .filter((s) => s.msgstate !== 'plaintext' || s.theirLongTerm)
       .map((s) => {
         const r: { instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string } = { instanceTag: s.theirTag, state: s.msgstate };
-        if (s.msgstate !== 'plaintext') r.version = 3;
+        if (s.msgstate !== 'plaintext') r.version = s.theirTag === V2_TAG ? 2 : 3;
         if (s.theirLongTerm) r.theirFingerprint = fingerprintHex(s.theirLongTerm);
         return r;
       });

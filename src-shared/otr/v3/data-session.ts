@@ -7,30 +7,35 @@
 // counter have all been checked, and every failure is the same OtrError('unreadable') — the caller
 // cannot tell a bad MAC from a replayed counter or an unknown keyid.
 import { ctr as aesCtr } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha1 } from '@noble/hashes/legacy.js';
 import { bigintToBytes, bytesToBigint, concatBytes, equalBytes, wipe } from '../common/bytes';
 import { unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import type { AkeResult, DhKeyPair } from './ake';
 import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveDataKeys, type DataKeys } from './kdf';
-import { bytesToBigintFast } from './mpi';
+import { KeyedHmacSha1 } from './mac';
+import { bigintToMinimalBytesFast, bytesToBigintFast } from './mpi';
 import { CTR_BYTES, encodeDataAuthenticated, encodeDataMessage, type DataMessageFields, type Header } from './messages';
 
 interface OurKey extends DhKeyPair {
   id: number;
+  /** pub as MPI value bytes, computed once: every data message we send carries it */
+  pubBytes: Uint8Array;
 }
 interface TheirKey {
   id: number;
   pub: bigint;
 }
 interface PairKeys extends DataKeys {
+  /** HMAC-SHA1 keyed with sendMac / recvMac once for all messages of this pair */
+  sendHmac: KeyedHmacSha1;
+  recvHmac: KeyedHmacSha1;
   sendCtr: bigint;
   recvCtr: bigint;
   recvMacUsed: boolean;
 }
 
+const ourKey = (id: number, k: DhKeyPair): OurKey => ({ id, priv: k.priv, pub: k.pub, pubBytes: bigintToMinimalBytesFast(k.pub) });
 const pairId = (ourId: number, theirId: number): string => `${ourId}:${theirId}`;
 const MAX_CTR = (1n << 64n) - 1n;
 
@@ -54,8 +59,8 @@ export class DataSession {
     private readonly rng: RandomSource,
   ) {
     // §"Key Management": the AKE key is our_dh[our_keyid − 1]; a fresh one is our_dh[our_keyid]
-    this.ourPrev = { id: ake.ourKeyId, ...ake.ourDh };
-    this.ourCur = { id: ake.ourKeyId + 1, ...this.newDh() };
+    this.ourPrev = ourKey(ake.ourKeyId, ake.ourDh);
+    this.ourCur = ourKey(ake.ourKeyId + 1, this.newDh());
     this.theirCur = { id: ake.theirKeyId, pub: ake.theirDh };
     this.theirPrev = undefined;
   }
@@ -68,7 +73,8 @@ export class DataSession {
 
   private computePair(our: OurKey, their: TheirKey): PairKeys {
     const s = this.engine.modPow(their.pub, our.priv);
-    return { ...deriveDataKeys(our.pub, their.pub, s), sendCtr: 0n, recvCtr: 0n, recvMacUsed: false };
+    const k = deriveDataKeys(our.pub, their.pub, s);
+    return { ...k, sendHmac: new KeyedHmacSha1(k.sendMac), recvHmac: new KeyedHmacSha1(k.recvMac), sendCtr: 0n, recvCtr: 0n, recvMacUsed: false };
   }
 
   private pair(our: OurKey, their: TheirKey): PairKeys {
@@ -92,11 +98,11 @@ export class DataSession {
       flags,
       senderKeyId: this.ourPrev.id,
       recipientKeyId: this.theirCur.id,
-      nextDh: this.ourCur.pub,
+      nextDh: this.ourCur.pubBytes,
       ctr: ctrTop,
       encrypted,
     });
-    const mac = hmac(sha1, p.sendMac, authenticated);
+    const mac = p.sendHmac.mac(authenticated);
     const reveal = concatBytes(...this.revealQueue);
     this.revealQueue = [];
     return { message: encodeDataMessage(authenticated, mac, reveal), extraKey: p.extraKey.slice() };
@@ -114,13 +120,14 @@ export class DataSession {
     if (!our || !their) throw unreadable();
     const id = pairId(our.id, their.id);
     const p = this.pairs.get(id) ?? this.computePair(our, their);
-    const mac = hmac(sha1, p.recvMac, m.authenticated);
+    const mac = p.recvHmac.mac(m.authenticated);
     const ctrValue = bytesToBigint(m.ctr);
     // all checks are evaluated before deciding, so the failing one is not singled out
     const macOk = equalBytes(mac, m.mac);
     const ctrOk = ctrValue > p.recvCtr;
     const rotateTheirs = m.senderKeyId === this.theirCur.id;
-    const nextOk = !rotateTheirs || isValidGroupElement(m.nextDh);
+    const next = rotateTheirs ? bytesToBigintFast(m.nextDh) : 0n;
+    const nextOk = !rotateTheirs || isValidGroupElement(next);
     if (!(macOk && ctrOk && nextOk)) throw unreadable();
     const payload = aesCtr(p.recvAes, concatBytes(m.ctr, new Uint8Array(8))).decrypt(m.encrypted);
 
@@ -130,7 +137,7 @@ export class DataSession {
     this.pairs.set(id, p);
     const extraKey = p.extraKey.slice();
     if (m.recipientKeyId === this.ourCur.id) this.rotateOurs();
-    if (rotateTheirs) this.rotateTheirs(m.nextDh);
+    if (rotateTheirs) this.rotateTheirs(next);
     return { payload, extraKey };
   }
 
@@ -141,6 +148,8 @@ export class DataSession {
       if (!pred(o, t)) continue;
       if (p.recvMacUsed) this.revealQueue.push(p.recvMac.slice());
       wipe(p.sendAes, p.sendMac, p.recvAes, p.recvMac, p.extraKey);
+      p.sendHmac.destroy();
+      p.recvHmac.destroy();
       this.pairs.delete(id);
     }
   }
@@ -149,7 +158,7 @@ export class DataSession {
     const old = this.ourPrev;
     this.forget((o) => o === old.id);
     this.ourPrev = this.ourCur;
-    this.ourCur = { id: this.ourCur.id + 1, ...this.newDh() };
+    this.ourCur = ourKey(this.ourCur.id + 1, this.newDh());
   }
 
   private rotateTheirs(next: bigint): void {

@@ -3,6 +3,7 @@ export { V3Conversation, type V3ConversationOptions } from './conversation';
 export { Ake, type AkeResult, type AuthState } from './ake';
 export { DataSession } from './data-session';
 export { Smp, smpSecret } from './smp';
+export { encodeExtraKeyTlv, parseExtraKeyTlv, type ExtraKeyUse, type ExtraSymmetricKey } from './extra-key';
 export {
   generateDsaKey,
   generateDsaKeyAsync,

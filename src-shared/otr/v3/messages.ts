@@ -1,11 +1,14 @@
 // Binary OTRv3 messages (OTRv3 §"D-H Commit Message", §"D-H Key Message", §"Reveal Signature
 // Message", §"Signature Message", §"Data Message"). Every message starts SHORT 0x0003 ‖ BYTE type
-// ‖ INT sender instance tag ‖ INT receiver instance tag. Decoding throws only OtrError.
+// ‖ INT sender instance tag ‖ INT receiver instance tag. OTR version 2 messages have the same
+// layout with SHORT 0x0002 and no instance tags (OTRv3 §"Policies" ALLOW_V2; the v2 spec's
+// message formats); they decode with both tags 0. Decoding throws only OtrError.
 import { ByteReader, ByteWriter } from '../common/bytes';
 import { malformed, OtrError } from '../common/errors';
 import { readMpi, writeMpi } from './mpi';
 
 export const PROTOCOL_VERSION = 3;
+export const V2_PROTOCOL_VERSION = 2;
 export const MessageType = {
   dhCommit: 0x02,
   data: 0x03,
@@ -22,6 +25,8 @@ export const FLAG_IGNORE_UNREADABLE = 0x01;
 export interface Header {
   senderTag: number;
   receiverTag: number;
+  /** 2: the version 2 layout (no instance tags are written); absent: 3 */
+  version?: 2 | 3;
 }
 
 export type V3Message =
@@ -35,7 +40,11 @@ export interface DataMessageFields {
   flags: number;
   senderKeyId: number;
   recipientKeyId: number;
-  nextDh: bigint;
+  /**
+   * the next D-H public key as the MPI's minimal big-endian bytes: a receiver converts it to a
+   * number only when it rotates to it (most messages repeat the key the receiver already has)
+   */
+  nextDh: Uint8Array;
   ctr: Uint8Array;
   encrypted: Uint8Array;
   mac: Uint8Array;
@@ -45,7 +54,17 @@ export interface DataMessageFields {
 }
 
 function header(type: number, h: Header): ByteWriter {
+  if (h.version === V2_PROTOCOL_VERSION) return new ByteWriter().short(V2_PROTOCOL_VERSION).byte(type);
   return new ByteWriter().short(PROTOCOL_VERSION).byte(type).int(h.senderTag).int(h.receiverTag);
+}
+
+/** reads version (2 or 3), type and, for version 3, the instance tags */
+function readHeader(r: ByteReader): Header & { version: 2 | 3; messageType: number } {
+  const version = r.short('protocol version');
+  if (version !== PROTOCOL_VERSION && version !== V2_PROTOCOL_VERSION) throw new OtrError('unsupported-version', `protocol version ${version}`);
+  const messageType = r.byte('message type');
+  if (version === V2_PROTOCOL_VERSION) return { version, messageType, senderTag: 0, receiverTag: 0 };
+  return { version, messageType, senderTag: r.int('sender instance tag'), receiverTag: r.int('receiver instance tag') };
 }
 
 export function encodeDhCommit(h: Header, encryptedGx: Uint8Array, hashedGx: Uint8Array): Uint8Array {
@@ -64,27 +83,22 @@ export function encodeSignature(h: Header, encryptedSignature: Uint8Array, mac: 
 /** the MAC'd part of a data message (§"Data Message": version … encrypted message) */
 export function encodeDataAuthenticated(h: Header, f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>): Uint8Array {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
-  return writeMpi(header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId), f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
+  return header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId).data(f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
 }
 export function encodeDataMessage(authenticated: Uint8Array, mac: Uint8Array, oldMacKeys: Uint8Array): Uint8Array {
   return new ByteWriter().bytes(authenticated).bytes(mac).data(oldMacKeys).finish();
 }
 
-/** Reads just the header (for routing by instance tag before full parsing). */
-export function decodeHeader(bytes: Uint8Array): Header & { version: number; messageType: number } {
-  const r = new ByteReader(bytes);
-  const version = r.short('protocol version');
-  const messageType = r.byte('message type');
-  if (version !== PROTOCOL_VERSION) throw new OtrError('unsupported-version', `protocol version ${version}`);
-  return { version, messageType, senderTag: r.int('sender instance tag'), receiverTag: r.int('receiver instance tag') };
+/** Reads just the header (for routing by version and instance tag before full parsing). */
+export function decodeHeader(bytes: Uint8Array): Header & { version: 2 | 3; messageType: number } {
+  return readHeader(new ByteReader(bytes));
 }
 
+/** Decodes a version 3 or version 2 message (`version` tells which). */
 export function decodeV3Message(bytes: Uint8Array): V3Message {
   const r = new ByteReader(bytes);
-  const version = r.short('protocol version');
-  if (version !== PROTOCOL_VERSION) throw new OtrError('unsupported-version', `protocol version ${version}`);
-  const type = r.byte('message type');
-  const h: Header = { senderTag: r.int('sender instance tag'), receiverTag: r.int('receiver instance tag') };
+  const { version, messageType: type, senderTag, receiverTag } = readHeader(r);
+  const h: Header = version === V2_PROTOCOL_VERSION ? { senderTag, receiverTag, version } : { senderTag, receiverTag };
   let m: V3Message;
   switch (type) {
     case MessageType.dhCommit:
@@ -105,7 +119,8 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       const flags = r.byte('flags');
       const senderKeyId = r.int('sender keyid');
       const recipientKeyId = r.int('recipient keyid');
-      const nextDh = readMpi(r, 'next DH');
+      const nextDh = r.data('next DH');
+      if (nextDh.length > 0 && nextDh[0] === 0) throw malformed('non-minimal next DH'); // §"Data types": MPIs are minimal
       const ctr = r.fixed(CTR_BYTES, 'CTR');
       const encrypted = r.data('encrypted message');
       const authenticated = bytes.slice(0, r.position);
