@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import type { OtrEventPayloads, OtrNotice, OtrPolicyName, OtrStatus } from '../../../../src-shared/ipc/otr-contract';
+import { otrNoticeSchema, type OtrEventPayloads, type OtrNotice, type OtrPolicyName, type OtrStatus } from '../../../../src-shared/ipc/otr-contract';
 import { generateIdentity, type OtrAccountIdentity } from '../identity';
 import { systemRandom } from '../../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from '../otr-store';
@@ -77,7 +77,8 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
       s.wireLog.push(w);
     },
     emit: <K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]) => {
-      if (name === 'otr.notice') s.notices.push(payload as OtrNotice);
+      // every notice the service raises must match the IPC schema (a code and data, no sentence)
+      if (name === 'otr.notice') s.notices.push(otrNoticeSchema.parse(payload) as OtrNotice);
       else s.statuses.push(payload as OtrStatus);
     },
     onQueuedSent: (id, encrypted) => s.sent.push({ id, encrypted }),
