@@ -13,7 +13,7 @@ import { generateIdentity, type OtrAccountIdentity } from '../identity';
 import { systemRandom } from '../../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from '../otr-store';
 import { migrate } from '../../store/migrations';
-import { OtrService, type OtrWire, type ReceivedMessage } from '../service';
+import { OtrService, type InboundTlv, type OtrWire, type ReceivedMessage } from '../service';
 
 const dirs: string[] = [];
 const dbs: Database[] = [];
@@ -61,6 +61,7 @@ export interface SideOptions {
   resource?: string;
   clock?: () => number;
   onPrekeyConsumed?: () => void;
+  onTlv?: (tlv: InboundTlv) => void;
 }
 
 export function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
@@ -85,6 +86,7 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
     onQueuedDiscarded: (id) => s.discarded.push(id),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.onPrekeyConsumed ? { onPrekeyConsumed: opts.onPrekeyConsumed } : {}),
+    ...(opts.onTlv ? { onTlv: opts.onTlv } : {}),
   });
   return s;
 }
