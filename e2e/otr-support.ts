@@ -4,7 +4,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 import type { Stack } from '../scripts/stack/stack';
 import type { PrekeyServer } from './fixtures';
 import type { Client } from './support/clients';
-import { addContact, contact, type Credentials } from './support/ui';
+import { becomeContacts, contact, type Credentials } from './support/ui';
 import { signedInUsers } from './support/users';
 
 export type OtrStateWords = 'Not private' | 'Private (unverified)' | 'Private (verified)' | 'Private conversation ended';
@@ -46,10 +46,7 @@ export interface Pair {
 /** Two users on their own clients, signed in, contacts of each other, each with the other's conversation open. */
 export async function contactsPair(stack: Stack, launchClient: (name: string) => Promise<Client>): Promise<Pair> {
   const [{ who: alice, client: a }, { who: bob, client: b }] = await signedInUsers(stack, launchClient, 'alice', 'bob');
-  await addContact(a.page, bob.jid);
-  await b.page.getByRole('button', { name: `Approve ${alice.jid}` }).click();
-  await expect(contact(a.page, bob.jid)).toContainText('Online');
-  await expect(contact(b.page, alice.jid)).toContainText('Online');
+  await becomeContacts(a.page, alice.jid, b.page, bob.jid);
   await contact(a.page, bob.jid).click();
   await contact(b.page, alice.jid).click();
   return { alice, bob, a, b };

@@ -3,9 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import keytar from 'keytar';
 import { freePort, startStack, type Stack } from '../../scripts/stack/stack';
-import type { Contact } from '../../src-shared/ipc/contract';
 import { MessengerError } from '../../src-shared/ipc/result';
-import { closeAndRemove, signedInUser, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { closeAndRemove, contactIs, makeContacts, signedInUser, startCore, type TestCore, uniqueName } from './test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -42,9 +41,6 @@ async function user(prefix: string): Promise<{ c: TestCore; jid: string; account
   cores.push(u.c);
   return u;
 }
-
-const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>
-  p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
 
 describe('accounts', () => {
   it('registers an account in-band (XEP-0077) and signs in', async () => {
@@ -195,11 +191,7 @@ describe('contacts, presence and chat between two accounts', () => {
     for (const [c, id] of [[alice.c, alice.accountId], [second, secondInfo.id], [bob.c, bob.accountId]] as const) {
       await c.core.handlers['otr.policy.set']({ accountId: id, policy: 'manual' });
     }
-    await alice.c.core.handlers['contact.add']({ accountId: alice.accountId, jid: bob.jid });
-    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { pendingIn: true }));
-    await bob.c.core.handlers['contact.approve']({ accountId: bob.accountId, jid: alice.jid });
-    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both' }));
-    await second.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both' }));
+    await makeContacts(alice, bob, [second]);
 
     await alice.c.core.handlers['message.send']({ accountId: alice.accountId, to: bob.jid, body: 'from device one' });
     await bob.c.waitFor('message.added', (m) => m.body === 'from device one');
@@ -230,10 +222,7 @@ describe('contacts, presence and chat between two accounts', () => {
   it('a message to an offline contact arrives when they sign in (offline storage), once', async () => {
     const eve = await user('eve');
     const frank = await user('frank');
-    await eve.c.core.handlers['contact.add']({ accountId: eve.accountId, jid: frank.jid });
-    await frank.c.waitFor('contact.updated', contactIs(eve.jid, { pendingIn: true }));
-    await frank.c.core.handlers['contact.approve']({ accountId: frank.accountId, jid: eve.jid });
-    await eve.c.waitFor('contact.updated', contactIs(frank.jid, { subscription: 'both' }));
+    await makeContacts(eve, frank);
     await frank.c.core.handlers['account.disconnect']({ accountId: frank.accountId });
     const sent = await eve.c.core.handlers['message.send']({ accountId: eve.accountId, to: frank.jid, body: 'while you were away' });
     await eve.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'sent');

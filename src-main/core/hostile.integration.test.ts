@@ -4,10 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
 import { startStack, type Stack } from '../../scripts/stack/stack';
-import type { Contact } from '../../src-shared/ipc/contract';
 import { MessengerError } from '../../src-shared/ipc/result';
 import { createClient, type XmppClient } from './xmpp/client/client';
-import { closeAndRemove, signedInUser, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { closeAndRemove, contactIs, signedInUser, startCore, type TestCore, uniqueName } from './test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -22,9 +21,6 @@ afterAll(async () => {
   for (const r of raw) await r.entity.stop().catch(() => {});
   await stack?.stop();
 });
-
-const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>
-  p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
 
 async function coreUser(prefix: string) {
   const u = await signedInUser(stack, prefix);

@@ -3,8 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack/stack';
 import { startProxy, type Proxy } from '../../scripts/stack/proxy';
-import type { Contact } from '../../src-shared/ipc/contract';
-import { closeAndRemove, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { closeAndRemove, makeContacts, startCore, type TestCore, uniqueName } from './test-support/harness';
 
 let stack: Stack;
 let proxy: Proxy;
@@ -34,9 +33,6 @@ async function user(prefix: string, port: number) {
   return { c, jid, accountId: info.id };
 }
 
-const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>
-  p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
-
 async function history(u: { c: TestCore; accountId: string }, peer: string) {
   return (await u.c.core.handlers['messages.page']({ accountId: u.accountId, peer, limit: 500 })).map((m) => `${m.direction}:${m.body}`);
 }
@@ -51,11 +47,7 @@ describe('reconnect', () => {
   it('a cut link resumes the stream: nothing lost, nothing doubled, receipts still arrive', async () => {
     const alice = await user('alice', proxy.port); // through the relay
     const bob = await user('bob', stack.port); // direct
-    await alice.c.core.handlers['contact.add']({ accountId: alice.accountId, jid: bob.jid });
-    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { pendingIn: true }));
-    await bob.c.core.handlers['contact.approve']({ accountId: bob.accountId, jid: alice.jid });
-    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both' }));
-    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { subscription: 'both' }));
+    await makeContacts(alice, bob);
 
     // Half-dead link: what alice sends arrives, what the server sends her is lost.
     proxy.holdDownstream();
@@ -88,10 +80,7 @@ describe('reconnect', () => {
   it('a server restart (no resumption possible): the unacked message is not lost and appears once', async () => {
     const carol = await user('carol', proxy.port);
     const dave = await user('dave', stack.port);
-    await carol.c.core.handlers['contact.add']({ accountId: carol.accountId, jid: dave.jid });
-    await dave.c.waitFor('contact.updated', contactIs(carol.jid, { pendingIn: true }));
-    await dave.c.core.handlers['contact.approve']({ accountId: dave.accountId, jid: carol.jid });
-    await carol.c.waitFor('contact.updated', contactIs(dave.jid, { subscription: 'both' }));
+    await makeContacts(carol, dave);
 
     // The server gets the message and delivers it, but carol never hears the ack or the receipt.
     proxy.holdDownstream();

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import keytar from 'keytar';
 import { startStack, type Stack } from '../../scripts/stack/stack';
-import type { Contact } from '../../src-shared/ipc/contract';
 import { MessengerError } from '../../src-shared/ipc/result';
 import { createCore } from './index';
 import { DATABASE_KEY_ENTRY } from './keychain/keychain';
-import { removeProfile, startCore, tempProfile, uniqueName, type TestCore } from './test-support/harness';
+import { makeContacts, removeProfile, startCore, tempProfile, type TestCore, uniqueName } from './test-support/harness';
 
 const run = promisify(execFile);
 let stack: Stack;
@@ -50,9 +49,6 @@ async function plaintextHits(dir: string, needles: string[]): Promise<string[]> 
   return hits;
 }
 
-const contactIs = (jid: string, want: Partial<Contact>) => (p: Contact) =>
-  p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
-
 async function signedIn(prefix: string, profileDir?: string) {
   const name = uniqueName(prefix);
   const password = `pw-${uniqueName('secret')}`;
@@ -69,10 +65,7 @@ describe('profile storage', () => {
   it('keeps history across restarts, writes no plaintext, and cannot be opened without its keychain entry', async () => {
     const alice = await signedIn('alice');
     const bob = await signedIn('bob');
-    await alice.c.core.handlers['contact.add']({ accountId: alice.accountId, jid: bob.jid });
-    await bob.c.waitFor('contact.updated', contactIs(alice.jid, { pendingIn: true }));
-    await bob.c.core.handlers['contact.approve']({ accountId: bob.accountId, jid: alice.jid });
-    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { subscription: 'both' }));
+    await makeContacts(alice, bob);
 
     const outgoing = `outgoing-${uniqueName('marker')}-grüße`;
     const incoming = `incoming-${uniqueName('marker')}-ünïcødé`;

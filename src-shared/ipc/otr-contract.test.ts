@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatFingerprint, otrRequestSchemas } from './otr-contract';
+import { formatFingerprint, otrNoticeSchema, otrRequestSchemas } from './otr-contract';
 
 describe('OTR contract', () => {
   it('formats fingerprints in groups of 8 upper-case hex digits', () => {
@@ -44,5 +44,28 @@ describe('OTR contract', () => {
     ]) {
       expect(trust.safeParse({ accountId: 'a', ...bad }).success).toBe(false);
     }
+  });
+
+  it('a notice is a code and its data: every kind parses, a sentence or a missing datum does not', () => {
+    const base = { id: 'n1', at: 1, accountId: 'a', peer: 'bob@example.test' };
+    const fp = 'ab'.repeat(56);
+    const good = [
+      { kind: 'fingerprint-changed', fingerprint: fp },
+      { kind: 'unreadable' },
+      { kind: 'peer-error', said: 'bad MAC' },
+      { kind: 'ended-by-peer' },
+      { kind: 'queued', because: 'starting' },
+      { kind: 'queue-sent' },
+      { kind: 'smp-succeeded', verifiedThem: false },
+      { kind: 'smp-failed' },
+      { kind: 'offline-sent', messages: 2, devices: 1 },
+      { kind: 'offline-start' },
+      { kind: 'prekey-server-changed', server: 'prekeys.example.test', fingerprint: fp, whose: 'own' },
+    ];
+    for (const n of good) expect(otrNoticeSchema.safeParse({ ...base, ...n }).success).toBe(true);
+    expect(otrNoticeSchema.safeParse({ ...base, kind: 'unreadable', message: 'A private message could not be decrypted.' }).success).toBe(false);
+    expect(otrNoticeSchema.safeParse({ ...base, kind: 'fingerprint-changed' }).success).toBe(false);
+    expect(otrNoticeSchema.safeParse({ ...base, kind: 'queued', because: 'why not' }).success).toBe(false);
+    expect(otrNoticeSchema.safeParse({ ...base, kind: 'made-up' }).success).toBe(false);
   });
 });

@@ -194,6 +194,40 @@ export type OtrNotice = {
   server?: string;
 } & OtrNoticeData;
 
+/**
+ * The schema of a notice as it crosses the IPC boundary (otr.notice events, otr.notices answers):
+ * a host or test can check what the core emits; `.strict()` refuses extra fields, so a sentence
+ * smuggled back in (a `message`) is refused.
+ */
+const hexKey = z.string().regex(/^[0-9a-f]{16,224}$/);
+const noticeBase = {
+  id: z.string().min(1).max(100),
+  at: z.number().int().nonnegative(),
+  accountId,
+  peer: z.string().min(1).max(3071),
+  fingerprint: hexKey.optional(),
+  server: z.string().min(1).max(3071).optional(),
+};
+const count = z.number().int().nonnegative();
+export const otrNoticeSchema = z.discriminatedUnion('kind', [
+  z.object({ ...noticeBase, kind: z.literal('fingerprint-changed'), fingerprint: hexKey }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('unreadable') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('peer-error'), said: z.string().max(200) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('ended-by-peer') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('queued'), because: z.enum(['starting', 'ended-by-peer']) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('queue-sent') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('smp-succeeded'), verifiedThem: z.boolean() }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('smp-failed') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('offline-sent'), messages: count, devices: count.min(1) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('offline-start') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('prekey-server-changed'), server: z.string().min(1).max(3071), fingerprint: hexKey, whose: z.enum(['own', 'contact']) }).strict(),
+]);
+
+// the schema and the type say the same (a compile error here when one changes without the other)
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const noticeSchemaMatches: Same<z.infer<typeof otrNoticeSchema>['kind'], OtrNoticeKind> & Same<OtrNoticeData['kind'], OtrNoticeKind> = true;
+void noticeSchemaMatches;
+
 // ---- requests -------------------------------------------------------------------------------
 
 const peerRef = { accountId, peer: bareJid };

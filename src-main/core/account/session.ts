@@ -4,7 +4,6 @@
 // (prekeys.ts). Each part gets its dependencies here and nowhere else; this file only wires.
 import type { Element } from '@xmpp/xml';
 import type { AccountInfo, ChatMessage, ConnectionStatus, Contact } from '../../../src-shared/ipc/contract';
-import { MessengerError } from '../../../src-shared/ipc/result';
 import type { KeyStore } from '../keychain/keychain';
 import type { OtrAccount } from '../otr/account';
 import type { OtrStore } from '../otr/otr-store';
@@ -13,7 +12,6 @@ import type { AccountRow, Store } from '../store/store';
 import { enableCarbons } from '../xmpp/carbons/carbons';
 import type { XmppClient } from '../xmpp/client/client';
 import { disco } from '../xmpp/disco/disco';
-import { bareJid } from '../../../src-shared/ipc/jid';
 import { initialPresence, parsePresence } from '../xmpp/presence/presence';
 import { Connection } from './connection';
 import { Contacts } from './contacts';
@@ -173,12 +171,6 @@ export class AccountSession {
   }
   send(to: string, body: string): Promise<ChatMessage> {
     return this.outbox.send(to, body);
-  }
-
-  normalize(jid: string): string {
-    const b = bareJid(jid);
-    if (!b) throw new MessengerError('invalid-argument', 'a JID looks like name@server.example');
-    return b;
   }
 
   /**

@@ -1,6 +1,7 @@
 // The recent notices (otr/notices.ts) a window that was not listening fetches
 // (test-support/otr-pair.ts).
 import { describe, expect, it } from 'vitest';
+import { otrNoticeSchema } from '../../../src-shared/ipc/otr-contract';
 import { RECENT_NOTICES_PER_PEER } from './notices';
 import { A, B, ids, openDb, privatePair, pump, side, useOtrFixtures } from './test-support/otr-pair';
 
@@ -21,7 +22,7 @@ describe('OTR service: notices kept for a window that was not listening', () => 
     a.svc.accountNotice({ kind: 'prekey-server-changed', server: 'prekeys.example.test', fingerprint: 'ab'.repeat(56), whose: 'own' });
     expect(a.svc.notices().at(-1)).toMatchObject({ peer: A, kind: 'prekey-server-changed', whose: 'own' });
     // a notice is a code and data: no sentence comes from the core
-    expect(a.svc.notices().every((n) => !('message' in n))).toBe(true);
+    for (const n of a.svc.notices()) expect(otrNoticeSchema.safeParse(n).error).toBeUndefined();
     // bounded per conversation: the oldest go first
     for (let i = 0; i < RECENT_NOTICES_PER_PEER + 5; i++) a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: `changed ${i}` });
     const forBob = a.svc.notices().filter((n) => n.peer === B);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../../scripts/stack/stack';
 import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
-import { closeAndRemove, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { closeAndRemove, makeContacts, signedInUser, startCore, type TestCore } from '../test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -34,11 +34,7 @@ async function user(prefix: string): Promise<User> {
 /** two users who see each other's presence (receipts need it, XEP-0184 §8) */
 async function contacts(): Promise<[User, User]> {
   const [a, b] = await Promise.all([user('alice'), user('bob')]);
-  await a.c.core.handlers['contact.add']({ accountId: a.accountId, jid: b.jid });
-  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.pendingIn);
-  await b.c.core.handlers['contact.approve']({ accountId: b.accountId, jid: a.jid });
-  await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
-  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.subscription === 'both');
+  await makeContacts(a, b);
   return [a, b];
 }
 

@@ -2,7 +2,8 @@
 // refresh, restarts, and several devices of one contact. Real libraries and databases
 // (test-support/otr-pair.ts).
 import { describe, expect, it } from 'vitest';
-import type { OtrWire } from './wire';
+import type { Peers } from './peers';
+import type { InboundTlv, OtrWire } from './wire';
 import { A, B, ids, openDb, pair, privatePair, pump, side, useOtrFixtures, write } from './test-support/otr-pair';
 
 useOtrFixtures();
@@ -148,5 +149,26 @@ describe('OTR service: several devices of one contact', () => {
     const got = devices.filter((d) => d.received.some((m) => m.text === 'to the device that wrote last'));
     expect(got).toHaveLength(1);
     expect(got[0]?.full).toBe(to);
+  });
+});
+
+describe('OTR service: the account\'s TLV hook', () => {
+  it('hands a TLV OTR does not act on to the hook, with the contact and the device it came from', () => {
+    const got: InboundTlv[] = [];
+    const a = side(A, ids.A, openDb());
+    const b = side(B, ids.B, openDb(), 'opportunistic', { onTlv: (t) => got.push(t) });
+    a.svc.start(B);
+    pump(a, b);
+    // what a later feature (a push handshake, say) sends: an encrypted data message with a TLV of
+    // its own type (OTRv4 §"TLV Record Types": unknown types are the application's)
+    const conv = (a.svc as unknown as { peers: Peers }).peers.state(B).conv;
+    const out = conv.send('', { tlvs: [{ type: 0x01a4, value: new Uint8Array([1, 2, 3]) }] });
+    for (const body of out.toSend) b.received.push(...b.svc.receive(a.full, body));
+    expect(got).toEqual([{ peer: A, from: a.full, tlv: { type: 0x01a4, value: new Uint8Array([1, 2, 3]) } }]);
+    // nothing for the user, and the conversation goes on
+    expect(b.received).toEqual([]);
+    expect(write(a, B, 'after the TLV')).toBe('sent');
+    pump(a, b);
+    expect(b.received.map((m) => m.text)).toEqual(['after the TLV']);
   });
 });

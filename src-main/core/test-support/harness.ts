@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { EventName, EventPayloads, MessengerEvent } from '../../../src-shared/ipc/contract';
+import type { Contact, EventName, EventPayloads, MessengerEvent } from '../../../src-shared/ipc/contract';
 import type { Stack } from '../../../scripts/stack/stack';
 import type { Core } from '../api';
 import { createCore } from '../index';
@@ -94,4 +94,33 @@ export async function closeAndRemove(cores: TestCore[]): Promise<void> {
     await c.close().catch(() => {});
     await removeProfile(c.profileDir);
   }
+}
+
+/** matches a contact.updated payload for `jid` with every field of `want` */
+export const contactIs =
+  (jid: string, want: Partial<Contact>) =>
+  (p: Contact): boolean =>
+    p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
+
+/** a signed-in account on a test core */
+export interface TestUser {
+  c: TestCore;
+  accountId: string;
+  jid: string;
+}
+
+/**
+ * Makes `a` and `b` contacts who see each other's presence (receipts need it, XEP-0184 §8): `a`
+ * asks (RFC 6121 §3.1.1), `b` approves once the request arrived (§3.1.4); resolves when both,
+ * and every core in `alsoWatching` (another device of `a`), see the subscription 'both'.
+ */
+export async function makeContacts(a: TestUser, b: TestUser, alsoWatching: TestCore[] = []): Promise<void> {
+  await a.c.core.handlers['contact.add']({ accountId: a.accountId, jid: b.jid });
+  await b.c.waitFor('contact.updated', contactIs(a.jid, { pendingIn: true }));
+  await b.c.core.handlers['contact.approve']({ accountId: b.accountId, jid: a.jid });
+  await Promise.all([
+    a.c.waitFor('contact.updated', contactIs(b.jid, { subscription: 'both' })),
+    b.c.waitFor('contact.updated', contactIs(a.jid, { subscription: 'both' })),
+    ...alsoWatching.map((c) => c.waitFor('contact.updated', contactIs(b.jid, { subscription: 'both' }))),
+  ]);
 }

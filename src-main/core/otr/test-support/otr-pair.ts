@@ -8,12 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import type { OtrEventPayloads, OtrNotice, OtrPolicyName, OtrStatus } from '../../../../src-shared/ipc/otr-contract';
+import { otrNoticeSchema, type OtrEventPayloads, type OtrNotice, type OtrPolicyName, type OtrStatus } from '../../../../src-shared/ipc/otr-contract';
 import { generateIdentity, type OtrAccountIdentity } from '../identity';
 import { systemRandom } from '../../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from '../otr-store';
 import { migrate } from '../../store/migrations';
-import { OtrService, type OtrWire, type ReceivedMessage } from '../service';
+import { OtrService, type InboundTlv, type OtrWire, type ReceivedMessage } from '../service';
 
 const dirs: string[] = [];
 const dbs: Database[] = [];
@@ -61,6 +61,7 @@ export interface SideOptions {
   resource?: string;
   clock?: () => number;
   onPrekeyConsumed?: () => void;
+  onTlv?: (tlv: InboundTlv) => void;
 }
 
 export function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
@@ -77,13 +78,15 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
       s.wireLog.push(w);
     },
     emit: <K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]) => {
-      if (name === 'otr.notice') s.notices.push(payload as OtrNotice);
+      // every notice the service raises must match the IPC schema (a code and data, no sentence)
+      if (name === 'otr.notice') s.notices.push(otrNoticeSchema.parse(payload) as OtrNotice);
       else s.statuses.push(payload as OtrStatus);
     },
     onQueuedSent: (id, encrypted) => s.sent.push({ id, encrypted }),
     onQueuedDiscarded: (id) => s.discarded.push(id),
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.onPrekeyConsumed ? { onPrekeyConsumed: opts.onPrekeyConsumed } : {}),
+    ...(opts.onTlv ? { onTlv: opts.onTlv } : {}),
   });
   return s;
 }
