@@ -41,5 +41,7 @@ export function noticeWords(n: OtrNotice): string {
       return n.whose === 'own'
         ? `The prekey server of your server (${n.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator which key it has now; accept the new key only if it matches.`
         : `The prekey server of ${peer}'s server presents a different key than before, so nothing was fetched from it. This happens when that server was reinstalled — or when someone is in between.`;
+    case 'older-version-refused':
+      return `${peer}'s messenger speaks only the older OTR version 2, which your privacy settings refuse, so no private conversation was started. Allow OTR version 2 for ${peer} in the privacy settings to talk privately with them.`;
   }
 }

@@ -179,7 +179,9 @@ export type OtrNoticeData =
   | { kind: 'offline-sent'; messages: number; devices: number }
   | { kind: 'offline-start' }
   /** `whose`: our own server's prekey server (peer = our bare JID) or the contact's */
-  | { kind: 'prekey-server-changed'; server: string; fingerprint: string; whose: 'own' | 'contact' };
+  | { kind: 'prekey-server-changed'; server: string; fingerprint: string; whose: 'own' | 'contact' }
+  /** the contact's client offered only OTR version 2, which the policy refuses (`by`: how it offered it) */
+  | { kind: 'older-version-refused'; version: 2; by: 'query' | 'whitespace-tag' | 'ake' };
 
 export type OtrNotice = {
   /** unique; the same notice fetched again (otr.notices) and pushed live has the same id */
@@ -221,6 +223,7 @@ export const otrNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ ...noticeBase, kind: z.literal('offline-sent'), messages: count, devices: count.min(1) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('offline-start') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('prekey-server-changed'), server: z.string().min(1).max(3071), fingerprint: hexKey, whose: z.enum(['own', 'contact']) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('older-version-refused'), version: z.literal(2), by: z.enum(['query', 'whitespace-tag', 'ake']) }).strict(),
 ]);
 
 // the schema and the type say the same (a compile error here when one changes without the other)
