@@ -16,7 +16,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteWriter, equalBytes } from '../common/bytes';
 import { invalidValue, OtrError } from '../common/errors';
 import type { Clock, RandomSource } from '../common/random';
-import { type ClientProfile, PUBKEY_TYPE_SHARED_PREKEY, validateClientProfile } from './client-profile';
+import { type ClientProfile, validateClientProfile } from './client-profile';
+import { encodeKeyType, PUBKEY_TYPE_SHARED_PREKEY } from './key-type';
 import { type AuthIMessage, type AuthRMessage, type IdentityMessage, type NonInteractiveAuthMessage } from './dake-messages';
 import type { Dh3072Engine } from './dh3072';
 import { ecdh, encodePoint, type Point } from './ed448';
@@ -126,7 +127,7 @@ export function nonInteractiveTranscript(t: TranscriptInput & { sharedPrekey: Po
     .bytes(encodePoint(t.x))
     .mpi(t.b)
     .mpi(t.a)
-    .short(PUBKEY_TYPE_SHARED_PREKEY)
+    .bytes(encodeKeyType(PUBKEY_TYPE_SHARED_PREKEY))
     .bytes(encodePoint(t.sharedPrekey))
     .bytes(kdf(Usage.nonIntAuthPhi, t.phi, 64))
     .finish();
