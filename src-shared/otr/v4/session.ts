@@ -42,7 +42,8 @@ import type { Dh3072Engine } from './dh3072';
 import { fragmentV4, isV4Fragment, V4Assembler } from './fragment';
 import { fingerprint, isValidInstanceTag, toHex } from './keys';
 import type { PrekeyEnsemble } from './prekey-message';
-import { DataMessageError, deriveExtraSubkey, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
+import { extraKeyTlv, type ExtraKey, extraKeysOfTlvs } from './extra-key';
+import { DataMessageError, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
 import { Smp } from './smp';
 
 /** The SMP engine's surface (smp/ Smp implements it); replaceable for tests. */
@@ -274,18 +275,35 @@ export class V4Conversation implements OtrConversation {
     return this.smpAction(instanceTag, (smp) => smp.abort());
   }
 
-  /** On failure (no private conversation…) the result has an `error` event and an empty key. */
+  /**
+   * §"Extra Symmetric Key": sends a message whose only TLV is a TLV 7 (index 0) with `use` as its
+   * context and returns that TLV's 64-byte key, KDF(0x00 ‖ use ‖ extra_sym_key_1, 64), the same
+   * key the peer's `extra-key-received` event carries (extra-key.ts). On failure (no private
+   * conversation…) the result has an `error` event and an empty key.
+   */
   useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
-    let key: Uint8Array = new Uint8Array(0);
+    if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) {
+      return { toSend: [], events: [{ type: 'error', code: 'invalid-value', message: 'use must be a 32-bit unsigned integer' }], key: new Uint8Array(0) };
+    }
+    const r = this.sendWithExtraKeys('', [extraKeyTlv(use, useData)], instanceTag);
+    return { toSend: r.toSend, events: r.events, key: r.extraKeys[0]?.key ?? new Uint8Array(0) };
+  }
+
+  /**
+   * Sends `text` with `tlvs` into the private conversation and returns the 64-byte key of every
+   * TLV 7 among them, by its index in `tlvs` (extra-key.ts: the spec's chain over the TLV list);
+   * the receiver gets the same keys in its `extra-key-received` events. Nothing is sent (an
+   * `error` event, no keys) without a private conversation.
+   */
+  sendWithExtraKeys(text: string, tlvs: Tlv[], instanceTag?: number): EngineOutput & { extraKeys: ExtraKey[] } {
+    let extraKeys: ExtraKey[] = [];
     const out = this.guard((o) => {
-      if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
       const s = this.encryptedInstance(instanceTag);
-      const value = new Uint8Array(4 + useData.length);
-      new DataView(value.buffer).setUint32(0, use);
-      value.set(useData, 4);
-      key = this.encryptTo(s, '', [{ type: V4TlvType.extraSymmetricKey, value }], o, true).slice(0, 32);
+      const base = this.encryptTo(s, text, tlvs, o, text.length === 0);
+      extraKeys = extraKeysOfTlvs(base, tlvs);
+      base.fill(0);
     });
-    return { ...out, key };
+    return { ...out, extraKeys };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: 4; theirFingerprint?: string }> {
@@ -506,9 +524,10 @@ export class V4Conversation implements OtrConversation {
     s.activity = ++this.activityCounter;
     const { text, tlvs } = splitMessagePayload(payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
-    let extraIndex = 0;
-    let previousExtra = extraKey;
-    for (const tlv of tlvs) {
+    // §"Extra Symmetric Key": one key per TLV 7, chained over the TLV list (extra-key.ts)
+    const extraKeys = new Map(extraKeysOfTlvs(extraKey, tlvs).map((k) => [k.index, k]));
+    extraKey.fill(0);
+    for (const [index, tlv] of tlvs.entries()) {
       switch (tlv.type) {
         case V4TlvType.padding:
           break;
@@ -530,13 +549,9 @@ export class V4Conversation implements OtrConversation {
           break;
         }
         case V4TlvType.extraSymmetricKey: {
-          if (tlv.value.length < 4) break;
-          // §"Extra Symmetric Key": the first TLV 7 uses the message's key, further ones derive
-          const key = extraIndex === 0 ? previousExtra : deriveExtraSubkey(previousExtra, extraIndex, tlv.value.subarray(0, 4));
-          previousExtra = key;
-          extraIndex++;
-          const use = new DataView(tlv.value.buffer, tlv.value.byteOffset, 4).getUint32(0);
-          out.events.push({ type: 'extra-key-received', key: key.slice(0, 32), use, useData: tlv.value.slice(4) });
+          const k = extraKeys.get(index);
+          // beyond the tenth TLV 7 of a message there is no key (§"Extra Symmetric Key")
+          if (k) out.events.push({ type: 'extra-key-received', key: k.key, use: k.use, useData: k.useData });
           break;
         }
         default:
