@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { shake256 } from '@noble/hashes/sha3.js';
 import { describe, expect, it } from 'vitest';
 import { OtrError } from '../common/errors';
 import { concatBytes } from '../common/bytes';
@@ -9,6 +11,7 @@ import {
   createNonInteractiveAuth,
   receiveAuthI,
   receiveNonInteractiveAuth,
+  hashedDhValue,
   resolveSimultaneousIdentity,
   respondToAuthR,
   respondToIdentity,
@@ -164,6 +167,19 @@ describe('interactive DAKE', () => {
     const r = respondToIdentity(responder.ctx, responder.identity, idMsg);
     const i = respondToAuthR(initiator.ctx, initiator.identity, idState, r.message);
     expect(receiveAuthI(responder.ctx, responder.identity, r.state, i.message).sharedSecret).toEqual(i.result.sharedSecret);
+  });
+});
+
+describe('hashed B for simultaneous Identity messages (D17: as otr4j, SHAKE-256(MPI(B), 32))', () => {
+  it('hashes the MPI encoding, 32 bytes, no domain prefix', () => {
+    // MPI(0x0102) = INT length 2 ‖ 01 02
+    expect(hashedDhValue(0x0102n)).toEqual(shake256(Uint8Array.of(0, 0, 0, 2, 1, 2), { dkLen: 32 }));
+    expect(hashedDhValue(0x0102n)).not.toEqual(sha256(Uint8Array.of(0, 0, 0, 2, 1, 2)));
+    const big = DH3072_P - 2n;
+    const mpi = new Uint8Array(4 + 384);
+    mpi.set([0, 0, 0x01, 0x80]);
+    for (let i = 0; i < 384; i++) mpi[4 + i] = Number((big >> BigInt(8 * (383 - i))) & 0xffn);
+    expect(hashedDhValue(big)).toEqual(shake256(mpi, { dkLen: 32 }));
   });
 });
 
