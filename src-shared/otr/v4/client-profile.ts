@@ -261,12 +261,28 @@ export function verifyEd448(signature: Uint8Array, message: Uint8Array, publicKe
   }
 }
 
+/** encoded profiles (signature included) whose EdDSA signature verified; bounded */
+const signatureVerified = new Set<string>();
+
+/** a Map/Set key for bytes of any length (one char per byte; built in slices, no huge spread) */
+function bytesKey(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+
 /** §"Validating a Client Profile", in the spec's order. Throws OtrError('invalid-value'). */
 export function validateClientProfile(p: ClientProfile, v: ClientProfileValidation): void {
   if (p.signature.length !== EDDSA_SIG_BYTES) throw invalidValue('client profile signature is missing');
   // signed part: the typed fields, i.e. everything between INT n and the signature (otr4j)
-  const signed = p.encoded.subarray(4, p.encoded.length - EDDSA_SIG_BYTES);
-  if (!verifyEd448(p.signature, signed, p.publicKey)) throw invalidValue('client profile signature is invalid');
+  // a contact's profile comes with every DAKE for a week: its signature is checked once (~8 ms)
+  const key = bytesKey(p.encoded);
+  if (!signatureVerified.has(key)) {
+    const signed = p.encoded.subarray(4, p.encoded.length - EDDSA_SIG_BYTES);
+    if (!verifyEd448(p.signature, signed, p.publicKey)) throw invalidValue('client profile signature is invalid');
+    if (signatureVerified.size >= 256) signatureVerified.clear();
+    signatureVerified.add(key);
+  }
   if (v.senderTag !== undefined && p.ownerTag !== v.senderTag) throw invalidValue('client profile owner tag differs from the sender tag');
   if (!isValidInstanceTag(p.ownerTag)) throw invalidValue('client profile owner tag is below 0x100');
   if (isExpired(p.expires, v.nowMs, v.graceSeconds)) throw invalidValue('client profile has expired');
