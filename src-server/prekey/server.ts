@@ -72,6 +72,9 @@ export async function startPrekeyServer(config: PrekeyServerConfig): Promise<Run
     const n = await storage.purgeExpired(Math.floor(clock() / 1000), maxAge);
     if (n > 0) log(`purged ${n} expired rows`);
   };
+  // profiles stored before the key-type byte order was corrected: their owners publish again
+  const legacy = await storage.purgeLegacyKeyTypeOrder();
+  if (legacy > 0) log(`dropped ${legacy} profiles stored with the old key-type byte order; clients publish them again at login`);
   await purge();
   const timer = setInterval(() => void purge().catch((e: Error) => log(`purge failed: ${e.message}`)), config.purgeIntervalMs ?? 3600_000);
   timer.unref();

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, it } from 'vitest';
 import { PostgresPrekeyStorage } from './storage-pg';
 import { type PgCluster, startPostgres } from '../../scripts/test-support/postgres';
-import { storageContract } from './test-support/storage-contract';
+import { legacyKeyTypeOrderContract, storageContract } from './test-support/storage-contract';
 
 let pg: PgCluster;
 beforeAll(async () => {
@@ -22,5 +22,15 @@ it('PostgreSQL storage keeps the storage contract across two replicas', async ()
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+it('PostgreSQL storage drops profiles stored with the old key-type byte order', async () => {
+  const url = await pg.createDatabase('prekeys_legacy');
+  const a = await PostgresPrekeyStorage.connect(url);
+  try {
+    await legacyKeyTypeOrderContract(a);
+  } finally {
+    await a.close();
   }
 });

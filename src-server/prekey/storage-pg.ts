@@ -4,6 +4,7 @@
 // DELETE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, so two concurrent retrievals
 // can never both obtain one prekey message.
 import pg from 'pg';
+import { isLegacyClientProfile, isLegacyPrekeyProfile } from './legacy-order';
 import type { PrekeyStorage, PublicationRecord, StorageLimits, StoreResult, StoredEnsemble } from './storage';
 
 const SCHEMA = `
@@ -166,6 +167,23 @@ export class PostgresPrekeyStorage implements PrekeyStorage {
       n += (await c.query('DELETE FROM client_profiles WHERE expires <= $1', [nowSec])).rowCount ?? 0;
       n += (await c.query('DELETE FROM prekey_profiles WHERE expires <= $1', [nowSec])).rowCount ?? 0;
       n += (await c.query('DELETE FROM prekey_messages WHERE stored_at < $1', [nowSec - prekeyMaxAgeSec])).rowCount ?? 0;
+      return n;
+    });
+  }
+
+  async purgeLegacyKeyTypeOrder(): Promise<number> {
+    return this.tx(async (c) => {
+      let n = 0;
+      for (const [table, legacy] of [
+        ['client_profiles', isLegacyClientProfile],
+        ['prekey_profiles', isLegacyPrekeyProfile],
+      ] as const) {
+        const rows = (await c.query(`SELECT identity, instance_tag, encoded FROM ${table} FOR UPDATE`)).rows as { identity: string; instance_tag: string; encoded: Buffer }[];
+        for (const r of rows) {
+          if (!legacy(bytes(r.encoded))) continue;
+          n += (await c.query(`DELETE FROM ${table} WHERE identity = $1 AND instance_tag = $2`, [r.identity, r.instance_tag])).rowCount ?? 0;
+        }
+      }
       return n;
     });
   }

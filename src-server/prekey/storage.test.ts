@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { SqlitePrekeyStorage, clampExpiry } from './storage';
-import { storageContract } from './test-support/storage-contract';
+import { legacyKeyTypeOrderContract, storageContract } from './test-support/storage-contract';
 
 it('SQLite storage keeps the storage contract (two handles on one file)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'prekey-sqlite-'));
@@ -14,6 +14,17 @@ it('SQLite storage keeps the storage contract (two handles on one file)', async 
   } finally {
     await a.close();
     await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('SQLite storage drops profiles stored with the old key-type byte order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prekey-sqlite-'));
+  const a = new SqlitePrekeyStorage(join(dir, 'db.sqlite'));
+  try {
+    await legacyKeyTypeOrderContract(a);
+  } finally {
+    await a.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

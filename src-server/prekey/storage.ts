@@ -6,6 +6,7 @@
 // SQLite (@signalapp/sqlcipher, unencrypted: the data are public values) is the embedded engine;
 // storage-pg.ts is the PostgreSQL one for several replicas (DESIGN.md 4).
 import Database from '@signalapp/sqlcipher';
+import { isLegacyClientProfile, isLegacyPrekeyProfile } from './legacy-order';
 
 export interface StoredEnsemble {
   instanceTag: number;
@@ -45,6 +46,11 @@ export interface PrekeyStorage {
   takeEnsembles(identity: string, nowSec: number): Promise<StoredEnsemble[]>;
   /** removes expired profiles and prekey messages older than maxAgeSec; returns rows removed */
   purgeExpired(nowSec: number, prekeyMaxAgeSec: number): Promise<number>;
+  /**
+   * removes client and prekey profiles stored with the old big-endian key types (legacy-order.ts);
+   * run at start; returns the rows removed
+   */
+  purgeLegacyKeyTypeOrder(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -196,6 +202,23 @@ export class SqlitePrekeyStorage implements PrekeyStorage {
       n += this.db.prepare('DELETE FROM client_profiles WHERE expires <= ?').run([nowSec]).changes;
       n += this.db.prepare('DELETE FROM prekey_profiles WHERE expires <= ?').run([nowSec]).changes;
       n += this.db.prepare('DELETE FROM prekey_messages WHERE stored_at < ?').run([nowSec - prekeyMaxAgeSec]).changes;
+      return n;
+    });
+    return run();
+  }
+
+  async purgeLegacyKeyTypeOrder(): Promise<number> {
+    const run = this.db.transaction((): number => {
+      let n = 0;
+      for (const [table, legacy] of [
+        ['client_profiles', isLegacyClientProfile],
+        ['prekey_profiles', isLegacyPrekeyProfile],
+      ] as const) {
+        const remove = this.db.prepare(`DELETE FROM ${table} WHERE identity = ? AND instance_tag = ?`);
+        for (const r of this.db.prepare(`SELECT identity, instance_tag, encoded FROM ${table}`).all([])) {
+          if (legacy(asBytes(r.encoded))) n += remove.run([String(r.identity), Number(r.instance_tag)]).changes;
+        }
+      }
       return n;
     });
     return run();

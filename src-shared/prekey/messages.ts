@@ -11,6 +11,7 @@
 // reported in `version` for the caller to decide.
 import { ByteReader, ByteWriter } from '../otr/common/bytes';
 import { OtrError, malformed } from '../otr/common/errors';
+import { encodeKeyType, PUBKEY_TYPE_ED448, readKeyType } from '../otr/v4/key-type';
 import { readClientProfileSpan, readPrekeyMessageSpan, readPrekeyProfileSpan } from './spans';
 
 export const PREKEY_PROTOCOL_VERSION = 4;
@@ -33,7 +34,8 @@ export const POINT_BYTES = 57;
 export const SCALAR_BYTES = 57;
 export const MAC_BYTES = 64;
 export const RING_SIG_BYTES = 6 * SCALAR_BYTES;
-export const ED448_PUBKEY_TYPE = 0x0010;
+/** ED448-PUBKEY's type, written little-endian (otr/v4/key-type.ts) */
+export const ED448_PUBKEY_TYPE = PUBKEY_TYPE_ED448;
 /** §"Prekey Publication Message": "The maximum number of Prekey Messages … in one message is 255" */
 export const MAX_PREKEY_MESSAGES_PER_PUBLICATION = 255;
 /** §"No Prekey Ensembles in Storage Message": the human-readable part */
@@ -198,7 +200,7 @@ function checkLen(b: Uint8Array, n: number, what: string): void {
 
 export function encodeCompositeIdentity(id: CompositeIdentity): Uint8Array {
   checkLen(id.publicKey, POINT_BYTES, 'H_s');
-  return new ByteWriter().data(utf8.encode(id.identity)).short(ED448_PUBKEY_TYPE).bytes(id.publicKey).finish();
+  return new ByteWriter().data(utf8.encode(id.identity)).bytes(encodeKeyType(ED448_PUBKEY_TYPE)).bytes(id.publicKey).finish();
 }
 
 export function encodeEcdhProof(p: EcdhProof): Uint8Array {
@@ -330,8 +332,9 @@ function readString(r: ByteReader, what: string, max = MAX_IDENTITY_BYTES): stri
 
 export function readCompositeIdentity(r: ByteReader): CompositeIdentity {
   const identity = readString(r, 'prekey server identity');
-  const keyType = r.short('ED448-PUBKEY type');
-  if (keyType !== ED448_PUBKEY_TYPE) throw malformed('composite identity key is not an ED448-PUBKEY');
+  // otrv4-prekey-server.md §"Public keys and Fingerprints": "the same Pubkey type" as OTRv4's
+  // ED448-PUBKEY, i.e. 0x0010 written little-endian (`10 00`)
+  readKeyType(r, ED448_PUBKEY_TYPE, 'composite identity ED448-PUBKEY');
   return { identity, publicKey: r.fixed(POINT_BYTES, 'H_s') };
 }
 

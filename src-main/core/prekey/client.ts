@@ -10,6 +10,7 @@ import type { Clock, RandomSource } from '../../../src-shared/otr/common/random'
 import type { ClientProfile } from '../../../src-shared/otr/v4/client-profile';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import type { EdKeyPair } from '../../../src-shared/otr/v4/keys';
+import { LegacyKeyTypeOrderError } from '../../../src-shared/otr/v4/key-type';
 import {
   type PrekeyEnsemble as ParsedEnsemble,
   type PrekeySecrets,
@@ -423,8 +424,15 @@ export class PrekeyClient {
       this.remove(from, w);
       clearTimeout(w.timer);
       w.resolve(m);
-    } catch {
-      // not a prekey server message for us (or malformed): ignored, as the spec asks
+    } catch (e) {
+      // a server that still holds profiles in the old key-type byte order (not upgraded yet):
+      // say so now rather than waiting for the timeout (docs/prekey-server.md "Upgrading")
+      if (e instanceof LegacyKeyTypeOrderError) {
+        const w = list[0]!;
+        this.remove(from, w);
+        this.fail(w, new PrekeyError('malformed-response', 'the prekey server sent profiles in the old key-type byte order: it needs to be upgraded'));
+      }
+      // otherwise: not a prekey server message for us (or malformed): ignored, as the spec asks
     }
   }
 }

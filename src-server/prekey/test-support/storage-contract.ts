@@ -1,7 +1,12 @@
 // The behaviour every PrekeyStorage engine must have, run against SQLite (unit) and PostgreSQL
 // (integration): bound to the long-term key, one ensemble per instance tag, once-only hand-out
-// even for concurrent takers (several replicas for PostgreSQL), expiry, caps.
+// even for concurrent takers (several replicas for PostgreSQL), expiry, caps; dropping profiles
+// stored in the old key-type byte order.
 import { expect } from 'vitest';
+import { createClientProfile } from '../../../src-shared/otr/v4/client-profile';
+import { G } from '../../../src-shared/otr/v4/ed448';
+import { edKeyPairFromSymmetric } from '../../../src-shared/otr/v4/keys';
+import { createPrekeyProfile } from '../../../src-shared/otr/v4/prekey-profile';
 import type { PrekeyStorage, StorageLimits } from '../storage';
 
 const LIMITS: StorageLimits = { maxPrekeyMessagesPerIdentity: 50, maxInstanceTagsPerIdentity: 3 };
@@ -45,4 +50,33 @@ export async function storageContract(a: PrekeyStorage, b: PrekeyStorage): Promi
   // a new long-term key for a device drops that device's older prekey values
   await a.storePublication({ identity: id, instanceTag: 0x200, longTermKey: key(5), clientProfile: { encoded: bytes('cp5'), expires: now + 500 }, prekeyMessages: [] }, LIMITS, now);
   expect(await a.countPrekeyMessages(id, 0x200, key(2))).toBe(0);
+}
+
+/**
+ * Upgrading from the old key-type byte order: profiles stored as `00 10` / `00 12` / `00 11`
+ * are dropped at start, spec-order ones (`10 00` …) stay, prekey messages stay.
+ */
+export async function legacyKeyTypeOrderContract(a: PrekeyStorage): Promise<void> {
+  const now = 1_704_000_000;
+  const keyPair = edKeyPairFromSymmetric(new Uint8Array(57).fill(9));
+  const cp = createClientProfile({ ownerTag: 0x100, keyPair, forgingKey: G, versions: '4', expires: BigInt(now + 1000) }).encoded;
+  const pp = createPrekeyProfile({ ownerTag: 0x100, keyPair, sharedPrekey: G.multiply(3n), expires: BigInt(now + 1000) }).encoded;
+  const oldCp = Uint8Array.from(cp);
+  oldCp.set([0x00, 0x10], 12);
+  oldCp.set([0x00, 0x12], 12 + 59 + 2);
+  const oldPp = Uint8Array.from(pp);
+  oldPp.set([0x00, 0x11], 12);
+  const H = keyPair.publicBytes;
+  const pm = [{ id: 1, encoded: bytes('pm') }];
+  await a.storePublication({ identity: 'old@example.org', instanceTag: 0x100, longTermKey: H, clientProfile: { encoded: oldCp, expires: now + 1000 }, prekeyProfile: { encoded: oldPp, expires: now + 1000 }, prekeyMessages: pm }, LIMITS, now);
+  await a.storePublication({ identity: 'new@example.org', instanceTag: 0x100, longTermKey: H, clientProfile: { encoded: cp, expires: now + 1000 }, prekeyProfile: { encoded: pp, expires: now + 1000 }, prekeyMessages: pm }, LIMITS, now);
+  expect(await a.purgeLegacyKeyTypeOrder()).toBe(2);
+  expect(await a.purgeLegacyKeyTypeOrder()).toBe(0);
+  expect(await a.takeEnsembles('old@example.org', now)).toEqual([]);
+  expect(await a.countPrekeyMessages('old@example.org', 0x100, H)).toBe(1);
+  const kept = await a.takeEnsembles('new@example.org', now);
+  expect(kept.map((e) => [e.clientProfile, e.prekeyProfile])).toEqual([[cp, pp]]);
+  // the client publishes its profiles again (spec order): its stored prekey message is usable again
+  await a.storePublication({ identity: 'old@example.org', instanceTag: 0x100, longTermKey: H, clientProfile: { encoded: cp, expires: now + 1000 }, prekeyProfile: { encoded: pp, expires: now + 1000 }, prekeyMessages: [] }, LIMITS, now);
+  expect((await a.takeEnsembles('old@example.org', now)).map((e) => e.prekeyMessage)).toEqual([bytes('pm')]);
 }

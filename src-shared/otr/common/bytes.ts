@@ -95,22 +95,26 @@ export class ByteReader {
   }
 }
 
+// Through hex strings: one BigInt parse/format instead of a BigInt shift per byte (the 384-byte DH
+// values and 57-byte scalars of OTRv4 are converted several times per DAKE).
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function bytesToBigint(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
+  if (b.length === 0) return 0n;
+  let h = '';
+  for (const x of b) h += HEX[x]!;
+  return BigInt('0x' + h);
 }
 
 /** fixed-length big-endian; throws if the value does not fit */
 export function bigintToBytes(v: bigint, length: number): Uint8Array {
   if (v < 0n) throw malformed('negative integer');
+  const h = v.toString(16);
+  if (h.length > 2 * length && v !== 0n) throw malformed('integer too large for field');
   const out = new Uint8Array(length);
-  let x = v;
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  if (x !== 0n) throw malformed('integer too large for field');
+  const padded = h.length % 2 ? '0' + h : h;
+  const start = length - padded.length / 2;
+  for (let i = 0; i < padded.length / 2; i++) out[start + i] = parseInt(padded.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 

@@ -14,7 +14,9 @@ export type OtrErrorCode =
   /** the caller asked for something the current state or policy does not allow */
   | 'not-allowed'
   /** a protocol version this library refuses (v1, v2) or does not know */
-  | 'unsupported-version';
+  | 'unsupported-version'
+  /** an AKE/DAKE under way ended without a private conversation: it failed, was given up or timed out */
+  | 'dake-failed';
 
 export class OtrError extends Error {
   override readonly name = 'OtrError';

@@ -9,16 +9,17 @@
 // so; we follow otr4j, docs/otrv4-decisions.md D3).
 // This module's exports are used by the prekey server too: keep them stable.
 import { ed448 } from '@noble/curves/ed448.js';
-import { ByteReader, ByteWriter } from '../common/bytes';
+import { ByteReader, ByteWriter, concatBytes } from '../common/bytes';
 import { invalidValue, malformed, OtrError } from '../common/errors';
 import { encodePoint, type Point } from './ed448';
 import { decodePoint } from './ed448';
+import { encodeKeyType, PUBKEY_TYPE_ED448, PUBKEY_TYPE_FORGING, readKeyType } from './key-type';
 import { type EdKeyPair, fingerprint, type ForgingKey, isValidInstanceTag } from './keys';
+import { type TransitionalSigner, verifyTransitionalSignature } from './transitional';
 
 export const EDDSA_SIG_BYTES = 114;
-export const PUBKEY_TYPE_ED448 = 0x0010;
-export const PUBKEY_TYPE_SHARED_PREKEY = 0x0011;
-export const PUBKEY_TYPE_FORGING = 0x0012;
+// key types: 2 bytes little-endian (key-type.ts); re-exported for the prekey modules and server
+export { PUBKEY_TYPE_ED448, PUBKEY_TYPE_FORGING, PUBKEY_TYPE_SHARED_PREKEY } from './key-type';
 
 export const ClientProfileField = {
   ownerTag: 0x0001,
@@ -48,6 +49,8 @@ export interface ClientProfile {
   /** OTRv3 PUBKEY encoding (SHORT 0 ‖ MPI p,q,g,y) if present */
   readonly dsaPublicKey?: Uint8Array;
   readonly transitionalSignature?: Uint8Array;
+  /** m of the transitional signature: the typed fields other than 0x0007, without INT n */
+  readonly transitionalMessage?: Uint8Array;
   readonly signature: Uint8Array;
   /** the exact serialized profile, signature included (what the DAKE transcripts hash) */
   readonly encoded: Uint8Array;
@@ -64,7 +67,7 @@ export interface CreateClientProfileInput {
    * Optional OTRv3 transition (§"Create a Client Profile Signature"): the v3 PUBKEY encoding and
    * a DSA signer over m = fields 0x0001–0x0006 (returns r ‖ s, 2 × len(q) bytes).
    */
-  transitional?: { dsaPublicKey: Uint8Array; sign: (m: Uint8Array) => Uint8Array };
+  transitional?: TransitionalSigner;
 }
 
 function forgingPoint(f: ForgingKey | Point): Point {
@@ -92,16 +95,19 @@ export function createClientProfile(input: CreateClientProfileInput): ClientProf
   const F = forgingPoint(input.forgingKey);
   const fields: Array<[number, Uint8Array]> = [
     [ClientProfileField.ownerTag, new ByteWriter().int(input.ownerTag).finish()],
-    [ClientProfileField.publicKey, new ByteWriter().short(PUBKEY_TYPE_ED448).bytes(encodePoint(input.keyPair.public)).finish()],
-    [ClientProfileField.forgingKey, new ByteWriter().short(PUBKEY_TYPE_FORGING).bytes(encodePoint(F)).finish()],
+    [ClientProfileField.publicKey, new ByteWriter().bytes(encodeKeyType(PUBKEY_TYPE_ED448)).bytes(encodePoint(input.keyPair.public)).finish()],
+    [ClientProfileField.forgingKey, new ByteWriter().bytes(encodeKeyType(PUBKEY_TYPE_FORGING)).bytes(encodePoint(F)).finish()],
     [ClientProfileField.versions, new ByteWriter().data(new TextEncoder().encode(input.versions)).finish()],
     [ClientProfileField.expiration, new ByteWriter().int64(input.expires).finish()],
   ];
   let transitionalSignature: Uint8Array | undefined;
+  let transitionalMessage: Uint8Array | undefined;
   if (input.transitional) {
-    readDsaPublicKey(new ByteReader(input.transitional.dsaPublicKey), true);
+    const qLen = readDsaPublicKey(new ByteReader(input.transitional.dsaPublicKey), true);
     fields.push([ClientProfileField.dsaPublicKey, input.transitional.dsaPublicKey]);
-    transitionalSignature = input.transitional.sign(encodeFields(fields));
+    transitionalMessage = encodeFields(fields);
+    transitionalSignature = input.transitional.sign(transitionalMessage);
+    if (transitionalSignature.length !== 2 * qLen) throw invalidValue('transitional signature must be 2 × len(q) bytes');
     fields.push([ClientProfileField.transitionalSignature, transitionalSignature]);
   }
   const signed = encodeFields(fields);
@@ -113,7 +119,7 @@ export function createClientProfile(input: CreateClientProfileInput): ClientProf
     forgingKey: F,
     versions: input.versions,
     expires: input.expires,
-    ...(input.transitional ? { dsaPublicKey: Uint8Array.from(input.transitional.dsaPublicKey), transitionalSignature } : {}),
+    ...(input.transitional ? { dsaPublicKey: Uint8Array.from(input.transitional.dsaPublicKey), transitionalSignature, transitionalMessage } : {}),
     signature,
     encoded,
   };
@@ -148,7 +154,7 @@ function readDsaPublicKey(r: ByteReader, wholeInput = false): number {
 }
 
 function readTypedPoint(r: ByteReader, type: number, what: string): Point {
-  if (r.short(`${what} type`) !== type) throw malformed(`${what} has the wrong key type`);
+  readKeyType(r, type, what);
   return decodePoint(r.fixed(57, what));
 }
 
@@ -170,7 +176,9 @@ export function readClientProfile(r: ByteReader, source: Uint8Array): ClientProf
   let dsaPublicKey: Uint8Array | undefined;
   let transitionalSignature: Uint8Array | undefined;
   let qLen = 20;
+  let sigField: [number, number] | undefined;
   for (let i = 0; i < n; i++) {
+    const fieldStart = r.position;
     const type = r.short('client profile field type');
     if (seen.has(type)) throw malformed('duplicate client profile field');
     seen.add(type);
@@ -202,11 +210,13 @@ export function readClientProfile(r: ByteReader, source: Uint8Array): ClientProf
       }
       case ClientProfileField.transitionalSignature:
         transitionalSignature = r.fixed(2 * qLen, 'transitional signature');
+        sigField = [fieldStart, r.position];
         break;
       default:
         throw malformed('unknown client profile field type');
     }
   }
+  const fieldsEnd = r.position;
   const signature = r.fixed(EDDSA_SIG_BYTES, 'client profile signature');
   if (ownerTag === undefined || !publicKey || !forgingKey || versions === undefined || expires === undefined) {
     throw malformed('client profile lacks a mandatory field');
@@ -219,7 +229,9 @@ export function readClientProfile(r: ByteReader, source: Uint8Array): ClientProf
     versions,
     expires,
     ...(dsaPublicKey ? { dsaPublicKey } : {}),
-    ...(transitionalSignature ? { transitionalSignature } : {}),
+    ...(transitionalSignature && sigField
+      ? { transitionalSignature, transitionalMessage: concatBytes(source.subarray(start + 4, sigField[0]), source.subarray(sigField[1], fieldsEnd)) }
+      : {}),
     signature,
     encoded: source.slice(start, r.position),
   };
@@ -249,20 +261,40 @@ export function verifyEd448(signature: Uint8Array, message: Uint8Array, publicKe
   }
 }
 
+/** encoded profiles (signature included) whose EdDSA signature verified; bounded */
+const signatureVerified = new Set<string>();
+
+/** a Map/Set key for bytes of any length (one char per byte; built in slices, no huge spread) */
+function bytesKey(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+
 /** §"Validating a Client Profile", in the spec's order. Throws OtrError('invalid-value'). */
 export function validateClientProfile(p: ClientProfile, v: ClientProfileValidation): void {
   if (p.signature.length !== EDDSA_SIG_BYTES) throw invalidValue('client profile signature is missing');
   // signed part: the typed fields, i.e. everything between INT n and the signature (otr4j)
-  const signed = p.encoded.subarray(4, p.encoded.length - EDDSA_SIG_BYTES);
-  if (!verifyEd448(p.signature, signed, p.publicKey)) throw invalidValue('client profile signature is invalid');
+  // a contact's profile comes with every DAKE for a week: its signature is checked once (~8 ms)
+  const key = bytesKey(p.encoded);
+  if (!signatureVerified.has(key)) {
+    const signed = p.encoded.subarray(4, p.encoded.length - EDDSA_SIG_BYTES);
+    if (!verifyEd448(p.signature, signed, p.publicKey)) throw invalidValue('client profile signature is invalid');
+    if (signatureVerified.size >= 256) signatureVerified.clear();
+    signatureVerified.add(key);
+  }
   if (v.senderTag !== undefined && p.ownerTag !== v.senderTag) throw invalidValue('client profile owner tag differs from the sender tag');
   if (!isValidInstanceTag(p.ownerTag)) throw invalidValue('client profile owner tag is below 0x100');
   if (isExpired(p.expires, v.nowMs, v.graceSeconds)) throw invalidValue('client profile has expired');
   if (!p.versions.includes('4')) throw invalidValue('client profile does not offer version 4');
   if (/[12]/.test(p.versions)) throw invalidValue('client profile offers version 1 or 2');
   // H and F were checked on the curve, not the identity and in the subgroup when decoded; a
-  // profile built locally got them from our own key generation. Transitional signature check is
-  // optional in the spec and not done (docs/otrv4-decisions.md).
+  // profile built locally got them from our own key generation.
+  // Step 8 ("optional"): we verify it whenever both are present, as otr4j does; a transitional
+  // signature without the DSA key cannot be checked and is carried as it is (docs D4).
+  if (p.dsaPublicKey && p.transitionalSignature && p.transitionalMessage) {
+    verifyTransitionalSignature(p.dsaPublicKey, p.transitionalMessage, p.transitionalSignature);
+  }
 }
 
 export function isExpired(expires: bigint, nowMs: number, graceSeconds = 0): boolean {

@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { shake256 } from '@noble/hashes/sha3.js';
 import { describe, expect, it } from 'vitest';
 import { OtrError } from '../common/errors';
-import { validateClientProfile } from './client-profile';
+import { concatBytes } from '../common/bytes';
+import { type ClientProfile, EDDSA_SIG_BYTES, validateClientProfile, verifyEd448 } from './client-profile';
+import { legacyClientProfileToSpecOrder } from './key-type';
 import {
   createIdentity,
   createNonInteractiveAuth,
   receiveAuthI,
   receiveNonInteractiveAuth,
+  hashedDhValue,
   resolveSimultaneousIdentity,
   respondToAuthR,
   respondToIdentity,
@@ -35,24 +40,49 @@ function pair(seedText: string) {
   return { alice, bob, rng };
 }
 
-describe('otr4j seed messages decode to their structures', () => {
+describe('otr4j seed messages (2019: key types still big-endian, unlike the spec and otr4j since 2023)', () => {
+  // The seeds carry ED448-PUBKEY / ED448-FORGING-KEY as `00 10` / `00 12`; the spec says "2 byte
+  // unsigned value, little-endian" (`10 00` / `12 00`). We refuse them as they are, and check the
+  // rest of their layout with the key types put in the spec's order.
+  const HEADER = 2 + 1 + 4 + 4;
+  function inSpecOrder(bytes: Uint8Array): Uint8Array {
+    const profile = legacyClientProfileToSpecOrder(bytes.subarray(HEADER))!;
+    expect(profile).toBeDefined();
+    return concatBytes(bytes.subarray(0, HEADER), profile);
+  }
+  /** the seed's own EdDSA signature over its typed fields (without INT n), as otr4j signed them */
+  function otr4jSignatureVerifies(bytes: Uint8Array, m: { profile: ClientProfile }): boolean {
+    const len = m.profile.encoded.length;
+    const fields = bytes.subarray(HEADER + 4, HEADER + len - EDDSA_SIG_BYTES);
+    return verifyEd448(m.profile.signature, fields, m.profile.publicKey);
+  }
   it('Identity', () => {
-    const m = decodeDakeMessage(seed('otrv4-IdentityMessage-00')) as IdentityMessage;
+    const raw = seed('otrv4-IdentityMessage-00');
+    expect(raw.subarray(HEADER + 4 + 8, HEADER + 4 + 10)).toEqual(Uint8Array.of(0x00, 0x10));
+    expect(() => decodeDakeMessage(raw)).toThrow(/ED448-PUBKEY has its key type in big-endian byte order/);
+    const fixed = inSpecOrder(raw);
+    expect(fixed.subarray(HEADER + 4 + 8, HEADER + 4 + 10)).toEqual(Uint8Array.of(0x10, 0x00));
+    const m = decodeDakeMessage(fixed) as IdentityMessage;
     expect(m.type).toBe('identity');
     expect([m.senderTag, m.receiverTag]).toEqual([0xd4d9e6af, 0x6191b22e]);
     expect(m.profile.ownerTag).toBe(0x100);
     expect(m.profile.versions).toBe('4');
     expect(m.profile.expires).toBe(1566224757n);
-    // otr4j signs the typed fields (without INT n) with RFC 8032 Ed448: our verification agrees with its signature
-    validateClientProfile(m.profile, { nowMs: 1566224757000 - 1000 });
-    expect(encodeDakeMessage(m)).toEqual(seed('otrv4-IdentityMessage-00'));
+    // otr4j signs the typed fields (without INT n) with RFC 8032 Ed448 (D3): its signature
+    // verifies over the seed's own bytes, and therefore not over the corrected ones
+    expect(otr4jSignatureVerifies(raw, m)).toBe(true);
+    expect(() => validateClientProfile(m.profile, { nowMs: 1566224757000 - 1000 })).toThrow(/signature is invalid/);
+    expect(encodeDakeMessage(m)).toEqual(fixed);
   });
   it('Auth-R', () => {
-    const m = decodeDakeMessage(seed('otrv4-AuthR-00')) as AuthRMessage;
+    const raw = seed('otrv4-AuthR-00');
+    expect(() => decodeDakeMessage(raw)).toThrow(/big-endian byte order/);
+    const fixed = inSpecOrder(raw);
+    const m = decodeDakeMessage(fixed) as AuthRMessage;
     expect(m.type).toBe('auth-r');
     expect([m.senderTag, m.receiverTag]).toEqual([0x9f84e692, 0x3739a64a]);
-    validateClientProfile(m.profile, { nowMs: Number(m.profile.expires) * 1000 - 1000 });
-    expect(encodeDakeMessage(m)).toEqual(seed('otrv4-AuthR-00'));
+    expect(otr4jSignatureVerifies(raw, m)).toBe(true);
+    expect(encodeDakeMessage(m)).toEqual(fixed);
   });
   it('Auth-I', () => {
     const m = decodeDakeMessage(seed('otrv4-AuthI-00')) as AuthIMessage;
@@ -61,7 +91,8 @@ describe('otr4j seed messages decode to their structures', () => {
     expect(encodeDakeMessage(m)).toEqual(seed('otrv4-AuthI-00'));
   });
   it('the decoders throw only OtrError on random and mutated input', () => {
-    for (const s of ['otrv4-IdentityMessage-00', 'otrv4-AuthR-00', 'otrv4-AuthI-00']) expectOnlyOtrErrors(decodeDakeMessage, seed(s), 100);
+    for (const s of ['otrv4-IdentityMessage-00', 'otrv4-AuthR-00']) expectOnlyOtrErrors(decodeDakeMessage, inSpecOrder(seed(s)), 100);
+    expectOnlyOtrErrors(decodeDakeMessage, seed('otrv4-AuthI-00'), 100);
   });
 });
 
@@ -136,6 +167,19 @@ describe('interactive DAKE', () => {
     const r = respondToIdentity(responder.ctx, responder.identity, idMsg);
     const i = respondToAuthR(initiator.ctx, initiator.identity, idState, r.message);
     expect(receiveAuthI(responder.ctx, responder.identity, r.state, i.message).sharedSecret).toEqual(i.result.sharedSecret);
+  });
+});
+
+describe('hashed B for simultaneous Identity messages (D17: as otr4j, SHAKE-256(MPI(B), 32))', () => {
+  it('hashes the MPI encoding, 32 bytes, no domain prefix', () => {
+    // MPI(0x0102) = INT length 2 ‖ 01 02
+    expect(hashedDhValue(0x0102n)).toEqual(shake256(Uint8Array.of(0, 0, 0, 2, 1, 2), { dkLen: 32 }));
+    expect(hashedDhValue(0x0102n)).not.toEqual(sha256(Uint8Array.of(0, 0, 0, 2, 1, 2)));
+    const big = DH3072_P - 2n;
+    const mpi = new Uint8Array(4 + 384);
+    mpi.set([0, 0, 0x01, 0x80]);
+    for (let i = 0; i < 384; i++) mpi[4 + i] = Number((big >> BigInt(8 * (383 - i))) & 0xffn);
+    expect(hashedDhValue(big)).toEqual(shake256(mpi, { dkLen: 32 }));
   });
 });
 

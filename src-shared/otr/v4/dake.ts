@@ -12,11 +12,12 @@
 // of the sender ‖ of the receiver ‖ DATA(sender id) ‖ DATA(receiver id), "sender" being the party
 // that sent the message being signed (otr4j); in the non-interactive DAKE only Alice has first
 // keys. D_b in the Non-Interactive-Auth transcript is ED448-SHARED-PREKEY (libotr-ng).
-import { sha256 } from '@noble/hashes/sha2.js';
+import { shake256 } from '@noble/hashes/sha3.js';
 import { ByteWriter, equalBytes } from '../common/bytes';
 import { invalidValue, OtrError } from '../common/errors';
 import type { Clock, RandomSource } from '../common/random';
-import { type ClientProfile, PUBKEY_TYPE_SHARED_PREKEY, validateClientProfile } from './client-profile';
+import { type ClientProfile, validateClientProfile } from './client-profile';
+import { encodeKeyType, PUBKEY_TYPE_SHARED_PREKEY } from './key-type';
 import { type AuthIMessage, type AuthRMessage, type IdentityMessage, type NonInteractiveAuthMessage } from './dake-messages';
 import type { Dh3072Engine } from './dh3072';
 import { ecdh, encodePoint, type Point } from './ed448';
@@ -126,7 +127,7 @@ export function nonInteractiveTranscript(t: TranscriptInput & { sharedPrekey: Po
     .bytes(encodePoint(t.x))
     .mpi(t.b)
     .mpi(t.a)
-    .short(PUBKEY_TYPE_SHARED_PREKEY)
+    .bytes(encodeKeyType(PUBKEY_TYPE_SHARED_PREKEY))
     .bytes(encodePoint(t.sharedPrekey))
     .bytes(kdf(Usage.nonIntAuthPhi, t.phi, 64))
     .finish();
@@ -148,9 +149,15 @@ export function secureSessionId(k: Uint8Array): Uint8Array {
   return kdf(Usage.ssid, k, 8);
 }
 
-/** the "hashed B" compared when both sides sent an Identity message: SHA-256(MPI(B)) */
+/**
+ * The "hashed B" compared when both sides sent an Identity message (§"Receiving an Identity
+ * Message", WAITING_AUTH_R: "Compare the hashed B … considered as 32-byte unsigned big-endian
+ * values"). The spec names no hash; otr4j takes SHAKE-256 of the MPI encoding of B, 32 bytes,
+ * without the "OTRv4" domain prefix of KDF, and so do we (docs/otrv4-decisions.md D17): both
+ * sides must compute the same value or both yield, or both insist.
+ */
 export function hashedDhValue(b: bigint): Uint8Array {
-  return sha256(new ByteWriter().mpi(b).finish());
+  return shake256(new ByteWriter().mpi(b).finish(), { dkLen: 32 });
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

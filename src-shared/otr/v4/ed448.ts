@@ -3,6 +3,7 @@
 // POINT = 57-byte RFC 8032 encoding; SCALAR = 57-byte little-endian, reduced mod q on decode.
 import { ed448 } from '@noble/curves/ed448.js';
 import { shake256 } from '@noble/hashes/sha3.js';
+import { bigintToBytes, bytesToBigint } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import type { RandomSource } from '../common/random';
 
@@ -25,6 +26,14 @@ export function encodePoint(p: Point): Uint8Array {
  */
 export function decodePoint(bytes: Uint8Array): Point {
   if (bytes.length !== POINT_BYTES) throw malformed('POINT must be 57 bytes');
+  const key = String.fromCharCode(...bytes);
+  const known = decoded.get(key);
+  if (known) {
+    // most recently used last, so the oldest is evicted first
+    decoded.delete(key);
+    decoded.set(key, known);
+    return known;
+  }
   let p: Point;
   try {
     p = Point.fromBytes(bytes);
@@ -32,8 +41,17 @@ export function decodePoint(bytes: Uint8Array): Point {
     throw invalidValue('point is not on Ed448');
   }
   validatePoint(p);
+  decoded.set(key, p);
+  if (decoded.size > MAX_DECODED) decoded.delete(decoded.keys().next().value!);
   return p;
 }
+
+// Points that decoded and validated, by their encoding: a contact's H and F come with every DAKE
+// (profiles live a week), and the ring signatures reuse them; decoding and the subgroup check
+// (~3.5 ms) are then done once, and the same Point object comes back (so a window table built for
+// it, rsig.ts, is found again). Points are public values; the map is bounded.
+const decoded = new Map<string, Point>();
+const MAX_DECODED = 512;
 
 // Points that passed validation (or that we computed as k·G ourselves) are remembered, so that
 // e.g. the ring signature, which must check its three ring members again, does not redo the work.
@@ -62,13 +80,8 @@ export function trustPoint(p: Point): Point {
 }
 
 export function encodeScalar(s: bigint): Uint8Array {
-  const out = new Uint8Array(SCALAR_BYTES);
-  let x = Fn.create(s);
-  for (let i = 0; i < SCALAR_BYTES; i++) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
+  // little-endian: the big-endian bytes reversed
+  return bigintToBytes(Fn.create(s), SCALAR_BYTES).reverse();
 }
 
 /** SCALAR decode: 57 bytes little-endian, reduced mod q (implementer notes §1) */
@@ -78,9 +91,7 @@ export function decodeScalar(bytes: Uint8Array): bigint {
 }
 
 export function leBytesToBigint(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
-  return v;
+  return bytesToBigint(Uint8Array.from(bytes).reverse());
 }
 
 /**

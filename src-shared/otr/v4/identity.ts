@@ -5,7 +5,7 @@
 // keep it), the current client and prekey profiles plus those still inside their local grace
 // period, the shared prekeys (sym_d) and the one-time prekey secrets. Explicit, serialisable,
 // and secret: the serialised form belongs in the OS keychain (DESIGN.md 4).
-import { bigintToBytes, bytesToBigint } from '../common/bytes';
+import { bigintToBytes, bytesToBigint, equalBytes } from '../common/bytes';
 import { invalidValue, malformed, OtrError } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import {
@@ -24,6 +24,8 @@ import { edKeyPairFromSymmetric, type EdKeyPair, type ForgingKey, fromHex, gener
 import { createPrekeyMessage, type PrekeyMessage, type PrekeySecrets } from './prekey-message';
 import { createPrekeyProfile, decodePrekeyProfile, PREKEY_PROFILE_LIFETIME_SECONDS, type PrekeyProfile } from './prekey-profile';
 import { decodePoint } from './ed448';
+import { legacyClientProfileToSpecOrder, legacyPrekeyProfileToSpecOrder } from './key-type';
+import type { TransitionalSigner } from './transitional';
 
 export interface SharedPrekeyEntry {
   keyPair: EdKeyPair;
@@ -40,6 +42,12 @@ export interface V4LocalIdentity {
   sharedPrekeys: SharedPrekeyEntry[];
   /** one-time prekey secrets by prekey message id */
   prekeys: Map<number, PrekeySecrets>;
+  /**
+   * set by deserializeLocalIdentity when stored profiles carried their key types in the old
+   * big-endian order and were re-signed in the spec's order (key-type.ts): persist the identity
+   * again and publish the profiles (the prekey server refuses or has dropped the old ones)
+   */
+  keyTypeOrderMigrated?: true;
 }
 
 const nowSeconds = (nowMs: number): bigint => BigInt(Math.floor(nowMs / 1000));
@@ -52,6 +60,12 @@ export interface CreateLocalIdentityInput {
   versions?: string;
   /** §"Public keys…": ask the user; default false (the forging secret is erased) */
   keepForgingSecret?: boolean;
+  /**
+   * §"Client Profile Data Type": "If version 3 and 4 are supported, the OTRv3 DSA public key must
+   * be included"; pass the OTRv3 key's signer (transitionalSigner of transitional.ts) whenever
+   * `versions` offers 3
+   */
+  transitional?: TransitionalSigner;
 }
 
 export function createLocalIdentity(input: CreateLocalIdentityInput): V4LocalIdentity {
@@ -60,7 +74,7 @@ export function createLocalIdentity(input: CreateLocalIdentityInput): V4LocalIde
   const longTerm = generateEdKeyPair(input.random);
   const forging = generateForgingKey(input.random, { keepSecret: input.keepForgingSecret ?? false });
   const id: V4LocalIdentity = { instanceTag, versions: input.versions ?? '34', longTerm, forging, clientProfiles: [], sharedPrekeys: [], prekeys: new Map() };
-  renewProfiles(id, input.random, input.nowMs);
+  renewProfiles(id, input.random, input.nowMs, input.transitional);
   return id;
 }
 
@@ -68,14 +82,28 @@ export function createLocalIdentity(input: CreateLocalIdentityInput): V4LocalIde
  * §"Client Profile Expiration and Renewal" / §"Prekey Profile Expiration and Renewal": makes a
  * new client profile and a new prekey profile (with a new shared prekey) when the current ones
  * are within a day of expiring, and forgets those past their local grace period. Returns what
- * was renewed, which the caller publishes (prekey server).
+ * was renewed, which the caller publishes (prekey server). With `transitional` (the OTRv3 DSA
+ * key's signer), a current client profile that lacks that DSA key is replaced at once.
  */
-export function renewProfiles(id: V4LocalIdentity, random: RandomSource, nowMs: number): { clientProfile?: ClientProfile; prekeyProfile?: PrekeyProfile } {
+export function renewProfiles(
+  id: V4LocalIdentity,
+  random: RandomSource,
+  nowMs: number,
+  transitional?: TransitionalSigner,
+): { clientProfile?: ClientProfile; prekeyProfile?: PrekeyProfile } {
   const out: { clientProfile?: ClientProfile; prekeyProfile?: PrekeyProfile } = {};
   const now = nowSeconds(nowMs);
   const current = id.clientProfiles[0];
-  if (!current || clientProfileNeedsRenewal(current, nowMs)) {
-    const p = createClientProfile({ ownerTag: id.instanceTag, keyPair: id.longTerm, forgingKey: id.forging, versions: id.versions, expires: now + BigInt(CLIENT_PROFILE_LIFETIME_SECONDS) });
+  const lacksDsaKey = !!transitional && !(current?.dsaPublicKey && equalBytes(current.dsaPublicKey, transitional.dsaPublicKey));
+  if (!current || lacksDsaKey || clientProfileNeedsRenewal(current, nowMs)) {
+    const p = createClientProfile({
+      ownerTag: id.instanceTag,
+      keyPair: id.longTerm,
+      forgingKey: id.forging,
+      versions: id.versions,
+      expires: now + BigInt(CLIENT_PROFILE_LIFETIME_SECONDS),
+      ...(transitional ? { transitional } : {}),
+    });
     id.clientProfiles.unshift(p);
     out.clientProfile = p;
   }
@@ -212,8 +240,24 @@ export function deserializeLocalIdentity(text: string): V4LocalIdentity {
     const longTerm = edKeyPairFromSymmetric(fromHex(o.symH));
     const forgingPublic = decodePoint(fromHex(o.forgingPublic));
     const forging: ForgingKey = o.forgingSym ? { public: forgingPublic, symmetric: fromHex(o.forgingSym) } : { public: forgingPublic };
-    const clientProfiles = o.clientProfiles.map((h) => decodeClientProfile(fromHex(h)));
-    const sharedPrekeys = o.sharedPrekeys.map((e) => ({ keyPair: edKeyPairFromSymmetric(fromHex(e.symD)), profile: decodePrekeyProfile(fromHex(e.profile)) }));
+    let migrated = false;
+    const clientProfiles = o.clientProfiles.map((h) => {
+      const bytes = fromHex(h);
+      const swapped = legacyClientProfileToSpecOrder(bytes);
+      if (!swapped) return decodeClientProfile(bytes);
+      migrated = true;
+      return resignClientProfile(decodeClientProfile(swapped), longTerm);
+    });
+    const sharedPrekeys = o.sharedPrekeys.map((e) => {
+      const keyPair = edKeyPairFromSymmetric(fromHex(e.symD));
+      const bytes = fromHex(e.profile);
+      const swapped = legacyPrekeyProfileToSpecOrder(bytes);
+      if (!swapped) return { keyPair, profile: decodePrekeyProfile(bytes) };
+      migrated = true;
+      const old = decodePrekeyProfile(swapped);
+      if (!old.sharedPrekey.equals(keyPair.public)) throw malformed('stored prekey profile does not match its shared prekey');
+      return { keyPair, profile: createPrekeyProfile({ ownerTag: old.ownerTag, expires: old.expires, keyPair: longTerm, sharedPrekey: keyPair }) };
+    });
     const prekeys = new Map<number, PrekeySecrets>();
     for (const p of o.prekeys) {
       const y = decodeScalar(fromHex(p.y));
@@ -222,9 +266,19 @@ export function deserializeLocalIdentity(text: string): V4LocalIdentity {
       const madeAt = typeof p.madeAt === 'number' && Number.isFinite(p.madeAt) ? { madeAt: p.madeAt } : {};
       prekeys.set(p.id, { id: p.id, ownerTag: p.ownerTag, ecdh: { secret: y, public: G.multiply(y) }, dh: { secret: b, public: BigInt('0x' + p.bPublic) }, ...madeAt });
     }
-    return { instanceTag: o.instanceTag, versions: o.versions, longTerm, forging, clientProfiles, sharedPrekeys, prekeys };
+    return { instanceTag: o.instanceTag, versions: o.versions, longTerm, forging, clientProfiles, sharedPrekeys, prekeys, ...(migrated ? { keyTypeOrderMigrated: true as const } : {}) };
   } catch (e) {
     if (e instanceof OtrError) throw e;
     throw malformed('identity has a bad field');
   }
+}
+
+/**
+ * A stored client profile of ours from before the key-type byte order was corrected: the same
+ * fields, signed again (its old signature covered the old bytes). A transitional signature cannot
+ * be renewed here (no DSA key): renewProfiles with the signer replaces the profile.
+ */
+function resignClientProfile(old: ClientProfile, longTerm: EdKeyPair): ClientProfile {
+  if (!old.publicKey.equals(longTerm.public)) throw malformed('stored client profile does not match the long-term key');
+  return createClientProfile({ ownerTag: old.ownerTag, keyPair: longTerm, forgingKey: old.forgingKey, versions: old.versions, expires: old.expires });
 }

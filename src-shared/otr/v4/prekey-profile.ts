@@ -2,13 +2,14 @@
 // Profile", §"Prekey Profile Expiration and Renewal", §"Create a Prekey Profile Signature",
 // §"Verify a Prekey Profile Signature", §"Validating a Prekey Profile").
 //
-// PREKEY-PROF = INT owner tag ‖ PREKEY-PROF-EXP (INT64) ‖ ED448-SHARED-PREKEY (SHORT 0x0011 ‖
-// POINT D) ‖ PREKEY-EDDSA-SIG(114), signed with the long-term sym_h over the first three fields.
+// PREKEY-PROF = INT owner tag ‖ PREKEY-PROF-EXP (INT64) ‖ ED448-SHARED-PREKEY (type 0x0011 as
+// little-endian `11 00` ‖ POINT D) ‖ PREKEY-EDDSA-SIG(114), signed with the long-term sym_h over the first three fields.
 // This module's exports are used by the prekey server too: keep them stable.
 import { ed448 } from '@noble/curves/ed448.js';
 import { ByteReader, ByteWriter } from '../common/bytes';
-import { invalidValue, malformed } from '../common/errors';
-import { EDDSA_SIG_BYTES, isExpired, PUBKEY_TYPE_SHARED_PREKEY, verifyEd448 } from './client-profile';
+import { invalidValue } from '../common/errors';
+import { EDDSA_SIG_BYTES, isExpired, verifyEd448 } from './client-profile';
+import { encodeKeyType, PUBKEY_TYPE_SHARED_PREKEY, readKeyType } from './key-type';
 import { encodePoint, type Point } from './ed448';
 import { decodePoint } from './ed448';
 import { type EdKeyPair, isValidInstanceTag } from './keys';
@@ -38,7 +39,7 @@ export interface CreatePrekeyProfileInput {
 export function createPrekeyProfile(input: CreatePrekeyProfileInput): PrekeyProfile {
   if (!isValidInstanceTag(input.ownerTag)) throw invalidValue('owner instance tag must be ≥ 0x100');
   const D = 'public' in input.sharedPrekey ? input.sharedPrekey.public : input.sharedPrekey;
-  const body = new ByteWriter().int(input.ownerTag).int64(input.expires).short(PUBKEY_TYPE_SHARED_PREKEY).bytes(encodePoint(D)).finish();
+  const body = new ByteWriter().int(input.ownerTag).int64(input.expires).bytes(encodeKeyType(PUBKEY_TYPE_SHARED_PREKEY)).bytes(encodePoint(D)).finish();
   const signature = ed448.sign(body, input.keyPair.symmetric);
   return { ownerTag: input.ownerTag, expires: input.expires, sharedPrekey: D, signature, encoded: new ByteWriter().bytes(body).bytes(signature).finish() };
 }
@@ -51,7 +52,7 @@ export function readPrekeyProfile(r: ByteReader, source: Uint8Array): PrekeyProf
   const start = r.position;
   const ownerTag = r.int('prekey profile owner tag');
   const expires = r.int64('prekey profile expiration');
-  if (r.short('ED448-SHARED-PREKEY type') !== PUBKEY_TYPE_SHARED_PREKEY) throw malformed('shared prekey has the wrong key type');
+  readKeyType(r, PUBKEY_TYPE_SHARED_PREKEY, 'ED448-SHARED-PREKEY');
   const sharedPrekey = decodePoint(r.fixed(57, 'shared prekey'));
   const signature = r.fixed(EDDSA_SIG_BYTES, 'prekey profile signature');
   return { ownerTag, expires, sharedPrekey, signature, encoded: source.slice(start, r.position) };

@@ -121,13 +121,9 @@ describe('client profile', () => {
     validateClientProfile(renewed, { senderTag: 0x1234, nowMs: Number(expires) * 1000 + 1000 });
     expect(renewed.publicKey.equals(client.publicKey)).toBe(true);
   });
-  it('carries the optional DSA key and transitional signature', () => {
+  it('refuses a transitional signer whose signature is not 2 × len(q) bytes (q = 5: 2 bytes)', () => {
     const dsa = Uint8Array.of(0, 0, 0, 0, 0, 1, 7, 0, 0, 0, 1, 5, 0, 0, 0, 1, 2, 0, 0, 0, 1, 3);
-    const p = createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '43', expires, transitional: { dsaPublicKey: dsa, sign: () => new Uint8Array(2) } });
-    const d = decodeClientProfile(p.encoded);
-    expect(d.dsaPublicKey).toEqual(dsa);
-    expect(d.transitionalSignature).toEqual(new Uint8Array(2));
-    validateClientProfile(d, { senderTag: 0x1234, nowMs: NOW });
+    expect(() => createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '43', expires, transitional: { dsaPublicKey: dsa, sign: () => new Uint8Array(3) } })).toThrow(OtrError);
   });
   it('decoder throws only OtrError on random and mutated input', () => {
     expectOnlyOtrErrors((b) => validateClientProfile(decodeClientProfile(b), { nowMs: NOW }), client.encoded);

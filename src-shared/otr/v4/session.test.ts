@@ -5,6 +5,7 @@ import { addWhitespaceTag } from '../common/whitespace';
 import { nativeDh3072Engine } from './test-support/engines';
 import { makeSide, messages, post, pump, type Side } from './test-support/pair';
 import { T0 } from './test-support/parties';
+import { extraKeyTlv } from './extra-key';
 
 const dh = nativeDh3072Engine();
 
@@ -152,10 +153,10 @@ describe('v4 conversation: interactive DAKE', () => {
     const oldIdentity = a.inbox[0]!;
     pump(a, b);
     const ssid = a.conv.ssid();
-    const out = a.conv.receive(oldIdentity); // an attacker replays it; the Auth-R goes nowhere useful
-    expect(out.toSend).toHaveLength(1);
+    // an attacker (or the network) replays it: it is the Identity this session came from, so it
+    // is ignored (D20); a replayed older one would get an Auth-R and leave the session running (D30)
+    expect(a.conv.receive(oldIdentity)).toEqual({ toSend: [], events: [] });
     expect(encrypted(a)).toBe(true);
-    expect(b.conv.receive(out.toSend[0]!).toSend).toEqual([]); // b used its pending Identity already
     post(a, b, a.conv.send('still here'));
     pump(a, b);
     expect(messages(b)).toEqual(['still here']);
@@ -191,7 +192,32 @@ describe('v4 conversation: interactive DAKE', () => {
     pump(a, b);
     const ev = b.events.find((e) => e.type === 'extra-key-received');
     expect(ev).toMatchObject({ use: 0x01a4, key: r.key });
-    expect(r.key).toHaveLength(32);
+    expect(r.key).toHaveLength(64);
+  });
+
+  it('extra symmetric keys: several TLV 7s among other TLVs, the same keys by TLV index on both sides', () => {
+    const { a, b } = sides('extra-many');
+    post(a, b, a.conv.start());
+    pump(a, b);
+    const tlvs = [
+      { type: 0x01a5, value: new Uint8Array(3) },
+      extraKeyTlv(0x42, new TextEncoder().encode('file')),
+      { type: 0x01a5, value: new Uint8Array(0) },
+      extraKeyTlv(0x104a),
+    ];
+    const r = a.conv.sendWithExtraKeys('with keys', tlvs);
+    expect(r.extraKeys.map((k) => [k.index, k.use])).toEqual([
+      [1, 0x42],
+      [3, 0x104a],
+    ]);
+    post(a, b, r);
+    pump(a, b);
+    const got = b.events.filter((e) => e.type === 'extra-key-received');
+    expect(got).toEqual(r.extraKeys.map((k) => ({ type: 'extra-key-received', key: k.key, use: k.use, useData: k.useData })));
+    expect(messages(b)).toContain('with keys');
+    // a sent key differs from the next message's: each message has its own chain key
+    const again = a.conv.sendWithExtraKeys('', [extraKeyTlv(0x42)]);
+    expect(again.extraKeys[0]!.key).not.toEqual(r.extraKeys[0]!.key);
   });
 
   it('fragments long messages and reassembles them out of order', () => {

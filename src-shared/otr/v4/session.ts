@@ -14,6 +14,7 @@
 import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrPolicy, type SmpEvent } from '../api';
 import { classifyMessage, encodeOtrMessage } from '../common/envelope';
 import { formatErrorMessage, OtrErrorMessageCode } from '../common/error-message';
+import { equalBytes } from '../common/bytes';
 import { OtrError } from '../common/errors';
 import { formatQueryMessage } from '../common/query';
 import type { Clock, RandomSource } from '../common/random';
@@ -42,7 +43,8 @@ import type { Dh3072Engine } from './dh3072';
 import { fragmentV4, isV4Fragment, V4Assembler } from './fragment';
 import { fingerprint, isValidInstanceTag, toHex } from './keys';
 import type { PrekeyEnsemble } from './prekey-message';
-import { DataMessageError, deriveExtraSubkey, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
+import { extraKeyTlv, type ExtraKey, extraKeysOfTlvs } from './extra-key';
+import { DataMessageError, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
 import { Smp } from './smp';
 
 /** The SMP engine's surface (smp/ Smp implements it); replaceable for tests. */
@@ -79,22 +81,43 @@ export interface V4ConversationOptions {
   heartbeatIntervalMs?: number;
   /** how long data messages arriving before Auth-I are kept (§"Receiving a Data Message": 10–60 min) */
   earlyDataTtlMs?: number;
+  /** tick() gives up a DAKE that began longer ago than this (a `dake-failed` error); default: never */
+  dakeTimeoutMs?: number;
   queryExplanation?: string;
+}
+
+/** an Auth-R we sent: the Identity message it answered (bytes), the Auth-R (bytes), when the DAKE began */
+interface Answered {
+  dake: WaitingAuthI;
+  identityWire: Uint8Array;
+  authRWire: Uint8Array;
+  startedAt: number;
 }
 
 type Phase =
   | { name: 'start' }
-  | { name: 'waiting-auth-r'; dake: WaitingAuthR; identityWire: Uint8Array }
-  | { name: 'waiting-auth-i'; dake: WaitingAuthI; authRWire: Uint8Array }
-  | { name: 'encrypted'; ratchet: DoubleRatchet; result: DakeResult; smp?: SmpEngine; theirFp: string }
+  | { name: 'waiting-auth-r'; dake: WaitingAuthR; identityWire: Uint8Array; startedAt: number }
+  | ({ name: 'waiting-auth-i' } & Answered)
+  /** `answered`: the Identity message whose DAKE set this session up, if we answered one */
+  | { name: 'encrypted'; ratchet: DoubleRatchet; result: DakeResult; smp?: SmpEngine; theirFp: string; answered?: Uint8Array }
   | { name: 'finished' };
+
+/** a DAKE under way (dakeStatus()): instance tag 0 is our Identity message to any instance */
+export interface DakeStatus {
+  instanceTag: number;
+  state: 'waiting-auth-r' | 'waiting-auth-i';
+  /** clock time (ms) the DAKE began, for progress and for giving up */
+  startedAt: number;
+  /** true while an encrypted session continues until the new DAKE completes (D30) */
+  rekey?: true;
+}
 
 class Instance {
   phase: Phase = { name: 'start' };
   activity = 0;
   lastSentAt = Number.NEGATIVE_INFINITY;
   /** a DAKE answered (Auth-R sent) while ENCRYPTED_MESSAGES continues with the old keys */
-  rekey: WaitingAuthI | undefined;
+  rekey: Answered | undefined;
   early: Array<{ bytes: Uint8Array; at: number }> = [];
   constructor(readonly theirTag: number) {}
 
@@ -110,7 +133,7 @@ export class V4Conversation implements OtrConversation {
   private readonly ourTag: number;
   private readonly instances = new Map<number, Instance>();
   /** Identity we sent to receiver tag 0 (after a query / whitespace tag / start()) */
-  private pending: { dake: WaitingAuthR; wire: Uint8Array; usedBy: Set<number> } | undefined;
+  private pending: { dake: WaitingAuthR; wire: Uint8Array; usedBy: Set<number>; startedAt: number } | undefined;
   private readonly assembler: V4Assembler;
   private queued: Array<{ text: string; tlvs: Tlv[] }> = [];
   private activityCounter = 0;
@@ -190,8 +213,9 @@ export class V4Conversation implements OtrConversation {
   private sendIdentity(receiverTag: number): string[] {
     const { message, state } = createIdentity(this.ctx, this.opts.identity, receiverTag);
     const bytes = encodeDakeMessage(message);
-    if (receiverTag === 0) this.pending = { dake: state, wire: bytes, usedBy: new Set() };
-    else this.instance(receiverTag).phase = { name: 'waiting-auth-r', dake: state, identityWire: bytes };
+    const startedAt = this.opts.clock();
+    if (receiverTag === 0) this.pending = { dake: state, wire: bytes, usedBy: new Set(), startedAt };
+    else this.instance(receiverTag).phase = { name: 'waiting-auth-r', dake: state, identityWire: bytes, startedAt };
     return this.wire(bytes, receiverTag);
   }
 
@@ -274,18 +298,35 @@ export class V4Conversation implements OtrConversation {
     return this.smpAction(instanceTag, (smp) => smp.abort());
   }
 
-  /** On failure (no private conversation…) the result has an `error` event and an empty key. */
+  /**
+   * §"Extra Symmetric Key": sends a message whose only TLV is a TLV 7 (index 0) with `use` as its
+   * context and returns that TLV's 64-byte key, KDF(0x00 ‖ use ‖ extra_sym_key_1, 64), the same
+   * key the peer's `extra-key-received` event carries (extra-key.ts). On failure (no private
+   * conversation…) the result has an `error` event and an empty key.
+   */
   useExtraKey(use: number, useData: Uint8Array, instanceTag?: number): EngineOutput & { key: Uint8Array } {
-    let key: Uint8Array = new Uint8Array(0);
+    if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) {
+      return { toSend: [], events: [{ type: 'error', code: 'invalid-value', message: 'use must be a 32-bit unsigned integer' }], key: new Uint8Array(0) };
+    }
+    const r = this.sendWithExtraKeys('', [extraKeyTlv(use, useData)], instanceTag);
+    return { toSend: r.toSend, events: r.events, key: r.extraKeys[0]?.key ?? new Uint8Array(0) };
+  }
+
+  /**
+   * Sends `text` with `tlvs` into the private conversation and returns the 64-byte key of every
+   * TLV 7 among them, by its index in `tlvs` (extra-key.ts: the spec's chain over the TLV list);
+   * the receiver gets the same keys in its `extra-key-received` events. Nothing is sent (an
+   * `error` event, no keys) without a private conversation.
+   */
+  sendWithExtraKeys(text: string, tlvs: Tlv[], instanceTag?: number): EngineOutput & { extraKeys: ExtraKey[] } {
+    let extraKeys: ExtraKey[] = [];
     const out = this.guard((o) => {
-      if (!Number.isInteger(use) || use < 0 || use > 0xffffffff) throw new OtrError('invalid-value', 'use must be a 32-bit unsigned integer');
       const s = this.encryptedInstance(instanceTag);
-      const value = new Uint8Array(4 + useData.length);
-      new DataView(value.buffer).setUint32(0, use);
-      value.set(useData, 4);
-      key = this.encryptTo(s, '', [{ type: V4TlvType.extraSymmetricKey, value }], o, true).slice(0, 32);
+      const base = this.encryptTo(s, text, tlvs, o, text.length === 0);
+      extraKeys = extraKeysOfTlvs(base, tlvs);
+      base.fill(0);
     });
-    return { ...out, key };
+    return { ...out, extraKeys };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: 4; theirFingerprint?: string }> {
@@ -320,7 +361,56 @@ export class V4Conversation implements OtrConversation {
   tick(): EngineOutput {
     const out: EngineOutput = { toSend: [], events: [] };
     for (const s of this.instances.values()) this.expireIfDue(s, out);
+    const limit = this.opts.dakeTimeoutMs;
+    if (limit !== undefined) {
+      const now = this.opts.clock();
+      for (const d of this.dakeStatus()) if (now - d.startedAt >= limit) this.giveUp(d.instanceTag, out, 'no answer from the contact in time');
+    }
     return out;
+  }
+
+  /**
+   * The DAKEs under way, with the clock time each began: an app shows progress from this and
+   * gives up (abandonDake) when the contact does not answer. Instance tag 0 is our Identity
+   * message to whichever instance answers (after a query or start()).
+   */
+  dakeStatus(): DakeStatus[] {
+    const out: DakeStatus[] = [];
+    if (this.pending) out.push({ instanceTag: 0, state: 'waiting-auth-r', startedAt: this.pending.startedAt });
+    for (const s of this.instances.values()) {
+      if (s.phase.name === 'waiting-auth-r' || s.phase.name === 'waiting-auth-i') out.push({ instanceTag: s.theirTag, state: s.phase.name, startedAt: s.phase.startedAt });
+      else if (s.rekey) out.push({ instanceTag: s.theirTag, state: 'waiting-auth-i', startedAt: s.rekey.startedAt, rekey: true });
+    }
+    return out;
+  }
+
+  /**
+   * Gives up the DAKE with one instance (0: our Identity to any instance), or all of them: its
+   * ephemeral keys are forgotten, a running encrypted session is kept, and a `dake-failed` error
+   * event says so. A late Auth-R or Auth-I for it is then ignored.
+   */
+  abandonDake(instanceTag?: number): EngineOutput {
+    const out: EngineOutput = { toSend: [], events: [] };
+    for (const d of this.dakeStatus()) if (instanceTag === undefined || d.instanceTag === instanceTag) this.giveUp(d.instanceTag, out, 'given up');
+    return out;
+  }
+
+  private giveUp(instanceTag: number, out: EngineOutput, why: string): void {
+    if (instanceTag === 0) {
+      if (!this.pending) return;
+      this.pending = undefined;
+    } else {
+      const s = this.instances.get(instanceTag);
+      if (!s) return;
+      if (s.phase.name === 'waiting-auth-r' || s.phase.name === 'waiting-auth-i') {
+        // data messages kept for this DAKE mean the peer believes the conversation is private:
+        // tell it that it is not (§"OTR Error Messages" ERROR_2), so neither side stays half-open
+        if (s.early.length > 0) out.toSend.push(formatErrorMessage(`${OtrErrorMessageCode.notInPrivateState}: Not in private state message`));
+        this.endPhase(s);
+      } else if (s.rekey) s.rekey = undefined;
+      else return;
+    }
+    out.events.push({ type: 'error', code: 'dake-failed', message: `the private conversation was not set up: ${why}` });
   }
 
   // ---------------------------------------------------------------------------------- receiving
@@ -390,15 +480,29 @@ export class V4Conversation implements OtrConversation {
       if (m.receiverTag > 0 && m.receiverTag < 0x100) throw new OtrError('malformed', 'receiver instance tag is invalid');
       return;
     }
-    this.receiveDake(m, out);
+    this.receiveDake(m, bytes, out);
   }
 
-  private receiveDake(m: DakeMessage, out: EngineOutput): void {
+  private receiveDake(m: DakeMessage, raw: Uint8Array, out: EngineOutput): void {
     const s = this.instance(m.senderTag);
     switch (m.type) {
       case 'identity': {
         if (!this.policy.allowV4) return;
-        const ours = s.phase.name === 'waiting-auth-r' ? { dake: s.phase.dake, wire: s.phase.identityWire } : s.phase.name === 'start' ? this.pending : undefined;
+        // a byte-identical retransmission of the Identity message we answered: the same Auth-R
+        // again, never one with fresh ephemeral keys (the peer may complete with either copy);
+        // once that DAKE is done, the copy is ignored (docs/otrv4-decisions.md D20)
+        const answered = s.phase.name === 'waiting-auth-i' ? s.phase : s.rekey;
+        if (answered && equalBytes(answered.identityWire, raw)) {
+          out.toSend.push(...this.wire(answered.authRWire, m.senderTag));
+          return;
+        }
+        if (s.phase.name === 'encrypted' && s.phase.answered && equalBytes(s.phase.answered, raw)) return;
+        const ours =
+          s.phase.name === 'waiting-auth-r'
+            ? { dake: s.phase.dake, wire: s.phase.identityWire, startedAt: s.phase.startedAt }
+            : s.phase.name === 'start'
+              ? this.pending
+              : undefined;
         if (ours) {
           // §"Receiving an Identity Message", WAITING_AUTH_R: the higher hashed B wins
           if (resolveSimultaneousIdentity(ours.dake, m) === 'keep-ours') {
@@ -411,14 +515,15 @@ export class V4Conversation implements OtrConversation {
         }
         const { message, state } = respondToIdentity(this.ctx, this.opts.identity, m);
         const wireBytes = encodeDakeMessage(message);
+        const a: Answered = { dake: state, identityWire: Uint8Array.from(raw), authRWire: wireBytes, startedAt: ours?.startedAt ?? this.opts.clock() };
         if (s.phase.name === 'encrypted') {
           // ENCRYPTED_MESSAGES: answer, but keep the running session until Auth-I proves the
           // new DAKE; a replayed Identity message cannot tear it down (the otr4j maintainer's
           // FIXME on §"The Protocol State Machine"; docs/otrv4-decisions.md D30)
-          s.rekey = state;
+          s.rekey = a;
         } else {
           this.endPhase(s);
-          s.phase = { name: 'waiting-auth-i', dake: state, authRWire: wireBytes };
+          s.phase = { name: 'waiting-auth-i', ...a };
         }
         out.toSend.push(...this.wire(wireBytes, m.senderTag));
         return;
@@ -438,12 +543,15 @@ export class V4Conversation implements OtrConversation {
         return;
       }
       case 'auth-i': {
-        const dake = s.phase.name === 'waiting-auth-i' ? s.phase.dake : s.phase.name === 'encrypted' ? s.rekey : undefined;
-        if (!dake) return;
-        const result = receiveAuthI(this.ctx, this.opts.identity, dake, m);
+        const a = s.phase.name === 'waiting-auth-i' ? s.phase : s.phase.name === 'encrypted' ? s.rekey : undefined;
+        if (!a) return;
+        // §"Receiving an Auth-I Message": one that does not verify is ignored (an error event, the
+        // state unchanged): it may answer an Auth-R we replaced, and the Auth-I for the current
+        // one may still come. If none comes, the DAKE is given up (abandonDake, dakeTimeoutMs).
+        const result = receiveAuthI(this.ctx, this.opts.identity, a.dake, m);
         if (s.phase.name === 'encrypted') s.phase.ratchet.destroy();
         s.rekey = undefined;
-        this.enterEncrypted(s, result, out);
+        this.enterEncrypted(s, result, out, a.identityWire);
         // data messages that overtook Auth-I
         const early = s.early.filter((e) => this.opts.clock() - e.at <= (this.opts.earlyDataTtlMs ?? 10 * 60_000));
         s.early = [];
@@ -506,9 +614,10 @@ export class V4Conversation implements OtrConversation {
     s.activity = ++this.activityCounter;
     const { text, tlvs } = splitMessagePayload(payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
-    let extraIndex = 0;
-    let previousExtra = extraKey;
-    for (const tlv of tlvs) {
+    // §"Extra Symmetric Key": one key per TLV 7, chained over the TLV list (extra-key.ts)
+    const extraKeys = new Map(extraKeysOfTlvs(extraKey, tlvs).map((k) => [k.index, k]));
+    extraKey.fill(0);
+    for (const [index, tlv] of tlvs.entries()) {
       switch (tlv.type) {
         case V4TlvType.padding:
           break;
@@ -530,13 +639,9 @@ export class V4Conversation implements OtrConversation {
           break;
         }
         case V4TlvType.extraSymmetricKey: {
-          if (tlv.value.length < 4) break;
-          // §"Extra Symmetric Key": the first TLV 7 uses the message's key, further ones derive
-          const key = extraIndex === 0 ? previousExtra : deriveExtraSubkey(previousExtra, extraIndex, tlv.value.subarray(0, 4));
-          previousExtra = key;
-          extraIndex++;
-          const use = new DataView(tlv.value.buffer, tlv.value.byteOffset, 4).getUint32(0);
-          out.events.push({ type: 'extra-key-received', key: key.slice(0, 32), use, useData: tlv.value.slice(4) });
+          const k = extraKeys.get(index);
+          // beyond the tenth TLV 7 of a message there is no key (§"Extra Symmetric Key")
+          if (k) out.events.push({ type: 'extra-key-received', key: k.key, use: k.use, useData: k.useData });
           break;
         }
         default:
@@ -595,7 +700,7 @@ export class V4Conversation implements OtrConversation {
     return true;
   }
 
-  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput): void {
+  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput, answered?: Uint8Array): void {
     const ratchet = initRatchet({
       ...this.opts.ratchet,
       mode: result.mode,
@@ -620,7 +725,7 @@ export class V4Conversation implements OtrConversation {
       theirFingerprint: theirFpBytes,
       ssid: result.ssid,
     });
-    s.phase = { name: 'encrypted', ratchet, result, theirFp: toHex(theirFpBytes), ...(smp ? { smp } : {}) };
+    s.phase = { name: 'encrypted', ratchet, result, theirFp: toHex(theirFpBytes), ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
     s.activity = ++this.activityCounter;
     out.events.push({ type: 'state-changed', state: 'encrypted', version: 4, theirInstanceTag: s.theirTag, theirFingerprint: toHex(theirFpBytes), ssid: result.ssid });
     // §"Receiving an Auth-I Message": "If a plaintext message is waiting to be sent, encrypt it and send it"

@@ -51,13 +51,13 @@ export function extraSymmetricKey(chain: Uint8Array): Uint8Array {
   return kdf(Usage.extraSymmKey, [FF, chain], 64);
 }
 
-/** §"Extra Symmetric Key": at most 10 keys in all (the first plus 9 derived ones) */
+/** §"Extra Symmetric Key": "only 10 extra symmetric keys can be derived" per message */
 export const MAX_EXTRA_KEYS = 10;
 
 /**
- * Further keys from an extra symmetric key (§"Extra Symmetric Key"):
- * KDF(index ‖ context ‖ previous_extra_key, 64) with index = the BYTE position of the TLV 7 in the
- * TLV list (it takes the place of the usage ID) and context = its 4-byte "use" (DECISIONS.md).
+ * One step of the extra-key chain (§"Extra Symmetric Key"): KDF(index ‖ context ‖ previous, 64)
+ * with index = the BYTE position of the TLV 7 in the TLV list (in the usage-ID slot) and context
+ * = its 4-byte use. ../extra-key.ts walks a message's TLV list with it.
  */
 export function deriveExtraSubkey(previous: Uint8Array, tlvIndex: number, context: Uint8Array): Uint8Array {
   if (!Number.isInteger(tlvIndex) || tlvIndex < 0 || tlvIndex > 0xff) throw new RangeError('TLV index must be a BYTE');
