@@ -139,7 +139,7 @@ export class OtrAccount {
 
   /**
    * Renews the OTRv4 client and prekey profiles when they are within a day of expiring (otrv4.md
-   * §"Client Profile Expiration and Renewal"; the client profile stays transitional, own-profile.ts)
+   * §"Client Profile Expiration and Renewal"; the client profile stays transitional, identity.ts renewIdentityProfiles)
    * and writes the identity; true when renewed. The prekey lifecycle publishes the new profiles.
    */
   renewProfiles(): Promise<boolean> {

@@ -9,17 +9,16 @@
 // Never written to disk in clear and never sent to the renderer.
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { RandomSource } from '../../../src-shared/otr/common/random';
-import { generateDsaKeyAsync } from '../../../src-shared/otr/v3/dsa';
+import { fingerprintHex as v3FingerprintHex, generateDsaKeyAsync } from '../../../src-shared/otr/v3/dsa';
 import { deserializeIdentity, serializeIdentity, type V3Identity } from '../../../src-shared/otr/v3/identity';
-import { fingerprintHex as v3FingerprintHex } from '../../../src-shared/otr/v3/dsa';
 import { clientProfileFingerprint } from '../../../src-shared/otr/v4/client-profile';
-import { createLocalIdentity, deserializeLocalIdentity, serializeLocalIdentity, type V4LocalIdentity } from '../../../src-shared/otr/v4/identity';
+import { createLocalIdentity, deserializeLocalIdentity, renewProfiles, serializeLocalIdentity, type V4LocalIdentity } from '../../../src-shared/otr/v4/identity';
 import { toHex } from '../../../src-shared/otr/v4/keys';
+import { transitionalSigner } from '../../../src-shared/otr/v4/transitional';
 import { dataKey } from '../keychain/data-key';
 import type { KeyStore } from '../keychain/keychain';
 import { seal, unseal } from '../keychain/sealed';
 import type { OtrStore } from './otr-store';
-import { makeNewProfileTransitional, renewOwnProfiles } from './own-profile';
 
 export interface OtrAccountIdentity {
   instanceTag: number;
@@ -48,16 +47,25 @@ const damaged = (): MessengerError => new MessengerError('keychain-unavailable',
 export async function generateIdentity(random: RandomSource, nowMs: number): Promise<OtrAccountIdentity> {
   // DSA parameter generation takes about a second on BigInt: yield so the event loop keeps going
   const dsaKey = await generateDsaKeyAsync(random, () => new Promise((r) => setImmediate(r)));
-  const v4 = createLocalIdentity({ random, nowMs, versions: '34' });
-  // versions "34": the client profile carries the DSA key and the transitional signature
-  makeNewProfileTransitional(v4, dsaKey, random);
+  // versions "34": the client profile carries the OTRv3 DSA key and the transitional signature
+  // (OTRv4 §"Client Profile Data Type"; otr4j refuses a "34" profile without them)
+  const v4 = createLocalIdentity({ random, nowMs, versions: '34', transitional: transitionalSigner(dsaKey, random) });
   return { instanceTag: v4.instanceTag, v3: { instanceTag: v4.instanceTag, dsaKey }, v4 };
 }
 
-/** Renews what is due and keeps the client profile transitional (own-profile.ts); true when changed. */
+/**
+ * Renews what is due (OTRv4 §"Client Profile Expiration and Renewal", §"Prekey Profile Expiration
+ * and Renewal") and keeps the client profile transitional: a profile made before it carried the
+ * DSA key gets a transitional successor at once. True when the identity changed and must be
+ * stored again — also when it was read in the old key-type byte order and re-signed on load
+ * (docs/prekey-server.md "Upgrading: key-type byte order"); it is published at the next login.
+ */
 export function renewIdentityProfiles(id: OtrAccountIdentity, random: RandomSource, nowMs: number): boolean {
-  const r = renewOwnProfiles(id.v4, id.v3.dsaKey, random, nowMs);
-  return !!(r.clientProfile || r.prekeyProfile);
+  const transitional = id.v4.versions.includes('3') ? transitionalSigner(id.v3.dsaKey, random) : undefined;
+  const r = renewProfiles(id.v4, random, nowMs, transitional);
+  const migrated = id.v4.keyTypeOrderMigrated === true;
+  delete id.v4.keyTypeOrderMigrated;
+  return !!(r.clientProfile || r.prekeyProfile) || migrated;
 }
 
 export function serializeAccountIdentity(id: OtrAccountIdentity): string {
