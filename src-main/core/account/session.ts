@@ -12,6 +12,7 @@ import type { AccountInfo, ChatMessage, ConnectionStatus, Contact, PresenceShow 
 import { MessengerError } from '../../../src-shared/ipc/result';
 import { toMessengerError } from '../errors';
 import { createClient, type XmppClient } from '../xmpp/client/client';
+import { AuthFailureBudget, authSucceeded, retryAfterAuthFailure } from '../xmpp/client/reconnect';
 import { bareJid } from '../xmpp/jid/jid';
 import { disco } from '../xmpp/disco/disco';
 import { resolveEndpoints, type Endpoint } from '../xmpp/resolve/resolve';
@@ -62,6 +63,8 @@ export class AccountSession {
   private prekeys: PrekeyLifecycle | null = null;
   /** a prekey of ours was used while no prekey lifecycle ran (see onPrekeyUsed) */
   private prekeyUsedMeanwhile = false;
+  /** auth failures on reconnects, retried a few times before giving up (xmpp/client/reconnect.ts) */
+  private readonly authBudget = new AuthFailureBudget();
 
   /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
   readonly otr: OtrAccount;
@@ -258,6 +261,7 @@ export class AccountSession {
     });
     sm?.on('resumed', () => {
       if (this.client !== client) return;
+      authSucceeded(this.authBudget, client);
       this.setStatus('online');
       void this.flush(client);
     });
@@ -271,6 +275,7 @@ export class AccountSession {
       // longer trusted will not heal by retrying; stop and tell the user. (A server that is
       // down is retried.)
       const error = toMessengerError(e, this.where());
+      if (error.code === 'auth-failed' && retryAfterAuthFailure(this.authBudget, client)) return;
       if (error.code === 'auth-failed' || error.code === 'certificate-untrusted') {
         this.wanted = false;
         void this.teardown().then(() => this.setStatus('error', error));
@@ -317,6 +322,7 @@ export class AccountSession {
     // XEP-0280 §4: per session; a server without carbons answers with an error, which is fine
     await client.iqCaller.set(enableCarbons()).catch(() => undefined);
     if (this.client !== client) return;
+    authSucceeded(this.authBudget, client);
     this.setStatus('online');
     this.onReady?.();
     this.onReady = null;
