@@ -18,7 +18,8 @@ import { disco } from '../xmpp/disco/disco';
 import { resolveEndpoints, type Endpoint } from '../xmpp/resolve/resolve';
 import { buildChat, buildReceipt, parseIncoming, parseSentCopy } from '../xmpp/messages/messages';
 import { enableCarbons, unwrapCarbon } from '../xmpp/carbons/carbons';
-import { aggregate, initialPresence, parsePresence, subscriptionStanza } from '../xmpp/presence/presence';
+import { aggregate, initialPresence, parsePresence, subscriptionRequest, subscriptionStanza } from '../xmpp/presence/presence';
+import { missingStanzas, pendingRequests, SubscriptionRetry } from './subscriptions';
 import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
 import type { AccountRow, ContactRow, Store } from '../store/store';
 import type { KeyStore } from '../keychain/keychain';
@@ -65,6 +66,13 @@ export class AccountSession {
   private prekeyUsedMeanwhile = false;
   /** auth failures on reconnects, retried a few times before giving up (xmpp/client/reconnect.ts) */
   private readonly authBudget = new AuthFailureBudget();
+  /** unanswered subscription requests asked again with backoff (./subscriptions.ts) */
+  private readonly subRetry = new SubscriptionRetry({
+    resend: async (jid) => {
+      for (const type of missingStanzas(this.deps.store.contact(this.id, jid))) await this.requireOnline().entity.send(subscriptionStanza(type, jid));
+    },
+    isPending: (jid) => missingStanzas(this.deps.store.contact(this.id, jid)).length > 0,
+  });
 
   /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
   readonly otr: OtrAccount;
@@ -236,6 +244,7 @@ export class AccountSession {
     this.inFlight.clear();
     this.prekeys?.close();
     this.prekeys = null;
+    this.subRetry.stop();
     if (!client) return;
     client.reconnect?.stop();
     const socket = client.entity.socket as { destroy?: () => void } | null;
@@ -316,6 +325,7 @@ export class AccountSession {
     try {
       await client.entity.send(initialPresence());
       await this.refreshRoster();
+      this.subRetry.watchAll(pendingRequests(this.deps.store.contacts(this.id)));
     } catch {
       // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
     }
@@ -462,8 +472,10 @@ export class AccountSession {
     if (jid === this.jid) throw new MessengerError('invalid-argument', 'You cannot add your own account as a contact.');
     const client = this.requireOnline();
     await this.iq(() => this.roster!.set(jid, name));
-    await client.entity.send(subscriptionStanza('subscribe', jid));
+    const theySeeUs = ['from', 'both'].includes(this.deps.store.contact(this.id, jid)?.subscription ?? 'none');
+    for (const el of subscriptionRequest(jid, { preApproval: client.serverFeatures.preApproval, theySeeUs })) await client.entity.send(el);
     this.deps.store.upsertContact(this.id, jid, { in_roster: 1, pending_out: 1, ...(name ? { name } : {}) });
+    this.subRetry.watch(jid);
     const c = this.contact(jid);
     this.deps.events.emit('contact.updated', c);
     return c;
@@ -479,6 +491,7 @@ export class AccountSession {
       if (row?.in_roster !== 1) await this.iq(() => this.roster!.set(jid));
       await client.entity.send(subscriptionStanza('subscribe', jid));
       this.deps.store.upsertContact(this.id, jid, { pending_out: 1, in_roster: 1 });
+      this.subRetry.watch(jid);
     }
     this.deps.store.upsertContact(this.id, jid, { pending_in: 0 });
     const c = this.contact(jid);

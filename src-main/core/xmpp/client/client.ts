@@ -30,6 +30,7 @@ import type { Element } from '@xmpp/xml';
 import { starttls, NS_TLS } from '../starttls/starttls';
 import { isValidJid } from '../jid/jid';
 import { sasl, type MechanismFactory } from './sasl';
+import { advertisesPreApproval } from '../presence/presence';
 
 export interface ClientOptions {
   /** the XMPP domain (the part after @) */
@@ -146,6 +147,8 @@ export interface XmppClient {
   /** absent on an unauthenticated (registration) stream */
   streamManagement?: StreamManagement;
   reconnect?: Reconnect;
+  /** what the server advertised on the current connection's streams */
+  serverFeatures: { preApproval: boolean };
 }
 
 export function createClient(options: ClientOptions): XmppClient {
@@ -179,11 +182,20 @@ export function createClient(options: ClientOptions): XmppClient {
     return next();
   });
 
+  const serverFeatures = { preApproval: false };
+  entity.on('connect', () => {
+    serverFeatures.preApproval = false;
+  });
+  middleware.use((ctx, next) => {
+    if (ctx.stanza.is('features', 'http://etherx.jabber.org/streams') && advertisesPreApproval(ctx.stanza)) serverFeatures.preApproval = true;
+    return next();
+  });
+
   const iqCaller = _iqCaller({ middleware, entity });
   const iqCallee = _iqCallee({ middleware, entity });
   starttls({ streamFeatures, domain: options.domain, extraCaPem: options.extraCaPem });
 
-  const result: XmppClient = { entity, middleware, streamFeatures, iqCaller, iqCallee };
+  const result: XmppClient = { entity, middleware, streamFeatures, iqCaller, iqCallee, serverFeatures };
   if (!options.credentials) return result;
 
   const credentials = options.credentials;
