@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { AccountInfo, ChatMessage, ConnectionStatus, Contact, PresenceShow } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
-import { toMessengerError } from '../errors';
+import { conditionName, toMessengerError } from '../errors';
 import { createClient, type XmppClient } from '../xmpp/client/client';
 import { AuthFailureBudget, authSucceeded, retryAfterAuthFailure } from '../xmpp/client/reconnect';
 import { bareJid } from '../xmpp/jid/jid';
@@ -531,7 +531,7 @@ export class AccountSession {
     } catch (e) {
       const err = e as { name?: string; condition?: string };
       if (err.name === 'TimeoutError') throw new MessengerError('timeout', 'The server did not answer in time.');
-      if (err.name === 'StanzaError') throw new MessengerError('invalid-argument', `The server refused the change (${err.condition ?? 'error'}).`);
+      if (err.name === 'StanzaError') throw new MessengerError('invalid-argument', `The server refused the change (${conditionName(err.condition)}).`);
       throw new MessengerError('not-connected', `${this.jid} lost its connection; try again.`);
     }
   }
