@@ -36,5 +36,12 @@ export default defineConfig({
   projects: [
     { name: 'web', metadata: { client: 'web' } },
     { name: 'electron', metadata: { client: 'electron' } },
+    // The specs where the server's behaviour matters (sign-in, contacts, messages, OTR, reconnect
+    // and restart) once more against ejabberd (scripts/stack/ejabberd.ts), in the browser host.
+    {
+      name: 'web-ejabberd',
+      metadata: { client: 'web', server: 'ejabberd' },
+      testMatch: ['sign-in-errors.spec.ts', 'subscriptions.spec.ts', 'messenger.spec.ts', 'otr.spec.ts', 'offline.spec.ts', 'accounts.spec.ts'],
+    },
   ],
 });

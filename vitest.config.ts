@@ -25,6 +25,26 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        // The files where the server's behaviour matters, once more against ejabberd
+        // (scripts/stack/ejabberd.ts): every stack they start without naming a server is ejabberd.
+        test: {
+          name: 'integration-ejabberd',
+          include: [
+            'scripts/stack/stack.integration.test.ts',
+            'src-main/core/core.integration.test.ts',
+            'src-main/core/reconnect.integration.test.ts',
+            'src-main/core/restart.integration.test.ts',
+            'src-main/core/subscriptions.integration.test.ts',
+            'src-main/core/register-secrets.integration.test.ts',
+            'src-main/core/otr/xmpp.integration.test.ts',
+          ],
+          env: { MESSENGER_XMPP_SERVER: 'ejabberd' },
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
+        },
+      },
     ],
   },
 });

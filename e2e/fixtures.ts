@@ -5,7 +5,7 @@ import { test as base, expect, type Browser } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStack, type Stack } from '../scripts/stack/stack';
+import { defaultServer, startStack, type Stack, type StackServer } from '../scripts/stack/stack';
 import { startServerProcess, type ServerProcess } from '../src-main/core/prekey/test-support/harness';
 import { electronBinary, launchElectronClient, launchWebClient, type Client } from './support/clients';
 
@@ -44,8 +44,10 @@ export interface PrekeyServer {
 
 export const test = base.extend<{ launchClient: (name: string, options?: LaunchOptions) => Promise<Client> }, { stack: Stack; prekeyServer: PrekeyServer }>({
   stack: [
-    async ({}, use) => {
-      const stack = await startStack();
+    async ({}, use, workerInfo) => {
+      // the project's server (playwright.config.ts: web-ejabberd), else MESSENGER_XMPP_SERVER
+      const server = (workerInfo.project.metadata as { server?: StackServer }).server ?? defaultServer();
+      const stack = await startStack({ server });
       try {
         await use(stack);
       } finally {

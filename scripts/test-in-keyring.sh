@@ -24,8 +24,8 @@ check lint npx eslint . --max-warnings 0
 check build npx electron-vite build
 echo "== unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json" </dev/null
-echo "== integration tests"
-npx vitest run --project integration --reporter=default --reporter=json --outputFile="$results/integration.json" </dev/null
+echo "== integration tests (Prosody; the server-sensitive files again on ejabberd)"
+npx vitest run --project integration --project integration-ejabberd --reporter=default --reporter=json --outputFile="$results/integration.json" </dev/null
 echo "== end-to-end tests"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$results/e2e.json" npx playwright test --reporter=list,json </dev/null
 

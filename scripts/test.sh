@@ -8,9 +8,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # 1. System packages. keytar's build needs libsecret-1-dev before `npm ci`; the tests need a real
-#    Prosody, Chromium, a Secret Service (gnome-keyring on D-Bus), libotr (the independent OTRv3
+#    Prosody and ejabberd (the second XMPP server the server-sensitive tests run against), Chromium, a Secret Service (gnome-keyring on D-Bus), libotr (the independent OTRv3
 #    peer), PostgreSQL (push/prekey replicas), gcc and openssl.
-packages=(prosody chromium gnome-keyring dbus libsecret-1-dev libotr5-dev postgresql gcc libc6-dev openssl ca-certificates)
+packages=(prosody ejabberd chromium gnome-keyring dbus libsecret-1-dev libotr5-dev postgresql gcc libc6-dev openssl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -25,6 +25,19 @@ if [ ${#missing[@]} -gt 0 ]; then
     || { echo "apt-get install failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Debian starts a system PostgreSQL cluster on install; the tests run their own on loopback.
+# Debian also starts a system ejabberd on install (5222, 5269, 5280, …). The tests run their own on
+# free loopback ports without Erlang distribution (scripts/stack/ejabberd.ts), so the system one is
+# only in the way: stop it, and keep it from starting at boot where systemd runs.
+if pgrep -u ejabberd -f 'beam.*ejabberd' >/dev/null 2>&1; then
+  echo "== stopping the system ejabberd started by its package"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  if [ -d /run/systemd/system ]; then
+    "${sudo_cmd[@]}" systemctl disable --now ejabberd >/dev/null 2>&1
+  else
+    "${sudo_cmd[@]}" service ejabberd stop >/dev/null 2>&1 || "${sudo_cmd[@]}" ejabberdctl stop >/dev/null 2>&1
+  fi
+fi
 
 # 2. Node packages, exactly as locked. The Electron binary cannot be downloaded on every machine
 #    (CI has only the npm registry); the electron Playwright project skips where it is missing.

@@ -1,10 +1,11 @@
-// `npm run stack [-- --account user:password ...]`: starts the local XMPP stack, prints how to
+// `npm run stack [-- --account user:password ...] [--server prosody|ejabberd]`: starts the local XMPP stack, prints how to
 // connect, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
-import { startStack, type StackAccount } from './stack';
+import { startStack, type StackAccount, type StackServer } from './stack';
 
-function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string } {
+function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string; server?: StackServer } {
   const accounts: StackAccount[] = [];
   let domain: string | undefined;
+  let server: StackServer | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--account' || a === '-a') {
@@ -14,24 +15,29 @@ function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string 
       accounts.push({ user: spec.slice(0, colon), password: spec.slice(colon + 1) });
     } else if (a === '--domain') {
       domain = argv[++i];
+    } else if (a === '--server') {
+      const s = argv[++i];
+      if (s !== 'prosody' && s !== 'ejabberd') throw new Error(`--server wants prosody or ejabberd, got "${s ?? ''}"`);
+      server = s;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost]');
+      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost] [--server prosody|ejabberd]');
       process.exit(0);
     } else {
       throw new Error(`unknown argument: ${a}`);
     }
   }
-  return { accounts, ...(domain ? { domain } : {}) };
+  return { accounts, ...(domain ? { domain } : {}), ...(server ? { server } : {}) };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const stack = await startStack(args);
+  const serverName = stack.server === 'ejabberd' ? 'ejabberd' : 'Prosody';
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping Prosody…`);
+    console.log(`\n${signal}: stopping ${serverName}…`);
     await stack.stop();
     console.log('stopped; the stack directory is deleted');
     process.exit(0);
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  console.log(`Local XMPP stack is running (Prosody, directory ${stack.dir})
+  console.log(`Local XMPP stack is running (${serverName}, directory ${stack.dir})
   XMPP domain      ${stack.domain}   (JIDs are name@${stack.domain})
   client port      ${stack.host}:${stack.port}   (STARTTLS required)
   CA certificate   ${stack.caCertPath}
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
   component port   ${stack.host}:${stack.componentPort}  domain ${stack.componentDomain}  secret ${stack.componentSecret}
   registration     in-band (XEP-0077) allowed
   accounts         ${args.accounts.map((a) => `${a.user}@${stack.domain}`).join(', ') || '(none; pass --account user:password)'}
-  Prosody log      ${stack.logPath}
+  server log       ${stack.logPath}
 
 Connect the messenger with host ${stack.host}, port ${stack.port}, and trust the CA above, e.g.
   npm run web -- --profile /tmp/p1 --ca-file ${stack.caCertPath}

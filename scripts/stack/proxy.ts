@@ -11,6 +11,13 @@ export interface Proxy {
   cut(): void;
   /** stops relaying server->client bytes on current connections (they are dropped) */
   holdDownstream(): void;
+  /**
+   * From now on, when the server closes a connection the relay keeps the client's side open until
+   * the client writes once more (its closing </stream:stream>), then closes it: the client's write
+   * succeeds and the server's closing tag never comes, as when a server exits right after sending
+   * a stream error (ejabberd's <system-shutdown/>).
+   */
+  lingerAfterServerClose(): void;
   /** resolves when at least `n` connections are open (waits on the 'connection' event) */
   waitForConnections(n: number): Promise<void>;
   close(): Promise<void>;
@@ -19,11 +26,14 @@ export interface Proxy {
 export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<Proxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; hold: boolean }>();
   const waiters = new Set<() => void>();
+  let linger = false;
   const server: Server = createServer((client) => {
     const upstream = connect({ host: targetHost, port: targetPort });
     const pair = { client, upstream, hold: false };
     pairs.add(pair);
-    client.on('data', (d) => upstream.write(d));
+    client.on('data', (d) => {
+      if (!upstream.destroyed) upstream.write(d);
+    });
     upstream.on('data', (d) => {
       if (!pair.hold) client.write(d);
     });
@@ -33,7 +43,11 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
       upstream.destroy();
     };
     client.on('close', end);
-    upstream.on('close', end);
+    upstream.on('close', () => {
+      if (!linger || client.destroyed) return end();
+      client.once('data', end);
+      setTimeout(end, 30_000).unref();
+    });
     client.on('error', end);
     upstream.on('error', end);
     for (const w of [...waiters]) w();
@@ -55,6 +69,9 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
         p.upstream.destroy();
         pairs.delete(p);
       }
+    },
+    lingerAfterServerClose() {
+      linger = true;
     },
     holdDownstream() {
       for (const p of pairs) p.hold = true;

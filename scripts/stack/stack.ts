@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { makeCertificates } from './certs';
+import { startEjabberd } from './ejabberd';
 
 const run = promisify(execFile);
 
@@ -24,7 +25,26 @@ export interface StackAccount {
   password: string;
 }
 
+/** The XMPP servers the stack can run (ejabberd: scripts/stack/ejabberd.ts). */
+export type StackServer = 'prosody' | 'ejabberd';
+export const STACK_SERVERS: readonly StackServer[] = ['prosody', 'ejabberd'];
+
+/** MESSENGER_XMPP_SERVER picks the server of every stack a test starts without saying (default prosody). */
+export function defaultServer(): StackServer {
+  const s = process.env.MESSENGER_XMPP_SERVER;
+  if (s === undefined || s === '') return 'prosody';
+  if (s === 'prosody' || s === 'ejabberd') return s;
+  throw new Error(`MESSENGER_XMPP_SERVER must be prosody or ejabberd, not "${s}"`);
+}
+
 export interface StackOptions {
+  /** which XMPP server; MESSENGER_XMPP_SERVER or 'prosody' by default */
+  server?: StackServer;
+  /**
+   * ejabberd only: mod_pres_counter's subscription anti-flood; Debian's default (5 stanzas per
+   * 60 s) unless given, null turns it off.
+   */
+  presCounter?: { count: number; interval: number } | null;
   /** accounts to create before returning */
   accounts?: StackAccount[];
   /** XMPP domain; `localhost` by default (the certificate names it) */
@@ -41,6 +61,8 @@ export interface StackOptions {
 }
 
 export interface Stack {
+  /** which XMPP server runs */
+  server: StackServer;
   /** the XMPP domain; JIDs are user@domain */
   domain: string;
   /** where clients connect: always 127.0.0.1 */
@@ -245,6 +267,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = options.baseDir ?? (await mkdtemp(join(tmpdir(), 'messenger-stack-')));
   await mkdir(join(dir, 'data'), { recursive: true, mode: 0o700 });
   const certs = await makeCertificates(dir, domain, [mucDomain, componentDomain]);
+  const server = options.server ?? defaultServer();
+  if (server === 'ejabberd') {
+    const removeDir = () => (options.baseDir ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
+    const ejabberd = await startEjabberd({ dir, domain, mucDomain, componentDomain, certs, logLevel: options.logLevel ?? 'info', withoutTls: options.withoutTls ?? false, presCounter: options.presCounter, removeDir });
+    const stack: Stack = { server, ...ejabberd };
+    try {
+      for (const a of options.accounts ?? []) await stack.createAccount(a.user, a.password);
+    } catch (e) {
+      await stack.stop();
+      throw e;
+    }
+    return stack;
+  }
   const componentSecret = randomBytes(18).toString('base64url');
   const configPath = join(dir, 'prosody.cfg.lua');
   const logPath = join(dir, 'prosody.log');
@@ -275,7 +310,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (!options.baseDir) await rm(dir, { recursive: true, force: true });
     throw lastError instanceof Error ? lastError : new Error('Prosody did not start');
   }
-  const server = prosody;
+  const prosodyServer = prosody;
 
   const createAccount = async (user: string, password: string): Promise<void> => {
     try {
@@ -297,6 +332,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   let stopped = false;
   const stack: Stack = {
+    server: 'prosody',
     domain,
     host: '127.0.0.1',
     port,
@@ -312,13 +348,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     createAccount,
     deleteAccount,
     async restart() {
-      await server.stop();
-      await server.start();
+      await prosodyServer.stop();
+      await prosodyServer.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await server.stop();
+      await prosodyServer.stop();
       if (!options.baseDir) await rm(dir, { recursive: true, force: true });
     },
   };
@@ -332,7 +368,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
-/** The tail of the Prosody log, for failing tests. */
+/** The tail of the server's log, for failing tests. */
 export async function stackLogTail(stack: Stack, chars = 4000): Promise<string> {
   try {
     return (await readFile(stack.logPath, 'utf8')).slice(-chars);

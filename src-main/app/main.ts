@@ -15,6 +15,10 @@ import { IPC_EVENT_CHANNEL, IPC_REQUEST_CHANNEL } from '../../src-shared/ipc/con
 import { err } from '../../src-shared/ipc/result';
 import { OptionsError, parseStartOptions, type StartOptions } from '../host/options';
 import { createPagePolicy, isTrustedIpcSender } from './policy';
+import { keepRunningOnUnexpected } from '../core/uncaught';
+
+// An exception nobody handled is logged (without its message) and the app keeps running.
+keepRunningOnUnexpected('messenger');
 
 const here = import.meta.dirname;
 const preloadPath = join(here, '..', 'preload', 'index.cjs');

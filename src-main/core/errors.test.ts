@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessengerError } from '../../src-shared/ipc/result';
-import { toMessengerError } from './errors';
+import { conditionName, scrubSecrets, toMessengerError } from './errors';
 import { InsecureStreamError } from './xmpp/client/client';
 
 const sasl = (condition: string) => Object.assign(new Error(condition), { name: 'SASLError', condition });
@@ -29,5 +29,29 @@ describe('connection errors in plain words', () => {
   it('keeps a MessengerError as it is', () => {
     const e = new MessengerError('timeout', 'x');
     expect(toMessengerError(e, 'w')).toBe(e);
+  });
+});
+
+describe('no server text reaches the user or a log (issue 18)', () => {
+  const secret = 'hunter2-SECRET';
+  it.each([
+    Object.assign(new Error(`x ${secret}`), { name: 'SASLError', condition: secret, text: secret }),
+    Object.assign(new Error(`x ${secret}`), { name: 'StreamError', condition: secret, text: secret }),
+    Object.assign(new Error(`x ${secret}`), { name: 'StanzaError', condition: secret, text: secret }),
+  ])('a condition that is not one of RFC 6120 is not repeated: %s', (e) => {
+    const m = toMessengerError(e, 'example.org');
+    expect(m.message).not.toContain(secret);
+    expect(JSON.stringify(m)).not.toContain(secret);
+  });
+
+  it('names a known condition', () => {
+    expect(toMessengerError(Object.assign(new Error('x'), { name: 'StreamError', condition: 'system-shutdown' }), 'example.org').message).toContain('system-shutdown');
+    expect(conditionName('policy-violation')).toBe('policy-violation');
+    expect(conditionName('password=hunter2')).toBe('error');
+    expect(conditionName(undefined)).toBe('error');
+  });
+
+  it('scrubs secrets from any text', () => {
+    expect(scrubSecrets(`bad password ${secret}!`, [secret, ''])).toBe('bad password ***!');
   });
 });

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createCore } from '../core';
 import { HostError, startHost } from './server';
 import { OptionsError, parseStartOptions } from './options';
+import { keepRunningOnUnexpected } from '../core/uncaught';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 
@@ -67,6 +68,9 @@ async function main(): Promise<number> {
   console.log('messenger host: stopped');
   return 0;
 }
+
+// An exception nobody handled is logged (without its message) and the host keeps serving.
+keepRunningOnUnexpected('messenger host');
 
 main().then(
   (code) => process.exit(code),

@@ -10,6 +10,7 @@ import { MessengerError } from '../../../src-shared/ipc/result';
 import { toMessengerError } from '../errors';
 import type { AccountRow } from '../store/store';
 import { createClient, type XmppClient } from '../xmpp/client/client';
+import { AuthFailureBudget, authSucceeded, retryAfterAuthFailure } from '../xmpp/client/reconnect';
 import { resolveEndpoints, type Endpoint } from '../xmpp/resolve/resolve';
 import type { CoreEvents } from './events';
 
@@ -42,6 +43,8 @@ export class Connection {
   /** resolves connect() once the first session is fully set up (see the 'online' handler) */
   private onReady: (() => void) | null = null;
   private closed = false;
+  /** auth failures on reconnects, retried a few times before giving up (xmpp/client/reconnect.ts) */
+  private readonly authBudget = new AuthFailureBudget();
 
   constructor(private readonly deps: ConnectionDeps) {}
 
@@ -187,6 +190,7 @@ export class Connection {
     });
     sm?.on('resumed', () => {
       if (this.current !== client) return;
+      authSucceeded(this.authBudget, client);
       this.setStatus('online');
       this.deps.onOnline(client, true);
     });
@@ -200,6 +204,8 @@ export class Connection {
       // longer trusted will not heal by retrying; stop and tell the user. (A server that is
       // down is retried.)
       const error = toMessengerError(e, this.where());
+      // a server restarting under a reconnect storm may refuse a correct password for a moment
+      if (error.code === 'auth-failed' && retryAfterAuthFailure(this.authBudget, client)) return;
       if (error.code === 'auth-failed' || error.code === 'certificate-untrusted') {
         this.wanted = false;
         void this.teardown().then(() => this.setStatus('error', error));
@@ -220,6 +226,7 @@ export class Connection {
   private async afterOnline(client: XmppClient): Promise<void> {
     await this.deps.setUp(client);
     if (this.current !== client) return;
+    authSucceeded(this.authBudget, client);
     this.setStatus('online');
     this.onReady?.();
     this.onReady = null;

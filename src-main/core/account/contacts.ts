@@ -5,7 +5,9 @@ import type { Contact } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { ContactRow, Store } from '../store/store';
 import type { XmppClient } from '../xmpp/client/client';
-import { subscriptionStanza, type PresenceEvent } from '../xmpp/presence/presence';
+import { subscriptionRequest, subscriptionStanza, type PresenceEvent } from '../xmpp/presence/presence';
+import { conditionName } from '../errors';
+import { missingStanzas, pendingRequests, SubscriptionRetry } from './subscriptions';
 import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
 import type { CoreEvents } from './events';
 import type { PresenceBook } from './presence-book';
@@ -27,6 +29,18 @@ type SubscriptionPresence = Extract<PresenceEvent, { kind: 'subscribe' | 'subscr
 
 export class Contacts {
   private roster: Roster | null = null;
+  /**
+   * Requests still unanswered are asked again with backoff: a server's anti-flood (ejabberd's
+   * mod_pres_counter) drops subscription stanzas without an error (./subscriptions.ts).
+   */
+  private readonly retry = new SubscriptionRetry({
+    resend: async (jid) => {
+      const client = this.deps.online();
+      if (!client) return;
+      for (const type of missingStanzas(this.deps.store.contact(this.id, jid))) await client.entity.send(subscriptionStanza(type, jid));
+    },
+    isPending: (jid) => missingStanzas(this.deps.store.contact(this.id, jid)).length > 0,
+  });
 
   constructor(private readonly deps: ContactsDeps) {}
 
@@ -42,6 +56,7 @@ export class Contacts {
 
   detach(): void {
     this.roster = null;
+    this.retry.stop();
   }
 
   contact(jid: string): Contact {
@@ -71,6 +86,7 @@ export class Contacts {
     for (const item of items) this.onRosterItem(item);
     const gone = this.deps.store.markRosterExcept(this.id, items.map((i) => i.jid));
     for (const jid of gone) this.emit(jid);
+    this.retry.watchAll(pendingRequests(this.deps.store.contacts(this.id)));
   }
 
   private onRosterItem(item: RosterItem): void {
@@ -133,8 +149,11 @@ export class Contacts {
     if (jid === this.deps.jid) throw new MessengerError('invalid-argument', 'You cannot add your own account as a contact.');
     const { client, roster } = this.requireOnline();
     await this.iq(() => roster.set(jid, name));
-    await client.entity.send(subscriptionStanza('subscribe', jid));
+    // RFC 6121 §3.4: pre-approve where the server supports it, so their request needs no answer
+    const theySeeUs = ['from', 'both'].includes(this.deps.store.contact(this.id, jid)?.subscription ?? 'none');
+    for (const el of subscriptionRequest(jid, { preApproval: client.serverFeatures.preApproval, theySeeUs })) await client.entity.send(el);
     this.deps.store.upsertContact(this.id, jid, { in_roster: 1, pending_out: 1, ...(name ? { name } : {}) });
+    this.retry.watch(jid);
     const c = this.contact(jid);
     this.deps.events.emit('contact.updated', c);
     return c;
@@ -151,6 +170,7 @@ export class Contacts {
       if (row?.in_roster !== 1) await this.iq(() => roster.set(jid));
       await client.entity.send(subscriptionStanza('subscribe', jid));
       store.upsertContact(this.id, jid, { pending_out: 1, in_roster: 1 });
+      this.retry.watch(jid);
     }
     store.upsertContact(this.id, jid, { pending_in: 0 });
     const c = this.contact(jid);
@@ -197,7 +217,7 @@ export class Contacts {
     } catch (e) {
       const err = e as { name?: string; condition?: string };
       if (err.name === 'TimeoutError') throw new MessengerError('timeout', 'The server did not answer in time.');
-      if (err.name === 'StanzaError') throw new MessengerError('invalid-argument', `The server refused the change (${err.condition ?? 'error'}).`);
+      if (err.name === 'StanzaError') throw new MessengerError('invalid-argument', `The server refused the change (${conditionName(err.condition)}).`);
       throw new MessengerError('not-connected', `${this.deps.jid} lost its connection; try again.`);
     }
   }

@@ -112,6 +112,13 @@ declare module '@xmpp/connection' {
     connect(service: string): Promise<unknown>;
     open(options: { domain: string; lang?: string }): Promise<unknown>;
     _onElement(el: Element): void;
+    parser: { write(data: string): void } | null;
+    _onData(data: Buffer): void;
+    _closeStream(timeout?: number): Promise<unknown>;
+    _closeSocket(timeout?: number): Promise<unknown>;
+    _detachParser(): void;
+    _detachSocket(): void;
+    _status(status: string, ...args: unknown[]): void;
     _attachSocket(socket: unknown): void;
     _ready(resumed?: boolean): void;
   }

@@ -9,13 +9,17 @@
 // - Stream management with resumption (XEP-0198), resource binding, IQ caller/callee, reconnect.
 // - Incoming elements whose addresses are not valid JIDs are dropped before the middleware sees
 //   them: xmpp.js would throw from an event listener on them and take the process down.
+// - One connection's end never touches the next one (issue 18, seen with ejabberd's restart):
+//   xmpp.js 0.14's disconnect() waits up to `timeout` for the server's closing tag and then closes
+//   whatever socket and parser are current, by then the reconnected ones; data arriving after the
+//   parser was detached threw a TypeError out of the socket's 'data' listener; and its SASL exchange
+//   outlived its connection (sasl.ts). SafeClient binds the closing to the connection it started on.
 import { Client, xml } from '@xmpp/client-core';
 import _tcp from '@xmpp/tcp';
 import _middleware, { type Middleware } from '@xmpp/middleware';
 import _streamFeatures, { type StreamFeatures } from '@xmpp/stream-features';
 import _iqCaller, { type IqCaller } from '@xmpp/iq/caller.js';
 import _iqCallee, { type IqCallee } from '@xmpp/iq/callee.js';
-import _sasl from '@xmpp/sasl';
 import _resourceBinding from '@xmpp/resource-binding';
 import _streamManagement, { type StreamManagement } from '@xmpp/stream-management';
 import _reconnect, { type Reconnect } from '@xmpp/reconnect';
@@ -25,6 +29,8 @@ import plain from '@xmpp/sasl-plain';
 import type { Element } from '@xmpp/xml';
 import { starttls, NS_TLS } from '../starttls/starttls';
 import { isValidJid } from '../jid/jid';
+import { sasl, type MechanismFactory } from './sasl';
+import { advertisesPreApproval } from '../presence/presence';
 
 export interface ClientOptions {
   /** the XMPP domain (the part after @) */
@@ -69,6 +75,56 @@ class SafeClient extends Client {
    */
   smInbound = 0;
 
+  /** A chunk after the stream ended (no parser) belongs to no stream: dropped, never thrown. */
+  override _onData(data: Buffer): void {
+    if (!this.parser) return;
+    try {
+      super._onData(data);
+    } catch (e) {
+      this.emit('error', e);
+    }
+  }
+
+  /**
+   * RFC 6120 §4.4: close our stream, wait for the server's closing tag, then close the socket —
+   * but only the connection that was current when the close began. When its socket goes away
+   * first (a server that exits after a stream error), the wait ends at once; a newer connection is
+   * never closed by this one's timers.
+   */
+  override async disconnect(): Promise<unknown> {
+    const socket = this.socket;
+    if (!socket) return undefined; // that connection is over already
+    const parser = this.parser;
+    let el: unknown;
+    if (parser) {
+      try {
+        el = await this._closeStream();
+      } catch (reason) {
+        if (this.parser === parser) this._detachParser();
+        if (this.socket === socket) this._status('close', { clean: false, reason });
+      }
+    }
+    if (this.socket !== socket) return el;
+    try {
+      await this._closeSocket();
+    } catch (reason) {
+      if (this.socket === socket) {
+        this._detachSocket();
+        (socket as { destroy?: () => void }).destroy?.();
+        this._status('disconnect', { clean: false, reason });
+      }
+    }
+    return el;
+  }
+
+  /** xmpp.js' wait for the server's closing tag, ended early when the socket closes. */
+  override _closeStream(timeout?: number): Promise<unknown> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('no connection'));
+    const gone = new Promise<never>((_, reject) => socket.once('close', () => reject(new Error('the connection closed'))));
+    return Promise.race([super._closeStream(timeout), gone]);
+  }
+
   override _onElement(element: Element): void {
     if (element.is('enabled', NS_SM)) this.smInbound = 0;
     else if (this.isStanza(element)) this.smInbound += 1; // a dropped stanza is handled too
@@ -91,6 +147,8 @@ export interface XmppClient {
   /** absent on an unauthenticated (registration) stream */
   streamManagement?: StreamManagement;
   reconnect?: Reconnect;
+  /** what the server advertised on the current connection's streams */
+  serverFeatures: { preApproval: boolean };
 }
 
 export function createClient(options: ClientOptions): XmppClient {
@@ -100,6 +158,9 @@ export function createClient(options: ClientOptions): XmppClient {
   const entity = new SafeClient({ service: `xmpp://${hostPart}:${port}`, domain: options.domain, timeout: options.timeout ?? 15_000 });
   // Without an 'error' listener an EventEmitter throws; errors are handled by our callers.
   entity.on('error', () => {});
+  // Each stream open waits on 'error' until it settles or times out; while a server restarts, the
+  // reconnect attempts (one a second) leave several such waits pending for up to `timeout`.
+  entity.setMaxListeners(50);
   _tcp({ entity });
   // Chat is many small writes (a receipt, then a reply): with Nagle's algorithm on, the second
   // waits for the server's delayed ACK (~40 ms on Linux). bench/messaging.ts measures it.
@@ -121,22 +182,38 @@ export function createClient(options: ClientOptions): XmppClient {
     return next();
   });
 
+  const serverFeatures = { preApproval: false };
+  entity.on('connect', () => {
+    serverFeatures.preApproval = false;
+  });
+  middleware.use((ctx, next) => {
+    if (ctx.stanza.is('features', 'http://etherx.jabber.org/streams') && advertisesPreApproval(ctx.stanza)) serverFeatures.preApproval = true;
+    return next();
+  });
+
   const iqCaller = _iqCaller({ middleware, entity });
   const iqCallee = _iqCallee({ middleware, entity });
   starttls({ streamFeatures, domain: options.domain, extraCaPem: options.extraCaPem });
 
-  const result: XmppClient = { entity, middleware, streamFeatures, iqCaller, iqCallee };
+  const result: XmppClient = { entity, middleware, streamFeatures, iqCaller, iqCallee, serverFeatures };
   if (!options.credentials) return result;
 
   const credentials = options.credentials;
   const saslFactory = new SASLFactory();
   scramsha1(saslFactory);
   plain(saslFactory);
-  _sasl({ streamFeatures, saslFactory }, async (authenticate, mechanisms) => {
-    if (!entity.isSecure()) throw new InsecureStreamError();
-    const mechanism = mechanisms.find((m) => m !== 'PLAIN') ?? mechanisms[0];
-    if (!mechanism) throw new Error('no SASL mechanism in common');
-    await authenticate(credentials, mechanism);
+  const supported = ['SCRAM-SHA-1', 'PLAIN'];
+  sasl({
+    streamFeatures,
+    factory: saslFactory as unknown as MechanismFactory,
+    credentials,
+    choose: (offered) => {
+      if (!entity.isSecure()) throw new InsecureStreamError();
+      // SCRAM first (the password never crosses the wire); PLAIN only inside TLS
+      const mechanism = supported.find((m) => offered.includes(m));
+      if (!mechanism) throw new Error('no SASL mechanism in common');
+      return mechanism;
+    },
   });
   const streamManagement = _streamManagement({ streamFeatures, entity, middleware });
   // Our counter replaces xmpp.js' (see SafeClient.smInbound); its writes are ignored.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import xml from '@xmpp/xml';
-import { aggregate, parsePresence, subscriptionStanza } from './presence';
+import { advertisesPreApproval, aggregate, NS_PRE_APPROVAL, parsePresence, subscriptionRequest, subscriptionStanza } from './presence';
 
 describe('presence (RFC 6121 §3, §4)', () => {
   it('reads availability with show and status', () => {
@@ -41,5 +41,18 @@ describe('presence (RFC 6121 §3, §4)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('subscriptionRequest (RFC 6121 §3.1.1, §3.4)', () => {
+  it('pre-approves first where the server supports it and they do not see us yet', () => {
+    expect(subscriptionRequest('b@x', { preApproval: true, theySeeUs: false }).map((e) => e.attrs.type)).toEqual(['subscribed', 'subscribe']);
+    expect(subscriptionRequest('b@x', { preApproval: true, theySeeUs: true }).map((e) => e.attrs.type)).toEqual(['subscribe']);
+    expect(subscriptionRequest('b@x', { preApproval: false, theySeeUs: false }).map((e) => e.attrs.type)).toEqual(['subscribe']);
+  });
+
+  it('reads the pre-approval stream feature', () => {
+    expect(advertisesPreApproval(xml('stream:features', {}, xml('sub', { xmlns: NS_PRE_APPROVAL })))).toBe(true);
+    expect(advertisesPreApproval(xml('stream:features', {}, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' })))).toBe(false);
   });
 });

@@ -44,6 +44,25 @@ export function subscriptionStanza(type: 'subscribe' | 'subscribed' | 'unsubscri
   return xml('presence', { to, type });
 }
 
+/** RFC 6121 §3.4.1: the stream feature of a server that supports subscription pre-approval */
+export const NS_PRE_APPROVAL = 'urn:xmpp:features:pre-approval';
+
+export function advertisesPreApproval(features: Element): boolean {
+  return features.getChild('sub', NS_PRE_APPROVAL) !== undefined;
+}
+
+/**
+ * RFC 6121 §3.1.1 with §3.4 where the server supports it: a request to see `to`'s presence,
+ * preceded by a pre-approval of their request back (unless they already see ours). Their server
+ * then answers their request itself, so one subscription stanza fewer reaches us — it matters under
+ * an anti-flood limit such as ejabberd's mod_pres_counter.
+ */
+export function subscriptionRequest(to: string, opts: { preApproval: boolean; theySeeUs: boolean }): Element[] {
+  const out = [subscriptionStanza('subscribe', to)];
+  if (opts.preApproval && !opts.theySeeUs) out.unshift(subscriptionStanza('subscribed', to));
+  return out;
+}
+
 /** RFC 6121 §4.2: initial presence (available, no show) */
 export function initialPresence(): Element {
   return xml('presence', {});

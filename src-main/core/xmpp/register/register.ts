@@ -7,6 +7,7 @@ import xml, { type Element } from '@xmpp/xml';
 import { promise } from '@xmpp/events';
 import { MessengerError } from '../../../../src-shared/ipc/result';
 import { createClient, type ClientOptions } from '../client/client';
+import { conditionName } from '../../errors';
 
 export const NS_REGISTER = 'jabber:iq:register';
 export const NS_REGISTER_FEATURE = 'http://jabber.org/features/iq-register';
@@ -40,7 +41,9 @@ function registrationError(e: unknown, domain: string): MessengerError {
       case 'policy-violation':
         return new MessengerError('registration-refused', `${domain} refused the registration for now (too many registrations); try again later.`);
       default:
-        return new MessengerError('registration-refused', `${domain} refused the registration (${err.condition ?? 'error'}).`);
+        // ejabberd echoes the submitted form, password included, in the error stanza: only a
+        // condition from RFC 6120's list is repeated, never the server's text (errors.ts)
+        return new MessengerError('registration-refused', `${domain} refused the registration (${conditionName(err.condition)}).`);
     }
   }
   if (e instanceof MessengerError) return e;
