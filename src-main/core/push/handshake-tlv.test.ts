@@ -20,7 +20,7 @@ describe('push handshake TLV 0x01A4', () => {
   it('round-trips offer, answer and revoke; endpoints come back normalised', () => {
     expect(decodePushTlv(encodePushTlv(offer))).toEqual(offer);
     const answer = { ...offer, kind: 'answer' as const, api_endpoint: 'HTTPS://Push.B.test/api/v1' };
-    expect(decodePushTlv(encodePushTlv(answer)).api_endpoint).toBe('https://push.b.test/api/v1/');
+    expect(decodePushTlv(encodePushTlv(answer))).toMatchObject({ kind: 'answer', api_endpoint: 'https://push.b.test/api/v1/' });
     expect(decodePushTlv(encodePushTlv({ kind: 'revoke', v: 1 }))).toEqual({ kind: 'revoke', v: 1 });
     expect(messagesUrlOf('https://push.a.test/api/v1/')).toBe('https://push.a.test/api/v1/messages/');
   });
