@@ -170,7 +170,7 @@ function probe(port: number): Promise<void> {
   });
 }
 
-class ProsodyProcess {
+export class ProsodyProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
 

@@ -61,6 +61,9 @@ export interface HandshakeDeps {
 type OfferOrAnswer = Extract<PushTlv, { kind: 'offer' | 'answer' }>;
 
 export class PushHandshake {
+  /** offers being sent: an answer that races the send's completion waits for it */
+  readonly #inflight = new Map<string, Promise<void>>();
+
   constructor(private readonly d: HandshakeDeps) {}
 
   state(accountId: string, peer: string): HandshakeState {
@@ -125,6 +128,20 @@ export class PushHandshake {
   }
 
   async #offer(accountId: string, peer: string): Promise<void> {
+    const k = `${accountId}\n${peer}`;
+    // registered before the send starts: the OTR layer may hand us the answer from within it
+    let done!: () => void;
+    const settled = new Promise<void>((r) => (done = r));
+    this.#inflight.set(k, settled);
+    try {
+      await this.#sendOffer(accountId, peer);
+    } finally {
+      done();
+      if (this.#inflight.get(k) === settled) this.#inflight.delete(k);
+    }
+  }
+
+  async #sendOffer(accountId: string, peer: string): Promise<void> {
     const info = this.#info(accountId);
     const link = this.#link();
     const existing = this.d.store.record(accountId, peer);
@@ -176,6 +193,9 @@ export class PushHandshake {
    */
   async received(accountId: string, peer: string, value: Uint8Array, key: ExtraSymmetricKeyInput | undefined): Promise<void> {
     const tlv = decodePushTlv(value);
+    // the contact can answer before our send of the offer has returned (the OTR layer resolves
+    // after the message left): the answer waits for the offer's state
+    if (tlv.kind === 'answer') await this.#inflight.get(`${accountId}\n${peer}`);
     const row = this.d.store.handshake(accountId, peer);
     const state = (row?.state as HandshakeState | undefined) ?? 'none';
     const record = this.d.store.record(accountId, peer);
