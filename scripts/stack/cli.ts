@@ -1,6 +1,7 @@
 // `npm run stack [-- --account user:password ...]`: starts the local XMPP stack, prints how to
 // connect, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 import { startStack, type StackAccount } from './stack';
+import { runTwoDomains } from './two-domains-cli';
 
 function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string } {
   const accounts: StackAccount[] = [];
@@ -15,7 +16,7 @@ function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string 
     } else if (a === '--domain') {
       domain = argv[++i];
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost]');
+      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost]\n' + '       npm run stack -- --two-domains [--push] [--account a:user:password]... [--account b:user:password]...');
       process.exit(0);
     } else {
       throw new Error(`unknown argument: ${a}`);
@@ -25,6 +26,7 @@ function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string 
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--two-domains')) return runTwoDomains(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const stack = await startStack(args);
   let stopping = false;
