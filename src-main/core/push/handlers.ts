@@ -17,6 +17,18 @@ function plain(e: unknown): never {
   throw e;
 }
 
+/** a push server's answers and network failures, in plain words (never the server's body) */
+function plainServer(e: unknown): never {
+  if (e instanceof MessengerError) throw e;
+  const status = (e as { status?: unknown }).status;
+  if (typeof status === 'number' && status === 401) throw new MessengerError('auth-failed', 'The push server refused this push name and password.');
+  if (typeof status === 'number' && status === 429) throw new MessengerError('server-unreachable', 'The push server asks to wait a moment (too many attempts).');
+  if (typeof status === 'number' && status >= 400) throw new MessengerError('registration-refused', `The push server refused the request (HTTP ${status}).`);
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|ALTNAME/.test(code)) throw new MessengerError('certificate-untrusted', "The push server's certificate is not trusted.");
+  throw new MessengerError('server-unreachable', 'The push server cannot be reached.');
+}
+
 export function pushRequestHandlers(push: PushService, known: (accountId: string) => void): PushRequestHandlers {
   const entry = (accountId: string, peer: string): WakeUpInfo => {
     const e = push.wakeUps(accountId).find((w) => w.peer === peer);
@@ -26,7 +38,7 @@ export function pushRequestHandlers(push: PushService, known: (accountId: string
     'push.settings.get': async ({ accountId }) => (known(accountId), push.settings(accountId)),
     'push.settings.set': async ({ accountId, apiEndpoint, pushName, password, create }) => {
       known(accountId);
-      return push.configure(accountId, { apiEndpoint, pushName, password, create });
+      return push.configure(accountId, { apiEndpoint, pushName, password, create }).catch(plainServer);
     },
     'push.settings.disable': async ({ accountId }) => (known(accountId), push.disable(accountId)),
     'push.handshake.approve': async ({ accountId, peer }) => {
