@@ -149,6 +149,15 @@ describe('two domains', () => {
       expect(await alice.push.knock('acc', bob.jid)).toBe(true);
       await bob.when((e) => e.type === 'wake-requested' && bob.events.filter((x) => x.type === 'wake-requested').length === 2);
 
+      // ChatSecure v3.1 Level 1: bob POSTs the whitelist token alice gave him to her messages/ URL
+      // (what a ChatSecure-era client does); alice's module maps the token back to bob
+      const fromBob = bob.push.store.record('acc', alice.jid)!;
+      const chatsecure = new PushClient({ endpoint: stack.a.push!.endpoint, ca: stack.caPem });
+      expect(fromBob.theirMessagesUrl).toBe(new URL('messages/', stack.a.push!.endpoint).toString());
+      await chatsecure.sendMessage({ token: fromBob.theirTokens[0]!, priority: 'high' });
+      chatsecure.close();
+      expect(await alice.when((e) => e.type === 'wake-requested')).toEqual({ type: 'wake-requested', accountId: 'acc', peer: bob.jid, via: 'chatsecure-token' });
+
       // revoke: both records go, and alice's whitelist token no longer works on A's server
       const token = alice.push.store.record('acc', bob.jid)!.ourToken!;
       await alice.push.revoke('acc', bob.jid);
