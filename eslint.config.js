@@ -45,15 +45,6 @@ export const rooms = [
     why: 'the prekey protocol is pure like the OTR library it builds on (DESIGN.md 2)',
   },
   {
-    // TEMPORARY: the push client (https, ws, tls) is being moved to a src-shared/node-* room by
-    // the push work; until then this one file has the node-only room's list. Delete this entry
-    // when src-shared/push/client.ts is gone.
-    name: 'src-shared/push/client.ts (node-only, moving to src-shared/node-*)',
-    paths: ['src-shared/push/client.ts'],
-    may: { rooms: SHARED_ALL, node: true, packages: ['@noble/*', 'zod', 'ws'] },
-    why: 'node-only code',
-  },
-  {
     name: 'src-shared/push',
     paths: ['src-shared/push'],
     pure: true,

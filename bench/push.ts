@@ -16,7 +16,7 @@
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
-import { PushClient, type DesktopConnection } from '../src-shared/push/client';
+import { PushClient, type DesktopConnection } from '../src-shared/node-push/client';
 import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs, type ServerProc } from '../src-server/push/test-support/harness';
 import type { KnockEnvelope } from '../src-shared/push/wire';
 import { startPostgres, type PgCluster } from '../scripts/test-support/postgres';

@@ -7,6 +7,7 @@ import { plainWords } from './errors';
 import { contactKey } from './store';
 import { presenceWords } from './Sidebar';
 import { EncryptedMarker, OtrPanel, useOtrStatus } from './otr';
+import { WakeUpPrompts } from './push';
 
 const deliveryWords: Record<DeliveryState, string> = {
   pending: 'Sending…',
@@ -127,6 +128,7 @@ export function Conversation() {
           accountJid={severalAccounts ? accountJid : undefined}
         />
       </header>
+      <WakeUpPrompts accountId={selected.accountId} peer={selected.peer} />
       <div className="history" role="log" aria-label="Messages" aria-live="polite">
         {!messages || messages.length === 0 ? (
           <p className="hint">No messages yet.</p>

@@ -9,6 +9,7 @@ import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
+import { PushSettings } from './push';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -75,6 +76,7 @@ function AccountHeader({ account }: { account: AccountInfo }) {
         </p>
       )}
       <AccountOtrWarnings accountId={account.id} jid={account.jid} />
+      <PushSettings accountId={account.id} jid={account.jid} />
     </div>
   );
 }

@@ -10,6 +10,7 @@ import { App, NoHost } from './App';
 import { TabGate } from './TabGate';
 import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
+import { createPushStore, PushContext } from './push';
 
 if (!window.messenger) {
   // A new link in the address (a restarted host, or the newest link pasted here) needs a new start.
@@ -49,6 +50,8 @@ function startApp(transport: Transport): void {
   });
   // private conversations (OTR): status and notices pushed by the core
   const otr = createOtrStore(transport.api);
+  // wake-ups: push settings, approval prompts and the wake-ups list
+  const push = createPushStore(transport.api);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
   void app.actions.load().then(() => {
     for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);
@@ -57,7 +60,9 @@ function startApp(transport: Transport): void {
     <StrictMode>
       <StoreContext.Provider value={app}>
         <OtrContext.Provider value={otr}>
-          <App />
+          <PushContext.Provider value={push}>
+            <App />
+          </PushContext.Provider>
         </OtrContext.Provider>
       </StoreContext.Provider>
     </StrictMode>,

@@ -1,6 +1,7 @@
 // `npm run stack [-- --account user:password ...] [--server prosody|ejabberd]`: starts the local XMPP stack, prints how to
 // connect, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 import { startStack, type StackAccount, type StackServer } from './stack';
+import { runTwoDomains } from './two-domains-cli';
 
 function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string; server?: StackServer } {
   const accounts: StackAccount[] = [];
@@ -20,7 +21,7 @@ function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string;
       if (s !== 'prosody' && s !== 'ejabberd') throw new Error(`--server wants prosody or ejabberd, got "${s ?? ''}"`);
       server = s;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost] [--server prosody|ejabberd]');
+      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost] [--server prosody|ejabberd]\n' + '       npm run stack -- --two-domains [--push] [--account a:user:password]... [--account b:user:password]...');
       process.exit(0);
     } else {
       throw new Error(`unknown argument: ${a}`);
@@ -30,6 +31,7 @@ function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string;
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--two-domains')) return runTwoDomains(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const stack = await startStack(args);
   const serverName = stack.server === 'ejabberd' ? 'ejabberd' : 'Prosody';

@@ -192,7 +192,7 @@ function probe(port: number): Promise<void> {
   });
 }
 
-class ProsodyProcess {
+export class ProsodyProcess {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
 

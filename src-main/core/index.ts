@@ -18,6 +18,9 @@ import { otrRequestHandlers } from './otr/handlers';
 import { OtrStore } from './otr/otr-store';
 import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
+import { createPushService } from './push/service';
+import { forwardPushEvent, pushRequestHandlers } from './push/handlers';
+import { PushClient } from '../../src-shared/node-push/client';
 
 export type { Core, CoreOptions } from './api';
 
@@ -59,6 +62,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const locked = new Map<string, AccountInfo>();
   const retryTimers = new Map<string, NodeJS.Timeout>();
   let closed = false;
+
+  // Wake-ups (DESIGN.md 7): push accounts, desktop channels, handshake records. The OTR TLV hook
+  // and "log in on a wake-up" are wired with the account composition (docs/push-in-the-app.md).
+  const push = createPushService({
+    db: store.database,
+    keychain: keys,
+    http: (endpoint, token) => new PushClient({ endpoint, ...(options.extraCaPem ? { ca: options.extraCaPem } : {}), ...(token ? { token } : {}) }),
+    clock: { now: () => Date.now() },
+    random: (n) => new Uint8Array(randomBytes(n)),
+    events: (e) => forwardPushEvent(push, events.emit.bind(events), e),
+    accountJid: (accountId) => store.account(accountId)?.jid,
+  });
+  for (const account of store.accounts()) void push.resumeAccount(account.id).catch(() => {});
 
   const newSession = (account: AccountRow, password: string) =>
     new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
@@ -138,6 +154,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const handlers: RequestHandlers = {
     ...otrRequestHandlers((accountId) => session(accountId).otr),
+    ...pushRequestHandlers(push, (accountId) => void session(accountId)),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
       const contacts = store.contacts().flatMap((c) => {
@@ -166,6 +183,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await s?.close();
       store.removeAccount(accountId);
       otrStore.removeAccount(accountId);
+      await push.disable(accountId).catch(() => {});
       await keys.delete(accountPasswordEntry(accountId)).catch(() => false);
       await deleteIdentity(keys, accountId, otrStore);
       events.emit('account.removed', { accountId });
@@ -216,6 +234,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       closed = true;
       for (const t of retryTimers.values()) clearTimeout(t);
       await Promise.all([...sessions.values()].map((s) => s.disconnect().catch(() => {})));
+      await push.close();
       sessions.clear();
       store.close();
     },

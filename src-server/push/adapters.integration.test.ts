@@ -11,7 +11,7 @@ import { WebPushAdapter, encryptWebPush } from './adapters/webpush';
 import { makeKnock, makePki, removeDir, startServer, tempDir, type Pki } from './test-support/harness';
 import { decryptWebPush, startApns, startFcm, startWebPush, type ApnsService, type FcmService, type WebPushService } from './test-support/push-services';
 import type { DeviceRow } from './storage/types';
-import { PushClient } from '../../src-shared/push/client';
+import { PushClient } from '../../src-shared/node-push/client';
 import type { DeliveryPayload } from '../../src-shared/push/wire';
 import tls from 'node:tls';
 

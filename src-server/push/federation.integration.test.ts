@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { PushClient, type DesktopConnection } from '../../src-shared/push/client';
+import { PushClient, type DesktopConnection } from '../../src-shared/node-push/client';
 import { openKnock } from '../../src-shared/push/seal';
 import { ClientPool, makeKnock, makePki, randomKnockId, removeDir, startServer, tempDir, tlsArgs, type Pki, type ServerProc } from './test-support/harness';
 import { startFakePeer, type FakePeer } from './test-support/fake-peer';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Database } from '@signalapp/sqlcipher';
-import { PushClient, type DesktopConnection } from '../../src-shared/push/client';
+import { PushClient, type DesktopConnection } from '../../src-shared/node-push/client';
 import { makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
 
 const TABLES = ['accounts', 'auth_tokens', 'devices', 'whitelist_tokens', 'outbox', 'seen_ids', 'peers'];

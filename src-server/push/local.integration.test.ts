@@ -1,7 +1,7 @@
 // Local knocks, the desktop channel and the durable queue, against the real server process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { PushClient, PushApiError } from '../../src-shared/push/client';
+import { PushClient, PushApiError } from '../../src-shared/node-push/client';
 import { openKnock } from '../../src-shared/push/seal';
 import { ClientPool, makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
 

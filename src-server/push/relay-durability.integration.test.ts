@@ -3,7 +3,7 @@
 // restart until delivered or expired). Both servers need stable endpoints across restarts, so
 // their ports are chosen free at run time and then reused.
 import { describe, expect, it } from 'vitest';
-import { PushClient } from '../../src-shared/push/client';
+import { PushClient } from '../../src-shared/node-push/client';
 import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs } from './test-support/harness';
 import { freePort } from '../../scripts/stack/stack';
 

@@ -1,7 +1,7 @@
 // PostgreSQL mode with two replicas serving one endpoint (issue 4): a desktop device connected to
 // either replica receives what either replica accepted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PushClient, type DesktopConnection } from '../../src-shared/push/client';
+import { PushClient, type DesktopConnection } from '../../src-shared/node-push/client';
 import { makeKnock, startServer, type ServerProc } from './test-support/harness';
 import { startPostgres, type PgCluster } from '../../scripts/test-support/postgres';
 

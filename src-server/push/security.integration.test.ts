@@ -4,7 +4,7 @@
 // kinds the server cannot deliver to, and lone UTF-16 surrogates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import { PushClient } from '../../src-shared/push/client';
+import { PushClient } from '../../src-shared/node-push/client';
 import { PEER_HEADER, SIGNATURE_HEADER } from '../../src-shared/push/wire';
 import { ClientPool, makeKnock, makePki, randomKnockId, removeDir, startServer, tempDir, tlsArgs, type Pki, type ServerProc } from './test-support/harness';
 import { startFakePeer, type FakePeer } from './test-support/fake-peer';

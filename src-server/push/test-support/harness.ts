@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { sealKnock } from '../../../src-shared/push/seal';
-import { PushClient } from '../../../src-shared/push/client';
+import { PushClient } from '../../../src-shared/node-push/client';
 import type { KnockEnvelope } from '../../../src-shared/push/wire';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');

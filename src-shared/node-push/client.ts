@@ -1,6 +1,8 @@
-// Typed client of the push server (DESIGN.md 7) used by the app's core and by the tests: the
-// HTTP API at an api_endpoint and the desktop WebSocket channel. Node only (node:http(s), ws);
-// certificate verification is always on, with an optional extra CA (a local stack's CA).
+// Typed client of the push server (DESIGN.md 7): the HTTP API at an api_endpoint and the desktop
+// WebSocket channel, used by the app's core (src-main/core/push), the servers' tests and the bench.
+// It lives in src-shared/node-push, the Node-only room of src-shared: it needs node:http(s),
+// node:tls and ws, so no browser or renderer bundle may import it. Certificate verification is
+// always on, with an optional extra CA (a local stack's CA).
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -18,7 +20,7 @@ import {
   type DeviceResponse,
   type KnockEnvelope,
   type TokenResponse,
-} from './wire';
+} from '../push/wire';
 
 // Answer schemas, built once: zod compiles a schema on its first use, and rebuilding one per
 // request costs more than the validation itself (docs/performance.md, "Push").

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { makePair } from './test-support/pair';
+import { PushHandshakeError } from './errors';
+import { encodePushTlv } from './handshake-tlv';
+
+const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
+
+describe('push handshake state machine', () => {
+  it('asks once when a private session starts, and not again after an answer', () => {
+    const { alice } = makePair();
+    alice.hs.privateSessionStarted('acc', 'bob@b.test');
+    expect(alice.events.filter((e) => e.type === 'prompt')).toEqual([{ type: 'prompt', accountId: 'acc', peer: 'bob@b.test', reason: 'ask' }]);
+    alice.hs.decline('acc', 'bob@b.test');
+    alice.hs.privateSessionStarted('acc', 'bob@b.test');
+    expect(alice.events.filter((e) => e.type === 'prompt')).toHaveLength(1);
+    expect(alice.sent).toHaveLength(0);
+  });
+
+  for (const version of [4, 3] as const) {
+    it(`both say yes (OTRv${version}): both store the seven fields and the same shared_key`, async () => {
+      const { alice, bob, flush } = makePair({ version });
+      await alice.hs.approve('acc', 'bob@b.test');
+      expect(alice.hs.state('acc', 'bob@b.test')).toBe('offered');
+      await flush();
+      expect(bob.events).toContainEqual({ type: 'prompt', accountId: 'acc', peer: 'alice@a.test', reason: 'their-offer' });
+      expect(bob.store.record('acc', 'alice@a.test')).toBeUndefined();
+      await bob.hs.approve('acc', 'alice@a.test');
+      await flush();
+      const ra = alice.store.record('acc', 'bob@b.test')!;
+      const rb = bob.store.record('acc', 'alice@a.test')!;
+      expect(ra).toMatchObject({ protocol: 'xmpp', accountName: 'alice@a.test', pushName: 'alice', apiEndpoint: 'https://push.a.test/api/v1/', buddyName: 'bob@b.test', buddyPushName: 'bob', buddyApiEndpoint: 'https://push.b.test/api/v1/', otrVersion: version });
+      expect(rb).toMatchObject({ accountName: 'bob@b.test', pushName: 'bob', buddyName: 'alice@a.test', buddyPushName: 'alice', buddyApiEndpoint: 'https://push.a.test/api/v1/' });
+      expect(hex(ra.sharedKey)).toBe(hex(rb.sharedKey));
+      expect(ra.sharedKey).toHaveLength(version === 4 ? 64 : 32);
+      // each holds the token the other issued for it, and its own to revoke
+      expect(ra.theirTokens).toEqual([bob.issued[0]]);
+      expect(rb.ourToken).toBe(bob.issued[0]);
+      // the key never travels: no sent TLV contains it
+      for (const s of [...alice.sent, ...bob.sent]) expect(Buffer.from(s.value).toString('hex')).not.toContain(hex(ra.sharedKey)!.slice(0, 32));
+    });
+  }
+
+  it("the contact's no sends nothing and stores nothing", async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await flush();
+    bob.hs.decline('acc', 'alice@a.test');
+    await flush();
+    expect(bob.sent).toHaveLength(0);
+    expect(bob.issued).toHaveLength(0);
+    expect(bob.store.record('acc', 'alice@a.test')).toBeUndefined();
+    expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
+    expect(alice.hs.state('acc', 'bob@b.test')).toBe('offered');
+  });
+
+  it('an answer nobody asked for, an offer without its key, and junk are refused; nothing stored', async () => {
+    const { alice } = makePair();
+    const answer = encodePushTlv({ kind: 'answer', v: 1, push_name: 'bob', api_endpoint: 'https://push.b.test/api/v1/', endpoint: 'https://push.b.test/api/v1/messages/', tokens: ['cd'.repeat(20)] });
+    await expect(alice.hs.received('acc', 'bob@b.test', answer, undefined)).rejects.toMatchObject({ code: 'unexpected-push-tlv' });
+    const offer = encodePushTlv({ kind: 'offer', v: 1, push_name: 'bob', api_endpoint: 'https://push.b.test/api/v1/', endpoint: 'https://push.b.test/api/v1/messages/', tokens: ['cd'.repeat(20)] });
+    await expect(alice.hs.received('acc', 'bob@b.test', offer, undefined)).rejects.toMatchObject({ code: 'unexpected-push-tlv' });
+    await expect(alice.hs.received('acc', 'bob@b.test', offer, { version: 4, extraSymKey: new Uint8Array(64), tlvIndex: 0, context: Uint8Array.of(1, 2, 3, 4) })).rejects.toBeInstanceOf(PushHandshakeError);
+    await expect(alice.hs.received('acc', 'bob@b.test', new TextEncoder().encode('{"kind":"offer"}'), undefined)).rejects.toMatchObject({ code: 'malformed-push-tlv' });
+    expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
+    expect(alice.hs.state('acc', 'bob@b.test')).toBe('none');
+    expect(alice.events).toHaveLength(0);
+  });
+
+  it('rotation after a wake-up: no prompt, a new shared_key on both sides', async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await flush();
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    const before = hex(bob.store.record('acc', 'alice@a.test')!.sharedKey);
+    const prompts = bob.events.filter((e) => e.type === 'prompt').length + alice.events.filter((e) => e.type === 'prompt').length;
+    await bob.hs.rotate('acc', 'alice@a.test');
+    await flush();
+    const ka = hex(alice.store.record('acc', 'bob@b.test')!.sharedKey);
+    const kb = hex(bob.store.record('acc', 'alice@a.test')!.sharedKey);
+    expect(ka).toBe(kb);
+    expect(kb).not.toBe(before);
+    expect(bob.events.filter((e) => e.type === 'prompt').length + alice.events.filter((e) => e.type === 'prompt').length).toBe(prompts);
+    expect(alice.events).toContainEqual({ type: 'record', accountId: 'acc', peer: 'bob@b.test', change: 'rotated' });
+    // tokens are kept across a rotation (no new token per wake-up)
+    expect(alice.issued).toHaveLength(1);
+  });
+
+  it('offers that cross: one wins, both end with the same key', async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    await flush();
+    const ra = alice.store.record('acc', 'bob@b.test');
+    const rb = bob.store.record('acc', 'alice@a.test');
+    expect(ra && rb).toBeTruthy();
+    expect(hex(ra!.sharedKey)).toBe(hex(rb!.sharedKey));
+  });
+
+  it('revoke deletes the record and our token on our server, and the contact drops its record', async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await flush();
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    await alice.hs.revoke('acc', 'bob@b.test');
+    expect(alice.revoked).toEqual([alice.issued[0]]);
+    expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
+    await flush();
+    expect(bob.store.record('acc', 'alice@a.test')).toBeUndefined();
+    expect(bob.revoked).toEqual([bob.issued[0]]);
+    expect(bob.events).toContainEqual({ type: 'record', accountId: 'acc', peer: 'alice@a.test', change: 'revoked-by-contact' });
+    // a revoked contact's new offer does not nag the user; re-ask is explicit
+    bob.hs.privateSessionStarted('acc', 'alice@a.test');
+    expect(bob.events.filter((e) => e.type === 'prompt' && e.reason === 'ask')).toHaveLength(0);
+    await bob.hs.approve('acc', 'alice@a.test');
+    expect(bob.hs.state('acc', 'alice@a.test')).toBe('offered');
+  });
+
+  it('without the OTR hook or a push account the handshake refuses with a typed error', async () => {
+    const { alice } = makePair();
+    alice.link = undefined;
+    await expect(alice.hs.approve('acc', 'bob@b.test')).rejects.toMatchObject({ code: 'no-private-session' });
+  });
+});

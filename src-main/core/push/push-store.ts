@@ -1,0 +1,261 @@
+// The push module's tables in the profile's SQLCipher database (DESIGN.md 4: everything private is
+// encrypted at rest under the profile's key). The seed's seven-field record ("Initial Exchange
+// over OTR TLV" step 4: protocol, account_name, push_name, api_endpoint, buddy_name, buddy's
+// push_name, buddy's api_endpoint) is stored with shared_key; never written anywhere else.
+//
+// Migrations: this module's own numbered list, its version in push_schema (the core's
+// user_version belongs to store.ts; OTR's tables use the same share-the-connection approach).
+// Each step runs in one transaction with its version bump, so a crash leaves either step.
+import type { Database } from '@signalapp/sqlcipher';
+
+const MIGRATIONS: string[] = [
+  // v1
+  `CREATE TABLE push_accounts (
+     account_id TEXT PRIMARY KEY,
+     api_endpoint TEXT NOT NULL,
+     push_name TEXT NOT NULL,
+     device_id TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE push_records (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     protocol TEXT NOT NULL,
+     account_name TEXT NOT NULL,
+     push_name TEXT NOT NULL,
+     api_endpoint TEXT NOT NULL,
+     buddy_name TEXT NOT NULL,
+     buddy_push_name TEXT NOT NULL,
+     buddy_api_endpoint TEXT NOT NULL,
+     shared_key BLOB NOT NULL,
+     otr_version INTEGER NOT NULL CHECK (otr_version IN (3, 4)),
+     our_token TEXT,
+     their_messages_url TEXT,
+     their_tokens TEXT NOT NULL DEFAULT '[]',
+     created_at INTEGER NOT NULL,
+     rotated_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, peer)
+   );
+   CREATE INDEX push_records_route ON push_records(api_endpoint, push_name, buddy_api_endpoint, buddy_push_name);
+   CREATE TABLE push_handshakes (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     state TEXT NOT NULL,
+     pending TEXT,
+     pending_key BLOB,
+     pending_version INTEGER,
+     our_token TEXT,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, peer)
+   );
+   CREATE TABLE push_seen (
+     account_id TEXT NOT NULL,
+     knock_id TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, knock_id)
+   );`,
+];
+
+export interface PushAccountRow {
+  account_id: string;
+  api_endpoint: string;
+  push_name: string;
+  device_id: string | null;
+  created_at: number;
+}
+
+/** The seed's seven fields (account_id/peer are our keys; account_name/buddy_name the names). */
+export interface PushRecord {
+  accountId: string;
+  peer: string;
+  protocol: 'xmpp';
+  accountName: string;
+  pushName: string;
+  apiEndpoint: string;
+  buddyName: string;
+  buddyPushName: string;
+  buddyApiEndpoint: string;
+  sharedKey: Uint8Array;
+  otrVersion: 3 | 4;
+  /** the whitelist token we issued to this contact (revoked with the record) */
+  ourToken: string | null;
+  /** ChatSecure v3.1 push_info the contact gave us */
+  theirMessagesUrl: string | null;
+  theirTokens: string[];
+  createdAt: number;
+  rotatedAt: number;
+}
+
+interface RecordRow {
+  account_id: string;
+  peer: string;
+  protocol: string;
+  account_name: string;
+  push_name: string;
+  api_endpoint: string;
+  buddy_name: string;
+  buddy_push_name: string;
+  buddy_api_endpoint: string;
+  shared_key: Uint8Array;
+  otr_version: number;
+  our_token: string | null;
+  their_messages_url: string | null;
+  their_tokens: string;
+  created_at: number;
+  rotated_at: number;
+}
+
+export interface HandshakeRow {
+  state: string;
+  /** JSON of the contact's decoded offer while it waits for our user's answer */
+  pending: string | null;
+  pendingKey: Uint8Array | null;
+  pendingVersion: 3 | 4 | null;
+  ourToken: string | null;
+  updatedAt: number;
+}
+
+const toRecord = (r: RecordRow): PushRecord => ({
+  accountId: r.account_id,
+  peer: r.peer,
+  protocol: 'xmpp',
+  accountName: r.account_name,
+  pushName: r.push_name,
+  apiEndpoint: r.api_endpoint,
+  buddyName: r.buddy_name,
+  buddyPushName: r.buddy_push_name,
+  buddyApiEndpoint: r.buddy_api_endpoint,
+  sharedKey: new Uint8Array(r.shared_key),
+  otrVersion: r.otr_version === 3 ? 3 : 4,
+  ourToken: r.our_token,
+  theirMessagesUrl: r.their_messages_url,
+  theirTokens: JSON.parse(r.their_tokens) as string[],
+  createdAt: r.created_at,
+  rotatedAt: r.rotated_at,
+});
+
+/** a copy the SQLite binding takes as a BLOB (it wants a plain ArrayBuffer-backed array) */
+const blob = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
+
+export class PushStore {
+  constructor(private readonly db: Database) {
+    this.migrate();
+  }
+
+  migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS push_schema (version INTEGER NOT NULL)');
+    const row = this.db.prepare('SELECT version FROM push_schema').get() as { version: number } | undefined;
+    if (!row) this.db.prepare('INSERT INTO push_schema (version) VALUES (0)').run();
+    const version = row?.version ?? 0;
+    if (version > MIGRATIONS.length) throw new Error('the push tables were written by a newer version of the messenger');
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.prepare('UPDATE push_schema SET version = ?').run([v + 1]);
+      })();
+    }
+  }
+
+  get schemaVersion(): number {
+    return (this.db.prepare('SELECT version FROM push_schema').get() as { version: number }).version;
+  }
+
+  // ---- push accounts -------------------------------------------------------------------------
+
+  account(accountId: string): PushAccountRow | undefined {
+    return this.db.prepare('SELECT * FROM push_accounts WHERE account_id = ?').get([accountId]) as unknown as PushAccountRow | undefined;
+  }
+
+  setAccount(a: PushAccountRow): void {
+    this.db
+      .prepare('INSERT INTO push_accounts (account_id, api_endpoint, push_name, device_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET api_endpoint = excluded.api_endpoint, push_name = excluded.push_name, device_id = excluded.device_id')
+      .run([a.account_id, a.api_endpoint, a.push_name, a.device_id, a.created_at]);
+  }
+
+  deleteAccount(accountId: string): void {
+    this.db.transaction(() => {
+      for (const t of ['push_accounts', 'push_records', 'push_handshakes', 'push_seen']) this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
+    })();
+  }
+
+  // ---- records -------------------------------------------------------------------------------
+
+  record(accountId: string, peer: string): PushRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM push_records WHERE account_id = ? AND peer = ?').get([accountId, peer]) as unknown as RecordRow | undefined;
+    return r && toRecord(r);
+  }
+
+  records(accountId: string): PushRecord[] {
+    return (this.db.prepare('SELECT * FROM push_records WHERE account_id = ? ORDER BY peer').all([accountId]) as unknown as RecordRow[]).map(toRecord);
+  }
+
+  /** records a knock's public To (ours) and From (theirs) can belong to (DESIGN.md 7 look-up) */
+  recordsByRoute(to: { endpoint: string; push_name: string }, from: { endpoint: string; push_name: string }): PushRecord[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM push_records WHERE api_endpoint = ? AND push_name = ? AND buddy_api_endpoint = ? AND buddy_push_name = ?')
+        .all([to.endpoint, to.push_name, from.endpoint, from.push_name]) as unknown as RecordRow[]
+    ).map(toRecord);
+  }
+
+  recordByOurToken(token: string): PushRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM push_records WHERE our_token = ?').get([token]) as unknown as RecordRow | undefined;
+    return r && toRecord(r);
+  }
+
+  putRecord(r: PushRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO push_records (account_id, peer, protocol, account_name, push_name, api_endpoint, buddy_name, buddy_push_name, buddy_api_endpoint, shared_key, otr_version, our_token, their_messages_url, their_tokens, created_at, rotated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, peer) DO UPDATE SET protocol = excluded.protocol, account_name = excluded.account_name, push_name = excluded.push_name,
+           api_endpoint = excluded.api_endpoint, buddy_name = excluded.buddy_name, buddy_push_name = excluded.buddy_push_name,
+           buddy_api_endpoint = excluded.buddy_api_endpoint, shared_key = excluded.shared_key, otr_version = excluded.otr_version,
+           our_token = excluded.our_token, their_messages_url = excluded.their_messages_url, their_tokens = excluded.their_tokens, rotated_at = excluded.rotated_at`,
+      )
+      .run([r.accountId, r.peer, r.protocol, r.accountName, r.pushName, r.apiEndpoint, r.buddyName, r.buddyPushName, r.buddyApiEndpoint, blob(r.sharedKey), r.otrVersion, r.ourToken, r.theirMessagesUrl, JSON.stringify(r.theirTokens), r.createdAt, r.rotatedAt]);
+  }
+
+  deleteRecord(accountId: string, peer: string): void {
+    this.db.prepare('DELETE FROM push_records WHERE account_id = ? AND peer = ?').run([accountId, peer]);
+  }
+
+  // ---- handshake state -----------------------------------------------------------------------
+
+  handshake(accountId: string, peer: string): HandshakeRow | undefined {
+    const r = this.db.prepare('SELECT * FROM push_handshakes WHERE account_id = ? AND peer = ?').get([accountId, peer]) as
+      | { state: string; pending: string | null; pending_key: Uint8Array | null; pending_version: number | null; our_token: string | null; updated_at: number }
+      | undefined;
+    if (!r) return undefined;
+    return {
+      state: r.state,
+      pending: r.pending,
+      pendingKey: r.pending_key ? new Uint8Array(r.pending_key) : null,
+      pendingVersion: r.pending_version === 3 || r.pending_version === 4 ? r.pending_version : null,
+      ourToken: r.our_token,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  setHandshake(accountId: string, peer: string, h: HandshakeRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO push_handshakes (account_id, peer, state, pending, pending_key, pending_version, our_token, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, peer) DO UPDATE SET state = excluded.state, pending = excluded.pending, pending_key = excluded.pending_key,
+           pending_version = excluded.pending_version, our_token = excluded.our_token, updated_at = excluded.updated_at`,
+      )
+      .run([accountId, peer, h.state, h.pending, h.pendingKey ? blob(h.pendingKey) : null, h.pendingVersion, h.ourToken, h.updatedAt]);
+  }
+
+  // ---- replay protection ---------------------------------------------------------------------
+
+  /** Records a knock id; false if it was already seen (a replay). */
+  markSeen(accountId: string, knockId: string, now: number): boolean {
+    return this.db.prepare('INSERT INTO push_seen (account_id, knock_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run([accountId, knockId, now]).changes === 1;
+  }
+
+  /** Forgets ids older than the freshness window: a knock that old is refused as stale anyway. */
+  pruneSeen(before: number): void {
+    this.db.prepare('DELETE FROM push_seen WHERE seen_at < ?').run([before]);
+  }
+}
