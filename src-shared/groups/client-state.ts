@@ -51,6 +51,8 @@ export interface ClientGroupState {
   /** a member left or was removed and the new key has not arrived: sending would leak to them */
   rekeyPending: boolean;
   refusal: { reason: string; text: string } | null;
+  /** identity sent, Ack not yet received */
+  awaitingAck: boolean;
   /** create the group on first identity */
   create: boolean;
 }
@@ -100,6 +102,7 @@ export function newGroupState(o: { group: string; address: string; me: LocalGrou
     vouching: {},
     rekeyPending: false,
     refusal: null,
+    awaitingAck: false,
     create: o.create,
   };
   if (o.create) {

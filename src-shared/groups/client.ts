@@ -34,6 +34,7 @@ export function connect(state: ClientGroupState, deps: ClientDeps): Step {
   }
   const out: GroupMessage = { t: 'identity', group: s.group, fp: deps.me.fingerprint, key: deps.me.bundle, ...(s.since ? { since: s.since } : {}), ...(s.create ? { create: true } : {}) };
   s.vouching = {};
+  s.awaitingAck = true;
   return { state: s, out: [out], events: [] };
 }
 
@@ -85,7 +86,8 @@ export function receive(state: ClientGroupState, from: string, body: string, dep
 
 function onAck(step: Step, m: MessageOf<'Ack'>): void {
   const s = step.state;
-  if (s.phase !== 'joining') throw groupError('out-of-order', 'an Ack we did not ask for');
+  if (!s.awaitingAck) throw groupError('out-of-order', 'an Ack we did not ask for');
+  s.awaitingAck = false;
   s.create = false;
   if (m.member) {
     if (!s.keys[s.epoch]) throw groupError('not-ready', 'the service says we are a member but we hold no session key');
@@ -260,6 +262,8 @@ function onGroup(step: Step, m: MessageOf<'group'>): void {
   const key = s.keys[m.epoch];
   if (!key) throw groupError('undecryptable', 'a message under a key we do not hold');
   const slot = `${m.from}:${m.epoch}`;
+  // our own messages come back in the catch-up log (the service does not echo them live): not a replay
+  if (m.from === s.me && (s.seen[slot] ?? -1) >= m.ctr) return;
   if ((s.seen[slot] ?? -1) >= m.ctr) throw groupError('replay', 'this message was received already');
   const p = openGroup(m, key, sender.key.h);
   s.seen[slot] = m.ctr;
