@@ -1,7 +1,7 @@
 // The codecs: every message round-trips, and bad bodies are a typed 'malformed' error.
 import { describe, expect, it } from 'vitest';
 import { GroupProtocolError } from './errors';
-import { parsePairwise, encodePairwise, parseGroupPayload, encodeGroupPayload } from './inner';
+import { parsePairwise, encodePairwise, parseGroupPayload, encodeGroupPayload, type PairwisePayload } from './inner';
 import { encodeMessage, parseMessage, type GroupMessage } from './wire';
 import { testIdentity } from './test-support/harness';
 
@@ -64,7 +64,7 @@ describe('inner payloads', () => {
       { k: 'challenge', nonce },
       { k: 'response', nonce, session_key: key, epoch: 1, creator: fp, admins: [fp], members: [{ fp, key: alice.bundle, name: 'Alice' }] },
       { k: 'rekey', epoch: 2, session_key: key, members: [fp] },
-    ] as const) {
+    ] as PairwisePayload[]) {
       expect(parsePairwise(encodePairwise(p))).toEqual(p);
     }
   });
