@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Result } from './result';
 import { accountId, bareJid } from './values';
 import { otrEventNames, otrRequestSchemas, type OtrEventPayloads, type OtrRequestOutputs } from './otr-contract';
+import { groupsEventNames, groupsRequestSchemas, type GroupsEventPayloads, type GroupsRequestOutputs } from './groups-contract';
 
 // ---- shared value types ---------------------------------------------------------------------
 
@@ -91,9 +92,11 @@ export const requestSchemas = {
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
   /** private conversations (OTR), trust and verification: src-shared/ipc/otr-contract.ts */
   ...otrRequestSchemas,
+  /** verified group chats: src-shared/ipc/groups-contract.ts */
+  ...groupsRequestSchemas,
 } as const;
 
-export interface RequestOutputs extends OtrRequestOutputs {
+export interface RequestOutputs extends OtrRequestOutputs, GroupsRequestOutputs {
   'app.snapshot': AppSnapshot;
   'account.add': AccountInfo;
   'account.register': AccountInfo;
@@ -121,7 +124,7 @@ export function isRequestName(name: unknown): name is RequestName {
 
 // ---- events (core -> renderer) --------------------------------------------------------------
 
-export interface EventPayloads extends OtrEventPayloads {
+export interface EventPayloads extends OtrEventPayloads, GroupsEventPayloads {
   'account.updated': AccountInfo;
   'account.removed': { accountId: string };
   'contact.updated': Contact;
@@ -130,7 +133,7 @@ export interface EventPayloads extends OtrEventPayloads {
   'message.updated': ChatMessage;
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', ...otrEventNames];
+export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', ...otrEventNames, ...groupsEventNames];
 
 export interface MessengerEvent<K extends EventName = EventName> {
   name: K;
