@@ -9,6 +9,7 @@ import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
+import { GroupsSection } from './groups';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -237,6 +238,7 @@ function AccountSection({ account, contacts, several }: { account: AccountInfo; 
           </ul>
         )}
       </nav>
+      <GroupsSection account={account} />
     </section>
   );
 }

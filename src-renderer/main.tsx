@@ -8,6 +8,7 @@ import { StoreContext } from './context';
 import { App, NoHost } from './App';
 import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
+import { createGroupsStore, GroupsContext } from './groups';
 
 const transport = connectTransport();
 if (!window.messenger) {
@@ -27,6 +28,8 @@ if (!transport.api) {
   transport.onStatus((s) => app.actions.setLink(s));
   // private conversations (OTR): status and notices pushed by the core
   const otr = createOtrStore(transport.api);
+  // verified groups: group state and timelines pushed by the core
+  const groups = createGroupsStore(transport.api);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
   void app.actions.load().then(() => {
     for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);
@@ -35,7 +38,9 @@ if (!transport.api) {
     <StrictMode>
       <StoreContext.Provider value={app}>
         <OtrContext.Provider value={otr}>
-          <App />
+          <GroupsContext.Provider value={groups}>
+            <App />
+          </GroupsContext.Provider>
         </OtrContext.Provider>
       </StoreContext.Provider>
     </StrictMode>,
