@@ -14,8 +14,10 @@ export function GroupsSection({ account }: { account: AccountInfo }) {
   const all = useGroupsState((s) => s.groups);
   const open = useGroupsState((s) => s.open);
   const [address, setAddress] = useState('');
+  // the service new groups are created on: the account's server's groups.<domain> unless changed
+  const [service, setService] = useState(`groups.${account.jid.split('@')[1] ?? ''}`);
   const [error, setError] = useState<string | null>(null);
-  const ids = { title: useId(), address: useId() };
+  const ids = { title: useId(), address: useId(), service: useId() };
   const online = account.status === 'online';
   useEffect(() => {
     if (online) void actions.load(account.id);
@@ -34,7 +36,7 @@ export function GroupsSection({ account }: { account: AccountInfo }) {
   };
   const create = async () => {
     setError(null);
-    const r = await actions.create(account.id);
+    const r = await actions.create(account.id, service.trim() || undefined);
     if (!r.ok) setError(errorText(r.error));
   };
 
@@ -55,8 +57,10 @@ export function GroupsSection({ account }: { account: AccountInfo }) {
           ))}
         </ul>
       )}
+      <label htmlFor={ids.service}>Group service</label>
       <div className="row">
-        <button type="button" className="link" disabled={!online} onClick={() => void create()}>
+        <input id={ids.service} type="text" value={service} onChange={(e) => setService(e.target.value)} />
+        <button type="button" disabled={!online} onClick={() => void create()}>
           New group
         </button>
       </div>
