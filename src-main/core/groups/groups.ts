@@ -154,7 +154,12 @@ export function createGroups(deps: GroupsDeps): Groups {
     async join(address, name) {
       const a = address.toLowerCase();
       const existing = states.get(a);
-      if (existing && existing.phase !== 'refused' && existing.phase !== 'left' && existing.phase !== 'removed') return info(existing);
+      if (existing?.phase === 'member') return info(existing);
+      // still waiting (or stuck after a refused answer): ask the service again
+      if (existing && (existing.phase === 'pending' || existing.phase === 'admitting' || existing.phase === 'joining')) {
+        const r = await serial(a, () => apply(a, (s, d) => connect(s, d))).catch(userError);
+        return info(r.state);
+      }
       const d = await clientDeps();
       return start(newGroupState({ group: a.split('@')[0]!, address: a, me: d.me, name: name ?? myName, create: false, random }));
     },
