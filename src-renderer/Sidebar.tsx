@@ -10,6 +10,7 @@ import { plainWords } from './errors';
 import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
 import { PushSettings } from './push';
+import { GroupsSection } from './groups';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -239,6 +240,7 @@ function AccountSection({ account, contacts, several }: { account: AccountInfo; 
           </ul>
         )}
       </nav>
+      <GroupsSection account={account} />
     </section>
   );
 }

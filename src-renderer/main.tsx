@@ -11,6 +11,7 @@ import { TabGate } from './TabGate';
 import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
 import { createPushStore, PushContext } from './push';
+import { createGroupsStore, GroupsContext } from './groups';
 
 if (!window.messenger) {
   // A new link in the address (a restarted host, or the newest link pasted here) needs a new start.
@@ -52,6 +53,8 @@ function startApp(transport: Transport): void {
   const otr = createOtrStore(transport.api);
   // wake-ups: push settings, approval prompts and the wake-ups list
   const push = createPushStore(transport.api);
+  // verified groups: group state and timelines pushed by the core
+  const groups = createGroupsStore(transport.api);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
   void app.actions.load().then(() => {
     for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);
@@ -61,7 +64,9 @@ function startApp(transport: Transport): void {
       <StoreContext.Provider value={app}>
         <OtrContext.Provider value={otr}>
           <PushContext.Provider value={push}>
-            <App />
+            <GroupsContext.Provider value={groups}>
+              <App />
+            </GroupsContext.Provider>
           </PushContext.Provider>
         </OtrContext.Provider>
       </StoreContext.Provider>

@@ -16,6 +16,9 @@ import { openDatabase, type AccountRow, type Store } from './store/store';
 import { deleteIdentity, identityVaults } from './otr/identity';
 import { otrRequestHandlers } from './otr/handlers';
 import { OtrStore } from './otr/otr-store';
+import { accountGroups, type AccountGroups } from './groups/account-groups';
+import { groupsRequestHandlers } from './groups/handlers';
+import { GroupStore } from './groups/store';
 import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
 import { createPushService } from './push/service';
@@ -56,6 +59,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const store = await openProfile(profileDir, keys);
   // OTR fingerprints, trust, policies and waiting messages: own tables in the same database
   const otrStore = new OtrStore(store.database);
+  // verified groups (docs/groups.md): own tables in the same database, one group stream per account
+  const groupStore = new GroupStore(store.database);
+  const groupStreams = new Map<string, AccountGroups>();
   const events = new CoreEvents();
   const sessions = new Map<string, AccountSession>();
   /** accounts whose password is missing from the keychain */
@@ -152,9 +158,23 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     return s.info();
   };
 
+  const groupsOf = async (accountId: string) => {
+    session(accountId);
+    let g = groupStreams.get(accountId);
+    if (!g) {
+      const account = store.accounts().find((a) => a.id === accountId);
+      const password = await keys.get(accountPasswordEntry(accountId));
+      if (!account || password === null) throw new MessengerError('not-found', 'There is no such account in this profile.');
+      g = accountGroups({ account, password, extraCaPem: options.extraCaPem, keys, otrStore, store, groupStore, emit: (n, p) => events.emit(n, p) });
+      groupStreams.set(accountId, g);
+    }
+    return g.groups();
+  };
+
   const handlers: RequestHandlers = {
     ...otrRequestHandlers((accountId) => session(accountId).otr),
     ...pushRequestHandlers(push, (accountId) => void session(accountId)),
+    ...groupsRequestHandlers(groupsOf),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
       const contacts = store.contacts().flatMap((c) => {
@@ -181,6 +201,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       sessions.delete(accountId);
       locked.delete(accountId);
       await s?.close();
+      await groupStreams.get(accountId)?.close();
+      groupStreams.delete(accountId);
+      groupStore.removeAccount(accountId);
       store.removeAccount(accountId);
       otrStore.removeAccount(accountId);
       await push.disable(accountId).catch(() => {});
@@ -235,6 +258,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       for (const t of retryTimers.values()) clearTimeout(t);
       await Promise.all([...sessions.values()].map((s) => s.disconnect().catch(() => {})));
       await push.close();
+      await Promise.all([...groupStreams.values()].map((g) => g.close()));
       sessions.clear();
       store.close();
     },

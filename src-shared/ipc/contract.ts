@@ -7,6 +7,7 @@ import type { Result } from './result';
 import { accountId, bareJid } from './values';
 import { otrEventNames, otrRequestSchemas, type OtrEventPayloads, type OtrRequestOutputs } from './otr-contract';
 import { pushEventNames, pushRequestSchemas, type PushEventPayloads, type PushRequestOutputs } from './push-contract';
+import { groupsEventNames, groupsRequestSchemas, type GroupsEventPayloads, type GroupsRequestOutputs } from './groups-contract';
 
 // ---- shared value types ---------------------------------------------------------------------
 
@@ -94,9 +95,11 @@ export const requestSchemas = {
   ...otrRequestSchemas,
   /** wake-ups (push account, handshake prompts, records): src-shared/ipc/push-contract.ts */
   ...pushRequestSchemas,
+  /** verified group chats: src-shared/ipc/groups-contract.ts */
+  ...groupsRequestSchemas,
 } as const;
 
-export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs {
+export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, GroupsRequestOutputs {
   'app.snapshot': AppSnapshot;
   'account.add': AccountInfo;
   'account.register': AccountInfo;
@@ -124,7 +127,7 @@ export function isRequestName(name: unknown): name is RequestName {
 
 // ---- events (core -> renderer) --------------------------------------------------------------
 
-export interface EventPayloads extends OtrEventPayloads, PushEventPayloads {
+export interface EventPayloads extends OtrEventPayloads, PushEventPayloads, GroupsEventPayloads {
   'account.updated': AccountInfo;
   'account.removed': { accountId: string };
   'contact.updated': Contact;
@@ -133,7 +136,7 @@ export interface EventPayloads extends OtrEventPayloads, PushEventPayloads {
   'message.updated': ChatMessage;
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', ...otrEventNames, ...pushEventNames];
+export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', ...otrEventNames, ...pushEventNames, ...groupsEventNames];
 
 export interface MessengerEvent<K extends EventName = EventName> {
   name: K;

@@ -1,0 +1,67 @@
+// Groups through the core's IPC handlers (the wiring in src-main/core/index.ts): two cores on
+// the local stack who verified each other over OTR create a group, admit, talk, and the creator
+// removes the other, who then reads nothing new. The group service is the real one (its CLI).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Stack, startStack } from '../../../scripts/stack/stack';
+import { closeAndRemove, signedInUser, type TestCore } from '../test-support/harness';
+import { type GroupServiceProcess, startGroupService } from './test-support/harness';
+
+let stack: Stack;
+let service: GroupServiceProcess;
+let dataDir: string;
+const cores: TestCore[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  dataDir = await mkdtemp(join(tmpdir(), 'groups-core-'));
+  service = await startGroupService(stack, dataDir);
+});
+
+afterAll(async () => {
+  await closeAndRemove(cores);
+  await service?.stop();
+  await stack?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+it('two cores that verified each other over OTR: create, join, talk, remove', async () => {
+  const [a, b] = await Promise.all([signedInUser(stack, 'alice'), signedInUser(stack, 'bob')]);
+  cores.push(a.c, b.c);
+  const A = a.c.core.handlers;
+  const B = b.c.core.handlers;
+  await A['contact.add']({ accountId: a.accountId, jid: b.jid });
+  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.pendingIn);
+  await B['contact.approve']({ accountId: b.accountId, jid: a.jid });
+  await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
+  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.subscription === 'both');
+  // an OTR session, then each side marks the other's fingerprint verified (as after SMP)
+  await A['otr.start']({ accountId: a.accountId, peer: b.jid });
+  const sa = await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified');
+  const sb = await b.c.waitFor('otr.status', (s) => s.peer === a.jid && s.state === 'private-unverified');
+  await A['otr.trust.set']({ accountId: a.accountId, peer: b.jid, fingerprint: sa.theirFingerprint!, verified: true });
+  await B['otr.trust.set']({ accountId: b.accountId, peer: a.jid, fingerprint: sb.theirFingerprint!, verified: true });
+
+  const g = await A['group.create']({ accountId: a.accountId, service: service.domain, name: 'Alice' });
+  await a.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
+  const joining = await B['group.join']({ accountId: b.accountId, address: g.address, name: 'Bob' });
+  expect(joining.address).toBe(g.address);
+  const admitted = await b.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
+  expect(admitted.members.map((m) => m.fingerprint).sort()).toEqual([sa.theirFingerprint, sb.theirFingerprint].sort());
+  expect(admitted.members.every((m) => m.verified)).toBe(true);
+
+  await B['group.send']({ accountId: b.accountId, address: g.address, body: 'hi from bob' });
+  const got = await a.c.waitFor('group.message', (m) => m.body === 'hi from bob');
+  expect(got).toMatchObject({ senderName: 'Bob', mine: false });
+  expect((await A['group.timeline']({ accountId: a.accountId, address: g.address, limit: 10 })).map((m) => m.body)).toEqual(['hi from bob']);
+
+  await A['group.remove']({ accountId: a.accountId, address: g.address, member: sa.theirFingerprint! });
+  await b.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'removed');
+  await A['group.send']({ accountId: a.accountId, address: g.address, body: 'bob cannot read this' });
+  expect((await B['group.list']({ accountId: b.accountId })).find((x) => x.address === g.address)?.phase).toBe('removed');
+  expect((await B['group.timeline']({ accountId: b.accountId, address: g.address, limit: 10 })).map((m) => m.body)).toEqual(['hi from bob']);
+  // the creator cannot remove itself: a typed refusal, nothing changes
+  await expect(A['group.remove']({ accountId: a.accountId, address: g.address, member: sb.theirFingerprint! })).rejects.toThrow(/cannot be removed/);
+});

@@ -1,0 +1,98 @@
+// The group tables of the profile database (SQLCipher, so session keys and the timeline are
+// encrypted at rest, DESIGN.md 4): each group's client state (serialised ClientGroupState) and
+// its timeline. The tables are this module's own (prefix groups_), created if missing, so the
+// module shares the core's database without touching its migrations.
+import type { Database } from '@signalapp/sqlcipher';
+import { base64Decode, base64Encode } from '../../../src-shared/otr/common/base64';
+import type { ClientGroupState } from '../../../src-shared/groups/client-state';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS groups_state (
+    account_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, address)
+  );
+  CREATE TABLE IF NOT EXISTS groups_timeline (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL,
+    address TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    body TEXT NOT NULL,
+    sent_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    ctr INTEGER NOT NULL,
+    UNIQUE (account_id, address, sender, epoch, ctr)
+  );
+  CREATE INDEX IF NOT EXISTS groups_timeline_page ON groups_timeline (account_id, address, id);
+`;
+
+export interface TimelineEntry {
+  id: number;
+  sender: string;
+  body: string;
+  sentAt: number;
+  receivedAt: number;
+}
+
+/** JSON with byte arrays as {"$b": base64} */
+export function serializeState(s: ClientGroupState): string {
+  return JSON.stringify(s, (_k, v: unknown) => (v instanceof Uint8Array ? { $b: base64Encode(v) } : v));
+}
+
+export function deserializeState(text: string): ClientGroupState {
+  return JSON.parse(text, (_k, v: unknown) => (v && typeof v === 'object' && typeof (v as { $b?: unknown }).$b === 'string' ? base64Decode((v as { $b: string }).$b) : v)) as ClientGroupState;
+}
+
+export class GroupStore {
+  constructor(private readonly db: Database) {
+    db.exec(SCHEMA);
+  }
+
+  states(accountId: string): ClientGroupState[] {
+    return this.db.prepare('SELECT state FROM groups_state WHERE account_id = ? ORDER BY address').all([accountId]).map((r) => deserializeState(String(r.state)));
+  }
+
+  state(accountId: string, address: string): ClientGroupState | undefined {
+    const r = this.db.prepare('SELECT state FROM groups_state WHERE account_id = ? AND address = ?').get([accountId, address]);
+    return r ? deserializeState(String(r.state)) : undefined;
+  }
+
+  /** the new state and the messages it produced, in one transaction (nothing half-stored) */
+  commit(accountId: string, s: ClientGroupState, messages: (Omit<TimelineEntry, 'id'> & { epoch: number; ctr: number })[], now: number): TimelineEntry[] {
+    return this.db.transaction((): TimelineEntry[] => {
+      this.db
+        .prepare('INSERT INTO groups_state (account_id, address, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, address) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
+        .run([accountId, s.address, serializeState(s), now]);
+      const out: TimelineEntry[] = [];
+      for (const m of messages) {
+        const r = this.db
+          .prepare('INSERT OR IGNORE INTO groups_timeline (account_id, address, sender, body, sent_at, received_at, epoch, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run([accountId, s.address, m.sender, m.body, m.sentAt, m.receivedAt, m.epoch, m.ctr]);
+        if (r.changes === 1) out.push({ id: Number(r.lastInsertRowid), sender: m.sender, body: m.body, sentAt: m.sentAt, receivedAt: m.receivedAt });
+      }
+      return out;
+    })();
+  }
+
+  timeline(accountId: string, address: string, limit: number, before?: number): TimelineEntry[] {
+    const rows = this.db
+      .prepare('SELECT id, sender, body, sent_at, received_at FROM groups_timeline WHERE account_id = ? AND address = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all([accountId, address, before ?? Number.MAX_SAFE_INTEGER, limit]);
+    return rows.reverse().map((r) => ({ id: Number(r.id), sender: String(r.sender), body: String(r.body), sentAt: Number(r.sent_at), receivedAt: Number(r.received_at) }));
+  }
+
+  forget(accountId: string, address: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM groups_state WHERE account_id = ? AND address = ?').run([accountId, address]);
+      this.db.prepare('DELETE FROM groups_timeline WHERE account_id = ? AND address = ?').run([accountId, address]);
+    })();
+  }
+
+  removeAccount(accountId: string): void {
+    this.db.prepare('DELETE FROM groups_state WHERE account_id = ?').run([accountId]);
+    this.db.prepare('DELETE FROM groups_timeline WHERE account_id = ?').run([accountId]);
+  }
+}

@@ -1,0 +1,116 @@
+// The client's view of one group (docs/groups.md §"The client"): plain data, serialisable, so
+// the core can persist it (encrypted) and the state machine (client.ts) can be a pure function
+// of (state, input) → (state, messages to send, events).
+import type { Clock, RandomSource } from '../otr/common/random';
+import type { KeyBundle, LocalGroupIdentity } from './keys';
+
+export type Phase =
+  /** identity sent, no Ack yet */
+  | 'joining'
+  /** notes step 1–2: waiting for a member who knows our key */
+  | 'pending'
+  /** steps 3–5 running with one member */
+  | 'admitting'
+  | 'member'
+  /** disconnected by the service (nobody vouched, …) or we refused the member who answered */
+  | 'refused'
+  | 'left'
+  | 'removed';
+
+export interface MemberView {
+  key: KeyBundle;
+  /** the hello_i_am name, when one was received */
+  name?: string;
+}
+
+export interface ClientGroupState {
+  /** group id (local part of the group's address) */
+  group: string;
+  /** the group's address, e.g. g-1234@groups.example.org: service messages come from it only */
+  address: string;
+  me: string;
+  myName: string;
+  phase: Phase;
+  creator: string | null;
+  admins: string[];
+  /** the member list WE can verify: each entry came from a voucher or a signed statement */
+  members: Record<string, MemberView>;
+  epoch: number;
+  /** session keys by epoch (the current one and recent ones, for messages still in flight) */
+  keys: Record<number, Uint8Array>;
+  /** our next group-message counter in the current epoch */
+  ctr: number;
+  /** highest counter seen per "fp:epoch" (replay refusal) */
+  seen: Record<string, number>;
+  /** the highest service sequence number received (the catch-up cursor) */
+  since: number;
+  /** newcomer side: the member answering us and our challenge nonce */
+  admission: { voucher: string; key: KeyBundle; nonce: Uint8Array } | null;
+  /** member side: newcomers we identified and wait a challenge from */
+  vouching: Record<string, KeyBundle>;
+  /** a member left or was removed and the new key has not arrived: sending would leak to them */
+  rekeyPending: boolean;
+  refusal: { reason: string; text: string } | null;
+  /** identity sent, Ack not yet received */
+  awaitingAck: boolean;
+  /** create the group on first identity */
+  create: boolean;
+}
+
+export interface ClientDeps {
+  me: LocalGroupIdentity;
+  /** "trusted identities" (notes step 3–4): the fingerprints our user has verified */
+  isTrusted(fp: string): boolean;
+  random: RandomSource;
+  clock: Clock;
+}
+
+export type ClientEvent =
+  | { type: 'admission-pending' }
+  | { type: 'admitted' }
+  | { type: 'connected' }
+  | { type: 'refused'; reason: string; text: string }
+  | { type: 'untrusted-voucher'; fp: string }
+  | { type: 'vouch-declined'; fp: string }
+  | { type: 'vouched'; fp: string }
+  | { type: 'member-added'; fp: string; by: string }
+  | { type: 'member-removed'; fp: string; by: string }
+  | { type: 'member-left'; fp: string }
+  | { type: 'removed'; by: string }
+  | { type: 'hello'; fp: string; name: string }
+  | { type: 'message'; from: string; text: string; ts: number; epoch: number; ctr: number; seq: number | null }
+  | { type: 'rekeyed'; epoch: number }
+  | { type: 'service-error'; code: string; text: string };
+
+
+export function newGroupState(o: { group: string; address: string; me: LocalGroupIdentity; name: string; create: boolean; random: RandomSource }): ClientGroupState {
+  const s: ClientGroupState = {
+    group: o.group,
+    address: o.address,
+    me: o.me.fingerprint,
+    myName: o.name,
+    phase: 'joining',
+    creator: null,
+    admins: [],
+    members: {},
+    epoch: 0,
+    keys: {},
+    ctr: 0,
+    seen: {},
+    since: 0,
+    admission: null,
+    vouching: {},
+    rekeyPending: false,
+    refusal: null,
+    awaitingAck: false,
+    create: o.create,
+  };
+  if (o.create) {
+    s.creator = o.me.fingerprint;
+    s.admins = [o.me.fingerprint];
+    s.members[o.me.fingerprint] = { key: o.me.bundle, name: o.name };
+    s.epoch = 1;
+    s.keys[1] = o.random(32);
+  }
+  return s;
+}
