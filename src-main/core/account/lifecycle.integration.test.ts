@@ -1,0 +1,91 @@
+// The lifecycle of a private conversation on real Prosody between two real cores (issue 13):
+// receipts only for messages the receiving device read, and the outbox re-checking the policy
+// when it flushes. Run inside a throwaway keyring session (docs/otr-in-the-app.md).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../../../scripts/stack/stack';
+import type { ChatMessage, EventName, EventPayloads } from '../../../src-shared/ipc/contract';
+import { closeAndRemove, signedInUser, startCore, type TestCore } from '../test-support/harness';
+
+let stack: Stack;
+const cores: TestCore[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+}, 120_000);
+
+afterAll(async () => {
+  await closeAndRemove(cores);
+  await stack?.stop();
+});
+
+interface User {
+  c: TestCore;
+  jid: string;
+  accountId: string;
+}
+
+async function user(prefix: string): Promise<User> {
+  const u = await signedInUser(stack, prefix);
+  cores.push(u.c);
+  return u;
+}
+
+/** two users who see each other's presence (receipts need it, XEP-0184 §8) */
+async function contacts(): Promise<[User, User]> {
+  const [a, b] = await Promise.all([user('alice'), user('bob')]);
+  await a.c.core.handlers['contact.add']({ accountId: a.accountId, jid: b.jid });
+  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.pendingIn);
+  await b.c.core.handlers['contact.approve']({ accountId: b.accountId, jid: a.jid });
+  await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
+  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.subscription === 'both');
+  return [a, b];
+}
+
+const isState = (peer: string, state: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state === state;
+/** the first matching event from index `mark` of the core's event log on */
+function after<K extends EventName>(c: TestCore, mark: number, name: K, match: (p: EventPayloads[K]) => boolean): Promise<EventPayloads[K]> {
+  return c.waitFor(name, (p) => match(p) && c.events.findIndex((e) => e.payload === p) >= mark);
+}
+const updatesOf = (c: TestCore, id: string): ChatMessage[] => c.events.filter((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === id).map((e) => e.payload as ChatMessage);
+
+describe('private conversation lifecycle', () => {
+  it('a message the contact cannot read gets the OTR error back, never a receipt', async () => {
+    const [a, b] = await contacts();
+    await a.c.core.handlers['otr.start']({ accountId: a.accountId, peer: b.jid });
+    await a.c.waitFor('otr.status', isState(b.jid, 'private-unverified'));
+    await b.c.waitFor('otr.status', isState(a.jid, 'private-unverified'));
+
+    // Bob's messenger restarts: a new OTR instance, the old session is gone with it
+    const mark = a.c.events.length;
+    await b.c.close();
+    const b2 = await startCore({ profileDir: b.c.profileDir, keychainService: b.c.keychainService, extraCaPem: stack.caPem });
+    cores.push(b2);
+    await b2.waitFor('account.updated', (x) => x.status === 'online', 60_000);
+    await after(a.c, mark, 'contact.updated', (x) => x.jid === b.jid && x.presence === 'online');
+
+    const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'into the old session' });
+    expect(sent.encrypted).toBe(true);
+    // Bob's device answers with the OTR error message of its version (OTRv4 §"Receiving an
+    // Encrypted Data Message": ERROR_1 or ERROR_2); a receipt would have come before it
+    await a.c.waitFor('otr.notice', (n) => n.peer === b.jid && n.kind === 'peer-error');
+    await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'sent');
+    expect(updatesOf(a.c, sent.id).some((m) => m.delivery === 'delivered')).toBe(false);
+    expect(b2.events.some((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'into the old session')).toBe(false);
+  });
+
+  it('a message written offline waits for a private session after the contact was switched to "always"', async () => {
+    const [a, b] = await contacts();
+    await a.c.core.handlers['account.disconnect']({ accountId: a.accountId });
+    const written = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'written while offline' });
+    expect(written).toMatchObject({ encrypted: false, delivery: 'pending' });
+    await a.c.core.handlers['otr.policy.set']({ accountId: a.accountId, peer: b.jid, policy: 'always' });
+    await a.c.core.handlers['account.connect']({ accountId: a.accountId });
+
+    // it arrives, encrypted, and never in clear before that
+    const got = await b.c.waitFor('message.added', (m) => m.body === 'written while offline', 60_000);
+    expect(got.encrypted).toBe(true);
+    expect(b.c.events.filter((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'written while offline')).toHaveLength(1);
+    const mine = await a.c.waitFor('message.updated', (m) => m.id === written.id && m.delivery === 'delivered');
+    expect(mine.encrypted).toBe(true);
+  });
+});
