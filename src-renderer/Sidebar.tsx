@@ -9,6 +9,7 @@ import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
+import { MessageRequests } from './MessageRequests';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -199,6 +200,7 @@ function AccountSection({ account, contacts, several }: { account: AccountInfo; 
     <section className="account-block" aria-label={`Account ${account.jid}`}>
       <AccountHeader account={account} />
       <Requests requests={requests} label={several ? `Contact requests of ${account.jid}` : undefined} />
+      <MessageRequests accountId={account.id} />
       <nav aria-labelledby={several ? undefined : titleId} aria-label={several ? `Contacts of ${account.jid}` : undefined} className="contacts">
         <h2 id={titleId}>Contacts</h2>
         {listed.length === 0 ? (

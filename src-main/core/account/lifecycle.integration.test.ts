@@ -88,4 +88,32 @@ describe('private conversation lifecycle', () => {
     const mine = await a.c.waitFor('message.updated', (m) => m.id === written.id && m.delivery === 'delivered');
     expect(mine.encrypted).toBe(true);
   });
+
+  it("a stranger's message is a message request: no contact, no key exchange until accepted", async () => {
+    const [alice, carol, dave] = await Promise.all([user('alice'), user('carol'), user('dave')]);
+    await carol.c.core.handlers['message.send']({ accountId: carol.accountId, to: alice.jid, body: 'hello, we met at the fair' });
+    const req = await alice.c.waitFor('request.updated', (r) => r.peer === carol.jid && r.messages.length === 1);
+    // the opportunistic policy tags carol's plaintext (OTRv3 §"Tagged plaintext messages"): seen, not acted on
+    expect(req).toMatchObject({ accountId: alice.accountId, messages: [{ body: 'hello, we met at the fair' }], askedPrivate: true });
+    const A = alice.c.core.handlers;
+    expect((await A['app.snapshot']({})).contacts.map((x) => x.jid)).not.toContain(carol.jid);
+    expect(alice.c.events.some((e) => e.name === 'message.added' || (e.name === 'otr.status' && (e.payload as { peer: string }).peer === carol.jid))).toBe(false);
+    expect(await A['request.list']({ accountId: alice.accountId })).toHaveLength(1);
+
+    // accepted: carol becomes a contact (roster, subscription asked) and the message joins the conversation
+    const contact = await A['request.accept']({ accountId: alice.accountId, peer: carol.jid });
+    expect(contact).toMatchObject({ jid: carol.jid, pendingOut: true });
+    expect(await alice.c.waitFor('message.added', (m) => m.peer === carol.jid)).toMatchObject({ body: 'hello, we met at the fair', encrypted: false, direction: 'in' });
+    await alice.c.waitFor('request.removed', (r) => r.peer === carol.jid);
+    expect(await A['request.list']({ accountId: alice.accountId })).toEqual([]);
+
+    // blocked: the request goes, nothing of dave's is kept
+    await dave.c.core.handlers['message.send']({ accountId: dave.accountId, to: alice.jid, body: 'buy now' });
+    await alice.c.waitFor('request.updated', (r) => r.peer === dave.jid);
+    await A['request.block']({ accountId: alice.accountId, peer: dave.jid });
+    await alice.c.waitFor('request.removed', (r) => r.peer === dave.jid);
+    expect((await A['app.snapshot']({})).contacts.map((x) => x.jid)).not.toContain(dave.jid);
+    expect(alice.c.events.some((e) => e.name === 'message.added' && (e.payload as ChatMessage).peer === dave.jid)).toBe(false);
+    await expect(A['request.ignore']({ accountId: alice.accountId, peer: dave.jid })).rejects.toMatchObject({ code: 'not-found' });
+  });
 });

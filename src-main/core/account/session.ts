@@ -24,6 +24,7 @@ import { Outbox, type OutboxDeps } from './outbox';
 import { AccountPrekeys } from './prekeys';
 import { PresenceBook } from './presence-book';
 import { createReceipts } from './receipts';
+import { createRequests, type Requests } from './requests';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -46,6 +47,8 @@ export class AccountSession {
   private readonly contacts: Contacts;
   private readonly outbox: Outbox;
   private readonly prekeys: AccountPrekeys;
+  /** messages from strangers, waiting for the user's decision (account/requests.ts) */
+  readonly requests: Requests;
   private readonly tlvHandlers = new Set<(tlv: InboundTlv) => void>();
   /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
   readonly otr: OtrAccount;
@@ -85,7 +88,8 @@ export class AccountSession {
       ...(deps.recheck ? { recheck: deps.recheck } : {}),
     });
     const receipts = createReceipts({ accountId, store, events, client, onFailed: (id) => this.outbox.forget(id) });
-    const inbox = createInbox({ accountId, jid, store, events, receipts, receive: (from, body) => this.otr.receive(from, body), emitContact: (j) => this.contacts.emit(j) });
+    this.requests = createRequests({ accountId, store, events, addContact: (j) => this.contacts.add(j), emitContact: (j) => this.contacts.emit(j) });
+    const inbox = createInbox({ accountId, jid, store, events, receipts, requests: this.requests, receive: (from, body) => this.otr.receive(from, body), emitContact: (j) => this.contacts.emit(j) });
 
     this.connection = new Connection({
       account,
