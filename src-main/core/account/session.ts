@@ -193,12 +193,14 @@ export class AccountSession {
    */
   private async setUp(client: XmppClient): Promise<void> {
     this.outbox.reset();
+    // RFC 6121 §2.2 then §4.2: the roster first, then initial presence, so that the presence
+    // the server sends back (probes of our contacts) finds them in the contact list
     try {
-      await client.entity.send(initialPresence());
       await this.contacts.refresh();
     } catch {
       // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
     }
+    await client.entity.send(initialPresence()).catch(() => undefined);
     // XEP-0280 §4: per session; a server without carbons answers with an error, which is fine
     await client.iqCaller.set(enableCarbons()).catch(() => undefined);
   }
