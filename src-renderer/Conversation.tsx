@@ -29,6 +29,11 @@ function Message({ m, waiting }: { m: ChatMessage; waiting: boolean }) {
         </time>
         {/* OTR (DESIGN.md 6): every message says whether it was encrypted, or waits for a private conversation. */}
         <EncryptedMarker encrypted={m.encrypted} waiting={waiting} />
+        {m.direction === 'out' && m.resent && (
+          <span className="resent" title="Their device could not read the first copy; sent again in a new private conversation">
+            Re-sent
+          </span>
+        )}
         {m.direction === 'out' && <span className={`delivery ${m.delivery}`}>{deliveryWords[m.delivery]}</span>}
       </p>
     </li>

@@ -49,8 +49,10 @@ export function sortedAccounts(accounts: Record<string, AccountInfo>): AccountIn
 export type AppStore = ReturnType<typeof createAppStore>;
 
 function upsertMessage(list: ChatMessage[] | undefined, m: ChatMessage): ChatMessage[] {
+  const before = list?.find((x) => x.id === m.id);
   const out = list ? list.filter((x) => x.id !== m.id) : [];
-  out.push(m);
+  // the re-sent mark comes on one update only: it stays
+  out.push(before?.resent && !m.resent ? { ...m, resent: true } : m);
   // Stable by time; equal timestamps keep arrival order.
   return out.sort((a, b) => a.timestamp - b.timestamp);
 }

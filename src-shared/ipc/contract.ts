@@ -54,6 +54,11 @@ export interface ChatMessage {
   delivery: DeliveryState;
   /** travelled inside an OTR session (DESIGN.md 6); false for plaintext */
   encrypted: boolean;
+  /**
+   * sent again inside a new private session because the contact's device could not read the
+   * first copy (docs/otr-in-the-app.md "Recovery"); set on the update that says so
+   */
+  resent?: boolean;
 }
 
 /**

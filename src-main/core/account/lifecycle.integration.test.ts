@@ -22,6 +22,7 @@ interface User {
   c: TestCore;
   jid: string;
   accountId: string;
+  password: string;
 }
 
 async function user(prefix: string): Promise<User> {
@@ -49,7 +50,7 @@ function after<K extends EventName>(c: TestCore, mark: number, name: K, match: (
 const updatesOf = (c: TestCore, id: string): ChatMessage[] => c.events.filter((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === id).map((e) => e.payload as ChatMessage);
 
 describe('private conversation lifecycle', () => {
-  it('a message the contact cannot read gets the OTR error back, never a receipt', async () => {
+  it('bob restarts mid-conversation: the unread message gets the OTR error, no receipt, and is re-sent in a new session', async () => {
     const [a, b] = await contacts();
     await a.c.core.handlers['otr.start']({ accountId: a.accountId, peer: b.jid });
     await a.c.waitFor('otr.status', isState(b.jid, 'private-unverified'));
@@ -66,11 +67,24 @@ describe('private conversation lifecycle', () => {
     const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'into the old session' });
     expect(sent.encrypted).toBe(true);
     // Bob's device answers with the OTR error message of its version (OTRv4 §"Receiving an
-    // Encrypted Data Message": ERROR_1 or ERROR_2); a receipt would have come before it
+    // Encrypted Data Message"); a receipt, had one been sent, would have come before it
     await a.c.waitFor('otr.notice', (n) => n.peer === b.jid && n.kind === 'peer-error');
-    await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'sent');
-    expect(updatesOf(a.c, sent.id).some((m) => m.delivery === 'delivered')).toBe(false);
-    expect(b2.events.some((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'into the old session')).toBe(false);
+    const beforeResend = updatesOf(a.c, sent.id);
+    expect(beforeResend.some((m) => m.delivery === 'delivered')).toBe(false);
+
+    // recovery: a new session by itself, the message re-sent inside it, once, marked re-sent
+    await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.resent === true);
+    const got = await b2.waitFor('message.added', (m) => m.body === 'into the old session', 60_000);
+    expect(got.encrypted).toBe(true);
+    await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'delivered');
+    // "Delivered" only after bob's device showed it
+    const deliveredAt = a.c.events.findIndex((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id && (e.payload as ChatMessage).delivery === 'delivered');
+    const resentAt = a.c.events.findIndex((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id && (e.payload as ChatMessage).resent === true);
+    expect(deliveredAt).toBeGreaterThan(resentAt);
+    expect(b2.events.filter((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'into the old session')).toHaveLength(1);
+    await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified' && s.queued === 0);
+    // never in clear: everything bob's device got from alice was encrypted
+    expect(b2.events.some((e) => e.name === 'message.added' && !(e.payload as ChatMessage).encrypted)).toBe(false);
   });
 
   it('a message written offline waits for a private session after the contact was switched to "always"', async () => {
@@ -115,5 +129,19 @@ describe('private conversation lifecycle', () => {
     expect((await A['app.snapshot']({})).contacts.map((x) => x.jid)).not.toContain(dave.jid);
     expect(alice.c.events.some((e) => e.name === 'message.added' && (e.payload as ChatMessage).peer === dave.jid)).toBe(false);
     await expect(A['request.ignore']({ accountId: alice.accountId, peer: dave.jid })).rejects.toMatchObject({ code: 'not-found' });
+  });
+
+  it('a new device of the contact sees who is online at once: presence waits for the roster, none is dropped', async () => {
+    const [a, b] = await contacts();
+    // bob signs in on a second device: a fresh profile, its roster not fetched yet
+    const b2 = await startCore({ extraCaPem: stack.caPem });
+    cores.push(b2);
+    await b2.core.handlers['account.add']({ jid: b.jid, password: b.password, host: stack.host, port: stack.port });
+    const seen = await b2.waitFor('contact.updated', (x) => x.jid === a.jid && x.presence === 'online');
+    expect(seen).toMatchObject({ subscription: 'both' });
+    // and alice sees bob's new device, a second resource (bob stays online when the first goes)
+    await b.c.close();
+    const snapshot = await a.c.core.handlers['app.snapshot']({});
+    expect(snapshot.contacts.find((x) => x.jid === b.jid)?.presence).toBe('online');
   });
 });

@@ -26,6 +26,8 @@ export interface DispatchDeps {
   flushQueue(ps: PeerState, announce: boolean): void;
   /** TLVs OTR does not act on itself, for the account (see wire.ts InboundTlv) */
   onTlv?(tlv: InboundTlv): void;
+  /** the contact's device sent an OTR error message: it could not read us (otr/recovery.ts) */
+  onPeerError?(ps: PeerState): void;
 }
 
 export interface Dispatch {
@@ -55,6 +57,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
   const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
     if (ev.code === 'peer-error') {
       notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
+      deps.onPeerError?.(ps);
       return;
     }
     if (ev.code === 'unreadable') {

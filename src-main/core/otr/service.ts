@@ -5,6 +5,7 @@
 //   queue.ts          no silent downgrade: the persisted queue of messages that wait
 //   smp.ts            the Socialist Millionaires' Protocol for the UI
 //   offline-start.ts  starting with an offline contact from their prekeys (non-interactive DAKE)
+//   recovery.ts       a session the contact's device lost: a new one, unconfirmed messages re-sent
 //   notices.ts        what the user is told, and the recent notices per conversation
 //   status.ts         the state the conversation header shows
 // This file keeps the conversation-wide operations: receive, start, end, trust, going online.
@@ -29,6 +30,7 @@ import { createOfflineStart, type OfflineStart } from './offline-start';
 import type { OtrStore } from './otr-store';
 import { createPeers, NO_SMP, type Peers, type PeerState } from './peers';
 import { createQueue, type Queue } from './queue';
+import { createRecovery } from './recovery';
 import { createSmp, type Smp } from './smp';
 import { createStatus, type StatusReporter } from './status';
 import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
@@ -55,6 +57,10 @@ export interface OtrServiceDeps {
   onPrekeyConsumed?: () => void;
   /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
   onTlv?: (tlv: InboundTlv) => void;
+  /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
+  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string }>;
+  /** a message goes out again in a new session (otr/recovery.ts) */
+  onResent?: (messageId: string) => void;
   /** the policy when neither the account nor the contact has one */
   defaultPolicy?: OtrPolicyName;
   /** whether the account is connected at creation (default true); then setOnline() */
@@ -104,12 +110,14 @@ export class OtrService {
     const smp = createSmp({ ...common, handle });
     const queue = createQueue({ ...common, transport: (w) => deps.transport(w), handle, end: (peer) => this.end(peer), onQueuedSent: (id, e) => deps.onQueuedSent(id, e), onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id) });
     const offline = createOfflineStart({ ...common, handle });
+    const recovery = createRecovery({ ...common, handle, unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [], onResent: (id) => deps.onResent?.(id) });
     const dispatch = createDispatch({
       ...common,
       transport: (w) => deps.transport(w),
       onSmp: (ps, ev) => smp.onEvent(ps, ev),
       flushQueue: (ps, announce) => queue.flush(ps, announce),
       ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
+      onPeerError: (ps) => recovery.sessionLost(ps),
     });
     this.peers = peers;
     this.noticesOf = notices;
