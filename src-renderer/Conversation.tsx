@@ -45,6 +45,7 @@ function Composer({ accountId, peer }: { accountId: string; peer: string }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const id = useId();
+  const otr = useOtrStatus(accountId, peer);
   const send = async (e?: FormEvent) => {
     e?.preventDefault();
     const body = text;
@@ -66,6 +67,16 @@ function Composer({ accountId, peer }: { accountId: string; peer: string }) {
   };
   return (
     <form className="composer" aria-label="Write a message" onSubmit={(e) => void send(e)}>
+      {otr?.receivedInClear && (
+        <p className="warning" role="alert" data-testid="received-in-clear">
+          The last message from {peer} arrived unencrypted, although this conversation is private.
+        </p>
+      )}
+      {otr?.sendsInClear && (
+        <p className="hint" data-testid="sends-in-clear">
+          What you write now will be sent unencrypted.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

@@ -86,6 +86,13 @@ export interface OtrStatus {
   /** the conversation was private: nothing goes out in clear until the user ends it */
   privateIntent: boolean;
   smp: OtrSmpStatus;
+  /**
+   * what is written now goes out unencrypted (no session, and neither policy, intent nor what is
+   * known of the contact asks for one): the composer says so before sending
+   */
+  sendsInClear?: boolean;
+  /** a message arrived in clear while the conversation was private (until the next private one) */
+  receivedInClear?: boolean;
 }
 
 export interface OtrFingerprintInfo {
@@ -106,6 +113,8 @@ export type OtrNoticeKind =
   | 'peer-error'
   /** the contact ended the private conversation */
   | 'ended-by-peer'
+  /** a message arrived in clear while the conversation is private */
+  | 'plaintext-while-private'
   /** a message was held back: it waits for a private session */
   | 'queued'
   /** the messages that waited have been sent in a new private session */
@@ -161,6 +170,8 @@ export type OtrNoticeData =
   /** `said`: the contact's error text as it arrived (at most 200 characters; untrusted) */
   | { kind: 'peer-error'; said: string }
   | { kind: 'ended-by-peer' }
+  /** a message arrived in clear while the conversation is private (someone, or another device, wrote unencrypted) */
+  | { kind: 'plaintext-while-private' }
   /** `because`: a private conversation is being started, or the contact ended the last one */
   | { kind: 'queued'; because: 'starting' | 'ended-by-peer' }
   | { kind: 'queue-sent' }

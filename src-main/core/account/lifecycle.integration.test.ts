@@ -1,9 +1,11 @@
 // The lifecycle of a private conversation on real Prosody between two real cores (issue 13):
 // receipts only for messages the receiving device read, and the outbox re-checking the policy
 // when it flushes. Run inside a throwaway keyring session (docs/otr-in-the-app.md).
+import xml from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../../scripts/stack/stack';
 import type { ChatMessage, EventName, EventPayloads } from '../../../src-shared/ipc/contract';
+import { createClient } from '../xmpp/client/client';
 import { closeAndRemove, signedInUser, startCore, type TestCore } from '../test-support/harness';
 
 let stack: Stack;
@@ -143,5 +145,36 @@ describe('private conversation lifecycle', () => {
     await b.c.close();
     const snapshot = await a.c.core.handlers['app.snapshot']({});
     expect(snapshot.contacts.find((x) => x.jid === b.jid)?.presence).toBe('online');
+  });
+
+  it('no plaintext surprises: a contact known to speak OTR gets no clear text; clear text inside a private conversation is flagged', async () => {
+    const [a, b] = await contacts();
+    const A = a.c.core.handlers;
+    // nothing known about bob yet: the composer is told that what alice writes goes in clear
+    expect((await A['otr.status']({ accountId: a.accountId, peer: b.jid })).sendsInClear).toBe(true);
+
+    // bob writes (his opportunistic policy tags the plaintext, OTRv3 §"Tagged plaintext messages")
+    await b.c.core.handlers['message.send']({ accountId: b.accountId, to: a.jid, body: 'hi there' });
+    await a.c.waitFor('message.added', (m) => m.body === 'hi there');
+    // bob speaks OTR: alice's first message waits for the private session instead of going in clear
+    expect((await A['otr.status']({ accountId: a.accountId, peer: b.jid })).sendsInClear).toBe(false);
+    const reply = await A['message.send']({ accountId: a.accountId, to: b.jid, body: 'answered privately' });
+    expect(reply.encrypted).toBe(true);
+    const got = await b.c.waitFor('message.added', (m) => m.body === 'answered privately', 60_000);
+    expect(got.encrypted).toBe(true);
+    expect(b.c.events.filter((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'answered privately')).toHaveLength(1);
+    await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified');
+
+    // another device of bob's writes in clear while the conversation is private: a warning, and the status says so
+    const raw = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: b.jid.split('@')[0] as string, password: b.password }, resource: 'old-phone' });
+    try {
+      await raw.entity.start();
+      await raw.entity.send(xml('message', { to: a.jid, type: 'chat', id: 'clear-1' }, xml('body', {}, 'sent without OTR')));
+      await a.c.waitFor('otr.notice', (n) => n.peer === b.jid && n.kind === 'plaintext-while-private');
+      await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.receivedInClear === true && s.state === 'private-unverified');
+      expect(await a.c.waitFor('message.added', (m) => m.body === 'sent without OTR')).toMatchObject({ encrypted: false });
+    } finally {
+      await raw.entity.stop().catch(() => {});
+    }
   });
 });

@@ -100,6 +100,12 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             // replies go to the device the contact writes from (the most recently active session)
             if (ev.encrypted && ev.instanceTag !== undefined) ps.current = ev.instanceTag;
             if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
+            // issue 13: plaintext inside a private conversation is a surprise the user must see
+            if (ev.encrypted) ps.receivedInClear = false;
+            else if (peers.encryptedSession(ps) && ev.text.length > 0) {
+              ps.receivedInClear = true;
+              notices.raise(ps.peer, { kind: 'plaintext-while-private' });
+            }
             break;
           case 'smp':
             deps.onSmp(ps, ev.smp);

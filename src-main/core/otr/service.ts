@@ -104,7 +104,7 @@ export class OtrService {
       },
     });
     const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
-    const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p) });
+    const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p), wantsPrivate: (ps) => this.mustBePrivate(ps) });
     const common = { accountId, store, clock, peers, notices, status, isOnline };
     const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) => dispatch.handle(ps, out, to, messageId, opts);
     const smp = createSmp({ ...common, handle });
@@ -149,8 +149,21 @@ export class OtrService {
 
   /** whether a message written now must not go out in clear */
   wantsPrivate(peer: string): boolean {
-    const ps = this.peers.state(peer);
-    return this.policyFor(peer).policy === 'always' || this.deps.store.isPrivate(this.deps.accountId, peer) || this.peers.encryptedSession(ps) !== undefined;
+    return this.mustBePrivate(this.peers.state(peer));
+  }
+
+  /**
+   * 'always', a private intent or a running session; and under 'opportunistic' (issue 13, no
+   * plaintext surprises) a contact known to speak OTR: a key of theirs seen before, or a
+   * whitespace tag / OTR message from them. Then the first message waits for the session (a
+   * round trip) instead of going in clear, unless the user ended the private conversation.
+   */
+  private mustBePrivate(ps: PeerState): boolean {
+    const { accountId, store } = this.deps;
+    const policy = this.policyFor(ps.peer).policy;
+    if (policy === 'always' || store.isPrivate(accountId, ps.peer) || this.peers.encryptedSession(ps) !== undefined) return true;
+    if (policy !== 'opportunistic' || ps.endedByUser) return false;
+    return ps.speaksOtr === true || store.fingerprints(accountId, ps.peer).length > 0;
   }
 
   /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
@@ -175,6 +188,7 @@ export class OtrService {
     const ps = this.peers.state(bareKey(fromFull));
     ps.lastFrom = fromFull;
     if (!body.includes('?OTR') && !findWhitespaceTag(body)) ps.peerSentUntagged = true;
+    else ps.speaksOtr = true;
     let out: EngineOutput;
     this.offline.beginReceive();
     try {
@@ -206,6 +220,7 @@ export class OtrService {
   /** OTRv3 §"User requests to start an OTR conversation": send a query (also refreshes). */
   start(peer: string): OtrStatus {
     const ps = this.peers.state(peer);
+    ps.endedByUser = false;
     this.deps.store.setPrivate(this.deps.accountId, peer, true);
     this.dispatch.handle(ps, ps.conv.start(), ps.peer);
     return this.statusOf.emit(ps);
@@ -221,6 +236,7 @@ export class OtrService {
     ps.current = undefined;
     ps.offlineFanout = undefined;
     ps.smp = { ...NO_SMP };
+    ps.endedByUser = true;
     this.deps.store.setPrivate(this.deps.accountId, peer, false);
     return this.statusOf.emit(ps);
   }
