@@ -106,7 +106,10 @@ describe('private conversation lifecycle', () => {
   });
 
   it("a stranger's message is a message request: no contact, no key exchange until accepted", async () => {
-    const [alice, carol, dave] = await Promise.all([user('alice'), user('carol'), user('dave')]);
+    // one after the other: three sign-ins at once time out on a loaded machine
+    const alice = await user('alice');
+    const carol = await user('carol');
+    const dave = await user('dave');
     await carol.c.core.handlers['message.send']({ accountId: carol.accountId, to: alice.jid, body: 'hello, we met at the fair' });
     const req = await alice.c.waitFor('request.updated', (r) => r.peer === carol.jid && r.messages.length === 1);
     // the opportunistic policy tags carol's plaintext (OTRv3 §"Tagged plaintext messages"): seen, not acted on
