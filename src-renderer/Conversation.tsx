@@ -30,6 +30,11 @@ function Message({ m, waiting }: { m: ChatMessage; waiting: boolean }) {
         </time>
         {/* OTR (DESIGN.md 6): every message says whether it was encrypted, or waits for a private conversation. */}
         <EncryptedMarker encrypted={m.encrypted} waiting={waiting} />
+        {m.direction === 'out' && m.resent && (
+          <span className="resent" title="Their device could not read the first copy; sent again in a new private conversation">
+            Re-sent
+          </span>
+        )}
         {m.direction === 'out' && <span className={`delivery ${m.delivery}`}>{deliveryWords[m.delivery]}</span>}
       </p>
     </li>
@@ -41,6 +46,7 @@ function Composer({ accountId, peer }: { accountId: string; peer: string }) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const id = useId();
+  const otr = useOtrStatus(accountId, peer);
   const send = async (e?: FormEvent) => {
     e?.preventDefault();
     const body = text;
@@ -62,6 +68,16 @@ function Composer({ accountId, peer }: { accountId: string; peer: string }) {
   };
   return (
     <form className="composer" aria-label="Write a message" onSubmit={(e) => void send(e)}>
+      {otr?.receivedInClear && (
+        <p className="warning" role="alert" data-testid="received-in-clear">
+          The last message from {peer} arrived unencrypted, although this conversation is private.
+        </p>
+      )}
+      {otr?.sendsInClear && (
+        <p className="hint" data-testid="sends-in-clear">
+          What you write now will be sent unencrypted.
+        </p>
+      )}
       {error && (
         <p className="error" role="alert">
           {error}

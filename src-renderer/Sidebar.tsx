@@ -11,6 +11,7 @@ import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
 import { PushSettings } from './push';
 import { GroupsSection } from './groups';
+import { MessageRequests } from './MessageRequests';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -202,6 +203,7 @@ function AccountSection({ account, contacts, several }: { account: AccountInfo; 
     <section className="account-block" aria-label={`Account ${account.jid}`}>
       <AccountHeader account={account} />
       <Requests requests={requests} label={several ? `Contact requests of ${account.jid}` : undefined} />
+      <MessageRequests accountId={account.id} />
       <nav aria-labelledby={several ? undefined : titleId} aria-label={several ? `Contacts of ${account.jid}` : undefined} className="contacts">
         <h2 id={titleId}>Contacts</h2>
         {listed.length === 0 ? (

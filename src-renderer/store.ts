@@ -2,7 +2,7 @@
 // that mirror what the core pushes"). The core is the source of truth; the store only applies its
 // answers and events, so a reload or a restart shows the same thing.
 import { createStore } from 'zustand/vanilla';
-import type { AccountInfo, ChatMessage, Contact, MessengerApi } from '../src-shared/ipc/contract';
+import type { AccountInfo, ChatMessage, Contact, MessageRequest, MessengerApi } from '../src-shared/ipc/contract';
 import type { IpcError, Result } from '../src-shared/ipc/result';
 import type { LinkStatus } from './api';
 
@@ -24,6 +24,8 @@ export interface State {
    * so the other accounts keep being seen); closed by Cancel or by a sign-in that succeeds
    */
   addingAccount: boolean;
+  /** messages from strangers waiting for accept / block / ignore, by contactKey */
+  messageRequests: Record<string, MessageRequest>;
 }
 
 export const initialState: State = {
@@ -36,6 +38,7 @@ export const initialState: State = {
   selected: null,
   signingIn: false,
   addingAccount: false,
+  messageRequests: {},
 };
 
 /** the accounts in the order the window lists them: by address */
@@ -46,8 +49,10 @@ export function sortedAccounts(accounts: Record<string, AccountInfo>): AccountIn
 export type AppStore = ReturnType<typeof createAppStore>;
 
 function upsertMessage(list: ChatMessage[] | undefined, m: ChatMessage): ChatMessage[] {
+  const before = list?.find((x) => x.id === m.id);
   const out = list ? list.filter((x) => x.id !== m.id) : [];
-  out.push(m);
+  // the re-sent mark comes on one update only: it stays
+  out.push(before?.resent && !m.resent ? { ...m, resent: true } : m);
   // Stable by time; equal timestamps keep arrival order.
   return out.sort((a, b) => a.timestamp - b.timestamp);
 }
@@ -103,6 +108,14 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     if (m.direction === 'in') markReadIfOpen(m.accountId, m.peer);
   };
   api.on('message.added', onMessage);
+  api.on('request.updated', (r) => set((s) => ({ messageRequests: { ...s.messageRequests, [contactKey(r.accountId, r.peer)]: r } })));
+  api.on('request.removed', ({ accountId, peer }) =>
+    set((s) => {
+      const messageRequests = { ...s.messageRequests };
+      delete messageRequests[contactKey(accountId, peer)];
+      return { messageRequests };
+    }),
+  );
   api.on('message.updated', onMessage);
   document.addEventListener('visibilitychange', () => {
     const sel = get().selected;
@@ -126,6 +139,12 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
         contacts: Object.fromEntries(r.value.contacts.map((c) => [contactKey(c.accountId, c.jid), c])),
         selected: s.selected,
       }));
+      const req = await api.request('request.list', {});
+      if (req.ok) set({ messageRequests: Object.fromEntries(req.value.map((m) => [contactKey(m.accountId, m.peer), m])) });
+    },
+    /** a stranger's message request: accept (becomes a contact), block or ignore */
+    async decideRequest(accountId: string, peer: string, decision: 'accept' | 'block' | 'ignore') {
+      return api.request(`request.${decision}`, { accountId, peer });
     },
     /** opens / closes the form that adds another account (the first one has the sign-in screen) */
     setAddingAccount(open: boolean) {

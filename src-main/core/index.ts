@@ -247,6 +247,21 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       session(accountId).markRead(peer);
       return null;
     },
+    async 'request.list'({ accountId }) {
+      const list = accountId === undefined ? [...sessions.values()] : [session(accountId)];
+      return list.flatMap((s) => s.requests.list());
+    },
+    async 'request.accept'({ accountId, peer }) {
+      return session(accountId).requests.accept(peer);
+    },
+    async 'request.block'({ accountId, peer }) {
+      session(accountId).requests.block(peer);
+      return null;
+    },
+    async 'request.ignore'({ accountId, peer }) {
+      session(accountId).requests.ignore(peer);
+      return null;
+    },
   };
 
   const core: Core = {

@@ -15,6 +15,8 @@ export function noticeWords(n: OtrNotice): string {
       return `A private message from ${peer} could not be decrypted. It probably belongs to an earlier private conversation (for example from before the messenger restarted). Nothing is wrong with your keys: ask ${peer} to send it again once the private conversation is up.`;
     case 'peer-error':
       return `${peer}'s messenger reported a problem with the private conversation (it said: "${n.said.slice(0, 200)}"). A message you sent may not have been readable for them; send it again once the conversation is private.`;
+    case 'plaintext-while-private':
+      return `Warning: a message from ${peer} arrived UNENCRYPTED although this conversation is private. It may come from another device of theirs, or from someone else. Treat it with care; what you write still goes privately.`;
     case 'ended-by-peer':
       return `${peer} ended the private conversation. What you write now waits until you start a new private conversation, or you end it too.`;
     case 'queued':

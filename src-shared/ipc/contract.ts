@@ -56,6 +56,26 @@ export interface ChatMessage {
   delivery: DeliveryState;
   /** travelled inside an OTR session (DESIGN.md 6); false for plaintext */
   encrypted: boolean;
+  /**
+   * sent again inside a new private session because the contact's device could not read the
+   * first copy (docs/otr-in-the-app.md "Recovery"); set on the update that says so
+   */
+  resent?: boolean;
+}
+
+/**
+ * Messages from someone not in the roster (issue 13, strangers): held apart from the contact
+ * list, with no key exchange, until the user accepts (the sender becomes a contact and the
+ * messages join a conversation), blocks (dropped, and later messages too) or ignores (dropped).
+ */
+export interface MessageRequest {
+  accountId: string;
+  /** the stranger's bare JID */
+  peer: string;
+  /** what they wrote in clear (OTR protocol messages are not run, so nothing private is here) */
+  messages: Array<{ body: string; timestamp: number }>;
+  /** they also tried to start a private conversation (an OTR query or key exchange message) */
+  askedPrivate: boolean;
 }
 
 export interface AppSnapshot {
@@ -91,6 +111,14 @@ export const requestSchemas = {
     .strict(),
   'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
+  /** message requests from strangers waiting for a decision (all accounts, or one) */
+  'request.list': z.object({ accountId: accountId.optional() }).strict(),
+  /** the stranger becomes a contact (roster add and subscription request); their messages are kept */
+  'request.accept': z.object({ accountId, peer: bareJid }).strict(),
+  /** their messages are dropped, and what they send later is dropped too */
+  'request.block': z.object({ accountId, peer: bareJid }).strict(),
+  /** their messages are dropped; a later message makes a new request */
+  'request.ignore': z.object({ accountId, peer: bareJid }).strict(),
   /** private conversations (OTR), trust and verification: src-shared/ipc/otr-contract.ts */
   ...otrRequestSchemas,
   /** wake-ups (push account, handshake prompts, records): src-shared/ipc/push-contract.ts */
@@ -113,6 +141,10 @@ export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, G
   'messages.page': ChatMessage[];
   'message.send': ChatMessage;
   'conversation.markRead': null;
+  'request.list': MessageRequest[];
+  'request.accept': Contact;
+  'request.block': null;
+  'request.ignore': null;
 }
 
 export type RequestName = keyof typeof requestSchemas;
@@ -134,9 +166,13 @@ export interface EventPayloads extends OtrEventPayloads, PushEventPayloads, Grou
   'contact.removed': { accountId: string; jid: string };
   'message.added': ChatMessage;
   'message.updated': ChatMessage;
+  /** a message request appeared or got a new message */
+  'request.updated': MessageRequest;
+  /** a message request was decided (accepted, blocked, ignored) */
+  'request.removed': { accountId: string; peer: string };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', ...otrEventNames, ...pushEventNames, ...groupsEventNames];
+export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', 'request.updated', 'request.removed', ...otrEventNames, ...pushEventNames, ...groupsEventNames];
 
 export interface MessengerEvent<K extends EventName = EventName> {
   name: K;

@@ -89,6 +89,13 @@ export interface OtrStatus {
   /** the conversation was private: nothing goes out in clear until the user ends it */
   privateIntent: boolean;
   smp: OtrSmpStatus;
+  /**
+   * what is written now goes out unencrypted (no session, and neither policy, intent nor what is
+   * known of the contact asks for one): the composer says so before sending
+   */
+  sendsInClear?: boolean;
+  /** a message arrived in clear while the conversation was private (until the next private one) */
+  receivedInClear?: boolean;
 }
 
 export interface OtrFingerprintInfo {
@@ -109,6 +116,8 @@ export type OtrNoticeKind =
   | 'peer-error'
   /** the contact ended the private conversation */
   | 'ended-by-peer'
+  /** a message arrived in clear while the conversation is private */
+  | 'plaintext-while-private'
   /** a message was held back: it waits for a private session */
   | 'queued'
   /** the messages that waited have been sent in a new private session */
@@ -169,6 +178,8 @@ export type OtrNoticeData =
   /** `said`: the contact's error text as it arrived (at most 200 characters; untrusted) */
   | { kind: 'peer-error'; said: string }
   | { kind: 'ended-by-peer' }
+  /** a message arrived in clear while the conversation is private (someone, or another device, wrote unencrypted) */
+  | { kind: 'plaintext-while-private' }
   /** `because`: a private conversation is being started, or the contact ended the last one */
   | { kind: 'queued'; because: 'starting' | 'ended-by-peer' }
   | { kind: 'queue-sent' }
@@ -223,6 +234,7 @@ export const otrNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ ...noticeBase, kind: z.literal('offline-sent'), messages: count, devices: count.min(1) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('offline-start') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('prekey-server-changed'), server: z.string().min(1).max(3071), fingerprint: hexKey, whose: z.enum(['own', 'contact']) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('plaintext-while-private') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('older-version-refused'), version: z.literal(2), by: z.enum(['query', 'whitespace-tag', 'ake']) }).strict(),
 ]);
 

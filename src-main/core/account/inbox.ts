@@ -13,6 +13,7 @@ import { unwrapCarbon } from '../xmpp/carbons/carbons';
 import { parseIncoming, parseSentCopy, type Incoming } from '../xmpp/messages/messages';
 import type { CoreEvents } from './events';
 import type { Receipts } from './receipts';
+import type { Requests } from './requests';
 
 export interface InboxDeps {
   accountId: string;
@@ -21,6 +22,8 @@ export interface InboxDeps {
   store: Store;
   events: CoreEvents;
   receipts: Receipts;
+  /** strangers' messages are held as message requests, never run through OTR (account/requests.ts) */
+  requests: Requests;
   /** a chat body through the account's OTR (otr/account.ts receive), in arrival order */
   receive(fromFull: string, body: string): Promise<ReceivedMessage[]>;
   /** the contact's entry changed (unread count) */
@@ -39,22 +42,32 @@ export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
     return true;
   };
 
-  /** a chat message from a contact: what OTR yields is stored and shown with its `encrypted` flag */
+  /**
+   * A chat message from a contact: what OTR yields is stored and shown with its `encrypted` flag.
+   * The receipt (XEP-0184) means "read by this device": it goes only for a message that was
+   * shown (plaintext, or an OTR data message this device decrypted), or for a duplicate of one
+   * that was (its first receipt may be what got lost). An OTR message this device cannot read
+   * gets the OTR error message of its version from the library instead (OTRv3 §"Receiving an
+   * encrypted message", OTRv4 §"Receiving an Encrypted Data Message"), never a receipt: the
+   * sender's "Delivered" must not claim what did not happen.
+   */
   const onChat = (msg: Extract<Incoming, { kind: 'chat' }>): void => {
-    const duplicate = msg.remoteId !== null && store.hasIncoming(accountId, msg.peer, msg.remoteId);
-    if (!duplicate) {
-      deps
-        .receive(msg.from, msg.body)
-        .catch(() => (isOtrText(msg.body) ? [] : [{ text: msg.body, encrypted: false }]))
-        .then((list) => {
-          list.forEach((r, i) => {
-            const m: ChatMessage = { id: randomUUID(), accountId, peer: msg.peer, direction: 'in', body: r.text, timestamp: msg.timestamp, delivery: 'delivered', encrypted: r.encrypted };
-            keep(m, i === 0 ? msg.remoteId : null);
-          });
-        })
-        .catch(() => {});
+    if (deps.requests.isStranger(msg.peer)) return deps.requests.hold(msg.peer, msg.body, msg.timestamp);
+    if (msg.remoteId !== null && store.hasIncoming(accountId, msg.peer, msg.remoteId)) {
+      deps.receipts.acknowledge(msg);
+      return;
     }
-    deps.receipts.acknowledge(msg);
+    deps
+      .receive(msg.from, msg.body)
+      .catch(() => (isOtrText(msg.body) ? [] : [{ text: msg.body, encrypted: false }]))
+      .then((list) => {
+        list.forEach((r, i) => {
+          const m: ChatMessage = { id: randomUUID(), accountId, peer: msg.peer, direction: 'in', body: r.text, timestamp: msg.timestamp, delivery: 'delivered', encrypted: r.encrypted };
+          keep(m, i === 0 ? msg.remoteId : null);
+        });
+        if (list.length > 0) deps.receipts.acknowledge(msg);
+      })
+      .catch(() => {});
   };
 
   /** XEP-0280 §6: what our other device sent; shown in the conversation as ours, once */
@@ -89,6 +102,7 @@ export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
           // XEP-0280 §5: what our other device received. OTR traffic is per device: a copy of
           // another device's OTR message is not ours to read. The other device answers receipts.
           if (isOtrText(msg.body)) return;
+          if (deps.requests.isStranger(msg.peer)) return deps.requests.hold(msg.peer, msg.body, msg.timestamp);
           keep({ id: randomUUID(), accountId, peer: msg.peer, direction: 'in', body: msg.body, timestamp: msg.timestamp, delivery: 'delivered', encrypted: false }, msg.remoteId);
           return;
         }

@@ -57,8 +57,24 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
     trustPrekeyServer: (server, fingerprint) => deps.prekeys().trust(server, fingerprint),
     retrievePrekeys: (peer) => deps.prekeys().retrieve(peer),
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
+    // issue 13, recovery: what the contact's device never confirmed (no receipt: it was not read
+    // there, account/inbox.ts) and is not already waiting in the OTR queue
+    unconfirmed: (peer) => {
+      const waiting = new Set(deps.otrStore.queued(deps.accountId, peer).map((q) => q.messageId));
+      return store
+        .page(deps.accountId, peer, UNCONFIRMED_LOOKBACK)
+        .filter((m) => m.direction === 'out' && m.encrypted && (m.delivery === 'sent' || m.delivery === 'pending') && !waiting.has(m.id))
+        .map((m) => ({ messageId: m.id, body: m.body }));
+    },
+    onResent: (id) => {
+      const m = store.message(id);
+      if (m) events.emit('message.updated', { ...m, resent: true });
+    },
   });
 }
+
+/** how far back in the conversation unconfirmed messages are looked for when a session is lost */
+export const UNCONFIRMED_LOOKBACK = 200;
 
 /**
  * Whether a message to `to` must go through OTR (DESIGN.md 6, no silent downgrade). Without the

@@ -93,6 +93,7 @@ export class Outbox {
         if (!this.deps.isCurrent(client) || client.entity.status !== 'online') return;
         if (this.inFlight.has(m.id)) continue;
         if (this.deps.recheck && (await this.deps.recheck(m)) === 'hold') continue;
+        if (await this.nowPrivate(m)) continue;
         await this.transmit(client, m);
       }
     };
@@ -102,6 +103,27 @@ export class Outbox {
     });
     this.flushing = next;
     return next;
+  }
+
+  /**
+   * The policy is asked again at flush time (issue 13 item 6): a message written for clear while
+   * offline, whose contact has since become private by policy or by intent, goes to OTR instead
+   * (it waits there for a session) and is marked encrypted; never in clear. True when it was
+   * taken out of the plaintext path (also when the answer could not be had: fail closed, it
+   * stays pending and is asked again at the next flush).
+   */
+  private async nowPrivate(m: ChatMessage): Promise<boolean> {
+    let priv: boolean;
+    try {
+      priv = await this.deps.wantsPrivate(m.peer);
+    } catch {
+      return true;
+    }
+    if (!priv) return false;
+    const row = this.deps.store.markPrivate(m.id);
+    if (row) this.deps.events.emit('message.updated', row);
+    await this.deps.sendPrivate(m.peer, m.id, m.body).catch(() => undefined);
+    return true;
   }
 
   private async transmit(client: XmppClient, m: ChatMessage): Promise<void> {

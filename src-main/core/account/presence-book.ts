@@ -9,6 +9,8 @@ type ResourcePresence = { show: PresenceShow; status: string | null };
 
 /** a flood of resources for one contact is bounded */
 export const MAX_RESOURCES_PER_CONTACT = 32;
+/** presence kept for senders not (yet) in the contact list: bounded */
+export const MAX_PEERS_NOT_IN_ROSTER = 256;
 
 export interface PresenceBookDeps {
   accountId: string;
@@ -30,19 +32,31 @@ export class PresenceBook {
 
   onPresence(p: Extract<PresenceEvent, { kind: 'available' | 'unavailable' }>): void {
     if (p.kind === 'available') {
-      // Presence only from people in the roster (RFC 6121 §4.3: the server only routes it then)
-      if (!this.deps.store.contact(this.deps.accountId, p.peer)) return;
+      // The server routes presence only from contacts we are subscribed to (RFC 6121 §4.3), but
+      // it may come before our roster answer (a new device: the probes answer our initial
+      // presence). It is kept, not dropped, and shows once the roster names the contact
+      // (account/contacts.ts emits the contact with what this book holds).
+      const known = this.deps.store.contact(this.deps.accountId, p.peer) !== undefined;
       let m = this.byPeer.get(p.peer);
-      if (!m) this.byPeer.set(p.peer, (m = new Map()));
+      if (!m) {
+        if (!known && this.notInRoster() >= MAX_PEERS_NOT_IN_ROSTER) return;
+        this.byPeer.set(p.peer, (m = new Map()));
+      }
       if (!m.has(p.resource) && m.size >= MAX_RESOURCES_PER_CONTACT) return;
       m.set(p.resource, { show: p.show, status: p.status });
-      this.deps.emitContact(p.peer);
+      if (known) this.deps.emitContact(p.peer);
       return;
     }
     const m = this.byPeer.get(p.peer);
     if (!m?.delete(p.resource)) return;
     if (m.size === 0) this.byPeer.delete(p.peer);
-    this.deps.emitContact(p.peer);
+    if (this.deps.store.contact(this.deps.accountId, p.peer)) this.deps.emitContact(p.peer);
+  }
+
+  private notInRoster(): number {
+    let n = 0;
+    for (const jid of this.byPeer.keys()) if (!this.deps.store.contact(this.deps.accountId, jid)) n++;
+    return n;
   }
 
   /** the contact left the contact list */

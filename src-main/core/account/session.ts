@@ -22,6 +22,7 @@ import { Outbox, type OutboxDeps } from './outbox';
 import { AccountPrekeys } from './prekeys';
 import { PresenceBook } from './presence-book';
 import { createReceipts } from './receipts';
+import { createRequests, type Requests } from './requests';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -44,6 +45,8 @@ export class AccountSession {
   private readonly contacts: Contacts;
   private readonly outbox: Outbox;
   private readonly prekeys: AccountPrekeys;
+  /** messages from strangers, waiting for the user's decision (account/requests.ts) */
+  readonly requests: Requests;
   private readonly tlvHandlers = new Set<(tlv: InboundTlv) => void>();
   /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
   readonly otr: OtrAccount;
@@ -83,7 +86,8 @@ export class AccountSession {
       ...(deps.recheck ? { recheck: deps.recheck } : {}),
     });
     const receipts = createReceipts({ accountId, store, events, client, onFailed: (id) => this.outbox.forget(id) });
-    const inbox = createInbox({ accountId, jid, store, events, receipts, receive: (from, body) => this.otr.receive(from, body), emitContact: (j) => this.contacts.emit(j) });
+    this.requests = createRequests({ accountId, store, events, addContact: (j) => this.contacts.add(j), emitContact: (j) => this.contacts.emit(j) });
+    const inbox = createInbox({ accountId, jid, store, events, receipts, requests: this.requests, receive: (from, body) => this.otr.receive(from, body), emitContact: (j) => this.contacts.emit(j) });
 
     this.connection = new Connection({
       account,
@@ -181,12 +185,14 @@ export class AccountSession {
    */
   private async setUp(client: XmppClient): Promise<void> {
     this.outbox.reset();
+    // RFC 6121 §2.2 then §4.2: the roster first, then initial presence, so that the presence
+    // the server sends back (probes of our contacts) finds them in the contact list
     try {
-      await client.entity.send(initialPresence());
       await this.contacts.refresh();
     } catch {
       // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
     }
+    await client.entity.send(initialPresence()).catch(() => undefined);
     // XEP-0280 §4: per session; a server without carbons answers with an error, which is fine
     await client.iqCaller.set(enableCarbons()).catch(() => undefined);
   }

@@ -36,6 +36,10 @@ export interface OtrAccountDeps {
   retrievePrekeys?(peer: string): Promise<FetchedEnsembles>;
   /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
   onTlv?(tlv: InboundTlv): void;
+  /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
+  unconfirmed?(peer: string): Array<{ messageId: string; body: string }>;
+  /** a message goes out again in a new session (otr/recovery.ts) */
+  onResent?(messageId: string): void;
   /** pins the key a prekey server presents now and publishes again (the session does it) */
   trustPrekeyServer?(server: string, fingerprint: string): Promise<void>;
   defaultPolicy?: OtrPolicyName;
@@ -71,6 +75,8 @@ export class OtrAccount {
             deps.onPrekeyUsed?.();
           },
           ...(deps.onTlv ? { onTlv: (t: InboundTlv) => deps.onTlv?.(t) } : {}),
+          unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [],
+          onResent: (id) => deps.onResent?.(id),
         }),
     );
     // a keychain failure surfaces on every call; keep it from being an unhandled rejection

@@ -26,6 +26,8 @@ export interface DispatchDeps {
   flushQueue(ps: PeerState, announce: boolean): void;
   /** TLVs OTR does not act on itself, for the account (see wire.ts InboundTlv) */
   onTlv?(tlv: InboundTlv): void;
+  /** the contact's device sent an OTR error message: it could not read us (otr/recovery.ts) */
+  onPeerError?(ps: PeerState): void;
 }
 
 export interface Dispatch {
@@ -55,6 +57,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
   const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
     if (ev.code === 'peer-error') {
       notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
+      deps.onPeerError?.(ps);
       return;
     }
     if (ev.code === 'unreadable') {
@@ -97,6 +100,12 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             // replies go to the device the contact writes from (the most recently active session)
             if (ev.encrypted && ev.instanceTag !== undefined) ps.current = ev.instanceTag;
             if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
+            // issue 13: plaintext inside a private conversation is a surprise the user must see
+            if (ev.encrypted) ps.receivedInClear = false;
+            else if (peers.encryptedSession(ps) && ev.text.length > 0) {
+              ps.receivedInClear = true;
+              notices.raise(ps.peer, { kind: 'plaintext-while-private' });
+            }
             break;
           case 'smp':
             deps.onSmp(ps, ev.smp);

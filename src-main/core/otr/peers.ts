@@ -45,6 +45,12 @@ export interface PeerState {
   /** the contact's devices started offline (otr/offline-start.ts): what we write goes to each */
   offlineFanout?: number[] | undefined;
   lastStatus?: string;
+  /** the contact speaks OTR: a whitespace tag or an OTR message came from them (issue 13, no plaintext surprises) */
+  speaksOtr?: boolean;
+  /** the user ended the private conversation: the opportunistic policy no longer insists */
+  endedByUser?: boolean;
+  /** plaintext arrived while the conversation was private (cleared by the next private message) */
+  receivedInClear?: boolean;
 }
 
 export type OtrSession = ReturnType<NegotiatingConversation['sessions']>[number];

@@ -5,6 +5,7 @@
 //   queue.ts          no silent downgrade: the persisted queue of messages that wait
 //   smp.ts            the Socialist Millionaires' Protocol for the UI
 //   offline-start.ts  starting with an offline contact from their prekeys (non-interactive DAKE)
+//   recovery.ts       a session the contact's device lost: a new one, unconfirmed messages re-sent
 //   notices.ts        what the user is told, and the recent notices per conversation
 //   status.ts         the state the conversation header shows
 // This file keeps the conversation-wide operations: receive, start, end, trust, going online.
@@ -29,6 +30,7 @@ import { createOfflineStart, type OfflineStart } from './offline-start';
 import type { OtrStore } from './otr-store';
 import { createPeers, NO_SMP, type Peers, type PeerState } from './peers';
 import { createQueue, type Queue } from './queue';
+import { createRecovery } from './recovery';
 import { createSmp, type Smp } from './smp';
 import { createStatus, type StatusReporter } from './status';
 import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
@@ -55,6 +57,10 @@ export interface OtrServiceDeps {
   onPrekeyConsumed?: () => void;
   /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
   onTlv?: (tlv: InboundTlv) => void;
+  /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
+  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string }>;
+  /** a message goes out again in a new session (otr/recovery.ts) */
+  onResent?: (messageId: string) => void;
   /** the policy when neither the account nor the contact has one */
   defaultPolicy?: OtrPolicyName;
   /** whether the account is connected at creation (default true); then setOnline() */
@@ -98,18 +104,20 @@ export class OtrService {
       },
     });
     const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
-    const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p) });
+    const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p), wantsPrivate: (ps) => this.mustBePrivate(ps) });
     const common = { accountId, store, clock, peers, notices, status, isOnline };
     const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) => dispatch.handle(ps, out, to, messageId, opts);
     const smp = createSmp({ ...common, handle });
     const queue = createQueue({ ...common, transport: (w) => deps.transport(w), handle, end: (peer) => this.end(peer), onQueuedSent: (id, e) => deps.onQueuedSent(id, e), onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id) });
     const offline = createOfflineStart({ ...common, handle });
+    const recovery = createRecovery({ ...common, handle, unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [], onResent: (id) => deps.onResent?.(id) });
     const dispatch = createDispatch({
       ...common,
       transport: (w) => deps.transport(w),
       onSmp: (ps, ev) => smp.onEvent(ps, ev),
       flushQueue: (ps, announce) => queue.flush(ps, announce),
       ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
+      onPeerError: (ps) => recovery.sessionLost(ps),
     });
     this.peers = peers;
     this.noticesOf = notices;
@@ -141,8 +149,21 @@ export class OtrService {
 
   /** whether a message written now must not go out in clear */
   wantsPrivate(peer: string): boolean {
-    const ps = this.peers.state(peer);
-    return this.policyFor(peer).policy === 'always' || this.deps.store.isPrivate(this.deps.accountId, peer) || this.peers.encryptedSession(ps) !== undefined;
+    return this.mustBePrivate(this.peers.state(peer));
+  }
+
+  /**
+   * 'always', a private intent or a running session; and under 'opportunistic' (issue 13, no
+   * plaintext surprises) a contact known to speak OTR: a key of theirs seen before, or a
+   * whitespace tag / OTR message from them. Then the first message waits for the session (a
+   * round trip) instead of going in clear, unless the user ended the private conversation.
+   */
+  private mustBePrivate(ps: PeerState): boolean {
+    const { accountId, store } = this.deps;
+    const policy = this.policyFor(ps.peer).policy;
+    if (policy === 'always' || store.isPrivate(accountId, ps.peer) || this.peers.encryptedSession(ps) !== undefined) return true;
+    if (policy !== 'opportunistic' || ps.endedByUser) return false;
+    return ps.speaksOtr === true || store.fingerprints(accountId, ps.peer).length > 0;
   }
 
   /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
@@ -167,6 +188,7 @@ export class OtrService {
     const ps = this.peers.state(bareKey(fromFull));
     ps.lastFrom = fromFull;
     if (!body.includes('?OTR') && !findWhitespaceTag(body)) ps.peerSentUntagged = true;
+    else ps.speaksOtr = true;
     let out: EngineOutput;
     this.offline.beginReceive();
     try {
@@ -198,6 +220,7 @@ export class OtrService {
   /** OTRv3 §"User requests to start an OTR conversation": send a query (also refreshes). */
   start(peer: string): OtrStatus {
     const ps = this.peers.state(peer);
+    ps.endedByUser = false;
     this.deps.store.setPrivate(this.deps.accountId, peer, true);
     this.dispatch.handle(ps, ps.conv.start(), ps.peer);
     return this.statusOf.emit(ps);
@@ -213,6 +236,7 @@ export class OtrService {
     ps.current = undefined;
     ps.offlineFanout = undefined;
     ps.smp = { ...NO_SMP };
+    ps.endedByUser = true;
     this.deps.store.setPrivate(this.deps.accountId, peer, false);
     return this.statusOf.emit(ps);
   }

@@ -11,6 +11,8 @@ export interface StatusDeps {
   peers: Peers;
   ours: { v3: string; v4: string };
   emit(name: 'otr.status', payload: OtrEventPayloads['otr.status']): void;
+  /** whether what is written now must not go out in clear (otr/service.ts wantsPrivate) */
+  wantsPrivate(ps: PeerState): boolean;
 }
 
 export interface StatusReporter {
@@ -44,6 +46,8 @@ export function createStatus(deps: StatusDeps): StatusReporter {
       ...(ps.offlineFanout && enc ? { offlineDevices: [...ps.offlineFanout] } : {}),
       privateIntent: store.isPrivate(accountId, ps.peer),
       smp,
+      sendsInClear: !deps.wantsPrivate(ps),
+      receivedInClear: ps.receivedInClear === true,
     };
   };
   return {

@@ -284,6 +284,12 @@ export class Store {
     return this.message(id);
   }
 
+  /** A pending message written for clear that must now wait for a private session (the policy changed before it went out). */
+  markPrivate(id: string): ChatMessage | undefined {
+    this.db.prepare("UPDATE messages SET encrypted = 1 WHERE id = ? AND direction = 'out' AND delivery = 'pending'").run([id]);
+    return this.message(id);
+  }
+
   /** A page of history, oldest first, the newest `limit` messages before `before` (a message id). */
   page(accountId: string, peer: string, limit: number, before?: string): ChatMessage[] {
     let beforeSeq = Number.MAX_SAFE_INTEGER;
