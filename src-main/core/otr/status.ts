@@ -44,6 +44,9 @@ export function createStatus(deps: StatusDeps): StatusReporter {
       ...(ps.offlineFanout && enc ? { offlineDevices: [...ps.offlineFanout] } : {}),
       privateIntent: store.isPrivate(accountId, ps.peer),
       smp,
+      // otr/start-watch.ts: our request that nothing answered yet (never while private)
+      ...(ps.starting && !enc ? { starting: { sentAt: ps.starting.sentAt, gaveUp: ps.starting.gaveUp } } : {}),
+      allowV2: ps.convAllowV2,
     };
   };
   return {
