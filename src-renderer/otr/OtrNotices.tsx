@@ -36,7 +36,9 @@ export function OtrNotices({ status, onVerify, contactOffline = false }: { statu
         <div className="otr-notice otr-queued" role="alert" data-testid="otr-queued">
           <p>
             {status.queued === 1 ? 'One message waits' : `${status.queued} messages wait`} for a private conversation with {peer}; {status.queued === 1 ? 'it was' : 'they were'} not
-            sent unencrypted. {status.state === 'finished' ? `${peer} ended the private conversation: start a new one to send ${status.queued === 1 ? 'it' : 'them'}.` : 'They go out as soon as the private conversation is up.'}
+            sent unencrypted. {status.state === 'finished' ? `${peer} ended the private conversation: start a new one to send ${status.queued === 1 ? 'it' : 'them'}.` : status.starting && !status.starting.gaveUp
+                ? 'They go out as soon as the private conversation is up; the messenger is starting it.'
+                : 'No private conversation is being started now: they go out only when one is up, or when you choose below.'}
           </p>
           <div className="row">
             {status.policy !== 'always' && (

@@ -9,6 +9,7 @@ import { OfflineDialog } from './OfflineDialog';
 import { OtrBadge } from './OtrBadge';
 import { OtrNotices } from './OtrNotices';
 import { OtrSettings } from './OtrSettings';
+import { StartProgress } from './StartProgress';
 import { VerifyDialog } from './VerifyDialog';
 
 /**
@@ -42,7 +43,7 @@ export function OtrPanel({ accountId, peer, contactOffline = false, accountJid }
   return (
     <div className="otr-panel">
       <div className="row">
-        <OtrBadge state={status.state} />
+        <OtrBadge state={status.state} version={status.version} />
         {status.state === 'not-private' && (
           <button type="button" onClick={() => void act(actions.start(accountId, peer))}>
             Start private conversation
@@ -80,6 +81,7 @@ export function OtrPanel({ accountId, peer, contactOffline = false, accountJid }
           {error}
         </p>
       )}
+      <StartProgress status={status} />
       <OtrSettings status={status} accountJid={accountJid} />
       <OtrNotices status={status} onVerify={() => setDialog(true)} contactOffline={contactOffline} />
       {dialog && <VerifyDialog status={status} onClose={() => setDialog(false)} />}

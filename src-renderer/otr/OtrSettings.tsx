@@ -22,7 +22,7 @@ export function OtrSettings({ status, accountJid }: { status: OtrStatus; account
   const fps = useOtrState((s) => s.fingerprints[otrKey(accountId, peer)]);
   const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const ids = { contact: useId(), account: useId() };
+  const ids = { contact: useId(), account: useId(), v2: useId() };
   useEffect(() => {
     if (open) void actions.loadFingerprints(accountId, peer);
   }, [open, actions, accountId, peer, status.theirFingerprint, status.state]);
@@ -59,6 +59,11 @@ export function OtrSettings({ status, accountJid }: { status: OtrStatus; account
           </option>
         ))}
       </select>
+      <p>
+        <input id={ids.v2} type="checkbox" checked={status.allowV2 !== false} onChange={(e) => void run(actions.setAllowV2(accountId, peer, e.target.checked))} />{' '}
+        <label htmlFor={ids.v2}>Allow the older OTR version 2 (Profanity){accountJid ? ` for ${accountJid}` : ''}</label>
+        <span className="hint"> — only with clients that speak nothing newer; one device of the contact at a time</span>
+      </p>
       {error && (
         <p className="error" role="alert">
           {error}

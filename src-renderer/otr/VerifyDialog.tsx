@@ -150,7 +150,8 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
     );
   } else {
     const theirs = status.theirFingerprint;
-    const ours = status.version === 3 ? status.ourFingerprints.v3 : status.ourFingerprints.v4;
+    // versions 2 and 3 authenticate with the DSA key (OTRv3 §"Authenticated Key Exchange")
+    const ours = status.version === 4 ? status.ourFingerprints.v4 : status.ourFingerprints.v3;
     body = (
       <>
         <fieldset className="otr-modes">

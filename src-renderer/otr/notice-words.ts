@@ -44,6 +44,10 @@ export function noticeWords(n: OtrNotice): string {
         ? `The prekey server of your server (${n.server}) presents a different key than before, so this device did not publish its keys there: contacts cannot start a private conversation with you while you are offline. This happens when the server was reinstalled — or when someone is in between. Ask your server's administrator which key it has now; accept the new key only if it matches.`
         : `The prekey server of ${peer}'s server presents a different key than before, so nothing was fetched from it. This happens when that server was reinstalled — or when someone is in between.`;
     case 'older-version-refused':
-      return `${peer}'s messenger speaks only the older OTR version 2, which your privacy settings refuse, so no private conversation was started. Allow OTR version 2 for ${peer} in the privacy settings to talk privately with them.`;
+      return `${peer}'s client only speaks the older OTR version 2, which your settings refuse, so no private conversation can start with them. To talk privately, allow "the older OTR version 2" in the privacy settings.`;
+    case 'start-unanswered': {
+      const waiting = n.queued > 0 ? ` Your ${count(n.queued, 'message waits', 'messages wait')} and ${n.queued === 1 ? 'is' : 'are'} not sent until you choose.` : '';
+      return `${peer} did not answer the request for a private conversation (${n.seconds} s). Their client may not support OTR, may only speak an older OTR version, or may be offline.${waiting}`;
+    }
   }
 }

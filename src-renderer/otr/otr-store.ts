@@ -116,6 +116,12 @@ export function createOtrStore(api: OtrApi) {
       if (r.ok && peer !== undefined) await actions.load(accountId, peer);
       return r;
     },
+    /** OTRv3 §"Policies" ALLOW_V2 for the account (the account keeps its policy); `peer` is reloaded */
+    setAllowV2: async (accountId: string, peer: string, allowV2: boolean) => {
+      const r = await api.request('otr.policy.set', { accountId, policy: null, allowV2 });
+      if (r.ok) await actions.load(accountId, peer);
+      return r;
+    },
     loadFingerprints: async (accountId: string, peer: string) => {
       const r = await api.request('otr.fingerprints', { accountId, peer });
       if (r.ok) set((s) => ({ fingerprints: { ...s.fingerprints, [otrKey(accountId, peer)]: r.value } }));

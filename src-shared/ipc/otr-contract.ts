@@ -96,6 +96,14 @@ export interface OtrStatus {
   sendsInClear?: boolean;
   /** a message arrived in clear while the conversation was private (until the next private one) */
   receivedInClear?: boolean;
+  /**
+   * a request for a private conversation went out and nothing private is up yet (issue 11 item 6):
+   * `sentAt` when it went (ms since epoch), `gaveUp` once it went unanswered for the bounded time
+   * (a 'start-unanswered' notice said so) or the contact's client only offered a refused version
+   */
+  starting?: { sentAt: number; gaveUp: boolean };
+  /** OTRv3 §"Policies" ALLOW_V2 for this contact (absent: allowed) */
+  allowV2?: boolean;
 }
 
 export interface OtrFingerprintInfo {
@@ -141,7 +149,12 @@ export type OtrNoticeKind =
    * the contact's client only speaks OTR version 2 (it asked for it, or offered only it), which
    * the policy refuses (`allowV2: false`): no private conversation can come up with it
    */
-  | 'older-version-refused';
+  | 'older-version-refused'
+  /**
+   * the request for a private conversation went unanswered for the bounded time (the contact's
+   * client may not speak OTR, only a version we refuse, or is offline)
+   */
+  | 'start-unanswered';
 
 /**
  * One device of an offline contact that a private conversation can start with, from the prekey
@@ -191,8 +204,10 @@ export type OtrNoticeData =
   | { kind: 'offline-start' }
   /** `whose`: our own server's prekey server (peer = our bare JID) or the contact's */
   | { kind: 'prekey-server-changed'; server: string; fingerprint: string; whose: 'own' | 'contact' }
-  /** the contact's client offered only OTR version 2, which the policy refuses (`by`: how it offered it) */
-  | { kind: 'older-version-refused'; version: 2; by: 'query' | 'whitespace-tag' | 'ake' };
+  /** `by`: how the contact's client offered version 2 (its query, its whitespace tag, its AKE) */
+  | { kind: 'older-version-refused'; by: 'query' | 'whitespace-tag' | 'ake' }
+  /** `seconds`: how long the request went unanswered; `queued`: messages waiting then */
+  | { kind: 'start-unanswered'; seconds: number; queued: number };
 
 export type OtrNotice = {
   /** unique; the same notice fetched again (otr.notices) and pushed live has the same id */
@@ -235,7 +250,8 @@ export const otrNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ ...noticeBase, kind: z.literal('offline-start') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('prekey-server-changed'), server: z.string().min(1).max(3071), fingerprint: hexKey, whose: z.enum(['own', 'contact']) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('plaintext-while-private') }).strict(),
-  z.object({ ...noticeBase, kind: z.literal('older-version-refused'), version: z.literal(2), by: z.enum(['query', 'whitespace-tag', 'ake']) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('older-version-refused'), by: z.enum(['query', 'whitespace-tag', 'ake']) }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('start-unanswered'), seconds: count, queued: count }).strict(),
 ]);
 
 // the schema and the type say the same (a compile error here when one changes without the other)
@@ -269,7 +285,11 @@ export const otrRequestSchemas = {
       accountId,
       peer: bareJid.optional(),
       policy: z.enum(otrPolicyNames).nullable(),
-      /** OTRv3 §"Policies" ALLOW_V2: allow the older OTR version 2 with clients that speak nothing newer (absent: allowed) */
+      /**
+       * OTRv3 §"Policies" ALLOW_V2: allow the older OTR version 2 with clients that speak nothing
+       * newer (absent: unchanged; never set: allowed). With no peer and policy null, only this
+       * changes (the account keeps its policy).
+       */
       allowV2: z.boolean().optional(),
     })
     .strict(),

@@ -28,6 +28,8 @@ export interface DispatchDeps {
   onTlv?(tlv: InboundTlv): void;
   /** the contact's device sent an OTR error message: it could not read us (otr/recovery.ts) */
   onPeerError?(ps: PeerState): void;
+  /** the contact's client offered only OTR version 2, which the policy refuses (otr/start-watch.ts) */
+  onOlderVersionRefused(ps: PeerState, by: 'query' | 'whitespace-tag' | 'ake'): void;
 }
 
 export interface Dispatch {
@@ -47,8 +49,10 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     ps.smp = { ...NO_SMP };
     store.setPrivate(accountId, ps.peer, true);
     const fp = ev.theirFingerprint;
-    if (!fp || (ev.version !== 3 && ev.version !== 4)) return;
-    const seen = store.seen(accountId, ps.peer, fp, ev.version, deps.clock());
+    if (!fp || ev.version === undefined) return;
+    // a version 2 session authenticates with the same DSA key as version 3 (OTRv3 §"Authenticated
+    // Key Exchange"): its fingerprint is the OTRv3 one, stored and trusted as such
+    const seen = store.seen(accountId, ps.peer, fp, ev.version === 4 ? 4 : 3, deps.clock());
     if (seen.isNew && seen.hadOthers) {
       notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
     }
@@ -119,6 +123,9 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             } catch {
               // the hook's failure is the hook's problem; the conversation carries on
             }
+            break;
+          case 'older-version-refused':
+            deps.onOlderVersionRefused(ps, ev.by);
             break;
           case 'message-queued':
           case 'extra-key-received':

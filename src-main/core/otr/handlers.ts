@@ -16,7 +16,7 @@ export function otrRequestHandlers(account: (accountId: string) => OtrAccount): 
     'otr.smp.start': ({ accountId, peer, secret, question }) => account(accountId).run((s) => s.startSmp(peer, secret, question)),
     'otr.smp.answer': ({ accountId, peer, secret }) => account(accountId).run((s) => s.answerSmp(peer, secret)),
     'otr.smp.abort': ({ accountId, peer }) => account(accountId).run((s) => s.abortSmp(peer)),
-    'otr.policy.set': ({ accountId, peer, policy }) => account(accountId).run((s) => ({ policy: s.setPolicy(peer, policy) })),
+    'otr.policy.set': ({ accountId, peer, policy, allowV2 }) => account(accountId).run((s) => ({ policy: s.setPolicy(peer, policy, allowV2) })),
     'otr.queue.resolve': ({ accountId, peer, action }) => account(accountId).run((s) => s.resolveQueue(peer, action)),
     'otr.offline.devices': ({ accountId, peer }) => account(accountId).offlineDevices(peer),
     'otr.notices': ({ accountId }) => account(accountId).run((s) => s.notices()),

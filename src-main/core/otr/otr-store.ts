@@ -90,6 +90,28 @@ export class OtrStore {
     this.db.prepare('INSERT INTO otr_policies (account_id, peer, policy) VALUES (?, ?, ?) ON CONFLICT (account_id, peer) DO UPDATE SET policy = excluded.policy').run([accountId, peer ?? '', policy]);
   }
 
+  /** ALLOW_V2 for the contact: its own setting, else the account's, else allowed (NULL: not set) */
+  allowV2(accountId: string, peer: string | undefined): boolean {
+    const rows = every(this.db.prepare("SELECT peer, allow_v2 FROM otr_policies WHERE account_id = ? AND peer IN ('', ?) AND allow_v2 IS NOT NULL").all([accountId, peer ?? '']), (r) => ({ peer: text(r, 'peer'), allow: int(r, 'allow_v2') === 1 }));
+    const own = peer ? rows.find((r) => r.peer === peer) : undefined;
+    return (own ?? rows.find((r) => r.peer === ''))?.allow ?? true;
+  }
+
+  /**
+   * Stores ALLOW_V2 in the account's row (peer undefined) or the contact's. A row needs a policy:
+   * a missing account row is made with `accountPolicy` (the one in effect); a contact without a
+   * policy of its own has no row, and its setting is the account's (false returned).
+   */
+  setAllowV2(accountId: string, peer: string | undefined, allow: boolean, accountPolicy: OtrPolicyName): boolean {
+    if (peer !== undefined) {
+      return this.db.prepare('UPDATE otr_policies SET allow_v2 = ? WHERE account_id = ? AND peer = ?').run([allow ? 1 : 0, accountId, peer]).changes === 1;
+    }
+    this.db
+      .prepare("INSERT INTO otr_policies (account_id, peer, policy, allow_v2) VALUES (?, '', ?, ?) ON CONFLICT (account_id, peer) DO UPDATE SET allow_v2 = excluded.allow_v2")
+      .run([accountId, accountPolicy, allow ? 1 : 0]);
+    return true;
+  }
+
   // ---- private intent and the queue ----------------------------------------------------------
 
   isPrivate(accountId: string, peer: string): boolean {

@@ -14,10 +14,11 @@ import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
 import type { OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 
-/** The library policy for a user-facing policy name (OTRv3 §"Policies"). */
-export function libraryPolicy(name: OtrPolicyName): OtrPolicy {
+/** The library policy for a user-facing policy name and ALLOW_V2 (OTRv3 §"Policies"). */
+export function libraryPolicy(name: OtrPolicyName, allowV2 = true): OtrPolicy {
   const auto = name !== 'manual';
   return {
+    allowV2,
     allowV3: true,
     allowV4: true,
     // queueing is the service's job (persisted, otr/queue.ts); the library never queues
@@ -33,6 +34,8 @@ export interface PeerState {
   peer: string;
   conv: NegotiatingConversation;
   convPolicy: OtrPolicyName;
+  /** OTRv3 §"Policies" ALLOW_V2 the conversation was built with */
+  convAllowV2: boolean;
   /** instance tag -> full JID it last wrote from */
   tagJid: Map<number, string>;
   /** the full JID of the last OTR message from this contact (before its instance tag is known) */
@@ -51,6 +54,8 @@ export interface PeerState {
   endedByUser?: boolean;
   /** plaintext arrived while the conversation was private (cleared by the next private message) */
   receivedInClear?: boolean;
+  /** our request for a private conversation that nothing answered yet (otr/start-watch.ts) */
+  starting?: { sentAt: number; gaveUp: boolean; timer?: unknown } | undefined;
 }
 
 export type OtrSession = ReturnType<NegotiatingConversation['sessions']>[number];
@@ -94,10 +99,10 @@ export function createPeers(deps: PeersDeps): Peers {
 
   const policyFor = (peer: string) => deps.store.policy(deps.accountId, peer, deps.defaultPolicy);
 
-  const newConversation = (peer: string, policy: OtrPolicyName): NegotiatingConversation => {
+  const newConversation = (peer: string, policy: OtrPolicyName, allowV2: boolean): NegotiatingConversation => {
     const id = deps.identity;
     return new NegotiatingConversation({
-      policy: libraryPolicy(policy),
+      policy: libraryPolicy(policy, allowV2),
       v3: { identity: id.v3, rng: deps.random, clock: deps.clock, engine: deps.dh1536 },
       v4: {
         identity: dakeIdentity(id.v4),
@@ -121,13 +126,15 @@ export function createPeers(deps: PeersDeps): Peers {
     state(peer) {
       let ps = peers.get(peer);
       const { policy } = policyFor(peer);
+      const allowV2 = deps.store.allowV2(deps.accountId, peer);
       if (!ps) {
-        ps = { peer, conv: newConversation(peer, policy), convPolicy: policy, tagJid: new Map(), smp: { ...NO_SMP }, peerSentUntagged: false };
+        ps = { peer, conv: newConversation(peer, policy, allowV2), convPolicy: policy, convAllowV2: allowV2, tagJid: new Map(), smp: { ...NO_SMP }, peerSentUntagged: false };
         peers.set(peer, ps);
-      } else if (ps.convPolicy !== policy && ps.conv.sessions().every((s) => s.state === 'plaintext')) {
+      } else if ((ps.convPolicy !== policy || ps.convAllowV2 !== allowV2) && ps.conv.sessions().every((s) => s.state === 'plaintext')) {
         // a changed policy applies from the next conversation on; nothing runs now, so rebuild
-        ps.conv = newConversation(peer, policy);
+        ps.conv = newConversation(peer, policy, allowV2);
         ps.convPolicy = policy;
+        ps.convAllowV2 = allowV2;
         ps.current = undefined;
       }
       return ps;
@@ -145,7 +152,9 @@ export function createPeers(deps: PeersDeps): Peers {
     },
     plaintextWire(ps, text) {
       if (ps.convPolicy === 'manual' || ps.peerSentUntagged) return text;
-      return addWhitespaceTag(text, [4, 3]);
+      // OTRv3 §"Tagged plaintext messages": offer every version we would speak; clients that
+      // speak only version 2 (Profanity) ignore a tag without it
+      return addWhitespaceTag(text, ps.convAllowV2 ? [4, 3, 2] : [4, 3]);
     },
   };
 }

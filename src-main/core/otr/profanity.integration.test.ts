@@ -1,7 +1,9 @@
 // OTR with Profanity itself (Debian's profanity 0.13.1, libotr 4.1.1, OTR version 2 only), over a
 // real Prosody (scripts/stack): Profanity runs in a tmux session driven with send-keys and read
 // with capture-pane; our side is the OTR library's negotiating conversation (v4, v3, v2) behind a
-// plain XMPP client. Skipped, with a message, when profanity or tmux is not installed.
+// plain XMPP client, and in the last test the app's OTR service (otr/service.ts) whose whitespace
+// tag must offer v2 for Profanity to start. Skipped, with a message, when profanity or tmux is not
+// installed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,10 @@ import { fixtureKey, nativeDh1536Engine } from '../../../src-shared/otr/v3/test-
 import { nativeDh3072Engine } from '../../../src-shared/otr/v4/test-support/engines';
 import { makeParty } from '../../../src-shared/otr/v4/test-support/parties';
 import { createClient, type XmppClient } from '../xmpp/client/client';
+import { generateIdentity } from './identity';
+import { OtrService } from './service';
+import { OtrStore } from './otr-store';
+import { openDb } from './test-support/otr-pair';
 
 const have = (bin: string): boolean => ['/usr/bin', '/usr/local/bin', '/bin'].some((d) => existsSync(join(d, bin)));
 const available = have('profanity') && have('tmux');
@@ -184,5 +190,48 @@ describe.skipIf(!available)('OTR with Profanity 0.13.1 itself (OTR version 2 ove
     const ended = prof.count(/OTR session ended/);
     us.apply(us.conv.end());
     await prof.see(/OTR session ended/, ended);
+  }, 120_000);
+
+  it("the app's OTR service: its whitespace tag (v4, v3, v2) makes Profanity (opportunistic) start; a version 2 session whose DSA fingerprint is stored and trusted as OTRv3", async () => {
+    await stack.createAccount('app', 'app-pw');
+    const client = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: 'app', password: 'app-pw' }, resource: 'app' });
+    await client.entity.start();
+    await client.entity.send(xml('presence'));
+    try {
+      const profJid = `prof@${stack.domain}`;
+      const store = new OtrStore(openDb());
+      const received: Array<{ text: string; encrypted: boolean }> = [];
+      const svc = new OtrService({
+        accountId: 'app',
+        ownJid: `app@${stack.domain}`,
+        identity: await generateIdentity(systemRandom, Date.now()),
+        store,
+        transport: (w) => void client.entity.send(xml('message', { to: w.to, type: 'chat', id: w.id }, xml('body', {}, w.body))),
+        emit: () => {},
+        onQueuedSent: () => {},
+        onQueuedDiscarded: () => {},
+      });
+      client.entity.on('stanza', (el: Element) => {
+        const body = el.is('message') && el.attrs.type !== 'error' ? el.getChildText('body') : null;
+        if (body !== null) received.push(...svc.receive(String(el.attrs.from), body));
+      });
+      prof.keys('/win 1'); // the console, where Profanity answers commands
+      prof.keys('/otr policy opportunistic');
+      await prof.see(/OTR policy is now set to: opportunistic/);
+      // what the app sends in clear under its default (opportunistic) policy
+      void client.entity.send(xml('message', { to: profJid, type: 'chat' }, xml('body', {}, svc.plaintextWire(profJid, 'tagged hello from the app'))));
+      await until('a version 2 session', () => svc.status(profJid).version === 2 && svc.status(profJid).state === 'private-unverified');
+      const fp = svc.status(profJid).theirFingerprint!;
+      expect(svc.fingerprints(profJid).theirs).toEqual([expect.objectContaining({ fingerprint: fp, version: 3 })]);
+      expect(svc.setTrust(profJid, fp, true).state).toBe('private-verified');
+      prof.keys(`/msg app@${stack.domain}`);
+      prof.keys('private hello from profanity');
+      await until('their message, encrypted', () => received.some((m) => m.text === 'private hello from profanity' && m.encrypted));
+      expect(svc.sendPrivate(profJid, 'm-1', 'private hello from the app')).toBe('sent');
+      await prof.see(/~ app@localhost\/app: private hello from the app/);
+      prof.keys('/otr end');
+    } finally {
+      await client.entity.stop().catch(() => {});
+    }
   }, 120_000);
 });

@@ -33,6 +33,8 @@ export interface QueueDeps {
   onQueuedSent(messageId: string, encrypted: boolean): void;
   /** the user discarded a message that waited */
   onQueuedDiscarded(messageId: string): void;
+  /** a query went out for the waiting messages (otr/start-watch.ts watches it) */
+  onStartRequested?(ps: PeerState): void;
 }
 
 export interface Queue {
@@ -81,7 +83,10 @@ export function createQueue(deps: QueueDeps): Queue {
       if (online && !s) {
         const finished = ps.conv.sessions().some((x) => x.state === 'finished');
         notices.raise(peer, { kind: 'queued', because: finished ? 'ended-by-peer' : 'starting' });
-        if (!finished) deps.handle(ps, ps.conv.start(), ps.peer);
+        if (!finished) {
+          deps.handle(ps, ps.conv.start(), ps.peer);
+          deps.onStartRequested?.(ps);
+        }
       }
       status.emit(ps);
       return 'queued';

@@ -32,12 +32,14 @@ import { createPeers, NO_SMP, type Peers, type PeerState } from './peers';
 import { createQueue, type Queue } from './queue';
 import { createRecovery } from './recovery';
 import { createSmp, type Smp } from './smp';
+import { createStartWatch, systemTimers, type StartTimers, type StartWatch } from './start-watch';
 import { createStatus, type StatusReporter } from './status';
 import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
 
 export { libraryPolicy } from './peers';
 export { RECENT_NOTICES_PER_PEER } from './notices';
 export { OFFLINE_ENSEMBLES_MAX_AGE_MS } from './offline-start';
+export { START_ANSWER_TIMEOUT_MS, type StartTimers } from './start-watch';
 export type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
 
 export interface OtrServiceDeps {
@@ -69,6 +71,8 @@ export interface OtrServiceDeps {
   clock?: Clock;
   dh3072?: Dh3072Engine;
   dh1536?: Dh1536Engine;
+  /** timers of the start watch (otr/start-watch.ts); tests pass fake ones with the fake clock */
+  timers?: StartTimers;
 }
 
 export class OtrService {
@@ -81,6 +85,7 @@ export class OtrService {
   private readonly queue: Queue;
   private readonly smp: Smp;
   private readonly offline: OfflineStart;
+  private readonly watch: StartWatch;
 
   constructor(private readonly deps: OtrServiceDeps) {
     const clock = deps.clock ?? Date.now;
@@ -106,9 +111,10 @@ export class OtrService {
     const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
     const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p), wantsPrivate: (ps) => this.mustBePrivate(ps) });
     const common = { accountId, store, clock, peers, notices, status, isOnline };
+    const watch = createStartWatch({ accountId, store, clock, peers, notices, status, timers: deps.timers ?? systemTimers });
     const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) => dispatch.handle(ps, out, to, messageId, opts);
     const smp = createSmp({ ...common, handle });
-    const queue = createQueue({ ...common, transport: (w) => deps.transport(w), handle, end: (peer) => this.end(peer), onQueuedSent: (id, e) => deps.onQueuedSent(id, e), onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id) });
+    const queue = createQueue({ ...common, transport: (w) => deps.transport(w), handle, end: (peer) => this.end(peer), onQueuedSent: (id, e) => deps.onQueuedSent(id, e), onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id), onStartRequested: (ps) => watch.requested(ps) });
     const offline = createOfflineStart({ ...common, handle });
     const recovery = createRecovery({ ...common, handle, unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [], onResent: (id) => deps.onResent?.(id) });
     const dispatch = createDispatch({
@@ -116,6 +122,7 @@ export class OtrService {
       transport: (w) => deps.transport(w),
       onSmp: (ps, ev) => smp.onEvent(ps, ev),
       flushQueue: (ps, announce) => queue.flush(ps, announce),
+      onOlderVersionRefused: (ps, by) => watch.olderVersionRefused(ps, by),
       ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
       onPeerError: (ps) => recovery.sessionLost(ps),
     });
@@ -126,6 +133,7 @@ export class OtrService {
     this.queue = queue;
     this.smp = smp;
     this.offline = offline;
+    this.watch = watch;
   }
 
   get accountId(): string {
@@ -138,13 +146,23 @@ export class OtrService {
     return this.peers.policyFor(peer);
   }
 
-  setPolicy(peer: string | undefined, policy: OtrPolicyName | null): OtrPolicyName {
-    if (peer === undefined && policy === null) throw new MessengerError('invalid-argument', 'An account always has a policy; pick manual, opportunistic or always.');
-    this.deps.store.setPolicy(this.deps.accountId, peer, policy);
+  /**
+   * `allowV2` (OTRv3 §"Policies" ALLOW_V2), when given, is stored with the account's policy (no
+   * peer; policy null then keeps the account's policy) or with the contact's own policy.
+   */
+  setPolicy(peer: string | undefined, policy: OtrPolicyName | null, allowV2?: boolean): OtrPolicyName {
+    if (peer === undefined && policy === null && allowV2 === undefined) throw new MessengerError('invalid-argument', 'An account always has a policy; pick manual, opportunistic or always.');
+    if (policy !== null || peer !== undefined) this.deps.store.setPolicy(this.deps.accountId, peer, policy);
+    if (allowV2 !== undefined) {
+      const accountPolicy = this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy;
+      if (!this.deps.store.setAllowV2(this.deps.accountId, peer, allowV2, accountPolicy)) {
+        throw new MessengerError('invalid-argument', `${peer ?? 'The contact'} has no policy of its own: set the account's "older OTR version 2" setting, or give the contact a policy first.`);
+      }
+    }
     // the conversations pick it up when they are next idle (a running session is kept)
     const affected = peer === undefined ? this.peers.all() : [this.peers.known(peer)].filter((p): p is PeerState => !!p);
     for (const ps of affected) this.statusOf.emit(ps);
-    return peer === undefined ? (policy as OtrPolicyName) : this.policyFor(peer).policy;
+    return peer === undefined ? (policy ?? this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy) : this.policyFor(peer).policy;
   }
 
   /** whether a message written now must not go out in clear */
@@ -200,7 +218,11 @@ export class OtrService {
     // the contact is writing: from now on their current device gets what we write
     if (out.events.some((e) => (e.type === 'message' && e.encrypted) || (e.type === 'state-changed' && e.state === 'encrypted'))) ps.offlineFanout = undefined;
     this.offline.endReceive(ps);
-    return this.dispatch.handle(ps, out, fromFull);
+    const received = this.dispatch.handle(ps, out, fromFull);
+    // an OTR data or key exchange message (or a fragment of one) answers our request
+    this.watch.received(ps, /\?OTR[:|,]/.test(body));
+    this.statusOf.emit(ps);
+    return received;
   }
 
   /** the XMPP account came online / went offline: queued messages wait while offline */
@@ -211,7 +233,11 @@ export class OtrService {
     // conversations with messages waiting from an earlier run: ask for a session again
     for (const peer of this.deps.store.queuedPeers(this.deps.accountId)) {
       const ps = this.peers.state(peer);
-      if (!this.peers.encryptedSession(ps) && !ps.conv.sessions().some((s) => s.state === 'finished')) this.dispatch.handle(ps, ps.conv.start(), ps.peer);
+      if (!this.peers.encryptedSession(ps) && !ps.conv.sessions().some((s) => s.state === 'finished')) {
+        this.dispatch.handle(ps, ps.conv.start(), ps.peer);
+        this.watch.requested(ps);
+        this.statusOf.emit(ps);
+      }
     }
   }
 
@@ -223,6 +249,7 @@ export class OtrService {
     ps.endedByUser = false;
     this.deps.store.setPrivate(this.deps.accountId, peer, true);
     this.dispatch.handle(ps, ps.conv.start(), ps.peer);
+    this.watch.requested(ps);
     return this.statusOf.emit(ps);
   }
 
@@ -237,6 +264,7 @@ export class OtrService {
     ps.offlineFanout = undefined;
     ps.smp = { ...NO_SMP };
     ps.endedByUser = true;
+    this.watch.stop(ps);
     this.deps.store.setPrivate(this.deps.accountId, peer, false);
     return this.statusOf.emit(ps);
   }

@@ -48,6 +48,9 @@ export function createStatus(deps: StatusDeps): StatusReporter {
       smp,
       sendsInClear: !deps.wantsPrivate(ps),
       receivedInClear: ps.receivedInClear === true,
+      // otr/start-watch.ts: our request that nothing answered yet (never while private)
+      ...(ps.starting && !enc ? { starting: { sentAt: ps.starting.sentAt, gaveUp: ps.starting.gaveUp } } : {}),
+      allowV2: ps.convAllowV2,
     };
   };
   return {

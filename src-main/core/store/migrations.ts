@@ -87,6 +87,9 @@ export const MIGRATIONS: readonly string[] = [
      sealed TEXT NOT NULL,
      updated_at INTEGER NOT NULL
    );`,
+  // v7: OTRv3 §"Policies" ALLOW_V2 per account (peer '') or contact; NULL: not set (allowed,
+  // libotr's default), so clients that speak only OTR version 2 (Profanity) can talk privately
+  `ALTER TABLE otr_policies ADD COLUMN allow_v2 INTEGER CHECK (allow_v2 IN (0, 1));`,
 ];
 
 /** the schema version a database has once migrate() ran */

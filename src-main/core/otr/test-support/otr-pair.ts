@@ -13,7 +13,7 @@ import { generateIdentity, type OtrAccountIdentity } from '../identity';
 import { systemRandom } from '../../../../src-shared/node-crypto/dh-engines';
 import { OtrStore } from '../otr-store';
 import { migrate } from '../../store/migrations';
-import { OtrService, type InboundTlv, type OtrWire, type ReceivedMessage } from '../service';
+import { OtrService, type InboundTlv, type OtrWire, type ReceivedMessage, type StartTimers } from '../service';
 
 const dirs: string[] = [];
 const dbs: Database[] = [];
@@ -62,6 +62,8 @@ export interface SideOptions {
   clock?: () => number;
   onPrekeyConsumed?: () => void;
   onTlv?: (tlv: InboundTlv) => void;
+  /** the start watch's timers (otr/start-watch.ts), fake ones with a fake clock */
+  timers?: StartTimers;
 }
 
 export function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
@@ -87,6 +89,7 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.onPrekeyConsumed ? { onPrekeyConsumed: opts.onPrekeyConsumed } : {}),
     ...(opts.onTlv ? { onTlv: opts.onTlv } : {}),
+    ...(opts.timers ? { timers: opts.timers } : {}),
   });
   return s;
 }
