@@ -1,33 +1,11 @@
 // The group tables of the profile database (SQLCipher, so session keys and the timeline are
 // encrypted at rest, DESIGN.md 4): each group's client state (serialised ClientGroupState) and
-// its timeline. The tables are this module's own (prefix groups_), created if missing, so the
-// module shares the core's database without touching its migrations.
+// its timeline. The tables (prefix groups_) are created by the profile database's one migration
+// runner (store/migrations.ts); this module expects a migrated database.
 import type { Database } from '@signalapp/sqlcipher';
 import { base64Decode, base64Encode } from '../../../src-shared/otr/common/base64';
 import type { ClientGroupState } from '../../../src-shared/groups/client-state';
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS groups_state (
-    account_id TEXT NOT NULL,
-    address TEXT NOT NULL,
-    state TEXT NOT NULL,
-    updated_at INTEGER NOT NULL,
-    PRIMARY KEY (account_id, address)
-  );
-  CREATE TABLE IF NOT EXISTS groups_timeline (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id TEXT NOT NULL,
-    address TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    body TEXT NOT NULL,
-    sent_at INTEGER NOT NULL,
-    received_at INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    ctr INTEGER NOT NULL,
-    UNIQUE (account_id, address, sender, epoch, ctr)
-  );
-  CREATE INDEX IF NOT EXISTS groups_timeline_page ON groups_timeline (account_id, address, id);
-`;
 
 export interface TimelineEntry {
   id: number;
@@ -47,9 +25,7 @@ export function deserializeState(text: string): ClientGroupState {
 }
 
 export class GroupStore {
-  constructor(private readonly db: Database) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Database) {}
 
   states(accountId: string): ClientGroupState[] {
     return this.db.prepare('SELECT state FROM groups_state WHERE account_id = ? ORDER BY address').all([accountId]).map((r) => deserializeState(String(r.state)));

@@ -2,59 +2,10 @@
 // encrypted at rest under the profile's key). The seed's seven-field record ("Initial Exchange
 // over OTR TLV" step 4: protocol, account_name, push_name, api_endpoint, buddy_name, buddy's
 // push_name, buddy's api_endpoint) is stored with shared_key; never written anywhere else.
-//
-// Migrations: this module's own numbered list, its version in push_schema (the core's
-// user_version belongs to store.ts; OTR's tables use the same share-the-connection approach).
-// Each step runs in one transaction with its version bump, so a crash leaves either step.
+// The tables are created by the profile database's one migration runner (store/migrations.ts);
+// this module expects a migrated database.
 import type { Database } from '@signalapp/sqlcipher';
 
-const MIGRATIONS: string[] = [
-  // v1
-  `CREATE TABLE push_accounts (
-     account_id TEXT PRIMARY KEY,
-     api_endpoint TEXT NOT NULL,
-     push_name TEXT NOT NULL,
-     device_id TEXT,
-     created_at INTEGER NOT NULL
-   );
-   CREATE TABLE push_records (
-     account_id TEXT NOT NULL,
-     peer TEXT NOT NULL,
-     protocol TEXT NOT NULL,
-     account_name TEXT NOT NULL,
-     push_name TEXT NOT NULL,
-     api_endpoint TEXT NOT NULL,
-     buddy_name TEXT NOT NULL,
-     buddy_push_name TEXT NOT NULL,
-     buddy_api_endpoint TEXT NOT NULL,
-     shared_key BLOB NOT NULL,
-     otr_version INTEGER NOT NULL CHECK (otr_version IN (3, 4)),
-     our_token TEXT,
-     their_messages_url TEXT,
-     their_tokens TEXT NOT NULL DEFAULT '[]',
-     created_at INTEGER NOT NULL,
-     rotated_at INTEGER NOT NULL,
-     PRIMARY KEY (account_id, peer)
-   );
-   CREATE INDEX push_records_route ON push_records(api_endpoint, push_name, buddy_api_endpoint, buddy_push_name);
-   CREATE TABLE push_handshakes (
-     account_id TEXT NOT NULL,
-     peer TEXT NOT NULL,
-     state TEXT NOT NULL,
-     pending TEXT,
-     pending_key BLOB,
-     pending_version INTEGER,
-     our_token TEXT,
-     updated_at INTEGER NOT NULL,
-     PRIMARY KEY (account_id, peer)
-   );
-   CREATE TABLE push_seen (
-     account_id TEXT NOT NULL,
-     knock_id TEXT NOT NULL,
-     seen_at INTEGER NOT NULL,
-     PRIMARY KEY (account_id, knock_id)
-   );`,
-];
 
 export interface PushAccountRow {
   account_id: string;
@@ -138,27 +89,7 @@ const toRecord = (r: RecordRow): PushRecord => ({
 const blob = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
 
 export class PushStore {
-  constructor(private readonly db: Database) {
-    this.migrate();
-  }
-
-  migrate(): void {
-    this.db.exec('CREATE TABLE IF NOT EXISTS push_schema (version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT version FROM push_schema').get() as { version: number } | undefined;
-    if (!row) this.db.prepare('INSERT INTO push_schema (version) VALUES (0)').run();
-    const version = row?.version ?? 0;
-    if (version > MIGRATIONS.length) throw new Error('the push tables were written by a newer version of the messenger');
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] as string);
-        this.db.prepare('UPDATE push_schema SET version = ?').run([v + 1]);
-      })();
-    }
-  }
-
-  get schemaVersion(): number {
-    return (this.db.prepare('SELECT version FROM push_schema').get() as { version: number }).version;
-  }
+  constructor(private readonly db: Database) {}
 
   // ---- push accounts -------------------------------------------------------------------------
 

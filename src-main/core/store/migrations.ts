@@ -90,6 +90,73 @@ export const MIGRATIONS: readonly string[] = [
   // v7: OTRv3 §"Policies" ALLOW_V2 per account (peer '') or contact; NULL: not set (allowed,
   // libotr's default), so clients that speak only OTR version 2 (Profanity) can talk privately
   `ALTER TABLE otr_policies ADD COLUMN allow_v2 INTEGER CHECK (allow_v2 IN (0, 1));`,
+  // v8: wake-ups (push/push-store.ts): this account's push account, the seed's seven-field records
+  // with their shared keys, handshakes under way, knock ids seen (replays)
+  `CREATE TABLE push_accounts (
+     account_id TEXT PRIMARY KEY,
+     api_endpoint TEXT NOT NULL,
+     push_name TEXT NOT NULL,
+     device_id TEXT,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE push_records (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     protocol TEXT NOT NULL,
+     account_name TEXT NOT NULL,
+     push_name TEXT NOT NULL,
+     api_endpoint TEXT NOT NULL,
+     buddy_name TEXT NOT NULL,
+     buddy_push_name TEXT NOT NULL,
+     buddy_api_endpoint TEXT NOT NULL,
+     shared_key BLOB NOT NULL,
+     otr_version INTEGER NOT NULL CHECK (otr_version IN (3, 4)),
+     our_token TEXT,
+     their_messages_url TEXT,
+     their_tokens TEXT NOT NULL DEFAULT '[]',
+     created_at INTEGER NOT NULL,
+     rotated_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, peer)
+   );
+   CREATE INDEX push_records_route ON push_records(api_endpoint, push_name, buddy_api_endpoint, buddy_push_name);
+   CREATE TABLE push_handshakes (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     state TEXT NOT NULL,
+     pending TEXT,
+     pending_key BLOB,
+     pending_version INTEGER,
+     our_token TEXT,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, peer)
+   );
+   CREATE TABLE push_seen (
+     account_id TEXT NOT NULL,
+     knock_id TEXT NOT NULL,
+     seen_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, knock_id)
+   );`,
+  // v9: verified groups (groups/store.ts): each group's client state and its timeline
+  `CREATE TABLE IF NOT EXISTS groups_state (
+   account_id TEXT NOT NULL,
+   address TEXT NOT NULL,
+   state TEXT NOT NULL,
+   updated_at INTEGER NOT NULL,
+   PRIMARY KEY (account_id, address)
+   );
+   CREATE TABLE IF NOT EXISTS groups_timeline (
+   id INTEGER PRIMARY KEY AUTOINCREMENT,
+   account_id TEXT NOT NULL,
+   address TEXT NOT NULL,
+   sender TEXT NOT NULL,
+   body TEXT NOT NULL,
+   sent_at INTEGER NOT NULL,
+   received_at INTEGER NOT NULL,
+   epoch INTEGER NOT NULL,
+   ctr INTEGER NOT NULL,
+   UNIQUE (account_id, address, sender, epoch, ctr)
+   );
+   CREATE INDEX IF NOT EXISTS groups_timeline_page ON groups_timeline (account_id, address, id);`,
 ];
 
 /** the schema version a database has once migrate() ran */

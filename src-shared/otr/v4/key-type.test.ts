@@ -1,12 +1,11 @@
 // Hand-built byte vectors for every encoding that carries an Ed448 key type (otrv4.md §"Public
 // keys, Shared Prekeys, Forging keys and Fingerprints": "2 byte unsigned value, little-endian"):
 // ED448-PUBKEY `10 00`, ED448-SHARED-PREKEY `11 00`, ED448-FORGING-KEY `12 00`, in the client
-// profile, the prekey profile, the Non-Interactive-Auth transcript, the prekey server's composite
-// identity, and the migration of material stored in the old big-endian order.
+// profile, the prekey profile, the Non-Interactive-Auth transcript, and the migration of material
+// stored in the old big-endian order (the prekey server's composite identity: src-shared/prekey).
 import { ed448 } from '@noble/curves/ed448.js';
 import { describe, expect, it } from 'vitest';
-import { ByteReader, concatBytes } from '../common/bytes';
-import { encodeCompositeIdentity, readCompositeIdentity } from '../../prekey/messages';
+import { concatBytes } from '../common/bytes';
 import { createClientProfile, decodeClientProfile, validateClientProfile } from './client-profile';
 import { nonInteractiveTranscript } from './dake';
 import { encodePoint, G } from './ed448';
@@ -85,16 +84,6 @@ describe('key type SHORTs are little-endian', () => {
     const at = 64 + 64 + 57 + 57 + (4 + 2) + (4 + 1);
     expect(t.subarray(at, at + 59)).toEqual(concatBytes(hex('1100'), encodePoint(D)));
     expect(t.length).toBe(at + 59 + 64);
-  });
-
-  it('prekey server composite identity: DATA(identity) ‖ 10 00 ‖ H', () => {
-    const bytes = encodeCompositeIdentity({ identity: 'prekeys.example.org', publicKey: H });
-    const expected = concatBytes(hex('00000013'), new TextEncoder().encode('prekeys.example.org'), hex('1000'), H);
-    expect(bytes).toEqual(expected);
-    expect(readCompositeIdentity(new ByteReader(expected))).toEqual({ identity: 'prekeys.example.org', publicKey: H });
-    const old = Uint8Array.from(expected);
-    old.set(hex('0010'), 4 + 19);
-    expect(() => readCompositeIdentity(new ByteReader(old))).toThrow(/big-endian byte order/);
   });
 });
 

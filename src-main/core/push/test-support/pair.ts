@@ -1,6 +1,7 @@
 // Two sides of a push handshake for unit tests: each with its own in-memory database and a fake
 // OTR link that hands every TLV to the other side, with the same extra symmetric key on both
 // ends as a real OTR session would derive (the OTR session itself is tested in src-shared/otr).
+import { migrate } from '../../store/migrations';
 import { Database } from '@signalapp/sqlcipher';
 import { PushHandshake, type HandshakeEvent, type OtrPushLink } from '../handshake';
 import { PushStore } from '../push-store';
@@ -24,6 +25,7 @@ export function makePair(opts: { version?: 3 | 4 } = {}) {
   let clock = 1_000_000;
   const mk = (jid: string, push: { name: string; endpoint: string }): Side => {
     const db = new Database(':memory:');
+    migrate(db);
     const store = new PushStore(db);
     const side = { jid, store, events: [], sent: [], issued: [], revoked: [], link: undefined, db } as unknown as Side;
     side.hs = new PushHandshake({
