@@ -1,5 +1,5 @@
-// Build of the three Electron programs (DESIGN.md 2): main (src-main/app, ESM), preload
-// (src-preload, CommonJS so that it runs in a sandboxed renderer, DESIGN.md 3) and the renderer
+// Build of the three Electron programs (docs/architecture.md §2): main (src-main/app, ESM), preload
+// (src-preload, CommonJS so that it runs in a sandboxed renderer, docs/architecture.md §3) and the renderer
 // (src-renderer, a plain web bundle that the browser host serves as well).
 //
 //   out/main/index.js       <- src-main/app/main.ts

@@ -1,4 +1,4 @@
-// Lint rules, including the import boundaries of DESIGN.md section 2 ("a file's imports show its
+// Lint rules, including the import boundaries of docs/architecture.md §2 ("a file's imports show its
 // room"). Each room is an ALLOWLIST of what it may import (rooms below; the rule is
 // scripts/lint/boundary-rule.js), checked for static and type imports, re-exports, dynamic
 // import(), require() and import types. scripts/lint-boundaries.test.ts proves each rule with a
@@ -28,28 +28,28 @@ export const rooms = [
     paths: ['src-shared/otr'],
     pure: true,
     may: { rooms: ['src-shared/otr'], packages: ['@noble/*'] },
-    why: 'the OTR library is pure: I/O and randomness are injected (DESIGN.md 2)',
+    why: 'the OTR library is pure: I/O and randomness are injected (docs/architecture.md §2)',
   },
   {
     name: 'src-shared/ipc',
     paths: ['src-shared/ipc'],
     pure: true,
     may: { rooms: ['src-shared/ipc'], packages: ['zod'] },
-    why: 'the IPC contract is loaded by the renderer too (DESIGN.md 2)',
+    why: 'the IPC contract is loaded by the renderer too (docs/architecture.md §2)',
   },
   {
     name: 'src-shared/prekey',
     paths: ['src-shared/prekey'],
     pure: true,
     may: { rooms: ['src-shared/prekey', 'src-shared/otr'], packages: ['@noble/*'] },
-    why: 'the prekey protocol is pure like the OTR library it builds on (DESIGN.md 2)',
+    why: 'the prekey protocol is pure like the OTR library it builds on (docs/architecture.md §2)',
   },
   {
     name: 'src-shared/push',
     paths: ['src-shared/push'],
     pure: true,
     may: { rooms: ['src-shared/push'], packages: ['@noble/*', 'zod'] },
-    why: 'the push wire format and sealing are pure; Node-only push code goes to src-shared/node-* (DESIGN.md 2)',
+    why: 'the push wire format and sealing are pure; Node-only push code goes to src-shared/node-* (docs/architecture.md §2)',
   },
   {
     name: 'src-shared/groups',
@@ -77,38 +77,38 @@ export const rooms = [
     paths: ['src-renderer'],
     pure: true,
     may: { rooms: ['src-renderer', 'src-shared/ipc'], packages: ['react', 'react-dom', 'zustand', 'zod'] },
-    why: 'the renderer is sandboxed web code and reaches the core only through the IPC contract (DESIGN.md 2, 3)',
+    why: 'the renderer is sandboxed web code and reaches the core only through the IPC contract (docs/architecture.md §2, 3)',
   },
   {
     name: 'src-preload',
     paths: ['src-preload'],
     pure: true,
     may: { rooms: ['src-preload', 'src-shared/ipc'], packages: ['electron'] },
-    why: 'the preload exposes the IPC contract and nothing else (DESIGN.md 3)',
+    why: 'the preload exposes the IPC contract and nothing else (docs/architecture.md §3)',
   },
   {
     name: 'src-main/app',
     paths: ['src-main/app'],
     may: { rooms: ['src-main/app', 'src-main/core', 'src-main/host', ...SHARED_ALL], node: true, packages: ['electron'] },
-    why: 'the Electron shell: only it (and the preload) imports electron (DESIGN.md 2)',
+    why: 'the Electron shell: only it (and the preload) imports electron (docs/architecture.md §2)',
   },
   {
     name: 'src-main/core',
     paths: ['src-main/core'],
     may: { rooms: ['src-main/core', ...SHARED_ALL], node: true, packages: ['@xmpp/*', 'saslmechanisms', '@signalapp/sqlcipher', 'keytar', 'ws', 'zod', '@noble/*'] },
-    why: 'the core is Electron-free and knows no UI (DESIGN.md 2)',
+    why: 'the core is Electron-free and knows no UI (docs/architecture.md §2)',
   },
   {
     name: 'src-main/host',
     paths: ['src-main/host'],
     may: { rooms: ['src-main/host', 'src-main/core', ...SHARED_ALL], node: true, packages: ['ws', 'zod'] },
-    why: 'the browser host serves the core over a WebSocket; it is Electron-free (DESIGN.md 2)',
+    why: 'the browser host serves the core over a WebSocket; it is Electron-free (docs/architecture.md §2)',
   },
   {
     name: 'src-server',
     paths: ['src-server'],
     may: { rooms: ['src-server', ...SHARED_ALL], node: true, packages: ['ws', 'pg', 'zod', '@signalapp/sqlcipher', '@xmpp/*', '@noble/*'] },
-    why: 'servers share code with the clients only through src-shared (DESIGN.md 2)',
+    why: 'servers share code with the clients only through src-shared (docs/architecture.md §2)',
   },
 ];
 

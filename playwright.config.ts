@@ -1,4 +1,4 @@
-// End-to-end tests (issue 7, item 7; DESIGN.md 9). Two projects run the same specs:
+// End-to-end tests (issue 7, item 7; docs/architecture.md §9). Two projects run the same specs:
 // - `web`: each user is a browser host process (`npm run web`, src-main/host/cli.ts) on its own
 //   profile, driven in Debian's Chromium (/usr/bin/chromium; Playwright never downloads a browser);
 // - `electron`: each user is the Electron app (out/main/index.js) on its own profile, where an

@@ -1,4 +1,4 @@
-// Core memory and history paging with a big profile (DESIGN.md 10: < 150 MB RSS with one account
+// Core memory and history paging with a big profile (docs/architecture.md §10: < 150 MB RSS with one account
 // and 100k stored messages; history page load < 30 ms).
 //
 // 1. A private Prosody (scripts/stack) and one account on it; a real core (createCore, real OS
@@ -219,7 +219,7 @@ async function main(): Promise<number> {
     const pages = r.timings.filter((t) => t.what.startsWith('messages.page'));
     const memOk = m.rssAfterOpen < 150 && m.rssAfterPages < 150;
     const pageOk = pages.every((t) => t.p95 < 30);
-    console.log(`budget (DESIGN.md 10): RSS < 150 MB -> ${memOk ? 'within budget' : 'OVER budget'}; history page < 30 ms -> ${pageOk ? 'within budget (p95 of every kind)' : 'OVER budget'}`);
+    console.log(`budget (docs/architecture.md §10): RSS < 150 MB -> ${memOk ? 'within budget' : 'OVER budget'}; history page < 30 ms -> ${pageOk ? 'within budget (p95 of every kind)' : 'OVER budget'}`);
     console.log(`end: ${loadLine()}`);
     console.log('note: the machine may be shared with other work; compare loadavg above before reading the figures.');
   } catch (e) {

@@ -1,4 +1,4 @@
-// Send-to-display latency between two clients on the local stack (DESIGN.md 10: OTR on, p50 < 25 ms).
+// Send-to-display latency between two clients on the local stack (docs/architecture.md §10: OTR on, p50 < 25 ms).
 //
 // Two real cores (src-main/core, createCore) on temp profiles with the real OS keychain, both
 // signed in to a private Prosody (scripts/stack) on free loopback ports, subscribed to each other.
@@ -360,7 +360,7 @@ async function main(): Promise<number> {
   console.log('');
   printTable(rows);
   console.log('');
-  console.log(`budget (DESIGN.md 10): p50 < 25 ms with OTR on. end: ${loadLine()}`);
+  console.log(`budget (docs/architecture.md §10): p50 < 25 ms with OTR on. end: ${loadLine()}`);
   for (const r of rows) console.log(`  ${r.scenario}: p50 ${r.p50.toFixed(2)} ms -> ${r.p50 < 25 ? 'within budget' : 'OVER budget'}`);
   console.log('note: the machine may be shared with other work; compare loadavg above before reading the figures.');
   return status;

@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     console.log('|---|---:|---:|---:|---:|');
     for (const [name, n, b, l] of rows) console.log(`| ${name} | ${f(n)} | ${f(b)} | ${f(l)} | ${(n / l).toFixed(2)}x |`);
     console.log('');
-    console.log(`budget (DESIGN.md 10): OTRv3 AKE within 2x of libotr → ${node.akeMedianMs / lib.akeMedianMs <= 2 ? 'met' : 'NOT met'} (${(node.akeMedianMs / lib.akeMedianMs).toFixed(2)}x)`);
+    console.log(`budget (docs/architecture.md §10): OTRv3 AKE within 2x of libotr → ${node.akeMedianMs / lib.akeMedianMs <= 2 ? 'met' : 'NOT met'} (${(node.akeMedianMs / lib.akeMedianMs).toFixed(2)}x)`);
   } finally {
     await peer.close();
   }

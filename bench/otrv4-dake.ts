@@ -1,4 +1,4 @@
-// OTRv4 DAKE benchmark (DESIGN.md 10: interactive DAKE, both sides in one process, < 150 ms).
+// OTRv4 DAKE benchmark (docs/architecture.md §10: interactive DAKE, both sides in one process, < 150 ms).
 // Run: npx tsx bench/otrv4-dake.ts [runs]
 // Each run performs the whole exchange with wire encoding and decoding, every validation
 // (profiles, points, DH group membership) and the ring signatures, with the native DH-3072

@@ -1,4 +1,4 @@
-// Benchmark of the OTRv4 double ratchet (DESIGN.md §10: data message encrypt+decrypt < 1 ms median
+// Benchmark of the OTRv4 double ratchet (docs/architecture.md §10: data message encrypt+decrypt < 1 ms median
 // without a new ratchet). Prints a table: encrypt+decrypt of one data message in the same chain,
 // with an ECDH ratchet step (symmetric brace-key step), and with a DH brace-key step (every third
 // ratchet: new 3072-bit DH key, validation and shared secret through Node's native engine).
@@ -75,4 +75,4 @@ for (const [name, xs] of rows) {
   console.log(`${name.padEnd(40)} ${String(xs.length).padStart(5)} ${median(xs).toFixed(3).padStart(10)} ${p95(xs).toFixed(3).padStart(8)}`);
 }
 const ok = median(same) < 1;
-console.log(`budget (DESIGN.md §10): same-chain median < 1 ms: ${ok ? 'met' : 'NOT met'}`);
+console.log(`budget (docs/architecture.md §10): same-chain median < 1 ms: ${ok ? 'met' : 'NOT met'}`);

@@ -1,4 +1,4 @@
-// Push server benchmark (DESIGN.md 10: ≥ 500 knocks/s relayed between two federated servers on
+// Push server benchmark (docs/architecture.md §10: ≥ 500 knocks/s relayed between two federated servers on
 // one machine, p99 < 50 ms). Two real server processes with TLS on loopback, many desktop devices
 // connected; latency is measured from the moment a knock is sent (paced: from the moment it was
 // due) to the delivery arriving on the recipient's desktop channel (which then acknowledges it).

@@ -68,7 +68,7 @@ test('two users sign in, become contacts, chat both ways and keep their history 
   }
   await expect(message(a.page, hello)).toContainText('Delivered');
   await expect(message(b.page, reply)).toContainText('Delivered');
-  // The profiles hold no message text in clear (SQLCipher, DESIGN.md 4), while the clients run.
+  // The profiles hold no message text in clear (SQLCipher, docs/architecture.md §4), while the clients run.
   for (const dir of [a.profileDir, b.profileDir]) {
     for (const text of [hello, reply]) expect(filesContaining(dir, text), `${text} in clear under ${dir}`).toEqual([]);
   }

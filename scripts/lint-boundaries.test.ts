@@ -1,4 +1,4 @@
-// Proves that the import boundaries (DESIGN.md section 2, docs/ui.md "Import boundaries") are
+// Proves that the import boundaries (docs/architecture.md §2, docs/ui.md "Import boundaries") are
 // enforced by lint, not goodwill: each room is an allowlist, and every rule below has a file that
 // must fail next to one that must pass. Files are linted as text under a path inside the room.
 import { ESLint } from 'eslint';

@@ -1,4 +1,4 @@
-// The preload (DESIGN.md 3): exposes exactly `window.messenger`, an object implementing the IPC
+// The preload (docs/architecture.md §3): exposes exactly `window.messenger`, an object implementing the IPC
 // contract's MessengerApi, and nothing else. Built as CommonJS (electron.vite.config.ts) because a
 // sandboxed preload cannot load ES modules. It validates nothing itself beyond names: the main
 // process parses every request with its zod schema (dispatchRequest) and checks the sender frame.

@@ -28,7 +28,7 @@ function Message({ m, waiting }: { m: ChatMessage; waiting: boolean }) {
         <time dateTime={when.toISOString()} title={`${dayFormat.format(when)} ${timeFormat.format(when)}`}>
           {timeFormat.format(when)}
         </time>
-        {/* OTR (DESIGN.md 6): every message says whether it was encrypted, or waits for a private conversation. */}
+        {/* OTR (docs/architecture.md §6): every message says whether it was encrypted, or waits for a private conversation. */}
         <EncryptedMarker encrypted={m.encrypted} waiting={waiting} />
         {m.direction === 'out' && m.resent && (
           <span className="resent" title="Their device could not read the first copy; sent again in a new private conversation">

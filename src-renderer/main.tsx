@@ -1,4 +1,4 @@
-// Renderer entry. Untrusted by design (DESIGN.md 3): it only talks to the core through the IPC
+// Renderer entry. Untrusted by design (docs/architecture.md §3): it only talks to the core through the IPC
 // contract, either window.messenger (Electron preload) or the browser host's WebSocket. In a
 // browser tab the host bootstrap (api.ts) decides first whether this tab may use the messenger.
 import { StrictMode } from 'react';

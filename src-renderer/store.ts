@@ -1,4 +1,4 @@
-// The renderer's state: a mirror of what the core says (DESIGN.md 2, "state in zustand stores
+// The renderer's state: a mirror of what the core says (docs/architecture.md §2, "state in zustand stores
 // that mirror what the core pushes"). The core is the source of truth; the store only applies its
 // answers and events, so a reload or a restart shows the same thing.
 import { createStore } from 'zustand/vanilla';

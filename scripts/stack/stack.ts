@@ -1,5 +1,5 @@
 // The local XMPP stack: a real Prosody on loopback with a throwaway CA, used by `npm run stack`,
-// the integration tests and the end-to-end tests (DESIGN.md 9). Every instance gets its own temp
+// the integration tests and the end-to-end tests (docs/architecture.md §9). Every instance gets its own temp
 // directory and its own free ports, so several stacks can run side by side.
 //
 // What the Prosody config provides and why:

@@ -1,5 +1,5 @@
 // Two XMPP domains on loopback with server-to-server links between them, and optionally one push
-// server per domain, federated both ways (issue 14 "Two domains"; DESIGN.md 9). Two Prosody
+// server per domain, federated both ways (issue 14 "Two domains"; docs/architecture.md §9). Two Prosody
 // processes, each with its own c2s and s2s ports; the stack_s2s_route plugin sends s2s for the
 // other domain to its loopback port (there is no DNS for test domains). s2s is STARTTLS with
 // certificates of one shared throwaway CA, verified (s2s_secure_auth: no dialback fallback).

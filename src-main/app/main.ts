@@ -1,5 +1,5 @@
-// The Electron main process (DESIGN.md 2, src-main/app: the only code that imports 'electron').
-// It creates the core for one profile, one hardened window (DESIGN.md 3) and binds the IPC
+// The Electron main process (docs/architecture.md §2, src-main/app: the only code that imports 'electron').
+// It creates the core for one profile, one hardened window (docs/architecture.md §3) and binds the IPC
 // contract to ipcMain through dispatchRequest, after checking that the request comes from our own
 // window's main frame showing our own page.
 //
@@ -38,10 +38,10 @@ try {
 const profileDir = options.profileDir ?? join(app.getPath('userData'), 'default-profile');
 mkdirSync(profileDir, { recursive: true, mode: 0o700 });
 // Chromium's own storage (cache, local storage, the single-instance lock) lives inside the
-// profile too, so that two instances on two profiles share nothing (DESIGN.md 3).
+// profile too, so that two instances on two profiles share nothing (docs/architecture.md §3).
 app.setPath('userData', join(profileDir, 'electron'));
 app.setPath('sessionData', join(profileDir, 'electron'));
-// Every renderer sandboxed, whatever a window asks for (DESIGN.md 3).
+// Every renderer sandboxed, whatever a window asks for (docs/architecture.md §3).
 app.enableSandbox();
 
 let core: Core | null = null;
@@ -73,7 +73,7 @@ function hardenSession(): void {
 }
 
 app.on('web-contents-created', (_event, contents) => {
-  // Navigation and new windows blocked (DESIGN.md 3): links open nowhere.
+  // Navigation and new windows blocked (docs/architecture.md §3): links open nowhere.
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-frame-navigate', (event) => {
     // the first load of our own page is the only navigation there is
@@ -141,7 +141,7 @@ async function start(): Promise<void> {
   core = created;
 
   ipcMain.handle(IPC_REQUEST_CHANNEL, async (event, name: unknown, input: unknown) => {
-    // DESIGN.md 3: the sender frame is checked before a request reaches the core.
+    // docs/architecture.md §3: the sender frame is checked before a request reaches the core.
     if (!core || !isTrustedIpcSender(event, mainWindow, policy)) return err('invalid-argument', 'request refused: unknown sender');
     return dispatchRequest(core.handlers, name, input);
   });

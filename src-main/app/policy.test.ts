@@ -6,7 +6,7 @@ const policy = createPagePolicy({
   rendererDirUrl: 'file:///opt/app/out/renderer/',
 });
 
-describe('Electron page policy (DESIGN.md 3)', () => {
+describe('Electron page policy (docs/architecture.md §3)', () => {
   it('knows its own page, whatever the fragment or query', () => {
     expect(policy.isOwnPage('file:///opt/app/out/renderer/index.html')).toBe(true);
     expect(policy.isOwnPage('file:///opt/app/out/renderer/index.html#x?y')).toBe(true);

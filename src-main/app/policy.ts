@@ -1,4 +1,4 @@
-// The Electron window's trust decisions (DESIGN.md 3), kept free of 'electron' imports so that
+// The Electron window's trust decisions (docs/architecture.md §3), kept free of 'electron' imports so that
 // unit tests can load them: which URL is our page, what the renderer may load, which permission
 // it may get, and which IPC sender may reach the core. main.ts applies them to Electron's hooks.
 
@@ -71,7 +71,7 @@ export interface WindowLike {
 }
 
 /**
- * DESIGN.md 3: a request reaches the core only from our window's web contents, from its main
+ * docs/architecture.md §3: a request reaches the core only from our window's web contents, from its main
  * frame (not a subframe), while that frame shows our own page.
  */
 export function isTrustedIpcSender(event: SenderLike, window: WindowLike | null, policy: PagePolicy): boolean {

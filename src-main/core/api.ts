@@ -3,7 +3,7 @@
 import type { MessengerEvent, RequestHandlers } from '../../src-shared/ipc/contract';
 
 export interface CoreOptions {
-  /** the profile directory: database and everything else of this instance (DESIGN.md 3) */
+  /** the profile directory: database and everything else of this instance (docs/architecture.md §3) */
   profileDir: string;
   /** extra trusted CA certificates (PEM), e.g. the local stack's throwaway CA */
   extraCaPem?: string;

@@ -1,4 +1,4 @@
-// The messenger core (DESIGN.md 1, 2): Electron-free; runs in Electron's main process, in the
+// The messenger core (docs/architecture.md §1, 2): Electron-free; runs in Electron's main process, in the
 // browser host and in tests. createCore() opens a profile (keychain + SQLCipher database),
 // reconnects its accounts and answers every request of the IPC contract.
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -69,7 +69,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const retryTimers = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
-  // Wake-ups (DESIGN.md 7): push accounts, desktop channels, handshake records. The OTR TLV hook
+  // Wake-ups (docs/architecture.md §7): push accounts, desktop channels, handshake records. The OTR TLV hook
   // and "log in on a wake-up" are wired with the account composition (docs/push-in-the-app.md).
   const push = createPushService({
     db: store.database,

@@ -7,7 +7,7 @@ import { OptionsError, parseStartOptions } from './options';
 const dir = mkdtempSync(join(tmpdir(), 'options-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('start options (--profile / MESSENGER_PROFILE, DESIGN.md 3)', () => {
+describe('start options (--profile / MESSENGER_PROFILE, docs/architecture.md §3)', () => {
   it('takes the profile from --profile, else from MESSENGER_PROFILE, as an absolute path', () => {
     expect(parseStartOptions(['--profile', 'p1'], {}).profileDir).toBe(resolve('p1'));
     expect(parseStartOptions(['--profile=/x/p2'], { MESSENGER_PROFILE: '/y' }).profileDir).toBe('/x/p2');

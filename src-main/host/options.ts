@@ -1,5 +1,5 @@
 // Command-line options shared by the two start commands (`npm start` -> src-main/app/main.ts and
-// `npm run web` -> src-main/host/cli.ts). DESIGN.md 3: every instance runs on a profile directory
+// `npm run web` -> src-main/host/cli.ts). docs/architecture.md §3: every instance runs on a profile directory
 // (`--profile DIR` / MESSENGER_PROFILE) and two instances side by side share nothing.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

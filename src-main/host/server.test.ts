@@ -1,4 +1,4 @@
-// The browser host's trust rules (DESIGN.md 3): loopback only, a one-time launch token exchanged
+// The browser host's trust rules (docs/architecture.md §3): loopback only, a one-time launch token exchanged
 // for a per-tab secret, one tab at a time (review finding 12), Origin and Host checked, every
 // frame validated (through dispatchRequest) with typed errors and no crash.
 // The host is real (HTTP + WebSocket on 127.0.0.1, port 0); the core behind it is a recording

@@ -1,4 +1,4 @@
-// The browser host (DESIGN.md 3): runs the core in Node and offers the same IPC contract as the
+// The browser host (docs/architecture.md §3): runs the core in Node and offers the same IPC contract as the
 // Electron binding, over a WebSocket, to the renderer served from the electron-vite build
 // (out/renderer). Trust rules:
 // - binds 127.0.0.1 only (anything else is refused before a socket is opened);

@@ -1,4 +1,4 @@
-// The renderer's group state (DESIGN.md 2: zustand mirrors what the core pushes): each group's
+// The renderer's group state (docs/architecture.md §2: zustand mirrors what the core pushes): each group's
 // info (phase, status sentence, members with verification state and hello_i_am names), its
 // timeline, and notices; plus which group is open. Applied from answers and the 'group.updated'
 // / 'group.message' / 'group.notice' events only.

@@ -1,4 +1,4 @@
-// Verifying a contact (DESIGN.md 6; OTRv3 §"Socialist Millionaires' Protocol", OTRv4 §"Socialist
+// Verifying a contact (docs/architecture.md §6; OTRv3 §"Socialist Millionaires' Protocol", OTRv4 §"Socialist
 // Millionaires Protocol (SMP)"), guiding both sides:
 // - the asking side picks a way: a question only the contact can answer, a secret both know, or
 //   comparing fingerprints over another channel;

@@ -1,4 +1,4 @@
-// The renderer's OTR state (DESIGN.md 2: zustand stores that mirror what the core pushes): the
+// The renderer's OTR state (docs/architecture.md §2: zustand stores that mirror what the core pushes): the
 // status of each private conversation (header badge, SMP dialog, waiting messages) and the
 // notices the core sent (fingerprint changed, unreadable message, …) by conversation, and the
 // chooser of an offline contact's devices (OTRv4 non-interactive DAKE from their prekey

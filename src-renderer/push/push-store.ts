@@ -1,4 +1,4 @@
-// The renderer's wake-up state (DESIGN.md 2: zustand stores that mirror what the core pushes):
+// The renderer's wake-up state (docs/architecture.md §2: zustand stores that mirror what the core pushes):
 // each account's push settings and channel state, the approval prompts waiting for the user, the
 // wake-ups list, and recent notices. The core is the source of truth; this store applies its
 // answers and the 'push.status' / 'push.prompt' / 'push.wakeup' / 'push.notice' events.

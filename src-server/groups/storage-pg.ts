@@ -1,4 +1,4 @@
-// PostgreSQL storage of the group service (DESIGN.md 4: the engine for several replicas). Same
+// PostgreSQL storage of the group service (docs/architecture.md §4: the engine for several replicas). Same
 // contract as SqliteGroupStore; the relay log's BIGSERIAL gives one order across replicas.
 import pg from 'pg';
 import type { KeyBundle } from '../../src-shared/groups/keys';

@@ -2,7 +2,7 @@
 // identity (fingerprint and public key bundle), and the relay log with expiry from which offline
 // members fetch what they missed. Only public keys and ciphertext are ever stored.
 // SQLite (@signalapp/sqlcipher, unencrypted: nothing secret is stored) is the embedded engine;
-// storage-pg.ts is the PostgreSQL one for several replicas (DESIGN.md 4).
+// storage-pg.ts is the PostgreSQL one for several replicas (docs/architecture.md §4).
 import Database from '@signalapp/sqlcipher';
 import type { KeyBundle } from '../../src-shared/groups/keys';
 import type { LogEntry, ServiceStore, StoredGroup } from '../../src-shared/groups/service-store';

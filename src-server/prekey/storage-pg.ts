@@ -1,4 +1,4 @@
-// PostgreSQL storage for the prekey server (DESIGN.md 4: the engine for several replicas; the
+// PostgreSQL storage for the prekey server (docs/architecture.md §4: the engine for several replicas; the
 // spec's XMPP section: "All prekey servers exposed by an XMPP server have to share the same
 // storage"). Same contract as SqlitePrekeyStorage; the once-only hand-out across replicas uses
 // DELETE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) RETURNING, so two concurrent retrievals

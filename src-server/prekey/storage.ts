@@ -4,7 +4,7 @@
 // form. Every prekey message row is bound to the long-term key H that authenticated its
 // publication, so ensembles never mix a prekey message with another key's profiles.
 // SQLite (@signalapp/sqlcipher, unencrypted: the data are public values) is the embedded engine;
-// storage-pg.ts is the PostgreSQL one for several replicas (DESIGN.md 4).
+// storage-pg.ts is the PostgreSQL one for several replicas (docs/architecture.md §4).
 import Database from '@signalapp/sqlcipher';
 import { isLegacyClientProfile, isLegacyPrekeyProfile } from './legacy-order';
 

@@ -1,4 +1,4 @@
-// The HTTP API at {api_endpoint} (DESIGN.md 7, issue 4):
+// The HTTP API at {api_endpoint} (docs/architecture.md §7, issue 4):
 //  - ChatSecure v3.1 as shipped (NOTES.md 2): accounts/, device/{kind}/, tokens/, messages/, pubsub/
 //  - knocks/ (ChatSecure push v3 draft, "Sending Knock to Offline Contact")
 //  - federation/register, federation/relay and the well-known key document (federation.ts)

@@ -1,5 +1,5 @@
 // JSON-lines logging to stderr. Callers pass only non-secret fields: never tokens, passwords,
-// registration ids, knock blobs or push names (DESIGN.md 7: servers never see account names;
+// registration ids, knock blobs or push names (docs/architecture.md §7: servers never see account names;
 // house rule: no secrets in logs).
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;

@@ -1,5 +1,5 @@
 // A relay queued while the recipient's server is down survives a SIGKILL of the sender's server
-// and is delivered once the recipient's server is back (DESIGN.md 7: a queued knock survives a
+// and is delivered once the recipient's server is back (docs/architecture.md §7: a queued knock survives a
 // restart until delivered or expired). Both servers need stable endpoints across restarts, so
 // their ports are chosen free at run time and then reused.
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // The outbox worker: sends queued relays to peer servers and queued deliveries to the platform
-// adapters, with retries and exponential backoff until the entry expires (DESIGN.md 7: "a queued
+// adapters, with retries and exponential backoff until the entry expires (docs/architecture.md §7: "a queued
 // knock survives a server restart until delivered or expired"). Desktop deliveries are not the
 // worker's: they wait for the device's ack on the desktop channel.
 //

@@ -1,4 +1,4 @@
-// The IPC contract between the untrusted renderer and the core (DESIGN.md 3). Every request is
+// The IPC contract between the untrusted renderer and the core (docs/architecture.md §3). Every request is
 // parsed with its zod schema before it reaches the core; events are pushed from the core.
 // Transports: Electron ipcMain/contextBridge (src-main/app, src-preload) and the browser host's
 // WebSocket (src-main/host, ./ws-client). Both carry exactly these names.
@@ -54,7 +54,7 @@ export interface ChatMessage {
   /** ms since epoch */
   timestamp: number;
   delivery: DeliveryState;
-  /** travelled inside an OTR session (DESIGN.md 6); false for plaintext */
+  /** travelled inside an OTR session (docs/architecture.md §6); false for plaintext */
   encrypted: boolean;
   /**
    * sent again inside a new private session because the contact's device could not read the

@@ -1,4 +1,4 @@
-// The OTR part of the IPC contract (DESIGN.md 3 and 6): private conversations, trust and
+// The OTR part of the IPC contract (docs/architecture.md §3 and 6): private conversations, trust and
 // verification. contract.ts spreads `otrRequestSchemas` into its request schemas, and
 // `OtrRequestOutputs` / `OtrEventPayloads` into its outputs and events, so the renderer reaches
 // the OTR service of the core through the same single, zod-checked channel.
@@ -32,7 +32,7 @@ export type OtrPolicyName = (typeof otrPolicyNames)[number];
 // manual (nothing appended, OTR only on request) or always, per account or per contact.
 export const DEFAULT_OTR_POLICY: OtrPolicyName = 'opportunistic';
 
-/** What the conversation header shows (DESIGN.md 6). */
+/** What the conversation header shows (docs/architecture.md §6). */
 export type OtrTrustState = 'not-private' | 'private-unverified' | 'private-verified' | 'finished';
 
 /** Where the Socialist Millionaires' Protocol stands with this contact. */

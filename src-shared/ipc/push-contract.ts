@@ -1,4 +1,4 @@
-// The push (wake-up) part of the IPC contract (DESIGN.md 3 and 7; issue 14). contract.ts spreads
+// The push (wake-up) part of the IPC contract (docs/architecture.md §3 and 7; issue 14). contract.ts spreads
 // `pushRequestSchemas` into its request schemas and `PushRequestOutputs` / `PushEventPayloads`
 // into its outputs and events. The renderer never sees a shared_key, a whitelist token, a login
 // token or a device secret: the push password goes one way only (renderer -> core), like the

@@ -1,4 +1,4 @@
-// IPC results (DESIGN.md 2): every request answers { ok: true, value } | { ok: false, error }.
+// IPC results (docs/architecture.md §2): every request answers { ok: true, value } | { ok: false, error }.
 // Error codes are stable strings the renderer turns into plain words; `message` is for people and
 // never carries a secret.
 

@@ -1,4 +1,4 @@
-// The IPC contract over a WebSocket (DESIGN.md 3, "Browser host"): what the renderer uses when it
+// The IPC contract over a WebSocket (docs/architecture.md §3, "Browser host"): what the renderer uses when it
 // runs in a browser tab instead of Electron (no window.messenger). The host side is
 // src-main/host/server.ts; both sides share the frame types below, and the host validates every
 // request with dispatchRequest exactly as the Electron binding does.

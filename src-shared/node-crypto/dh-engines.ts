@@ -1,5 +1,5 @@
 // Native modular exponentiation and randomness for the OTR libraries and the prekey protocol, on
-// node:crypto (OpenSSL). The OTR libraries are pure and take these injected (DESIGN.md 6); the
+// node:crypto (OpenSSL). The OTR libraries are pure and take these injected (docs/architecture.md §6); the
 // core, the prekey server, the benches and the tests all use the engines from this one module.
 //
 // Trick: "computing the shared secret" of a DH object whose private key is e, with the "public

@@ -1,4 +1,4 @@
-// Typed client of the push server (DESIGN.md 7): the HTTP API at an api_endpoint and the desktop
+// Typed client of the push server (docs/architecture.md §7): the HTTP API at an api_endpoint and the desktop
 // WebSocket channel, used by the app's core (src-main/core/push), the servers' tests and the bench.
 // It lives in src-shared/node-push, the Node-only room of src-shared: it needs node:http(s),
 // node:tls and ws, so no browser or renderer bundle may import it. Certificate verification is

@@ -1,5 +1,5 @@
 // The shape every OTR session engine (v3, v4, and the negotiating conversation that holds both)
-// presents to the messenger (DESIGN.md 6): pure state machines. The caller feeds what arrived from
+// presents to the messenger (docs/architecture.md §6): pure state machines. The caller feeds what arrived from
 // the network and what the user typed; the engine answers with what to transmit and what happened.
 // Transport, clock, RNG and persistence are injected; nothing here does I/O.
 import type { Tlv } from './common/tlv';

@@ -1,4 +1,4 @@
-// The conversation the messenger drives (DESIGN.md 6): version negotiation over one contact,
+// The conversation the messenger drives (docs/architecture.md §6): version negotiation over one contact,
 // holding the OTRv4 library (v4/session.ts) and the OTRv3 library (v3/conversation.ts) behind the
 // same OtrConversation interface. OTRv4 §"OTRv4 Modes" (OTRv3-compatible mode), §"Query
 // Messages", §"Whitespace Tags", §"Requesting Conversation with Older OTR Versions",

@@ -1,4 +1,4 @@
-// Sealing and opening of knocks (DESIGN.md 7; ChatSecure Push Protocol v3 draft, "Sending Knock
+// Sealing and opening of knocks (docs/architecture.md §7; ChatSecure Push Protocol v3 draft, "Sending Knock
 // to Offline Contact": "Encrypted with shared_key: protocol, Alice's account_name, Bob's
 // buddy_name").
 //
@@ -66,7 +66,7 @@ export interface SealInput {
   to: PushAddress;
   from: PushAddress;
   secret: KnockSecret;
-  /** injected randomness (DESIGN.md: RNG injected): returns n random bytes */
+  /** injected randomness (docs/architecture.md: RNG injected): returns n random bytes */
   random: (n: number) => Uint8Array;
 }
 

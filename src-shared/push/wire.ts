@@ -1,4 +1,4 @@
-// Wire formats of the push service shared by clients and servers (DESIGN.md 7).
+// Wire formats of the push service shared by clients and servers (docs/architecture.md §7).
 //
 // Knock envelope: ChatSecure Push Protocol v3 draft (2013), "Sending Knock to Offline Contact":
 // public To (api_endpoint, push_name) and From (api_endpoint, push_name) plus a blob sealed with
@@ -62,7 +62,7 @@ export type PushAddress = z.output<typeof addressSchema>;
 /** The knock as the sender posts it to its own endpoint and as servers relay it. */
 export const knockEnvelopeSchema = z.strictObject({
   v: z.literal(1),
-  /** random id: servers refuse a second knock with the same id (replay, DESIGN.md 7) */
+  /** random id: servers refuse a second knock with the same id (replay, docs/architecture.md §7) */
   id: idSchema,
   to: addressSchema,
   from: addressSchema,
@@ -72,7 +72,7 @@ export const knockEnvelopeSchema = z.strictObject({
 export type KnockEnvelope = z.output<typeof knockEnvelopeSchema>;
 
 /** What the sealed blob holds (v3 draft: protocol, Alice's account_name, Bob's buddy_name), plus
- * DESIGN.md 7's time and random id so the recipient can refuse replays. */
+ * docs/architecture.md §7's time and random id so the recipient can refuse replays. */
 export const knockSecretSchema = z.strictObject({
   protocol: z.string().min(1).max(32),
   account_name: z.string().min(1).max(512),

@@ -1,4 +1,4 @@
-// The account's private conversations (DESIGN.md 6): its OtrAccount (otr/account.ts) wired to
+// The account's private conversations (docs/architecture.md §6): its OtrAccount (otr/account.ts) wired to
 // this account's stream, message store and prekeys. Every chat message passes through it.
 import type { Element } from '@xmpp/xml';
 import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
@@ -77,7 +77,7 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
 export const UNCONFIRMED_LOOKBACK = 200;
 
 /**
- * Whether a message to `to` must go through OTR (DESIGN.md 6, no silent downgrade). Without the
+ * Whether a message to `to` must go through OTR (docs/architecture.md §6, no silent downgrade). Without the
  * OTR keys (keychain trouble) a conversation that is private by intent or policy fails closed;
  * any other goes out in clear as it would without OTR.
  */

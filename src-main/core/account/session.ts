@@ -48,7 +48,7 @@ export class AccountSession {
   /** messages from strangers, waiting for the user's decision (account/requests.ts) */
   readonly requests: Requests;
   private readonly tlvHandlers = new Set<(tlv: InboundTlv) => void>();
-  /** private conversations of this account (DESIGN.md 6): every chat message passes through it */
+  /** private conversations of this account (docs/architecture.md §6): every chat message passes through it */
   readonly otr: OtrAccount;
 
   constructor(deps: SessionDeps) {

@@ -1,5 +1,5 @@
 // The group tables of the profile database (SQLCipher, so session keys and the timeline are
-// encrypted at rest, DESIGN.md 4): each group's client state (serialised ClientGroupState) and
+// encrypted at rest, docs/architecture.md §4): each group's client state (serialised ClientGroupState) and
 // its timeline. The tables (prefix groups_) are created by the profile database's one migration
 // runner (store/migrations.ts); this module expects a migrated database.
 import type { Database } from '@signalapp/sqlcipher';

@@ -1,4 +1,4 @@
-// The XMPP surface the group client needs (DESIGN.md 2: small modules, explicit deps): send a
+// The XMPP surface the group client needs (docs/architecture.md §2: small modules, explicit deps): send a
 // body to a group's address, receive bodies from group addresses, and tell the service when we
 // go away (an unavailable presence directed at the group, RFC 6121 §4.6).
 import type { XmppClient } from '../xmpp/client/client';

@@ -1,4 +1,4 @@
-// The OS keychain through keytar (DESIGN.md 4): one service name per profile; small entries only:
+// The OS keychain through keytar (docs/architecture.md §4): one service name per profile; small entries only:
 // the database key, the data key (data-key.ts), each account's password and its pinned prekey
 // servers. Secrets of any size (the OTR keys) live sealed in the profile database instead
 // (otr/identity.ts): Windows Credential Manager holds at most 2,560 bytes per entry, and every

@@ -1,4 +1,4 @@
-// The account's OTR identity (DESIGN.md 4): the OTRv4 long-term Ed448 key, forging key and
+// The account's OTR identity (docs/architecture.md §4): the OTRv4 long-term Ed448 key, forging key and
 // profiles (otrv4.md §"Public keys, Shared Prekeys, Forging keys and Fingerprints"), the OTRv3
 // DSA key (otrv3 §"Authenticated Key Exchange": long-term DSA keys) and the one instance tag both
 // versions share (OTRv4 §"Instance Tags": "the same instance tag … for OTRv3 and OTRv4" is what

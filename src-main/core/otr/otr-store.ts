@@ -1,6 +1,6 @@
-// OTR bookkeeping in the profile's SQLCipher database (DESIGN.md 4: "fingerprints and trust" live
+// OTR bookkeeping in the profile's SQLCipher database (docs/architecture.md §4: "fingerprints and trust" live
 // there, encrypted at rest): fingerprints seen per contact with their trust, policies per account
-// and per contact, messages waiting for a private session (no silent downgrade, DESIGN.md 6), and
+// and per contact, messages waiting for a private session (no silent downgrade, docs/architecture.md §6), and
 // which conversations are private by the user's intent, and each account's OTR keys, sealed with
 // the data key from the keychain (otr/identity.ts; the keychain itself holds only small keys).
 // The tables (prefix otr_) are created by the profile database's one migration runner

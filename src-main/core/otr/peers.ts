@@ -1,4 +1,4 @@
-// The conversations of one account, one per contact bare JID (DESIGN.md 5): each a
+// The conversations of one account, one per contact bare JID (docs/architecture.md §5): each a
 // NegotiatingConversation (OTRv4 with OTRv3 fallback, src-shared/otr/conversation.ts) holding one
 // session per instance tag of the contact (OTRv4 §"Instance Tags", OTRv3 §"Instance Tags"), plus
 // what we remember about the contact's devices: which full JID each instance tag wrote from, the

@@ -1,4 +1,4 @@
-// The OTR service of one account (DESIGN.md 5 and 6): the composition of its parts, each in its
+// The OTR service of one account (docs/architecture.md §5 and 6): the composition of its parts, each in its
 // own file with its dependencies passed in:
 //   peers.ts          one conversation per contact bare JID, its devices, policy, whitespace tag
 //   dispatch.ts       acts on what the library produced (wire messages, events, TLV hook)
@@ -10,7 +10,7 @@
 //   status.ts         the state the conversation header shows
 // This file keeps the conversation-wide operations: receive, start, end, trust, going online.
 //
-// Per device (DESIGN.md 5): messages of a session go to the full JID of the resource the
+// Per device (docs/architecture.md §5): messages of a session go to the full JID of the resource the
 // session runs with (the last resource we heard that instance tag from); queries go to the bare
 // JID, so every device of the contact may answer and gets its own instance session.
 import { DEFAULT_OTR_POLICY, type OtrEventPayloads, type OtrFingerprintInfo, type OtrNotice, type OtrNoticeData, type OtrOfflineDevices, type OtrPolicyName, type OtrStatus } from '../../../src-shared/ipc/otr-contract';

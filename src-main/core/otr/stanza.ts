@@ -1,4 +1,4 @@
-// The XMPP form of OTR traffic (DESIGN.md 5). An OTR message is per device and must not be
+// The XMPP form of OTR traffic (docs/architecture.md §5). An OTR message is per device and must not be
 // copied or archived: an archived or carbon-copied OTR data message can never be read by another
 // device, and archiving it only leaks metadata. It must still be kept for offline delivery: a
 // contact who is offline gets the query, or an offline start (Non-Interactive-Auth and the data

@@ -1,6 +1,6 @@
 // The client side of the OTRv4 prekey server protocol (otrv4-prekey-server.md §"Key Exchange"
 // (Alice's steps), §"Publishing Prekey Values", §"Query the Prekey Server for its Storage Status",
-// §"Retrieving Prekey Ensembles", §"A Prekey Server for OTRv4 over XMPP"; DESIGN.md 8).
+// §"Retrieving Prekey Ensembles", §"A Prekey Server for OTRv4 over XMPP"; docs/architecture.md §8).
 // One PrekeyClient per account and device: it finds prekey servers by disco, checks their
 // fingerprint, runs the DAKE with them, publishes this device's profiles and prekey messages,
 // keeps the stock above a threshold, and fetches and validates a contact's ensembles.

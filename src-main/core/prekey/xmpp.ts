@@ -1,4 +1,4 @@
-// The small XMPP surface the prekey client needs (DESIGN.md 2: protocol features are small
+// The small XMPP surface the prekey client needs (docs/architecture.md §2: protocol features are small
 // modules with explicit dependencies). Discovery is XEP-0030 IQs; the prekey protocol itself is
 // <message> stanzas with the encoded message in <body> (otrv4-prekey-server.md §"A Prekey Server
 // for OTRv4 over XMPP"). `xmppClientAdapter` binds it to an @xmpp/client entity; tests and the

@@ -1,4 +1,4 @@
-// Typed errors of the push handshake and knocks (DESIGN.md 2: errors named after the spec).
+// Typed errors of the push handshake and knocks (docs/architecture.md §2: errors named after the spec).
 // ChatSecure Push Protocol v3 draft, "Initial Exchange over OTR TLV" and "Receiving Knock";
 // v3.1, "Initial Exchange over OTR TLV". Messages never carry a key, token, password or the
 // contents of a payload: they end up in logs and notices.
@@ -36,7 +36,7 @@ export type KnockRejectCode =
   | 'mismatched-names'
   /** the sealed time is outside the accepted window */
   | 'stale'
-  /** this knock id was seen before (DESIGN.md 7: replays rejected) */
+  /** this knock id was seen before (docs/architecture.md §7: replays rejected) */
   | 'replayed';
 
 export class KnockRejectedError extends Error {

@@ -1,5 +1,5 @@
 // The push handshake per contact (ChatSecure Push Protocol v3 draft and v3.1, "Initial Exchange
-// over OTR TLV"; DESIGN.md 7; issue 14), as a state machine over PushStore:
+// over OTR TLV"; docs/architecture.md §7; issue 14), as a state machine over PushStore:
 //
 //   none ──privateSessionStarted──▶ asking ──approve──▶ offered ──answer──▶ done
 //     │                               └──decline──▶ declined (nothing sent)      ▲

@@ -25,7 +25,7 @@ function reject(side: Side, env: Parameters<typeof openKnockFor>[1], now: number
   return 'opened';
 }
 
-describe('knocks sealed and opened by the core (DESIGN.md 7)', () => {
+describe('knocks sealed and opened by the core (docs/architecture.md §7)', () => {
   it("alice's knock opens at bob's: looked up by public To/From, names checked", async () => {
     const { alice, bob } = await paired();
     const env = sealKnockFor(alice.store.record('acc', 'bob@b.test')!, 5_000_000, random);

@@ -1,4 +1,4 @@
-// Knocks as the app seals and opens them (DESIGN.md 7; ChatSecure Push Protocol v3 draft,
+// Knocks as the app seals and opens them (docs/architecture.md §7; ChatSecure Push Protocol v3 draft,
 // "Sending Knock to Offline Contact" and "Receiving Knock"). The envelope format and the
 // XChaCha20-Poly1305 sealing with To/From as associated data are src-shared/push (wire.ts,
 // seal.ts); this file adds what only a client knows: which record a knock belongs to, that the

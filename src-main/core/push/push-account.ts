@@ -1,7 +1,7 @@
-// The push account of one XMPP account (DESIGN.md 7; ChatSecure Push Protocol v3.1, "Register
+// The push account of one XMPP account (docs/architecture.md §7; ChatSecure Push Protocol v3.1, "Register
 // Alice with App's Push Server"): create or sign in with push_name + password at the chosen
 // api_endpoint, register this desktop as a `desktop` device, and keep the secrets in the OS
-// keychain (DESIGN.md 4): the password, the login token (Authorization: Token) and the desktop
+// keychain (docs/architecture.md §4): the password, the login token (Authorization: Token) and the desktop
 // channel secret (registration_id, returned once by the server). The profile database holds only
 // the api_endpoint, push_name and device id.
 import type { KeyStore } from '../keychain/keychain';

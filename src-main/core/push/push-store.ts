@@ -1,4 +1,4 @@
-// The push module's tables in the profile's SQLCipher database (DESIGN.md 4: everything private is
+// The push module's tables in the profile's SQLCipher database (docs/architecture.md §4: everything private is
 // encrypted at rest under the profile's key). The seed's seven-field record ("Initial Exchange
 // over OTR TLV" step 4: protocol, account_name, push_name, api_endpoint, buddy_name, buddy's
 // push_name, buddy's api_endpoint) is stored with shared_key; never written anywhere else.
@@ -120,7 +120,7 @@ export class PushStore {
     return (this.db.prepare('SELECT * FROM push_records WHERE account_id = ? ORDER BY peer').all([accountId]) as unknown as RecordRow[]).map(toRecord);
   }
 
-  /** records a knock's public To (ours) and From (theirs) can belong to (DESIGN.md 7 look-up) */
+  /** records a knock's public To (ours) and From (theirs) can belong to (docs/architecture.md §7 look-up) */
   recordsByRoute(to: { endpoint: string; push_name: string }, from: { endpoint: string; push_name: string }): PushRecord[] {
     return (
       this.db

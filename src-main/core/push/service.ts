@@ -1,5 +1,5 @@
-// The push façade of the core (DESIGN.md 7, issue 14): one object per profile that the account
-// composition and the OTR session hook call into. Explicit dependencies (DESIGN.md 2): the
+// The push façade of the core (docs/architecture.md §7, issue 14): one object per profile that the account
+// composition and the OTR session hook call into. Explicit dependencies (docs/architecture.md §2): the
 // profile database, the keychain, a push-server client factory, a clock, timers and an event sink.
 // What it does not do itself: send XMPP or OTR (the OTR hook is attached with attachOtr), log in
 // accounts (it emits 'wake-requested' and the account composition acts on it).

@@ -1,4 +1,4 @@
-// shared_key of a push handshake, derived from the OTR session's extra symmetric key (DESIGN.md 7;
+// shared_key of a push handshake, derived from the OTR session's extra symmetric key (docs/architecture.md §7;
 // ChatSecure Push Protocol v3 draft, "Initial Exchange over OTR TLV" step 4). One primitive, two
 // spec formulas. The OTR library (src-shared/otr) owns the extra symmetric key itself; this file
 // only takes what the OTR layer hands over for the data message that carried the handshake:

@@ -1,5 +1,5 @@
 // The profile database: SQLCipher (@signalapp/sqlcipher) keyed with a random 256-bit key from the
-// OS keychain (DESIGN.md 4). Accounts, contacts and messages live here; nothing secret or private
+// OS keychain (docs/architecture.md §4). Accounts, contacts and messages live here; nothing secret or private
 // is written anywhere else. Schema: docs/core.md; every table's migrations: migrations.ts; rows
 // are read through the typed decoders of rows.ts.
 import { Database } from '@signalapp/sqlcipher';
@@ -102,7 +102,7 @@ export function openDatabase(path: string, keyHex: string): Store {
   try {
     // SQLCipher raw key syntax: no KDF needed for a random key (SQLCipher API, PRAGMA key).
     db.pragma(`key = "x'${keyHex}'"`);
-    // One instance per profile (DESIGN.md 3): the first reader holds the lock until close, a
+    // One instance per profile (docs/architecture.md §3): the first reader holds the lock until close, a
     // second opener gets SQLITE_BUSY (SQLite "locking_mode", WAL with EXCLUSIVE uses no -shm).
     db.pragma('locking_mode = EXCLUSIVE');
     // Temporary tables and indices in memory: SQLCipher encrypts the main file and WAL, not

@@ -1,5 +1,5 @@
 // One interface for the platform push services (issue 4, "Adapters"). A push payload never
-// carries message content (DESIGN.md 7): it carries the sealed knock envelope (public To/From
+// carries message content (docs/architecture.md §7): it carries the sealed knock envelope (public To/From
 // and an opaque blob) or the ChatSecure whitelist token with its opaque `data`.
 import type { DeviceRow } from '../storage/types';
 import type { DeliveryPayload } from '../../../src-shared/push/wire';

@@ -1,4 +1,4 @@
-// PostgreSQL storage (DESIGN.md 4: "PostgreSQL is the engine for running several replicas of a
+// PostgreSQL storage (docs/architecture.md §4: "PostgreSQL is the engine for running several replicas of a
 // server"). Every replica connects to the same database by connection string. New queue entries
 // are announced with NOTIFY in the inserting transaction (delivered at commit), and each replica
 // LISTENs, so a desktop device connected to any replica hears of what any replica accepted.

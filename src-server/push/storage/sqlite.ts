@@ -1,5 +1,5 @@
 // Embedded storage: SQLite through @signalapp/sqlcipher used unencrypted (no key pragma), the
-// default of DESIGN.md 4 for servers. One process owns the file, in WAL mode. With
+// default of docs/architecture.md §4 for servers. One process owns the file, in WAL mode. With
 // synchronous=NORMAL (default) a committed knock survives a crash or SIGKILL of the process (the
 // WAL is written before the answer is sent); synchronous=FULL also survives power loss, at one
 // fsync per commit. Chosen with --sqlite-sync.

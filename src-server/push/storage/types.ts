@@ -1,5 +1,5 @@
 // The storage interface of the push server: one interface, two engines (sqlite.ts: embedded
-// default; postgres.ts: several replicas on one database, DESIGN.md 4). Both run the same test
+// default; postgres.ts: several replicas on one database, docs/architecture.md §4). Both run the same test
 // suite (suite.ts). All times are milliseconds since the Unix epoch, passed in by the caller so
 // that tests may drive a fake clock.
 import type { DeviceKind } from '../../../src-shared/push/wire';

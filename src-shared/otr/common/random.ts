@@ -1,4 +1,4 @@
-// The library is pure: randomness and time are injected by the caller (DESIGN.md 6).
+// The library is pure: randomness and time are injected by the caller (docs/architecture.md §6).
 // The app passes crypto.getRandomValues; tests pass a seeded generator.
 
 /** returns n cryptographically random bytes */

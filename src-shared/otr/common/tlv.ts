@@ -31,7 +31,7 @@ export const V4TlvType = {
   extraSymmetricKey: 7,
 } as const;
 
-/** The push handshake's TLV (DESIGN.md 7, ChatSecure push v3): JSON in UTF-8. */
+/** The push handshake's TLV (docs/architecture.md §7, ChatSecure push v3): JSON in UTF-8. */
 export const PUSH_HANDSHAKE_TLV = 0x01a4;
 
 export function encodeTlvs(tlvs: readonly Tlv[]): Uint8Array {

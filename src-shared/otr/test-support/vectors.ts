@@ -1,5 +1,5 @@
-// Known-answer vectors and seed messages, committed here (copied from shared/reference/vectors,
-// whose README.md records each file's origin) so that the tests run from any clone.
+// Known-answer vectors and seed messages, committed here (each file's origin is in the README.md
+// beside them) so that the tests run from any clone.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -201,7 +201,7 @@ function* dsaKeySteps(rng: RandomSource, pBits: number): Generator<void, DsaPriv
   return { p, q, g, y: modPow(g, x, p), x };
 }
 
-// ---- persistence (the app keeps this string in the OS keychain, DESIGN.md 4) ----
+// ---- persistence (the app keeps this string in the OS keychain, docs/architecture.md §4) ----
 
 const SERIAL_PREFIX = 'otr3-dsa-v1:';
 

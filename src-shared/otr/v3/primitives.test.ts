@@ -10,7 +10,7 @@ import { deserializeIdentity, generateInstanceTag, serializeIdentity } from './i
 import { fixtureKey, nativeDh1536Engine, seededRng } from './test-support/keys';
 import { readVector } from '../test-support/vectors';
 
-// a copy of shared/reference/vectors/otrv3-kat-coyim-otr3.json, committed beside the tests
+// CoyIM's OTRv3 known answers (otrv3-kat-coyim-otr3.json), committed beside the tests
 const kat = JSON.parse(readVector('otrv3-kat-coyim-otr3.json').toString('utf8')) as Record<string, unknown>;
 
 describe('OTRv3 known answers (coyim/otr3)', () => {

@@ -4,7 +4,7 @@
 // the long-term key (sym_h), the forging key (public, and the secret only if the user chose to
 // keep it), the current client and prekey profiles plus those still inside their local grace
 // period, the shared prekeys (sym_d) and the one-time prekey secrets. Explicit, serialisable,
-// and secret: the serialised form belongs in the OS keychain (DESIGN.md 4).
+// and secret: the serialised form belongs in the OS keychain (docs/architecture.md §4).
 import { bigintToBytes, bytesToBigint, equalBytes } from '../common/bytes';
 import { invalidValue, malformed, OtrError } from '../common/errors';
 import type { RandomSource } from '../common/random';
