@@ -127,7 +127,11 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       const mac = r.fixed(MAC_BYTES, 'MAC');
       const oldMacKeys = r.data('old MAC keys');
       if (oldMacKeys.length % MAC_BYTES !== 0) throw malformed('old MAC keys length');
-      m = { ...h, type: 'data', flags, senderKeyId, recipientKeyId, nextDh, ctr, encrypted, mac, oldMacKeys, authenticated };
+      // written out rather than `{ ...h, … }`: V8 turns a spread followed by ten more properties
+      // into a slow dictionary object, which cost a quarter of receiving a data message (profile
+      // in docs/performance.md); a version 2 message gets its `version` afterwards (rare)
+      m = { senderTag: h.senderTag, receiverTag: h.receiverTag, type: 'data', flags, senderKeyId, recipientKeyId, nextDh, ctr, encrypted, mac, oldMacKeys, authenticated };
+      if (h.version !== undefined) m.version = h.version;
       break;
     }
     default:
