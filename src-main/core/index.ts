@@ -206,6 +206,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       session(accountId).markRead(peer);
       return null;
     },
+    async 'messages.search'({ accountId, query, limit }) {
+      if (accountId !== undefined) session(accountId);
+      return store.search(query, limit, accountId);
+    },
   };
 
   const core: Core = {

@@ -42,6 +42,19 @@ export interface Contact {
   unread: number;
 }
 
+/** one hit of messages.search: enough to open the conversation (accountId, peer) at the message */
+export interface SearchResult {
+  accountId: string;
+  peer: string;
+  messageId: string;
+  direction: 'in' | 'out';
+  timestamp: number;
+  /** the matching words with some context around them (… where the body was cut) */
+  snippet: string;
+  /** [start, end) ranges of the matching words in `snippet` */
+  highlights: Array<[number, number]>;
+}
+
 export interface ChatMessage {
   id: string;
   accountId: string;
@@ -89,6 +102,13 @@ export const requestSchemas = {
     .strict(),
   'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
+  /**
+   * full-text search of stored messages, newest first; in one account or, without accountId, in
+   * all. The query is plain words (no query syntax); every word must occur, the last also as a prefix
+   */
+  'messages.search': z
+    .object({ accountId: accountId.optional(), query: z.string().max(500), limit: z.number().int().min(1).max(200).default(50) })
+    .strict(),
   /** private conversations (OTR), trust and verification: src-shared/ipc/otr-contract.ts */
   ...otrRequestSchemas,
 } as const;
@@ -107,6 +127,7 @@ export interface RequestOutputs extends OtrRequestOutputs {
   'messages.page': ChatMessage[];
   'message.send': ChatMessage;
   'conversation.markRead': null;
+  'messages.search': SearchResult[];
 }
 
 export type RequestName = keyof typeof requestSchemas;
