@@ -1,16 +1,19 @@
 // Profiling harness for OTRv3 one-way data messages (no libotr): both sides in one process, native
-// engines as in the core. Run: node --cpu-prof --import tsx bench/otrv3-profile.ts [messages=20000]
+// engines as in the core (--pure: the library's pure defaults).
+// Run: node --cpu-prof --import tsx bench/otrv3-profile.ts [messages=20000] [--pure]
 // and summarise with: npx tsx bench/cpuprofile-summary.ts <file.cpuprofile>
 import { randomBytes } from 'node:crypto';
 import { OPPORTUNISTIC_POLICY } from '../src-shared/otr/api';
 import { V3Conversation } from '../src-shared/otr/v3/conversation';
 import { nativeV3Symmetric } from '../src-shared/node-crypto/symmetric-engine';
+import { pureSymmetric } from '../src-shared/otr/v3/symmetric';
 import { fixtureKey, nativeDh1536Engine } from '../src-shared/otr/v3/test-support/keys';
 import { loadLine } from './support';
 
-const n = Number(process.argv[2] ?? 20000);
+const pure = process.argv.includes('--pure');
+const n = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 20000);
 const engine = nativeDh1536Engine();
-const symmetric = nativeV3Symmetric();
+const symmetric = pure ? pureSymmetric : nativeV3Symmetric();
 const mk = (key: number, tag: number) =>
   new V3Conversation({
     identity: { instanceTag: tag, dsaKey: fixtureKey(key) },
@@ -35,4 +38,4 @@ const t0 = process.cpuUsage();
 for (let i = 0; i < n; i++) for (const m of a.send(text).toSend) for (const e of b.receive(m).events) if (e.type === 'message') shown++;
 const u = process.cpuUsage(t0);
 if (shown !== n) throw new Error(`lost: ${shown}`);
-console.log(`${n} one-way messages: ${((u.user + u.system) / n).toFixed(2)} µs CPU each; ${loadLine()}`);
+console.log(`${n} one-way messages (${pure ? 'pure' : 'native'} symmetric engine): ${((u.user + u.system) / n).toFixed(2)} µs CPU each; ${loadLine()}`);
