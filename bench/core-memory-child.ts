@@ -187,6 +187,18 @@ async function main(): Promise<void> {
   // what each incoming message costs the receiving core after message.added: contact.updated
   // with the unread count (session.ts emitContact -> Store.unread), like markRead here
   timings.push(await timeCalls('conversation.markRead, big conversation (unread count)', Math.max(10, Math.floor(params.calls / 10)), async () => ((await request('conversation.markRead', { accountId: params.accountId, peer: params.bigPeer })) === null ? 0 : 1)));
+  // full-text search across all conversations (messages.search, FTS5; issue 17: < 100 ms),
+  // newest 50 hits: a word many messages have, two words together, a number few messages have
+  // (bodies end in "#i"; the last word is also a prefix), a prefix, and a word no message has
+  const search = async (query: string): Promise<number> => ((await request('messages.search', { query, limit: 50 })) as unknown[]).length;
+  const searches: Array<[string, string]> = [
+    ['common word', 'station'],
+    ['two common words', 'report lunch'],
+    ['a rare number (and numbers it begins)', '777'],
+    ['a prefix', 'tomo'],
+    ['no hit', 'zebra'],
+  ];
+  for (const [what, q] of searches) timings.push(await timeCalls(`messages.search, ${what} ("${q}")`, Math.max(10, Math.floor(params.calls / 5)), () => search(q)));
   const rssAfterPages = process.memoryUsage().rss;
   mark('after the timing loops');
 

@@ -38,23 +38,25 @@ import { createCore, DATABASE_FILE } from '../src-main/core/index';
 import { DATABASE_KEY_ENTRY, openKeyStore } from '../src-main/core/keychain/keychain';
 import { openDatabase } from '../src-main/core/store/store';
 import type { ChildParams, ChildResult } from './core-memory-child';
-import { loadLine, runMain } from './support';
+import { benchResult, loadLine, runMain } from './support';
 
 const { values } = parseArgs({
   options: {
-    messages: { type: 'string', default: '100000' },
-    calls: { type: 'string', default: '300' },
+    messages: { type: 'string' },
+    calls: { type: 'string' },
+    short: { type: 'boolean', default: false },
     'statement-cache': { type: 'boolean', default: false },
     loader: { type: 'string', default: 'compiled' },
   },
 });
 if (values.loader !== 'compiled' && values.loader !== 'tsx') throw new Error('--loader is compiled or tsx');
 const LOADER = values.loader;
-const MESSAGES = Math.max(1_000, Math.min(1_000_000, Number(values.messages)));
-const CALLS = Math.max(20, Math.min(5_000, Number(values.calls)));
+// the goal is set for 1,000,000 messages (issue 17); --short (npm run bench) fills 20,000
+const MESSAGES = Math.max(1_000, Math.min(1_000_000, Number(values.messages ?? (values.short ? 20_000 : 1_000_000))));
+const CALLS = Math.max(20, Math.min(5_000, Number(values.calls ?? (values.short ? 50 : 300))));
 const STATEMENT_CACHE = values['statement-cache'] === true;
 const CONTACTS = 100;
-const OVERALL_TIMEOUT_MS = 10 * 60_000;
+const OVERALL_TIMEOUT_MS = 45 * 60_000; // a 1,000,000-message fill with its FTS index takes minutes on a loaded machine
 const CHILD_TIMEOUT_MS = 5 * 60_000;
 const BATCH = 5_000;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -198,7 +200,7 @@ async function main(): Promise<number> {
 
     console.log(`child: createCore ${r.openMs.toFixed(0)} ms; account ${r.accountStatus}; snapshot lists ${r.contacts} contacts`);
     console.log('');
-    console.log('| memory of the child process (one core, one account, 100k messages) | MB |');
+    console.log(`| memory of the child process (one core, one account, ${MESSAGES} messages) | MB |`);
     console.log('|---|---|');
     const m = r.mb;
     console.log(`| baseline: ${LOADER === 'compiled' ? 'plain node, compiled bundle' : 'node + tsx loader'} + core modules imported, no core | ${m.baselineRss.toFixed(1)} |`);
@@ -212,14 +214,23 @@ async function main(): Promise<number> {
     console.log('|---|---|---|');
     for (const c of r.checkpoints) console.log(`| ${c.what} | ${c.rss.toFixed(1)} | ${c.peak.toFixed(1)} |`);
     console.log('');
-    console.log('| history request (limit 100, via dispatchRequest) | calls | rows | median ms | p95 ms | max ms |');
+    console.log('| request (via dispatchRequest; pages limit 100, searches limit 50) | calls | rows | median ms | p95 ms | max ms |');
     console.log('|---|---|---|---|---|---|');
     for (const t of r.timings) console.log(`| ${t.what} | ${t.n} | ${t.rows} | ${t.median.toFixed(2)} | ${t.p95.toFixed(2)} | ${t.max.toFixed(2)} |`);
     console.log('');
     const pages = r.timings.filter((t) => t.what.startsWith('messages.page'));
     const memOk = m.rssAfterOpen < 150 && m.rssAfterPages < 150;
     const pageOk = pages.every((t) => t.p95 < 30);
-    console.log(`budget (docs/architecture.md §10): RSS < 150 MB -> ${memOk ? 'within budget' : 'OVER budget'}; history page < 30 ms -> ${pageOk ? 'within budget (p95 of every kind)' : 'OVER budget'}`);
+    const searchesT = r.timings.filter((t) => t.what.startsWith('messages.search'));
+    const searchP95 = Math.max(...searchesT.map((t) => t.p95));
+    const searchOk = searchP95 < 100;
+    console.log(`budget (docs/architecture.md §10, issue 17 with ${MESSAGES} messages): RSS < 150 MB -> ${memOk ? 'within budget' : 'OVER budget'}; history page < 30 ms -> ${pageOk ? 'within budget (p95 of every kind)' : 'OVER budget'}; search < 100 ms -> ${searchOk ? 'within budget (p95 of every kind)' : 'OVER budget'}`);
+    const label = `${MESSAGES >= 1_000_000 ? '1M' : `${MESSAGES / 1000}k`} messages`;
+    const rss = Math.max(m.rssAfterOpen, m.rssAfterPages);
+    benchResult({ name: `core RSS, ${label}`, value: rss, unit: 'MB', goal: '< 150 MB (1M messages)', met: rss < 150 });
+    const pageP95 = Math.max(...pages.map((t) => t.p95));
+    benchResult({ name: `history page p95, ${label}`, value: pageP95, unit: 'ms', goal: '< 30 ms (1M messages)', met: pageOk });
+    benchResult({ name: `search p95, ${label}`, value: searchP95, unit: 'ms', goal: '< 100 ms (1M messages)', met: searchOk });
     console.log(`end: ${loadLine()}`);
     console.log('note: the machine may be shared with other work; compare loadavg above before reading the figures.');
   } catch (e) {

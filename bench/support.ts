@@ -23,3 +23,14 @@ export function runMain(main: () => Promise<number>): void {
     },
   );
 }
+
+/**
+ * The line `npm run bench` (bench/run-all.ts) collects: one per figure, printed at the end of a
+ * script. `goal` is the target as text ("<= 1.5x libotr"), `met` whether the figure meets it.
+ */
+export function benchResult(r: { name: string; value: number; unit: string; goal: string; met: boolean }): void {
+  console.log(`BENCH-RESULT ${JSON.stringify({ ...r, value: Number(r.value.toFixed(3)) })}`);
+}
+
+/** `--short` (what `npm run bench` passes): a quick run whose figures are indicative, not of record */
+export const isShort = (argv: string[] = process.argv): boolean => argv.includes('--short');

@@ -262,6 +262,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       session(accountId).requests.ignore(peer);
       return null;
     },
+    async 'messages.search'({ accountId, query, limit }) {
+      if (accountId !== undefined) session(accountId);
+      return store.search(query, limit, accountId);
+    },
   };
 
   const core: Core = {

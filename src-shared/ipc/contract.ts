@@ -44,6 +44,19 @@ export interface Contact {
   unread: number;
 }
 
+/** one hit of messages.search: enough to open the conversation (accountId, peer) at the message */
+export interface SearchResult {
+  accountId: string;
+  peer: string;
+  messageId: string;
+  direction: 'in' | 'out';
+  timestamp: number;
+  /** the matching words with some context around them (… where the body was cut) */
+  snippet: string;
+  /** [start, end) ranges of the matching words in `snippet` */
+  highlights: Array<[number, number]>;
+}
+
 export interface ChatMessage {
   id: string;
   accountId: string;
@@ -119,6 +132,13 @@ export const requestSchemas = {
   'request.block': z.object({ accountId, peer: bareJid }).strict(),
   /** their messages are dropped; a later message makes a new request */
   'request.ignore': z.object({ accountId, peer: bareJid }).strict(),
+  /**
+   * full-text search of stored messages, newest first; in one account or, without accountId, in
+   * all. The query is plain words (no query syntax); every word must occur, the last also as a prefix
+   */
+  'messages.search': z
+    .object({ accountId: accountId.optional(), query: z.string().max(500), limit: z.number().int().min(1).max(200).default(50) })
+    .strict(),
   /** private conversations (OTR), trust and verification: src-shared/ipc/otr-contract.ts */
   ...otrRequestSchemas,
   /** wake-ups (push account, handshake prompts, records): src-shared/ipc/push-contract.ts */
@@ -145,6 +165,7 @@ export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, G
   'request.accept': Contact;
   'request.block': null;
   'request.ignore': null;
+  'messages.search': SearchResult[];
 }
 
 export type RequestName = keyof typeof requestSchemas;

@@ -9,6 +9,7 @@ import type { Clock, RandomSource } from '../../../src-shared/otr/common/random'
 import { addWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
 import { NegotiatingConversation } from '../../../src-shared/otr/conversation';
 import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
+import type { V3Symmetric } from '../../../src-shared/otr/v3/symmetric';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
 import type { OtrAccountIdentity } from './identity';
@@ -73,6 +74,8 @@ export interface PeersDeps {
   clock: Clock;
   dh3072: Dh3072Engine;
   dh1536: Dh1536Engine;
+  /** OTRv3 hashes, HMAC and AES (native in the app) */
+  v3Symmetric: V3Symmetric;
   /** one of our one-time prekey secrets was used by a conversation (an offline start) */
   onPrekeyUsed(): void;
 }
@@ -103,7 +106,7 @@ export function createPeers(deps: PeersDeps): Peers {
     const id = deps.identity;
     return new NegotiatingConversation({
       policy: libraryPolicy(policy, allowV2),
-      v3: { identity: id.v3, rng: deps.random, clock: deps.clock, engine: deps.dh1536 },
+      v3: { identity: id.v3, rng: deps.random, clock: deps.clock, engine: deps.dh1536, symmetric: deps.v3Symmetric },
       v4: {
         identity: dakeIdentity(id.v4),
         random: deps.random,

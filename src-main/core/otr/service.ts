@@ -23,6 +23,7 @@ import { findWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
 import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import { nativeDh1536Engine, nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
+import { nativeV3Symmetric } from '../../../src-shared/node-crypto/symmetric-engine';
 import { createDispatch, type Dispatch } from './dispatch';
 import { ourFingerprints, type OtrAccountIdentity } from './identity';
 import { createNotices, type Notices } from './notices';
@@ -103,6 +104,7 @@ export class OtrService {
       clock,
       dh3072: deps.dh3072 ?? nativeDh3072Engine(),
       dh1536: deps.dh1536 ?? nativeDh1536Engine(),
+      v3Symmetric: nativeV3Symmetric(),
       onPrekeyUsed: () => {
         offline.prekeyUsed();
         deps.onPrekeyConsumed?.();

@@ -78,7 +78,7 @@ describe('profile database migrations', () => {
     const { path, key } = await newFile();
     const store = open(path, key);
     const tables = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", { pluck: true }).all();
-    expect(tables).toEqual(['accounts', 'contacts', 'groups_state', 'groups_timeline', 'messages', 'otr_fingerprints', 'otr_identity', 'otr_policies', 'otr_private', 'otr_queue', 'push_accounts', 'push_handshakes', 'push_records', 'push_seen']);
+    expect(tables).toEqual(['accounts', 'contacts', 'groups_state', 'groups_timeline', 'messages', 'messages_fts', 'messages_fts_config', 'messages_fts_data', 'messages_fts_docsize', 'messages_fts_idx', 'otr_fingerprints', 'otr_identity', 'otr_policies', 'otr_private', 'otr_queue', 'push_accounts', 'push_handshakes', 'push_records', 'push_seen']);
     store.database.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     store.close();
     stores.splice(stores.indexOf(store), 1);

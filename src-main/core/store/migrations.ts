@@ -157,6 +157,24 @@ export const MIGRATIONS: readonly string[] = [
    UNIQUE (account_id, address, sender, epoch, ctr)
    );
    CREATE INDEX IF NOT EXISTS groups_timeline_page ON groups_timeline (account_id, address, id);`,
+  // v10 (issue 17, search): full-text index of message bodies across all conversations. An
+  // external-content FTS5 table (SQLite FTS5 §4.4.3 "External Content Tables") keeps no second copy
+  // of the bodies — it reads them from messages by seq — and triggers keep it in step (§4.4.3's
+  // own recipe): a body changes only by INSERT and DELETE in the core, but an UPDATE OF body is
+  // covered too. Delivery and read-state updates do not touch the index. 'rebuild' indexes the
+  // rows an existing profile already has (one pass; a 1,000,000-message profile takes a while).
+  `CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='seq', tokenize='unicode61 remove_diacritics 2');
+   CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+     INSERT INTO messages_fts(rowid, body) VALUES (new.seq, new.body);
+   END;
+   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+     INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.seq, old.body);
+   END;
+   CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+     INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.seq, old.body);
+     INSERT INTO messages_fts(rowid, body) VALUES (new.seq, new.body);
+   END;
+   INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`,
 ];
 
 /** the schema version a database has once migrate() ran */

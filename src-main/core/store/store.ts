@@ -5,9 +5,10 @@
 import { Database } from '@signalapp/sqlcipher';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ChatMessage, DeliveryState, Subscription } from '../../../src-shared/ipc/contract';
+import type { ChatMessage, DeliveryState, SearchResult, Subscription } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import { migrate } from './migrations';
+import { searchMessages } from './search';
 import { every, int, intOrNull, maybe, oneOf, text, textOrNull, type Row } from './rows';
 
 export interface AccountRow {
@@ -300,5 +301,10 @@ export class Store {
     }
     const rows = every(this.db.prepare('SELECT * FROM messages WHERE account_id = ? AND peer = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all([accountId, peer, beforeSeq, limit]), toMessage);
     return rows.reverse();
+  }
+
+  /** Full-text search (search.ts): newest `limit` messages matching the words of `query`. */
+  search(query: string, limit: number, accountId?: string): SearchResult[] {
+    return searchMessages(this.db, query, limit, accountId);
   }
 }

@@ -6,9 +6,6 @@
 // Where the spec is loose: a Reveal Signature or Signature message that fails verification is
 // ignored and the authstate is left as it was (§"Receiving a Reveal Signature Message": "Otherwise,
 // ignore the message"), so a forged or corrupted message cannot knock a genuine exchange over.
-import { ctr } from '@noble/ciphers/aes.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteReader, ByteWriter, equalBytes } from '../common/bytes';
 import { invalidValue, OtrError, unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
@@ -16,6 +13,7 @@ import { dsaSign, dsaVerify, encodePublicKey, readPublicKey, type DsaPrivateKey,
 import { DH1536_G, DH_SECRET_BYTES, dsaPow, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveAkeKeys, type AkeKeys } from './kdf';
 import { bytesToBigintFast, mpi, readMpi, writeMpi } from './mpi';
+import { pureSymmetric, type V3Symmetric } from './symmetric';
 import { encodeDhCommit, encodeDhKey, encodeRevealSignature, encodeSignature, MAC_BYTES, type Header, type V3Message } from './messages';
 
 export type AuthState = 'none' | 'awaiting-dhkey' | 'awaiting-revealsig' | 'awaiting-sig';
@@ -43,6 +41,8 @@ export interface AkeDeps {
   ourKey: DsaPrivateKey;
   engine: Dh1536Engine;
   rng: RandomSource;
+  /** hashes, HMAC and AES (pure JavaScript by default) */
+  sym?: V3Symmetric;
 }
 
 type HeaderFn = () => Header;
@@ -68,17 +68,27 @@ export interface AkeOutput {
   result?: AkeResult;
 }
 
-const aesCtr0 = (key: Uint8Array, data: Uint8Array): Uint8Array => ctr(key, new Uint8Array(16)).encrypt(data);
-const hmac256 = (key: Uint8Array, data: Uint8Array): Uint8Array => hmac(sha256, key, data);
 const mpiBytes = mpi;
 
 export class Ake {
   private s: Internal = { state: 'none' };
+  private readonly sym: V3Symmetric;
 
   constructor(
     private readonly deps: AkeDeps,
     private readonly header: HeaderFn,
-  ) {}
+  ) {
+    this.sym = deps.sym ?? pureSymmetric;
+  }
+
+  /** AES-128-CTR from a zero counter (§"D-H Commit Message", §"Reveal Signature Message") */
+  private aesCtr0(key: Uint8Array, data: Uint8Array): Uint8Array {
+    return this.sym.aes128Ctr(key, new Uint8Array(16), data);
+  }
+
+  private hmac256(key: Uint8Array, data: Uint8Array): Uint8Array {
+    return this.sym.hmacSha256(key, data);
+  }
 
   get state(): AuthState {
     return this.s.state;
@@ -104,7 +114,7 @@ export class Ake {
     const our = this.newDh();
     const r = this.deps.rng(16);
     const gxmpi = mpiBytes(our.pub);
-    this.s = { state: 'awaiting-dhkey', our, r, encryptedGx: aesCtr0(r, gxmpi), hashedGx: sha256(gxmpi) };
+    this.s = { state: 'awaiting-dhkey', our, r, encryptedGx: this.aesCtr0(r, gxmpi), hashedGx: this.sym.sha256(gxmpi) };
     return this.commitMessage();
   }
 
@@ -168,9 +178,9 @@ export class Ake {
     if (this.s.state !== 'awaiting-dhkey') return {};
     if (!isValidGroupElement(gy)) throw invalidValue('D-H Key: g^y out of range');
     const our = this.s.our!;
-    const keys = deriveAkeKeys(this.deps.engine.modPow(gy, our.priv));
-    const enc = aesCtr0(keys.c, this.authBlock(keys.m1, our.pub, gy));
-    const mac = hmac256(keys.m2, new ByteWriter().data(enc).finish()).slice(0, MAC_BYTES);
+    const keys = deriveAkeKeys(this.deps.engine.modPow(gy, our.priv), this.sym);
+    const enc = this.aesCtr0(keys.c, this.authBlock(keys.m1, our.pub, gy));
+    const mac = this.hmac256(keys.m2, new ByteWriter().data(enc).finish()).slice(0, MAC_BYTES);
     this.s = { ...this.s, state: 'awaiting-sig', theirGy: gy, revealSig: { revealedKey: this.s.r!, enc, mac } };
     return { reply: encodeRevealSignature(this.header(), this.s.r!, enc, mac) };
   }
@@ -178,7 +188,7 @@ export class Ake {
   /** X = PUBKEY ‖ INT keyid ‖ SIG(M), M = HMAC-SHA256_m(MPI ourPub ‖ MPI theirPub ‖ PUBKEY ‖ INT keyid) */
   private authBlock(macKey: Uint8Array, ourPub: bigint, theirPub: bigint): Uint8Array {
     const pub = encodePublicKey(this.deps.ourKey);
-    const m = hmac256(macKey, writeMpi(writeMpi(new ByteWriter(), ourPub), theirPub).bytes(pub).int(AKE_KEY_ID).finish());
+    const m = this.hmac256(macKey, writeMpi(writeMpi(new ByteWriter(), ourPub), theirPub).bytes(pub).int(AKE_KEY_ID).finish());
     return new ByteWriter().bytes(pub).int(AKE_KEY_ID).bytes(dsaSign(this.deps.ourKey, m, this.deps.rng, dsaPow(this.deps.engine))).finish();
   }
 
@@ -188,9 +198,9 @@ export class Ake {
     theirPub: bigint,
     ourPub: bigint,
   ): { theirLongTerm: DsaPublicKey; keyId: number } {
-    const expected = hmac256(keys.macKey, new ByteWriter().data(keys.enc).finish()).slice(0, MAC_BYTES);
+    const expected = this.hmac256(keys.macKey, new ByteWriter().data(keys.enc).finish()).slice(0, MAC_BYTES);
     if (!equalBytes(expected, keys.mac)) throw unreadable();
-    const x = aesCtr0(keys.aesKey, keys.enc);
+    const x = this.aesCtr0(keys.aesKey, keys.enc);
     let theirLongTerm: DsaPublicKey;
     let keyId: number;
     let sig: Uint8Array;
@@ -205,15 +215,15 @@ export class Ake {
       throw e;
     }
     if (keyId === 0) throw unreadable();
-    const m = hmac256(keys.m1, writeMpi(writeMpi(new ByteWriter(), theirPub), ourPub).bytes(encodePublicKey(theirLongTerm)).int(keyId).finish());
+    const m = this.hmac256(keys.m1, writeMpi(writeMpi(new ByteWriter(), theirPub), ourPub).bytes(encodePublicKey(theirLongTerm)).int(keyId).finish());
     if (!dsaVerify(theirLongTerm, m, sig, dsaPow(this.deps.engine))) throw unreadable();
     return { theirLongTerm, keyId };
   }
 
   private onRevealSignature(revealedKey: Uint8Array, encSig: Uint8Array, mac: Uint8Array): AkeOutput {
     if (this.s.state !== 'awaiting-revealsig') return {};
-    const gxmpi = aesCtr0(revealedKey, this.s.theirEncryptedGx!);
-    if (!equalBytes(sha256(gxmpi), this.s.theirHashedGx!)) throw unreadable();
+    const gxmpi = this.aesCtr0(revealedKey, this.s.theirEncryptedGx!);
+    if (!equalBytes(this.sym.sha256(gxmpi), this.s.theirHashedGx!)) throw unreadable();
     let gx: bigint;
     try {
       const r = new ByteReader(gxmpi);
@@ -224,10 +234,10 @@ export class Ake {
     }
     if (!isValidGroupElement(gx)) throw invalidValue('Reveal Signature: g^x out of range');
     const our = this.s.our!;
-    const keys: AkeKeys = deriveAkeKeys(this.deps.engine.modPow(gx, our.priv));
+    const keys: AkeKeys = deriveAkeKeys(this.deps.engine.modPow(gx, our.priv), this.sym);
     const { theirLongTerm, keyId } = this.verifyAuthBlock({ enc: encSig, mac, macKey: keys.m2, aesKey: keys.c, m1: keys.m1 }, gx, our.pub);
-    const enc = aesCtr0(keys.cPrime, this.authBlock(keys.m1Prime, our.pub, gx));
-    const sigMac = hmac256(keys.m2Prime, new ByteWriter().data(enc).finish()).slice(0, MAC_BYTES);
+    const enc = this.aesCtr0(keys.cPrime, this.authBlock(keys.m1Prime, our.pub, gx));
+    const sigMac = this.hmac256(keys.m2Prime, new ByteWriter().data(enc).finish()).slice(0, MAC_BYTES);
     const reply = encodeSignature(this.header(), enc, sigMac);
     this.s = { state: 'none' };
     return {
@@ -240,7 +250,7 @@ export class Ake {
     if (this.s.state !== 'awaiting-sig') return {};
     const our = this.s.our!;
     const gy = this.s.theirGy!;
-    const keys = deriveAkeKeys(this.deps.engine.modPow(gy, our.priv));
+    const keys = deriveAkeKeys(this.deps.engine.modPow(gy, our.priv), this.sym);
     const { theirLongTerm, keyId } = this.verifyAuthBlock({ enc: encSig, mac, macKey: keys.m2Prime, aesKey: keys.cPrime, m1: keys.m1Prime }, gy, our.pub);
     this.s = { state: 'none' };
     return { result: { ourDh: our, ourKeyId: AKE_KEY_ID, theirDh: gy, theirKeyId: keyId, theirLongTerm, ssid: keys.ssid, weSentRevealSig: true } };

@@ -34,6 +34,7 @@ import { isValidInstanceTag, MIN_INSTANCE_TAG, type V3Identity } from './identit
 import { decodeHeader, decodeV3Message, FLAG_IGNORE_UNREADABLE, MessageType, V2_PROTOCOL_VERSION, type DataMessageFields, type Header } from './messages';
 import { encodeExtraKeyTlv, parseExtraKeyTlv, type ExtraSymmetricKey } from './extra-key';
 import { Smp, smpSecret } from './smp';
+import type { V3Symmetric } from './symmetric';
 
 export interface V3ConversationOptions {
   identity: V3Identity;
@@ -42,6 +43,8 @@ export interface V3ConversationOptions {
   policy?: OtrPolicy;
   /** modular exponentiation in the 1536-bit group; BigInt by default */
   engine?: Dh1536Engine;
+  /** SHA-1/SHA-256, HMAC and AES-128-CTR; pure JavaScript by default (symmetric.ts) */
+  symmetric?: V3Symmetric;
   /** fragment encoded messages longer than this many characters (0 / undefined: never) */
   maxMessageSize?: number;
   /** send a heartbeat after receiving a data message if nothing was sent for this long (default 60 s, libotr's) */
@@ -115,7 +118,7 @@ export class V3Conversation implements OtrConversation {
   }
 
   private akeDeps() {
-    return { ourKey: this.opts.identity.dsaKey, engine: this.engine, rng: this.opts.rng };
+    return { ourKey: this.opts.identity.dsaKey, engine: this.engine, rng: this.opts.rng, sym: this.opts.symmetric };
   }
 
   /** the policy allows OTR version 2 (absent: allowed) */
@@ -314,7 +317,7 @@ export class V3Conversation implements OtrConversation {
 
   private goEncrypted(s: InstanceSession, result: AkeResult, out: Out): void {
     s.data?.destroy();
-    s.data = new DataSession(result, this.engine, this.opts.rng);
+    s.data = new DataSession(result, this.engine, this.opts.rng, this.opts.symmetric);
     s.smp.reset();
     s.theirLongTerm = result.theirLongTerm;
     s.ssid = result.ssid;

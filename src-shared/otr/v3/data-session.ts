@@ -6,16 +6,15 @@
 // Receiving is transactional: nothing in the session changes until the MAC, the keyids and the
 // counter have all been checked, and every failure is the same OtrError('unreadable') — the caller
 // cannot tell a bad MAC from a replayed counter or an unknown keyid.
-import { ctr as aesCtr } from '@noble/ciphers/aes.js';
 import { bigintToBytes, bytesToBigint, concatBytes, equalBytes, wipe } from '../common/bytes';
 import { unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import type { AkeResult, DhKeyPair } from './ake';
 import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveDataKeys, type DataKeys } from './kdf';
-import { KeyedHmacSha1 } from './mac';
 import { bigintToMinimalBytesFast, bytesToBigintFast } from './mpi';
 import { CTR_BYTES, encodeDataAuthenticated, encodeDataMessage, type DataMessageFields, type Header } from './messages';
+import { pureSymmetric, type KeyedMac, type V3Symmetric } from './symmetric';
 
 interface OurKey extends DhKeyPair {
   id: number;
@@ -28,8 +27,8 @@ interface TheirKey {
 }
 interface PairKeys extends DataKeys {
   /** HMAC-SHA1 keyed with sendMac / recvMac once for all messages of this pair */
-  sendHmac: KeyedHmacSha1;
-  recvHmac: KeyedHmacSha1;
+  sendHmac: KeyedMac;
+  recvHmac: KeyedMac;
   sendCtr: bigint;
   recvCtr: bigint;
   recvMacUsed: boolean;
@@ -38,6 +37,12 @@ interface PairKeys extends DataKeys {
 const ourKey = (id: number, k: DhKeyPair): OurKey => ({ id, priv: k.priv, pub: k.pub, pubBytes: bigintToMinimalBytesFast(k.pub) });
 const pairId = (ourId: number, theirId: number): string => `${ourId}:${theirId}`;
 const MAX_CTR = (1n << 64n) - 1n;
+/** §"Data Message": the message's 8 counter bytes are the top half of AES-CTR's initial block, the bottom half is 0 */
+function counterBlock(top: Uint8Array): Uint8Array {
+  const block = new Uint8Array(16);
+  block.set(top);
+  return block;
+}
 
 export interface Decrypted {
   payload: Uint8Array;
@@ -57,6 +62,7 @@ export class DataSession {
     ake: AkeResult,
     private readonly engine: Dh1536Engine,
     private readonly rng: RandomSource,
+    private readonly sym: V3Symmetric = pureSymmetric,
   ) {
     // §"Key Management": the AKE key is our_dh[our_keyid − 1]; a fresh one is our_dh[our_keyid]
     this.ourPrev = ourKey(ake.ourKeyId, ake.ourDh);
@@ -73,8 +79,8 @@ export class DataSession {
 
   private computePair(our: OurKey, their: TheirKey): PairKeys {
     const s = this.engine.modPow(their.pub, our.priv);
-    const k = deriveDataKeys(our.pub, their.pub, s);
-    return { ...k, sendHmac: new KeyedHmacSha1(k.sendMac), recvHmac: new KeyedHmacSha1(k.recvMac), sendCtr: 0n, recvCtr: 0n, recvMacUsed: false };
+    const k = deriveDataKeys(our.pub, their.pub, s, this.sym);
+    return { ...k, sendHmac: this.sym.hmacSha1(k.sendMac), recvHmac: this.sym.hmacSha1(k.recvMac), sendCtr: 0n, recvCtr: 0n, recvMacUsed: false };
   }
 
   private pair(our: OurKey, their: TheirKey): PairKeys {
@@ -93,7 +99,7 @@ export class DataSession {
     if (p.sendCtr >= MAX_CTR) throw new RangeError('counter exhausted');
     p.sendCtr += 1n;
     const ctrTop = bigintToBytes(p.sendCtr, CTR_BYTES);
-    const encrypted = aesCtr(p.sendAes, concatBytes(ctrTop, new Uint8Array(8))).encrypt(payload);
+    const encrypted = this.sym.aes128Ctr(p.sendAes, counterBlock(ctrTop), payload);
     const authenticated = encodeDataAuthenticated(header, {
       flags,
       senderKeyId: this.ourPrev.id,
@@ -129,7 +135,7 @@ export class DataSession {
     const next = rotateTheirs ? bytesToBigintFast(m.nextDh) : 0n;
     const nextOk = !rotateTheirs || isValidGroupElement(next);
     if (!(macOk && ctrOk && nextOk)) throw unreadable();
-    const payload = aesCtr(p.recvAes, concatBytes(m.ctr, new Uint8Array(8))).decrypt(m.encrypted);
+    const payload = this.sym.aes128Ctr(p.recvAes, counterBlock(m.ctr), m.encrypted);
 
     // commit
     p.recvCtr = ctrValue;

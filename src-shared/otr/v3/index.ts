@@ -16,4 +16,5 @@ export {
   type DsaPublicKey,
 } from './dsa';
 export { generateInstanceTag, serializeIdentity, deserializeIdentity, MIN_INSTANCE_TAG, type V3Identity } from './identity';
+export { pureSymmetric, type V3Symmetric, type KeyedMac } from './symmetric';
 export { bigintDh1536Engine, DH1536_P, DH1536_G, DH1536_Q, type Dh1536Engine } from './group';

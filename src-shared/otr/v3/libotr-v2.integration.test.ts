@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { OPPORTUNISTIC_POLICY, type OtrEvent, type OtrPolicy } from '../api';
 import { WHITESPACE_BASE, WHITESPACE_VERSION_TAGS } from '../common/whitespace';
 import { V2_TAG, V3Conversation } from './conversation';
-import { fixtureKey, nativeDh1536Engine } from './test-support/keys';
+import { fixtureKey, nativeDh1536Engine, nativeV3Symmetric } from './test-support/keys';
 import { buildPeer, LibotrPeer, SmpEventCode } from './test-support/libotr-peer';
 import { Bridge } from './test-support/bridge';
 
@@ -38,6 +38,8 @@ function ours(opts: { maxMessageSize?: number; policy?: Partial<OtrPolicy> } = {
     rng,
     clock: () => Date.now(),
     engine: nativeDh1536Engine(),
+    // the core's engines (native hashes, HMAC, AES); the requireEncryption case below runs the pure default
+    symmetric: nativeV3Symmetric(),
     policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, ...opts.policy },
     ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
   });

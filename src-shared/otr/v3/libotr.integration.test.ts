@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { OPPORTUNISTIC_POLICY, type OtrEvent } from '../api';
 import { V3Conversation } from './conversation';
-import { fixtureKey, nativeDh1536Engine } from './test-support/keys';
+import { fixtureKey, nativeDh1536Engine, nativeV3Symmetric } from './test-support/keys';
 import { buildPeer, LibotrPeer, SmpEventCode } from './test-support/libotr-peer';
 import { Bridge } from './test-support/bridge';
 import { fingerprintHex } from './dsa';
@@ -24,6 +24,8 @@ function ours(opts: { instanceTag?: number; maxMessageSize?: number } = {}): V3C
     rng,
     clock: () => Date.now(),
     engine: nativeDh1536Engine(),
+    // the core's engines (native hashes, HMAC, AES); the requireEncryption case below runs the pure default
+    symmetric: nativeV3Symmetric(),
     policy: { ...OPPORTUNISTIC_POLICY, allowV4: false },
     ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
   });

@@ -81,12 +81,73 @@ export function encodeSignature(h: Header, encryptedSignature: Uint8Array, mac: 
 }
 
 /** the MAC'd part of a data message (§"Data Message": version … encrypted message) */
+// The data message is every message of a conversation: it is written into one array of its exact
+// size and read with views, not through ByteWriter / ByteReader, whose per-field arrays made the
+// garbage collector the largest cost of a one-way message (profile in docs/performance.md).
+function putInt(out: Uint8Array, at: number, v: number): number {
+  out[at] = v >>> 24;
+  out[at + 1] = v >>> 16;
+  out[at + 2] = v >>> 8;
+  out[at + 3] = v;
+  return at + 4;
+}
+function getInt(b: Uint8Array, at: number, what: string): number {
+  if (at + 4 > b.length) throw malformed(`truncated ${what}`);
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+function view(b: Uint8Array, at: number, n: number, what: string): Uint8Array {
+  if (at + n > b.length) throw malformed(`truncated ${what}`);
+  return b.subarray(at, at + n);
+}
+
 export function encodeDataAuthenticated(h: Header, f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>): Uint8Array {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
-  return header(MessageType.data, h).byte(f.flags).int(f.senderKeyId).int(f.recipientKeyId).data(f.nextDh).bytes(f.ctr).data(f.encrypted).finish();
+  const v2 = h.version === V2_PROTOCOL_VERSION;
+  const out = new Uint8Array((v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + f.encrypted.length);
+  out[1] = v2 ? V2_PROTOCOL_VERSION : PROTOCOL_VERSION;
+  out[2] = MessageType.data;
+  let at = 3;
+  if (!v2) at = putInt(out, putInt(out, at, h.senderTag), h.receiverTag);
+  out[at++] = f.flags;
+  at = putInt(out, putInt(out, at, f.senderKeyId), f.recipientKeyId);
+  at = putInt(out, at, f.nextDh.length);
+  out.set(f.nextDh, at);
+  at += f.nextDh.length;
+  out.set(f.ctr, at);
+  at = putInt(out, at + CTR_BYTES, f.encrypted.length);
+  out.set(f.encrypted, at);
+  return out;
 }
 export function encodeDataMessage(authenticated: Uint8Array, mac: Uint8Array, oldMacKeys: Uint8Array): Uint8Array {
-  return new ByteWriter().bytes(authenticated).bytes(mac).data(oldMacKeys).finish();
+  const out = new Uint8Array(authenticated.length + mac.length + 4 + oldMacKeys.length);
+  out.set(authenticated);
+  out.set(mac, authenticated.length);
+  out.set(oldMacKeys, putInt(out, authenticated.length + mac.length, oldMacKeys.length));
+  return out;
+}
+
+/** the fields of a data message after its header (which ends at `at`) */
+function decodeDataFields(bytes: Uint8Array, at: number): DataMessageFields {
+  if (at + 1 > bytes.length) throw malformed('truncated flags');
+  const flags = bytes[at]!;
+  const senderKeyId = getInt(bytes, at + 1, 'sender keyid');
+  const recipientKeyId = getInt(bytes, at + 5, 'recipient keyid');
+  const nextDhLen = getInt(bytes, at + 9, 'next DH length');
+  const nextDh = view(bytes, at + 13, nextDhLen, 'next DH');
+  if (nextDh.length > 0 && nextDh[0] === 0) throw malformed('non-minimal next DH'); // §"Data types": MPIs are minimal
+  let p = at + 13 + nextDhLen;
+  const ctr = view(bytes, p, CTR_BYTES, 'CTR');
+  const encLen = getInt(bytes, p + CTR_BYTES, 'encrypted message length');
+  p += CTR_BYTES + 4;
+  const encrypted = view(bytes, p, encLen, 'encrypted message');
+  p += encLen;
+  const authenticated = bytes.subarray(0, p);
+  const mac = view(bytes, p, MAC_BYTES, 'MAC');
+  const oldLen = getInt(bytes, p + MAC_BYTES, 'old MAC keys length');
+  const oldMacKeys = view(bytes, p + MAC_BYTES + 4, oldLen, 'old MAC keys');
+  if (oldMacKeys.length % MAC_BYTES !== 0) throw malformed('old MAC keys length');
+  if (p + MAC_BYTES + 4 + oldLen !== bytes.length) throw malformed('trailing bytes after OTRv3 message');
+  return { flags, senderKeyId, recipientKeyId, nextDh, ctr, encrypted, mac, oldMacKeys, authenticated };
 }
 
 /** Reads just the header (for routing by version and instance tag before full parsing). */
@@ -116,19 +177,13 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       m = { ...h, type: 'signature', encryptedSignature: r.data('encrypted signature'), mac: r.fixed(MAC_BYTES, 'MAC') };
       break;
     case MessageType.data: {
-      const flags = r.byte('flags');
-      const senderKeyId = r.int('sender keyid');
-      const recipientKeyId = r.int('recipient keyid');
-      const nextDh = r.data('next DH');
-      if (nextDh.length > 0 && nextDh[0] === 0) throw malformed('non-minimal next DH'); // §"Data types": MPIs are minimal
-      const ctr = r.fixed(CTR_BYTES, 'CTR');
-      const encrypted = r.data('encrypted message');
-      const authenticated = bytes.slice(0, r.position);
-      const mac = r.fixed(MAC_BYTES, 'MAC');
-      const oldMacKeys = r.data('old MAC keys');
-      if (oldMacKeys.length % MAC_BYTES !== 0) throw malformed('old MAC keys length');
-      m = { ...h, type: 'data', flags, senderKeyId, recipientKeyId, nextDh, ctr, encrypted, mac, oldMacKeys, authenticated };
-      break;
+      // written out rather than `{ ...h, … }`: V8 turns a spread followed by ten more properties
+      // into a slow dictionary object, which cost a quarter of receiving a data message (profile
+      // in docs/performance.md); a version 2 message gets its `version` afterwards (rare)
+      const f = decodeDataFields(bytes, r.position);
+      const d: V3Message = { senderTag: h.senderTag, receiverTag: h.receiverTag, type: 'data', flags: f.flags, senderKeyId: f.senderKeyId, recipientKeyId: f.recipientKeyId, nextDh: f.nextDh, ctr: f.ctr, encrypted: f.encrypted, mac: f.mac, oldMacKeys: f.oldMacKeys, authenticated: f.authenticated };
+      if (h.version !== undefined) d.version = h.version;
+      return d;
     }
     default:
       throw malformed(`unknown OTRv3 message type 0x${type.toString(16)}`);

@@ -30,3 +30,4 @@ export function seededRng(seed: string): RandomSource {
 
 // The engine the app injects (src-shared/node-crypto), re-exported for the tests.
 export { nativeDh1536Engine } from '../../../node-crypto/dh-engines';
+export { nativeV3Symmetric } from '../../../node-crypto/symmetric-engine';

@@ -1,0 +1,40 @@
+// The symmetric primitives of OTRv3, behind an injected engine (docs/architecture.md §6: the library is pure;
+// the app hands in native implementations as it does the modexp engine, group.ts Dh1536Engine).
+// OTRv3 uses SHA-1 and SHA-256 (§"Computing AES keys, MAC keys, and the secure session id"),
+// HMAC-SHA1 (§"Data Message" authenticator), HMAC-SHA256 (§"Authenticated Key Exchange": MAC_m1,
+// MAC_m2 …) and AES-128 in counter mode (§"Data Message": top half of the counter block from the
+// message, bottom half zero; §AKE: a zero counter). The default is pure JavaScript (@noble).
+import { ctr } from '@noble/ciphers/aes.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/** a MAC keyed once and applied to many messages (RFC 2104 §4: the padded key blocks are hashed once) */
+export interface KeyedMac {
+  mac(data: Uint8Array): Uint8Array;
+  /** wipes the key material it holds */
+  destroy(): void;
+}
+
+export interface V3Symmetric {
+  sha1(data: Uint8Array): Uint8Array;
+  sha256(data: Uint8Array): Uint8Array;
+  /** HMAC-SHA1 keyed with `key` (the key is copied: the caller may wipe its own) */
+  hmacSha1(key: Uint8Array): KeyedMac;
+  /** HMAC-SHA256(key, data), 32 bytes */
+  hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** AES-128-CTR of data from the 16-byte initial counter block (encryption and decryption alike) */
+  aes128Ctr(key: Uint8Array, counterBlock: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+/** Pure JavaScript (@noble) primitives: the default. */
+export const pureSymmetric: V3Symmetric = {
+  sha1: (data) => sha1(data),
+  sha256: (data) => sha256(data),
+  hmacSha1(key) {
+    const keyed = hmac.create(sha1, key);
+    return { mac: (data) => keyed.clone().update(data).digest(), destroy: () => keyed.destroy() };
+  },
+  hmacSha256: (key, data) => hmac(sha256, key, data),
+  aes128Ctr: (key, counterBlock, data) => ctr(key, counterBlock).encrypt(data),
+};
