@@ -8,6 +8,7 @@
 // DAKE-3 consumes that state whatever its outcome (IN_DAKE -> NOT_IN_DAKE), so a replayed DAKE-3
 // finds no state and is ignored; an old DAKE-3 could not verify against a new DAKE anyway (σ
 // covers I and S).
+import { bareKey } from '../../src-shared/ipc/jid';
 import { OtrError } from '../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../src-shared/otr/common/random';
 import { type ClientProfile, validateClientProfile } from '../../src-shared/otr/v4/client-profile';
@@ -123,11 +124,6 @@ interface DakeState {
   startedAt: number;
 }
 
-export function bareJid(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash === -1 ? jid : jid.slice(0, slash)).toLowerCase();
-}
-
 export class PrekeyServerProtocol {
   readonly limits: ProtocolLimits;
   readonly fingerprint: string;
@@ -215,7 +211,7 @@ export class PrekeyServerProtocol {
 
   /** §"Key Exchange", Prekey Server receives DAKE-1: verify, answer DAKE-2, enter IN_DAKE */
   private onDake1(from: string, m: Dake1Message): (Reply | RefusalReply)[] {
-    const publisher = bareJid(from);
+    const publisher = bareKey(from);
     this.expireDakes();
     if (!this.dakeLimiter.take(publisher)) {
       this.emit({ type: 'rate-limited', requester: publisher, what: 'dake' });
@@ -368,13 +364,13 @@ export class PrekeyServerProtocol {
 
   /** §"Retrieving Prekey Ensembles" with the selection rules; no DAKE needed */
   private async onQuery(from: string, m: EnsembleQueryMessage): Promise<(Reply | RefusalReply)[]> {
-    const requester = bareJid(from);
+    const requester = bareKey(from);
     if (!this.retrievalLimiter.take(requester)) {
       // the spec's worry: a server handing everything to whoever asks (§"Prekey Server Requirements")
       this.emit({ type: 'rate-limited', requester, what: 'retrieval' });
       return [{ error: 'policy-violation', text: 'too many prekey ensemble retrievals; try again later' }];
     }
-    const identity = bareJid(m.identity);
+    const identity = bareKey(m.identity);
     if (!this.targetLimiter.take(identity)) {
       this.emit({ type: 'rate-limited', requester, what: 'target' });
       return [{ error: 'policy-violation', text: 'too many prekey ensemble retrievals for this contact; try again later' }];

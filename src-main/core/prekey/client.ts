@@ -6,17 +6,10 @@
 // keeps the stock above a threshold, and fetches and validates a contact's ensembles.
 // "there can only be one request in flight at the same time from the same party while using an
 // specific device": every exchange with one server is queued behind the previous one.
-import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
-import type { ClientProfile } from '../../../src-shared/otr/v4/client-profile';
-import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
-import type { EdKeyPair } from '../../../src-shared/otr/v4/keys';
 import { LegacyKeyTypeOrderError } from '../../../src-shared/otr/v4/key-type';
-import {
-  type PrekeyEnsemble as ParsedEnsemble,
-  type PrekeySecrets,
-  createPrekeyMessage,
-  encodePrekeyMessage,
-} from '../../../src-shared/otr/v4/prekey-message';
+import type { ClientProfile } from '../../../src-shared/otr/v4/client-profile';
+import type { EdKeyPair } from '../../../src-shared/otr/v4/keys';
+import { createPrekeyMessage, encodePrekeyMessage } from '../../../src-shared/otr/v4/prekey-message';
 import type { PrekeyProfile } from '../../../src-shared/otr/v4/prekey-profile';
 import { selectRetrievedEnsembles } from '../../../src-shared/prekey/ensembles';
 import { storageInfoMac } from '../../../src-shared/prekey/dake';
@@ -31,100 +24,15 @@ import {
   decodeTopLevel,
   encodeMessage,
 } from '../../../src-shared/prekey/messages';
-import type { ModPow } from '../../../src-shared/prekey/proofs';
 import { buildPublication } from '../../../src-shared/prekey/publication';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PREKEY_SERVER, type PrekeyXmpp, type StanzaError } from './xmpp';
+import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PREKEY_SERVER, type StanzaError } from './xmpp';
+import { bareKey } from '../../../src-shared/ipc/jid';
+import { PrekeyError, PrekeyServerKeyChanged } from './errors';
+import { DEFAULT_REPLENISH, type DeviceIdentity, type PrekeyClientOptions, type PrekeyServerInfo, type ReplenishPolicy, type RetrievedEnsembles } from './client-types';
 
-/** Errors of the prekey client, named after what the spec says went wrong */
-export type PrekeyErrorCode =
-  /** no item of the XMPP server announces the otrv4-prekey-server feature */
-  | 'no-prekey-server'
-  /** the server's DAKE-2 key does not match the fingerprint from discovery (or the pinned one) */
-  | 'fingerprint-mismatch'
-  /** DAKE-2 did not verify */
-  | 'dake-failed'
-  /** the server answered with a Failure message */
-  | 'server-failure'
-  /** the server refused the request at the XMPP level (rate limit, size) */
-  | 'refused'
-  | 'timeout'
-  | 'malformed-response';
-
-export class PrekeyError extends Error {
-  override readonly name = 'PrekeyError';
-  constructor(
-    readonly code: PrekeyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** the server's announced fingerprint differs from the pinned one (trust on first use broken) */
-export class PrekeyServerKeyChanged extends PrekeyError {
-  constructor(
-    readonly server: string,
-    /** what the server announces now, 112 hex digits */
-    readonly announced: string,
-  ) {
-    super('fingerprint-mismatch', `prekey server ${server} announces a fingerprint different from the pinned one`);
-  }
-}
-
-export interface PrekeyServerInfo {
-  jid: string;
-  /** 112 hex digits, as announced under node 'fingerprint' */
-  fingerprint: string;
-}
-
-/** this device's long-term material (from the keychain) and its current profiles */
-export interface DeviceIdentity {
-  instanceTag: number;
-  longTerm: EdKeyPair;
-  clientProfile: ClientProfile;
-  prekeyProfile: PrekeyProfile;
-  /** the shared prekey D of the prekey profile (its secret is needed for the proof) */
-  sharedPrekey: EdKeyPair;
-}
-
-export interface PrekeyClientOptions {
-  xmpp: PrekeyXmpp;
-  device: DeviceIdentity;
-  random: RandomSource;
-  clock: Clock;
-  engine: ModPow & Dh3072Engine;
-  /**
-   * persists the one-time secrets of freshly made prekey messages; called BEFORE they are
-   * published, so that a Non-Interactive-Auth naming one of them can always be answered
-   */
-  savePrekeySecrets: (secrets: PrekeySecrets[]) => Promise<void>;
-  /** pinned server fingerprints (hex), e.g. from an earlier session; a mismatch is refused */
-  pinnedFingerprints?: Record<string, string>;
-  responseTimeoutMs?: number;
-  /** longer outgoing messages are fragmented (§"Transmitting Fragments"); default 60 000 characters */
-  maxMessageChars?: number;
-}
-
-export interface ReplenishPolicy {
-  /** publish more when fewer than this are stored */
-  threshold: number;
-  /** fill up to this many */
-  target: number;
-}
-
-export const DEFAULT_REPLENISH: ReplenishPolicy = { threshold: 20, target: 100 };
-
-export interface RetrievedEnsembles {
-  identity: string;
-  /** one validated ensemble per instance tag (the latest expiry kept where there were several) */
-  byInstanceTag: Map<number, ParsedEnsemble>;
-  /** how many ensembles the server sent, before validation */
-  received: number;
-  /** the server said it has none */
-  none: boolean;
-  /** the human-readable part of "No Prekey Ensembles in Storage", to display */
-  text?: string;
-}
+// the errors and option types have files of their own; still importable from here
+export * from './errors';
+export * from './client-types';
 
 interface Waiter {
   accept: (m: TopLevelMessage) => boolean;
@@ -133,13 +41,8 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export function bareJidOf(jid: string): string {
-  const slash = jid.indexOf('/');
-  return (slash === -1 ? jid : jid.slice(0, slash)).toLowerCase();
-}
-
 export function domainOf(jid: string): string {
-  const bare = bareJidOf(jid);
+  const bare = bareKey(jid);
   const at = bare.indexOf('@');
   return at === -1 ? bare : bare.slice(at + 1);
 }
@@ -297,13 +200,13 @@ export class PrekeyClient {
    */
   private async dake(server: PrekeyServerInfo, attach: (sk: Uint8Array, macKey: Uint8Array) => AttachedMessage): Promise<number | undefined> {
     const d = this.device;
-    const serverJid = bareJidOf(server.jid);
+    const serverJid = bareKey(server.jid);
     const dake = new PublisherDake({
       random: this.o.random,
       instanceTag: d.instanceTag,
       longTerm: d.longTerm,
       clientProfile: d.clientProfile,
-      publisherJid: bareJidOf(this.o.xmpp.jid()),
+      publisherJid: bareKey(this.o.xmpp.jid()),
       serverJid,
       serverFingerprint: server.fingerprint,
     });
@@ -337,13 +240,13 @@ export class PrekeyClient {
 
   /** fetches and validates the ensembles of `identity` (a bare JID) from its server's prekey server */
   async retrieve(identity: string, server?: PrekeyServerInfo): Promise<RetrievedEnsembles> {
-    const target = bareJidOf(identity);
+    const target = bareKey(identity);
     const srv = server ?? (await this.discover(domainOf(target)));
     const tag = this.device.instanceTag;
     return this.serial(srv.jid, async () => {
       const answer = this.expect(
-        bareJidOf(srv.jid),
-        (m) => (m.type === 'ensemble-retrieval' || m.type === 'no-prekey-ensembles') && m.receiverInstanceTag === tag && bareJidOf(m.identity) === target,
+        bareKey(srv.jid),
+        (m) => (m.type === 'ensemble-retrieval' || m.type === 'no-prekey-ensembles') && m.receiverInstanceTag === tag && bareKey(m.identity) === target,
       );
       await this.o.xmpp.sendMessage(
         srv.jid,
@@ -361,7 +264,7 @@ export class PrekeyClient {
   // ---- plumbing ----
 
   private serial<T>(serverJid: string, f: () => Promise<T>): Promise<T> {
-    const key = bareJidOf(serverJid);
+    const key = bareKey(serverJid);
     const prev = this.queues.get(key) ?? Promise.resolve();
     const next = prev.then(f, f);
     this.queues.set(
@@ -400,7 +303,7 @@ export class PrekeyClient {
   }
 
   private onStanza(fromJid: string, body: string | null, error?: StanzaError): void {
-    const from = bareJidOf(fromJid);
+    const from = bareKey(fromJid);
     const list = this.waiters.get(from);
     if (!list || list.length === 0) return;
     if (error) {

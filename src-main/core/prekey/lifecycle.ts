@@ -24,30 +24,22 @@
 // Outcomes are logged without any key material and published on the diagnostics channel
 // PREKEY_CHANNEL (tests and diagnostics subscribe); the session turns a changed server key into
 // a notice for the user.
-import { channel } from 'node:diagnostics_channel';
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
 import { nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import type { KeyStore } from '../keychain/keychain';
 import type { OtrAccountIdentity } from '../otr/identity';
 import type { XmppClient } from '../xmpp/client/client';
-import { xml } from '../xmpp/client/client';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { PrekeyRetention } from '../../../src-shared/otr/v4/identity';
 import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type PrekeyServerInfo, PrekeyServerKeyChanged, type ReplenishPolicy, domainOf } from './client';
-import { type PrekeyXmpp, type XmlFactory, type XmlNode, xmppClientAdapter } from './xmpp';
+import { codeOf, report, type PrekeyOutcome } from './outcomes';
+import { prekeyPinsEntry, readPins } from './pins';
+import { prekeyXmppOf } from './xmpp';
 
-export const PREKEY_CHANNEL = 'messenger:prekey';
-
-export type PrekeyOutcome =
-  | { accountId: string; outcome: 'no-server' }
-  /** `announced`: the key the server presents now (112 hex digits), for the user to accept or not */
-  | { accountId: string; outcome: 'fingerprint-changed'; server: string; announced: string }
-  /**
-   * `trigger` is absent for the publication at login, 'prekey-used' for a top-up after one was
-   * used, 'renewal' for new profiles made during the session
-   */
-  | { accountId: string; outcome: 'published'; server: string; before: number; published: number; trigger?: 'prekey-used' | 'renewal' }
-  | { accountId: string; outcome: 'failed'; server?: string; code: string };
+// moved to their own files; still importable from here
+export { PREKEY_CHANNEL, type PrekeyOutcome } from './outcomes';
+export { prekeyPinsEntry, repinPrekeyServer } from './pins';
+export { prekeyXmppOf } from './xmpp';
 
 /**
  * How long a one-time prekey secret is kept. The prekey server drops a prekey message 30 days
@@ -73,9 +65,6 @@ export type ContactEnsembles =
  * the loop breathe between them (docs/prekey-server.md has the figures).
  */
 export const LOGIN_PUBLICATION_SLICE = 25;
-
-/** the keychain entry of the prekey server fingerprints pinned for an account */
-export const prekeyPinsEntry = (accountId: string): string => `otr-prekey-pins:${accountId}`;
 
 export interface PrekeyLifecycleDeps {
   accountId: string;
@@ -111,63 +100,11 @@ export interface PrekeyLifecycle {
   close(): void;
 }
 
-const diagnostics = channel(PREKEY_CHANNEL);
-
-function report(o: PrekeyOutcome): PrekeyOutcome {
-  if (o.outcome === 'fingerprint-changed') {
-    console.warn(`core: the prekey server ${o.server} presents a different key than before; nothing was published to it`);
-  } else if (o.outcome === 'failed') {
-    console.warn(`core: publishing prekeys${o.server ? ` to ${o.server}` : ''} failed (${o.code})`);
-  }
-  if (diagnostics.hasSubscribers) diagnostics.publish(o);
-  return o;
-}
-
-/**
- * The user accepts the key a prekey server presents now (after a reinstall of the server, say):
- * it replaces the pinned one. The next lifecycle (the session restarts it) publishes again.
- */
-export async function repinPrekeyServer(keys: KeyStore, accountId: string, server: string, fingerprint: string): Promise<void> {
-  const pins = await readPins(keys, accountId);
-  await keys.set(prekeyPinsEntry(accountId), JSON.stringify({ ...pins, [server]: fingerprint.toUpperCase() }));
-}
-
-async function readPins(keys: KeyStore, accountId: string): Promise<Record<string, string>> {
-  const text = await keys.get(prekeyPinsEntry(accountId));
-  if (text === null) return {};
-  try {
-    const o = JSON.parse(text) as unknown;
-    if (!o || typeof o !== 'object') return {};
-    return Object.fromEntries(Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && /^[0-9A-F]{112}$/i.test(e[1])));
-  } catch {
-    // a damaged entry pins nothing; the first server seen is pinned again
-    return {};
-  }
-}
-
 function deviceOf(id: OtrAccountIdentity): DeviceIdentity | undefined {
   const cp = id.v4.clientProfiles[0];
   const pre = id.v4.sharedPrekeys[0];
   if (!cp || !pre) return undefined;
   return { instanceTag: id.instanceTag, longTerm: id.v4.longTerm, clientProfile: cp, prekeyProfile: pre.profile, sharedPrekey: pre.keyPair };
-}
-
-/** the prekey protocol's XMPP surface (xmpp.ts) on one of the core's connections */
-export function prekeyXmppOf(client: XmppClient, opts: { iqTimeoutMs?: number } = {}): PrekeyXmpp {
-  const e = client.entity;
-  return xmppClientAdapter(
-    {
-      get jid() {
-        return e.jid;
-      },
-      iqCaller: { request: (s, t) => client.iqCaller.request(s as Parameters<typeof client.iqCaller.request>[0], t) as Promise<XmlNode> },
-      send: (s) => e.send(s as Parameters<typeof e.send>[0]),
-      on: (ev, f) => e.on(ev, f as (el: unknown) => void),
-      removeListener: (ev, f) => e.removeListener(ev, f as (el: unknown) => void),
-    },
-    xml as unknown as XmlFactory,
-    opts,
-  );
 }
 
 export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle {
@@ -357,11 +294,4 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       void ready.then((pc) => pc?.close(), () => {});
     },
   };
-}
-
-/** a code for logs: the error's kind only, never its text (which could quote a stanza) */
-function codeOf(err: unknown): string {
-  if (err instanceof PrekeyError) return err.code;
-  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') return (err as { code: string }).code;
-  return err instanceof Error ? err.name : 'unknown';
 }

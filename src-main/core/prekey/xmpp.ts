@@ -2,7 +2,8 @@
 // modules with explicit dependencies). Discovery is XEP-0030 IQs; the prekey protocol itself is
 // <message> stanzas with the encoded message in <body> (otrv4-prekey-server.md §"A Prekey Server
 // for OTRv4 over XMPP"). `xmppClientAdapter` binds it to an @xmpp/client entity; tests and the
-// core pass a real connection.
+// core pass a real connection; `prekeyXmppOf` makes it from one of the core's XMPP clients.
+import { xml, type XmppClient } from '../xmpp/client/client';
 
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
@@ -91,4 +92,22 @@ export function xmppClientAdapter(client: XmppClientLike, xml: XmlFactory, opts:
       return () => void client.removeListener('stanza', listener);
     },
   };
+}
+
+/** the prekey protocol's XMPP surface (xmpp.ts) on one of the core's connections */
+export function prekeyXmppOf(client: XmppClient, opts: { iqTimeoutMs?: number } = {}): PrekeyXmpp {
+  const e = client.entity;
+  return xmppClientAdapter(
+    {
+      get jid() {
+        return e.jid;
+      },
+      iqCaller: { request: (s, t) => client.iqCaller.request(s as Parameters<typeof client.iqCaller.request>[0], t) as Promise<XmlNode> },
+      send: (s) => e.send(s as Parameters<typeof e.send>[0]),
+      on: (ev, f) => e.on(ev, f as (el: unknown) => void),
+      removeListener: (ev, f) => e.removeListener(ev, f as (el: unknown) => void),
+    },
+    xml as unknown as XmlFactory,
+    opts,
+  );
 }
