@@ -1,8 +1,41 @@
+import { useCallback, useState } from 'react';
 import { useApp, useAppState } from './context';
 import { SignIn } from './SignIn';
 import { Sidebar } from './Sidebar';
-import { Conversation } from './Conversation';
+import { COMPOSER_ID, Conversation } from './Conversation';
 import { plainWords } from './errors';
+import { useShortcuts } from './ui/shortcuts';
+
+/** below this width the sidebar starts hidden, so that the conversation has the room (800x600) */
+const NARROW = 900;
+
+/**
+ * The signed-in window: a skip link to the composer (first in the tab order), the sidebar (which
+ * can be hidden: "Hide contacts" / "Show contacts"), the conversation; and the shortcuts.
+ */
+function Layout({ addingAccount, onCancelAdd }: { addingAccount: boolean; onCancelAdd: () => void }) {
+  const [sidebar, setSidebar] = useState(() => window.innerWidth >= NARROW);
+  const hasConversation = useAppState((s) => s.selected !== null);
+  const show = useCallback(() => setSidebar(true), []);
+  useShortcuts({ showSidebar: show, composerId: COMPOSER_ID });
+  return (
+    <div className={`layout${sidebar ? '' : ' sidebar-hidden'}`}>
+      <a className="skip-link" href={hasConversation && !addingAccount ? `#${COMPOSER_ID}` : '#conversation'}>
+        {hasConversation && !addingAccount ? 'Skip to the message box' : 'Skip to the conversation'}
+      </a>
+      {!sidebar && (
+        <div className="sidebar-rail">
+          <button type="button" className="icon" aria-expanded="false" aria-controls="sidebar" onClick={() => setSidebar(true)} title="Show contacts (Alt+K)">
+            <span aria-hidden="true">☰</span>
+            <span className="sr-only">Show contacts</span>
+          </button>
+        </div>
+      )}
+      <Sidebar hidden={!sidebar} onHide={() => setSidebar(false)} />
+      {addingAccount ? <SignIn onCancel={onCancelAdd} /> : <Conversation />}
+    </div>
+  );
+}
 
 export function NoHost() {
   return (
@@ -55,12 +88,7 @@ export function App() {
   } else if (accountCount === 0 || (signingIn && !addingAccount)) {
     body = <SignIn />;
   } else {
-    body = (
-      <div className="layout">
-        <Sidebar />
-        {addingAccount ? <SignIn onCancel={() => actions.setAddingAccount(false)} /> : <Conversation />}
-      </div>
-    );
+    body = <Layout addingAccount={addingAccount} onCancelAdd={() => actions.setAddingAccount(false)} />;
   }
   return (
     <>

@@ -10,6 +10,7 @@ import { App, NoHost } from './App';
 import { TabGate } from './TabGate';
 import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
+import { startNotifier } from './notify/notifier';
 
 if (!window.messenger) {
   // A new link in the address (a restarted host, or the newest link pasted here) needs a new start.
@@ -49,6 +50,8 @@ function startApp(transport: Transport): void {
   });
   // private conversations (OTR): status and notices pushed by the core
   const otr = createOtrStore(transport.api);
+  // the unread total in the title; desktop notifications when turned on (notify/)
+  startNotifier(transport.api, app);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
   void app.actions.load().then(() => {
     for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);
