@@ -20,7 +20,18 @@ function Layout({ addingAccount, onCancelAdd }: { addingAccount: boolean; onCanc
   useShortcuts({ showSidebar: show, composerId: COMPOSER_ID });
   return (
     <div className={`layout${sidebar ? '' : ' sidebar-hidden'}`}>
-      <a className="skip-link" href={hasConversation && !addingAccount ? `#${COMPOSER_ID}` : '#conversation'}>
+      <a
+        className="skip-link"
+        href={hasConversation && !addingAccount ? `#${COMPOSER_ID}` : '#conversation'}
+        onClick={(e) => {
+          // focus the target itself (a fragment link only moves the reading position), without changing the address
+          const target = document.getElementById(hasConversation && !addingAccount ? COMPOSER_ID : 'conversation');
+          if (!target) return;
+          e.preventDefault();
+          if (!target.hasAttribute('tabindex') && target.tagName === 'MAIN') target.setAttribute('tabindex', '-1');
+          target.focus();
+        }}
+      >
         {hasConversation && !addingAccount ? 'Skip to the message box' : 'Skip to the conversation'}
       </a>
       {!sidebar && (
