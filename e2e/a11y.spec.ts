@@ -43,7 +43,14 @@ test('every main state has no serious or critical axe violation, light and dark'
   // five states, two themes, axe on each (and screenshots when asked): longer than one conversation test
   test.setTimeout(600_000);
   const early = await launchClient('early');
+  // the page loads without a console error (e.g. a CSP directive a meta element cannot carry)
+  const consoleErrors: string[] = [];
+  early.page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  await early.page.reload();
   await expect(early.page.getByRole('form', { name: 'Sign in to Messenger' })).toBeVisible();
+  expect(consoleErrors.filter((t) => /Content Security Policy|frame-ancestors/i.test(t))).toEqual([]);
   await check(early.page, 'sign-in');
 
   const pair = await contactsPair(stack, launchClient);

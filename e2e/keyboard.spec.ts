@@ -5,7 +5,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { contactsPair, goPrivate, verifyDialog } from './otr-support';
-import { addContact } from './support/ui';
+import { addContact, contact } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -21,10 +21,16 @@ test('skip link, dialogs, privacy menu and shortcuts work from the keyboard alon
   const carol = `carol-${alice.jid}`.replace(/@.*/, `@${stack.domain}`);
   await addContact(page, carol);
 
-  // one Tab from the top of the page reaches the skip link; Enter puts the focus in the composer
-  await page.locator('body').focus();
+  // a fresh page: the first Tab reaches the skip link; Alt+1 opens the first conversation (focus
+  // in its composer); from the skip link, Enter puts the focus in the composer
+  await page.reload();
+  await expect(contact(page, bob.jid)).toBeVisible();
   await page.keyboard.press('Tab');
-  await expect(page.getByRole('link', { name: 'Skip to the message box' })).toBeFocused();
+  await expect(page.getByRole('link', { name: 'Skip to the conversation' })).toBeFocused();
+  await page.keyboard.press('Alt+1');
+  await expect(conversation(page, bob.jid)).toBeVisible();
+  await expect(composer(page)).toBeFocused();
+  await page.getByRole('link', { name: 'Skip to the message box' }).focus();
   await page.keyboard.press('Enter');
   await expect(composer(page)).toBeFocused();
 
