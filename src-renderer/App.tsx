@@ -36,6 +36,8 @@ function Layout({ addingAccount, onCancelAdd }: { addingAccount: boolean; onCanc
       </a>
       {!sidebar && (
         <div className="sidebar-rail">
+          {/* the page keeps its <h1> while the sidebar (which shows it) is folded */}
+          <h1 className="sr-only">Messenger</h1>
           <button type="button" className="icon" aria-expanded="false" aria-controls="sidebar" onClick={() => setSidebar(true)} title="Show contacts (Alt+K)">
             <span aria-hidden="true">☰</span>
             <span className="sr-only">Show contacts</span>
