@@ -75,7 +75,10 @@ export function Dialog({ title, onClose, children, busy = false, className, desc
       className="dialog-backdrop"
       onMouseDown={(e) => {
         // only a press on the backdrop itself (outside the dialog) closes
-        if (e.target === e.currentTarget && !latest.current.busy) latest.current.onClose();
+        if (e.target !== e.currentTarget) return;
+        // no default: the press would move the focus to the page, after the dialog gave it back
+        e.preventDefault();
+        if (!latest.current.busy) latest.current.onClose();
       }}
     >
       <section
