@@ -82,8 +82,12 @@ export const notice = (page: Page, kind: string): Locator => page.locator(`[data
 
 /** the user's own OTRv4 fingerprint (lowercase hex) as the privacy settings show it */
 export async function ownV4Fingerprint(page: Page): Promise<string> {
-  const fp = await page.getByLabel('Your OTRv4 fingerprint').getAttribute('data-fingerprint');
+  // the privacy settings are a dialog of the conversation's Privacy menu
+  await privacyAction(page, 'Privacy settings…');
+  const fp = await page.getByRole('dialog').getByLabel('Your OTRv4 fingerprint').getAttribute('data-fingerprint');
   expect(fp, 'own OTRv4 fingerprint shown').toMatch(/^[0-9a-f]{112}$/);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
   return fp!;
 }
 
