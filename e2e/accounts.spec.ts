@@ -135,7 +135,7 @@ test('one window with two accounts: separate contacts and conversations, one off
 
   // removing mia leaves lea and the open conversation as they were; the window is a one-account window again
   await account(m.page, mia.jid).getByRole('button', { name: 'Remove account' }).click();
-  await account(m.page, mia.jid).getByRole('group', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
+  await account(m.page, mia.jid).getByRole('dialog', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
   await expect(account(m.page, mia.jid)).toHaveCount(0);
   await expect(connection(m.page)).toHaveText('Online');
   await expect(message(m.page, hello)).toBeVisible();

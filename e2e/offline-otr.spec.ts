@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Stack } from '../scripts/stack/stack';
 import { test, expect, skipWithoutElectron, type PrekeyServer } from './fixtures';
 import type { Client } from './support/clients';
-import { contactsPair, expectState, notice, offlineDevices, offlineDialog, ownV4Fingerprint, waitPublished } from './otr-support';
+import { contactsPair, expectState, notice, offlineDevices, offlineDialog, ownV4Fingerprint, waitPublished, privacyAction } from './otr-support';
 import { addContact, connection, contact, message, send, signIn } from './support/ui';
 import { signedInUsers } from './support/users';
 
@@ -32,7 +32,7 @@ test('a private message to an offline contact goes to the device they published,
 
   // Alice wants privacy: her message waits, it is not sent in clear
   await expectState(a.page, 'Not private');
-  await a.page.getByRole('button', { name: 'Start private conversation' }).click();
+  await privacyAction(a.page, 'Start private conversation');
   const text = 'written privately while bob is away';
   await send(a.page, text);
   await expect(a.page.getByTestId('otr-queued')).toContainText('One message waits');
@@ -91,7 +91,7 @@ test('the chooser says in plain words that a contact who never published has no 
   await expect(contact(a.page, carol)).toContainText('Offline');
   await contact(a.page, carol).click();
 
-  await a.page.getByRole('button', { name: 'Start private conversation' }).click();
+  await privacyAction(a.page, 'Start private conversation');
   const text = 'for carol, privately';
   await send(a.page, text);
   await expect(a.page.getByTestId('otr-queued')).toContainText('One message waits');

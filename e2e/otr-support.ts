@@ -15,11 +15,17 @@ export async function expectState(page: Page, words: OtrStateWords): Promise<voi
   await expect(badge(page)).toHaveAccessibleName(`Encryption: ${words}`, { timeout: 60_000 });
 }
 
+/** runs an item of the conversation's one privacy control, the "Privacy" menu in its header */
+export async function privacyAction(page: Page, item: string): Promise<void> {
+  await page.getByRole('button', { name: 'Privacy' }).click();
+  await page.getByRole('menu', { name: 'Privacy' }).getByRole('menuitem', { name: item }).click();
+}
+
 export const verifyDialog = (page: Page, peer: string): Locator => page.getByRole('dialog', { name: `Verify ${peer}` });
 
 /** Asks `peer` a question (SMP with question and answer) from the open conversation. */
 export async function askQuestion(page: Page, peer: string, question: string, answer: string): Promise<void> {
-  await page.getByRole('button', { name: 'Verify contact' }).click();
+  await privacyAction(page, 'Verify contact');
   const d = verifyDialog(page, peer);
   await d.getByRole('radio', { name: 'Ask a question only they can answer' }).check();
   await d.getByRole('textbox', { name: 'Question', exact: true }).fill(question);
@@ -55,7 +61,7 @@ export async function contactsPair(stack: Stack, launchClient: (name: string) =>
 /** Alice starts a private conversation with Bob; both see it private. */
 export async function goPrivate({ a, b }: Pair): Promise<void> {
   await expectState(a.page, 'Not private');
-  await a.page.getByRole('button', { name: 'Start private conversation' }).click();
+  await privacyAction(a.page, 'Start private conversation');
   await expectState(a.page, 'Private (unverified)');
   await expectState(b.page, 'Private (unverified)');
 }
@@ -73,8 +79,12 @@ export const notice = (page: Page, kind: string): Locator => page.locator(`[data
 
 /** the user's own OTRv4 fingerprint (lowercase hex) as the privacy settings show it */
 export async function ownV4Fingerprint(page: Page): Promise<string> {
-  const fp = await page.getByLabel('Your OTRv4 fingerprint').getAttribute('data-fingerprint');
+  // the privacy settings are a dialog of the conversation's Privacy menu
+  await privacyAction(page, 'Privacy settings…');
+  const fp = await page.getByRole('dialog').getByLabel('Your OTRv4 fingerprint').getAttribute('data-fingerprint');
   expect(fp, 'own OTRv4 fingerprint shown').toMatch(/^[0-9a-f]{112}$/);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
   return fp!;
 }
 

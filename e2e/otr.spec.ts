@@ -4,7 +4,7 @@
 // change; a wrong SMP answer shows failure on both sides; after a client restarts, a new private
 // session comes up and messages flow again.
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { answerQuestion, askQuestion, contactsPair, expectState, goPrivate, verifyDialog } from './otr-support';
+import { answerQuestion, askQuestion, contactsPair, expectState, goPrivate, verifyDialog, privacyAction } from './otr-support';
 import { message, send } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
@@ -44,14 +44,14 @@ test('private conversation: verify each other by question and answer, chat encry
   await expect(message(a.page, 'private reply from bob')).toContainText('Encrypted');
 
   // Alice ends it: Bob sees the private conversation ended; what he writes waits
-  await a.page.getByRole('button', { name: 'End private conversation' }).click();
+  await privacyAction(a.page, 'End private conversation');
   await expectState(a.page, 'Not private');
   await expectState(b.page, 'Private conversation ended');
   await send(b.page, 'written after the end');
   await expect(b.page.getByTestId('otr-queued')).toContainText('One message waits');
   await expect(message(a.page, 'written after the end')).toHaveCount(0);
   // Bob starts a new private conversation: the waiting message goes out inside it
-  await b.page.getByRole('button', { name: 'Restart private conversation' }).click();
+  await privacyAction(b.page, 'Restart private conversation');
   await expectState(b.page, 'Private (verified)');
   await expect(message(a.page, 'written after the end')).toContainText('Encrypted');
   await expect(b.page.getByTestId('otr-queued')).toHaveCount(0);

@@ -33,7 +33,7 @@ test('sign-in errors are said in plain words and leave nothing behind', async ({
 
   // Removing the account takes it off this profile (not off the server): signing in again works.
   await c.page.getByRole('button', { name: 'Remove account' }).click();
-  await c.page.getByRole('group', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
+  await c.page.getByRole('dialog', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
   await expect(signInForm(c.page)).toBeVisible();
   await signIn(c.page, carol, 'sign-in');
 });

@@ -1,8 +1,54 @@
+import { useCallback, useState } from 'react';
 import { useApp, useAppState } from './context';
 import { SignIn } from './SignIn';
 import { Sidebar } from './Sidebar';
-import { Conversation } from './Conversation';
+import { COMPOSER_ID, Conversation } from './Conversation';
 import { plainWords } from './errors';
+import { useShortcuts } from './ui/shortcuts';
+
+/** below this width the sidebar starts hidden, so that the conversation has the room (800x600) */
+const NARROW = 900;
+
+/**
+ * The signed-in window: a skip link to the composer (first in the tab order), the sidebar (which
+ * can be hidden: "Hide contacts" / "Show contacts"), the conversation; and the shortcuts.
+ */
+function Layout({ addingAccount, onCancelAdd }: { addingAccount: boolean; onCancelAdd: () => void }) {
+  const [sidebar, setSidebar] = useState(() => window.innerWidth >= NARROW);
+  const hasConversation = useAppState((s) => s.selected !== null);
+  const show = useCallback(() => setSidebar(true), []);
+  useShortcuts({ showSidebar: show, composerId: COMPOSER_ID });
+  return (
+    <div className={`layout${sidebar ? '' : ' sidebar-hidden'}`}>
+      <a
+        className="skip-link"
+        href={hasConversation && !addingAccount ? `#${COMPOSER_ID}` : '#conversation'}
+        onClick={(e) => {
+          // focus the target itself (a fragment link only moves the reading position), without changing the address
+          const target = document.getElementById(hasConversation && !addingAccount ? COMPOSER_ID : 'conversation');
+          if (!target) return;
+          e.preventDefault();
+          if (!target.hasAttribute('tabindex') && target.tagName === 'MAIN') target.setAttribute('tabindex', '-1');
+          target.focus();
+        }}
+      >
+        {hasConversation && !addingAccount ? 'Skip to the message box' : 'Skip to the conversation'}
+      </a>
+      {!sidebar && (
+        <div className="sidebar-rail">
+          {/* the page keeps its <h1> while the sidebar (which shows it) is folded */}
+          <h1 className="sr-only">Messenger</h1>
+          <button type="button" className="icon" aria-expanded="false" aria-controls="sidebar" onClick={() => setSidebar(true)} title="Show contacts (Alt+K)">
+            <span aria-hidden="true">☰</span>
+            <span className="sr-only">Show contacts</span>
+          </button>
+        </div>
+      )}
+      <Sidebar hidden={!sidebar} onHide={() => setSidebar(false)} />
+      {addingAccount ? <SignIn onCancel={onCancelAdd} /> : <Conversation />}
+    </div>
+  );
+}
 
 export function NoHost() {
   return (
@@ -55,12 +101,7 @@ export function App() {
   } else if (accountCount === 0 || (signingIn && !addingAccount)) {
     body = <SignIn />;
   } else {
-    body = (
-      <div className="layout">
-        <Sidebar />
-        {addingAccount ? <SignIn onCancel={() => actions.setAddingAccount(false)} /> : <Conversation />}
-      </div>
-    );
+    body = <Layout addingAccount={addingAccount} onCancelAdd={() => actions.setAddingAccount(false)} />;
   }
   return (
     <>

@@ -12,6 +12,9 @@ import { AccountOtrWarnings } from './otr';
 import { PushSettings } from './push';
 import { GroupsSection } from './groups';
 import { MessageRequests } from './MessageRequests';
+import { NotifySettings } from './notify/NotifySettings';
+import { Dialog } from './ui/Dialog';
+import { FILTER_ID, NEW_CONTACT_ID } from './ui/shortcuts';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -53,24 +56,23 @@ function AccountHeader({ account }: { account: AccountInfo }) {
         <button type="button" className="link" onClick={() => void toggle()}>
           {account.status === 'online' || account.status === 'connecting' ? 'Go offline' : 'Connect'}
         </button>
-        {!confirming && (
-          <button type="button" className="link" onClick={() => setConfirming(true)}>
-            Remove account
-          </button>
-        )}
+        <button type="button" className="link" onClick={() => setConfirming(true)}>
+          Remove account
+        </button>
       </div>
       {confirming && (
-        <div className="confirm" role="group" aria-label="Remove account">
+        // Cancel has the focus first: the destructive choice is never one Enter away
+        <Dialog title="Remove account" onClose={() => setConfirming(false)} className="confirm">
           <p>Remove {account.jid} and its messages from this computer? The account stays on the server.</p>
           <div className="row">
             <button type="button" className="danger" onClick={() => void remove()}>
               Remove
             </button>
-            <button type="button" onClick={() => setConfirming(false)}>
+            <button type="button" data-autofocus onClick={() => setConfirming(false)}>
               Cancel
             </button>
           </div>
-        </div>
+        </Dialog>
       )}
       {error && (
         <p className="error" role="alert">
@@ -91,7 +93,7 @@ function AddContact({ accounts }: { accounts: AccountInfo[] }) {
   const [chosen, setChosen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const ids = { jid: useId(), account: useId() };
+  const ids = { account: useId() };
   const account = accounts.find((a) => a.id === chosen) ?? accounts.find((a) => a.id === selectedAccount) ?? accounts[0];
   if (!account) return null;
   const submit = async (e: FormEvent) => {
@@ -127,9 +129,9 @@ function AddContact({ accounts }: { accounts: AccountInfo[] }) {
       ) : (
         <p className="hint add-to">Adds to the contacts of {account.jid}.</p>
       )}
-      <label htmlFor={ids.jid}>Contact address</label>
+      <label htmlFor={NEW_CONTACT_ID}>Contact address</label>
       <div className="row">
-        <input id={ids.jid} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
+        <input id={NEW_CONTACT_ID} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
         <button type="submit" disabled={busy}>
           Add
         </button>
@@ -190,14 +192,15 @@ function subscriptionNote(c: Contact): string | null {
 }
 
 /** one account: its header, its requests and its contacts */
-function AccountSection({ account, contacts, several }: { account: AccountInfo; contacts: Contact[]; several: boolean }) {
+function AccountSection({ account, contacts, several, filter }: { account: AccountInfo; contacts: Contact[]; several: boolean; filter: string }) {
   const { actions } = useApp();
   const selected = useAppState((s) => s.selected);
   const titleId = useId();
   const mine = [...contacts].sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
   const requests = mine.filter((c) => c.pendingIn);
   // Someone who only asked, and whom we never added, is a request, not yet a contact.
-  const listed = mine.filter((c) => !(c.pendingIn && c.subscription === 'none' && !c.pendingOut));
+  const f = filter.trim().toLowerCase();
+  const listed = mine.filter((c) => !(c.pendingIn && c.subscription === 'none' && !c.pendingOut) && (!f || c.jid.toLowerCase().includes(f) || (c.name ?? '').toLowerCase().includes(f)));
   // With several accounts each list is its own landmark: their names must tell them apart.
   return (
     <section className="account-block" aria-label={`Account ${account.jid}`}>
@@ -207,7 +210,7 @@ function AccountSection({ account, contacts, several }: { account: AccountInfo; 
       <nav aria-labelledby={several ? undefined : titleId} aria-label={several ? `Contacts of ${account.jid}` : undefined} className="contacts">
         <h2 id={titleId}>Contacts</h2>
         {listed.length === 0 ? (
-          <p className="hint">No contacts yet. Add one below with their address.</p>
+          <p className="hint">{f ? 'No contact matches.' : 'No contacts yet. Add one below with their address.'}</p>
         ) : (
           <ul>
             {listed.map((c) => {
@@ -249,8 +252,10 @@ function AccountSection({ account, contacts, several }: { account: AccountInfo; 
 
 const NO_CONTACTS: Contact[] = [];
 
-export function Sidebar() {
+export function Sidebar({ hidden = false, onHide }: { hidden?: boolean; onHide?: () => void }) {
   const { actions } = useApp();
+  const [filter, setFilter] = useState('');
+  const [notifyOpen, setNotifyOpen] = useState(false);
   // the records themselves (stable references) are selected; sorting and grouping happen here
   const accountMap = useAppState((s) => s.accounts);
   const contacts = useAppState((s) => s.contacts);
@@ -273,10 +278,25 @@ export function Sidebar() {
   }
   const several = accounts.length > 1;
   return (
-    <aside className="sidebar" aria-label="Accounts and contacts">
+    <aside className="sidebar" id="sidebar" aria-label="Accounts and contacts" hidden={hidden}>
+      <div className="sidebar-head">
+        <h1>Messenger</h1>
+        {onHide && (
+          <button type="button" className="icon" aria-expanded="true" aria-controls="sidebar" onClick={onHide} title="Hide contacts">
+            <span aria-hidden="true">«</span>
+            <span className="sr-only">Hide contacts</span>
+          </button>
+        )}
+      </div>
+      <div className="filter">
+        <label htmlFor={FILTER_ID} className="sr-only">
+          Find a contact
+        </label>
+        <input id={FILTER_ID} type="search" placeholder="Find a contact (Alt+K)" value={filter} onChange={(e) => setFilter(e.target.value)} />
+      </div>
       <div className="accounts">
         {accounts.map((a) => (
-          <AccountSection key={a.id} account={a} contacts={byAccount.get(a.id) ?? NO_CONTACTS} several={several} />
+          <AccountSection key={a.id} account={a} contacts={byAccount.get(a.id) ?? NO_CONTACTS} several={several} filter={filter} />
         ))}
       </div>
       <AddContact accounts={accounts} />
@@ -284,7 +304,11 @@ export function Sidebar() {
         <button ref={addButton} type="button" className="link" onClick={() => actions.setAddingAccount(true)}>
           Add another account
         </button>
+        <button type="button" className="link" onClick={() => setNotifyOpen(true)}>
+          Notifications…
+        </button>
       </div>
+      {notifyOpen && <NotifySettings onClose={() => setNotifyOpen(false)} />}
     </aside>
   );
 }

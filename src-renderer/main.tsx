@@ -12,6 +12,7 @@ import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
 import { createPushStore, PushContext } from './push';
 import { createGroupsStore, GroupsContext } from './groups';
+import { startNotifier } from './notify/notifier';
 
 if (!window.messenger) {
   // A new link in the address (a restarted host, or the newest link pasted here) needs a new start.
@@ -55,6 +56,8 @@ function startApp(transport: Transport): void {
   const push = createPushStore(transport.api);
   // verified groups: group state and timelines pushed by the core
   const groups = createGroupsStore(transport.api);
+  // the unread total in the title; desktop notifications when turned on (notify/)
+  startNotifier(transport.api, app);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
   void app.actions.load().then(() => {
     for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);

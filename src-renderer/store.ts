@@ -16,6 +16,11 @@ export interface State {
   contacts: Record<string, Contact>;
   /** by contactKey, oldest first */
   messages: Record<string, ChatMessage[]>;
+  /**
+   * by contactKey: the local store may hold messages older than the oldest one loaded ("load
+   * earlier" pages back through `messages.page` with `before`); absent: not known yet
+   */
+  hasEarlier: Record<string, boolean>;
   selected: { accountId: string; peer: string } | null;
   /** a sign-in (account.add / account.register) is under way: the sign-in screen stays up */
   signingIn: boolean;
@@ -35,6 +40,7 @@ export const initialState: State = {
   accounts: {},
   contacts: {},
   messages: {},
+  hasEarlier: {},
   selected: null,
   signingIn: false,
   addingAccount: false,
@@ -48,13 +54,34 @@ export function sortedAccounts(accounts: Record<string, AccountInfo>): AccountIn
 
 export type AppStore = ReturnType<typeof createAppStore>;
 
+/** messages per page of history (the newest page when a conversation opens, then each "load earlier") */
+export const PAGE_SIZE = 100;
+
 function upsertMessage(list: ChatMessage[] | undefined, m: ChatMessage): ChatMessage[] {
-  const before = list?.find((x) => x.id === m.id);
-  const out = list ? list.filter((x) => x.id !== m.id) : [];
+  if (!list || list.length === 0) return [m];
+  // the common cases without a sort: an update of a held message (searched from the newest end)
+  // and a new message newer than all others
+  let i = list.length - 1;
+  while (i >= 0 && list[i]!.id !== m.id) i--;
   // the re-sent mark comes on one update only: it stays
-  out.push(before?.resent && !m.resent ? { ...m, resent: true } : m);
+  if (i >= 0 && list[i]!.resent && !m.resent) m = { ...m, resent: true };
+  if (i >= 0 && list[i]!.timestamp === m.timestamp) {
+    const out = list.slice();
+    out[i] = m;
+    return out;
+  }
+  if (i < 0 && m.timestamp >= list[list.length - 1]!.timestamp) return [...list, m];
+  const out = list.filter((x) => x.id !== m.id);
+  out.push(m);
   // Stable by time; equal timestamps keep arrival order.
   return out.sort((a, b) => a.timestamp - b.timestamp);
+}
+
+/** like upsertMessage, but a message already held unchanged keeps its object (memoised rows stay) */
+function mergeMessage(list: ChatMessage[], m: ChatMessage): ChatMessage[] {
+  const had = list.find((x) => x.id === m.id);
+  if (had && had.delivery === m.delivery && had.body === m.body && had.encrypted === m.encrypted && had.timestamp === m.timestamp) return list;
+  return upsertMessage(list, m);
 }
 
 export function createAppStore(api: MessengerApi, link: LinkStatus) {
@@ -193,17 +220,33 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     },
     async open(accountId: string, peer: string) {
       set({ selected: { accountId, peer } });
-      const r = await api.request('messages.page', { accountId, peer, limit: 200 });
+      const r = await api.request('messages.page', { accountId, peer, limit: PAGE_SIZE });
       if (r.ok) {
         const key = contactKey(accountId, peer);
         set((s) => {
           // Merge: events may have arrived while the page was loading.
           let list = s.messages[key] ?? [];
-          for (const m of r.value) list = upsertMessage(list, m);
-          return { messages: { ...s.messages, [key]: list } };
+          for (const m of r.value) list = mergeMessage(list, m);
+          // a full page: there may be more before it (kept if an earlier "load earlier" knew better)
+          const hasEarlier = s.hasEarlier[key] ?? r.value.length === PAGE_SIZE;
+          return { messages: { ...s.messages, [key]: list }, hasEarlier: { ...s.hasEarlier, [key]: hasEarlier } };
         });
       }
       markReadIfOpen(accountId, peer);
+      return r;
+    },
+    /** the page of history before the oldest message loaded, from the local store */
+    async loadEarlier(accountId: string, peer: string) {
+      const key = contactKey(accountId, peer);
+      const oldest = get().messages[key]?.[0];
+      const r = await api.request('messages.page', oldest ? { accountId, peer, limit: PAGE_SIZE, before: oldest.id } : { accountId, peer, limit: PAGE_SIZE });
+      if (r.ok) {
+        set((s) => {
+          let list = s.messages[key] ?? [];
+          for (const m of r.value) list = mergeMessage(list, m);
+          return { messages: { ...s.messages, [key]: list }, hasEarlier: { ...s.hasEarlier, [key]: r.value.length === PAGE_SIZE } };
+        });
+      }
       return r;
     },
     async send(accountId: string, to: string, body: string) {

@@ -74,7 +74,8 @@ export async function addContactTo(page: Page, accountJid: string, jid: string):
   await expect(accountContact(page, accountJid, jid)).toBeVisible();
 }
 
-export const messages = (page: Page): Locator => page.getByRole('log', { name: 'Messages' }).getByRole('listitem');
+/** the messages of the open conversation (the timeline's events are list items too: data-kind="event") */
+export const messages = (page: Page): Locator => page.getByRole('log', { name: 'Messages' }).getByRole('listitem').and(page.locator('[data-kind="message"]'));
 export const message = (page: Page, text: string): Locator => messages(page).filter({ hasText: text });
 
 export async function send(page: Page, text: string): Promise<void> {

@@ -12,7 +12,8 @@
 // initiator (Bob ...) has online deniability, but Alice, the responder, does not"). Offline
 // deniability stays for both (§"Deniability": "Both DAKEs ... provide offline deniability").
 // Clients "are expected to decide how to convey this security loss to the participant".
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
+import { Dialog } from '../ui/Dialog';
 import type { OtrOfflineDevice, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { plainWords } from '../errors';
 import { useOtr, useOtrState } from './context';
@@ -45,14 +46,7 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
   const chooser = useOtrState((s) => s.offline[otrKey(accountId, peer)]);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const titleId = useId();
   const listId = useId();
-  const ref = useRef<HTMLElement>(null);
-  const open = !!chooser;
-  // focus moves into the dialog when it opens, so that keyboard and screen reader users are in it
-  useEffect(() => {
-    if (open) ref.current?.focus();
-  }, [open]);
   if (!chooser) return null;
 
   const send = async (instanceTags: number[]) => {
@@ -108,7 +102,7 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
           someone else get proof that you took part. Afterwards nobody can prove from the messages who wrote them (offline deniability stays, for both of you). If that
           matters, wait until {peer} is online.
         </p>
-        <h4 id={listId}>{devices.length === 1 ? `${peer} has one device you can send to` : `${peer} has ${devices.length} devices you can send to`}</h4>
+        <h3 id={listId}>{devices.length === 1 ? `${peer} has one device you can send to` : `${peer} has ${devices.length} devices you can send to`}</h3>
         <ul className="otr-offline-devices" aria-labelledby={listId}>
           {devices.map((d, i) => {
             const k = keyWords(d);
@@ -163,20 +157,9 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
     );
   }
 
+  // the Dialog moves focus in and back, traps Tab, closes on Escape or a click outside (not while sending)
   return (
-    <div className="otr-dialog-backdrop">
-      <section
-        ref={ref}
-        tabIndex={-1}
-        className="otr-dialog card"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') close();
-        }}
-      >
-        <h3 id={titleId}>Send privately to {peer}'s devices</h3>
+    <Dialog title={`Send privately to ${peer}'s devices`} onClose={close} busy={sending} className="otr-dialog">
         <p>
           {peer} is offline. If their devices left keys on their server, a private conversation can start now: {waiting} goes encrypted to the devices you choose, and so
           does what you write next, until {peer} answers.
@@ -187,7 +170,6 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
             {chooser.phase === 'ready' && chooser.devices.length > 0 ? 'Cancel' : 'Close'}
           </button>
         </div>
-      </section>
-    </div>
+    </Dialog>
   );
 }

@@ -1,27 +1,31 @@
-// The OTR part of a conversation's header: the state badge, the actions (start / refresh / end a
-// private conversation, verify), the verification dialog (opened by itself when the contact
-// asks us to verify), the notices, and — after a private conversation was started with an
-// offline contact's devices (issue 5) — which devices what we write goes to, with the chooser of
-// those devices (OfflineDialog).
+// The OTR part of a conversation's header: the state badge and ONE privacy control, a menu (start /
+// refresh / restart / end the private conversation, verify, privacy settings, mute). What happens
+// in the private conversation (notices, waiting messages) is in the timeline
+// (src-renderer/timeline), not here, so the header never grows. The dialogs (verification — opened
+// by itself when the contact asks us to verify —, privacy settings, the offline devices chooser)
+// are mounted here.
 import { useEffect, useState } from 'react';
+import { Menu, type MenuItem } from '../ui/Menu';
 import { useOtr, useOtrStatus } from './context';
+import { useOtrDialog } from './dialogs';
 import { OfflineDialog } from './OfflineDialog';
 import { OtrBadge } from './OtrBadge';
-import { OtrNotices } from './OtrNotices';
 import { OtrSettings } from './OtrSettings';
-import { StartProgress } from './StartProgress';
+import { otrKey } from './otr-store';
 import { VerifyDialog } from './VerifyDialog';
 
 /**
- * `contactOffline`: the contact has no online presence (and our account is online), so the
- * waiting messages can be sent to the devices the contact published prekeys for.
  * `accountJid`: our account's address, given when the window has several accounts (the settings
- * then say which account's keys and policy they show).
+ * then say which account's keys and policy they show). `extraItems`: more entries of the menu
+ * (e.g. mute notifications), after the privacy ones.
  */
-export function OtrPanel({ accountId, peer, contactOffline = false, accountJid }: { accountId: string; peer: string; contactOffline?: boolean; accountJid?: string }) {
+export function OtrPanel({ accountId, peer, accountJid, extraItems = [] }: { accountId: string; peer: string; accountJid?: string; extraItems?: MenuItem[] }) {
   const { actions } = useOtr();
   const status = useOtrStatus(accountId, peer);
-  const [dialog, setDialog] = useState(false);
+  const key = otrKey(accountId, peer);
+  const dialog = useOtrDialog((s) => (s.open?.key === key ? s.open.which : null));
+  const show = useOtrDialog((s) => s.show);
+  const close = useOtrDialog((s) => s.close);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -30,8 +34,8 @@ export function OtrPanel({ accountId, peer, contactOffline = false, accountJid }
   // the contact asked us to verify: open the dialog so the question is seen
   const asked = status?.smp.phase === 'asked';
   useEffect(() => {
-    if (asked) setDialog(true);
-  }, [asked]);
+    if (asked) show(key, 'verify');
+  }, [asked, key, show]);
 
   if (!status) return null;
   const isPrivate = status.state === 'private-unverified' || status.state === 'private-verified';
@@ -40,51 +44,29 @@ export function OtrPanel({ accountId, peer, contactOffline = false, accountJid }
     const r = await p;
     if (!r.ok) setError(r.error?.message ?? 'That did not work.');
   };
+  const items: MenuItem[] = [];
+  if (status.state === 'not-private') items.push({ label: 'Start private conversation', onSelect: () => void act(actions.start(accountId, peer)) });
+  if (status.state === 'finished') items.push({ label: 'Restart private conversation', onSelect: () => void act(actions.start(accountId, peer)) });
+  if (isPrivate) {
+    items.push({ label: status.state === 'private-verified' ? 'Verification…' : 'Verify contact', onSelect: () => show(key, 'verify') });
+    items.push({ label: 'Refresh private conversation', onSelect: () => void act(actions.start(accountId, peer)) });
+  }
+  if (status.state !== 'not-private') items.push({ label: 'End private conversation', onSelect: () => void act(actions.end(accountId, peer)) });
+  items.push({ label: 'Privacy settings…', onSelect: () => show(key, 'settings') });
+  items.push(...extraItems);
   return (
     <div className="otr-panel">
-      <div className="row">
-        <OtrBadge state={status.state} version={status.version} />
-        {status.state === 'not-private' && (
-          <button type="button" onClick={() => void act(actions.start(accountId, peer))}>
-            Start private conversation
-          </button>
-        )}
-        {status.state === 'finished' && (
-          <button type="button" className="primary" onClick={() => void act(actions.start(accountId, peer))}>
-            Restart private conversation
-          </button>
-        )}
-        {isPrivate && (
-          <button type="button" onClick={() => void act(actions.start(accountId, peer))}>
-            Refresh private conversation
-          </button>
-        )}
-        {status.state !== 'not-private' && (
-          <button type="button" onClick={() => void act(actions.end(accountId, peer))}>
-            End private conversation
-          </button>
-        )}
-        {isPrivate && (
-          <button type="button" className={status.state === 'private-unverified' ? 'primary' : ''} onClick={() => setDialog(true)}>
-            {status.state === 'private-verified' ? 'Verification…' : 'Verify contact'}
-          </button>
-        )}
-      </div>
-      {status.offlineDevices && status.offlineDevices.length > 0 && (
-        <p className="otr-offline-sent" data-testid="otr-offline-devices" title="Started from the keys their devices left on their server (OTRv4 non-interactive start)">
-          Sent privately to {status.offlineDevices.length === 1 ? 'one device' : `${status.offlineDevices.length} devices`} of {peer} while they are offline. What you write
-          next goes to the same {status.offlineDevices.length === 1 ? 'device' : 'devices'} until they answer.
-        </p>
-      )}
+      <OtrBadge state={status.state} version={status.version} />
+      <Menu label="Privacy" items={items} className="privacy-menu">
+        <span aria-hidden="true">Privacy ▾</span>
+      </Menu>
       {error && (
-        <p className="error" role="alert">
+        <p className="error otr-panel-error" role="alert">
           {error}
         </p>
       )}
-      <StartProgress status={status} />
-      <OtrSettings status={status} accountJid={accountJid} />
-      <OtrNotices status={status} onVerify={() => setDialog(true)} contactOffline={contactOffline} />
-      {dialog && <VerifyDialog status={status} onClose={() => setDialog(false)} />}
+      {dialog === 'settings' && <OtrSettings status={status} accountJid={accountJid} onClose={close} />}
+      {dialog === 'verify' && <VerifyDialog status={status} onClose={close} />}
       <OfflineDialog status={status} />
     </div>
   );

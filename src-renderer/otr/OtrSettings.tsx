@@ -1,6 +1,7 @@
 // Per-contact OTR settings: the policy (OTRv3 §"Policies": manual / opportunistic / always) for
 // this contact or the account, and every key (fingerprint) this contact has used, with its trust.
 import { useEffect, useId, useState } from 'react';
+import { Dialog } from '../ui/Dialog';
 import type { OtrPolicyName, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { useOtr, useOtrState } from './context';
 import { Fingerprint } from './Fingerprint';
@@ -16,16 +17,15 @@ const policyWords: Record<OtrPolicyName, string> = {
  * `accountJid`: given when the window has several accounts, to say whose fingerprints and whose
  * account policy these are (each account has its own OTR keys and policy).
  */
-export function OtrSettings({ status, accountJid }: { status: OtrStatus; accountJid?: string }) {
+export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus; accountJid?: string; onClose: () => void }) {
   const { actions } = useOtr();
   const { accountId, peer } = status;
   const fps = useOtrState((s) => s.fingerprints[otrKey(accountId, peer)]);
-  const [open, setOpen] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const ids = { contact: useId(), account: useId(), v2: useId() };
   useEffect(() => {
-    if (open) void actions.loadFingerprints(accountId, peer);
-  }, [open, actions, accountId, peer, status.theirFingerprint, status.state]);
+    void actions.loadFingerprints(accountId, peer);
+  }, [actions, accountId, peer, status.theirFingerprint, status.state]);
 
   const run = async (p: Promise<{ ok: boolean; error?: { message: string } }>) => {
     setError(null);
@@ -33,8 +33,7 @@ export function OtrSettings({ status, accountJid }: { status: OtrStatus; account
     if (!r.ok) setError(r.error?.message ?? 'That did not work.');
   };
   return (
-    <details className="otr-settings" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
-      <summary>Privacy settings</summary>
+    <Dialog title={`Privacy settings for ${peer}`} onClose={onClose} className="otr-dialog otr-settings">
       <label htmlFor={ids.contact}>Policy for {peer}</label>
       <select
         id={ids.contact}
@@ -69,14 +68,14 @@ export function OtrSettings({ status, accountJid }: { status: OtrStatus; account
           {error}
         </p>
       )}
-      <h4>{accountJid ? `Your fingerprints as ${accountJid}` : 'Your fingerprints'}</h4>
+      <h3>{accountJid ? `Your fingerprints as ${accountJid}` : 'Your fingerprints'}</h3>
       <p>
         OTRv4: <Fingerprint hex={status.ourFingerprints.v4} label="Your OTRv4 fingerprint" />
       </p>
       <p>
         OTRv3: <Fingerprint hex={status.ourFingerprints.v3} label="Your OTRv3 fingerprint" />
       </p>
-      <h4>Keys {peer} has used</h4>
+      <h3>Keys {peer} has used</h3>
       {!fps || fps.theirs.length === 0 ? (
         <p className="hint">None yet: they appear after the first private conversation.</p>
       ) : (
@@ -84,13 +83,18 @@ export function OtrSettings({ status, accountJid }: { status: OtrStatus; account
           {fps.theirs.map((f) => (
             <li key={f.fingerprint}>
               <Fingerprint hex={f.fingerprint} /> <span className="hint">OTRv{f.version}{f.fingerprint === status.theirFingerprint ? ', in use now' : ''}</span>{' '}
-              <label>
+              <label className="check">
                 <input type="checkbox" checked={f.verified} onChange={(e) => void run(actions.setTrust(accountId, peer, f.fingerprint, e.target.checked))} /> Verified
               </label>
             </li>
           ))}
         </ul>
       )}
-    </details>
+      <div className="row">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
   );
 }

@@ -8,6 +8,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { OtrStatus } from '../../src-shared/ipc/otr-contract';
 import type { Result } from '../../src-shared/ipc/result';
+import { Dialog } from '../ui/Dialog';
 import { useOtr } from './context';
 import { Fingerprint } from './Fingerprint';
 
@@ -163,7 +164,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
               ['fingerprint', 'Compare fingerprints'],
             ] as const
           ).map(([m, label]) => (
-            <label key={m}>
+            <label key={m} className="check">
               <input type="radio" name={`${titleId}-mode`} value={m} checked={mode === m} onChange={() => setMode(m)} /> {label}
             </label>
           ))}
@@ -180,7 +181,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
               </p>
             )}
             {theirs && (
-              <label htmlFor={ids.f}>
+              <label htmlFor={ids.f} className="check">
                 <input
                   id={ids.f}
                   type="checkbox"
@@ -191,6 +192,11 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
               </label>
             )}
             <ErrorLine error={error} />
+            <div className="row">
+              <button type="button" onClick={onClose}>
+                Close
+              </button>
+            </div>
           </div>
         ) : (
           <form onSubmit={submitAsk} aria-label="Start the verification">
@@ -221,12 +227,10 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
     );
   }
 
+  // Escape, a click outside and Close all cancel a verification under way (as Cancel does)
   return (
-    <div className="otr-dialog-backdrop">
-      <section className="otr-dialog card" role="dialog" aria-modal="true" aria-labelledby={titleId}>
-        <h3 id={titleId}>Verify {peer}</h3>
-        {body}
-      </section>
-    </div>
+    <Dialog title={`Verify ${peer}`} onClose={cancel} className="otr-dialog">
+      {body}
+    </Dialog>
   );
 }

@@ -41,12 +41,28 @@ export type OfflineChooser =
   | { phase: 'ready'; seq: number; devices: OtrOfflineDevice[]; unavailable?: string }
   | { phase: 'error'; seq: number; error: IpcError };
 
+/** the conversation went from one state to another (a timeline event) */
+export interface OtrStateEvent {
+  id: string;
+  at: number;
+  from: OtrStatus['state'];
+  to: OtrStatus['state'];
+}
+
+const MAX_EVENTS = 200;
+
 export interface OtrState {
   status: Record<string, OtrStatus>;
   notices: Record<string, ShownNotice[]>;
   fingerprints: Record<string, { ours: { v3: string; v4: string }; theirs: OtrFingerprintInfo[] }>;
   /** by otrKey: the open chooser of the contact's devices (absent: closed) */
   offline: Record<string, OfflineChooser>;
+  /**
+   * by otrKey: changes of the conversation's state seen by this window (private conversation
+   * started, verified, ended…), shown as events in the conversation's timeline; the core keeps
+   * no history of them, so they live as long as the window
+   */
+  events: Record<string, OtrStateEvent[]>;
 }
 
 /** at most this many notices are kept per conversation */
@@ -55,7 +71,7 @@ const MAX_NOTICES = 20;
 export type OtrStore = ReturnType<typeof createOtrStore>;
 
 export function createOtrStore(api: OtrApi) {
-  const store = createStore<OtrState>(() => ({ status: {}, notices: {}, fingerprints: {}, offline: {} }));
+  const store = createStore<OtrState>(() => ({ status: {}, notices: {}, fingerprints: {}, offline: {}, events: {} }));
   const set = store.setState;
   /** every notice id seen, dismissed ones included: fetching again never brings one back */
   const seenNotices = new Set<string>();
@@ -72,7 +88,16 @@ export function createOtrStore(api: OtrApi) {
       return { offline };
     });
 
-  const putStatus = (st: OtrStatus) => set((s) => ({ status: { ...s.status, [otrKey(st.accountId, st.peer)]: st } }));
+  let nextEvent = 1;
+  const putStatus = (st: OtrStatus) =>
+    set((s) => {
+      const key = otrKey(st.accountId, st.peer);
+      const before = s.status[key];
+      // the first status of a conversation is where it stands, not a change
+      if (!before || before.state === st.state) return { status: { ...s.status, [key]: st } };
+      const ev: OtrStateEvent = { id: `state-${nextEvent++}`, at: Date.now(), from: before.state, to: st.state };
+      return { status: { ...s.status, [key]: st }, events: { ...s.events, [key]: [...(s.events[key] ?? []), ev].slice(-MAX_EVENTS) } };
+    });
   api.on('otr.status', putStatus);
   /** adds notices not seen before to their conversations, in the order they were raised */
   const addNotices = (incoming: OtrNotice[]) => {

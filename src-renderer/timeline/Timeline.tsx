@@ -1,0 +1,165 @@
+// The conversation's timeline: messages and events in time order (items.ts), windowed (window.ts)
+// so that a long history stays light, with "load earlier" from the local store and a "new
+// messages" pill: while the user reads older messages, new ones never move the view.
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { ChatMessage } from '../../src-shared/ipc/contract';
+import type { OtrNotice, OtrStatus } from '../../src-shared/ipc/otr-contract';
+import { useApp, useAppState } from '../context';
+import { useOtrState } from '../otr/context';
+import { useOtrDialog } from '../otr/dialogs';
+import { otrKey, type OtrStateEvent } from '../otr/otr-store';
+import { contactKey } from '../store';
+import { buildTimeline } from './items';
+import { MessageRow, NoticeRow, StateRow } from './rows';
+import { Waiting } from './Waiting';
+import { markAt, MAX, resolve, STEP, type Range } from './window';
+
+const NO_MESSAGES: ChatMessage[] = [];
+const NO_NOTICES: OtrNotice[] = [];
+const NO_EVENTS: OtrStateEvent[] = [];
+/** px from an edge of the scroll area at which the window moves (or the view counts as at the bottom) */
+const EDGE = 400;
+const BOTTOM = 40;
+
+export function Timeline({ accountId, peer, status, contactOffline }: { accountId: string; peer: string; status: OtrStatus | undefined; contactOffline: boolean }) {
+  const { actions } = useApp();
+  const key = contactKey(accountId, peer);
+  const messages = useAppState((s) => s.messages[key] ?? NO_MESSAGES);
+  const hasEarlier = useAppState((s) => s.hasEarlier[key] ?? false);
+  const notices = useOtrState((s) => s.notices[otrKey(accountId, peer)] ?? NO_NOTICES);
+  const events = useOtrState((s) => s.events[otrKey(accountId, peer)] ?? NO_EVENTS);
+  const showDialog = useOtrDialog((s) => s.show);
+  const items = useMemo(() => buildTimeline(messages, notices, events), [messages, notices, events]);
+
+  const [range, setRange] = useState<Range>({ start: null, end: null });
+  const [newCount, setNewCount] = useState(0);
+  const [loading, setLoading] = useState(false);
+  const scroller = useRef<HTMLDivElement>(null);
+  /** the view is at the newest item: new ones scroll into view */
+  const pinned = useRef(true);
+  /** an item whose place on screen must not change across the next render(s) */
+  const anchor = useRef<{ key: string; top: number; keep: boolean } | null>(null);
+  const lastKey = useRef<string | null>(null);
+
+  const { start, end } = resolve(items, range);
+  const n = items.length;
+  const queued = status?.queued ?? 0;
+  const onVerify = useCallback(() => showDialog(otrKey(accountId, peer), 'verify'), [showDialog, accountId, peer]);
+
+  /** remembers the first item visible, to keep it where it is while the window changes */
+  const capture = (keep: boolean) => {
+    const el = scroller.current;
+    if (!el) return;
+    const top = el.getBoundingClientRect().top;
+    for (const li of el.querySelectorAll<HTMLElement>('[data-key]')) {
+      const r = li.getBoundingClientRect();
+      if (r.bottom > top) {
+        anchor.current = { key: li.dataset.key!, top: r.top, keep };
+        return;
+      }
+    }
+  };
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const a = anchor.current;
+    if (a) {
+      const li = el.querySelector<HTMLElement>(`[data-key="${CSS.escape(a.key)}"]`);
+      if (li) {
+        el.scrollTop += li.getBoundingClientRect().top - a.top;
+        a.top = li.getBoundingClientRect().top;
+      }
+      if (!a.keep) anchor.current = null;
+    } else if (pinned.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+    // new items at the end while the user reads older ones: count them for the pill
+    const last = items[n - 1]?.key ?? null;
+    if (lastKey.current !== null && last !== lastKey.current && !pinned.current) {
+      let added = 0;
+      for (let i = n - 1; i >= 0 && items[i]!.key !== lastKey.current; i--) if (items[i]!.kind === 'message' && (items[i] as { m: ChatMessage }).m.direction === 'in') added++;
+      if (added > 0) setNewCount((c) => c + added);
+    }
+    lastKey.current = last;
+    // following the newest items: keep the window at most MAX long
+    if (range.end === null && pinned.current && end - start > MAX) setRange({ start: null, end: null });
+  });
+
+  const earlier = async () => {
+    if (start > 0) {
+      capture(false);
+      const s = Math.max(0, start - STEP);
+      setRange({ start: markAt(items, s), end: end - s > MAX ? markAt(items, s + MAX - 1) : range.end === null ? null : markAt(items, end - 1) });
+      return;
+    }
+    if (!hasEarlier || loading) return;
+    setLoading(true);
+    capture(true);
+    const first = markAt(items, 0);
+    const endMark = range.end ?? markAt(items, n - 1);
+    await actions.loadEarlier(accountId, peer);
+    setLoading(false);
+    // the window now also takes in up to STEP of the items loaded; its end stays where it was
+    setRange({ start: first, end: endMark, back: STEP });
+    if (anchor.current) anchor.current.keep = false;
+  };
+
+  const later = () => {
+    if (range.end === null) return;
+    capture(false);
+    const e = Math.min(n, end + STEP);
+    setRange({ start: e - start > MAX ? markAt(items, e - MAX) : markAt(items, start), end: e >= n ? null : markAt(items, e - 1) });
+  };
+
+  const toNewest = () => {
+    pinned.current = true;
+    anchor.current = null;
+    setNewCount(0);
+    setRange({ start: null, end: null });
+  };
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el || anchor.current?.keep) return;
+    const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
+    pinned.current = fromBottom < BOTTOM && range.end === null;
+    // reading older items: the window's start stays put, so that new items never shift the view
+    if (!pinned.current && range.start === null) setRange({ start: markAt(items, start), end: range.end });
+    if (pinned.current && newCount > 0) setNewCount(0);
+    if (el.scrollTop < EDGE && (start > 0 || hasEarlier)) void earlier();
+    else if (fromBottom < EDGE && range.end !== null) later();
+  };
+
+  const rows = [];
+  for (let i = start; i < end; i++) {
+    const it = items[i]!;
+    if (it.kind === 'message') {
+      const m = it.m;
+      rows.push(<MessageRow key={it.key} m={m} waiting={queued > 0 && m.direction === 'out' && m.encrypted && m.delivery === 'pending'} />);
+    } else if (it.kind === 'notice') rows.push(<NoticeRow key={it.key} n={it.n} onVerify={onVerify} />);
+    else rows.push(<StateRow key={it.key} ev={it.ev} peer={peer} />);
+  }
+
+  return (
+    <div className="timeline">
+      {/* the history is focusable, so that it scrolls with the keyboard (WCAG 2.1.1) */}
+      <div ref={scroller} className="history" role="log" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
+        {(start > 0 || hasEarlier) && (
+          <div className="load-earlier">
+            <button type="button" disabled={loading} onClick={() => void earlier()}>
+              {loading ? 'Loading earlier messages…' : 'Load earlier messages'}
+            </button>
+          </div>
+        )}
+        {n === 0 ? <p className="hint">No messages yet.</p> : <ol>{rows}</ol>}
+        {range.end === null && status && <Waiting status={status} contactOffline={contactOffline} />}
+      </div>
+      {(newCount > 0 || range.end !== null) && (
+        <button type="button" className="new-pill" onClick={toNewest}>
+          {newCount > 0 ? (newCount === 1 ? '1 new message' : `${newCount} new messages`) : 'Jump to the newest'} ↓
+        </button>
+      )}
+    </div>
+  );
+}
