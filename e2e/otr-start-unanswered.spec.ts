@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import { randomBytes } from 'node:crypto';
 import { createClient, xml } from '../src-main/core/xmpp/client/client';
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { notice } from './otr-support';
+import { notice, privacyAction } from './otr-support';
 import { addContact, contact, send } from './support/ui';
 import { signedInUsers } from './support/users';
 
@@ -47,7 +47,7 @@ test('a contact whose client does not speak OTR: progress, a give-up with the re
     await expect(contact(a.page, plainJid)).toContainText('Online');
     await contact(a.page, plainJid).click();
 
-    await a.page.getByRole('button', { name: 'Start private conversation' }).click();
+    await privacyAction(a.page, 'Start private conversation');
     await expect(a.page.getByTestId('otr-starting')).toContainText(/Starting a private conversation… \(sent the request \d+ s ago\)/);
     // the request reached the contact's real client, which ignores it
     await expect.poll(() => bodies.some((b) => b.startsWith('?OTRv'))).toBe(true);
