@@ -21,6 +21,7 @@ check() { # name, command...
 
 check typecheck npx tsc -p tsconfig.json --noEmit
 check lint npx eslint . --max-warnings 0
+check format npx prettier --check .
 check build npx electron-vite build
 echo "== unit tests"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json" </dev/null
