@@ -95,7 +95,11 @@ export const rooms = [
   {
     name: 'src-main/core',
     paths: ['src-main/core'],
-    may: { rooms: ['src-main/core', ...SHARED_ALL], node: true, packages: ['@xmpp/*', 'saslmechanisms', '@signalapp/sqlcipher', 'keytar', 'ws', 'zod', '@noble/*'] },
+    may: {
+      rooms: ['src-main/core', ...SHARED_ALL],
+      node: true,
+      packages: ['@xmpp/*', 'saslmechanisms', '@signalapp/sqlcipher', 'keytar', 'ws', 'zod', '@noble/*'],
+    },
     why: 'the core is Electron-free and knows no UI (docs/architecture.md §2)',
   },
   {

@@ -110,7 +110,6 @@ async function cacheStatements(): Promise<void> {
   };
 }
 
-
 async function timeCalls(what: string, n: number, call: (i: number) => Promise<number>): Promise<Timing> {
   const ms: number[] = [];
   let rows = 0;
@@ -181,12 +180,26 @@ async function main(): Promise<void> {
 
   const timings: Timing[] = [];
   timings.push(await timeCalls('messages.page newest, big conversation', params.calls, () => page(params.bigPeer)));
-  timings.push(await timeCalls('messages.page deep (before), big conversation', params.calls, (i) => page(params.bigPeer, params.deepBefore[i % params.deepBefore.length])));
+  timings.push(
+    await timeCalls('messages.page deep (before), big conversation', params.calls, (i) =>
+      page(params.bigPeer, params.deepBefore[i % params.deepBefore.length]),
+    ),
+  );
   timings.push(await timeCalls('messages.page newest, small conversation', params.calls, () => page(params.smallPeer)));
-  timings.push(await timeCalls('app.snapshot (100 contacts, unread counts)', Math.max(10, Math.floor(params.calls / 10)), async () => ((await request('app.snapshot', {})) as { contacts: unknown[] }).contacts.length));
+  timings.push(
+    await timeCalls(
+      'app.snapshot (100 contacts, unread counts)',
+      Math.max(10, Math.floor(params.calls / 10)),
+      async () => ((await request('app.snapshot', {})) as { contacts: unknown[] }).contacts.length,
+    ),
+  );
   // what each incoming message costs the receiving core after message.added: contact.updated
   // with the unread count (session.ts emitContact -> Store.unread), like markRead here
-  timings.push(await timeCalls('conversation.markRead, big conversation (unread count)', Math.max(10, Math.floor(params.calls / 10)), async () => ((await request('conversation.markRead', { accountId: params.accountId, peer: params.bigPeer })) === null ? 0 : 1)));
+  timings.push(
+    await timeCalls('conversation.markRead, big conversation (unread count)', Math.max(10, Math.floor(params.calls / 10)), async () =>
+      (await request('conversation.markRead', { accountId: params.accountId, peer: params.bigPeer })) === null ? 0 : 1,
+    ),
+  );
   // full-text search across all conversations (messages.search, FTS5; issue 17: < 100 ms),
   // newest 50 hits: a word many messages have, two words together, a number few messages have
   // (bodies end in "#i"; the last word is also a prefix), a prefix, and a word no message has
@@ -198,7 +211,8 @@ async function main(): Promise<void> {
     ['a prefix', 'tomo'],
     ['no hit', 'zebra'],
   ];
-  for (const [what, q] of searches) timings.push(await timeCalls(`messages.search, ${what} ("${q}")`, Math.max(10, Math.floor(params.calls / 5)), () => search(q)));
+  for (const [what, q] of searches)
+    timings.push(await timeCalls(`messages.search, ${what} ("${q}")`, Math.max(10, Math.floor(params.calls / 5)), () => search(q)));
   const rssAfterPages = process.memoryUsage().rss;
   mark('after the timing loops');
 

@@ -61,10 +61,28 @@ const CHILD_TIMEOUT_MS = 5 * 60_000;
 const BATCH = 5_000;
 const here = dirname(fileURLToPath(import.meta.url));
 
-
 /** chat-like text of 20..200 characters (deterministic enough, not compressible to nothing) */
 function body(i: number): string {
-  const words = ['see', 'you', 'at', 'the', 'station', 'tomorrow', 'morning', 'ok', 'sounds', 'good', 'did', 'read', 'report', 'lunch', 'call', 'me', 'later', 'thanks'];
+  const words = [
+    'see',
+    'you',
+    'at',
+    'the',
+    'station',
+    'tomorrow',
+    'morning',
+    'ok',
+    'sounds',
+    'good',
+    'did',
+    'read',
+    'report',
+    'lunch',
+    'call',
+    'me',
+    'later',
+    'thanks',
+  ];
   const n = 4 + (i % 33);
   const out: string[] = [];
   for (let k = 0; k < n; k++) out.push(words[(i * 7 + k * 13) % words.length]!);
@@ -102,7 +120,16 @@ async function fill(profileDir: string, keychainService: string, accountId: stri
         for (let i = b; i < Math.min(MESSAGES, b + BATCH); i++) {
           // half of all messages in one conversation, the rest spread over the others
           const peer = i % 2 === 0 ? bigPeer : peers[1 + ((i >> 1) % (CONTACTS - 1))]!;
-          const m: ChatMessage = { id: randomUUID(), accountId, peer, direction: i % 3 === 0 ? 'out' : 'in', body: body(i), timestamp: start + i * step, delivery: 'delivered', encrypted: i % 5 !== 0 };
+          const m: ChatMessage = {
+            id: randomUUID(),
+            accountId,
+            peer,
+            direction: i % 3 === 0 ? 'out' : 'in',
+            body: body(i),
+            timestamp: start + i * step,
+            delivery: 'delivered',
+            encrypted: i % 5 !== 0,
+          };
           if (m.direction === 'out') store.addOutgoing(m);
           else store.addIncoming(m, randomUUID());
           if (peer === bigPeer) bigIds.push(m.id);
@@ -135,7 +162,16 @@ async function fill(profileDir: string, keychainService: string, accountId: stri
 async function compileChild(): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(here, '..', 'out', 'bench', 'core-memory-child.mjs');
-  await build({ entryPoints: [join(here, 'core-memory-child.ts')], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  await build({
+    entryPoints: [join(here, 'core-memory-child.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   return outfile;
 }
 
@@ -185,11 +221,25 @@ async function main(): Promise<number> {
         `database ${(filled.dbBytes / 1024 / 1024).toFixed(1)} MB (SQLCipher)`,
     );
     console.log(`parent process RSS after the fill: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB (not part of the measurement)`);
-    console.log(`child: ${LOADER === 'compiled' ? 'bundled with esbuild, run by plain node' : 'TypeScript under the tsx loader'}; ${STATEMENT_CACHE ? 'prepared statements patched to be reused (--statement-cache, diagnostic)' : 'the core as written'}`);
-    console.log(`fill: DIRECT through the core's store code (Store.addOutgoing/addIncoming in transactions of ${BATCH}), not through XMPP: ${(filled.fillMs / 1000).toFixed(1)} s`);
+    console.log(
+      `child: ${LOADER === 'compiled' ? 'bundled with esbuild, run by plain node' : 'TypeScript under the tsx loader'}; ${STATEMENT_CACHE ? 'prepared statements patched to be reused (--statement-cache, diagnostic)' : 'the core as written'}`,
+    );
+    console.log(
+      `fill: DIRECT through the core's store code (Store.addOutgoing/addIncoming in transactions of ${BATCH}), not through XMPP: ${(filled.fillMs / 1000).toFixed(1)} s`,
+    );
 
     const paramsPath = join(profileDir, '..', `${profileDir.split('/').pop()}-params.json`);
-    const params: ChildParams = { profileDir, keychainService, extraCaPem: stack.caPem, accountId: filled.accountId, bigPeer: filled.bigPeer, smallPeer: filled.smallPeer, deepBefore: filled.deepBefore, calls: CALLS, statementCache: STATEMENT_CACHE };
+    const params: ChildParams = {
+      profileDir,
+      keychainService,
+      extraCaPem: stack.caPem,
+      accountId: filled.accountId,
+      bigPeer: filled.bigPeer,
+      smallPeer: filled.smallPeer,
+      deepBefore: filled.deepBefore,
+      calls: CALLS,
+      statementCache: STATEMENT_CACHE,
+    };
     writeFileSync(paramsPath, JSON.stringify(params), { mode: 0o600 });
     let r: ChildResult;
     try {
@@ -203,7 +253,9 @@ async function main(): Promise<number> {
     console.log(`| memory of the child process (one core, one account, ${MESSAGES} messages) | MB |`);
     console.log('|---|---|');
     const m = r.mb;
-    console.log(`| baseline: ${LOADER === 'compiled' ? 'plain node, compiled bundle' : 'node + tsx loader'} + core modules imported, no core | ${m.baselineRss.toFixed(1)} |`);
+    console.log(
+      `| baseline: ${LOADER === 'compiled' ? 'plain node, compiled bundle' : 'node + tsx loader'} + core modules imported, no core | ${m.baselineRss.toFixed(1)} |`,
+    );
     console.log(`| **RSS after open + snapshot + newest page + one deep page** | **${m.rssAfterOpen.toFixed(1)}** |`);
     console.log(`|   of which JS heap used / external (Buffers, native) | ${m.heapUsedAfterOpen.toFixed(1)} / ${m.externalAfterOpen.toFixed(1)} |`);
     console.log(`| RSS after a full GC | ${m.rssAfterGc.toFixed(1)} |`);
@@ -224,7 +276,9 @@ async function main(): Promise<number> {
     const searchesT = r.timings.filter((t) => t.what.startsWith('messages.search'));
     const searchP95 = Math.max(...searchesT.map((t) => t.p95));
     const searchOk = searchP95 < 100;
-    console.log(`budget (docs/architecture.md §10, issue 17 with ${MESSAGES} messages): RSS < 150 MB -> ${memOk ? 'within budget' : 'OVER budget'}; history page < 30 ms -> ${pageOk ? 'within budget (p95 of every kind)' : 'OVER budget'}; search < 100 ms -> ${searchOk ? 'within budget (p95 of every kind)' : 'OVER budget'}`);
+    console.log(
+      `budget (docs/architecture.md §10, issue 17 with ${MESSAGES} messages): RSS < 150 MB -> ${memOk ? 'within budget' : 'OVER budget'}; history page < 30 ms -> ${pageOk ? 'within budget (p95 of every kind)' : 'OVER budget'}; search < 100 ms -> ${searchOk ? 'within budget (p95 of every kind)' : 'OVER budget'}`,
+    );
     const label = `${MESSAGES >= 1_000_000 ? '1M' : `${MESSAGES / 1000}k`} messages`;
     const rss = Math.max(m.rssAfterOpen, m.rssAfterPages);
     benchResult({ name: `core RSS, ${label}`, value: rss, unit: 'MB', goal: '< 150 MB (1M messages)', met: rss < 150 });

@@ -21,5 +21,9 @@ prof.samples.forEach((id, i) => {
   files.set(file, (files.get(file) ?? 0) + dt);
 });
 const top = (m: Map<string, number>, k: number) =>
-  [...m].sort((x, y) => y[1] - x[1]).slice(0, k).map(([name, t]) => `${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`).join('\n');
+  [...m]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, k)
+    .map(([name, t]) => `${((100 * t) / total).toFixed(1).padStart(5)} %  ${name}`)
+    .join('\n');
 console.log(`total ${(total / 1000).toFixed(0)} ms sampled\n\nby function (self time):\n${top(self, 25)}\n\nby file:\n${top(files, 15)}`);

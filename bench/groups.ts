@@ -28,7 +28,13 @@ async function main(): Promise<number> {
   console.log(loadLine());
   const stack = await startStack();
   const dataDir = mkdtempSync(join(tmpdir(), 'groups-bench-'));
-  const server = await startGroupServer({ domain: stack.componentDomain, secret: stack.componentSecret, host: '127.0.0.1', port: stack.componentPort, dataDir });
+  const server = await startGroupServer({
+    domain: stack.componentDomain,
+    secret: stack.componentSecret,
+    host: '127.0.0.1',
+    port: stack.componentPort,
+    dataDir,
+  });
   const contacts: string[] = [];
   const users: GroupUser[] = [];
   try {

@@ -105,8 +105,6 @@ interface Row {
   after: number;
 }
 
-
-
 /** resolves with the first event (already seen or future) that matches; rejects after timeoutMs */
 function waitEvent<T>(t: TestCore, pick: (e: MessengerEvent) => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
   for (const e of t.events) {
@@ -179,7 +177,16 @@ async function fillHistory(profileDir: string, keychainService: string, accountI
           // as in a real profile, the conversation is interleaved with 99 others over time:
           // every other message is with `peer`, the rest with someone else
           const other = `other${(i >> 1) % 99}@${peer.split('@')[1]!}`;
-          const m: ChatMessage = { id: randomUUID(), accountId, peer: i % 2 === 0 ? peer : other, direction: i % 3 === 0 ? 'out' : 'in', body: `old message ${i} ${PADDING}`, timestamp: start + i * 60_000, delivery: 'delivered', encrypted: false };
+          const m: ChatMessage = {
+            id: randomUUID(),
+            accountId,
+            peer: i % 2 === 0 ? peer : other,
+            direction: i % 3 === 0 ? 'out' : 'in',
+            body: `old message ${i} ${PADDING}`,
+            timestamp: start + i * 60_000,
+            delivery: 'delivered',
+            encrypted: false,
+          };
           if (m.direction === 'out') store.addOutgoing(m);
           else store.addIncoming(m, randomUUID());
         }
@@ -274,7 +281,10 @@ async function scenario(name: string, a: Party, b: Party, pingPong: boolean, enc
     max: display[display.length - 1]!,
     mean: display.reduce((s, x) => s + x, 0) / display.length,
     sendReturn: percentile(returns, 50),
-    after: percentile(b.busy.sort((x, y) => x - y), 50),
+    after: percentile(
+      b.busy.sort((x, y) => x - y),
+      50,
+    ),
   };
 }
 
@@ -295,19 +305,31 @@ async function startOtr(a: Party, b: Party): Promise<{ version: number | undefin
 
 function printTable(rows: Row[]): void {
   const f = (x: number) => x.toFixed(2).padStart(8);
-  console.log(`| ${'scenario'.padEnd(32)} | ${'n'.padStart(5)} | ${'p50 ms'.padStart(8)} | ${'p90 ms'.padStart(8)} | ${'p99 ms'.padStart(8)} | ${'max ms'.padStart(8)} | ${'mean ms'.padStart(8)} | send() returns p50 ms | bob busy after display p50 ms |`);
-  console.log(`|${'-'.repeat(34)}|${'-'.repeat(7)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(23)}|${'-'.repeat(31)}|`);
+  console.log(
+    `| ${'scenario'.padEnd(32)} | ${'n'.padStart(5)} | ${'p50 ms'.padStart(8)} | ${'p90 ms'.padStart(8)} | ${'p99 ms'.padStart(8)} | ${'max ms'.padStart(8)} | ${'mean ms'.padStart(8)} | send() returns p50 ms | bob busy after display p50 ms |`,
+  );
+  console.log(
+    `|${'-'.repeat(34)}|${'-'.repeat(7)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(10)}|${'-'.repeat(23)}|${'-'.repeat(31)}|`,
+  );
   for (const r of rows) {
-    console.log(`| ${r.scenario.padEnd(32)} | ${String(r.n).padStart(5)} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.mean)} | ${r.sendReturn.toFixed(2).padStart(21)} | ${r.after.toFixed(2).padStart(29)} |`);
+    console.log(
+      `| ${r.scenario.padEnd(32)} | ${String(r.n).padStart(5)} | ${f(r.p50)} | ${f(r.p90)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.mean)} | ${r.sendReturn.toFixed(2).padStart(21)} | ${r.after.toFixed(2).padStart(29)} |`,
+    );
   }
 }
 
 async function main(): Promise<number> {
   console.log('# Send-to-display latency, two cores on the local Prosody stack (bench/messaging.ts)');
   console.log(`node ${process.version}; ${cpus()[0]?.model ?? 'cpu'}; start: ${loadLine()}`);
-  console.log(`messages per scenario: ${MESSAGES} (after ${WARMUP} warm-up), ${INTERVAL_MS === 0 ? 'sent one at a time (next one once displayed)' : `one every ${INTERVAL_MS} ms (open loop, --interval)`}; display = receiving core emits message.added`);
-  console.log(`history: ${RECEIVER_HISTORY > 0 ? `bob's profile already holds ${RECEIVER_HISTORY} messages, half of them with alice interleaved with 99 others (filled directly through the store, --receiver-history)` : 'fresh profiles'}`);
-  console.log(`client sockets: ${CLIENT_NODELAY ? 'TCP_NODELAY forced on by the bench (--client-nodelay, diagnostic)' : 'as the core opens them (Nagle on)'}; Prosody: stack defaults (Nagle on)`);
+  console.log(
+    `messages per scenario: ${MESSAGES} (after ${WARMUP} warm-up), ${INTERVAL_MS === 0 ? 'sent one at a time (next one once displayed)' : `one every ${INTERVAL_MS} ms (open loop, --interval)`}; display = receiving core emits message.added`,
+  );
+  console.log(
+    `history: ${RECEIVER_HISTORY > 0 ? `bob's profile already holds ${RECEIVER_HISTORY} messages, half of them with alice interleaved with 99 others (filled directly through the store, --receiver-history)` : 'fresh profiles'}`,
+  );
+  console.log(
+    `client sockets: ${CLIENT_NODELAY ? 'TCP_NODELAY forced on by the bench (--client-nodelay, diagnostic)' : 'as the core opens them (Nagle on)'}; Prosody: stack defaults (Nagle on)`,
+  );
   const cleanups: Array<() => Promise<void>> = [];
   let stack: Stack | undefined;
   const rows: Row[] = [];
@@ -333,7 +355,9 @@ async function main(): Promise<number> {
       const t1 = performance.now();
       await bob.t.core.handlers['conversation.markRead']({ accountId: bob.accountId, peer: alice.jid });
       const t2 = performance.now();
-      console.log(`bob: newest page with alice ${(t1 - t0).toFixed(1)} ms (${page.length} rows); conversation.markRead with alice (UPDATE + unread count) ${(t2 - t1).toFixed(1)} ms`);
+      console.log(
+        `bob: newest page with alice ${(t1 - t0).toFixed(1)} ms (${page.length} rows); conversation.markRead with alice (UPDATE + unread count) ${(t2 - t1).toFixed(1)} ms`,
+      );
     }
 
     rows.push(await scenario('plaintext, one-way', alice, bob, false, false));
@@ -343,7 +367,9 @@ async function main(): Promise<number> {
     } else {
       try {
         const otr = await startOtr(alice, bob);
-        console.log(`OTR: private session up (OTRv${otr.version ?? '?'}) ${otr.ms.toFixed(0)} ms after otr.start (query, DAKE, both cores report it; first use also generates the identity keys)`);
+        console.log(
+          `OTR: private session up (OTRv${otr.version ?? '?'}) ${otr.ms.toFixed(0)} ms after otr.start (query, DAKE, both cores report it; first use also generates the identity keys)`,
+        );
         rows.push(await scenario(`OTRv${otr.version ?? '?'}, one-way`, alice, bob, false, true));
         rows.push(await scenario(`OTRv${otr.version ?? '?'}, ping-pong (new ratchet)`, alice, bob, true, true));
       } catch (e) {
@@ -365,7 +391,8 @@ async function main(): Promise<number> {
   console.log(`budget (docs/architecture.md §10): p50 < 25 ms with OTR on. end: ${loadLine()}`);
   for (const r of rows) console.log(`  ${r.scenario}: p50 ${r.p50.toFixed(2)} ms -> ${r.p50 < 25 ? 'within budget' : 'OVER budget'}`);
   console.log('note: the machine may be shared with other work; compare loadavg above before reading the figures.');
-  for (const r of rows.filter((x) => x.scenario.startsWith('OTR'))) benchResult({ name: `send-to-display p50, ${r.scenario}`, value: r.p50, unit: 'ms', goal: '< 25 ms', met: r.p50 < 25 });
+  for (const r of rows.filter((x) => x.scenario.startsWith('OTR')))
+    benchResult({ name: `send-to-display p50, ${r.scenario}`, value: r.p50, unit: 'ms', goal: '< 25 ms', met: r.p50 < 25 });
   return status;
 }
 

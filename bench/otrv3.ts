@@ -137,7 +137,11 @@ async function main(): Promise<void> {
     const lib = over(libRounds);
     const node = over(nodeRounds);
     // the library's defaults (pure JavaScript throughout), one shorter round
-    const big = benchOurs({ engine: bigintDh1536Engine, symmetric: pureSymmetric }, Math.max(3, Math.floor(akeRuns / 4)), Math.max(50, Math.floor(msgRuns / 4)));
+    const big = benchOurs(
+      { engine: bigintDh1536Engine, symmetric: pureSymmetric },
+      Math.max(3, Math.floor(akeRuns / 4)),
+      Math.max(50, Math.floor(msgRuns / 4)),
+    );
     const f = (x: number) => x.toFixed(2);
     const rows: Array<[string, number, number, number]> = [
       ['AKE, both sides (ms, median)', node.akeMedianMs, big.akeMedianMs, lib.akeMedianMs],
@@ -145,8 +149,14 @@ async function main(): Promise<void> {
       [`data msg ${MSG_LEN} B, alternating, D-H rotation each (µs/msg)`, node.msgAlternatingUs, big.msgAlternatingUs, lib.msgAlternatingUs],
       [`data msg ${MSG_LEN} B, one way, no rotation (µs/msg)`, node.msgOneWayUs, big.msgOneWayUs, lib.msgOneWayUs],
     ];
-    console.log(`OTRv3: ours (TypeScript) vs libotr 4.1.1 (C), CPU time, same run, ${ROUNDS} interleaved rounds (median of rounds); ${akeRuns} AKEs, ${msgRuns} messages per pattern in total (pure engines: one shorter round)`);
-    console.log(`machine: ${cpus().length} cores, load average before/after ${loadBefore.map((x) => x.toFixed(1)).join('/')} → ${loadavg().map((x) => x.toFixed(1)).join('/')}`);
+    console.log(
+      `OTRv3: ours (TypeScript) vs libotr 4.1.1 (C), CPU time, same run, ${ROUNDS} interleaved rounds (median of rounds); ${akeRuns} AKEs, ${msgRuns} messages per pattern in total (pure engines: one shorter round)`,
+    );
+    console.log(
+      `machine: ${cpus().length} cores, load average before/after ${loadBefore.map((x) => x.toFixed(1)).join('/')} → ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join('/')}`,
+    );
     console.log('');
     console.log('| measure | ours, native engines (modexp + hashes/HMAC/AES) | ours, pure (BigInt + @noble) | libotr | ratio ours(native)/libotr |');
     console.log('|---|---:|---:|---:|---:|');

@@ -7,8 +7,22 @@
 // two parties (their points, profile signatures and ring-member tables are cached after the first
 // DAKEs); "first contact" uses a new pair of parties each run (issue 17 asks < 60 ms median).
 import { cpus, loadavg } from 'node:os';
-import { createIdentity, createNonInteractiveAuth, receiveAuthI, receiveNonInteractiveAuth, respondToAuthR, respondToIdentity } from '../src-shared/otr/v4/dake';
-import { decodeDakeMessage, encodeDakeMessage, type AuthIMessage, type AuthRMessage, type IdentityMessage, type NonInteractiveAuthMessage } from '../src-shared/otr/v4/dake-messages';
+import {
+  createIdentity,
+  createNonInteractiveAuth,
+  receiveAuthI,
+  receiveNonInteractiveAuth,
+  respondToAuthR,
+  respondToIdentity,
+} from '../src-shared/otr/v4/dake';
+import {
+  decodeDakeMessage,
+  encodeDakeMessage,
+  type AuthIMessage,
+  type AuthRMessage,
+  type IdentityMessage,
+  type NonInteractiveAuthMessage,
+} from '../src-shared/otr/v4/dake-messages';
 import { initRatchet } from '../src-shared/otr/v4/ratchet';
 import { systemRandom, nativeDh3072Engine } from '../src-shared/otr/v4/test-support/engines';
 import { makeParty } from '../src-shared/otr/v4/test-support/parties';
@@ -34,7 +48,20 @@ function interactive(withRatchet: boolean, a = alice, b = bob): void {
       [i.result, [bob.identity.instanceTag, alice.identity.instanceTag]],
       [res, [alice.identity.instanceTag, bob.identity.instanceTag]],
     ] as const) {
-      initRatchet({ mode: x.mode, role: x.role, sharedSecret: x.sharedSecret, ourEcdh: { ...x.ourEcdh! }, ourDh: { ...x.ourDh! }, theirEcdh: x.theirEcdh!, theirDh: x.theirDh!, ourInstanceTag: tags[0], theirInstanceTag: tags[1], random: systemRandom, clock, dh });
+      initRatchet({
+        mode: x.mode,
+        role: x.role,
+        sharedSecret: x.sharedSecret,
+        ourEcdh: { ...x.ourEcdh! },
+        ourDh: { ...x.ourDh! },
+        theirEcdh: x.theirEcdh!,
+        theirDh: x.theirDh!,
+        ourInstanceTag: tags[0],
+        theirInstanceTag: tags[1],
+        random: systemRandom,
+        clock,
+        dh,
+      });
     }
   }
 }
@@ -52,7 +79,12 @@ function nonInteractive(): void {
 
 function stats(xs: number[]): { median: number; mean: number; p95: number; min: number } {
   const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)]!, mean: xs.reduce((a, b) => a + b, 0) / xs.length, p95: s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!, min: s[0]! };
+  return {
+    median: s[Math.floor(s.length / 2)]!,
+    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+    p95: s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]!,
+    min: s[0]!,
+  };
 }
 
 /** CPU time of this process (user + system), less sensitive than wall time to other load */
@@ -92,14 +124,29 @@ const fresh = Array.from({ length: runs }, (_, k) => [
 ]);
 const cpu0: number[] = [];
 let next = 0;
-rows.push(['interactive DAKE, first contact (new keys and profiles each run)', stats(time(() => { const [a, b] = fresh[next++]!; interactive(false, a, b); }, cpu0)), stats(cpu0), '—']);
+rows.push([
+  'interactive DAKE, first contact (new keys and profiles each run)',
+  stats(
+    time(() => {
+      const [a, b] = fresh[next++]!;
+      interactive(false, a, b);
+    }, cpu0),
+  ),
+  stats(cpu0),
+  '—',
+]);
 const cpu2: number[] = [];
 rows.push(['interactive DAKE + double-ratchet init (both sides)', stats(time(() => interactive(true), cpu2)), stats(cpu2), '—']);
 for (let k = 0; k < runs; k++) nonInteractive();
 rows.push(['non-interactive DAKE (Non-Int-Auth create + receive)', stats(nonIntTimes), stats(nonIntCpu), '—']);
 
-console.log(`OTRv4 DAKE benchmark — ${runs} runs each, Node ${process.version}, native DH-3072 (OpenSSL), ${cpus().length} CPUs, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log('(wall-clock figures grow with machine load; the CPU column is this process\'s own CPU time)');
+console.log(
+  `OTRv4 DAKE benchmark — ${runs} runs each, Node ${process.version}, native DH-3072 (OpenSSL), ${cpus().length} CPUs, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log("(wall-clock figures grow with machine load; the CPU column is this process's own CPU time)");
 console.log('| operation | median ms | mean ms | p95 ms | min ms | median CPU ms | budget |');
 console.log('|---|---:|---:|---:|---:|---:|---|');
-for (const [name, s, c, budget] of rows) console.log(`| ${name} | ${s.median.toFixed(1)} | ${s.mean.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.min.toFixed(1)} | ${c.median.toFixed(1)} | ${budget} |`);
+for (const [name, s, c, budget] of rows)
+  console.log(`| ${name} | ${s.median.toFixed(1)} | ${s.mean.toFixed(1)} | ${s.p95.toFixed(1)} | ${s.min.toFixed(1)} | ${c.median.toFixed(1)} | ${budget} |`);

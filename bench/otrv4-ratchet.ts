@@ -22,8 +22,26 @@ function pair() {
   const bE = generateEcdhKeyPair(random);
   const bD = generateDhKeyPair(random, dh);
   const common = { mode: 'interactive' as const, sharedSecret: K, random, clock, dh };
-  const alice = initRatchet({ ...common, role: 'alice', ourEcdh: aE, ourDh: aD, theirEcdh: bE.public, theirDh: bD.public, ourInstanceTag: 0x100, theirInstanceTag: 0x200 });
-  const bob = initRatchet({ ...common, role: 'bob', ourEcdh: bE, ourDh: bD, theirEcdh: aE.public, theirDh: aD.public, ourInstanceTag: 0x200, theirInstanceTag: 0x100 });
+  const alice = initRatchet({
+    ...common,
+    role: 'alice',
+    ourEcdh: aE,
+    ourDh: aD,
+    theirEcdh: bE.public,
+    theirDh: bD.public,
+    ourInstanceTag: 0x100,
+    theirInstanceTag: 0x200,
+  });
+  const bob = initRatchet({
+    ...common,
+    role: 'bob',
+    ourEcdh: bE,
+    ourDh: bD,
+    theirEcdh: aE.public,
+    theirDh: aD.public,
+    ourInstanceTag: 0x200,
+    theirInstanceTag: 0x100,
+  });
   return { alice, bob };
 }
 

@@ -29,7 +29,6 @@ const N = Number(values.prekeys);
 const R = Number(values.retrievers);
 const M = Number(values.retrievals);
 
-
 async function main(): Promise<void> {
   const users = [...Array.from({ length: P }, (_, i) => `pub${i}`), ...Array.from({ length: R }, (_, i) => `ret${i}`)];
   const stack = await startStack({ accounts: users.map((u) => ({ user: u, password: `${u}-pw` })) });
@@ -49,7 +48,15 @@ async function main(): Promise<void> {
     const client = async (user: string) => {
       const c = await connect(stack, user, `${user}-pw`, 'bench');
       conns.push(c);
-      return new PrekeyClient({ xmpp: c.xmpp, device: makeDevice(), random, clock: Date.now, engine, savePrekeySecrets: new SecretStore().save, responseTimeoutMs: 120_000 });
+      return new PrekeyClient({
+        xmpp: c.xmpp,
+        device: makeDevice(),
+        random,
+        clock: Date.now,
+        engine,
+        savePrekeySecrets: new SecretStore().save,
+        responseTimeoutMs: 120_000,
+      });
     };
     const publishers = await Promise.all(Array.from({ length: P }, (_, i) => client(`pub${i}`)));
     const retrievers = await Promise.all(Array.from({ length: R }, (_, i) => client(`ret${i}`)));
@@ -87,9 +94,23 @@ async function main(): Promise<void> {
     retLat.sort((a, b) => a - b);
     const rows = [
       ['operation', 'count', 'concurrency', 'per second', 'p50 ms', 'p99 ms'],
-      [`publication (${N} prekeys, DAKE + proofs)`, String(P * K), String(P), (P * K / pubSec).toFixed(1), percentile(pubLat, 50).toFixed(1), percentile(pubLat, 99).toFixed(1)],
+      [
+        `publication (${N} prekeys, DAKE + proofs)`,
+        String(P * K),
+        String(P),
+        ((P * K) / pubSec).toFixed(1),
+        percentile(pubLat, 50).toFixed(1),
+        percentile(pubLat, 99).toFixed(1),
+      ],
       [`  = prekey messages stored`, String(P * K * N), String(P), ((P * K * N) / pubSec).toFixed(1), '', ''],
-      ['ensemble retrieval (client validates)', String(R * M), String(R), ((R * M) / retSec).toFixed(1), percentile(retLat, 50).toFixed(1), percentile(retLat, 99).toFixed(1)],
+      [
+        'ensemble retrieval (client validates)',
+        String(R * M),
+        String(R),
+        ((R * M) / retSec).toFixed(1),
+        percentile(retLat, 50).toFixed(1),
+        percentile(retLat, 99).toFixed(1),
+      ],
     ];
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) console.log(r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  '));

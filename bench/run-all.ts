@@ -53,7 +53,8 @@ export function collect(output: string): { results: BenchResultLine[]; bad: numb
     if (!m) continue;
     try {
       const r = JSON.parse(m[1]!) as Partial<BenchResultLine>;
-      if (typeof r.name === 'string' && typeof r.value === 'number' && typeof r.unit === 'string' && typeof r.goal === 'string' && typeof r.met === 'boolean') results.push(r as BenchResultLine);
+      if (typeof r.name === 'string' && typeof r.value === 'number' && typeof r.unit === 'string' && typeof r.goal === 'string' && typeof r.met === 'boolean')
+        results.push(r as BenchResultLine);
       else bad++;
     } catch {
       bad++;
@@ -110,7 +111,8 @@ async function main(): Promise<number> {
     runs.push(`${s.file}: exit ${r.code ?? 'killed'}, ${r.seconds.toFixed(0)} s`);
     const { results, bad } = collect(r.output);
     for (const x of results) rows.push({ script: s.file, name: x.name, value: `${x.value} ${x.unit}`, goal: x.goal, met: x.met ? 'met' : 'NOT met' });
-    if (results.length === 0) rows.push({ script: s.file, name: '—', value: '—', goal: '—', met: r.code === 0 ? 'no result line' : `no result line (exit ${r.code ?? 'killed'})` });
+    if (results.length === 0)
+      rows.push({ script: s.file, name: '—', value: '—', goal: '—', met: r.code === 0 ? 'no result line' : `no result line (exit ${r.code ?? 'killed'})` });
     if (bad > 0) rows.push({ script: s.file, name: `${bad} malformed BENCH-RESULT line(s)`, value: '—', goal: '—', met: '—' });
   }
   console.log('\n# npm run bench: summary (short runs; figures of record: docs/performance.md)');

@@ -29,7 +29,10 @@ test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
 });
 
-test('one window with two accounts: separate contacts and conversations, one offline while the other chats, both back after a restart', async ({ stack, launchClient }) => {
+test('one window with two accounts: separate contacts and conversations, one offline while the other chats, both back after a restart', async ({
+  stack,
+  launchClient,
+}) => {
   const run = randomBytes(4).toString('hex');
   const user = (name: string): Credentials => ({
     jid: `${name}-${run}@${stack.domain}`,
@@ -41,7 +44,12 @@ test('one window with two accounts: separate contacts and conversations, one off
   const mia = user('mia');
   const lea = user('lea');
   const ted = user('ted');
-  for (const [name, who] of [['mia', mia], ['lea', lea], ['ted', ted]] as const) await stack.createAccount(`${name}-${run}`, who.password);
+  for (const [name, who] of [
+    ['mia', mia],
+    ['lea', lea],
+    ['ted', ted],
+  ] as const)
+    await stack.createAccount(`${name}-${run}`, who.password);
 
   const m = await launchClient('mia-and-lea');
   const t = await launchClient('ted');
@@ -78,7 +86,9 @@ test('one window with two accounts: separate contacts and conversations, one off
   await addContact(t.page, lea.jid);
   await expect(account(m.page, lea.jid).getByRole('region', { name: 'Contact requests' })).toContainText(ted.jid);
   await expect(account(m.page, mia.jid).getByRole('region', { name: 'Contact requests' })).toHaveCount(0);
-  await account(m.page, lea.jid).getByRole('button', { name: `Approve ${ted.jid}` }).click();
+  await account(m.page, lea.jid)
+    .getByRole('button', { name: `Approve ${ted.jid}` })
+    .click();
   await expect(accountContact(m.page, lea.jid, ted.jid)).toContainText('Online');
   await expect(contact(t.page, lea.jid)).toContainText('Online');
   // mia's contact list does not show ted

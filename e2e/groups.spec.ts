@@ -27,7 +27,10 @@ async function verifyEachOther(a: Page, aJid: string, b: Page, bJid: string): Pr
   await privacyAction(a, 'Start private conversation');
   await expectState(a, 'Private (unverified)');
   await expectState(b, 'Private (unverified)');
-  for (const [page, peer] of [[a, bJid], [b, aJid]] as const) {
+  for (const [page, peer] of [
+    [a, bJid],
+    [b, aJid],
+  ] as const) {
     await privacyAction(page, 'Verify contact');
     const d = verifyDialog(page, peer);
     await d.getByRole('radio', { name: 'Compare fingerprints' }).check();
@@ -65,14 +68,21 @@ test('three users: create, admit by verified keys, talk, remove one who then rea
     expect(address).toMatch(new RegExp(`^g-[0-9a-f]+@${service.domain.replace(/\./g, '\\.')}$`));
 
     const aliceName = alice!.who.jid.split('@')[0]!;
-    for (const [page, unverified] of [[b, 0], [c, 1]] as const) {
+    for (const [page, unverified] of [
+      [b, 0],
+      [c, 1],
+    ] as const) {
       await page.getByRole('form', { name: 'Join a group' }).getByRole('textbox').fill(address);
       await page.getByRole('form', { name: 'Join a group' }).getByRole('button', { name: 'Join' }).click();
       // admitted: Alice (verified by this user) is listed; the compose box appears
       await expect(groupView(page).getByRole('form', { name: 'Write to the group' })).toBeVisible({ timeout: 60_000 });
       await expect(groupView(page).getByRole('listitem', { name: `Member ${aliceName}` })).toContainText('Verified by you');
       // Carol sees Bob too (admitted earlier, vouched for by Alice) but never verified his key
-      await expect(groupView(page).getByRole('listitem', { name: /^Member / }).filter({ hasText: 'Not verified by you' })).toHaveCount(unverified);
+      await expect(
+        groupView(page)
+          .getByRole('listitem', { name: /^Member / })
+          .filter({ hasText: 'Not verified by you' }),
+      ).toHaveCount(unverified);
     }
     await expect(groupView(a).getByRole('listitem', { name: /^Member / })).toHaveCount(3);
 
@@ -84,7 +94,9 @@ test('three users: create, admit by verified keys, talk, remove one who then rea
 
     // Alice removes Carol; Carol is told; what is written afterwards never reaches her
     const carolName = carol!.who.jid.split('@')[0]!;
-    await groupView(a).getByRole('button', { name: `Remove ${carolName}` }).click();
+    await groupView(a)
+      .getByRole('button', { name: `Remove ${carolName}` })
+      .click();
     await expect(groupView(c).getByText('You were removed from this group.').first()).toBeVisible();
     await expect(groupView(a).getByRole('listitem', { name: /^Member / })).toHaveCount(2);
     await expect(groupView(b).getByRole('listitem', { name: /^Member / })).toHaveCount(2);

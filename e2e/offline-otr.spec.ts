@@ -116,7 +116,12 @@ test('the chooser says in plain words that a contact who never published has no 
  * and the account-level warning that should follow.
  */
 async function afterServerKeyChange(stack: Stack, launchClient: (name: string) => Promise<Client>, prekeyServer: PrekeyServer, name: string) {
-  const [{ who: user, client: { page } }] = await signedInUsers(stack, launchClient, name);
+  const [
+    {
+      who: user,
+      client: { page },
+    },
+  ] = await signedInUsers(stack, launchClient, name);
   // the device pins the server's key on first use, then publishes
   await waitPublished(prekeyServer, user.jid);
   const warning = page.getByRole('complementary').getByRole('alert', { name: 'Offline messages warning' });
@@ -131,7 +136,11 @@ async function afterServerKeyChange(stack: Stack, launchClient: (name: string) =
   return { jid: user.jid, page, warning };
 }
 
-test("a changed key of the account's own prekey server is an account-level warning; the new key can be accepted", async ({ stack, launchClient, prekeyServer }) => {
+test("a changed key of the account's own prekey server is an account-level warning; the new key can be accepted", async ({
+  stack,
+  launchClient,
+  prekeyServer,
+}) => {
   const { jid, warning } = await afterServerKeyChange(stack, launchClient, prekeyServer, 'dora');
   // under the account, not in a conversation: it concerns every contact
   await expect(warning).toBeVisible({ timeout: 60_000 });

@@ -15,7 +15,10 @@ test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
 });
 
-test('a contact whose client does not speak OTR: progress, a give-up with the reasons and choices, unencrypted only on click', async ({ stack, launchClient }) => {
+test('a contact whose client does not speak OTR: progress, a give-up with the reasons and choices, unencrypted only on click', async ({
+  stack,
+  launchClient,
+}) => {
   const [{ client: a }] = await signedInUsers(stack, launchClient, 'alice');
 
   // the contact: a plain XMPP client with no OTR at all
@@ -23,7 +26,14 @@ test('a contact whose client does not speak OTR: progress, a give-up with the re
   const password = randomBytes(12).toString('hex');
   await stack.createAccount(user, password);
   const plainJid = `${user}@${stack.domain}`;
-  const plain = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: user, password }, resource: 'plain' });
+  const plain = createClient({
+    domain: stack.domain,
+    host: stack.host,
+    port: stack.port,
+    extraCaPem: stack.caPem,
+    credentials: { username: user, password },
+    resource: 'plain',
+  });
   const bodies: string[] = [];
   plain.middleware.use((ctx, next) => {
     const el: Element = ctx.stanza;

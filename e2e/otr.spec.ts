@@ -77,7 +77,10 @@ test('after a client restarts, a new private session comes up and messages flow 
   await expect(message(b.page, 'before the restart')).toContainText('Encrypted');
 
   await b.restart();
-  await b.page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${alice.jid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) }).click();
+  await b.page
+    .getByRole('navigation', { name: 'Contacts' })
+    .getByRole('button', { name: new RegExp(`^${alice.jid.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) })
+    .click();
   // Bob's conversation was private: what he writes now is not sent in clear; it waits for a new
   // session, which his messenger asks for, and then goes out encrypted
   await send(b.page, 'after the restart');

@@ -32,7 +32,9 @@ test('events are timeline items in order with the messages; the header has one p
   // the start is an event of Alice's timeline, before her message
   const started = events(a.page).filter({ hasText: 'Private conversation started' });
   await expect(started).toHaveCount(1);
-  const order = await log(a.page).locator('[data-key]').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+  const order = await log(a.page)
+    .locator('[data-key]')
+    .evaluateAll((els) => els.map((e) => e.textContent ?? ''));
   const iStart = order.findIndex((t) => t.includes('Private conversation started'));
   const iMsg = order.findIndex((t) => t.includes('first private words'));
   expect(iStart).toBeGreaterThanOrEqual(0);
@@ -42,9 +44,16 @@ test('events are timeline items in order with the messages; the header has one p
   // still has its one button
   await privacyAction(a.page, 'End private conversation');
   await expect(notice(b.page, 'ended-by-peer')).toContainText(`${alice.jid} ended the private conversation`);
-  const bobOrder = await log(b.page).locator('[data-key]').evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+  const bobOrder = await log(b.page)
+    .locator('[data-key]')
+    .evaluateAll((els) => els.map((e) => e.textContent ?? ''));
   expect(bobOrder.findIndex((t) => t.includes('ended the private conversation'))).toBeGreaterThan(bobOrder.findIndex((t) => t.includes('first private words')));
-  await expect(b.page.getByRole('main', { name: `Conversation with ${alice.jid}` }).locator('header').getByRole('button')).toHaveCount(1);
+  await expect(
+    b.page
+      .getByRole('main', { name: `Conversation with ${alice.jid}` })
+      .locator('header')
+      .getByRole('button'),
+  ).toHaveCount(1);
   // Alice's own side: the end is an event too
   await expect(events(a.page).filter({ hasText: 'ended. Messages are not encrypted now' })).toHaveCount(1);
 });

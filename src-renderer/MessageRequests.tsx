@@ -20,7 +20,11 @@ function RequestRow({ request }: { request: MessageRequest }) {
   return (
     <li className="message-request" aria-label={`Message request from ${request.peer}`}>
       <div className="request-from">{request.peer} is not in your contacts</div>
-      {last && <div className="request-text">“{last.body}”{request.messages.length > 1 ? ` and ${request.messages.length - 1} more` : ''}</div>}
+      {last && (
+        <div className="request-text">
+          “{last.body}”{request.messages.length > 1 ? ` and ${request.messages.length - 1} more` : ''}
+        </div>
+      )}
       {request.askedPrivate && <div className="hint">They also asked for a private conversation; it starts only if you accept.</div>}
       <div className="row">
         <button type="button" onClick={() => void decide('accept')}>

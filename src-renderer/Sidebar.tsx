@@ -42,7 +42,10 @@ function AccountHeader({ account }: { account: AccountInfo }) {
     const r = account.status === 'online' || account.status === 'connecting' ? await actions.disconnect(account.id) : await actions.connect(account.id);
     if (!r.ok) setError(plainWords(r.error));
   };
-  const statusText = account.status === 'error' && account.error ? `${statusWords.error}: ${plainWords({ code: account.error.code as never, message: account.error.message })}` : statusWords[account.status];
+  const statusText =
+    account.status === 'error' && account.error
+      ? `${statusWords.error}: ${plainWords({ code: account.error.code as never, message: account.error.message })}`
+      : statusWords[account.status];
   return (
     <div className="account">
       <div className="account-jid" title={account.jid}>
@@ -200,7 +203,9 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
   const requests = mine.filter((c) => c.pendingIn);
   // Someone who only asked, and whom we never added, is a request, not yet a contact.
   const f = filter.trim().toLowerCase();
-  const listed = mine.filter((c) => !(c.pendingIn && c.subscription === 'none' && !c.pendingOut) && (!f || c.jid.toLowerCase().includes(f) || (c.name ?? '').toLowerCase().includes(f)));
+  const listed = mine.filter(
+    (c) => !(c.pendingIn && c.subscription === 'none' && !c.pendingOut) && (!f || c.jid.toLowerCase().includes(f) || (c.name ?? '').toLowerCase().includes(f)),
+  );
   // With several accounts each list is its own landmark: their names must tell them apart.
   return (
     <section className="account-block" aria-label={`Account ${account.jid}`}>

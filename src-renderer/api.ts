@@ -6,7 +6,15 @@
 // and the WebSocket is opened with that secret. Only one tab is connected at a time: another is
 // told so and may take over; a tab taken over is told that too.
 import type { MessengerApi } from '../src-shared/ipc/contract';
-import { CLOSE_OTHER_TAB, CLOSE_TAKEN_OVER, HELLO_FRAME, launchTokenFromPage, pageWithoutToken, SESSION_PATH, tabSocketUrl } from '../src-shared/ipc/host-session';
+import {
+  CLOSE_OTHER_TAB,
+  CLOSE_TAKEN_OVER,
+  HELLO_FRAME,
+  launchTokenFromPage,
+  pageWithoutToken,
+  SESSION_PATH,
+  tabSocketUrl,
+} from '../src-shared/ipc/host-session';
 import { createWsMessengerApi, type WsStatus } from '../src-shared/ipc/ws-client';
 
 export type LinkStatus = WsStatus | 'no-token' | 'taken-over';

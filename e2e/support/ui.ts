@@ -36,7 +36,8 @@ export async function signIn(page: Page, who: Credentials, mode: 'sign-in' | 'cr
 export const connection = (page: Page): Locator => page.getByRole('status', { name: 'Connection' });
 
 /** a contact in the sidebar, under whichever account (each account's list is a navigation "Contacts…") */
-export const contact = (page: Page, jid: string): Locator => page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
+export const contact = (page: Page, jid: string): Locator =>
+  page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
 
 // ---- several accounts in one window ------------------------------------------------------------
 
@@ -48,7 +49,9 @@ export const accountConnection = (page: Page, accountJid: string): Locator => ac
 
 /** a contact in one account's list */
 export const accountContact = (page: Page, accountJid: string, jid: string): Locator =>
-  account(page, accountJid).getByRole('navigation').getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
+  account(page, accountJid)
+    .getByRole('navigation')
+    .getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
 
 /** From the signed-in window: "Add another account", fill the form, wait until the new account is online. */
 export async function addAnotherAccount(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {

@@ -66,7 +66,9 @@ export function whyRefused({ rooms, testExtras }, root, filePath, spec) {
     node: room.may.node === true || test,
   };
   if (spec.startsWith('.') || spec.startsWith('/')) {
-    const target = relative(root, resolve(dirname(filePath), spec)).split(sep).join('/');
+    const target = relative(root, resolve(dirname(filePath), spec))
+      .split(sep)
+      .join('/');
     if (target.startsWith('..')) return `${spec} is outside the repository`;
     // test helpers may use Node and test tools: program code must not reach them
     if (!test && isTestFile(target, testExtras.files)) return `${room.name} may not import test code (${target})`;

@@ -39,7 +39,24 @@ export async function makeCertificates(dir: string, domain: string, extraNames: 
   // EC P-256 keeps generation fast; Prosody's OpenSSL accepts it for TLS 1.2 and 1.3.
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', caKey], dir);
   await openssl(
-    ['req', '-x509', '-new', '-key', caKey, '-sha256', '-days', '2', '-subj', `/CN=Messenger local stack CA ${process.pid}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', caCert],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      caKey,
+      '-sha256',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=Messenger local stack CA ${process.pid}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      caCert,
+    ],
     dir,
   );
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key], dir);
@@ -47,7 +64,16 @@ export async function makeCertificates(dir: string, domain: string, extraNames: 
   const names = [domain, ...extraNames].map((n, i) => `DNS.${i + 1} = ${n}`);
   await writeFile(
     ext,
-    ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = serverAuth, clientAuth', 'subjectAltName = @alt', '[alt]', ...names, 'IP.1 = 127.0.0.1', ''].join('\n'),
+    [
+      'basicConstraints = CA:FALSE',
+      'keyUsage = critical, digitalSignature, keyEncipherment',
+      'extendedKeyUsage = serverAuth, clientAuth',
+      'subjectAltName = @alt',
+      '[alt]',
+      ...names,
+      'IP.1 = 127.0.0.1',
+      '',
+    ].join('\n'),
   );
   await openssl(['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-sha256', '-extfile', ext, '-out', cert], dir);
   return { caPem: await readFile(caCert, 'utf8'), caCertPath: caCert, certPath: cert, keyPath: key };

@@ -21,7 +21,10 @@ function parseArgs(argv: string[]): { accounts: StackAccount[]; domain?: string;
       if (s !== 'prosody' && s !== 'ejabberd') throw new Error(`--server wants prosody or ejabberd, got "${s ?? ''}"`);
       server = s;
     } else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run stack -- [--account user:password]... [--domain localhost] [--server prosody|ejabberd]\n' + '       npm run stack -- --two-domains [--push] [--account a:user:password]... [--account b:user:password]...');
+      console.log(
+        'usage: npm run stack -- [--account user:password]... [--domain localhost] [--server prosody|ejabberd]\n' +
+          '       npm run stack -- --two-domains [--push] [--account a:user:password]... [--account b:user:password]...',
+      );
       process.exit(0);
     } else {
       throw new Error(`unknown argument: ${a}`);

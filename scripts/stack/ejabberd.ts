@@ -221,7 +221,13 @@ function api(port: number, command: string, body: Record<string, string>): Promi
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: `/api/${command}`, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/api/${command}`,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -261,7 +267,15 @@ export async function startEjabberd(i: EjabberdStackInput): Promise<Omit<Stack, 
     if (new Set(Object.values(ports)).size !== 3) continue;
     await writeFile(
       configPath,
-      ejabberdConfig({ ...i, certPath: i.certs.certPath, keyPath: i.certs.keyPath, componentSecret, c2sPort: ports.c2s, componentPort: ports.component, apiPort: ports.api }),
+      ejabberdConfig({
+        ...i,
+        certPath: i.certs.certPath,
+        keyPath: i.certs.keyPath,
+        componentSecret,
+        c2sPort: ports.c2s,
+        componentPort: ports.component,
+        apiPort: ports.api,
+      }),
     );
     const p = new EjabberdProcess(i.dir, configPath, logPath, ports);
     try {

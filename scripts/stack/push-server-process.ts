@@ -27,7 +27,25 @@ export interface PushServerOptions {
 }
 
 export function startPushServer(o: PushServerOptions): Promise<PushServerProcess> {
-  const args = ['--import', 'tsx', CLI, '--host', '127.0.0.1', '--port', String(o.port), '--data-dir', o.dataDir, '--tls-cert', o.certPath, '--tls-key', o.keyPath, '--ca', o.caPath, '--log-level', 'info'];
+  const args = [
+    '--import',
+    'tsx',
+    CLI,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--data-dir',
+    o.dataDir,
+    '--tls-cert',
+    o.certPath,
+    '--tls-key',
+    o.keyPath,
+    '--ca',
+    o.caPath,
+    '--log-level',
+    'info',
+  ];
   for (const peer of o.registerWith ?? []) args.push('--register-with', peer);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

@@ -30,7 +30,24 @@ export async function makeSharedCa(dir: string): Promise<SharedCa> {
   const caCert = join(dir, 'ca.crt');
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', caKey], dir);
   await openssl(
-    ['req', '-x509', '-new', '-key', caKey, '-sha256', '-days', '2', '-subj', `/CN=Messenger two-domain stack CA ${process.pid}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', caCert],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      caKey,
+      '-sha256',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=Messenger two-domain stack CA ${process.pid}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      caCert,
+    ],
     dir,
   );
   return {
@@ -45,8 +62,23 @@ export async function makeSharedCa(dir: string): Promise<SharedCa> {
       await openssl(['req', '-new', '-key', key, '-subj', `/CN=${domain}`, '-out', csr], dir);
       const names = [domain, ...extraNames].map((n, i) => `DNS.${i + 1} = ${n}`);
       // serverAuth and clientAuth: in s2s each server is the TLS client of the other
-      await writeFile(ext, ['basicConstraints = CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = serverAuth, clientAuth', 'subjectAltName = @alt', '[alt]', ...names, 'IP.1 = 127.0.0.1', ''].join('\n'));
-      await openssl(['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-sha256', '-extfile', ext, '-out', cert], dir);
+      await writeFile(
+        ext,
+        [
+          'basicConstraints = CA:FALSE',
+          'keyUsage = critical, digitalSignature, keyEncipherment',
+          'extendedKeyUsage = serverAuth, clientAuth',
+          'subjectAltName = @alt',
+          '[alt]',
+          ...names,
+          'IP.1 = 127.0.0.1',
+          '',
+        ].join('\n'),
+      );
+      await openssl(
+        ['x509', '-req', '-in', csr, '-CA', caCert, '-CAkey', caKey, '-CAcreateserial', '-days', '2', '-sha256', '-extfile', ext, '-out', cert],
+        dir,
+      );
       return { certPath: cert, keyPath: key };
     },
   };

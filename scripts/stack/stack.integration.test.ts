@@ -33,7 +33,11 @@ function componentHandshake(stack: Stack, secret: string): Promise<'accepted' | 
       const id = /<stream:stream[^>]* id=['"]([^'"]+)['"]/.exec(data)?.[1];
       if (id && !sent) {
         sent = true;
-        socket.write(`<handshake>${createHash('sha1').update(id + secret).digest('hex')}</handshake>`);
+        socket.write(
+          `<handshake>${createHash('sha1')
+            .update(id + secret)
+            .digest('hex')}</handshake>`,
+        );
       }
       if (/<handshake\s*\/>|<handshake><\/handshake>/.test(data)) {
         socket.destroy();
@@ -67,7 +71,13 @@ describe('local stack', () => {
     expect(info?.getChildren('feature').map((f) => f.attrs.var)).toContain('http://jabber.org/protocol/muc');
     await ok.entity.stop();
 
-    const wrongCa = createClient({ domain: a.domain, host: a.host, port: a.port, extraCaPem: b.caPem, credentials: { username: 'alice', password: 'alice-pw' } });
+    const wrongCa = createClient({
+      domain: a.domain,
+      host: a.host,
+      port: a.port,
+      extraCaPem: b.caPem,
+      credentials: { username: 'alice', password: 'alice-pw' },
+    });
     wrongCa.reconnect?.stop();
     await expect(wrongCa.entity.start()).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
     await wrongCa.entity.stop().catch(() => {});
@@ -87,7 +97,9 @@ describe('local stack', () => {
   });
 
   it('npm run stack: prints how to connect and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/stack/cli.ts', '--account', 'dave:dave-pw'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(process.cwd(), 'node_modules/.bin/tsx'), ['scripts/stack/cli.ts', '--account', 'dave:dave-pw'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {

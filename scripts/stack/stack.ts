@@ -270,7 +270,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const server = options.server ?? defaultServer();
   if (server === 'ejabberd') {
     const removeDir = () => (options.baseDir ? Promise.resolve() : rm(dir, { recursive: true, force: true }));
-    const ejabberd = await startEjabberd({ dir, domain, mucDomain, componentDomain, certs, logLevel: options.logLevel ?? 'info', withoutTls: options.withoutTls ?? false, presCounter: options.presCounter, removeDir });
+    const ejabberd = await startEjabberd({
+      dir,
+      domain,
+      mucDomain,
+      componentDomain,
+      certs,
+      logLevel: options.logLevel ?? 'info',
+      withoutTls: options.withoutTls ?? false,
+      presCounter: options.presCounter,
+      removeDir,
+    });
     const stack: Stack = { server, ...ejabberd };
     try {
       for (const a of options.accounts ?? []) await stack.createAccount(a.user, a.password);
@@ -294,7 +304,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (port === componentPort) continue;
     await writeFile(
       configPath,
-      prosodyConfig({ dir, domain, mucDomain, componentDomain, componentSecret, c2sPort: port, componentPort, certPath: certs.certPath, keyPath: certs.keyPath, logPath, logLevel: options.logLevel ?? 'info', withoutTls: options.withoutTls ?? false }),
+      prosodyConfig({
+        dir,
+        domain,
+        mucDomain,
+        componentDomain,
+        componentSecret,
+        c2sPort: port,
+        componentPort,
+        certPath: certs.certPath,
+        keyPath: certs.keyPath,
+        logPath,
+        logLevel: options.logLevel ?? 'info',
+        withoutTls: options.withoutTls ?? false,
+      }),
     );
     const p = new ProsodyProcess(configPath, logPath);
     try {

@@ -85,8 +85,20 @@ afterAll(async () => {
 
 describe('two domains', () => {
   it('users of the two domains chat over server-to-server links', async () => {
-    const alice = createClient({ domain: stack.a.domain, host: stack.a.host, port: stack.a.port, extraCaPem: stack.caPem, credentials: { username: 'alice', password: 'alice-pw' } });
-    const bob = createClient({ domain: stack.b.domain, host: stack.b.host, port: stack.b.port, extraCaPem: stack.caPem, credentials: { username: 'bob', password: 'bob-pw' } });
+    const alice = createClient({
+      domain: stack.a.domain,
+      host: stack.a.host,
+      port: stack.a.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: 'alice', password: 'alice-pw' },
+    });
+    const bob = createClient({
+      domain: stack.b.domain,
+      host: stack.b.host,
+      port: stack.b.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: 'bob', password: 'bob-pw' },
+    });
     clients.push(alice, bob);
     await Promise.all([alice.entity.start(), bob.entity.start()]);
     const received = new Promise<string>((resolve) => {
@@ -107,7 +119,10 @@ describe('two domains', () => {
     try {
       await alice.push.configure('acc', { apiEndpoint: stack.a.push!.endpoint, pushName: 'alice', password: 'alice-push-pw', create: true });
       await bob.push.configure('acc', { apiEndpoint: stack.b.push!.endpoint, pushName: 'bob', password: 'bob-push-pw', create: true });
-      await Promise.all([alice.when((e) => e.type === 'channel' && e.status === 'connected'), bob.when((e) => e.type === 'channel' && e.status === 'connected')]);
+      await Promise.all([
+        alice.when((e) => e.type === 'channel' && e.status === 'connected'),
+        bob.when((e) => e.type === 'channel' && e.status === 'connected'),
+      ]);
       alice.push.attachOtr(link(alice, bob));
       bob.push.attachOtr(link(bob, alice));
 
@@ -156,7 +171,12 @@ describe('two domains', () => {
       expect(fromBob.theirMessagesUrl).toBe(new URL('messages/', stack.a.push!.endpoint).toString());
       await chatsecure.sendMessage({ token: fromBob.theirTokens[0]!, priority: 'high' });
       chatsecure.close();
-      expect(await alice.when((e) => e.type === 'wake-requested')).toEqual({ type: 'wake-requested', accountId: 'acc', peer: bob.jid, via: 'chatsecure-token' });
+      expect(await alice.when((e) => e.type === 'wake-requested')).toEqual({
+        type: 'wake-requested',
+        accountId: 'acc',
+        peer: bob.jid,
+        via: 'chatsecure-token',
+      });
 
       // revoke: both records go, and alice's whitelist token no longer works on A's server
       const token = alice.push.store.record('acc', bob.jid)!.ourToken!;

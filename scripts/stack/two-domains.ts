@@ -63,7 +63,9 @@ export function withS2s(config: string, o: { s2sPort: number; caPath: string; ro
     if (next === out) throw new Error(`two-domain stack: the Prosody config no longer contains ${String(from)}`);
     out = next;
   }
-  const routes = Object.entries(o.routes).map(([d, p]) => `[${lua(d)}] = { "127.0.0.1", ${p} }`).join('; ');
+  const routes = Object.entries(o.routes)
+    .map(([d, p]) => `[${lua(d)}] = { "127.0.0.1", ${p} }`)
+    .join('; ');
   return out.replace('\nVirtualHost ', `\nstack_s2s_routes = { ${routes} }\n\nVirtualHost `);
 }
 
@@ -77,15 +79,37 @@ export async function startTwoDomains(options: TwoDomainOptions = {}): Promise<T
   };
   try {
     const ca = await makeSharedCa(dir);
-    const ports = { a: { c2s: await freePort(), s2s: await freePort(), comp: await freePort(), push: await freePort() }, b: { c2s: await freePort(), s2s: await freePort(), comp: await freePort(), push: await freePort() } };
+    const ports = {
+      a: { c2s: await freePort(), s2s: await freePort(), comp: await freePort(), push: await freePort() },
+      b: { c2s: await freePort(), s2s: await freePort(), comp: await freePort(), push: await freePort() },
+    };
     const make = async (domain: string, me: typeof ports.a, other: { domain: string; s2s: number }): Promise<DomainStack> => {
       const ddir = join(dir, domain);
       await mkdir(join(ddir, 'data'), { recursive: true, mode: 0o700 });
       const certs = await ca.leaf(domain, [`muc.${domain}`, `prekeys.${domain}`]);
       const configPath = join(ddir, 'prosody.cfg.lua');
       const logPath = join(ddir, 'prosody.log');
-      const base = prosodyConfig({ dir: ddir, domain, mucDomain: `muc.${domain}`, componentDomain: `prekeys.${domain}`, componentSecret: randomBytes(18).toString('base64url'), c2sPort: me.c2s, componentPort: me.comp, certPath: certs.certPath, keyPath: certs.keyPath, logPath, logLevel: options.logLevel ?? 'info' });
-      await writeFile(configPath, withS2s(base, { s2sPort: me.s2s, caPath: ca.caCertPath, routes: { [other.domain]: other.s2s, [`muc.${other.domain}`]: other.s2s, [`prekeys.${other.domain}`]: other.s2s } }));
+      const base = prosodyConfig({
+        dir: ddir,
+        domain,
+        mucDomain: `muc.${domain}`,
+        componentDomain: `prekeys.${domain}`,
+        componentSecret: randomBytes(18).toString('base64url'),
+        c2sPort: me.c2s,
+        componentPort: me.comp,
+        certPath: certs.certPath,
+        keyPath: certs.keyPath,
+        logPath,
+        logLevel: options.logLevel ?? 'info',
+      });
+      await writeFile(
+        configPath,
+        withS2s(base, {
+          s2sPort: me.s2s,
+          caPath: ca.caCertPath,
+          routes: { [other.domain]: other.s2s, [`muc.${other.domain}`]: other.s2s, [`prekeys.${other.domain}`]: other.s2s },
+        }),
+      );
       const p = new ProsodyProcess(configPath, logPath);
       await p.start();
       started.push(p);

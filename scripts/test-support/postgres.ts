@@ -18,7 +18,6 @@ export interface PgCluster {
   stop(): Promise<void>;
 }
 
-
 export async function startPostgres(): Promise<PgCluster> {
   for (const b of ['initdb', 'postgres', 'pg_ctl']) {
     if (!existsSync(join(BIN, b))) {

@@ -180,4 +180,3 @@ app.on('before-quit', (event) => {
 });
 
 void start();
-

@@ -66,7 +66,13 @@ describe('IPC sender check', () => {
     expect(isTrustedIpcSender({ sender: webContents, senderFrame: sub }, win, policy)).toBe(false);
     expect(isTrustedIpcSender({ sender: webContents, senderFrame: null }, win, policy)).toBe(false);
     const navigated = { url: 'https://evil.example/', parent: null };
-    expect(isTrustedIpcSender({ sender: { mainFrame: navigated }, senderFrame: navigated }, { isDestroyed: () => false, webContents: { mainFrame: navigated } }, policy)).toBe(false);
+    expect(
+      isTrustedIpcSender(
+        { sender: { mainFrame: navigated }, senderFrame: navigated },
+        { isDestroyed: () => false, webContents: { mainFrame: navigated } },
+        policy,
+      ),
+    ).toBe(false);
     expect(isTrustedIpcSender({ sender: webContents, senderFrame: mainFrame }, { ...win, isDestroyed: () => true }, policy)).toBe(false);
     expect(isTrustedIpcSender({ sender: webContents, senderFrame: mainFrame }, null, policy)).toBe(false);
   });

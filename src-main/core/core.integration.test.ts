@@ -98,7 +98,9 @@ describe('accounts', () => {
 
   it('registration against an untrusted certificate never sends the password: certificate-untrusted', async () => {
     const c = await core(false);
-    const e = await errorOf(c.core.handlers['account.register']({ jid: `${uniqueName('r')}@${stack.domain}`, password: 'pw', host: stack.host, port: stack.port }));
+    const e = await errorOf(
+      c.core.handlers['account.register']({ jid: `${uniqueName('r')}@${stack.domain}`, password: 'pw', host: stack.host, port: stack.port }),
+    );
     expect(e.code).toBe('certificate-untrusted');
   });
 });
@@ -170,7 +172,10 @@ describe('contacts, presence and chat between two accounts', () => {
     await A['account.disconnect']({ accountId: alice.accountId });
     await bob.c.waitFor('contact.updated', contactIs(alice.jid, { presence: 'offline' }));
     await A['account.connect']({ accountId: alice.accountId });
-    await bob.c.waitFor('contact.updated', (c) => c.jid === alice.jid && c.presence === 'online' && bob.c.events.filter((e) => e.name === 'contact.updated').length > 0);
+    await bob.c.waitFor(
+      'contact.updated',
+      (c) => c.jid === alice.jid && c.presence === 'online' && bob.c.events.filter((e) => e.name === 'contact.updated').length > 0,
+    );
 
     // RFC 6121 §2.5: alice removes bob; both subscriptions end
     await A['contact.remove']({ accountId: alice.accountId, jid: bob.jid });
@@ -188,7 +193,11 @@ describe('contacts, presence and chat between two accounts', () => {
     const secondInfo = await second.core.handlers['account.add']({ jid: alice.jid, password: alice.password, host: stack.host, port: stack.port });
     // conversations not made private: OTR sessions are per device, so only plaintext is readable
     // on every device (docs/otr-in-the-app.md "Several devices")
-    for (const [c, id] of [[alice.c, alice.accountId], [second, secondInfo.id], [bob.c, bob.accountId]] as const) {
+    for (const [c, id] of [
+      [alice.c, alice.accountId],
+      [second, secondInfo.id],
+      [bob.c, bob.accountId],
+    ] as const) {
       await c.core.handlers['otr.policy.set']({ accountId: id, policy: 'manual' });
     }
     await makeContacts(alice, bob, [second]);
@@ -203,7 +212,8 @@ describe('contacts, presence and chat between two accounts', () => {
     await second.waitFor('message.added', (m) => m.body === 'to both devices');
     await second.core.handlers['message.send']({ accountId: secondInfo.id, to: bob.jid, body: 'from device two' });
     await alice.c.waitFor('message.added', (m) => m.body === 'from device two');
-    const page = async (c: TestCore, id: string) => (await c.core.handlers['messages.page']({ accountId: id, peer: bob.jid, limit: 10 })).map((m) => `${m.direction}:${m.body}`);
+    const page = async (c: TestCore, id: string) =>
+      (await c.core.handlers['messages.page']({ accountId: id, peer: bob.jid, limit: 10 })).map((m) => `${m.direction}:${m.body}`);
     expect(await page(second, secondInfo.id)).toEqual(['out:from device one', 'in:to both devices', 'out:from device two']);
     expect(await page(alice.c, alice.accountId)).toEqual(['out:from device one', 'in:to both devices', 'out:from device two']);
   });

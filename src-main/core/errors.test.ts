@@ -45,7 +45,9 @@ describe('no server text reaches the user or a log (issue 18)', () => {
   });
 
   it('names a known condition', () => {
-    expect(toMessengerError(Object.assign(new Error('x'), { name: 'StreamError', condition: 'system-shutdown' }), 'example.org').message).toContain('system-shutdown');
+    expect(toMessengerError(Object.assign(new Error('x'), { name: 'StreamError', condition: 'system-shutdown' }), 'example.org').message).toContain(
+      'system-shutdown',
+    );
     expect(conditionName('policy-violation')).toBe('policy-violation');
     expect(conditionName('password=hunter2')).toBe('error');
     expect(conditionName(undefined)).toBe('error');

@@ -37,7 +37,13 @@ describe('hostile stanzas from a contact', () => {
     const mName = uniqueName('mallory');
     await stack.createAccount(mName, 'mallory-pw');
     const mJid = `${mName}@${stack.domain}`;
-    const m = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: mName, password: 'mallory-pw' } });
+    const m = createClient({
+      domain: stack.domain,
+      host: stack.host,
+      port: stack.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: mName, password: 'mallory-pw' },
+    });
     raw.push(m);
     let aliceFull = '';
     const received: Array<ReturnType<typeof xml>> = [];
@@ -81,7 +87,11 @@ describe('hostile stanzas from a contact', () => {
     await alice.c.waitFor('message.updated', (x) => x.id === toBob.id && x.delivery === 'sent');
 
     // 1. a roster push from someone else (RFC 6121 §2.1.6): refused
-    const push = xml('iq', { type: 'set', to: aliceFull, id: 'push1' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: `evil@${stack.domain}`, subscription: 'both' })));
+    const push = xml(
+      'iq',
+      { type: 'set', to: aliceFull, id: 'push1' },
+      xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: `evil@${stack.domain}`, subscription: 'both' })),
+    );
     const pushAnswer = await m.iqCaller.request(push).then(
       () => 'result',
       (e: { condition?: string }) => e.condition,
@@ -89,10 +99,18 @@ describe('hostile stanzas from a contact', () => {
     expect(pushAnswer).toBe('service-unavailable');
     // 2. a receipt and an error for alice's message to bob, from mallory
     await m.entity.send(xml('message', { to: alice.jid, id: 'r1' }, xml('received', { xmlns: 'urn:xmpp:receipts', id: toBob.id })));
-    await m.entity.send(xml('message', { to: alice.jid, id: toBob.id, type: 'error' }, xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' }))));
+    await m.entity.send(
+      xml(
+        'message',
+        { to: alice.jid, id: toBob.id, type: 'error' },
+        xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
+      ),
+    );
     // 3. the same message twice (same stanza id and origin-id), and again with a new stanza id
     for (const id of ['dup-1', 'dup-1', 'dup-2']) {
-      await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id }, xml('body', {}, 'only once'), xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id: 'origin-dup' })));
+      await m.entity.send(
+        xml('message', { to: alice.jid, type: 'chat', id }, xml('body', {}, 'only once'), xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id: 'origin-dup' })),
+      );
     }
     // 4. an oversized body, empty and whitespace bodies, other message types, two bodies, a bad delay
     await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: 'big' }, xml('body', {}, 'B'.repeat(100_000))));
@@ -100,12 +118,43 @@ describe('hostile stanzas from a contact', () => {
     await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: 'ws' }, xml('body', {}, '   \n ')));
     await m.entity.send(xml('message', { to: alice.jid, type: 'headline', id: 'hl' }, xml('body', {}, 'headline text')));
     await m.entity.send(xml('message', { to: alice.jid, type: 'groupchat', id: 'gc' }, xml('body', {}, 'groupchat text')));
-    await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: 'two' }, xml('body', {}, 'first body'), xml('body', {}, 'second body'), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: 'not a date' })));
-    await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: 'future' }, xml('body', {}, 'from the future'), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2999-01-01T00:00:00Z' })));
+    await m.entity.send(
+      xml(
+        'message',
+        { to: alice.jid, type: 'chat', id: 'two' },
+        xml('body', {}, 'first body'),
+        xml('body', {}, 'second body'),
+        xml('delay', { xmlns: 'urn:xmpp:delay', stamp: 'not a date' }),
+      ),
+    );
+    await m.entity.send(
+      xml(
+        'message',
+        { to: alice.jid, type: 'chat', id: 'future' },
+        xml('body', {}, 'from the future'),
+        xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2999-01-01T00:00:00Z' }),
+      ),
+    );
     // 4b. forged carbons (XEP-0280 §11): mallory pretends to be our other device
     for (const kind of ['received', 'sent']) {
-      const inner = xml('message', { xmlns: 'jabber:client', from: kind === 'received' ? bobJid : `${alice.jid}/other`, to: kind === 'received' ? `${alice.jid}/other` : bobJid, type: 'chat', id: `forged-${kind}` }, xml('body', {}, `forged ${kind} carbon`));
-      await m.entity.send(xml('message', { to: alice.jid, type: 'chat', id: `carbon-${kind}` }, xml(kind, { xmlns: 'urn:xmpp:carbons:2' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner))));
+      const inner = xml(
+        'message',
+        {
+          xmlns: 'jabber:client',
+          from: kind === 'received' ? bobJid : `${alice.jid}/other`,
+          to: kind === 'received' ? `${alice.jid}/other` : bobJid,
+          type: 'chat',
+          id: `forged-${kind}`,
+        },
+        xml('body', {}, `forged ${kind} carbon`),
+      );
+      await m.entity.send(
+        xml(
+          'message',
+          { to: alice.jid, type: 'chat', id: `carbon-${kind}` },
+          xml(kind, { xmlns: 'urn:xmpp:carbons:2' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner)),
+        ),
+      );
     }
     // 5. deep nesting, odd namespaces, unknown children
     let deep = xml('x', { xmlns: 'urn:example:deep' });

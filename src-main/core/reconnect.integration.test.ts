@@ -40,7 +40,10 @@ async function history(u: { c: TestCore; accountId: string }, peer: string) {
 /** resolves on the next account.updated with this status after now */
 function nextStatus(u: { c: TestCore; accountId: string }, status: string) {
   const seen = u.c.events.length;
-  return u.c.waitFor('account.updated', (a) => a.id === u.accountId && a.status === status && u.c.events.indexOf(u.c.events.find((e) => e.payload === a)!) >= seen);
+  return u.c.waitFor(
+    'account.updated',
+    (a) => a.id === u.accountId && a.status === status && u.c.events.indexOf(u.c.events.find((e) => e.payload === a)!) >= seen,
+  );
 }
 
 describe('reconnect', () => {
@@ -73,8 +76,18 @@ describe('reconnect', () => {
     await bob.c.waitFor('message.added', (m) => m.body === 'final');
 
     // every message exactly once on both sides (the order is the order each side saw them)
-    expect((await history(bob, alice.jid)).sort()).toEqual(['in:final', 'in:sent into a dying link', 'in:written while offline', 'out:reply she cannot see yet']);
-    expect((await history(alice, bob.jid)).sort()).toEqual(['in:reply she cannot see yet', 'out:final', 'out:sent into a dying link', 'out:written while offline']);
+    expect((await history(bob, alice.jid)).sort()).toEqual([
+      'in:final',
+      'in:sent into a dying link',
+      'in:written while offline',
+      'out:reply she cannot see yet',
+    ]);
+    expect((await history(alice, bob.jid)).sort()).toEqual([
+      'in:reply she cannot see yet',
+      'out:final',
+      'out:sent into a dying link',
+      'out:written while offline',
+    ]);
   });
 
   it('a server restart (no resumption possible): the unacked message is not lost and appears once', async () => {

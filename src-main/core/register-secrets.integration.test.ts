@@ -34,11 +34,14 @@ async function consoleDuring(run: () => Promise<unknown>): Promise<string> {
 
 describe(`registration errors keep the password to themselves (${process.env.MESSENGER_XMPP_SERVER ?? 'prosody'})`, () => {
   it.each([
-    ['a name that is taken', async () => {
-      const name = uniqueName('taken');
-      await stack.createAccount(name, 'whatever-1');
-      return name;
-    }],
+    [
+      'a name that is taken',
+      async () => {
+        const name = uniqueName('taken');
+        await stack.createAccount(name, 'whatever-1');
+        return name;
+      },
+    ],
     ['a name the server does not accept', async () => 'x'.repeat(1100)],
   ])('%s', async (_, makeName) => {
     const c = await startCore({ extraCaPem: stack.caPem });

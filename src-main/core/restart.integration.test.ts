@@ -102,7 +102,9 @@ describe(`server restart with several accounts connected (${process.env.MESSENGE
 
     // no account ever ended in an error (a wrong 'auth-failed' from a doubled SASL response)
     for (const a of accounts) {
-      const errors = a.c.events.filter((e) => e.name === 'account.updated' && (e.payload as { id: string }).id === a.accountId && (e.payload as { status: string }).status === 'error');
+      const errors = a.c.events.filter(
+        (e) => e.name === 'account.updated' && (e.payload as { id: string }).id === a.accountId && (e.payload as { status: string }).status === 'error',
+      );
       expect(errors).toEqual([]);
     }
     expect(uncaught.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))).toEqual([]);

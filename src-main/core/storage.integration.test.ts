@@ -124,7 +124,10 @@ describe('profile storage', () => {
     await keytar.setPassword(alice.c.keychainService, DATABASE_KEY_ENTRY, key as string);
     const restored = await startCore({ profileDir: alice.c.profileDir, keychainService: alice.c.keychainService, extraCaPem: stack.caPem });
     open.push(restored);
-    expect((await restored.core.handlers['messages.page']({ accountId: alice.accountId, peer: bob.jid, limit: 50 })).map((m) => m.body)).toEqual([outgoing, incoming]);
+    expect((await restored.core.handlers['messages.page']({ accountId: alice.accountId, peer: bob.jid, limit: 50 })).map((m) => m.body)).toEqual([
+      outgoing,
+      incoming,
+    ]);
     await restored.close();
     await keytar.deletePassword(alice.c.keychainService, DATABASE_KEY_ENTRY);
   });
@@ -135,7 +138,10 @@ describe('profile storage', () => {
     const env = { ...process.env };
     delete env.DBUS_SESSION_BUS_ADDRESS;
     delete env.DISPLAY;
-    const { stdout } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(import.meta.dirname, 'test-support/open-profile.ts'), dir], { env, timeout: 60_000 });
+    const { stdout } = await run(join(process.cwd(), 'node_modules/.bin/tsx'), [join(import.meta.dirname, 'test-support/open-profile.ts'), dir], {
+      env,
+      timeout: 60_000,
+    });
     const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { code?: string; message?: string };
     expect(result.code).toBe('keychain-unavailable');
     expect(result.message).toMatch(/keychain/i);

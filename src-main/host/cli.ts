@@ -77,7 +77,8 @@ main().then(
   (e: unknown) => {
     // Typed core errors carry plain words; anything else is reported without details that could
     // hold a secret.
-    const message = e instanceof Error && 'code' in e ? `${(e as { code: string }).code}: ${e.message}` : `unexpected error (${e instanceof Error ? e.name : typeof e})`;
+    const message =
+      e instanceof Error && 'code' in e ? `${(e as { code: string }).code}: ${e.message}` : `unexpected error (${e instanceof Error ? e.name : typeof e})`;
     console.error(`messenger host: ${message}`);
     process.exit(1);
   },

@@ -76,11 +76,19 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
 function post(body: string, headers: Record<string, string> = {}, h: RunningHost = host, method = 'POST'): Promise<{ status: number; body: SessionAnswer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: h.port, path: SESSION_PATH, method, headers: { host: `127.0.0.1:${h.port}`, origin: h.origin, 'content-type': 'application/json', ...headers } },
+      {
+        host: '127.0.0.1',
+        port: h.port,
+        path: SESSION_PATH,
+        method,
+        headers: { host: `127.0.0.1:${h.port}`, origin: h.origin, 'content-type': 'application/json', ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: (res.headers['content-type'] === 'application/json' ? JSON.parse(text) : {}) as SessionAnswer }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: (res.headers['content-type'] === 'application/json' ? JSON.parse(text) : {}) as SessionAnswer }),
+        );
       },
     );
     req.on('error', reject);
@@ -88,7 +96,8 @@ function post(body: string, headers: Record<string, string> = {}, h: RunningHost
   });
 }
 
-const exchange = (token: string, takeOver?: boolean, h: RunningHost = host) => post(JSON.stringify(takeOver === undefined ? { token } : { token, takeOver }), {}, h);
+const exchange = (token: string, takeOver?: boolean, h: RunningHost = host) =>
+  post(JSON.stringify(takeOver === undefined ? { token } : { token, takeOver }), {}, h);
 
 /** a tab of its own for a test that is not about tabs: spends the current link, taking over */
 async function newTab(h: RunningHost = host): Promise<string> {
@@ -260,7 +269,15 @@ describe('browser host: frames', () => {
   it('answers malformed frames and unknown requests with typed errors, keeps the connection, and never calls the core', async () => {
     const ws = (await open({ secret: await newTab() })) as WebSocket;
     calls.length = 0;
-    const bad: Array<string | Buffer> = ['not json', '[1,2]', 'null', '{"type":"request"}', '{"type":"request","id":-1,"name":"app.snapshot"}', '{"type":"event","id":1}', Buffer.from([1, 2, 3])];
+    const bad: Array<string | Buffer> = [
+      'not json',
+      '[1,2]',
+      'null',
+      '{"type":"request"}',
+      '{"type":"request","id":-1,"name":"app.snapshot"}',
+      '{"type":"event","id":1}',
+      Buffer.from([1, 2, 3]),
+    ];
     for (const frame of bad) {
       const answer = nextFrame(ws);
       ws.send(frame, { binary: Buffer.isBuffer(frame) });
@@ -311,8 +328,14 @@ describe('ws-client over the host', () => {
   });
 
   it('settles pending requests when the host goes away', async () => {
-    const other = await startHost({ core: { handlers: { ...handlers, 'app.snapshot': () => new Promise(() => undefined) } as RequestHandlers, onEvent: () => () => undefined }, rendererDir: dir });
-    const api = createWsMessengerApi(tabSocketUrl(other.origin, await newTab(other)), (url) => new WebSocket(url, { origin: other.origin }) as unknown as WebSocketLike);
+    const other = await startHost({
+      core: { handlers: { ...handlers, 'app.snapshot': () => new Promise(() => undefined) } as RequestHandlers, onEvent: () => () => undefined },
+      rendererDir: dir,
+    });
+    const api = createWsMessengerApi(
+      tabSocketUrl(other.origin, await newTab(other)),
+      (url) => new WebSocket(url, { origin: other.origin }) as unknown as WebSocketLike,
+    );
     const status = new Promise((resolve) => api.onStatus((s) => s === 'open' && resolve(s)));
     const pending = api.request('app.snapshot', {});
     await status;

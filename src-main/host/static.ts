@@ -79,7 +79,10 @@ export async function serveStatic(rendererRoot: string, port: number, req: Incom
     // The built page carries Electron's policy (no network at all); here it needs its host. The
     // meta copy leaves out frame-ancestors: browsers ignore it in a meta element and log an error
     // (CSP3 §"frame-ancestors": not supported in <meta>); the header above enforces it.
-    const metaCsp = csp.split('; ').filter((d) => !d.startsWith('frame-ancestors')).join('; ');
+    const metaCsp = csp
+      .split('; ')
+      .filter((d) => !d.startsWith('frame-ancestors'))
+      .join('; ');
     body = Buffer.from(body.toString('utf8').replace(CSP_META, `<meta http-equiv="Content-Security-Policy" content="${metaCsp}">`));
   }
   res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Content-Security-Policy': csp });

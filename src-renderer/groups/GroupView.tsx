@@ -65,7 +65,12 @@ export function GroupView({ group }: { group: GroupInfo }) {
                 <span className={m.verified ? 'verified' : 'unverified'}>{m.me ? '' : m.verified ? 'Verified by you' : 'Not verified by you'}</span>
                 {m.admin && <span> · admin</span>}
                 {group.canRemove && !m.me && !m.admin && (
-                  <button type="button" className="link" aria-label={`Remove ${who(m, m.fingerprint)}`} onClick={() => void act(() => actions.remove(group.accountId, group.address, m.fingerprint))}>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-label={`Remove ${who(m, m.fingerprint)}`}
+                    onClick={() => void act(() => actions.remove(group.accountId, group.address, m.fingerprint))}
+                  >
                     Remove
                   </button>
                 )}

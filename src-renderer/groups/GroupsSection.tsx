@@ -78,7 +78,9 @@ export function GroupsSection({ account }: { account: AccountInfo }) {
           {error}
         </p>
       )}
-      {open && open.accountId === account.id && all[groupKey(open.accountId, open.address)] && <GroupView group={all[groupKey(open.accountId, open.address)]!} />}
+      {open && open.accountId === account.id && all[groupKey(open.accountId, open.address)] && (
+        <GroupView group={all[groupKey(open.accountId, open.address)]!} />
+      )}
     </section>
   );
 }

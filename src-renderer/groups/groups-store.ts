@@ -34,8 +34,12 @@ export function createGroupsStore(api: GroupsApi) {
   const set = store.setState;
   const putGroup = (g: GroupInfo) => set((s) => ({ groups: { ...s.groups, [groupKey(g.accountId, g.address)]: g } }));
   api.on('group.updated', putGroup);
-  api.on('group.message', (m) => set((s) => ({ timelines: { ...s.timelines, [groupKey(m.accountId, m.address)]: upsert(s.timelines[groupKey(m.accountId, m.address)], m) } })));
-  api.on('group.notice', (n) => set((s) => ({ notices: { ...s.notices, [groupKey(n.accountId, n.address)]: [...(s.notices[groupKey(n.accountId, n.address)] ?? []), n.text].slice(-5) } })));
+  api.on('group.message', (m) =>
+    set((s) => ({ timelines: { ...s.timelines, [groupKey(m.accountId, m.address)]: upsert(s.timelines[groupKey(m.accountId, m.address)], m) } })),
+  );
+  api.on('group.notice', (n) =>
+    set((s) => ({ notices: { ...s.notices, [groupKey(n.accountId, n.address)]: [...(s.notices[groupKey(n.accountId, n.address)] ?? []), n.text].slice(-5) } })),
+  );
 
   const actions = {
     async load(accountId: string) {
@@ -62,7 +66,13 @@ export function createGroupsStore(api: GroupsApi) {
     async openGroup(accountId: string, address: string) {
       set({ open: { accountId, address } });
       const r = await api.request('group.timeline', { accountId, address, limit: 200 });
-      if (r.ok) set((s) => ({ timelines: { ...s.timelines, [groupKey(accountId, address)]: r.value.reduce((l, m) => upsert(l, m), s.timelines[groupKey(accountId, address)] ?? []) } }));
+      if (r.ok)
+        set((s) => ({
+          timelines: {
+            ...s.timelines,
+            [groupKey(accountId, address)]: r.value.reduce((l, m) => upsert(l, m), s.timelines[groupKey(accountId, address)] ?? []),
+          },
+        }));
       return r;
     },
     close() {

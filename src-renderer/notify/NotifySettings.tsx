@@ -20,11 +20,13 @@ export function NotifySettings({ onClose }: { onClose: () => void }) {
     <Dialog title="Notifications" onClose={onClose} className="notify-settings">
       {!supported && <p className="hint">This browser cannot show desktop notifications.</p>}
       <label htmlFor={ids.on} className="check">
-        <input id={ids.on} type="checkbox" disabled={!supported} checked={prefs.enabled} onChange={(e) => void toggle(e.target.checked)} /> Show a desktop notification for new messages and contact requests
+        <input id={ids.on} type="checkbox" disabled={!supported} checked={prefs.enabled} onChange={(e) => void toggle(e.target.checked)} /> Show a desktop
+        notification for new messages and contact requests
       </label>
       {denied && <p className="error">The browser blocks notifications for this page. Allow them in the browser's site settings, then turn them on here.</p>}
       <label htmlFor={ids.hide} className="check">
-        <input id={ids.hide} type="checkbox" checked={prefs.hideText} onChange={(e) => prefs.setHideText(e.target.checked)} /> Hide message text in notifications (show only who wrote)
+        <input id={ids.hide} type="checkbox" checked={prefs.hideText} onChange={(e) => prefs.setHideText(e.target.checked)} /> Hide message text in
+        notifications (show only who wrote)
       </label>
       <p className="hint">No notification comes for the conversation you are looking at, nor for a conversation you muted (its Privacy menu).</p>
       <div className="row">

@@ -38,9 +38,11 @@ export function startNotifier(api: Pick<MessengerApi, 'on'>, app: AppStore): () 
     if (document.title !== t) document.title = t;
   };
   setTitle();
-  offs.push(store.subscribe((s, prev) => {
-    if (s.contacts !== prev.contacts) setTitle();
-  }));
+  offs.push(
+    store.subscribe((s, prev) => {
+      if (s.contacts !== prev.contacts) setTitle();
+    }),
+  );
 
   const seen = new Set<string>();
   offs.push(

@@ -14,7 +14,6 @@ import { otrKey } from './otr-store';
 
 const EMPTY: never[] = [];
 
-
 export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid: string }) {
   const { actions } = useOtr();
   const own = bareKey(jid);

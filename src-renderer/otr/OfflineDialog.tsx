@@ -98,9 +98,9 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
     body = (
       <>
         <p className="otr-deniability" data-testid="offline-deniability">
-          <strong>Less deniable than usual.</strong> Started this way, the conversation does not give you online deniability: while it happens, {peer}'s side could help
-          someone else get proof that you took part. Afterwards nobody can prove from the messages who wrote them (offline deniability stays, for both of you). If that
-          matters, wait until {peer} is online.
+          <strong>Less deniable than usual.</strong> Started this way, the conversation does not give you online deniability: while it happens, {peer}'s side
+          could help someone else get proof that you took part. Afterwards nobody can prove from the messages who wrote them (offline deniability stays, for
+          both of you). If that matters, wait until {peer} is online.
         </p>
         <h3 id={listId}>{devices.length === 1 ? `${peer} has one device you can send to` : `${peer} has ${devices.length} devices you can send to`}</h3>
         <ul className="otr-offline-devices" aria-labelledby={listId}>
@@ -138,8 +138,8 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
             </div>
             {/* docs/otr-in-the-app.md "Offline start": many servers (Prosody among them) hand waiting messages to the device that comes online first only */}
             <p className="hint">
-              Each device gets its own copy, but only if {peer}'s server hands waiting messages to every device; many give them only to the device that comes online first. If you
-              know which device {peer} will use next, send to that one.
+              Each device gets its own copy, but only if {peer}'s server hands waiting messages to every device; many give them only to the device that comes
+              online first. If you know which device {peer} will use next, send to that one.
             </p>
           </>
         )}
@@ -160,16 +160,16 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
   // the Dialog moves focus in and back, traps Tab, closes on Escape or a click outside (not while sending)
   return (
     <Dialog title={`Send privately to ${peer}'s devices`} onClose={close} busy={sending} className="otr-dialog">
-        <p>
-          {peer} is offline. If their devices left keys on their server, a private conversation can start now: {waiting} goes encrypted to the devices you choose, and so
-          does what you write next, until {peer} answers.
-        </p>
-        {body}
-        <div className="row">
-          <button type="button" disabled={sending} onClick={close}>
-            {chooser.phase === 'ready' && chooser.devices.length > 0 ? 'Cancel' : 'Close'}
-          </button>
-        </div>
+      <p>
+        {peer} is offline. If their devices left keys on their server, a private conversation can start now: {waiting} goes encrypted to the devices you choose,
+        and so does what you write next, until {peer} answers.
+      </p>
+      {body}
+      <div className="row">
+        <button type="button" disabled={sending} onClick={close}>
+          {chooser.phase === 'ready' && chooser.devices.length > 0 ? 'Cancel' : 'Close'}
+        </button>
+      </div>
     </Dialog>
   );
 }

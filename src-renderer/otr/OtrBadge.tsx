@@ -12,7 +12,14 @@ export function OtrBadge({ state, version }: { state: OtrTrustState; version?: O
   const words = older ? `${stateWords[state]} · ${olderVersionWords}` : stateWords[state];
   const title = older ? `${stateExplanations[state]} ${olderVersionExplanation}` : stateExplanations[state];
   return (
-    <span className={`otr-badge otr-${state}`} data-otr-state={state} data-otr-version={version} role="status" aria-label={`Encryption: ${words}`} title={title}>
+    <span
+      className={`otr-badge otr-${state}`}
+      data-otr-state={state}
+      data-otr-version={version}
+      role="status"
+      aria-label={`Encryption: ${words}`}
+      title={title}
+    >
       {words}
     </span>
   );

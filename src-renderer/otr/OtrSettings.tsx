@@ -48,7 +48,11 @@ export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus
         ))}
       </select>
       <label htmlFor={ids.account}>{accountJid ? `Policy for your account ${accountJid}` : 'Policy for the account'}</label>
-      <select id={ids.account} defaultValue="" onChange={(e) => e.target.value && void run(actions.setPolicy(accountId, undefined, e.target.value as OtrPolicyName))}>
+      <select
+        id={ids.account}
+        defaultValue=""
+        onChange={(e) => e.target.value && void run(actions.setPolicy(accountId, undefined, e.target.value as OtrPolicyName))}
+      >
         <option value="" disabled>
           Choose…
         </option>
@@ -59,7 +63,12 @@ export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus
         ))}
       </select>
       <p>
-        <input id={ids.v2} type="checkbox" checked={status.allowV2 !== false} onChange={(e) => void run(actions.setAllowV2(accountId, peer, e.target.checked))} />{' '}
+        <input
+          id={ids.v2}
+          type="checkbox"
+          checked={status.allowV2 !== false}
+          onChange={(e) => void run(actions.setAllowV2(accountId, peer, e.target.checked))}
+        />{' '}
         <label htmlFor={ids.v2}>Allow the older OTR version 2 (Profanity){accountJid ? ` for ${accountJid}` : ''}</label>
         <span className="hint"> — only with clients that speak nothing newer; one device of the contact at a time</span>
       </p>
@@ -82,9 +91,14 @@ export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus
         <ul className="otr-keys">
           {fps.theirs.map((f) => (
             <li key={f.fingerprint}>
-              <Fingerprint hex={f.fingerprint} /> <span className="hint">OTRv{f.version}{f.fingerprint === status.theirFingerprint ? ', in use now' : ''}</span>{' '}
+              <Fingerprint hex={f.fingerprint} />{' '}
+              <span className="hint">
+                OTRv{f.version}
+                {f.fingerprint === status.theirFingerprint ? ', in use now' : ''}
+              </span>{' '}
               <label className="check">
-                <input type="checkbox" checked={f.verified} onChange={(e) => void run(actions.setTrust(accountId, peer, f.fingerprint, e.target.checked))} /> Verified
+                <input type="checkbox" checked={f.verified} onChange={(e) => void run(actions.setTrust(accountId, peer, f.fingerprint, e.target.checked))} />{' '}
+                Verified
               </label>
             </li>
           ))}

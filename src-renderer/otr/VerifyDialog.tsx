@@ -66,9 +66,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
       <form onSubmit={submitAnswer} aria-label="Answer the verification">
         {smp.question !== undefined ? (
           <>
-            <p>
-              {peer} wants to make sure it is really you, and asks:
-            </p>
+            <p>{peer} wants to make sure it is really you, and asks:</p>
             <blockquote className="otr-question" data-testid="smp-question">
               {smp.question}
             </blockquote>
@@ -210,7 +208,8 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
             <label htmlFor={ids.s}>{mode === 'question' ? 'Answer' : 'Shared secret'}</label>
             <input id={ids.s} type="text" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} required maxLength={1000} />
             <p className="hint">
-              {mode === 'question' ? `${peer} must type exactly this answer.` : `${peer} must type exactly the same secret.`} Nothing of it is sent: only a proof that both are equal.
+              {mode === 'question' ? `${peer} must type exactly this answer.` : `${peer} must type exactly the same secret.`} Nothing of it is sent: only a
+              proof that both are equal.
             </p>
             <ErrorLine error={error} />
             <div className="row">

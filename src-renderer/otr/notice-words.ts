@@ -46,7 +46,8 @@ export function noticeWords(n: OtrNotice): string {
     case 'older-version-refused':
       return `${peer}'s client only speaks the older OTR version 2, which your settings refuse, so no private conversation can start with them. To talk privately, allow "the older OTR version 2" in the privacy settings.`;
     case 'start-unanswered': {
-      const waiting = n.queued > 0 ? ` Your ${count(n.queued, 'message waits', 'messages wait')} and ${n.queued === 1 ? 'is' : 'are'} not sent until you choose.` : '';
+      const waiting =
+        n.queued > 0 ? ` Your ${count(n.queued, 'message waits', 'messages wait')} and ${n.queued === 1 ? 'is' : 'are'} not sent until you choose.` : '';
       return `${peer} did not answer the request for a private conversation (${n.seconds} s). Their client may not support OTR, may only speak an older OTR version, or may be offline.${waiting}`;
     }
   }

@@ -78,8 +78,7 @@ export function createOtrStore(api: OtrApi) {
   let nextSeq = 1;
 
   /** sets the chooser of `key` unless it was closed or reopened since `seq` began */
-  const putChooser = (key: string, seq: number, c: OfflineChooser) =>
-    set((s) => (s.offline[key]?.seq === seq ? { offline: { ...s.offline, [key]: c } } : s));
+  const putChooser = (key: string, seq: number, c: OfflineChooser) => set((s) => (s.offline[key]?.seq === seq ? { offline: { ...s.offline, [key]: c } } : s));
   const closeChooser = (key: string) =>
     set((s) => {
       if (!(key in s.offline)) return s;
@@ -126,7 +125,8 @@ export function createOtrStore(api: OtrApi) {
     load: (accountId: string, peer: string) => withStatus('otr.status', { accountId, peer }),
     start: (accountId: string, peer: string) => withStatus('otr.start', { accountId, peer }),
     end: (accountId: string, peer: string) => withStatus('otr.end', { accountId, peer }),
-    askQuestion: (accountId: string, peer: string, question: string, answer: string) => withStatus('otr.smp.start', { accountId, peer, question, secret: answer }),
+    askQuestion: (accountId: string, peer: string, question: string, answer: string) =>
+      withStatus('otr.smp.start', { accountId, peer, question, secret: answer }),
     sharedSecret: (accountId: string, peer: string, secret: string) => withStatus('otr.smp.start', { accountId, peer, secret }),
     answer: (accountId: string, peer: string, secret: string) => withStatus('otr.smp.answer', { accountId, peer, secret }),
     abortSmp: (accountId: string, peer: string) => withStatus('otr.smp.abort', { accountId, peer }),
@@ -162,7 +162,12 @@ export function createOtrStore(api: OtrApi) {
       set((s) => ({ offline: { ...s.offline, [key]: { phase: 'loading', seq } } }));
       const r = await api.request('otr.offline.devices', { accountId, peer });
       if (r.ok) {
-        putChooser(key, seq, { phase: 'ready', seq, devices: r.value.devices, ...(r.value.unavailable !== undefined ? { unavailable: r.value.unavailable } : {}) });
+        putChooser(key, seq, {
+          phase: 'ready',
+          seq,
+          devices: r.value.devices,
+          ...(r.value.unavailable !== undefined ? { unavailable: r.value.unavailable } : {}),
+        });
       } else {
         putChooser(key, seq, { phase: 'error', seq, error: r.error });
       }
@@ -183,7 +188,11 @@ export function createOtrStore(api: OtrApi) {
      * notice); on success that notice goes, and the core publishes again
      */
     trustPrekeyServer: async (notice: OtrNotice) => {
-      const r = await api.request('otr.prekeyServer.trust', { accountId: notice.accountId, server: notice.server ?? '', fingerprint: notice.fingerprint ?? '' });
+      const r = await api.request('otr.prekeyServer.trust', {
+        accountId: notice.accountId,
+        server: notice.server ?? '',
+        fingerprint: notice.fingerprint ?? '',
+      });
       if (r.ok) actions.dismiss(notice.accountId, notice.peer, notice.id);
       return r;
     },

@@ -58,11 +58,18 @@ export function PushSettings({ accountId, jid }: { accountId: string; jid: strin
           }}
         >
           <p className="hint">
-            A push server lets contacts you approve wake this computer while your account is offline. It can be your XMPP server&apos;s or any
-            other; it never sees names or messages.
+            A push server lets contacts you approve wake this computer while your account is offline. It can be your XMPP server&apos;s or any other; it never
+            sees names or messages.
           </p>
           <label htmlFor={ids.endpoint}>Push server address</label>
-          <input id={ids.endpoint} type="url" placeholder="https://push.example/api/v1/" value={endpoint} onChange={(e) => setEndpoint(e.target.value)} required />
+          <input
+            id={ids.endpoint}
+            type="url"
+            placeholder="https://push.example/api/v1/"
+            value={endpoint}
+            onChange={(e) => setEndpoint(e.target.value)}
+            required
+          />
           <label htmlFor={ids.name}>Push name</label>
           <input id={ids.name} value={pushName} onChange={(e) => setPushName(e.target.value)} required />
           <label htmlFor={ids.password}>Push password</label>

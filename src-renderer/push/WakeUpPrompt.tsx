@@ -25,9 +25,9 @@ function OnePrompt({ prompt }: { prompt: PushPrompt }) {
       </p>
       <p className="hint">
         {reason === 'their-offer' ? `${peer} already said yes and sent theirs. ` : ''}
-        When you are offline, {peer}&apos;s messenger can then tap this computer on the shoulder, so it signs in and the message arrives
-        privately right away instead of waiting until you come back. The tap carries no message and no names: only a sealed note that this
-        computer alone can open. You can revoke it at any time in the account&apos;s wake-up settings.
+        When you are offline, {peer}&apos;s messenger can then tap this computer on the shoulder, so it signs in and the message arrives privately right away
+        instead of waiting until you come back. The tap carries no message and no names: only a sealed note that this computer alone can open. You can revoke it
+        at any time in the account&apos;s wake-up settings.
       </p>
       <div className="row">
         <button type="button" disabled={busy} onClick={() => void answer(true)}>

@@ -21,7 +21,17 @@ const NO_EVENTS: OtrStateEvent[] = [];
 const EDGE = 400;
 const BOTTOM = 40;
 
-export function Timeline({ accountId, peer, status, contactOffline }: { accountId: string; peer: string; status: OtrStatus | undefined; contactOffline: boolean }) {
+export function Timeline({
+  accountId,
+  peer,
+  status,
+  contactOffline,
+}: {
+  accountId: string;
+  peer: string;
+  status: OtrStatus | undefined;
+  contactOffline: boolean;
+}) {
   const { actions } = useApp();
   const key = contactKey(accountId, peer);
   const messages = useAppState((s) => s.messages[key] ?? NO_MESSAGES);
@@ -78,7 +88,8 @@ export function Timeline({ accountId, peer, status, contactOffline }: { accountI
     const last = items[n - 1]?.key ?? null;
     if (lastKey.current !== null && last !== lastKey.current && !pinned.current) {
       let added = 0;
-      for (let i = n - 1; i >= 0 && items[i]!.key !== lastKey.current; i--) if (items[i]!.kind === 'message' && (items[i] as { m: ChatMessage }).m.direction === 'in') added++;
+      for (let i = n - 1; i >= 0 && items[i]!.key !== lastKey.current; i--)
+        if (items[i]!.kind === 'message' && (items[i] as { m: ChatMessage }).m.direction === 'in') added++;
       if (added > 0) setNewCount((c) => c + added);
     }
     lastKey.current = last;

@@ -23,7 +23,11 @@ export function Waiting({ status, contactOffline }: { status: OtrStatus; contact
       {/* our request for a private conversation: progress, then the choices once nothing answered (issue 11 item 6) */}
       <StartProgress status={status} />
       {devices > 0 && (
-        <p className="event otr-offline-sent" data-testid="otr-offline-devices" title="Started from the keys their devices left on their server (OTRv4 non-interactive start)">
+        <p
+          className="event otr-offline-sent"
+          data-testid="otr-offline-devices"
+          title="Started from the keys their devices left on their server (OTRv4 non-interactive start)"
+        >
           Sent privately to {devices === 1 ? 'one device' : `${devices} devices`} of {peer} while they are offline. What you write next goes to the same{' '}
           {devices === 1 ? 'device' : 'devices'} until they answer.
         </p>
@@ -31,8 +35,8 @@ export function Waiting({ status, contactOffline }: { status: OtrStatus; contact
       {status.queued > 0 && (
         <section className="event otr-notice otr-queued warning" role="alert" aria-label="Waiting messages" data-testid="otr-queued">
           <p>
-            {status.queued === 1 ? 'One message waits' : `${status.queued} messages wait`} for a private conversation with {peer}; {status.queued === 1 ? 'it was' : 'they were'} not
-            sent unencrypted.{' '}
+            {status.queued === 1 ? 'One message waits' : `${status.queued} messages wait`} for a private conversation with {peer};{' '}
+            {status.queued === 1 ? 'it was' : 'they were'} not sent unencrypted.{' '}
             {status.state === 'finished'
               ? `${peer} ended the private conversation: start a new one to send ${status.queued === 1 ? 'it' : 'them'}.`
               : status.starting && !status.starting.gaveUp
@@ -55,7 +59,9 @@ export function Waiting({ status, contactOffline }: { status: OtrStatus; contact
               </button>
             )}
           </div>
-          {contactOffline && <p className="hint">{peer} is offline. Their devices may have left keys on their server so that a private conversation can start now.</p>}
+          {contactOffline && (
+            <p className="hint">{peer} is offline. Their devices may have left keys on their server so that a private conversation can start now.</p>
+          )}
           {error && <p className="error">{error}</p>}
         </section>
       )}

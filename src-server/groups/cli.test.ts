@@ -13,13 +13,18 @@ it('--help documents the component JID, secret, host, port, storage and retentio
 });
 
 it('refuses to start without the required options, saying which', async () => {
-  const err = (await run(process.execPath, ['--import', 'tsx', CLI], { env: { ...process.env, GROUPS_SECRET: '' } }).catch((e: unknown) => e)) as { code: number; stderr: string };
+  const err = (await run(process.execPath, ['--import', 'tsx', CLI], { env: { ...process.env, GROUPS_SECRET: '' } }).catch((e: unknown) => e)) as {
+    code: number;
+    stderr: string;
+  };
   expect(err.code).toBe(2);
   expect(err.stderr).toContain('--domain');
 });
 
 it('refuses a malformed option with an error, not a crash trace', async () => {
-  const err = (await run(process.execPath, ['--import', 'tsx', CLI, '--domain', 'g.example', '--secret', 's', '--data-dir', '/tmp/x', '--port', 'abc']).catch((e: unknown) => e)) as { code: number; stderr: string };
+  const err = (await run(process.execPath, ['--import', 'tsx', CLI, '--domain', 'g.example', '--secret', 's', '--data-dir', '/tmp/x', '--port', 'abc']).catch(
+    (e: unknown) => e,
+  )) as { code: number; stderr: string };
   expect(err.code).toBe(1);
   expect(err.stderr).toContain('--port must be a non-negative integer');
 });

@@ -58,7 +58,13 @@ export async function startGroupComponent(o: GroupComponentOptions): Promise<Run
   const log = o.log ?? (() => undefined);
   entity.on('error', (e) => log(`component error: ${e.message}`));
   entity.iqCallee.get(NS_DISCO_INFO, 'query', () =>
-    xml('query', { xmlns: NS_DISCO_INFO }, xml('identity', { category: 'component', type: 'generic', name: 'Verified groups' }), xml('feature', { var: NS_DISCO_INFO }), xml('feature', { var: NS_GROUPS })),
+    xml(
+      'query',
+      { xmlns: NS_DISCO_INFO },
+      xml('identity', { category: 'component', type: 'generic', name: 'Verified groups' }),
+      xml('feature', { var: NS_DISCO_INFO }),
+      xml('feature', { var: NS_GROUPS }),
+    ),
   );
 
   const send = async (out: Outgoing[]): Promise<void> => {

@@ -63,12 +63,24 @@ export class PostgresGroupStore implements ServiceStore {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
-      const r = await c.query('INSERT INTO groups (id, creator, admins, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [id, creator, JSON.stringify([creator]), nowMs]);
+      const r = await c.query('INSERT INTO groups (id, creator, admins, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+        id,
+        creator,
+        JSON.stringify([creator]),
+        nowMs,
+      ]);
       if (r.rowCount !== 1) {
         await c.query('ROLLBACK');
         return false;
       }
-      await c.query('INSERT INTO members (group_id, fp, h, f, x, sig) VALUES ($1, $2, $3, $4, $5, $6)', [id, creator, buf(key.h), buf(key.f), buf(key.x), buf(key.sig)]);
+      await c.query('INSERT INTO members (group_id, fp, h, f, x, sig) VALUES ($1, $2, $3, $4, $5, $6)', [
+        id,
+        creator,
+        buf(key.h),
+        buf(key.f),
+        buf(key.x),
+        buf(key.sig),
+      ]);
       await c.query('COMMIT');
       return true;
     } catch (e) {
@@ -91,7 +103,13 @@ export class PostgresGroupStore implements ServiceStore {
   }
 
   async append(id: string, to: string | null, body: string, nowMs: number, expiresAtMs: number): Promise<number> {
-    const r = await this.pool.query('INSERT INTO relay_log (group_id, to_fp, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq', [id, to, body, nowMs, expiresAtMs]);
+    const r = await this.pool.query('INSERT INTO relay_log (group_id, to_fp, body, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq', [
+      id,
+      to,
+      body,
+      nowMs,
+      expiresAtMs,
+    ]);
     return Number((r.rows[0] as { seq: string }).seq);
   }
 

@@ -66,7 +66,12 @@ export class SqliteGroupStore implements ServiceStore {
 
   async createGroup(id: string, creator: string, key: KeyBundle, nowMs: number): Promise<boolean> {
     return this.db.transaction((): boolean => {
-      if (this.db.prepare('INSERT OR IGNORE INTO groups (id, creator, admins, created_at) VALUES (?, ?, ?, ?)').run([id, creator, JSON.stringify([creator]), nowMs]).changes !== 1) return false;
+      if (
+        this.db
+          .prepare('INSERT OR IGNORE INTO groups (id, creator, admins, created_at) VALUES (?, ?, ?, ?)')
+          .run([id, creator, JSON.stringify([creator]), nowMs]).changes !== 1
+      )
+        return false;
       this.insertMember(id, creator, key);
       return true;
     })();
@@ -74,7 +79,9 @@ export class SqliteGroupStore implements ServiceStore {
 
   private insertMember(id: string, fp: string, k: KeyBundle): void {
     this.db
-      .prepare('INSERT INTO members (group_id, fp, h, f, x, sig) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, fp) DO UPDATE SET h = excluded.h, f = excluded.f, x = excluded.x, sig = excluded.sig')
+      .prepare(
+        'INSERT INTO members (group_id, fp, h, f, x, sig) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, fp) DO UPDATE SET h = excluded.h, f = excluded.f, x = excluded.x, sig = excluded.sig',
+      )
       .run([id, fp, blob(k.h), blob(k.f), blob(k.x), blob(k.sig)]);
   }
 
@@ -87,7 +94,9 @@ export class SqliteGroupStore implements ServiceStore {
   }
 
   async append(id: string, to: string | null, body: string, nowMs: number, expiresAtMs: number): Promise<number> {
-    const r = this.db.prepare('INSERT INTO relay_log (group_id, to_fp, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)').run([id, to, body, nowMs, expiresAtMs]);
+    const r = this.db
+      .prepare('INSERT INTO relay_log (group_id, to_fp, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run([id, to, body, nowMs, expiresAtMs]);
     return Number(r.lastInsertRowid);
   }
 

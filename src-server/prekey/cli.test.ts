@@ -13,11 +13,15 @@ const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 it('--help documents the component JID, secret, host and port, data directory and key file', async () => {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, '--help']);
-  for (const opt of ['--domain', '--secret', '--host', '--port', '--data-dir', '--key-file', '--postgres', 'generated on first start']) expect(stdout).toContain(opt);
+  for (const opt of ['--domain', '--secret', '--host', '--port', '--data-dir', '--key-file', '--postgres', 'generated on first start'])
+    expect(stdout).toContain(opt);
 });
 
 it('refuses to start without the required options', async () => {
-  const err = (await run(process.execPath, ['--import', 'tsx', CLI], { env: { ...process.env, PREKEY_SECRET: '' } }).catch((e: unknown) => e)) as { code: number; stderr: string };
+  const err = (await run(process.execPath, ['--import', 'tsx', CLI], { env: { ...process.env, PREKEY_SECRET: '' } }).catch((e: unknown) => e)) as {
+    code: number;
+    stderr: string;
+  };
   expect(err.code).toBe(2);
   expect(err.stderr).toContain('--domain');
 });

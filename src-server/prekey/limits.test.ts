@@ -49,7 +49,9 @@ describe('prekey retrieval limits', () => {
     const server = makeServer({ retrievalsPerMinute: 100, retrievalsPerTargetPerMinute: 3 });
     for (let i = 0; i < 3; i++) expect(await server.handle(`mallory${i}@example.org/x`, query('alice@example.org'))).toHaveLength(1);
     // a fourth requester, fresh itself, is refused: alice's budget is spent
-    expect(await server.handle('mallory9@example.org/x', query('Alice@example.org/phone'))).toEqual([{ error: 'policy-violation', text: expect.stringContaining('this contact') }]);
+    expect(await server.handle('mallory9@example.org/x', query('Alice@example.org/phone'))).toEqual([
+      { error: 'policy-violation', text: expect.stringContaining('this contact') },
+    ]);
     expect(events.at(-1)).toEqual({ type: 'rate-limited', requester: 'mallory9@example.org', what: 'target' });
     const [other] = await server.handle('mallory9@example.org/x', query('bob@example.org'));
     expect(other).toHaveProperty('body');
@@ -59,8 +61,12 @@ describe('prekey retrieval limits', () => {
 
   it('refuses a lone surrogate in the sender or the body with not-acceptable', async () => {
     const server = makeServer();
-    expect(await server.handle('mal\ud800@example.org/x', query('alice@example.org'))).toEqual([{ error: 'not-acceptable', text: expect.stringContaining('UTF-16') }]);
-    expect(await server.handle('mallory@example.org/x', `${query('alice@example.org')}\udc00`)).toEqual([{ error: 'not-acceptable', text: expect.stringContaining('UTF-16') }]);
+    expect(await server.handle('mal\ud800@example.org/x', query('alice@example.org'))).toEqual([
+      { error: 'not-acceptable', text: expect.stringContaining('UTF-16') },
+    ]);
+    expect(await server.handle('mallory@example.org/x', `${query('alice@example.org')}\udc00`)).toEqual([
+      { error: 'not-acceptable', text: expect.stringContaining('UTF-16') },
+    ]);
     expect(events).toEqual([]);
   });
 });

@@ -64,7 +64,12 @@ describe('prekey server protocol', () => {
   }
 
   /** a whole DAKE; returns the outcome and the DAKE-3 body (for replays) */
-  async function dake(from: string, device: TestDevice, attach: (sk: Uint8Array, macKey: Uint8Array) => AttachedMessage, dake3Mutator?: (b: Uint8Array) => Uint8Array) {
+  async function dake(
+    from: string,
+    device: TestDevice,
+    attach: (sk: Uint8Array, macKey: Uint8Array) => AttachedMessage,
+    dake3Mutator?: (b: Uint8Array) => Uint8Array,
+  ) {
     const d = new PublisherDake({
       random,
       instanceTag: device.instanceTag,
@@ -101,7 +106,11 @@ describe('prekey server protocol', () => {
     };
   }
 
-  const statusRequest = (_sk: Uint8Array, macKey: Uint8Array): AttachedMessage => ({ type: 'storage-info-request', version: PREKEY_PROTOCOL_VERSION, mac: storageInfoMac(macKey) });
+  const statusRequest = (_sk: Uint8Array, macKey: Uint8Array): AttachedMessage => ({
+    type: 'storage-info-request',
+    version: PREKEY_PROTOCOL_VERSION,
+    mac: storageInfoMac(macKey),
+  });
 
   async function stored(from: string, device: TestDevice): Promise<number> {
     const { outcome } = await dake(from, device, statusRequest);
@@ -150,14 +159,31 @@ describe('prekey server protocol', () => {
     expect(await storage.purgeExpired(Math.floor(now / 1000), 30 * 86400)).toBe(2);
     // a profile that is already expired is refused at the DAKE (DAKE-1 validates it): no answer
     const old = makeDevice({ nowMs: now - 2 * 3600_000, lifetimeSec: 60 });
-    expect(await bodies('carol@example.org/x', encodeBody(new PublisherDake({ random, instanceTag: old.instanceTag, longTerm: old.longTerm, clientProfile: old.clientProfile, publisherJid: 'carol@example.org', serverJid: SERVER, serverFingerprint: server.fingerprint }).start()))).toEqual([]);
+    expect(
+      await bodies(
+        'carol@example.org/x',
+        encodeBody(
+          new PublisherDake({
+            random,
+            instanceTag: old.instanceTag,
+            longTerm: old.longTerm,
+            clientProfile: old.clientProfile,
+            publisherJid: 'carol@example.org',
+            serverJid: SERVER,
+            serverFingerprint: server.fingerprint,
+          }).start(),
+        ),
+      ),
+    ).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'dake-refused' });
   });
 
   it('refuses a publication whose profiles are signed by another key than the DAKE', async () => {
     const dev = makeDevice({ nowMs: now });
     const mallory = makeDevice({ nowMs: now, instanceTag: dev.instanceTag });
-    expect((await dake('alice@example.org/a', dev, publication(dev, 1, { clientProfile: mallory.clientProfile.encoded }))).outcome).toEqual({ type: 'failure' });
+    expect((await dake('alice@example.org/a', dev, publication(dev, 1, { clientProfile: mallory.clientProfile.encoded }))).outcome).toEqual({
+      type: 'failure',
+    });
     expect(events.at(-1)).toMatchObject({ type: 'publication-refused', reason: 'client-profile-key-mismatch' });
     expect((await dake('alice@example.org/a', dev, publication(dev, 1, { prekeyProfile: mallory }))).outcome).toEqual({ type: 'failure' });
     expect(events.at(-1)).toMatchObject({ type: 'publication-refused', reason: 'invalid-prekey-profile' });
@@ -174,7 +200,11 @@ describe('prekey server protocol', () => {
     expect((await dake('alice@example.org/a', dev, withBadMac)).outcome).toEqual({ type: 'failure' });
     expect(events.at(-1)).toMatchObject({ reason: 'bad-mac' });
     // proofs made with another DAKE's SK (so with the wrong m), MAC correct for this DAKE
-    const wrongProof = (sk: Uint8Array, k: Uint8Array): AttachedMessage => publication(dev, 2)(sk.map((x) => x ^ 0xff), k);
+    const wrongProof = (sk: Uint8Array, k: Uint8Array): AttachedMessage =>
+      publication(dev, 2)(
+        sk.map((x) => x ^ 0xff),
+        k,
+      );
     expect((await dake('alice@example.org/a', dev, wrongProof)).outcome).toEqual({ type: 'failure' });
     expect(events.at(-1)).toMatchObject({ reason: 'bad-proof' });
   });
@@ -186,7 +216,15 @@ describe('prekey server protocol', () => {
     expect(await bodies('alice@example.org/a', first.dake3)).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'dake3-ignored', reason: 'not-in-dake' });
     // replayed into a later DAKE of the same device: σ covers another I and S
-    const d = new PublisherDake({ random, instanceTag: dev.instanceTag, longTerm: dev.longTerm, clientProfile: dev.clientProfile, publisherJid: 'alice@example.org', serverJid: SERVER, serverFingerprint: server.fingerprint });
+    const d = new PublisherDake({
+      random,
+      instanceTag: dev.instanceTag,
+      longTerm: dev.longTerm,
+      clientProfile: dev.clientProfile,
+      publisherJid: 'alice@example.org',
+      serverJid: SERVER,
+      serverFingerprint: server.fingerprint,
+    });
     await bodies('alice@example.org/a', encodeBody(d.start()));
     expect(await bodies('alice@example.org/a', first.dake3)).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'dake3-ignored', reason: 'bad-signature' });
@@ -219,9 +257,12 @@ describe('prekey server protocol', () => {
     expect(events.at(-1)).toMatchObject({ reason: 'too-many-devices' });
     await retrieve('mallory@example.org/x', 'alice@example.org');
     await retrieve('mallory@example.org/y', 'alice@example.org');
-    expect(await server.handle('mallory@example.org/z', encodeBody(encodeMessage({ type: 'ensemble-query', version: 4, senderInstanceTag: 0x999, identity: 'alice@example.org', versions: '4' })))).toEqual([
-      { error: 'policy-violation', text: expect.stringContaining('too many') },
-    ]);
+    expect(
+      await server.handle(
+        'mallory@example.org/z',
+        encodeBody(encodeMessage({ type: 'ensemble-query', version: 4, senderInstanceTag: 0x999, identity: 'alice@example.org', versions: '4' })),
+      ),
+    ).toEqual([{ error: 'policy-violation', text: expect.stringContaining('too many') }]);
     // another requester is not affected
     expect((await retrieve('bob@example.org/x', 'alice@example.org')).type).toBe('ensemble-retrieval');
     // an oversized body is refused before any parsing
@@ -231,7 +272,15 @@ describe('prekey server protocol', () => {
   it('reassembles a fragmented publication and fragments a large retrieval', async () => {
     server = makeServer({ maxOutgoingChars: 300 });
     const dev = makeDevice({ nowMs: now });
-    const d = new PublisherDake({ random, instanceTag: dev.instanceTag, longTerm: dev.longTerm, clientProfile: dev.clientProfile, publisherJid: 'alice@example.org', serverJid: SERVER, serverFingerprint: server.fingerprint });
+    const d = new PublisherDake({
+      random,
+      instanceTag: dev.instanceTag,
+      longTerm: dev.longTerm,
+      clientProfile: dev.clientProfile,
+      publisherJid: 'alice@example.org',
+      serverJid: SERVER,
+      serverFingerprint: server.fingerprint,
+    });
     const [b2] = await bodies('alice@example.org/a', encodeBody(d.start()));
     const m2 = decodeTopLevel(decodeBody(b2!));
     if (m2.type !== 'dake2') throw new Error();

@@ -294,7 +294,13 @@ export class PrekeyServerProtocol {
       const tag = state.instanceTag;
       const failure = (reason: string): Reply[] => {
         this.emit({ type: 'publication-refused', identity: state.bareJid, reason });
-        return [{ body: encodeBody(encodeMessage({ type: 'failure', version: PREKEY_PROTOCOL_VERSION, receiverInstanceTag: tag, mac: resultMac(macKey, 'failure', tag) })) }];
+        return [
+          {
+            body: encodeBody(
+              encodeMessage({ type: 'failure', version: PREKEY_PROTOCOL_VERSION, receiverInstanceTag: tag, mac: resultMac(macKey, 'failure', tag) }),
+            ),
+          },
+        ];
       };
       let attached;
       try {
@@ -339,8 +345,12 @@ export class PrekeyServerProtocol {
           identity: state.bareJid,
           instanceTag: tag,
           longTermKey: state.clientProfile.publicKey.toBytes(),
-          ...(verified.clientProfile ? { clientProfile: { encoded: verified.clientProfile.encoded, expires: clampExpiry(verified.clientProfile.expires) } } : {}),
-          ...(verified.prekeyProfile ? { prekeyProfile: { encoded: verified.prekeyProfile.encoded, expires: clampExpiry(verified.prekeyProfile.expires) } } : {}),
+          ...(verified.clientProfile
+            ? { clientProfile: { encoded: verified.clientProfile.encoded, expires: clampExpiry(verified.clientProfile.expires) } }
+            : {}),
+          ...(verified.prekeyProfile
+            ? { prekeyProfile: { encoded: verified.prekeyProfile.encoded, expires: clampExpiry(verified.prekeyProfile.expires) } }
+            : {}),
           prekeyMessages: verified.prekeyMessages.map((x) => ({ id: x.message.id, encoded: x.encoded })),
         },
         this.limits,

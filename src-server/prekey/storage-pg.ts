@@ -178,7 +178,11 @@ export class PostgresPrekeyStorage implements PrekeyStorage {
         ['client_profiles', isLegacyClientProfile],
         ['prekey_profiles', isLegacyPrekeyProfile],
       ] as const) {
-        const rows = (await c.query(`SELECT identity, instance_tag, encoded FROM ${table} FOR UPDATE`)).rows as { identity: string; instance_tag: string; encoded: Buffer }[];
+        const rows = (await c.query(`SELECT identity, instance_tag, encoded FROM ${table} FOR UPDATE`)).rows as {
+          identity: string;
+          instance_tag: string;
+          encoded: Buffer;
+        }[];
         for (const r of rows) {
           if (!legacy(bytes(r.encoded))) continue;
           n += (await c.query(`DELETE FROM ${table} WHERE identity = $1 AND instance_tag = $2`, [r.identity, r.instance_tag])).rowCount ?? 0;

@@ -180,9 +180,7 @@ export class SqlitePrekeyStorage implements PrekeyStorage {
            ORDER BY c.instance_tag`,
         )
         .all([identity, nowSec, nowSec]);
-      const pick = this.db.prepare(
-        'SELECT id, encoded FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key = ? ORDER BY id LIMIT 1',
-      );
+      const pick = this.db.prepare('SELECT id, encoded FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key = ? ORDER BY id LIMIT 1');
       const remove = this.db.prepare('DELETE FROM prekey_messages WHERE id = ?');
       const out: StoredEnsemble[] = [];
       for (const d of devices) {

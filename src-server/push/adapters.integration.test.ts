@@ -40,9 +40,18 @@ describe('push adapters', () => {
     dir = tempDir();
     ca = [...tls.rootCertificates, pki.ca];
     apns = await startApns({ certFile: pki.certFile, keyFile: pki.keyFile, teamId: TEAM, keyId: KID, topic: TOPIC, publicKey: apnsKey.publicKey });
-    fcm = await startFcm({ certFile: pki.certFile, keyFile: pki.keyFile, projectId: 'messenger-test', clientEmail: 'push@messenger-test.iam.gserviceaccount.com', publicKey: saKey.publicKey });
+    fcm = await startFcm({
+      certFile: pki.certFile,
+      keyFile: pki.keyFile,
+      projectId: 'messenger-test',
+      clientEmail: 'push@messenger-test.iam.gserviceaccount.com',
+      publicKey: saKey.publicKey,
+    });
     wp = await startWebPush({ certFile: pki.certFile, keyFile: pki.keyFile });
-    knockPayload = { kind: 'knock', knock: makeKnock({ endpoint: 'https://a.example/api/v1/', push_name: 'alice' }, { endpoint: 'https://b.example/api/v1/', push_name: 'bob' }) };
+    knockPayload = {
+      kind: 'knock',
+      knock: makeKnock({ endpoint: 'https://a.example/api/v1/', push_name: 'alice' }, { endpoint: 'https://b.example/api/v1/', push_name: 'bob' }),
+    };
   });
   afterAll(async () => {
     await apns?.close();
@@ -66,10 +75,19 @@ describe('push adapters', () => {
     try {
       const tok = 'a1'.repeat(32);
       expect(await a.send(device('apns', tok), knockPayload, 3600, true)).toEqual({ kind: 'ok' });
-      expect(apns.accepted.at(-1)).toMatchObject({ deviceToken: tok, pushType: 'background', priority: '5', body: { aps: { 'content-available': 1 }, knock: knockPayload.kind === 'knock' ? knockPayload.knock : null } });
+      expect(apns.accepted.at(-1)).toMatchObject({
+        deviceToken: tok,
+        pushType: 'background',
+        priority: '5',
+        body: { aps: { 'content-available': 1 }, knock: knockPayload.kind === 'knock' ? knockPayload.knock : null },
+      });
       // ChatSecure message as shipped: aps.alert.message = {token, data}
       expect(await a.send(device('apns', tok), { kind: 'message', token: 'f'.repeat(40), data: 'x', priority: 'high' }, 60, true)).toEqual({ kind: 'ok' });
-      expect(apns.accepted.at(-1)).toMatchObject({ pushType: 'alert', priority: '10', body: { aps: { alert: { message: { token: 'f'.repeat(40), data: 'x' } } } } });
+      expect(apns.accepted.at(-1)).toMatchObject({
+        pushType: 'alert',
+        priority: '10',
+        body: { aps: { alert: { message: { token: 'f'.repeat(40), data: 'x' } } } },
+      });
       apns.expireNextToken = true;
       expect(await a.send(device('apns', tok), knockPayload, 3600, true)).toEqual({ kind: 'ok' });
       apns.unregistered.add('b2'.repeat(32));
@@ -131,11 +149,19 @@ describe('push adapters', () => {
     const ua = createECDH('prime256v1');
     ua.setPrivateKey(b('q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94'));
     expect(ua.getPublicKey().toString('base64url')).toBe('BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4');
-    const body = encryptWebPush(Buffer.from('When I grow up, I want to be a watermelon'), ua.getPublicKey(), b('BTBZMqHH6r4Tts7J_aSIgg'), b('DGv6ra1nlYgDCS1FRnbzlw'), as);
+    const body = encryptWebPush(
+      Buffer.from('When I grow up, I want to be a watermelon'),
+      ua.getPublicKey(),
+      b('BTBZMqHH6r4Tts7J_aSIgg'),
+      b('DGv6ra1nlYgDCS1FRnbzlw'),
+      as,
+    );
     expect(body.toString('base64url')).toBe(
       'DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN',
     );
-    expect(decryptWebPush(body, { ecdh: ua, auth: b('BTBZMqHH6r4Tts7J_aSIgg'), subscription: { endpoint: '', keys: { p256dh: '', auth: '' } } }).toString()).toBe('When I grow up, I want to be a watermelon');
+    expect(
+      decryptWebPush(body, { ecdh: ua, auth: b('BTBZMqHH6r4Tts7J_aSIgg'), subscription: { endpoint: '', keys: { p256dh: '', auth: '' } } }).toString(),
+    ).toBe('When I grow up, I want to be a watermelon');
   });
 
   it('the server process fans a knock out through all three adapters and drops a device whose registration is gone', async () => {
@@ -147,11 +173,32 @@ describe('push adapters', () => {
     writeFileSync(vapidFile, vapidKey.privateKey.export({ format: 'pem', type: 'pkcs8' }));
     const dataDir = tempDir();
     const server = await startServer([
-      '--data-dir', dataDir, '--port', '0', '--ca', pki.caFile,
-      '--apns-key', apnsFile, '--apns-key-id', KID, '--apns-team-id', TEAM, '--apns-topic', TOPIC, '--apns-url', apns.url,
-      '--fcm-service-account', saFile, '--fcm-url', fcm.url,
-      '--vapid-key', vapidFile, '--vapid-subject', 'mailto:ops@example.org',
-      '--log-level', 'info',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--ca',
+      pki.caFile,
+      '--apns-key',
+      apnsFile,
+      '--apns-key-id',
+      KID,
+      '--apns-team-id',
+      TEAM,
+      '--apns-topic',
+      TOPIC,
+      '--apns-url',
+      apns.url,
+      '--fcm-service-account',
+      saFile,
+      '--fcm-url',
+      fcm.url,
+      '--vapid-key',
+      vapidFile,
+      '--vapid-subject',
+      'mailto:ops@example.org',
+      '--log-level',
+      'info',
     ]);
     const c = new PushClient({ endpoint: server.endpoint });
     try {
@@ -167,7 +214,16 @@ describe('push adapters', () => {
       const knock = makeKnock({ endpoint: server.endpoint, push_name: 'pat' }, { endpoint: server.endpoint, push_name: 'pat' });
       await c.sendKnock(knock);
       await server.waitForLog(/push registration gone, removing device/);
-      await expect.poll(() => [apns.accepted.some((x) => x.deviceToken === apnsTok), fcm.accepted.some((x) => x.token === 'fcm-e2e'), wp.accepted.some((x) => x.id === 'e2e')], { timeout: 20_000 }).toEqual([true, true, true]);
+      await expect
+        .poll(
+          () => [
+            apns.accepted.some((x) => x.deviceToken === apnsTok),
+            fcm.accepted.some((x) => x.token === 'fcm-e2e'),
+            wp.accepted.some((x) => x.id === 'e2e'),
+          ],
+          { timeout: 20_000 },
+        )
+        .toEqual([true, true, true]);
       expect(JSON.parse(wp.accepted.find((x) => x.id === 'e2e')!.plaintext)).toEqual({ kind: 'knock', knock });
       expect((await c.listDevices('webpush')).map((d) => d.id)).not.toContain(goneDev.id);
       expect([apns.problems, fcm.problems, wp.problems]).toEqual([[], [], []]);

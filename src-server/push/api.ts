@@ -387,7 +387,8 @@ export class Api {
   async #account(c: Ctx, name: string, m: string): Promise<void> {
     const a = await this.#auth(c);
     // self only; another name answers 403 whether it exists or not (no enumeration)
-    if (!pushNameSchema.safeParse(name).success || name !== a.pushName) throw new HttpError(403, 'forbidden', 'You do not have permission to perform this action.');
+    if (!pushNameSchema.safeParse(name).success || name !== a.pushName)
+      throw new HttpError(403, 'forbidden', 'You do not have permission to perform this action.');
     if (m === 'GET') return sendJson(c.res, 200, { username: a.pushName, email: a.email, id: a.id });
     await this.#d.storage.deleteAccount(a.id);
     this.#d.desktop.disconnect({ accountId: a.id });
@@ -406,11 +407,13 @@ export class Api {
     if (kind === 'apns') {
       // ChatSecure stripped spaces from the hex token (NOTES.md 2)
       const hex = raw.replace(/[ <>]/g, '').toLowerCase();
-      if (!/^[0-9a-f]{64,200}$/.test(hex)) throw badRequest('invalid_request', 'APNs registration_id must be a hex device token', [{ path: 'registration_id', message: 'invalid' }]);
+      if (!/^[0-9a-f]{64,200}$/.test(hex))
+        throw badRequest('invalid_request', 'APNs registration_id must be a hex device token', [{ path: 'registration_id', message: 'invalid' }]);
       return hex;
     }
     if (kind === 'fcm') {
-      if (!/^[A-Za-z0-9_:.-]{1,4096}$/.test(raw)) throw badRequest('invalid_request', 'invalid FCM registration token', [{ path: 'registration_id', message: 'invalid' }]);
+      if (!/^[A-Za-z0-9_:.-]{1,4096}$/.test(raw))
+        throw badRequest('invalid_request', 'invalid FCM registration token', [{ path: 'registration_id', message: 'invalid' }]);
       return raw;
     }
     let sub: unknown;
@@ -455,7 +458,11 @@ export class Api {
 
   async #listDevices(c: Ctx, kind: DeviceKind): Promise<void> {
     const a = await this.#auth(c);
-    sendJson(c.res, 200, (await this.#d.storage.devices(a.id, kind)).map((x) => this.#deviceJson(x)));
+    sendJson(
+      c.res,
+      200,
+      (await this.#d.storage.devices(a.id, kind)).map((x) => this.#deviceJson(x)),
+    );
   }
 
   async #device(c: Ctx, kind: DeviceKind, id: string, m: string): Promise<void> {
@@ -499,7 +506,15 @@ export class Api {
     const { storage, now, config } = this.#d;
     const plain = randomWhitelistToken();
     const t = now();
-    const row: WhitelistTokenRow = { id: uuid(), hash: sha256hex(plain), accountId: a.id, deviceId, name: body.name ?? '', createdAt: t, expiresAt: t + config.whitelistTokenTtlS * 1000 };
+    const row: WhitelistTokenRow = {
+      id: uuid(),
+      hash: sha256hex(plain),
+      accountId: a.id,
+      deviceId,
+      name: body.name ?? '',
+      createdAt: t,
+      expiresAt: t + config.whitelistTokenTtlS * 1000,
+    };
     // the cap is checked inside the write, so parallel requests cannot pass it together
     if (!(await storage.createWhitelistToken(row, config.maxTokensPerAccount))) throw new HttpError(403, 'too_many_tokens', 'token limit reached');
     sendJson(c.res, 201, await this.#tokenJson(row, plain));
@@ -536,7 +551,9 @@ export class Api {
     // unknown, revoked and expired tokens are indistinguishable (404, as shipped)
     if (!row || row.expiresAt <= this.#d.now()) throw NOT_FOUND();
     const priority = body.priority ?? 'low';
-    await this.#enqueue(await this.#fanOut(row.accountId, { kind: 'message', token: body.token, ...(body.data !== undefined ? { data: body.data } : {}), priority }));
+    await this.#enqueue(
+      await this.#fanOut(row.accountId, { kind: 'message', token: body.token, ...(body.data !== undefined ? { data: body.data } : {}), priority }),
+    );
     sendJson(c.res, 202, { token: body.token, data: body.data ?? '', priority });
   }
 
@@ -603,7 +620,14 @@ export class Api {
     const { config } = this.#d;
     try {
       const doc = await acceptRegistration(
-        { storage: this.#d.storage, identity: this.#d.identity, outbound: this.#d.outbound, windowMs: config.relayWindowS * 1000, now: this.#d.now, allowPrivatePeers: config.allowPrivatePeers },
+        {
+          storage: this.#d.storage,
+          identity: this.#d.identity,
+          outbound: this.#d.outbound,
+          windowMs: config.relayWindowS * 1000,
+          now: this.#d.now,
+          allowPrivatePeers: config.allowPrivatePeers,
+        },
         raw,
         typeof sig === 'string' ? sig : undefined,
       );
@@ -644,7 +668,10 @@ export class Api {
     // count against the sender's address, never against the peer's relay budget.
     const signature = typeof sig === 'string' ? sig : undefined;
     // a key from the cache may predate a re-registration: check once more against the stored one
-    if (!verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature) && !((peer = await this.#peers.get(peerHeader, 'outbound', true)) && verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature))) {
+    if (
+      !verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature) &&
+      !((peer = await this.#peers.get(peerHeader, 'outbound', true)) && verifyBody(peer.publicKey, SIGNING_CONTEXT.relay, raw, signature))
+    ) {
       this.#limit('ip', c.addr);
       throw new HttpError(403, 'bad_signature', 'relay signature invalid');
     }
@@ -655,8 +682,10 @@ export class Api {
     const relay = batch ? validate(relayBatchSchema, json) : validate(relaySchema, json);
     const knocks = 'knocks' in relay ? relay.knocks : [relay.knock];
     // one knock that is not the peer's, or not for us, refuses the whole request
-    if (relay.origin !== peer.endpoint || knocks.some((k) => k.from.endpoint !== peer.endpoint)) throw new HttpError(403, 'origin_mismatch', 'relay origin is not the signing peer');
-    if (relay.destination !== identity.endpoint || knocks.some((k) => k.to.endpoint !== identity.endpoint)) throw new HttpError(400, 'wrong_destination', 'relay is addressed to another server');
+    if (relay.origin !== peer.endpoint || knocks.some((k) => k.from.endpoint !== peer.endpoint))
+      throw new HttpError(403, 'origin_mismatch', 'relay origin is not the signing peer');
+    if (relay.destination !== identity.endpoint || knocks.some((k) => k.to.endpoint !== identity.endpoint))
+      throw new HttpError(400, 'wrong_destination', 'relay is addressed to another server');
     // --rate-peer counts knocks: a batch pays for the knocks beyond the one its request paid for
     if (knocks.length > 1) this.#limit('peer', peer.endpoint, knocks.length - 1);
     const windowMs = config.relayWindowS * 1000;
@@ -665,7 +694,9 @@ export class Api {
     // own id: the same knock retried under a new relay id (lost answer) is accepted but not
     // delivered again.
     const expiresAt = now() + config.knockTtlS * 1000;
-    const items = await Promise.all(knocks.map(async (k) => ({ seen: { scope: 'knock-in', id: `${peer.endpoint} ${k.id}`, expiresAt }, entries: await this.#localEntries(k) })));
+    const items = await Promise.all(
+      knocks.map(async (k) => ({ seen: { scope: 'knock-in', id: `${peer.endpoint} ${k.id}`, expiresAt }, entries: await this.#localEntries(k) })),
+    );
     const fresh = await storage.enqueueBatchOnce({ scope: 'relay', id: `${peer.endpoint} ${relay.relay_id}`, expiresAt: now() + 2 * windowMs }, items);
     if (!fresh) throw new HttpError(409, 'replay', 'relay id already seen');
     items.forEach((it, i) => {

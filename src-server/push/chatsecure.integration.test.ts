@@ -38,7 +38,10 @@ describe('ChatSecure v3.1 compatibility API', () => {
   it('account, device, token, message: the message reaches every device of the token owner', async () => {
     // Alice (ChatSecure iOS) creates her account, with form encoding as DRF accepted it
     const alice = client();
-    const created = await alice.raw('POST', 'accounts/', { body: 'username=alice&password=s3cret&email=alice%40example.org', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const created = await alice.raw('POST', 'accounts/', {
+      body: 'username=alice&password=s3cret&email=alice%40example.org',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(created.status).toBe(201);
     const acc = created.json as { username: string; email: string; id: string; token: string };
     expect(acc).toMatchObject({ username: 'alice', email: 'alice@example.org' });
@@ -81,7 +84,11 @@ describe('ChatSecure v3.1 compatibility API', () => {
     expect(d.payload).toEqual({ kind: 'message', token, data: 'opaque-ciphertext', priority: 'low' });
     await conn.ack(d.delivery);
     // RubDub's form POST {token, priority}
-    const form = await bob.raw('POST', 'messages/', { body: `token=${token}&priority=high`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, auth: false });
+    const form = await bob.raw('POST', 'messages/', {
+      body: `token=${token}&priority=high`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      auth: false,
+    });
     expect(form.status).toBe(202);
     const d2 = await conn.next();
     expect(d2.payload).toEqual({ kind: 'message', token, priority: 'high' });

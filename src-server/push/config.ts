@@ -240,7 +240,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     pollMs: int(v['poll-ms'], 'poll-ms', 5000, 100),
     logLevel: logLevel as PushServerConfig['logLevel'],
     apns: v['apns-key']
-      ? { keyFile: v['apns-key'], keyId: v['apns-key-id']!, teamId: v['apns-team-id']!, topic: v['apns-topic']!, url: v['apns-url'] ?? 'https://api.push.apple.com' }
+      ? {
+          keyFile: v['apns-key'],
+          keyId: v['apns-key-id']!,
+          teamId: v['apns-team-id']!,
+          topic: v['apns-topic']!,
+          url: v['apns-url'] ?? 'https://api.push.apple.com',
+        }
       : null,
     fcm: v['fcm-service-account']
       ? { serviceAccountFile: v['fcm-service-account'], url: v['fcm-url'] ?? 'https://fcm.googleapis.com', tokenUrl: v['fcm-token-url'] ?? null }

@@ -211,7 +211,17 @@ export class DesktopChannel {
             authing = false;
             clearTimeout(authTimer);
             if (!device || !device.active || ws.readyState !== ws.OPEN) return fail('invalid_token', 'invalid token', 4401);
-            const c: Conn = { ws, deviceId: device.id, accountId: device.accountId, inflight: new Set(), pumping: false, again: false, backlog: true, alive: true, confirmed: new Map() };
+            const c: Conn = {
+              ws,
+              deviceId: device.id,
+              accountId: device.accountId,
+              inflight: new Set(),
+              pumping: false,
+              again: false,
+              backlog: true,
+              alive: true,
+              confirmed: new Map(),
+            };
             conn = c;
             let set = this.#byDevice.get(device.id);
             if (!set) this.#byDevice.set(device.id, (set = new Set()));

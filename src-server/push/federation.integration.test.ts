@@ -27,7 +27,20 @@ describe('federation over TLS', () => {
     dirs.push(tempDir(), tempDir());
     // everything runs on loopback: registrations from private addresses are opted in
     s1 = await startServer(['--data-dir', dirs[0]!, '--port', '0', ...tlsArgs(pki), '--allow-private-peers', '--log-level', 'info']);
-    s2 = await startServer(['--data-dir', dirs[1]!, '--port', '0', ...tlsArgs(pki), '--allow-private-peers', '--register-with', s1.endpoint, '--register-with', peer.endpoint, '--log-level', 'info']);
+    s2 = await startServer([
+      '--data-dir',
+      dirs[1]!,
+      '--port',
+      '0',
+      ...tlsArgs(pki),
+      '--allow-private-peers',
+      '--register-with',
+      s1.endpoint,
+      '--register-with',
+      peer.endpoint,
+      '--log-level',
+      'info',
+    ]);
     await s2.waitForLog(new RegExp(`registered with peer","peer":"${s1.endpoint.replace(/[/.]/g, '\\$&')}`));
     await s2.waitForLog(new RegExp(`registered with peer","peer":"${peer.endpoint.replace(/[/.]/g, '\\$&')}`));
     alice = client(s1);
@@ -88,7 +101,8 @@ describe('federation over TLS', () => {
     const k = knock ?? makeKnock({ endpoint: peer.endpoint, push_name: 'mallory' }, { endpoint: s2.endpoint, push_name: 'bob' });
     return { k, body: JSON.stringify({ relay_id: randomKnockId(), origin: peer.endpoint, destination: s2.endpoint, sent_at: Date.now(), knock: k, ...over }) };
   }
-  const postRelay = (body: string, headers: Record<string, string>) => client(s2).raw('POST', 'federation/relay', { body, headers: { 'content-type': 'application/json', ...headers } });
+  const postRelay = (body: string, headers: Record<string, string>) =>
+    client(s2).raw('POST', 'federation/relay', { body, headers: { 'content-type': 'application/json', ...headers } });
 
   it('accepts a correctly signed relay from a peer it registered with, and refuses its replay', async () => {
     const { k, body } = relayBody();
@@ -111,31 +125,79 @@ describe('federation over TLS', () => {
     {
       const { body } = relayBody();
       const forged = peer.signRelay(body.replace('"mallory"', '"mallorz"'));
-      cases.push({ name: 'signature of another body', body, headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: forged }, status: 403, code: 'bad_signature' });
+      cases.push({
+        name: 'signature of another body',
+        body,
+        headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: forged },
+        status: 403,
+        code: 'bad_signature',
+      });
     }
     {
       const { body } = relayBody();
       cases.push({ name: 'no signature', body, headers: { [PEER_HEADER]: peer.endpoint }, status: 403, code: 'bad_signature' });
-      cases.push({ name: 'garbage signature', body, headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: 'A'.repeat(86) }, status: 403, code: 'bad_signature' });
-      cases.push({ name: 'unknown peer', body, headers: { [PEER_HEADER]: 'https://127.0.0.1:1/api/v1/', [SIGNATURE_HEADER]: peer.signRelay(body) }, status: 403, code: 'unknown_peer' });
-      cases.push({ name: "a known peer's name with another key's signature", body, headers: { [PEER_HEADER]: s1.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) }, status: 403, code: 'bad_signature' });
+      cases.push({
+        name: 'garbage signature',
+        body,
+        headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: 'A'.repeat(86) },
+        status: 403,
+        code: 'bad_signature',
+      });
+      cases.push({
+        name: 'unknown peer',
+        body,
+        headers: { [PEER_HEADER]: 'https://127.0.0.1:1/api/v1/', [SIGNATURE_HEADER]: peer.signRelay(body) },
+        status: 403,
+        code: 'unknown_peer',
+      });
+      cases.push({
+        name: "a known peer's name with another key's signature",
+        body,
+        headers: { [PEER_HEADER]: s1.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) },
+        status: 403,
+        code: 'bad_signature',
+      });
     }
     {
       const { body } = relayBody({ sent_at: Date.now() - 3600_000 });
-      cases.push({ name: 'stale timestamp', body, headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) }, status: 403, code: 'stale' });
+      cases.push({
+        name: 'stale timestamp',
+        body,
+        headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) },
+        status: 403,
+        code: 'stale',
+      });
     }
     {
       const { body } = relayBody({ destination: s1.endpoint });
-      cases.push({ name: 'addressed to another server', body, headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) }, status: 400, code: 'wrong_destination' });
+      cases.push({
+        name: 'addressed to another server',
+        body,
+        headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) },
+        status: 400,
+        code: 'wrong_destination',
+      });
     }
     {
       const k = makeKnock({ endpoint: s1.endpoint, push_name: 'alice' }, { endpoint: s2.endpoint, push_name: 'bob' });
       const { body } = relayBody({}, k);
-      cases.push({ name: "knock From another server's user", body, headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) }, status: 403, code: 'origin_mismatch' });
+      cases.push({
+        name: "knock From another server's user",
+        body,
+        headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) },
+        status: 403,
+        code: 'origin_mismatch',
+      });
     }
     {
       const body = '{"relay_id": "x", ';
-      cases.push({ name: 'malformed JSON, validly signed', body, headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) }, status: 400, code: 'malformed_json' });
+      cases.push({
+        name: 'malformed JSON, validly signed',
+        body,
+        headers: { [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: peer.signRelay(body) },
+        status: 400,
+        code: 'malformed_json',
+      });
     }
     for (const c of cases) {
       const r = await postRelay(c.body, c.headers);
@@ -161,7 +223,10 @@ describe('federation over TLS', () => {
     const fresh = [fromPeer(), fromPeer(), fromPeer()];
     const body = batchBody([earlier.k, fresh[0]!, fresh[1]!, fresh[1]!, fresh[2]!]);
     const r = await postRelay(body, signed(body));
-    expect({ status: r.status, json: r.json }).toEqual({ status: 202, json: { ids: [earlier.k.id, fresh[0]!.id, fresh[1]!.id, fresh[1]!.id, fresh[2]!.id], status: 'accepted' } });
+    expect({ status: r.status, json: r.json }).toEqual({
+      status: 202,
+      json: { ids: [earlier.k.id, fresh[0]!.id, fresh[1]!.id, fresh[1]!.id, fresh[2]!.id], status: 'accepted' },
+    });
     for (const k of fresh) await expectNextKnock(bobConn, k);
     const again = await postRelay(body, signed(body));
     expect({ status: again.status, code: (again.json as { code?: string }).code }).toEqual({ status: 409, code: 'replay' });
@@ -173,8 +238,18 @@ describe('federation over TLS', () => {
 
   it('refuses a whole batch when one knock is not the peer’s or not for this server, or the signature is not over it', async () => {
     const cases: Array<{ name: string; body: string; headers?: Record<string, string>; status: number; code: string }> = [
-      { name: 'one knock From another server', body: batchBody([fromPeer(), makeKnock({ endpoint: s1.endpoint, push_name: 'alice' }, { endpoint: s2.endpoint, push_name: 'bob' })]), status: 403, code: 'origin_mismatch' },
-      { name: 'one knock To another server', body: batchBody([fromPeer(), makeKnock({ endpoint: peer.endpoint, push_name: 'mallory' }, { endpoint: s1.endpoint, push_name: 'alice' })]), status: 400, code: 'wrong_destination' },
+      {
+        name: 'one knock From another server',
+        body: batchBody([fromPeer(), makeKnock({ endpoint: s1.endpoint, push_name: 'alice' }, { endpoint: s2.endpoint, push_name: 'bob' })]),
+        status: 403,
+        code: 'origin_mismatch',
+      },
+      {
+        name: 'one knock To another server',
+        body: batchBody([fromPeer(), makeKnock({ endpoint: peer.endpoint, push_name: 'mallory' }, { endpoint: s1.endpoint, push_name: 'alice' })]),
+        status: 400,
+        code: 'wrong_destination',
+      },
       { name: 'an empty batch', body: batchBody([]), status: 400, code: 'invalid_request' },
       { name: 'both forms at once', body: batchBody([fromPeer()], { knock: fromPeer() }), status: 400, code: 'invalid_request' },
       { name: 'a stale batch', body: batchBody([fromPeer()], { sent_at: Date.now() - 3600_000 }), status: 403, code: 'stale' },
@@ -218,7 +293,8 @@ describe('federation over TLS', () => {
     try {
       const reg = (p: FakePeer, over: Record<string, unknown> = {}) =>
         JSON.stringify({ endpoint: p.endpoint, registrar: s1.endpoint, public_key: p.publicKey, nonce: randomKnockId(), sent_at: Date.now(), ...over });
-      const post = (body: string, sig: string) => anon.raw('POST', 'federation/register', { body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sig } });
+      const post = (body: string, sig: string) =>
+        anon.raw('POST', 'federation/register', { body, headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: sig } });
       // every refusal is the same answer (no oracle for what is at the target); the log says why
       const refused = async (body: string, sig: string, reason: string) => {
         const r = await post(body, sig);
@@ -273,7 +349,19 @@ describe('federation with a peer that takes one knock per relay', () => {
     try {
       s1 = await startServer(['--data-dir', dirs[0]!, '--port', '0', ...tlsArgs(pki), '--allow-private-peers']);
       // a relay of one knock is ≈ 600 bytes, of three ≈ 1.5 KB: this peer takes no batch of ten
-      const args3 = ['--data-dir', dirs[1]!, '--port', String(await freePort()), ...tlsArgs(pki), '--max-body', '1024', '--register-with', s1.endpoint, '--log-level', 'info'];
+      const args3 = [
+        '--data-dir',
+        dirs[1]!,
+        '--port',
+        String(await freePort()),
+        ...tlsArgs(pki),
+        '--max-body',
+        '1024',
+        '--register-with',
+        s1.endpoint,
+        '--log-level',
+        'info',
+      ];
       s3 = await startServer(args3);
       await s3.waitForLog(/registered with peer/);
       const alice = new PushClient({ endpoint: s1.endpoint, ca: pki.ca });

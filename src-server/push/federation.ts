@@ -194,7 +194,8 @@ export async function registerWith(deps: RegistrationDeps, registrarInput: strin
     throw new FederationError('refused', 'registration answer malformed');
   }
   const doc = await fetchKeyDocument(outbound, registrar);
-  if (answer.endpoint !== registrar || doc.public_key !== answer.public_key) throw new FederationError('key_mismatch', 'registrar key does not match its published key');
+  if (answer.endpoint !== registrar || doc.public_key !== answer.public_key)
+    throw new FederationError('key_mismatch', 'registrar key does not match its published key');
   await storage.upsertPeer({ endpoint: registrar, publicKey: doc.public_key, outbound: true, now: now() });
 }
 

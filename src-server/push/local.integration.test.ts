@@ -92,7 +92,9 @@ describe('push server: local knocks and the desktop channel', () => {
         return { c, name };
       }),
     );
-    const knocks = senders.flatMap(({ c, name }) => Array.from({ length: 40 }, () => ({ c, k: makeKnock({ endpoint: server.endpoint, push_name: name }, { endpoint: server.endpoint, push_name: 'dora' }) })));
+    const knocks = senders.flatMap(({ c, name }) =>
+      Array.from({ length: 40 }, () => ({ c, k: makeKnock({ endpoint: server.endpoint, push_name: name }, { endpoint: server.endpoint, push_name: 'dora' }) })),
+    );
     await Promise.all(knocks.map(({ c, k }) => c.sendKnock(k)));
     const got = new Set<string>();
     const acks: Promise<void>[] = [];

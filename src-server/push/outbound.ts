@@ -19,7 +19,10 @@ export class OutboundError extends Error {
 export interface Outbound {
   /** `lookup` replaces DNS resolution for this request (address-policy.ts: refuse private
    * targets); such a request gets a connection of its own, never a pooled one */
-  request(url: string, opts: { method: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number; lookup?: LookupFunction }): Promise<OutboundResponse>;
+  request(
+    url: string,
+    opts: { method: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number; lookup?: LookupFunction },
+  ): Promise<OutboundResponse>;
   readonly ca: string[] | undefined;
   close(): void;
 }
@@ -51,7 +54,9 @@ export function createOutbound(extraCa: string | undefined, maxResponse = 256 * 
             method: opts.method,
             headers: { ...(opts.headers ?? {}), ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}) },
             // a pooled socket was connected without this lookup: take a fresh one
-            ...(opts.lookup ? { lookup: opts.lookup, agent: false, ...(secureContext ? { secureContext } : {}) } : { agent: u.protocol === 'https:' ? httpsAgent : httpAgent }),
+            ...(opts.lookup
+              ? { lookup: opts.lookup, agent: false, ...(secureContext ? { secureContext } : {}) }
+              : { agent: u.protocol === 'https:' ? httpsAgent : httpAgent }),
             timeout: opts.timeoutMs ?? 10_000,
           },
           (res) => {

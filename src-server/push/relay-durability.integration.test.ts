@@ -7,7 +7,6 @@ import { PushClient } from '../../src-shared/node-push/client';
 import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs } from './test-support/harness';
 import { freePort } from '../../scripts/stack/stack';
 
-
 describe('relay durability', () => {
   it('delivers a relay queued while the peer was down, across a SIGKILL of the sending server', async () => {
     const pki = makePki();

@@ -48,9 +48,7 @@ export const DEFAULT_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
 function scryptAsync(password: string, salt: Buffer, p: ScryptParams): Promise<Buffer> {
   const N = 2 ** p.logN;
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, 32, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r + 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
+    scrypt(password.normalize('NFC'), salt, 32, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r + 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
 

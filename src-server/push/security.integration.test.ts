@@ -122,10 +122,12 @@ describe('federation/register targets and answers (finding 4)', () => {
   it('refuses loopback, private and link-local targets by default, with one answer for every target', async () => {
     const s = await server([...tlsArgs(pki), '--log-level', 'info']);
     const c = clients.make(s.endpoint, pki.ca);
-    const answers = await Promise.all(targets().map(async (t) => {
-      const r = await register(c, s.endpoint, t);
-      return { status: r.status, body: r.text };
-    }));
+    const answers = await Promise.all(
+      targets().map(async (t) => {
+        const r = await register(c, s.endpoint, t);
+        return { status: r.status, body: r.text };
+      }),
+    );
     expect(answers.every((a) => a.status === 403 && JSON.stringify(a) === JSON.stringify(answers[0]))).toBe(true);
     // the real push server at a loopback address was never asked for its key document
     await s.waitForLog(/registration refused","reason":"private_address/);
@@ -135,10 +137,12 @@ describe('federation/register targets and answers (finding 4)', () => {
     const s = await server([...tlsArgs(pki), '--allow-private-peers']);
     const c = clients.make(s.endpoint, pki.ca);
     const failing = [`https://127.0.0.1:${closedPort}/api/v1/`, `https://127.0.0.1:${plainPort}/api/v1/`, rogue.endpoint];
-    const answers = await Promise.all(failing.map(async (t) => {
-      const r = await register(c, s.endpoint, t);
-      return { status: r.status, body: r.text };
-    }));
+    const answers = await Promise.all(
+      failing.map(async (t) => {
+        const r = await register(c, s.endpoint, t);
+        return { status: r.status, body: r.text };
+      }),
+    );
     expect(answers.map((a) => a.status)).toEqual([403, 403, 403]);
     expect(new Set(answers.map((a) => a.body)).size).toBe(1);
     // and the genuine peer is accepted
@@ -151,7 +155,18 @@ describe('relay budget (finding 5)', () => {
     const pki = makePki();
     const peer = await startFakePeer(pki.certFile, pki.keyFile);
     try {
-      const s = await server([...tlsArgs(pki), '--allow-private-peers', '--register-with', peer.endpoint, '--rate-peer', '3:0.001', '--rate-ip', '10000:10000', '--log-level', 'info']);
+      const s = await server([
+        ...tlsArgs(pki),
+        '--allow-private-peers',
+        '--register-with',
+        peer.endpoint,
+        '--rate-peer',
+        '3:0.001',
+        '--rate-ip',
+        '10000:10000',
+        '--log-level',
+        'info',
+      ]);
       await s.waitForLog(/registered with peer/);
       const c = clients.make(s.endpoint, pki.ca);
       const body = () =>
@@ -162,7 +177,8 @@ describe('relay budget (finding 5)', () => {
           sent_at: Date.now(),
           knock: makeKnock({ endpoint: peer.endpoint, push_name: 'mallory' }, { endpoint: s.endpoint, push_name: 'bob' }),
         });
-      const post = (b: string, sig: string) => c.raw('POST', 'federation/relay', { body: b, headers: { 'content-type': 'application/json', [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: sig } });
+      const post = (b: string, sig: string) =>
+        c.raw('POST', 'federation/relay', { body: b, headers: { 'content-type': 'application/json', [PEER_HEADER]: peer.endpoint, [SIGNATURE_HEADER]: sig } });
       for (let i = 0; i < 10; i++) expect((await post(body(), 'A'.repeat(86))).status).toBe(403);
       const genuine = body();
       expect((await post(genuine, peer.signRelay(genuine))).status).toBe(202);
@@ -231,7 +247,12 @@ describe('lone UTF-16 surrogates (finding 9)', () => {
     ];
     for (const [method, path, opts, auth] of cases) {
       const r = await c.raw(method, path, { ...opts, ...(auth === false ? { auth: false } : {}) });
-      expect({ path, body: opts.body, status: r.status, code: (r.json as { code?: string }).code }).toEqual({ path, body: opts.body, status: 400, code: 'invalid_encoding' });
+      expect({ path, body: opts.body, status: r.status, code: (r.json as { code?: string }).code }).toEqual({
+        path,
+        body: opts.body,
+        status: 400,
+        code: 'invalid_encoding',
+      });
     }
     expect(await c.listDevices('desktop')).toEqual([]);
     expect(await c.listTokens()).toEqual([]);

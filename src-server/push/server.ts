@@ -48,9 +48,7 @@ export async function startServer(config: PushServerConfig, opts: { now?: () => 
 
   // Listen first: with --port 0 the endpoint is known only once bound.
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, res) => res.writeHead(503).end();
-  const server = tls
-    ? https.createServer({ ...tls, minVersion: 'TLSv1.2' }, (q, r) => handler(q, r))
-    : http.createServer((q, r) => handler(q, r));
+  const server = tls ? https.createServer({ ...tls, minVersion: 'TLSv1.2' }, (q, r) => handler(q, r)) : http.createServer((q, r) => handler(q, r));
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 65_000;

@@ -119,7 +119,15 @@ describe('bad input is refused, the group unchanged', () => {
       alice.deps.me,
       'g-test',
       { fp: bob.fp, key: bob.deps.me.bundle },
-      { k: 'response', nonce: new Uint8Array(32).fill(1), session_key: alice.state.keys[1]!, epoch: 1, creator: alice.fp, admins: [alice.fp], members: [{ fp: alice.fp, key: alice.deps.me.bundle }] },
+      {
+        k: 'response',
+        nonce: new Uint8Array(32).fill(1),
+        session_key: alice.state.keys[1]!,
+        epoch: 1,
+        creator: alice.fp,
+        admins: [alice.fp],
+        members: [{ fp: alice.fp, key: alice.deps.me.bundle }],
+      },
       alice.deps.random,
     );
     bob.deliver('g-test@groups.test', encodeMessage(bad));
@@ -161,7 +169,11 @@ describe('bad input is refused, the group unchanged', () => {
     expect(out[0]!.body).toContain('"code":"not-allowed"');
     // and add_user for someone nobody was asked to vouch for
     const st2 = { ...st, by: bob.fp };
-    const out2 = await net.service.handle(bob.jid, 'g-test', encodeMessage({ t: 'add_user', ...fields, by: bob.fp, sig: signStatement(bob.deps.me.signingSecret, st2) }));
+    const out2 = await net.service.handle(
+      bob.jid,
+      'g-test',
+      encodeMessage({ t: 'add_user', ...fields, by: bob.fp, sig: signStatement(bob.deps.me.signingSecret, st2) }),
+    );
     expect(out2[0]!.body).toContain('"code":"out-of-order"');
     expect((await net.store.getGroup('g-test'))?.members.has(mallory.fp)).toBe(false);
   });
@@ -169,7 +181,12 @@ describe('bad input is refused, the group unchanged', () => {
   it('a member asked about an unverified identity sends Nack, never identity(member)', async () => {
     const { alice } = await founded();
     const stranger = new TestNet().client('stranger');
-    const step = receive(alice.state, 'g-test@groups.test', encodeMessage({ t: 'new_user', group: 'g-test', fp: stranger.fp, key: stranger.deps.me.bundle }), alice.deps);
+    const step = receive(
+      alice.state,
+      'g-test@groups.test',
+      encodeMessage({ t: 'new_user', group: 'g-test', fp: stranger.fp, key: stranger.deps.me.bundle }),
+      alice.deps,
+    );
     expect(step.out).toEqual([{ t: 'Nack', group: 'g-test', fp: stranger.fp, reason: 'not-verified' }]);
     expect(step.state.vouching).toEqual({});
   });
@@ -188,7 +205,11 @@ describe('bad input is refused, the group unchanged', () => {
     const bob = net.client('bob');
     const o1 = await net.service.handle(bob.jid, 'g-test', encodeMessage({ t: 'Nack', group: 'g-test', fp: alice.fp, reason: 'not-verified' }));
     expect(o1[0]!.body).toContain('send identity first');
-    const o2 = await net.service.handle(alice.jid, 'g-test', encodeMessage({ t: 'user_added', group: 'g-test', fp: bob.fp, key: bob.deps.me.bundle, by: alice.fp, epoch: 1, sig: new Uint8Array(114), seq: 1 }));
+    const o2 = await net.service.handle(
+      alice.jid,
+      'g-test',
+      encodeMessage({ t: 'user_added', group: 'g-test', fp: bob.fp, key: bob.deps.me.bundle, by: alice.fp, epoch: 1, sig: new Uint8Array(114), seq: 1 }),
+    );
     expect(o2[0]!.body).toContain('"code":"out-of-order"');
     const o3 = await net.service.handle(alice.jid, 'g-test', 'garbage');
     expect(o3[0]!.body).toContain('"code":"malformed"');

@@ -82,8 +82,14 @@ export type ClientEvent =
   | { type: 'rekeyed'; epoch: number }
   | { type: 'service-error'; code: string; text: string };
 
-
-export function newGroupState(o: { group: string; address: string; me: LocalGroupIdentity; name: string; create: boolean; random: RandomSource }): ClientGroupState {
+export function newGroupState(o: {
+  group: string;
+  address: string;
+  me: LocalGroupIdentity;
+  name: string;
+  create: boolean;
+  random: RandomSource;
+}): ClientGroupState {
   const s: ClientGroupState = {
     group: o.group,
     address: o.address,

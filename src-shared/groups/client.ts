@@ -32,7 +32,14 @@ export function connect(state: ClientGroupState, deps: ClientDeps): Step {
     s.phase = 'joining';
     s.admission = null;
   }
-  const out: GroupMessage = { t: 'identity', group: s.group, fp: deps.me.fingerprint, key: deps.me.bundle, ...(s.since ? { since: s.since } : {}), ...(s.create ? { create: true } : {}) };
+  const out: GroupMessage = {
+    t: 'identity',
+    group: s.group,
+    fp: deps.me.fingerprint,
+    key: deps.me.bundle,
+    ...(s.since ? { since: s.since } : {}),
+    ...(s.create ? { create: true } : {}),
+  };
   s.vouching = {};
   s.awaitingAck = true;
   return { state: s, out: [out], events: [] };
@@ -155,7 +162,15 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
           deps.me,
           s.group,
           { fp: m.from, key },
-          { k: 'response', nonce: p.nonce, session_key: s.keys[s.epoch]!, epoch: s.epoch, creator: s.creator ?? deps.me.fingerprint, admins: s.admins, members },
+          {
+            k: 'response',
+            nonce: p.nonce,
+            session_key: s.keys[s.epoch]!,
+            epoch: s.epoch,
+            creator: s.creator ?? deps.me.fingerprint,
+            admins: s.admins,
+            members,
+          },
           deps.random,
         ),
       );
@@ -222,7 +237,8 @@ function onUserRemoved(step: Step, m: MessageOf<'user_removed'>, deps: ClientDep
   const by = s.members[m.by];
   if (!by || !(s.creator === m.by || s.admins.includes(m.by))) throw groupError('not-allowed', 'a removal by someone without that right');
   if (m.epoch !== s.epoch) throw groupError('replay', 'a removal of another epoch');
-  if (!verifyStatement(by.key.h, { op: 'remove', group: s.group, fp: m.fp, by: m.by, epoch: m.epoch }, m.sig)) throw groupError('bad-signature', 'the removal is not signed by its author');
+  if (!verifyStatement(by.key.h, { op: 'remove', group: s.group, fp: m.fp, by: m.by, epoch: m.epoch }, m.sig))
+    throw groupError('bad-signature', 'the removal is not signed by its author');
   if (!s.members[m.fp]) throw groupError('out-of-order', 'not a member');
   if (m.fp === deps.me.fingerprint) {
     s.phase = 'removed';
@@ -244,7 +260,8 @@ function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): vo
   const who = s.members[m.fp];
   if (!who) throw groupError('out-of-order', 'not a member');
   if (m.epoch !== s.epoch) throw groupError('replay', 'a leave of another epoch');
-  if (!verifyStatement(who.key.h, { op: 'leave', group: s.group, fp: m.fp, epoch: m.epoch }, m.sig)) throw groupError('bad-signature', 'the leave is not signed by the member');
+  if (!verifyStatement(who.key.h, { op: 'leave', group: s.group, fp: m.fp, epoch: m.epoch }, m.sig))
+    throw groupError('bad-signature', 'the leave is not signed by the member');
   delete s.members[m.fp];
   step.events.push({ type: 'member-left', fp: m.fp });
   // the remaining member with the lowest fingerprint hands the new key out (a rule every member
@@ -299,7 +316,8 @@ export function leave(state: ClientGroupState, deps: ClientDeps): Step {
 export function remove(state: ClientGroupState, fp: string, deps: ClientDeps): Step {
   const s = copy(state);
   if (s.phase !== 'member') throw groupError('not-ready', 'you are not a member of this group');
-  if (!(s.creator === deps.me.fingerprint || s.admins.includes(deps.me.fingerprint))) throw groupError('not-allowed', 'only the creator and its admins may remove members');
+  if (!(s.creator === deps.me.fingerprint || s.admins.includes(deps.me.fingerprint)))
+    throw groupError('not-allowed', 'only the creator and its admins may remove members');
   if (!s.members[fp] || fp === s.creator || fp === deps.me.fingerprint) throw groupError('not-allowed', 'this identity cannot be removed');
   const sig = signStatement(deps.me.signingSecret, { op: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch: s.epoch });
   return { state: s, out: [{ t: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch: s.epoch, sig }], events: [] };
@@ -322,7 +340,9 @@ function rekey(step: Step, deps: ClientDeps): void {
   const key = deps.random(SESSION_KEY_BYTES);
   const others = Object.entries(s.members).filter(([fp]) => fp !== deps.me.fingerprint);
   for (const [fp, v] of others) {
-    step.out.push(sealPairwise(deps.me, s.group, { fp, key: v.key as KeyBundle }, { k: 'rekey', epoch, session_key: key, members: Object.keys(s.members) }, deps.random));
+    step.out.push(
+      sealPairwise(deps.me, s.group, { fp, key: v.key as KeyBundle }, { k: 'rekey', epoch, session_key: key, members: Object.keys(s.members) }, deps.random),
+    );
   }
   adoptKey(s, epoch, key);
   step.events.push({ type: 'rekeyed', epoch });

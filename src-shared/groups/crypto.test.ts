@@ -61,7 +61,7 @@ describe('group messages', () => {
   it('decrypt with the session key and the sender key', () => {
     expect(openGroup(m, key, alice.bundle.h)).toEqual({ k: 'text', text: 'hi', ts: 1 });
   });
-  it('a member cannot post as another member: the signature is the sender\'s', () => {
+  it("a member cannot post as another member: the signature is the sender's", () => {
     // bob holds the session key too: he re-labels alice's message, or seals his own as alice
     expect(code(() => openGroup({ ...m, from: bob.fingerprint }, key, bob.bundle.h))).toBe('bad-signature');
     const forged = sealGroup(bob, 'g-1', key, 3, 1, { k: 'text', text: 'I am alice', ts: 1 }, random);

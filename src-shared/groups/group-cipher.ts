@@ -44,7 +44,8 @@ export function sealGroup(
 /** Verifies the sender's signature with `senderH`, then decrypts. Replay checks are the caller's. */
 export function openGroup(m: MessageOf<'group'>, sessionKey: Uint8Array, senderH: Uint8Array): GroupPayload {
   const a = ad(m.group, m.from, m.epoch, m.ctr);
-  if (!verifyWith(senderH, concat(SIG_LABEL, a, m.n, m.ct), m.sig)) throw groupError('bad-signature', 'the message is not signed by the member it claims to be from');
+  if (!verifyWith(senderH, concat(SIG_LABEL, a, m.n, m.ct), m.sig))
+    throw groupError('bad-signature', 'the message is not signed by the member it claims to be from');
   let pt: Uint8Array;
   try {
     pt = xchacha20poly1305(epochKey(sessionKey, m.group, m.epoch), m.n, a).decrypt(m.ct);

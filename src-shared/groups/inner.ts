@@ -21,15 +21,17 @@ const member = z.object({ fp, key: wireBundle, name: z.string().max(MAX_NAME_CHA
 const pairwise = z.discriminatedUnion('k', [
   z.object({ k: z.literal('identity'), fp }).strict(),
   z.object({ k: z.literal('challenge'), nonce: b64s }).strict(),
-  z.object({
-    k: z.literal('response'),
-    nonce: b64s,
-    session_key: b64s,
-    epoch,
-    creator: fp,
-    admins: z.array(fp).max(MAX_MEMBERS),
-    members: z.array(member).min(1).max(MAX_MEMBERS),
-  }).strict(),
+  z
+    .object({
+      k: z.literal('response'),
+      nonce: b64s,
+      session_key: b64s,
+      epoch,
+      creator: fp,
+      admins: z.array(fp).max(MAX_MEMBERS),
+      members: z.array(member).min(1).max(MAX_MEMBERS),
+    })
+    .strict(),
   z.object({ k: z.literal('rekey'), epoch, session_key: b64s, members: z.array(fp).max(MAX_MEMBERS) }).strict(),
 ]);
 

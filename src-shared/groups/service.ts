@@ -168,7 +168,10 @@ export class GroupService {
     const member = g.members.has(m.fp);
     if (member && !sameKey(g.members.get(m.fp)!, m.key)) throw groupError('bad-identity', 'this identity joined with other keys');
     this.label(m.group, from, { fp: m.fp, member });
-    const ack: Outgoing = { to: from, body: encodeMessage({ t: 'Ack', group: m.group, member, creator: g.creator, admins: g.admins, head: await this.o.store.head(m.group) }) };
+    const ack: Outgoing = {
+      to: from,
+      body: encodeMessage({ t: 'Ack', group: m.group, member, creator: g.creator, admins: g.admins, head: await this.o.store.head(m.group) }),
+    };
     if (member) {
       this.o.onEvent?.({ type: 'connected', group: m.group, fp: m.fp });
       const backlog = await this.o.store.since(m.group, m.fp, m.since ?? 0, now, this.replayLimit);
@@ -262,8 +265,14 @@ export class GroupService {
     if (!me.member || me.fp !== m.by || !g.members.has(m.by)) throw groupError('not-allowed', 'remove is accepted from a member, as itself, only');
     if (!(g.creator === m.by || g.admins.includes(m.by))) throw groupError('not-allowed', 'only the creator and its admins may remove members');
     if (!g.members.has(m.fp) || m.fp === g.creator) throw groupError('not-allowed', 'this identity cannot be removed');
-    if (!verifyStatement(g.members.get(m.by)!.h, { op: 'remove', group: m.group, fp: m.fp, by: m.by, epoch: m.epoch }, m.sig)) throw groupError('bad-signature', 'remove is not signed by its author');
-    const out = await this.logAndFanOut(m.group, null, encodeMessage({ t: 'user_removed', group: m.group, fp: m.fp, by: m.by, epoch: m.epoch, sig: m.sig, seq: 0 }), [...g.members.keys()]);
+    if (!verifyStatement(g.members.get(m.by)!.h, { op: 'remove', group: m.group, fp: m.fp, by: m.by, epoch: m.epoch }, m.sig))
+      throw groupError('bad-signature', 'remove is not signed by its author');
+    const out = await this.logAndFanOut(
+      m.group,
+      null,
+      encodeMessage({ t: 'user_removed', group: m.group, fp: m.fp, by: m.by, epoch: m.epoch, sig: m.sig, seq: 0 }),
+      [...g.members.keys()],
+    );
     await this.o.store.removeMember(m.group, m.fp);
     for (const jid of this.onlineJids(m.group, m.fp)) this.connections.get(m.group)?.delete(jid);
     this.o.onEvent?.({ type: 'removed', group: m.group, fp: m.fp });
@@ -274,11 +283,17 @@ export class GroupService {
     const me = this.requireLabel(m.group, from);
     const g = await this.requireGroup(m.group);
     if (!me.member || me.fp !== m.fp || !g.members.has(m.fp)) throw groupError('not-allowed', 'only a member may leave, as itself');
-    if (!verifyStatement(g.members.get(m.fp)!.h, { op: 'leave', group: m.group, fp: m.fp, epoch: m.epoch }, m.sig)) throw groupError('bad-signature', 'leave is not signed by the member');
+    if (!verifyStatement(g.members.get(m.fp)!.h, { op: 'leave', group: m.group, fp: m.fp, epoch: m.epoch }, m.sig))
+      throw groupError('bad-signature', 'leave is not signed by the member');
     await this.o.store.removeMember(m.group, m.fp);
     for (const jid of this.onlineJids(m.group, m.fp)) this.connections.get(m.group)?.delete(jid);
     this.o.onEvent?.({ type: 'left', group: m.group, fp: m.fp });
-    return this.logAndFanOut(m.group, null, encodeMessage({ t: 'user_left', group: m.group, fp: m.fp, epoch: m.epoch, sig: m.sig, seq: 0 }), [...g.members.keys()].filter((f) => f !== m.fp));
+    return this.logAndFanOut(
+      m.group,
+      null,
+      encodeMessage({ t: 'user_left', group: m.group, fp: m.fp, epoch: m.epoch, sig: m.sig, seq: 0 }),
+      [...g.members.keys()].filter((f) => f !== m.fp),
+    );
   }
 
   private async onGroup(from: string, m: MessageOf<'group'>): Promise<Outgoing[]> {

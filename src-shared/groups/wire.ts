@@ -16,7 +16,11 @@ export const MAX_CIPHERTEXT_BYTES = 128 * 1024;
 
 const fp = z.string().regex(FINGERPRINT_RE, 'a fingerprint is 112 lowercase hex digits');
 const b64s = z.string().max(Math.ceil(MAX_CIPHERTEXT_BYTES / 3) * 4 + 4);
-const groupId = z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'a group id is lowercase letters, digits and -');
+const groupId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9-]+$/, 'a group id is lowercase letters, digits and -');
 const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const wireBundle = z.object({ h: b64s, f: b64s, x: b64s, sig: b64s }).strict();
 const text = (max: number) => z.string().max(max);
@@ -26,7 +30,9 @@ const schemas = {
   Ack: z.object({ t: z.literal('Ack'), group: groupId, member: z.boolean(), creator: fp, admins: z.array(fp).max(MAX_MEMBERS), head: seq }).strict(),
   new_user: z.object({ t: z.literal('new_user'), group: groupId, fp, key: wireBundle }).strict(),
   Nack: z.object({ t: z.literal('Nack'), group: groupId, fp, reason: z.enum(['not-verified', 'unknown-member']) }).strict(),
-  encrypted: z.object({ t: z.literal('encrypted'), group: groupId, from: fp, to: fp, key: wireBundle, e: b64s, n: b64s, ct: b64s, sig: b64s, seq: seq.optional() }).strict(),
+  encrypted: z
+    .object({ t: z.literal('encrypted'), group: groupId, from: fp, to: fp, key: wireBundle, e: b64s, n: b64s, ct: b64s, sig: b64s, seq: seq.optional() })
+    .strict(),
   add_user: z.object({ t: z.literal('add_user'), group: groupId, fp, key: wireBundle, by: fp, epoch: seq, sig: b64s }).strict(),
   user_added: z.object({ t: z.literal('user_added'), group: groupId, fp, key: wireBundle, by: fp, epoch: seq, sig: b64s, seq }).strict(),
   remove: z.object({ t: z.literal('remove'), group: groupId, fp, by: fp, epoch: seq, sig: b64s }).strict(),
@@ -34,7 +40,14 @@ const schemas = {
   leave: z.object({ t: z.literal('leave'), group: groupId, fp, epoch: seq, sig: b64s }).strict(),
   user_left: z.object({ t: z.literal('user_left'), group: groupId, fp, epoch: seq, sig: b64s, seq }).strict(),
   group: z.object({ t: z.literal('group'), group: groupId, from: fp, epoch: seq, ctr: seq, n: b64s, ct: b64s, sig: b64s, seq: seq.optional() }).strict(),
-  disconnect: z.object({ t: z.literal('disconnect'), group: groupId, reason: z.enum(['nobody-vouched', 'no-member-online', 'refused-voucher', 'removed', 'no-such-group']), text: text(500) }).strict(),
+  disconnect: z
+    .object({
+      t: z.literal('disconnect'),
+      group: groupId,
+      reason: z.enum(['nobody-vouched', 'no-member-online', 'refused-voucher', 'removed', 'no-such-group']),
+      text: text(500),
+    })
+    .strict(),
   error: z.object({ t: z.literal('error'), group: groupId.optional(), code: z.string().max(40), text: text(500) }).strict(),
 } as const;
 

@@ -11,10 +11,18 @@ import { groupsEventNames, groupsRequestSchemas, type GroupsEventPayloads, type 
 
 // ---- shared value types ---------------------------------------------------------------------
 
-const hostName = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'not a host name');
+const hostName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'not a host name');
 const port = z.number().int().min(1).max(65535);
 const password = z.string().min(1).max(1024);
-const messageBody = z.string().min(1).max(64 * 1024);
+const messageBody = z
+  .string()
+  .min(1)
+  .max(64 * 1024);
 
 export type PresenceShow = 'online' | 'chat' | 'away' | 'xa' | 'dnd' | 'offline';
 export type ConnectionStatus = 'offline' | 'connecting' | 'online' | 'error';
@@ -136,9 +144,7 @@ export const requestSchemas = {
    * full-text search of stored messages, newest first; in one account or, without accountId, in
    * all. The query is plain words (no query syntax); every word must occur, the last also as a prefix
    */
-  'messages.search': z
-    .object({ accountId: accountId.optional(), query: z.string().max(500), limit: z.number().int().min(1).max(200).default(50) })
-    .strict(),
+  'messages.search': z.object({ accountId: accountId.optional(), query: z.string().max(500), limit: z.number().int().min(1).max(200).default(50) }).strict(),
   /** private conversations (OTR), trust and verification: src-shared/ipc/otr-contract.ts */
   ...otrRequestSchemas,
   /** wake-ups (push account, handshake prompts, records): src-shared/ipc/push-contract.ts */
@@ -193,7 +199,19 @@ export interface EventPayloads extends OtrEventPayloads, PushEventPayloads, Grou
   'request.removed': { accountId: string; peer: string };
 }
 export type EventName = keyof EventPayloads;
-export const eventNames: EventName[] = ['account.updated', 'account.removed', 'contact.updated', 'contact.removed', 'message.added', 'message.updated', 'request.updated', 'request.removed', ...otrEventNames, ...pushEventNames, ...groupsEventNames];
+export const eventNames: EventName[] = [
+  'account.updated',
+  'account.removed',
+  'contact.updated',
+  'contact.removed',
+  'message.added',
+  'message.updated',
+  'request.updated',
+  'request.removed',
+  ...otrEventNames,
+  ...pushEventNames,
+  ...groupsEventNames,
+];
 
 export interface MessengerEvent<K extends EventName = EventName> {
   name: K;

@@ -31,7 +31,13 @@ describe('dispatchRequest', () => {
   });
 
   it('turns typed errors into results and hides unexpected ones', async () => {
-    expect(await dispatchRequest(handlers, 'account.remove', { accountId: 'a' })).toEqual({ ok: false, error: { code: 'not-found', message: 'no such account' } });
-    expect(await dispatchRequest(handlers, 'account.connect', { accountId: 'a' })).toEqual({ ok: false, error: { code: 'internal', message: 'internal error' } });
+    expect(await dispatchRequest(handlers, 'account.remove', { accountId: 'a' })).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: 'no such account' },
+    });
+    expect(await dispatchRequest(handlers, 'account.connect', { accountId: 'a' })).toEqual({
+      ok: false,
+      error: { code: 'internal', message: 'internal error' },
+    });
   });
 });

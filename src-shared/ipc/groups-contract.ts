@@ -13,7 +13,12 @@ export const groupAddress = z
   .max(400)
   .regex(/^[a-z0-9-]{1,64}@[^@/\s]+$/, 'a group address looks like g-1234abcd@groups.example.org');
 const fingerprint = z.string().regex(/^[0-9a-f]{112}$/, 'an OTRv4 fingerprint is 112 hex digits');
-const serviceDomain = z.string().trim().toLowerCase().max(300).regex(/^[^@/\s]+$/, 'a service domain looks like groups.example.org');
+const serviceDomain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(300)
+  .regex(/^[^@/\s]+$/, 'a service domain looks like groups.example.org');
 
 export const groupsRequestSchemas = {
   /** creates a group on the given service (default: groups.<the account's domain>) */
@@ -24,7 +29,9 @@ export const groupsRequestSchemas = {
   'group.remove': z.object({ accountId, address: groupAddress, member: fingerprint }).strict(),
   'group.send': z.object({ accountId, address: groupAddress, body: z.string().min(1).max(16_000) }).strict(),
   'group.list': z.object({ accountId }).strict(),
-  'group.timeline': z.object({ accountId, address: groupAddress, before: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+  'group.timeline': z
+    .object({ accountId, address: groupAddress, before: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) })
+    .strict(),
 } as const;
 
 export type GroupPhase = 'joining' | 'pending' | 'admitting' | 'member' | 'refused' | 'left' | 'removed';

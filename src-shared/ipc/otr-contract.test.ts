@@ -8,7 +8,12 @@ describe('OTR contract', () => {
   });
 
   it('accepts a pasted grouped fingerprint and normalises it', () => {
-    const r = otrRequestSchemas['otr.trust.set'].parse({ accountId: 'a', peer: 'Bob@Example.test', fingerprint: ' 01234567 89ABCDEF 01234567 89ABCDEF 01234567 ', verified: true });
+    const r = otrRequestSchemas['otr.trust.set'].parse({
+      accountId: 'a',
+      peer: 'Bob@Example.test',
+      fingerprint: ' 01234567 89ABCDEF 01234567 89ABCDEF 01234567 ',
+      verified: true,
+    });
     expect(r).toEqual({ accountId: 'a', peer: 'bob@example.test', fingerprint: '0123456789abcdef0123456789abcdef01234567', verified: true });
   });
 
@@ -34,7 +39,11 @@ describe('OTR contract', () => {
   it('accepting a prekey server key takes a server domain and a 112-digit key, normalised', () => {
     const trust = otrRequestSchemas['otr.prekeyServer.trust'];
     const fp = 'ab12'.repeat(28);
-    expect(trust.parse({ accountId: 'a', server: ' Prekeys.Example.test ', fingerprint: fp.match(/.{8}/g)!.join(' ') })).toEqual({ accountId: 'a', server: 'prekeys.example.test', fingerprint: fp.toUpperCase() });
+    expect(trust.parse({ accountId: 'a', server: ' Prekeys.Example.test ', fingerprint: fp.match(/.{8}/g)!.join(' ') })).toEqual({
+      accountId: 'a',
+      server: 'prekeys.example.test',
+      fingerprint: fp.toUpperCase(),
+    });
     for (const bad of [
       { server: 'user@prekeys.example', fingerprint: fp },
       { server: 'prekeys.example/res', fingerprint: fp },

@@ -248,7 +248,15 @@ export const otrNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ ...noticeBase, kind: z.literal('smp-failed') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('offline-sent'), messages: count, devices: count.min(1) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('offline-start') }).strict(),
-  z.object({ ...noticeBase, kind: z.literal('prekey-server-changed'), server: z.string().min(1).max(3071), fingerprint: hexKey, whose: z.enum(['own', 'contact']) }).strict(),
+  z
+    .object({
+      ...noticeBase,
+      kind: z.literal('prekey-server-changed'),
+      server: z.string().min(1).max(3071),
+      fingerprint: hexKey,
+      whose: z.enum(['own', 'contact']),
+    })
+    .strict(),
   z.object({ ...noticeBase, kind: z.literal('plaintext-while-private') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('older-version-refused'), by: z.enum(['query', 'whitespace-tag', 'ake']) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('start-unanswered'), seconds: count, queued: count }).strict(),
@@ -317,7 +325,13 @@ export const otrRequestSchemas = {
   'otr.prekeyServer.trust': z
     .object({
       accountId,
-      server: z.string().trim().toLowerCase().min(1).max(1023).regex(/^[^@/\s]+$/, 'a prekey server is named by its domain'),
+      server: z
+        .string()
+        .trim()
+        .toLowerCase()
+        .min(1)
+        .max(1023)
+        .regex(/^[^@/\s]+$/, 'a prekey server is named by its domain'),
       fingerprint: z
         .string()
         .trim()
@@ -331,9 +345,7 @@ export const otrRequestSchemas = {
    * next goes to the same devices until the contact writes back. Instance tags must come from
    * the last `otr.offline.devices` answer (OTRv4 §"Instance Tags": 0x100 and above).
    */
-  'otr.offline.send': z
-    .object({ ...peerRef, instanceTags: z.array(z.number().int().min(0x100).max(0xffffffff)).min(1).max(64) })
-    .strict(),
+  'otr.offline.send': z.object({ ...peerRef, instanceTags: z.array(z.number().int().min(0x100).max(0xffffffff)).min(1).max(64) }).strict(),
 } as const;
 
 export interface OtrRequestOutputs {

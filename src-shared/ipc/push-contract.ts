@@ -69,8 +69,18 @@ export interface PushNotice {
 }
 
 /** an api_endpoint as typed: an absolute http(s) URL (normalised and checked again by the core) */
-const apiEndpoint = z.string().trim().min(1).max(512).regex(/^https?:\/\/[^\s]+$/i, 'a push server address looks like https://push.example/api/v1/');
-const pushName = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9@.+_-]+$/, 'a push name has letters, digits and @ . + - _ only');
+const apiEndpoint = z
+  .string()
+  .trim()
+  .min(1)
+  .max(512)
+  .regex(/^https?:\/\/[^\s]+$/i, 'a push server address looks like https://push.example/api/v1/');
+const pushName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9@.+_-]+$/, 'a push name has letters, digits and @ . + - _ only');
 const pushPassword = z.string().min(1).max(100);
 const peerRef = { accountId, peer: bareJid };
 

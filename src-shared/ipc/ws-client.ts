@@ -18,9 +18,7 @@ export interface RequestFrame {
   input: unknown;
 }
 export type ServerFrame =
-  | { type: 'response'; id: number; result: Result<unknown> }
-  | { type: 'event'; event: MessengerEvent }
-  | { type: 'error'; error: IpcError };
+  { type: 'response'; id: number; result: Result<unknown> } | { type: 'event'; event: MessengerEvent } | { type: 'error'; error: IpcError };
 
 /** Path of the WebSocket endpoint on the host; the per-run token travels as `?token=`. */
 export const WS_PATH = '/ipc';

@@ -88,7 +88,11 @@ export class PushClient {
   }
 
   /** Low-level request relative to the endpoint (or an absolute URL); never throws on status. */
-  raw(method: string, path: string, opts: { body?: string | Buffer; json?: unknown; headers?: Record<string, string>; auth?: boolean } = {}): Promise<RawResponse> {
+  raw(
+    method: string,
+    path: string,
+    opts: { body?: string | Buffer; json?: unknown; headers?: Record<string, string>; auth?: boolean } = {},
+  ): Promise<RawResponse> {
     const url = new URL(path, this.endpoint);
     const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
     let body = opts.body;
@@ -99,32 +103,33 @@ export class PushClient {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     if (opts.auth !== false && this.token && !headers.authorization) headers.authorization = `Token ${this.token}`;
     const lib = url.protocol === 'https:' ? https : http;
-    const attempt = (retry: boolean): Promise<RawResponse> => new Promise((resolve, reject) => {
-      const req = lib.request(url, { method, headers, agent: this.#agent, timeout: this.#timeout }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown = null;
-          try {
-            json = text ? JSON.parse(text) : null;
-          } catch {
-            json = null;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+    const attempt = (retry: boolean): Promise<RawResponse> =>
+      new Promise((resolve, reject) => {
+        const req = lib.request(url, { method, headers, agent: this.#agent, timeout: this.#timeout }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown = null;
+            try {
+              json = text ? JSON.parse(text) : null;
+            } catch {
+              json = null;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          });
+          res.on('error', reject);
         });
-        res.on('error', reject);
+        req.on('timeout', () => req.destroy(new Error('request timed out')));
+        req.on('error', (e: NodeJS.ErrnoException) => {
+          // A kept-alive socket the server closed just as we reused it: the request never reached
+          // the server, so sending it once more on a fresh connection is safe (Node http docs,
+          // "request.reusedSocket").
+          if (retry && req.reusedSocket && e.code === 'ECONNRESET') attempt(false).then(resolve, reject);
+          else reject(e);
+        });
+        req.end(body);
       });
-      req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        // A kept-alive socket the server closed just as we reused it: the request never reached
-        // the server, so sending it once more on a fresh connection is safe (Node http docs,
-        // "request.reusedSocket").
-        if (retry && req.reusedSocket && e.code === 'ECONNRESET') attempt(false).then(resolve, reject);
-        else reject(e);
-      });
-      req.end(body);
-    });
     return attempt(true);
   }
 
@@ -132,7 +137,12 @@ export class PushClient {
     const r = await this.raw(method, path, { ...(json !== undefined ? { json } : {}), auth });
     if (r.status < 200 || r.status >= 300) {
       const b = r.json as { error?: unknown; code?: unknown } | null;
-      throw new PushApiError(r.status, typeof b?.code === 'string' ? b.code : 'http_error', typeof b?.error === 'string' ? b.error : `HTTP ${r.status}`, r.json);
+      throw new PushApiError(
+        r.status,
+        typeof b?.code === 'string' ? b.code : 'http_error',
+        typeof b?.error === 'string' ? b.error : `HTTP ${r.status}`,
+        r.json,
+      );
     }
     const parsed = schema.safeParse(r.json);
     if (!parsed.success) throw new PushApiError(r.status, 'bad_response', 'server answer failed validation', r.json);
@@ -169,7 +179,11 @@ export class PushClient {
   listDevices(kind: DeviceKind): Promise<DeviceResponse[]> {
     return this.#call(devicesSchema, 'GET', `device/${kind}/`);
   }
-  updateDevice(kind: DeviceKind, id: string, patch: { registration_id?: string; name?: string; device_id?: string; active?: boolean }): Promise<DeviceResponse> {
+  updateDevice(
+    kind: DeviceKind,
+    id: string,
+    patch: { registration_id?: string; name?: string; device_id?: string; active?: boolean },
+  ): Promise<DeviceResponse> {
     return this.#call(deviceResponseSchema, 'PATCH', `device/${kind}/${encodeURIComponent(id)}/`, patch);
   }
   async unregisterDevice(kind: DeviceKind, id: string): Promise<void> {

@@ -22,7 +22,9 @@ function negotiating(name: string, peer: string, keyIndex: number, policy: Parti
   const party = makeParty(name, peer, random, dh);
   const conv = new NegotiatingConversation({
     policy: { ...OPPORTUNISTIC_POLICY, ...policy },
-    ...(v3 ? { v3: { identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536 } } : {}),
+    ...(v3
+      ? { v3: { identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536 } }
+      : {}),
     ...(v4 ? { v4: { identity: party.identity, random, clock: () => T0, dh, ourId: name, theirId: peer } } : {}),
   });
   return { conv, events: [], inbox: [] };
@@ -30,7 +32,13 @@ function negotiating(name: string, peer: string, keyIndex: number, policy: Parti
 
 function plainV3(name: string, keyIndex: number, policy: Partial<OtrPolicy> = {}): End {
   const random = seededRandom(name);
-  const conv = new V3Conversation({ identity: { instanceTag: 0x2345, dsaKey: fixtureKey(keyIndex) }, rng: random, clock: () => T0, engine: dh1536, policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, ...policy } });
+  const conv = new V3Conversation({
+    identity: { instanceTag: 0x2345, dsaKey: fixtureKey(keyIndex) },
+    rng: random,
+    clock: () => T0,
+    engine: dh1536,
+    policy: { ...OPPORTUNISTIC_POLICY, allowV4: false, ...policy },
+  });
   return { conv, events: [], inbox: [] };
 }
 
@@ -49,7 +57,8 @@ function pump(a: End, b: End): void {
 }
 
 const versionOf = (e: End) => e.conv.sessions().find((s) => s.state === 'encrypted')?.version;
-const texts = (e: End) => e.events.filter((x): x is Extract<OtrEvent, { type: 'message' }> => x.type === 'message').map((x) => `${x.encrypted ? 'E' : 'P'}:${x.text}`);
+const texts = (e: End) =>
+  e.events.filter((x): x is Extract<OtrEvent, { type: 'message' }> => x.type === 'message').map((x) => `${x.encrypted ? 'E' : 'P'}:${x.text}`);
 
 describe('version negotiation', () => {
   it('a client that speaks only version 2 gets version 2, from either side; the sessions say so', () => {
@@ -72,7 +81,13 @@ describe('version negotiation', () => {
     expect(a.conv.start().toSend).toEqual(['?OTRv43?']);
     expect(a.conv.receive('?OTR?v2? please')).toEqual({ toSend: [], events: [{ type: 'older-version-refused', version: 2, by: 'query' }] });
     const tagged = a.conv.receive('hey\x20\x09\x20\x20\x09\x09\x09\x09\x20\x09\x20\x09\x20\x09\x20\x20\x20\x20\x09\x09\x20\x20\x09\x20');
-    expect(tagged).toEqual({ toSend: [], events: [{ type: 'message', text: 'hey', encrypted: false }, { type: 'older-version-refused', version: 2, by: 'whitespace-tag' }] });
+    expect(tagged).toEqual({
+      toSend: [],
+      events: [
+        { type: 'message', text: 'hey', encrypted: false },
+        { type: 'older-version-refused', version: 2, by: 'whitespace-tag' },
+      ],
+    });
     const old = plainV3('old', 1, { allowV3: false });
     const commit = old.conv.receive('?OTRv2?').toSend[0]!;
     expect(a.conv.receive(commit)).toEqual({ toSend: [], events: [{ type: 'older-version-refused', version: 2, by: 'ake' }] });
@@ -174,7 +189,8 @@ describe('otr4j MessageProcessor seeds through the negotiating conversation', ()
   });
 
   it('plaintexts are shown; a whitespace tag offering only v1 starts nothing', () => {
-    for (const n of ['plaintext-00', 'plaintext-01']) expect(fresh().conv.receive(seedText(n)).events).toEqual([{ type: 'message', text: seedText(n), encrypted: false }]);
+    for (const n of ['plaintext-00', 'plaintext-01'])
+      expect(fresh().conv.receive(seedText(n)).events).toEqual([{ type: 'message', text: seedText(n), encrypted: false }]);
     const out = fresh().conv.receive(seedText('whitespace-tag-00'));
     expect(out.toSend).toEqual([]);
   });

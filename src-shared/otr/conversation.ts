@@ -82,7 +82,8 @@ export class NegotiatingConversation implements OtrConversation {
         if (ev.theirInstanceTag !== undefined) this.touch(e.version, ev.theirInstanceTag);
         const q = this.queued;
         this.queued = [];
-        for (const m of q) this.absorb(e, e.conv.send(m.text, { tlvs: m.tlvs, ...(ev.theirInstanceTag !== undefined ? { instanceTag: ev.theirInstanceTag } : {}) }), out);
+        for (const m of q)
+          this.absorb(e, e.conv.send(m.text, { tlvs: m.tlvs, ...(ev.theirInstanceTag !== undefined ? { instanceTag: ev.theirInstanceTag } : {}) }), out);
       }
     }
   }
@@ -153,7 +154,10 @@ export class NegotiatingConversation implements OtrConversation {
         if (tag !== undefined && s.instanceTag !== tag) continue;
         if (s.state === 'plaintext' && tag === undefined) continue;
         // encrypted beats finished; then the most recently active; then v4 over v3
-        const score = (s.state === 'encrypted' ? 1e12 : s.state === 'finished' ? 1e6 : 0) + (this.lastActive.get(`${e.version}:${s.instanceTag}`) ?? 0) + (e.version === 4 ? 0.5 : 0);
+        const score =
+          (s.state === 'encrypted' ? 1e12 : s.state === 'finished' ? 1e6 : 0) +
+          (this.lastActive.get(`${e.version}:${s.instanceTag}`) ?? 0) +
+          (e.version === 4 ? 0.5 : 0);
         if (!best || score > best.score) best = { e, score, state: s.state };
       }
     }
@@ -238,9 +242,6 @@ export class NegotiatingConversation implements OtrConversation {
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {
-    return this.engines().flatMap((e) =>
-      e.conv.sessions().map((s) => (s.state === 'plaintext' ? s : { ...s, version: s.version ?? e.version })),
-    );
+    return this.engines().flatMap((e) => e.conv.sessions().map((s) => (s.state === 'plaintext' ? s : { ...s, version: s.version ?? e.version })));
   }
 }
-

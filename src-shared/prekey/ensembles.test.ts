@@ -35,13 +35,24 @@ describe('client-side selection of retrieved ensembles', () => {
     const later = BigInt(Math.floor(now / 1000) + 14 * 86400);
     const phoneNewer = {
       ...phone,
-      clientProfile: createClientProfile({ ownerTag: phone.instanceTag, keyPair: phone.longTerm, forgingKey: generateForgingKey(random, { keepSecret: false }), versions: '4', expires: later }),
+      clientProfile: createClientProfile({
+        ownerTag: phone.instanceTag,
+        keyPair: phone.longTerm,
+        forgingKey: generateForgingKey(random, { keepSecret: false }),
+        versions: '4',
+        expires: later,
+      }),
     };
     const expired = makeDevice({ nowMs: now - 10 * 86400 * 1000, lifetimeSec: 86400 });
     const stranger = makeDevice({ nowMs: now, instanceTag: laptop.instanceTag });
     const badSig = Uint8Array.from(laptop.prekeyProfile.encoded);
     badSig[badSig.length - 1]! ^= 1;
-    const otherTagPp = createPrekeyProfile({ ownerTag: phone.instanceTag, expires: later, keyPair: laptop.longTerm, sharedPrekey: laptop.sharedPrekey }).encoded;
+    const otherTagPp = createPrekeyProfile({
+      ownerTag: phone.instanceTag,
+      expires: later,
+      keyPair: laptop.longTerm,
+      sharedPrekey: laptop.sharedPrekey,
+    }).encoded;
     const good = ensemble(laptop);
     const got = selectRetrievedEnsembles(
       reply([

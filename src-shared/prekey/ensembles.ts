@@ -21,7 +21,11 @@ export function selectRetrievedEnsembles(reply: EnsembleRetrievalMessage, v: { n
   const parsed: PrekeyEnsemble[] = [];
   for (const e of reply.ensembles) {
     try {
-      parsed.push({ clientProfile: clientProfileOf(e.clientProfile), prekeyProfile: prekeyProfileOf(e.prekeyProfile), prekeyMessage: prekeyMessageOf(e.prekeyMessage) });
+      parsed.push({
+        clientProfile: clientProfileOf(e.clientProfile),
+        prekeyProfile: prekeyProfileOf(e.prekeyProfile),
+        prekeyMessage: prekeyMessageOf(e.prekeyMessage),
+      });
     } catch (err) {
       if (!(err instanceof OtrError)) throw err;
     }

@@ -9,14 +9,7 @@ import { generateEdKeyPair } from '../otr/v4/keys';
 import { createPrekeyMessage, encodePrekeyMessage } from '../otr/v4/prekey-message';
 import { Reassembler, fragmentMessage, parseFragment } from './fragment';
 import { decodeBody, encodeBody } from './framing';
-import {
-  type AttachedMessage,
-  NO_PREKEY_MESSAGES_TEXT,
-  type TopLevelMessage,
-  decodeAttached,
-  decodeTopLevel,
-  encodeMessage,
-} from './messages';
+import { type AttachedMessage, NO_PREKEY_MESSAGES_TEXT, type TopLevelMessage, decodeAttached, decodeTopLevel, encodeMessage } from './messages';
 import { nativeDh3072Engine } from '../node-crypto/dh-engines';
 import { buildPublication } from './publication';
 import { makeDevice, random } from './test-support/device';
@@ -31,7 +24,14 @@ const point = generateEdKeyPair(random).publicBytes;
 
 const topLevel: TopLevelMessage[] = [
   { type: 'dake1', version: 4, senderInstanceTag: dev.instanceTag, clientProfile: dev.clientProfile.encoded, i: point },
-  { type: 'dake2', version: 4, receiverInstanceTag: dev.instanceTag, compositeIdentity: { identity: 'prekeys.example.org', publicKey: point }, s: point, sigma },
+  {
+    type: 'dake2',
+    version: 4,
+    receiverInstanceTag: dev.instanceTag,
+    compositeIdentity: { identity: 'prekeys.example.org', publicKey: point },
+    s: point,
+    sigma,
+  },
   { type: 'dake3', version: 4, senderInstanceTag: dev.instanceTag, sigma, message: random(100) },
   { type: 'storage-status', version: 4, receiverInstanceTag: 0x1234, storedPrekeyMessages: 17, mac },
   { type: 'success', version: 4, receiverInstanceTag: 0x1234, mac },
@@ -128,7 +128,10 @@ describe('prekey server message encodings', () => {
   });
 
   it('fuzz: mutated and truncated valid messages never throw anything but OtrError', () => {
-    const samples = [...topLevel.map((m) => ({ bytes: encodeMessage(m), decode: decodeTopLevel })), ...attached.map((m) => ({ bytes: encodeMessage(m), decode: decodeAttached }))];
+    const samples = [
+      ...topLevel.map((m) => ({ bytes: encodeMessage(m), decode: decodeTopLevel })),
+      ...attached.map((m) => ({ bytes: encodeMessage(m), decode: decodeAttached })),
+    ];
     fc.assert(
       fc.property(
         fc.nat(samples.length - 1),

@@ -248,7 +248,7 @@ export function encodeMessage(m: Encodable): Uint8Array {
       return header(w, PrekeyMessageType.dake3, m.version).int(m.senderInstanceTag).bytes(m.sigma).data(m.message).finish();
     case 'publication': {
       if (m.prekeyMessages.length > MAX_PREKEY_MESSAGES_PER_PUBLICATION) throw malformed('too many prekey messages');
-      if ((m.prekeyMessages.length > 0) !== (m.prekeyMessageProofs !== undefined)) {
+      if (m.prekeyMessages.length > 0 !== (m.prekeyMessageProofs !== undefined)) {
         throw malformed('prekey message proofs must be present exactly when prekey messages are');
       }
       if ((m.prekeyProfile !== undefined) !== (m.prekeyProfileProof !== undefined)) {
@@ -270,11 +270,7 @@ export function encodeMessage(m: Encodable): Uint8Array {
       checkTag(m.receiverInstanceTag, 'receiver instance tag');
       checkTag(m.storedPrekeyMessages, 'stored prekey messages number');
       checkLen(m.mac, MAC_BYTES, 'Status MAC');
-      return header(w, PrekeyMessageType.storageStatus, m.version)
-        .int(m.receiverInstanceTag)
-        .int(m.storedPrekeyMessages)
-        .bytes(m.mac)
-        .finish();
+      return header(w, PrekeyMessageType.storageStatus, m.version).int(m.receiverInstanceTag).int(m.storedPrekeyMessages).bytes(m.mac).finish();
     case 'success':
     case 'failure':
       checkTag(m.receiverInstanceTag, 'receiver instance tag');
@@ -295,10 +291,7 @@ export function encodeMessage(m: Encodable): Uint8Array {
       // §"Prekey Ensemble Retrieval Message": L is an INT and "must be greater than 0"
       // (libotr-ng / the Go server write a BYTE: implementer notes §0; we follow the spec).
       if (m.ensembles.length === 0) throw malformed('a retrieval carries at least one ensemble');
-      header(w, PrekeyMessageType.ensembleRetrieval, m.version)
-        .int(m.receiverInstanceTag)
-        .data(utf8.encode(m.identity))
-        .int(m.ensembles.length);
+      header(w, PrekeyMessageType.ensembleRetrieval, m.version).int(m.receiverInstanceTag).data(utf8.encode(m.identity)).int(m.ensembles.length);
       for (const e of m.ensembles) w.bytes(e.clientProfile).bytes(e.prekeyProfile).bytes(e.prekeyMessage);
       return w.finish();
     }

@@ -68,7 +68,7 @@ describe('DH batch proof', () => {
     expect(verifyDhProof(proof, [1n, pubs[1]!, pubs[2]!], m, engine)).toBe(false);
   });
 
-  it('the native engine agrees with the BigInt engine, including the subgroup check by Euler\'s criterion', () => {
+  it("the native engine agrees with the BigInt engine, including the subgroup check by Euler's criterion", () => {
     const slow = bigintDh3072Engine();
     const x = pairs[0]!.public;
     expect(engine.modPow(x, 0x1234567890abcdefn)).toBe(slow.sharedSecret(0x1234567890abcdefn, x));

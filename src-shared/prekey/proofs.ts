@@ -41,18 +41,18 @@ function ecdhChallenge(usage: number, a: Point, values: Point[], m: Uint8Array):
 }
 
 /** usage is proofMessageEcdh (Y_i) or proofSharedEcdh (D) */
-export function generateEcdhProof(
-  usage: number,
-  pairs: { secret: bigint; public: Point }[],
-  m: Uint8Array,
-  random: RandomSource,
-): EcdhProof {
+export function generateEcdhProof(usage: number, pairs: { secret: bigint; public: Point }[], m: Uint8Array, random: RandomSource): EcdhProof {
   if (pairs.length === 0) throw invalidValue('a proof needs at least one value');
   let r = 0n;
   // "pick a random value 'r' (56 bytes) - this can't be all zeroes"
   while (r === 0n) r = Fn.create(leBytesToBigint(random(56)));
   const a = G.multiply(r);
-  const c = ecdhChallenge(usage, a, pairs.map((p) => p.public), m);
+  const c = ecdhChallenge(
+    usage,
+    a,
+    pairs.map((p) => p.public),
+    m,
+  );
   const t = coefficients(c, pairs.length, true);
   let v = r;
   pairs.forEach((p, k) => (v = Fn.add(v, Fn.mul(Fn.create(t[k]!), Fn.create(p.secret)))));
@@ -77,18 +77,17 @@ function dhChallenge(a: bigint, values: bigint[], m: Uint8Array): Uint8Array {
   return prekeyKdf(PrekeyUsage.proofMessageDh, w.bytes(m).finish(), 64);
 }
 
-export function generateDhProof(
-  pairs: { secret: bigint; public: bigint }[],
-  m: Uint8Array,
-  random: RandomSource,
-  engine: ModPow,
-): DhProof {
+export function generateDhProof(pairs: { secret: bigint; public: bigint }[], m: Uint8Array, random: RandomSource, engine: ModPow): DhProof {
   if (pairs.length === 0) throw invalidValue('a proof needs at least one value');
   let r = 0n;
   // "pick a random value 'r' (80 bytes) - this can't be all zeroes"
   while (r === 0n) r = bytesToBigint(random(80)) % DH3072_Q;
   const a = engine.modPow(DH3072_G, r);
-  const c = dhChallenge(a, pairs.map((p) => p.public), m);
+  const c = dhChallenge(
+    a,
+    pairs.map((p) => p.public),
+    m,
+  );
   const t = coefficients(c, pairs.length, false);
   let v = r;
   pairs.forEach((p, k) => (v = (v + t[k]! * p.secret) % DH3072_Q));

@@ -12,12 +12,7 @@ import { type PrekeyProfile, validatePrekeyProfile } from '../otr/v4/prekey-prof
 import { clientProfileOf, prekeyMessageOf, prekeyProfileOf } from './spans';
 import { checkMac, publicationMac } from './dake';
 import { PrekeyUsage } from './kdf';
-import {
-  MAX_PREKEY_MESSAGES_PER_PUBLICATION,
-  PREKEY_PROTOCOL_VERSION,
-  type PublicationMessage,
-  encodePublicationProofs,
-} from './messages';
+import { MAX_PREKEY_MESSAGES_PER_PUBLICATION, PREKEY_PROTOCOL_VERSION, type PublicationMessage, encodePublicationProofs } from './messages';
 import { type ModPow, generateDhProof, generateEcdhProof, proofContext, verifyDhProof, verifyEcdhProof } from './proofs';
 
 export interface PrekeyToPublish {
@@ -43,8 +38,18 @@ export function buildPublication(input: PublicationInput): PublicationMessage {
   const prekeyMessageProofs =
     input.prekeys.length > 0
       ? {
-          ecdh: generateEcdhProof(PrekeyUsage.proofMessageEcdh, input.prekeys.map((p) => p.y), m, input.random),
-          dh: generateDhProof(input.prekeys.map((p) => p.b), m, input.random, input.engine),
+          ecdh: generateEcdhProof(
+            PrekeyUsage.proofMessageEcdh,
+            input.prekeys.map((p) => p.y),
+            m,
+            input.random,
+          ),
+          dh: generateDhProof(
+            input.prekeys.map((p) => p.b),
+            m,
+            input.random,
+            input.engine,
+          ),
         }
       : undefined;
   const prekeyProfileProof = input.prekeyProfile
@@ -85,7 +90,10 @@ export type PublicationRejection =
   | 'empty';
 
 export class PublicationRejected extends OtrError {
-  constructor(readonly reason: PublicationRejection, detail: string) {
+  constructor(
+    readonly reason: PublicationRejection,
+    detail: string,
+  ) {
     super('invalid-value', `publication refused (${reason}): ${detail}`);
   }
 }
@@ -163,7 +171,8 @@ export function verifyPublication(p: PublicationMessage, ctx: VerifyContext): Ve
   if (clientProfile) {
     decodeOr(() => validateClientProfile(clientProfile, { senderTag: ctx.instanceTag, nowMs: ctx.nowMs }), 'invalid-client-profile', 'client profile');
     // the published profile must belong to the key that just authenticated the DAKE
-    if (!clientProfile.publicKey.equals(H)) throw new PublicationRejected('client-profile-key-mismatch', 'client profile is signed by another key than the DAKE');
+    if (!clientProfile.publicKey.equals(H))
+      throw new PublicationRejected('client-profile-key-mismatch', 'client profile is signed by another key than the DAKE');
   }
   if (prekeyProfile) {
     decodeOr(

@@ -21,7 +21,11 @@ const vector = JSON.parse(readFileSync(join(import.meta.dirname, 'vectors/knock-
 describe('XChaCha20-Poly1305 primitive', () => {
   it('matches draft-irtf-cfrg-xchacha-03 A.3.1', () => {
     const pt = new TextEncoder().encode("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.");
-    const ct = xchacha20poly1305(hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f'), hex('404142434445464748494a4b4c4d4e4f5051525354555657'), hex('50515253c0c1c2c3c4c5c6c7')).encrypt(pt);
+    const ct = xchacha20poly1305(
+      hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f'),
+      hex('404142434445464748494a4b4c4d4e4f5051525354555657'),
+      hex('50515253c0c1c2c3c4c5c6c7'),
+    ).encrypt(pt);
     expect(Buffer.from(ct).toString('hex')).toBe(
       'bd6d179d3e83d43b9576579493c0e939572a1700252bfaccbed2902c21396cbb731c7f1b0b4aa6440bf3a82f4eda7e39ae64c6708c54c216cb96b72e1213b4522f8c9ba40db5d945b11b69b982c1bb9e3f3fac2bc369488f76b2383565d3fff921f9664c97637da9768812f615c68b13b52e' +
         'c0875924c1c7987947deafd8780acf49',
@@ -63,18 +67,35 @@ describe('knock sealing', () => {
   it('refuses bad keys, short blobs and a secret whose id differs from the envelope id', () => {
     expect(() => openKnock(new Uint8Array(31), vector.envelope)).toThrowError(expect.objectContaining({ code: 'invalid-key' }));
     expect(() => openKnock(key, { ...vector.envelope, sealed: 'AAAA' })).toThrowError(expect.objectContaining({ code: 'unreadable' }));
-    expect(() => sealKnock({ sharedKey: key, to: vector.to, from: vector.from, secret: { ...vector.secret, id: 'short' }, random: () => hex(vector.nonce_hex) })).toThrow(KnockSealError);
-    expect(() => sealKnock({ sharedKey: key, to: vector.to, from: vector.from, secret: vector.secret, random: () => new Uint8Array(12) })).toThrow(KnockSealError);
-    expect(() => sealKnock({ sharedKey: key, to: { endpoint: 'ftp://x/', push_name: 'a' }, from: vector.from, secret: vector.secret, random: () => hex(vector.nonce_hex) })).toThrow(KnockSealError);
+    expect(() =>
+      sealKnock({ sharedKey: key, to: vector.to, from: vector.from, secret: { ...vector.secret, id: 'short' }, random: () => hex(vector.nonce_hex) }),
+    ).toThrow(KnockSealError);
+    expect(() => sealKnock({ sharedKey: key, to: vector.to, from: vector.from, secret: vector.secret, random: () => new Uint8Array(12) })).toThrow(
+      KnockSealError,
+    );
+    expect(() =>
+      sealKnock({
+        sharedKey: key,
+        to: { endpoint: 'ftp://x/', push_name: 'a' },
+        from: vector.from,
+        secret: vector.secret,
+        random: () => hex(vector.nonce_hex),
+      }),
+    ).toThrow(KnockSealError);
   });
 
   it('round-trips arbitrary secrets (property)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.string({ minLength: 1, maxLength: 200 }), fc.string({ minLength: 1, maxLength: 200 }), (k, account, buddy) => {
-        const secret = { ...vector.secret, account_name: account, buddy_name: buddy };
-        const env = sealKnock({ sharedKey: k, to: vector.to, from: vector.from, secret, random: (n) => new Uint8Array(n).fill(7) });
-        expect(openKnock(k, env)).toEqual(secret);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.string({ minLength: 1, maxLength: 200 }),
+        fc.string({ minLength: 1, maxLength: 200 }),
+        (k, account, buddy) => {
+          const secret = { ...vector.secret, account_name: account, buddy_name: buddy };
+          const env = sealKnock({ sharedKey: k, to: vector.to, from: vector.from, secret, random: (n) => new Uint8Array(n).fill(7) });
+          expect(openKnock(k, env)).toEqual(secret);
+        },
+      ),
       { numRuns: 50 },
     );
   });

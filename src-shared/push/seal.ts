@@ -10,14 +10,7 @@
 // sealed = base64url(nonce(24) ‖ ciphertext ‖ tag(16)); plaintext = UTF-8 JSON of KnockSecret.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { b64urlDecode, b64urlEncode } from './b64url';
-import {
-  knockEnvelopeSchema,
-  knockSecretSchema,
-  MAX_SEALED_BYTES,
-  type KnockEnvelope,
-  type KnockSecret,
-  type PushAddress,
-} from './wire';
+import { knockEnvelopeSchema, knockSecretSchema, MAX_SEALED_BYTES, type KnockEnvelope, type KnockSecret, type PushAddress } from './wire';
 
 export const SHARED_KEY_BYTES = 32;
 export const NONCE_BYTES = 24;

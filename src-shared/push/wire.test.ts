@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { endpointSchema, knockEnvelopeSchema, MAX_RELAY_KNOCKS, normalizeEndpoint, pushNameSchema, relayBatchSchema, relaySchema, webPushSubscriptionSchema } from './wire';
+import {
+  endpointSchema,
+  knockEnvelopeSchema,
+  MAX_RELAY_KNOCKS,
+  normalizeEndpoint,
+  pushNameSchema,
+  relayBatchSchema,
+  relaySchema,
+  webPushSubscriptionSchema,
+} from './wire';
 
 describe('push wire formats', () => {
   it('normalises endpoints so that one endpoint has one spelling', () => {
@@ -18,7 +27,13 @@ describe('push wire formats', () => {
   });
 
   it('knock envelopes are strict', () => {
-    const k = { v: 1, id: 'AAECAwQFBgcICQoLDA0ODw', to: { endpoint: 'https://a/api/v1/', push_name: 'a' }, from: { endpoint: 'https://b/api/v1/', push_name: 'b' }, sealed: 'abc' };
+    const k = {
+      v: 1,
+      id: 'AAECAwQFBgcICQoLDA0ODw',
+      to: { endpoint: 'https://a/api/v1/', push_name: 'a' },
+      from: { endpoint: 'https://b/api/v1/', push_name: 'b' },
+      sealed: 'abc',
+    };
     expect(knockEnvelopeSchema.safeParse(k).success).toBe(true);
     expect(knockEnvelopeSchema.safeParse({ ...k, extra: 1 }).success).toBe(false);
     expect(knockEnvelopeSchema.safeParse({ ...k, to: { ...k.to, account_name: 'leak' } }).success).toBe(false);
@@ -26,7 +41,13 @@ describe('push wire formats', () => {
   });
 
   it('batched relays carry 1 to MAX_RELAY_KNOCKS strict knock envelopes', () => {
-    const k = { v: 1, id: 'AAECAwQFBgcICQoLDA0ODw', to: { endpoint: 'https://a/api/v1/', push_name: 'a' }, from: { endpoint: 'https://b/api/v1/', push_name: 'b' }, sealed: 'abc' };
+    const k = {
+      v: 1,
+      id: 'AAECAwQFBgcICQoLDA0ODw',
+      to: { endpoint: 'https://a/api/v1/', push_name: 'a' },
+      from: { endpoint: 'https://b/api/v1/', push_name: 'b' },
+      sealed: 'abc',
+    };
     const head = { relay_id: 'AAECAwQFBgcICQoLDA0ODw', origin: 'https://b/api/v1/', destination: 'https://a/api/v1/', sent_at: 1 };
     expect(relayBatchSchema.safeParse({ ...head, knocks: [k, { ...k, id: 'BAECAwQFBgcICQoLDA0ODw' }] }).success).toBe(true);
     expect(relayBatchSchema.safeParse({ ...head, knocks: Array.from({ length: MAX_RELAY_KNOCKS }, () => k) }).success).toBe(true);

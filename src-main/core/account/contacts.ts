@@ -84,7 +84,10 @@ export class Contacts {
     if (!this.roster) return;
     const items = await this.roster.get();
     for (const item of items) this.onRosterItem(item);
-    const gone = this.deps.store.markRosterExcept(this.id, items.map((i) => i.jid));
+    const gone = this.deps.store.markRosterExcept(
+      this.id,
+      items.map((i) => i.jid),
+    );
     for (const jid of gone) this.emit(jid);
     this.retry.watchAll(pendingRequests(this.deps.store.contacts(this.id)));
   }
@@ -123,7 +126,10 @@ export class Contacts {
       // We asked them first (they are in our roster and we want their presence): their request
       // is the answer to ours, so approve it as a pre-approval would (RFC 6121 §3.4).
       if (row && row.in_roster === 1 && (row.pending_out === 1 || row.subscription === 'to')) {
-        this.deps.client()?.entity.send(subscriptionStanza('subscribed', p.peer)).catch(() => {});
+        this.deps
+          .client()
+          ?.entity.send(subscriptionStanza('subscribed', p.peer))
+          .catch(() => {});
         return;
       }
       store.upsertContact(this.id, p.peer, { pending_in: 1 });

@@ -62,7 +62,16 @@ export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
       .catch(() => (isOtrText(msg.body) ? [] : [{ text: msg.body, encrypted: false }]))
       .then((list) => {
         list.forEach((r, i) => {
-          const m: ChatMessage = { id: randomUUID(), accountId, peer: msg.peer, direction: 'in', body: r.text, timestamp: msg.timestamp, delivery: 'delivered', encrypted: r.encrypted };
+          const m: ChatMessage = {
+            id: randomUUID(),
+            accountId,
+            peer: msg.peer,
+            direction: 'in',
+            body: r.text,
+            timestamp: msg.timestamp,
+            delivery: 'delivered',
+            encrypted: r.encrypted,
+          };
           keep(m, i === 0 ? msg.remoteId : null);
         });
         if (list.length > 0) deps.receipts.acknowledge(msg);
@@ -75,7 +84,16 @@ export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
     const copy = parseSentCopy(inner);
     if (!copy || copy.peer === deps.jid) return;
     if (isOtrText(copy.body)) return; // OTR traffic of our other device: per device
-    const m: ChatMessage = { id: randomUUID(), accountId, peer: copy.peer, direction: 'out', body: copy.body, timestamp: copy.timestamp, delivery: 'sent', encrypted: false };
+    const m: ChatMessage = {
+      id: randomUUID(),
+      accountId,
+      peer: copy.peer,
+      direction: 'out',
+      body: copy.body,
+      timestamp: copy.timestamp,
+      delivery: 'sent',
+      encrypted: false,
+    };
     if (!store.addOutgoingCopy(m, copy.remoteId)) return;
     if (!store.contact(accountId, copy.peer)) store.upsertContact(accountId, copy.peer, {});
     events.emit('message.added', m);
@@ -103,7 +121,10 @@ export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
           // another device's OTR message is not ours to read. The other device answers receipts.
           if (isOtrText(msg.body)) return;
           if (deps.requests.isStranger(msg.peer)) return deps.requests.hold(msg.peer, msg.body, msg.timestamp);
-          keep({ id: randomUUID(), accountId, peer: msg.peer, direction: 'in', body: msg.body, timestamp: msg.timestamp, delivery: 'delivered', encrypted: false }, msg.remoteId);
+          keep(
+            { id: randomUUID(), accountId, peer: msg.peer, direction: 'in', body: msg.body, timestamp: msg.timestamp, delivery: 'delivered', encrypted: false },
+            msg.remoteId,
+          );
           return;
         }
       }

@@ -49,7 +49,8 @@ const isState = (peer: string, state: string) => (s: { peer: string; state: stri
 function after<K extends EventName>(c: TestCore, mark: number, name: K, match: (p: EventPayloads[K]) => boolean): Promise<EventPayloads[K]> {
   return c.waitFor(name, (p) => match(p) && c.events.findIndex((e) => e.payload === p) >= mark);
 }
-const updatesOf = (c: TestCore, id: string): ChatMessage[] => c.events.filter((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === id).map((e) => e.payload as ChatMessage);
+const updatesOf = (c: TestCore, id: string): ChatMessage[] =>
+  c.events.filter((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === id).map((e) => e.payload as ChatMessage);
 
 describe('private conversation lifecycle', () => {
   it('bob restarts mid-conversation: the unread message gets the OTR error, no receipt, and is re-sent in a new session', async () => {
@@ -80,8 +81,12 @@ describe('private conversation lifecycle', () => {
     expect(got.encrypted).toBe(true);
     await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'delivered');
     // "Delivered" only after bob's device showed it
-    const deliveredAt = a.c.events.findIndex((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id && (e.payload as ChatMessage).delivery === 'delivered');
-    const resentAt = a.c.events.findIndex((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id && (e.payload as ChatMessage).resent === true);
+    const deliveredAt = a.c.events.findIndex(
+      (e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id && (e.payload as ChatMessage).delivery === 'delivered',
+    );
+    const resentAt = a.c.events.findIndex(
+      (e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id && (e.payload as ChatMessage).resent === true,
+    );
     expect(deliveredAt).toBeGreaterThan(resentAt);
     expect(b2.events.filter((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'into the old session')).toHaveLength(1);
     await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified' && s.queued === 0);
@@ -116,13 +121,19 @@ describe('private conversation lifecycle', () => {
     expect(req).toMatchObject({ accountId: alice.accountId, messages: [{ body: 'hello, we met at the fair' }], askedPrivate: true });
     const A = alice.c.core.handlers;
     expect((await A['app.snapshot']({})).contacts.map((x) => x.jid)).not.toContain(carol.jid);
-    expect(alice.c.events.some((e) => e.name === 'message.added' || (e.name === 'otr.status' && (e.payload as { peer: string }).peer === carol.jid))).toBe(false);
+    expect(alice.c.events.some((e) => e.name === 'message.added' || (e.name === 'otr.status' && (e.payload as { peer: string }).peer === carol.jid))).toBe(
+      false,
+    );
     expect(await A['request.list']({ accountId: alice.accountId })).toHaveLength(1);
 
     // accepted: carol becomes a contact (roster, subscription asked) and the message joins the conversation
     const contact = await A['request.accept']({ accountId: alice.accountId, peer: carol.jid });
     expect(contact).toMatchObject({ jid: carol.jid, pendingOut: true });
-    expect(await alice.c.waitFor('message.added', (m) => m.peer === carol.jid)).toMatchObject({ body: 'hello, we met at the fair', encrypted: false, direction: 'in' });
+    expect(await alice.c.waitFor('message.added', (m) => m.peer === carol.jid)).toMatchObject({
+      body: 'hello, we met at the fair',
+      encrypted: false,
+      direction: 'in',
+    });
     await alice.c.waitFor('request.removed', (r) => r.peer === carol.jid);
     expect(await A['request.list']({ accountId: alice.accountId })).toEqual([]);
 
@@ -169,7 +180,14 @@ describe('private conversation lifecycle', () => {
     await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified');
 
     // another device of bob's writes in clear while the conversation is private: a warning, and the status says so
-    const raw = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: b.jid.split('@')[0] as string, password: b.password }, resource: 'old-phone' });
+    const raw = createClient({
+      domain: stack.domain,
+      host: stack.host,
+      port: stack.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: b.jid.split('@')[0] as string, password: b.password },
+      resource: 'old-phone',
+    });
     try {
       await raw.entity.start();
       await raw.entity.send(xml('message', { to: a.jid, type: 'chat', id: 'clear-1' }, xml('body', {}, 'sent without OTR')));

@@ -93,7 +93,8 @@ function prekeyFailure(err: unknown, peer: string): MessengerError {
   if (err instanceof MessengerError) return err;
   if (err instanceof PrekeyError) {
     if (err.code === 'timeout') return new MessengerError('timeout', `The prekey server of ${peer}'s server did not answer. Try again later.`);
-    if (err.code === 'refused') return new MessengerError('otr-error', `The prekey server of ${peer}'s server refused to answer (too many requests?). Try again later.`);
+    if (err.code === 'refused')
+      return new MessengerError('otr-error', `The prekey server of ${peer}'s server refused to answer (too many requests?). Try again later.`);
     return new MessengerError('otr-error', `The prekey server of ${peer}'s server answered with something unusable (${err.code}).`);
   }
   return new MessengerError('internal', "Looking up the contact's devices failed.");

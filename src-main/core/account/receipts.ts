@@ -51,7 +51,10 @@ export function createReceipts(deps: ReceiptsDeps): Receipts {
     acknowledge(msg) {
       const row = store.contact(accountId, msg.peer);
       if (!msg.wantsReceipt || !msg.stanzaId || !row || (row.subscription !== 'from' && row.subscription !== 'both')) return;
-      deps.client()?.entity.send(buildReceipt(msg.from, randomUUID(), msg.stanzaId)).catch(() => {});
+      deps
+        .client()
+        ?.entity.send(buildReceipt(msg.from, randomUUID(), msg.stanzaId))
+        .catch(() => {});
     },
   };
 }

@@ -78,7 +78,16 @@ export function createRequests(deps: RequestsDeps): Requests {
       const r = take(peer);
       const contact = await deps.addContact(peer);
       for (const msg of r.messages) {
-        const m: ChatMessage = { id: randomUUID(), accountId, peer, direction: 'in', body: msg.body, timestamp: msg.timestamp, delivery: 'delivered', encrypted: false };
+        const m: ChatMessage = {
+          id: randomUUID(),
+          accountId,
+          peer,
+          direction: 'in',
+          body: msg.body,
+          timestamp: msg.timestamp,
+          delivery: 'delivered',
+          encrypted: false,
+        };
         if (store.addIncoming(m, null)) events.emit('message.added', m);
       }
       deps.emitContact(peer);

@@ -87,7 +87,16 @@ export class AccountSession {
     });
     const receipts = createReceipts({ accountId, store, events, client, onFailed: (id) => this.outbox.forget(id) });
     this.requests = createRequests({ accountId, store, events, addContact: (j) => this.contacts.add(j), emitContact: (j) => this.contacts.emit(j) });
-    const inbox = createInbox({ accountId, jid, store, events, receipts, requests: this.requests, receive: (from, body) => this.otr.receive(from, body), emitContact: (j) => this.contacts.emit(j) });
+    const inbox = createInbox({
+      accountId,
+      jid,
+      store,
+      events,
+      receipts,
+      requests: this.requests,
+      receive: (from, body) => this.otr.receive(from, body),
+      emitContact: (j) => this.contacts.emit(j),
+    });
 
     this.connection = new Connection({
       account,

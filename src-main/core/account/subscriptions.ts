@@ -66,9 +66,9 @@ export class SubscriptionRetry {
       Promise.resolve()
         .then(() => this.deps.resend(jid))
         .then(
-        () => this.arm(jid, attempt + 1),
-        () => undefined, // not connected: the next session starts a new series
-      );
+          () => this.arm(jid, attempt + 1),
+          () => undefined, // not connected: the next session starts a new series
+        );
     }, delay);
     timer.unref?.();
     this.timers.set(jid, { timer, attempt });

@@ -45,7 +45,14 @@ export function accountGroups(d: AccountGroupsDeps): AccountGroups {
     const [local, domain] = d.account.jid.split('@') as [string, string];
     const [endpoint] = await resolveEndpoints(domain, { host: d.account.host, port: d.account.port });
     if (!endpoint) throw new MessengerError('server-unreachable', `${domain} offers no XMPP service.`);
-    const c = createClient({ domain, host: endpoint.host, port: endpoint.port, extraCaPem: d.extraCaPem, credentials: { username: local, password: d.password }, resource: `${d.account.resource}-groups` });
+    const c = createClient({
+      domain,
+      host: endpoint.host,
+      port: endpoint.port,
+      extraCaPem: d.extraCaPem,
+      credentials: { username: local, password: d.password },
+      resource: `${d.account.resource}-groups`,
+    });
     client = c;
     const g = createGroups({
       accountId: d.account.id,

@@ -105,14 +105,25 @@ describe('admission', () => {
     const notice = await mallory.waitFor('group.notice', (n) => n.address === g.address);
     expect(notice.text).toContain('verified your key');
     await service.waitEvent((e) => e.type === 'refused-newcomer' && e.fp === mallory.fp && e.reason === 'nobody-vouched');
-    expect(alice.groups.list().find((x) => x.address === g.address)?.members.map((m) => m.fingerprint)).toEqual([alice.fp]);
+    expect(
+      alice.groups
+        .list()
+        .find((x) => x.address === g.address)
+        ?.members.map((m) => m.fingerprint),
+    ).toEqual([alice.fp]);
   });
 
   it('a response with the wrong nonce is refused: the newcomer is not admitted and holds no key', async () => {
     // a rogue member: the real state machine on a real connection, answering the challenge wrongly
     const rogueUser = `rogue${randomBytes(3).toString('hex')}`;
     await stack.createAccount(rogueUser, 'rogue-pw-123');
-    const client = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: rogueUser, password: 'rogue-pw-123' } });
+    const client = createClient({
+      domain: stack.domain,
+      host: stack.host,
+      port: stack.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: rogueUser, password: 'rogue-pw-123' },
+    });
     await client.entity.start();
     try {
       const t = groupTransportOf(client);
@@ -139,7 +150,21 @@ describe('admission', () => {
             void t.send(
               address,
               encodeMessage(
-                sealPairwise(me, state.group, { fp: dave.fp, key: parseMessage(body).t === 'encrypted' ? (parseMessage(body) as { key: typeof me.bundle }).key : me.bundle }, { k: 'response', nonce: random(32), session_key: state.keys[state.epoch]!, epoch: state.epoch, creator: me.fingerprint, admins: [me.fingerprint], members: [{ fp: me.fingerprint, key: me.bundle }] }, random),
+                sealPairwise(
+                  me,
+                  state.group,
+                  { fp: dave.fp, key: parseMessage(body).t === 'encrypted' ? (parseMessage(body) as { key: typeof me.bundle }).key : me.bundle },
+                  {
+                    k: 'response',
+                    nonce: random(32),
+                    session_key: state.keys[state.epoch]!,
+                    epoch: state.epoch,
+                    creator: me.fingerprint,
+                    admins: [me.fingerprint],
+                    members: [{ fp: me.fingerprint, key: me.bundle }],
+                  },
+                  random,
+                ),
               ),
             );
         }
@@ -170,7 +195,11 @@ describe('membership changes', () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');
-    for (const [a, b] of [[alice, bob], [alice, carol], [bob, carol]] as const) {
+    for (const [a, b] of [
+      [alice, bob],
+      [alice, carol],
+      [bob, carol],
+    ] as const) {
       a.verify(b);
       b.verify(a);
     }

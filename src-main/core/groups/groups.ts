@@ -63,7 +63,10 @@ export function createGroups(deps: GroupsDeps): Groups {
 
   const serial = <T>(address: string, f: () => Promise<T>): Promise<T> => {
     const next = (queues.get(address) ?? Promise.resolve()).then(f, f);
-    queues.set(address, next.catch(() => undefined));
+    queues.set(
+      address,
+      next.catch(() => undefined),
+    );
     return next;
   };
 
@@ -75,7 +78,13 @@ export function createGroups(deps: GroupsDeps): Groups {
       phase: s.phase,
       status: groupStatusText(s.phase, s.refusal?.text),
       members: Object.entries(s.members)
-        .map(([fp, m]) => ({ fingerprint: fp, ...(m.name !== undefined ? { name: m.name } : {}), verified: fp === s.me || deps.trust.isTrusted(fp), me: fp === s.me, admin: admins.has(fp) }))
+        .map(([fp, m]) => ({
+          fingerprint: fp,
+          ...(m.name !== undefined ? { name: m.name } : {}),
+          verified: fp === s.me || deps.trust.isTrusted(fp),
+          me: fp === s.me,
+          admin: admins.has(fp),
+        }))
         .sort((a, b) => Number(b.me) - Number(a.me) || (a.name ?? a.fingerprint).localeCompare(b.name ?? b.fingerprint)),
       canRemove: s.phase === 'member' && admins.has(s.me),
       rekeyPending: s.rekeyPending,
@@ -84,11 +93,24 @@ export function createGroups(deps: GroupsDeps): Groups {
 
   const toMessage = (s: ClientGroupState, e: TimelineEntry): GroupMessageInfo => {
     const name = s.members[e.sender]?.name;
-    return { accountId: deps.accountId, address: s.address, id: e.id, sender: e.sender, ...(name !== undefined ? { senderName: name } : {}), mine: e.sender === s.me, body: e.body, sentAt: e.sentAt };
+    return {
+      accountId: deps.accountId,
+      address: s.address,
+      id: e.id,
+      sender: e.sender,
+      ...(name !== undefined ? { senderName: name } : {}),
+      mine: e.sender === s.me,
+      body: e.body,
+      sentAt: e.sentAt,
+    };
   };
 
   /** runs one step of the machine; state, timeline and outgoing messages move together */
-  const apply = async (address: string, f: (s: ClientGroupState, d: ClientDeps) => Step, extra: (step: Step) => { sender: string; body: string; sentAt: number; epoch: number; ctr: number }[] = () => []): Promise<{ state: ClientGroupState; stored: TimelineEntry[] }> => {
+  const apply = async (
+    address: string,
+    f: (s: ClientGroupState, d: ClientDeps) => Step,
+    extra: (step: Step) => { sender: string; body: string; sentAt: number; epoch: number; ctr: number }[] = () => [],
+  ): Promise<{ state: ClientGroupState; stored: TimelineEntry[] }> => {
     const current = states.get(address);
     if (!current) throw new MessengerError('not-found', 'You are not in this group.');
     const step = f(current, await clientDeps());
@@ -132,7 +154,8 @@ export function createGroups(deps: GroupsDeps): Groups {
       // a refused message changes nothing (the machine works on a copy); the user hears of forgeries
       if (isGroupError(e)) {
         log(`group ${address}: refused ${e.code}: ${e.message}`);
-        if (e.code !== 'replay' && e.code !== 'malformed') deps.emit('group.notice', { accountId: deps.accountId, address, text: `A group message was refused: ${e.message}` });
+        if (e.code !== 'replay' && e.code !== 'malformed')
+          deps.emit('group.notice', { accountId: deps.accountId, address, text: `A group message was refused: ${e.message}` });
       } else log(`group ${address}: ${e instanceof Error ? e.message : String(e)}`);
     });
   });

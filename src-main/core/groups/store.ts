@@ -6,7 +6,6 @@ import type { Database } from '@signalapp/sqlcipher';
 import { base64Decode, base64Encode } from '../../../src-shared/otr/common/base64';
 import type { ClientGroupState } from '../../../src-shared/groups/client-state';
 
-
 export interface TimelineEntry {
   id: number;
   sender: string;
@@ -21,14 +20,19 @@ export function serializeState(s: ClientGroupState): string {
 }
 
 export function deserializeState(text: string): ClientGroupState {
-  return JSON.parse(text, (_k, v: unknown) => (v && typeof v === 'object' && typeof (v as { $b?: unknown }).$b === 'string' ? base64Decode((v as { $b: string }).$b) : v)) as ClientGroupState;
+  return JSON.parse(text, (_k, v: unknown) =>
+    v && typeof v === 'object' && typeof (v as { $b?: unknown }).$b === 'string' ? base64Decode((v as { $b: string }).$b) : v,
+  ) as ClientGroupState;
 }
 
 export class GroupStore {
   constructor(private readonly db: Database) {}
 
   states(accountId: string): ClientGroupState[] {
-    return this.db.prepare('SELECT state FROM groups_state WHERE account_id = ? ORDER BY address').all([accountId]).map((r) => deserializeState(String(r.state)));
+    return this.db
+      .prepare('SELECT state FROM groups_state WHERE account_id = ? ORDER BY address')
+      .all([accountId])
+      .map((r) => deserializeState(String(r.state)));
   }
 
   state(accountId: string, address: string): ClientGroupState | undefined {
@@ -40,12 +44,16 @@ export class GroupStore {
   commit(accountId: string, s: ClientGroupState, messages: (Omit<TimelineEntry, 'id'> & { epoch: number; ctr: number })[], now: number): TimelineEntry[] {
     return this.db.transaction((): TimelineEntry[] => {
       this.db
-        .prepare('INSERT INTO groups_state (account_id, address, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, address) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at')
+        .prepare(
+          'INSERT INTO groups_state (account_id, address, state, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (account_id, address) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at',
+        )
         .run([accountId, s.address, serializeState(s), now]);
       const out: TimelineEntry[] = [];
       for (const m of messages) {
         const r = this.db
-          .prepare('INSERT OR IGNORE INTO groups_timeline (account_id, address, sender, body, sent_at, received_at, epoch, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .prepare(
+            'INSERT OR IGNORE INTO groups_timeline (account_id, address, sender, body, sent_at, received_at, epoch, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          )
           .run([accountId, s.address, m.sender, m.body, m.sentAt, m.receivedAt, m.epoch, m.ctr]);
         if (r.changes === 1) out.push({ id: Number(r.lastInsertRowid), sender: m.sender, body: m.body, sentAt: m.sentAt, receivedAt: m.receivedAt });
       }
@@ -57,7 +65,9 @@ export class GroupStore {
     const rows = this.db
       .prepare('SELECT id, sender, body, sent_at, received_at FROM groups_timeline WHERE account_id = ? AND address = ? AND id < ? ORDER BY id DESC LIMIT ?')
       .all([accountId, address, before ?? Number.MAX_SAFE_INTEGER, limit]);
-    return rows.reverse().map((r) => ({ id: Number(r.id), sender: String(r.sender), body: String(r.body), sentAt: Number(r.sent_at), receivedAt: Number(r.received_at) }));
+    return rows
+      .reverse()
+      .map((r) => ({ id: Number(r.id), sender: String(r.sender), body: String(r.body), sentAt: Number(r.sent_at), receivedAt: Number(r.received_at) }));
   }
 
   forget(accountId: string, address: string): void {

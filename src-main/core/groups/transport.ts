@@ -29,7 +29,15 @@ export function groupTransportOf(client: XmppClient): GroupTransport {
     async send(to, body) {
       // XEP-0334: group traffic is per device and already end-to-end encrypted; the service
       // keeps its own log, so the server must neither archive nor copy it
-      await e.send(xml('message', { to, type: 'normal' }, xml('body', {}, body), xml('no-store', { xmlns: 'urn:xmpp:hints' }), xml('no-copy', { xmlns: 'urn:xmpp:hints' })));
+      await e.send(
+        xml(
+          'message',
+          { to, type: 'normal' },
+          xml('body', {}, body),
+          xml('no-store', { xmlns: 'urn:xmpp:hints' }),
+          xml('no-copy', { xmlns: 'urn:xmpp:hints' }),
+        ),
+      );
     },
     onBody(handler) {
       const listener = (stanza: StanzaLike): void => {

@@ -20,11 +20,15 @@ export function dataKey(keys: KeyStore, mayCreate: boolean): Promise<Uint8Array>
   const p = (async () => {
     const hex = await keys.get(DATA_KEY_ENTRY);
     if (hex !== null) {
-      if (!/^[0-9a-f]{64}$/.test(hex)) throw new MessengerError('keychain-unavailable', 'The data key in the keychain is damaged, so the OTR keys of this profile cannot be read.');
+      if (!/^[0-9a-f]{64}$/.test(hex))
+        throw new MessengerError('keychain-unavailable', 'The data key in the keychain is damaged, so the OTR keys of this profile cannot be read.');
       return Buffer.from(hex, 'hex');
     }
     if (!mayCreate) {
-      throw new MessengerError('keychain-unavailable', `The data key of this profile is not in the keychain (service "${keys.service}"), so its OTR keys cannot be read.`);
+      throw new MessengerError(
+        'keychain-unavailable',
+        `The data key of this profile is not in the keychain (service "${keys.service}"), so its OTR keys cannot be read.`,
+      );
     }
     const key = randomBytes(32);
     await keys.set(DATA_KEY_ENTRY, key.toString('hex'));

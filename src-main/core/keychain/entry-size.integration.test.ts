@@ -45,8 +45,11 @@ describe('keychain entries after a full account setup', () => {
 
     const entries = await keytar.findCredentials(u.c.keychainService);
     // the database key, the data key, the password, the pinned prekey server: nothing else
-    expect(entries.map((e) => e.account).sort()).toEqual(['account-password:' + u.accountId, 'data-key', 'database-key', 'otr-prekey-pins:' + u.accountId].sort());
-    for (const e of entries) expect({ entry: e.account, fits: Buffer.byteLength(e.password, 'utf8') <= KEYCHAIN_ENTRY_MAX_BYTES }).toEqual({ entry: e.account, fits: true });
+    expect(entries.map((e) => e.account).sort()).toEqual(
+      ['account-password:' + u.accountId, 'data-key', 'database-key', 'otr-prekey-pins:' + u.accountId].sort(),
+    );
+    for (const e of entries)
+      expect({ entry: e.account, fits: Buffer.byteLength(e.password, 'utf8') <= KEYCHAIN_ENTRY_MAX_BYTES }).toEqual({ entry: e.account, fits: true });
 
     const id = await storedIdentity(identityVaults.get(u.c.core)!, u.accountId);
     expect(id!.v4.prekeys.size).toBe(DEFAULT_REPLENISH.target);
@@ -54,7 +57,14 @@ describe('keychain entries after a full account setup', () => {
     // what a contact fetches from the prekey server: the transitional client profile
     const conn = await connect(stack, 'carol', 'carol-pw', 'desk');
     conns.push(conn);
-    const carol = new PrekeyClient({ xmpp: conn.xmpp, device: makeDevice(), random, clock: Date.now, engine: nativeDh3072Engine(), savePrekeySecrets: new SecretStore().save });
+    const carol = new PrekeyClient({
+      xmpp: conn.xmpp,
+      device: makeDevice(),
+      random,
+      clock: Date.now,
+      engine: nativeDh3072Engine(),
+      savePrekeySecrets: new SecretStore().save,
+    });
     try {
       const got = await carol.retrieve(u.jid);
       const cp = got.byInstanceTag.get(id!.instanceTag)!.clientProfile;

@@ -62,7 +62,13 @@ export function openKeyStore(service: string): KeyStore {
     set: (entry, secret) => {
       // a programming error, not the user's: say which entry, never what it holds
       const size = Buffer.byteLength(secret, 'utf8');
-      if (size > KEYCHAIN_ENTRY_MAX_BYTES) return Promise.reject(new MessengerError('internal', `The keychain entry "${entry}" would hold ${size} bytes; an entry holds at most ${KEYCHAIN_ENTRY_MAX_BYTES} on every platform.`));
+      if (size > KEYCHAIN_ENTRY_MAX_BYTES)
+        return Promise.reject(
+          new MessengerError(
+            'internal',
+            `The keychain entry "${entry}" would hold ${size} bytes; an entry holds at most ${KEYCHAIN_ENTRY_MAX_BYTES} on every platform.`,
+          ),
+        );
       return guarded(() => keytar.setPassword(service, entry, secret));
     },
     delete: (entry) => guarded(() => keytar.deletePassword(service, entry)),

@@ -20,7 +20,16 @@ import { nativeDh3072Engine } from '../../../src-shared/node-crypto/dh-engines';
 import { DATA_KEY_ENTRY } from '../keychain/data-key';
 import { KEYCHAIN_ENTRY_MAX_BYTES, openKeyStore } from '../keychain/keychain';
 import { openDatabase, type Store } from '../store/store';
-import { deleteIdentity, generateIdentity, loadOrCreateIdentity, otrIdentityEntry, ourFingerprints, saveIdentity, storedIdentity, type IdentityVault } from './identity';
+import {
+  deleteIdentity,
+  generateIdentity,
+  loadOrCreateIdentity,
+  otrIdentityEntry,
+  ourFingerprints,
+  saveIdentity,
+  storedIdentity,
+  type IdentityVault,
+} from './identity';
 import { OtrStore } from './otr-store';
 
 const service = `messenger-otr-test-${randomBytes(6).toString('hex')}`;
@@ -69,7 +78,10 @@ describe('OTR identity in the profile', () => {
     const accountId = 'acct-1';
     expect(await storedIdentity(vault, accountId)).toBeNull();
     // two concurrent first uses share one generation
-    const [a, b] = await Promise.all([loadOrCreateIdentity(vault, accountId, systemRandom, Date.now), loadOrCreateIdentity(vault, accountId, systemRandom, Date.now)]);
+    const [a, b] = await Promise.all([
+      loadOrCreateIdentity(vault, accountId, systemRandom, Date.now),
+      loadOrCreateIdentity(vault, accountId, systemRandom, Date.now),
+    ]);
     expect(ourFingerprints(a)).toEqual(ourFingerprints(b));
     const again = await loadOrCreateIdentity(vault, accountId, systemRandom, Date.now);
     expect(ourFingerprints(again)).toEqual(ourFingerprints(a));
@@ -148,4 +160,3 @@ describe('OTR identity in the profile', () => {
     expect(await storedIdentity(vault, 'acct-old')).not.toBeNull();
   });
 });
-

@@ -12,7 +12,13 @@ import type { RandomSource } from '../../../src-shared/otr/common/random';
 import { fingerprintHex as v3FingerprintHex, generateDsaKeyAsync } from '../../../src-shared/otr/v3/dsa';
 import { deserializeIdentity, serializeIdentity, type V3Identity } from '../../../src-shared/otr/v3/identity';
 import { clientProfileFingerprint } from '../../../src-shared/otr/v4/client-profile';
-import { createLocalIdentity, deserializeLocalIdentity, renewProfiles, serializeLocalIdentity, type V4LocalIdentity } from '../../../src-shared/otr/v4/identity';
+import {
+  createLocalIdentity,
+  deserializeLocalIdentity,
+  renewProfiles,
+  serializeLocalIdentity,
+  type V4LocalIdentity,
+} from '../../../src-shared/otr/v4/identity';
 import { toHex } from '../../../src-shared/otr/v4/keys';
 import { transitionalSigner } from '../../../src-shared/otr/v4/transitional';
 import { dataKey } from '../keychain/data-key';
@@ -115,7 +121,10 @@ export async function storedIdentity(vault: IdentityVault, accountId: string): P
   try {
     text = unseal(key, sealed, sealName(accountId));
   } catch {
-    throw new MessengerError('keychain-unavailable', 'The OTR keys of this account cannot be opened with the data key in the keychain (damaged, or the key belongs to another profile).');
+    throw new MessengerError(
+      'keychain-unavailable',
+      'The OTR keys of this account cannot be opened with the data key in the keychain (damaged, or the key belongs to another profile).',
+    );
   }
   return deserializeAccountIdentity(text);
 }

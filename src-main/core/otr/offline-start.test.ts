@@ -35,7 +35,13 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
 
     const list = a.svc.offlineDevices(B, { ok: true, byInstanceTag: new Map([[ids.B.instanceTag, ensembleOf(ids.B)]]) });
     expect(list.devices).toEqual([
-      { instanceTag: ids.B.instanceTag, fingerprint: b.svc.status(A).ourFingerprints.v4, known: false, verified: false, expiresAt: expect.any(Number) as number },
+      {
+        instanceTag: ids.B.instanceTag,
+        fingerprint: b.svc.status(A).ourFingerprints.v4,
+        known: false,
+        verified: false,
+        expiresAt: expect.any(Number) as number,
+      },
     ]);
     expect(list.devices[0]!.expiresAt).toBeGreaterThan(Date.now());
 
@@ -80,7 +86,12 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
       [ids.B.instanceTag, ensembleOf(ids.B)],
       [ids.B2.instanceTag, ensembleOf(ids.B2)],
     ]);
-    expect(a.svc.offlineDevices(B, { ok: true, byInstanceTag }).devices.map((d) => d.instanceTag).sort()).toEqual([ids.B.instanceTag, ids.B2.instanceTag].sort());
+    expect(
+      a.svc
+        .offlineDevices(B, { ok: true, byInstanceTag })
+        .devices.map((d) => d.instanceTag)
+        .sort(),
+    ).toEqual([ids.B.instanceTag, ids.B2.instanceTag].sort());
     expect(a.svc.sendOffline(B, [ids.B.instanceTag, ids.B2.instanceTag]).offlineDevices?.sort()).toEqual([ids.B.instanceTag, ids.B2.instanceTag].sort());
     // one ChatMessage, marked sent once
     expect(a.sent).toHaveLength(1);
@@ -127,9 +138,21 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
     const a = side(A, ids.A, openDb(), 'manual');
     const none = a.svc.offlineDevices(B, { ok: false, reason: 'none', text: 'nothing published' });
     expect(none).toEqual({ accountId: `acct-${A}`, peer: B, devices: [], unavailable: 'nothing published' });
-    const changed = a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: 'the key changed' });
+    const changed = a.svc.offlineDevices(B, {
+      ok: false,
+      reason: 'fingerprint-changed',
+      server: 'prekeys.example.test',
+      announced: 'AB'.repeat(56),
+      text: 'the key changed',
+    });
     expect(changed.unavailable).toBe('the key changed');
     // the notice names the server and the key it presents now, for the user to accept or not
-    expect(a.notices.at(-1)).toMatchObject({ kind: 'prekey-server-changed', peer: B, server: 'prekeys.example.test', fingerprint: 'ab'.repeat(56), whose: 'contact' });
+    expect(a.notices.at(-1)).toMatchObject({
+      kind: 'prekey-server-changed',
+      peer: B,
+      server: 'prekeys.example.test',
+      fingerprint: 'ab'.repeat(56),
+      whose: 'contact',
+    });
   });
 });

@@ -78,7 +78,8 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
       const base = { accountId, peer };
       if (!fetched.ok) {
         offline.delete(peer);
-        if (fetched.reason === 'fingerprint-changed') notices.raise(peer, { kind: 'prekey-server-changed', server: fetched.server, fingerprint: fetched.announced.toLowerCase(), whose: 'contact' });
+        if (fetched.reason === 'fingerprint-changed')
+          notices.raise(peer, { kind: 'prekey-server-changed', server: fetched.server, fingerprint: fetched.announced.toLowerCase(), whose: 'contact' });
         return { ...base, devices: [], unavailable: fetched.text };
       }
       offline.set(peer, { at: deps.clock(), byTag: new Map(fetched.byInstanceTag) });
@@ -100,7 +101,8 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
         throw new MessengerError('invalid-argument', `Look up ${peer}'s devices again: the list is missing or too old.`);
       }
       const tags = [...new Set(instanceTags)];
-      if (tags.some((t) => !fetched.byTag.has(t))) throw new MessengerError('invalid-argument', `That device of ${peer} is not in the list; look up their devices again.`);
+      if (tags.some((t) => !fetched.byTag.has(t)))
+        throw new MessengerError('invalid-argument', `That device of ${peer} is not in the list; look up their devices again.`);
       const out: EngineOutput = { toSend: [], events: [] };
       const started: number[] = [];
       for (const tag of tags) {
@@ -113,7 +115,8 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
         out.events.push(...o.events);
         started.push(tag);
       }
-      if (started.length === 0) throw new MessengerError('otr-error', `No private conversation could be started with ${peer}'s devices; look up their devices again.`);
+      if (started.length === 0)
+        throw new MessengerError('otr-error', `No private conversation could be started with ${peer}'s devices; look up their devices again.`);
       store.setPrivate(accountId, peer, true);
       ps.offlineFanout = started;
       const waiting = store.queuedCount(accountId, peer);

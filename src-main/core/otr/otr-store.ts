@@ -25,7 +25,12 @@ const toInfo = (r: Row): OtrFingerprintInfo => ({
   lastSeen: int(r, 'last_seen'),
 });
 
-const toQueued = (r: Row): QueuedMessage => ({ messageId: text(r, 'message_id'), peer: text(r, 'peer'), body: text(r, 'body'), createdAt: int(r, 'created_at') });
+const toQueued = (r: Row): QueuedMessage => ({
+  messageId: text(r, 'message_id'),
+  peer: text(r, 'peer'),
+  body: text(r, 'body'),
+  createdAt: int(r, 'created_at'),
+});
 
 export class OtrStore {
   /** `db`: the profile database, migrated (store/migrations.ts) */
@@ -34,7 +39,10 @@ export class OtrStore {
   // ---- fingerprints and trust ----------------------------------------------------------------
 
   fingerprints(accountId: string, peer: string): OtrFingerprintInfo[] {
-    return every(this.db.prepare('SELECT * FROM otr_fingerprints WHERE account_id = ? AND peer = ? ORDER BY first_seen, fingerprint').all([accountId, peer]), toInfo);
+    return every(
+      this.db.prepare('SELECT * FROM otr_fingerprints WHERE account_id = ? AND peer = ? ORDER BY first_seen, fingerprint').all([accountId, peer]),
+      toInfo,
+    );
   }
 
   fingerprint(accountId: string, peer: string, fp: string): OtrFingerprintInfo | undefined {
@@ -52,15 +60,23 @@ export class OtrStore {
         this.db.prepare('UPDATE otr_fingerprints SET last_seen = ? WHERE account_id = ? AND peer = ? AND fingerprint = ?').run([now, accountId, peer, fp]);
         return { isNew: false, hadOthers: false };
       }
-      const others = Number(this.db.prepare('SELECT count(*) FROM otr_fingerprints WHERE account_id = ? AND peer = ? AND version = ?', { pluck: true }).get([accountId, peer, version]) ?? 0);
-      this.db.prepare('INSERT INTO otr_fingerprints (account_id, peer, fingerprint, version, verified, first_seen, last_seen) VALUES (?, ?, ?, ?, 0, ?, ?)').run([accountId, peer, fp, version, now, now]);
+      const others = Number(
+        this.db
+          .prepare('SELECT count(*) FROM otr_fingerprints WHERE account_id = ? AND peer = ? AND version = ?', { pluck: true })
+          .get([accountId, peer, version]) ?? 0,
+      );
+      this.db
+        .prepare('INSERT INTO otr_fingerprints (account_id, peer, fingerprint, version, verified, first_seen, last_seen) VALUES (?, ?, ?, ?, 0, ?, ?)')
+        .run([accountId, peer, fp, version, now, now]);
       return { isNew: true, hadOthers: others > 0 };
     })();
   }
 
   /** false when the fingerprint was never seen for this contact */
   setVerified(accountId: string, peer: string, fp: string, verified: boolean): boolean {
-    const r = this.db.prepare('UPDATE otr_fingerprints SET verified = ? WHERE account_id = ? AND peer = ? AND fingerprint = ?').run([verified ? 1 : 0, accountId, peer, fp]);
+    const r = this.db
+      .prepare('UPDATE otr_fingerprints SET verified = ? WHERE account_id = ? AND peer = ? AND fingerprint = ?')
+      .run([verified ? 1 : 0, accountId, peer, fp]);
     return r.changes === 1;
   }
 
@@ -72,10 +88,14 @@ export class OtrStore {
 
   /** the contact's own policy, else the account's, else `fallback` */
   policy(accountId: string, peer: string | undefined, fallback: OtrPolicyName): { policy: OtrPolicyName; overridden: boolean } {
-    const rows = every(this.db.prepare("SELECT peer, policy FROM otr_policies WHERE account_id = ? AND peer IN ('', ?)").all([accountId, peer ?? '']), (r) => ({ peer: text(r, 'peer'), policy: text(r, 'policy') }));
+    const rows = every(this.db.prepare("SELECT peer, policy FROM otr_policies WHERE account_id = ? AND peer IN ('', ?)").all([accountId, peer ?? '']), (r) => ({
+      peer: text(r, 'peer'),
+      policy: text(r, 'policy'),
+    }));
     const own = peer ? rows.find((r) => r.peer === peer) : undefined;
     const acct = rows.find((r) => r.peer === '');
-    const pick = (s: string | undefined): OtrPolicyName | undefined => (otrPolicyNames as readonly string[]).includes(s ?? '') ? (s as OtrPolicyName) : undefined;
+    const pick = (s: string | undefined): OtrPolicyName | undefined =>
+      (otrPolicyNames as readonly string[]).includes(s ?? '') ? (s as OtrPolicyName) : undefined;
     const p = pick(own?.policy);
     if (p) return { policy: p, overridden: true };
     return { policy: pick(acct?.policy) ?? fallback, overridden: false };
@@ -87,12 +107,17 @@ export class OtrStore {
       this.db.prepare('DELETE FROM otr_policies WHERE account_id = ? AND peer = ?').run([accountId, peer ?? '']);
       return;
     }
-    this.db.prepare('INSERT INTO otr_policies (account_id, peer, policy) VALUES (?, ?, ?) ON CONFLICT (account_id, peer) DO UPDATE SET policy = excluded.policy').run([accountId, peer ?? '', policy]);
+    this.db
+      .prepare('INSERT INTO otr_policies (account_id, peer, policy) VALUES (?, ?, ?) ON CONFLICT (account_id, peer) DO UPDATE SET policy = excluded.policy')
+      .run([accountId, peer ?? '', policy]);
   }
 
   /** ALLOW_V2 for the contact: its own setting, else the account's, else allowed (NULL: not set) */
   allowV2(accountId: string, peer: string | undefined): boolean {
-    const rows = every(this.db.prepare("SELECT peer, allow_v2 FROM otr_policies WHERE account_id = ? AND peer IN ('', ?) AND allow_v2 IS NOT NULL").all([accountId, peer ?? '']), (r) => ({ peer: text(r, 'peer'), allow: int(r, 'allow_v2') === 1 }));
+    const rows = every(
+      this.db.prepare("SELECT peer, allow_v2 FROM otr_policies WHERE account_id = ? AND peer IN ('', ?) AND allow_v2 IS NOT NULL").all([accountId, peer ?? '']),
+      (r) => ({ peer: text(r, 'peer'), allow: int(r, 'allow_v2') === 1 }),
+    );
     const own = peer ? rows.find((r) => r.peer === peer) : undefined;
     return (own ?? rows.find((r) => r.peer === ''))?.allow ?? true;
   }
@@ -107,7 +132,9 @@ export class OtrStore {
       return this.db.prepare('UPDATE otr_policies SET allow_v2 = ? WHERE account_id = ? AND peer = ?').run([allow ? 1 : 0, accountId, peer]).changes === 1;
     }
     this.db
-      .prepare("INSERT INTO otr_policies (account_id, peer, policy, allow_v2) VALUES (?, '', ?, ?) ON CONFLICT (account_id, peer) DO UPDATE SET allow_v2 = excluded.allow_v2")
+      .prepare(
+        "INSERT INTO otr_policies (account_id, peer, policy, allow_v2) VALUES (?, '', ?, ?) ON CONFLICT (account_id, peer) DO UPDATE SET allow_v2 = excluded.allow_v2",
+      )
       .run([accountId, accountPolicy, allow ? 1 : 0]);
     return true;
   }
@@ -124,11 +151,16 @@ export class OtrStore {
   }
 
   enqueue(accountId: string, m: QueuedMessage): void {
-    this.db.prepare('INSERT INTO otr_queue (message_id, account_id, peer, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run([m.messageId, accountId, m.peer, m.body, m.createdAt]);
+    this.db
+      .prepare('INSERT INTO otr_queue (message_id, account_id, peer, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run([m.messageId, accountId, m.peer, m.body, m.createdAt]);
   }
 
   queued(accountId: string, peer: string): QueuedMessage[] {
-    return every(this.db.prepare('SELECT message_id, peer, body, created_at FROM otr_queue WHERE account_id = ? AND peer = ? ORDER BY seq').all([accountId, peer]), toQueued);
+    return every(
+      this.db.prepare('SELECT message_id, peer, body, created_at FROM otr_queue WHERE account_id = ? AND peer = ? ORDER BY seq').all([accountId, peer]),
+      toQueued,
+    );
   }
 
   queuedCount(accountId: string, peer: string): number {
@@ -152,7 +184,11 @@ export class OtrStore {
   }
 
   setSealedIdentity(accountId: string, sealed: string, now: number): void {
-    this.db.prepare('INSERT INTO otr_identity (account_id, sealed, updated_at) VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at').run([accountId, sealed, now]);
+    this.db
+      .prepare(
+        'INSERT INTO otr_identity (account_id, sealed, updated_at) VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at',
+      )
+      .run([accountId, sealed, now]);
   }
 
   deleteSealedIdentity(accountId: string): void {
@@ -167,7 +203,8 @@ export class OtrStore {
   /** everything of an account (account removal) */
   removeAccount(accountId: string): void {
     this.db.transaction(() => {
-      for (const t of ['otr_fingerprints', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity']) this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
+      for (const t of ['otr_fingerprints', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity'])
+        this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
     })();
   }
 }

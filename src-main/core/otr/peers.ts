@@ -131,7 +131,15 @@ export function createPeers(deps: PeersDeps): Peers {
       const { policy } = policyFor(peer);
       const allowV2 = deps.store.allowV2(deps.accountId, peer);
       if (!ps) {
-        ps = { peer, conv: newConversation(peer, policy, allowV2), convPolicy: policy, convAllowV2: allowV2, tagJid: new Map(), smp: { ...NO_SMP }, peerSentUntagged: false };
+        ps = {
+          peer,
+          conv: newConversation(peer, policy, allowV2),
+          convPolicy: policy,
+          convAllowV2: allowV2,
+          tagJid: new Map(),
+          smp: { ...NO_SMP },
+          peerSentUntagged: false,
+        };
         peers.set(peer, ps);
       } else if ((ps.convPolicy !== policy || ps.convAllowV2 !== allowV2) && ps.conv.sessions().every((s) => s.state === 'plaintext')) {
         // a changed policy applies from the next conversation on; nothing runs now, so rebuild
@@ -147,7 +155,12 @@ export function createPeers(deps: PeersDeps): Peers {
     encryptedSession,
     addressOf: (ps, tag) => (tag !== undefined ? ps.tagJid.get(tag) : undefined) ?? ps.peer,
     targets(ps) {
-      const enc = new Set(ps.conv.sessions().filter((s) => s.state === 'encrypted').map((s) => s.instanceTag));
+      const enc = new Set(
+        ps.conv
+          .sessions()
+          .filter((s) => s.state === 'encrypted')
+          .map((s) => s.instanceTag),
+      );
       const fanout = ps.offlineFanout?.filter((t) => enc.has(t)) ?? [];
       if (fanout.length > 0) return fanout;
       const s = encryptedSession(ps);

@@ -113,7 +113,12 @@ let us: Us;
 
 beforeAll(async () => {
   if (!available) return;
-  stack = await startStack({ accounts: [{ user: 'prof', password: 'prof-pw' }, { user: 'ts', password: 'ts-pw' }] });
+  stack = await startStack({
+    accounts: [
+      { user: 'prof', password: 'prof-pw' },
+      { user: 'ts', password: 'ts-pw' },
+    ],
+  });
   prof.start();
   await prof.see(/-1-/);
   prof.keys(`/connect prof@${stack.domain} server ${stack.host} port ${stack.port} tls trust`);
@@ -123,14 +128,34 @@ beforeAll(async () => {
   prof.keys('/otr gen');
   await prof.see(/Private key generation complete/, 0, 120_000);
 
-  const client = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: 'ts', password: 'ts-pw' }, resource: 'otr' });
+  const client = createClient({
+    domain: stack.domain,
+    host: stack.host,
+    port: stack.port,
+    extraCaPem: stack.caPem,
+    credentials: { username: 'ts', password: 'ts-pw' },
+    resource: 'otr',
+  });
   await client.entity.start();
   await client.entity.send(xml('presence'));
   const party = makeParty(`ts@${stack.domain}`, `prof@${stack.domain}`, systemRandom, nativeDh3072Engine(), () => Date.now());
   const conv = new NegotiatingConversation({
     policy: OPPORTUNISTIC_POLICY,
-    v3: { identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(0) }, rng: systemRandom, clock: () => Date.now(), engine: nativeDh1536Engine(), maxMessageSize: 400 },
-    v4: { identity: party.identity, random: systemRandom, clock: () => Date.now(), dh: nativeDh3072Engine(), ourId: `ts@${stack.domain}`, theirId: `prof@${stack.domain}` },
+    v3: {
+      identity: { instanceTag: party.identity.instanceTag, dsaKey: fixtureKey(0) },
+      rng: systemRandom,
+      clock: () => Date.now(),
+      engine: nativeDh1536Engine(),
+      maxMessageSize: 400,
+    },
+    v4: {
+      identity: party.identity,
+      random: systemRandom,
+      clock: () => Date.now(),
+      dh: nativeDh3072Engine(),
+      ourId: `ts@${stack.domain}`,
+      theirId: `prof@${stack.domain}`,
+    },
   });
   us = new Us(client, conv);
   us.peerJid = `prof@${stack.domain}`;
@@ -194,7 +219,14 @@ describe.skipIf(!available)('OTR with Profanity 0.13.1 itself (OTR version 2 ove
 
   it("the app's OTR service: its whitespace tag (v4, v3, v2) makes Profanity (opportunistic) start; a version 2 session whose DSA fingerprint is stored and trusted as OTRv3", async () => {
     await stack.createAccount('app', 'app-pw');
-    const client = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: 'app', password: 'app-pw' }, resource: 'app' });
+    const client = createClient({
+      domain: stack.domain,
+      host: stack.host,
+      port: stack.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: 'app', password: 'app-pw' },
+      resource: 'app',
+    });
     await client.entity.start();
     await client.entity.send(xml('presence'));
     try {

@@ -118,7 +118,10 @@ export function createQueue(deps: QueueDeps): Queue {
         return status.emit(ps);
       }
       if (peers.policyFor(peer).policy === 'always') {
-        throw new MessengerError('invalid-argument', `The policy for ${peer} is "always private": messages are never sent unencrypted. Change the policy first.`);
+        throw new MessengerError(
+          'invalid-argument',
+          `The policy for ${peer} is "always private": messages are never sent unencrypted. Change the policy first.`,
+        );
       }
       if (!deps.isOnline()) throw new MessengerError('not-connected', 'The account is not connected; the messages keep waiting.');
       // the user leaves the private conversation: end what is left of it (finished sessions)

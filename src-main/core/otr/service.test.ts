@@ -135,7 +135,10 @@ describe('OTR service: several devices of one contact', () => {
     route();
     expect(phone.svc.status(A).state).toBe('private-unverified');
     expect(laptop.svc.status(A).state).toBe('private-unverified');
-    const fps = a.svc.fingerprints(B).theirs.map((f) => f.fingerprint).sort();
+    const fps = a.svc
+      .fingerprints(B)
+      .theirs.map((f) => f.fingerprint)
+      .sort();
     expect(fps).toEqual([phone.svc.status(A).ourFingerprints.v4, laptop.svc.status(A).ourFingerprints.v4].sort());
 
     // the laptop writes: alice's replies go to the laptop only
@@ -152,7 +155,7 @@ describe('OTR service: several devices of one contact', () => {
   });
 });
 
-describe('OTR service: the account\'s TLV hook', () => {
+describe("OTR service: the account's TLV hook", () => {
   it('hands a TLV OTR does not act on to the hook, with the contact and the device it came from', () => {
     const got: InboundTlv[] = [];
     const a = side(A, ids.A, openDb());

@@ -13,7 +13,16 @@
 // Per device (docs/architecture.md §5): messages of a session go to the full JID of the resource the
 // session runs with (the last resource we heard that instance tag from); queries go to the bare
 // JID, so every device of the contact may answer and gets its own instance session.
-import { DEFAULT_OTR_POLICY, type OtrEventPayloads, type OtrFingerprintInfo, type OtrNotice, type OtrNoticeData, type OtrOfflineDevices, type OtrPolicyName, type OtrStatus } from '../../../src-shared/ipc/otr-contract';
+import {
+  DEFAULT_OTR_POLICY,
+  type OtrEventPayloads,
+  type OtrFingerprintInfo,
+  type OtrNotice,
+  type OtrNoticeData,
+  type OtrOfflineDevices,
+  type OtrPolicyName,
+  type OtrStatus,
+} from '../../../src-shared/ipc/otr-contract';
 import { bareKey } from '../../../src-shared/ipc/jid';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EngineOutput } from '../../../src-shared/otr/api';
@@ -114,9 +123,18 @@ export class OtrService {
     const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p), wantsPrivate: (ps) => this.mustBePrivate(ps) });
     const common = { accountId, store, clock, peers, notices, status, isOnline };
     const watch = createStartWatch({ accountId, store, clock, peers, notices, status, timers: deps.timers ?? systemTimers });
-    const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) => dispatch.handle(ps, out, to, messageId, opts);
+    const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) =>
+      dispatch.handle(ps, out, to, messageId, opts);
     const smp = createSmp({ ...common, handle });
-    const queue = createQueue({ ...common, transport: (w) => deps.transport(w), handle, end: (peer) => this.end(peer), onQueuedSent: (id, e) => deps.onQueuedSent(id, e), onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id), onStartRequested: (ps) => watch.requested(ps) });
+    const queue = createQueue({
+      ...common,
+      transport: (w) => deps.transport(w),
+      handle,
+      end: (peer) => this.end(peer),
+      onQueuedSent: (id, e) => deps.onQueuedSent(id, e),
+      onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id),
+      onStartRequested: (ps) => watch.requested(ps),
+    });
     const offline = createOfflineStart({ ...common, handle });
     const recovery = createRecovery({ ...common, handle, unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [], onResent: (id) => deps.onResent?.(id) });
     const dispatch = createDispatch({
@@ -153,18 +171,24 @@ export class OtrService {
    * peer; policy null then keeps the account's policy) or with the contact's own policy.
    */
   setPolicy(peer: string | undefined, policy: OtrPolicyName | null, allowV2?: boolean): OtrPolicyName {
-    if (peer === undefined && policy === null && allowV2 === undefined) throw new MessengerError('invalid-argument', 'An account always has a policy; pick manual, opportunistic or always.');
+    if (peer === undefined && policy === null && allowV2 === undefined)
+      throw new MessengerError('invalid-argument', 'An account always has a policy; pick manual, opportunistic or always.');
     if (policy !== null || peer !== undefined) this.deps.store.setPolicy(this.deps.accountId, peer, policy);
     if (allowV2 !== undefined) {
       const accountPolicy = this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy;
       if (!this.deps.store.setAllowV2(this.deps.accountId, peer, allowV2, accountPolicy)) {
-        throw new MessengerError('invalid-argument', `${peer ?? 'The contact'} has no policy of its own: set the account's "older OTR version 2" setting, or give the contact a policy first.`);
+        throw new MessengerError(
+          'invalid-argument',
+          `${peer ?? 'The contact'} has no policy of its own: set the account's "older OTR version 2" setting, or give the contact a policy first.`,
+        );
       }
     }
     // the conversations pick it up when they are next idle (a running session is kept)
     const affected = peer === undefined ? this.peers.all() : [this.peers.known(peer)].filter((p): p is PeerState => !!p);
     for (const ps of affected) this.statusOf.emit(ps);
-    return peer === undefined ? (policy ?? this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy) : this.policyFor(peer).policy;
+    return peer === undefined
+      ? (policy ?? this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy)
+      : this.policyFor(peer).policy;
   }
 
   /** whether a message written now must not go out in clear */

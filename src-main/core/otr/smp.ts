@@ -52,7 +52,12 @@ export function createSmp(deps: SmpDeps): Smp {
       const fp = peers.encryptedSession(ps)?.theirFingerprint;
       switch (ev.type) {
         case 'smp-request':
-          ps.smp = { phase: 'asked', initiatedByUs: false, ...(ev.question !== undefined ? { question: ev.question } : {}), ...(fp ? { fingerprint: fp } : {}) };
+          ps.smp = {
+            phase: 'asked',
+            initiatedByUs: false,
+            ...(ev.question !== undefined ? { question: ev.question } : {}),
+            ...(fp ? { fingerprint: fp } : {}),
+          };
           break;
         case 'smp-progress':
           // step 1 is our own first message; from step 2 on the contact has answered
@@ -83,8 +88,17 @@ export function createSmp(deps: SmpDeps): Smp {
     start(peer, secret, question) {
       const ps = peers.state(peer);
       const s = requireEncrypted(ps);
-      ps.smp = { phase: 'waiting', initiatedByUs: true, ...(question !== undefined ? { question } : {}), ...(s.theirFingerprint ? { fingerprint: s.theirFingerprint } : {}) };
-      deps.handle(ps, otrCall(() => ps.conv.startSmp(secret, question, s.instanceTag)), peers.addressOf(ps, s.instanceTag));
+      ps.smp = {
+        phase: 'waiting',
+        initiatedByUs: true,
+        ...(question !== undefined ? { question } : {}),
+        ...(s.theirFingerprint ? { fingerprint: s.theirFingerprint } : {}),
+      };
+      deps.handle(
+        ps,
+        otrCall(() => ps.conv.startSmp(secret, question, s.instanceTag)),
+        peers.addressOf(ps, s.instanceTag),
+      );
       return status.emit(ps);
     },
 
@@ -93,14 +107,23 @@ export function createSmp(deps: SmpDeps): Smp {
       const s = requireEncrypted(ps);
       if (ps.smp.phase !== 'asked') throw new MessengerError('invalid-argument', `${peer} has not asked you to verify anything.`);
       ps.smp = { ...ps.smp, phase: 'in-progress' };
-      deps.handle(ps, otrCall(() => ps.conv.answerSmp(secret, s.instanceTag)), peers.addressOf(ps, s.instanceTag));
+      deps.handle(
+        ps,
+        otrCall(() => ps.conv.answerSmp(secret, s.instanceTag)),
+        peers.addressOf(ps, s.instanceTag),
+      );
       return status.emit(ps);
     },
 
     abort(peer) {
       const ps = peers.state(peer);
       const s = peers.encryptedSession(ps);
-      if (s) deps.handle(ps, otrCall(() => ps.conv.abortSmp(s.instanceTag)), peers.addressOf(ps, s.instanceTag));
+      if (s)
+        deps.handle(
+          ps,
+          otrCall(() => ps.conv.abortSmp(s.instanceTag)),
+          peers.addressOf(ps, s.instanceTag),
+        );
       ps.smp = { ...ps.smp, phase: 'aborted' };
       return status.emit(ps);
     },

@@ -39,7 +39,10 @@ function fakeTime(start = Date.now()) {
 }
 
 function watchedPair(time: ReturnType<typeof fakeTime>): [Side, Side] {
-  return [side(A, ids.A, openDb(), 'opportunistic', { clock: time.clock, timers: time.timers }), side(B, ids.B, openDb(), 'opportunistic', { clock: time.clock, timers: time.timers })];
+  return [
+    side(A, ids.A, openDb(), 'opportunistic', { clock: time.clock, timers: time.timers }),
+    side(B, ids.B, openDb(), 'opportunistic', { clock: time.clock, timers: time.timers }),
+  ];
 }
 
 describe('OTR start watch', () => {

@@ -30,7 +30,12 @@ export function createStatus(deps: StatusDeps): StatusReporter {
     const s = enc ?? finished;
     const verified = enc?.theirFingerprint ? store.isVerified(accountId, ps.peer, enc.theirFingerprint) : false;
     const resource = s ? ps.tagJid.get(s.instanceTag)?.split('/').slice(1).join('/') : undefined;
-    const smp: OtrSmpStatus = { phase: ps.smp.phase, initiatedByUs: ps.smp.initiatedByUs, ...(ps.smp.question !== undefined ? { question: ps.smp.question } : {}), ...(ps.smp.cheated ? { cheated: true } : {}) };
+    const smp: OtrSmpStatus = {
+      phase: ps.smp.phase,
+      initiatedByUs: ps.smp.initiatedByUs,
+      ...(ps.smp.question !== undefined ? { question: ps.smp.question } : {}),
+      ...(ps.smp.cheated ? { cheated: true } : {}),
+    };
     return {
       accountId,
       peer: ps.peer,

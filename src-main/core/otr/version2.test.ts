@@ -93,7 +93,9 @@ describe('OTR version 2 in the service', () => {
     p.take(p.conv.start());
     p.take(p.conv.start());
     pump(a, p);
-    expect(a.notices.filter((n) => n.kind === 'older-version-refused')).toEqual([expect.objectContaining({ kind: 'older-version-refused', by: 'query', peer: B })]);
+    expect(a.notices.filter((n) => n.kind === 'older-version-refused')).toEqual([
+      expect.objectContaining({ kind: 'older-version-refused', by: 'query', peer: B }),
+    ]);
     const st = a.svc.status(B);
     expect(st.state).toBe('not-private');
     expect(st.starting?.gaveUp).toBe(true);

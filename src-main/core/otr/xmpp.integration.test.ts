@@ -60,7 +60,14 @@ async function party(name: string): Promise<Party> {
   db.pragma(`key = "x'${randomBytes(32).toString('hex')}'"`);
   migrate(db); // the OTR tables come from the profile database's migrations
   const keys: KeyStore = openKeyStore(`messenger-otr-xmpp-${randomBytes(6).toString('hex')}`);
-  const client = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: user, password }, resource: `dev-${name}` });
+  const client = createClient({
+    domain: stack.domain,
+    host: stack.host,
+    port: stack.port,
+    extraCaPem: stack.caPem,
+    credentials: { username: user, password },
+    resource: `dev-${name}`,
+  });
   const waiters = new Set<() => void>();
   const poke = () => {
     for (const w of [...waiters]) w();

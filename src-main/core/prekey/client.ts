@@ -28,7 +28,14 @@ import { buildPublication } from '../../../src-shared/prekey/publication';
 import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PREKEY_SERVER, type StanzaError } from './xmpp';
 import { bareKey } from '../../../src-shared/ipc/jid';
 import { PrekeyError, PrekeyServerKeyChanged } from './errors';
-import { DEFAULT_REPLENISH, type DeviceIdentity, type PrekeyClientOptions, type PrekeyServerInfo, type ReplenishPolicy, type RetrievedEnsembles } from './client-types';
+import {
+  DEFAULT_REPLENISH,
+  type DeviceIdentity,
+  type PrekeyClientOptions,
+  type PrekeyServerInfo,
+  type ReplenishPolicy,
+  type RetrievedEnsembles,
+} from './client-types';
 
 // the errors and option types have files of their own; still importable from here
 export * from './errors';
@@ -339,4 +346,3 @@ export class PrekeyClient {
     }
   }
 }
-

@@ -77,7 +77,14 @@ describe('prekey publication in the account lifecycle', () => {
 
     const conn = await connect(stack, 'carol', 'carol-pw', 'desk');
     conns.push(conn);
-    const carol = new PrekeyClient({ xmpp: conn.xmpp, device: makeDevice(), random, clock: Date.now, engine: nativeDh3072Engine(), savePrekeySecrets: new SecretStore().save });
+    const carol = new PrekeyClient({
+      xmpp: conn.xmpp,
+      device: makeDevice(),
+      random,
+      clock: Date.now,
+      engine: nativeDh3072Engine(),
+      savePrekeySecrets: new SecretStore().save,
+    });
     try {
       for (const u of [alice, bob]) {
         const id = await identityOf(u.c, u.accountId);
@@ -105,11 +112,22 @@ describe('prekey publication in the account lifecycle', () => {
     await alice.c.core.handlers['account.disconnect']({ accountId: alice.accountId });
     const info = await alice.c.core.handlers['account.connect']({ accountId: alice.accountId });
     expect(info.status).toBe('online');
-    expect(await outcome(alice.accountId, 1)).toEqual({ accountId: alice.accountId, outcome: 'fingerprint-changed', server: stack.componentDomain, announced: server!.fingerprint });
+    expect(await outcome(alice.accountId, 1)).toEqual({
+      accountId: alice.accountId,
+      outcome: 'fingerprint-changed',
+      server: stack.componentDomain,
+      announced: server!.fingerprint,
+    });
     // the user is told, on the account (the notice's peer is the account's own address), with the
     // server and the key it presents now
     const notice = await alice.c.waitFor('otr.notice', (n) => n.kind === 'prekey-server-changed');
-    expect(notice).toMatchObject({ accountId: alice.accountId, peer: alice.jid, server: stack.componentDomain, fingerprint: server!.fingerprint.toLowerCase(), whose: 'own' });
+    expect(notice).toMatchObject({
+      accountId: alice.accountId,
+      peer: alice.jid,
+      server: stack.componentDomain,
+      fingerprint: server!.fingerprint.toLowerCase(),
+      whose: 'own',
+    });
     // the pin is kept, and the server saw no DAKE from alice
     expect(await keytar.getPassword(alice.c.keychainService, pins)).toBe(JSON.stringify({ [stack.componentDomain]: other }));
     expect(server!.events.slice(seen).filter((e) => JSON.stringify(e).includes(alice.jid))).toEqual([]);
@@ -124,7 +142,13 @@ describe('prekey publication in the account lifecycle', () => {
     await bob.c.core.handlers['account.disconnect']({ accountId: bob.accountId });
     await bob.c.core.handlers['account.connect']({ accountId: bob.accountId });
     // 100 were published and one handed out: 99 ≥ the threshold
-    expect(await outcome(bob.accountId, 1)).toEqual({ accountId: bob.accountId, outcome: 'published', server: stack.componentDomain, before: DEFAULT_REPLENISH.target - 1, published: 0 });
+    expect(await outcome(bob.accountId, 1)).toEqual({
+      accountId: bob.accountId,
+      outcome: 'published',
+      server: stack.componentDomain,
+      before: DEFAULT_REPLENISH.target - 1,
+      published: 0,
+    });
   });
 });
 
@@ -138,7 +162,13 @@ describe('the prekey stock after prekeys were used', () => {
     const accountId = `acct-${name}`;
     const identity = await generateIdentity(systemRandom, Date.now());
     // a secret kept from a publication 90 days ago: no server holds its prekey message any more
-    identity.v4.prekeys.set(7, { id: 7, ownerTag: identity.instanceTag, ecdh: { secret: 5n, public: identity.v4.longTerm.public }, dh: { secret: 9n, public: 3n }, madeAt: Date.now() - 90 * 86400_000 });
+    identity.v4.prekeys.set(7, {
+      id: 7,
+      ownerTag: identity.instanceTag,
+      ecdh: { secret: 5n, public: identity.v4.longTerm.public },
+      dh: { secret: 9n, public: 3n },
+      madeAt: Date.now() - 90 * 86400_000,
+    });
     const policy = { threshold: 3, target: 5 };
     let profileClock = Date.now();
     const life = startPrekeyLifecycle({
@@ -168,7 +198,14 @@ describe('the prekey stock after prekeys were used', () => {
       // a contact fetches three ensembles (three handed out): 2 left, below the threshold
       const fetcher = await connect(stack, 'carol', 'carol-pw', `fetch-${name}`);
       conns.push(fetcher);
-      const carol = new PrekeyClient({ xmpp: fetcher.xmpp, device: makeDevice(), random, clock: Date.now, engine: nativeDh3072Engine(), savePrekeySecrets: new SecretStore().save });
+      const carol = new PrekeyClient({
+        xmpp: fetcher.xmpp,
+        device: makeDevice(),
+        random,
+        clock: Date.now,
+        engine: nativeDh3072Engine(),
+        savePrekeySecrets: new SecretStore().save,
+      });
       try {
         for (let i = 0; i < 3; i++) expect((await carol.retrieve(conn.jid)).byInstanceTag.size).toBe(1);
         expect(await life.replenish()).toMatchObject({ outcome: 'published', trigger: 'prekey-used', before: 2, published: 3 });

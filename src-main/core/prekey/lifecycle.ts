@@ -31,7 +31,16 @@ import type { OtrAccountIdentity } from '../otr/identity';
 import type { XmppClient } from '../xmpp/client/client';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { PrekeyRetention } from '../../../src-shared/otr/v4/identity';
-import { type DeviceIdentity, DEFAULT_REPLENISH, PrekeyClient, PrekeyError, type PrekeyServerInfo, PrekeyServerKeyChanged, type ReplenishPolicy, domainOf } from './client';
+import {
+  type DeviceIdentity,
+  DEFAULT_REPLENISH,
+  PrekeyClient,
+  PrekeyError,
+  type PrekeyServerInfo,
+  PrekeyServerKeyChanged,
+  type ReplenishPolicy,
+  domainOf,
+} from './client';
 import { codeOf, report, type PrekeyOutcome } from './outcomes';
 import { prekeyPinsEntry, readPins } from './pins';
 import { prekeyXmppOf } from './xmpp';
@@ -255,7 +264,11 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       server = await pc.discover(domainOf(peer));
     } catch (err) {
       if (err instanceof PrekeyError && err.code === 'no-prekey-server') {
-        return { ok: false, reason: 'no-server', text: `The server of ${peer} offers no OTRv4 prekey server, so a private conversation cannot start while ${peer} is offline.` };
+        return {
+          ok: false,
+          reason: 'no-server',
+          text: `The server of ${peer} offers no OTRv4 prekey server, so a private conversation cannot start while ${peer} is offline.`,
+        };
       }
       if (err instanceof PrekeyServerKeyChanged) {
         return {
@@ -291,7 +304,10 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
     close() {
       closed = true;
       clearInterval(renewalTimer);
-      void ready.then((pc) => pc?.close(), () => {});
+      void ready.then(
+        (pc) => pc?.close(),
+        () => {},
+      );
     },
   };
 }

@@ -101,6 +101,8 @@ describe('a private conversation with an offline contact (prekeys)', () => {
     const list = await a.c.core.handlers['otr.offline.devices']({ accountId: a.accountId, peer: `${never}@${stack.domain}` });
     expect(list.devices).toEqual([]);
     expect(list.unavailable).toMatch(/no devices ready/);
-    await expect(a.c.core.handlers['otr.offline.send']({ accountId: a.accountId, peer: `${never}@${stack.domain}`, instanceTags: [0x1234] })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(
+      a.c.core.handlers['otr.offline.send']({ accountId: a.accountId, peer: `${never}@${stack.domain}`, instanceTags: [0x1234] }),
+    ).rejects.toMatchObject({ code: 'invalid-argument' });
   });
 });

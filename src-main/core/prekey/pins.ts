@@ -20,7 +20,9 @@ export async function readPins(keys: KeyStore, accountId: string): Promise<Recor
   try {
     const o = JSON.parse(text) as unknown;
     if (!o || typeof o !== 'object') return {};
-    return Object.fromEntries(Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && /^[0-9A-F]{112}$/i.test(e[1])));
+    return Object.fromEntries(
+      Object.entries(o as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string' && /^[0-9A-F]{112}$/i.test(e[1])),
+    );
   } catch {
     // a damaged entry pins nothing; the first server seen is pinned again
     return {};

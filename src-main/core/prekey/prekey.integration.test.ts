@@ -65,7 +65,10 @@ describe('prekey server through Prosody', () => {
 
   it('two users publish from two devices each; a third retrieves one ensemble per instance tag and the count falls', async () => {
     for (const d of [...alice, ...bob]) {
-      expect(await d.client.replenish(serverInfo, { threshold: 3, target: 4 }, { clientProfile: true, prekeyProfile: true })).toEqual({ before: 0, published: 4 });
+      expect(await d.client.replenish(serverInfo, { threshold: 3, target: 4 }, { clientProfile: true, prekeyProfile: true })).toEqual({
+        before: 0,
+        published: 4,
+      });
     }
     const carol = await device('carol', 'desk');
     for (const [user, devs] of [
@@ -90,7 +93,15 @@ describe('prekey server through Prosody', () => {
 
   it('publishes a full batch of 255 prekey messages, fragmented', async () => {
     const d = await device('carol', 'batch');
-    const small = new PrekeyClient({ xmpp: d.conn.xmpp, device: d.dev, random, clock: Date.now, engine, savePrekeySecrets: d.secrets.save, maxMessageChars: 20_000 });
+    const small = new PrekeyClient({
+      xmpp: d.conn.xmpp,
+      device: d.dev,
+      random,
+      clock: Date.now,
+      engine,
+      savePrekeySecrets: d.secrets.save,
+      maxMessageChars: 20_000,
+    });
     await small.publish(serverInfo, { clientProfile: true, prekeyProfile: true, prekeyMessages: 255 });
     expect(await small.storageStatus(serverInfo)).toBe(255);
     expect(d.secrets.byId.size).toBe(255);
@@ -169,9 +180,13 @@ describe('prekey server through Prosody', () => {
   it('a server started with the wrong component secret exits with a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prekey-wrong-'));
     try {
-      const err = (await run(process.execPath, ['--import', 'tsx', CLI, '--domain', stack.componentDomain, '--port', String(stack.componentPort), '--data-dir', dir], {
-        env: { ...process.env, PREKEY_SECRET: 'not-the-secret' },
-      }).catch((e: unknown) => e)) as { code: number; stderr: string };
+      const err = (await run(
+        process.execPath,
+        ['--import', 'tsx', CLI, '--domain', stack.componentDomain, '--port', String(stack.componentPort), '--data-dir', dir],
+        {
+          env: { ...process.env, PREKEY_SECRET: 'not-the-secret' },
+        },
+      ).catch((e: unknown) => e)) as { code: number; stderr: string };
       expect(err.code).toBe(1);
       expect(err.stderr).toContain('not-authorized');
     } finally {

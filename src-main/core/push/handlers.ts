@@ -12,7 +12,10 @@ export type PushRequestHandlers = { [K in PushRequestName]: (input: PushParsedRe
 function plain(e: unknown): never {
   if (e instanceof PushHandshakeError) {
     const code = e.code === 'no-private-session' ? 'not-connected' : e.code === 'no-push-account' ? 'not-found' : 'invalid-argument';
-    throw new MessengerError(code, e.code === 'no-private-session' ? 'Wake-ups are agreed inside a private conversation: start one with this contact first.' : e.message);
+    throw new MessengerError(
+      code,
+      e.code === 'no-private-session' ? 'Wake-ups are agreed inside a private conversation: start one with this contact first.' : e.message,
+    );
   }
   throw e;
 }
@@ -22,17 +25,26 @@ function plainServer(e: unknown): never {
   if (e instanceof MessengerError) throw e;
   const status = (e as { status?: unknown }).status;
   if (typeof status === 'number' && status === 401) throw new MessengerError('auth-failed', 'The push server refused this push name and password.');
-  if (typeof status === 'number' && status === 429) throw new MessengerError('server-unreachable', 'The push server asks to wait a moment (too many attempts).');
+  if (typeof status === 'number' && status === 429)
+    throw new MessengerError('server-unreachable', 'The push server asks to wait a moment (too many attempts).');
   if (typeof status === 'number' && status >= 400) throw new MessengerError('registration-refused', `The push server refused the request (HTTP ${status}).`);
   const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && /CERT|SELF_SIGNED|ALTNAME/.test(code)) throw new MessengerError('certificate-untrusted', "The push server's certificate is not trusted.");
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|ALTNAME/.test(code))
+    throw new MessengerError('certificate-untrusted', "The push server's certificate is not trusted.");
   throw new MessengerError('server-unreachable', 'The push server cannot be reached.');
 }
 
 export function pushRequestHandlers(push: PushService, known: (accountId: string) => void): PushRequestHandlers {
   const entry = (accountId: string, peer: string): WakeUpInfo => {
     const e = push.wakeUps(accountId).find((w) => w.peer === peer);
-    return { accountId, peer, state: e?.state ?? 'none', canWake: e?.canWake ?? false, ...(e?.rotatedAt ? { rotatedAt: e.rotatedAt } : {}), ...(e?.otrVersion ? { otrVersion: e.otrVersion } : {}) };
+    return {
+      accountId,
+      peer,
+      state: e?.state ?? 'none',
+      canWake: e?.canWake ?? false,
+      ...(e?.rotatedAt ? { rotatedAt: e.rotatedAt } : {}),
+      ...(e?.otrVersion ? { otrVersion: e.otrVersion } : {}),
+    };
   };
   return {
     'push.settings.get': async ({ accountId }) => (known(accountId), push.settings(accountId)),
@@ -80,7 +92,14 @@ export function forwardPushEvent(push: PushService, emit: Emit, e: PushEvent): v
       return;
     case 'state': {
       const w = push.wakeUps(e.accountId).find((x) => x.peer === e.peer);
-      emit('push.wakeup', { accountId: e.accountId, peer: e.peer, state: e.state, canWake: w?.canWake ?? false, ...(w?.rotatedAt ? { rotatedAt: w.rotatedAt } : {}), ...(w?.otrVersion ? { otrVersion: w.otrVersion } : {}) });
+      emit('push.wakeup', {
+        accountId: e.accountId,
+        peer: e.peer,
+        state: e.state,
+        canWake: w?.canWake ?? false,
+        ...(w?.rotatedAt ? { rotatedAt: w.rotatedAt } : {}),
+        ...(w?.otrVersion ? { otrVersion: w.otrVersion } : {}),
+      });
       return;
     }
     case 'record': {
@@ -89,7 +108,12 @@ export function forwardPushEvent(push: PushService, emit: Emit, e: PushEvent): v
       return;
     }
     case 'refused':
-      emit('push.notice', { accountId: e.accountId, peer: e.peer, kind: 'handshake-refused', message: `A wake-up request from this contact was refused and nothing was stored (${e.code}).` });
+      emit('push.notice', {
+        accountId: e.accountId,
+        peer: e.peer,
+        kind: 'handshake-refused',
+        message: `A wake-up request from this contact was refused and nothing was stored (${e.code}).`,
+      });
       return;
     case 'wake-requested':
       emit('push.notice', { accountId: e.accountId, peer: e.peer, kind: 'woken-by', message: `${e.peer} woke this computer.` });

@@ -3,7 +3,14 @@ import { decodePushTlv, encodePushTlv, MAX_PUSH_TLV_BYTES, messagesUrlOf } from 
 import { PushHandshakeError } from './errors';
 
 const token = 'ab'.repeat(20);
-const offer = { kind: 'offer' as const, v: 1 as const, push_name: 'alice', api_endpoint: 'https://push.a.test/api/v1/', endpoint: 'https://push.a.test/api/v1/messages/', tokens: [token] };
+const offer = {
+  kind: 'offer' as const,
+  v: 1 as const,
+  push_name: 'alice',
+  api_endpoint: 'https://push.a.test/api/v1/',
+  endpoint: 'https://push.a.test/api/v1/messages/',
+  tokens: [token],
+};
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 function code(f: () => unknown): string {
@@ -46,7 +53,11 @@ describe('push handshake TLV 0x01A4', () => {
       ['push_name with a space', bytes(JSON.stringify({ ...offer, push_name: 'a b' }))],
       ['wrong version', bytes(JSON.stringify({ ...offer, v: 2 }))],
     ];
-    for (const [why, value] of cases) expect(code(() => decodePushTlv(value)), why).toBe('malformed-push-tlv');
+    for (const [why, value] of cases)
+      expect(
+        code(() => decodePushTlv(value)),
+        why,
+      ).toBe('malformed-push-tlv');
   });
 
   it('the error message names fields, never their values', () => {

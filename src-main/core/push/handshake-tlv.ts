@@ -48,7 +48,8 @@ export function encodePushTlv(value: PushTlvInput): Uint8Array {
 
 export function decodePushTlv(bytes: Uint8Array): PushTlv {
   if (!(bytes instanceof Uint8Array)) throw new PushHandshakeError('malformed-push-tlv', 'push handshake value is not bytes');
-  if (bytes.length > MAX_PUSH_TLV_BYTES) throw new PushHandshakeError('oversized-push-tlv', `push handshake of ${bytes.length} bytes refused (at most ${MAX_PUSH_TLV_BYTES})`);
+  if (bytes.length > MAX_PUSH_TLV_BYTES)
+    throw new PushHandshakeError('oversized-push-tlv', `push handshake of ${bytes.length} bytes refused (at most ${MAX_PUSH_TLV_BYTES})`);
   let json: unknown;
   try {
     json = JSON.parse(utf8.decode(bytes));

@@ -28,8 +28,23 @@ describe('push handshake state machine', () => {
       await flush();
       const ra = alice.store.record('acc', 'bob@b.test')!;
       const rb = bob.store.record('acc', 'alice@a.test')!;
-      expect(ra).toMatchObject({ protocol: 'xmpp', accountName: 'alice@a.test', pushName: 'alice', apiEndpoint: 'https://push.a.test/api/v1/', buddyName: 'bob@b.test', buddyPushName: 'bob', buddyApiEndpoint: 'https://push.b.test/api/v1/', otrVersion: version });
-      expect(rb).toMatchObject({ accountName: 'bob@b.test', pushName: 'bob', buddyName: 'alice@a.test', buddyPushName: 'alice', buddyApiEndpoint: 'https://push.a.test/api/v1/' });
+      expect(ra).toMatchObject({
+        protocol: 'xmpp',
+        accountName: 'alice@a.test',
+        pushName: 'alice',
+        apiEndpoint: 'https://push.a.test/api/v1/',
+        buddyName: 'bob@b.test',
+        buddyPushName: 'bob',
+        buddyApiEndpoint: 'https://push.b.test/api/v1/',
+        otrVersion: version,
+      });
+      expect(rb).toMatchObject({
+        accountName: 'bob@b.test',
+        pushName: 'bob',
+        buddyName: 'alice@a.test',
+        buddyPushName: 'alice',
+        buddyApiEndpoint: 'https://push.a.test/api/v1/',
+      });
       expect(hex(ra.sharedKey)).toBe(hex(rb.sharedKey));
       expect(ra.sharedKey).toHaveLength(version === 4 ? 64 : 32);
       // each holds the token the other issued for it, and its own to revoke
@@ -55,12 +70,30 @@ describe('push handshake state machine', () => {
 
   it('an answer nobody asked for, an offer without its key, and junk are refused; nothing stored', async () => {
     const { alice } = makePair();
-    const answer = encodePushTlv({ kind: 'answer', v: 1, push_name: 'bob', api_endpoint: 'https://push.b.test/api/v1/', endpoint: 'https://push.b.test/api/v1/messages/', tokens: ['cd'.repeat(20)] });
+    const answer = encodePushTlv({
+      kind: 'answer',
+      v: 1,
+      push_name: 'bob',
+      api_endpoint: 'https://push.b.test/api/v1/',
+      endpoint: 'https://push.b.test/api/v1/messages/',
+      tokens: ['cd'.repeat(20)],
+    });
     await expect(alice.hs.received('acc', 'bob@b.test', answer, undefined)).rejects.toMatchObject({ code: 'unexpected-push-tlv' });
-    const offer = encodePushTlv({ kind: 'offer', v: 1, push_name: 'bob', api_endpoint: 'https://push.b.test/api/v1/', endpoint: 'https://push.b.test/api/v1/messages/', tokens: ['cd'.repeat(20)] });
+    const offer = encodePushTlv({
+      kind: 'offer',
+      v: 1,
+      push_name: 'bob',
+      api_endpoint: 'https://push.b.test/api/v1/',
+      endpoint: 'https://push.b.test/api/v1/messages/',
+      tokens: ['cd'.repeat(20)],
+    });
     await expect(alice.hs.received('acc', 'bob@b.test', offer, undefined)).rejects.toMatchObject({ code: 'unexpected-push-tlv' });
-    await expect(alice.hs.received('acc', 'bob@b.test', offer, { version: 4, extraSymKey: new Uint8Array(64), tlvIndex: 0, context: Uint8Array.of(1, 2, 3, 4) })).rejects.toBeInstanceOf(PushHandshakeError);
-    await expect(alice.hs.received('acc', 'bob@b.test', new TextEncoder().encode('{"kind":"offer"}'), undefined)).rejects.toMatchObject({ code: 'malformed-push-tlv' });
+    await expect(
+      alice.hs.received('acc', 'bob@b.test', offer, { version: 4, extraSymKey: new Uint8Array(64), tlvIndex: 0, context: Uint8Array.of(1, 2, 3, 4) }),
+    ).rejects.toBeInstanceOf(PushHandshakeError);
+    await expect(alice.hs.received('acc', 'bob@b.test', new TextEncoder().encode('{"kind":"offer"}'), undefined)).rejects.toMatchObject({
+      code: 'malformed-push-tlv',
+    });
     expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
     expect(alice.hs.state('acc', 'bob@b.test')).toBe('none');
     expect(alice.events).toHaveLength(0);

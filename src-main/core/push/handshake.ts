@@ -71,7 +71,15 @@ export class PushHandshake {
   }
 
   #set(accountId: string, peer: string, state: HandshakeState, extra: Partial<HandshakeRow> = {}): void {
-    this.d.store.setHandshake(accountId, peer, { state, pending: null, pendingKey: null, pendingVersion: null, ourToken: null, updatedAt: this.d.now(), ...extra });
+    this.d.store.setHandshake(accountId, peer, {
+      state,
+      pending: null,
+      pendingKey: null,
+      pendingVersion: null,
+      ourToken: null,
+      updatedAt: this.d.now(),
+      ...extra,
+    });
     this.d.emit({ type: 'state', accountId, peer, state });
   }
 

@@ -52,11 +52,16 @@ export function checkSignIn(input: PushSignIn): PushSignIn {
     throw new MessengerError('invalid-argument', 'The push server address must be an http(s) URL such as https://push.example/api/v1/.');
   }
   if (!pushNameSchema.safeParse(input.pushName).success) throw new MessengerError('invalid-argument', 'A push name has 1 to 64 letters, digits or @ . + - _.');
-  if (!passwordSchema.safeParse(input.password).success) throw new MessengerError('invalid-argument', 'The push password must be 1 to 100 printable characters.');
+  if (!passwordSchema.safeParse(input.password).success)
+    throw new MessengerError('invalid-argument', 'The push password must be 1 to 100 printable characters.');
   return { ...input, apiEndpoint };
 }
 
-export async function signIn(deps: { store: PushStore; keys: KeyStore; http: PushApiFactory; now(): number }, accountId: string, raw: PushSignIn): Promise<SignedIn> {
+export async function signIn(
+  deps: { store: PushStore; keys: KeyStore; http: PushApiFactory; now(): number },
+  accountId: string,
+  raw: PushSignIn,
+): Promise<SignedIn> {
   const input = checkSignIn(raw);
   const api = deps.http(input.apiEndpoint);
   try {

@@ -6,7 +6,6 @@
 // this module expects a migrated database.
 import type { Database } from '@signalapp/sqlcipher';
 
-
 export interface PushAccountRow {
   account_id: string;
   api_endpoint: string;
@@ -99,13 +98,16 @@ export class PushStore {
 
   setAccount(a: PushAccountRow): void {
     this.db
-      .prepare('INSERT INTO push_accounts (account_id, api_endpoint, push_name, device_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET api_endpoint = excluded.api_endpoint, push_name = excluded.push_name, device_id = excluded.device_id')
+      .prepare(
+        'INSERT INTO push_accounts (account_id, api_endpoint, push_name, device_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET api_endpoint = excluded.api_endpoint, push_name = excluded.push_name, device_id = excluded.device_id',
+      )
       .run([a.account_id, a.api_endpoint, a.push_name, a.device_id, a.created_at]);
   }
 
   deleteAccount(accountId: string): void {
     this.db.transaction(() => {
-      for (const t of ['push_accounts', 'push_records', 'push_handshakes', 'push_seen']) this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
+      for (const t of ['push_accounts', 'push_records', 'push_handshakes', 'push_seen'])
+        this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
     })();
   }
 
@@ -144,7 +146,24 @@ export class PushStore {
            buddy_api_endpoint = excluded.buddy_api_endpoint, shared_key = excluded.shared_key, otr_version = excluded.otr_version,
            our_token = excluded.our_token, their_messages_url = excluded.their_messages_url, their_tokens = excluded.their_tokens, rotated_at = excluded.rotated_at`,
       )
-      .run([r.accountId, r.peer, r.protocol, r.accountName, r.pushName, r.apiEndpoint, r.buddyName, r.buddyPushName, r.buddyApiEndpoint, blob(r.sharedKey), r.otrVersion, r.ourToken, r.theirMessagesUrl, JSON.stringify(r.theirTokens), r.createdAt, r.rotatedAt]);
+      .run([
+        r.accountId,
+        r.peer,
+        r.protocol,
+        r.accountName,
+        r.pushName,
+        r.apiEndpoint,
+        r.buddyName,
+        r.buddyPushName,
+        r.buddyApiEndpoint,
+        blob(r.sharedKey),
+        r.otrVersion,
+        r.ourToken,
+        r.theirMessagesUrl,
+        JSON.stringify(r.theirTokens),
+        r.createdAt,
+        r.rotatedAt,
+      ]);
   }
 
   deleteRecord(accountId: string, peer: string): void {
@@ -182,7 +201,10 @@ export class PushStore {
 
   /** Records a knock id; false if it was already seen (a replay). */
   markSeen(accountId: string, knockId: string, now: number): boolean {
-    return this.db.prepare('INSERT INTO push_seen (account_id, knock_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run([accountId, knockId, now]).changes === 1;
+    return (
+      this.db.prepare('INSERT INTO push_seen (account_id, knock_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run([accountId, knockId, now])
+        .changes === 1
+    );
   }
 
   /** Forgets ids older than the freshness window: a knock that old is refused as stale anyway. */

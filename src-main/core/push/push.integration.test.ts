@@ -64,8 +64,12 @@ describe('push accounts in the core', () => {
     const pushName = uniqueName('p');
     await c.core.handlers['push.settings.set']({ accountId, apiEndpoint: stack.b.push!.endpoint, pushName, password: 'right-pw', create: true });
     await c.core.handlers['push.settings.disable']({ accountId });
-    await expect(c.core.handlers['push.settings.set']({ accountId, apiEndpoint: stack.b.push!.endpoint, pushName, password: 'wrong-pw', create: false })).rejects.toMatchObject({ code: 'auth-failed' });
-    await expect(c.core.handlers['push.settings.set']({ accountId, apiEndpoint: 'https://127.0.0.1:1/api/v1/', pushName, password: 'right-pw', create: false })).rejects.toMatchObject({ code: 'server-unreachable' });
+    await expect(
+      c.core.handlers['push.settings.set']({ accountId, apiEndpoint: stack.b.push!.endpoint, pushName, password: 'wrong-pw', create: false }),
+    ).rejects.toMatchObject({ code: 'auth-failed' });
+    await expect(
+      c.core.handlers['push.settings.set']({ accountId, apiEndpoint: 'https://127.0.0.1:1/api/v1/', pushName, password: 'right-pw', create: false }),
+    ).rejects.toMatchObject({ code: 'server-unreachable' });
     expect(await c.core.handlers['push.settings.get']({ accountId })).toMatchObject({ apiEndpoint: null, status: 'off' });
     expect(await openKeyStore(c.keychainService).get(pushPasswordEntry(accountId))).toBeNull();
     // without a push account there is no handshake: a plain refusal

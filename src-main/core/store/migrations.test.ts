@@ -62,7 +62,16 @@ describe('profile database migrations', () => {
     expect(store.contact('a1', 'you@x.example')).toMatchObject({ subscription: 'both', in_roster: 1, pending_in: 0 });
     expect(store.message('m1')).toMatchObject({ body: 'hello', delivery: 'sent', encrypted: false });
     // v2: a carbon copy of the same sent message is stored once
-    const copy = { id: 'm2', accountId: 'a1', peer: 'you@x.example', direction: 'out' as const, body: 'hello', timestamp: 5, delivery: 'sent' as const, encrypted: false };
+    const copy = {
+      id: 'm2',
+      accountId: 'a1',
+      peer: 'you@x.example',
+      direction: 'out' as const,
+      body: 'hello',
+      timestamp: 5,
+      delivery: 'sent' as const,
+      encrypted: false,
+    };
     expect(store.addOutgoingCopy(copy, 'r1')).toBe(false);
     // v5: the OTR rows are kept, and the tables the old module had not made yet exist
     const otr = new OtrStore(store.database);
@@ -77,8 +86,30 @@ describe('profile database migrations', () => {
   it('a new profile gets every table at once; a profile from a newer version is refused', async () => {
     const { path, key } = await newFile();
     const store = open(path, key);
-    const tables = store.database.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", { pluck: true }).all();
-    expect(tables).toEqual(['accounts', 'contacts', 'groups_state', 'groups_timeline', 'messages', 'messages_fts', 'messages_fts_config', 'messages_fts_data', 'messages_fts_docsize', 'messages_fts_idx', 'otr_fingerprints', 'otr_identity', 'otr_policies', 'otr_private', 'otr_queue', 'push_accounts', 'push_handshakes', 'push_records', 'push_seen']);
+    const tables = store.database
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", { pluck: true })
+      .all();
+    expect(tables).toEqual([
+      'accounts',
+      'contacts',
+      'groups_state',
+      'groups_timeline',
+      'messages',
+      'messages_fts',
+      'messages_fts_config',
+      'messages_fts_data',
+      'messages_fts_docsize',
+      'messages_fts_idx',
+      'otr_fingerprints',
+      'otr_identity',
+      'otr_policies',
+      'otr_private',
+      'otr_queue',
+      'push_accounts',
+      'push_handshakes',
+      'push_records',
+      'push_seen',
+    ]);
     store.database.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     store.close();
     stores.splice(stores.indexOf(store), 1);
@@ -90,7 +121,9 @@ describe('profile database migrations', () => {
     const store = open(path, key);
     store.addAccount({ id: 'a1', jid: 'me@x.example', host: null, port: null, resource: 'r', created_at: 1 });
     // SQLite stores what it is given: a damaged or foreign profile may hold text where a time belongs
-    store.database.exec("INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery) VALUES ('bad', 'a1', 'you@x.example', 'in', 'x', 'yesterday', 'delivered')");
+    store.database.exec(
+      "INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery) VALUES ('bad', 'a1', 'you@x.example', 'in', 'x', 'yesterday', 'delivered')",
+    );
     let caught: unknown;
     try {
       store.message('bad');

@@ -30,7 +30,16 @@ async function fresh(): Promise<{ store: Store; path: string; key: string }> {
 let n = 0;
 function add(store: Store, body: string, o: { peer?: string; accountId?: string; direction?: 'in' | 'out' } = {}): ChatMessage {
   n++;
-  const m: ChatMessage = { id: `m${n}`, accountId: o.accountId ?? 'a1', peer: o.peer ?? 'you@x', direction: o.direction ?? 'in', body, timestamp: 1000 + n, delivery: 'delivered', encrypted: false };
+  const m: ChatMessage = {
+    id: `m${n}`,
+    accountId: o.accountId ?? 'a1',
+    peer: o.peer ?? 'you@x',
+    direction: o.direction ?? 'in',
+    body,
+    timestamp: 1000 + n,
+    delivery: 'delivered',
+    encrypted: false,
+  };
   if (m.direction === 'in') store.addIncoming(m, null);
   else store.addOutgoing(m);
   return m;

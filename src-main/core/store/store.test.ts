@@ -25,7 +25,16 @@ async function fresh(key = randomBytes(32).toString('hex')) {
   return { store, path, key };
 }
 
-const msg = (id: string, direction: 'in' | 'out', body: string): ChatMessage => ({ id, accountId: 'a1', peer: 'you@x', direction, body, timestamp: 1, delivery: direction === 'in' ? 'delivered' : 'pending', encrypted: false });
+const msg = (id: string, direction: 'in' | 'out', body: string): ChatMessage => ({
+  id,
+  accountId: 'a1',
+  peer: 'you@x',
+  direction,
+  body,
+  timestamp: 1,
+  delivery: direction === 'in' ? 'delivered' : 'pending',
+  encrypted: false,
+});
 
 describe('store (SQLCipher)', () => {
   it('pages history newest-last and walks back with `before`', async () => {

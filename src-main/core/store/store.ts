@@ -117,9 +117,15 @@ export function openDatabase(path: string, keyHex: string): Store {
   } catch (e) {
     db.close();
     if ((e as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new MessengerError('profile-in-use', 'This profile is already open in another instance of the messenger. Close that one first, or start with another profile directory.');
+      throw new MessengerError(
+        'profile-in-use',
+        'This profile is already open in another instance of the messenger. Close that one first, or start with another profile directory.',
+      );
     }
-    throw new MessengerError('keychain-unavailable', 'The profile database cannot be decrypted with the key from the keychain (the keychain entry is missing or belongs to another profile).');
+    throw new MessengerError(
+      'keychain-unavailable',
+      'The profile database cannot be decrypted with the key from the keychain (the keychain entry is missing or belongs to another profile).',
+    );
   }
   const store = new Store(db);
   store.migrate();
@@ -167,7 +173,9 @@ export class Store {
   }
 
   addAccount(a: AccountRow): void {
-    this.db.prepare('INSERT INTO accounts (id, jid, host, port, resource, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([a.id, a.jid, a.host, a.port, a.resource, a.created_at]);
+    this.db
+      .prepare('INSERT INTO accounts (id, jid, host, port, resource, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run([a.id, a.jid, a.host, a.port, a.resource, a.created_at]);
   }
 
   removeAccount(id: string): void {
@@ -203,9 +211,11 @@ export class Store {
 
   /** After a full roster fetch: whatever the server no longer lists is out of the roster. */
   markRosterExcept(accountId: string, jids: string[]): string[] {
-    const gone = every(this.db.prepare('SELECT jid FROM contacts WHERE account_id = ? AND in_roster = 1').all([accountId]), (r) => text(r, 'jid'))
-      .filter((j) => !jids.includes(j));
-    for (const j of gone) this.db.prepare("UPDATE contacts SET in_roster = 0, subscription = 'none', pending_out = 0 WHERE account_id = ? AND jid = ?").run([accountId, j]);
+    const gone = every(this.db.prepare('SELECT jid FROM contacts WHERE account_id = ? AND in_roster = 1').all([accountId]), (r) => text(r, 'jid')).filter(
+      (j) => !jids.includes(j),
+    );
+    for (const j of gone)
+      this.db.prepare("UPDATE contacts SET in_roster = 0, subscription = 'none', pending_out = 0 WHERE account_id = ? AND jid = ?").run([accountId, j]);
     return gone;
   }
 
@@ -214,7 +224,9 @@ export class Store {
   }
 
   unread(accountId: string, peer: string): number {
-    const n = this.db.prepare("SELECT count(*) FROM messages WHERE account_id = ? AND peer = ? AND direction = 'in' AND read = 0", { pluck: true }).get([accountId, peer]);
+    const n = this.db
+      .prepare("SELECT count(*) FROM messages WHERE account_id = ? AND peer = ? AND direction = 'in' AND read = 0", { pluck: true })
+      .get([accountId, peer]);
     return Number(n ?? 0);
   }
 
@@ -226,14 +238,18 @@ export class Store {
 
   addOutgoing(m: ChatMessage): void {
     this.db
-      .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1)')
+      .prepare(
+        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1)',
+      )
       .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0]);
   }
 
   /** Stores a copy of a message our other device sent (XEP-0280), once per remote id. */
   addOutgoingCopy(m: ChatMessage, remoteId: string | null): boolean {
     const r = this.db
-      .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING')
+      .prepare(
+        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING',
+      )
       .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId]);
     return r.changes === 1;
   }
@@ -244,7 +260,9 @@ export class Store {
    */
   addIncoming(m: ChatMessage, remoteId: string | null): boolean {
     const r = this.db
-      .prepare('INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING')
+      .prepare(
+        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING',
+      )
       .run([m.id, m.accountId, m.peer, 'in', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId]);
     return r.changes === 1;
   }
@@ -254,15 +272,25 @@ export class Store {
   }
 
   outgoing(accountId: string, peer: string, id: string): ChatMessage | undefined {
-    return maybe(this.db.prepare("SELECT * FROM messages WHERE id = ? AND account_id = ? AND peer = ? AND direction = 'out'").get([id, accountId, peer]), toMessage);
+    return maybe(
+      this.db.prepare("SELECT * FROM messages WHERE id = ? AND account_id = ? AND peer = ? AND direction = 'out'").get([id, accountId, peer]),
+      toMessage,
+    );
   }
 
   /** Moves delivery forward only (pending -> sent -> delivered); returns the row if it changed. */
   advanceDelivery(id: string, to: DeliveryState): ChatMessage | undefined {
-    const allowed: Record<DeliveryState, DeliveryState[]> = { pending: [], sent: ['pending'], delivered: ['pending', 'sent', 'failed'], failed: ['pending', 'sent'] };
+    const allowed: Record<DeliveryState, DeliveryState[]> = {
+      pending: [],
+      sent: ['pending'],
+      delivered: ['pending', 'sent', 'failed'],
+      failed: ['pending', 'sent'],
+    };
     const from = allowed[to];
     if (from.length === 0) return undefined;
-    const r = this.db.prepare(`UPDATE messages SET delivery = ? WHERE id = ? AND direction = 'out' AND delivery IN (${from.map(() => '?').join(', ')})`).run([to, id, ...from]);
+    const r = this.db
+      .prepare(`UPDATE messages SET delivery = ? WHERE id = ? AND direction = 'out' AND delivery IN (${from.map(() => '?').join(', ')})`)
+      .run([to, id, ...from]);
     return r.changes === 1 ? this.message(id) : undefined;
   }
 
@@ -271,12 +299,21 @@ export class Store {
    * (src-main/core/otr): they wait for a private session and must never be sent in clear here.
    */
   pending(accountId: string): ChatMessage[] {
-    return every(this.db.prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 0 ORDER BY seq").all([accountId]), toMessage);
+    return every(
+      this.db
+        .prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 0 ORDER BY seq")
+        .all([accountId]),
+      toMessage,
+    );
   }
 
   /** Whether an incoming message with this remote id from this peer is stored (a duplicate). */
   hasIncoming(accountId: string, peer: string, remoteId: string): boolean {
-    return this.db.prepare("SELECT 1 FROM messages WHERE account_id = ? AND peer = ? AND remote_id = ? AND direction = 'in'", { pluck: true }).get([accountId, peer, remoteId]) !== undefined;
+    return (
+      this.db
+        .prepare("SELECT 1 FROM messages WHERE account_id = ? AND peer = ? AND remote_id = ? AND direction = 'in'", { pluck: true })
+        .get([accountId, peer, remoteId]) !== undefined
+    );
   }
 
   /** The user chose to send a message that waited for a private session in clear. */
@@ -299,7 +336,12 @@ export class Store {
       if (seq === undefined) throw new MessengerError('not-found', 'That message is not in this conversation.');
       beforeSeq = Number(seq);
     }
-    const rows = every(this.db.prepare('SELECT * FROM messages WHERE account_id = ? AND peer = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all([accountId, peer, beforeSeq, limit]), toMessage);
+    const rows = every(
+      this.db
+        .prepare('SELECT * FROM messages WHERE account_id = ? AND peer = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .all([accountId, peer, beforeSeq, limit]),
+      toMessage,
+    );
     return rows.reverse();
   }
 

@@ -228,7 +228,13 @@ declare module '@xmpp/stream-management' {
     on(event: 'ack' | 'fail', listener: (stanza: Element) => void): this;
     on(event: 'resumed', listener: () => void): this;
   }
-  export default function streamManagement(deps: { streamFeatures: StreamFeatures; entity: unknown; middleware: Middleware; bind2?: unknown; sasl2?: unknown }): StreamManagement;
+  export default function streamManagement(deps: {
+    streamFeatures: StreamFeatures;
+    entity: unknown;
+    middleware: Middleware;
+    bind2?: unknown;
+    sasl2?: unknown;
+  }): StreamManagement;
 }
 
 declare module '@xmpp/reconnect' {

@@ -17,17 +17,52 @@ export async function storageContract(a: PrekeyStorage, b: PrekeyStorage): Promi
   const now = 1_000_000;
   const id = 'alice@example.org';
   const pms = (tag: number, n: number, from = 0) => Array.from({ length: n }, (_, k) => ({ id: from + k, encoded: bytes(`pm-${tag}-${from + k}`) }));
-  expect(await a.storePublication({ identity: id, instanceTag: 0x100, longTermKey: key(1), clientProfile: { encoded: bytes('cp1'), expires: now + 100 }, prekeyProfile: { encoded: bytes('pp1'), expires: now + 100 }, prekeyMessages: pms(0x100, 10) }, LIMITS, now)).toEqual({ ok: true, stored: 10 });
-  expect(await a.storePublication({ identity: id, instanceTag: 0x200, longTermKey: key(2), clientProfile: { encoded: bytes('cp2'), expires: now + 50 }, prekeyProfile: { encoded: bytes('pp2'), expires: now + 50 }, prekeyMessages: pms(0x200, 10) }, LIMITS, now)).toEqual({ ok: true, stored: 10 });
+  expect(
+    await a.storePublication(
+      {
+        identity: id,
+        instanceTag: 0x100,
+        longTermKey: key(1),
+        clientProfile: { encoded: bytes('cp1'), expires: now + 100 },
+        prekeyProfile: { encoded: bytes('pp1'), expires: now + 100 },
+        prekeyMessages: pms(0x100, 10),
+      },
+      LIMITS,
+      now,
+    ),
+  ).toEqual({ ok: true, stored: 10 });
+  expect(
+    await a.storePublication(
+      {
+        identity: id,
+        instanceTag: 0x200,
+        longTermKey: key(2),
+        clientProfile: { encoded: bytes('cp2'), expires: now + 50 },
+        prekeyProfile: { encoded: bytes('pp2'), expires: now + 50 },
+        prekeyMessages: pms(0x200, 10),
+      },
+      LIMITS,
+      now,
+    ),
+  ).toEqual({ ok: true, stored: 10 });
   // duplicates (same prekey id) are discarded
-  expect(await a.storePublication({ identity: id, instanceTag: 0x100, longTermKey: key(1), prekeyMessages: pms(0x100, 2) }, LIMITS, now)).toEqual({ ok: true, stored: 0 });
+  expect(await a.storePublication({ identity: id, instanceTag: 0x100, longTermKey: key(1), prekeyMessages: pms(0x100, 2) }, LIMITS, now)).toEqual({
+    ok: true,
+    stored: 0,
+  });
   expect(await a.countPrekeyMessages(id, 0x100, key(1))).toBe(10);
   expect(await a.countPrekeyMessages(id, 0x100, key(9))).toBe(0);
   // caps: count and devices; a refused publication leaves nothing behind
-  expect(await a.storePublication({ identity: id, instanceTag: 0x100, longTermKey: key(1), prekeyMessages: pms(0x100, 40, 100) }, LIMITS, now)).toEqual({ ok: false, reason: 'storage-full' });
+  expect(await a.storePublication({ identity: id, instanceTag: 0x100, longTermKey: key(1), prekeyMessages: pms(0x100, 40, 100) }, LIMITS, now)).toEqual({
+    ok: false,
+    reason: 'storage-full',
+  });
   expect(await a.countPrekeyMessages(id, 0x100, key(1))).toBe(10);
   await a.storePublication({ identity: id, instanceTag: 0x300, longTermKey: key(3), prekeyMessages: pms(0x300, 1) }, LIMITS, now);
-  expect(await a.storePublication({ identity: id, instanceTag: 0x400, longTermKey: key(4), prekeyMessages: pms(0x400, 1) }, LIMITS, now)).toEqual({ ok: false, reason: 'too-many-devices' });
+  expect(await a.storePublication({ identity: id, instanceTag: 0x400, longTermKey: key(4), prekeyMessages: pms(0x400, 1) }, LIMITS, now)).toEqual({
+    ok: false,
+    reason: 'too-many-devices',
+  });
 
   // one ensemble per instance tag with complete values (0x300 has no profiles)
   const first = await b.takeEnsembles(id, now);
@@ -48,7 +83,11 @@ export async function storageContract(a: PrekeyStorage, b: PrekeyStorage): Promi
   expect(await a.takeEnsembles(id, now + 60)).toEqual([]);
   expect(await a.purgeExpired(now + 200, 10_000)).toBe(4);
   // a new long-term key for a device drops that device's older prekey values
-  await a.storePublication({ identity: id, instanceTag: 0x200, longTermKey: key(5), clientProfile: { encoded: bytes('cp5'), expires: now + 500 }, prekeyMessages: [] }, LIMITS, now);
+  await a.storePublication(
+    { identity: id, instanceTag: 0x200, longTermKey: key(5), clientProfile: { encoded: bytes('cp5'), expires: now + 500 }, prekeyMessages: [] },
+    LIMITS,
+    now,
+  );
   expect(await a.countPrekeyMessages(id, 0x200, key(2))).toBe(0);
 }
 
@@ -68,8 +107,30 @@ export async function legacyKeyTypeOrderContract(a: PrekeyStorage): Promise<void
   oldPp.set([0x00, 0x11], 12);
   const H = keyPair.publicBytes;
   const pm = [{ id: 1, encoded: bytes('pm') }];
-  await a.storePublication({ identity: 'old@example.org', instanceTag: 0x100, longTermKey: H, clientProfile: { encoded: oldCp, expires: now + 1000 }, prekeyProfile: { encoded: oldPp, expires: now + 1000 }, prekeyMessages: pm }, LIMITS, now);
-  await a.storePublication({ identity: 'new@example.org', instanceTag: 0x100, longTermKey: H, clientProfile: { encoded: cp, expires: now + 1000 }, prekeyProfile: { encoded: pp, expires: now + 1000 }, prekeyMessages: pm }, LIMITS, now);
+  await a.storePublication(
+    {
+      identity: 'old@example.org',
+      instanceTag: 0x100,
+      longTermKey: H,
+      clientProfile: { encoded: oldCp, expires: now + 1000 },
+      prekeyProfile: { encoded: oldPp, expires: now + 1000 },
+      prekeyMessages: pm,
+    },
+    LIMITS,
+    now,
+  );
+  await a.storePublication(
+    {
+      identity: 'new@example.org',
+      instanceTag: 0x100,
+      longTermKey: H,
+      clientProfile: { encoded: cp, expires: now + 1000 },
+      prekeyProfile: { encoded: pp, expires: now + 1000 },
+      prekeyMessages: pm,
+    },
+    LIMITS,
+    now,
+  );
   expect(await a.purgeLegacyKeyTypeOrder()).toBe(2);
   expect(await a.purgeLegacyKeyTypeOrder()).toBe(0);
   expect(await a.takeEnsembles('old@example.org', now)).toEqual([]);
@@ -77,6 +138,17 @@ export async function legacyKeyTypeOrderContract(a: PrekeyStorage): Promise<void
   const kept = await a.takeEnsembles('new@example.org', now);
   expect(kept.map((e) => [e.clientProfile, e.prekeyProfile])).toEqual([[cp, pp]]);
   // the client publishes its profiles again (spec order): its stored prekey message is usable again
-  await a.storePublication({ identity: 'old@example.org', instanceTag: 0x100, longTermKey: H, clientProfile: { encoded: cp, expires: now + 1000 }, prekeyProfile: { encoded: pp, expires: now + 1000 }, prekeyMessages: [] }, LIMITS, now);
+  await a.storePublication(
+    {
+      identity: 'old@example.org',
+      instanceTag: 0x100,
+      longTermKey: H,
+      clientProfile: { encoded: cp, expires: now + 1000 },
+      prekeyProfile: { encoded: pp, expires: now + 1000 },
+      prekeyMessages: [],
+    },
+    LIMITS,
+    now,
+  );
   expect((await a.takeEnsembles('old@example.org', now)).map((e) => e.prekeyMessage)).toEqual([bytes('pm')]);
 }

@@ -61,14 +61,21 @@ export class FcmAdapter implements PushAdapter {
     const sa = this.#o.serviceAccount;
     const aud = this.#o.tokenUrl ?? sa.token_uri;
     const iat = Math.floor(this.#now() / 1000);
-    const assertion = signJwt('RS256', sa.private_key_id ? { kid: sa.private_key_id } : {}, { iss: sa.client_email, scope: FCM_SCOPE, aud, iat, exp: iat + 3600 }, this.#key);
+    const assertion = signJwt(
+      'RS256',
+      sa.private_key_id ? { kid: sa.private_key_id } : {},
+      { iss: sa.client_email, scope: FCM_SCOPE, aud, iat, exp: iat + 3600 },
+      this.#key,
+    );
     const res = await this.#http.request(aud, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }).toString(),
     });
     if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
-    const t = z.object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string() }).parse(JSON.parse(res.body.toString('utf8')));
+    const t = z
+      .object({ access_token: z.string().min(1), expires_in: z.number().positive(), token_type: z.string() })
+      .parse(JSON.parse(res.body.toString('utf8')));
     this.#access = { token: t.access_token, until: this.#now() + (t.expires_in - 60) * 1000 };
     return t.access_token;
   }
@@ -93,11 +100,14 @@ export class FcmAdapter implements PushAdapter {
       });
       let res;
       try {
-        res = await this.#http.request(new URL(`v1/projects/${this.#o.serviceAccount.project_id}/messages:send`, this.#o.url.endsWith('/') ? this.#o.url : `${this.#o.url}/`).toString(), {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
-          body,
-        });
+        res = await this.#http.request(
+          new URL(`v1/projects/${this.#o.serviceAccount.project_id}/messages:send`, this.#o.url.endsWith('/') ? this.#o.url : `${this.#o.url}/`).toString(),
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8' },
+            body,
+          },
+        );
       } catch (e) {
         return { kind: 'retry', reason: (e as Error).message };
       }

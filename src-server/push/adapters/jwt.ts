@@ -6,7 +6,8 @@ import { sign, type KeyObject } from 'node:crypto';
 const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export function signJwt(alg: 'ES256' | 'RS256', header: Record<string, unknown>, claims: Record<string, unknown>, key: KeyObject): string {
-  if (alg === 'ES256' && (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')) throw new TypeError('ES256 needs a P-256 private key');
+  if (alg === 'ES256' && (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1'))
+    throw new TypeError('ES256 needs a P-256 private key');
   if (alg === 'RS256' && key.asymmetricKeyType !== 'rsa') throw new TypeError('RS256 needs an RSA private key');
   const input = `${b64u(JSON.stringify({ ...header, alg, typ: 'JWT' }))}.${b64u(JSON.stringify(claims))}`;
   const sig = alg === 'ES256' ? sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }) : sign('sha256', Buffer.from(input), key);

@@ -53,7 +53,13 @@ export class PostgresStorage implements PushStorage {
       // another replica's
       const space = n.payload.indexOf(' ');
       if (space >= 0 && n.payload.slice(0, space) === s.#instance) return;
-      s.#events.emit('queued', n.payload.slice(space + 1).split(',').filter(Boolean));
+      s.#events.emit(
+        'queued',
+        n.payload
+          .slice(space + 1)
+          .split(',')
+          .filter(Boolean),
+      );
     });
     // A lost listener connection would silently stop wake-ups; the desktop channel also polls,
     // but report it so the operator sees it.
@@ -177,7 +183,13 @@ export class PostgresStorage implements PushStorage {
       const n = await c.query('SELECT count(*) AS n FROM whitelist_tokens WHERE account_id = $1', [t.accountId]);
       if (Number(n.rows[0]?.n) >= max) return false;
       await c.query('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt,
+        t.id,
+        t.hash,
+        t.accountId,
+        t.deviceId,
+        t.name,
+        t.createdAt,
+        t.expiresAt,
       ]);
       return true;
     });
@@ -212,7 +224,19 @@ export class PostgresStorage implements PushStorage {
   async #insert(entries: ReadonlyArray<OutboxEntry>, seen?: SeenId, client?: pg.PoolClient): Promise<boolean> {
     const col = <K extends keyof OutboxEntry>(k: K) => entries.map((e) => e[k]);
     // pg serialises JS arrays as Postgres array literals
-    const params = [col('id'), col('target'), col('targetId'), col('accountId'), col('kind'), col('payload'), col('createdAt'), col('expiresAt'), col('attempts'), col('nextAttemptAt'), this.#notifications(entries)] as unknown as Param[];
+    const params = [
+      col('id'),
+      col('target'),
+      col('targetId'),
+      col('accountId'),
+      col('kind'),
+      col('payload'),
+      col('createdAt'),
+      col('expiresAt'),
+      col('attempts'),
+      col('nextAttemptAt'),
+      this.#notifications(entries),
+    ] as unknown as Param[];
     const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[])`;
     const columns = OUTBOX_COLUMNS;
     if (!seen) {
@@ -262,10 +286,11 @@ export class PostgresStorage implements PushStorage {
     return fresh;
   }
   async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
-    const r = await this.#q(
-      "SELECT * FROM outbox WHERE target = 'device' AND target_id = $1 AND expires_at > $2 ORDER BY created_at, id LIMIT $3",
-      [deviceId, now, limit],
-    );
+    const r = await this.#q("SELECT * FROM outbox WHERE target = 'device' AND target_id = $1 AND expires_at > $2 ORDER BY created_at, id LIMIT $3", [
+      deviceId,
+      now,
+      limit,
+    ]);
     return r.rows.map(toEntry);
   }
   async ackDelivery(deviceId: string, entryId: string): Promise<boolean> {

@@ -36,7 +36,13 @@ function deviceKind(r: DbRow, k: string): DeviceKind {
 }
 
 export function toAccount(r: DbRow): AccountRow {
-  return { id: text(r, 'id'), pushName: text(r, 'push_name'), passwordHash: text(r, 'password_hash'), email: text(r, 'email'), createdAt: int(r, 'created_at') };
+  return {
+    id: text(r, 'id'),
+    pushName: text(r, 'push_name'),
+    passwordHash: text(r, 'password_hash'),
+    email: text(r, 'email'),
+    createdAt: int(r, 'created_at'),
+  };
 }
 
 export function toDevice(r: DbRow): DeviceRow {

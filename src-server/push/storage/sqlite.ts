@@ -21,18 +21,7 @@ import { Database } from '@signalapp/sqlcipher';
 import { EventEmitter, once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { announceQueued } from './announce';
-import type {
-  AccountRow,
-  DevicePatch,
-  DeviceRow,
-  NewDevice,
-  OutboxEntry,
-  PeerRow,
-  PushStorage,
-  QueuedListener,
-  SeenId,
-  WhitelistTokenRow,
-} from './types';
+import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
 import type { DeviceKind } from '../../../src-shared/push/wire';
 import { OUTBOX_COLUMNS, schemaSql } from './schema';
 import { toAccount, toDevice, toEntry, toPeer, toToken, type DbRow } from './rows';
@@ -232,7 +221,11 @@ export class SqliteStorage implements PushStorage {
     return this.#write(
       () =>
         this.#run('INSERT INTO accounts (id, push_name, password_hash, email, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (push_name) DO NOTHING', [
-          a.id, a.pushName, a.passwordHash, a.email, a.createdAt,
+          a.id,
+          a.pushName,
+          a.passwordHash,
+          a.email,
+          a.createdAt,
         ]) === 1,
     );
   }
@@ -255,7 +248,9 @@ export class SqliteStorage implements PushStorage {
   }
 
   async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
-    await this.#write(() => this.#run('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hash, accountId, createdAt, expiresAt]));
+    await this.#write(() =>
+      this.#run('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hash, accountId, createdAt, expiresAt]),
+    );
   }
   async accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
     const r = this.#get('SELECT a.* FROM auth_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = ? AND t.expires_at > ?', [hash, now]);
@@ -314,7 +309,13 @@ export class SqliteStorage implements PushStorage {
     return this.#write(() => {
       if (num(this.#get('SELECT count(*) AS n FROM whitelist_tokens WHERE account_id = ?', [t.accountId])?.n) >= max) return false;
       this.#run('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt,
+        t.id,
+        t.hash,
+        t.accountId,
+        t.deviceId,
+        t.name,
+        t.createdAt,
+        t.expiresAt,
       ]);
       return true;
     });
@@ -367,10 +368,11 @@ export class SqliteStorage implements PushStorage {
     );
   }
   async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
-    return this.#all(
-      "SELECT * FROM outbox WHERE target = 'device' AND target_id = ? AND expires_at > ? ORDER BY created_at, id LIMIT ?",
-      [deviceId, now, limit],
-    ).map(toEntry);
+    return this.#all("SELECT * FROM outbox WHERE target = 'device' AND target_id = ? AND expires_at > ? ORDER BY created_at, id LIMIT ?", [
+      deviceId,
+      now,
+      limit,
+    ]).map(toEntry);
   }
   #ack(deviceId: string, entryId: string): boolean {
     return this.#run("DELETE FROM outbox WHERE id = ? AND target = 'device' AND target_id = ?", [entryId, deviceId]) === 1;
@@ -387,10 +389,12 @@ export class SqliteStorage implements PushStorage {
     const marks = kinds.map(() => '?').join(', ');
     return this.#write(() =>
       this.#db.transaction(() => {
-        const rows = this.#all(
-          `SELECT * FROM outbox WHERE kind IN (${marks}) AND next_attempt_at <= ? AND expires_at > ? ORDER BY next_attempt_at LIMIT ?`,
-          [...kinds, now, now, limit],
-        ).map(toEntry);
+        const rows = this.#all(`SELECT * FROM outbox WHERE kind IN (${marks}) AND next_attempt_at <= ? AND expires_at > ? ORDER BY next_attempt_at LIMIT ?`, [
+          ...kinds,
+          now,
+          now,
+          limit,
+        ]).map(toEntry);
         for (const r of rows) this.#run('UPDATE outbox SET next_attempt_at = ? WHERE id = ?', [now + leaseMs, r.id]);
         return rows;
       })(),
@@ -433,13 +437,15 @@ export class SqliteStorage implements PushStorage {
   }
 
   async upsertPeer(p: { endpoint: string; publicKey: string; inbound?: boolean; outbound?: boolean; now: number }): Promise<void> {
-    await this.#write(() => this.#run(
-      `INSERT INTO peers (endpoint, public_key, inbound, outbound, updated_at) VALUES (?, ?, ?, ?, ?)
+    await this.#write(() =>
+      this.#run(
+        `INSERT INTO peers (endpoint, public_key, inbound, outbound, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (endpoint) DO UPDATE SET public_key = excluded.public_key,
          inbound = max(peers.inbound, excluded.inbound), outbound = max(peers.outbound, excluded.outbound),
          updated_at = excluded.updated_at`,
-      [p.endpoint, p.publicKey, p.inbound ? 1 : 0, p.outbound ? 1 : 0, p.now],
-    ));
+        [p.endpoint, p.publicKey, p.inbound ? 1 : 0, p.outbound ? 1 : 0, p.now],
+      ),
+    );
   }
   async peer(endpoint: string): Promise<PeerRow | null> {
     const r = this.#get('SELECT * FROM peers WHERE endpoint = ?', [endpoint]);

@@ -37,7 +37,20 @@ describe('storage (sqlite): checkpoints', () => {
     expect(statSync(file).size).toBeGreaterThan(total * payload.length);
     // a checkpointed WAL is started over by the next write, instead of growing
     const wal = statSync(`${file}-wal`).size;
-    await s.enqueue([{ id: 'e-after-checkpoint-000', target: 'device', targetId: 'dev-0', accountId: 'acc', kind: 'desktop', payload, createdAt: total, expiresAt: 1e15, attempts: 0, nextAttemptAt: 0 }]);
+    await s.enqueue([
+      {
+        id: 'e-after-checkpoint-000',
+        target: 'device',
+        targetId: 'dev-0',
+        accountId: 'acc',
+        kind: 'desktop',
+        payload,
+        createdAt: total,
+        expiresAt: 1e15,
+        attempts: 0,
+        nextAttemptAt: 0,
+      },
+    ]);
     expect(statSync(`${file}-wal`).size).toBe(wal);
     await s.close();
     s = new SqliteStorage(file);

@@ -39,13 +39,36 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       return a;
     }
     async function withDevice(s: PushStorage, accountId: string, devId: string, kind: 'desktop' | 'apns' = 'desktop') {
-      await s.createDevice({ id: devId, accountId, kind, registrationId: kind === 'apns' ? 'ab'.repeat(32) : '', channelHash: kind === 'desktop' ? `h-${devId}` : '', name: "Bob's \"laptop\"; DROP TABLE devices; --", deviceId: '', active: true, createdAt: 5 }, 50);
+      await s.createDevice(
+        {
+          id: devId,
+          accountId,
+          kind,
+          registrationId: kind === 'apns' ? 'ab'.repeat(32) : '',
+          channelHash: kind === 'desktop' ? `h-${devId}` : '',
+          name: 'Bob\'s "laptop"; DROP TABLE devices; --',
+          deviceId: '',
+          active: true,
+          createdAt: 5,
+        },
+        50,
+      );
     }
 
     it('caps devices and whitelist tokens inside the write, also for calls made together (finding 6)', async () => {
       const s = await fresh();
       const a = await withAccount(s, 'capped');
-      const dev = (i: number) => ({ id: `cap-${i}`, accountId: a.id, kind: 'desktop' as const, registrationId: '', channelHash: `hc-${i}`, name: '', deviceId: '', active: true, createdAt: i });
+      const dev = (i: number) => ({
+        id: `cap-${i}`,
+        accountId: a.id,
+        kind: 'desktop' as const,
+        registrationId: '',
+        channelHash: `hc-${i}`,
+        name: '',
+        deviceId: '',
+        active: true,
+        createdAt: i,
+      });
       const made = await Promise.all(Array.from({ length: 12 }, (_, i) => s.createDevice(dev(i), 5)));
       expect(made.filter(Boolean)).toHaveLength(5);
       expect(await s.devices(a.id)).toHaveLength(5);
@@ -82,7 +105,7 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       await withDevice(s, a.id, 'd2', 'apns');
       expect((await s.devices(a.id)).map((d) => d.id)).toEqual(['d1', 'd2']);
       expect((await s.devices(a.id, 'apns')).map((d) => d.id)).toEqual(['d2']);
-      expect((await s.device('d1'))?.name).toBe("Bob's \"laptop\"; DROP TABLE devices; --");
+      expect((await s.device('d1'))?.name).toBe('Bob\'s "laptop"; DROP TABLE devices; --');
       expect((await s.deviceByChannelHash('h-d1'))?.id).toBe('d1');
       expect(await s.deviceByChannelHash('')).toBeNull();
       await s.updateDevice('d1', { active: false, name: 'new' });
@@ -105,7 +128,10 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       const s = await fresh();
       const a = await withAccount(s, 'alice');
       const b = await withAccount(s, 'bob');
-      for (const [acc, dev] of [[a, 'da'], [b, 'db']] as const) {
+      for (const [acc, dev] of [
+        [a, 'da'],
+        [b, 'db'],
+      ] as const) {
         await withDevice(s, acc.id, dev);
         await s.putAuthToken(`auth-${dev}`, acc.id, 1, 1e12);
         await s.createWhitelistToken({ id: `t-${dev}`, hash: `h-${dev}`, accountId: acc.id, deviceId: null, name: 'x', createdAt: 1, expiresAt: 1e12 }, 500);

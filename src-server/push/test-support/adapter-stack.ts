@@ -20,7 +20,13 @@ export async function startAdapterStack(): Promise<AdapterStack> {
   const dir = tempDir('push-adapters-');
   const apnsKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const saKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const [team, kid, topic, project, email] = ['TEAM123456', 'KEY1234567', 'org.example.messenger', 'messenger-test', 'push@messenger-test.iam.gserviceaccount.com'];
+  const [team, kid, topic, project, email] = [
+    'TEAM123456',
+    'KEY1234567',
+    'org.example.messenger',
+    'messenger-test',
+    'push@messenger-test.iam.gserviceaccount.com',
+  ];
   const apns = await startApns({ certFile: pki.certFile, keyFile: pki.keyFile, teamId: team, keyId: kid, topic, publicKey: apnsKey.publicKey });
   const fcm = await startFcm({ certFile: pki.certFile, keyFile: pki.keyFile, projectId: project, clientEmail: email, publicKey: saKey.publicKey });
   const apnsFile = join(dir, 'apns.p8');
@@ -40,7 +46,24 @@ export async function startAdapterStack(): Promise<AdapterStack> {
   return {
     apns,
     fcm,
-    args: ['--ca', pki.caFile, '--apns-key', apnsFile, '--apns-key-id', kid, '--apns-team-id', team, '--apns-topic', topic, '--apns-url', apns.url, '--fcm-service-account', saFile, '--fcm-url', fcm.url],
+    args: [
+      '--ca',
+      pki.caFile,
+      '--apns-key',
+      apnsFile,
+      '--apns-key-id',
+      kid,
+      '--apns-team-id',
+      team,
+      '--apns-topic',
+      topic,
+      '--apns-url',
+      apns.url,
+      '--fcm-service-account',
+      saFile,
+      '--fcm-url',
+      fcm.url,
+    ],
     async close() {
       await apns.close();
       await fcm.close();

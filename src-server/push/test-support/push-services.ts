@@ -51,7 +51,14 @@ export interface ApnsService {
   close(): Promise<void>;
 }
 
-export async function startApns(opts: { certFile: string; keyFile: string; teamId: string; keyId: string; topic: string; publicKey: KeyObject }): Promise<ApnsService> {
+export async function startApns(opts: {
+  certFile: string;
+  keyFile: string;
+  teamId: string;
+  keyId: string;
+  topic: string;
+  publicKey: KeyObject;
+}): Promise<ApnsService> {
   const svc: Omit<ApnsService, 'url' | 'close'> = { accepted: [], problems: [], unregistered: new Set(), expireNextToken: false };
   const server = http2.createSecureServer({ cert: readFileSync(opts.certFile), key: readFileSync(opts.keyFile) });
   server.on('stream', (stream, h) => {
@@ -96,7 +103,8 @@ export async function startApns(opts: { certFile: string; keyFile: string; teamI
       if (pushType === 'background') {
         if (priority !== '5') return fail('background pushes must use priority 5');
         if (aps['content-available'] !== 1) return fail('background pushes need content-available: 1');
-        if (aps.alert !== undefined || aps.sound !== undefined || aps.badge !== undefined) return fail('background pushes must not contain alert, sound or badge');
+        if (aps.alert !== undefined || aps.sound !== undefined || aps.badge !== undefined)
+          return fail('background pushes must not contain alert, sound or badge');
       }
       if (svc.expireNextToken) {
         svc.expireNextToken = false;
@@ -160,7 +168,8 @@ export async function startFcm(opts: { certFile: string; keyFile: string; projec
         if (c.iss !== opts.clientEmail) return fail('assertion iss must be the client email');
         if (c.scope !== 'https://www.googleapis.com/auth/firebase.messaging') return fail('assertion scope must be firebase.messaging');
         if (c.aud !== svc.tokenUrl) return fail('assertion aud must be the token URI');
-        if (typeof c.iat !== 'number' || typeof c.exp !== 'number' || c.exp - c.iat > 3600 || c.exp <= nowS() || Math.abs(c.iat - nowS()) > 300) return fail('assertion iat/exp invalid');
+        if (typeof c.iat !== 'number' || typeof c.exp !== 'number' || c.exp - c.iat > 3600 || c.exp <= nowS() || Math.abs(c.iat - nowS()) > 300)
+          return fail('assertion iat/exp invalid');
         const token = `ya29.${randomBytes(24).toString('base64url')}`;
         issued.add(token);
         svc.tokensIssued++;
@@ -183,8 +192,12 @@ export async function startFcm(opts: { certFile: string; keyFile: string; projec
       if (!msg || typeof msg.token !== 'string') return fail('message.token required');
       if (msg.notification !== undefined) return fail('no notification (content) allowed');
       if (!msg.data || typeof msg.data !== 'object' || !Object.values(msg.data).every((v) => typeof v === 'string')) return fail('data values must be strings');
-      if (!msg.android || !['high', 'normal'].includes(String(msg.android.priority)) || !/^\d+(\.\d+)?s$/.test(String(msg.android.ttl))) return fail('android.priority/ttl invalid');
-      if (svc.unregistered.has(msg.token)) return send(404, { error: { code: 404, status: 'NOT_FOUND', details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'UNREGISTERED' }] } });
+      if (!msg.android || !['high', 'normal'].includes(String(msg.android.priority)) || !/^\d+(\.\d+)?s$/.test(String(msg.android.ttl)))
+        return fail('android.priority/ttl invalid');
+      if (svc.unregistered.has(msg.token))
+        return send(404, {
+          error: { code: 404, status: 'NOT_FOUND', details: [{ '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError', errorCode: 'UNREGISTERED' }] },
+        });
       svc.accepted.push({ token: msg.token, data: msg.data as Record<string, string>, priority: String(msg.android.priority) });
       send(200, { name: `projects/${opts.projectId}/messages/${svc.accepted.length}` });
     });
@@ -266,7 +279,10 @@ export async function startWebPush(opts: { certFile: string; keyFile: string }):
       try {
         const k = Buffer.from(am[2]!, 'base64url');
         if (k.length !== 65 || k[0] !== 4) throw new Error('k must be an uncompressed P-256 point');
-        const key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: k.subarray(1, 33).toString('base64url'), y: k.subarray(33).toString('base64url') }, format: 'jwk' });
+        const key = createPublicKey({
+          key: { kty: 'EC', crv: 'P-256', x: k.subarray(1, 33).toString('base64url'), y: k.subarray(33).toString('base64url') },
+          format: 'jwk',
+        });
         jwt = verifyJwt(am[1]!, key, 'ES256');
       } catch (e) {
         return fail(`VAPID: ${(e as Error).message}`, 403);
@@ -291,7 +307,11 @@ export async function startWebPush(opts: { certFile: string; keyFile: string }):
     const ecdh = createECDH('prime256v1');
     ecdh.generateKeys();
     const auth = randomBytes(16);
-    const s: WebPushSubscriber = { ecdh, auth, subscription: { endpoint: `${svc.origin}/push/${id}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } } };
+    const s: WebPushSubscriber = {
+      ecdh,
+      auth,
+      subscription: { endpoint: `${svc.origin}/push/${id}`, keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: auth.toString('base64url') } },
+    };
     subs.set(id, s);
     return s;
   };

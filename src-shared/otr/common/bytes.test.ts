@@ -6,12 +6,19 @@ import { OtrError } from './errors';
 describe('wire encodings', () => {
   it('round-trips every basic type', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 0xffff }), fc.nat(), fc.uint8Array(), fc.bigInt({ min: 0n, max: 1n << 2000n }), (b, s, i, d, m) => {
-        const buf = new ByteWriter().byte(b).short(s).int(i).data(d).mpi(m).finish();
-        const r = new ByteReader(buf);
-        expect([r.byte(), r.short(), r.int(), r.data(), r.mpi()]).toEqual([b, s, i, d, m]);
-        r.end();
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.nat(),
+        fc.uint8Array(),
+        fc.bigInt({ min: 0n, max: 1n << 2000n }),
+        (b, s, i, d, m) => {
+          const buf = new ByteWriter().byte(b).short(s).int(i).data(d).mpi(m).finish();
+          const r = new ByteReader(buf);
+          expect([r.byte(), r.short(), r.int(), r.data(), r.mpi()]).toEqual([b, s, i, d, m]);
+          r.end();
+        },
+      ),
     );
   });
 

@@ -18,7 +18,15 @@ const onlyOtrErrors = (f: () => unknown): void => {
 
 describe('base64', () => {
   it('round-trips and matches the RFC 4648 §10 vectors', () => {
-    const vec: Array<[string, string]> = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+    const vec: Array<[string, string]> = [
+      ['', ''],
+      ['f', 'Zg=='],
+      ['fo', 'Zm8='],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg=='],
+      ['fooba', 'Zm9vYmE='],
+      ['foobar', 'Zm9vYmFy'],
+    ];
     for (const [plain, enc] of vec) {
       expect(base64Encode(new TextEncoder().encode(plain))).toBe(enc);
       expect(new TextDecoder().decode(base64Decode(enc))).toBe(plain);
@@ -81,7 +89,9 @@ describe('whitespace tags', () => {
     expect(findWhitespaceTag('no tag')).toBeUndefined();
   });
   it('offers v2 with its own 8-byte tag (OTRv3 §"Tagged plaintext messages": "  \\t\\t  \\t ")', () => {
-    expect(addWhitespaceTag('x', [4, 3, 2])).toBe('x' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x09\x20\x20' + '\x20\x20\x09\x09\x20\x20\x09\x09' + '\x20\x20\x09\x09\x20\x20\x09\x20');
+    expect(addWhitespaceTag('x', [4, 3, 2])).toBe(
+      'x' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x09\x20\x20' + '\x20\x20\x09\x09\x20\x20\x09\x09' + '\x20\x20\x09\x09\x20\x20\x09\x20',
+    );
     expect(() => addWhitespaceTag('x', [1])).toThrow(RangeError);
   });
 });
@@ -100,7 +110,12 @@ describe('error messages and classification', () => {
   });
   it('fuzz: classification throws only OtrError', () => {
     const pieces = fc.constantFrom('?OTR', ':', '?', 'v', '3', '4', '|', ',', '.', ' ', '\t', 'Error:', 'AAMD', '=', WHITESPACE_BASE, 'x');
-    fc.assert(fc.property(fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')), (s) => onlyOtrErrors(() => classifyMessage(s))));
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')),
+        (s) => onlyOtrErrors(() => classifyMessage(s)),
+      ),
+    );
     fc.assert(fc.property(fc.string(), (s) => onlyOtrErrors(() => classifyMessage(s))));
   });
 });
@@ -182,7 +197,16 @@ describe('v3 fragments', () => {
     );
   });
   it('rejects illegal fragments', () => {
-    for (const bad of ['?OTR|1|2,0,1,x,', '?OTR|1|2,2,1,x,', '?OTR|1|2,1,0,x,', '?OTR|1|2,1,1,,', '?OTR|1|2|3,1,1,x,', '?OTR|1|2,65536,65536,x,', '?OTR|zz|2,1,1,x,', '?OTR|1|2,1,1']) {
+    for (const bad of [
+      '?OTR|1|2,0,1,x,',
+      '?OTR|1|2,2,1,x,',
+      '?OTR|1|2,1,0,x,',
+      '?OTR|1|2,1,1,,',
+      '?OTR|1|2|3,1,1,x,',
+      '?OTR|1|2,65536,65536,x,',
+      '?OTR|zz|2,1,1,x,',
+      '?OTR|1|2,1,1',
+    ]) {
       expect(() => parseV3Fragment(bad)).toThrow(OtrError);
     }
   });

@@ -5,11 +5,15 @@ import { encodeTlvs, joinMessagePayload, splitMessagePayload, V4TlvType } from '
 describe('TLV payloads', () => {
   it('round-trips text and TLVs', () => {
     fc.assert(
-      fc.property(fc.string().filter((t) => !t.includes('\0')), fc.array(fc.record({ type: fc.integer({ min: 0, max: 0xffff }), value: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 5 }), (text, tlvs) => {
-        const out = splitMessagePayload(joinMessagePayload(text, tlvs));
-        expect(out.text).toBe(text);
-        expect(out.tlvs).toEqual(tlvs);
-      }),
+      fc.property(
+        fc.string().filter((t) => !t.includes('\0')),
+        fc.array(fc.record({ type: fc.integer({ min: 0, max: 0xffff }), value: fc.uint8Array({ maxLength: 40 }) }), { maxLength: 5 }),
+        (text, tlvs) => {
+          const out = splitMessagePayload(joinMessagePayload(text, tlvs));
+          expect(out.text).toBe(text);
+          expect(out.tlvs).toEqual(tlvs);
+        },
+      ),
     );
   });
 

@@ -47,7 +47,9 @@ describe('OTRv3 AKE', () => {
     expect(r2).toEqual(r1);
     // a different D-H Key in AWAITING_SIG is ignored
     const other = new Ake({ ourKey: fixtureKey(2), engine, rng: seededRng('other') }, () => ({ senderTag: 0x300, receiverTag: 0x100 }));
-    const otherKey = other.receive(msg(new Ake({ ourKey: fixtureKey(0), engine, rng: seededRng('x') }, () => ({ senderTag: 0x100, receiverTag: 0 })).start())).reply!;
+    const otherKey = other.receive(
+      msg(new Ake({ ourKey: fixtureKey(0), engine, rng: seededRng('x') }, () => ({ senderTag: 0x100, receiverTag: 0 })).start()),
+    ).reply!;
     expect(a.receive(msg(otherKey))).toEqual({});
     expect(a.state).toBe('awaiting-sig');
   });

@@ -189,7 +189,11 @@ export class Ake {
   private authBlock(macKey: Uint8Array, ourPub: bigint, theirPub: bigint): Uint8Array {
     const pub = encodePublicKey(this.deps.ourKey);
     const m = this.hmac256(macKey, writeMpi(writeMpi(new ByteWriter(), ourPub), theirPub).bytes(pub).int(AKE_KEY_ID).finish());
-    return new ByteWriter().bytes(pub).int(AKE_KEY_ID).bytes(dsaSign(this.deps.ourKey, m, this.deps.rng, dsaPow(this.deps.engine))).finish();
+    return new ByteWriter()
+      .bytes(pub)
+      .int(AKE_KEY_ID)
+      .bytes(dsaSign(this.deps.ourKey, m, this.deps.rng, dsaPow(this.deps.engine)))
+      .finish();
   }
 
   /** verifies MAC, decrypts X and checks the signature over M (their pub first, then ours) */

@@ -90,7 +90,13 @@ describe('V3Conversation between two instances of the library', () => {
       events: [{ type: 'older-version-refused', version: 2, by: 'query' }],
     });
     const tagged = a.conv.receive('hi' + WHITESPACE_BASE + '\x20\x20\x09\x09\x20\x20\x09\x20');
-    expect(tagged).toEqual({ toSend: [], events: [{ type: 'message', text: 'hi', encrypted: false }, { type: 'older-version-refused', version: 2, by: 'whitespace-tag' }] });
+    expect(tagged).toEqual({
+      toSend: [],
+      events: [
+        { type: 'message', text: 'hi', encrypted: false },
+        { type: 'older-version-refused', version: 2, by: 'whitespace-tag' },
+      ],
+    });
     // a v2 D-H Commit from a client that started anyway
     const v2 = makePeer('v2', 1, 0x3333, { policy: { allowV3: false } });
     const commit = v2.conv.receive('?OTRv2?').toSend[0]!;
@@ -202,7 +208,12 @@ describe('V3Conversation between two instances of the library', () => {
       pump([alice, bob1, bob2], links);
     };
     say(alice, alice.conv.start());
-    expect(alice.conv.sessions().map((s) => [s.instanceTag, s.state]).sort()).toEqual([
+    expect(
+      alice.conv
+        .sessions()
+        .map((s) => [s.instanceTag, s.state])
+        .sort(),
+    ).toEqual([
       [0x2001, 'encrypted'],
       [0x2002, 'encrypted'],
     ]);

@@ -17,7 +17,16 @@
 //   (0, never a real instance tag), and a v2 offer the policy refuses is reported as an
 //   `older-version-refused` event rather than dropped.
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { OPPORTUNISTIC_POLICY, type EngineOutput, type MessageState, type OtrConversation, type OtrEvent, type OtrPolicy, type ProtocolVersion, type SmpEvent } from '../api';
+import {
+  OPPORTUNISTIC_POLICY,
+  type EngineOutput,
+  type MessageState,
+  type OtrConversation,
+  type OtrEvent,
+  type OtrPolicy,
+  type ProtocolVersion,
+  type SmpEvent,
+} from '../api';
 import { classifyMessage, encodeOtrMessage } from '../common/envelope';
 import { OtrError } from '../common/errors';
 import { formatErrorMessage } from '../common/error-message';
@@ -86,8 +95,6 @@ interface Out {
   toSend: string[];
   events: OtrEvent[];
 }
-
-
 
 export class V3Conversation implements OtrConversation {
   private readonly policy: OtrPolicy;
@@ -574,7 +581,10 @@ export class V3Conversation implements OtrConversation {
     return [...this.instances.values()]
       .filter((s) => s.msgstate !== 'plaintext' || s.theirLongTerm)
       .map((s) => {
-        const r: { instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string } = { instanceTag: s.theirTag, state: s.msgstate };
+        const r: { instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string } = {
+          instanceTag: s.theirTag,
+          state: s.msgstate,
+        };
         if (s.msgstate !== 'plaintext') r.version = s.theirTag === V2_TAG ? 2 : 3;
         if (s.theirLongTerm) r.theirFingerprint = fingerprintHex(s.theirLongTerm);
         return r;

@@ -43,7 +43,9 @@ describe('the extra symmetric key in a conversation', () => {
     const again = b.conv.useExtraKey(7, new Uint8Array(0));
     say(b, again);
     expect(again.key).not.toEqual(sent.key);
-    expect(a.events.filter((e) => e.type === 'extra-key-received')).toEqual([{ type: 'extra-key-received', key: again.key, use: 7, useData: new Uint8Array(0) }]);
+    expect(a.events.filter((e) => e.type === 'extra-key-received')).toEqual([
+      { type: 'extra-key-received', key: again.key, use: 7, useData: new Uint8Array(0) },
+    ]);
   });
 
   it('a TLV 8 without its use indicator is reported as malformed and gives no key', () => {

@@ -35,7 +35,6 @@ export function dsaPow(engine: Dh1536Engine): (base: bigint, exp: bigint, mod: b
   return engine.modPowAny ? engine.modPowAny.bind(engine) : modPow;
 }
 
-
 /** modular inverse by the extended Euclidean algorithm; mod must be > 1 and a coprime to it */
 export function modInverse(a: bigint, mod: bigint): bigint {
   let [oldR, r] = [((a % mod) + mod) % mod, mod];

@@ -208,7 +208,11 @@ describe('OTRv3 interop with libotr 4.1.1', () => {
     const conv = ours();
     const b = new Bridge(conv, [p1, p2]);
     await b.we(conv.start());
-    const tags = conv.sessions().filter((s) => s.state === 'encrypted').map((s) => s.instanceTag).sort();
+    const tags = conv
+      .sessions()
+      .filter((s) => s.state === 'encrypted')
+      .map((s) => s.instanceTag)
+      .sort();
     expect(tags).toEqual([p1.instanceTag, p2.instanceTag].sort());
     await b.we(conv.send('for one', { instanceTag: p1.instanceTag }));
     await b.we(conv.send('for two', { instanceTag: p2.instanceTag }));

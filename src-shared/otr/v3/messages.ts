@@ -100,7 +100,10 @@ function view(b: Uint8Array, at: number, n: number, what: string): Uint8Array {
   return b.subarray(at, at + n);
 }
 
-export function encodeDataAuthenticated(h: Header, f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>): Uint8Array {
+export function encodeDataAuthenticated(
+  h: Header,
+  f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>,
+): Uint8Array {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
   const v2 = h.version === V2_PROTOCOL_VERSION;
   const out = new Uint8Array((v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + f.encrypted.length);
@@ -170,7 +173,13 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       m = { ...h, type: 'dh-key', gy: readMpi(r, 'gy') };
       break;
     case MessageType.revealSignature:
-      m = { ...h, type: 'reveal-signature', revealedKey: r.data('revealed key'), encryptedSignature: r.data('encrypted signature'), mac: r.fixed(MAC_BYTES, 'MAC') };
+      m = {
+        ...h,
+        type: 'reveal-signature',
+        revealedKey: r.data('revealed key'),
+        encryptedSignature: r.data('encrypted signature'),
+        mac: r.fixed(MAC_BYTES, 'MAC'),
+      };
       if (m.revealedKey.length !== 16) throw malformed('revealed key length');
       break;
     case MessageType.signature:
@@ -181,7 +190,20 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
       // into a slow dictionary object, which cost a quarter of receiving a data message (profile
       // in docs/performance.md); a version 2 message gets its `version` afterwards (rare)
       const f = decodeDataFields(bytes, r.position);
-      const d: V3Message = { senderTag: h.senderTag, receiverTag: h.receiverTag, type: 'data', flags: f.flags, senderKeyId: f.senderKeyId, recipientKeyId: f.recipientKeyId, nextDh: f.nextDh, ctr: f.ctr, encrypted: f.encrypted, mac: f.mac, oldMacKeys: f.oldMacKeys, authenticated: f.authenticated };
+      const d: V3Message = {
+        senderTag: h.senderTag,
+        receiverTag: h.receiverTag,
+        type: 'data',
+        flags: f.flags,
+        senderKeyId: f.senderKeyId,
+        recipientKeyId: f.recipientKeyId,
+        nextDh: f.nextDh,
+        ctr: f.ctr,
+        encrypted: f.encrypted,
+        mac: f.mac,
+        oldMacKeys: f.oldMacKeys,
+        authenticated: f.authenticated,
+      };
       if (h.version !== undefined) d.version = h.version;
       return d;
     }

@@ -5,7 +5,17 @@ import { ByteReader } from '../common/bytes';
 import { OtrError } from '../common/errors';
 import { bigintDh1536Engine, DH1536_P, isValidGroupElement, modPow } from './group';
 import { deriveAkeKeys, deriveDataKeys } from './kdf';
-import { deserializePrivateKey, dsaSign, dsaVerify, encodePublicKey, fingerprint, fingerprintHex, generateDsaKey, readPublicKey, serializePrivateKey } from './dsa';
+import {
+  deserializePrivateKey,
+  dsaSign,
+  dsaVerify,
+  encodePublicKey,
+  fingerprint,
+  fingerprintHex,
+  generateDsaKey,
+  readPublicKey,
+  serializePrivateKey,
+} from './dsa';
 import { deserializeIdentity, generateInstanceTag, serializeIdentity } from './identity';
 import { fixtureKey, nativeDh1536Engine, seededRng } from './test-support/keys';
 import { readVector } from '../test-support/vectors';

@@ -116,20 +116,44 @@ describe('fuzzing the parsers', () => {
   it('decodeV3Message: random bytes and mutated valid messages → only OtrError', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (buf) => onlyOtrErrors(() => decodeV3Message(buf))));
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: sampleBytes.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.integer({ min: 0, max: 40 }), (k, muts, cut) => {
-        const t = sampleBytes[k]!.slice(0, Math.max(0, sampleBytes[k]!.length - cut));
-        for (const [pos, v] of muts) if (t.length) t[pos % t.length] = v;
-        onlyOtrErrors(() => decodeV3Message(t));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: sampleBytes.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 40 }),
+        (k, muts, cut) => {
+          const t = sampleBytes[k]!.slice(0, Math.max(0, sampleBytes[k]!.length - cut));
+          for (const [pos, v] of muts) if (t.length) t[pos % t.length] = v;
+          onlyOtrErrors(() => decodeV3Message(t));
+        },
+      ),
     );
   });
 
   it('conversation.receive: random text, mutated valid wire messages, bogus fragments → no throw, no internal error, session intact', () => {
-    const pieces = fc.constantFrom('?OTR', ':', '?OTRv3?', '?OTR|', ',', '.', 'AAMD', 'AAMC', '?OTR Error:', '\x20\x09\x20\x20\x09\x09\x09\x09\x20\x09\x20\x09\x20\x09\x20\x20', '1', '00000100');
+    const pieces = fc.constantFrom(
+      '?OTR',
+      ':',
+      '?OTRv3?',
+      '?OTR|',
+      ',',
+      '.',
+      'AAMD',
+      'AAMC',
+      '?OTR Error:',
+      '\x20\x09\x20\x20\x09\x09\x09\x09\x20\x09\x20\x09\x20\x09\x20\x20',
+      '1',
+      '00000100',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(pieces, { maxLength: 10 }).map((x) => x.join(''))), (s) => {
-        noInternalErrors(b.conv.receive(s).events);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(pieces, { maxLength: 10 }).map((x) => x.join('')),
+        ),
+        (s) => {
+          noInternalErrors(b.conv.receive(s).events);
+        },
+      ),
       { numRuns: 300 },
     );
     fc.assert(

@@ -200,7 +200,19 @@ export class Smp {
       }
       case V3TlvType.smp2: {
         if (s.expect !== 2) return this.wrongState();
-        const [g2b, c2, d2, g3b, c3, d3, pb, qb, cp, d5, d6] = decodeSmpMpis(tlv.value, 11) as bigint[] as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+        const [g2b, c2, d2, g3b, c3, d3, pb, qb, cp, d5, d6] = decodeSmpMpis(tlv.value, 11) as bigint[] as [
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+          bigint,
+        ];
         this.checkElem(g2b, g3b, pb, qb);
         this.checkExp(d2, d3, d5, d6);
         this.verifyProof(3, g2b, c2, d2);

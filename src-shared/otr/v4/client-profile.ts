@@ -126,9 +126,21 @@ export function createClientProfile(input: CreateClientProfileInput): ClientProf
 }
 
 /** §"Client Profile Expiration and Renewal": a fresh profile with the same keys and a new expiry. */
-export function renewClientProfile(old: ClientProfile, keyPair: EdKeyPair, expires: bigint, transitional?: CreateClientProfileInput['transitional']): ClientProfile {
+export function renewClientProfile(
+  old: ClientProfile,
+  keyPair: EdKeyPair,
+  expires: bigint,
+  transitional?: CreateClientProfileInput['transitional'],
+): ClientProfile {
   if (!keyPair.public.equals(old.publicKey)) throw invalidValue('renewal key pair does not match the profile');
-  return createClientProfile({ ownerTag: old.ownerTag, keyPair, forgingKey: old.forgingKey, versions: old.versions, expires, ...(transitional ? { transitional } : {}) });
+  return createClientProfile({
+    ownerTag: old.ownerTag,
+    keyPair,
+    forgingKey: old.forgingKey,
+    versions: old.versions,
+    expires,
+    ...(transitional ? { transitional } : {}),
+  });
 }
 
 /** Renew when less than `marginSeconds` of validity remains (default: a day before expiry). */

@@ -16,7 +16,14 @@ import {
   respondToAuthR,
   respondToIdentity,
 } from './dake';
-import { type AuthIMessage, type AuthRMessage, decodeDakeMessage, encodeDakeMessage, type IdentityMessage, type NonInteractiveAuthMessage } from './dake-messages';
+import {
+  type AuthIMessage,
+  type AuthRMessage,
+  decodeDakeMessage,
+  encodeDakeMessage,
+  type IdentityMessage,
+  type NonInteractiveAuthMessage,
+} from './dake-messages';
 import { DH3072_P } from './dh3072';
 import { G } from './ed448';
 import { nativeDh3072Engine, seededRandom } from './test-support/engines';
@@ -140,7 +147,9 @@ describe('interactive DAKE', () => {
     const id = createIdentity(bob.ctx, bob.identity);
     const r = respondToIdentity(alice.ctx, alice.identity, id.message);
     const i = respondToAuthR(bob.ctx, bob.identity, id.state, r.message);
-    expect(() => receiveAuthI(alice.ctx, alice.identity, r.state, { ...i.message, sigma: { ...i.message.sigma, r2: i.message.sigma.r2 + 1n } })).toThrow(OtrError);
+    expect(() => receiveAuthI(alice.ctx, alice.identity, r.state, { ...i.message, sigma: { ...i.message.sigma, r2: i.message.sigma.r2 + 1n } })).toThrow(
+      OtrError,
+    );
     expect(() => receiveAuthI(alice.ctx, alice.identity, r.state, { ...i.message, receiverTag: alice.identity.instanceTag + 1 })).toThrow(OtrError);
   });
 
@@ -246,11 +255,15 @@ describe('DAKE steps on mutated wire input', () => {
       [encodeDakeMessage(n.message), (b) => receiveNonInteractiveAuth(bob.ctx, bob.identity, bob.owner, decodeDakeMessage(b) as NonInteractiveAuthMessage)],
     ];
     for (const [valid, step] of steps) {
-      expectOnlyOtrErrors((b) => {
-        const m = decodeDakeMessage(b);
-        if (m.type !== decodeDakeMessage(valid).type) return; // a mutation may change the type byte
-        step(b);
-      }, valid, 40);
+      expectOnlyOtrErrors(
+        (b) => {
+          const m = decodeDakeMessage(b);
+          if (m.type !== decodeDakeMessage(valid).type) return; // a mutation may change the type byte
+          step(b);
+        },
+        valid,
+        40,
+      );
     }
   });
 });

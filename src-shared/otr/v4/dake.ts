@@ -253,7 +253,15 @@ export function respondToIdentity(ctx: DakeContext, ours: DakeIdentity, m: Ident
     senderId: ctx.ourId,
     receiverId: ctx.theirId,
   });
-  const t = interactiveTranscript('auth-r', { bobProfile: m.profile.encoded, aliceProfile: ours.clientProfile.encoded, y: m.y, x: x.public, b: m.b, a: a.public, phi });
+  const t = interactiveTranscript('auth-r', {
+    bobProfile: m.profile.encoded,
+    aliceProfile: ours.clientProfile.encoded,
+    y: m.y,
+    x: x.public,
+    b: m.b,
+    a: a.public,
+    phi,
+  });
   const sigma = ringSign(ctx.random, ours.keyPair.secret, [m.profile.forgingKey, ours.keyPair.public, m.y], t, { signerPublic: ours.keyPair.public });
   const sharedSecret = interactiveSharedSecret(ctx.dh, x.secret, m.y, a.secret, m.b);
   const message: AuthRMessage = {
@@ -317,7 +325,8 @@ export function respondToAuthR(ctx: DakeContext, ours: DakeIdentity, st: Waiting
   });
   const transcript = { bobProfile: ours.clientProfile.encoded, aliceProfile: m.profile.encoded, y: st.y.public, x: m.x, b: st.b.public, a: m.a };
   const tR = interactiveTranscript('auth-r', { ...transcript, phi: phiR });
-  if (!ringVerify([ours.clientProfile.forgingKey, m.profile.publicKey, st.y.public], m.sigma, tR)) throw new OtrError('unreadable', 'Auth-R ring signature does not verify');
+  if (!ringVerify([ours.clientProfile.forgingKey, m.profile.publicKey, st.y.public], m.sigma, tR))
+    throw new OtrError('unreadable', 'Auth-R ring signature does not verify');
   const sharedSecret = interactiveSharedSecret(ctx.dh, st.y.secret, m.x, st.b.secret, m.a);
   const phiI = sharedSessionState({
     senderTag: ours.instanceTag,
@@ -358,8 +367,17 @@ export function receiveAuthI(ctx: DakeContext, ours: DakeIdentity, st: WaitingAu
     senderId: ctx.theirId,
     receiverId: ctx.ourId,
   });
-  const t = interactiveTranscript('auth-i', { bobProfile: st.theirProfile.encoded, aliceProfile: ours.clientProfile.encoded, y: st.y, x: st.x, b: st.b, a: st.a, phi });
-  if (!ringVerify([st.theirProfile.publicKey, ours.clientProfile.forgingKey, st.x], m.sigma, t)) throw new OtrError('unreadable', 'Auth-I ring signature does not verify');
+  const t = interactiveTranscript('auth-i', {
+    bobProfile: st.theirProfile.encoded,
+    aliceProfile: ours.clientProfile.encoded,
+    y: st.y,
+    x: st.x,
+    b: st.b,
+    a: st.a,
+    phi,
+  });
+  if (!ringVerify([st.theirProfile.publicKey, ours.clientProfile.forgingKey, st.x], m.sigma, t))
+    throw new OtrError('unreadable', 'Auth-I ring signature does not verify');
   return {
     mode: 'interactive',
     role: 'alice',
@@ -377,7 +395,12 @@ export function receiveAuthI(ctx: DakeContext, ours: DakeIdentity, st: WaitingAu
 // ---------------------------------------------------------------------------------------------
 // non-interactive DAKE
 
-function nonInteractiveKeys(kEcdh: Uint8Array, kShared: Uint8Array, kLongTerm: Uint8Array, kDh: Uint8Array): { tmpK: Uint8Array; authMacKey: Uint8Array; sharedSecret: Uint8Array } {
+function nonInteractiveKeys(
+  kEcdh: Uint8Array,
+  kShared: Uint8Array,
+  kLongTerm: Uint8Array,
+  kDh: Uint8Array,
+): { tmpK: Uint8Array; authMacKey: Uint8Array; sharedSecret: Uint8Array } {
   const brace = kdf(Usage.thirdBraceKey, kDh, 32);
   const tmpK = kdf(Usage.tmpKey, [kEcdh, kShared, kLongTerm, brace], 64);
   const authMacKey = kdf(Usage.authMacKey, tmpK, 64);
@@ -391,7 +414,11 @@ function nonInteractiveKeys(kEcdh: Uint8Array, kShared: Uint8Array, kLongTerm: U
  * (§"Non-Interactive DAKE Overview", §"Non-Interactive-Auth Message"). The ensemble is validated
  * first (§"Validating Prekey Ensembles"). Returns the message and the DAKE result (role 'alice').
  */
-export function createNonInteractiveAuth(ctx: DakeContext, ours: DakeIdentity, ensemble: PrekeyEnsemble): { message: NonInteractiveAuthMessage; result: DakeResult } {
+export function createNonInteractiveAuth(
+  ctx: DakeContext,
+  ours: DakeIdentity,
+  ensemble: PrekeyEnsemble,
+): { message: NonInteractiveAuthMessage; result: DakeResult } {
   validatePrekeyEnsemble(ensemble, { nowMs: ctx.clock(), engine: ctx.dh });
   const bobCp = ensemble.clientProfile;
   const pm = ensemble.prekeyMessage;
@@ -413,7 +440,16 @@ export function createNonInteractiveAuth(ctx: DakeContext, ours: DakeIdentity, e
     senderId: ctx.ourId,
     receiverId: ctx.theirId,
   });
-  const t = nonInteractiveTranscript({ bobProfile: bobCp.encoded, aliceProfile: ours.clientProfile.encoded, y: pm.y, x: x.public, b: pm.b, a: a.public, sharedPrekey: ensemble.prekeyProfile.sharedPrekey, phi });
+  const t = nonInteractiveTranscript({
+    bobProfile: bobCp.encoded,
+    aliceProfile: ours.clientProfile.encoded,
+    y: pm.y,
+    x: x.public,
+    b: pm.b,
+    a: a.public,
+    sharedPrekey: ensemble.prekeyProfile.sharedPrekey,
+    phi,
+  });
   const sigma = ringSign(ctx.random, ours.keyPair.secret, [bobCp.forgingKey, ours.keyPair.public, pm.y], t, { signerPublic: ours.keyPair.public });
   const authMac = kdf(Usage.authMac, [keys.authMacKey, t], 64);
   keys.authMacKey.fill(0);
@@ -461,7 +497,12 @@ export interface PrekeyOwnerMaterial {
  * trying each locally kept profile pair as the spec allows. Returns the DAKE result (role 'bob')
  * and the id of the prekey message used, which the caller must delete.
  */
-export function receiveNonInteractiveAuth(ctx: DakeContext, ours: DakeIdentity, owner: PrekeyOwnerMaterial, m: NonInteractiveAuthMessage): { result: DakeResult; prekeyId: number } {
+export function receiveNonInteractiveAuth(
+  ctx: DakeContext,
+  ours: DakeIdentity,
+  owner: PrekeyOwnerMaterial,
+  m: NonInteractiveAuthMessage,
+): { result: DakeResult; prekeyId: number } {
   if (m.receiverTag !== ours.instanceTag) throw new OtrError('unexpected', 'Non-Interactive-Auth message for another instance');
   checkSenderTag(m.senderTag);
   validateEphemerals(ctx.dh, [

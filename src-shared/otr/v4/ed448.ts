@@ -62,7 +62,10 @@ const validated = new WeakSet<Point>();
  * for noble's isTorsionFree. X is public, so variable time is fine.
  */
 export function isInPrimeOrderSubgroup(p: Point): boolean {
-  return p.multiplyUnsafe(Q - 1n).add(p).is0();
+  return p
+    .multiplyUnsafe(Q - 1n)
+    .add(p)
+    .is0();
 }
 
 /** throws OtrError('invalid-value') unless p is a non-identity point of order q */

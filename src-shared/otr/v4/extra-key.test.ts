@@ -33,7 +33,9 @@ describe('extra symmetric keys of a TLV list', () => {
   });
 
   it('a TLV 7 without context uses 4 zero bytes; a single TLV 7 at index 0', () => {
-    expect(extraKeysOfTlvs(k1, [{ type: V4TlvType.extraSymmetricKey, value: hex('01') }])).toEqual([{ index: 0, use: 0, useData: new Uint8Array(0), key: kdf(hex('00 00000000'), k1) }]);
+    expect(extraKeysOfTlvs(k1, [{ type: V4TlvType.extraSymmetricKey, value: hex('01') }])).toEqual([
+      { index: 0, use: 0, useData: new Uint8Array(0), key: kdf(hex('00 00000000'), k1) },
+    ]);
     expect(extraKeysOfTlvs(k1, [extraKeyTlv(0x01a4, hex('70757368'))])[0]!.key).toEqual(kdf(hex('00 000001a4'), k1));
   });
 

@@ -88,13 +88,20 @@ describe('v4 fragments', () => {
 
   it('the parser throws only OtrError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `?OTR|${s}`), fc.tuple(fc.stringMatching(/^[0-9a-f]{0,9}$/), fc.string(), fc.string()).map(([a, b, c]) => `?OTR|${a}|${a}|${a},${b},${c},x,`)), (s) => {
-        try {
-          parseV4Fragment(s);
-        } catch (e) {
-          expect(e).toBeInstanceOf(OtrError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `?OTR|${s}`),
+          fc.tuple(fc.stringMatching(/^[0-9a-f]{0,9}$/), fc.string(), fc.string()).map(([a, b, c]) => `?OTR|${a}|${a}|${a},${b},${c},x,`),
+        ),
+        (s) => {
+          try {
+            parseV4Fragment(s);
+          } catch (e) {
+            expect(e).toBeInstanceOf(OtrError);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

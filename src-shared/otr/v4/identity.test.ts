@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OtrError } from '../common/errors';
 import { validateClientProfile } from './client-profile';
-import { createLocalIdentity, dakeIdentity, deserializeLocalIdentity, forgetStalePrekeys, generatePrekeyMessages, prekeyOwner, renewProfiles, serializeLocalIdentity } from './identity';
+import {
+  createLocalIdentity,
+  dakeIdentity,
+  deserializeLocalIdentity,
+  forgetStalePrekeys,
+  generatePrekeyMessages,
+  prekeyOwner,
+  renewProfiles,
+  serializeLocalIdentity,
+} from './identity';
 import { V4Conversation } from './session';
 import { nativeDh3072Engine, seededRandom } from './test-support/engines';
 import { makeParty, T0 } from './test-support/parties';
@@ -49,7 +58,15 @@ describe('local identity (persisted state)', () => {
     const persist = () => {
       stored = serializeLocalIdentity(restored);
     };
-    const bob = new V4Conversation({ identity: dakeIdentity(restored), random: rng, clock: () => T0, dh, ourId: 'bob@x', theirId: 'alice@x', prekeyOwner: prekeyOwner(restored, () => T0, persist) });
+    const bob = new V4Conversation({
+      identity: dakeIdentity(restored),
+      random: rng,
+      clock: () => T0,
+      dh,
+      ourId: 'bob@x',
+      theirId: 'alice@x',
+      prekeyOwner: prekeyOwner(restored, () => T0, persist),
+    });
     const alice = makeParty('alice@x', 'bob@x', seededRandom('alice'), dh);
     const aliceConv = new V4Conversation({ identity: alice.identity, random: seededRandom('a2'), clock: () => T0, dh, ourId: 'alice@x', theirId: 'bob@x' });
     const out = aliceConv.startNonInteractive(ensemble, 'while you were away');
@@ -61,7 +78,15 @@ describe('local identity (persisted state)', () => {
     // Non-Interactive-Auth finds no prekey and delivers nothing
     const afterRestart = deserializeLocalIdentity(stored);
     expect(afterRestart.prekeys.size).toBe(0);
-    const bobAgain = new V4Conversation({ identity: dakeIdentity(afterRestart), random: rng, clock: () => T0, dh, ourId: 'bob@x', theirId: 'alice@x', prekeyOwner: prekeyOwner(afterRestart, () => T0) });
+    const bobAgain = new V4Conversation({
+      identity: dakeIdentity(afterRestart),
+      random: rng,
+      clock: () => T0,
+      dh,
+      ourId: 'bob@x',
+      theirId: 'alice@x',
+      prekeyOwner: prekeyOwner(afterRestart, () => T0),
+    });
     const replayed = out.toSend.flatMap((m) => bobAgain.receive(m).events);
     expect(replayed.filter((e) => e.type === 'message')).toEqual([]);
   });
@@ -93,13 +118,19 @@ describe('local identity (persisted state)', () => {
   it('deserialisation throws only OtrError', () => {
     const valid = serializeLocalIdentity(createLocalIdentity({ random: seededRandom('f'), nowMs: T0 }));
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.tuple(fc.nat(), fc.string({ maxLength: 3 })).map(([i, s]) => valid.slice(0, i % valid.length) + s + valid.slice((i % valid.length) + 1))), (s) => {
-        try {
-          deserializeLocalIdentity(s);
-        } catch (e) {
-          expect(e).toBeInstanceOf(OtrError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.tuple(fc.nat(), fc.string({ maxLength: 3 })).map(([i, s]) => valid.slice(0, i % valid.length) + s + valid.slice((i % valid.length) + 1)),
+        ),
+        (s) => {
+          try {
+            deserializeLocalIdentity(s);
+          } catch (e) {
+            expect(e).toBeInstanceOf(OtrError);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -20,7 +20,17 @@ import {
 import type { DakeIdentity, PrekeyOwnerMaterial } from './dake';
 import type { Dh3072Engine } from './dh3072';
 import { decodeScalar, encodePoint, encodeScalar, G } from './ed448';
-import { edKeyPairFromSymmetric, type EdKeyPair, type ForgingKey, fromHex, generateEdKeyPair, generateForgingKey, generateInstanceTag, isValidInstanceTag, toHex } from './keys';
+import {
+  edKeyPairFromSymmetric,
+  type EdKeyPair,
+  type ForgingKey,
+  fromHex,
+  generateEdKeyPair,
+  generateForgingKey,
+  generateInstanceTag,
+  isValidInstanceTag,
+  toHex,
+} from './keys';
 import { createPrekeyMessage, type PrekeyMessage, type PrekeySecrets } from './prekey-message';
 import { createPrekeyProfile, decodePrekeyProfile, PREKEY_PROFILE_LIFETIME_SECONDS, type PrekeyProfile } from './prekey-profile';
 import { decodePoint } from './ed448';
@@ -110,7 +120,12 @@ export function renewProfiles(
   const currentPre = id.sharedPrekeys[0];
   if (!currentPre || clientProfileNeedsRenewal(currentPre.profile, nowMs)) {
     const keyPair = generateEdKeyPair(random);
-    const profile = createPrekeyProfile({ ownerTag: id.instanceTag, expires: now + BigInt(PREKEY_PROFILE_LIFETIME_SECONDS), keyPair: id.longTerm, sharedPrekey: keyPair });
+    const profile = createPrekeyProfile({
+      ownerTag: id.instanceTag,
+      expires: now + BigInt(PREKEY_PROFILE_LIFETIME_SECONDS),
+      keyPair: id.longTerm,
+      sharedPrekey: keyPair,
+    });
     id.sharedPrekeys.unshift({ keyPair, profile });
     out.prekeyProfile = profile;
   }
@@ -222,7 +237,14 @@ export function serializeLocalIdentity(id: V4LocalIdentity): string {
     ...(id.forging.symmetric ? { forgingSym: toHex(id.forging.symmetric) } : {}),
     clientProfiles: id.clientProfiles.map((p) => toHex(p.encoded)),
     sharedPrekeys: id.sharedPrekeys.map((e) => ({ symD: toHex(e.keyPair.symmetric), profile: toHex(e.profile.encoded) })),
-    prekeys: [...id.prekeys.values()].map((p) => ({ id: p.id, ownerTag: p.ownerTag, y: toHex(encodeScalar(p.ecdh.secret)), b: toHex(bigintToBytes(p.dh.secret, 80)), bPublic: p.dh.public.toString(16), ...(p.madeAt !== undefined ? { madeAt: p.madeAt } : {}) })),
+    prekeys: [...id.prekeys.values()].map((p) => ({
+      id: p.id,
+      ownerTag: p.ownerTag,
+      y: toHex(encodeScalar(p.ecdh.secret)),
+      b: toHex(bigintToBytes(p.dh.secret, 80)),
+      bPublic: p.dh.public.toString(16),
+      ...(p.madeAt !== undefined ? { madeAt: p.madeAt } : {}),
+    })),
   };
   return JSON.stringify(s);
 }
@@ -264,9 +286,24 @@ export function deserializeLocalIdentity(text: string): V4LocalIdentity {
       const b = bytesToBigint(fromHex(p.b));
       if (y === 0n || b === 0n) throw malformed('zero prekey secret');
       const madeAt = typeof p.madeAt === 'number' && Number.isFinite(p.madeAt) ? { madeAt: p.madeAt } : {};
-      prekeys.set(p.id, { id: p.id, ownerTag: p.ownerTag, ecdh: { secret: y, public: G.multiply(y) }, dh: { secret: b, public: BigInt('0x' + p.bPublic) }, ...madeAt });
+      prekeys.set(p.id, {
+        id: p.id,
+        ownerTag: p.ownerTag,
+        ecdh: { secret: y, public: G.multiply(y) },
+        dh: { secret: b, public: BigInt('0x' + p.bPublic) },
+        ...madeAt,
+      });
     }
-    return { instanceTag: o.instanceTag, versions: o.versions, longTerm, forging, clientProfiles, sharedPrekeys, prekeys, ...(migrated ? { keyTypeOrderMigrated: true as const } : {}) };
+    return {
+      instanceTag: o.instanceTag,
+      versions: o.versions,
+      longTerm,
+      forging,
+      clientProfiles,
+      sharedPrekeys,
+      prekeys,
+      ...(migrated ? { keyTypeOrderMigrated: true as const } : {}),
+    };
   } catch (e) {
     if (e instanceof OtrError) throw e;
     throw malformed('identity has a bad field');

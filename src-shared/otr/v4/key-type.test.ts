@@ -34,8 +34,10 @@ describe('key type SHORTs are little-endian', () => {
     const p = createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '4', expires: EXPIRES });
     const fields = concatBytes(
       hex('0001 00001234'),
-      hex('0002 1000'), H,
-      hex('0003 1200'), encodePoint(G),
+      hex('0002 1000'),
+      H,
+      hex('0003 1200'),
+      encodePoint(G),
       hex('0004 00000001 34'),
       hex('0005 0000000065a0bc00'),
     );

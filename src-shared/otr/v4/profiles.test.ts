@@ -9,7 +9,14 @@ import { decodePoint, isInPrimeOrderSubgroup } from './ed448';
 import { kdf, Usage } from './kdf';
 import { edKeyPairFromSymmetric, fingerprint, fingerprintHex, generateEdKeyPair, generateForgingKey, generateInstanceTag, toHex } from './keys';
 import { isValidDhPublic as isValidDhValue } from './dh3072';
-import { createPrekeyMessage, decodePrekeyMessage, encodePrekeyMessage, selectPrekeyEnsembles, validatePrekeyEnsemble, validatePrekeyMessage } from './prekey-message';
+import {
+  createPrekeyMessage,
+  decodePrekeyMessage,
+  encodePrekeyMessage,
+  selectPrekeyEnsembles,
+  validatePrekeyEnsemble,
+  validatePrekeyMessage,
+} from './prekey-message';
 import { createPrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from './prekey-profile';
 import { decodeRingSignature, encodeRingSignature, hashToScalar, Q_BYTES, ringSign, ringVerify } from './rsig';
 import { nativeDh3072Engine, seededRandom } from './test-support/engines';
@@ -44,8 +51,12 @@ describe('keys', () => {
     expect(G.multiply(kp.secret).equals(kp.public)).toBe(true);
   });
   it('RFC 8032 §7.4 Ed448 blank-message vector: public key', () => {
-    const sk = Uint8Array.from(Buffer.from('6c82a562cb808d10d632be89c8513ebf6c929f34ddfa8c9f63c9960ef6e348a3528c8a3fcc2f044e39a3fc5b94492f8f032e7549a20098f95b', 'hex'));
-    expect(toHex(edKeyPairFromSymmetric(sk).publicBytes)).toBe('5fd7449b59b461fd2ce787ec616ad46a1da1342485a70e1f8a0ea75d80e96778edf124769b46c7061bd6783df1e50f6cd1fa1abeafe8256180');
+    const sk = Uint8Array.from(
+      Buffer.from('6c82a562cb808d10d632be89c8513ebf6c929f34ddfa8c9f63c9960ef6e348a3528c8a3fcc2f044e39a3fc5b94492f8f032e7549a20098f95b', 'hex'),
+    );
+    expect(toHex(edKeyPairFromSymmetric(sk).publicBytes)).toBe(
+      '5fd7449b59b461fd2ce787ec616ad46a1da1342485a70e1f8a0ea75d80e96778edf124769b46c7061bd6783df1e50f6cd1fa1abeafe8256180',
+    );
   });
   it('forging key secret is dropped unless asked to keep it', () => {
     expect(generateForgingKey(seededRandom('f'), { keepSecret: false }).symmetric).toBeUndefined();
@@ -123,7 +134,16 @@ describe('client profile', () => {
   });
   it('refuses a transitional signer whose signature is not 2 × len(q) bytes (q = 5: 2 bytes)', () => {
     const dsa = Uint8Array.of(0, 0, 0, 0, 0, 1, 7, 0, 0, 0, 1, 5, 0, 0, 0, 1, 2, 0, 0, 0, 1, 3);
-    expect(() => createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '43', expires, transitional: { dsaPublicKey: dsa, sign: () => new Uint8Array(3) } })).toThrow(OtrError);
+    expect(() =>
+      createClientProfile({
+        ownerTag: 0x1234,
+        keyPair,
+        forgingKey: G,
+        versions: '43',
+        expires,
+        transitional: { dsaPublicKey: dsa, sign: () => new Uint8Array(3) },
+      }),
+    ).toThrow(OtrError);
   });
   it('decoder throws only OtrError on random and mutated input', () => {
     expectOnlyOtrErrors((b) => validateClientProfile(decodeClientProfile(b), { nowMs: NOW }), client.encoded);
@@ -173,7 +193,11 @@ describe('ring signature', () => {
   const c = generateEdKeyPair(rng).public;
   const m = new TextEncoder().encode('transcript');
   it('verifies for the signer in any ring position and encodes to 342 bytes', () => {
-    for (const ring of [[a.public, b, c], [b, a.public, c], [b, c, a.public]] as const) {
+    for (const ring of [
+      [a.public, b, c],
+      [b, a.public, c],
+      [b, c, a.public],
+    ] as const) {
       const sig = ringSign(rng, a.secret, ring, m);
       expect(ringVerify(ring, sig, m)).toBe(true);
       const enc = encodeRingSignature(sig);

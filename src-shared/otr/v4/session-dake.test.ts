@@ -84,7 +84,9 @@ describe('a DAKE that cannot complete', () => {
     expect(messages(b)).toEqual([]);
     now += 60_000;
     const out = b.conv.tick();
-    expect(out.events).toEqual([{ type: 'error', code: 'dake-failed', message: 'the private conversation was not set up: no answer from the contact in time' }]);
+    expect(out.events).toEqual([
+      { type: 'error', code: 'dake-failed', message: 'the private conversation was not set up: no answer from the contact in time' },
+    ]);
     expect(out.toSend).toEqual([expect.stringMatching(/^\?OTR Error: ERROR_2/)]);
     post(b, a, out);
     pump(a, b);
@@ -119,7 +121,9 @@ describe('stalled DAKEs: status, giving up, timeout', () => {
     expect(a.conv.tick().events).toEqual([]);
     now += 1;
     const out = a.conv.tick();
-    expect(out.events).toEqual([{ type: 'error', code: 'dake-failed', message: 'the private conversation was not set up: no answer from the contact in time' }]);
+    expect(out.events).toEqual([
+      { type: 'error', code: 'dake-failed', message: 'the private conversation was not set up: no answer from the contact in time' },
+    ]);
     expect(a.conv.dakeStatus()).toEqual([]);
     expect(a.conv.tick().events).toEqual([]);
   });

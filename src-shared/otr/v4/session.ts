@@ -54,7 +54,13 @@ export interface SmpEngine {
   abort(): { tlvs: Tlv[]; events: SmpEvent[] };
   receive(tlv: Tlv): { tlvs: Tlv[]; events: SmpEvent[] };
 }
-export type SmpFactory = (p: { random: RandomSource; ourFingerprint: Uint8Array; theirFingerprint: Uint8Array; ssid: Uint8Array; initiator?: boolean }) => SmpEngine;
+export type SmpFactory = (p: {
+  random: RandomSource;
+  ourFingerprint: Uint8Array;
+  theirFingerprint: Uint8Array;
+  ssid: Uint8Array;
+  initiator?: boolean;
+}) => SmpEngine;
 
 export interface V4ConversationOptions {
   identity: DakeIdentity;
@@ -274,7 +280,9 @@ export class V4Conversation implements OtrConversation {
     for (const s of targets) {
       if (s.phase.name === 'encrypted') {
         // §"User requests to end an OTRv4 Conversation": TLV 1, forget keys, START
-        const { message } = s.phase.ratchet.encrypt(joinMessagePayload('', [{ type: V4TlvType.disconnected, value: new Uint8Array(0) }]), { ignoreUnreadable: true });
+        const { message } = s.phase.ratchet.encrypt(joinMessagePayload('', [{ type: V4TlvType.disconnected, value: new Uint8Array(0) }]), {
+          ignoreUnreadable: true,
+        });
         out.toSend.push(...this.wire(message, s.theirTag));
       }
       if (s.phase.name !== 'start') {
@@ -378,7 +386,8 @@ export class V4Conversation implements OtrConversation {
     const out: DakeStatus[] = [];
     if (this.pending) out.push({ instanceTag: 0, state: 'waiting-auth-r', startedAt: this.pending.startedAt });
     for (const s of this.instances.values()) {
-      if (s.phase.name === 'waiting-auth-r' || s.phase.name === 'waiting-auth-i') out.push({ instanceTag: s.theirTag, state: s.phase.name, startedAt: s.phase.startedAt });
+      if (s.phase.name === 'waiting-auth-r' || s.phase.name === 'waiting-auth-i')
+        out.push({ instanceTag: s.theirTag, state: s.phase.name, startedAt: s.phase.startedAt });
       else if (s.rekey) out.push({ instanceTag: s.theirTag, state: 'waiting-auth-i', startedAt: s.rekey.startedAt, rekey: true });
     }
     return out;
@@ -455,7 +464,8 @@ export class V4Conversation implements OtrConversation {
         this.peerSentPlaintext = true;
         if (m.text.length > 0) out.events.push({ type: 'message', text: m.text, encrypted: false });
         // §"Receiving plaintext with the whitespace tag"
-        if (m.tagVersions.includes(4) && this.policy.allowV4 && this.policy.whitespaceStartAke && !this.anyEncrypted()) out.toSend.push(...this.sendIdentity(0));
+        if (m.tagVersions.includes(4) && this.policy.allowV4 && this.policy.whitespaceStartAke && !this.anyEncrypted())
+          out.toSend.push(...this.sendIdentity(0));
         return;
       }
     }
@@ -727,7 +737,14 @@ export class V4Conversation implements OtrConversation {
     });
     s.phase = { name: 'encrypted', ratchet, result, theirFp: toHex(theirFpBytes), ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
     s.activity = ++this.activityCounter;
-    out.events.push({ type: 'state-changed', state: 'encrypted', version: 4, theirInstanceTag: s.theirTag, theirFingerprint: toHex(theirFpBytes), ssid: result.ssid });
+    out.events.push({
+      type: 'state-changed',
+      state: 'encrypted',
+      version: 4,
+      theirInstanceTag: s.theirTag,
+      theirFingerprint: toHex(theirFpBytes),
+      ssid: result.ssid,
+    });
     // §"Receiving an Auth-I Message": "If a plaintext message is waiting to be sent, encrypt it and send it"
     const queued = this.queued;
     this.queued = [];
@@ -742,4 +759,3 @@ export class V4Conversation implements OtrConversation {
     s.early = [];
   }
 }
-

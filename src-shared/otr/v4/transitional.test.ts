@@ -21,14 +21,24 @@ const hex = (s: string) => fromHex(s.replace(/\s+/g, ''));
 
 describe('transitional signature', () => {
   it('signs the typed fields 0x0001–0x0006 (hand-built) with the DSA key; we verify what we receive', () => {
-    const p = createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '34', expires: EXPIRES, transitional: transitionalSigner(dsa, seededRng('t')) });
+    const p = createClientProfile({
+      ownerTag: 0x1234,
+      keyPair,
+      forgingKey: G,
+      versions: '34',
+      expires: EXPIRES,
+      transitional: transitionalSigner(dsa, seededRng('t')),
+    });
     const m = concatBytes(
       hex('0001 00001234'),
-      hex('0002 1000'), keyPair.publicBytes,
-      hex('0003 1200'), encodePoint(G),
+      hex('0002 1000'),
+      keyPair.publicBytes,
+      hex('0003 1200'),
+      encodePoint(G),
       hex('0004 00000002 3334'),
       hex('0005 0000000065a0bc00'),
-      hex('0006'), encodePublicKey(dsa),
+      hex('0006'),
+      encodePublicKey(dsa),
     );
     expect(p.encoded.subarray(4, 4 + m.length)).toEqual(m);
     // field 7 follows: SHORT 7 ‖ r ‖ s (20 bytes each: len(q) of a 160-bit q)
@@ -44,18 +54,29 @@ describe('transitional signature', () => {
     const rng = seededRng('bad');
     // a valid DSA signature, but over another message
     const wrong = { dsaPublicKey: encodePublicKey(dsa), sign: (m: Uint8Array) => dsaSign(dsa, concatBytes(m, hex('00')), rng) };
-    const p = decodeClientProfile(createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '34', expires: EXPIRES, transitional: wrong }).encoded);
+    const p = decodeClientProfile(
+      createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '34', expires: EXPIRES, transitional: wrong }).encoded,
+    );
     expect(() => validateClientProfile(p, { senderTag: 0x1234, nowMs: NOW })).toThrow(/transitional signature is invalid/);
     // signed by another DSA key than the one in field 6
     const other = fixtureKey(1);
     const foreign = { dsaPublicKey: encodePublicKey(dsa), sign: (m: Uint8Array) => dsaSign(other, m, rng) };
-    const q = decodeClientProfile(createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '34', expires: EXPIRES, transitional: foreign }).encoded);
+    const q = decodeClientProfile(
+      createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '34', expires: EXPIRES, transitional: foreign }).encoded,
+    );
     expect(() => validateClientProfile(q, { senderTag: 0x1234, nowMs: NOW })).toThrow(OtrError);
   });
 
   it('a DSA key that is no OTRv3 key (toy parameters) makes the profile invalid', () => {
     const toy = Uint8Array.of(0, 0, 0, 0, 0, 1, 7, 0, 0, 0, 1, 5, 0, 0, 0, 1, 2, 0, 0, 0, 1, 3);
-    const p = createClientProfile({ ownerTag: 0x1234, keyPair, forgingKey: G, versions: '34', expires: EXPIRES, transitional: { dsaPublicKey: toy, sign: () => new Uint8Array(2).fill(1) } });
+    const p = createClientProfile({
+      ownerTag: 0x1234,
+      keyPair,
+      forgingKey: G,
+      versions: '34',
+      expires: EXPIRES,
+      transitional: { dsaPublicKey: toy, sign: () => new Uint8Array(2).fill(1) },
+    });
     expect(() => validateClientProfile(decodeClientProfile(p.encoded), { senderTag: 0x1234, nowMs: NOW })).toThrow(/DSA key is not usable/);
   });
 

@@ -6,7 +6,6 @@ import { type EdKeyPair, generateEdKeyPair, generateForgingKey, generateInstance
 import type { PrekeySecrets } from '../../otr/v4/prekey-message';
 import { type PrekeyProfile, createPrekeyProfile } from '../../otr/v4/prekey-profile';
 
-
 export const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
 export interface TestDevice {
@@ -23,7 +22,13 @@ export function makeDevice(opts: { nowMs?: number; lifetimeSec?: number; instanc
   const instanceTag = opts.instanceTag ?? generateInstanceTag(random);
   const longTerm = opts.longTerm ?? generateEdKeyPair(random);
   const sharedPrekey = generateEdKeyPair(random);
-  const clientProfile = createClientProfile({ ownerTag: instanceTag, keyPair: longTerm, forgingKey: generateForgingKey(random, { keepSecret: false }), versions: '4', expires });
+  const clientProfile = createClientProfile({
+    ownerTag: instanceTag,
+    keyPair: longTerm,
+    forgingKey: generateForgingKey(random, { keepSecret: false }),
+    versions: '4',
+    expires,
+  });
   const prekeyProfile = createPrekeyProfile({ ownerTag: instanceTag, expires, keyPair: longTerm, sharedPrekey });
   return { instanceTag, longTerm, clientProfile, prekeyProfile, sharedPrekey };
 }

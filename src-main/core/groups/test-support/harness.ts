@@ -56,7 +56,21 @@ export async function startGroupService(stack: Stack, dataDir: string, extraArgs
   // the stack declares one XEP-0114 component; the group service takes it in these tests
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, '--domain', stack.componentDomain, '--host', '127.0.0.1', '--port', String(stack.componentPort), '--data-dir', dataDir, '--log-events', ...extraArgs],
+    [
+      '--import',
+      'tsx',
+      CLI,
+      '--domain',
+      stack.componentDomain,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(stack.componentPort),
+      '--data-dir',
+      dataDir,
+      '--log-events',
+      ...extraArgs,
+    ],
     { env: { ...process.env, GROUPS_SECRET: stack.componentSecret }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const events: Record<string, unknown>[] = [];

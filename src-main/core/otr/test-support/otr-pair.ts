@@ -24,7 +24,11 @@ export const ids = {} as { A: OtrAccountIdentity; B: OtrAccountIdentity; B2: Otr
 /** makes the identities before the file's tests and removes the databases after them */
 export function useOtrFixtures(): void {
   beforeAll(async () => {
-    [ids.A, ids.B, ids.B2] = await Promise.all([generateIdentity(systemRandom, Date.now()), generateIdentity(systemRandom, Date.now()), generateIdentity(systemRandom, Date.now())]);
+    [ids.A, ids.B, ids.B2] = await Promise.all([
+      generateIdentity(systemRandom, Date.now()),
+      generateIdentity(systemRandom, Date.now()),
+      generateIdentity(systemRandom, Date.now()),
+    ]);
   }, 120_000);
   afterAll(() => {
     for (const db of dbs.splice(0)) db.close();
@@ -68,7 +72,18 @@ export interface SideOptions {
 
 export function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
   const store = new OtrStore(db);
-  const s = { jid, full: `${jid}/${opts.resource ?? `dev-${jid[0]}`}`, store, out: [], wireLog: [], received: [], notices: [], statuses: [], sent: [], discarded: [] } as unknown as Side;
+  const s = {
+    jid,
+    full: `${jid}/${opts.resource ?? `dev-${jid[0]}`}`,
+    store,
+    out: [],
+    wireLog: [],
+    received: [],
+    notices: [],
+    statuses: [],
+    sent: [],
+    discarded: [],
+  } as unknown as Side;
   s.svc = new OtrService({
     accountId: `acct-${jid}`,
     ownJid: jid,
@@ -135,4 +150,3 @@ export function privatePair(): [Side, Side] {
   pump(a, b);
   return [a, b];
 }
-

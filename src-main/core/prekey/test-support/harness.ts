@@ -23,7 +23,21 @@ export interface ServerProcess {
 export async function startServerProcess(stack: Stack, dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', CLI, '--domain', stack.componentDomain, '--host', '127.0.0.1', '--port', String(stack.componentPort), '--data-dir', dataDir, '--log-events', ...extraArgs],
+    [
+      '--import',
+      'tsx',
+      CLI,
+      '--domain',
+      stack.componentDomain,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(stack.componentPort),
+      '--data-dir',
+      dataDir,
+      '--log-events',
+      ...extraArgs,
+    ],
     { env: { ...process.env, PREKEY_SECRET: stack.componentSecret }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const events: Array<Record<string, unknown>> = [];

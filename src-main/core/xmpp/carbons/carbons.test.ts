@@ -3,8 +3,11 @@ import xml from '@xmpp/xml';
 import { unwrapCarbon, NS_CARBONS, NS_FORWARD } from './carbons';
 
 const OWN = 'me@example.org';
-const wrap = (kind: 'sent' | 'received', from: string | undefined, inner = xml('message', { xmlns: 'jabber:client', from: 'you@example.org/r', to: `${OWN}/other`, type: 'chat' }, xml('body', {}, 'hi'))) =>
-  xml('message', { from, to: `${OWN}/me` }, xml(kind, { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, inner)));
+const wrap = (
+  kind: 'sent' | 'received',
+  from: string | undefined,
+  inner = xml('message', { xmlns: 'jabber:client', from: 'you@example.org/r', to: `${OWN}/other`, type: 'chat' }, xml('body', {}, 'hi')),
+) => xml('message', { from, to: `${OWN}/me` }, xml(kind, { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, inner)));
 
 describe('carbons (XEP-0280)', () => {
   it('unwraps sent and received carbons from our own bare JID', () => {
@@ -27,11 +30,20 @@ describe('carbons (XEP-0280)', () => {
   });
 
   it('refuses malformed carbons', () => {
-    const two = xml('message', { from: OWN }, xml('sent', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, xml('message', {}))), xml('received', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, xml('message', {}))));
+    const two = xml(
+      'message',
+      { from: OWN },
+      xml('sent', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, xml('message', {}))),
+      xml('received', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, xml('message', {}))),
+    );
     expect(unwrapCarbon(two, OWN)).toBe('forged');
     const empty = xml('message', { from: OWN }, xml('sent', { xmlns: NS_CARBONS }));
     expect(unwrapCarbon(empty, OWN)).toBe('forged');
-    const wrongNs = xml('message', { from: OWN }, xml('sent', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, xml('message', { xmlns: 'urn:x' }))));
+    const wrongNs = xml(
+      'message',
+      { from: OWN },
+      xml('sent', { xmlns: NS_CARBONS }, xml('forwarded', { xmlns: NS_FORWARD }, xml('message', { xmlns: 'urn:x' }))),
+    );
     expect(unwrapCarbon(wrongNs, OWN)).toBe('forged');
   });
 });

@@ -57,7 +57,12 @@ export function failureCondition(el: Element): string {
  * SaslFailure on <failure/> and with SaslAbortedError when that connection ends first; in every
  * case it has stopped listening, so it can never answer a later connection's challenge.
  */
-export function authenticateOnce(entity: Connection, factory: MechanismFactory, mechanismName: string, credentials: { username: string; password: string }): Promise<void> {
+export function authenticateOnce(
+  entity: Connection,
+  factory: MechanismFactory,
+  mechanismName: string,
+  credentials: { username: string; password: string },
+): Promise<void> {
   const mech = factory.create([mechanismName]);
   if (!mech) return Promise.reject(new Error(`SASL mechanism ${mechanismName} is not available`));
   const socket = entity.socket;
@@ -106,7 +111,12 @@ export function authenticateOnce(entity: Connection, factory: MechanismFactory, 
  * The SASL stream feature (RFC 6120 §6.4.1): picks a mechanism with `choose`, authenticates once on
  * this connection, then restarts the stream (§6.4.6).
  */
-export function sasl(deps: { streamFeatures: StreamFeatures; factory: MechanismFactory; credentials: { username: string; password: string }; choose: (offered: string[], entity: Connection) => string }): void {
+export function sasl(deps: {
+  streamFeatures: StreamFeatures;
+  factory: MechanismFactory;
+  credentials: { username: string; password: string };
+  choose: (offered: string[], entity: Connection) => string;
+}): void {
   deps.streamFeatures.use('mechanisms', NS_SASL, async ({ entity }, _next, feature) => {
     const offered = feature.getChildren('mechanism', NS_SASL).map((m) => m.text().trim());
     const mechanism = deps.choose(offered, entity);

@@ -38,15 +38,33 @@ describe('chat messages (RFC 6121 §5, XEP-0184, XEP-0359)', () => {
   });
 
   it('falls back to the stanza id, ignores future or garbage delays, truncates huge bodies', () => {
-    const big = parseIncoming(xml('message', { from: 'a@b', id: 'x' }, xml('body', {}, 'z'.repeat(MAX_BODY + 10)), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2999-01-01T00:00:00Z' })), OWN, NOW);
+    const big = parseIncoming(
+      xml(
+        'message',
+        { from: 'a@b', id: 'x' },
+        xml('body', {}, 'z'.repeat(MAX_BODY + 10)),
+        xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2999-01-01T00:00:00Z' }),
+      ),
+      OWN,
+      NOW,
+    );
     expect(big).toMatchObject({ kind: 'chat', remoteId: 'x', timestamp: NOW, wantsReceipt: false });
     expect(big?.kind === 'chat' && big.body.length).toBe(MAX_BODY);
-    const garbage = parseIncoming(xml('message', { from: 'a@b' }, xml('body', {}, 'q'), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: 'yesterday' })), OWN, NOW);
+    const garbage = parseIncoming(
+      xml('message', { from: 'a@b' }, xml('body', {}, 'q'), xml('delay', { xmlns: 'urn:xmpp:delay', stamp: 'yesterday' })),
+      OWN,
+      NOW,
+    );
     expect(garbage).toMatchObject({ kind: 'chat', timestamp: NOW, remoteId: null, stanzaId: null });
   });
 
   it('reads receipts and errors; a receipt from ourselves is ignored', () => {
-    expect(parseIncoming(xml('message', { from: 'a@b/r' }, xml('received', { xmlns: 'urn:xmpp:receipts', id: 'm1' })), OWN, NOW)).toEqual({ kind: 'receipt', from: 'a@b/r', peer: 'a@b', ofId: 'm1' });
+    expect(parseIncoming(xml('message', { from: 'a@b/r' }, xml('received', { xmlns: 'urn:xmpp:receipts', id: 'm1' })), OWN, NOW)).toEqual({
+      kind: 'receipt',
+      from: 'a@b/r',
+      peer: 'a@b',
+      ofId: 'm1',
+    });
     expect(parseIncoming(xml('message', { from: `${OWN}/x` }, xml('received', { xmlns: 'urn:xmpp:receipts', id: 'm1' })), OWN, NOW)).toBeNull();
     expect(parseIncoming(xml('message', { from: 'a@b', type: 'error', id: 'm2' }), OWN, NOW)).toEqual({ kind: 'error', peer: 'a@b', ofId: 'm2' });
     expect(buildReceipt('a@b/r', 'r1', 'm1').getChild('received', 'urn:xmpp:receipts')?.attrs.id).toBe('m1');
@@ -71,11 +89,19 @@ describe('chat messages (RFC 6121 §5, XEP-0184, XEP-0359)', () => {
   it('never throws on arbitrary attributes and children', () => {
     const attr = fc.option(fc.string({ maxLength: 40 }), { nil: undefined });
     fc.assert(
-      fc.property(attr, attr, attr, fc.array(fc.tuple(fc.constantFrom('body', 'received', 'origin-id', 'delay', 'request', 'x'), attr, attr, fc.string({ maxLength: 30 })), { maxLength: 5 }), (from, type, id, kids) => {
-        const el = xml('message', { from, type, id }, ...kids.map(([name, xmlns, idAttr, text]) => xml(name, { xmlns, id: idAttr, stamp: idAttr }, text)));
-        const r = parseIncoming(el, OWN, NOW);
-        if (r?.kind === 'chat') expect(r.body.length).toBeLessThanOrEqual(MAX_BODY);
-      }),
+      fc.property(
+        attr,
+        attr,
+        attr,
+        fc.array(fc.tuple(fc.constantFrom('body', 'received', 'origin-id', 'delay', 'request', 'x'), attr, attr, fc.string({ maxLength: 30 })), {
+          maxLength: 5,
+        }),
+        (from, type, id, kids) => {
+          const el = xml('message', { from, type, id }, ...kids.map(([name, xmlns, idAttr, text]) => xml(name, { xmlns, id: idAttr, stamp: idAttr }, text)));
+          const r = parseIncoming(el, OWN, NOW);
+          if (r?.kind === 'chat') expect(r.body.length).toBeLessThanOrEqual(MAX_BODY);
+        },
+      ),
       { numRuns: 500 },
     );
   });

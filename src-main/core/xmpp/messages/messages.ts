@@ -15,13 +15,7 @@ export const MAX_BODY = 64 * 1024;
 const MAX_ID = 256;
 
 export function buildChat(to: string, id: string, body: string): Element {
-  return xml(
-    'message',
-    { to, type: 'chat', id },
-    xml('body', {}, body),
-    xml('request', { xmlns: NS_RECEIPTS }),
-    xml('origin-id', { xmlns: NS_SID, id }),
-  );
+  return xml('message', { to, type: 'chat', id }, xml('body', {}, body), xml('request', { xmlns: NS_RECEIPTS }), xml('origin-id', { xmlns: NS_SID, id }));
 }
 
 /** XEP-0184 §5.1: the receipt goes to the full JID that sent the message. */

@@ -5,7 +5,13 @@ import { advertisesPreApproval, aggregate, NS_PRE_APPROVAL, parsePresence, subsc
 
 describe('presence (RFC 6121 §3, §4)', () => {
   it('reads availability with show and status', () => {
-    expect(parsePresence(xml('presence', { from: 'a@b/r' }, xml('show', {}, 'away'), xml('status', {}, 'lunch')))).toEqual({ kind: 'available', peer: 'a@b', resource: 'r', show: 'away', status: 'lunch' });
+    expect(parsePresence(xml('presence', { from: 'a@b/r' }, xml('show', {}, 'away'), xml('status', {}, 'lunch')))).toEqual({
+      kind: 'available',
+      peer: 'a@b',
+      resource: 'r',
+      show: 'away',
+      status: 'lunch',
+    });
     expect(parsePresence(xml('presence', { from: 'a@b/r' }))).toMatchObject({ kind: 'available', show: 'online', status: null });
     expect(parsePresence(xml('presence', { from: 'a@b/r' }, xml('show', {}, 'bogus')))).toMatchObject({ show: 'online' });
     expect(parsePresence(xml('presence', { from: 'a@b/r' }, xml('status', {}, 's'.repeat(5000))))).toMatchObject({ status: 's'.repeat(1024) });
@@ -30,7 +36,13 @@ describe('presence (RFC 6121 §3, §4)', () => {
 
   it('aggregates resources: the most available wins', () => {
     expect(aggregate([])).toEqual({ show: 'offline', status: null });
-    expect(aggregate([{ show: 'dnd', status: 'busy' }, { show: 'chat', status: 'free' }, { show: 'away', status: null }])).toEqual({ show: 'chat', status: 'free' });
+    expect(
+      aggregate([
+        { show: 'dnd', status: 'busy' },
+        { show: 'chat', status: 'free' },
+        { show: 'away', status: null },
+      ]),
+    ).toEqual({ show: 'chat', status: 'free' });
   });
 
   it('never throws', () => {

@@ -31,7 +31,10 @@ function registrationError(e: unknown, domain: string): MessengerError {
       case 'conflict':
         return new MessengerError('account-exists', `An account with this name already exists on ${domain}.`);
       case 'not-acceptable':
-        return new MessengerError('registration-refused', `${domain} did not accept this user name or password (it may be too short or contain characters it does not allow).`);
+        return new MessengerError(
+          'registration-refused',
+          `${domain} did not accept this user name or password (it may be too short or contain characters it does not allow).`,
+        );
       case 'not-allowed':
       case 'forbidden':
       case 'service-unavailable':

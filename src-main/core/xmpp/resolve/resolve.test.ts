@@ -23,7 +23,9 @@ describe('resolving a domain (RFC 6120 §3.2)', () => {
   });
 
   it('falls back to the domain on port 5222 when there is no SRV record', async () => {
-    expect(await resolveEndpoints('example.org', {}, () => Promise.reject(Object.assign(new Error('nx'), { code: 'ENOTFOUND' })))).toEqual([{ host: 'example.org', port: 5222 }]);
+    expect(await resolveEndpoints('example.org', {}, () => Promise.reject(Object.assign(new Error('nx'), { code: 'ENOTFOUND' })))).toEqual([
+      { host: 'example.org', port: 5222 },
+    ]);
     expect(await resolveEndpoints('example.org', {}, async () => [])).toEqual([{ host: 'example.org', port: 5222 }]);
   });
 

@@ -20,7 +20,12 @@ export function endpointsFromSrv(records: Array<{ name: string; port: number; pr
     .map((r) => ({ host: r.name.replace(/\.$/, ''), port: r.port }));
 }
 
-export async function resolveEndpoints(domain: string, override: { host?: string | null; port?: number | null } = {}, lookup: SrvLookup = (n) => dns.resolveSrv(n), timeoutMs = 5000): Promise<Endpoint[]> {
+export async function resolveEndpoints(
+  domain: string,
+  override: { host?: string | null; port?: number | null } = {},
+  lookup: SrvLookup = (n) => dns.resolveSrv(n),
+  timeoutMs = 5000,
+): Promise<Endpoint[]> {
   if (override.host) return [{ host: override.host, port: override.port ?? 5222 }];
   let records: Awaited<ReturnType<SrvLookup>> = [];
   try {

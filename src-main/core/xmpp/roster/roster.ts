@@ -39,7 +39,17 @@ export interface Roster {
   remove(jid: string): Promise<void>;
 }
 
-export function roster({ iqCaller, iqCallee, ownBare, onPush }: { iqCaller: IqCaller; iqCallee: IqCallee; ownBare: () => string | null; onPush: (item: RosterItem) => void }): Roster {
+export function roster({
+  iqCaller,
+  iqCallee,
+  ownBare,
+  onPush,
+}: {
+  iqCaller: IqCaller;
+  iqCallee: IqCallee;
+  ownBare: () => string | null;
+  onPush: (item: RosterItem) => void;
+}): Roster {
   iqCallee.set(NS_ROSTER, 'query', (ctx) => {
     const from = ctx.stanza.attrs.from;
     if (from !== undefined && bareJid(from) !== ownBare()) {

@@ -34,7 +34,9 @@ export function starttls({ streamFeatures, domain, extraCaPem }: { streamFeature
     const socket = entity.socket;
     // Already TLS (or not a TCP socket): nothing to upgrade.
     if (!(socket instanceof NetSocket) || entity.isSecure()) return;
-    const answer = await (entity as unknown as { sendReceive(el: ReturnType<typeof xml>): Promise<ReturnType<typeof xml>> }).sendReceive(xml('starttls', { xmlns: NS_TLS }));
+    const answer = await (entity as unknown as { sendReceive(el: ReturnType<typeof xml>): Promise<ReturnType<typeof xml>> }).sendReceive(
+      xml('starttls', { xmlns: NS_TLS }),
+    );
     // RFC 6120 §5.4.2.2: <failure/> means the server closes the stream.
     if (!answer.is('proceed', NS_TLS)) throw new StartTlsRefusedError();
     const tlsSocket = new TlsSocket();

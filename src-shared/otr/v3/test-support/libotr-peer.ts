@@ -187,7 +187,11 @@ function parse(l: string): PeerEvent {
     case 'STILL_SECURE':
       return { kind: 'STILL_SECURE' };
     case 'SMP':
-      return b === '' ? { kind: 'SMP', event: Number(a), percent: 0 } : c === '-' || c === '' ? { kind: 'SMP', event: Number(a), percent: Number(b) } : { kind: 'SMP', event: Number(a), percent: Number(b), question: unhex(c) };
+      return b === ''
+        ? { kind: 'SMP', event: Number(a), percent: 0 }
+        : c === '-' || c === ''
+          ? { kind: 'SMP', event: Number(a), percent: Number(b) }
+          : { kind: 'SMP', event: Number(a), percent: Number(b), question: unhex(c) };
     case 'MSGEVENT':
       return b === '-' ? { kind: 'MSGEVENT', event: Number(a) } : { kind: 'MSGEVENT', event: Number(a), text: unhex(b) };
     case 'SYMKEY':
@@ -197,7 +201,9 @@ function parse(l: string): PeerEvent {
     case 'TLV':
       return { kind: 'TLV', type: Number(a), value: b === '-' ? '' : b };
     case 'INFO':
-      return a === 'none' ? { kind: 'ERR', text: 'no context' } : { kind: 'INFO', msgstate: Number(a), theirInstance: parseInt(b, 16), theirFingerprint: c, ssid: l.split(' ')[4] ?? '' };
+      return a === 'none'
+        ? { kind: 'ERR', text: 'no context' }
+        : { kind: 'INFO', msgstate: Number(a), theirInstance: parseInt(b, 16), theirFingerprint: c, ssid: l.split(' ')[4] ?? '' };
     case 'BENCH':
       return { kind: 'BENCH', values: l.split(' ').slice(1).map(Number) };
     default:

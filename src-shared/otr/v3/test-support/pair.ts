@@ -44,8 +44,14 @@ export function pump(peers: Peer[], links: Map<Peer, Peer[]>, maxSteps = 500): v
 }
 
 export function twoPeers(opts: { maxMessageSize?: number; policyA?: Partial<OtrPolicy>; policyB?: Partial<OtrPolicy> } = {}) {
-  const a = makePeer('alice', 0, 0x1111, { ...(opts.policyA ? { policy: opts.policyA } : {}), ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}) });
-  const b = makePeer('bob', 1, 0x2222, { ...(opts.policyB ? { policy: opts.policyB } : {}), ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}) });
+  const a = makePeer('alice', 0, 0x1111, {
+    ...(opts.policyA ? { policy: opts.policyA } : {}),
+    ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
+  });
+  const b = makePeer('bob', 1, 0x2222, {
+    ...(opts.policyB ? { policy: opts.policyB } : {}),
+    ...(opts.maxMessageSize ? { maxMessageSize: opts.maxMessageSize } : {}),
+  });
   const links = new Map([
     [a, [b]],
     [b, [a]],

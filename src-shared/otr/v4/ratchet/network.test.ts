@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { DataMessageError } from './ratchet';
 import { makePair, str, text } from './test-support/pair';
 
-type Action = { kind: 'send'; alice: boolean; burst: number } | { kind: 'deliver'; pick: number } | { kind: 'replay'; pick: number } | { kind: 'drop'; pick: number };
+type Action =
+  { kind: 'send'; alice: boolean; burst: number } | { kind: 'deliver'; pick: number } | { kind: 'replay'; pick: number } | { kind: 'drop'; pick: number };
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('send' as const), alice: fc.boolean(), burst: fc.integer({ min: 1, max: 3 }) }),

@@ -176,7 +176,7 @@ describe('double ratchet: tampering and failure leave the state unchanged', () =
     const before = [r.ratchetCounter, r.storedKeyCount, r.pendingMacKeyCount];
     for (const pos of positions) {
       const bad = Uint8Array.from(msg);
-      bad[pos]! ^= 0x01 << pos % 8;
+      bad[pos]! ^= 0x01 << (pos % 8);
       let threw = false;
       try {
         r.decrypt(bad);
@@ -208,7 +208,11 @@ describe('double ratchet: tampering and failure leave the state unchanged', () =
     expect(d.dh).toBeNull();
     expect(d.revealedMacKeys.length).toBe(MAC_BYTES);
     // the revealed MAC keys are outside the authenticator by design (§"Data Message Format")
-    tamperEveryByte(bob, m, [...m.keys()].filter((p) => p < d.authenticated.length + MAC_BYTES + 4));
+    tamperEveryByte(
+      bob,
+      m,
+      [...m.keys()].filter((p) => p < d.authenticated.length + MAC_BYTES + 4),
+    );
     expect(recv(bob, m)).toBe('c');
   });
 
@@ -233,7 +237,16 @@ describe('double ratchet: tampering and failure leave the state unchanged', () =
     const fake = generateEcdhKeyPair(rnd);
     for (const pn of [0, 1, 2, 5]) {
       const forged = sealDataMessage(
-        { senderTag: ALICE_TAG, receiverTag: BOB_TAG, flags: 0, previousChainLength: pn, ratchetId: bob.ratchetCounter, messageId: 3, ecdh: encodePoint(fake.public), dh: null },
+        {
+          senderTag: ALICE_TAG,
+          receiverTag: BOB_TAG,
+          flags: 0,
+          previousChainLength: pn,
+          ratchetId: bob.ratchetCounter,
+          messageId: 3,
+          ecdh: encodePoint(fake.public),
+          dh: null,
+        },
         text('forged'),
         rnd(64),
         rnd(64),

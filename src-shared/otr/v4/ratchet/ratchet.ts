@@ -604,7 +604,8 @@ export function initRatchet(p: InitRatchetParams): DoubleRatchet {
     base.root = kdf(Usage.rootKey, p.sharedSecret, 64);
     firstChain = kdf(Usage.chainKey, p.sharedSecret, 64);
     if (p.role === 'alice' && (!p.ourEcdh || !p.ourDh)) throw new RangeError('the non-interactive sender passes her first ECDH and DH key pairs');
-    if (p.role === 'bob' && (!p.theirEcdh || p.theirDh === undefined)) throw new RangeError('the non-interactive receiver passes the sender’s first ECDH and DH keys');
+    if (p.role === 'bob' && (!p.theirEcdh || p.theirDh === undefined))
+      throw new RangeError('the non-interactive receiver passes the sender’s first ECDH and DH keys');
   }
 
   if (p.role === 'alice') {

@@ -25,7 +25,20 @@ describe('ratchet keys follow otrv4.md formulas', () => {
     const bE = generateEcdhKeyPair(rnd);
     const bD = generateDhKeyPair(rnd, dhEngine);
     const clock = fakeClock().clock;
-    const alice = initRatchet({ mode: 'interactive', role: 'alice', sharedSecret: secret, ourEcdh: aE, ourDh: aD, theirEcdh: bE.public, theirDh: bD.public, ourInstanceTag: ALICE_TAG, theirInstanceTag: BOB_TAG, random: rnd, clock, dh: dhEngine });
+    const alice = initRatchet({
+      mode: 'interactive',
+      role: 'alice',
+      sharedSecret: secret,
+      ourEcdh: aE,
+      ourDh: aD,
+      theirEcdh: bE.public,
+      theirDh: bD.public,
+      ourInstanceTag: ALICE_TAG,
+      theirInstanceTag: BOB_TAG,
+      random: rnd,
+      clock,
+      dh: dhEngine,
+    });
     const msg = alice.encrypt(text('hello')).message;
     const d = decodeDataMessage(msg);
 
@@ -55,7 +68,18 @@ describe('ratchet keys follow otrv4.md formulas', () => {
     const secret = rnd(64);
     const aE = generateEcdhKeyPair(rnd);
     const aD = generateDhKeyPair(rnd, dhEngine);
-    const alice = initRatchet({ mode: 'non-interactive', role: 'alice', sharedSecret: secret, ourEcdh: aE, ourDh: aD, ourInstanceTag: ALICE_TAG, theirInstanceTag: BOB_TAG, random: rnd, clock: fakeClock().clock, dh: dhEngine });
+    const alice = initRatchet({
+      mode: 'non-interactive',
+      role: 'alice',
+      sharedSecret: secret,
+      ourEcdh: aE,
+      ourDh: aD,
+      ourInstanceTag: ALICE_TAG,
+      theirInstanceTag: BOB_TAG,
+      random: rnd,
+      clock: fakeClock().clock,
+      dh: dhEngine,
+    });
     const { message, extraSymmetricKey } = alice.encrypt(text('offline hello'));
     const d = decodeDataMessage(message);
     const chain = K(0x13, 64, secret);
@@ -70,7 +94,20 @@ describe('ratchet keys follow otrv4.md formulas', () => {
     const aD = generateDhKeyPair(rnd, dhEngine);
     const bE = generateEcdhKeyPair(rnd);
     const bD = generateDhKeyPair(rnd, dhEngine);
-    const base = { mode: 'interactive' as const, role: 'alice' as const, sharedSecret: rnd(64), ourEcdh: aE, ourDh: aD, theirEcdh: bE.public, theirDh: bD.public, ourInstanceTag: ALICE_TAG, theirInstanceTag: BOB_TAG, random: rnd, clock: fakeClock().clock, dh: dhEngine };
+    const base = {
+      mode: 'interactive' as const,
+      role: 'alice' as const,
+      sharedSecret: rnd(64),
+      ourEcdh: aE,
+      ourDh: aD,
+      theirEcdh: bE.public,
+      theirDh: bD.public,
+      ourInstanceTag: ALICE_TAG,
+      theirInstanceTag: BOB_TAG,
+      random: rnd,
+      clock: fakeClock().clock,
+      dh: dhEngine,
+    };
     expect(() => initRatchet({ ...base, sharedSecret: new Uint8Array(32) })).toThrow(RangeError);
     expect(() => initRatchet({ ...base, theirInstanceTag: 0xff })).toThrow(RangeError);
     expect(() => initRatchet({ ...base, theirDh: 1n })).toThrow(OtrError);

@@ -84,10 +84,42 @@ export interface Smp4 {
 }
 
 type Field = ['P', string] | ['S', string];
-const SMP1_FIELDS: Field[] = [['P', 'g2a'], ['S', 'c2'], ['S', 'd2'], ['P', 'g3a'], ['S', 'c3'], ['S', 'd3']];
-const SMP2_FIELDS: Field[] = [['P', 'g2b'], ['S', 'c2'], ['S', 'd2'], ['P', 'g3b'], ['S', 'c3'], ['S', 'd3'], ['P', 'pb'], ['P', 'qb'], ['S', 'cp'], ['S', 'd5'], ['S', 'd6']];
-const SMP3_FIELDS: Field[] = [['P', 'pa'], ['P', 'qa'], ['S', 'cp'], ['S', 'd5'], ['S', 'd6'], ['P', 'ra'], ['S', 'cr'], ['S', 'd7']];
-const SMP4_FIELDS: Field[] = [['P', 'rb'], ['S', 'cr'], ['S', 'd7']];
+const SMP1_FIELDS: Field[] = [
+  ['P', 'g2a'],
+  ['S', 'c2'],
+  ['S', 'd2'],
+  ['P', 'g3a'],
+  ['S', 'c3'],
+  ['S', 'd3'],
+];
+const SMP2_FIELDS: Field[] = [
+  ['P', 'g2b'],
+  ['S', 'c2'],
+  ['S', 'd2'],
+  ['P', 'g3b'],
+  ['S', 'c3'],
+  ['S', 'd3'],
+  ['P', 'pb'],
+  ['P', 'qb'],
+  ['S', 'cp'],
+  ['S', 'd5'],
+  ['S', 'd6'],
+];
+const SMP3_FIELDS: Field[] = [
+  ['P', 'pa'],
+  ['P', 'qa'],
+  ['S', 'cp'],
+  ['S', 'd5'],
+  ['S', 'd6'],
+  ['P', 'ra'],
+  ['S', 'cr'],
+  ['S', 'd7'],
+];
+const SMP4_FIELDS: Field[] = [
+  ['P', 'rb'],
+  ['S', 'cr'],
+  ['S', 'd7'],
+];
 
 function writeFields(w: ByteWriter, fields: Field[], v: Record<string, unknown>): Uint8Array {
   for (const [kind, name] of fields) {

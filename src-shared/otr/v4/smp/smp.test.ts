@@ -122,7 +122,10 @@ describe('OTRv4 SMP', () => {
   it('a point not on the curve / the identity is cheating', () => {
     const { alice, bob } = pair('badpoint');
     const v = Uint8Array.from(alice.start('s').tlvs[0]!.value);
-    v.set(encodePoint(G.subtract(G).add(G)).map(() => 0), 4); // G2a := all zeros
+    v.set(
+      encodePoint(G.subtract(G).add(G)).map(() => 0),
+      4,
+    ); // G2a := all zeros
     v[4] = 1; // the identity encodes as 01 00 … 00
     expect(types(bob.receive({ type: V4TlvType.smp1, value: v }).events)).toEqual(['smp-cheated']);
     expect(bob.state).toBe('expect1');

@@ -19,4 +19,3 @@ export function seededRandom(seed: string): RandomSource {
     return shake256(new Uint8Array([...s, ...c]), { dkLen: n });
   };
 }
-

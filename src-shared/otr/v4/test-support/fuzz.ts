@@ -12,8 +12,12 @@ export function mutate(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
       return b;
     }),
     fc.nat({ max: valid.length }).map((n) => valid.slice(0, n)),
-    fc.tuple(fc.nat({ max: valid.length }), fc.uint8Array({ minLength: 1, maxLength: 8 })).map(([i, ins]) => Uint8Array.from([...valid.slice(0, i), ...ins, ...valid.slice(i)])),
-    fc.tuple(fc.nat({ max: Math.max(0, valid.length - 1) }), fc.integer({ min: 1, max: 8 })).map(([i, n]) => Uint8Array.from([...valid.slice(0, i), ...valid.slice(i + n)])),
+    fc
+      .tuple(fc.nat({ max: valid.length }), fc.uint8Array({ minLength: 1, maxLength: 8 }))
+      .map(([i, ins]) => Uint8Array.from([...valid.slice(0, i), ...ins, ...valid.slice(i)])),
+    fc
+      .tuple(fc.nat({ max: Math.max(0, valid.length - 1) }), fc.integer({ min: 1, max: 8 }))
+      .map(([i, n]) => Uint8Array.from([...valid.slice(0, i), ...valid.slice(i + n)])),
   );
 }
 

@@ -13,7 +13,14 @@ export interface Side {
   inbox: string[];
 }
 
-export function makeSide(id: string, peer: string, seed: string, dh: Dh3072Engine, extra: Partial<V4ConversationOptions> = {}, clock: () => number = () => T0): Side {
+export function makeSide(
+  id: string,
+  peer: string,
+  seed: string,
+  dh: Dh3072Engine,
+  extra: Partial<V4ConversationOptions> = {},
+  clock: () => number = () => T0,
+): Side {
   const random = seededRandom(seed);
   const party = makeParty(id, peer, random, dh, clock);
   const conv = new V4Conversation({

@@ -49,12 +49,48 @@ export function makePair(mode: 'interactive' | 'non-interactive', seed = 'pair',
   const bDh = generateDhKeyPair(rnd, dhEngine);
   const common = { sharedSecret: K, dh: dhEngine, clock: clock.clock, mode, ...extra };
   if (mode === 'interactive') {
-    const alice = initRatchet({ ...common, role: 'alice', random: seededRandom(seed + 'A'), ourEcdh: aEcdh, ourDh: aDh, theirEcdh: bEcdh.public, theirDh: bDh.public, ourInstanceTag: ALICE_TAG, theirInstanceTag: BOB_TAG });
-    const bob = initRatchet({ ...common, role: 'bob', random: seededRandom(seed + 'B'), ourEcdh: bEcdh, ourDh: bDh, theirEcdh: aEcdh.public, theirDh: aDh.public, ourInstanceTag: BOB_TAG, theirInstanceTag: ALICE_TAG });
+    const alice = initRatchet({
+      ...common,
+      role: 'alice',
+      random: seededRandom(seed + 'A'),
+      ourEcdh: aEcdh,
+      ourDh: aDh,
+      theirEcdh: bEcdh.public,
+      theirDh: bDh.public,
+      ourInstanceTag: ALICE_TAG,
+      theirInstanceTag: BOB_TAG,
+    });
+    const bob = initRatchet({
+      ...common,
+      role: 'bob',
+      random: seededRandom(seed + 'B'),
+      ourEcdh: bEcdh,
+      ourDh: bDh,
+      theirEcdh: aEcdh.public,
+      theirDh: aDh.public,
+      ourInstanceTag: BOB_TAG,
+      theirInstanceTag: ALICE_TAG,
+    });
     return { alice, bob, clock };
   }
-  const alice = initRatchet({ ...common, role: 'alice', random: seededRandom(seed + 'A'), ourEcdh: aEcdh, ourDh: aDh, ourInstanceTag: ALICE_TAG, theirInstanceTag: BOB_TAG });
-  const bob = initRatchet({ ...common, role: 'bob', random: seededRandom(seed + 'B'), theirEcdh: aEcdh.public, theirDh: aDh.public, ourInstanceTag: BOB_TAG, theirInstanceTag: ALICE_TAG });
+  const alice = initRatchet({
+    ...common,
+    role: 'alice',
+    random: seededRandom(seed + 'A'),
+    ourEcdh: aEcdh,
+    ourDh: aDh,
+    ourInstanceTag: ALICE_TAG,
+    theirInstanceTag: BOB_TAG,
+  });
+  const bob = initRatchet({
+    ...common,
+    role: 'bob',
+    random: seededRandom(seed + 'B'),
+    theirEcdh: aEcdh.public,
+    theirDh: aDh.public,
+    ourInstanceTag: BOB_TAG,
+    theirInstanceTag: ALICE_TAG,
+  });
   return { alice, bob, clock };
 }
 
