@@ -1,4 +1,5 @@
 // Full-text search (search.ts, migration v7) on a real SQLCipher file.
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -98,9 +99,12 @@ describe('message search (FTS5)', () => {
   it('indexes the messages a profile already had when the migration runs, and survives reopening', async () => {
     const { store, path, key } = await fresh();
     const m = add(store, 'written before the index existed');
-    // undo the step: the profile looks like one of schema v6 with a message in it
+    // undo the step (the index is the newest step of the runner): the profile looks like one
+    // written just before it, with a message in it
+    const ftsStep = MIGRATIONS.findIndex((sql) => sql.includes('CREATE VIRTUAL TABLE messages_fts'));
+    expect(ftsStep).toBe(SCHEMA_VERSION - 1);
     store.database.exec('DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update; DROP TABLE messages_fts;');
-    store.database.pragma('user_version = 6');
+    store.database.pragma(`user_version = ${ftsStep}`);
     store.close();
     stores.splice(stores.indexOf(store), 1);
     const again = openDatabase(path, key);
