@@ -4,6 +4,7 @@
 // runner (store/migrations.ts); this module expects a migrated database.
 import type { Database } from '@signalapp/sqlcipher';
 import { base64Decode, base64Encode } from '../../../src-shared/otr/common/base64';
+import { asRow, every, int, maybe, text } from '../store/rows';
 import type { ClientGroupState } from '../../../src-shared/groups/client-state';
 
 export interface TimelineEntry {
@@ -32,12 +33,13 @@ export class GroupStore {
     return this.db
       .prepare('SELECT state FROM groups_state WHERE account_id = ? ORDER BY address')
       .all([accountId])
-      .map((r) => deserializeState(String(r.state)));
+      .map((r) => deserializeState(text(asRow(r), 'state')));
   }
 
   state(accountId: string, address: string): ClientGroupState | undefined {
-    const r = this.db.prepare('SELECT state FROM groups_state WHERE account_id = ? AND address = ?').get([accountId, address]);
-    return r ? deserializeState(String(r.state)) : undefined;
+    return maybe(this.db.prepare('SELECT state FROM groups_state WHERE account_id = ? AND address = ?').get([accountId, address]), (r) =>
+      deserializeState(text(r, 'state')),
+    );
   }
 
   /** the new state and the messages it produced, in one transaction (nothing half-stored) */
@@ -65,9 +67,13 @@ export class GroupStore {
     const rows = this.db
       .prepare('SELECT id, sender, body, sent_at, received_at FROM groups_timeline WHERE account_id = ? AND address = ? AND id < ? ORDER BY id DESC LIMIT ?')
       .all([accountId, address, before ?? Number.MAX_SAFE_INTEGER, limit]);
-    return rows
-      .reverse()
-      .map((r) => ({ id: Number(r.id), sender: String(r.sender), body: String(r.body), sentAt: Number(r.sent_at), receivedAt: Number(r.received_at) }));
+    return every(rows, (r) => ({
+      id: int(r, 'id'),
+      sender: text(r, 'sender'),
+      body: text(r, 'body'),
+      sentAt: int(r, 'sent_at'),
+      receivedAt: int(r, 'received_at'),
+    })).reverse();
   }
 
   forget(accountId: string, address: string): void {

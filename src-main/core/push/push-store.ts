@@ -5,6 +5,8 @@
 // The tables are created by the profile database's one migration runner (store/migrations.ts);
 // this module expects a migrated database.
 import type { Database } from '@signalapp/sqlcipher';
+import { MessengerError } from '../../../src-shared/ipc/result';
+import { bytes, bytesOrNull, every, int, intOrNull, maybe, text, textOrNull, type Row } from '../store/rows';
 
 export interface PushAccountRow {
   account_id: string;
@@ -36,25 +38,6 @@ export interface PushRecord {
   rotatedAt: number;
 }
 
-interface RecordRow {
-  account_id: string;
-  peer: string;
-  protocol: string;
-  account_name: string;
-  push_name: string;
-  api_endpoint: string;
-  buddy_name: string;
-  buddy_push_name: string;
-  buddy_api_endpoint: string;
-  shared_key: Uint8Array;
-  otr_version: number;
-  our_token: string | null;
-  their_messages_url: string | null;
-  their_tokens: string;
-  created_at: number;
-  rotated_at: number;
-}
-
 export interface HandshakeRow {
   state: string;
   /** JSON of the contact's decoded offer while it waits for our user's answer */
@@ -65,23 +48,37 @@ export interface HandshakeRow {
   updatedAt: number;
 }
 
-const toRecord = (r: RecordRow): PushRecord => ({
-  accountId: r.account_id,
-  peer: r.peer,
-  protocol: 'xmpp',
-  accountName: r.account_name,
-  pushName: r.push_name,
-  apiEndpoint: r.api_endpoint,
-  buddyName: r.buddy_name,
-  buddyPushName: r.buddy_push_name,
-  buddyApiEndpoint: r.buddy_api_endpoint,
-  sharedKey: new Uint8Array(r.shared_key),
-  otrVersion: r.otr_version === 3 ? 3 : 4,
-  ourToken: r.our_token,
-  theirMessagesUrl: r.their_messages_url,
-  theirTokens: JSON.parse(r.their_tokens) as string[],
-  createdAt: r.created_at,
-  rotatedAt: r.rotated_at,
+/** a push_records row, checked column by column (store/rows.ts) */
+const toRecord = (r: Row): PushRecord => {
+  const theirTokens: unknown = JSON.parse(text(r, 'their_tokens'));
+  if (!Array.isArray(theirTokens) || !theirTokens.every((t) => typeof t === 'string'))
+    throw new MessengerError('internal', 'The profile database holds a row this version cannot read (column their_tokens).');
+  return {
+    accountId: text(r, 'account_id'),
+    peer: text(r, 'peer'),
+    protocol: 'xmpp',
+    accountName: text(r, 'account_name'),
+    pushName: text(r, 'push_name'),
+    apiEndpoint: text(r, 'api_endpoint'),
+    buddyName: text(r, 'buddy_name'),
+    buddyPushName: text(r, 'buddy_push_name'),
+    buddyApiEndpoint: text(r, 'buddy_api_endpoint'),
+    sharedKey: bytes(r, 'shared_key'),
+    otrVersion: int(r, 'otr_version') === 3 ? 3 : 4,
+    ourToken: textOrNull(r, 'our_token'),
+    theirMessagesUrl: textOrNull(r, 'their_messages_url'),
+    theirTokens: theirTokens as string[],
+    createdAt: int(r, 'created_at'),
+    rotatedAt: int(r, 'rotated_at'),
+  };
+};
+
+const toAccount = (r: Row): PushAccountRow => ({
+  account_id: text(r, 'account_id'),
+  api_endpoint: text(r, 'api_endpoint'),
+  push_name: text(r, 'push_name'),
+  device_id: textOrNull(r, 'device_id'),
+  created_at: int(r, 'created_at'),
 });
 
 /** a copy the SQLite binding takes as a BLOB (it wants a plain ArrayBuffer-backed array) */
@@ -93,7 +90,7 @@ export class PushStore {
   // ---- push accounts -------------------------------------------------------------------------
 
   account(accountId: string): PushAccountRow | undefined {
-    return this.db.prepare('SELECT * FROM push_accounts WHERE account_id = ?').get([accountId]) as unknown as PushAccountRow | undefined;
+    return maybe(this.db.prepare('SELECT * FROM push_accounts WHERE account_id = ?').get([accountId]), toAccount);
   }
 
   setAccount(a: PushAccountRow): void {
@@ -114,26 +111,25 @@ export class PushStore {
   // ---- records -------------------------------------------------------------------------------
 
   record(accountId: string, peer: string): PushRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM push_records WHERE account_id = ? AND peer = ?').get([accountId, peer]) as unknown as RecordRow | undefined;
-    return r && toRecord(r);
+    return maybe(this.db.prepare('SELECT * FROM push_records WHERE account_id = ? AND peer = ?').get([accountId, peer]), toRecord);
   }
 
   records(accountId: string): PushRecord[] {
-    return (this.db.prepare('SELECT * FROM push_records WHERE account_id = ? ORDER BY peer').all([accountId]) as unknown as RecordRow[]).map(toRecord);
+    return every(this.db.prepare('SELECT * FROM push_records WHERE account_id = ? ORDER BY peer').all([accountId]), toRecord);
   }
 
   /** records a knock's public To (ours) and From (theirs) can belong to (docs/architecture.md §7 look-up) */
   recordsByRoute(to: { endpoint: string; push_name: string }, from: { endpoint: string; push_name: string }): PushRecord[] {
-    return (
+    return every(
       this.db
         .prepare('SELECT * FROM push_records WHERE api_endpoint = ? AND push_name = ? AND buddy_api_endpoint = ? AND buddy_push_name = ?')
-        .all([to.endpoint, to.push_name, from.endpoint, from.push_name]) as unknown as RecordRow[]
-    ).map(toRecord);
+        .all([to.endpoint, to.push_name, from.endpoint, from.push_name]),
+      toRecord,
+    );
   }
 
   recordByOurToken(token: string): PushRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM push_records WHERE our_token = ?').get([token]) as unknown as RecordRow | undefined;
-    return r && toRecord(r);
+    return maybe(this.db.prepare('SELECT * FROM push_records WHERE our_token = ?').get([token]), toRecord);
   }
 
   putRecord(r: PushRecord): void {
@@ -173,18 +169,22 @@ export class PushStore {
   // ---- handshake state -----------------------------------------------------------------------
 
   handshake(accountId: string, peer: string): HandshakeRow | undefined {
-    const r = this.db.prepare('SELECT * FROM push_handshakes WHERE account_id = ? AND peer = ?').get([accountId, peer]) as
-      | { state: string; pending: string | null; pending_key: Uint8Array | null; pending_version: number | null; our_token: string | null; updated_at: number }
-      | undefined;
-    if (!r) return undefined;
-    return {
-      state: r.state,
-      pending: r.pending,
-      pendingKey: r.pending_key ? new Uint8Array(r.pending_key) : null,
-      pendingVersion: r.pending_version === 3 || r.pending_version === 4 ? r.pending_version : null,
-      ourToken: r.our_token,
-      updatedAt: r.updated_at,
-    };
+    return maybe(this.db.prepare('SELECT * FROM push_handshakes WHERE account_id = ? AND peer = ?').get([accountId, peer]), (r) => {
+      const version = intOrNull(r, 'pending_version');
+      return {
+        state: text(r, 'state'),
+        pending: textOrNull(r, 'pending'),
+        pendingKey: bytesOrNull(r, 'pending_key'),
+        pendingVersion: version === 3 || version === 4 ? version : null,
+        ourToken: textOrNull(r, 'our_token'),
+        updatedAt: int(r, 'updated_at'),
+      };
+    });
+  }
+
+  /** the contacts with a handshake state (asked, answered, declined) */
+  handshakePeers(accountId: string): string[] {
+    return every(this.db.prepare('SELECT peer FROM push_handshakes WHERE account_id = ?').all([accountId]), (r) => text(r, 'peer'));
   }
 
   setHandshake(accountId: string, peer: string, h: HandshakeRow): void {

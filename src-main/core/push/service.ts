@@ -200,7 +200,7 @@ export function createPushService(deps: PushServiceDeps) {
 
     wakeUps(accountId: string): WakeUpEntry[] {
       const records = new Map(store.records(accountId).map((r) => [r.peer, r]));
-      const peers = new Set([...records.keys(), ...handshakePeers(deps.db, accountId)]);
+      const peers = new Set([...records.keys(), ...store.handshakePeers(accountId)]);
       return [...peers].sort().map((peer) => {
         const r: PushRecord | undefined = records.get(peer);
         return { peer, state: handshake.state(accountId, peer), canWake: !!r, ...(r ? { rotatedAt: r.rotatedAt, otrVersion: r.otrVersion } : {}) };
@@ -239,7 +239,3 @@ export function createPushService(deps: PushServiceDeps) {
 }
 
 export type PushService = ReturnType<typeof createPushService>;
-
-function handshakePeers(db: Database, accountId: string): string[] {
-  return (db.prepare('SELECT peer FROM push_handshakes WHERE account_id = ?').all([accountId]) as unknown as Array<{ peer: string }>).map((r) => r.peer);
-}

@@ -41,6 +41,19 @@ export function intOrNull(r: Row, column: string): number | null {
   return int(r, column);
 }
 
+/** a BLOB column, as a copy the caller owns */
+export function bytes(r: Row, column: string): Uint8Array {
+  const v = r[column];
+  if (!(v instanceof Uint8Array)) throw bad(column);
+  return new Uint8Array(v);
+}
+
+export function bytesOrNull(r: Row, column: string): Uint8Array | null {
+  const v = r[column];
+  if (v === null || v === undefined) return null;
+  return bytes(r, column);
+}
+
 /** a text column holding one of `values` */
 export function oneOf<T extends string>(r: Row, column: string, values: readonly T[]): T {
   const v = text(r, column);
