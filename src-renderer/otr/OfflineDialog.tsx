@@ -14,7 +14,7 @@
 // Clients "are expected to decide how to convey this security loss to the participant".
 import { useId, useState } from 'react';
 import { Dialog } from '../ui/Dialog';
-import type { OtrOfflineDevice, OtrStatus } from '../../src-shared/ipc/otr-contract';
+import type { OtrOfflineDevice, OtrOfflineDevices, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { plainWords } from '../errors';
 import { useOtr, useOtrState } from './context';
 import { Fingerprint } from './Fingerprint';
@@ -38,6 +38,22 @@ function TryAgain({ onClick }: { onClick: () => void }) {
       </button>
     </div>
   );
+}
+
+/** why the contact has no devices to start with offline, in plain words (the core sends a code) */
+function unavailableWords(why: OtrOfflineDevices['unavailable'], peer: string): string {
+  switch (why) {
+    case 'no-server':
+      return `The server of ${peer} offers no OTRv4 prekey server, so a private conversation cannot start while ${peer} is offline.`;
+    case 'none':
+      return `${peer} has no devices ready to receive a private conversation while offline (nothing is published on their prekey server).`;
+    case 'unusable':
+      return `The prekey server of ${peer} sent nothing usable (expired or invalid); a private conversation cannot start while ${peer} is offline.`;
+    case 'fingerprint-changed':
+      return `The prekey server of ${peer}'s server presents a different key than before, so nothing was fetched from it. This happens when that server was reinstalled — or when someone is in between.`;
+    default:
+      return `${peer} has no devices to send to right now.`;
+  }
 }
 
 export function OfflineDialog({ status }: { status: OtrStatus }) {
@@ -87,7 +103,7 @@ export function OfflineDialog({ status }: { status: OtrStatus }) {
     body = (
       <>
         <p role="status" data-testid="offline-unavailable">
-          {chooser.unavailable ?? `${peer} has no devices to send to right now.`}
+          {unavailableWords(chooser.unavailable, peer)}
         </p>
         <p className="hint">Your messages keep waiting: they go out once {peer} is online and a private conversation is up.</p>
         <TryAgain onClick={retry} />

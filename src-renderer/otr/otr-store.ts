@@ -10,6 +10,7 @@ import type {
   OtrFingerprintInfo,
   OtrNotice,
   OtrOfflineDevice,
+  OtrOfflineDevices,
   OtrRequestInput,
   OtrPolicyName,
   OtrRequestName,
@@ -38,7 +39,7 @@ export type ShownNotice = OtrNotice;
  */
 export type OfflineChooser =
   | { phase: 'loading'; seq: number }
-  | { phase: 'ready'; seq: number; devices: OtrOfflineDevice[]; unavailable?: string }
+  | { phase: 'ready'; seq: number; devices: OtrOfflineDevice[]; unavailable?: OtrOfflineDevices['unavailable'] }
   | { phase: 'error'; seq: number; error: IpcError };
 
 /** the conversation went from one state to another (a timeline event) */

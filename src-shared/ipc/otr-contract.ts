@@ -173,12 +173,15 @@ export interface OtrOfflineDevice {
   expiresAt: number;
 }
 
+/** why a contact has no devices to start with offline: no prekey server, nothing published, nothing usable (expired or invalid) */
+export type OtrOfflineUnavailable = 'no-server' | 'none' | 'unusable';
+
 export interface OtrOfflineDevices {
   accountId: string;
   peer: string;
   devices: OtrOfflineDevice[];
-  /** why there are none, in plain words (no prekey server, nothing published, a changed server key) */
-  unavailable?: string;
+  /** why there are none, as a code the renderer words */
+  unavailable?: OtrOfflineUnavailable | 'fingerprint-changed';
 }
 
 /**

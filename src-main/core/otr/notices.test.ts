@@ -25,7 +25,7 @@ describe('OTR service: notices kept for a window that was not listening', () => 
     for (const n of a.svc.notices()) expect(otrNoticeSchema.safeParse(n).error).toBeUndefined();
     // bounded per conversation: the oldest go first
     for (let i = 0; i < RECENT_NOTICES_PER_PEER + 5; i++)
-      a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56), text: `changed ${i}` });
+      a.svc.offlineDevices(B, { ok: false, reason: 'fingerprint-changed', server: 'prekeys.example.test', announced: 'AB'.repeat(56) });
     const forBob = a.svc.notices().filter((n) => n.peer === B);
     expect(forBob).toHaveLength(RECENT_NOTICES_PER_PEER);
     expect(new Set(a.svc.notices().map((n) => n.id)).size).toBe(a.svc.notices().length);

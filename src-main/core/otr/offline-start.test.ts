@@ -134,18 +134,17 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
     expect(a.out.filter((w) => w.body.startsWith('?OTR:'))).toHaveLength(1);
   });
 
-  it('says in plain words why there are no devices, and warns about a changed prekey server key', () => {
+  it('says with a code why there are no devices, and warns about a changed prekey server key', () => {
     const a = side(A, ids.A, openDb(), 'manual');
-    const none = a.svc.offlineDevices(B, { ok: false, reason: 'none', text: 'nothing published' });
-    expect(none).toEqual({ accountId: `acct-${A}`, peer: B, devices: [], unavailable: 'nothing published' });
+    const none = a.svc.offlineDevices(B, { ok: false, reason: 'none' });
+    expect(none).toEqual({ accountId: `acct-${A}`, peer: B, devices: [], unavailable: 'none' });
     const changed = a.svc.offlineDevices(B, {
       ok: false,
       reason: 'fingerprint-changed',
       server: 'prekeys.example.test',
       announced: 'AB'.repeat(56),
-      text: 'the key changed',
     });
-    expect(changed.unavailable).toBe('the key changed');
+    expect(changed.unavailable).toBe('fingerprint-changed');
     // the notice names the server and the key it presents now, for the user to accept or not
     expect(a.notices.at(-1)).toMatchObject({
       kind: 'prekey-server-changed',

@@ -80,7 +80,7 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
         offline.delete(peer);
         if (fetched.reason === 'fingerprint-changed')
           notices.raise(peer, { kind: 'prekey-server-changed', server: fetched.server, fingerprint: fetched.announced.toLowerCase(), whose: 'contact' });
-        return { ...base, devices: [], unavailable: fetched.text };
+        return { ...base, devices: [], unavailable: fetched.reason };
       }
       offline.set(peer, { at: deps.clock(), byTag: new Map(fetched.byInstanceTag) });
       const seen = new Map(store.fingerprints(accountId, peer).map((f) => [f.fingerprint, f]));

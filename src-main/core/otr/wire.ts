@@ -1,4 +1,5 @@
 // What the OTR service hands to XMPP, and what it hands back to the account session.
+import type { OtrOfflineUnavailable } from '../../../src-shared/ipc/otr-contract';
 import type { Tlv } from '../../../src-shared/otr/common/tlv';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 
@@ -32,5 +33,5 @@ export interface InboundTlv {
 /** a contact's prekey ensembles as the prekey lifecycle fetched them (prekey/lifecycle.ts) */
 export type FetchedEnsembles =
   | { ok: true; byInstanceTag: Map<number, PrekeyEnsemble> }
-  | { ok: false; reason: 'no-server' | 'none'; text: string }
-  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string; text: string };
+  | { ok: false; reason: OtrOfflineUnavailable }
+  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string };

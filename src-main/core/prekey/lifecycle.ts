@@ -62,11 +62,14 @@ export const RENEWAL_CHECK_MS = 6 * 3600_000;
 
 export const PREKEY_RETENTION: PrekeyRetention = { maxAgeMs: 60 * 24 * 3600_000, maxKept: 1000 };
 
-/** a contact's ensembles, or in plain words why there are none */
+/**
+ * a contact's ensembles, or why there are none as a code (the renderer words it): no prekey
+ * server, nothing published, nothing usable (expired or invalid), or a changed server key
+ */
 export type ContactEnsembles =
   | { ok: true; server: string; byInstanceTag: Map<number, PrekeyEnsemble> }
-  | { ok: false; reason: 'no-server' | 'none'; server?: string; text: string }
-  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string; text: string };
+  | { ok: false; reason: 'no-server' | 'none' | 'unusable'; server?: string }
+  | { ok: false; reason: 'fingerprint-changed'; server: string; announced: string };
 
 /**
  * Prekey messages made per publication. Each one costs an Ed448 key, a 3072-bit DH key and its
@@ -264,34 +267,17 @@ export function startPrekeyLifecycle(deps: PrekeyLifecycleDeps): PrekeyLifecycle
       server = await pc.discover(domainOf(peer));
     } catch (err) {
       if (err instanceof PrekeyError && err.code === 'no-prekey-server') {
-        return {
-          ok: false,
-          reason: 'no-server',
-          text: `The server of ${peer} offers no OTRv4 prekey server, so a private conversation cannot start while ${peer} is offline.`,
-        };
+        return { ok: false, reason: 'no-server' };
       }
       if (err instanceof PrekeyServerKeyChanged) {
-        return {
-          ok: false,
-          reason: 'fingerprint-changed',
-          server: err.server,
-          announced: err.announced,
-          text: `The prekey server of ${peer}'s server presents a different key than before, so nothing was fetched from it. This happens when that server was reinstalled — or when someone is in between.`,
-        };
+        return { ok: false, reason: 'fingerprint-changed', server: err.server, announced: err.announced };
       }
       throw err;
     }
     await pin(server);
     const got = await pc.retrieve(peer, server);
     if (got.byInstanceTag.size === 0) {
-      return {
-        ok: false,
-        reason: 'none',
-        server: server.jid,
-        text: got.none
-          ? `${peer} has no devices ready to receive a private conversation while offline (nothing is published on their prekey server).`
-          : `The prekey server of ${peer} sent nothing usable (expired or invalid); a private conversation cannot start while ${peer} is offline.`,
-      };
+      return { ok: false, reason: got.none ? 'none' : 'unusable', server: server.jid };
     }
     return { ok: true, server: server.jid, byInstanceTag: got.byInstanceTag };
   };
