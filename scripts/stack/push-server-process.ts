@@ -45,6 +45,9 @@ export function startPushServer(o: PushServerOptions): Promise<PushServerProcess
     o.caPath,
     '--log-level',
     'info',
+    // the local stack's push servers federate over loopback, which a push server refuses by
+    // default (docs/push-server.md "Federation": private registration targets)
+    '--allow-private-peers',
   ];
   for (const peer of o.registerWith ?? []) args.push('--register-with', peer);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

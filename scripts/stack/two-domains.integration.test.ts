@@ -12,6 +12,7 @@ import { createClient, xml, type XmppClient } from '../../src-main/core/xmpp/cli
 import { openKeyStore } from '../../src-main/core/keychain/keychain';
 import { PushClient } from '../../src-shared/node-push/client';
 import { createPushService, type PushEvent, type PushService } from '../../src-main/core/push/service';
+import { migrate } from '../../src-main/core/store/migrations';
 import { PUSH_KEY_USE } from '../../src-main/core/push/shared-key';
 import { sealKnockFor } from '../../src-main/core/push/knock';
 import type { OtrPushLink } from '../../src-main/core/push/handshake';
@@ -34,6 +35,7 @@ function makeSide(jid: string, service: string): Side {
   const events: PushEvent[] = [];
   let waiters: Array<() => void> = [];
   const db = new Database(':memory:');
+  migrate(db);
   const push = createPushService({
     db,
     keychain: openKeyStore(service),

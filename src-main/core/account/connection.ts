@@ -140,9 +140,13 @@ export class Connection {
     const ready = new Promise<void>((resolve) => {
       this.onReady = resolve;
     });
+    const started = client.entity.start().then(() => ready);
+    // when the timeout wins the race, a later failure of this start (a server going away in the
+    // middle of the stream opening: "write after end") must not become an unhandled rejection
+    started.catch(() => {});
     try {
       await Promise.race([
-        client.entity.start().then(() => ready),
+        started,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeout);
         }),
