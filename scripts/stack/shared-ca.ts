@@ -1,7 +1,7 @@
 // One throwaway CA for several local domains (scripts/stack/two-domains.ts): each Prosody and
 // each push server gets a leaf signed by it, so that server-to-server TLS and federation verify
 // certificates (RFC 6120 §13.7.2; docs/push-server.md "Federation requires https"). Made with the
-// openssl CLI, like certs.ts; deleted with the stack's directory.
+// openssl CLI; deleted with the stack's directory. The one-domain stack uses it too (certs.ts).
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +25,8 @@ export interface SharedCa {
   leaf(domain: string, extraNames?: string[]): Promise<{ certPath: string; keyPath: string }>;
 }
 
-export async function makeSharedCa(dir: string): Promise<SharedCa> {
+/** `label` names the CA in its subject (which stack made it) */
+export async function makeSharedCa(dir: string, label = 'two-domain stack'): Promise<SharedCa> {
   const caKey = join(dir, 'ca.key');
   const caCert = join(dir, 'ca.crt');
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', caKey], dir);
@@ -40,7 +41,7 @@ export async function makeSharedCa(dir: string): Promise<SharedCa> {
       '-days',
       '2',
       '-subj',
-      `/CN=Messenger two-domain stack CA ${process.pid}`,
+      `/CN=Messenger ${label} CA ${process.pid}`,
       '-addext',
       'basicConstraints=critical,CA:TRUE',
       '-addext',
