@@ -39,4 +39,26 @@ describe('SafeClient', () => {
     sm.inbound = 0; // xmpp.js' own writes are ignored
     expect(sm.inbound).toBe(2);
   });
+
+  it('a stream opening that fails leaves no unhandled rejection when an error follows', async () => {
+    const { c } = client();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // the socket is a fake: connected, then gone before the stream header could be written
+      c.entity.connect = async () => undefined;
+      c.entity.open = async () => {
+        throw Object.assign(new Error('write after end'), { code: 'ERR_STREAM_WRITE_AFTER_END' });
+      };
+      await expect(c.entity.start()).rejects.toThrow('write after end');
+      c.entity.emit('error', new Error('write after end'));
+      // unhandled rejections are reported after the microtask queue drains: one macrotask later
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

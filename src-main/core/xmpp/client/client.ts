@@ -15,6 +15,8 @@
 //   parser was detached threw a TypeError out of the socket's 'data' listener; and its SASL exchange
 //   outlived its connection (sasl.ts). SafeClient binds the closing to the connection it started on.
 import { Client, xml } from '@xmpp/client-core';
+import { promise } from '@xmpp/events';
+import type { JID } from '@xmpp/jid';
 import _tcp from '@xmpp/tcp';
 import _middleware, { type Middleware } from '@xmpp/middleware';
 import _streamFeatures, { type StreamFeatures } from '@xmpp/stream-features';
@@ -74,6 +76,23 @@ class SafeClient extends Client {
    * the reset; Prosody then ends the stream with "Client acknowledged more stanzas than sent".
    */
   smInbound = 0;
+
+  /**
+   * xmpp.js' start() with one difference: it waits for 'online' from before the stream opens, and
+   * when the opening fails (a socket ended under it: "write after end") that wait was left alone
+   * and rejected on the next 'error' with nobody listening, an unhandled rejection (seen in CI when
+   * a core closed while its account was signing in). The opening's own failure is what start()
+   * rejects with; the abandoned wait is settled quietly.
+   */
+  override async start(): Promise<JID> {
+    if (this.status !== 'offline') throw new Error('Connection is not offline');
+    const { service, domain, lang } = this.options;
+    await this.connect(service);
+    const online = promise<JID>(this, 'online');
+    online.catch(() => {});
+    await this.open(lang === undefined ? { domain } : { domain, lang });
+    return online;
+  }
 
   /** A chunk after the stream ended (no parser) belongs to no stream: dropped, never thrown. */
   override _onData(data: Buffer): void {
