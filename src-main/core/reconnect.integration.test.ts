@@ -65,11 +65,14 @@ describe('reconnect', () => {
     const m2 = await alice.c.core.handlers['message.send']({ accountId: alice.accountId, to: bob.jid, body: 'written while offline' });
     expect(m2.delivery).toBe('pending');
 
-    // xmpp.js reconnects by itself and resumes (XEP-0198 §5)
-    await alice.c.waitFor('message.added', (m) => m.body === 'reply she cannot see yet');
-    await bob.c.waitFor('message.added', (m) => m.body === 'written while offline');
-    await alice.c.waitFor('message.updated', (m) => m.id === m1.id && m.delivery === 'delivered');
-    await alice.c.waitFor('message.updated', (m) => m.id === m2.id && m.delivery === 'delivered');
+    // xmpp.js reconnects by itself (one attempt a second) and resumes (XEP-0198 §5). On the
+    // two-core CI machine with every integration file running, a reconnect with its TLS and SASL
+    // round trips took longer than the default 20 s wait once; 40 s as for the restart below.
+    const back = 40_000;
+    await alice.c.waitFor('message.added', (m) => m.body === 'reply she cannot see yet', back);
+    await bob.c.waitFor('message.added', (m) => m.body === 'written while offline', back);
+    await alice.c.waitFor('message.updated', (m) => m.id === m1.id && m.delivery === 'delivered', back);
+    await alice.c.waitFor('message.updated', (m) => m.id === m2.id && m.delivery === 'delivered', back);
 
     // one more round trip to be sure everything in flight has landed
     await alice.c.core.handlers['message.send']({ accountId: alice.accountId, to: bob.jid, body: 'final' });

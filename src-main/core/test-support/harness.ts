@@ -56,6 +56,9 @@ export async function startCore(opts: { profileDir?: string; extraCaPem?: string
       return new Promise<P>((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(w);
+          // what the core was doing meanwhile, for the reader of a CI log (names and statuses only)
+          const recent = events.slice(-8).map((e) => (e.name === 'account.updated' ? `account.updated:${(e.payload as { status: string }).status}` : e.name));
+          timeoutError.message += ` (last events: ${recent.join(', ') || 'none'})`;
           reject(timeoutError);
         }, timeoutMs);
         const w = (e: MessengerEvent) => {
