@@ -278,6 +278,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       closed = true;
       for (const t of retryTimers.values()) clearTimeout(t);
       await Promise.all([...sessions.values()].map((s) => s.disconnect().catch(() => {})));
+      // no OTR timer may fire into the closed database (bench/soak.ts restarts cores)
+      await Promise.all([...sessions.values()].map((s) => s.otr.close()));
       await push.close();
       await Promise.all([...groupStreams.values()].map((g) => g.close()));
       sessions.clear();

@@ -89,6 +89,9 @@ describe('private conversation lifecycle', () => {
     );
     expect(deliveredAt).toBeGreaterThan(resentAt);
     expect(b2.events.filter((e) => e.name === 'message.added' && (e.payload as ChatMessage).body === 'into the old session')).toHaveLength(1);
+    // the "re-sent" mark is in alice's history, not only on the event (it survives her restart)
+    const stored = await a.c.core.handlers['messages.page']({ accountId: a.accountId, peer: b.jid, limit: 10 });
+    expect(stored.find((m) => m.id === sent.id)).toMatchObject({ resent: true, delivery: 'delivered' });
     await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified' && s.queued === 0);
     // never in clear: everything bob's device got from alice was encrypted
     expect(b2.events.some((e) => e.name === 'message.added' && !(e.payload as ChatMessage).encrypted)).toBe(false);

@@ -67,8 +67,9 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
         .map((m) => ({ messageId: m.id, body: m.body }));
     },
     onResent: (id) => {
+      store.markResent(id);
       const m = store.message(id);
-      if (m) events.emit('message.updated', { ...m, resent: true });
+      if (m) events.emit('message.updated', m);
     },
   });
 }

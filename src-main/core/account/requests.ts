@@ -4,13 +4,15 @@
 // remembered as "asked for a private conversation"; a whitespace tag is removed from the text,
 // OTRv3 §"Tagged plaintext messages"). The user decides: accept (the stranger becomes a
 // contact, the held messages join the conversation), block (dropped, and everything they send
-// afterwards), ignore (dropped; a later message makes a new request). Held in memory: a
-// request not decided before the messenger quits is gone with it (the server keeps nothing
-// either: the messages were delivered).
+// afterwards), ignore (dropped; a later message makes a new request). Requests and blocks are
+// kept in the profile database (store/requests-store.ts): a request not decided before the
+// messenger quits is there again when it starts (the server keeps nothing: the messages were
+// delivered).
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, Contact, MessageRequest } from '../../../src-shared/ipc/contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import { findWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
+import { RequestStore } from '../store/requests-store';
 import type { Store } from '../store/store';
 import { isOtrText } from '../otr/stanza';
 import type { CoreEvents } from './events';
@@ -43,13 +45,15 @@ export interface Requests {
 
 export function createRequests(deps: RequestsDeps): Requests {
   const { accountId, store, events } = deps;
-  const held = new Map<string, MessageRequest>();
-  const blocked = new Set<string>();
+  const saved = new RequestStore(store.database);
+  const held = new Map<string, MessageRequest>(saved.held(accountId).map((r) => [r.peer, r]));
+  const blocked = new Set<string>(saved.blocked(accountId));
 
   const take = (peer: string): MessageRequest => {
     const r = held.get(peer);
     if (!r) throw new MessengerError('not-found', `There is no message request from ${peer}.`);
     held.delete(peer);
+    saved.remove(accountId, peer);
     events.emit('request.removed', { accountId, peer });
     return r;
   };
@@ -71,6 +75,7 @@ export function createRequests(deps: RequestsDeps): Requests {
         if (text.length > 0) r.messages.push({ body: text, timestamp });
         if (r.messages.length > REQUEST_MESSAGES_MAX) r.messages.splice(0, r.messages.length - REQUEST_MESSAGES_MAX);
       }
+      saved.save(r, Date.now());
       events.emit('request.updated', { ...r, messages: [...r.messages] });
     },
     list: () => [...held.values()].map((r) => ({ ...r, messages: [...r.messages] })),
@@ -95,6 +100,7 @@ export function createRequests(deps: RequestsDeps): Requests {
     },
     block(peer) {
       blocked.add(peer);
+      saved.block(accountId, peer);
       if (held.has(peer)) take(peer);
     },
     ignore(peer) {

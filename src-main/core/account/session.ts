@@ -150,8 +150,9 @@ export class AccountSession {
   }
 
   /** Disconnects for good (the account is being removed): no event is emitted afterwards. */
-  close(): Promise<void> {
-    return this.connection.close();
+  async close(): Promise<void> {
+    await this.connection.close();
+    await this.otr.close();
   }
 
   disconnect(): Promise<AccountInfo> {

@@ -181,4 +181,9 @@ export class OtrAccount {
   setOnline(online: boolean): Promise<void> {
     return this.run((s) => s.setOnline(online));
   }
+
+  /** before the profile database closes: nothing of the service runs on it afterwards */
+  close(): Promise<void> {
+    return this.run((s) => s.close()).catch(() => {});
+  }
 }

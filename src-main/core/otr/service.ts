@@ -252,6 +252,11 @@ export class OtrService {
   }
 
   /** the XMPP account came online / went offline: queued messages wait while offline */
+  /** The account's OTR is going away (core closed, account removed): no timer fires after this. */
+  close(): void {
+    this.watch.close();
+  }
+
   setOnline(online: boolean): void {
     this.online = online;
     if (!online) return;

@@ -46,6 +46,18 @@ function watchedPair(time: ReturnType<typeof fakeTime>): [Side, Side] {
 }
 
 describe('OTR start watch', () => {
+  it('closing the service clears every pending watch: nothing fires afterwards (the profile database may be closed)', () => {
+    const time = fakeTime();
+    const [a] = watchedPair(time);
+    a.svc.start(B);
+    expect(write(a, B, 'are you there?')).toBe('queued');
+    expect(time.pendingCount()).toBe(1);
+    a.svc.close();
+    expect(time.pendingCount()).toBe(0);
+    time.advance(START_ANSWER_TIMEOUT_MS * 2);
+    expect(a.notices.map((n) => n.kind)).not.toContain('start-unanswered');
+  });
+
   it('toward a client that never answers: progress, then a give-up notice after the bounded time; the waiting message stays unsent until the user chooses', () => {
     const time = fakeTime();
     const [a] = watchedPair(time);

@@ -55,6 +55,11 @@ export interface StartWatch {
   olderVersionRefused(ps: PeerState, by: 'query' | 'whitespace-tag' | 'ake'): void;
   /** the user ended the conversation: nothing is being started any more */
   stop(ps: PeerState): void;
+  /**
+   * the account's OTR is going away (core closed, account removed): every pending watch is
+   * cleared, and none fires later into a closed profile database (seen in bench/soak.ts)
+   */
+  close(): void;
 }
 
 export function createStartWatch(deps: StartWatchDeps): StartWatch {
@@ -62,6 +67,7 @@ export function createStartWatch(deps: StartWatchDeps): StartWatch {
   const timeout = deps.timeoutMs ?? START_ANSWER_TIMEOUT_MS;
   /** contacts told about the refused version 2 since the last request (told once, not per message) */
   const toldRefused = new Set<string>();
+  let closed = false;
 
   const stop = (ps: PeerState): void => {
     if (ps.starting?.timer !== undefined) timers.clear(ps.starting.timer);
@@ -70,7 +76,7 @@ export function createStartWatch(deps: StartWatchDeps): StartWatch {
 
   const giveUp = (ps: PeerState): void => {
     const st = ps.starting;
-    if (!st || st.gaveUp) return;
+    if (closed || !st || st.gaveUp) return;
     if (peers.encryptedSession(ps)) return stop(ps);
     st.gaveUp = true;
     st.timer = undefined;
@@ -116,5 +122,9 @@ export function createStartWatch(deps: StartWatchDeps): StartWatch {
       }
     },
     stop,
+    close() {
+      closed = true;
+      for (const ps of peers.all()) stop(ps);
+    },
   };
 }

@@ -175,6 +175,32 @@ export const MIGRATIONS: readonly string[] = [
      INSERT INTO messages_fts(rowid, body) VALUES (new.seq, new.body);
    END;
    INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');`,
+  // v11 (issue 13): what used to live only in memory and was gone after a restart. The "re-sent"
+  // mark of a message sent again in a new private session (docs/otr-in-the-app.md "Recovery"), and
+  // message requests from strangers: the held messages (at most REQUEST_MESSAGES_MAX per stranger,
+  // account/requests.ts) and the strangers the user blocked from the request.
+  `ALTER TABLE messages ADD COLUMN resent INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE message_requests (
+   account_id TEXT NOT NULL,
+   peer TEXT NOT NULL,
+   asked_private INTEGER NOT NULL DEFAULT 0,
+   updated_at INTEGER NOT NULL,
+   PRIMARY KEY (account_id, peer)
+   );
+   CREATE TABLE message_request_messages (
+   seq INTEGER PRIMARY KEY AUTOINCREMENT,
+   account_id TEXT NOT NULL,
+   peer TEXT NOT NULL,
+   body TEXT NOT NULL,
+   timestamp INTEGER NOT NULL,
+   FOREIGN KEY (account_id, peer) REFERENCES message_requests (account_id, peer) ON DELETE CASCADE
+   );
+   CREATE INDEX message_request_messages_peer ON message_request_messages (account_id, peer, seq);
+   CREATE TABLE message_request_blocks (
+   account_id TEXT NOT NULL,
+   peer TEXT NOT NULL,
+   PRIMARY KEY (account_id, peer)
+   );`,
 ];
 
 /** the schema version a database has once migrate() ran */

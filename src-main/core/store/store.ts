@@ -70,6 +70,8 @@ function toMessage(r: Row): ChatMessage {
     timestamp: int(r, 'timestamp'),
     delivery: oneOf(r, 'delivery', DELIVERY),
     encrypted: int(r, 'encrypted') === 1,
+    // present only when set, as on the update that first said so (issue 13, recovery)
+    ...(int(r, 'resent') === 1 ? { resent: true } : {}),
   };
 }
 
@@ -182,6 +184,9 @@ export class Store {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM messages WHERE account_id = ?').run([id]);
       this.db.prepare('DELETE FROM contacts WHERE account_id = ?').run([id]);
+      // message_request_messages go with their request (ON DELETE CASCADE)
+      this.db.prepare('DELETE FROM message_requests WHERE account_id = ?').run([id]);
+      this.db.prepare('DELETE FROM message_request_blocks WHERE account_id = ?').run([id]);
       this.db.prepare('DELETE FROM accounts WHERE id = ?').run([id]);
     })();
   }
@@ -326,6 +331,11 @@ export class Store {
   markPrivate(id: string): ChatMessage | undefined {
     this.db.prepare("UPDATE messages SET encrypted = 1 WHERE id = ? AND direction = 'out' AND delivery = 'pending'").run([id]);
     return this.message(id);
+  }
+
+  /** Marks an outgoing message as sent again in a new private session (issue 13, recovery). */
+  markResent(id: string): void {
+    this.db.prepare("UPDATE messages SET resent = 1 WHERE id = ? AND direction = 'out'").run([id]);
   }
 
   /** A page of history, oldest first, the newest `limit` messages before `before` (a message id). */
