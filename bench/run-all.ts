@@ -32,6 +32,7 @@ const SCRIPTS: Script[] = [
   { file: 'push.ts', args: ['--short'] },
   { file: 'messaging.ts', args: ['--short'], keychain: true },
   { file: 'core-memory.ts', args: ['--short'], keychain: true },
+  { file: 'soak.ts', args: ['--short'], keychain: true },
   { file: 'groups.ts', args: ['--short'] },
   { file: 'wake.ts', args: ['--short'] },
 ];

@@ -186,6 +186,9 @@ async function main(): Promise<number> {
     let twice = 0;
     let falseDelivered = 0;
     let inClear = 0;
+    /** of the lost: still waiting on the sender (pending: no private session came up) / sent and never shown */
+    let lostWaiting = 0;
+    let lostSent = 0;
     for (const [a, ca] of clients.entries()) {
       for (const [b, cb] of clients.entries()) {
         if (a === b) continue;
@@ -195,10 +198,14 @@ async function main(): Promise<number> {
         const held = new Map<string, number>();
         for (const m of intoB) if (m.direction === 'in') held.set(m.body, (held.get(m.body) ?? 0) + 1);
         const delivered = new Set(outOfA.filter((m) => m.direction === 'out' && m.delivery === 'delivered').map((m) => m.body));
+        const pending = new Set(outOfA.filter((m) => m.direction === 'out' && m.delivery === 'pending').map((m) => m.body));
         for (const s of sent.filter((x) => x.from === a && x.to === b)) {
           const times = held.get(s.body) ?? 0;
-          if (times === 0) lost++;
-          else if (times === 1) shown++;
+          if (times === 0) {
+            lost++;
+            if (pending.has(s.body)) lostWaiting++;
+            else lostSent++;
+          } else if (times === 1) shown++;
           else twice++;
           if (times === 0 && delivered.has(s.body)) falseDelivered++;
         }
@@ -211,6 +218,13 @@ async function main(): Promise<number> {
     console.log(
       `| ${sent.length} | ${shown} | ${lost} | ${twice} | ${falseDelivered} | ${inClear} | ${refused} | ${clientRestarts} | ${serverRestarts} | ${(settledMs / 1000).toFixed(1)} s |`,
     );
+    console.log(`of the lost: ${lostWaiting} still waiting on the sender for a private session, ${lostSent} sent and never shown`);
+    for (const [a, ca] of clients.entries())
+      for (const [b, cb] of clients.entries()) {
+        if (a === b) continue;
+        const st = await (ca.live as TestCore).core.handlers['otr.status']({ accountId: ca.accountId, peer: cb.jid });
+        console.log(`  ${a} -> ${b}: ${st.state}, ${st.queued} queued${st.starting ? `, starting${st.starting.gaveUp ? ' (gave up)' : ''}` : ''}`);
+      }
     console.log(`end: ${loadLine()}`);
     benchResult({ name: 'soak: private messages lost', value: lost, unit: 'messages', goal: '0', met: lost === 0 });
     benchResult({ name: 'soak: private messages shown twice', value: twice, unit: 'messages', goal: '0', met: twice === 0 });
