@@ -48,6 +48,8 @@ export class AccountSession {
   /** messages from strangers, waiting for the user's decision (account/requests.ts) */
   readonly requests: Requests;
   private readonly tlvHandlers = new Set<(tlv: InboundTlv) => void>();
+  /** told after the user wrote to a contact (wake-ups knock an offline one: push/app-wiring.ts) */
+  private readonly sendHandlers = new Set<(peer: string) => void>();
   /** private conversations of this account (docs/architecture.md §6): every chat message passes through it */
   readonly otr: OtrAccount;
 
@@ -182,8 +184,16 @@ export class AccountSession {
   markRead(peer: string): void {
     this.contacts.markRead(peer);
   }
-  send(to: string, body: string): Promise<ChatMessage> {
-    return this.outbox.send(to, body);
+  async send(to: string, body: string): Promise<ChatMessage> {
+    const m = await this.outbox.send(to, body);
+    for (const h of [...this.sendHandlers]) h(to);
+    return m;
+  }
+
+  /** a hook after each message the user wrote was accepted for sending */
+  onSend(handler: (peer: string) => void): () => void {
+    this.sendHandlers.add(handler);
+    return () => this.sendHandlers.delete(handler);
   }
 
   /**
