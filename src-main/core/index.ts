@@ -23,7 +23,7 @@ import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
 import { createPushService } from './push/service';
 import { forwardPushEvent, pushRequestHandlers } from './push/handlers';
-import { wirePushIntoApp } from './push/app-wiring';
+import { pushTestHooks, wirePushIntoApp } from './push/app-wiring';
 import { PushClient } from '../../src-shared/node-push/client';
 
 export type { Core, CoreOptions } from './api';
@@ -297,5 +297,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // the OTR keys' vault, for integration tests that look at what was stored (otr/identity.ts)
   identityVaults.set(core, { keys, store: otrStore });
+  pushTestHooks.set(core, pushWiring.testHooks());
   return core;
 }

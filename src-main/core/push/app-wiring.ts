@@ -12,8 +12,18 @@
 import type { OtrNoticeData, OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import type { AccountSession } from '../account/session';
 import type { CoreEvents } from '../account/events';
+import type { OtrAccount } from '../otr/account';
 import { createOtrPushLink, isPushTlv, pushKeyInput } from '../otr/push-link';
 import type { PushEvent, PushService } from './service';
+
+/** what integration tests look at in a running core (as otr/identity.ts identityVaults) */
+export interface PushTestHooks {
+  push: PushService;
+  otr(accountId: string): OtrAccount | undefined;
+  /** every push event (knocks dropped, wake-ups requested) as the service emits it */
+  onPushEvent(listener: (e: PushEvent) => void): () => void;
+}
+export const pushTestHooks = new WeakMap<object, PushTestHooks>();
 
 export interface PushWiringDeps {
   push: PushService;
@@ -83,7 +93,9 @@ export function wirePushIntoApp(d: PushWiringDeps) {
   };
 
   /** the push service's events that act on the accounts (the IPC events are forwarded apart) */
+  const listeners = new Set<(e: PushEvent) => void>();
   const onPushEvent = (e: PushEvent): void => {
+    for (const l of [...listeners]) l(e);
     switch (e.type) {
       case 'wake-requested':
         wake(e.accountId, e.peer).catch((err: unknown) => log(`push: wake-up failed: ${(err as { code?: string }).code ?? 'error'}`));
@@ -126,6 +138,13 @@ export function wirePushIntoApp(d: PushWiringDeps) {
   return {
     onPushEvent,
     attachSession,
+    testHooks(): PushTestHooks {
+      return {
+        push: d.push,
+        otr: (accountId) => d.session(accountId)?.otr,
+        onPushEvent: (l) => (listeners.add(l), () => listeners.delete(l)),
+      };
+    },
     close(): void {
       offEvents();
       d.push.attachOtr(undefined);
