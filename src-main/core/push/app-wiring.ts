@@ -9,6 +9,7 @@
 //   - a valid knock logs the account in, starts a private session with the knocker, then runs
 //     the handshake again to rotate shared_key (approved before: no prompt).
 // Everything the user reads is an OTR notice (codes + data; src-renderer/otr/notice-words.ts).
+import type { Contact } from '../../../src-shared/ipc/contract';
 import type { OtrNoticeData, OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import type { AccountSession } from '../account/session';
 import type { CoreEvents } from '../account/events';
@@ -64,6 +65,12 @@ export function wirePushIntoApp(d: PushWiringDeps) {
   };
 
   const offEvents = d.events.on((e) => {
+    if (e.name === 'contact.updated') {
+      // the contact is back: the next knock may go at once (KnockLimiter "while unanswered")
+      const c = e.payload as Contact;
+      if (c.presence !== 'offline') d.push.contactAnswered(c.accountId, c.jid);
+      return;
+    }
     if (e.name !== 'otr.status') return;
     const { accountId, peer, state } = e.payload as OtrStatus;
     const k = key(accountId, peer);
