@@ -71,7 +71,10 @@ export class AccountSession {
       store,
       events,
       prekeys: () => this.prekeys,
-      online,
+      // OTR answers what arrives while the session is being set up too (messages held by the
+      // server while we were offline come right after initial presence): an OTR error or a DAKE
+      // reply dropped then would leave the contact's message unread and unrecovered
+      online: () => this.connection.online ?? (this.connection.status === 'connecting' ? this.connection.client : null),
       onTlv: (tlv) => {
         for (const h of [...this.tlvHandlers]) h(tlv);
       },

@@ -220,4 +220,34 @@ describe('knocks and wake-ups', () => {
     await expect(sendKnock(a, valid)).rejects.toMatchObject({ status: 409 });
     expect(b.pushEvents.filter((e) => e.type === 'wake-requested')).toHaveLength(2);
   });
+
+  it("Bob's messenger restarted while asleep (no OTR session left): the knock logs him in, a new private session starts, the message arrives, shared_key rotates", async () => {
+    const [a, b0] = await approvedPair();
+    const before = record(a, b0.jid)!;
+    const gone = next(a.c, 'contact.updated', contactIs(b0.jid, { presence: 'offline' }));
+    await b0.c.core.handlers['account.disconnect']({ accountId: b0.accountId });
+    await gone;
+    // Bob's messenger restarts: the account stays offline (he took it offline), the desktop channel comes back
+    await b0.c.close();
+    const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
+    cores.push(c);
+    await c.waitFor('push.status', (s) => s.accountId === b0.accountId && s.status === 'connected');
+    const hooks = pushTestHooks.get(c.core)!;
+    const b: User = { ...b0, c, hooks, pushEvents: [] };
+    hooks.onPushEvent((e) => b.pushEvents.push(e));
+    expect((await c.core.handlers['otr.status']({ accountId: b.accountId, peer: a.jid })).state).toBe('not-private');
+
+    const rotated = Promise.all([
+      a.c.waitFor('push.notice', (n) => n.peer === b.jid && n.kind === 'record-rotated'),
+      c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-rotated'),
+    ]);
+    const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'are you there, bob?' });
+    expect(sent.encrypted).toBe(true);
+    await c.waitFor('otr.notice', (n) => n.peer === a.jid && n.kind === 'woken-by');
+    await c.waitFor('otr.status', (s) => s.peer === a.jid && s.state.startsWith('private'));
+    expect(await c.waitFor('message.added', (m) => m.body === 'are you there, bob?', 60_000)).toMatchObject({ direction: 'in', encrypted: true });
+    await rotated;
+    expect(record(a, b.jid)!.sharedKey).toEqual(record(b, a.jid)!.sharedKey);
+    expect(record(a, b.jid)!.sharedKey).not.toEqual(before.sharedKey);
+  });
 });
