@@ -23,6 +23,7 @@ import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
 import { createPushService } from './push/service';
 import { forwardPushEvent, pushRequestHandlers } from './push/handlers';
+import { pushTestHooks, wirePushIntoApp } from './push/app-wiring';
 import { PushClient } from '../../src-shared/node-push/client';
 
 export type { Core, CoreOptions } from './api';
@@ -69,21 +70,30 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const retryTimers = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
-  // Wake-ups (docs/architecture.md §7): push accounts, desktop channels, handshake records. The OTR TLV hook
-  // and "log in on a wake-up" are wired with the account composition (docs/push-in-the-app.md).
+  // Wake-ups (docs/architecture.md §7): push accounts, desktop channels, handshake records; wired
+  // into the accounts' OTR conversations and send path by push/app-wiring.ts (docs/push-in-the-app.md).
   const push = createPushService({
     db: store.database,
     keychain: keys,
     http: (endpoint, token) => new PushClient({ endpoint, ...(options.extraCaPem ? { ca: options.extraCaPem } : {}), ...(token ? { token } : {}) }),
     clock: { now: () => Date.now() },
     random: (n) => new Uint8Array(randomBytes(n)),
-    events: (e) => forwardPushEvent(push, events.emit.bind(events), e),
+    events: (e) => {
+      forwardPushEvent(push, events.emit.bind(events), e);
+      pushWiring.onPushEvent(e);
+    },
     accountJid: (accountId) => store.account(accountId)?.jid,
+    log: (line) => console.info(line),
   });
+  // the handshake over OTR, knocks from the send path, wake-ups (push/app-wiring.ts)
+  const pushWiring = wirePushIntoApp({ push, events, session: (accountId) => sessions.get(accountId), log: (line) => console.info(line) });
   for (const account of store.accounts()) void push.resumeAccount(account.id).catch(() => {});
 
-  const newSession = (account: AccountRow, password: string) =>
-    new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
+  const newSession = (account: AccountRow, password: string) => {
+    const s = new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
+    pushWiring.attachSession(s);
+    return s;
+  };
 
   /** Connects in the background, retrying while the server is unreachable. */
   const connectInBackground = (session: AccountSession, attempt = 0): void => {
@@ -280,6 +290,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await Promise.all([...sessions.values()].map((s) => s.disconnect().catch(() => {})));
       // no OTR timer may fire into the closed database (bench/soak.ts restarts cores)
       await Promise.all([...sessions.values()].map((s) => s.otr.close()));
+      pushWiring.close();
       await push.close();
       await Promise.all([...groupStreams.values()].map((g) => g.close()));
       sessions.clear();
@@ -288,5 +299,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   // the OTR keys' vault, for integration tests that look at what was stored (otr/identity.ts)
   identityVaults.set(core, { keys, store: otrStore });
+  pushTestHooks.set(core, pushWiring.testHooks());
   return core;
 }

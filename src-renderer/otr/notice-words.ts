@@ -3,6 +3,13 @@
 // the words for the conversation states (words.ts).
 import type { OtrNotice } from '../../src-shared/ipc/otr-contract';
 
+const WAKE_REFUSED = {
+  malformed: 'it was not in the expected form',
+  oversized: 'it was too large',
+  unexpected: 'it did not fit the wake-up agreement as it stands',
+  'bad-key': 'its key was unusable',
+} as const;
+
 const count = (n: number, one: string, many: string): string => (n === 1 ? one : `${n} ${many}`);
 
 /** the sentence a notice shows; `peer` is the contact (or, for an account notice, our address) */
@@ -50,5 +57,11 @@ export function noticeWords(n: OtrNotice): string {
         n.queued > 0 ? ` Your ${count(n.queued, 'message waits', 'messages wait')} and ${n.queued === 1 ? 'is' : 'are'} not sent until you choose.` : '';
       return `${peer} did not answer the request for a private conversation (${n.seconds} s). Their client may not support OTR, may only speak an older OTR version, or may be offline.${waiting}`;
     }
+    case 'wake-sent':
+      return `Woke ${peer}'s devices. Your message goes privately once ${peer} is back; it is never sent unencrypted.`;
+    case 'woken-by':
+      return `${peer} woke this computer: signing in and starting a private conversation with them.`;
+    case 'wake-refused':
+      return `A wake-up request from ${peer} was refused and nothing was stored (${WAKE_REFUSED[n.reason]}).`;
   }
 }

@@ -8,7 +8,7 @@ import { usePush, usePushState } from './context';
 const stateWords: Record<PushHandshakeStateName, string> = {
   none: 'Not asked yet',
   asking: 'Waiting for your answer',
-  offered: 'Waiting for their answer',
+  offered: 'No wake-up possible yet: waiting for their answer',
   'their-offer': 'They asked: waiting for your answer',
   declined: 'No wake-ups (you said no)',
   done: 'You can wake each other',

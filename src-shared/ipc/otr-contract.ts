@@ -154,7 +154,13 @@ export type OtrNoticeKind =
    * the request for a private conversation went unanswered for the bounded time (the contact's
    * client may not speak OTR, only a version we refuse, or is offline)
    */
-  | 'start-unanswered';
+  | 'start-unanswered'
+  /** wake-ups (docs/push-in-the-app.md): we knocked the offline contact's devices */
+  | 'wake-sent'
+  /** a knock from the contact woke this computer: the account logs in, a private session starts */
+  | 'woken-by'
+  /** a wake-up handshake message (TLV 0x01A4) from the contact was refused: nothing stored */
+  | 'wake-refused';
 
 /**
  * One device of an offline contact that a private conversation can start with, from the prekey
@@ -210,7 +216,11 @@ export type OtrNoticeData =
   /** `by`: how the contact's client offered version 2 (its query, its whitespace tag, its AKE) */
   | { kind: 'older-version-refused'; by: 'query' | 'whitespace-tag' | 'ake' }
   /** `seconds`: how long the request went unanswered; `queued`: messages waiting then */
-  | { kind: 'start-unanswered'; seconds: number; queued: number };
+  | { kind: 'start-unanswered'; seconds: number; queued: number }
+  | { kind: 'wake-sent' }
+  | { kind: 'woken-by' }
+  /** `reason`: malformed, oversized, unexpected (does not fit the handshake), bad-key (its key TLV unusable) */
+  | { kind: 'wake-refused'; reason: 'malformed' | 'oversized' | 'unexpected' | 'bad-key' };
 
 export type OtrNotice = {
   /** unique; the same notice fetched again (otr.notices) and pushed live has the same id */
@@ -263,6 +273,9 @@ export const otrNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ ...noticeBase, kind: z.literal('plaintext-while-private') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('older-version-refused'), by: z.enum(['query', 'whitespace-tag', 'ake']) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('start-unanswered'), seconds: count, queued: count }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('wake-sent') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('woken-by') }).strict(),
+  z.object({ ...noticeBase, kind: z.literal('wake-refused'), reason: z.enum(['malformed', 'oversized', 'unexpected', 'bad-key']) }).strict(),
 ]);
 
 // the schema and the type say the same (a compile error here when one changes without the other)

@@ -48,6 +48,8 @@ export class AccountSession {
   /** messages from strangers, waiting for the user's decision (account/requests.ts) */
   readonly requests: Requests;
   private readonly tlvHandlers = new Set<(tlv: InboundTlv) => void>();
+  /** told after the user wrote to a contact (wake-ups knock an offline one: push/app-wiring.ts) */
+  private readonly sendHandlers = new Set<(peer: string) => void>();
   /** private conversations of this account (docs/architecture.md §6): every chat message passes through it */
   readonly otr: OtrAccount;
 
@@ -69,7 +71,10 @@ export class AccountSession {
       store,
       events,
       prekeys: () => this.prekeys,
-      online,
+      // OTR answers what arrives while the session is being set up too (messages held by the
+      // server while we were offline come right after initial presence): an OTR error or a DAKE
+      // reply dropped then would leave the contact's message unread and unrecovered
+      online: () => this.connection.online ?? (this.connection.status === 'connecting' ? this.connection.client : null),
       onTlv: (tlv) => {
         for (const h of [...this.tlvHandlers]) h(tlv);
       },
@@ -183,8 +188,16 @@ export class AccountSession {
   markRead(peer: string): void {
     this.contacts.markRead(peer);
   }
-  send(to: string, body: string): Promise<ChatMessage> {
-    return this.outbox.send(to, body);
+  async send(to: string, body: string): Promise<ChatMessage> {
+    const m = await this.outbox.send(to, body);
+    for (const h of [...this.sendHandlers]) h(to);
+    return m;
+  }
+
+  /** a hook after each message the user wrote was accepted for sending */
+  onSend(handler: (peer: string) => void): () => void {
+    this.sendHandlers.add(handler);
+    return () => this.sendHandlers.delete(handler);
   }
 
   /**

@@ -89,7 +89,11 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
         const carries = messageId !== undefined && i === out.toSend.length - 1;
         deps.transport({ to, id: carries ? messageId : randomUUID(), body, ...(carries ? { messageId } : {}) });
       });
+      // the extra symmetric key of a TLV 7/8 goes with the TLV right after it (wire.ts InboundTlv)
+      let announced: InboundTlv['extraKey'];
       for (const ev of out.events) {
+        const keyBefore = announced;
+        announced = undefined;
         switch (ev.type) {
           case 'state-changed':
             if (ev.state === 'encrypted') {
@@ -119,7 +123,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             break;
           case 'tlv':
             try {
-              deps.onTlv?.({ peer: ps.peer, from: to, tlv: ev.tlv });
+              deps.onTlv?.({ peer: ps.peer, from: to, tlv: ev.tlv, ...(keyBefore ? { extraKey: keyBefore } : {}) });
             } catch {
               // the hook's failure is the hook's problem; the conversation carries on
             }
@@ -127,8 +131,11 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
           case 'older-version-refused':
             deps.onOlderVersionRefused(ps, ev.by);
             break;
-          case 'message-queued':
           case 'extra-key-received':
+            // OTRv4 keys are 64 bytes, OTRv3 ones 32 (h2 is SHA-256)
+            announced = { version: ev.key.length === 64 ? 4 : 3, key: ev.key, use: ev.use };
+            break;
+          case 'message-queued':
             break;
         }
       }

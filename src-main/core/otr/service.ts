@@ -26,6 +26,7 @@ import {
 import { bareKey } from '../../../src-shared/ipc/jid';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EngineOutput } from '../../../src-shared/otr/api';
+import type { Tlv } from '../../../src-shared/otr/common/tlv';
 import { OtrError } from '../../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
 import { findWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
@@ -38,6 +39,7 @@ import { ourFingerprints, type OtrAccountIdentity } from './identity';
 import { createNotices, type Notices } from './notices';
 import { createOfflineStart, type OfflineStart } from './offline-start';
 import type { OtrStore } from './otr-store';
+import { sendTlvPrivately, type TlvSent } from './push-link';
 import { createPeers, NO_SMP, type Peers, type PeerState } from './peers';
 import { createQueue, type Queue } from './queue';
 import { createRecovery } from './recovery';
@@ -341,6 +343,16 @@ export class OtrService {
   /** a notice about the account itself (its peer is our own bare JID), e.g. a changed prekey server key */
   accountNotice(data: OtrNoticeData): void {
     this.noticesOf.account(data);
+  }
+
+  /** a notice in the conversation with `peer` raised outside OTR (wake-ups: otr/push-link.ts) */
+  notice(peer: string, data: OtrNoticeData): void {
+    this.noticesOf.raise(peer, data);
+  }
+
+  /** a TLV (the push handshake's) in the private session with `peer`: otr/push-link.ts */
+  sendTlv(peer: string, tlv: Tlv, extraKeyUse?: number): TlvSent {
+    return sendTlvPrivately({ peers: this.peers, dispatch: this.dispatch }, peer, tlv, extraKeyUse);
   }
 
   /** every conversation's recent notices, oldest first */

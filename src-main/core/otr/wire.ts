@@ -28,6 +28,12 @@ export interface InboundTlv {
   /** the full JID it came from */
   from: string;
   tlv: Tlv;
+  /**
+   * the extra symmetric key announced by the TLV 7 (v4) / TLV 8 (v3) that came right before this
+   * TLV in the same data message (the push handshake sends them together, otr/push-link.ts):
+   * v4 the TLV's symkey (§"Extra Symmetric Key", already derived), v3 the message's key
+   */
+  extraKey?: { version: 3 | 4; key: Uint8Array; use: number };
 }
 
 /** a contact's prekey ensembles as the prekey lifecycle fetched them (prekey/lifecycle.ts) */

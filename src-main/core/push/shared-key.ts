@@ -41,6 +41,13 @@ export interface ExtraSymmetricKeyInput {
   tlvIndex: number;
   /** v4: the 4-byte context of the type 7 TLV; v3: the 4-byte use indicator of the type 8 TLV */
   context: Uint8Array;
+  /**
+   * v4: the OTR library already applied §"Extra Symmetric Key"'s per-TLV derivation
+   * (src-shared/otr/v4/extra-key.ts hands out symkey = KDF(index || context || extra_sym_key, 64)
+   * for each TLV 7, never extra_sym_key_1 itself): `extraSymKey` is that symkey, used as is, so
+   * the spec's formula is applied exactly once (otr/push-link.ts)
+   */
+  derived?: boolean;
 }
 
 /** The interface the handshake codes against (the lead wires it to the OTR session hook). */
@@ -57,7 +64,7 @@ export const deriveSharedKey: DeriveSharedKey = (input) => {
   if (!(context instanceof Uint8Array) || !equalBytes(context, PUSH_KEY_USE)) {
     throw new PushHandshakeError('invalid-extra-symmetric-key', 'the key was announced for another use than the push handshake');
   }
-  if (version === 3) return extraSymKey.slice();
+  if (version === 3 || input.derived === true) return extraSymKey.slice();
   if (!Number.isInteger(tlvIndex) || tlvIndex < 0 || tlvIndex > MAX_V4_INDEX) {
     throw new PushHandshakeError('invalid-extra-symmetric-key', 'the type 7 TLV index must be one byte');
   }

@@ -577,6 +577,23 @@ export class V3Conversation implements OtrConversation {
     return { ...out, key, use, useData: useData.slice() };
   }
 
+  /**
+   * Sends `text` with `tlvs` (among them a TLV 8) in ONE data message and returns that message's
+   * extra symmetric key (§"Extra symmetric key": derived from the keys of the data message that
+   * carries TLV 8), for uses whose announcement travels with other TLVs (the push handshake's
+   * 0x01A4). On failure `key` is empty and an error event says why.
+   */
+  sendWithExtraKey(text: string, tlvs: Tlv[], instanceTag?: number): EngineOutput & { key: Uint8Array } {
+    const out = V3Conversation.out();
+    let key: Uint8Array = new Uint8Array(0);
+    this.guard(out, () => {
+      const s = this.encrypted(instanceTag);
+      if (s.theirTag === V2_TAG) throw new OtrError('not-allowed', 'OTR version 2 has no extra symmetric key');
+      key = this.sendData(s, text, tlvs, text.length === 0 ? FLAG_IGNORE_UNREADABLE : 0, out);
+    });
+    return { ...out, key };
+  }
+
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {
     return [...this.instances.values()]
       .filter((s) => s.msgstate !== 'plaintext' || s.theirLongTerm)

@@ -1,0 +1,253 @@
+// Wake-ups in the running core (issue 14; docs/push-in-the-app.md): two cores on real Prosody,
+// each with a push account on a real push server (the two-domain stack's federated pair: Alice's
+// on push.a, Bob's on push.b), the real keychain. The handshake goes over the real OTR session
+// (otr/push-link.ts): both approve → both store a record with the same shared_key; one declines
+// → nothing stored; a malformed TLV 0x01A4 is refused with a notice. Then knocks from the send
+// path: Bob offline, Alice writes, the knock reaches Bob's desktop channel, his core logs in,
+// the message arrives and shared_key is rotated; knocks sealed with a wrong (rotated-out) key and
+// a replayed knock change nothing.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
+import { PushClient } from '../../../src-shared/node-push/client';
+import type { EventName, EventPayloads } from '../../../src-shared/ipc/contract';
+import type { KnockEnvelope } from '../../../src-shared/push/wire';
+import { openKeyStore } from '../keychain/keychain';
+import { createOtrPushLink } from '../otr/push-link';
+import { closeAndRemove, contactIs, makeContacts, startCore, uniqueName, type TestCore, type TestUser } from '../test-support/harness';
+import { pushTestHooks, type PushTestHooks } from './app-wiring';
+import { sealKnockFor } from './knock';
+import { pushTokenEntry } from './push-account';
+import type { PushEvent } from './service';
+
+let stack: TwoDomainStack;
+const cores: TestCore[] = [];
+
+beforeAll(async () => {
+  stack = await startTwoDomains({ push: true });
+}, 120_000);
+afterAll(async () => {
+  await closeAndRemove(cores);
+  await stack?.stop();
+});
+
+interface User extends TestUser {
+  hooks: PushTestHooks;
+  pushEvents: PushEvent[];
+  endpoint: string;
+}
+
+/** a user on domain a's Prosody, with a push account on `push` */
+async function user(prefix: string, push: 'a' | 'b'): Promise<User> {
+  const name = uniqueName(prefix);
+  await stack.a.createAccount(name, 'xmpp-pw');
+  const c = await startCore({ extraCaPem: stack.caPem });
+  cores.push(c);
+  const jid = `${name}@${stack.a.domain}`;
+  const info = await c.core.handlers['account.add']({ jid, password: 'xmpp-pw', host: stack.a.host, port: stack.a.port });
+  const hooks = pushTestHooks.get(c.core)!;
+  const pushEvents: PushEvent[] = [];
+  hooks.onPushEvent((e) => pushEvents.push(e));
+  const endpoint = stack[push].push!.endpoint;
+  await c.core.handlers['push.settings.set']({ accountId: info.id, apiEndpoint: endpoint, pushName: uniqueName('p'), password: 'push-pw', create: true });
+  await c.waitFor('push.status', (s) => s.accountId === info.id && s.status === 'connected');
+  return { c, accountId: info.id, jid, hooks, pushEvents, endpoint };
+}
+
+/** resolves on the first push event (seen already or to come) that matches */
+function pushEvent(u: User, match: (e: PushEvent) => boolean): Promise<PushEvent> {
+  const seen = u.pushEvents.find(match);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const off = u.hooks.onPushEvent((e) => {
+      if (match(e)) {
+        off();
+        resolve(e);
+      }
+    });
+  });
+}
+
+/** waits for an event emitted from now on (waitFor also looks at the ones seen before) */
+function next<K extends EventName>(c: TestCore, name: K, match: (p: EventPayloads[K]) => boolean): Promise<EventPayloads[K]> {
+  const mark = c.events.length;
+  return c.waitFor(name, (p) => c.events.slice(mark).some((e) => e.payload === p) && match(p));
+}
+
+const privateWith = (peer: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state.startsWith('private');
+
+/** contacts with a private session, each asked once */
+async function privatePair(): Promise<[User, User]> {
+  const [a, b] = await Promise.all([user('alice', 'a'), user('bob', 'b')]);
+  await makeContacts(a, b);
+  const asked = Promise.all([
+    a.c.waitFor('push.prompt', (p) => p.peer === b.jid && p.reason === 'ask'),
+    b.c.waitFor('push.prompt', (p) => p.peer === a.jid && p.reason === 'ask'),
+  ]);
+  await a.c.core.handlers['otr.start']({ accountId: a.accountId, peer: b.jid });
+  await Promise.all([a.c.waitFor('otr.status', privateWith(b.jid)), b.c.waitFor('otr.status', privateWith(a.jid))]);
+  await asked;
+  return [a, b];
+}
+
+const record = (u: User, peer: string) => u.hooks.push.store.record(u.accountId, peer);
+
+async function approvedPair(): Promise<[User, User]> {
+  const [a, b] = await privatePair();
+  const theirOffer = b.c.waitFor('push.prompt', (p) => p.peer === a.jid && p.reason === 'their-offer');
+  expect(await a.c.core.handlers['push.handshake.approve']({ accountId: a.accountId, peer: b.jid })).toMatchObject({ state: 'offered' });
+  await theirOffer;
+  const stored = Promise.all([
+    a.c.waitFor('push.notice', (n) => n.peer === b.jid && n.kind === 'record-stored'),
+    b.c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-stored'),
+  ]);
+  await b.c.core.handlers['push.handshake.approve']({ accountId: b.accountId, peer: a.jid });
+  await stored;
+  return [a, b];
+}
+
+/** sends a knock as Alice's core would, with her push login (the server checks the sender) */
+async function sendKnock(a: User, knock: KnockEnvelope): Promise<void> {
+  const token = await openKeyStore(a.c.keychainService).get(pushTokenEntry(a.accountId));
+  const client = new PushClient({ endpoint: a.endpoint, ca: stack.caPem, token: token! });
+  try {
+    await client.sendKnock(knock);
+  } finally {
+    client.close();
+  }
+}
+
+describe('the push handshake over real OTR sessions', () => {
+  it('both approve: both store a record with the same shared_key, and the seven fields', async () => {
+    const [a, b] = await approvedPair();
+    const ra = record(a, b.jid)!;
+    const rb = record(b, a.jid)!;
+    expect(ra.sharedKey).toEqual(rb.sharedKey);
+    expect(ra.sharedKey.length).toBe(64); // OTRv4 session
+    expect(ra).toMatchObject({ protocol: 'xmpp', accountName: a.jid, buddyName: b.jid, apiEndpoint: a.endpoint, buddyApiEndpoint: b.endpoint, otrVersion: 4 });
+    expect(rb).toMatchObject({ accountName: b.jid, buddyName: a.jid, pushName: ra.buddyPushName, buddyPushName: ra.pushName });
+    // nothing of it reached the renderer
+    const hex = Buffer.from(ra.sharedKey).toString('hex');
+    expect(JSON.stringify(a.c.events) + JSON.stringify(b.c.events)).not.toContain(hex);
+    expect(await a.c.core.handlers['push.wakeups.list']({ accountId: a.accountId })).toEqual([
+      expect.objectContaining({ peer: b.jid, canWake: true, state: 'done' }),
+    ]);
+  });
+
+  it('one declines: nothing stored on either side; the other side only sees that no wake-up is possible', async () => {
+    const [a, b] = await privatePair();
+    const theirOffer = b.c.waitFor('push.prompt', (p) => p.peer === a.jid && p.reason === 'their-offer');
+    await a.c.core.handlers['push.handshake.approve']({ accountId: a.accountId, peer: b.jid });
+    await theirOffer;
+    expect(await b.c.core.handlers['push.handshake.decline']({ accountId: b.accountId, peer: a.jid })).toMatchObject({ state: 'declined', canWake: false });
+    expect(record(a, b.jid)).toBeUndefined();
+    expect(record(b, a.jid)).toBeUndefined();
+    expect(await a.c.core.handlers['push.wakeups.list']({ accountId: a.accountId })).toEqual([expect.objectContaining({ peer: b.jid, canWake: false })]);
+    // Alice writes while Bob is offline: no record, so no knock; the message still goes privately
+    const gone = next(a.c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
+    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    await gone;
+    const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'no knock for this one' });
+    expect(sent.encrypted).toBe(true);
+    expect(await a.hooks.push.knock(a.accountId, b.jid)).toBe(false);
+    expect(a.pushEvents.some((e) => e.type === 'knock-sent')).toBe(false);
+  });
+
+  it('a malformed TLV 0x01A4 is refused with a notice; nothing is stored', async () => {
+    const [a, b] = await privatePair();
+    const link = createOtrPushLink((id) => a.hooks.otr(id));
+    const notice = b.c.waitFor('otr.notice', (n) => n.peer === a.jid && n.kind === 'wake-refused');
+    const pushNotice = b.c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'handshake-refused');
+    await link.sendPushTlv(a.accountId, b.jid, new TextEncoder().encode('{"kind":"offer", not json'), { withKey: true });
+    expect(await notice).toMatchObject({ kind: 'wake-refused', reason: 'malformed' });
+    await pushNotice;
+    expect(record(b, a.jid)).toBeUndefined();
+    expect(b.hooks.push.store.handshake(b.accountId, a.jid)?.state).toBe('asking');
+  });
+});
+
+describe('knocks and wake-ups', () => {
+  it('Bob offline: Alice writes, the knock wakes Bob, he logs in, the message arrives, shared_key rotates; wrong keys and replays change nothing', async () => {
+    const [a, b] = await approvedPair();
+    const before = record(a, b.jid)!;
+
+    const gone = next(a.c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
+    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    await gone;
+
+    // a knock sealed with a wrong key: dropped, Bob stays offline
+    const wrong = sealKnockFor({ ...before, sharedKey: new Uint8Array(randomBytes(64)) }, Date.now(), (n) => new Uint8Array(randomBytes(n)));
+    await sendKnock(a, wrong);
+    expect(await pushEvent(b, (e) => e.type === 'knock-dropped')).toEqual({ type: 'knock-dropped', reason: 'wrong-key' });
+
+    const online = next(b.c, 'account.updated', (s) => s.id === b.accountId && s.status === 'online');
+    const woken = b.c.waitFor('otr.notice', (n) => n.peer === a.jid && n.kind === 'woken-by');
+    const knocked = a.c.waitFor('otr.notice', (n) => n.peer === b.jid && n.kind === 'wake-sent');
+    const rotated = Promise.all([
+      a.c.waitFor('push.notice', (n) => n.peer === b.jid && n.kind === 'record-rotated'),
+      b.c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-rotated'),
+    ]);
+    const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'wake up, bob' });
+    expect(sent.encrypted).toBe(true);
+    await knocked;
+    await woken;
+    expect(b.pushEvents.filter((e) => e.type === 'wake-requested')).toHaveLength(1);
+    await online;
+    expect(await b.c.waitFor('message.added', (m) => m.body === 'wake up, bob')).toMatchObject({ direction: 'in', encrypted: true });
+    await rotated;
+    const after = record(a, b.jid)!;
+    expect(after.sharedKey).toEqual(record(b, a.jid)!.sharedKey);
+    expect(after.sharedKey).not.toEqual(before.sharedKey);
+    // nothing went in clear: the knock carried no content
+    expect(JSON.stringify(b.pushEvents)).not.toContain('wake up, bob');
+
+    // the rotated-out key no longer opens a knock
+    await sendKnock(
+      a,
+      sealKnockFor(before, Date.now(), (n) => new Uint8Array(randomBytes(n))),
+    );
+    expect(await pushEvent(b, (e) => e.type === 'knock-dropped' && b.pushEvents.filter((x) => x.type === 'knock-dropped').length === 2)).toEqual({
+      type: 'knock-dropped',
+      reason: 'wrong-key',
+    });
+
+    // a valid knock opens once; the same knock again is a replay and changes nothing
+    const valid = sealKnockFor(after, Date.now(), (n) => new Uint8Array(randomBytes(n)));
+    await sendKnock(a, valid);
+    await pushEvent(b, (e) => e.type === 'wake-requested' && b.pushEvents.filter((x) => x.type === 'wake-requested').length === 2);
+    // Alice's push server refuses the same knock id (the core's own replay check behind it:
+    // knock.test.ts); Bob's core sees nothing more
+    await expect(sendKnock(a, valid)).rejects.toMatchObject({ status: 409 });
+    expect(b.pushEvents.filter((e) => e.type === 'wake-requested')).toHaveLength(2);
+  });
+
+  it("Bob's messenger restarted while asleep (no OTR session left): the knock logs him in, a new private session starts, the message arrives, shared_key rotates", async () => {
+    const [a, b0] = await approvedPair();
+    const before = record(a, b0.jid)!;
+    const gone = next(a.c, 'contact.updated', contactIs(b0.jid, { presence: 'offline' }));
+    await b0.c.core.handlers['account.disconnect']({ accountId: b0.accountId });
+    await gone;
+    // Bob's messenger restarts: the account stays offline (he took it offline), the desktop channel comes back
+    await b0.c.close();
+    const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
+    cores.push(c);
+    await c.waitFor('push.status', (s) => s.accountId === b0.accountId && s.status === 'connected');
+    const hooks = pushTestHooks.get(c.core)!;
+    const b: User = { ...b0, c, hooks, pushEvents: [] };
+    hooks.onPushEvent((e) => b.pushEvents.push(e));
+    expect((await c.core.handlers['otr.status']({ accountId: b.accountId, peer: a.jid })).state).toBe('not-private');
+
+    const rotated = Promise.all([
+      a.c.waitFor('push.notice', (n) => n.peer === b.jid && n.kind === 'record-rotated'),
+      c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-rotated'),
+    ]);
+    const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'are you there, bob?' });
+    expect(sent.encrypted).toBe(true);
+    await c.waitFor('otr.notice', (n) => n.peer === a.jid && n.kind === 'woken-by');
+    await c.waitFor('otr.status', (s) => s.peer === a.jid && s.state.startsWith('private'));
+    expect(await c.waitFor('message.added', (m) => m.body === 'are you there, bob?', 60_000)).toMatchObject({ direction: 'in', encrypted: true });
+    await rotated;
+    expect(record(a, b.jid)!.sharedKey).toEqual(record(b, a.jid)!.sharedKey);
+    expect(record(a, b.jid)!.sharedKey).not.toEqual(before.sharedKey);
+  });
+});
