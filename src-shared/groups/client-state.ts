@@ -32,7 +32,10 @@ export interface ClientGroupState {
   myName: string;
   phase: Phase;
   creator: string | null;
+  /** the creator and the admins it named (set_admins), as this client verified them */
   admins: string[];
+  /** version of the last set_admins applied (replays of older lists are refused); absent = 0 */
+  adminVer?: number;
   /** the member list WE can verify: each entry came from a voucher or a signed statement */
   members: Record<string, MemberView>;
   epoch: number;
@@ -76,6 +79,7 @@ export type ClientEvent =
   | { type: 'member-added'; fp: string; by: string }
   | { type: 'member-removed'; fp: string; by: string }
   | { type: 'member-left'; fp: string }
+  | { type: 'admins-changed'; admins: string[] }
   | { type: 'removed'; by: string }
   | { type: 'hello'; fp: string; name: string }
   | { type: 'message'; from: string; text: string; ts: number; epoch: number; ctr: number; seq: number | null }

@@ -8,6 +8,7 @@
 import type { Clock, RandomSource } from '../otr/common/random';
 import { groupError, GroupProtocolError, isGroupError } from './errors';
 import { type KeyBundle, verifyBundle } from './keys';
+import { checkSetAdmins } from './service-admins';
 import type { ServiceStore, StoredGroup } from './service-store';
 import { verifyStatement } from './statements';
 import { encodeMessage, type GroupMessage, type MessageOf, parseMessage } from './wire';
@@ -32,7 +33,7 @@ export interface ServiceOptions {
 }
 
 export type ServiceEvent =
-  | { type: 'created' | 'connected' | 'admitted' | 'removed' | 'left'; group: string; fp: string }
+  | { type: 'created' | 'connected' | 'admitted' | 'removed' | 'left' | 'admins-set'; group: string; fp: string }
   | { type: 'asked'; group: string; newcomer: string; member: string }
   | { type: 'refused-newcomer'; group: string; fp: string; reason: string }
   | { type: 'rejected'; from: string; code: string; message: string };
@@ -146,6 +147,14 @@ export class GroupService {
         return this.onRemove(from, m);
       case 'leave':
         return this.onLeave(from, m);
+      case 'set_admins': {
+        // docs/groups.md §"Admins": the creator names admins (service-admins.ts checks it)
+        const g = await this.requireGroup(m.group);
+        await this.o.store.setAdmins(m.group, checkSetAdmins(g, this.requireLabel(m.group, from), m), m.ver);
+        this.o.onEvent?.({ type: 'admins-set', group: m.group, fp: m.by });
+        const { group, admins, by, ver, sig } = m;
+        return this.logAndFanOut(group, null, encodeMessage({ t: 'admins_set', group, admins, by, ver, sig, seq: 0 }), [...g.members.keys()]);
+      }
       case 'group':
         return this.onGroup(from, m);
       default:
@@ -273,7 +282,7 @@ export class GroupService {
       encodeMessage({ t: 'user_removed', group: m.group, fp: m.fp, by: m.by, epoch: m.epoch, sig: m.sig, seq: 0 }),
       [...g.members.keys()],
     );
-    await this.o.store.removeMember(m.group, m.fp);
+    await this.dropMember(g, m.fp);
     for (const jid of this.onlineJids(m.group, m.fp)) this.connections.get(m.group)?.delete(jid);
     this.o.onEvent?.({ type: 'removed', group: m.group, fp: m.fp });
     return out;
@@ -285,7 +294,7 @@ export class GroupService {
     if (!me.member || me.fp !== m.fp || !g.members.has(m.fp)) throw groupError('not-allowed', 'only a member may leave, as itself');
     if (!verifyStatement(g.members.get(m.fp)!.h, { op: 'leave', group: m.group, fp: m.fp, epoch: m.epoch }, m.sig))
       throw groupError('bad-signature', 'leave is not signed by the member');
-    await this.o.store.removeMember(m.group, m.fp);
+    await this.dropMember(g, m.fp);
     for (const jid of this.onlineJids(m.group, m.fp)) this.connections.get(m.group)?.delete(jid);
     this.o.onEvent?.({ type: 'left', group: m.group, fp: m.fp });
     return this.logAndFanOut(
@@ -314,6 +323,17 @@ export class GroupService {
     const withS = withSeq(stripSeq(body), seq);
     for (const fp of new Set(recipients)) for (const jid of this.onlineJids(group, fp)) out.push({ to: jid, body: withS });
     return out;
+  }
+
+  /** a member removed or leaving also loses its admin right (clients do the same, admins.ts) */
+  private async dropMember(g: StoredGroup, fp: string): Promise<void> {
+    await this.o.store.removeMember(g.id, fp);
+    if (g.admins.includes(fp))
+      await this.o.store.setAdmins(
+        g.id,
+        g.admins.filter((a) => a !== fp),
+        g.adminVer,
+      );
   }
 
   private onlineJids(group: string, fp: string): string[] {

@@ -5,6 +5,7 @@
 // lead can wire it into the core: transport (XMPP), identity (the OTRv4 long-term key), trust
 // (fingerprints the user verified), store (the profile database).
 import { randomBytes } from 'node:crypto';
+import { mayRemove, presentAdmins, setAdmin } from '../../../src-shared/groups/admins';
 import { connect, leave, receive, remove, sendText, type Step } from '../../../src-shared/groups/client';
 import { type ClientDeps, type ClientEvent, type ClientGroupState, newGroupState } from '../../../src-shared/groups/client-state';
 import { isGroupError } from '../../../src-shared/groups/errors';
@@ -35,6 +36,8 @@ export interface Groups {
   join(address: string, name?: string): Promise<GroupInfo>;
   leave(address: string): Promise<GroupInfo>;
   remove(address: string, member: string): Promise<GroupInfo>;
+  /** the creator names `member` admin, or takes the right back (docs/groups.md §"Admins") */
+  setAdmin(address: string, member: string, admin: boolean): Promise<GroupInfo>;
   send(address: string, body: string): Promise<GroupMessageInfo>;
   list(): GroupInfo[];
   timeline(address: string, limit: number, before?: number): GroupMessageInfo[];
@@ -71,7 +74,7 @@ export function createGroups(deps: GroupsDeps): Groups {
   };
 
   const info = (s: ClientGroupState): GroupInfo => {
-    const admins = new Set([...(s.creator ? [s.creator] : []), ...s.admins]);
+    const admins = new Set(presentAdmins(s));
     return {
       accountId: deps.accountId,
       address: s.address,
@@ -86,7 +89,8 @@ export function createGroups(deps: GroupsDeps): Groups {
           admin: admins.has(fp),
         }))
         .sort((a, b) => Number(b.me) - Number(a.me) || (a.name ?? a.fingerprint).localeCompare(b.name ?? b.fingerprint)),
-      canRemove: s.phase === 'member' && admins.has(s.me),
+      canRemove: s.phase === 'member' && mayRemove(s, s.me),
+      canNameAdmins: s.phase === 'member' && s.creator === s.me,
       rekeyPending: s.rekeyPending,
     };
   };
@@ -120,13 +124,14 @@ export function createGroups(deps: GroupsDeps): Groups {
     const stored = deps.store.commit(deps.accountId, step.state, rows, now);
     states.set(address, step.state);
     for (const m of step.out) await deps.transport.send(address, encodeMessage(m)).catch((e: Error) => log(`sending to ${address} failed: ${e.message}`));
-    for (const e of step.events) notice(step.state, e);
+    for (const e of step.events) notice(step.state, e, current);
     deps.emit('group.updated', info(step.state));
     for (const e of stored) deps.emit('group.message', toMessage(step.state, e));
     return { state: step.state, stored };
   };
 
-  const notice = (s: ClientGroupState, e: ClientEvent): void => {
+  const notice = (s: ClientGroupState, e: ClientEvent, before: ClientGroupState): void => {
+    const wasAdmin = mayRemove(before, s.me);
     const text =
       e.type === 'untrusted-voucher'
         ? 'A member whose key you have not verified answered your request to join, so you did not join. Verify that member first.'
@@ -136,9 +141,13 @@ export function createGroups(deps: GroupsDeps): Groups {
             ? e.text
             : e.type === 'removed'
               ? 'You were removed from this group.'
-              : e.type === 'service-error'
-                ? `The group service refused a message: ${e.text}`
-                : null;
+              : e.type === 'admins-changed' && e.admins.includes(s.me) !== wasAdmin
+                ? e.admins.includes(s.me)
+                  ? 'The creator made you an admin of this group: you may remove members.'
+                  : 'You are no longer an admin of this group.'
+                : e.type === 'service-error'
+                  ? `The group service refused a message: ${e.text}`
+                  : null;
     if (text) deps.emit('group.notice', { accountId: deps.accountId, address: s.address, text });
   };
 
@@ -193,6 +202,10 @@ export function createGroups(deps: GroupsDeps): Groups {
     },
     async remove(address, member) {
       const r = await serial(address, () => apply(address, (s, d) => remove(s, member, d))).catch(userError);
+      return info(r.state);
+    },
+    async setAdmin(address, member, admin) {
+      const r = await serial(address, () => apply(address, (s, d) => setAdmin(s, member, admin, d))).catch(userError);
       return info(r.state);
     },
     async send(address, body) {
