@@ -35,6 +35,8 @@ export interface ServiceOptions {
 export type ServiceEvent =
   | { type: 'created' | 'connected' | 'admitted' | 'removed' | 'left' | 'admins-set'; group: string; fp: string }
   | { type: 'asked'; group: string; newcomer: string; member: string }
+  /** a member's connection (its full JID) was labelled */
+  | { type: 'member-online'; group: string; fp: string; jid: string }
   | { type: 'refused-newcomer'; group: string; fp: string; reason: string }
   | { type: 'rejected'; from: string; code: string; message: string };
 
@@ -183,6 +185,7 @@ export class GroupService {
     };
     if (member) {
       this.o.onEvent?.({ type: 'connected', group: m.group, fp: m.fp });
+      this.o.onEvent?.({ type: 'member-online', group: m.group, fp: m.fp, jid: from });
       const backlog = await this.o.store.since(m.group, m.fp, m.since ?? 0, now, this.replayLimit);
       return [ack, ...backlog.map((e) => ({ to: from, body: withSeq(e.body, e.seq) }))];
     }
@@ -264,6 +267,7 @@ export class GroupService {
     this.admissionsOf(m.group).delete(m.fp);
     this.label(m.group, a.jid, { fp: m.fp, member: true });
     this.o.onEvent?.({ type: 'admitted', group: m.group, fp: m.fp });
+    this.o.onEvent?.({ type: 'member-online', group: m.group, fp: m.fp, jid: a.jid });
     const { group, fp, key, by, epoch, sig } = m;
     return this.logAndFanOut(group, null, encodeMessage({ t: 'user_added', group, fp, key, by, epoch, sig, seq: 0 }), [...g.members.keys(), fp]);
   }

@@ -1,6 +1,7 @@
 // Groups through the core's IPC handlers (the wiring in src-main/core/index.ts): two cores on
 // the local stack who verified each other over OTR create a group, admit, talk, and the creator
-// removes the other, who then reads nothing new. The group service is the real one (its CLI).
+// removes the other, who then reads nothing new; the groups use the account's one stream and
+// catch up after a reconnect. The group service is the real one (its CLI).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,4 +65,41 @@ it('two cores that verified each other over OTR: create, join, talk, remove', as
   expect((await B['group.timeline']({ accountId: b.accountId, address: g.address, limit: 10 })).map((m) => m.body)).toEqual(['hi from bob']);
   // the creator cannot remove itself: a typed refusal, nothing changes
   await expect(A['group.remove']({ accountId: a.accountId, address: g.address, member: sb.theirFingerprint! })).rejects.toThrow(/cannot be removed/);
+});
+
+it("groups ride the account's one stream: across a disconnect and connect, the group catches up", async () => {
+  const [a, b] = await Promise.all([signedInUser(stack, 'alice'), signedInUser(stack, 'bob')]);
+  cores.push(a.c, b.c);
+  const A = a.c.core.handlers;
+  const B = b.c.core.handlers;
+  await A['contact.add']({ accountId: a.accountId, jid: b.jid });
+  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.pendingIn);
+  await B['contact.approve']({ accountId: b.accountId, jid: a.jid });
+  await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
+  await A['otr.start']({ accountId: a.accountId, peer: b.jid });
+  const sa = await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified');
+  const sb = await b.c.waitFor('otr.status', (s) => s.peer === a.jid && s.state === 'private-unverified');
+  await A['otr.trust.set']({ accountId: a.accountId, peer: b.jid, fingerprint: sa.theirFingerprint!, verified: true });
+  await B['otr.trust.set']({ accountId: b.accountId, peer: a.jid, fingerprint: sb.theirFingerprint!, verified: true });
+  const bobFp = sa.theirFingerprint!;
+
+  const g = await A['group.create']({ accountId: a.accountId, service: service.domain, name: 'Alice' });
+  await a.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
+  await B['group.join']({ accountId: b.accountId, address: g.address, name: 'Bob' });
+  await b.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
+  // bob's group connection is the account's own session (resource messenger-<hex>), not a second stream
+  const first = await service.waitEvent((e) => e.type === 'member-online' && e.fp === bobFp);
+  expect(String(first.jid)).toMatch(new RegExp(`^${b.jid}/messenger-[0-9a-f]{8}$`));
+
+  await B['account.disconnect']({ accountId: b.accountId });
+  await A['group.send']({ accountId: a.accountId, address: g.address, body: 'while bob was away' });
+  const seen = service.events.length;
+  await B['account.connect']({ accountId: b.accountId });
+  // on 'online' the group connects again and fetches what it missed from the service's log
+  const got = await b.c.waitFor('group.message', (m) => m.body === 'while bob was away');
+  expect(got).toMatchObject({ senderName: 'Alice', mine: false });
+  const again = await service.waitEvent((e) => service.events.indexOf(e) >= seen && e.type === 'member-online' && e.fp === bobFp);
+  expect(again.jid).toBe(first.jid);
+  await B['group.send']({ accountId: b.accountId, address: g.address, body: 'back' });
+  await a.c.waitFor('group.message', (m) => m.body === 'back');
 });
