@@ -48,6 +48,8 @@ export interface Groups {
 }
 
 const systemRandom = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+/** waits before asking a group service again after a bounce (its component not connected yet, e.g. after a server restart) */
+const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 15_000, 30_000];
 const bare = (jid: string): string => jid.split('/')[0]!.toLowerCase();
 
 export function createGroups(deps: GroupsDeps): Groups {
@@ -156,17 +158,46 @@ export function createGroups(deps: GroupsDeps): Groups {
     throw e;
   };
 
+  // A bounced identity leaves the group unconnected until the next 'online': after a server
+  // restart the account may be back before the service's component is. Ask again with backoff
+  // until an Ack arrives; also when the service no longer knows our connection (it restarted:
+  // "send identity first").
+  const retries = new Map<string, { attempt: number; timer: NodeJS.Timeout | null }>();
+  const retry = (address: string): void => {
+    const r = retries.get(address) ?? { attempt: 0, timer: null };
+    if (r.timer) return;
+    const delay = RETRY_DELAYS_MS[Math.min(r.attempt, RETRY_DELAYS_MS.length - 1)]!;
+    r.attempt++;
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      const s = states.get(address);
+      if (!s || !['member', 'pending', 'joining', 'admitting'].includes(s.phase)) return;
+      void serial(address, () => apply(address, (x, d) => connect(x, d))).catch((e: unknown) => log(`reconnecting ${address}: ${String(e)}`));
+    }, delay);
+    r.timer.unref?.();
+    retries.set(address, r);
+  };
+  const unbounce = deps.transport.onBounce((from) => {
+    const address = bare(from);
+    if (states.get(address)?.awaitingAck) retry(address);
+  });
+
   const unsubscribe = deps.transport.onBody((from, body) => {
     const address = bare(from);
     if (!states.has(address)) return;
-    void serial(address, () => apply(address, (s, d) => receive(s, from, body, d))).catch((e: unknown) => {
-      // a refused message changes nothing (the machine works on a copy); the user hears of forgeries
-      if (isGroupError(e)) {
-        log(`group ${address}: refused ${e.code}: ${e.message}`);
-        if (e.code !== 'replay' && e.code !== 'malformed')
-          deps.emit('group.notice', { accountId: deps.accountId, address, text: `A group message was refused: ${e.message}` });
-      } else log(`group ${address}: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    void serial(address, () => apply(address, (s, d) => receive(s, from, body, d)))
+      .then(({ state }) => {
+        if (!state.awaitingAck) retries.delete(address);
+        if (state.phase === 'member' && /send identity first/.test(body)) retry(address);
+      })
+      .catch((e: unknown) => {
+        // a refused message changes nothing (the machine works on a copy); the user hears of forgeries
+        if (isGroupError(e)) {
+          log(`group ${address}: refused ${e.code}: ${e.message}`);
+          if (e.code !== 'replay' && e.code !== 'malformed')
+            deps.emit('group.notice', { accountId: deps.accountId, address, text: `A group message was refused: ${e.message}` });
+        } else log(`group ${address}: ${e instanceof Error ? e.message : String(e)}`);
+      });
   });
 
   const start = async (state: ClientGroupState): Promise<GroupInfo> => {
@@ -237,6 +268,9 @@ export function createGroups(deps: GroupsDeps): Groups {
     },
     async close() {
       unsubscribe();
+      unbounce();
+      for (const r of retries.values()) if (r.timer) clearTimeout(r.timer);
+      retries.clear();
       await Promise.all([...states.values()].filter((s) => s.phase === 'member').map((s) => deps.transport.sendUnavailable(s.address).catch(() => undefined)));
     },
   };

@@ -11,6 +11,8 @@ export interface GroupTransport {
   send(to: string, body: string): Promise<void>;
   /** every <message> with a body; returns an unsubscribe function */
   onBody(handler: (from: string, body: string) => void): () => void;
+  /** every <message type='error'> (a bounce: e.g. the service's component is not connected); returns an unsubscribe function */
+  onBounce(handler: (from: string) => void): () => void;
   sendUnavailable(to: string): Promise<void>;
 }
 
@@ -31,6 +33,10 @@ export interface LiveSession {
 const groupMessage = (to: string, body: string) =>
   xml('message', { to, type: 'normal' }, xml('body', {}, body), xml('no-store', { xmlns: 'urn:xmpp:hints' }), xml('no-copy', { xmlns: 'urn:xmpp:hints' }));
 
+const bounceOf = (stanza: StanzaLike, handler: (from: string) => void): void => {
+  if (stanza.name === 'message' && stanza.attrs.type === 'error' && stanza.attrs.from) handler(stanza.attrs.from);
+};
+
 const bodyOf = (stanza: StanzaLike, handler: (from: string, body: string) => void): void => {
   if (stanza.name !== 'message' || stanza.attrs.type === 'error' || !stanza.attrs.from) return;
   const body = stanza.getChildText('body');
@@ -50,6 +56,11 @@ export function groupTransportOf(client: XmppClient): GroupTransport {
     },
     onBody(handler) {
       const listener = (stanza: StanzaLike): void => bodyOf(stanza, handler);
+      e.on('stanza', listener as never);
+      return () => void e.removeListener('stanza', listener as never);
+    },
+    onBounce(handler) {
+      const listener = (stanza: StanzaLike): void => bounceOf(stanza, handler);
       e.on('stanza', listener as never);
       return () => void e.removeListener('stanza', listener as never);
     },
@@ -82,6 +93,9 @@ export function groupTransportOfSession(session: LiveSession): GroupTransport {
     },
     onBody(handler) {
       return session.attachFeature({ onStanza: (el) => bodyOf(el, handler) });
+    },
+    onBounce(handler) {
+      return session.attachFeature({ onStanza: (el) => bounceOf(el, handler) });
     },
     async sendUnavailable(to) {
       await live().entity.send(xml('presence', { to, type: 'unavailable' }));
