@@ -147,4 +147,42 @@ describe('naming admins', () => {
     expect(erin.state.admins.sort()).toEqual([alice.fp, carol.fp].sort());
     expect(erin.state.adminVer).toBe(2);
   });
+
+  it('an admin un-named between its removal and its rekey: its key is still accepted, it was the right one', async () => {
+    const { net, alice, bob, carol, dave } = await fourMembers();
+    alice.apply((s) => setAdmin(s, bob.fp, true, alice.deps));
+    await net.flush();
+    // the service takes bob's removal, then alice's un-naming, then bob's new keys
+    bob.apply((s) => remove(s, dave.fp, bob.deps));
+    alice.apply((s) => setAdmin(s, bob.fp, false, alice.deps));
+    await net.flush();
+    expect(carol.state.admins).toEqual([alice.fp]);
+    expect(carol.errors).toEqual([]);
+    expect([alice, bob, carol].map((c) => [c.state.epoch, c.state.rekeyPending])).toEqual([
+      [2, false],
+      [2, false],
+      [2, false],
+    ]);
+  });
+
+  it('while a new key is awaited from the remover, a key from anyone else (even the creator) is refused', async () => {
+    const { net, alice, bob, carol, dave } = await fourMembers();
+    alice.apply((s) => setAdmin(s, bob.fp, true, alice.deps));
+    await net.flush();
+    bob.apply((s) => remove(s, dave.fp, bob.deps));
+    // bob hears nothing back (his connection is going away): no key from him yet
+    bob.online = false;
+    await net.flush();
+    expect(carol.state.rekeyPending).toBe(true);
+    const before = carol.state;
+    const other = pairwiseTo(alice, carol, { k: 'rekey', epoch: 2, session_key: new Uint8Array(32).fill(5), members: [alice.fp, bob.fp, carol.fp] });
+    carol.apply((s) => receive(s, ADDRESS, other, carol.deps));
+    expect(carol.errors.at(-1)?.message).toMatch(/right to rekey/);
+    expect(carol.state).toBe(before);
+    // bob comes back, catches up on his removal of dave and hands out the key
+    bob.connect();
+    await net.flush();
+    expect(carol.state.rekeyPending).toBe(false);
+    expect(carol.state.keys[2]).toEqual(bob.state.keys[2]);
+  });
 });

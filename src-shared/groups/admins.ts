@@ -27,9 +27,15 @@ export function rekeyerAfterLeave(s: ClientGroupState): string | undefined {
   return presentAdmins(s)[0] ?? Object.keys(s.members).sort()[0];
 }
 
-/** a new key is accepted from an admin (after a removal or a leave), or from the rule's member when no admin is left */
+/**
+ * A new key is accepted only from the member expected to hand it out: the author of the removal
+ * (checked as an admin when the removal was applied, so being un-named in between does not strand
+ * the group), or the rule's member after a leave. Without such an expectation (a state saved by
+ * an older version), from an admin, or the rule's member when no admin is left.
+ */
 export function mayRekey(s: ClientGroupState, fp: string): boolean {
   if (!s.members[fp]) return false;
+  if (s.rekeyPending && s.rekeyFrom) return fp === s.rekeyFrom;
   const admins = presentAdmins(s);
   return admins.length > 0 ? admins.includes(fp) : fp === Object.keys(s.members).sort()[0];
 }

@@ -53,6 +53,8 @@ export interface ClientGroupState {
   vouching: Record<string, KeyBundle>;
   /** a member left or was removed and the new key has not arrived: sending would leak to them */
   rekeyPending: boolean;
+  /** who must hand out that key: the remover, or the rule's member after a leave (admins.ts) */
+  rekeyFrom?: string;
   refusal: { reason: string; text: string } | null;
   /** identity sent, Ack not yet received */
   awaitingAck: boolean;

@@ -260,7 +260,10 @@ function onUserRemoved(step: Step, m: MessageOf<'user_removed'>, deps: ClientDep
   step.events.push({ type: 'member-removed', fp: m.fp, by: m.by });
   // the remover hands the new key out; everyone else waits for it before sending
   if (m.by === deps.me.fingerprint) rekey(step, deps);
-  else s.rekeyPending = true;
+  else {
+    s.rekeyPending = true;
+    s.rekeyFrom = m.by;
+  }
 }
 
 function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): void {
@@ -276,8 +279,12 @@ function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): vo
   step.events.push({ type: 'member-left', fp: m.fp });
   // the remaining admin (else member) with the lowest fingerprint hands the new key out (a rule
   // every member computes alike, so exactly one does it; admins.ts)
-  if (rekeyerAfterLeave(s) === deps.me.fingerprint) rekey(step, deps);
-  else s.rekeyPending = true;
+  const rekeyer = rekeyerAfterLeave(s);
+  if (rekeyer === deps.me.fingerprint) rekey(step, deps);
+  else {
+    s.rekeyPending = true;
+    if (rekeyer) s.rekeyFrom = rekeyer;
+  }
 }
 
 function onGroup(step: Step, m: MessageOf<'group'>): void {
@@ -362,6 +369,7 @@ function adoptKey(s: ClientGroupState, epoch: number, key: Uint8Array): void {
   s.epoch = epoch;
   s.ctr = 0;
   s.rekeyPending = false;
+  delete s.rekeyFrom;
 }
 
 const bare = (jid: string): string => jid.split('/')[0]!.toLowerCase();
