@@ -10,6 +10,7 @@ import { groupError, GroupProtocolError, isGroupError } from './errors';
 import { type KeyBundle, verifyBundle } from './keys';
 import { checkSetAdmins } from './service-admins';
 import type { ServiceStore, StoredGroup } from './service-store';
+import { sameKey, stripSeq, validGroup, withSeq } from './service-log';
 import { verifyStatement } from './statements';
 import { encodeMessage, type GroupMessage, type MessageOf, parseMessage } from './wire';
 
@@ -371,26 +372,6 @@ export class GroupService {
   private disconnect(jid: string, group: string, reason: keyof typeof REASONS): Outgoing {
     return { to: jid, body: encodeMessage({ t: 'disconnect', group, reason, text: REASONS[reason] }) };
   }
-}
-
-function sameKey(a: KeyBundle, b: KeyBundle): boolean {
-  const eq = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
-  return eq(a.h, b.h) && eq(a.f, b.f) && eq(a.x, b.x);
-}
-
-/** the log stores bodies without their seq; it is added on delivery */
-function stripSeq(body: string): string {
-  const o = JSON.parse(body) as Record<string, unknown>;
-  delete o.seq;
-  return JSON.stringify(o);
-}
-
-export function withSeq(body: string, seq: number): string {
-  return `${body.slice(0, -1)},"seq":${seq}}`;
-}
-
-function validGroup(g: string): string {
-  return /^[a-z0-9-]{1,64}$/.test(g) ? g : 'invalid';
 }
 
 export { GroupProtocolError };
