@@ -52,7 +52,7 @@ async function sendToGroup(page: Page, text: string): Promise<void> {
   await form.getByRole('button', { name: 'Send' }).click();
 }
 
-test('three users: create, admit by verified keys, talk, remove one who then reads nothing new', async ({ stack, launchClient }) => {
+test('three users: create, admit by verified keys, talk, notify, name an admin who removes one who then reads nothing new', async ({ stack, launchClient }) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-groups-'));
   const service = await startGroupService(stack, dataDir);
   try {
@@ -92,19 +92,57 @@ test('three users: create, admit by verified keys, talk, remove one who then rea
     await expect(timeline(a).filter({ hasText: 'hello group' })).toContainText(bobName);
     await expect(timeline(c).filter({ hasText: 'hello group' })).toContainText(bobName);
 
-    // Alice removes Carol; Carol is told; what is written afterwards never reaches her
-    const carolName = carol!.who.jid.split('@')[0]!;
+    // notifications as for one-to-one: the group not on screen notifies; muted, it does not
+    const groupId = address.split('@')[0]!;
+    await a.context().grantPermissions(['notifications']);
+    await a.evaluate(() => {
+      const Real = window.Notification;
+      const shown: { title: string; body: string }[] = [];
+      (window as unknown as { shown: typeof shown }).shown = shown;
+      window.Notification = class extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          shown.push({ title, body: options?.body ?? '' });
+        }
+      } as typeof Notification;
+    });
+    const shown = () => a.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown);
+    await a.getByRole('button', { name: 'Notifications…' }).click();
+    const prefs = a.getByRole('dialog', { name: 'Notifications' });
+    await prefs.getByRole('checkbox', { name: /Show a desktop notification/ }).check();
+    await prefs.getByRole('button', { name: 'Close' }).click();
+    await sendToGroup(b, 'on screen');
+    await expect(timeline(a).filter({ hasText: 'on screen' })).toHaveCount(1);
+    await groupView(a).getByRole('button', { name: 'Close' }).click();
+    await sendToGroup(b, 'elsewhere');
+    await expect.poll(shown).toEqual([{ title: `${bobName} in ${groupId}`, body: 'elsewhere' }]);
+    await a.getByRole('button', { name: `Group ${address}` }).click();
+    await groupView(a).getByRole('checkbox', { name: 'Mute notifications of this group' }).check();
+    await groupView(a).getByRole('button', { name: 'Close' }).click();
+    await sendToGroup(b, 'while muted');
+    await a.getByRole('button', { name: `Group ${address}` }).click();
+    await expect(timeline(a).filter({ hasText: 'while muted' })).toHaveCount(1);
+    expect(await shown()).toHaveLength(1);
+
+    // Alice (the creator) makes Bob an admin; Bob removes Carol; Carol is told; what is written
+    // afterwards never reaches her
     await groupView(a)
+      .getByRole('button', { name: `Make admin ${bobName}` })
+      .click();
+    await expect(groupView(b).getByText('The creator made you an admin of this group: you may remove members.').first()).toBeVisible();
+    await expect(groupView(a).getByRole('listitem', { name: `Member ${bobName}` })).toContainText('admin');
+    const carolName = carol!.who.jid.split('@')[0]!;
+    await groupView(b)
       .getByRole('button', { name: `Remove ${carolName}` })
       .click();
     await expect(groupView(c).getByText('You were removed from this group.').first()).toBeVisible();
     await expect(groupView(a).getByRole('listitem', { name: /^Member / })).toHaveCount(2);
     await expect(groupView(b).getByRole('listitem', { name: /^Member / })).toHaveCount(2);
-    await expect(groupView(b).getByRole('button', { name: 'Send' })).toBeEnabled();
+    await expect(groupView(a).getByRole('button', { name: 'Send' })).toBeEnabled();
     await sendToGroup(b, 'after carol left');
     await expect(timeline(a).filter({ hasText: 'after carol left' })).toHaveCount(1);
     await expect(timeline(c).filter({ hasText: 'after carol left' })).toHaveCount(0);
-    await expect(timeline(c)).toHaveCount(1);
+    await expect(timeline(c)).toHaveCount(4);
   } finally {
     await service.stop();
     rmSync(dataDir, { recursive: true, force: true });

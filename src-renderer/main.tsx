@@ -11,7 +11,7 @@ import { TabGate } from './TabGate';
 import './styles.css';
 import { createOtrStore, OtrContext } from './otr';
 import { createPushStore, PushContext } from './push';
-import { createGroupsStore, GroupsContext } from './groups';
+import { createGroupsStore, GroupsContext, startGroupNotifier } from './groups';
 import { startNotifier } from './notify/notifier';
 
 if (!window.messenger) {
@@ -58,6 +58,7 @@ function startApp(transport: Transport): void {
   const groups = createGroupsStore(transport.api);
   // the unread total in the title; desktop notifications when turned on (notify/)
   startNotifier(transport.api, app);
+  startGroupNotifier(transport.api, groups);
   // notices raised before this window listened (e.g. a key change seen while connecting at start)
   void app.actions.load().then(() => {
     for (const accountId of Object.keys(app.store.getState().accounts)) void otr.actions.loadNotices(accountId);

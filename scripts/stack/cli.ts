@@ -1,5 +1,7 @@
 // `npm run stack [-- --account user:password ...] [--server prosody|ejabberd]`: starts the local XMPP stack, prints how to
 // connect, and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+import { join } from 'node:path';
+import { startGroupServiceProcess, type GroupServiceProcess } from './group-service-process';
 import { startStack, type StackAccount, type StackServer } from './stack';
 import { runTwoDomains } from './two-domains-cli';
 
@@ -38,11 +40,26 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const stack = await startStack(args);
   const serverName = stack.server === 'ejabberd' ? 'ejabberd' : 'Prosody';
+  // the group service (docs/groups.md) on its component, its data in the stack's directory
+  let groups: GroupServiceProcess | null = null;
+  if (stack.groupsDomain && stack.groupsSecret) {
+    groups = await startGroupServiceProcess({
+      domain: stack.groupsDomain,
+      secret: stack.groupsSecret,
+      host: stack.host,
+      port: stack.componentPort,
+      dataDir: join(stack.dir, 'groups'),
+    }).catch(async (e: unknown) => {
+      await stack.stop();
+      throw e;
+    });
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping ${serverName}…`);
+    await groups?.stop();
     await stack.stop();
     console.log('stopped; the stack directory is deleted');
     process.exit(0);
@@ -56,6 +73,7 @@ async function main(): Promise<void> {
   CA certificate   ${stack.caCertPath}
   MUC component    ${stack.mucDomain}
   component port   ${stack.host}:${stack.componentPort}  domain ${stack.componentDomain}  secret ${stack.componentSecret}
+  group service    ${groups ? `${groups.domain}   (create groups there; docs/groups.md)` : '(none with this server)'}
   registration     in-band (XEP-0077) allowed
   accounts         ${args.accounts.map((a) => `${a.user}@${stack.domain}`).join(', ') || '(none; pass --account user:password)'}
   server log       ${stack.logPath}

@@ -78,6 +78,9 @@ export interface Stack {
   componentPort: number;
   componentDomain: string;
   componentSecret: string;
+  /** Prosody: a second XEP-0114 component on the same port for the group service (docs/groups.md) */
+  groupsDomain?: string;
+  groupsSecret?: string;
   /** the stack's private directory (config, data, certificates, log) */
   dir: string;
   configPath: string;
@@ -116,6 +119,9 @@ interface ConfigInput {
   mucDomain: string;
   componentDomain: string;
   componentSecret: string;
+  /** the group service's component (docs/groups.md), when given */
+  groupsDomain?: string;
+  groupsSecret?: string;
   c2sPort: number;
   componentPort: number;
   certPath: string;
@@ -178,7 +184,14 @@ Component ${luaString(c.mucDomain)} "muc"
 
 Component ${luaString(c.componentDomain)}
   component_secret = ${luaString(c.componentSecret)}
-`;
+${
+  c.groupsDomain && c.groupsSecret
+    ? `
+Component ${luaString(c.groupsDomain)}
+  component_secret = ${luaString(c.groupsSecret)}
+`
+    : ''
+}`;
 }
 
 /** Resolves when the TCP port accepts a connection (one attempt; the caller waits for the log). */
@@ -291,6 +304,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return stack;
   }
   const componentSecret = randomBytes(18).toString('base64url');
+  const groupsDomain = `groups.${domain}`;
+  const groupsSecret = randomBytes(18).toString('base64url');
   const configPath = join(dir, 'prosody.cfg.lua');
   const logPath = join(dir, 'prosody.log');
 
@@ -310,6 +325,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         mucDomain,
         componentDomain,
         componentSecret,
+        groupsDomain,
+        groupsSecret,
         c2sPort: port,
         componentPort,
         certPath: certs.certPath,
@@ -365,6 +382,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     componentPort,
     componentDomain,
     componentSecret,
+    groupsDomain,
+    groupsSecret,
     dir,
     configPath,
     logPath,

@@ -22,6 +22,10 @@ export interface DomainStack {
   /** c2s (STARTTLS) port */
   port: number;
   s2sPort: number;
+  /** XEP-0114 port; the group service's component groups.<domain> (docs/groups.md) connects there */
+  componentPort: number;
+  groupsDomain: string;
+  groupsSecret: string;
   dir: string;
   logPath: string;
   /** the domain's push server (api_endpoint), when started with push: true */
@@ -86,7 +90,9 @@ export async function startTwoDomains(options: TwoDomainOptions = {}): Promise<T
     const make = async (domain: string, me: typeof ports.a, other: { domain: string; s2s: number }): Promise<DomainStack> => {
       const ddir = join(dir, domain);
       await mkdir(join(ddir, 'data'), { recursive: true, mode: 0o700 });
-      const certs = await ca.leaf(domain, [`muc.${domain}`, `prekeys.${domain}`]);
+      // groups.<domain> is reached over s2s by the other domain's users: its name is in the certificate
+      const certs = await ca.leaf(domain, [`muc.${domain}`, `prekeys.${domain}`, `groups.${domain}`]);
+      const groupsSecret = randomBytes(18).toString('base64url');
       const configPath = join(ddir, 'prosody.cfg.lua');
       const logPath = join(ddir, 'prosody.log');
       const base = prosodyConfig({
@@ -95,6 +101,8 @@ export async function startTwoDomains(options: TwoDomainOptions = {}): Promise<T
         mucDomain: `muc.${domain}`,
         componentDomain: `prekeys.${domain}`,
         componentSecret: randomBytes(18).toString('base64url'),
+        groupsDomain: `groups.${domain}`,
+        groupsSecret,
         c2sPort: me.c2s,
         componentPort: me.comp,
         certPath: certs.certPath,
@@ -107,7 +115,12 @@ export async function startTwoDomains(options: TwoDomainOptions = {}): Promise<T
         withS2s(base, {
           s2sPort: me.s2s,
           caPath: ca.caCertPath,
-          routes: { [other.domain]: other.s2s, [`muc.${other.domain}`]: other.s2s, [`prekeys.${other.domain}`]: other.s2s },
+          routes: {
+            [other.domain]: other.s2s,
+            [`muc.${other.domain}`]: other.s2s,
+            [`prekeys.${other.domain}`]: other.s2s,
+            [`groups.${other.domain}`]: other.s2s,
+          },
         }),
       );
       const p = new ProsodyProcess(configPath, logPath);
@@ -118,6 +131,9 @@ export async function startTwoDomains(options: TwoDomainOptions = {}): Promise<T
         host: '127.0.0.1',
         port: me.c2s,
         s2sPort: me.s2s,
+        componentPort: me.comp,
+        groupsDomain: `groups.${domain}`,
+        groupsSecret,
         dir: ddir,
         logPath,
         async createAccount(user, password) {

@@ -60,9 +60,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const store = await openProfile(profileDir, keys);
   // OTR fingerprints, trust, policies and waiting messages: own tables in the same database
   const otrStore = new OtrStore(store.database);
-  // verified groups (docs/groups.md): own tables in the same database, one group stream per account
+  // verified groups (docs/groups.md): own tables in the same database, on each account's own stream
   const groupStore = new GroupStore(store.database);
-  const groupStreams = new Map<string, AccountGroups>();
+  const accountGroupsOf = new Map<string, AccountGroups>();
   const events = new CoreEvents();
   const sessions = new Map<string, AccountSession>();
   /** accounts whose password is missing from the keychain */
@@ -92,7 +92,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const newSession = (account: AccountRow, password: string) => {
     const s = new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
     pushWiring.attachSession(s);
+    accountGroupsOf.set(account.id, accountGroups({ account, session: s, keys, otrStore, store, groupStore, emit: (n, p) => events.emit(n, p) }));
     return s;
+  };
+  const closeGroups = async (accountId: string) => {
+    await accountGroupsOf.get(accountId)?.close();
+    accountGroupsOf.delete(accountId);
   };
 
   /** Connects in the background, retrying while the server is unreachable. */
@@ -158,6 +163,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await keys.set(accountPasswordEntry(row.id), input.password);
     } catch (e) {
       sessions.delete(row.id);
+      await closeGroups(row.id);
       await s.close().catch(() => {});
       store.removeAccount(row.id);
       otrStore.removeAccount(row.id);
@@ -170,15 +176,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const groupsOf = async (accountId: string) => {
     session(accountId);
-    let g = groupStreams.get(accountId);
-    if (!g) {
-      const account = store.accounts().find((a) => a.id === accountId);
-      const password = await keys.get(accountPasswordEntry(accountId));
-      if (!account || password === null) throw new MessengerError('not-found', 'There is no such account in this profile.');
-      g = accountGroups({ account, password, extraCaPem: options.extraCaPem, keys, otrStore, store, groupStore, emit: (n, p) => events.emit(n, p) });
-      groupStreams.set(accountId, g);
-    }
-    return g.groups();
+    const g = accountGroupsOf.get(accountId);
+    if (!g) throw new MessengerError('not-found', 'There is no such account in this profile.');
+    return g.groups;
   };
 
   const handlers: RequestHandlers = {
@@ -212,9 +212,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       clearTimeout(retryTimers.get(accountId));
       sessions.delete(accountId);
       locked.delete(accountId);
+      await closeGroups(accountId);
       await s?.close();
-      await groupStreams.get(accountId)?.close();
-      groupStreams.delete(accountId);
       groupStore.removeAccount(accountId);
       store.removeAccount(accountId);
       otrStore.removeAccount(accountId);
@@ -287,12 +286,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       if (closed) return;
       closed = true;
       for (const t of retryTimers.values()) clearTimeout(t);
+      // the groups say goodbye to their services while the streams are still up
+      await Promise.all([...accountGroupsOf.keys()].map(closeGroups));
       await Promise.all([...sessions.values()].map((s) => s.disconnect().catch(() => {})));
       // no OTR timer may fire into the closed database (bench/soak.ts restarts cores)
       await Promise.all([...sessions.values()].map((s) => s.otr.close()));
       pushWiring.close();
       await push.close();
-      await Promise.all([...groupStreams.values()].map((g) => g.close()));
       sessions.clear();
       store.close();
     },

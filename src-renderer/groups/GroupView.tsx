@@ -1,9 +1,12 @@
 // One open group: its address to share, its state ("Waiting for a member who knows your key"),
 // the members with their hello_i_am names and whether the user verified each key, the timeline
-// with per-member attribution, compose, leave, and remove (creator and admins).
+// with per-member attribution, compose, leave, remove (creator and admins), "make admin" (the
+// creator) and muting the group's notifications.
 import { useId, useState, type FormEvent } from 'react';
 import type { GroupInfo, GroupMemberInfo } from '../../src-shared/ipc/groups-contract';
+import { useNotifyPrefs } from '../notify/prefs';
 import { useGroups, useGroupsState } from './context';
+import { groupMuteKey } from './group-notifier';
 import { groupKey } from './groups-store';
 
 const short = (fp: string) => `${fp.slice(0, 8).toUpperCase()} ${fp.slice(8, 16).toUpperCase()}`;
@@ -18,6 +21,9 @@ export function GroupView({ group }: { group: GroupInfo }) {
   const [error, setError] = useState<string | null>(null);
   const ids = { title: useId(), compose: useId() };
   const byFp = new Map(group.members.map((m) => [m.fingerprint, m]));
+  const muteKey = groupMuteKey(group.accountId, group.address);
+  const muted = useNotifyPrefs((p) => p.muted[muteKey] === true);
+  const setMuted = useNotifyPrefs((p) => p.setMuted);
 
   const send = async (e: FormEvent) => {
     e.preventDefault();
@@ -64,6 +70,16 @@ export function GroupView({ group }: { group: GroupInfo }) {
                 <span>{who(m, m.fingerprint)}</span> <code title={m.fingerprint}>{short(m.fingerprint)}</code>{' '}
                 <span className={m.verified ? 'verified' : 'unverified'}>{m.me ? '' : m.verified ? 'Verified by you' : 'Not verified by you'}</span>
                 {m.admin && <span> · admin</span>}
+                {group.canNameAdmins && !m.me && (
+                  <button
+                    type="button"
+                    className="link"
+                    aria-label={`${m.admin ? 'Remove admin right of' : 'Make admin'} ${who(m, m.fingerprint)}`}
+                    onClick={() => void act(() => actions.setAdmin(group.accountId, group.address, m.fingerprint, !m.admin))}
+                  >
+                    {m.admin ? 'Remove admin' : 'Make admin'}
+                  </button>
+                )}
                 {group.canRemove && !m.me && !m.admin && (
                   <button
                     type="button"
@@ -101,6 +117,9 @@ export function GroupView({ group }: { group: GroupInfo }) {
           </div>
         </form>
       )}
+      <label className="row">
+        <input type="checkbox" checked={muted} onChange={(e) => setMuted(muteKey, e.target.checked)} /> Mute notifications of this group
+      </label>
       {group.phase === 'member' && (
         <button type="button" className="link" onClick={() => void act(() => actions.leave(group.accountId, group.address))}>
           Leave group

@@ -93,6 +93,12 @@ export function createGroupsStore(api: GroupsApi) {
       if (r.ok) putGroup(r.value);
       return r;
     },
+    /** the creator makes a member an admin, or takes the right back */
+    async setAdmin(accountId: string, address: string, member: string, admin: boolean) {
+      const r = await api.request('group.admin', { accountId, address, member, admin });
+      if (r.ok) putGroup(r.value);
+      return r;
+    },
   };
   return { store, actions };
 }

@@ -3,7 +3,7 @@
 import pg from 'pg';
 import type { KeyBundle } from '../../src-shared/groups/keys';
 import type { LogEntry, ServiceStore, StoredGroup } from '../../src-shared/groups/service-store';
-import { parseAdmins, rowToBundle } from './storage';
+import { adminsText, parseAdmins, rowToBundle } from './storage';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS groups (
@@ -56,7 +56,7 @@ export class PostgresGroupStore implements ServiceStore {
     const m = await this.pool.query('SELECT fp, h, f, x, sig FROM members WHERE group_id = $1 ORDER BY fp', [id]);
     const members = new Map<string, KeyBundle>();
     for (const r of m.rows as Record<string, unknown>[]) members.set(String(r.fp), rowToBundle(r));
-    return { id, creator: String(row.creator), admins: parseAdmins(row.admins), members };
+    return { id, creator: String(row.creator), ...parseAdmins(row.admins), members };
   }
 
   async createGroup(id: string, creator: string, key: KeyBundle, nowMs: number): Promise<boolean> {
@@ -96,6 +96,10 @@ export class PostgresGroupStore implements ServiceStore {
       'INSERT INTO members (group_id, fp, h, f, x, sig) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (group_id, fp) DO UPDATE SET h = excluded.h, f = excluded.f, x = excluded.x, sig = excluded.sig',
       [id, fp, buf(k.h), buf(k.f), buf(k.x), buf(k.sig)],
     );
+  }
+
+  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
+    await this.pool.query('UPDATE groups SET admins = $1 WHERE id = $2', [adminsText(admins, ver), id]);
   }
 
   async removeMember(id: string, fp: string): Promise<void> {

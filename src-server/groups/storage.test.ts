@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MemoryServiceStore } from '../../src-shared/groups/service-store';
-import { SqliteGroupStore } from './storage';
+import { adminsText, parseAdmins, SqliteGroupStore } from './storage';
 import { storeContract } from './test-support/storage-contract';
 
 it('SQLite keeps the store contract, across two connections to one file', async () => {
@@ -22,4 +22,9 @@ it('SQLite keeps the store contract, across two connections to one file', async 
 
 it('the in-memory store keeps it too', async () => {
   await storeContract(new MemoryServiceStore());
+});
+
+it('reads the admins column written before admins could be named (a bare array) as version 0', () => {
+  expect(parseAdmins('["ab"]')).toEqual({ admins: ['ab'], adminVer: 0 });
+  expect(parseAdmins(adminsText(['ab', 'cd'], 3))).toEqual({ admins: ['ab', 'cd'], adminVer: 3 });
 });

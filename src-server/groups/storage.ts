@@ -40,10 +40,19 @@ const bytes = (v: unknown): Uint8Array => {
 };
 export const rowToBundle = (r: Row): KeyBundle => ({ h: bytes(r.h), f: bytes(r.f), x: bytes(r.x), sig: bytes(r.sig) });
 
-export function parseAdmins(text: unknown): string[] {
+/**
+ * The admins column is JSON: `{"admins":[…],"ver":n}` since admins can be named (set_admins),
+ * a bare array (version 0) in databases written before; both read alike, so no migration.
+ */
+export function parseAdmins(text: unknown): { admins: string[]; adminVer: number } {
   const v: unknown = JSON.parse(String(text));
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  const list = (a: unknown): string[] => (Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : []);
+  if (Array.isArray(v)) return { admins: list(v), adminVer: 0 };
+  const o = (v ?? {}) as { admins?: unknown; ver?: unknown };
+  return { admins: list(o.admins), adminVer: typeof o.ver === 'number' && Number.isSafeInteger(o.ver) ? o.ver : 0 };
 }
+
+export const adminsText = (admins: string[], ver: number): string => JSON.stringify({ admins, ver });
 
 export class SqliteGroupStore implements ServiceStore {
   private readonly db: Database;
@@ -61,7 +70,7 @@ export class SqliteGroupStore implements ServiceStore {
     if (!g) return null;
     const members = new Map<string, KeyBundle>();
     for (const r of this.db.prepare('SELECT fp, h, f, x, sig FROM members WHERE group_id = ? ORDER BY fp').all([id])) members.set(String(r.fp), rowToBundle(r));
-    return { id, creator: String(g.creator), admins: parseAdmins(g.admins), members };
+    return { id, creator: String(g.creator), ...parseAdmins(g.admins), members };
   }
 
   async createGroup(id: string, creator: string, key: KeyBundle, nowMs: number): Promise<boolean> {
@@ -91,6 +100,10 @@ export class SqliteGroupStore implements ServiceStore {
 
   async removeMember(id: string, fp: string): Promise<void> {
     this.db.prepare('DELETE FROM members WHERE group_id = ? AND fp = ?').run([id, fp]);
+  }
+
+  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
+    this.db.prepare('UPDATE groups SET admins = ? WHERE id = ?').run([adminsText(admins, ver), id]);
   }
 
   async append(id: string, to: string | null, body: string, nowMs: number, expiresAtMs: number): Promise<number> {

@@ -32,7 +32,10 @@ export interface ClientGroupState {
   myName: string;
   phase: Phase;
   creator: string | null;
+  /** the creator and the admins it named (set_admins), as this client verified them */
   admins: string[];
+  /** version of the last set_admins applied (replays of older lists are refused); absent = 0 */
+  adminVer?: number;
   /** the member list WE can verify: each entry came from a voucher or a signed statement */
   members: Record<string, MemberView>;
   epoch: number;
@@ -50,6 +53,8 @@ export interface ClientGroupState {
   vouching: Record<string, KeyBundle>;
   /** a member left or was removed and the new key has not arrived: sending would leak to them */
   rekeyPending: boolean;
+  /** who must hand out that key: the remover, or the rule's member after a leave (admins.ts) */
+  rekeyFrom?: string;
   refusal: { reason: string; text: string } | null;
   /** identity sent, Ack not yet received */
   awaitingAck: boolean;
@@ -76,6 +81,7 @@ export type ClientEvent =
   | { type: 'member-added'; fp: string; by: string }
   | { type: 'member-removed'; fp: string; by: string }
   | { type: 'member-left'; fp: string }
+  | { type: 'admins-changed'; admins: string[] }
   | { type: 'removed'; by: string }
   | { type: 'hello'; fp: string; name: string }
   | { type: 'message'; from: string; text: string; ts: number; epoch: number; ctr: number; seq: number | null }

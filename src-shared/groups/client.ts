@@ -2,6 +2,7 @@
 // (state, input, deps) → { state, out, events }. A refused input throws a GroupProtocolError and
 // leaves the caller's state untouched (every function works on a copy and returns it only on
 // success): "refused with a clear error, nothing stored, the group unchanged".
+import { dropAdmin, mayRekey, mayRemove, onAdminsSet, rekeyerAfterLeave } from './admins';
 import { equalBytes } from './bytes';
 import type { ClientDeps, ClientEvent, ClientGroupState } from './client-state';
 import { groupError } from './errors';
@@ -71,6 +72,9 @@ export function receive(state: ClientGroupState, from: string, body: string, dep
       break;
     case 'user_left':
       onUserLeft(step, m, deps);
+      break;
+    case 'admins_set':
+      onAdminsSet(step, m);
       break;
     case 'group':
       onGroup(step, m);
@@ -169,6 +173,7 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
             epoch: s.epoch,
             creator: s.creator ?? deps.me.fingerprint,
             admins: s.admins,
+            admin_ver: s.adminVer ?? 0,
             members,
           },
           deps.random,
@@ -189,6 +194,7 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
       s.members = Object.fromEntries(p.members.map((x) => [x.fp, { key: x.key, ...(x.name !== undefined ? { name: x.name } : {}) }]));
       s.creator = p.creator;
       s.admins = p.admins;
+      s.adminVer = p.admin_ver ?? 0;
       s.epoch = p.epoch;
       s.keys = { [p.epoch]: p.session_key };
       s.ctr = 0;
@@ -197,6 +203,8 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
     }
     case 'rekey': {
       if (s.phase !== 'member' || !s.members[m.from]) throw groupError('not-allowed', 'a new key from someone who is not a member');
+      // only the creator or an admin it named (as this client knows them) hands out keys
+      if (!mayRekey(s, m.from)) throw groupError('not-allowed', 'a new key from a member without the right to rekey');
       if (p.epoch <= s.epoch) throw groupError('replay', 'a key for an epoch we have passed');
       adoptKey(s, p.epoch, p.session_key);
       step.events.push({ type: 'rekeyed', epoch: p.epoch });
@@ -235,7 +243,7 @@ function onUserRemoved(step: Step, m: MessageOf<'user_removed'>, deps: ClientDep
   const s = step.state;
   if (s.phase !== 'member') throw groupError('out-of-order', 'user_removed outside membership');
   const by = s.members[m.by];
-  if (!by || !(s.creator === m.by || s.admins.includes(m.by))) throw groupError('not-allowed', 'a removal by someone without that right');
+  if (!by || !mayRemove(s, m.by)) throw groupError('not-allowed', 'a removal by someone without that right');
   if (m.epoch !== s.epoch) throw groupError('replay', 'a removal of another epoch');
   if (!verifyStatement(by.key.h, { op: 'remove', group: s.group, fp: m.fp, by: m.by, epoch: m.epoch }, m.sig))
     throw groupError('bad-signature', 'the removal is not signed by its author');
@@ -248,10 +256,14 @@ function onUserRemoved(step: Step, m: MessageOf<'user_removed'>, deps: ClientDep
     return;
   }
   delete s.members[m.fp];
+  dropAdmin(s, m.fp);
   step.events.push({ type: 'member-removed', fp: m.fp, by: m.by });
   // the remover hands the new key out; everyone else waits for it before sending
   if (m.by === deps.me.fingerprint) rekey(step, deps);
-  else s.rekeyPending = true;
+  else {
+    s.rekeyPending = true;
+    s.rekeyFrom = m.by;
+  }
 }
 
 function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): void {
@@ -263,12 +275,16 @@ function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): vo
   if (!verifyStatement(who.key.h, { op: 'leave', group: s.group, fp: m.fp, epoch: m.epoch }, m.sig))
     throw groupError('bad-signature', 'the leave is not signed by the member');
   delete s.members[m.fp];
+  dropAdmin(s, m.fp);
   step.events.push({ type: 'member-left', fp: m.fp });
-  // the remaining member with the lowest fingerprint hands the new key out (a rule every member
-  // computes alike, so exactly one does it)
-  const first = Object.keys(s.members).sort()[0];
-  if (first === deps.me.fingerprint) rekey(step, deps);
-  else s.rekeyPending = true;
+  // the remaining admin (else member) with the lowest fingerprint hands the new key out (a rule
+  // every member computes alike, so exactly one does it; admins.ts)
+  const rekeyer = rekeyerAfterLeave(s);
+  if (rekeyer === deps.me.fingerprint) rekey(step, deps);
+  else {
+    s.rekeyPending = true;
+    if (rekeyer) s.rekeyFrom = rekeyer;
+  }
 }
 
 function onGroup(step: Step, m: MessageOf<'group'>): void {
@@ -316,8 +332,7 @@ export function leave(state: ClientGroupState, deps: ClientDeps): Step {
 export function remove(state: ClientGroupState, fp: string, deps: ClientDeps): Step {
   const s = copy(state);
   if (s.phase !== 'member') throw groupError('not-ready', 'you are not a member of this group');
-  if (!(s.creator === deps.me.fingerprint || s.admins.includes(deps.me.fingerprint)))
-    throw groupError('not-allowed', 'only the creator and its admins may remove members');
+  if (!mayRemove(s, deps.me.fingerprint)) throw groupError('not-allowed', 'only the creator and its admins may remove members');
   if (!s.members[fp] || fp === s.creator || fp === deps.me.fingerprint) throw groupError('not-allowed', 'this identity cannot be removed');
   const sig = signStatement(deps.me.signingSecret, { op: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch: s.epoch });
   return { state: s, out: [{ t: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch: s.epoch, sig }], events: [] };
@@ -354,6 +369,7 @@ function adoptKey(s: ClientGroupState, epoch: number, key: Uint8Array): void {
   s.epoch = epoch;
   s.ctr = 0;
   s.rekeyPending = false;
+  delete s.rekeyFrom;
 }
 
 const bare = (jid: string): string => jid.split('/')[0]!.toLowerCase();

@@ -29,6 +29,8 @@ const pairwise = z.discriminatedUnion('k', [
       epoch,
       creator: fp,
       admins: z.array(fp).max(MAX_MEMBERS),
+      /** the version of the admin list (set_admins); absent means 0 */
+      admin_ver: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
       members: z.array(member).min(1).max(MAX_MEMBERS),
     })
     .strict(),
@@ -49,7 +51,16 @@ export interface RosterEntry {
 export type PairwisePayload =
   | { k: 'identity'; fp: string }
   | { k: 'challenge'; nonce: Uint8Array }
-  | { k: 'response'; nonce: Uint8Array; session_key: Uint8Array; epoch: number; creator: string; admins: string[]; members: RosterEntry[] }
+  | {
+      k: 'response';
+      nonce: Uint8Array;
+      session_key: Uint8Array;
+      epoch: number;
+      creator: string;
+      admins: string[];
+      admin_ver?: number;
+      members: RosterEntry[];
+    }
   | { k: 'rekey'; epoch: number; session_key: Uint8Array; members: string[] };
 
 export type GroupPayload = z.infer<typeof inGroup>;

@@ -7,7 +7,10 @@ import type { KeyBundle } from './keys';
 export interface StoredGroup {
   id: string;
   creator: string;
+  /** the creator and the admins it named */
   admins: string[];
+  /** version of the last set_admins (0: none yet) */
+  adminVer: number;
   /** fingerprint → bundle */
   members: Map<string, KeyBundle>;
 }
@@ -23,6 +26,7 @@ export interface ServiceStore {
   createGroup(id: string, creator: string, key: KeyBundle, nowMs: number): Promise<boolean>;
   addMember(id: string, fp: string, key: KeyBundle): Promise<void>;
   removeMember(id: string, fp: string): Promise<void>;
+  setAdmins(id: string, admins: string[], ver: number): Promise<void>;
   /** appends to the group's log, for everybody (to = null) or for one member; returns its seq */
   append(id: string, to: string | null, body: string, nowMs: number, expiresAtMs: number): Promise<number>;
   /** entries after `afterSeq` for member `fp` (its own and everybody's), unexpired, in order */
@@ -45,7 +49,7 @@ export class MemoryServiceStore implements ServiceStore {
   }
   async createGroup(id: string, creator: string, key: KeyBundle): Promise<boolean> {
     if (this.groups.has(id)) return false;
-    this.groups.set(id, { id, creator, admins: [creator], members: new Map([[creator, key]]) });
+    this.groups.set(id, { id, creator, admins: [creator], adminVer: 0, members: new Map([[creator, key]]) });
     return true;
   }
   async addMember(id: string, fp: string, key: KeyBundle): Promise<void> {
@@ -53,6 +57,10 @@ export class MemoryServiceStore implements ServiceStore {
   }
   async removeMember(id: string, fp: string): Promise<void> {
     this.groups.get(id)?.members.delete(fp);
+  }
+  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
+    const g = this.groups.get(id);
+    if (g) Object.assign(g, { admins: [...admins], adminVer: ver });
   }
   async append(id: string, to: string | null, body: string, _now: number, expires: number): Promise<number> {
     const seq = ++this.seq;

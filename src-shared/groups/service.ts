@@ -8,7 +8,9 @@
 import type { Clock, RandomSource } from '../otr/common/random';
 import { groupError, GroupProtocolError, isGroupError } from './errors';
 import { type KeyBundle, verifyBundle } from './keys';
+import { checkSetAdmins } from './service-admins';
 import type { ServiceStore, StoredGroup } from './service-store';
+import { sameKey, stripSeq, validGroup, withSeq } from './service-log';
 import { verifyStatement } from './statements';
 import { encodeMessage, type GroupMessage, type MessageOf, parseMessage } from './wire';
 
@@ -32,8 +34,10 @@ export interface ServiceOptions {
 }
 
 export type ServiceEvent =
-  | { type: 'created' | 'connected' | 'admitted' | 'removed' | 'left'; group: string; fp: string }
+  | { type: 'created' | 'connected' | 'admitted' | 'removed' | 'left' | 'admins-set'; group: string; fp: string }
   | { type: 'asked'; group: string; newcomer: string; member: string }
+  /** a member's connection (its full JID) was labelled */
+  | { type: 'member-online'; group: string; fp: string; jid: string }
   | { type: 'refused-newcomer'; group: string; fp: string; reason: string }
   | { type: 'rejected'; from: string; code: string; message: string };
 
@@ -146,6 +150,14 @@ export class GroupService {
         return this.onRemove(from, m);
       case 'leave':
         return this.onLeave(from, m);
+      case 'set_admins': {
+        // docs/groups.md §"Admins": the creator names admins (service-admins.ts checks it)
+        const g = await this.requireGroup(m.group);
+        await this.o.store.setAdmins(m.group, checkSetAdmins(g, this.requireLabel(m.group, from), m), m.ver);
+        this.o.onEvent?.({ type: 'admins-set', group: m.group, fp: m.by });
+        const { group, admins, by, ver, sig } = m;
+        return this.logAndFanOut(group, null, encodeMessage({ t: 'admins_set', group, admins, by, ver, sig, seq: 0 }), [...g.members.keys()]);
+      }
       case 'group':
         return this.onGroup(from, m);
       default:
@@ -174,6 +186,7 @@ export class GroupService {
     };
     if (member) {
       this.o.onEvent?.({ type: 'connected', group: m.group, fp: m.fp });
+      this.o.onEvent?.({ type: 'member-online', group: m.group, fp: m.fp, jid: from });
       const backlog = await this.o.store.since(m.group, m.fp, m.since ?? 0, now, this.replayLimit);
       return [ack, ...backlog.map((e) => ({ to: from, body: withSeq(e.body, e.seq) }))];
     }
@@ -255,6 +268,7 @@ export class GroupService {
     this.admissionsOf(m.group).delete(m.fp);
     this.label(m.group, a.jid, { fp: m.fp, member: true });
     this.o.onEvent?.({ type: 'admitted', group: m.group, fp: m.fp });
+    this.o.onEvent?.({ type: 'member-online', group: m.group, fp: m.fp, jid: a.jid });
     const { group, fp, key, by, epoch, sig } = m;
     return this.logAndFanOut(group, null, encodeMessage({ t: 'user_added', group, fp, key, by, epoch, sig, seq: 0 }), [...g.members.keys(), fp]);
   }
@@ -273,7 +287,7 @@ export class GroupService {
       encodeMessage({ t: 'user_removed', group: m.group, fp: m.fp, by: m.by, epoch: m.epoch, sig: m.sig, seq: 0 }),
       [...g.members.keys()],
     );
-    await this.o.store.removeMember(m.group, m.fp);
+    await this.dropMember(g, m.fp);
     for (const jid of this.onlineJids(m.group, m.fp)) this.connections.get(m.group)?.delete(jid);
     this.o.onEvent?.({ type: 'removed', group: m.group, fp: m.fp });
     return out;
@@ -285,7 +299,7 @@ export class GroupService {
     if (!me.member || me.fp !== m.fp || !g.members.has(m.fp)) throw groupError('not-allowed', 'only a member may leave, as itself');
     if (!verifyStatement(g.members.get(m.fp)!.h, { op: 'leave', group: m.group, fp: m.fp, epoch: m.epoch }, m.sig))
       throw groupError('bad-signature', 'leave is not signed by the member');
-    await this.o.store.removeMember(m.group, m.fp);
+    await this.dropMember(g, m.fp);
     for (const jid of this.onlineJids(m.group, m.fp)) this.connections.get(m.group)?.delete(jid);
     this.o.onEvent?.({ type: 'left', group: m.group, fp: m.fp });
     return this.logAndFanOut(
@@ -314,6 +328,17 @@ export class GroupService {
     const withS = withSeq(stripSeq(body), seq);
     for (const fp of new Set(recipients)) for (const jid of this.onlineJids(group, fp)) out.push({ to: jid, body: withS });
     return out;
+  }
+
+  /** a member removed or leaving also loses its admin right (clients do the same, admins.ts) */
+  private async dropMember(g: StoredGroup, fp: string): Promise<void> {
+    await this.o.store.removeMember(g.id, fp);
+    if (g.admins.includes(fp))
+      await this.o.store.setAdmins(
+        g.id,
+        g.admins.filter((a) => a !== fp),
+        g.adminVer,
+      );
   }
 
   private onlineJids(group: string, fp: string): string[] {
@@ -347,26 +372,6 @@ export class GroupService {
   private disconnect(jid: string, group: string, reason: keyof typeof REASONS): Outgoing {
     return { to: jid, body: encodeMessage({ t: 'disconnect', group, reason, text: REASONS[reason] }) };
   }
-}
-
-function sameKey(a: KeyBundle, b: KeyBundle): boolean {
-  const eq = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
-  return eq(a.h, b.h) && eq(a.f, b.f) && eq(a.x, b.x);
-}
-
-/** the log stores bodies without their seq; it is added on delivery */
-function stripSeq(body: string): string {
-  const o = JSON.parse(body) as Record<string, unknown>;
-  delete o.seq;
-  return JSON.stringify(o);
-}
-
-export function withSeq(body: string, seq: number): string {
-  return `${body.slice(0, -1)},"seq":${seq}}`;
-}
-
-function validGroup(g: string): string {
-  return /^[a-z0-9-]{1,64}$/.test(g) ? g : 'invalid';
 }
 
 export { GroupProtocolError };

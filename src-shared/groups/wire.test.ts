@@ -21,6 +21,8 @@ const samples: GroupMessage[] = [
   { t: 'user_removed', group: 'g-1', fp, by: fp, epoch: 2, sig, seq: 5 },
   { t: 'leave', group: 'g-1', fp, epoch: 2, sig },
   { t: 'user_left', group: 'g-1', fp, epoch: 2, sig, seq: 6 },
+  { t: 'set_admins', group: 'g-1', admins: [fp], by: fp, ver: 1, sig },
+  { t: 'admins_set', group: 'g-1', admins: [], by: fp, ver: 2, sig, seq: 8 },
   { t: 'group', group: 'g-1', from: fp, epoch: 2, ctr: 0, n: new Uint8Array(24), ct: new Uint8Array(20), sig, seq: 7 },
   { t: 'disconnect', group: 'g-1', reason: 'nobody-vouched', text: 'nobody' },
   { t: 'error', group: 'g-1', code: 'malformed', text: 'x' },
@@ -43,6 +45,8 @@ describe('outer messages', () => {
     ['bad base64', encodeMessage(samples[4]!).replace(/"ct":"[^"]*"/, '"ct":"!!"')],
     ['a negative seq', encodeMessage(samples[6]!).replace(/"seq":3/, '"seq":-1')],
     ['a body too long', 'x'.repeat(300_000)],
+    ['an admin list of non-fingerprints', JSON.stringify({ t: 'set_admins', group: 'g-1', admins: ['me'], by: fp, ver: 1, sig: 'AA' })],
+    ['admins_set without its seq', encodeMessage(samples[12]!).replace(/,"seq":8/, '')],
     ['null', 'null'],
   ];
   it.each(bad)('refuses %s with a typed error', (_what, body) => {
@@ -63,6 +67,7 @@ describe('inner payloads', () => {
       { k: 'identity', fp },
       { k: 'challenge', nonce },
       { k: 'response', nonce, session_key: key, epoch: 1, creator: fp, admins: [fp], members: [{ fp, key: alice.bundle, name: 'Alice' }] },
+      { k: 'response', nonce, session_key: key, epoch: 1, creator: fp, admins: [fp], admin_ver: 3, members: [{ fp, key: alice.bundle }] },
       { k: 'rekey', epoch: 2, session_key: key, members: [fp] },
     ] as PairwisePayload[]) {
       expect(parsePairwise(encodePairwise(p))).toEqual(p);

@@ -1,7 +1,7 @@
 // Wire format of the group protocol (docs/groups.md §"Messages"): one JSON object per XMPP
 // <message><body/>, field `t` naming the message exactly as the Protocol Notes do (identity, Ack,
 // new_user, Nack, encrypted, add_user, user_added) plus the messages "beyond the notes" need
-// (remove, user_removed, leave, user_left, group, disconnect, error). Parsing is strict: unknown
+// (remove, user_removed, leave, user_left, set_admins, admins_set, group, disconnect, error). Parsing is strict: unknown
 // fields, wrong lengths or unknown types are a 'malformed' GroupProtocolError, never a crash.
 import { z } from 'zod';
 import { b64, unb64 } from './bytes';
@@ -39,6 +39,9 @@ const schemas = {
   user_removed: z.object({ t: z.literal('user_removed'), group: groupId, fp, by: fp, epoch: seq, sig: b64s, seq }).strict(),
   leave: z.object({ t: z.literal('leave'), group: groupId, fp, epoch: seq, sig: b64s }).strict(),
   user_left: z.object({ t: z.literal('user_left'), group: groupId, fp, epoch: seq, sig: b64s, seq }).strict(),
+  // the creator names its admins: the whole list (creator excluded) and a growing version, signed
+  set_admins: z.object({ t: z.literal('set_admins'), group: groupId, admins: z.array(fp).max(MAX_MEMBERS), by: fp, ver: seq, sig: b64s }).strict(),
+  admins_set: z.object({ t: z.literal('admins_set'), group: groupId, admins: z.array(fp).max(MAX_MEMBERS), by: fp, ver: seq, sig: b64s, seq }).strict(),
   group: z.object({ t: z.literal('group'), group: groupId, from: fp, epoch: seq, ctr: seq, n: b64s, ct: b64s, sig: b64s, seq: seq.optional() }).strict(),
   disconnect: z
     .object({

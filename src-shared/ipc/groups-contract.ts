@@ -27,6 +27,8 @@ export const groupsRequestSchemas = {
   'group.join': z.object({ accountId, address: groupAddress, name: z.string().trim().min(1).max(100).optional() }).strict(),
   'group.leave': z.object({ accountId, address: groupAddress }).strict(),
   'group.remove': z.object({ accountId, address: groupAddress, member: fingerprint }).strict(),
+  /** the creator makes a member an admin (may remove members) or takes the right back */
+  'group.admin': z.object({ accountId, address: groupAddress, member: fingerprint, admin: z.boolean() }).strict(),
   'group.send': z.object({ accountId, address: groupAddress, body: z.string().min(1).max(16_000) }).strict(),
   'group.list': z.object({ accountId }).strict(),
   'group.timeline': z
@@ -55,6 +57,8 @@ export interface GroupInfo {
   members: GroupMemberInfo[];
   /** we may remove members (creator or admin) */
   canRemove: boolean;
+  /** we may name admins (the creator only) */
+  canNameAdmins: boolean;
   /** a member left and the new key has not arrived yet: sending waits */
   rekeyPending: boolean;
 }
@@ -75,6 +79,7 @@ export interface GroupsRequestOutputs {
   'group.join': GroupInfo;
   'group.leave': GroupInfo;
   'group.remove': GroupInfo;
+  'group.admin': GroupInfo;
   'group.send': GroupMessageInfo;
   'group.list': GroupInfo[];
   'group.timeline': GroupMessageInfo[];

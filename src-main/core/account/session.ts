@@ -39,6 +39,11 @@ export interface SessionDeps {
   recheck?: OutboxDeps['recheck'];
 }
 
+export interface SessionFeature {
+  onStanza?(el: Element): void;
+  onOnline?(client: XmppClient, resumed: boolean): void;
+}
+
 export class AccountSession {
   private readonly connection: Connection;
   private readonly presence: PresenceBook;
@@ -50,6 +55,8 @@ export class AccountSession {
   private readonly tlvHandlers = new Set<(tlv: InboundTlv) => void>();
   /** told after the user wrote to a contact (wake-ups knock an offline one: push/app-wiring.ts) */
   private readonly sendHandlers = new Set<(peer: string) => void>();
+  /** features outside the account that share its stream (groups): see attachFeature */
+  private readonly features = new Set<SessionFeature>();
   /** private conversations of this account (docs/architecture.md §6): every chat message passes through it */
   readonly otr: OtrAccount;
 
@@ -117,12 +124,14 @@ export class AccountSession {
       onStanza: (el) => {
         if (el.is('message')) inbox.onMessage(el);
         else if (el.is('presence')) this.onPresence(el);
+        for (const f of [...this.features]) f.onStanza?.(el);
       },
       setUp: (c) => this.setUp(c),
       onStatus: (status) => this.onStatus(status),
       onOnline: (c, resumed) => {
         if (!resumed) this.prekeys.start(c);
         void this.outbox.flush(c);
+        for (const f of [...this.features]) f.onOnline?.(c, resumed);
       },
       onTeardown: () => {
         this.contacts.detach();
@@ -168,6 +177,17 @@ export class AccountSession {
   onTlv(handler: (tlv: InboundTlv) => void): () => void {
     this.tlvHandlers.add(handler);
     return () => this.tlvHandlers.delete(handler);
+  }
+
+  /** the account's client while it is online, else null (for features sharing the stream) */
+  get liveClient(): XmppClient | null {
+    return this.connection.online;
+  }
+
+  /** a hook for features outside the account that use its one stream: every stanza of the current client, and each 'online' (new session or resumption) */
+  attachFeature(f: SessionFeature): () => void {
+    this.features.add(f);
+    return () => this.features.delete(f);
   }
 
   contact(jid: string): Contact {

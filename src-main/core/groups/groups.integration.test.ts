@@ -243,4 +243,49 @@ describe('membership changes', () => {
     await bob.waitFor('group.message', (m) => m.body === 'three');
     expect(bob.groups.timeline(g.address, 10).map((m) => m.body)).toEqual(['one', 'two', 'three']);
   });
+
+  it('the creator names an admin, who removes a member and rekeys; a former admin is refused', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const carol = await user('carol');
+    for (const [a, b] of [
+      [alice, bob],
+      [alice, carol],
+      [bob, carol],
+    ] as const) {
+      a.verify(b);
+      b.verify(a);
+    }
+    const g = await alice.groups.create({ service: service.domain });
+    await alice.waitFor('group.updated', isMember(alice, g.address));
+    await bob.groups.join(g.address);
+    await bob.waitFor('group.updated', isMember(bob, g.address));
+    await carol.groups.join(g.address);
+    await carol.waitFor('group.updated', isMember(carol, g.address));
+    // only the creator may name admins: bob's own client refuses at once
+    await expect(bob.groups.setAdmin(g.address, carol.fp, true)).rejects.toThrow(/only the creator/);
+    await expect(bob.groups.remove(g.address, carol.fp)).rejects.toThrow(/only the creator and its admins/);
+
+    await alice.groups.setAdmin(g.address, bob.fp, true);
+    await service.waitEvent((e) => e.type === 'admins-set' && e.group === g.address.split('@')[0]);
+    const named = await bob.waitFor('group.updated', (x) => x.address === g.address && x.canRemove);
+    expect(named.members.find((m) => m.fingerprint === bob.fp)?.admin).toBe(true);
+    expect(named.canNameAdmins).toBe(false);
+    await bob.waitFor('group.notice', (n) => n.address === g.address && /made you an admin/.test(n.text));
+    await carol.waitFor('group.updated', (x) => x.address === g.address && x.members.some((m) => m.fingerprint === bob.fp && m.admin));
+
+    const mark = alice.events.length;
+    await bob.groups.remove(g.address, carol.fp);
+    await carol.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'removed');
+    // alice accepts the new key from bob, an admin she knows
+    await alice.waitAfter(mark, 'group.updated', (x) => x.address === g.address && !x.rekeyPending && x.members.length === 2);
+    await alice.groups.send(g.address, 'after carol');
+    await bob.waitFor('group.message', (m) => m.body === 'after carol');
+    expect(carol.events.some((e) => e.name === 'group.message' && e.payload.body === 'after carol')).toBe(false);
+
+    const unnamed = bob.events.length;
+    await alice.groups.setAdmin(g.address, bob.fp, false);
+    await bob.waitAfter(unnamed, 'group.updated', (x) => x.address === g.address && !x.canRemove && x.phase === 'member');
+    await expect(bob.groups.remove(g.address, alice.fp)).rejects.toThrow(/only the creator and its admins/);
+  });
 });

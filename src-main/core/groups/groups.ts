@@ -5,6 +5,7 @@
 // lead can wire it into the core: transport (XMPP), identity (the OTRv4 long-term key), trust
 // (fingerprints the user verified), store (the profile database).
 import { randomBytes } from 'node:crypto';
+import { mayRemove, presentAdmins, setAdmin } from '../../../src-shared/groups/admins';
 import { connect, leave, receive, remove, sendText, type Step } from '../../../src-shared/groups/client';
 import { type ClientDeps, type ClientEvent, type ClientGroupState, newGroupState } from '../../../src-shared/groups/client-state';
 import { isGroupError } from '../../../src-shared/groups/errors';
@@ -35,6 +36,8 @@ export interface Groups {
   join(address: string, name?: string): Promise<GroupInfo>;
   leave(address: string): Promise<GroupInfo>;
   remove(address: string, member: string): Promise<GroupInfo>;
+  /** the creator names `member` admin, or takes the right back (docs/groups.md §"Admins") */
+  setAdmin(address: string, member: string, admin: boolean): Promise<GroupInfo>;
   send(address: string, body: string): Promise<GroupMessageInfo>;
   list(): GroupInfo[];
   timeline(address: string, limit: number, before?: number): GroupMessageInfo[];
@@ -45,6 +48,8 @@ export interface Groups {
 }
 
 const systemRandom = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+/** waits before asking a group service again after a bounce (its component not connected yet, e.g. after a server restart) */
+const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 15_000, 30_000];
 const bare = (jid: string): string => jid.split('/')[0]!.toLowerCase();
 
 export function createGroups(deps: GroupsDeps): Groups {
@@ -71,7 +76,7 @@ export function createGroups(deps: GroupsDeps): Groups {
   };
 
   const info = (s: ClientGroupState): GroupInfo => {
-    const admins = new Set([...(s.creator ? [s.creator] : []), ...s.admins]);
+    const admins = new Set(presentAdmins(s));
     return {
       accountId: deps.accountId,
       address: s.address,
@@ -86,7 +91,8 @@ export function createGroups(deps: GroupsDeps): Groups {
           admin: admins.has(fp),
         }))
         .sort((a, b) => Number(b.me) - Number(a.me) || (a.name ?? a.fingerprint).localeCompare(b.name ?? b.fingerprint)),
-      canRemove: s.phase === 'member' && admins.has(s.me),
+      canRemove: s.phase === 'member' && mayRemove(s, s.me),
+      canNameAdmins: s.phase === 'member' && s.creator === s.me,
       rekeyPending: s.rekeyPending,
     };
   };
@@ -120,13 +126,14 @@ export function createGroups(deps: GroupsDeps): Groups {
     const stored = deps.store.commit(deps.accountId, step.state, rows, now);
     states.set(address, step.state);
     for (const m of step.out) await deps.transport.send(address, encodeMessage(m)).catch((e: Error) => log(`sending to ${address} failed: ${e.message}`));
-    for (const e of step.events) notice(step.state, e);
+    for (const e of step.events) notice(step.state, e, current);
     deps.emit('group.updated', info(step.state));
     for (const e of stored) deps.emit('group.message', toMessage(step.state, e));
     return { state: step.state, stored };
   };
 
-  const notice = (s: ClientGroupState, e: ClientEvent): void => {
+  const notice = (s: ClientGroupState, e: ClientEvent, before: ClientGroupState): void => {
+    const wasAdmin = mayRemove(before, s.me);
     const text =
       e.type === 'untrusted-voucher'
         ? 'A member whose key you have not verified answered your request to join, so you did not join. Verify that member first.'
@@ -136,9 +143,13 @@ export function createGroups(deps: GroupsDeps): Groups {
             ? e.text
             : e.type === 'removed'
               ? 'You were removed from this group.'
-              : e.type === 'service-error'
-                ? `The group service refused a message: ${e.text}`
-                : null;
+              : e.type === 'admins-changed' && e.admins.includes(s.me) !== wasAdmin
+                ? e.admins.includes(s.me)
+                  ? 'The creator made you an admin of this group: you may remove members.'
+                  : 'You are no longer an admin of this group.'
+                : e.type === 'service-error'
+                  ? `The group service refused a message: ${e.text}`
+                  : null;
     if (text) deps.emit('group.notice', { accountId: deps.accountId, address: s.address, text });
   };
 
@@ -147,17 +158,46 @@ export function createGroups(deps: GroupsDeps): Groups {
     throw e;
   };
 
+  // A bounced identity leaves the group unconnected until the next 'online': after a server
+  // restart the account may be back before the service's component is. Ask again with backoff
+  // until an Ack arrives; also when the service no longer knows our connection (it restarted:
+  // "send identity first").
+  const retries = new Map<string, { attempt: number; timer: NodeJS.Timeout | null }>();
+  const retry = (address: string): void => {
+    const r = retries.get(address) ?? { attempt: 0, timer: null };
+    if (r.timer) return;
+    const delay = RETRY_DELAYS_MS[Math.min(r.attempt, RETRY_DELAYS_MS.length - 1)]!;
+    r.attempt++;
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      const s = states.get(address);
+      if (!s || !['member', 'pending', 'joining', 'admitting'].includes(s.phase)) return;
+      void serial(address, () => apply(address, (x, d) => connect(x, d))).catch((e: unknown) => log(`reconnecting ${address}: ${String(e)}`));
+    }, delay);
+    r.timer.unref?.();
+    retries.set(address, r);
+  };
+  const unbounce = deps.transport.onBounce((from) => {
+    const address = bare(from);
+    if (states.get(address)?.awaitingAck) retry(address);
+  });
+
   const unsubscribe = deps.transport.onBody((from, body) => {
     const address = bare(from);
     if (!states.has(address)) return;
-    void serial(address, () => apply(address, (s, d) => receive(s, from, body, d))).catch((e: unknown) => {
-      // a refused message changes nothing (the machine works on a copy); the user hears of forgeries
-      if (isGroupError(e)) {
-        log(`group ${address}: refused ${e.code}: ${e.message}`);
-        if (e.code !== 'replay' && e.code !== 'malformed')
-          deps.emit('group.notice', { accountId: deps.accountId, address, text: `A group message was refused: ${e.message}` });
-      } else log(`group ${address}: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    void serial(address, () => apply(address, (s, d) => receive(s, from, body, d)))
+      .then(({ state }) => {
+        if (!state.awaitingAck) retries.delete(address);
+        if (state.phase === 'member' && /send identity first/.test(body)) retry(address);
+      })
+      .catch((e: unknown) => {
+        // a refused message changes nothing (the machine works on a copy); the user hears of forgeries
+        if (isGroupError(e)) {
+          log(`group ${address}: refused ${e.code}: ${e.message}`);
+          if (e.code !== 'replay' && e.code !== 'malformed')
+            deps.emit('group.notice', { accountId: deps.accountId, address, text: `A group message was refused: ${e.message}` });
+        } else log(`group ${address}: ${e instanceof Error ? e.message : String(e)}`);
+      });
   });
 
   const start = async (state: ClientGroupState): Promise<GroupInfo> => {
@@ -195,6 +235,10 @@ export function createGroups(deps: GroupsDeps): Groups {
       const r = await serial(address, () => apply(address, (s, d) => remove(s, member, d))).catch(userError);
       return info(r.state);
     },
+    async setAdmin(address, member, admin) {
+      const r = await serial(address, () => apply(address, (s, d) => setAdmin(s, member, admin, d))).catch(userError);
+      return info(r.state);
+    },
     async send(address, body) {
       const r = await serial(address, () =>
         apply(
@@ -224,6 +268,9 @@ export function createGroups(deps: GroupsDeps): Groups {
     },
     async close() {
       unsubscribe();
+      unbounce();
+      for (const r of retries.values()) if (r.timer) clearTimeout(r.timer);
+      retries.clear();
       await Promise.all([...states.values()].filter((s) => s.phase === 'member').map((s) => deps.transport.sendUnavailable(s.address).catch(() => undefined)));
     },
   };

@@ -2,13 +2,11 @@
 // local Prosody stack's component port, and group users made of the core's own parts — a real
 // XMPP connection, the profile database (SQLCipher), the OTR store's trust API, an OTRv4
 // identity — with the createGroups façade. Waits are on emitted events, never on sleeps.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { type GroupServiceProcess, startGroupServiceProcess } from '../../../../scripts/stack/group-service-process';
 import type { Stack } from '../../../../scripts/stack/stack';
 import type { LocalGroupIdentity } from '../../../../src-shared/groups/keys';
 import type { GroupsEventPayloads } from '../../../../src-shared/ipc/groups-contract';
@@ -22,13 +20,22 @@ import { GroupStore } from '../store';
 import { groupTransportOf, type GroupTransport } from '../transport';
 import { trustFromOtrStore } from '../trust';
 
-const CLI = fileURLToPath(new URL('../../../../src-server/groups/cli.ts', import.meta.url));
+export type { GroupServiceProcess };
 
-export interface GroupServiceProcess {
-  domain: string;
-  events: Record<string, unknown>[];
-  waitEvent(pred: (e: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-  stop(): Promise<void>;
+/**
+ * The group service on the stack's groups.<domain> component (scripts/stack: Prosody declares it
+ * next to the prekey server's component, on the same port).
+ */
+export async function startGroupService(stack: Stack, dataDir: string, extraArgs: string[] = []): Promise<GroupServiceProcess> {
+  if (!stack.groupsDomain || !stack.groupsSecret) throw new Error('this stack has no group component');
+  return startGroupServiceProcess({
+    domain: stack.groupsDomain,
+    secret: stack.groupsSecret,
+    host: '127.0.0.1',
+    port: stack.componentPort,
+    dataDir,
+    extraArgs,
+  });
 }
 
 /** Waits on a growing list: resolves with the first item (past or future) matching `pred`. */
@@ -50,63 +57,6 @@ function waiter<T>(items: T[], subscribers: Set<() => void>) {
       subscribers.add(check);
       check();
     });
-}
-
-export async function startGroupService(stack: Stack, dataDir: string, extraArgs: string[] = []): Promise<GroupServiceProcess> {
-  // the stack declares one XEP-0114 component; the group service takes it in these tests
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      CLI,
-      '--domain',
-      stack.componentDomain,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(stack.componentPort),
-      '--data-dir',
-      dataDir,
-      '--log-events',
-      ...extraArgs,
-    ],
-    { env: { ...process.env, GROUPS_SECRET: stack.componentSecret }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const events: Record<string, unknown>[] = [];
-  const subs = new Set<() => void>();
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const ready = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`group service exited (${code}): ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let parsed: { ready?: boolean; event?: Record<string, unknown> };
-      try {
-        parsed = JSON.parse(line) as typeof parsed;
-      } catch {
-        return;
-      }
-      if (parsed.ready) resolve();
-      if (parsed.event) {
-        events.push(parsed.event);
-        for (const s of [...subs]) s();
-      }
-    });
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  await ready.finally(() => clearTimeout(killer));
-  const wait = waiter(events, subs);
-  return {
-    domain: stack.componentDomain,
-    events,
-    waitEvent: (pred, timeoutMs) => wait(pred, 'a group service event', timeoutMs),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 type Ev = { [K in keyof GroupsEventPayloads]: { name: K; payload: GroupsEventPayloads[K] } }[keyof GroupsEventPayloads];
@@ -133,7 +83,10 @@ export interface GroupUser {
   stop(): Promise<void>;
 }
 
-export async function groupUser(stack: Stack, name: string, peers: () => string[]): Promise<GroupUser> {
+/** the XMPP server a user signs in to: the one-domain stack or one domain of the two-domain one */
+export type UserServer = Pick<Stack, 'domain' | 'host' | 'port' | 'caPem' | 'createAccount'>;
+
+export async function groupUser(stack: UserServer, name: string, peers: () => string[]): Promise<GroupUser> {
   const user = `${name}${randomBytes(3).toString('hex')}`;
   const password = randomBytes(9).toString('hex');
   await stack.createAccount(user, password);
