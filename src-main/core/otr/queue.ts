@@ -83,7 +83,13 @@ export function createQueue(deps: QueueDeps): Queue {
       if (online && !s) {
         const finished = ps.conv.sessions().some((x) => x.state === 'finished');
         notices.raise(peer, { kind: 'queued', because: finished ? 'ended-by-peer' : 'starting' });
-        if (!finished) {
+        // One request at a time: a query per queued message restarted the key exchange on both
+        // sides again and again while the user kept writing (OTRv3 §"Authenticated Key Exchange",
+        // OTRv4 §"Interactive DAKE": a new query begins a new exchange), so no session ever came
+        // up (bench/soak.ts). A request that is still out is waited for; one that was given up
+        // is asked again by the new message.
+        const requestOut = ps.starting !== undefined && !ps.starting.gaveUp;
+        if (!finished && !requestOut) {
           deps.handle(ps, ps.conv.start(), ps.peer);
           deps.onStartRequested?.(ps);
         }

@@ -253,12 +253,12 @@ export class OtrService {
     return received;
   }
 
-  /** the XMPP account came online / went offline: queued messages wait while offline */
   /** The account's OTR is going away (core closed, account removed): no timer fires after this. */
   close(): void {
     this.watch.close();
   }
 
+  /** the XMPP account came online / went offline: queued messages wait while offline */
   setOnline(online: boolean): void {
     this.online = online;
     if (!online) return;

@@ -46,6 +46,24 @@ function watchedPair(time: ReturnType<typeof fakeTime>): [Side, Side] {
 }
 
 describe('OTR start watch', () => {
+  it('writing on while a request is out sends no second request; both sides write, the session comes up and every message arrives once', () => {
+    const time = fakeTime();
+    const [a, b] = [
+      side(A, ids.A, openDb(), 'always', { clock: time.clock, timers: time.timers }),
+      side(B, ids.B, openDb(), 'always', { clock: time.clock, timers: time.timers }),
+    ];
+    for (let i = 0; i < 5; i++) expect(write(a, B, `a${i}`)).toBe('queued');
+    for (let i = 0; i < 5; i++) expect(write(b, A, `b${i}`)).toBe('queued');
+    const queries = (s: Side) => s.wireLog.filter((w) => w.body.startsWith('?OTRv')).length;
+    expect(queries(a)).toBe(1);
+    expect(queries(b)).toBe(1);
+    pump(a, b);
+    expect(a.svc.status(B)).toMatchObject({ state: 'private-unverified', queued: 0 });
+    expect(b.svc.status(A)).toMatchObject({ state: 'private-unverified', queued: 0 });
+    expect(b.received.map((m) => m.text).sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4']);
+    expect(a.received.map((m) => m.text).sort()).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
+  });
+
   it('closing the service clears every pending watch: nothing fires afterwards (the profile database may be closed)', () => {
     const time = fakeTime();
     const [a] = watchedPair(time);
