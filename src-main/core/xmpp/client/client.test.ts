@@ -61,4 +61,31 @@ describe('SafeClient', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   });
+
+  it('an IQ error reply that arrives before the request was written rejects the request only, not the process', async () => {
+    const { c } = client();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // the socket is a fake: the reply is read before the write's callback comes
+      c.entity.send = (stanza) => {
+        const reply = xml(
+          'iq',
+          { type: 'error', id: stanza.attrs.id, from: 'prekeys.example.org' },
+          xml('error', { type: 'wait' }, xml('remote-server-timeout', { xmlns: 'urn:ietf:params:xml:ns:xmpp-stanzas' })),
+        );
+        c.entity._onElement(reply);
+        return new Promise<void>((resolve) => setTimeout(resolve, 5));
+      };
+      const request = c.iqCaller.request(
+        xml('iq', { type: 'get', to: 'prekeys.example.org' }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })),
+      );
+      await expect(request).rejects.toMatchObject({ condition: 'remote-server-timeout' });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

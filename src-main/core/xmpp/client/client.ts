@@ -170,6 +170,23 @@ export interface XmppClient {
   serverFeatures: { preApproval: boolean };
 }
 
+/**
+ * xmpp.js 0.14's IQCaller.request registers the wait for the reply, then awaits the write of the
+ * request, and only then listens to the wait. An error reply that arrives before the write's
+ * callback (a component that is not connected answers at once: "Component unavailable") rejected a
+ * promise nobody listened to yet, an unhandled rejection that ends a Node process (seen in
+ * bench/soak.ts). Each wait is marked handled as it is registered; the caller still gets the error.
+ */
+function settleEarlyReplies(iqCaller: IqCaller): void {
+  const handlers = (iqCaller as unknown as { handlers?: Map<string, { promise: Promise<unknown> }> }).handlers;
+  if (!handlers) return;
+  const set = handlers.set.bind(handlers);
+  handlers.set = (id, deferred) => {
+    deferred.promise.catch(() => {});
+    return set(id, deferred);
+  };
+}
+
 export function createClient(options: ClientOptions): XmppClient {
   const host = options.host ?? options.domain;
   const port = options.port ?? 5222;
@@ -211,6 +228,7 @@ export function createClient(options: ClientOptions): XmppClient {
   });
 
   const iqCaller = _iqCaller({ middleware, entity });
+  settleEarlyReplies(iqCaller);
   const iqCallee = _iqCallee({ middleware, entity });
   starttls({ streamFeatures, domain: options.domain, extraCaPem: options.extraCaPem });
 
