@@ -41,6 +41,7 @@ import { createOfflineStart, type OfflineStart } from './offline-start';
 import type { OtrStore } from './otr-store';
 import { sendTlvPrivately, type TlvSent } from './push-link';
 import { createPeers, NO_SMP, type Peers, type PeerState } from './peers';
+import { createPolicy, type Policy } from './policy';
 import { createQueue, type Queue } from './queue';
 import { createRecovery } from './recovery';
 import { createSmp, type Smp } from './smp';
@@ -98,6 +99,7 @@ export class OtrService {
   private readonly smp: Smp;
   private readonly offline: OfflineStart;
   private readonly watch: StartWatch;
+  private readonly policy: Policy;
 
   constructor(private readonly deps: OtrServiceDeps) {
     const clock = deps.clock ?? Date.now;
@@ -121,8 +123,16 @@ export class OtrService {
         deps.onPrekeyConsumed?.();
       },
     });
+    this.policy = createPolicy({ accountId, store, peers, defaultPolicy: deps.defaultPolicy, emitStatus: (ps) => this.statusOf.emit(ps) });
     const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
-    const status = createStatus({ accountId, store, peers, ours: this.ours, emit: (n, p) => deps.emit(n, p), wantsPrivate: (ps) => this.mustBePrivate(ps) });
+    const status = createStatus({
+      accountId,
+      store,
+      peers,
+      ours: this.ours,
+      emit: (n, p) => deps.emit(n, p),
+      wantsPrivate: (ps) => this.policy.mustBePrivate(ps),
+    });
     const common = { accountId, store, clock, peers, notices, status, isOnline };
     const watch = createStartWatch({ accountId, store, clock, peers, notices, status, timers: deps.timers ?? systemTimers });
     const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) =>
@@ -168,48 +178,14 @@ export class OtrService {
     return this.peers.policyFor(peer);
   }
 
-  /**
-   * `allowV2` (OTRv3 §"Policies" ALLOW_V2), when given, is stored with the account's policy (no
-   * peer; policy null then keeps the account's policy) or with the contact's own policy.
-   */
+  /** OTRv3 §"Policies": the account's (no peer) or a contact's policy, and ALLOW_V2 (policy.ts) */
   setPolicy(peer: string | undefined, policy: OtrPolicyName | null, allowV2?: boolean): OtrPolicyName {
-    if (peer === undefined && policy === null && allowV2 === undefined)
-      throw new MessengerError('invalid-argument', 'An account always has a policy; pick manual, opportunistic or always.');
-    if (policy !== null || peer !== undefined) this.deps.store.setPolicy(this.deps.accountId, peer, policy);
-    if (allowV2 !== undefined) {
-      const accountPolicy = this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy;
-      if (!this.deps.store.setAllowV2(this.deps.accountId, peer, allowV2, accountPolicy)) {
-        throw new MessengerError(
-          'invalid-argument',
-          `${peer ?? 'The contact'} has no policy of its own: set the account's "older OTR version 2" setting, or give the contact a policy first.`,
-        );
-      }
-    }
-    // the conversations pick it up when they are next idle (a running session is kept)
-    const affected = peer === undefined ? this.peers.all() : [this.peers.known(peer)].filter((p): p is PeerState => !!p);
-    for (const ps of affected) this.statusOf.emit(ps);
-    return peer === undefined
-      ? (policy ?? this.deps.store.policy(this.deps.accountId, undefined, this.deps.defaultPolicy ?? DEFAULT_OTR_POLICY).policy)
-      : this.policyFor(peer).policy;
+    return this.policy.set(peer, policy, allowV2);
   }
 
   /** whether a message written now must not go out in clear */
   wantsPrivate(peer: string): boolean {
-    return this.mustBePrivate(this.peers.state(peer));
-  }
-
-  /**
-   * 'always', a private intent or a running session; and under 'opportunistic' (issue 13, no
-   * plaintext surprises) a contact known to speak OTR: a key of theirs seen before, or a
-   * whitespace tag / OTR message from them. Then the first message waits for the session (a
-   * round trip) instead of going in clear, unless the user ended the private conversation.
-   */
-  private mustBePrivate(ps: PeerState): boolean {
-    const { accountId, store } = this.deps;
-    const policy = this.policyFor(ps.peer).policy;
-    if (policy === 'always' || store.isPrivate(accountId, ps.peer) || this.peers.encryptedSession(ps) !== undefined) return true;
-    if (policy !== 'opportunistic' || ps.endedByUser) return false;
-    return ps.speaksOtr === true || store.fingerprints(accountId, ps.peer).length > 0;
+    return this.policy.mustBePrivate(this.peers.state(peer));
   }
 
   /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
