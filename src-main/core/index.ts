@@ -9,6 +9,7 @@ import type { AccountInfo, ParsedRequest, RequestHandlers } from '../../src-shar
 import { MessengerError } from '../../src-shared/ipc/result';
 import type { Core, CoreOptions } from './api';
 import { AccountSession } from './account/session';
+import { everydayRequestHandlers } from './account/everyday-handlers';
 import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
 import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
@@ -175,6 +176,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...otrRequestHandlers((accountId) => session(accountId).otr),
     ...pushRequestHandlers(push, (accountId) => void session(accountId)),
     ...groupsRequestHandlers(groupsOf),
+    ...everydayRequestHandlers(session, store),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
       const contacts = store.contacts().flatMap((c) => {

@@ -60,7 +60,7 @@ function toContact(r: Row): ContactRow {
   };
 }
 
-function toMessage(r: Row): ChatMessage {
+export function toMessage(r: Row): ChatMessage {
   return {
     id: text(r, 'id'),
     accountId: text(r, 'account_id'),
