@@ -15,6 +15,7 @@ import { MessageRequests } from './MessageRequests';
 import { NotifySettings } from './notify/NotifySettings';
 import { Dialog } from './ui/Dialog';
 import { FILTER_ID, NEW_CONTACT_ID } from './ui/shortcuts';
+import { OwnPresence } from './contacts/OwnPresence';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -82,6 +83,7 @@ function AccountHeader({ account }: { account: AccountInfo }) {
           {error}
         </p>
       )}
+      {account.status === 'online' && <OwnPresence accountId={account.id} />}
       <AccountOtrWarnings accountId={account.id} jid={account.jid} />
       <PushSettings accountId={account.id} jid={account.jid} />
     </div>
@@ -97,6 +99,18 @@ function AddContact({ accounts }: { accounts: AccountInfo[] }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const ids = { account: useId() };
+  /** a conversation with the address, without adding it to the contact list (conversation.start) */
+  const write = async () => {
+    if (busy || !jid.trim() || !account) return;
+    setBusy(true);
+    setError(null);
+    const r = await actions.startConversation(account.id, jid.trim().toLowerCase());
+    setBusy(false);
+    if (!r.ok) return setError(plainWords(r.error));
+    setJid('');
+    await actions.open(r.value.accountId, r.value.jid);
+    document.getElementById('composer-text')?.focus();
+  };
   const account = accounts.find((a) => a.id === chosen) ?? accounts.find((a) => a.id === selectedAccount) ?? accounts[0];
   if (!account) return null;
   const submit = async (e: FormEvent) => {
@@ -137,6 +151,9 @@ function AddContact({ accounts }: { accounts: AccountInfo[] }) {
         <input id={NEW_CONTACT_ID} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
         <button type="submit" disabled={busy}>
           Add
+        </button>
+        <button type="button" disabled={busy} onClick={() => void write()} title="Write to this address without adding it to your contacts">
+          Write
         </button>
       </div>
       {error && (
@@ -188,7 +205,8 @@ function Requests({ requests, label }: { requests: Contact[]; label?: string }) 
   );
 }
 
-function subscriptionNote(c: Contact): string | null {
+function subscriptionNote(c: Contact, blocked: boolean): string | null {
+  if (blocked) return 'Blocked';
   if (c.pendingOut) return 'Waiting for approval';
   if (c.subscription === 'none' || c.subscription === 'from') return 'Not sharing presence';
   return null;
@@ -198,6 +216,7 @@ function subscriptionNote(c: Contact): string | null {
 function AccountSection({ account, contacts, several, filter }: { account: AccountInfo; contacts: Contact[]; several: boolean; filter: string }) {
   const { actions } = useApp();
   const selected = useAppState((s) => s.selected);
+  const blocked = useAppState((s) => s.blocked[account.id]);
   const titleId = useId();
   const mine = [...contacts].sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
   const requests = mine.filter((c) => c.pendingIn);
@@ -220,7 +239,7 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
           <ul>
             {listed.map((c) => {
               const isSelected = selected?.accountId === c.accountId && selected.peer === c.jid;
-              const note = subscriptionNote(c);
+              const note = subscriptionNote(c, blocked?.includes(c.jid) ?? false);
               return (
                 <li key={contactKey(c.accountId, c.jid)}>
                   <button
@@ -234,6 +253,7 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
                       <span className="contact-name">{c.name ?? c.jid}</span>
                       <span className="contact-presence">
                         {presenceWords[c.presence]}
+                        {c.status && c.presence !== 'offline' ? `: ${c.status}` : ''}
                         {note ? ` · ${note}` : ''}
                       </span>
                     </span>
@@ -257,7 +277,7 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
 
 const NO_CONTACTS: Contact[] = [];
 
-export function Sidebar({ hidden = false, onHide }: { hidden?: boolean; onHide?: () => void }) {
+export function Sidebar({ hidden = false, onHide, onSearch }: { hidden?: boolean; onHide?: () => void; onSearch?: () => void }) {
   const { actions } = useApp();
   const [filter, setFilter] = useState('');
   const [notifyOpen, setNotifyOpen] = useState(false);
@@ -298,6 +318,11 @@ export function Sidebar({ hidden = false, onHide }: { hidden?: boolean; onHide?:
           Find a contact
         </label>
         <input id={FILTER_ID} type="search" placeholder="Find a contact (Alt+K)" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        {onSearch && (
+          <button type="button" className="link search-open" onClick={onSearch} aria-keyshortcuts="Control+K">
+            Search messages (Ctrl+K)
+          </button>
+        )}
       </div>
       <div className="accounts">
         {accounts.map((a) => (
