@@ -4,6 +4,7 @@
 // pauses; a contact renamed, blocked (the block holds across a restart: it is the server's),
 // unblocked and removed from the conversation's menu; writing to an address that is not a
 // contact; one's own presence and status message as the contact sees it.
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { contactsPair, privacyAction } from './otr-support';
@@ -15,6 +16,17 @@ test.beforeEach(({}, testInfo) => {
 
 const log = (page: Page) => page.getByRole('log', { name: 'Messages' });
 const typing = (page: Page) => log(page).getByTestId('typing');
+
+/** axe (as e2e/a11y.spec.ts): no serious or critical violation, light and dark */
+async function noSeriousViolations(page: Page, state: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n'), `${state}, ${colorScheme}`).toBe('');
+  }
+  await page.emulateMedia({ colorScheme: null });
+}
 
 test('search with the keyboard opens the conversation at the message, highlighted, with later messages one step away', async ({ stack, launchClient }) => {
   test.setTimeout(300_000);
@@ -36,6 +48,8 @@ test('search with the keyboard opens the conversation at the message, highlighte
   const result = dialog.getByRole('button', { name: /zebra crossing/ });
   await expect(result).toContainText(bob.jid);
   await expect(result.locator('mark')).toHaveText('zebra');
+  await noSeriousViolations(a.page, 'search results');
+  await dialog.getByRole('searchbox').focus();
   await a.page.keyboard.press('ArrowDown');
   await expect(result).toBeFocused();
   await a.page.keyboard.press('Enter');
@@ -47,6 +61,7 @@ test('search with the keyboard opens the conversation at the message, highlighte
   await expect(found).toContainText('the zebra crossing is here');
   await expect(found).toBeFocused();
   await expect(found).toBeInViewport();
+  await noSeriousViolations(a.page, 'opened at a search result');
   // the page around it: the oldest are there, the newest not yet
   await expect(log(a.page).getByText('line 1', { exact: true })).toBeAttached();
   await expect(log(a.page).getByText(`line ${total}`, { exact: true })).toHaveCount(0);
@@ -105,6 +120,7 @@ test('a contact renamed, blocked across a restart, unblocked and removed; writin
   // block: the conversation says so, the composer gives way to Unblock
   await privacyAction(a.page, 'Block contact');
   await expect(a.page.getByRole('note', { name: 'Blocked' })).toBeVisible();
+  await noSeriousViolations(a.page, 'blocked contact, own status');
   await send(b.page, 'while blocked');
   await expect(message(b.page, 'while blocked')).toContainText(/Sent|Not delivered/);
   // the block is the server's: it holds after a restart
