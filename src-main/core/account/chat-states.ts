@@ -82,13 +82,11 @@ export class ChatStates {
   }
 
   /** a message of ours went to `peer`: we are 'active' again (§5.3); said standalone since our content carries no state */
-  sent(peer: string): void {
+  async sent(peer: string): Promise<void> {
     const before = this.said.get(peer);
-    if (before === 'composing' || before === 'paused') void this.set(peer, 'active').catch(() => {});
-    else {
-      clearTimeout(this.pauseTimers.get(peer));
-      this.pauseTimers.delete(peer);
-    }
+    if (before === 'composing' || before === 'paused') return this.set(peer, 'active').catch(() => {});
+    clearTimeout(this.pauseTimers.get(peer));
+    this.pauseTimers.delete(peer);
   }
 
   /**

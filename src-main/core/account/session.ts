@@ -204,7 +204,7 @@ export class AccountSession {
   }
   async send(to: string, body: string): Promise<ChatMessage> {
     const m = await this.outbox.send(to, body);
-    this.chatStates.sent(to);
+    void this.chatStates.sent(to);
     return m;
   }
   rename(jid: string, name: string): Promise<Contact> {
