@@ -131,8 +131,11 @@ test('a contact renamed, blocked across a restart, unblocked and removed; writin
     .getByRole('button', { name: /^Bob the Builder/ })
     .click();
   await expect(a.page.getByRole('note', { name: 'Blocked' })).toBeVisible();
+  const blockedList = a.page.getByRole('button', { name: 'Blocked addresses (1)' });
+  await expect(blockedList).toBeVisible();
   await a.page.getByRole('note', { name: 'Blocked' }).getByRole('button', { name: 'Unblock' }).click();
   await expect(a.page.getByRole('form', { name: 'Write a message' })).toBeVisible();
+  await expect(blockedList).toHaveCount(0);
   await send(b.page, 'after the unblock');
   await expect(message(a.page, 'after the unblock')).toBeVisible();
   // messages from one sender keep their order: the blocked one never came

@@ -259,7 +259,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return session(accountId).requests.accept(peer);
     },
     async 'request.block'({ accountId, peer }) {
-      session(accountId).requests.block(peer);
+      const s = session(accountId);
+      s.requests.block(peer);
+      // issue 15: on the server too (XEP-0191), so that the block holds across restarts and devices;
+      // offline, the request's own block still holds for this run
+      await s.blocking.block(peer).catch(() => {});
       return null;
     },
     async 'request.ignore'({ accountId, peer }) {

@@ -169,6 +169,16 @@ describe('contacts', () => {
     expect(alice.c.events.some((e) => e.name === 'request.updated')).toBe(false);
   });
 
+  it("blocking a stranger's message request blocks them on the server", async () => {
+    const eve = await user('eve');
+    await eve.c.core.handlers['message.send']({ accountId: eve.accountId, to: alice.jid, body: 'buy my stuff' });
+    await alice.c.waitFor('request.updated', (r) => r.peer === eve.jid);
+    await alice.c.core.handlers['request.block']({ accountId: alice.accountId, peer: eve.jid });
+    await alice.c.waitFor('blocklist.updated', (p) => p.blocked.includes(eve.jid));
+    expect(await alice.c.core.handlers['contact.blocklist']({ accountId: alice.accountId })).toEqual([eve.jid]);
+    await alice.c.core.handlers['contact.unblock']({ accountId: alice.accountId, jid: eve.jid });
+  });
+
   it('own presence and status message reach the contacts', async () => {
     const own = await alice.c.core.handlers['presence.set']({ accountId: alice.accountId, show: 'dnd', status: 'in a meeting' });
     expect(own).toEqual({ accountId: alice.accountId, show: 'dnd', status: 'in a meeting' });
