@@ -37,11 +37,13 @@ export function everydayActions(api: MessengerApi, store: StoreApi<State>) {
   api.on('presence.own', ({ accountId, show, status }) => set((s) => ({ ownPresence: { ...s.ownPresence, [accountId]: { show, status } } })));
 
   return {
-    /** the block lists of every account (the core fetched them at sign-in, before this window listened) */
+    /** the block lists and own presence of every account (the core had them before this window listened) */
     async loadBlocklists() {
       for (const accountId of Object.keys(get().accounts)) {
         const r = await api.request('contact.blocklist', { accountId });
         if (r.ok) set((s) => ({ blocked: { ...s.blocked, [accountId]: r.value } }));
+        const p = await api.request('presence.get', { accountId });
+        if (p.ok) set((s) => ({ ownPresence: { ...s.ownPresence, [accountId]: { show: p.value.show, status: p.value.status } } }));
       }
     },
     search(query: string) {

@@ -50,6 +50,8 @@ export const everydayRequestSchemas = {
   'conversation.start': z.object({ accountId, jid: bareJid }).strict(),
   /** the user's own presence and status message, to every contact who sees it (RFC 6121 §4.2, §4.7) */
   'presence.set': z.object({ accountId, show: z.enum(ownShows), status: z.string().trim().max(500).default('') }).strict(),
+  /** what presence.set last set (a window that opens later shows it) */
+  'presence.get': z.object({ accountId }).strict(),
 } as const;
 
 export interface EverydayRequestOutputs {
@@ -62,6 +64,7 @@ export interface EverydayRequestOutputs {
   'contact.blocklist': string[];
   'conversation.start': Contact;
   'presence.set': { accountId: string; show: OwnShow; status: string };
+  'presence.get': { accountId: string; show: OwnShow; status: string };
 }
 
 export interface EverydayEventPayloads {

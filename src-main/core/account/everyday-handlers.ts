@@ -43,5 +43,8 @@ export function everydayRequestHandlers(session: (accountId: string) => AccountS
     async 'presence.set'({ accountId, show, status }) {
       return session(accountId).ownPresence.set(show, status);
     },
+    async 'presence.get'({ accountId }) {
+      return session(accountId).ownPresence.current();
+    },
   };
 }
