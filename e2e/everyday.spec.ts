@@ -24,6 +24,14 @@ async function noSeriousViolations(page: Page, state: string): Promise<void> {
     const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
     const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('\n'), `${state}, ${colorScheme}`).toBe('');
+    // MESSENGER_SCREENSHOTS=DIR: the state as a person sees it, at 800x600 (docs/ui.md)
+    const dir = process.env.MESSENGER_SCREENSHOTS;
+    if (dir) {
+      const was = page.viewportSize();
+      await page.setViewportSize({ width: 800, height: 600 });
+      await page.screenshot({ path: `${dir}/${state.replaceAll(/[^a-z]+/g, '-')}-${colorScheme}-800x600.png` });
+      if (was) await page.setViewportSize(was);
+    }
   }
   await page.emulateMedia({ colorScheme: null });
 }
@@ -123,6 +131,7 @@ test('a contact renamed, blocked across a restart, unblocked and removed; writin
   // block: the conversation says so, the composer gives way to Unblock
   await privacyAction(a.page, 'Block contact');
   await expect(a.page.getByRole('note', { name: 'Blocked' })).toBeVisible();
+  await expect(a.page.getByRole('navigation', { name: 'Contacts' }).getByRole('button', { name: /^Bob the Builder/ })).toContainText('Offline · Blocked');
   await noSeriousViolations(a.page, 'blocked contact, own status');
   await send(b.page, 'while blocked');
   await expect(message(b.page, 'while blocked')).toContainText(/Sent|Not delivered/);

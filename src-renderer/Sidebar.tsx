@@ -65,8 +65,8 @@ function AccountHeader({ account }: { account: AccountInfo }) {
         <button type="button" className="link" onClick={() => setConfirming(true)}>
           Remove account
         </button>
-        <BlockedList accountId={account.id} accountJid={account.jid} />
       </div>
+      <BlockedList accountId={account.id} accountJid={account.jid} />
       {confirming && (
         // Cancel has the focus first: the destructive choice is never one Enter away
         <Dialog title="Remove account" onClose={() => setConfirming(false)} className="confirm">

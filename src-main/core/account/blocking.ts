@@ -32,6 +32,8 @@ export interface BlockingDeps {
   jid: string;
   events: CoreEvents;
   online(): XmppClient | null;
+  /** an address was blocked: what we knew of its presence is stale (the server stops routing it, §3.3) */
+  onBlocked?(jid: string): void;
 }
 
 export class Blocking {
@@ -48,7 +50,11 @@ export class Blocking {
           return xml('error', { type: 'cancel' }, xml('service-unavailable', { xmlns: NS_STANZAS }));
         }
         const items = blockItems(ctx.element as Element);
-        if (kind === 'block') for (const j of items) this.blocked.add(j);
+        if (kind === 'block')
+          for (const j of items) {
+            this.blocked.add(j);
+            this.deps.onBlocked?.(j);
+          }
         // §3.4: an <unblock/> without items unblocks everyone
         else if (items.length === 0) this.blocked.clear();
         else for (const j of items) this.blocked.delete(j);
@@ -82,6 +88,7 @@ export class Blocking {
   async block(jid: string): Promise<void> {
     await this.command('block', jid);
     this.blocked.add(jid);
+    this.deps.onBlocked?.(jid);
     this.emit();
   }
 
@@ -89,6 +96,15 @@ export class Blocking {
     await this.command('unblock', jid);
     this.blocked.delete(jid);
     this.emit();
+    // While blocked, the server dropped their presence, and unblocking does not make it probe them
+    // again (Prosody's mod_blocklist sends them ours only). RFC 6121 §4.3 leaves probing to servers
+    // ("SHOULD NOT" for clients); one probe here, after an explicit unblock, is the only way to
+    // show their presence before our next session, and the server answers it only if we are
+    // subscribed to them (§4.3.2), so it reveals nothing new.
+    await this.deps
+      .online()
+      ?.entity.send(xml('presence', { to: jid, type: 'probe' }))
+      .catch(() => {});
   }
 
   /** a message from a blocked address: dropped (true) */

@@ -138,6 +138,8 @@ describe('contacts', () => {
     await A['contact.block']({ accountId: alice.accountId, jid: bob.jid });
     expect(await A['contact.blocklist']({ accountId: alice.accountId })).toEqual([bob.jid]);
     await alice.c.waitFor('blocklist.updated', (p) => p.accountId === alice.accountId && p.blocked.includes(bob.jid));
+    // the server stops routing his presence: he shows offline, not the last thing he said
+    await alice.c.waitFor('contact.updated', contactIs(bob.jid, { presence: 'offline' }));
     // bob's message reaches the server (acked or refused) while alice blocks him
     const blockedMsg = await B['message.send']({ accountId: bob.accountId, to: alice.jid, body: 'while you blocked me' });
     await bob.c.waitFor('message.updated', (m) => m.id === blockedMsg.id && (m.delivery === 'sent' || m.delivery === 'failed'));
@@ -150,8 +152,11 @@ describe('contacts', () => {
     expect(await third.core.handlers['contact.blocklist']({ accountId: info.id })).toEqual([bob.jid]);
     await third.close();
 
+    const seen = alice.c.events.length;
     await A['contact.unblock']({ accountId: alice.accountId, jid: bob.jid });
     expect(await A['contact.blocklist']({ accountId: alice.accountId })).toEqual([]);
+    // unblocked, his presence flows again
+    await alice.c.waitFor('contact.updated', (c) => contactIs(bob.jid, { presence: 'online' })(c) && alice.c.events.findIndex((e) => e.payload === c) >= seen);
     await B['message.send']({ accountId: bob.accountId, to: alice.jid, body: 'after the unblock' });
     await alice.c.waitFor('message.added', (m) => m.body === 'after the unblock');
     // messages from one sender arrive in order: the one sent while blocked never came

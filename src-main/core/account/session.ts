@@ -66,7 +66,16 @@ export class AccountSession {
     const client = () => this.connection.client;
 
     this.presence = new PresenceBook({ accountId, store, emitContact: (j) => this.contacts.emit(j) });
-    this.blocking = new Blocking({ accountId, jid, events, online });
+    this.blocking = new Blocking({
+      accountId,
+      jid,
+      events,
+      online,
+      onBlocked: (j) => {
+        this.presence.forget(j);
+        if (store.contact(accountId, j)) this.contacts.emit(j);
+      },
+    });
     this.ownPresence = new OwnPresence({ accountId, events, online });
     this.chatStates = new ChatStates({
       accountId,
