@@ -21,9 +21,11 @@ export function BlockedList({ accountId, accountJid }: { accountId: string; acco
   };
   return (
     <>
-      <button type="button" className="link" onClick={() => setOpen(true)}>
-        Blocked addresses ({blocked.length})
-      </button>
+      <div className="row">
+        <button type="button" className="link" onClick={() => setOpen(true)}>
+          Blocked addresses ({blocked.length})
+        </button>
+      </div>
       {open && (
         <Dialog title={`Blocked by ${accountJid}`} onClose={() => setOpen(false)}>
           {blocked.length === 0 ? (
