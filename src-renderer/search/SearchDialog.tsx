@@ -82,6 +82,7 @@ export function SearchDialog({ onClose }: { onClose: () => void }) {
     next?.focus();
   };
   const onFieldKey = (e: KeyboardEvent) => {
+    if (e.nativeEvent.isComposing) return;
     if (e.key === 'ArrowDown' || (e.key === 'Enter' && results && results.length > 0)) {
       e.preventDefault();
       if (e.key === 'Enter' && results?.[0]) void open(results[0]);
