@@ -5,6 +5,7 @@ import { Sidebar } from './Sidebar';
 import { COMPOSER_ID, Conversation } from './Conversation';
 import { plainWords } from './errors';
 import { useShortcuts } from './ui/shortcuts';
+import { SearchDialog } from './search/SearchDialog';
 
 /** below this width the sidebar starts hidden, so that the conversation has the room (800x600) */
 const NARROW = 900;
@@ -17,7 +18,9 @@ function Layout({ addingAccount, onCancelAdd }: { addingAccount: boolean; onCanc
   const [sidebar, setSidebar] = useState(() => window.innerWidth >= NARROW);
   const hasConversation = useAppState((s) => s.selected !== null);
   const show = useCallback(() => setSidebar(true), []);
-  useShortcuts({ showSidebar: show, composerId: COMPOSER_ID });
+  const [searching, setSearching] = useState(false);
+  const openSearch = useCallback(() => setSearching(true), []);
+  useShortcuts({ showSidebar: show, composerId: COMPOSER_ID, openSearch });
   return (
     <div className={`layout${sidebar ? '' : ' sidebar-hidden'}`}>
       <a
@@ -44,7 +47,8 @@ function Layout({ addingAccount, onCancelAdd }: { addingAccount: boolean; onCanc
           </button>
         </div>
       )}
-      <Sidebar hidden={!sidebar} onHide={() => setSidebar(false)} />
+      <Sidebar hidden={!sidebar} onHide={() => setSidebar(false)} onSearch={openSearch} />
+      {searching && <SearchDialog onClose={() => setSearching(false)} />}
       {addingAccount ? <SignIn onCancel={onCancelAdd} /> : <Conversation />}
     </div>
   );

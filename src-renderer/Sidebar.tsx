@@ -3,7 +3,7 @@
 // (presence, unread counts); then "add a contact" (to which account: a select when there are
 // several) and "add another account". A contact is always an (account, address) pair: the same
 // address may be a contact of two accounts, and each has its own conversation.
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { AccountInfo, Contact, PresenceShow } from '../src-shared/ipc/contract';
 import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
@@ -14,7 +14,10 @@ import { GroupsSection } from './groups';
 import { MessageRequests } from './MessageRequests';
 import { NotifySettings } from './notify/NotifySettings';
 import { Dialog } from './ui/Dialog';
-import { FILTER_ID, NEW_CONTACT_ID } from './ui/shortcuts';
+import { FILTER_ID } from './ui/shortcuts';
+import { OwnPresence } from './contacts/OwnPresence';
+import { AddContact } from './contacts/AddContact';
+import { BlockedList } from './contacts/BlockedList';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -63,6 +66,7 @@ function AccountHeader({ account }: { account: AccountInfo }) {
           Remove account
         </button>
       </div>
+      <BlockedList accountId={account.id} accountJid={account.jid} />
       {confirming && (
         // Cancel has the focus first: the destructive choice is never one Enter away
         <Dialog title="Remove account" onClose={() => setConfirming(false)} className="confirm">
@@ -82,69 +86,10 @@ function AccountHeader({ account }: { account: AccountInfo }) {
           {error}
         </p>
       )}
+      {account.status === 'online' && <OwnPresence accountId={account.id} />}
       <AccountOtrWarnings accountId={account.id} jid={account.jid} />
       <PushSettings accountId={account.id} jid={account.jid} />
     </div>
-  );
-}
-
-function AddContact({ accounts }: { accounts: AccountInfo[] }) {
-  const { actions } = useApp();
-  const selectedAccount = useAppState((s) => s.selected?.accountId);
-  const [jid, setJid] = useState('');
-  // the account chosen in the select; until then the open conversation's account, else the first
-  const [chosen, setChosen] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const ids = { account: useId() };
-  const account = accounts.find((a) => a.id === chosen) ?? accounts.find((a) => a.id === selectedAccount) ?? accounts[0];
-  if (!account) return null;
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy || !jid.trim()) return;
-    setBusy(true);
-    setError(null);
-    const r = await actions.addContact(account.id, jid.trim());
-    setBusy(false);
-    if (r.ok) setJid('');
-    else setError(plainWords(r.error));
-  };
-  return (
-    <form className="add-contact" aria-label="Add a contact" onSubmit={(e) => void submit(e)} noValidate>
-      {accounts.length > 1 ? (
-        <>
-          <label htmlFor={ids.account}>Add to account</label>
-          <select
-            id={ids.account}
-            value={account.id}
-            onChange={(e) => {
-              setChosen(e.target.value);
-              setError(null);
-            }}
-          >
-            {accounts.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.jid}
-              </option>
-            ))}
-          </select>
-        </>
-      ) : (
-        <p className="hint add-to">Adds to the contacts of {account.jid}.</p>
-      )}
-      <label htmlFor={NEW_CONTACT_ID}>Contact address</label>
-      <div className="row">
-        <input id={NEW_CONTACT_ID} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
-        <button type="submit" disabled={busy}>
-          Add
-        </button>
-      </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-    </form>
   );
 }
 
@@ -188,7 +133,8 @@ function Requests({ requests, label }: { requests: Contact[]; label?: string }) 
   );
 }
 
-function subscriptionNote(c: Contact): string | null {
+function subscriptionNote(c: Contact, blocked: boolean): string | null {
+  if (blocked) return 'Blocked';
   if (c.pendingOut) return 'Waiting for approval';
   if (c.subscription === 'none' || c.subscription === 'from') return 'Not sharing presence';
   return null;
@@ -198,6 +144,7 @@ function subscriptionNote(c: Contact): string | null {
 function AccountSection({ account, contacts, several, filter }: { account: AccountInfo; contacts: Contact[]; several: boolean; filter: string }) {
   const { actions } = useApp();
   const selected = useAppState((s) => s.selected);
+  const blocked = useAppState((s) => s.blocked[account.id]);
   const titleId = useId();
   const mine = [...contacts].sort((a, b) => (a.name ?? a.jid).localeCompare(b.name ?? b.jid));
   const requests = mine.filter((c) => c.pendingIn);
@@ -220,7 +167,7 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
           <ul>
             {listed.map((c) => {
               const isSelected = selected?.accountId === c.accountId && selected.peer === c.jid;
-              const note = subscriptionNote(c);
+              const note = subscriptionNote(c, blocked?.includes(c.jid) ?? false);
               return (
                 <li key={contactKey(c.accountId, c.jid)}>
                   <button
@@ -234,6 +181,7 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
                       <span className="contact-name">{c.name ?? c.jid}</span>
                       <span className="contact-presence">
                         {presenceWords[c.presence]}
+                        {c.status && c.presence !== 'offline' ? `: ${c.status}` : ''}
                         {note ? ` · ${note}` : ''}
                       </span>
                     </span>
@@ -257,7 +205,7 @@ function AccountSection({ account, contacts, several, filter }: { account: Accou
 
 const NO_CONTACTS: Contact[] = [];
 
-export function Sidebar({ hidden = false, onHide }: { hidden?: boolean; onHide?: () => void }) {
+export function Sidebar({ hidden = false, onHide, onSearch }: { hidden?: boolean; onHide?: () => void; onSearch?: () => void }) {
   const { actions } = useApp();
   const [filter, setFilter] = useState('');
   const [notifyOpen, setNotifyOpen] = useState(false);
@@ -298,6 +246,11 @@ export function Sidebar({ hidden = false, onHide }: { hidden?: boolean; onHide?:
           Find a contact
         </label>
         <input id={FILTER_ID} type="search" placeholder="Find a contact (Alt+K)" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        {onSearch && (
+          <button type="button" className="link search-open" onClick={onSearch} aria-keyshortcuts="Control+K">
+            Search messages (Ctrl+K)
+          </button>
+        )}
       </div>
       <div className="accounts">
         {accounts.map((a) => (

@@ -5,10 +5,11 @@ import { createStore } from 'zustand/vanilla';
 import type { AccountInfo, ChatMessage, Contact, MessageRequest, MessengerApi } from '../src-shared/ipc/contract';
 import type { IpcError, Result } from '../src-shared/ipc/result';
 import type { LinkStatus } from './api';
+import { everydayActions, initialEveryday, type EverydayState } from './everyday';
 
 export const contactKey = (accountId: string, jid: string) => `${accountId}\n${jid}`;
 
-export interface State {
+export interface State extends EverydayState {
   link: LinkStatus;
   loaded: boolean;
   loadError: IpcError | null;
@@ -45,6 +46,7 @@ export const initialState: State = {
   signingIn: false,
   addingAccount: false,
   messageRequests: {},
+  ...initialEveryday,
 };
 
 /** the accounts in the order the window lists them: by address */
@@ -131,6 +133,9 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
   );
   const onMessage = (m: ChatMessage) => {
     const key = contactKey(m.accountId, m.peer);
+    // the loaded page stops short of the newest (opened at a search result): a new message would
+    // leave a gap; it comes with "load later" or "jump to the newest"
+    if (get().hasLater[key] && !get().messages[key]?.some((x) => x.id === m.id)) return;
     set((s) => ({ messages: { ...s.messages, [key]: upsertMessage(s.messages[key], m) } }));
     if (m.direction === 'in') markReadIfOpen(m.accountId, m.peer);
   };
@@ -149,7 +154,9 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     if (sel) markReadIfOpen(sel.accountId, sel.peer);
   });
 
+  const everyday = everydayActions(api, store);
   const actions = {
+    ...everyday,
     setLink(l: LinkStatus) {
       set({ link: l });
     },
@@ -168,6 +175,7 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
       }));
       const req = await api.request('request.list', {});
       if (req.ok) set({ messageRequests: Object.fromEntries(req.value.map((m) => [contactKey(m.accountId, m.peer), m])) });
+      await everyday.loadBlocklists();
     },
     /** a stranger's message request: accept (becomes a contact), block or ignore */
     async decideRequest(accountId: string, peer: string, decision: 'accept' | 'block' | 'ignore') {
@@ -224,12 +232,18 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
       if (r.ok) {
         const key = contactKey(accountId, peer);
         set((s) => {
-          // Merge: events may have arrived while the page was loading.
-          let list = s.messages[key] ?? [];
+          // Merge: events may have arrived while the page was loading. A page around a search
+          // result is not joined to the newest one: it is replaced.
+          let list = s.hasLater[key] ? [] : (s.messages[key] ?? []);
           for (const m of r.value) list = mergeMessage(list, m);
           // a full page: there may be more before it (kept if an earlier "load earlier" knew better)
           const hasEarlier = s.hasEarlier[key] ?? r.value.length === PAGE_SIZE;
-          return { messages: { ...s.messages, [key]: list }, hasEarlier: { ...s.hasEarlier, [key]: hasEarlier } };
+          return {
+            messages: { ...s.messages, [key]: list },
+            hasEarlier: { ...s.hasEarlier, [key]: s.hasLater[key] ? r.value.length === PAGE_SIZE : hasEarlier },
+            hasLater: { ...s.hasLater, [key]: false },
+            focus: null,
+          };
         });
       }
       markReadIfOpen(accountId, peer);

@@ -9,6 +9,7 @@ import type { AccountInfo, ParsedRequest, RequestHandlers } from '../../src-shar
 import { MessengerError } from '../../src-shared/ipc/result';
 import type { Core, CoreOptions } from './api';
 import { AccountSession } from './account/session';
+import { everydayRequestHandlers } from './account/everyday-handlers';
 import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
 import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
@@ -185,6 +186,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...otrRequestHandlers((accountId) => session(accountId).otr),
     ...pushRequestHandlers(push, (accountId) => void session(accountId)),
     ...groupsRequestHandlers(groupsOf),
+    ...everydayRequestHandlers(session, store),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
       const contacts = store.contacts().flatMap((c) => {
@@ -266,7 +268,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return session(accountId).requests.accept(peer);
     },
     async 'request.block'({ accountId, peer }) {
-      session(accountId).requests.block(peer);
+      const s = session(accountId);
+      s.requests.block(peer);
+      // issue 15: on the server too (XEP-0191), so that the block holds across restarts and devices;
+      // offline, the request's own block still holds for this run
+      await s.blocking.block(peer).catch(() => {});
       return null;
     },
     async 'request.ignore'({ accountId, peer }) {

@@ -1,6 +1,8 @@
 // The conversation's timeline: messages and events in time order (items.ts), windowed (window.ts)
 // so that a long history stays light, with "load earlier" from the local store and a "new
-// messages" pill: while the user reads older messages, new ones never move the view.
+// messages" pill: while the user reads older ones, new ones never move the view. Opened at a search
+// result it shows the page around that message, scrolled to it and highlighted, with "load later"
+// towards the newest; the contact's typing notification is its last line.
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ChatMessage } from '../../src-shared/ipc/contract';
 import type { OtrNotice, OtrStatus } from '../../src-shared/ipc/otr-contract';
@@ -12,6 +14,7 @@ import { contactKey } from '../store';
 import { buildTimeline } from './items';
 import { MessageRow, NoticeRow, StateRow } from './rows';
 import { Waiting } from './Waiting';
+import { Typing } from './Typing';
 import { markAt, MAX, resolve, STEP, type Range } from './window';
 
 const NO_MESSAGES: ChatMessage[] = [];
@@ -36,6 +39,9 @@ export function Timeline({
   const key = contactKey(accountId, peer);
   const messages = useAppState((s) => s.messages[key] ?? NO_MESSAGES);
   const hasEarlier = useAppState((s) => s.hasEarlier[key] ?? false);
+  const hasLater = useAppState((s) => s.hasLater[key] ?? false);
+  // the message a search result opened the conversation at (this Timeline is mounted anew for each opening)
+  const focusId = useAppState((s) => (s.focus?.key === key ? s.focus.messageId : null));
   const notices = useOtrState((s) => s.notices[otrKey(accountId, peer)] ?? NO_NOTICES);
   const events = useOtrState((s) => s.events[otrKey(accountId, peer)] ?? NO_EVENTS);
   const showDialog = useOtrDialog((s) => s.show);
@@ -46,7 +52,8 @@ export function Timeline({
   const [loading, setLoading] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   /** the view is at the newest item: new ones scroll into view */
-  const pinned = useRef(true);
+  const pinned = useRef(focusId === null);
+  const jumped = useRef(false);
   /** an item whose place on screen must not change across the next render(s) */
   const anchor = useRef<{ key: string; top: number; keep: boolean } | null>(null);
   const lastKey = useRef<string | null>(null);
@@ -73,6 +80,15 @@ export function Timeline({
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    if (focusId !== null && !jumped.current) {
+      // once: the searched message in the middle of the view, with the focus (read out, and Tab goes on from there)
+      const li = el.querySelector<HTMLElement>(`[data-key="${CSS.escape(`m:${focusId}`)}"]`);
+      if (li) {
+        jumped.current = true;
+        el.scrollTop += li.getBoundingClientRect().top - el.getBoundingClientRect().top - (el.clientHeight - li.offsetHeight) / 2;
+        li.focus({ preventScroll: true });
+      }
+    }
     const a = anchor.current;
     if (a) {
       const li = el.querySelector<HTMLElement>(`[data-key="${CSS.escape(a.key)}"]`);
@@ -117,13 +133,27 @@ export function Timeline({
   };
 
   const later = () => {
-    if (range.end === null) return;
+    if (range.end === null) {
+      if (hasLater && !loading) void loadLater();
+      return;
+    }
     capture(false);
     const e = Math.min(n, end + STEP);
     setRange({ start: e - start > MAX ? markAt(items, e - MAX) : markAt(items, start), end: e >= n ? null : markAt(items, e - 1) });
   };
 
+  const loadLater = async () => {
+    setLoading(true);
+    capture(false);
+    // the window keeps its start (at most MAX items once the page is in): the view does not jump
+    const keepFrom = markAt(items, Math.max(start, n + STEP * 2 - MAX));
+    await actions.loadLater(accountId, peer);
+    setLoading(false);
+    setRange({ start: keepFrom, end: null });
+  };
+
   const toNewest = () => {
+    if (hasLater) void actions.toNewest(accountId, peer);
     pinned.current = true;
     anchor.current = null;
     setNewCount(0);
@@ -134,12 +164,12 @@ export function Timeline({
     const el = scroller.current;
     if (!el || anchor.current?.keep) return;
     const fromBottom = el.scrollHeight - el.scrollTop - el.clientHeight;
-    pinned.current = fromBottom < BOTTOM && range.end === null;
+    pinned.current = fromBottom < BOTTOM && range.end === null && !hasLater;
     // reading older items: the window's start stays put, so that new items never shift the view
     if (!pinned.current && range.start === null) setRange({ start: markAt(items, start), end: range.end });
     if (pinned.current && newCount > 0) setNewCount(0);
     if (el.scrollTop < EDGE && (start > 0 || hasEarlier)) void earlier();
-    else if (fromBottom < EDGE && range.end !== null) later();
+    else if (fromBottom < EDGE && (range.end !== null || hasLater)) later();
   };
 
   const rows = [];
@@ -147,7 +177,9 @@ export function Timeline({
     const it = items[i]!;
     if (it.kind === 'message') {
       const m = it.m;
-      rows.push(<MessageRow key={it.key} m={m} waiting={queued > 0 && m.direction === 'out' && m.encrypted && m.delivery === 'pending'} />);
+      rows.push(
+        <MessageRow key={it.key} m={m} waiting={queued > 0 && m.direction === 'out' && m.encrypted && m.delivery === 'pending'} highlight={m.id === focusId} />,
+      );
     } else if (it.kind === 'notice') rows.push(<NoticeRow key={it.key} n={it.n} onVerify={onVerify} />);
     else rows.push(<StateRow key={it.key} ev={it.ev} peer={peer} />);
   }
@@ -164,9 +196,17 @@ export function Timeline({
           </div>
         )}
         {n === 0 ? <p className="hint">No messages yet.</p> : <ol>{rows}</ol>}
-        {range.end === null && status && <Waiting status={status} contactOffline={contactOffline} />}
+        {(range.end !== null || hasLater) && (
+          <div className="load-later">
+            <button type="button" disabled={loading} onClick={later}>
+              {loading ? 'Loading later messages…' : 'Load later messages'}
+            </button>
+          </div>
+        )}
+        {range.end === null && !hasLater && status && <Waiting status={status} contactOffline={contactOffline} />}
+        {range.end === null && !hasLater && <Typing accountId={accountId} peer={peer} />}
       </div>
-      {(newCount > 0 || range.end !== null) && (
+      {(newCount > 0 || range.end !== null || hasLater) && (
         <button type="button" className="new-pill" onClick={toNewest}>
           {newCount > 0 ? (newCount === 1 ? '1 new message' : `${newCount} new messages`) : 'Jump to the newest'} ↓
         </button>

@@ -29,9 +29,17 @@ function When({ at }: { at: number }) {
   );
 }
 
-export const MessageRow = memo(function MessageRow({ m, waiting }: { m: ChatMessage; waiting: boolean }) {
+/** `highlight`: the message a search result opened the conversation at (focusable, so that the focus can go to it) */
+export const MessageRow = memo(function MessageRow({ m, waiting, highlight = false }: { m: ChatMessage; waiting: boolean; highlight?: boolean }) {
   return (
-    <li className={`message ${m.direction}`} data-kind="message" data-key={`m:${m.id}`} data-delivery={m.direction === 'out' ? m.delivery : undefined}>
+    <li
+      className={`message ${m.direction}${highlight ? ' highlight' : ''}`}
+      data-kind="message"
+      data-key={`m:${m.id}`}
+      data-delivery={m.direction === 'out' ? m.delivery : undefined}
+      data-highlight={highlight ? 'true' : undefined}
+      tabIndex={highlight ? -1 : undefined}
+    >
       <p className="body">{m.body}</p>
       <p className="meta">
         <When at={m.timestamp} />

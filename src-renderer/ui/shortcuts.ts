@@ -1,7 +1,8 @@
 // Keyboard shortcuts of the signed-in window (docs/ui.md "Keyboard"):
 // - Alt+Up / Alt+Down: the previous / next conversation in the contact lists;
 // - Ctrl+1…9 (Cmd on macOS) or Alt+1…9: the first … ninth conversation;
-// - Ctrl+K (Cmd+K) or Alt+K: find a contact (the filter above the lists);
+// - Ctrl+K (Cmd+K): search the messages of every conversation (search/SearchDialog.tsx);
+// - Alt+K: find a contact (the filter above the lists);
 // - Alt+N: new conversation (the address field of "Add a contact").
 // Browsers keep some Ctrl combinations for themselves (tabs), hence the Alt forms too.
 import { useEffect } from 'react';
@@ -18,7 +19,7 @@ function focusSoon(id: string) {
   requestAnimationFrame(() => document.getElementById(id)?.focus());
 }
 
-export function useShortcuts({ showSidebar, composerId }: { showSidebar: () => void; composerId: string }) {
+export function useShortcuts({ showSidebar, composerId, openSearch }: { showSidebar: () => void; composerId: string; openSearch: () => void }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.isComposing) return;
@@ -41,7 +42,9 @@ export function useShortcuts({ showSidebar, composerId }: { showSidebar: () => v
           list[next]!.click();
           focusSoon(composerId);
         }
-      } else if ((mod && !e.altKey && e.code === 'KeyK') || (e.altKey && !mod && e.code === 'KeyK')) {
+      } else if (mod && !e.altKey && e.code === 'KeyK') {
+        openSearch();
+      } else if (e.altKey && !mod && e.code === 'KeyK') {
         showSidebar();
         focusSoon(FILTER_ID);
       } else if (e.altKey && !mod && e.code === 'KeyN') {
@@ -52,5 +55,5 @@ export function useShortcuts({ showSidebar, composerId }: { showSidebar: () => v
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [showSidebar, composerId]);
+  }, [showSidebar, composerId, openSearch]);
 }

@@ -8,6 +8,7 @@ import { accountId, bareJid } from './values';
 import { otrEventNames, otrRequestSchemas, type OtrEventPayloads, type OtrRequestOutputs } from './otr-contract';
 import { pushEventNames, pushRequestSchemas, type PushEventPayloads, type PushRequestOutputs } from './push-contract';
 import { groupsEventNames, groupsRequestSchemas, type GroupsEventPayloads, type GroupsRequestOutputs } from './groups-contract';
+import { everydayEventNames, everydayRequestSchemas, type EverydayEventPayloads, type EverydayRequestOutputs } from './everyday-contract';
 
 // ---- shared value types ---------------------------------------------------------------------
 
@@ -151,9 +152,11 @@ export const requestSchemas = {
   ...pushRequestSchemas,
   /** verified group chats: src-shared/ipc/groups-contract.ts */
   ...groupsRequestSchemas,
+  /** history around a message, typing, names, blocking, own presence (issue 15): src-shared/ipc/everyday-contract.ts */
+  ...everydayRequestSchemas,
 } as const;
 
-export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, GroupsRequestOutputs {
+export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, GroupsRequestOutputs, EverydayRequestOutputs {
   'app.snapshot': AppSnapshot;
   'account.add': AccountInfo;
   'account.register': AccountInfo;
@@ -186,7 +189,7 @@ export function isRequestName(name: unknown): name is RequestName {
 
 // ---- events (core -> renderer) --------------------------------------------------------------
 
-export interface EventPayloads extends OtrEventPayloads, PushEventPayloads, GroupsEventPayloads {
+export interface EventPayloads extends OtrEventPayloads, PushEventPayloads, GroupsEventPayloads, EverydayEventPayloads {
   'account.updated': AccountInfo;
   'account.removed': { accountId: string };
   'contact.updated': Contact;
@@ -211,6 +214,7 @@ export const eventNames: EventName[] = [
   ...otrEventNames,
   ...pushEventNames,
   ...groupsEventNames,
+  ...everydayEventNames,
 ];
 
 export interface MessengerEvent<K extends EventName = EventName> {

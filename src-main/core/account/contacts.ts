@@ -211,6 +211,25 @@ export class Contacts {
     return null;
   }
 
+  /** RFC 6121 §2.3: a roster set with the new name (none when empty); the server's push brings it back */
+  async rename(jid: string, name: string): Promise<Contact> {
+    const { roster } = this.requireOnline();
+    await this.iq(() => roster.set(jid, name.length > 0 ? name : undefined));
+    this.deps.store.upsertContact(this.id, jid, { in_roster: 1, name: name.length > 0 ? name : null });
+    const c = this.contact(jid);
+    this.deps.events.emit('contact.updated', c);
+    return c;
+  }
+
+  /** a conversation with any address: a contact entry outside the roster, so that their answers are not a stranger's */
+  start(jid: string): Contact {
+    if (jid === this.deps.jid) throw new MessengerError('invalid-argument', 'You cannot write to your own account.');
+    if (!this.deps.store.contact(this.id, jid)) this.deps.store.upsertContact(this.id, jid, {});
+    const c = this.contact(jid);
+    this.deps.events.emit('contact.updated', c);
+    return c;
+  }
+
   /** the user read the conversation */
   markRead(peer: string): void {
     this.deps.store.markRead(this.id, peer);

@@ -28,6 +28,8 @@ export interface InboxDeps {
   receive(fromFull: string, body: string): Promise<ReceivedMessage[]>;
   /** the contact's entry changed (unread count) */
   emitContact(jid: string): void;
+  /** sees every incoming <message/> first (blocked senders, chat states); true: nothing more to do with it */
+  intercept?(el: Element): boolean;
 }
 
 export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
@@ -101,6 +103,7 @@ export function createInbox(deps: InboxDeps): { onMessage(el: Element): void } {
 
   return {
     onMessage(el) {
+      if (deps.intercept?.(el)) return;
       const carbon = unwrapCarbon(el, deps.jid);
       if (carbon === 'forged') return; // XEP-0280 §11
       if (carbon?.direction === 'sent') return onSentCopy(carbon.message);

@@ -59,6 +59,11 @@ export class PresenceBook {
     return n;
   }
 
+  /** the full JIDs the contact is online with (chat states ask their devices what they support) */
+  resources(jid: string): string[] {
+    return [...(this.byPeer.get(jid)?.keys() ?? [])].map((r) => (r ? `${jid}/${r}` : jid));
+  }
+
   /** the contact left the contact list */
   forget(jid: string): void {
     this.byPeer.delete(jid);

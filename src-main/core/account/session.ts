@@ -12,7 +12,7 @@ import type { AccountRow, Store } from '../store/store';
 import { enableCarbons } from '../xmpp/carbons/carbons';
 import type { XmppClient } from '../xmpp/client/client';
 import { disco } from '../xmpp/disco/disco';
-import { initialPresence, parsePresence } from '../xmpp/presence/presence';
+import { parsePresence } from '../xmpp/presence/presence';
 import { Connection } from './connection';
 import { Contacts } from './contacts';
 import type { CoreEvents } from './events';
@@ -23,6 +23,9 @@ import { AccountPrekeys } from './prekeys';
 import { PresenceBook } from './presence-book';
 import { createReceipts } from './receipts';
 import { createRequests, type Requests } from './requests';
+import { Blocking } from './blocking';
+import { ChatStates } from './chat-states';
+import { OwnPresence } from './own-presence';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -59,6 +62,10 @@ export class AccountSession {
   private readonly features = new Set<SessionFeature>();
   /** private conversations of this account (docs/architecture.md §6): every chat message passes through it */
   readonly otr: OtrAccount;
+  /** issue 15: typing notifications (XEP-0085), the server's block list (XEP-0191), our own presence */
+  readonly chatStates: ChatStates;
+  readonly blocking: Blocking;
+  readonly ownPresence: OwnPresence;
 
   constructor(deps: SessionDeps) {
     const { account, store, events, otrStore } = deps;
@@ -68,6 +75,25 @@ export class AccountSession {
     const client = () => this.connection.client;
 
     this.presence = new PresenceBook({ accountId, store, emitContact: (j) => this.contacts.emit(j) });
+    this.blocking = new Blocking({
+      accountId,
+      jid,
+      events,
+      online,
+      onBlocked: (j) => {
+        this.presence.forget(j);
+        if (store.contact(accountId, j)) this.contacts.emit(j);
+      },
+    });
+    this.ownPresence = new OwnPresence({ accountId, events, online });
+    this.chatStates = new ChatStates({
+      accountId,
+      jid,
+      events,
+      online,
+      resources: (peer) => this.presence.resources(peer),
+      isContact: (peer) => store.contact(accountId, peer) !== undefined && !this.blocking.isBlocked(peer),
+    });
     this.contacts = new Contacts({ accountId, jid, store, events, presence: this.presence, online, client });
     this.prekeys = new AccountPrekeys({ accountId, jid, keys: deps.keys, otr: () => this.otr, online });
     this.otr = createOtrLink({
@@ -108,6 +134,7 @@ export class AccountSession {
       requests: this.requests,
       receive: (from, body) => this.otr.receive(from, body),
       emitContact: (j) => this.contacts.emit(j),
+      intercept: (el) => this.blocking.screens(el) || this.chatStates.onMessage(el),
     });
 
     this.connection = new Connection({
@@ -119,6 +146,7 @@ export class AccountSession {
       attach: (c) => {
         this.contacts.attach(c);
         disco({ iqCallee: c.iqCallee });
+        this.blocking.attach(c);
         this.outbox.attach(c);
       },
       onStanza: (el) => {
@@ -137,6 +165,7 @@ export class AccountSession {
         this.contacts.detach();
         this.outbox.reset();
         this.prekeys.close();
+        this.chatStates.reset();
       },
     });
   }
@@ -211,6 +240,7 @@ export class AccountSession {
   async send(to: string, body: string): Promise<ChatMessage> {
     const m = await this.outbox.send(to, body);
     for (const h of [...this.sendHandlers]) h(to);
+    void this.chatStates.sent(to);
     return m;
   }
 
@@ -218,6 +248,12 @@ export class AccountSession {
   onSend(handler: (peer: string) => void): () => void {
     this.sendHandlers.add(handler);
     return () => this.sendHandlers.delete(handler);
+  }
+  rename(jid: string, name: string): Promise<Contact> {
+    return this.contacts.rename(jid, name);
+  }
+  startConversation(jid: string): Contact {
+    return this.contacts.start(jid);
   }
 
   /**
@@ -235,7 +271,9 @@ export class AccountSession {
     } catch {
       // roster fetch failing (timeout, disconnect) leaves the stored roster as it was
     }
-    await client.entity.send(initialPresence()).catch(() => undefined);
+    // the block list before presence: nothing from a blocked address is shown meanwhile (XEP-0191 §3.2)
+    await this.blocking.refresh(client);
+    await client.entity.send(this.ownPresence.stanza()).catch(() => undefined);
     // XEP-0280 §4: per session; a server without carbons answers with an error, which is fine
     await client.iqCaller.set(enableCarbons()).catch(() => undefined);
   }
@@ -249,7 +287,9 @@ export class AccountSession {
   private onPresence(el: Element): void {
     const p = parsePresence(el);
     if (!p || p.peer === this.jid) return;
-    if (p.kind === 'available' || p.kind === 'unavailable') this.presence.onPresence(p);
-    else this.contacts.onSubscription(p);
+    if (p.kind === 'available' || p.kind === 'unavailable') {
+      this.presence.onPresence(p);
+      if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') this.chatStates.offline(p.peer);
+    } else this.contacts.onSubscription(p);
   }
 }

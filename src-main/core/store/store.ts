@@ -13,6 +13,7 @@ import { toAccount, toContact, toMessage, type AccountRow, type ContactRow } fro
 import { every, maybe, text } from './rows';
 
 export type { AccountRow, ContactRow } from './records';
+export { toMessage } from './records';
 
 /** Database-side files SQLite creates next to the database (WAL mode, rollback journal). */
 const SIDE_FILES = ['-wal', '-shm', '-journal'];

@@ -10,6 +10,7 @@ export const FEATURES = [
   'urn:xmpp:receipts', // XEP-0184
   'urn:xmpp:ping', // XEP-0199
   'urn:xmpp:sid:0', // XEP-0359
+  'http://jabber.org/protocol/chatstates', // XEP-0085 §5.1: we send and show typing notifications
 ] as const;
 
 export function discoInfo(): Element {
