@@ -288,7 +288,10 @@ export class AccountSession {
     const p = parsePresence(el);
     if (!p || p.peer === this.jid) return;
     if (p.kind === 'available' || p.kind === 'unavailable') {
+      const wasOffline = this.presence.of(p.peer).show === 'offline';
       this.presence.onPresence(p);
+      // messages waiting for a private session with them ask again (otr/service.ts contactAvailable)
+      if (p.kind === 'available' && wasOffline) void this.otr.run((s) => s.contactAvailable(p.peer)).catch(() => {});
       if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') this.chatStates.offline(p.peer);
     } else this.contacts.onSubscription(p);
   }

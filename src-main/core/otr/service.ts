@@ -240,14 +240,27 @@ export class OtrService {
     if (!online) return;
     for (const ps of this.peers.all()) this.queue.flush(ps);
     // conversations with messages waiting from an earlier run: ask for a session again
-    for (const peer of this.deps.store.queuedPeers(this.deps.accountId)) {
-      const ps = this.peers.state(peer);
-      if (!this.peers.encryptedSession(ps) && !ps.conv.sessions().some((s) => s.state === 'finished')) {
-        this.dispatch.handle(ps, ps.conv.start(), ps.peer);
-        this.watch.requested(ps);
-        this.statusOf.emit(ps);
-      }
-    }
+    for (const peer of this.deps.store.queuedPeers(this.deps.accountId)) this.askAgainFor(this.peers.state(peer));
+  }
+
+  /**
+   * The contact came online (presence): messages of ours waiting for a private session ask for it
+   * again, unless a request is still out. A request that went unanswered while they were away (or
+   * was given up) is not left for the user to notice (bench/soak.ts found conversations stuck so).
+   */
+  contactAvailable(peer: string): void {
+    if (!this.online || this.deps.store.queuedCount(this.deps.accountId, peer) === 0) return;
+    const ps = this.peers.state(peer);
+    if (ps.starting && !ps.starting.gaveUp) return;
+    this.askAgainFor(ps);
+  }
+
+  /** a new request for a private conversation, unless one is up or the contact ended it (OTRv3 §"Finished") */
+  private askAgainFor(ps: PeerState): void {
+    if (this.peers.encryptedSession(ps) || ps.conv.sessions().some((s) => s.state === 'finished')) return;
+    this.dispatch.handle(ps, ps.conv.start(), ps.peer);
+    this.watch.requested(ps);
+    this.statusOf.emit(ps);
   }
 
   // ---- user actions --------------------------------------------------------------------------

@@ -64,6 +64,34 @@ describe('OTR start watch', () => {
     expect(a.received.map((m) => m.text).sort()).toEqual(['b0', 'b1', 'b2', 'b3', 'b4']);
   });
 
+  it('a contact who comes online while our messages wait after a given-up request is asked again, and the messages go', () => {
+    const time = fakeTime();
+    const [a, b] = watchedPair(time);
+    a.svc.start(B);
+    expect(write(a, B, 'are you there?')).toBe('queued');
+    a.out.length = 0; // bob's client is away: the request is lost
+    time.advance(START_ANSWER_TIMEOUT_MS);
+    expect(a.svc.status(B).starting?.gaveUp).toBe(true);
+    const queries = () => a.wireLog.filter((w) => w.body.startsWith('?OTRv')).length;
+    const before = queries();
+
+    a.svc.contactAvailable(B); // bob's presence: available
+    expect(queries()).toBe(before + 1);
+    expect(a.svc.status(B).starting?.gaveUp).toBe(false);
+    a.svc.contactAvailable(B); // a second presence while the request is out asks nothing more
+    expect(queries()).toBe(before + 1);
+    pump(a, b);
+    expect(a.svc.status(B)).toMatchObject({ state: 'private-unverified', queued: 0 });
+    expect(b.received).toEqual([{ text: 'are you there?', encrypted: true }]);
+  });
+
+  it('a contact who comes online when nothing waits is not asked anything', () => {
+    const time = fakeTime();
+    const [a] = watchedPair(time);
+    a.svc.contactAvailable(B);
+    expect(a.wireLog).toEqual([]);
+  });
+
   it('closing the service clears every pending watch: nothing fires afterwards (the profile database may be closed)', () => {
     const time = fakeTime();
     const [a] = watchedPair(time);
