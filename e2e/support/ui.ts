@@ -79,7 +79,11 @@ export async function addContactTo(page: Page, accountJid: string, jid: string):
 
 /** the messages of the open conversation (the timeline's events are list items too: data-kind="event") */
 export const messages = (page: Page): Locator => page.getByRole('log', { name: 'Messages' }).getByRole('listitem').and(page.locator('[data-kind="message"]'));
-export const message = (page: Page, text: string): Locator => messages(page).filter({ hasText: text });
+/**
+ * The message whose body contains `text`. Matched on the body alone: on the whole row "line 12"
+ * followed by its time "01:10 PM" also contains "line 120" (seen in CI at 1 p.m.).
+ */
+export const message = (page: Page, text: string): Locator => messages(page).filter({ has: page.locator('p.body', { hasText: text }) });
 
 export async function send(page: Page, text: string): Promise<void> {
   const composer = page.getByRole('form', { name: 'Write a message' });

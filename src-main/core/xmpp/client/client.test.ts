@@ -1,6 +1,7 @@
 // The parts of our xmpp.js composition that guard the process: stanzas with malformed addresses
 // are dropped before xmpp.js parses them (it would throw from an event listener), and the
 // XEP-0198 'h' counter counts in parse order from <enabled/>.
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
 import { createClient } from './client';
@@ -87,5 +88,28 @@ describe('SafeClient', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('an old socket that closes after a new one was attached leaves the new connection alone', () => {
+    const { c } = client();
+    const fakeSocket = () =>
+      Object.assign(new EventEmitter(), {
+        destroyed: false,
+        destroy() {
+          this.destroyed = true;
+        },
+      });
+    const first = fakeSocket();
+    const second = fakeSocket();
+    const statuses: string[] = [];
+    c.entity.on('status', (s: string) => statuses.push(s));
+    c.entity._attachSocket(first);
+    c.entity._attachSocket(second); // a reconnect attempt while the first is still attached
+    expect(first.destroyed).toBe(true);
+    first.emit('close'); // the old socket's late close
+    expect(c.entity.socket).toBe(second);
+    expect(statuses).not.toContain('disconnect');
+    second.emit('close'); // the current socket's close still counts
+    expect(statuses).toContain('disconnect');
   });
 });

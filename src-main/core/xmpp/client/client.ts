@@ -94,6 +94,23 @@ class SafeClient extends Client {
     return online;
   }
 
+  /**
+   * xmpp.js subscribes its listeners to each new socket without unsubscribing them from a socket
+   * that is still attached (an attempt whose stream opening failed stays attached, and the
+   * reconnect goes on with a new one). When that old socket closed later, its 'close' detached the
+   * NEW socket and reported 'disconnect': a healthy connection dropped about 30 s after a server
+   * restart (seen with ejabberd behind a relay, issue 18). A new socket first detaches and ends
+   * the old one.
+   */
+  override _attachSocket(socket: unknown): void {
+    const old = this.socket;
+    if (old && old !== socket) {
+      this._detachSocket();
+      (old as { destroy?: () => void }).destroy?.();
+    }
+    super._attachSocket(socket);
+  }
+
   /** A chunk after the stream ended (no parser) belongs to no stream: dropped, never thrown. */
   override _onData(data: Buffer): void {
     if (!this.parser) return;
