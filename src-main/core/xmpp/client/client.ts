@@ -99,15 +99,12 @@ class SafeClient extends Client {
    * that is still attached (an attempt whose stream opening failed stays attached, and the
    * reconnect goes on with a new one). When that old socket closed later, its 'close' detached the
    * NEW socket and reported 'disconnect': a healthy connection dropped about 30 s after a server
-   * restart (seen with ejabberd behind a relay, issue 18). A new socket first detaches and ends
-   * the old one.
+   * restart (seen with ejabberd behind a relay, issue 18). A new socket first takes the listeners
+   * off the old one. The old socket is not ended here: STARTTLS (starttls.ts) attaches a TLS socket
+   * that wraps it, and an abandoned attempt is ended by whoever abandoned it.
    */
   override _attachSocket(socket: unknown): void {
-    const old = this.socket;
-    if (old && old !== socket) {
-      this._detachSocket();
-      (old as { destroy?: () => void }).destroy?.();
-    }
+    if (this.socket && this.socket !== socket) this._detachSocket();
     super._attachSocket(socket);
   }
 
