@@ -2,8 +2,9 @@
 // users, each with a push account on a real push server of the two-domain stack (federated pair),
 // a real private conversation, then the prompts: both say yes → each list says they can wake
 // each other; one says no → nothing stored, the asker's list says no wake-up is possible; Bob
-// offline, Alice writes → Alice's conversation says Bob's devices were woken, Bob's messenger signs
-// in by itself and shows the message, and both see the key renewed. Web
+// puts his account to sleep, Alice writes → Alice's conversation says Bob's devices were woken,
+// Bob's messenger signs in by itself and shows the message, and both see the key renewed; Alice
+// revokes → both lists say so, and Bob's "Go offline" then pauses his wake-ups. Web
 // project only: the clients are launched on the two-domain stack, not the worker's stack.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,13 +103,16 @@ test('one says no: nothing is stored, and the asker only sees that no wake-up is
   await expect(alicesEntry.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
 });
 
-test("Bob goes offline; Alice writes: Bob's devices are woken, his messenger signs in and shows the message, the key is renewed", async ({ browser }) => {
+test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his messenger signs in and shows the message, the key is renewed", async ({
+  browser,
+}) => {
   const p = await pairWithWakeUps(browser);
   await bothSayYes(p);
   await expect(wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid })).toContainText('You can wake each other');
 
-  await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Go offline' }).click();
-  await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Offline/);
+  await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Put to sleep' }).click();
+  await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Asleep: offline, but contacts you approved can wake it/);
+  await expect(account(p.b.page, p.bob.jid).getByRole('button', { name: 'Put to sleep' })).toHaveCount(0);
   await expect(contact(p.a.page, p.bob.jid)).toContainText('Offline');
 
   await send(p.a.page, 'wake up, bob');
@@ -122,4 +126,26 @@ test("Bob goes offline; Alice writes: Bob's devices are woken, his messenger sig
   ] as const) {
     await expect(wakeUps(page, me).getByRole('list', { name: 'Wake-up notices' })).toContainText('The wake-up key with this contact was renewed.');
   }
+});
+
+test('Alice revokes: both lists say so; Bob\'s "Go offline" pauses his wake-ups', async ({ browser }) => {
+  const p = await pairWithWakeUps(browser);
+  await bothSayYes(p);
+  const alicesEntry = wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid });
+  const bobsEntry = wakeUps(p.b.page, p.bob.jid).getByRole('listitem').filter({ hasText: p.alice.jid });
+  await expect(bobsEntry).toContainText('You can wake each other');
+
+  await alicesEntry.getByRole('button', { name: 'Revoke' }).click();
+  await expect(alicesEntry).toContainText('No wake-ups (revoked)');
+  await expect(alicesEntry.getByRole('button', { name: 'Ask again' })).toBeVisible();
+  await expect(bobsEntry).toContainText('No wake-ups (revoked)');
+  await expect(bobsEntry.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+  await expect(wakeUps(p.b.page, p.bob.jid).getByRole('list', { name: 'Wake-up notices' })).toContainText(
+    'This contact revoked wake-ups: no wake-up is possible.',
+  );
+
+  // plain "Go offline" is unreachable: the desktop channel closes too (docs/push-in-the-app.md)
+  await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Go offline' }).click();
+  await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Offline/);
+  await expect(wakeUps(p.b.page, p.bob.jid).getByRole('status')).toContainText('Paused while the account is offline');
 });

@@ -145,8 +145,11 @@ describe('the push handshake over real OTR sessions', () => {
     expect(await a.c.core.handlers['push.wakeups.list']({ accountId: a.accountId })).toEqual([expect.objectContaining({ peer: b.jid, canWake: false })]);
     // Alice writes while Bob is offline: no record, so no knock; the message still goes privately
     const gone = next(a.c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
-    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    // "Go offline" (not asleep): unreachable, so Bob's desktop channel closes too (push/sleep.ts)
+    const channelOff = next(b.c, 'push.status', (st) => st.accountId === b.accountId && st.status === 'off');
+    expect(await b.c.core.handlers['account.disconnect']({ accountId: b.accountId })).not.toHaveProperty('asleep');
     await gone;
+    await channelOff;
     const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'no knock for this one' });
     expect(sent.encrypted).toBe(true);
     expect(await a.hooks.push.knock(a.accountId, b.jid)).toBe(false);
@@ -167,13 +170,16 @@ describe('the push handshake over real OTR sessions', () => {
 });
 
 describe('knocks and wake-ups', () => {
-  it('Bob offline: Alice writes, the knock wakes Bob, he logs in, the message arrives, shared_key rotates; wrong keys and replays change nothing', async () => {
+  it('Bob asleep: Alice writes, the knock wakes Bob, he logs in, the message arrives, shared_key rotates; wrong keys and replays change nothing', async () => {
     const [a, b] = await approvedPair();
     const before = record(a, b.jid)!;
 
     const gone = next(a.c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
-    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    const asleep = await b.c.core.handlers['push.sleep']({ accountId: b.accountId });
+    expect(asleep).toMatchObject({ status: 'offline', asleep: true });
     await gone;
+    // asleep keeps the desktop channel: still connected
+    expect((await b.c.core.handlers['push.settings.get']({ accountId: b.accountId })).status).toBe('connected');
 
     // a knock sealed with a wrong key: dropped, Bob stays offline
     const wrong = sealKnockFor({ ...before, sharedKey: new Uint8Array(randomBytes(64)) }, Date.now(), (n) => new Uint8Array(randomBytes(n)));
@@ -192,7 +198,8 @@ describe('knocks and wake-ups', () => {
     await knocked;
     await woken;
     expect(b.pushEvents.filter((e) => e.type === 'wake-requested')).toHaveLength(1);
-    await online;
+    // woken: online, no longer asleep
+    expect(await online).not.toHaveProperty('asleep');
     expect(await b.c.waitFor('message.added', (m) => m.body === 'wake up, bob')).toMatchObject({ direction: 'in', encrypted: true });
     await rotated;
     const after = record(a, b.jid)!;
@@ -225,13 +232,14 @@ describe('knocks and wake-ups', () => {
     const [a, b0] = await approvedPair();
     const before = record(a, b0.jid)!;
     const gone = next(a.c, 'contact.updated', contactIs(b0.jid, { presence: 'offline' }));
-    await b0.c.core.handlers['account.disconnect']({ accountId: b0.accountId });
+    await b0.c.core.handlers['push.sleep']({ accountId: b0.accountId });
     await gone;
-    // Bob's messenger restarts: the account stays offline (he took it offline), the desktop channel comes back
+    // Bob's messenger restarts: the account is still asleep (the choice is kept), the desktop channel comes back
     await b0.c.close();
     const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
     cores.push(c);
     await c.waitFor('push.status', (s) => s.accountId === b0.accountId && s.status === 'connected');
+    expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([expect.objectContaining({ id: b0.accountId, status: 'offline', asleep: true })]);
     const hooks = pushTestHooks.get(c.core)!;
     const b: User = { ...b0, c, hooks, pushEvents: [] };
     hooks.onPushEvent((e) => b.pushEvents.push(e));
@@ -249,5 +257,54 @@ describe('knocks and wake-ups', () => {
     await rotated;
     expect(record(a, b.jid)!.sharedKey).toEqual(record(b, a.jid)!.sharedKey);
     expect(record(a, b.jid)!.sharedKey).not.toEqual(before.sharedKey);
+    // woken stays online: after another restart the account connects by itself
+    await c.close();
+    const c2 = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
+    cores.push(c2);
+    expect(await c2.waitFor('account.updated', (s) => s.id === b0.accountId && s.status === 'online', 60_000)).not.toHaveProperty('asleep');
+  });
+});
+
+describe('revoke', () => {
+  it('Alice revokes: both records go, her whitelist token is deleted on push.a, and a knock with the old key is dropped', async () => {
+    const [a, b] = await approvedPair();
+    const old = record(a, b.jid)!;
+    const ourToken = old.ourToken!;
+    expect(ourToken).toBeTruthy();
+    const told = b.c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-revoked-by-contact');
+    expect(await a.c.core.handlers['push.wakeups.revoke']({ accountId: a.accountId, peer: b.jid })).toMatchObject({ state: 'revoked', canWake: false });
+    await told;
+    expect(record(a, b.jid)).toBeUndefined();
+    expect(record(b, a.jid)).toBeUndefined();
+    expect(await b.c.core.handlers['push.wakeups.list']({ accountId: b.accountId })).toEqual([
+      expect.objectContaining({ peer: a.jid, state: 'revoked', canWake: false }),
+    ]);
+    // a ChatSecure-era client knocking with the revoked whitelist token: the token is gone on push.a
+    const chatsecure = new PushClient({ endpoint: a.endpoint, ca: stack.caPem });
+    try {
+      await expect(chatsecure.sendMessage({ token: ourToken })).rejects.toMatchObject({ status: 404 });
+    } finally {
+      chatsecure.close();
+    }
+    // Bob's core knocks no more (no record), and a knock sealed with the old key is dropped by Alice's core
+    expect(await b.hooks.push.knock(b.accountId, a.jid)).toBe(false);
+    await sendKnock(
+      b,
+      sealKnockFor(
+        {
+          ...old,
+          accountName: b.jid,
+          buddyName: a.jid,
+          pushName: old.buddyPushName,
+          buddyPushName: old.pushName,
+          apiEndpoint: old.buddyApiEndpoint,
+          buddyApiEndpoint: old.apiEndpoint,
+        },
+        Date.now(),
+        (n) => new Uint8Array(randomBytes(n)),
+      ),
+    );
+    expect(await pushEvent(a, (e) => e.type === 'knock-dropped')).toEqual({ type: 'knock-dropped', reason: 'unknown-sender' });
+    expect(a.pushEvents.some((e) => e.type === 'wake-requested')).toBe(false);
   });
 });
