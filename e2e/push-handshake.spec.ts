@@ -101,6 +101,11 @@ test('one says no: nothing is stored, and the asker only sees that no wake-up is
   const alicesEntry = wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid });
   await expect(alicesEntry).toContainText('No wake-up possible yet: waiting for their answer');
   await expect(alicesEntry.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+
+  // Bob changes his mind: "Ask again" sends his offer; Alice said yes before, so hers comes back by itself
+  await bobsEntry.getByRole('button', { name: 'Ask again' }).click();
+  await expect(bobsEntry).toContainText('You can wake each other');
+  await expect(alicesEntry).toContainText('You can wake each other');
 });
 
 test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his messenger signs in and shows the message, the key is renewed", async ({
@@ -109,6 +114,24 @@ test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his 
   const p = await pairWithWakeUps(browser);
   await bothSayYes(p);
   await expect(wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid })).toContainText('You can wake each other');
+
+  // Bob's desktop notifications on (granted, and recorded: the real API still shows them)
+  await p.b.page.context().grantPermissions(['notifications']);
+  await p.b.page.evaluate(() => {
+    const Real = window.Notification;
+    const shown: { title: string; body: string }[] = [];
+    (window as unknown as { shown: typeof shown }).shown = shown;
+    window.Notification = class extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body ?? '' });
+      }
+    } as typeof Notification;
+  });
+  await p.b.page.getByRole('button', { name: 'Notifications…' }).click();
+  const settings = p.b.page.getByRole('dialog', { name: 'Notifications' });
+  await settings.getByRole('checkbox', { name: /Show a desktop notification/ }).check();
+  await settings.getByRole('button', { name: 'Close' }).click();
 
   await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Put to sleep' }).click();
   await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Asleep: offline, but contacts you approved can wake it/);
@@ -120,6 +143,10 @@ test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his 
   await expect(notice(p.b.page, 'woken-by')).toContainText(`${p.alice.jid} woke this computer`);
   await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Online/);
   await expect(message(p.b.page, 'wake up, bob')).toBeVisible();
+  // "woken by alice" as a desktop notification too
+  await expect
+    .poll(() => p.b.page.evaluate(() => (window as unknown as { shown: { title: string }[] }).shown.map((n) => n.title)))
+    .toContain(`Woken by ${p.alice.jid}`);
   for (const [page, me] of [
     [p.a.page, p.alice.jid],
     [p.b.page, p.bob.jid],
