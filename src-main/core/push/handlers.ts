@@ -6,7 +6,7 @@ import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EventPayloads } from '../../../src-shared/ipc/contract';
 import { PushHandshakeError } from './errors';
 import type { PushEvent, PushService } from './service';
-import { putToSleep, type SleepDeps } from './sleep';
+import { putToSleep, wakeUpsTurnedOff, type SleepDeps } from './sleep';
 
 export type PushRequestHandlers = { [K in PushRequestName]: (input: PushParsedRequest<K>) => Promise<PushRequestOutputs[K]> };
 
@@ -53,7 +53,12 @@ export function pushRequestHandlers(push: PushService, known: (accountId: string
       known(accountId);
       return push.configure(accountId, { apiEndpoint, pushName, password, create }).catch(plainServer);
     },
-    'push.settings.disable': async ({ accountId }) => (known(accountId), push.disable(accountId)),
+    'push.settings.disable': async ({ accountId }) => {
+      known(accountId);
+      const off = await push.disable(accountId);
+      await wakeUpsTurnedOff(sleep, accountId);
+      return off;
+    },
     'push.handshake.approve': async ({ accountId, peer }) => {
       known(accountId);
       await push.approve(accountId, peer).catch(plain);

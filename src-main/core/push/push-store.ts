@@ -117,8 +117,9 @@ export class PushStore {
    * The "asleep" choice outlives a restart (push/sleep.ts): accounts.connect_at_start holds 1
    * (connect), 0 (the user took it offline; store/store.ts writes both) or ASLEEP_AT_START.
    */
-  setStartState(accountId: string, state: 'asleep' | 'online'): void {
-    this.db.prepare('UPDATE accounts SET connect_at_start = ? WHERE id = ?').run([state === 'asleep' ? ASLEEP_AT_START : 1, accountId]);
+  setStartState(accountId: string, state: 'asleep' | 'online' | 'offline'): void {
+    const value = state === 'asleep' ? ASLEEP_AT_START : state === 'online' ? 1 : 0;
+    this.db.prepare('UPDATE accounts SET connect_at_start = ? WHERE id = ?').run([value, accountId]);
   }
 
   // ---- records -------------------------------------------------------------------------------

@@ -47,3 +47,11 @@ export function wokeUp(push: PushService, accountId: string): void {
   push.store.setStartState(accountId, 'online');
   void push.resumeAccount(accountId).catch(() => {});
 }
+
+/** wake-ups turned off: an asleep account could no longer be woken, so it is plainly offline */
+export async function wakeUpsTurnedOff(d: SleepDeps, accountId: string): Promise<void> {
+  const s = d.session(accountId);
+  if (!s.info().asleep) return;
+  d.push.store.setStartState(accountId, 'offline');
+  await s.disconnect();
+}
