@@ -1,5 +1,5 @@
 // Wake-up latency (issue 14 "Benchmark"; docs/push-in-the-app.md): from Alice pressing send while
-// Bob's account is offline ("asleep": XMPP disconnected, desktop channel to his push server kept)
+// Bob's account is asleep (push.sleep: XMPP disconnected, desktop channel to his push server kept)
 // to Bob's core showing the message (`message.added`, what the renderer displays). Goal p50 < 1 s.
 //
 // Real parts: the two-domain local stack (two Prosody instances with s2s on loopback, a push
