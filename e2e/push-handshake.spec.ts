@@ -89,7 +89,7 @@ test('both say yes: each is asked once, and both can then wake each other', asyn
   }
 });
 
-test('one says no: nothing is stored, and the asker only sees that no wake-up is possible', async ({ browser }) => {
+test('one says no: nothing is stored, and the asker only sees that no wake-up is possible; "Ask again" then answers', async ({ browser }) => {
   const p = await pairWithWakeUps(browser);
   await prompt(p.a.page, p.bob.jid).getByRole('button', { name: 'Yes', exact: true }).click();
   await expect(prompt(p.b.page, p.alice.jid)).toHaveAttribute('data-reason', 'their-offer');
