@@ -1,12 +1,12 @@
 // Wake-up latency (issue 14 "Benchmark"; docs/push-in-the-app.md): from Alice pressing send while
-// Bob's account is offline ("asleep": XMPP disconnected, desktop channel to his push server kept)
+// Bob's account is asleep (push.sleep: XMPP disconnected, desktop channel to his push server kept)
 // to Bob's core showing the message (`message.added`, what the renderer displays). Goal p50 < 1 s.
 //
 // Real parts: the two-domain local stack (two Prosody instances with s2s on loopback, a push
 // server per domain, federated), two cores (createCore) on temp profiles with the real keychain.
 // Alice is alice@a with her push account on push.a, Bob is bob@b on push.b. Set-up (not
 // measured): contacts, a private OTR session, both approve the wake-up handshake.
-// One wake-up: Bob disconnects; once Alice sees him offline, the clock starts and Alice sends;
+// One wake-up: Bob puts his account to sleep (push.sleep); once Alice sees him offline, the clock starts and Alice sends;
 // her core knocks (push.a → push.b → Bob's desktop channel), Bob's core logs in and gets the
 // message (sent privately into the session; his server held it while he was offline); the clock
 // stops at Bob's `message.added`. Then shared_key rotates (waited for, not measured) and Alice
@@ -77,7 +77,7 @@ async function setUp(a: User, b: User): Promise<void> {
 /** one wake-up; the milliseconds from Alice's send to Bob's message.added */
 async function wakeOnce(a: User, b: User, i: number): Promise<number> {
   const gone = next(a.c, 'contact.updated', (p) => p.jid === b.jid && p.presence === 'offline');
-  await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+  await b.c.core.handlers['push.sleep']({ accountId: b.accountId });
   await gone;
   const body = `wake ${i} ${randomBytes(4).toString('hex')}`;
   const shown = next(b.c, 'message.added', (m) => m.body === body);

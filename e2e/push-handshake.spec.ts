@@ -2,8 +2,9 @@
 // users, each with a push account on a real push server of the two-domain stack (federated pair),
 // a real private conversation, then the prompts: both say yes → each list says they can wake
 // each other; one says no → nothing stored, the asker's list says no wake-up is possible; Bob
-// offline, Alice writes → Alice's conversation says Bob's devices were woken, Bob's messenger signs
-// in by itself and shows the message, and both see the key renewed. Web
+// puts his account to sleep, Alice writes → Alice's conversation says Bob's devices were woken,
+// Bob's messenger signs in by itself and shows the message, and both see the key renewed; Alice
+// revokes → both lists say so, and Bob's "Go offline" then pauses his wake-ups. Web
 // project only: the clients are launched on the two-domain stack, not the worker's stack.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,7 +89,7 @@ test('both say yes: each is asked once, and both can then wake each other', asyn
   }
 });
 
-test('one says no: nothing is stored, and the asker only sees that no wake-up is possible', async ({ browser }) => {
+test('one says no: nothing is stored, and the asker only sees that no wake-up is possible; "Ask again" then answers', async ({ browser }) => {
   const p = await pairWithWakeUps(browser);
   await prompt(p.a.page, p.bob.jid).getByRole('button', { name: 'Yes', exact: true }).click();
   await expect(prompt(p.b.page, p.alice.jid)).toHaveAttribute('data-reason', 'their-offer');
@@ -100,15 +101,41 @@ test('one says no: nothing is stored, and the asker only sees that no wake-up is
   const alicesEntry = wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid });
   await expect(alicesEntry).toContainText('No wake-up possible yet: waiting for their answer');
   await expect(alicesEntry.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+
+  // Bob changes his mind: "Ask again" sends his offer; Alice said yes before, so hers comes back by itself
+  await bobsEntry.getByRole('button', { name: 'Ask again' }).click();
+  await expect(bobsEntry).toContainText('You can wake each other');
+  await expect(alicesEntry).toContainText('You can wake each other');
 });
 
-test("Bob goes offline; Alice writes: Bob's devices are woken, his messenger signs in and shows the message, the key is renewed", async ({ browser }) => {
+test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his messenger signs in and shows the message, the key is renewed", async ({
+  browser,
+}) => {
   const p = await pairWithWakeUps(browser);
   await bothSayYes(p);
   await expect(wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid })).toContainText('You can wake each other');
 
-  await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Go offline' }).click();
-  await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Offline/);
+  // Bob's desktop notifications on (granted, and recorded: the real API still shows them)
+  await p.b.page.context().grantPermissions(['notifications']);
+  await p.b.page.evaluate(() => {
+    const Real = window.Notification;
+    const shown: { title: string; body: string }[] = [];
+    (window as unknown as { shown: typeof shown }).shown = shown;
+    window.Notification = class extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        shown.push({ title, body: options?.body ?? '' });
+      }
+    } as typeof Notification;
+  });
+  await p.b.page.getByRole('button', { name: 'Notifications…' }).click();
+  const settings = p.b.page.getByRole('dialog', { name: 'Notifications' });
+  await settings.getByRole('checkbox', { name: /Show a desktop notification/ }).check();
+  await settings.getByRole('button', { name: 'Close' }).click();
+
+  await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Put to sleep' }).click();
+  await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Asleep: offline, but contacts you approved can wake it/);
+  await expect(account(p.b.page, p.bob.jid).getByRole('button', { name: 'Put to sleep' })).toHaveCount(0);
   await expect(contact(p.a.page, p.bob.jid)).toContainText('Offline');
 
   await send(p.a.page, 'wake up, bob');
@@ -116,10 +143,36 @@ test("Bob goes offline; Alice writes: Bob's devices are woken, his messenger sig
   await expect(notice(p.b.page, 'woken-by')).toContainText(`${p.alice.jid} woke this computer`);
   await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Online/);
   await expect(message(p.b.page, 'wake up, bob')).toBeVisible();
+  // "woken by alice" as a desktop notification too
+  await expect
+    .poll(() => p.b.page.evaluate(() => (window as unknown as { shown: { title: string }[] }).shown.map((n) => n.title)))
+    .toContain(`Woken by ${p.alice.jid}`);
   for (const [page, me] of [
     [p.a.page, p.alice.jid],
     [p.b.page, p.bob.jid],
   ] as const) {
     await expect(wakeUps(page, me).getByRole('list', { name: 'Wake-up notices' })).toContainText('The wake-up key with this contact was renewed.');
   }
+});
+
+test('Alice revokes: both lists say so; Bob\'s "Go offline" pauses his wake-ups', async ({ browser }) => {
+  const p = await pairWithWakeUps(browser);
+  await bothSayYes(p);
+  const alicesEntry = wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid });
+  const bobsEntry = wakeUps(p.b.page, p.bob.jid).getByRole('listitem').filter({ hasText: p.alice.jid });
+  await expect(bobsEntry).toContainText('You can wake each other');
+
+  await alicesEntry.getByRole('button', { name: 'Revoke' }).click();
+  await expect(alicesEntry).toContainText('No wake-ups (revoked)');
+  await expect(alicesEntry.getByRole('button', { name: 'Ask again' })).toBeVisible();
+  await expect(bobsEntry).toContainText('No wake-ups (revoked)');
+  await expect(bobsEntry.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
+  await expect(wakeUps(p.b.page, p.bob.jid).getByRole('list', { name: 'Wake-up notices' })).toContainText(
+    'This contact revoked wake-ups: no wake-up is possible.',
+  );
+
+  // plain "Go offline" is unreachable: the desktop channel closes too (docs/push-in-the-app.md)
+  await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Go offline' }).click();
+  await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Offline/);
+  await expect(wakeUps(p.b.page, p.bob.jid).getByRole('status')).toContainText('Paused while the account is offline');
 });

@@ -9,7 +9,7 @@ import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey, sortedAccounts } from './store';
 import { AccountOtrWarnings } from './otr';
-import { PushSettings } from './push';
+import { ASLEEP_WORDS, PushSettings, SleepControl } from './push';
 import { GroupsSection } from './groups';
 import { MessageRequests } from './MessageRequests';
 import { NotifySettings } from './notify/NotifySettings';
@@ -48,13 +48,15 @@ function AccountHeader({ account }: { account: AccountInfo }) {
   const statusText =
     account.status === 'error' && account.error
       ? `${statusWords.error}: ${plainWords({ code: account.error.code as never, message: account.error.message })}`
-      : statusWords[account.status];
+      : account.asleep
+        ? ASLEEP_WORDS
+        : statusWords[account.status];
   return (
     <div className="account">
       <div className="account-jid" title={account.jid}>
         {account.jid}
       </div>
-      <div className={`account-status status-${account.status}`} role="status" aria-label="Connection">
+      <div className={`account-status status-${account.asleep ? 'asleep' : account.status}`} role="status" aria-label="Connection">
         <span className="dot" aria-hidden="true" />
         {statusText}
       </div>
@@ -62,6 +64,7 @@ function AccountHeader({ account }: { account: AccountInfo }) {
         <button type="button" className="link" onClick={() => void toggle()}>
           {account.status === 'online' || account.status === 'connecting' ? 'Go offline' : 'Connect'}
         </button>
+        <SleepControl account={account} />
         <button type="button" className="link" onClick={() => setConfirming(true)}>
           Remove account
         </button>

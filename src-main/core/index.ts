@@ -25,6 +25,8 @@ import { resolveEndpoints } from './xmpp/resolve/resolve';
 import { createPushService } from './push/service';
 import { forwardPushEvent, pushRequestHandlers } from './push/handlers';
 import { pushTestHooks, wirePushIntoApp } from './push/app-wiring';
+import { goOffline, wokeUp } from './push/sleep';
+import { ASLEEP_AT_START } from './push/push-store';
 import { PushClient } from '../../src-shared/node-push/client';
 
 export type { Core, CoreOptions } from './api';
@@ -88,7 +90,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   });
   // the handshake over OTR, knocks from the send path, wake-ups (push/app-wiring.ts)
   const pushWiring = wirePushIntoApp({ push, events, session: (accountId) => sessions.get(accountId), log: (line) => console.info(line) });
-  for (const account of store.accounts()) void push.resumeAccount(account.id).catch(() => {});
+  // the desktop channel is open while an account is online or asleep, closed while offline (push/sleep.ts)
+  for (const account of store.accounts()) if (account.connect_at_start !== 0) void push.resumeAccount(account.id).catch(() => {});
 
   const newSession = (account: AccountRow, password: string) => {
     const s = new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
@@ -131,8 +134,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
     const session = newSession(account, password);
     sessions.set(account.id, session);
-    // the user took it offline last time: it waits for their connect
-    if (account.connect_at_start !== 0) connectInBackground(session);
+    // the user took it offline last time: it waits for their connect; asleep: for a wake-up too
+    if (account.connect_at_start === ASLEEP_AT_START) void session.sleep();
+    else if (account.connect_at_start !== 0) connectInBackground(session);
   }
 
   const session = (accountId: string): AccountSession => {
@@ -184,7 +188,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   const handlers: RequestHandlers = {
     ...otrRequestHandlers((accountId) => session(accountId).otr),
-    ...pushRequestHandlers(push, (accountId) => void session(accountId)),
+    ...pushRequestHandlers(push, (accountId) => void session(accountId), {
+      push,
+      session,
+      cancelRetry: (accountId) => clearTimeout(retryTimers.get(accountId)),
+    }),
     ...groupsRequestHandlers(groupsOf),
     ...everydayRequestHandlers(session, store),
     async 'app.snapshot'() {
@@ -229,12 +237,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const s = session(accountId);
       clearTimeout(retryTimers.get(accountId));
       store.setConnectAtStart(accountId, true);
+      wokeUp(push, accountId);
       return s.connect();
     },
     async 'account.disconnect'({ accountId }) {
       clearTimeout(retryTimers.get(accountId));
       const s = session(accountId);
       store.setConnectAtStart(accountId, false);
+      await goOffline(push, accountId);
       return s.disconnect();
     },
     async 'contact.add'({ accountId, jid, name }) {

@@ -1,11 +1,13 @@
 // Desktop notifications in the browser host (the Notifications API) and the unread total in the
 // window title. A new incoming message notifies unless notifications are off, the conversation is
 // muted, or it is the conversation on screen in a focused window; a new contact request notifies
-// too. With "hide message text" a notification says who wrote, not what.
+// too, and a contact waking this computer (wake-notifier.ts). With "hide message text" a
+// notification says who wrote, not what.
 import type { ChatMessage, Contact, MessengerApi } from '../../src-shared/ipc/contract';
 import type { AppStore } from '../store';
 import { contactKey } from '../store';
 import { useNotifyPrefs } from './prefs';
+import { startWakeNotifier } from './wake-notifier';
 
 export const APP_TITLE = 'Messenger';
 
@@ -72,5 +74,7 @@ export function startNotifier(api: Pick<MessengerApi, 'on'>, app: AppStore): () 
       show('Contact request', `${c.jid} wants to see when you are online.`, `request:${key}`, () => undefined);
     }),
   );
+  // "woken by <contact>" (issue 14), by the same settings
+  offs.push(startWakeNotifier(api, app));
   return () => offs.forEach((off) => off());
 }

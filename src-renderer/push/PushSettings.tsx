@@ -42,7 +42,9 @@ export function PushSettings({ accountId, jid }: { accountId: string; jid: strin
       <summary>Wake-ups</summary>
       <WakeUpPrompts accountId={accountId} />
       <p role="status" data-status={status}>
-        {describePushStatus(status)}
+        {status === 'off' && settings?.apiEndpoint
+          ? 'Paused while the account is offline (choose "Put to sleep" to stay reachable by wake-ups)'
+          : describePushStatus(status)}
         {settings?.apiEndpoint ? ` (${settings.pushName} at ${settings.apiEndpoint})` : ''}
         {settings?.detail ? `: ${settings.detail}` : ''}
       </p>

@@ -6,3 +6,4 @@ export { createPushStore, pushKey, type PushApi, type PushStore } from './push-s
 export { PushSettings } from './PushSettings';
 export { WakeUpPrompts } from './WakeUpPrompt';
 export { WakeUps } from './WakeUps';
+export { ASLEEP_WORDS, SleepControl } from './SleepControl';

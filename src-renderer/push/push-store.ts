@@ -59,6 +59,15 @@ export function createPushStore(api: PushApi) {
       if (w.ok) set((st) => ({ wakeUps: { ...st.wakeUps, [accountId]: Object.fromEntries(w.value.map((x) => [x.peer, x])) } }));
       return s.ok ? w : s;
     },
+    async loadSettings(accountId: string) {
+      const s = await api.request('push.settings.get', { accountId });
+      if (s.ok) putSettings(s.value);
+      return s;
+    },
+    /** offline on XMPP, reachable by wake-ups only; the account's state comes back as account.updated */
+    async sleep(accountId: string) {
+      return api.request('push.sleep', { accountId });
+    },
     async configure(input: { accountId: string; apiEndpoint: string; pushName: string; password: string; create: boolean }) {
       const r = await api.request('push.settings.set', input);
       if (r.ok) putSettings(r.value);

@@ -37,6 +37,11 @@ export interface AccountInfo {
   status: ConnectionStatus;
   /** set when status is 'error': why, in plain words */
   error?: { code: string; message: string };
+  /**
+   * the user put the account to sleep (push.sleep): offline on XMPP, but its desktop channel to
+   * the push server stays open, so a contact it approved can wake it (docs/push-in-the-app.md)
+   */
+  asleep?: boolean;
 }
 
 export interface Contact {

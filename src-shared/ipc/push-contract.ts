@@ -4,6 +4,7 @@
 // token or a device secret: the push password goes one way only (renderer -> core), like the
 // XMPP password.
 import { z } from 'zod';
+import type { AccountInfo } from './contract';
 import { accountId, bareJid } from './values';
 
 /** the desktop channel to the push server, in plain states */
@@ -99,6 +100,11 @@ export const pushRequestSchemas = {
   'push.wakeups.list': z.object({ accountId }).strict(),
   /** delete the record and our whitelist token; the contact is told over OTR when a session is up */
   'push.wakeups.revoke': z.object(peerRef).strict(),
+  /**
+   * put the account to sleep: offline on XMPP, reachable by wake-ups only (its desktop channel
+   * stays open); "account.connect" or a contact's knock brings it back online
+   */
+  'push.sleep': z.object({ accountId }).strict(),
 } as const;
 
 export interface PushRequestOutputs {
@@ -109,6 +115,7 @@ export interface PushRequestOutputs {
   'push.handshake.decline': WakeUpInfo;
   'push.wakeups.list': WakeUpInfo[];
   'push.wakeups.revoke': WakeUpInfo;
+  'push.sleep': AccountInfo;
 }
 
 export type PushRequestName = keyof typeof pushRequestSchemas;

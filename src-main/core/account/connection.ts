@@ -43,6 +43,8 @@ export class Connection {
   /** resolves connect() once the first session is fully set up (see the 'online' handler) */
   private onReady: (() => void) | null = null;
   private closed = false;
+  /** the user put the account to sleep: offline, reachable by wake-ups only (push/sleep.ts) */
+  private asleep = false;
   /** auth failures on reconnects, retried a few times before giving up (xmpp/client/reconnect.ts) */
   private readonly authBudget = new AuthFailureBudget();
 
@@ -68,7 +70,7 @@ export class Connection {
   }
 
   info(): AccountInfo {
-    return { id: this.id, jid: this.jid, status: this.status, ...(this.error ? { error: this.error } : {}) };
+    return { id: this.id, jid: this.jid, status: this.status, ...(this.error ? { error: this.error } : {}), ...(this.asleep ? { asleep: true } : {}) };
   }
 
   private setStatus(status: ConnectionStatus, error?: MessengerError): void {
@@ -94,6 +96,7 @@ export class Connection {
     if (this.current && this.status === 'online') return this.info();
     if (this.current) await this.teardown();
     this.wanted = true;
+    this.asleep = false;
     this.setStatus('connecting');
     const { account } = this.deps;
     const domain = account.jid.split('@')[1] as string;
@@ -163,9 +166,13 @@ export class Connection {
     await this.teardown();
   }
 
-  async disconnect(): Promise<AccountInfo> {
+  /** `asleep`: the user chose "asleep" (wake-ups only), announced even if already offline */
+  async disconnect(asleep = false): Promise<AccountInfo> {
     this.wanted = false;
+    const changed = this.asleep !== asleep;
+    this.asleep = asleep;
     await this.teardown();
+    if (changed && this.status === 'offline' && !this.closed) this.deps.events.emit('account.updated', this.info());
     this.setStatus('offline');
     return this.info();
   }

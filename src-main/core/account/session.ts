@@ -202,6 +202,11 @@ export class AccountSession {
     return this.connection.disconnect();
   }
 
+  /** offline on XMPP, "asleep": the push module keeps the desktop channel (push/sleep.ts) */
+  sleep(): Promise<AccountInfo> {
+    return this.connection.disconnect(true);
+  }
+
   /** a hook for TLVs arriving in this account's private conversations that OTR does not act on */
   onTlv(handler: (tlv: InboundTlv) => void): () => void {
     this.tlvHandlers.add(handler);

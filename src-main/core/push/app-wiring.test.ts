@@ -9,8 +9,9 @@ import type { InboundTlv } from '../otr/wire';
 import { wirePushIntoApp } from './app-wiring';
 import type { PushEvent, PushService } from './service';
 
-function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['state'] = 'not-private') {
+function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['state'] = 'not-private', asleep = true) {
   const calls: string[] = [];
+  const logs: string[] = [];
   const notices: Array<{ peer: string } & OtrNoticeData> = [];
   let tlvHook: ((t: InboundTlv) => void) | undefined;
   let sendHook: ((peer: string) => void) | undefined;
@@ -27,6 +28,8 @@ function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['s
     receivedTlv: async (a: string, p: string, v: Uint8Array, k: unknown) => void calls.push(`tlv ${a} ${p} ${v.length} ${k ? 'key' : 'nokey'}`),
     knock: async (a: string, p: string) => (calls.push(`knock ${a} ${p}`), true),
     contactAnswered: (a: string, p: string) => calls.push(`answered ${a} ${p}`),
+    store: { setStartState: (a: string, state: string) => calls.push(`start ${a} ${state}`) },
+    resumeAccount: async () => {},
   } as unknown as PushService;
   const otrSvc = {
     notice: (peer: string, data: OtrNoticeData) => notices.push({ peer, ...data }),
@@ -44,17 +47,19 @@ function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['s
     connect: async () => {
       calls.push('connect');
       status = 'online';
+      asleep = false;
     },
+    info: () => ({ id: 'acc', jid: 'bob@x', status, ...(asleep ? { asleep } : {}) }),
     otr: { run: async <T>(f: (s: typeof otrSvc) => T) => f(otrSvc) },
     onTlv: (h: (t: InboundTlv) => void) => (tlvHook = h),
     onSend: (h: (peer: string) => void) => (sendHook = h),
     contact: (jid: string) => ({ jid, presence }),
   } as unknown as AccountSession;
   const events = new CoreEvents();
-  const w = wirePushIntoApp({ push, events, session: (id) => (id === 'acc' ? session : undefined) });
+  const w = wirePushIntoApp({ push, events, session: (id) => (id === 'acc' ? session : undefined), log: (l) => logs.push(l) });
   w.attachSession(session);
   const otrStatus = (peer: string, state: OtrStatus['state']) => events.emit('otr.status', { accountId: 'acc', peer, state } as OtrStatus);
-  return { calls, notices, w, events, otrStatus, settled, tlv: (t: InboundTlv) => tlvHook!(t), send: (p: string) => sendHook!(p) };
+  return { calls, logs, notices, w, events, otrStatus, settled, tlv: (t: InboundTlv) => tlvHook!(t), send: (p: string) => sendHook!(p) };
 }
 
 describe('wake-ups wired into the core', () => {
@@ -91,18 +96,30 @@ describe('wake-ups wired into the core', () => {
     const f = fakes('offline', 'not-private');
     f.w.onPushEvent({ type: 'wake-requested', accountId: 'acc', peer: 'alice@x', via: 'knock' } as PushEvent);
     await f.settled;
-    expect(f.calls).toEqual(['connect', 'otr.start alice@x']);
+    // woken: online from now on (also after a restart) until the user puts it to sleep again
+    expect(f.calls).toEqual(['start acc online', 'connect', 'otr.start alice@x']);
     expect(f.notices).toEqual([{ peer: 'alice@x', kind: 'woken-by' }]);
     f.otrStatus('alice@x', 'private-unverified');
     // the new session with the knocker rotates instead of asking (approved before)
-    expect(f.calls.slice(2)).toEqual(['rotate acc alice@x']);
+    expect(f.calls.slice(3)).toEqual(['rotate acc alice@x']);
   });
 
   it('a knock while a private session is still up rotates at once', async () => {
     const f = fakes('offline', 'private-unverified');
     f.w.onPushEvent({ type: 'wake-requested', accountId: 'acc', peer: 'alice@x', via: 'knock' } as PushEvent);
     await f.settled;
-    expect(f.calls).toEqual(['connect', 'rotate acc alice@x']);
+    expect(f.calls).toEqual(['start acc online', 'connect', 'rotate acc alice@x']);
+  });
+
+  it('a knock for an account the user took offline (not asleep) wakes nothing and tells nobody', () => {
+    const f = fakes('offline', 'not-private', false);
+    const told: unknown[] = [];
+    f.events.on((e) => told.push(e));
+    f.w.onPushEvent({ type: 'wake-requested', accountId: 'acc', peer: 'alice@x', via: 'knock' } as PushEvent);
+    expect(f.calls).toEqual([]);
+    expect(f.notices).toEqual([]);
+    expect(told).toEqual([]);
+    expect(f.logs).toEqual(['push: a knock for an account taken offline: not woken']);
   });
 
   it('says in the conversation that a knock went, and why a handshake message was refused', async () => {

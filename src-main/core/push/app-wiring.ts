@@ -16,6 +16,7 @@ import type { CoreEvents } from '../account/events';
 import type { OtrAccount } from '../otr/account';
 import { createOtrPushLink, isPushTlv, pushKeyInput } from '../otr/push-link';
 import type { PushEvent, PushService } from './service';
+import { wokeUp } from './sleep';
 
 /** what integration tests look at in a running core (as otr/identity.ts identityVaults) */
 export interface PushTestHooks {
@@ -87,8 +88,18 @@ export function wirePushIntoApp(d: PushWiringDeps) {
   const wake = async (accountId: string, peer: string): Promise<void> => {
     const s = d.session(accountId);
     if (!s) return;
+    // the user took the account offline (not asleep): offline means unreachable (push/sleep.ts)
+    if (s.status === 'offline' && !s.info().asleep) {
+      log('push: a knock for an account taken offline: not woken');
+      return;
+    }
     notice(accountId, peer, { kind: 'woken-by' });
-    if (s.status !== 'online') await s.connect();
+    d.events.emit('push.notice', { accountId, peer, kind: 'woken-by', message: `${peer} woke this computer.` });
+    if (s.status !== 'online') {
+      // woken: online from now on, across restarts, until the user puts it to sleep again
+      wokeUp(d.push, accountId);
+      await s.connect();
+    }
     const k = key(accountId, peer);
     const status = await s.otr.run((svc) => svc.status(peer));
     if (isPrivate(status.state)) {

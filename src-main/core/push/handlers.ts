@@ -6,6 +6,7 @@ import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EventPayloads } from '../../../src-shared/ipc/contract';
 import { PushHandshakeError } from './errors';
 import type { PushEvent, PushService } from './service';
+import { putToSleep, wakeUpsTurnedOff, type SleepDeps } from './sleep';
 
 export type PushRequestHandlers = { [K in PushRequestName]: (input: PushParsedRequest<K>) => Promise<PushRequestOutputs[K]> };
 
@@ -34,7 +35,7 @@ function plainServer(e: unknown): never {
   throw new MessengerError('server-unreachable', 'The push server cannot be reached.');
 }
 
-export function pushRequestHandlers(push: PushService, known: (accountId: string) => void): PushRequestHandlers {
+export function pushRequestHandlers(push: PushService, known: (accountId: string) => void, sleep: SleepDeps): PushRequestHandlers {
   const entry = (accountId: string, peer: string): WakeUpInfo => {
     const e = push.wakeUps(accountId).find((w) => w.peer === peer);
     return {
@@ -52,7 +53,12 @@ export function pushRequestHandlers(push: PushService, known: (accountId: string
       known(accountId);
       return push.configure(accountId, { apiEndpoint, pushName, password, create }).catch(plainServer);
     },
-    'push.settings.disable': async ({ accountId }) => (known(accountId), push.disable(accountId)),
+    'push.settings.disable': async ({ accountId }) => {
+      known(accountId);
+      const off = await push.disable(accountId);
+      await wakeUpsTurnedOff(sleep, accountId);
+      return off;
+    },
     'push.handshake.approve': async ({ accountId, peer }) => {
       known(accountId);
       await push.approve(accountId, peer).catch(plain);
@@ -69,6 +75,7 @@ export function pushRequestHandlers(push: PushService, known: (accountId: string
       await push.revoke(accountId, peer).catch(plain);
       return entry(accountId, peer);
     },
+    'push.sleep': async ({ accountId }) => putToSleep(sleep, accountId),
   };
 }
 
@@ -116,8 +123,7 @@ export function forwardPushEvent(push: PushService, emit: Emit, e: PushEvent): v
       });
       return;
     case 'wake-requested':
-      emit('push.notice', { accountId: e.accountId, peer: e.peer, kind: 'woken-by', message: `${e.peer} woke this computer.` });
-      return;
+      return; // app-wiring.ts says "woken by" once it knows the account is woken (not offline by choice)
     case 'knock-sent':
       emit('push.notice', { accountId: e.accountId, peer: e.peer, kind: 'knock-sent', message: `Woke ${e.peer}'s devices.` });
       return;

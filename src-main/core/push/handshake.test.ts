@@ -151,6 +151,36 @@ describe('push handshake state machine', () => {
     expect(bob.hs.state('acc', 'alice@a.test')).toBe('offered');
   });
 
+  it('re-ask after saying no: the contact, who said yes long before, answers by itself', async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await flush();
+    bob.hs.decline('acc', 'alice@a.test');
+    expect(bob.store.record('acc', 'alice@a.test')).toBeUndefined();
+    // "Ask again" answers Alice's offer (a new offer of Bob's would cross hers and be ignored)
+    expect(await bob.hs.approve('acc', 'alice@a.test')).toBe('done');
+    await flush();
+    // no prompt for Alice (she said yes), both records, the same key
+    expect(alice.events.filter((e) => e.type === 'prompt')).toHaveLength(0);
+    expect(alice.hs.state('acc', 'bob@b.test')).toBe('done');
+    expect(bob.hs.state('acc', 'alice@a.test')).toBe('done');
+    expect(hex(alice.store.record('acc', 'bob@b.test')?.sharedKey)).toBe(hex(bob.store.record('acc', 'alice@a.test')?.sharedKey));
+  });
+
+  it("re-ask by the asker after their own no: the contact's offer that came meanwhile is answered", async () => {
+    const { alice, bob, flush } = makePair();
+    alice.hs.privateSessionStarted('acc', 'bob@b.test');
+    alice.hs.decline('acc', 'bob@b.test');
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    // not nagged: no their-offer prompt for Alice, nothing stored
+    expect(alice.events.filter((e) => e.type === 'prompt' && e.reason === 'their-offer')).toHaveLength(0);
+    expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
+    expect(await alice.hs.approve('acc', 'bob@b.test')).toBe('done');
+    await flush();
+    expect(hex(alice.store.record('acc', 'bob@b.test')?.sharedKey)).toBe(hex(bob.store.record('acc', 'alice@a.test')?.sharedKey));
+  });
+
   it('without the OTR hook or a push account the handshake refuses with a typed error', async () => {
     const { alice } = makePair();
     alice.link = undefined;

@@ -114,7 +114,9 @@ export class PushHandshake {
   /** Our user said yes: send our offer, or answer the contact's. Also "re-ask" after a no. */
   async approve(accountId: string, peer: string): Promise<HandshakeState> {
     const row = this.d.store.handshake(accountId, peer);
-    if (row?.state === 'their-offer' && row.pending && row.pendingKey && row.pendingVersion) {
+    // "Ask again" after our no answers the contact's offer we kept (see decline): they said yes
+    // already and wait for our answer, so a new offer of ours would cross theirs and be ignored
+    if ((row?.state === 'their-offer' || row?.state === 'declined') && row.pending && row.pendingKey && row.pendingVersion) {
       const theirs = JSON.parse(row.pending) as OfferOrAnswer;
       await this.#answer(accountId, peer, theirs, row.pendingKey, row.pendingVersion, null);
       return 'done';
@@ -123,9 +125,16 @@ export class PushHandshake {
     return 'offered';
   }
 
-  /** Our user said no: nothing is sent; the contact only ever sees that no wake-up is possible. */
+  /**
+   * Our user said no: nothing is sent, no record is stored; the contact only ever sees that no
+   * wake-up is possible. Their offer (if any) stays in the encrypted profile, unanswered, only so
+   * that "Ask again" can answer it.
+   */
   decline(accountId: string, peer: string): HandshakeState {
-    this.#set(accountId, peer, 'declined');
+    const row = this.d.store.handshake(accountId, peer);
+    const kept =
+      row?.state === 'their-offer' || row?.state === 'declined' ? { pending: row.pending, pendingKey: row.pendingKey, pendingVersion: row.pendingVersion } : {};
+    this.#set(accountId, peer, 'declined', kept);
     return 'declined';
   }
 
@@ -239,7 +248,9 @@ export class PushHandshake {
       return;
     }
     if (state === 'declined' || state === 'revoked') {
-      // our user said no (or revoked); a new offer does not nag them: re-ask is in the list
+      // our user said no (or revoked); a new offer does not nag them: re-ask is in the list (after
+      // a no, "Ask again" answers this offer: kept as in decline)
+      if (state === 'declined') this.#set(accountId, peer, 'declined', { pending: JSON.stringify(tlv), pendingKey: sharedKey, pendingVersion: key.version });
       this.d.emit({ type: 'refused', accountId, peer, code: 'declined', message: 'a wake-up request was ignored: you declined wake-ups with this contact' });
       return;
     }

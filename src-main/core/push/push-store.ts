@@ -48,6 +48,9 @@ export interface HandshakeRow {
   updatedAt: number;
 }
 
+/** accounts.connect_at_start of an account the user put to sleep (connected to push only) */
+export const ASLEEP_AT_START = 2;
+
 /** a push_records row, checked column by column (store/rows.ts) */
 const toRecord = (r: Row): PushRecord => {
   const theirTokens: unknown = JSON.parse(text(r, 'their_tokens'));
@@ -106,6 +109,17 @@ export class PushStore {
       for (const t of ['push_accounts', 'push_records', 'push_handshakes', 'push_seen'])
         this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
     })();
+  }
+
+  // ---- the account's state at start-up --------------------------------------------------------
+
+  /**
+   * The "asleep" choice outlives a restart (push/sleep.ts): accounts.connect_at_start holds 1
+   * (connect), 0 (the user took it offline; store/store.ts writes both) or ASLEEP_AT_START.
+   */
+  setStartState(accountId: string, state: 'asleep' | 'online' | 'offline'): void {
+    const value = state === 'asleep' ? ASLEEP_AT_START : state === 'online' ? 1 : 0;
+    this.db.prepare('UPDATE accounts SET connect_at_start = ? WHERE id = ?').run([value, accountId]);
   }
 
   // ---- records -------------------------------------------------------------------------------

@@ -69,6 +69,8 @@ const defaultTimers: Timers = {
 export function createPushService(deps: PushServiceDeps) {
   const store = new PushStore(deps.db);
   const live = new Map<string, Live>();
+  /** accounts whose channel is being reopened (resumeAccount called twice at once opens one) */
+  const resuming = new Set<string>();
   const limiter = new KnockLimiter();
   const log = deps.log ?? (() => {});
   const timers = deps.timers ?? defaultTimers;
@@ -175,12 +177,20 @@ export function createPushService(deps: PushServiceDeps) {
       return this.settings(accountId);
     },
 
-    /** at start-up (or when an account is added back): reopen a stored push account's channel */
+    /** at start-up, on connect or sleep: reopen a stored push account's channel */
     async resumeAccount(accountId: string): Promise<void> {
-      if (live.has(accountId)) return;
-      const s = await resume({ store, keys: deps.keychain, http: deps.http }, accountId);
-      if (s) goLive(accountId, s.api, s.deviceSecret);
+      if (live.has(accountId) || resuming.has(accountId)) return;
+      resuming.add(accountId);
+      try {
+        const s = await resume({ store, keys: deps.keychain, http: deps.http }, accountId);
+        if (s && !live.has(accountId)) goLive(accountId, s.api, s.deviceSecret);
+      } finally {
+        resuming.delete(accountId);
+      }
     },
+
+    /** the user took the account offline (not asleep): the channel closes, the push account stays */
+    suspend: (accountId: string): Promise<void> => stopLive(accountId),
 
     privateSessionStarted: (accountId: string, peer: string) => handshake.privateSessionStarted(accountId, peer),
     approve: (accountId: string, peer: string) => handshake.approve(accountId, peer),

@@ -10,15 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
 import { PushClient } from '../../../src-shared/node-push/client';
-import type { EventName, EventPayloads } from '../../../src-shared/ipc/contract';
-import type { KnockEnvelope } from '../../../src-shared/push/wire';
-import { openKeyStore } from '../keychain/keychain';
 import { createOtrPushLink } from '../otr/push-link';
-import { closeAndRemove, contactIs, makeContacts, startCore, uniqueName, type TestCore, type TestUser } from '../test-support/harness';
-import { pushTestHooks, type PushTestHooks } from './app-wiring';
+import { closeAndRemove, contactIs, startCore, type TestCore } from '../test-support/harness';
+import { pushTestHooks } from './app-wiring';
 import { sealKnockFor } from './knock';
-import { pushTokenEntry } from './push-account';
-import type { PushEvent } from './service';
+import { wakeKit, type User } from './test-support/wake-kit';
 
 let stack: TwoDomainStack;
 const cores: TestCore[] = [];
@@ -31,91 +27,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface User extends TestUser {
-  hooks: PushTestHooks;
-  pushEvents: PushEvent[];
-  endpoint: string;
-}
-
-/** a user on domain a's Prosody, with a push account on `push` */
-async function user(prefix: string, push: 'a' | 'b'): Promise<User> {
-  const name = uniqueName(prefix);
-  await stack.a.createAccount(name, 'xmpp-pw');
-  const c = await startCore({ extraCaPem: stack.caPem });
-  cores.push(c);
-  const jid = `${name}@${stack.a.domain}`;
-  const info = await c.core.handlers['account.add']({ jid, password: 'xmpp-pw', host: stack.a.host, port: stack.a.port });
-  const hooks = pushTestHooks.get(c.core)!;
-  const pushEvents: PushEvent[] = [];
-  hooks.onPushEvent((e) => pushEvents.push(e));
-  const endpoint = stack[push].push!.endpoint;
-  await c.core.handlers['push.settings.set']({ accountId: info.id, apiEndpoint: endpoint, pushName: uniqueName('p'), password: 'push-pw', create: true });
-  await c.waitFor('push.status', (s) => s.accountId === info.id && s.status === 'connected');
-  return { c, accountId: info.id, jid, hooks, pushEvents, endpoint };
-}
-
-/** resolves on the first push event (seen already or to come) that matches */
-function pushEvent(u: User, match: (e: PushEvent) => boolean): Promise<PushEvent> {
-  const seen = u.pushEvents.find(match);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const off = u.hooks.onPushEvent((e) => {
-      if (match(e)) {
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
-
-/** waits for an event emitted from now on (waitFor also looks at the ones seen before) */
-function next<K extends EventName>(c: TestCore, name: K, match: (p: EventPayloads[K]) => boolean): Promise<EventPayloads[K]> {
-  const mark = c.events.length;
-  return c.waitFor(name, (p) => c.events.slice(mark).some((e) => e.payload === p) && match(p));
-}
-
-const privateWith = (peer: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state.startsWith('private');
-
-/** contacts with a private session, each asked once */
-async function privatePair(): Promise<[User, User]> {
-  const [a, b] = await Promise.all([user('alice', 'a'), user('bob', 'b')]);
-  await makeContacts(a, b);
-  const asked = Promise.all([
-    a.c.waitFor('push.prompt', (p) => p.peer === b.jid && p.reason === 'ask'),
-    b.c.waitFor('push.prompt', (p) => p.peer === a.jid && p.reason === 'ask'),
-  ]);
-  await a.c.core.handlers['otr.start']({ accountId: a.accountId, peer: b.jid });
-  await Promise.all([a.c.waitFor('otr.status', privateWith(b.jid)), b.c.waitFor('otr.status', privateWith(a.jid))]);
-  await asked;
-  return [a, b];
-}
-
-const record = (u: User, peer: string) => u.hooks.push.store.record(u.accountId, peer);
-
-async function approvedPair(): Promise<[User, User]> {
-  const [a, b] = await privatePair();
-  const theirOffer = b.c.waitFor('push.prompt', (p) => p.peer === a.jid && p.reason === 'their-offer');
-  expect(await a.c.core.handlers['push.handshake.approve']({ accountId: a.accountId, peer: b.jid })).toMatchObject({ state: 'offered' });
-  await theirOffer;
-  const stored = Promise.all([
-    a.c.waitFor('push.notice', (n) => n.peer === b.jid && n.kind === 'record-stored'),
-    b.c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-stored'),
-  ]);
-  await b.c.core.handlers['push.handshake.approve']({ accountId: b.accountId, peer: a.jid });
-  await stored;
-  return [a, b];
-}
-
-/** sends a knock as Alice's core would, with her push login (the server checks the sender) */
-async function sendKnock(a: User, knock: KnockEnvelope): Promise<void> {
-  const token = await openKeyStore(a.c.keychainService).get(pushTokenEntry(a.accountId));
-  const client = new PushClient({ endpoint: a.endpoint, ca: stack.caPem, token: token! });
-  try {
-    await client.sendKnock(knock);
-  } finally {
-    client.close();
-  }
-}
+const { pushEvent, next, privatePair, record, approvedPair, sendKnock } = wakeKit({ stack: () => stack, cores });
 
 describe('the push handshake over real OTR sessions', () => {
   it('both approve: both store a record with the same shared_key, and the seven fields', async () => {
@@ -145,8 +57,11 @@ describe('the push handshake over real OTR sessions', () => {
     expect(await a.c.core.handlers['push.wakeups.list']({ accountId: a.accountId })).toEqual([expect.objectContaining({ peer: b.jid, canWake: false })]);
     // Alice writes while Bob is offline: no record, so no knock; the message still goes privately
     const gone = next(a.c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
-    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    // "Go offline" (not asleep): unreachable, so Bob's desktop channel closes too (push/sleep.ts)
+    const channelOff = next(b.c, 'push.status', (st) => st.accountId === b.accountId && st.status === 'off');
+    expect(await b.c.core.handlers['account.disconnect']({ accountId: b.accountId })).not.toHaveProperty('asleep');
     await gone;
+    await channelOff;
     const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'no knock for this one' });
     expect(sent.encrypted).toBe(true);
     expect(await a.hooks.push.knock(a.accountId, b.jid)).toBe(false);
@@ -167,13 +82,16 @@ describe('the push handshake over real OTR sessions', () => {
 });
 
 describe('knocks and wake-ups', () => {
-  it('Bob offline: Alice writes, the knock wakes Bob, he logs in, the message arrives, shared_key rotates; wrong keys and replays change nothing', async () => {
+  it('Bob asleep: Alice writes, the knock wakes Bob, he logs in, the message arrives, shared_key rotates; wrong keys and replays change nothing', async () => {
     const [a, b] = await approvedPair();
     const before = record(a, b.jid)!;
 
     const gone = next(a.c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
-    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    const asleep = await b.c.core.handlers['push.sleep']({ accountId: b.accountId });
+    expect(asleep).toMatchObject({ status: 'offline', asleep: true });
     await gone;
+    // asleep keeps the desktop channel: still connected
+    expect((await b.c.core.handlers['push.settings.get']({ accountId: b.accountId })).status).toBe('connected');
 
     // a knock sealed with a wrong key: dropped, Bob stays offline
     const wrong = sealKnockFor({ ...before, sharedKey: new Uint8Array(randomBytes(64)) }, Date.now(), (n) => new Uint8Array(randomBytes(n)));
@@ -192,7 +110,8 @@ describe('knocks and wake-ups', () => {
     await knocked;
     await woken;
     expect(b.pushEvents.filter((e) => e.type === 'wake-requested')).toHaveLength(1);
-    await online;
+    // woken: online, no longer asleep
+    expect(await online).not.toHaveProperty('asleep');
     expect(await b.c.waitFor('message.added', (m) => m.body === 'wake up, bob')).toMatchObject({ direction: 'in', encrypted: true });
     await rotated;
     const after = record(a, b.jid)!;
@@ -225,13 +144,14 @@ describe('knocks and wake-ups', () => {
     const [a, b0] = await approvedPair();
     const before = record(a, b0.jid)!;
     const gone = next(a.c, 'contact.updated', contactIs(b0.jid, { presence: 'offline' }));
-    await b0.c.core.handlers['account.disconnect']({ accountId: b0.accountId });
+    await b0.c.core.handlers['push.sleep']({ accountId: b0.accountId });
     await gone;
-    // Bob's messenger restarts: the account stays offline (he took it offline), the desktop channel comes back
+    // Bob's messenger restarts: the account is still asleep (the choice is kept), the desktop channel comes back
     await b0.c.close();
     const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
     cores.push(c);
     await c.waitFor('push.status', (s) => s.accountId === b0.accountId && s.status === 'connected');
+    expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([expect.objectContaining({ id: b0.accountId, status: 'offline', asleep: true })]);
     const hooks = pushTestHooks.get(c.core)!;
     const b: User = { ...b0, c, hooks, pushEvents: [] };
     hooks.onPushEvent((e) => b.pushEvents.push(e));
@@ -249,5 +169,54 @@ describe('knocks and wake-ups', () => {
     await rotated;
     expect(record(a, b.jid)!.sharedKey).toEqual(record(b, a.jid)!.sharedKey);
     expect(record(a, b.jid)!.sharedKey).not.toEqual(before.sharedKey);
+    // woken stays online: after another restart the account connects by itself
+    await c.close();
+    const c2 = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
+    cores.push(c2);
+    expect(await c2.waitFor('account.updated', (s) => s.id === b0.accountId && s.status === 'online', 60_000)).not.toHaveProperty('asleep');
+  });
+});
+
+describe('revoke', () => {
+  it('Alice revokes: both records go, her whitelist token is deleted on push.a, and a knock with the old key is dropped', async () => {
+    const [a, b] = await approvedPair();
+    const old = record(a, b.jid)!;
+    const ourToken = old.ourToken!;
+    expect(ourToken).toBeTruthy();
+    const told = b.c.waitFor('push.notice', (n) => n.peer === a.jid && n.kind === 'record-revoked-by-contact');
+    expect(await a.c.core.handlers['push.wakeups.revoke']({ accountId: a.accountId, peer: b.jid })).toMatchObject({ state: 'revoked', canWake: false });
+    await told;
+    expect(record(a, b.jid)).toBeUndefined();
+    expect(record(b, a.jid)).toBeUndefined();
+    expect(await b.c.core.handlers['push.wakeups.list']({ accountId: b.accountId })).toEqual([
+      expect.objectContaining({ peer: a.jid, state: 'revoked', canWake: false }),
+    ]);
+    // a ChatSecure-era client knocking with the revoked whitelist token: the token is gone on push.a
+    const chatsecure = new PushClient({ endpoint: a.endpoint, ca: stack.caPem });
+    try {
+      await expect(chatsecure.sendMessage({ token: ourToken })).rejects.toMatchObject({ status: 404 });
+    } finally {
+      chatsecure.close();
+    }
+    // Bob's core knocks no more (no record), and a knock sealed with the old key is dropped by Alice's core
+    expect(await b.hooks.push.knock(b.accountId, a.jid)).toBe(false);
+    await sendKnock(
+      b,
+      sealKnockFor(
+        {
+          ...old,
+          accountName: b.jid,
+          buddyName: a.jid,
+          pushName: old.buddyPushName,
+          buddyPushName: old.pushName,
+          apiEndpoint: old.buddyApiEndpoint,
+          buddyApiEndpoint: old.apiEndpoint,
+        },
+        Date.now(),
+        (n) => new Uint8Array(randomBytes(n)),
+      ),
+    );
+    expect(await pushEvent(a, (e) => e.type === 'knock-dropped')).toEqual({ type: 'knock-dropped', reason: 'unknown-sender' });
+    expect(a.pushEvents.some((e) => e.type === 'wake-requested')).toBe(false);
   });
 });
