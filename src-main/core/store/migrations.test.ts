@@ -103,6 +103,7 @@ describe('profile database migrations', () => {
       'messages_fts_data',
       'messages_fts_docsize',
       'messages_fts_idx',
+      'otr_devices',
       'otr_fingerprints',
       'otr_identity',
       'otr_policies',
