@@ -113,6 +113,7 @@ describe('profile database migrations', () => {
       'push_handshakes',
       'push_records',
       'push_seen',
+      'tls_pins',
     ]);
     store.database.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     store.close();

@@ -214,6 +214,14 @@ export const MIGRATIONS: readonly string[] = [
      last_seen INTEGER NOT NULL,
      PRIMARY KEY (account_id, peer, instance_tag)
    );`,
+  // a server certificate the user trusted for one account after seeing its details (issue 15,
+  // xmpp/starttls/certificate.ts, pins.ts): exactly this certificate is accepted for the account
+  `CREATE TABLE IF NOT EXISTS tls_pins (
+     account_id TEXT PRIMARY KEY,
+     server TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     pinned_at INTEGER NOT NULL
+   );`,
 ];
 
 /** the schema version a database has once migrate() ran */
