@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { test, expect, skipWithoutElectron } from './fixtures';
+import { expectNoSeriousAxeViolations } from './axe-states';
 import { connection, signInForm, submitSignIn } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
@@ -32,10 +33,13 @@ test('an untrusted certificate shows its details and can be trusted for that ser
   await expect(details.getByTestId('certificate-validity')).toContainText(String(new Date(leaf.validTo).getFullYear()));
   await expect(details.getByRole('note')).toContainText('hands them your password');
 
+  await expectNoSeriousAxeViolations(c.page, 'untrusted certificate');
+
   // never one click away: the tick comes first
   const trust = details.getByRole('button', { name: `Trust this certificate for ${stack.host} and sign in` });
   await expect(trust).toBeDisabled();
   await details.getByRole('checkbox', { name: "I have checked this fingerprint with the server's administrator" }).check();
+  await expectNoSeriousAxeViolations(c.page, 'untrusted certificate, ready to trust');
   await trust.click();
   await expect(connection(c.page)).toHaveText('Online');
 });

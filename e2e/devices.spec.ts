@@ -4,6 +4,7 @@
 // The 30-day staleness and its order are unit-tested (src-main/core/otr/devices.test.ts): the
 // real clock cannot be moved here.
 import { test, expect, skipWithoutElectron } from './fixtures';
+import { expectNoSeriousAxeViolations } from './axe-states';
 import { contactsPair, expectState, goPrivate, privacyAction, verifyDialog } from './otr-support';
 
 test.beforeEach(({}, testInfo) => {
@@ -42,6 +43,7 @@ test('devices: the contact’s device with its key, verified state, and forgetti
   await expect(device).toContainText('Not verified');
   await expect(device).toContainText('First seen');
   await expect(device).toContainText('Last seen');
+  await expectNoSeriousAxeViolations(a.page, 'devices of a contact');
   await page.getByRole('button', { name: 'Close' }).click();
 
   // verified by safety number: the device shows it
@@ -58,6 +60,7 @@ test('devices: the contact’s device with its key, verified state, and forgetti
   await devices.first().getByRole('button', { name: 'Forget this device' }).click();
   const confirm = page.getByRole('group', { name: 'Forget this device?' });
   await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await expectNoSeriousAxeViolations(a.page, 'forget a device?');
   await a.page.keyboard.press('Escape');
   await expect(confirm).toHaveCount(0);
   await expect(page).toBeVisible();

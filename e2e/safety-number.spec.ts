@@ -2,6 +2,7 @@
 // of them) that both sides compute the same; "They match" verifies the contact as the fingerprint
 // comparison does, and the full fingerprints stay one click away.
 import { test, expect, skipWithoutElectron } from './fixtures';
+import { expectNoSeriousAxeViolations } from './axe-states';
 import { contactsPair, expectState, goPrivate, privacyAction, verifyDialog } from './otr-support';
 
 test.beforeEach(({}, testInfo) => {
@@ -29,6 +30,7 @@ test('safety numbers: both sides see the same digits and QR code; "They match" v
     await expect(qr).toBeVisible();
     shown.push({ digits: (await number.getAttribute('data-safety-number'))!, qr: (await qr.getAttribute('data-qr-path'))! });
   }
+  await expectNoSeriousAxeViolations(b.page, 'safety number');
   expect(shown[1]!.digits).toBe(shown[0]!.digits);
   expect(shown[1]!.qr).toBe(shown[0]!.qr);
 
