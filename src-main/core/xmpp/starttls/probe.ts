@@ -62,6 +62,8 @@ export async function probeCertificate(domain: string, host: string, port: numbe
       await new Promise<void>((resolve, reject) => {
         tls.once('secureConnect', resolve);
         tls.once('error', reject);
+        // the timeout above destroys the TCP socket under it: no handshake will come
+        tls.once('close', () => reject(Object.assign(new Error('the connection closed during the TLS handshake'), { name: 'TimeoutError' })));
       });
       return certificateDetails(tls);
     } finally {
