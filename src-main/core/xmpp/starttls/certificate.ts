@@ -48,6 +48,12 @@ const names = (n: PeerCertificate['subject'] | undefined): string =>
         .join(', ')
     : '';
 
+/** OpenSSL's date as ISO 8601; kept as it came if it does not parse (nothing throws on a strange certificate) */
+const iso = (openssl: string): string => {
+  const t = Date.parse(openssl);
+  return Number.isNaN(t) ? openssl : new Date(t).toISOString();
+};
+
 export function certificateDetails(socket: TLSSocket): CertificateDetails {
   const c = socket.getPeerCertificate();
   const problem = socket.authorized ? undefined : String(socket.authorizationError ?? 'UNKNOWN');
@@ -55,8 +61,8 @@ export function certificateDetails(socket: TLSSocket): CertificateDetails {
     subject: names(c.subject),
     issuer: names(c.issuer),
     sha256: c.fingerprint256,
-    validFrom: new Date(c.valid_from).toISOString(),
-    validTo: new Date(c.valid_to).toISOString(),
+    validFrom: iso(c.valid_from),
+    validTo: iso(c.valid_to),
     ...(problem ? { problem } : {}),
   };
 }
