@@ -16,8 +16,12 @@ const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle:
 /** "Device 3F2A1B00": the instance tag, as OTR clients show it, in upper-case hex */
 const tagWords = (tag: number) => tag.toString(16).toUpperCase().padStart(8, '0');
 
+/** the name its client gave itself (its XMPP resource) where known, and the instance tag */
+const deviceName = (d: OtrDevice) =>
+  d.thisDevice ? 'This device' : d.name ? `${d.name} (device ${tagWords(d.instanceTag)})` : `Device ${tagWords(d.instanceTag)}`;
+
 function DeviceItem({ d, own, onForget }: { d: OtrDevice; own: boolean; onForget: (d: OtrDevice) => void }) {
-  const name = d.thisDevice ? 'This device' : `Device ${tagWords(d.instanceTag)}`;
+  const name = deviceName(d);
   return (
     <li aria-label={name} className={d.stale ? 'device stale' : 'device'} data-instance-tag={d.instanceTag} data-stale={d.stale}>
       <h3>
@@ -79,7 +83,6 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
   };
 
   const title = peer === undefined ? (accountJid ? `Your devices (${accountJid})` : 'Your devices') : `Devices of ${peer}`;
-  const name = (d: OtrDevice) => (d.thisDevice ? 'This device' : `Device ${tagWords(d.instanceTag)}`);
   return (
     <Dialog title={title} onClose={forgetting ? () => setForgetting(null) : onClose} className="devices-dialog">
       <p className="hint">
@@ -101,7 +104,7 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
       </div>
       {forgetting && (
         <div role="group" aria-label="Forget this device?" className="devices-confirm">
-          <p>Forget {name(forgetting)}? Its record and the trust in its key go. If it comes back, it is a new device whose key must be verified again.</p>
+          <p>Forget {deviceName(forgetting)}? Its record and the trust in its key go. If it comes back, it is a new device whose key must be verified again.</p>
           <div className="row">
             <button type="button" className="danger" onClick={() => void forget(forgetting)}>
               Forget

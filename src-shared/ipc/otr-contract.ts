@@ -196,6 +196,8 @@ export interface OtrDevice {
   stale: boolean;
   /** this installation (only on one's own page) */
   thisDevice?: boolean;
+  /** where known, the XMPP resource it last wrote from (the name its client gave itself) */
+  name?: string;
 }
 
 export interface OtrDevices {

@@ -47,6 +47,7 @@ export interface OtrAccountDeps {
 }
 
 const bareOf = (jid: string): string => jid.split('/')[0]!.toLowerCase();
+const resourceOf = (jid: string): string | undefined => jid.split('/')[1];
 
 export class OtrAccount {
   private readonly service: Promise<OtrService>;
@@ -194,7 +195,11 @@ export class OtrAccount {
       ownBare: bareOf(this.deps.ownJid),
       devices: store.devices,
       isVerified: (peer, fp) => store.isVerified(accountId, peer, fp),
-      self: { instanceTag: id.instanceTag, fingerprint: ourFingerprints(id).v4 },
+      self: {
+        instanceTag: id.instanceTag,
+        fingerprint: ourFingerprints(id).v4,
+        ...(resourceOf(this.deps.ownJid) ? { resource: resourceOf(this.deps.ownJid)! } : {}),
+      },
       now: Date.now(),
     };
   }

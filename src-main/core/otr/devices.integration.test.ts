@@ -40,6 +40,8 @@ describe('OTR devices', () => {
     expect(page.devices).toHaveLength(1);
     const [dev] = page.devices;
     expect(dev).toMatchObject({ fingerprint: st.theirFingerprint, version: 4, verified: false, stale: false });
+    // named by the resource it writes from (the core's resources are messenger-<hex>)
+    expect(dev!.name).toMatch(/^messenger-[0-9a-f]{8}$/);
     expect(dev!.firstSeen).toBeGreaterThanOrEqual(before);
     expect(dev!.lastSeen).toBeGreaterThanOrEqual(dev!.firstSeen);
     // the instance tag is Bob's own, as his page for himself shows it

@@ -9,7 +9,7 @@
 import type { Database } from '@signalapp/sqlcipher';
 import type { OtrDevice, OtrDevices } from '../../../src-shared/ipc/otr-contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
-import { every, int, text, type Row } from '../store/rows';
+import { every, int, text, textOrNull, type Row } from '../store/rows';
 
 /** 30 days: a device silent this long is probably gone (issue 15) */
 export const STALE_AFTER_MS = 30 * 24 * 3600 * 1000;
@@ -22,9 +22,12 @@ export interface DeviceRow {
   version: 3 | 4;
   firstSeen: number;
   lastSeen: number;
+  /** the XMPP resource it last wrote from (RFC 6120 §1.4): the name the device's client chose */
+  name?: string;
 }
 
 const toRow = (r: Row): DeviceRow => ({
+  ...(textOrNull(r, 'resource') ? { name: textOrNull(r, 'resource')! } : {}),
   instanceTag: int(r, 'instance_tag'),
   fingerprint: text(r, 'fingerprint'),
   version: int(r, 'version') === 3 ? 3 : 4,
@@ -37,15 +40,16 @@ export class OtrDeviceStore {
   constructor(private readonly db: Database) {}
 
   /** a private session with the device came up; a new key under a known tag starts it afresh */
-  seen(accountId: string, peer: string, instanceTag: number, fingerprint: string, version: 3 | 4, now: number): void {
+  seen(accountId: string, peer: string, instanceTag: number, fingerprint: string, version: 3 | 4, now: number, resource?: string): void {
     this.db
       .prepare(
-        `INSERT INTO otr_devices (account_id, peer, instance_tag, fingerprint, version, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO otr_devices (account_id, peer, instance_tag, fingerprint, version, first_seen, last_seen, resource) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (account_id, peer, instance_tag) DO UPDATE SET
            first_seen = CASE WHEN otr_devices.fingerprint = excluded.fingerprint THEN otr_devices.first_seen ELSE excluded.first_seen END,
-           fingerprint = excluded.fingerprint, version = excluded.version, last_seen = excluded.last_seen`,
+           fingerprint = excluded.fingerprint, version = excluded.version, last_seen = excluded.last_seen,
+           resource = coalesce(excluded.resource, otr_devices.resource)`,
       )
-      .run([accountId, peer, instanceTag, fingerprint, version, now, now]);
+      .run([accountId, peer, instanceTag, fingerprint, version, now, now, resource ?? null]);
   }
 
   /** an encrypted message came from the device */
@@ -94,15 +98,15 @@ export interface DevicesContext {
   ownBare: string;
   devices: OtrDeviceStore;
   isVerified(peer: string, fp: string): boolean;
-  /** this installation: its instance tag and OTRv4 fingerprint */
-  self: { instanceTag: number; fingerprint: string };
+  /** this installation: its instance tag, OTRv4 fingerprint and XMPP resource */
+  self: { instanceTag: number; fingerprint: string; resource?: string };
   now: number;
 }
 
 /** otr.devices: a contact's devices, or ours (peer = our own bare JID), this one included */
 export function listDevices(ctx: DevicesContext, peer: string): OtrDevices {
   const own = peer === ctx.ownBare;
-  if (own) ctx.devices.seen(ctx.accountId, peer, ctx.self.instanceTag, ctx.self.fingerprint, 4, ctx.now);
+  if (own) ctx.devices.seen(ctx.accountId, peer, ctx.self.instanceTag, ctx.self.fingerprint, 4, ctx.now, ctx.self.resource);
   const rows = ctx.devices.rows(ctx.accountId, peer);
   // our own key is ours: "verified" by definition on this device
   const isVerified = (fp: string) => (own && fp === ctx.self.fingerprint) || ctx.isVerified(peer, fp);

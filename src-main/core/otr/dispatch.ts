@@ -53,7 +53,11 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     // a version 2 session authenticates with the same DSA key as version 3 (OTRv3 §"Authenticated
     // Key Exchange"): its fingerprint is the OTRv3 one, stored and trusted as such
     const seen = store.seen(accountId, ps.peer, fp, ev.version === 4 ? 4 : 3, deps.clock());
-    if (ev.theirInstanceTag !== undefined) store.devices.seen(accountId, ps.peer, ev.theirInstanceTag, fp, ev.version === 4 ? 4 : 3, deps.clock());
+    if (ev.theirInstanceTag !== undefined) {
+      // the full JID it writes from was learnt just before (handle below): its resource names it
+      const resource = ps.tagJid.get(ev.theirInstanceTag)?.split('/')[1];
+      store.devices.seen(accountId, ps.peer, ev.theirInstanceTag, fp, ev.version === 4 ? 4 : 3, deps.clock(), resource);
+    }
     if (seen.isNew && seen.hadOthers) {
       notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
     }

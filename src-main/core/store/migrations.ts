@@ -212,6 +212,7 @@ export const MIGRATIONS: readonly string[] = [
      version INTEGER NOT NULL,
      first_seen INTEGER NOT NULL,
      last_seen INTEGER NOT NULL,
+     resource TEXT,
      PRIMARY KEY (account_id, peer, instance_tag)
    );`,
   // a server certificate the user trusted for one account after seeing its details (issue 15,
