@@ -2,7 +2,11 @@
 // (account.register, XEP-0077). Host and port are optional overrides of the DNS lookup.
 // The same form adds another account from the signed-in window (`onCancel` given): then it takes
 // the conversation's place, says so in its title, and Cancel (or Escape) goes back.
+// A server certificate the system does not trust shows its details and the choice to trust it
+// for that server (signin/CertificateChoice.tsx, issue 15).
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { ServerCertificate } from '../src-shared/ipc/contract';
+import { CertificateChoice } from './signin/CertificateChoice';
 import { useApp } from './context';
 import { plainWords } from './errors';
 
@@ -14,24 +18,31 @@ export function SignIn({ onCancel }: { onCancel?: () => void } = {}) {
   const [port, setPort] = useState('');
   const [busy, setBusy] = useState<null | 'add' | 'register'>(null);
   const [error, setError] = useState<string | null>(null);
+  const [cert, setCert] = useState<ServerCertificate | null>(null);
   const ids = { title: useId(), jid: useId(), password: useId(), host: useId(), port: useId(), error: useId() };
 
-  const submit = async (mode: 'add' | 'register', e?: FormEvent) => {
+  const submit = async (mode: 'add' | 'register', e?: FormEvent, trustCertificate?: string) => {
     e?.preventDefault();
     if (busy) return;
     setError(null);
+    setCert(null);
     const portNumber = port.trim() === '' ? undefined : Number(port.trim());
     if (portNumber !== undefined && (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535)) {
       setError('The port must be a number between 1 and 65535.');
       return;
     }
     setBusy(mode);
-    const r = await actions.signIn(mode, {
+    const server = {
       jid: jid.trim(),
-      password,
       ...(host.trim() ? { host: host.trim() } : {}),
       ...(portNumber !== undefined ? { port: portNumber } : {}),
-    });
+    };
+    const r = await actions.signIn(mode, { ...server, password, ...(trustCertificate ? { trustCertificate } : {}) });
+    if (!r.ok && r.error.code === 'certificate-untrusted' && mode === 'add') {
+      // a changed pinned certificate says so in the core's words; an untrusted one shows its details
+      const c = await actions.certificate(server);
+      if (c.ok && !c.value.trusted) setCert(c.value);
+    }
     setBusy(null);
     if (!r.ok) setError(plainWords(r.error));
   };
@@ -91,6 +102,7 @@ export function SignIn({ onCancel }: { onCancel?: () => void } = {}) {
             {error}
           </p>
         )}
+        {cert && <CertificateChoice cert={cert} busy={busy !== null} onTrust={() => void submit('add', undefined, cert.sha256)} />}
         <div className="actions">
           <button type="submit" className="primary" disabled={busy !== null}>
             {busy === 'add' ? 'Signing in…' : 'Sign in'}

@@ -8,6 +8,8 @@ export function plainWords(error: IpcError): string {
     case 'server-unreachable':
       return 'The server could not be reached. Check the address (and host and port, if you gave them) and your network connection.';
     case 'certificate-untrusted':
+      // issue 15: the certificate trusted for the account changed (the core's own words, no server text)
+      if (error.message.includes('changed since you trusted it')) return error.message;
       return "The server's certificate is not trusted, so the connection was stopped to keep your password safe.";
     case 'account-exists':
       return 'This account already exists on the server. Sign in with its password instead, or choose another name.';

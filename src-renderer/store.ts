@@ -185,11 +185,13 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     setAddingAccount(open: boolean) {
       set({ addingAccount: open });
     },
-    async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number }) {
+    /** `trustCertificate` (sign-in only): the server certificate the user chose to trust, pinned for the account */
+    async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number; trustCertificate?: string }) {
       set({ signingIn: true });
       let r: Result<AccountInfo> | undefined;
       try {
-        r = await api.request(mode === 'add' ? 'account.add' : 'account.register', form);
+        const { trustCertificate, ...plain } = form;
+        r = mode === 'add' ? await api.request('account.add', trustCertificate ? form : plain) : await api.request('account.register', plain);
         return r;
       } finally {
         // one update, so that no frame shows the sign-in screen after the account is in
@@ -200,6 +202,10 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
           ...(done && !removedAccounts.has(done.id) ? { accounts: { ...s.accounts, [done.id]: done } } : {}),
         }));
       }
+    },
+    /** the certificate the server presents (shown when it is not trusted; issue 15) */
+    certificate(form: { jid: string; host?: string; port?: number }) {
+      return api.request('account.certificate', form);
     },
     async connect(accountId: string) {
       return api.request('account.connect', { accountId });

@@ -9,6 +9,7 @@
 import { MessengerError } from '../../src-shared/ipc/result';
 import { InsecureStreamError } from './xmpp/client/client';
 import { StartTlsRefusedError } from './xmpp/starttls/starttls';
+import { CertificateChangedError, UntrustedCertificateError } from './xmpp/starttls/certificate';
 
 // OpenSSL / Node TLS verification failures (node:tls `err.code`)
 const CERT_CODES = new Set([
@@ -119,7 +120,14 @@ interface ErrorLike {
 export function toMessengerError(e: unknown, where: string): MessengerError {
   if (e instanceof MessengerError) return e;
   const err = (typeof e === 'object' && e !== null ? e : {}) as ErrorLike;
-  if (err.code && CERT_CODES.has(err.code)) {
+  // issue 15: the account trusted one certificate and the server now presents another
+  if (e instanceof CertificateChangedError) {
+    return new MessengerError(
+      'certificate-untrusted',
+      `The certificate of ${where} changed since you trusted it. The connection was stopped: someone may be intercepting it. Check with the server's administrator before trusting the new one.`,
+    );
+  }
+  if ((err.code && CERT_CODES.has(err.code)) || e instanceof UntrustedCertificateError) {
     return new MessengerError('certificate-untrusted', `The certificate of ${where} is not trusted (${err.code}). The connection was not made.`);
   }
   if (e instanceof InsecureStreamError || e instanceof StartTlsRefusedError) {

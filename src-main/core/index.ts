@@ -22,6 +22,8 @@ import { groupsRequestHandlers } from './groups/handlers';
 import { GroupStore } from './groups/store';
 import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
+import { CertificatePins } from './xmpp/starttls/pins';
+import { probeCertificate } from './xmpp/starttls/probe';
 import { createPushService } from './push/service';
 import { forwardPushEvent, pushRequestHandlers } from './push/handlers';
 import { pushTestHooks, wirePushIntoApp } from './push/app-wiring';
@@ -93,8 +95,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // the desktop channel is open while an account is online or asleep, closed while offline (push/sleep.ts)
   for (const account of store.accounts()) if (account.connect_at_start !== 0) void push.resumeAccount(account.id).catch(() => {});
 
+  const pins = new CertificatePins(store.database);
   const newSession = (account: AccountRow, password: string) => {
-    const s = new AccountSession({ account, password, extraCaPem: options.extraCaPem, store, events, keys, otrStore });
+    const s = new AccountSession({ account, password, extraCaPem: options.extraCaPem, pinnedCert: () => pins.get(account.id), store, events, keys, otrStore });
     pushWiring.attachSession(s);
     accountGroupsOf.set(account.id, accountGroups({ account, session: s, keys, otrStore, store, groupStore, emit: (n, p) => events.emit(n, p) }));
     return s;
@@ -161,6 +164,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // The row must exist while connecting (the roster arrives right after sign-in); it is
     // deleted again if signing in fails, so a failed add leaves nothing behind.
     store.addAccount(row);
+    // issue 15: a certificate the user chose to trust for this server, pinned for the account
+    if (input.trustCertificate) pins.set(row.id, input.host ?? input.jid.split('@')[1] ?? '', input.trustCertificate, Date.now());
     const s = newSession(row, input.password);
     sessions.set(row.id, s);
     try {
@@ -172,6 +177,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       await s.close().catch(() => {});
       store.removeAccount(row.id);
       otrStore.removeAccount(row.id);
+      pins.remove(row.id);
       await deleteIdentity(keys, row.id, otrStore);
       events.emit('account.removed', { accountId: row.id });
       throw e instanceof MessengerError ? e : toMessengerError(e, input.host ?? input.jid.split('@')[1] ?? 'the server');
@@ -204,6 +210,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return { accounts, contacts };
     },
     'account.add': addAccount,
+    async 'account.certificate'(input) {
+      const domain = input.jid.split('@')[1] as string;
+      const [endpoint] = await resolveEndpoints(domain, { host: input.host ?? null, port: input.port ?? null });
+      if (!endpoint) throw new MessengerError('server-unreachable', `${domain} says it offers no XMPP service.`);
+      const where = input.host ?? domain;
+      const c = await probeCertificate(domain, endpoint.host, endpoint.port, options.extraCaPem).catch((e: unknown) => {
+        throw toMessengerError(e, where);
+      });
+      const { problem, ...rest } = c;
+      return { server: where, ...rest, trusted: problem === undefined, ...(problem ? { problem } : {}) };
+    },
     async 'account.register'(input) {
       const [username, domain] = input.jid.split('@') as [string, string];
       if (store.accountByJid(input.jid)) throw new MessengerError('invalid-argument', `${input.jid} is already in this profile.`);
@@ -227,6 +244,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       groupStore.removeAccount(accountId);
       store.removeAccount(accountId);
       otrStore.removeAccount(accountId);
+      pins.remove(accountId);
       await push.disable(accountId).catch(() => {});
       await keys.delete(accountPasswordEntry(accountId)).catch(() => false);
       await deleteIdentity(keys, accountId, otrStore);

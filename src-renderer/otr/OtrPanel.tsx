@@ -1,10 +1,11 @@
 // The OTR part of a conversation's header: the state badge and ONE privacy control, a menu (start /
-// refresh / restart / end the private conversation, verify, privacy settings, mute). What happens
+// refresh / restart / end the private conversation, verify, devices, privacy settings, mute). What happens
 // in the private conversation (notices, waiting messages) is in the timeline
 // (src-renderer/timeline), not here, so the header never grows. The dialogs (verification — opened
 // by itself when the contact asks us to verify —, privacy settings, the offline devices chooser)
 // are mounted here.
 import { useEffect, useState } from 'react';
+import { DevicesDialog } from '../devices/DevicesDialog';
 import { Menu, type MenuItem } from '../ui/Menu';
 import { useOtr, useOtrStatus } from './context';
 import { useOtrDialog } from './dialogs';
@@ -52,6 +53,7 @@ export function OtrPanel({ accountId, peer, accountJid, extraItems = [] }: { acc
     items.push({ label: 'Refresh private conversation', onSelect: () => void act(actions.start(accountId, peer)) });
   }
   if (status.state !== 'not-private') items.push({ label: 'End private conversation', onSelect: () => void act(actions.end(accountId, peer)) });
+  items.push({ label: 'Devices…', onSelect: () => show(key, 'devices') });
   items.push({ label: 'Privacy settings…', onSelect: () => show(key, 'settings') });
   items.push(...extraItems);
   return (
@@ -67,6 +69,7 @@ export function OtrPanel({ accountId, peer, accountJid, extraItems = [] }: { acc
       )}
       {dialog === 'settings' && <OtrSettings status={status} accountJid={accountJid} onClose={close} />}
       {dialog === 'verify' && <VerifyDialog status={status} onClose={close} />}
+      {dialog === 'devices' && <DevicesDialog accountId={accountId} peer={peer} onClose={close} />}
       <OfflineDialog status={status} />
     </div>
   );

@@ -1,18 +1,19 @@
 // Verifying a contact (docs/architecture.md §6; OTRv3 §"Socialist Millionaires' Protocol", OTRv4 §"Socialist
 // Millionaires Protocol (SMP)"), guiding both sides:
-// - the asking side picks a way: a question only the contact can answer, a secret both know, or
-//   comparing fingerprints over another channel;
+// - the asking side picks a way: a question only the contact can answer, a secret both know,
+//   comparing safety numbers (SafetyNumber.tsx) or full fingerprints over another channel;
 // - the asked side sees the question (or that a shared secret is wanted) and answers;
 // - both see progress and the result in plain words. With a question only the asker learns who the
 //   other is (Pidgin-OTR's semantics), so the answering side is invited to ask back.
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import type { OtrStatus } from '../../src-shared/ipc/otr-contract';
 import type { Result } from '../../src-shared/ipc/result';
 import { Dialog } from '../ui/Dialog';
 import { useOtr } from './context';
 import { Fingerprint } from './Fingerprint';
+import { SafetyNumber } from './SafetyNumber';
 
-type Mode = 'question' | 'secret' | 'fingerprint';
+type Mode = 'question' | 'secret' | 'safety' | 'fingerprint';
 
 function ErrorLine({ error }: { error: string | null }) {
   return error ? (
@@ -32,6 +33,8 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
   // a result shown is the one of the run started or answered while this dialog is open
   const [fresh, setFresh] = useState(false);
   const titleId = useId();
+  // "Show the full fingerprints" leaves with its button: focus goes to the mode it shows
+  const radios = useRef<Partial<Record<Mode, HTMLInputElement | null>>>({});
   const ids = { q: useId(), a: useId(), s: useId(), f: useId() };
 
   const run = async (p: Promise<Result<unknown>>) => {
@@ -159,15 +162,50 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
             [
               ['question', 'Ask a question only they can answer'],
               ['secret', 'Use a secret you both know'],
+              ['safety', 'Compare safety numbers'],
               ['fingerprint', 'Compare fingerprints'],
             ] as const
           ).map(([m, label]) => (
             <label key={m} className="check">
-              <input type="radio" name={`${titleId}-mode`} value={m} checked={mode === m} onChange={() => setMode(m)} /> {label}
+              <input
+                ref={(el) => {
+                  radios.current[m] = el;
+                }}
+                type="radio"
+                name={`${titleId}-mode`}
+                value={m}
+                checked={mode === m}
+                onChange={() => setMode(m)}
+              />{' '}
+              {label}
             </label>
           ))}
         </fieldset>
-        {mode === 'fingerprint' ? (
+        {mode === 'safety' ? (
+          <>
+            {theirs ? (
+              <SafetyNumber
+                peer={peer}
+                ours={ours}
+                theirs={theirs}
+                verified={status.state === 'private-verified'}
+                onMatch={(verified) => void run(actions.setTrust(accountId, peer, theirs, verified))}
+                onShowFingerprints={() => {
+                  setMode('fingerprint');
+                  radios.current.fingerprint?.focus();
+                }}
+              />
+            ) : (
+              <p>{peer}'s key is not known yet.</p>
+            )}
+            <ErrorLine error={error} />
+            <div className="row">
+              <button type="button" onClick={onClose}>
+                Close
+              </button>
+            </div>
+          </>
+        ) : mode === 'fingerprint' ? (
           <div className="otr-compare">
             <p>Compare these over another channel you trust (in person, or a phone call where you recognise the voice).</p>
             <p>

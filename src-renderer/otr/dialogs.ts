@@ -2,7 +2,7 @@
 // timeline open them (a key-change event's "Verify now"), so the choice lives outside either.
 import { create } from 'zustand';
 
-export type OtrDialogName = 'verify' | 'settings';
+export type OtrDialogName = 'verify' | 'settings' | 'devices';
 
 interface DialogState {
   /** otrKey of the conversation and the dialog open for it */

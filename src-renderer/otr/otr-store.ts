@@ -197,6 +197,14 @@ export function createOtrStore(api: OtrApi) {
       if (r.ok) actions.dismiss(notice.accountId, notice.peer, notice.id);
       return r;
     },
+    /** the devices page (issue 15): a contact's devices, or one's own (peer undefined) */
+    devices: (accountId: string, peer: string | undefined) => api.request('otr.devices', peer === undefined ? { accountId } : { accountId, peer }),
+    /** forgets a device and its key's trust; the contact's status is reloaded (it may no longer be verified) */
+    forgetDevice: async (accountId: string, peer: string | undefined, instanceTag: number) => {
+      const r = await api.request('otr.devices.forget', peer === undefined ? { accountId, instanceTag } : { accountId, peer, instanceTag });
+      if (r.ok && peer !== undefined) await actions.load(accountId, peer);
+      return r;
+    },
     /** the account's recent notices kept by the core (raised before this window was listening) */
     loadNotices: async (accountId: string) => {
       const r = await api.request('otr.notices', { accountId });

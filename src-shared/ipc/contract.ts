@@ -114,11 +114,50 @@ export interface AppSnapshot {
 
 const serverOverride = { host: hostName.optional(), port: port.optional() };
 
+/** SHA-256 of a server certificate as shown: upper-case hex pairs joined by ':' */
+const certSha256 = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'a certificate fingerprint is 32 hex pairs joined by ":"');
+
+/**
+ * A server's certificate as the sign-in form shows it when it is not trusted (issue 15,
+ * "Certificates"; src-main/core/xmpp/starttls/certificate.ts). All public.
+ */
+export interface ServerCertificate {
+  /** the host it was fetched from */
+  server: string;
+  subject: string;
+  issuer: string;
+  /** SHA-256, upper-case hex pairs joined by ':' */
+  sha256: string;
+  /** ISO 8601 */
+  validFrom: string;
+  validTo: string;
+  /** whether the system's roots (and the extra CA) vouch for it; else `problem` says why not */
+  trusted: boolean;
+  problem?: string;
+}
+
 export const requestSchemas = {
   /** everything the renderer needs at start-up */
   'app.snapshot': z.object({}).strict(),
   /** add an existing account and connect it; fails with auth-failed etc. without storing anything */
-  'account.add': z.object({ jid: bareJid, password, ...serverOverride }).strict(),
+  'account.add': z
+    .object({
+      jid: bareJid,
+      password,
+      ...serverOverride,
+      /**
+       * the user trusts exactly this server certificate for this account (after seeing its
+       * details and a warning): it is pinned, and only it is accepted from then on
+       */
+      trustCertificate: certSha256.optional(),
+    })
+    .strict(),
+  /** the certificate the account's server presents after STARTTLS, without signing in */
+  'account.certificate': z.object({ jid: bareJid, ...serverOverride }).strict(),
   /** XEP-0077 in-band registration, then as account.add */
   'account.register': z.object({ jid: bareJid, password, ...serverOverride }).strict(),
   'account.remove': z.object({ accountId }).strict(),
@@ -164,6 +203,7 @@ export const requestSchemas = {
 export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, GroupsRequestOutputs, EverydayRequestOutputs {
   'app.snapshot': AppSnapshot;
   'account.add': AccountInfo;
+  'account.certificate': ServerCertificate;
   'account.register': AccountInfo;
   'account.remove': null;
   'account.connect': AccountInfo;

@@ -179,6 +179,37 @@ export interface OtrOfflineDevice {
   expiresAt: number;
 }
 
+/**
+ * One device (OTR instance tag) of a contact or of oneself that took part in a private
+ * conversation (the devices page, issue 15; src-main/core/otr/devices.ts).
+ */
+export interface OtrDevice {
+  instanceTag: number;
+  /** the key the device used, lowercase hex */
+  fingerprint: string;
+  version: 3 | 4;
+  verified: boolean;
+  /** ms since epoch */
+  firstSeen: number;
+  lastSeen: number;
+  /** not seen for `staleAfterDays`: listed after the active ones */
+  stale: boolean;
+  /** this installation (only on one's own page) */
+  thisDevice?: boolean;
+  /** where known, the XMPP resource it last wrote from (the name its client gave itself) */
+  name?: string;
+}
+
+export interface OtrDevices {
+  accountId: string;
+  peer: string;
+  /** the page for oneself (peer is the account's own bare JID) */
+  own: boolean;
+  staleAfterDays: number;
+  /** this device first, then active ones (most recently seen first), then stale ones */
+  devices: OtrDevice[];
+}
+
 /** why a contact has no devices to start with offline: no prekey server, nothing published, nothing usable (expired or invalid) */
 export type OtrOfflineUnavailable = 'no-server' | 'none' | 'unusable';
 
@@ -362,6 +393,10 @@ export const otrRequestSchemas = {
    * the last `otr.offline.devices` answer (OTRv4 §"Instance Tags": 0x100 and above).
    */
   'otr.offline.send': z.object({ ...peerRef, instanceTags: z.array(z.number().int().min(0x100).max(0xffffffff)).min(1).max(64) }).strict(),
+  /** the devices page: a contact's devices, or one's own (peer absent) */
+  'otr.devices': z.object({ accountId, peer: bareJid.optional() }).strict(),
+  /** forget a device: its record, and its key's trust when no other device used that key */
+  'otr.devices.forget': z.object({ accountId, peer: bareJid.optional(), instanceTag: z.number().int().min(0x100).max(0xffffffff) }).strict(),
 } as const;
 
 export interface OtrRequestOutputs {
@@ -379,6 +414,8 @@ export interface OtrRequestOutputs {
   'otr.notices': OtrNotice[];
   'otr.prekeyServer.trust': { server: string };
   'otr.offline.send': OtrStatus;
+  'otr.devices': OtrDevices;
+  'otr.devices.forget': OtrDevices;
 }
 
 export type OtrRequestName = keyof typeof otrRequestSchemas;

@@ -18,6 +18,8 @@ export interface ConnectionDeps {
   account: AccountRow;
   password: string;
   extraCaPem?: string | undefined;
+  /** the server certificate pinned for the account, read at each attempt (xmpp/starttls/pins.ts) */
+  pinnedCert?: (() => string | undefined) | undefined;
   events: CoreEvents;
   /** ms to wait for the first connection before giving up (account.add) */
   connectTimeout?: number | undefined;
@@ -128,7 +130,9 @@ export class Connection {
   private async attempt(endpoint: Endpoint): Promise<void> {
     const { account } = this.deps;
     const [local, domain] = account.jid.split('@') as [string, string];
+    const pin = this.deps.pinnedCert?.();
     const client = createClient({
+      ...(pin ? { pinnedCertSha256: pin } : {}),
       domain,
       host: endpoint.host,
       port: endpoint.port,

@@ -31,6 +31,8 @@ export interface SessionDeps {
   account: AccountRow;
   password: string;
   extraCaPem?: string | undefined;
+  /** the server certificate pinned for the account (xmpp/starttls/pins.ts) */
+  pinnedCert?: () => string | undefined;
   store: Store;
   events: CoreEvents;
   /** ms to wait for the first connection before giving up (account.add) */
@@ -141,6 +143,7 @@ export class AccountSession {
       account,
       password: deps.password,
       extraCaPem: deps.extraCaPem,
+      pinnedCert: deps.pinnedCert,
       events,
       connectTimeout: deps.connectTimeout,
       attach: (c) => {

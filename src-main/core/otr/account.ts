@@ -4,13 +4,14 @@
 // order, even while the keys are still loading), and turns what the service wants to send into
 // OTR stanzas (stanza.ts: body + XEP-0334 hints + carbons <private/> + XEP-0380).
 import type { Element } from '@xmpp/xml';
-import type { OtrEventPayloads, OtrOfflineDevices, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
+import type { OtrDevices, OtrEventPayloads, OtrOfflineDevices, OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { KeyStore } from '../keychain/keychain';
 import { systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { forgetStalePrekeys, type PrekeyRetention } from '../../../src-shared/otr/v4/identity';
 import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
-import { loadOrCreateIdentity, renewIdentityProfiles, saveIdentity, type IdentityVault, type OtrAccountIdentity } from './identity';
+import { forgetDevice, listDevices, type DevicesContext } from './devices';
+import { loadOrCreateIdentity, ourFingerprints, renewIdentityProfiles, saveIdentity, type IdentityVault, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 import { OtrService } from './service';
 import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
@@ -44,6 +45,9 @@ export interface OtrAccountDeps {
   trustPrekeyServer?(server: string, fingerprint: string): Promise<void>;
   defaultPolicy?: OtrPolicyName;
 }
+
+const bareOf = (jid: string): string => jid.split('/')[0]!.toLowerCase();
+const resourceOf = (jid: string): string | undefined => jid.split('/')[1];
 
 export class OtrAccount {
   private readonly service: Promise<OtrService>;
@@ -172,6 +176,32 @@ export class OtrAccount {
     if (!this.deps.trustPrekeyServer) throw new MessengerError('not-connected', 'The account is not connected.');
     await this.deps.trustPrekeyServer(server, fingerprint);
     return { server };
+  }
+
+  /** otr.devices / otr.devices.forget (otr/devices.ts): peer absent is our own devices */
+  devices(peer?: string): Promise<OtrDevices> {
+    return this.run(async () => listDevices(await this.devicesContext(), peer ?? bareOf(this.deps.ownJid))).then((d) => d);
+  }
+
+  forgetDevice(peer: string | undefined, instanceTag: number): Promise<OtrDevices> {
+    return this.run(async () => forgetDevice(await this.devicesContext(), peer ?? bareOf(this.deps.ownJid), instanceTag)).then((d) => d);
+  }
+
+  private async devicesContext(): Promise<DevicesContext> {
+    const id = await this.identity;
+    const { accountId, store } = this.deps;
+    return {
+      accountId,
+      ownBare: bareOf(this.deps.ownJid),
+      devices: store.devices,
+      isVerified: (peer, fp) => store.isVerified(accountId, peer, fp),
+      self: {
+        instanceTag: id.instanceTag,
+        fingerprint: ourFingerprints(id).v4,
+        ...(resourceOf(this.deps.ownJid) ? { resource: resourceOf(this.deps.ownJid)! } : {}),
+      },
+      now: Date.now(),
+    };
   }
 
   receive(fromFull: string, body: string): Promise<ReceivedMessage[]> {

@@ -53,6 +53,11 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     // a version 2 session authenticates with the same DSA key as version 3 (OTRv3 §"Authenticated
     // Key Exchange"): its fingerprint is the OTRv3 one, stored and trusted as such
     const seen = store.seen(accountId, ps.peer, fp, ev.version === 4 ? 4 : 3, deps.clock());
+    if (ev.theirInstanceTag !== undefined) {
+      // the full JID it writes from was learnt just before (handle below): its resource names it
+      const resource = ps.tagJid.get(ev.theirInstanceTag)?.split('/')[1];
+      store.devices.seen(accountId, ps.peer, ev.theirInstanceTag, fp, ev.version === 4 ? 4 : 3, deps.clock(), resource);
+    }
     if (seen.isNew && seen.hadOthers) {
       notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
     }
@@ -106,7 +111,10 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             break;
           case 'message':
             // replies go to the device the contact writes from (the most recently active session)
-            if (ev.encrypted && ev.instanceTag !== undefined) ps.current = ev.instanceTag;
+            if (ev.encrypted && ev.instanceTag !== undefined) {
+              ps.current = ev.instanceTag;
+              store.devices.touch(accountId, ps.peer, ev.instanceTag, deps.clock());
+            }
             if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
             // issue 13: plaintext inside a private conversation is a surprise the user must see
             if (ev.encrypted) ps.receivedInClear = false;

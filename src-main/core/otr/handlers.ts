@@ -21,6 +21,8 @@ export function otrRequestHandlers(account: (accountId: string) => OtrAccount): 
     'otr.offline.devices': ({ accountId, peer }) => account(accountId).offlineDevices(peer),
     'otr.notices': ({ accountId }) => account(accountId).run((s) => s.notices()),
     'otr.prekeyServer.trust': ({ accountId, server, fingerprint }) => account(accountId).trustPrekeyServer(server, fingerprint),
+    'otr.devices': ({ accountId, peer }) => account(accountId).devices(peer),
+    'otr.devices.forget': ({ accountId, peer, instanceTag }) => account(accountId).forgetDevice(peer, instanceTag),
     'otr.offline.send': ({ accountId, peer, instanceTags }) => account(accountId).run((s) => s.sendOffline(peer, instanceTags)),
   };
 }

@@ -9,6 +9,7 @@
 import type { Database } from '@signalapp/sqlcipher';
 import { otrPolicyNames, type OtrFingerprintInfo, type OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
 import { every, int, maybe, text, type Row } from '../store/rows';
+import { OtrDeviceStore } from './devices';
 
 export interface QueuedMessage {
   messageId: string;
@@ -33,8 +34,13 @@ const toQueued = (r: Row): QueuedMessage => ({
 });
 
 export class OtrStore {
+  /** each contact's devices (instance tags), for the devices page */
+  readonly devices: OtrDeviceStore;
+
   /** `db`: the profile database, migrated (store/migrations.ts) */
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.devices = new OtrDeviceStore(db);
+  }
 
   // ---- fingerprints and trust ----------------------------------------------------------------
 
@@ -203,7 +209,7 @@ export class OtrStore {
   /** everything of an account (account removal) */
   removeAccount(accountId: string): void {
     this.db.transaction(() => {
-      for (const t of ['otr_fingerprints', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity'])
+      for (const t of ['otr_fingerprints', 'otr_devices', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity'])
         this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
     })();
   }

@@ -103,6 +103,7 @@ describe('profile database migrations', () => {
       'messages_fts_data',
       'messages_fts_docsize',
       'messages_fts_idx',
+      'otr_devices',
       'otr_fingerprints',
       'otr_identity',
       'otr_policies',
@@ -112,6 +113,7 @@ describe('profile database migrations', () => {
       'push_handshakes',
       'push_records',
       'push_seen',
+      'tls_pins',
     ]);
     store.database.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     store.close();

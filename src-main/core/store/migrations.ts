@@ -201,6 +201,28 @@ export const MIGRATIONS: readonly string[] = [
    peer TEXT NOT NULL,
    PRIMARY KEY (account_id, peer)
    );`,
+  // the devices page (issue 15, otr/devices.ts): each device of a contact (OTR instance tag, OTRv3
+  // §"Instance Tags", OTRv4 §"Instance Tags") with the key it used and when it was first and last
+  // seen in a private session; otr_fingerprints keeps trust per key, this per device
+  `CREATE TABLE IF NOT EXISTS otr_devices (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     instance_tag INTEGER NOT NULL,
+     fingerprint TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     first_seen INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL,
+     resource TEXT,
+     PRIMARY KEY (account_id, peer, instance_tag)
+   );`,
+  // a server certificate the user trusted for one account after seeing its details (issue 15,
+  // xmpp/starttls/certificate.ts, pins.ts): exactly this certificate is accepted for the account
+  `CREATE TABLE IF NOT EXISTS tls_pins (
+     account_id TEXT PRIMARY KEY,
+     server TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     pinned_at INTEGER NOT NULL
+   );`,
 ];
 
 /** the schema version a database has once migrate() ran */

@@ -43,6 +43,8 @@ export interface ClientOptions {
   port?: number;
   /** extra trusted CA certificates (PEM) */
   extraCaPem?: string;
+  /** the server certificate the user trusted for this account (xmpp/starttls/certificate.ts) */
+  pinnedCertSha256?: string;
   /** omit for an unauthenticated stream (XEP-0077 registration) */
   credentials?: { username: string; password: string };
   resource?: string;
@@ -244,7 +246,7 @@ export function createClient(options: ClientOptions): XmppClient {
   const iqCaller = _iqCaller({ middleware, entity });
   settleEarlyReplies(iqCaller);
   const iqCallee = _iqCallee({ middleware, entity });
-  starttls({ streamFeatures, domain: options.domain, extraCaPem: options.extraCaPem });
+  starttls({ streamFeatures, domain: options.domain, extraCaPem: options.extraCaPem, pinnedCertSha256: options.pinnedCertSha256 });
 
   const result: XmppClient = { entity, middleware, streamFeatures, iqCaller, iqCallee, serverFeatures };
   if (!options.credentials) return result;

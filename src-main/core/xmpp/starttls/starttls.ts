@@ -3,12 +3,15 @@
 // trusted there; this module does the same negotiation with full TLS options.
 // RFC 6120 §13.7.2 / RFC 6125 §6: the certificate must be valid for the XMPP *domain*, not for the
 // host we happen to connect to, hence `servername: domain`.
-import { rootCertificates, type ConnectionOptions } from 'node:tls';
+// The handshake itself does not reject: certificate.ts decides right after it, before a byte is
+// written, so that an untrusted certificate can be shown (and pinned) rather than only refused.
+import { rootCertificates, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { Socket as NetSocket } from 'node:net';
 import { promise } from '@xmpp/events';
 import xml from '@xmpp/xml';
 import TlsSocket from '@xmpp/tls/lib/Socket.js';
 import type { StreamFeatures } from '@xmpp/stream-features';
+import { checkServerCertificate } from './certificate';
 
 export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 
@@ -29,7 +32,18 @@ export function tlsOptions(domain: string, extraCaPem?: string): ConnectionOptio
   };
 }
 
-export function starttls({ streamFeatures, domain, extraCaPem }: { streamFeatures: StreamFeatures; domain: string; extraCaPem?: string | undefined }): void {
+export function starttls({
+  streamFeatures,
+  domain,
+  extraCaPem,
+  pinnedCertSha256,
+}: {
+  streamFeatures: StreamFeatures;
+  domain: string;
+  extraCaPem?: string | undefined;
+  /** the certificate the user trusted for this account (certificate.ts), if any */
+  pinnedCertSha256?: string | undefined;
+}): void {
   streamFeatures.use('starttls', NS_TLS, async ({ entity }) => {
     const socket = entity.socket;
     // Already TLS (or not a TCP socket): nothing to upgrade.
@@ -40,8 +54,14 @@ export function starttls({ streamFeatures, domain, extraCaPem }: { streamFeature
     // RFC 6120 §5.4.2.2: <failure/> means the server closes the stream.
     if (!answer.is('proceed', NS_TLS)) throw new StartTlsRefusedError();
     const tlsSocket = new TlsSocket();
-    tlsSocket.connect({ socket, ...tlsOptions(domain, extraCaPem) });
+    tlsSocket.connect({ socket, ...tlsOptions(domain, extraCaPem), rejectUnauthorized: false });
     await promise(tlsSocket, 'connect');
+    try {
+      checkServerCertificate(tlsSocket.socket as TLSSocket, pinnedCertSha256);
+    } catch (e) {
+      (tlsSocket.socket as TLSSocket).destroy();
+      throw e;
+    }
     entity._attachSocket(tlsSocket);
     await entity.restart();
   });

@@ -1,0 +1,45 @@
+// Issue 15, "Certificates": a server certificate the system does not trust (the stack's is signed
+// by a throwaway CA this client is not given) shows its details at sign-in — subject, issuer,
+// SHA-256 fingerprint, validity — with a warning; trusting it for that server needs a tick first,
+// then signs in. The refusal of a different certificate later is tested on the core
+// (src-main/core/xmpp/starttls/certificate.integration.test.ts): the shared stack cannot change
+// its certificate under a running test.
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { test, expect, skipWithoutElectron } from './fixtures';
+import { expectNoSeriousAxeViolations } from './axe-states';
+import { connection, signInForm, submitSignIn } from './support/ui';
+
+test.beforeEach(({}, testInfo) => {
+  test.skip(...skipWithoutElectron(testInfo.project.name));
+});
+
+test('an untrusted certificate shows its details and can be trusted for that server after a warning', async ({ stack, launchClient }) => {
+  const config = await readFile(stack.configPath, 'utf8');
+  const leaf = new X509Certificate(await readFile(/certificate = "([^"]+)"/.exec(config)![1]!));
+  const name = `hana-${randomBytes(4).toString('hex')}`;
+  const hana = { jid: `${name}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  await stack.createAccount(name, hana.password);
+  const c = await launchClient('hana', { trustStackCa: false });
+
+  await submitSignIn(c.page, hana, 'sign-in');
+  const form = signInForm(c.page);
+  await expect(form.getByRole('alert')).toHaveText("The server's certificate is not trusted, so the connection was stopped to keep your password safe.");
+  const details = form.getByRole('region', { name: `Certificate of ${stack.host}` });
+  await expect(details.getByTestId('certificate-sha256')).toHaveText(leaf.fingerprint256);
+  await expect(details.getByTestId('certificate-subject')).toContainText(`CN=${stack.domain}`);
+  await expect(details.getByTestId('certificate-issuer')).not.toBeEmpty();
+  await expect(details.getByTestId('certificate-validity')).toContainText(String(new Date(leaf.validTo).getFullYear()));
+  await expect(details.getByRole('note')).toContainText('hands them your password');
+
+  await expectNoSeriousAxeViolations(c.page, 'untrusted certificate');
+
+  // never one click away: the tick comes first
+  const trust = details.getByRole('button', { name: `Trust this certificate for ${stack.host} and sign in` });
+  await expect(trust).toBeDisabled();
+  await details.getByRole('checkbox', { name: "I have checked this fingerprint with the server's administrator" }).check();
+  await expectNoSeriousAxeViolations(c.page, 'untrusted certificate, ready to trust');
+  await trust.click();
+  await expect(connection(c.page)).toHaveText('Online');
+});

@@ -1,0 +1,130 @@
+// The devices page (issue 15, "Devices"; core: src-main/core/otr/devices.ts): for a contact, or for
+// oneself, each device (OTR instance tag) that took part in a private conversation, with first and
+// last seen, its key's fingerprint, verified or not, and "Forget this device". Devices not seen
+// for a while are marked stale and listed after the active ones (the core orders them), so a
+// removed installation no longer sits first as "Verified". Opened from the conversation's Privacy
+// menu and from the account in the sidebar.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { OtrDevice, OtrDevices } from '../../src-shared/ipc/otr-contract';
+import { useOtr } from '../otr/context';
+import { Fingerprint } from '../otr/Fingerprint';
+import { Dialog } from '../ui/Dialog';
+import './devices.css';
+
+const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** "Device 3F2A1B00": the instance tag, as OTR clients show it, in upper-case hex */
+const tagWords = (tag: number) => tag.toString(16).toUpperCase().padStart(8, '0');
+
+/** the name its client gave itself (its XMPP resource) where known, and the instance tag */
+const deviceName = (d: OtrDevice) =>
+  d.thisDevice ? 'This device' : d.name ? `${d.name} (device ${tagWords(d.instanceTag)})` : `Device ${tagWords(d.instanceTag)}`;
+
+function DeviceItem({ d, own, onForget }: { d: OtrDevice; own: boolean; onForget: (d: OtrDevice) => void }) {
+  const name = deviceName(d);
+  return (
+    <li aria-label={name} className={d.stale ? 'device stale' : 'device'} data-instance-tag={d.instanceTag} data-stale={d.stale}>
+      <h3>
+        {name} <span className={d.verified ? 'device-verified' : 'device-unverified'}>{d.verified ? 'Verified' : 'Not verified'}</span>
+        {d.stale && <span className="device-stale"> · Stale: not seen for a while</span>}
+      </h3>
+      <dl>
+        <dt>First seen</dt>
+        <dd>{when(d.firstSeen)}</dd>
+        <dt>Last seen</dt>
+        <dd>{d.thisDevice ? 'Now' : when(d.lastSeen)}</dd>
+        <dt>Fingerprint (OTRv{d.version})</dt>
+        <dd>
+          <Fingerprint hex={d.fingerprint} label={`Fingerprint of ${name}`} />
+        </dd>
+      </dl>
+      {!d.thisDevice && (
+        <button type="button" className="danger" onClick={() => onForget(d)}>
+          Forget this device
+        </button>
+      )}
+      {!d.thisDevice && !d.verified && !own && (
+        <p className="hint">Verify this key from the conversation (Privacy → Verify contact) while this device is in use.</p>
+      )}
+    </li>
+  );
+}
+
+/** `peer` undefined: one's own devices (`accountJid` names the account) */
+export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accountId: string; peer?: string; accountJid?: string; onClose: () => void }) {
+  const { actions } = useOtr();
+  const [page, setPage] = useState<OtrDevices | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [forgetting, setForgetting] = useState<OtrDevice | null>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  // the destructive choice is never one Enter away: Cancel takes the focus when asked
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (forgetting) cancelRef.current?.focus();
+  }, [forgetting]);
+
+  const load = useCallback(async () => {
+    const r = await actions.devices(accountId, peer);
+    if (r.ok) setPage(r.value);
+    else setError(r.error.message);
+  }, [actions, accountId, peer]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const forget = async (d: OtrDevice) => {
+    setError(null);
+    const r = await actions.forgetDevice(accountId, peer, d.instanceTag);
+    setForgetting(null);
+    if (r.ok) setPage(r.value);
+    else setError(r.error.message);
+    // the confirmation's buttons are gone: the list takes the focus
+    listRef.current?.focus();
+  };
+
+  const title = peer === undefined ? (accountJid ? `Your devices (${accountJid})` : 'Your devices') : `Devices of ${peer}`;
+  return (
+    <Dialog title={title} onClose={forgetting ? () => setForgetting(null) : onClose} className="devices-dialog">
+      <p className="hint">
+        {peer === undefined
+          ? 'The installations of this account that took part in a private conversation.'
+          : `${peer}'s installations that took part in a private conversation with you.`}
+        {page && ` A device not seen for ${page.staleAfterDays} days is marked stale and listed last.`}
+      </p>
+      <div ref={listRef} tabIndex={-1} className="devices-list">
+        {page === null && !error && <p aria-busy="true">Loading devices…</p>}
+        {page && page.devices.length === 0 && <p>No devices yet: they appear once a private conversation has run.</p>}
+        {page && page.devices.length > 0 && (
+          <ul aria-label="Devices">
+            {page.devices.map((d) => (
+              <DeviceItem key={d.instanceTag} d={d} own={page.own} onForget={setForgetting} />
+            ))}
+          </ul>
+        )}
+      </div>
+      {forgetting && (
+        <div role="group" aria-label="Forget this device?" className="devices-confirm">
+          <p>Forget {deviceName(forgetting)}? Its record and the trust in its key go. If it comes back, it is a new device whose key must be verified again.</p>
+          <div className="row">
+            <button type="button" className="danger" onClick={() => void forget(forgetting)}>
+              Forget
+            </button>
+            <button type="button" onClick={() => setForgetting(null)} ref={cancelRef}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="row">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
