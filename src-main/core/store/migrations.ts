@@ -201,7 +201,7 @@ export const MIGRATIONS: readonly string[] = [
    peer TEXT NOT NULL,
    PRIMARY KEY (account_id, peer)
    );`,
-  // the devices page (issue 15, otr/devices.ts): each device of a contact (OTR instance tag, OTRv3
+  // v12: the devices page (issue 15, otr/devices.ts): each device of a contact (OTR instance tag, OTRv3
   // §"Instance Tags", OTRv4 §"Instance Tags") with the key it used and when it was first and last
   // seen in a private session; otr_fingerprints keeps trust per key, this per device
   `CREATE TABLE IF NOT EXISTS otr_devices (
@@ -215,7 +215,7 @@ export const MIGRATIONS: readonly string[] = [
      resource TEXT,
      PRIMARY KEY (account_id, peer, instance_tag)
    );`,
-  // a server certificate the user trusted for one account after seeing its details (issue 15,
+  // v13: a server certificate the user trusted for one account after seeing its details (issue 15,
   // xmpp/starttls/certificate.ts, pins.ts): exactly this certificate is accepted for the account
   `CREATE TABLE IF NOT EXISTS tls_pins (
      account_id TEXT PRIMARY KEY,
