@@ -9,6 +9,7 @@ import type { AccountInfo, ParsedRequest, RequestHandlers } from '../../src-shar
 import { MessengerError } from '../../src-shared/ipc/result';
 import type { Core, CoreOptions } from './api';
 import { AccountSession } from './account/session';
+import { conversationRequestHandlers } from './account/conversation-handlers';
 import { everydayRequestHandlers } from './account/everyday-handlers';
 import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
@@ -201,6 +202,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }),
     ...groupsRequestHandlers(groupsOf),
     ...everydayRequestHandlers(session, store),
+    ...conversationRequestHandlers(session, () => [...sessions.values()], store),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
       const contacts = store.contacts().flatMap((c) => {
@@ -264,52 +266,6 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store.setConnectAtStart(accountId, false);
       await goOffline(push, accountId);
       return s.disconnect();
-    },
-    async 'contact.add'({ accountId, jid, name }) {
-      return session(accountId).addContact(jid, name);
-    },
-    async 'contact.approve'({ accountId, jid }) {
-      return session(accountId).approve(jid);
-    },
-    async 'contact.deny'({ accountId, jid }) {
-      return session(accountId).deny(jid);
-    },
-    async 'contact.remove'({ accountId, jid }) {
-      return session(accountId).remove(jid);
-    },
-    async 'messages.page'({ accountId, peer, before, limit }) {
-      session(accountId);
-      return store.page(accountId, peer, limit, before);
-    },
-    async 'message.send'({ accountId, to, body }) {
-      return session(accountId).send(to, body);
-    },
-    async 'conversation.markRead'({ accountId, peer }) {
-      session(accountId).markRead(peer);
-      return null;
-    },
-    async 'request.list'({ accountId }) {
-      const list = accountId === undefined ? [...sessions.values()] : [session(accountId)];
-      return list.flatMap((s) => s.requests.list());
-    },
-    async 'request.accept'({ accountId, peer }) {
-      return session(accountId).requests.accept(peer);
-    },
-    async 'request.block'({ accountId, peer }) {
-      const s = session(accountId);
-      s.requests.block(peer);
-      // issue 15: on the server too (XEP-0191), so that the block holds across restarts and devices;
-      // offline, the request's own block still holds for this run
-      await s.blocking.block(peer).catch(() => {});
-      return null;
-    },
-    async 'request.ignore'({ accountId, peer }) {
-      session(accountId).requests.ignore(peer);
-      return null;
-    },
-    async 'messages.search'({ accountId, query, limit }) {
-      if (accountId !== undefined) session(accountId);
-      return store.search(query, limit, accountId);
     },
   };
 

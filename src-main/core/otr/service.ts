@@ -8,46 +8,31 @@
 //   recovery.ts       a session the contact's device lost: a new one, unconfirmed messages re-sent
 //   notices.ts        what the user is told, and the recent notices per conversation
 //   status.ts         the state the conversation header shows
-// This file keeps the conversation-wide operations: receive, start, end, trust, going online.
+// compose.ts builds the parts and wires them to each other; this file keeps the conversation-wide
+// operations: receive, start, end, trust, going online.
 //
 // Per device (docs/architecture.md §5): messages of a session go to the full JID of the resource the
 // session runs with (the last resource we heard that instance tag from); queries go to the bare
 // JID, so every device of the contact may answer and gets its own instance session.
-import {
-  DEFAULT_OTR_POLICY,
-  type OtrEventPayloads,
-  type OtrFingerprintInfo,
-  type OtrNotice,
-  type OtrNoticeData,
-  type OtrOfflineDevices,
-  type OtrPolicyName,
-  type OtrStatus,
-} from '../../../src-shared/ipc/otr-contract';
+import type { OtrFingerprintInfo, OtrNotice, OtrNoticeData, OtrOfflineDevices, OtrPolicyName, OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { bareKey } from '../../../src-shared/ipc/jid';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EngineOutput } from '../../../src-shared/otr/api';
 import type { Tlv } from '../../../src-shared/otr/common/tlv';
 import { OtrError } from '../../../src-shared/otr/common/errors';
-import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
 import { findWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
-import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
-import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
-import { nativeDh1536Engine, nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { nativeV3Symmetric } from '../../../src-shared/node-crypto/symmetric-engine';
-import { createDispatch, type Dispatch } from './dispatch';
-import { ourFingerprints, type OtrAccountIdentity } from './identity';
-import { createNotices, type Notices } from './notices';
-import { createOfflineStart, type OfflineStart } from './offline-start';
-import type { OtrStore } from './otr-store';
+import { composeOtrParts, type OtrServiceDeps } from './compose';
+import type { Dispatch } from './dispatch';
+import type { Notices } from './notices';
+import type { OfflineStart } from './offline-start';
 import { sendTlvPrivately, type TlvSent } from './push-link';
-import { createPeers, NO_SMP, type Peers, type PeerState } from './peers';
-import { createPolicy, type Policy } from './policy';
-import { createQueue, type Queue } from './queue';
-import { createRecovery } from './recovery';
-import { createSmp, type Smp } from './smp';
-import { createStartWatch, systemTimers, type StartTimers, type StartWatch } from './start-watch';
-import { createStatus, type StatusReporter } from './status';
-import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
+import { NO_SMP, type Peers, type PeerState } from './peers';
+import type { Policy } from './policy';
+import type { Queue } from './queue';
+import type { Smp } from './smp';
+import type { StartWatch } from './start-watch';
+import type { StatusReporter } from './status';
+import type { FetchedEnsembles, ReceivedMessage } from './wire';
 
 export { libraryPolicy } from './peers';
 export { RECENT_NOTICES_PER_PEER } from './notices';
@@ -55,38 +40,7 @@ export { OFFLINE_ENSEMBLES_MAX_AGE_MS } from './offline-start';
 export { START_ANSWER_TIMEOUT_MS, type StartTimers } from './start-watch';
 export type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
 
-export interface OtrServiceDeps {
-  accountId: string;
-  /** our bare JID (part of OTRv4's phi, §"Shared Session State") */
-  ownJid: string;
-  identity: OtrAccountIdentity;
-  store: OtrStore;
-  /** hands one OTR stanza to XMPP (with the hints of stanza.ts) */
-  transport(wire: OtrWire): void;
-  emit<K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]): void;
-  /** a message that waited went out (encrypted, or in clear because the user chose so) */
-  onQueuedSent(messageId: string, encrypted: boolean): void;
-  /** the user discarded a message that waited */
-  onQueuedDiscarded(messageId: string): void;
-  /** a one-time prekey secret was used (and deleted from `identity`): persist the identity now */
-  onPrekeyConsumed?: () => void;
-  /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
-  onTlv?: (tlv: InboundTlv) => void;
-  /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
-  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string }>;
-  /** a message goes out again in a new session (otr/recovery.ts) */
-  onResent?: (messageId: string) => void;
-  /** the policy when neither the account nor the contact has one */
-  defaultPolicy?: OtrPolicyName;
-  /** whether the account is connected at creation (default true); then setOnline() */
-  online?: boolean;
-  random?: RandomSource;
-  clock?: Clock;
-  dh3072?: Dh3072Engine;
-  dh1536?: Dh1536Engine;
-  /** timers of the start watch (otr/start-watch.ts); tests pass fake ones with the fake clock */
-  timers?: StartTimers;
-}
+export type { OtrServiceDeps } from './compose';
 
 export class OtrService {
   private online: boolean;
@@ -102,70 +56,18 @@ export class OtrService {
   private readonly policy: Policy;
 
   constructor(private readonly deps: OtrServiceDeps) {
-    const clock = deps.clock ?? Date.now;
-    const { accountId, store } = deps;
-    const isOnline = () => this.online;
     this.online = deps.online ?? true;
-    this.ours = ourFingerprints(deps.identity);
-    const peers = createPeers({
-      accountId,
-      ownJid: deps.ownJid,
-      identity: deps.identity,
-      store,
-      defaultPolicy: deps.defaultPolicy ?? DEFAULT_OTR_POLICY,
-      random: deps.random ?? systemRandom,
-      clock,
-      dh3072: deps.dh3072 ?? nativeDh3072Engine(),
-      dh1536: deps.dh1536 ?? nativeDh1536Engine(),
-      v3Symmetric: nativeV3Symmetric(),
-      onPrekeyUsed: () => {
-        offline.prekeyUsed();
-        deps.onPrekeyConsumed?.();
-      },
-    });
-    this.policy = createPolicy({ accountId, store, peers, defaultPolicy: deps.defaultPolicy, emitStatus: (ps) => this.statusOf.emit(ps) });
-    const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
-    const status = createStatus({
-      accountId,
-      store,
-      peers,
-      ours: this.ours,
-      emit: (n, p) => deps.emit(n, p),
-      wantsPrivate: (ps) => this.policy.mustBePrivate(ps),
-    });
-    const common = { accountId, store, clock, peers, notices, status, isOnline };
-    const watch = createStartWatch({ accountId, store, clock, peers, notices, status, timers: deps.timers ?? systemTimers });
-    const handle = (ps: PeerState, out: EngineOutput, to: string, messageId?: string, opts?: { announceFlush?: boolean }) =>
-      dispatch.handle(ps, out, to, messageId, opts);
-    const smp = createSmp({ ...common, handle });
-    const queue = createQueue({
-      ...common,
-      transport: (w) => deps.transport(w),
-      handle,
-      end: (peer) => this.end(peer),
-      onQueuedSent: (id, e) => deps.onQueuedSent(id, e),
-      onQueuedDiscarded: (id) => deps.onQueuedDiscarded(id),
-      onStartRequested: (ps) => watch.requested(ps),
-    });
-    const offline = createOfflineStart({ ...common, handle });
-    const recovery = createRecovery({ ...common, handle, unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [], onResent: (id) => deps.onResent?.(id) });
-    const dispatch = createDispatch({
-      ...common,
-      transport: (w) => deps.transport(w),
-      onSmp: (ps, ev) => smp.onEvent(ps, ev),
-      flushQueue: (ps, announce) => queue.flush(ps, announce),
-      onOlderVersionRefused: (ps, by) => watch.olderVersionRefused(ps, by),
-      ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
-      onPeerError: (ps) => recovery.sessionLost(ps),
-    });
-    this.peers = peers;
-    this.noticesOf = notices;
-    this.statusOf = status;
-    this.dispatch = dispatch;
-    this.queue = queue;
-    this.smp = smp;
-    this.offline = offline;
-    this.watch = watch;
+    const parts = composeOtrParts(deps, { isOnline: () => this.online, end: (peer) => this.end(peer) });
+    this.ours = parts.ours;
+    this.peers = parts.peers;
+    this.noticesOf = parts.notices;
+    this.statusOf = parts.status;
+    this.dispatch = parts.dispatch;
+    this.queue = parts.queue;
+    this.smp = parts.smp;
+    this.offline = parts.offline;
+    this.watch = parts.watch;
+    this.policy = parts.policy;
   }
 
   get accountId(): string {

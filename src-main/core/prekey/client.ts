@@ -25,9 +25,10 @@ import {
   encodeMessage,
 } from '../../../src-shared/prekey/messages';
 import { buildPublication } from '../../../src-shared/prekey/publication';
-import { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PREKEY_SERVER, type StanzaError } from './xmpp';
+import { discoverPrekeyServer } from './discovery';
+import type { StanzaError } from './xmpp';
 import { bareKey } from '../../../src-shared/ipc/jid';
-import { PrekeyError, PrekeyServerKeyChanged } from './errors';
+import { PrekeyError } from './errors';
 import {
   DEFAULT_REPLENISH,
   type DeviceIdentity,
@@ -82,44 +83,11 @@ export class PrekeyClient {
 
   // ---- discovery (§"Discovering a Prekey Server") ----
 
-  /** disco#items of `domain`, disco#info of each item, then the chosen server's fingerprint */
+  /** §"Discovering a Prekey Server" (discovery.ts), once per domain */
   async discover(domain: string): Promise<PrekeyServerInfo> {
     const cached = this.discovered.get(domain);
     if (cached) return cached;
-    let items;
-    try {
-      items = await this.o.xmpp.discoQuery(domain, NS_DISCO_ITEMS);
-    } catch (e) {
-      throw new PrekeyError('no-prekey-server', `cannot list the services of ${domain}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const candidates: string[] = [];
-    for (const item of items.getChildren('item')) {
-      const jid = item.attrs.jid;
-      if (!jid || item.attrs.node) continue;
-      try {
-        const info = await this.o.xmpp.discoQuery(jid, NS_DISCO_INFO);
-        const isPrekey =
-          info.getChildren('feature').some((f) => f.attrs.var === NS_PREKEY_SERVER) &&
-          info.getChildren('identity').some((i) => i.attrs.category === 'auth' && i.attrs.type === 'otr-prekey');
-        if (isPrekey) candidates.push(jid);
-      } catch {
-        // an item that does not answer disco#info is simply not a prekey server
-      }
-    }
-    if (candidates.length === 0) throw new PrekeyError('no-prekey-server', `no OTRv4 prekey server found on ${domain}`);
-    // "a client should randomly choose one of the returned prekey servers" (they share storage)
-    const pick = candidates[this.o.random(1)[0]! % candidates.length]!;
-    const fpItems = await this.o.xmpp.discoQuery(pick, NS_DISCO_ITEMS);
-    const fpItem = fpItems.getChildren('item').find((i) => i.attrs.node === 'fingerprint');
-    const fingerprint = fpItem?.attrs.name?.toUpperCase();
-    if (!fingerprint || !/^[0-9A-F]{112}$/.test(fingerprint)) {
-      throw new PrekeyError('malformed-response', `prekey server ${pick} announces no valid fingerprint`);
-    }
-    const pinned = this.o.pinnedFingerprints?.[pick];
-    if (pinned && pinned.toUpperCase() !== fingerprint) {
-      throw new PrekeyServerKeyChanged(pick, fingerprint);
-    }
-    const info = { jid: pick, fingerprint };
+    const info = await discoverPrekeyServer(this.o, domain);
     this.discovered.set(domain, info);
     return info;
   }
