@@ -253,6 +253,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       session(accountId);
       return store.page(accountId, peer, limit, before);
     },
+    async 'messages.earlierFromServer'({ accountId, peer, limit }) {
+      return session(accountId).archive.earlier(peer, limit);
+    },
     async 'message.send'({ accountId, to, body }) {
       return session(accountId).send(to, body);
     },

@@ -131,6 +131,12 @@ export const requestSchemas = {
   'messages.page': z
     .object({ accountId, peer: bareJid, before: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(100) })
     .strict(),
+  /**
+   * issue 15, "load earlier from the server": the next older page of the conversation from the
+   * server's archive (XEP-0313), before the oldest stored message; stored locally (duplicates of
+   * stored messages skipped) and returned oldest first. `complete`: the archive holds nothing older
+   */
+  'messages.earlierFromServer': z.object({ accountId, peer: bareJid, limit: z.number().int().min(1).max(100).default(50) }).strict(),
   'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
   /** message requests from strangers waiting for a decision (all accounts, or one) */
@@ -168,6 +174,7 @@ export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, G
   'contact.deny': null;
   'contact.remove': null;
   'messages.page': ChatMessage[];
+  'messages.earlierFromServer': { messages: ChatMessage[]; complete: boolean };
   'message.send': ChatMessage;
   'conversation.markRead': null;
   'request.list': MessageRequest[];

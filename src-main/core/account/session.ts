@@ -26,6 +26,7 @@ import { createRequests, type Requests } from './requests';
 import { Blocking } from './blocking';
 import { ChatStates } from './chat-states';
 import { OwnPresence } from './own-presence';
+import { Archive } from './archive';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -66,6 +67,8 @@ export class AccountSession {
   readonly chatStates: ChatStates;
   readonly blocking: Blocking;
   readonly ownPresence: OwnPresence;
+  /** issue 15: the server's archive (XEP-0313): catch-up at each new session, earlier history */
+  readonly archive: Archive;
 
   constructor(deps: SessionDeps) {
     const { account, store, events, otrStore } = deps;
@@ -125,6 +128,7 @@ export class AccountSession {
     });
     const receipts = createReceipts({ accountId, store, events, client, onFailed: (id) => this.outbox.forget(id) });
     this.requests = createRequests({ accountId, store, events, addContact: (j) => this.contacts.add(j), emitContact: (j) => this.contacts.emit(j) });
+    this.archive = new Archive({ accountId, jid, store, createdAt: account.created_at, inbox: () => inbox, online });
     const inbox = createInbox({
       accountId,
       jid,
@@ -134,7 +138,9 @@ export class AccountSession {
       requests: this.requests,
       receive: (from, body) => this.otr.receive(from, body),
       emitContact: (j) => this.contacts.emit(j),
-      intercept: (el) => this.blocking.screens(el) || this.chatStates.onMessage(el),
+      intercept: (el) => this.archive.collect(el) || this.blocking.screens(el) || this.chatStates.onMessage(el),
+      onArchiveId: (id, at) => this.archive.onLive(id, at),
+      isBlocked: (peer) => this.blocking.isBlocked(peer),
     });
 
     this.connection = new Connection({
@@ -158,6 +164,7 @@ export class AccountSession {
       onStatus: (status) => this.onStatus(status),
       onOnline: (c, resumed) => {
         if (!resumed) this.prekeys.start(c);
+        if (!resumed) void this.archive.catchUp(c);
         void this.outbox.flush(c);
         for (const f of [...this.features]) f.onOnline?.(c, resumed);
       },
@@ -264,6 +271,7 @@ export class AccountSession {
    */
   private async setUp(client: XmppClient): Promise<void> {
     this.outbox.reset();
+    this.archive.sessionStarting();
     // RFC 6121 §2.2 then §4.2: the roster first, then initial presence, so that the presence
     // the server sends back (probes of our contacts) finds them in the contact list
     try {
