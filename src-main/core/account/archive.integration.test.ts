@@ -106,19 +106,49 @@ describe('catch-up at each new session', () => {
     await alice.c.core.handlers['account.connect']({ accountId: alice.accountId });
     await added(alice, 'kept offline and archived');
   });
+
+  it('gives an archived OTR data message whose keys are gone to OTR, which finds it unreadable: nothing shown, nothing broken', async () => {
+    // another device of bob's, a raw client: an OTRv3 data message no session of alice's can
+    // read, without the hints that keep OTR out of archives (as libotr clients send them)
+    const b = createClient({
+      domain: stack.domain,
+      host: stack.host,
+      port: stack.port,
+      extraCaPem: stack.caPem,
+      credentials: { username: bob.jid.split('@')[0]!, password: bob.password },
+    });
+    raw.push(b);
+    await b.entity.start();
+    await alice2.c.core.handlers['account.disconnect']({ accountId: alice2.accountId });
+    await b.entity.send(
+      xml('message', { to: alice.jid, type: 'chat', id: 'otr-1' }, xml('body', {}, '?OTR:AAMDAAAAAQAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.')),
+    );
+    await b.entity.stop();
+    await fromBob('after the unreadable one');
+    await added(alice, 'after the unreadable one');
+
+    await alice2.c.core.handlers['account.connect']({ accountId: alice2.accountId });
+    await added(alice2, 'after the unreadable one');
+    await fromBob('still fine after the catch-up');
+    await added(alice2, 'still fine after the catch-up');
+    expect((await page(alice2)).some((m) => m.body.startsWith('?OTR'))).toBe(false);
+    expect((await alice2.c.core.handlers['app.snapshot']({})).accounts[0]?.status).toBe('online');
+  });
 });
 
 describe('load earlier from the server', () => {
   it('brings the conversation back on a fresh profile, oldest first, paging backwards', async () => {
     const fresh = await device(alice);
-    expect(await page(fresh)).toEqual([]);
+    // (its first catch-up may have brought what arrived in the second it signed in)
+    const initial = await page(fresh);
+    expect(initial.length).toBeLessThan(2);
     const got: ChatMessage[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await fresh.c.core.handlers['messages.earlierFromServer']({ accountId: fresh.accountId, peer: bob.jid, limit: 3 });
       got.unshift(...r.messages);
       if (r.complete) break;
     }
-    expect(got.map((m) => ({ body: m.body, direction: m.direction }))).toEqual(sent);
+    expect([...got, ...initial].map((m) => ({ body: m.body, direction: m.direction }))).toEqual(sent);
     // stored: the local history now holds the same, in the same order, and nothing is unread
     expect(bodies(await page(fresh))).toEqual(sent.map((s) => s.body));
     expect(fresh.c.events.some((e) => e.name === 'contact.updated' && (e.payload as { unread: number }).unread > 0)).toBe(false);
