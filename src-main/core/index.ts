@@ -256,6 +256,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async 'messages.earlierFromServer'({ accountId, peer, limit }) {
       return session(accountId).archive.earlier(peer, limit);
     },
+    async 'account.nick.set'({ accountId, nick }) {
+      return session(accountId).setOwnNick(nick);
+    },
+    async 'account.nick.get'({ accountId }) {
+      return session(accountId).ownNick();
+    },
     async 'message.send'({ accountId, to, body }) {
       return session(accountId).send(to, body);
     },

@@ -51,6 +51,8 @@ export interface Contact {
   presence: PresenceShow;
   status?: string;
   unread: number;
+  /** the nickname the contact published (XEP-0172); `name` is it too when the roster has none */
+  nick?: string;
 }
 
 /** one hit of messages.search: enough to open the conversation (accountId, peer) at the message */
@@ -138,6 +140,9 @@ export const requestSchemas = {
    */
   'messages.earlierFromServer': z.object({ accountId, peer: bareJid, limit: z.number().int().min(1).max(100).default(50) }).strict(),
   'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
+  /** XEP-0172: our own nickname, sent with our subscription requests; empty removes it */
+  'account.nick.set': z.object({ accountId, nick: z.string().trim().max(200) }).strict(),
+  'account.nick.get': z.object({ accountId }).strict(),
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
   /** message requests from strangers waiting for a decision (all accounts, or one) */
   'request.list': z.object({ accountId: accountId.optional() }).strict(),
@@ -176,6 +181,8 @@ export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, G
   'messages.page': ChatMessage[];
   'messages.earlierFromServer': { messages: ChatMessage[]; complete: boolean };
   'message.send': ChatMessage;
+  'account.nick.set': { accountId: string; nick: string };
+  'account.nick.get': { accountId: string; nick: string };
   'conversation.markRead': null;
   'request.list': MessageRequest[];
   'request.accept': Contact;

@@ -27,6 +27,8 @@ import { Blocking } from './blocking';
 import { ChatStates } from './chat-states';
 import { OwnPresence } from './own-presence';
 import { Archive } from './archive';
+import { ownNick, setOwnNick } from '../store/archive-store';
+import { parseNick } from '../xmpp/nick/nick';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -69,9 +71,11 @@ export class AccountSession {
   readonly ownPresence: OwnPresence;
   /** issue 15: the server's archive (XEP-0313): catch-up at each new session, earlier history */
   readonly archive: Archive;
+  private readonly store: Store;
 
   constructor(deps: SessionDeps) {
     const { account, store, events, otrStore } = deps;
+    this.store = store;
     const accountId = account.id;
     const jid = account.jid;
     const online = () => this.connection.online;
@@ -97,7 +101,7 @@ export class AccountSession {
       resources: (peer) => this.presence.resources(peer),
       isContact: (peer) => store.contact(accountId, peer) !== undefined && !this.blocking.isBlocked(peer),
     });
-    this.contacts = new Contacts({ accountId, jid, store, events, presence: this.presence, online, client });
+    this.contacts = new Contacts({ accountId, jid, store, events, presence: this.presence, online, client, ownNick: () => ownNick(store.database, accountId) });
     this.prekeys = new AccountPrekeys({ accountId, jid, keys: deps.keys, otr: () => this.otr, online });
     this.otr = createOtrLink({
       accountId,
@@ -299,5 +303,17 @@ export class AccountSession {
       this.presence.onPresence(p);
       if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') this.chatStates.offline(p.peer);
     } else this.contacts.onSubscription(p);
+    // XEP-0172 §4.1, §4.2: a nickname with a subscription request or presence (after the request made the contact's entry)
+    const nick = p.kind === 'subscribe' || p.kind === 'available' ? parseNick(el) : null;
+    if (nick !== null) this.contacts.nickname(p.peer, nick);
+  }
+
+  /** XEP-0172: our own nickname (empty: none), sent with our subscription requests from now on */
+  setOwnNick(nick: string): { accountId: string; nick: string } {
+    setOwnNick(this.store.database, this.id, nick.length > 0 ? nick : null);
+    return this.ownNick();
+  }
+  ownNick(): { accountId: string; nick: string } {
+    return { accountId: this.id, nick: ownNick(this.store.database, this.id) ?? '' };
   }
 }

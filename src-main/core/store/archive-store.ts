@@ -25,6 +25,16 @@ export function setArchiveCursor(db: Database, accountId: string, c: ArchiveCurs
   ).run([accountId, c.id, c.at]);
 }
 
+/** our own nickname (XEP-0172), sent with subscription requests; null when none */
+export function ownNick(db: Database, accountId: string): string | null {
+  const v = db.prepare('SELECT nick FROM accounts WHERE id = ?', { pluck: true }).get([accountId]);
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+export function setOwnNick(db: Database, accountId: string, nick: string | null): void {
+  db.prepare('UPDATE accounts SET nick = ? WHERE id = ?').run([nick, accountId]);
+}
+
 /**
  * Whether an outgoing message with this id is stored in the conversation: one this device sent
  * (its id is its origin-id, outbox.ts) or a copy of one our other device sent (remote_id).
