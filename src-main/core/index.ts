@@ -9,6 +9,7 @@ import type { AccountInfo, ParsedRequest, RequestHandlers } from '../../src-shar
 import { MessengerError } from '../../src-shared/ipc/result';
 import type { Core, CoreOptions } from './api';
 import { AccountSession } from './account/session';
+import { ownNick, setOwnNick } from './store/archive-store';
 import { everydayRequestHandlers } from './account/everyday-handlers';
 import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
@@ -256,11 +257,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     async 'messages.earlierFromServer'({ accountId, peer, limit }) {
       return session(accountId).archive.earlier(peer, limit);
     },
+    // XEP-0172: our own nickname (empty: none), sent with our subscription requests from now on
     async 'account.nick.set'({ accountId, nick }) {
-      return session(accountId).setOwnNick(nick);
+      session(accountId);
+      setOwnNick(store.database, accountId, nick.length > 0 ? nick : null);
+      return { accountId, nick };
     },
     async 'account.nick.get'({ accountId }) {
-      return session(accountId).ownNick();
+      session(accountId);
+      return { accountId, nick: ownNick(store.database, accountId) ?? '' };
     },
     async 'message.send'({ accountId, to, body }) {
       return session(accountId).send(to, body);

@@ -27,7 +27,7 @@ import { Blocking } from './blocking';
 import { ChatStates } from './chat-states';
 import { OwnPresence } from './own-presence';
 import { Archive } from './archive';
-import { ownNick, setOwnNick } from '../store/archive-store';
+import { ownNick } from '../store/archive-store';
 import { parseNick } from '../xmpp/nick/nick';
 
 export interface SessionDeps {
@@ -71,11 +71,9 @@ export class AccountSession {
   readonly ownPresence: OwnPresence;
   /** issue 15: the server's archive (XEP-0313): catch-up at each new session, earlier history */
   readonly archive: Archive;
-  private readonly store: Store;
 
   constructor(deps: SessionDeps) {
     const { account, store, events, otrStore } = deps;
-    this.store = store;
     const accountId = account.id;
     const jid = account.jid;
     const online = () => this.connection.online;
@@ -306,14 +304,5 @@ export class AccountSession {
     // XEP-0172 §4.1, §4.2: a nickname with a subscription request or presence (after the request made the contact's entry)
     const nick = p.kind === 'subscribe' || p.kind === 'available' ? parseNick(el) : null;
     if (nick !== null) this.contacts.nickname(p.peer, nick);
-  }
-
-  /** XEP-0172: our own nickname (empty: none), sent with our subscription requests from now on */
-  setOwnNick(nick: string): { accountId: string; nick: string } {
-    setOwnNick(this.store.database, this.id, nick.length > 0 ? nick : null);
-    return this.ownNick();
-  }
-  ownNick(): { accountId: string; nick: string } {
-    return { accountId: this.id, nick: ownNick(this.store.database, this.id) ?? '' };
   }
 }

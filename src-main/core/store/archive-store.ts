@@ -40,10 +40,15 @@ export function setOwnNick(db: Database, accountId: string, nick: string | null)
  * (its id is its origin-id, outbox.ts) or a copy of one our other device sent (remote_id).
  */
 export function hasOutgoing(db: Database, accountId: string, peer: string, id: string): boolean {
+  // two lookups, each on its own index (messages.id; the v2 unique index of outgoing remote ids)
+  const own = db
+    .prepare("SELECT 1 FROM messages WHERE id = ? AND account_id = ? AND peer = ? AND direction = 'out'", { pluck: true })
+    .get([id, accountId, peer]);
+  if (own !== undefined) return true;
   return (
     db
-      .prepare("SELECT 1 FROM messages WHERE account_id = ? AND peer = ? AND direction = 'out' AND (id = ? OR remote_id = ?)", { pluck: true })
-      .get([accountId, peer, id, id]) !== undefined
+      .prepare("SELECT 1 FROM messages WHERE account_id = ? AND peer = ? AND remote_id = ? AND direction = 'out'", { pluck: true })
+      .get([accountId, peer, id]) !== undefined
   );
 }
 
