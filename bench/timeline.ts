@@ -205,6 +205,7 @@ async function main(): Promise<number> {
         await page.addInitScript(frameStamps);
         await page.goto(host.url);
         await page.locator('.contact-name', { hasText: bob.jid }).waitFor();
+        page.on('crash', () => console.log('the page crashed'));
         const open = await paintedRow(page, newest, bob.jid);
         for (let i = 0; i < INCOMING; i++) {
           const text = `BENCH-MARK-${++marker}`;
