@@ -6,6 +6,7 @@ import type { AccountInfo, ChatMessage, Contact, MessageRequest, MessengerApi } 
 import type { IpcError, Result } from '../src-shared/ipc/result';
 import type { LinkStatus } from './api';
 import { everydayActions, initialEveryday, type EverydayState } from './everyday';
+import { serverHistoryActions } from './timeline/server-history';
 
 export const contactKey = (accountId: string, jid: string) => `${accountId}\n${jid}`;
 
@@ -157,6 +158,7 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
   const everyday = everydayActions(api, store);
   const actions = {
     ...everyday,
+    ...serverHistoryActions(api, store),
     setLink(l: LinkStatus) {
       set({ link: l });
     },

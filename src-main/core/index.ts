@@ -10,6 +10,7 @@ import { MessengerError } from '../../src-shared/ipc/result';
 import type { Core, CoreOptions } from './api';
 import { AccountSession } from './account/session';
 import { conversationRequestHandlers } from './account/conversation-handlers';
+import { ownNick, setOwnNick } from './store/archive-store';
 import { everydayRequestHandlers } from './account/everyday-handlers';
 import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
@@ -266,6 +267,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store.setConnectAtStart(accountId, false);
       await goOffline(push, accountId);
       return s.disconnect();
+    },
+    async 'messages.earlierFromServer'({ accountId, peer, limit }) {
+      return session(accountId).archive.earlier(peer, limit);
+    },
+    // XEP-0172: our own nickname (empty: none), sent with our subscription requests from now on
+    async 'account.nick.set'({ accountId, nick }) {
+      session(accountId);
+      setOwnNick(store.database, accountId, nick.length > 0 ? nick : null);
+      return { accountId, nick };
+    },
+    async 'account.nick.get'({ accountId }) {
+      session(accountId);
+      return { accountId, nick: ownNick(store.database, accountId) ?? '' };
     },
   };
 

@@ -2,7 +2,8 @@
 // so that a long history stays light, with "load earlier" from the local store and a "new
 // messages" pill: while the user reads older ones, new ones never move the view. Opened at a search
 // result it shows the page around that message, scrolled to it and highlighted, with "load later"
-// towards the newest; the contact's typing notification is its last line.
+// towards the newest; the contact's typing notification is its last line. Once the local store
+// has nothing older, older messages can be fetched from the server's archive (server-history.ts).
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ChatMessage } from '../../src-shared/ipc/contract';
 import type { OtrNotice, OtrStatus } from '../../src-shared/ipc/otr-contract';
@@ -16,6 +17,7 @@ import { MessageRow, NoticeRow, StateRow } from './rows';
 import { Waiting } from './Waiting';
 import { Typing } from './Typing';
 import { markAt, MAX, resolve, STEP, type Range } from './window';
+import { useServerHistory } from './server-history';
 
 const NO_MESSAGES: ChatMessage[] = [];
 const NO_NOTICES: OtrNotice[] = [];
@@ -50,6 +52,7 @@ export function Timeline({
   const [range, setRange] = useState<Range>({ start: null, end: null });
   const [newCount, setNewCount] = useState(0);
   const [loading, setLoading] = useState(false);
+  const server = useServerHistory(key);
   const scroller = useRef<HTMLDivElement>(null);
   /** the view is at the newest item: new ones scroll into view */
   const pinned = useRef(focusId === null);
@@ -132,6 +135,19 @@ export function Timeline({
     if (anchor.current) anchor.current.keep = false;
   };
 
+  /** the local history is exhausted: the next older page from the server's archive, put above the view */
+  const fromServer = async () => {
+    if (loading) return;
+    setLoading(true);
+    capture(true);
+    const first = markAt(items, 0);
+    const endMark = range.end ?? markAt(items, n - 1);
+    await actions.loadEarlierFromServer(accountId, peer);
+    setLoading(false);
+    if (first) setRange({ start: first, end: endMark, back: STEP });
+    if (anchor.current) anchor.current.keep = false;
+  };
+
   const later = () => {
     if (range.end === null) {
       if (hasLater && !loading) void loadLater();
@@ -193,6 +209,14 @@ export function Timeline({
             <button type="button" disabled={loading} onClick={() => void earlier()}>
               {loading ? 'Loading earlier messages…' : 'Load earlier messages'}
             </button>
+          </div>
+        )}
+        {start === 0 && !hasEarlier && !hasLater && !server.done && (
+          <div className="load-earlier">
+            <button type="button" disabled={loading} onClick={() => void fromServer()}>
+              {loading ? 'Fetching history from the server…' : 'Fetch older history from the server'}
+            </button>
+            {server.failed && !loading && <p className="hint">The server’s history could not be fetched. Try again when the account is online.</p>}
           </div>
         )}
         {n === 0 ? <p className="hint">No messages yet.</p> : <ol>{rows}</ol>}

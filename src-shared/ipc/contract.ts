@@ -56,6 +56,8 @@ export interface Contact {
   presence: PresenceShow;
   status?: string;
   unread: number;
+  /** the nickname the contact published (XEP-0172); `name` is it too when the roster has none */
+  nick?: string;
 }
 
 /** one hit of messages.search: enough to open the conversation (accountId, peer) at the message */
@@ -175,7 +177,16 @@ export const requestSchemas = {
   'messages.page': z
     .object({ accountId, peer: bareJid, before: z.string().max(200).optional(), limit: z.number().int().min(1).max(500).default(100) })
     .strict(),
+  /**
+   * issue 15, "load earlier from the server": the next older page of the conversation from the
+   * server's archive (XEP-0313), before the oldest stored message; stored locally (duplicates of
+   * stored messages skipped) and returned oldest first. `complete`: the archive holds nothing older
+   */
+  'messages.earlierFromServer': z.object({ accountId, peer: bareJid, limit: z.number().int().min(1).max(100).default(50) }).strict(),
   'message.send': z.object({ accountId, to: bareJid, body: messageBody }).strict(),
+  /** XEP-0172: our own nickname, sent with our subscription requests; empty removes it */
+  'account.nick.set': z.object({ accountId, nick: z.string().trim().max(200) }).strict(),
+  'account.nick.get': z.object({ accountId }).strict(),
   'conversation.markRead': z.object({ accountId, peer: bareJid }).strict(),
   /** message requests from strangers waiting for a decision (all accounts, or one) */
   'request.list': z.object({ accountId: accountId.optional() }).strict(),
@@ -213,7 +224,10 @@ export interface RequestOutputs extends OtrRequestOutputs, PushRequestOutputs, G
   'contact.deny': null;
   'contact.remove': null;
   'messages.page': ChatMessage[];
+  'messages.earlierFromServer': { messages: ChatMessage[]; complete: boolean };
   'message.send': ChatMessage;
+  'account.nick.set': { accountId: string; nick: string };
+  'account.nick.get': { accountId: string; nick: string };
   'conversation.markRead': null;
   'request.list': MessageRequest[];
   'request.accept': Contact;

@@ -6,6 +6,7 @@ import { MessengerError } from '../../../src-shared/ipc/result';
 import type { ContactRow, Store } from '../store/store';
 import type { XmppClient } from '../xmpp/client/client';
 import { subscriptionRequest, subscriptionStanza, type PresenceEvent } from '../xmpp/presence/presence';
+import { withNick } from '../xmpp/nick/nick';
 import { conditionName } from '../errors';
 import { missingStanzas, pendingRequests, SubscriptionRetry } from './subscriptions';
 import { roster as rosterModule, type Roster, type RosterItem } from '../xmpp/roster/roster';
@@ -23,6 +24,8 @@ export interface ContactsDeps {
   online(): XmppClient | null;
   /** the account's current client, online or still setting up */
   client(): XmppClient | null;
+  /** our own nickname (XEP-0172 §4.1), put in our subscription requests */
+  ownNick?(): string | null;
 }
 
 type SubscriptionPresence = Extract<PresenceEvent, { kind: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed' }>;
@@ -65,7 +68,9 @@ export class Contacts {
     return {
       accountId: this.id,
       jid,
-      ...(row?.name ? { name: row.name } : {}),
+      // XEP-0172 §5: the user's roster name wins; else the contact's own nickname
+      ...(row?.name ? { name: row.name } : row?.nick ? { name: row.nick } : {}),
+      ...(row?.nick ? { nick: row.nick } : {}),
       subscription: row?.subscription ?? 'none',
       pendingOut: row?.pending_out === 1,
       pendingIn: row?.pending_in === 1,
@@ -150,6 +155,14 @@ export class Contacts {
     return { client, roster };
   }
 
+  /** XEP-0172: the nickname a contact (or someone asking to be one) published with their presence */
+  nickname(jid: string, nick: string): void {
+    const row = this.deps.store.contact(this.id, jid);
+    if (!row || row.nick === nick) return;
+    this.deps.store.upsertContact(this.id, jid, { nick });
+    this.emit(jid);
+  }
+
   /** RFC 6121 §3.1.1: roster set, then presence subscribe */
   async add(jid: string, name?: string): Promise<Contact> {
     if (jid === this.deps.jid) throw new MessengerError('invalid-argument', 'You cannot add your own account as a contact.');
@@ -157,7 +170,8 @@ export class Contacts {
     await this.iq(() => roster.set(jid, name));
     // RFC 6121 §3.4: pre-approve where the server supports it, so their request needs no answer
     const theySeeUs = ['from', 'both'].includes(this.deps.store.contact(this.id, jid)?.subscription ?? 'none');
-    for (const el of subscriptionRequest(jid, { preApproval: client.serverFeatures.preApproval, theySeeUs })) await client.entity.send(el);
+    for (const el of subscriptionRequest(jid, { preApproval: client.serverFeatures.preApproval, theySeeUs }))
+      await client.entity.send(withNick(el, this.deps.ownNick?.()));
     this.deps.store.upsertContact(this.id, jid, { in_roster: 1, pending_out: 1, ...(name ? { name } : {}) });
     this.retry.watch(jid);
     const c = this.contact(jid);
@@ -174,7 +188,7 @@ export class Contacts {
     const seesThem = row?.subscription === 'to' || row?.subscription === 'both';
     if (!seesThem && row?.pending_out !== 1) {
       if (row?.in_roster !== 1) await this.iq(() => roster.set(jid));
-      await client.entity.send(subscriptionStanza('subscribe', jid));
+      await client.entity.send(withNick(subscriptionStanza('subscribe', jid), this.deps.ownNick?.()));
       store.upsertContact(this.id, jid, { pending_out: 1, in_roster: 1 });
       this.retry.watch(jid);
     }

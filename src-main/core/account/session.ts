@@ -26,6 +26,9 @@ import { createRequests, type Requests } from './requests';
 import { Blocking } from './blocking';
 import { ChatStates } from './chat-states';
 import { OwnPresence } from './own-presence';
+import { Archive } from './archive';
+import { ownNick } from '../store/archive-store';
+import { parseNick } from '../xmpp/nick/nick';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -68,6 +71,8 @@ export class AccountSession {
   readonly chatStates: ChatStates;
   readonly blocking: Blocking;
   readonly ownPresence: OwnPresence;
+  /** issue 15: the server's archive (XEP-0313): catch-up at each new session, earlier history */
+  readonly archive: Archive;
 
   constructor(deps: SessionDeps) {
     const { account, store, events, otrStore } = deps;
@@ -96,7 +101,7 @@ export class AccountSession {
       resources: (peer) => this.presence.resources(peer),
       isContact: (peer) => store.contact(accountId, peer) !== undefined && !this.blocking.isBlocked(peer),
     });
-    this.contacts = new Contacts({ accountId, jid, store, events, presence: this.presence, online, client });
+    this.contacts = new Contacts({ accountId, jid, store, events, presence: this.presence, online, client, ownNick: () => ownNick(store.database, accountId) });
     this.prekeys = new AccountPrekeys({ accountId, jid, keys: deps.keys, otr: () => this.otr, online });
     this.otr = createOtrLink({
       accountId,
@@ -127,6 +132,7 @@ export class AccountSession {
     });
     const receipts = createReceipts({ accountId, store, events, client, onFailed: (id) => this.outbox.forget(id) });
     this.requests = createRequests({ accountId, store, events, addContact: (j) => this.contacts.add(j), emitContact: (j) => this.contacts.emit(j) });
+    this.archive = new Archive({ accountId, jid, store, createdAt: account.created_at, inbox: () => inbox, online });
     const inbox = createInbox({
       accountId,
       jid,
@@ -136,7 +142,9 @@ export class AccountSession {
       requests: this.requests,
       receive: (from, body) => this.otr.receive(from, body),
       emitContact: (j) => this.contacts.emit(j),
-      intercept: (el) => this.blocking.screens(el) || this.chatStates.onMessage(el),
+      intercept: (el) => this.archive.collect(el) || this.blocking.screens(el) || this.chatStates.onMessage(el),
+      onArchiveId: (id, at) => this.archive.onLive(id, at),
+      isBlocked: (peer) => this.blocking.isBlocked(peer),
     });
 
     this.connection = new Connection({
@@ -161,6 +169,7 @@ export class AccountSession {
       onStatus: (status) => this.onStatus(status),
       onOnline: (c, resumed) => {
         if (!resumed) this.prekeys.start(c);
+        if (!resumed) void this.archive.catchUp(c);
         void this.outbox.flush(c);
         for (const f of [...this.features]) f.onOnline?.(c, resumed);
       },
@@ -272,6 +281,7 @@ export class AccountSession {
    */
   private async setUp(client: XmppClient): Promise<void> {
     this.outbox.reset();
+    this.archive.sessionStarting();
     // RFC 6121 §2.2 then §4.2: the roster first, then initial presence, so that the presence
     // the server sends back (probes of our contacts) finds them in the contact list
     try {
@@ -302,5 +312,8 @@ export class AccountSession {
       if (p.kind === 'available' && wasOffline) void this.otr.run((s) => s.contactAvailable(p.peer)).catch(() => {});
       if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') this.chatStates.offline(p.peer);
     } else this.contacts.onSubscription(p);
+    // XEP-0172 §4.1, §4.2: a nickname with a subscription request or presence (after the request made the contact's entry)
+    const nick = p.kind === 'subscribe' || p.kind === 'available' ? parseNick(el) : null;
+    if (nick !== null) this.contacts.nickname(p.peer, nick);
   }
 }

@@ -91,6 +91,7 @@ describe('profile database migrations', () => {
       .all();
     expect(tables).toEqual([
       'accounts',
+      'archive_cursor',
       'contacts',
       'groups_state',
       'groups_timeline',

@@ -223,6 +223,18 @@ export const MIGRATIONS: readonly string[] = [
      sha256 TEXT NOT NULL,
      pinned_at INTEGER NOT NULL
    );`,
+  // v14 (issue 15, server history and names): The newest entry of the account's server archive
+  // (XEP-0313) this device has seen, by its archive id (XEP-0359 stanza-id) and time: the next
+  // new session asks for what came after it (account/archive.ts). The nickname a contact
+  // published (XEP-0172 §4, shown where the roster has no name) and our own, sent with
+  // subscription requests (§4.1).
+  `CREATE TABLE archive_cursor (
+   account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
+   last_id TEXT NOT NULL,
+   last_at INTEGER NOT NULL
+   );
+   ALTER TABLE contacts ADD COLUMN nick TEXT;
+   ALTER TABLE accounts ADD COLUMN nick TEXT;`,
 ];
 
 /** the schema version a database has once migrate() ran */

@@ -22,6 +22,8 @@ export interface ContactRow {
   pending_out: number;
   pending_in: number;
   in_roster: number;
+  /** the nickname the contact published (XEP-0172), shown where `name` is empty */
+  nick?: string | null;
 }
 
 const SUBSCRIPTIONS: readonly Subscription[] = ['none', 'to', 'from', 'both'];
@@ -45,6 +47,7 @@ export function toContact(r: Row): ContactRow {
     account_id: text(r, 'account_id'),
     jid: text(r, 'jid'),
     name: textOrNull(r, 'name'),
+    nick: 'nick' in r ? textOrNull(r, 'nick') : null,
     subscription: oneOf(r, 'subscription', SUBSCRIPTIONS),
     pending_out: int(r, 'pending_out'),
     pending_in: int(r, 'pending_in'),
