@@ -15,13 +15,19 @@ export interface Proxy {
    * From now on, when the server closes a connection the relay keeps the client's side open until
    * the client writes once more (its closing </stream:stream>), then closes it: the client's write
    * succeeds and the server's closing tag never comes, as when a server exits right after sending
-   * a stream error (ejabberd's <system-shutdown/>).
+   * a stream error (ejabberd's <system-shutdown/>). A client that does not write (the server ended
+   * its stream without a stream error, as ejabberd does to a session bound moments before it
+   * stops) sees the close after LINGER_MAX_MS, as it would see the server's FIN on a real network;
+   * it used to wait 30 s, until its next stream-management request, which no real link does.
    */
   lingerAfterServerClose(): void;
   /** resolves when at least `n` connections are open (waits on the 'connection' event) */
   waitForConnections(n: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** how long a lingering client side stays open when the client does not write (see lingerAfterServerClose) */
+export const LINGER_MAX_MS = 1_000;
 
 export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<Proxy> {
   const pairs = new Set<{ client: Socket; upstream: Socket; hold: boolean }>();
@@ -46,7 +52,7 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
     upstream.on('close', () => {
       if (!linger || client.destroyed) return end();
       client.once('data', end);
-      setTimeout(end, 30_000).unref();
+      setTimeout(end, LINGER_MAX_MS).unref();
     });
     client.on('error', end);
     upstream.on('error', end);
