@@ -35,6 +35,7 @@ const SCRIPTS: Script[] = [
   { file: 'soak.ts', args: ['--short'], keychain: true },
   { file: 'groups.ts', args: ['--short'] },
   { file: 'wake.ts', args: ['--short'] },
+  { file: 'timeline.ts', args: ['--short'], keychain: true },
 ];
 
 export interface BenchResultLine {
