@@ -43,7 +43,7 @@ export const MessageRow = memo(function MessageRow({ m, waiting, highlight = fal
       <p className="body">{m.body}</p>
       <p className="meta">
         <When at={m.timestamp} />
-        {/* OTR (DESIGN.md 6): every message says whether it was encrypted, or waits for a private conversation. */}
+        {/* OTR (docs/architecture.md §6): every message says whether it was encrypted, or waits for a private conversation. */}
         <EncryptedMarker encrypted={m.encrypted} waiting={waiting} />
         {m.direction === 'out' && m.resent && (
           <span className="resent" title="Their device could not read the first copy; sent again in a new private conversation">
