@@ -23,6 +23,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freePort, type Stack } from './stack';
+import { stopChild, waitUntilReady } from './server-child';
 
 export interface EjabberdConfigInput {
   dir: string;
@@ -169,36 +170,17 @@ export class EjabberdProcess {
       [`127.0.0.1:${this.ports.component} for ejabberd_service`, true],
       [`127.0.0.1:${this.ports.api} for ejabberd_http`, true],
     ]);
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => {
-        cleanup();
-        child.kill('SIGKILL');
-        reject(new Error(`ejabberd did not start: ${why}\n${out.slice(-4000)}`));
-      };
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString('utf8');
+    await waitUntilReady(
+      child,
+      'ejabberd',
+      timeoutMs,
+      (out) => {
         for (const key of [...want.keys()]) if (out.includes(`Start accepting TCP connections at ${key}`)) want.delete(key);
-        if (/eaddrinuse|Failed to open socket/i.test(out)) return fail('a port is taken');
-        if (want.size === 0) {
-          cleanup();
-          resolve();
-        }
-      };
-      const onExit = (code: number | null) => fail(`exited with code ${code}`);
-      const timer = setTimeout(() => fail('timed out'), timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        child.off('exit', onExit);
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', onExit);
-    });
-    child.stdout?.resume();
-    child.stderr?.resume();
+        if (/eaddrinuse|Failed to open socket/i.test(out)) return { failed: 'a port is taken' };
+        return want.size === 0 ? 'ready' : undefined;
+      },
+      () => child.kill('SIGKILL'),
+    );
   }
 
   /**
@@ -206,12 +188,7 @@ export class EjabberdProcess {
    * `systemctl stop ejabberd`, sending every client <system-shutdown/> (RFC 6120 §4.9.3.20).
    */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.kill('SIGTERM');
-    await this.exited;
-    clearTimeout(killer);
+    await stopChild(this.child, this.exited, 20_000);
     this.child = null;
   }
 }

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { makeCertificates } from './certs';
 import { startEjabberd } from './ejabberd';
+import { stopChild, waitUntilReady } from './server-child';
 
 const run = promisify(execFile);
 
@@ -219,51 +220,21 @@ export class ProsodyProcess {
     const child = spawn('prosody', ['--config', this.configPath, '-F'], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    let out = '';
     const want = new Set(['c2s', 'component']);
-    await new Promise<void>((resolve, reject) => {
-      const fail = (why: string) => {
-        cleanup();
-        reject(new Error(`Prosody did not start: ${why}\n${out.slice(-4000)}`));
-      };
-      const onData = (chunk: Buffer) => {
-        out += chunk.toString('utf8');
-        for (const m of out.matchAll(/Activated service '([a-z0-9_]+)' on (.*)/g)) {
-          const service = m[1] ?? '';
-          if (!want.has(service)) continue;
-          if (m[2]?.startsWith('no ports')) return fail(`service ${service} could not listen`);
-          want.delete(service);
-        }
-        if (/Failed to open server port/.test(out)) return fail('a port is taken');
-        if (want.size === 0) {
-          cleanup();
-          resolve();
-        }
-      };
-      const onExit = (code: number | null) => fail(`exited with code ${code}`);
-      const timer = setTimeout(() => fail('timed out'), timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        child.off('exit', onExit);
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', onExit);
+    await waitUntilReady(child, 'Prosody', timeoutMs, (out) => {
+      for (const m of out.matchAll(/Activated service '([a-z0-9_]+)' on (.*)/g)) {
+        const service = m[1] ?? '';
+        if (!want.has(service)) continue;
+        if (m[2]?.startsWith('no ports')) return { failed: `service ${service} could not listen` };
+        want.delete(service);
+      }
+      if (/Failed to open server port/.test(out)) return { failed: 'a port is taken' };
+      return want.size === 0 ? 'ready' : undefined;
     });
-    // keep draining the pipes so Prosody never blocks on a full pipe
-    child.stdout?.resume();
-    child.stderr?.resume();
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.kill('SIGTERM');
-    await this.exited;
-    clearTimeout(killer);
+    await stopChild(this.child, this.exited, 10_000);
     this.child = null;
   }
 
