@@ -1,52 +1,29 @@
 // The core against a real Prosody (scripts/stack) and the real OS keychain. Run inside a
 // throwaway keyring session (docs/core.md, "Tests").
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import keytar from 'keytar';
-import { freePort, startStack, type Stack } from '../../scripts/stack/stack';
-import { MessengerError } from '../../src-shared/ipc/result';
-import { closeAndRemove, contactIs, makeContacts, signedInUser, startCore, type TestCore, uniqueName } from './test-support/harness';
+import { freePort } from '../../scripts/stack/stack';
+import { contactIs, makeContacts, startCore, type TestCore, uniqueName } from './test-support/harness';
+import { errorOf, stackPerFile } from './test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
+const { cores } = file;
 
 /** a core on a fresh profile; `trustStackCa: false` leaves the stack's CA untrusted */
 async function core(trustStackCa = true): Promise<TestCore> {
-  const c = await startCore(trustStackCa ? { extraCaPem: stack.caPem } : {});
+  const c = await startCore(trustStackCa ? { extraCaPem: file.stack.caPem } : {});
   cores.push(c);
   return c;
 }
 
-async function errorOf(p: Promise<unknown>): Promise<MessengerError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof MessengerError) return e;
-    throw e;
-  }
-  throw new Error('expected a MessengerError, got success');
-}
-
 /** A signed-in core with a fresh account created with prosodyctl. */
-async function user(prefix: string): Promise<{ c: TestCore; jid: string; accountId: string; password: string }> {
-  const u = await signedInUser(stack, prefix);
-  cores.push(u.c);
-  return u;
-}
+const user = (prefix: string) => file.user(prefix);
 
 describe('accounts', () => {
   it('registers an account in-band (XEP-0077) and signs in', async () => {
     const c = await core();
-    const jid = `${uniqueName('reg')}@${stack.domain}`;
-    const info = await c.core.handlers['account.register']({ jid, password: 'secret-pw-1', host: stack.host, port: stack.port });
+    const jid = `${uniqueName('reg')}@${file.stack.domain}`;
+    const info = await c.core.handlers['account.register']({ jid, password: 'secret-pw-1', host: file.stack.host, port: file.stack.port });
     expect(info).toMatchObject({ jid, status: 'online' });
     const snap = await c.core.handlers['app.snapshot']({});
     expect(snap.accounts.map((a) => a.jid)).toEqual([jid]);
@@ -54,18 +31,22 @@ describe('accounts', () => {
 
   it('refuses to register a name that exists: account-exists', async () => {
     const name = uniqueName('taken');
-    await stack.createAccount(name, 'whatever-1');
+    await file.stack.createAccount(name, 'whatever-1');
     const c = await core();
-    const e = await errorOf(c.core.handlers['account.register']({ jid: `${name}@${stack.domain}`, password: 'other-pw', host: stack.host, port: stack.port }));
+    const e = await errorOf(
+      c.core.handlers['account.register']({ jid: `${name}@${file.stack.domain}`, password: 'other-pw', host: file.stack.host, port: file.stack.port }),
+    );
     expect(e.code).toBe('account-exists');
     expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
   });
 
   it('wrong password: auth-failed, and nothing is stored', async () => {
     const name = uniqueName('wp');
-    await stack.createAccount(name, 'right-password');
+    await file.stack.createAccount(name, 'right-password');
     const c = await core();
-    const e = await errorOf(c.core.handlers['account.add']({ jid: `${name}@${stack.domain}`, password: 'wrong-password', host: stack.host, port: stack.port }));
+    const e = await errorOf(
+      c.core.handlers['account.add']({ jid: `${name}@${file.stack.domain}`, password: 'wrong-password', host: file.stack.host, port: file.stack.port }),
+    );
     expect(e.code).toBe('auth-failed');
     expect(e.message).toMatch(/did not accept/);
     expect(e.message).not.toContain('wrong-password');
@@ -74,24 +55,26 @@ describe('accounts', () => {
 
   it('without a host, connects to the domain itself (no SRV record for localhost: RFC 6120 §3.2.2 fallback)', async () => {
     const name = uniqueName('nohost');
-    await stack.createAccount(name, 'pw-nohost');
+    await file.stack.createAccount(name, 'pw-nohost');
     const c = await core();
-    const info = await c.core.handlers['account.add']({ jid: `${name}@${stack.domain}`, password: 'pw-nohost', port: stack.port });
+    const info = await c.core.handlers['account.add']({ jid: `${name}@${file.stack.domain}`, password: 'pw-nohost', port: file.stack.port });
     expect(info.status).toBe('online');
   });
 
   it('nobody listening: server-unreachable', async () => {
     const c = await core();
     const port = await freePort(); // free, so nothing listens there
-    const e = await errorOf(c.core.handlers['account.add']({ jid: `x@${stack.domain}`, password: 'pw', host: '127.0.0.1', port }));
+    const e = await errorOf(c.core.handlers['account.add']({ jid: `x@${file.stack.domain}`, password: 'pw', host: '127.0.0.1', port }));
     expect(e.code).toBe('server-unreachable');
   });
 
   it('certificate from an unknown CA: certificate-untrusted', async () => {
     const name = uniqueName('cert');
-    await stack.createAccount(name, 'pw-cert');
+    await file.stack.createAccount(name, 'pw-cert');
     const c = await core(false); // the stack's CA is not trusted by this core
-    const e = await errorOf(c.core.handlers['account.add']({ jid: `${name}@${stack.domain}`, password: 'pw-cert', host: stack.host, port: stack.port }));
+    const e = await errorOf(
+      c.core.handlers['account.add']({ jid: `${name}@${file.stack.domain}`, password: 'pw-cert', host: file.stack.host, port: file.stack.port }),
+    );
     expect(e.code).toBe('certificate-untrusted');
     expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
   });
@@ -99,7 +82,7 @@ describe('accounts', () => {
   it('registration against an untrusted certificate never sends the password: certificate-untrusted', async () => {
     const c = await core(false);
     const e = await errorOf(
-      c.core.handlers['account.register']({ jid: `${uniqueName('r')}@${stack.domain}`, password: 'pw', host: stack.host, port: stack.port }),
+      c.core.handlers['account.register']({ jid: `${uniqueName('r')}@${file.stack.domain}`, password: 'pw', host: file.stack.host, port: file.stack.port }),
     );
     expect(e.code).toBe('certificate-untrusted');
   });
@@ -110,13 +93,15 @@ describe('removing an account', () => {
     const u = await user('gone');
     const entry = `account-password:${u.accountId}`;
     expect(await keytar.getPassword(u.c.keychainService, entry)).toBe(u.password);
-    await u.c.core.handlers['message.send']({ accountId: u.accountId, to: `nobody@${stack.domain}`, body: 'to be forgotten' });
+    await u.c.core.handlers['message.send']({ accountId: u.accountId, to: `nobody@${file.stack.domain}`, body: 'to be forgotten' });
     await u.c.core.handlers['account.remove']({ accountId: u.accountId });
     await u.c.waitFor('account.removed', (r) => r.accountId === u.accountId);
     expect(await u.c.core.handlers['app.snapshot']({})).toEqual({ accounts: [], contacts: [] });
     expect(await keytar.getPassword(u.c.keychainService, entry)).toBeNull();
     expect((await errorOf(u.c.core.handlers['account.connect']({ accountId: u.accountId }))).code).toBe('not-found');
-    expect((await errorOf(u.c.core.handlers['messages.page']({ accountId: u.accountId, peer: `nobody@${stack.domain}`, limit: 10 }))).code).toBe('not-found');
+    expect((await errorOf(u.c.core.handlers['messages.page']({ accountId: u.accountId, peer: `nobody@${file.stack.domain}`, limit: 10 }))).code).toBe(
+      'not-found',
+    );
   });
 });
 
@@ -190,7 +175,7 @@ describe('contacts, presence and chat between two accounts', () => {
     const alice = await user('twodev');
     const bob = await user('bobdev');
     const second = await core();
-    const secondInfo = await second.core.handlers['account.add']({ jid: alice.jid, password: alice.password, host: stack.host, port: stack.port });
+    const secondInfo = await second.core.handlers['account.add']({ jid: alice.jid, password: alice.password, host: file.stack.host, port: file.stack.port });
     // conversations not made private: OTR sessions are per device, so only plaintext is readable
     // on every device (docs/otr-in-the-app.md "Several devices")
     for (const [c, id] of [
@@ -250,7 +235,7 @@ describe('accounts across restarts', () => {
     const reopen = async (): Promise<TestCore> => {
       const prev = cores.pop()!;
       await prev.close();
-      const next = await startCore({ profileDir: prev.profileDir, keychainService: prev.keychainService, extraCaPem: stack.caPem });
+      const next = await startCore({ profileDir: prev.profileDir, keychainService: prev.keychainService, extraCaPem: file.stack.caPem });
       cores.push(next);
       return next;
     };

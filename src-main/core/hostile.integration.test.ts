@@ -1,32 +1,22 @@
 // Hostile and malformed input that reaches the core through a real server: a contact ("mallory")
 // who sends whatever a modified client can send, and a server that offers no TLS. The core must
 // not crash, must not change state it should not, and must keep working afterwards.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import xml from '@xmpp/xml';
-import { startStack, type Stack } from '../../scripts/stack/stack';
+import { startStack } from '../../scripts/stack/stack';
 import { MessengerError } from '../../src-shared/ipc/result';
 import { createClient, type XmppClient } from './xmpp/client/client';
-import { closeAndRemove, contactIs, signedInUser, startCore, type TestCore, uniqueName } from './test-support/harness';
+import { contactIs, startCore, uniqueName } from './test-support/harness';
+import { stackPerFile } from './test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
 const raw: XmppClient[] = [];
 
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await closeAndRemove(cores);
+const file = stackPerFile(async () => {
   for (const r of raw) await r.entity.stop().catch(() => {});
-  await stack?.stop();
 });
+const { cores } = file;
 
-async function coreUser(prefix: string) {
-  const u = await signedInUser(stack, prefix);
-  cores.push(u.c);
-  return u;
-}
+const coreUser = (prefix: string) => file.user(prefix);
 
 describe('hostile stanzas from a contact', () => {
   it('change nothing they should not, crash nothing, and the account keeps working', async () => {
@@ -35,13 +25,13 @@ describe('hostile stanzas from a contact', () => {
 
     // mallory: a raw XMPP client under test control
     const mName = uniqueName('mallory');
-    await stack.createAccount(mName, 'mallory-pw');
-    const mJid = `${mName}@${stack.domain}`;
+    await file.stack.createAccount(mName, 'mallory-pw');
+    const mJid = `${mName}@${file.stack.domain}`;
     const m = createClient({
-      domain: stack.domain,
-      host: stack.host,
-      port: stack.port,
-      extraCaPem: stack.caPem,
+      domain: file.stack.domain,
+      host: file.stack.host,
+      port: file.stack.port,
+      extraCaPem: file.stack.caPem,
       credentials: { username: mName, password: 'mallory-pw' },
     });
     raw.push(m);
@@ -81,8 +71,8 @@ describe('hostile stanzas from a contact', () => {
 
     // alice writes to an offline account; the server stores it ('sent', not delivered)
     const bName = uniqueName('bob');
-    await stack.createAccount(bName, 'bob-pw');
-    const bobJid = `${bName}@${stack.domain}`;
+    await file.stack.createAccount(bName, 'bob-pw');
+    const bobJid = `${bName}@${file.stack.domain}`;
     const toBob = await A['message.send']({ accountId: alice.accountId, to: bobJid, body: 'for bob only' });
     await alice.c.waitFor('message.updated', (x) => x.id === toBob.id && x.delivery === 'sent');
 
@@ -90,7 +80,7 @@ describe('hostile stanzas from a contact', () => {
     const push = xml(
       'iq',
       { type: 'set', to: aliceFull, id: 'push1' },
-      xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: `evil@${stack.domain}`, subscription: 'both' })),
+      xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: `evil@${file.stack.domain}`, subscription: 'both' })),
     );
     const pushAnswer = await m.iqCaller.request(push).then(
       () => 'result',

@@ -2,21 +2,12 @@
 // (issue 18). Whatever a server answers, the password reaches neither the error the renderer gets,
 // nor an event, nor a log line. Runs against the server of MESSENGER_XMPP_SERVER (the
 // integration-ejabberd project runs it on ejabberd).
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startStack, type Stack } from '../../scripts/stack/stack';
-import { closeAndRemove, startCore, uniqueName, type TestCore } from './test-support/harness';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startCore, uniqueName } from './test-support/harness';
+import { stackPerFile } from './test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
+const { cores } = file;
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -38,19 +29,19 @@ describe(`registration errors keep the password to themselves (${process.env.MES
       'a name that is taken',
       async () => {
         const name = uniqueName('taken');
-        await stack.createAccount(name, 'whatever-1');
+        await file.stack.createAccount(name, 'whatever-1');
         return name;
       },
     ],
     ['a name the server does not accept', async () => 'x'.repeat(1100)],
   ])('%s', async (_, makeName) => {
-    const c = await startCore({ extraCaPem: stack.caPem });
+    const c = await startCore({ extraCaPem: file.stack.caPem });
     cores.push(c);
     const password = `pw-${uniqueName('SECRET')}`;
     const name = await makeName();
     let caught: unknown;
     const logged = await consoleDuring(async () => {
-      caught = await c.core.handlers['account.register']({ jid: `${name}@${stack.domain}`, password, host: stack.host, port: stack.port }).then(
+      caught = await c.core.handlers['account.register']({ jid: `${name}@${file.stack.domain}`, password, host: file.stack.host, port: file.stack.port }).then(
         () => null,
         (e: unknown) => e,
       );

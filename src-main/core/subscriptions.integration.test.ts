@@ -4,30 +4,15 @@
 // RFC 6121 allows (pre-approval, §3.4) and retrying what is still pending after a while; while a
 // request is unanswered the contact shows it (pendingOut). Runs against the server of
 // MESSENGER_XMPP_SERVER (the integration-ejabberd project runs it on ejabberd with Debian's default).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../scripts/stack/stack';
+import { describe, expect, it } from 'vitest';
 import type { Contact } from '../../src-shared/ipc/contract';
-import { closeAndRemove, signedInUser, type TestCore } from './test-support/harness';
+import { stackPerFile } from './test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
 
 const is = (jid: string, want: Partial<Contact>) => (p: Contact) => p.jid === jid && Object.entries(want).every(([k, v]) => p[k as keyof Contact] === v);
 
-async function user(prefix: string) {
-  const u = await signedInUser(stack, prefix);
-  cores.push(u.c);
-  return u;
-}
+const user = (prefix: string) => file.user(prefix);
 
 describe(`subscriptions under the server's anti-flood (${process.env.MESSENGER_XMPP_SERVER ?? 'prosody'})`, () => {
   it('two contacts added within a minute both end up mutually subscribed', async () => {

@@ -3,27 +3,18 @@
 // with its key, first and last seen; our own page shows this device; forgetting a device drops it
 // and its key's trust, and it comes back as a new device in the next session. Run inside a
 // throwaway keyring session (docs/otr-in-the-app.md).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../../scripts/stack/stack';
-import { closeAndRemove, makeContacts, signedInUser, type TestCore } from '../test-support/harness';
+import { describe, expect, it } from 'vitest';
+import { makeContacts, signedInUser } from '../test-support/harness';
+import { stackPerFile } from '../test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
+const { cores } = file;
 
 const isState = (peer: string, state: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state === state;
 
 describe('OTR devices', () => {
   it('lists the contact’s device with its key and times, our own device, and forgets a device', async () => {
-    const [a, b] = await Promise.all([signedInUser(stack, 'alice'), signedInUser(stack, 'bob')]);
+    const [a, b] = await Promise.all([signedInUser(file.stack, 'alice'), signedInUser(file.stack, 'bob')]);
     cores.push(a.c, b.c);
     await makeContacts(a, b);
     const A = a.c.core.handlers;

@@ -1,22 +1,13 @@
 // Private conversations between two cores (createCore: keychain, SQLCipher, XMPP) on a real
 // Prosody (scripts/stack), through the IPC handlers the renderer uses. Run inside a throwaway
 // keyring session (docs/otr-in-the-app.md).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../../scripts/stack/stack';
+import { describe, expect, it } from 'vitest';
 import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
-import { closeAndRemove, makeContacts, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { makeContacts, startCore, type TestCore } from '../test-support/harness';
+import { stackPerFile } from '../test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
+const { cores } = file;
 
 interface User {
   c: TestCore;
@@ -25,11 +16,7 @@ interface User {
   password: string;
 }
 
-async function user(prefix: string): Promise<User> {
-  const u = await signedInUser(stack, prefix);
-  cores.push(u.c);
-  return u;
-}
+const user = (prefix: string) => file.user(prefix);
 
 /** two users who see each other's presence (receipts need it, XEP-0184 §8) */
 async function contacts(): Promise<[User, User]> {
@@ -94,7 +81,7 @@ describe('OTR between two cores', () => {
 
     // Bob's messenger restarts on the same profile (and keychain)
     await b.c.close();
-    const b2 = await startCore({ profileDir: b.c.profileDir, keychainService: b.c.keychainService, extraCaPem: stack.caPem });
+    const b2 = await startCore({ profileDir: b.c.profileDir, keychainService: b.c.keychainService, extraCaPem: file.stack.caPem });
     cores.push(b2);
     await b2.waitFor('account.updated', (x) => x.status === 'online', 60_000);
     const st = await b2.core.handlers['otr.status']({ accountId: b.accountId, peer: a.jid });
