@@ -36,6 +36,7 @@ export default defineConfig({
             'src-main/core/reconnect.integration.test.ts',
             'src-main/core/restart.integration.test.ts',
             'src-main/core/subscriptions.integration.test.ts',
+            'src-main/core/account/nick.integration.test.ts',
             'src-main/core/register-secrets.integration.test.ts',
             'src-main/core/otr/xmpp.integration.test.ts',
           ],

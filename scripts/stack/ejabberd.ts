@@ -126,6 +126,8 @@ modules:
   mod_ping: {}
 ${pres ? `  mod_pres_counter:\n    count: ${pres.count}\n    interval: ${pres.interval}\n` : ''}  mod_privacy: {}
   mod_private: {}
+  mod_pubsub:
+    plugins: [flat, pep]
   mod_register:
     access: register
   mod_roster:

@@ -166,7 +166,7 @@ registration_throttle_max = 1000
 ssl = ${ssl}
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "carbons"; "mam"; "smacks"; "offline";
-  "ping"; "register"; "posix"; "private"; "vcard_legacy"; "blocklist"; "time"; "version";
+  "ping"; "register"; "posix"; "private"; "vcard_legacy"; "blocklist"; "time"; "version"; "pep";
 }
 modules_disabled = { "s2s"; "http"; "bosh"; "websocket"; "admin_telnet"; ${c.withoutTls ? '"tls";' : ''} }
 -- XEP-0313: keep plaintext history for a week; everything is archived unless the client says no

@@ -272,9 +272,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return session(accountId).archive.earlier(peer, limit);
     },
     // XEP-0172: our own nickname (empty: none), sent with our subscription requests from now on
+    // and published over PEP (§4.5) now if online, else at the next session
     async 'account.nick.set'({ accountId, nick }) {
-      session(accountId);
+      const s = session(accountId);
       setOwnNick(store.database, accountId, nick.length > 0 ? nick : null);
+      await s.pepNick.publish({ evenIfNone: true });
       return { accountId, nick };
     },
     async 'account.nick.get'({ accountId }) {

@@ -155,8 +155,8 @@ export class Contacts {
     return { client, roster };
   }
 
-  /** XEP-0172: the nickname a contact (or someone asking to be one) published with their presence */
-  nickname(jid: string, nick: string): void {
+  /** XEP-0172: the nickname a contact (or someone asking to be one) published (null: they removed it, §4.5) */
+  nickname(jid: string, nick: string | null): void {
     const row = this.deps.store.contact(this.id, jid);
     if (!row || row.nick === nick) return;
     this.deps.store.upsertContact(this.id, jid, { nick });

@@ -4,7 +4,9 @@
 // run starts available (as Pidgin and Gajim do without a saved status).
 import xml, { type Element } from '@xmpp/xml';
 import type { OwnShow } from '../../../src-shared/ipc/everyday-contract';
+import { capsElement } from '../xmpp/caps/caps';
 import type { XmppClient } from '../xmpp/client/client';
+import { OWN_CAPS_VER } from '../xmpp/disco/disco';
 import type { CoreEvents } from './events';
 
 /** RFC 6121 §4.7.2.1: 'online' is the absence of <show/> */
@@ -12,6 +14,8 @@ export function presenceStanza(show: OwnShow, status: string): Element {
   const children: Element[] = [];
   if (show !== 'online') children.push(xml('show', {}, show));
   if (status.length > 0) children.push(xml('status', {}, status));
+  // XEP-0115 §4: what we support, hashed; PEP reads our "+notify" interests from it
+  children.push(capsElement(OWN_CAPS_VER));
   return xml('presence', {}, ...children);
 }
 

@@ -29,6 +29,7 @@ import { OwnPresence } from './own-presence';
 import { Archive } from './archive';
 import { ownNick } from '../store/archive-store';
 import { parseNick } from '../xmpp/nick/nick';
+import { PepNick } from './pep-nick';
 
 export interface SessionDeps {
   account: AccountRow;
@@ -73,6 +74,8 @@ export class AccountSession {
   readonly ownPresence: OwnPresence;
   /** issue 15: the server's archive (XEP-0313): catch-up at each new session, earlier history */
   readonly archive: Archive;
+  /** our nickname published over PEP, contacts' read from it (XEP-0172 §4.5) */
+  readonly pepNick: PepNick;
 
   constructor(deps: SessionDeps) {
     const { account, store, events, otrStore } = deps;
@@ -102,6 +105,7 @@ export class AccountSession {
       isContact: (peer) => store.contact(accountId, peer) !== undefined && !this.blocking.isBlocked(peer),
     });
     this.contacts = new Contacts({ accountId, jid, store, events, presence: this.presence, online, client, ownNick: () => ownNick(store.database, accountId) });
+    this.pepNick = new PepNick({ jid, online, ownNick: () => ownNick(store.database, accountId), nickname: (j, nick) => this.contacts.nickname(j, nick) });
     this.prekeys = new AccountPrekeys({ accountId, jid, keys: deps.keys, otr: () => this.otr, online });
     this.otr = createOtrLink({
       accountId,
@@ -142,7 +146,7 @@ export class AccountSession {
       requests: this.requests,
       receive: (from, body) => this.otr.receive(from, body),
       emitContact: (j) => this.contacts.emit(j),
-      intercept: (el) => this.archive.collect(el) || this.blocking.screens(el) || this.chatStates.onMessage(el),
+      intercept: (el) => this.archive.collect(el) || this.blocking.screens(el) || this.chatStates.onMessage(el) || this.pepNick.onMessage(el),
       onArchiveId: (id, at) => this.archive.onLive(id, at),
       isBlocked: (peer) => this.blocking.isBlocked(peer),
     });
@@ -294,6 +298,7 @@ export class AccountSession {
     await client.entity.send(this.ownPresence.stanza()).catch(() => undefined);
     // XEP-0280 §4: per session; a server without carbons answers with an error, which is fine
     await client.iqCaller.set(enableCarbons()).catch(() => undefined);
+    await this.pepNick.publish({ evenIfNone: false }, client);
   }
 
   private onStatus(status: ConnectionStatus): void {

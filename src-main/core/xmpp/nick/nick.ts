@@ -32,3 +32,29 @@ export function withNick(el: Element, nick: string | null | undefined): Element 
   el.append(xml('nick', { xmlns: NS_NICK }, nick));
   return el;
 }
+
+export const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+export const NS_PUBSUB_EVENT = 'http://jabber.org/protocol/pubsub#event';
+
+/**
+ * §4.5 "Nickname Management": our nickname published to our personal eventing node (XEP-0163
+ * §3), which the server sends to every contact who sees our presence and asked for it
+ * ("+notify" in their capabilities). One item, id "current" (XEP-0060 §12.20, a singleton
+ * node); an empty <nick/> says we no longer have one.
+ */
+export function publishNick(nick: string | null): Element {
+  return xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node: NS_NICK }, xml('item', { id: 'current' }, xml('nick', { xmlns: NS_NICK }, nick ?? ''))));
+}
+
+/**
+ * A PEP notification of a nickname (XEP-0163 §4.3, an <event/> in a message): the cleaned
+ * nickname, or null when it was removed (empty, or the item retracted); undefined when the
+ * message is not one. Several items: the last is the current one.
+ */
+export function parseNickEvent(el: Element): { nick: string | null } | undefined {
+  const items = el.getChild('event', NS_PUBSUB_EVENT)?.getChild('items');
+  if (items?.attrs.node !== NS_NICK) return undefined;
+  const item = items.getChildren('item').at(-1);
+  if (!item) return items.getChild('retract') ? { nick: null } : undefined;
+  return { nick: parseNick(item) };
+}
