@@ -16,6 +16,7 @@ import { err } from '../../src-shared/ipc/result';
 import { OptionsError, parseStartOptions, type StartOptions } from '../host/options';
 import { createPagePolicy, isTrustedIpcSender } from './policy';
 import { keepRunningOnUnexpected } from '../core/uncaught';
+import { UnreadTally } from './unread-tally';
 
 // An exception nobody handled is logged (without its message) and the app keeps running.
 keepRunningOnUnexpected('messenger');
@@ -145,10 +146,16 @@ async function start(): Promise<void> {
     if (!core || !isTrustedIpcSender(event, mainWindow, policy)) return err('invalid-argument', 'request refused: unknown sender');
     return dispatchRequest(core.handlers, name, input);
   });
+  const unread = new UnreadTally();
   created.onEvent((event) => {
     const win = mainWindow;
     if (win && !win.isDestroyed() && policy.isOwnPage(win.webContents.getURL())) win.webContents.send(IPC_EVENT_CHANNEL, event);
+    const before = unread.total;
+    const total = unread.onEvent(event);
+    if (total !== null) showUnread(total, total > before);
   });
+  const snapshot = await created.handlers['app.snapshot']({});
+  showUnread(unread.seed(snapshot.contacts), false);
 
   mainWindow = createWindow();
   mainWindow.on('closed', () => {
@@ -162,6 +169,20 @@ async function start(): Promise<void> {
       });
     }
   });
+}
+
+/**
+ * The unread total on the app icon: the dock badge on macOS, the launcher count on Linux desktops
+ * that show one (Unity API; elsewhere Electron ignores it). Windows has no count on the taskbar
+ * icon without an overlay image, so there the button flashes when new messages arrive unseen.
+ */
+function showUnread(total: number, grew: boolean): void {
+  app.setBadgeCount(total);
+  const win = mainWindow;
+  if (process.platform === 'win32' && win && !win.isDestroyed()) {
+    if (total === 0) win.flashFrame(false);
+    else if (grew && !win.isFocused()) win.flashFrame(true);
+  }
 }
 
 app.on('window-all-closed', () => {
