@@ -48,6 +48,13 @@ import { DataMessageError, type DoubleRatchet, initRatchet, type RatchetOptions 
 import { Smp } from './smp';
 
 /** The SMP engine's surface (smp/ Smp implements it); replaceable for tests. */
+
+/**
+ * An Identity message of ours outstanding this long when the contact's own Identity arrives is
+ * taken as lost and resent (§"Receiving an Identity Message", WAITING_AUTH_R; D18). Crossing
+ * Identity messages arrive within a round trip, far below this.
+ */
+export const IDENTITY_RESEND_AFTER_MS = 5_000;
 export interface SmpEngine {
   start(secret: string, question?: string): { tlvs: Tlv[]; events: SmpEvent[] };
   answer(secret: string): { tlvs: Tlv[]; events: SmpEvent[] };
@@ -516,10 +523,14 @@ export class V4Conversation implements OtrConversation {
         if (ours) {
           // §"Receiving an Identity Message", WAITING_AUTH_R: the higher hashed B wins
           if (resolveSimultaneousIdentity(ours.dake, m) === 'keep-ours') {
-            // The spec says to resend our Identity; we do not: the peer (lower hash) answers
-            // the Identity it already has, and a second copy would start a second DAKE that
-            // tears the first one down (docs/otrv4-decisions.md D9).
             validateIdentity(this.ctx, this.opts.identity, m);
+            // The spec says "resend your Identity message". When the two merely crossed, the
+            // peer (lower hash) answers the copy it already has, and a peer that answers every
+            // copy with a fresh Auth-R would start a second DAKE; so ours is resent only when it
+            // has been outstanding longer than a crossing takes: then it was most likely lost
+            // (the contact restarted), and without it both sides would wait for an Auth-R that
+            // never comes (docs/otrv4-decisions.md D18).
+            if (this.opts.clock() - ours.startedAt >= IDENTITY_RESEND_AFTER_MS) out.toSend.push(...this.wire(ours.wire, m.senderTag));
             return;
           }
         }
