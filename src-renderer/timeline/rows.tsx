@@ -40,7 +40,12 @@ export const MessageRow = memo(function MessageRow({ m, waiting, highlight = fal
       data-highlight={highlight ? 'true' : undefined}
       tabIndex={highlight ? -1 : undefined}
     >
-      <p className="body">{m.body}</p>
+      {m.elsewhere ? (
+        // issue 13: a private message from another of our devices, whose OTR session is its own
+        <p className="body elsewhere">Sent privately from another of your devices. Only that device can read it.</p>
+      ) : (
+        <p className="body">{m.body}</p>
+      )}
       <p className="meta">
         <When at={m.timestamp} />
         {/* OTR (docs/architecture.md §6): every message says whether it was encrypted, or waits for a private conversation. */}

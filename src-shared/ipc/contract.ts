@@ -90,6 +90,11 @@ export interface ChatMessage {
    * first copy (docs/otr-in-the-app.md "Recovery"); set on the update that says so
    */
   resent?: boolean;
+  /**
+   * a private message another of our devices sent (its XEP-0280 copy): OTR sessions are per
+   * device, so its text cannot be read here; `body` is empty and the row says so
+   */
+  elsewhere?: boolean;
 }
 
 /**

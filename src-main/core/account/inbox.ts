@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { ChatMessage } from '../../../src-shared/ipc/contract';
-import { isOtrText } from '../otr/stanza';
+import { isOtrDataMessage, isOtrText } from '../otr/stanza';
 import type { ReceivedMessage } from '../otr/wire';
 import { hasOutgoing, insertOlder } from '../store/archive-store';
 import type { Store } from '../store/store';
@@ -110,7 +110,12 @@ export function createInbox(deps: InboxDeps): Inbox {
   const onSentCopy = (inner: Element, archived?: ArchivedItem): void => {
     const copy = parseSentCopy(inner, archived?.timestamp);
     if (!copy || copy.peer === deps.jid) return;
-    if (isOtrText(copy.body)) return; // OTR traffic of our other device: per device
+    // OTR traffic of our other device is per device: its key exchanges are not ours to run, and
+    // its private messages cannot be read here; one of those is shown as such (issue 13), never
+    // as garbled text. (Our own OTR stanzas carry <private/> and are not copied at all; this is
+    // what another client on the same account sends.)
+    const elsewhere = isOtrDataMessage(copy.body);
+    if (isOtrText(copy.body) && !elsewhere) return;
     // from the archive: what this device sent itself is stored under its origin-id (outbox.ts)
     if (archived && copy.remoteId !== null && hasOutgoing(store.database, accountId, copy.peer, copy.remoteId)) return;
     const m: ChatMessage = {
@@ -118,10 +123,11 @@ export function createInbox(deps: InboxDeps): Inbox {
       accountId,
       peer: copy.peer,
       direction: 'out',
-      body: copy.body,
+      body: elsewhere ? '' : copy.body,
       timestamp: copy.timestamp,
       delivery: 'sent',
-      encrypted: false,
+      encrypted: elsewhere,
+      ...(elsewhere ? { elsewhere: true } : {}),
     };
     if (!store.addOutgoingCopy(m, copy.remoteId ?? archived?.archiveId ?? null)) return;
     if (!store.contact(accountId, copy.peer)) store.upsertContact(accountId, copy.peer, {});

@@ -38,3 +38,15 @@ export function buildOtrMessage(to: string, id: string, body: string, opts: { re
 export function isOtrText(body: string): boolean {
   return body.includes('?OTR');
 }
+
+/**
+ * Whether a body is (the first fragment of) an encoded OTR data message, the kind that carries a
+ * person's text: the encoding's header is the protocol version (2, 3 or 4) then type 0x03,
+ * "AAID", "AAMD" or "AAQD" in base64 (OTRv3 §"Data Message", OTRv4 §"Data Message"). A first
+ * fragment (k = 1, OTRv3 §"Fragmentation", OTRv4 §"Fragmentation") carries that header too;
+ * later fragments, key exchanges, queries and errors are not counted.
+ */
+export function isOtrDataMessage(body: string): boolean {
+  const text = body.trim();
+  return /^\?OTR:AA[IMQ]D/.test(text) || /^\?OTR\|[^,]*,0*1,\d+,\?OTR:AA[IMQ]D/.test(text);
+}

@@ -235,6 +235,9 @@ export const MIGRATIONS: readonly string[] = [
    );
    ALTER TABLE contacts ADD COLUMN nick TEXT;
    ALTER TABLE accounts ADD COLUMN nick TEXT;`,
+  // v16 (issue 13): the copy (XEP-0280 carbon) of a private message another of our devices sent;
+  // OTR is per device, so its text cannot be read here and the row says so instead of a body
+  `ALTER TABLE messages ADD COLUMN elsewhere INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** the schema version a database has once migrate() ran */

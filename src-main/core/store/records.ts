@@ -67,5 +67,6 @@ export function toMessage(r: Row): ChatMessage {
     encrypted: int(r, 'encrypted') === 1,
     // present only when set, as on the update that first said so (issue 13, recovery)
     ...(int(r, 'resent') === 1 ? { resent: true } : {}),
+    ...('elsewhere' in r && int(r, 'elsewhere') === 1 ? { elsewhere: true } : {}),
   };
 }

@@ -193,9 +193,9 @@ export class Store {
   addOutgoingCopy(m: ChatMessage, remoteId: string | null): boolean {
     const r = this.db
       .prepare(
-        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING',
+        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read, elsewhere) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING',
       )
-      .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId]);
+      .run([m.id, m.accountId, m.peer, 'out', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId, m.elsewhere ? 1 : 0]);
     return r.changes === 1;
   }
 
