@@ -180,6 +180,18 @@ async function whileStopped<T>(client: Client, me: string, peer: string, read: (
   return value;
 }
 
+/** both sides show "The wake-up key with this contact was renewed." `times` times (since their last start) */
+async function renewedTimes(u: Users, times: number): Promise<void> {
+  for (const [page, me] of [
+    [u.a.page, u.alice.jid],
+    [u.b.page, u.bob.jid],
+  ] as const) {
+    const renewed = noticesOf(page, me).locator('li[data-kind="record-rotated"]');
+    await expect(renewed).toHaveCount(times);
+    await expect(renewed.first()).toHaveText('The wake-up key with this contact was renewed.');
+  }
+}
+
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : '');
 
@@ -218,11 +230,7 @@ test('wrong-key, replayed and rotated-out knocks change nothing for sleeping Bob
     await expect(accountConnection(u.b.page, u.bob.jid)).toHaveText(/Online/);
     await expect(message(u.b.page, 'first knock')).toBeVisible();
     await expect(wokenNotices).toHaveCount(1);
-    for (const [page, me] of [
-      [u.a.page, u.alice.jid],
-      [u.b.page, u.bob.jid],
-    ] as const)
-      await expect(noticesOf(page, me)).toContainText('The wake-up key with this contact was renewed.');
+    await renewedTimes(u, 1);
     await expect.poll(titles).toEqual([`Woken by ${u.alice.jid}`]);
 
     await putBobToSleep(u);
@@ -239,6 +247,8 @@ test('wrong-key, replayed and rotated-out knocks change nothing for sleeping Bob
     // exactly one more "woken by" and one more notification: the real knock's
     await expect(wokenNotices).toHaveCount(2);
     await expect.poll(titles).toEqual([`Woken by ${u.alice.jid}`, `Woken by ${u.alice.jid}`]);
+    // the second rotation is through on both sides before the profiles are read
+    await renewedTimes(u, 2);
 
     // the cores: the same renewed key on both sides, not the first one; Bob's core saw (opened)
     // only Alice's two real knocks
@@ -278,6 +288,7 @@ test('Alice revokes, Bob asks again and Alice says yes; Bob revokes, Alice asks 
   await expect(notice(u.b.page, 'woken-by')).toContainText(`${u.alice.jid} woke this computer`);
   await expect(accountConnection(u.b.page, u.bob.jid)).toHaveText(/Online/);
   await expect(message(u.b.page, 'after asking again')).toBeVisible();
+  await renewedTimes(u, 1);
 
   // the cores: one record each, the same key
   const bob = await whileStopped(u.b, u.bob.jid, u.alice.jid, () => pushState(u.b, u.bob.jid, u.alice.jid));
