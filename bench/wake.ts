@@ -24,13 +24,39 @@ import { removeProfile, startCore, type TestCore } from '../src-main/core/test-s
 import { benchResult, isShort, loadLine, percentile, runMain } from './support';
 
 const SHORT = isShort();
-const { values } = parseArgs({
-  options: {
-    short: { type: 'boolean', default: false },
-    wakeups: { type: 'string', default: SHORT ? '10' : '50' },
-  },
-});
-const WAKEUPS = Math.max(1, Math.min(1_000, Number(values.wakeups)));
+const USAGE = `Usage: npx tsx bench/wake.ts [--wakeups N] [--short] [--help]
+  Wake-up latency on the two-domain local stack: Alice writes while Bob's account is asleep;
+  from her send to Bob's core showing the message. Needs the OS keychain (see the header).
+  --wakeups N  wake-ups to time, 1 to 1000 (default 50; 10 with --short)
+  --short      the short run of npm run bench
+  --help       this text
+`;
+
+/** the command line, or a plain message and exit code 2 (no stack trace for a typo) */
+function options(): { wakeups: number; help: boolean } {
+  try {
+    const { values } = parseArgs({
+      options: {
+        short: { type: 'boolean', default: false },
+        wakeups: { type: 'string', default: SHORT ? '10' : '50' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const wakeups = Number(values.wakeups);
+    if (!Number.isInteger(wakeups) || wakeups < 1 || wakeups > 1_000)
+      throw new Error(`--wakeups must be a whole number from 1 to 1000, not "${values.wakeups}"`);
+    return { wakeups, help: values.help };
+  } catch (e) {
+    process.stderr.write(`bench/wake.ts: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+const OPTIONS = options();
+if (OPTIONS.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const WAKEUPS = OPTIONS.wakeups;
 const TIMEOUT_MS = 30_000;
 
 /** an event emitted from now on (the harness's waitFor also looks at past ones) */

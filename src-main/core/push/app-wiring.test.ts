@@ -1,7 +1,7 @@
 // The wiring of wake-ups into the core (push/app-wiring.ts) with a fake push service and fake
 // account sessions: what reaches the push service when, and what the conversation is told.
 import { describe, expect, it } from 'vitest';
-import type { Contact } from '../../../src-shared/ipc/contract';
+import type { ChatMessage, Contact } from '../../../src-shared/ipc/contract';
 import type { OtrNoticeData, OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { CoreEvents } from '../account/events';
 import type { AccountSession } from '../account/session';
@@ -9,13 +9,15 @@ import type { InboundTlv } from '../otr/wire';
 import { wirePushIntoApp } from './app-wiring';
 import type { PushEvent, PushService } from './service';
 
-function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['state'] = 'not-private', asleep = true) {
+function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['state'] = 'not-private', asleep = true, initial = 'offline') {
   const calls: string[] = [];
   const logs: string[] = [];
   const notices: Array<{ peer: string } & OtrNoticeData> = [];
   let tlvHook: ((t: InboundTlv) => void) | undefined;
   let sendHook: ((peer: string) => void) | undefined;
-  let status = 'offline';
+  let status = initial;
+  let resolveConnected!: () => void;
+  const connected = new Promise<void>((r) => (resolveConnected = r));
   let resolveSettled!: () => void;
   const settled = new Promise<void>((r) => (resolveSettled = r));
   const push = {
@@ -48,6 +50,7 @@ function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['s
       calls.push('connect');
       status = 'online';
       asleep = false;
+      resolveConnected();
     },
     info: () => ({ id: 'acc', jid: 'bob@x', status, ...(asleep ? { asleep } : {}) }),
     otr: { run: async <T>(f: (s: typeof otrSvc) => T) => f(otrSvc) },
@@ -59,7 +62,7 @@ function fakes(presence: Contact['presence'] = 'offline', otrState: OtrStatus['s
   const w = wirePushIntoApp({ push, events, session: (id) => (id === 'acc' ? session : undefined), log: (l) => logs.push(l) });
   w.attachSession(session);
   const otrStatus = (peer: string, state: OtrStatus['state']) => events.emit('otr.status', { accountId: 'acc', peer, state } as OtrStatus);
-  return { calls, logs, notices, w, events, otrStatus, settled, tlv: (t: InboundTlv) => tlvHook!(t), send: (p: string) => sendHook!(p) };
+  return { calls, logs, notices, w, events, otrStatus, settled, connected, tlv: (t: InboundTlv) => tlvHook!(t), send: (p: string) => sendHook!(p) };
 }
 
 describe('wake-ups wired into the core', () => {
@@ -104,11 +107,29 @@ describe('wake-ups wired into the core', () => {
     expect(f.calls.slice(3)).toEqual(['rotate acc alice@x']);
   });
 
-  it('a knock while a private session is still up rotates at once', async () => {
+  it("woken from sleep with a session that still says private: the rotation waits for the knocker's message read in it", async () => {
     const f = fakes('offline', 'private-unverified');
     f.w.onPushEvent({ type: 'wake-requested', accountId: 'acc', peer: 'alice@x', via: 'knock' } as PushEvent);
+    await f.connected;
+    const message = (m: Partial<ChatMessage>) =>
+      f.events.emit('message.added', { accountId: 'acc', peer: 'alice@x', direction: 'in', encrypted: true, body: 'hi', ...m } as ChatMessage);
+    // (the knocker may have restarted: an offer into that session could be lost)
+    message({ encrypted: false });
+    message({ peer: 'carol@x' });
+    message({ direction: 'out' });
+    expect(f.calls.filter((c) => c.startsWith('rotate'))).toEqual([]);
+    message({});
     await f.settled;
     expect(f.calls).toEqual(['start acc online', 'connect', 'rotate acc alice@x']);
+    message({});
+    expect(f.calls.filter((c) => c.startsWith('rotate'))).toHaveLength(1);
+  });
+
+  it('a knock while the account is online with a private session up rotates at once', async () => {
+    const f = fakes('online', 'private-unverified', false, 'online');
+    f.w.onPushEvent({ type: 'wake-requested', accountId: 'acc', peer: 'alice@x', via: 'knock' } as PushEvent);
+    await f.settled;
+    expect(f.calls).toEqual(['rotate acc alice@x']);
   });
 
   it('a knock for an account the user took offline (not asleep) wakes nothing and tells nobody', () => {

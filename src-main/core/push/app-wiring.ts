@@ -7,9 +7,12 @@
 //   - a message written to an offline contact with a record knocks (at most one per contact per
 //     minute while unanswered: KnockLimiter), and the conversation says so;
 //   - a valid knock logs the account in, starts a private session with the knocker, then runs
-//     the handshake again to rotate shared_key (approved before: no prompt).
+//     the handshake again to rotate shared_key (approved before: no prompt). Woken from sleep,
+//     the session we still hold may be one the knocker no longer has (its messenger restarted
+//     since): the offer waits until a session proves alive (a new one comes up, or the knocker's
+//     message arrives encrypted), else it would be sent into a dead session and lost.
 // Everything the user reads is an OTR notice (codes + data; src-renderer/otr/notice-words.ts).
-import type { Contact } from '../../../src-shared/ipc/contract';
+import type { ChatMessage, Contact } from '../../../src-shared/ipc/contract';
 import type { OtrNoticeData, OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import type { AccountSession } from '../account/session';
 import type { CoreEvents } from '../account/events';
@@ -49,8 +52,8 @@ export function wirePushIntoApp(d: PushWiringDeps) {
   const key = (accountId: string, peer: string) => `${accountId}\n${peer}`;
   /** whether the last otr.status of each conversation was private */
   const privateNow = new Map<string, boolean>();
-  /** woken by these contacts: rotate shared_key once the new private session is up */
-  const rotateWhenPrivate = new Set<string>();
+  /** woken by these contacts: rotate shared_key once a private session with them is known alive */
+  const rotateWhenAlive = new Set<string>();
 
   d.push.attachOtr(createOtrPushLink((accountId) => d.session(accountId)?.otr));
 
@@ -66,6 +69,12 @@ export function wirePushIntoApp(d: PushWiringDeps) {
   };
 
   const offEvents = d.events.on((e) => {
+    if (e.name === 'message.added') {
+      // the knocker's message read in a private session: that session is alive, rotate in it
+      const m = e.payload as ChatMessage;
+      if (m.direction === 'in' && m.encrypted && rotateWhenAlive.delete(key(m.accountId, m.peer))) rotate(m.accountId, m.peer);
+      return;
+    }
     if (e.name === 'contact.updated') {
       // the contact is back: the next knock may go at once (KnockLimiter "while unanswered")
       const c = e.payload as Contact;
@@ -80,7 +89,7 @@ export function wirePushIntoApp(d: PushWiringDeps) {
     privateNow.set(k, now);
     if (!now || was) return;
     // a private session just came up
-    if (rotateWhenPrivate.delete(k)) rotate(accountId, peer);
+    if (rotateWhenAlive.delete(k)) rotate(accountId, peer);
     else d.push.privateSessionStarted(accountId, peer);
   });
 
@@ -95,18 +104,26 @@ export function wirePushIntoApp(d: PushWiringDeps) {
     }
     notice(accountId, peer, { kind: 'woken-by' });
     d.events.emit('push.notice', { accountId, peer, kind: 'woken-by', message: `${peer} woke this computer.` });
+    const k = key(accountId, peer);
     if (s.status !== 'online') {
+      // set before connecting: the knocker's message may be read while the account connects
+      rotateWhenAlive.add(k);
       // woken: online from now on, across restarts, until the user puts it to sleep again
       wokeUp(d.push, accountId);
       await s.connect();
+      // a session that still says private may be dead on the knocker's side: no offer into it
+      // yet; the knocker's own start (its message waits for one) or its message settles it
+      if (!rotateWhenAlive.has(k)) return;
+      const status = await s.otr.run((svc) => svc.status(peer));
+      if (!isPrivate(status.state)) await s.otr.run((svc) => svc.start(peer));
+      return;
     }
-    const k = key(accountId, peer);
     const status = await s.otr.run((svc) => svc.status(peer));
     if (isPrivate(status.state)) {
       rotate(accountId, peer);
       return;
     }
-    rotateWhenPrivate.add(k);
+    rotateWhenAlive.add(k);
     await s.otr.run((svc) => svc.start(peer));
   };
 

@@ -151,6 +151,88 @@ describe('push handshake state machine', () => {
     expect(bob.hs.state('acc', 'alice@a.test')).toBe('offered');
   });
 
+  for (const asker of ['revoker', 'contact'] as const) {
+    it(`after a revoke the ${asker} asks again: the other user is asked once, both say yes, a new shared_key on both sides`, async () => {
+      const { alice, bob, flush } = makePair();
+      await alice.hs.approve('acc', 'bob@b.test');
+      await flush();
+      await bob.hs.approve('acc', 'alice@a.test');
+      await flush();
+      const old = hex(alice.store.record('acc', 'bob@b.test')!.sharedKey);
+      await alice.hs.revoke('acc', 'bob@b.test');
+      await flush();
+      expect(bob.hs.state('acc', 'alice@a.test')).toBe('revoked');
+      const [first, second] = asker === 'revoker' ? [alice, bob] : [bob, alice];
+      const [firstPeer, secondPeer] = asker === 'revoker' ? ['bob@b.test', 'alice@a.test'] : ['alice@a.test', 'bob@b.test'];
+      const promptsBefore = second.events.filter((e) => e.type === 'prompt').length;
+      expect(await first.hs.approve('acc', firstPeer)).toBe('offered');
+      await flush();
+      // the other user decides: asked once, with the contact's yes already given
+      expect(second.events.filter((e) => e.type === 'prompt').slice(promptsBefore)).toEqual([
+        { type: 'prompt', accountId: 'acc', peer: secondPeer, reason: 'their-offer' },
+      ]);
+      expect(second.store.record('acc', secondPeer)).toBeUndefined();
+      expect(await second.hs.approve('acc', secondPeer)).toBe('done');
+      await flush();
+      const ka = hex(alice.store.record('acc', 'bob@b.test')?.sharedKey);
+      expect(ka).toBeDefined();
+      expect(ka).toBe(hex(bob.store.record('acc', 'alice@a.test')?.sharedKey));
+      expect(ka).not.toBe(old);
+      expect(alice.hs.state('acc', 'bob@b.test')).toBe('done');
+      expect(bob.hs.state('acc', 'alice@a.test')).toBe('done');
+      // fresh whitelist tokens: the revoked ones are not handed out again
+      expect(alice.store.record('acc', 'bob@b.test')!.ourToken).not.toBe(alice.revoked[0]);
+      expect(bob.store.record('acc', 'alice@a.test')!.ourToken).not.toBe(bob.revoked[0]);
+    });
+  }
+
+  it('after a revoke, a no to the contact asking again silences their later offers', async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await flush();
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    await alice.hs.revoke('acc', 'bob@b.test');
+    await flush();
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    alice.hs.decline('acc', 'bob@b.test');
+    const prompts = alice.events.filter((e) => e.type === 'prompt').length;
+    await bob.hs.rotate('acc', 'alice@a.test').catch(() => undefined); // no record: refused
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    expect(alice.events.filter((e) => e.type === 'prompt')).toHaveLength(prompts);
+    expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
+  });
+
+  it('a revoke without a private session is owed: it goes with the next private session, and the contact drops its record then', async () => {
+    const { alice, bob, flush } = makePair();
+    await alice.hs.approve('acc', 'bob@b.test');
+    await flush();
+    await bob.hs.approve('acc', 'alice@a.test');
+    await flush();
+    const link = alice.link!;
+    alice.link = {
+      sendPushTlv: () => Promise.reject(new PushHandshakeError('no-private-session', 'no private conversation with this contact')),
+    };
+    await alice.hs.revoke('acc', 'bob@b.test');
+    await flush();
+    expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
+    expect(bob.store.record('acc', 'alice@a.test')).toBeDefined();
+    // a private session comes up again: the revoke goes, once
+    alice.link = link;
+    alice.hs.privateSessionStarted('acc', 'bob@b.test');
+    await Promise.resolve();
+    await flush();
+    expect(bob.store.record('acc', 'alice@a.test')).toBeUndefined();
+    expect(bob.events).toContainEqual({ type: 'record', accountId: 'acc', peer: 'alice@a.test', change: 'revoked-by-contact' });
+    const sent = alice.sent.length;
+    alice.hs.privateSessionStarted('acc', 'bob@b.test');
+    await Promise.resolve();
+    expect(alice.sent).toHaveLength(sent);
+    expect(alice.events.filter((e) => e.type === 'prompt' && e.reason === 'ask')).toHaveLength(0);
+  });
+
   it('re-ask after saying no: the contact, who said yes long before, answers by itself', async () => {
     const { alice, bob, flush } = makePair();
     await alice.hs.approve('acc', 'bob@b.test');

@@ -9,6 +9,12 @@
 //   done ──their offer (rotation: already approved)──▶ answer sent, new shared_key ──▶ done
 //   any ──revoke (ours: token deleted on our server, contact told)──▶ revoked
 //   any ──their revoke──▶ revoked
+//   revoked ──"Ask again" (either side)──▶ offered ──their offer──▶ their-offer (asked once) ──▶ done
+//
+// Revoke ends the agreement, not the conversation: a revoke that cannot be sent (no private
+// session) waits in the handshake row and goes with the next private session, so the contact's
+// record does not outlive ours. After a revoke either user may ask again; the other user is asked
+// (a new yes from both, as the seed's "Initial Exchange" wants). Only a "no" silences later offers.
 //
 // The offer travels in a data message that also carries the extra-symmetric-key TLV (OTRv4
 // type 7 / OTRv3 type 8, context 0x000001A4); shared_key is derived from that message's extra
@@ -60,6 +66,9 @@ export interface HandshakeDeps {
 
 type OfferOrAnswer = Extract<PushTlv, { kind: 'offer' | 'answer' }>;
 
+/** HandshakeRow.pending of a 'revoked' row whose revoke TLV has not reached the contact yet */
+const UNSENT_REVOKE = 'revoke-unsent';
+
 export class PushHandshake {
   /** offers being sent: an answer that races the send's completion waits for it */
   readonly #inflight = new Map<string, Promise<void>>();
@@ -101,8 +110,12 @@ export class PushHandshake {
 
   /** A private session with the contact came up: ask our user once, unless already settled. */
   privateSessionStarted(accountId: string, peer: string): void {
-    if (!this.d.ourInfo(accountId)) return;
     const state = this.state(accountId, peer);
+    if (state === 'revoked' && this.d.store.handshake(accountId, peer)?.pending === UNSENT_REVOKE) {
+      void this.#tellRevoked(accountId, peer);
+      return;
+    }
+    if (!this.d.ourInfo(accountId)) return;
     if (state === 'none' && !this.d.store.record(accountId, peer)) {
       this.#set(accountId, peer, 'asking');
       this.d.emit({ type: 'prompt', accountId, peer, reason: 'ask' });
@@ -247,27 +260,43 @@ export class PushHandshake {
       await this.#answer(accountId, peer, tlv, sharedKey, key.version, row?.ourToken ?? null);
       return;
     }
-    if (state === 'declined' || state === 'revoked') {
-      // our user said no (or revoked); a new offer does not nag them: re-ask is in the list (after
-      // a no, "Ask again" answers this offer: kept as in decline)
-      if (state === 'declined') this.#set(accountId, peer, 'declined', { pending: JSON.stringify(tlv), pendingKey: sharedKey, pendingVersion: key.version });
+    if (state === 'declined') {
+      // our user said no; a new offer does not nag them: "Ask again" in the list answers this
+      // offer (kept as in decline)
+      this.#set(accountId, peer, 'declined', { pending: JSON.stringify(tlv), pendingKey: sharedKey, pendingVersion: key.version });
       this.d.emit({ type: 'refused', accountId, peer, code: 'declined', message: 'a wake-up request was ignored: you declined wake-ups with this contact' });
       return;
     }
+    // none, asking, or revoked (by either side): the contact asks (again); our user decides
     this.#set(accountId, peer, 'their-offer', { pending: JSON.stringify(tlv), pendingKey: sharedKey, pendingVersion: key.version });
     this.d.emit({ type: 'prompt', accountId, peer, reason: 'their-offer' });
   }
 
-  /** Our user revokes: the record and our whitelist token go; the contact is told when it can be. */
+  /**
+   * Our user revokes: the record and our whitelist token go; the contact is told over OTR now if a
+   * private session is up, else with the next one (privateSessionStarted).
+   */
   async revoke(accountId: string, peer: string): Promise<void> {
     const record = this.d.store.record(accountId, peer);
     const row = this.d.store.handshake(accountId, peer);
     const token = record?.ourToken ?? row?.ourToken ?? null;
     if (token) await this.d.revokeToken(accountId, token);
     this.d.store.deleteRecord(accountId, peer);
-    this.#set(accountId, peer, 'revoked');
+    this.#set(accountId, peer, 'revoked', { pending: UNSENT_REVOKE });
     if (record) this.d.emit({ type: 'record', accountId, peer, change: 'revoked' });
+    await this.#tellRevoked(accountId, peer);
+  }
+
+  /** sends the revoke TLV; on success the row no longer says it is owed */
+  async #tellRevoked(accountId: string, peer: string): Promise<void> {
     const link = this.d.otr();
-    if (link) await link.sendPushTlv(accountId, peer, encodePushTlv({ kind: 'revoke', v: 1 }), { withKey: false }).catch(() => {});
+    if (!link) return;
+    try {
+      await link.sendPushTlv(accountId, peer, encodePushTlv({ kind: 'revoke', v: 1 }), { withKey: false });
+    } catch {
+      return; // no private session: it goes with the next one
+    }
+    const row = this.d.store.handshake(accountId, peer);
+    if (row?.state === 'revoked' && row.pending === UNSENT_REVOKE) this.d.store.setHandshake(accountId, peer, { ...row, pending: null });
   }
 }

@@ -177,6 +177,33 @@ describe('knocks and wake-ups', () => {
   });
 });
 
+describe("the knocker's messenger restarted", () => {
+  it("Alice restarted since the last session (Bob's still says private): the knock wakes Bob, the message arrives, and shared_key still rotates on both sides", async () => {
+    const [a0, b] = await approvedPair();
+    const before = record(a0, b.jid)!;
+    await a0.c.close();
+    const c = await startCore({ profileDir: a0.c.profileDir, keychainService: a0.c.keychainService, extraCaPem: stack.caPem });
+    cores.push(c);
+    const a: User = { ...a0, c, hooks: pushTestHooks.get(c.core)!, pushEvents: [] };
+    await c.waitFor('push.status', (s) => s.accountId === a.accountId && s.status === 'connected');
+    await c.waitFor('contact.updated', contactIs(b.jid, { presence: 'online' }), 60_000);
+    const gone = next(c, 'contact.updated', contactIs(b.jid, { presence: 'offline' }));
+    await b.c.core.handlers['push.sleep']({ accountId: b.accountId });
+    await gone;
+    // Bob's core still holds the session Alice's restart left behind
+    expect((await b.c.core.handlers['otr.status']({ accountId: b.accountId, peer: a.jid })).state).toBe('private-unverified');
+    const rotated = Promise.all([
+      next(c, 'push.notice', (n) => n.peer === b.jid && n.kind === 'record-rotated'),
+      next(b.c, 'push.notice', (n) => n.peer === a.jid && n.kind === 'record-rotated'),
+    ]);
+    await c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'written after a restart' });
+    expect(await b.c.waitFor('message.added', (m) => m.body === 'written after a restart', 60_000)).toMatchObject({ direction: 'in', encrypted: true });
+    await rotated;
+    expect(record(a, b.jid)!.sharedKey).toEqual(record(b, a.jid)!.sharedKey);
+    expect(record(a, b.jid)!.sharedKey).not.toEqual(before.sharedKey);
+  });
+});
+
 describe('revoke', () => {
   it('Alice revokes: both records go, her whitelist token is deleted on push.a, and a knock with the old key is dropped', async () => {
     const [a, b] = await approvedPair();
