@@ -58,6 +58,8 @@ export interface WaitingAuthI {
   readonly y: Point;
   readonly b: bigint;
   readonly x: Point;
+  /** our X with its secret: the Auth-I ring holds X, and RVrf computes its term from x */
+  readonly ourX: EcdhKeyPair;
   readonly a: bigint;
   readonly ecdhFirst: EcdhKeyPair;
   readonly dhFirst: DhKeyPair;
@@ -147,6 +149,7 @@ export function respondToIdentity(ctx: DakeContext, ours: DakeIdentity, m: Ident
       y: m.y,
       b: m.b,
       x: x.public,
+      ourX: x,
       a: a.public,
       ecdhFirst,
       dhFirst,
@@ -188,7 +191,8 @@ export function respondToAuthR(ctx: DakeContext, ours: DakeIdentity, st: Waiting
   });
   const transcript = { bobProfile: ours.clientProfile.encoded, aliceProfile: m.profile.encoded, y: st.y.public, x: m.x, b: st.b.public, a: m.a };
   const tR = interactiveTranscript('auth-r', { ...transcript, phi: phiR });
-  if (!ringVerify([ours.clientProfile.forgingKey, m.profile.publicKey, st.y.public], m.sigma, tR))
+  // Y is our own ephemeral key: its term is computed from y (rsig.ts, knownSecret)
+  if (!ringVerify([ours.clientProfile.forgingKey, m.profile.publicKey, st.y.public], m.sigma, tR, { knownSecret: st.y }))
     throw new OtrError('unreadable', 'Auth-R ring signature does not verify');
   const sharedSecret = interactiveSharedSecret(ctx.dh, st.y.secret, m.x, st.b.secret, m.a);
   const phiI = sharedSessionState({
@@ -239,7 +243,7 @@ export function receiveAuthI(ctx: DakeContext, ours: DakeIdentity, st: WaitingAu
     a: st.a,
     phi,
   });
-  if (!ringVerify([st.theirProfile.publicKey, ours.clientProfile.forgingKey, st.x], m.sigma, t))
+  if (!ringVerify([st.theirProfile.publicKey, ours.clientProfile.forgingKey, st.ourX.public], m.sigma, t, { knownSecret: st.ourX }))
     throw new OtrError('unreadable', 'Auth-I ring signature does not verify');
   return {
     mode: 'interactive',
