@@ -2,8 +2,9 @@
 // as the plain computations they replace.
 import { describe, expect, it } from 'vitest';
 import { OtrError } from '../common/errors';
-import { decodePoint, encodePoint, Fn, G, isInPrimeOrderSubgroup, isInPrimeOrderSubgroupByMultiplication, Point } from './ed448';
+import { decodePoint, ecdh, encodePoint, Fn, G, isInPrimeOrderSubgroup, isInPrimeOrderSubgroupByMultiplication, noteRecurringUse, Point } from './ed448';
 import { generateEcdhKeyPair, generateEdKeyPair } from './keys';
+import { createPrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from './prekey-profile';
 import { ringSign, ringVerify } from './rsig';
 import { seededRandom } from './test-support/engines';
 import { isInPrimeOrderSubgroupFast } from './subgroup';
@@ -80,5 +81,43 @@ describe('RVrf with a ring member whose secret the verifier holds', () => {
     const sig = ringSign(rng, a.secret, ring, m, { signerPublic: a.public });
     // a wrong secret for another object is ignored, not applied
     expect(ringVerify(ring, sig, m, { knownSecret: { public: G.multiply(5n), secret: 5n } })).toBe(true);
+  });
+});
+
+describe('window tables for recurring points', () => {
+  it('ECDH gives the same shared secret before and after the point has a table', () => {
+    const rng = seededRandom('tables-ecdh');
+    const theirs = decodePoint(generateEdKeyPair(rng).publicBytes);
+    const ours = generateEcdhKeyPair(rng);
+    const plain = theirs.multiply(ours.secret).toBytes();
+    for (let i = 0; i < 5; i++) expect(ecdh(ours.secret, theirs)).toEqual(plain);
+    expect(noteRecurringUse(theirs)).toBe(true);
+  });
+
+  it('keeps at most 32 tables, dropping the least recently used, and results stay right', () => {
+    const rng = seededRandom('tables-lru');
+    const points = Array.from({ length: 34 }, () => generateEcdhKeyPair(rng).public);
+    for (const p of points) for (let i = 0; i < 3; i++) noteRecurringUse(p);
+    // the first two were evicted: their count starts again
+    expect(noteRecurringUse(points[0]!)).toBe(false);
+    expect(noteRecurringUse(points[33]!)).toBe(true);
+    const k = generateEcdhKeyPair(rng).secret;
+    expect(ecdh(k, points[0]!)).toEqual(points[0]!.multiplyUnsafe(k).toBytes());
+  });
+});
+
+describe('verified-signature cache of prekey profiles', () => {
+  it('still refuses the profile under another H, a changed signature, an expired one', () => {
+    const rng = seededRandom('prekey-cache');
+    const [h, other, d] = [generateEdKeyPair(rng), generateEdKeyPair(rng), generateEdKeyPair(rng)];
+    const now = 1_704_000_000_000;
+    const p = decodePrekeyProfile(createPrekeyProfile({ ownerTag: 0x1234, expires: BigInt(now / 1000 + 3600), keyPair: h, sharedPrekey: d }).encoded);
+    for (let i = 0; i < 2; i++) validatePrekeyProfile(p, { longTermPublicKey: h.public, nowMs: now });
+    expect(() => validatePrekeyProfile(p, { longTermPublicKey: other.public, nowMs: now })).toThrow(/signature is invalid/);
+    expect(() => validatePrekeyProfile(p, { longTermPublicKey: h.public, nowMs: now + 7200_000 })).toThrow(/expired/);
+    const forged = Uint8Array.from(p.encoded);
+    forged[forged.length - 1]! ^= 0x01;
+    for (let i = 0; i < 2; i++)
+      expect(() => validatePrekeyProfile(decodePrekeyProfile(forged), { longTermPublicKey: h.public, nowMs: now })).toThrow(/signature is invalid/);
   });
 });

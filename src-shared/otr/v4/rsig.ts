@@ -14,7 +14,7 @@ import { ByteReader, ByteWriter } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { decodeScalar, encodePoint, encodeScalar, Fn, G, hashAndPruneScalar, leBytesToBigint, Point, Q, SCALAR_BYTES } from './ed448';
-import { validatePoint } from './ed448';
+import { noteRecurringUse, validatePoint } from './ed448';
 import { hwc, Usage } from './kdf';
 
 export const RING_SIG_BYTES = 6 * SCALAR_BYTES;
@@ -78,31 +78,11 @@ function mulBase(k: bigint): Point {
   return s === 0n ? Point.ZERO : G.multiplyUnsafe(s);
 }
 
-// Ring members that come back (our long-term key and a contact's, in every DAKE with them) get a
-// fixed-window table on their third use (a long-term key serves twice per DAKE, an ephemeral key
-// at most once per side), as G has: a multiplication then costs ~0.7 ms instead of ~2.7 ms.
-// Building one costs ~12 ms, so only repeated keys get one, and at most MAX_TABLES.
-const uses = new WeakMap<Point, number>();
-const tabled = new WeakSet<Point>();
-let tables = 0;
-const MAX_TABLES = 32;
-
-function noteUse(p: Point): boolean {
-  if (tabled.has(p)) return true;
-  const n = (uses.get(p) ?? 0) + 1;
-  uses.set(p, n);
-  if (n < 3 || tables >= MAX_TABLES) return false;
-  p.precompute(6, false);
-  tabled.add(p);
-  tables++;
-  return true;
-}
-
 /** r·G + c·A for public r, c: two table lookups when A has a table, else one shared wNAF walk */
 function mulAddBase(r: bigint, a: Point, c: bigint): Point {
   const rs = Fn.create(r);
   const cs = Fn.create(c);
-  if (noteUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
+  if (noteRecurringUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
   return mulAddUnsafe(Point, [G, a], [rs, cs]);
 }
 
