@@ -59,8 +59,9 @@ export function createNonInteractiveAuth(
   const dhFirst = generateDhKeyPair(ctx.random, ctx.dh);
   const keys = nonInteractiveKeys(
     ecdh(x.secret, pm.y),
-    ecdh(x.secret, ensemble.prekeyProfile.sharedPrekey),
-    ecdh(x.secret, bobCp.publicKey),
+    // D and H come back with every ensemble of Bob's: they get window tables (ed448.ts)
+    ecdh(x.secret, ensemble.prekeyProfile.sharedPrekey, true),
+    ecdh(x.secret, bobCp.publicKey, true),
     dhSharedSecret(ctx.dh, a.secret, pm.b),
   );
   const phi = sharedSessionState({

@@ -153,9 +153,13 @@ export function noteRecurringUse(p: Point): boolean {
   return true;
 }
 
-/** secret · public point, for ECDH; refuses an all-zero result (§"ECDH") */
-export function ecdh(secret: bigint, publicPoint: Point): Uint8Array {
-  noteRecurringUse(publicPoint);
+/**
+ * secret · public point, for ECDH; refuses an all-zero result (§"ECDH"). `longTerm`: the point is
+ * a contact's long-term key or shared prekey, which comes back in later DAKEs, and counts towards
+ * a window table; an ephemeral point must not (Bob's three ECDHs with X would build one for it).
+ */
+export function ecdh(secret: bigint, publicPoint: Point, longTerm = false): Uint8Array {
+  if (longTerm) noteRecurringUse(publicPoint);
   // multiply (not multiplyUnsafe): the scalar is secret; constant time with or without a table
   const shared = publicPoint.multiply(Fn.create(secret));
   if (shared.is0()) throw invalidValue('ECDH result is the identity');

@@ -90,8 +90,11 @@ describe('window tables for recurring points', () => {
     const theirs = decodePoint(generateEdKeyPair(rng).publicBytes);
     const ours = generateEcdhKeyPair(rng);
     const plain = theirs.multiply(ours.secret).toBytes();
-    for (let i = 0; i < 5; i++) expect(ecdh(ours.secret, theirs)).toEqual(plain);
+    for (let i = 0; i < 5; i++) expect(ecdh(ours.secret, theirs, true)).toEqual(plain);
     expect(noteRecurringUse(theirs)).toBe(true);
+    const ephemeral = generateEcdhKeyPair(rng).public;
+    for (let i = 0; i < 3; i++) ecdh(ours.secret, ephemeral);
+    expect(noteRecurringUse(ephemeral)).toBe(false); // not counted: no table for an ephemeral key
   });
 
   it('keeps at most 32 tables, dropping the least recently used, and results stay right', () => {
