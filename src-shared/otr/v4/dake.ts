@@ -58,7 +58,12 @@ export interface WaitingAuthI {
   readonly y: Point;
   readonly b: bigint;
   readonly x: Point;
-  /** our X with its secret: the Auth-I ring holds X, and RVrf computes its term from x */
+  /**
+   * our X with its secret: the Auth-I ring holds X, and RVrf computes its term from x (rsig.ts,
+   * knownSecret; ~2 ms less). The spec has Alice delete x once K is computed; keeping it until
+   * Auth-I exposes nothing more than `sharedSecret` beside it (K derives from x), the state lives
+   * in memory only, and x could forge nothing Alice could not (it is her own ring member).
+   */
   readonly ourX: EcdhKeyPair;
   readonly a: bigint;
   readonly ecdhFirst: EcdhKeyPair;
