@@ -17,10 +17,11 @@
 //    X² − 2aX + a² − 4b = (X − a)² − (2B)², so W' has all three 2-torsion points rational
 //    (X' = 0, e₂ = a + 2B, e₃ = a − 2B): W'(F_p) ≅ Z/2 ⊕ Z/2 ⊕ Z/q, and 2·W'(F_p) = W'[q].
 //    φ̂ has a kernel of order 2, so φ̂(W'[q]) has order q: it is E[q].
-// 4. Hence X ∈ E[q] exactly when X = φ̂(R) for some R ∈ 2·W'(F_p). Solving x(φ̂(R)) = X for X'
-//    gives X'² − (2a + 4X)·X' + a² − 4b = 0, whose roots are X' = a + 2X ± 2Y/√X (and then
-//    Y'² = (2·√X·X')²): a rational R exists only if X is a square, and the two roots are the
-//    x-coordinates of all the preimages of ±X (R, R + (0,0) and their negatives).
+// 4. Hence the point is in E[q] exactly when it is φ̂(R) for some R ∈ 2·W'(F_p). With (X, Y) its
+//    coordinates on W, solving x(φ̂(R)) = X for X' gives X'² − (2a + 4X)·X' + a² − 4b = 0, whose
+//    roots are X' = a + 2X ± 2Y/√X (and then Y'² = (2·√X·X')²): a rational R exists only if X is
+//    a square, and the two roots are the x-coordinates of all the preimages of ± the point
+//    (R, R + (0,0) and their negatives).
 // 5. On a curve y² = (x − e₁)(x − e₂)(x − e₃) with e₁, e₂, e₃ in the field, a point (x', y') is
 //    twice a rational point exactly when x' − e₁, x' − e₂ and x' − e₃ are all squares
 //    (Washington, "Elliptic Curves: Number Theory and Cryptography", thm 8.14).
