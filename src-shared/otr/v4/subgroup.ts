@@ -1,0 +1,68 @@
+// The prime-order subgroup check of otrv4.md §"Verifying that a point is on the curve" (q·X = I)
+// without the multiplication by q: a square root and a few Legendre symbols, ~0.5 ms instead of
+// ~2 ms. X is a public point, so nothing here needs to be constant time.
+//
+// Why this is the same check (docs/performance.md, "OTRv4 DAKE", round three):
+//
+// 1. E = Ed448 over F_p (x² + y² = 1 + d·x²·y², d = −39081, p = 2^448 − 2^224 − 1) has 4q points,
+//    q prime. Its rational 2-torsion is {I, (0, −1)} (a point of order 2 has x = 0; d is not a
+//    square, so there are no points at infinity), hence E(F_p) ≅ Z/4 ⊕ Z/q and q·X = I exactly
+//    when X lies in E[q], the unique subgroup of order q.
+// 2. u = (1 + y)/(1 − y), v = u/x maps E to the Montgomery curve B·v² = u³ + A·u² + u with
+//    A = 2(1 + d)/(1 − d), B = 4/(1 − d) (Bernstein, Birkner, Joye, Lange, Peters, "Twisted
+//    Edwards curves", thm 3.2), a group isomorphism taking (0, −1) to (0, 0). With X = B·u and
+//    Y = B²·v this is W: Y² = X(X² + a·X + b), a = A·B, b = B², where b is a square.
+// 3. W has the 2-isogeny φ: W → W', W': Y² = X(X² − 2a·X + a² − 4b), with dual φ̂: W' → W,
+//    x(φ̂(X', Y')) = Y'²/(4X'²) (Silverman, "The Arithmetic of Elliptic Curves", III.4.5).
+//    X² − 2aX + a² − 4b = (X − a)² − (2B)², so W' has all three 2-torsion points rational
+//    (X' = 0, e₂ = a + 2B, e₃ = a − 2B): W'(F_p) ≅ Z/2 ⊕ Z/2 ⊕ Z/q, and 2·W'(F_p) = W'[q].
+//    φ̂ has a kernel of order 2, so φ̂(W'[q]) has order q: it is E[q].
+// 4. Hence the point is in E[q] exactly when it is φ̂(R) for some R ∈ 2·W'(F_p). With (X, Y) its
+//    coordinates on W, solving x(φ̂(R)) = X for X' gives X'² − (2a + 4X)·X' + a² − 4b = 0, whose
+//    roots are X' = a + 2X ± 2Y/√X (and then Y'² = (2·√X·X')²): a rational R exists only if X is
+//    a square, and the two roots are the x-coordinates of all the preimages of ± the point
+//    (R, R + (0,0) and their negatives).
+// 5. On a curve y² = (x − e₁)(x − e₂)(x − e₃) with e₁, e₂, e₃ in the field, a point (x', y') is
+//    twice a rational point exactly when x' − e₁, x' − e₂ and x' − e₃ are all squares
+//    (Washington, "Elliptic Curves: Number Theory and Cryptography", thm 8.14).
+//
+// So: X = (x, y) with x ≠ 0 is in E[q] iff B·u is a square and, for one of the two roots X',
+// X', X' − e₂ and X' − e₃ are all non-zero squares. fast-paths.test.ts checks it against q·X on
+// points of all four cosets of E[q].
+import { ed448 } from '@noble/curves/ed448.js';
+import { jacobi } from './dh3072';
+
+type EdPoint = InstanceType<typeof ed448.Point>;
+
+const Fp = ed448.Point.Fp;
+const P = Fp.ORDER;
+const D = ed448.Point.CURVE().d;
+const ONE_MINUS_D = Fp.sub(1n, D);
+const MONT_A = Fp.div(Fp.mul(2n, Fp.add(1n, D)), ONE_MINUS_D);
+const MONT_B = Fp.div(4n, ONE_MINUS_D);
+const W_A = Fp.mul(MONT_A, MONT_B);
+const B_SQUARED = Fp.sqr(MONT_B);
+const E2 = Fp.add(W_A, Fp.mul(2n, MONT_B));
+const E3 = Fp.sub(W_A, Fp.mul(2n, MONT_B));
+/** p ≡ 3 (mod 4): z^((p+1)/4) is a square root of z when z is a square */
+const SQRT_EXPONENT = (P + 1n) / 4n;
+
+const isSquare = (z: bigint): boolean => jacobi(z, P) === 1;
+
+/** true iff X ≠ I and q·X = I (see the header for why) */
+export function isInPrimeOrderSubgroupFast(point: EdPoint): boolean {
+  const { x, y } = point.toAffine();
+  // x = 0: the identity (0, 1) or the point of order 2 (0, −1), neither of order q
+  if (x === 0n) return false;
+  const u = Fp.div(Fp.add(1n, y), Fp.sub(1n, y)); // y ≠ 1 since x ≠ 0
+  const wx = Fp.mul(MONT_B, u);
+  const wy = Fp.mul(B_SQUARED, Fp.div(u, x));
+  const s = Fp.pow(wx, SQRT_EXPONENT);
+  if (Fp.sqr(s) !== wx) return false; // no rational preimage under φ̂
+  const base = Fp.add(W_A, Fp.mul(2n, wx));
+  const w = Fp.div(Fp.mul(2n, wy), s);
+  for (const root of [Fp.add(base, w), Fp.sub(base, w)]) {
+    if (isSquare(root) && isSquare(Fp.sub(root, E2)) && isSquare(Fp.sub(root, E3))) return true;
+  }
+  return false;
+}
