@@ -41,10 +41,12 @@ import { decodeDakeMessage, encodeDakeMessage, MessageType, OTRV4, type DakeMess
 import { FLAG_IGNORE_UNREADABLE, peekDataMessageHeader } from './data-message';
 import type { Dh3072Engine } from './dh3072';
 import { fragmentV4, isV4Fragment, V4Assembler } from './fragment';
-import { fingerprint, isValidInstanceTag, toHex } from './keys';
+import { fingerprint, fromHex, isValidInstanceTag, toHex } from './keys';
 import type { PrekeyEnsemble } from './prekey-message';
 import { extraKeyTlv, type ExtraKey, extraKeysOfTlvs } from './extra-key';
 import { DataMessageError, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
+import { type RecordObject, type RecordReader, SessionRecordError } from '../session-record';
+import { type EncryptedInfo, exportEncrypted, readEncrypted } from './session-persist';
 import { Smp } from './smp';
 
 /** The SMP engine's surface (smp/ Smp implements it); replaceable for tests. */
@@ -105,7 +107,7 @@ type Phase =
   | { name: 'waiting-auth-r'; dake: WaitingAuthR; identityWire: Uint8Array; startedAt: number }
   | ({ name: 'waiting-auth-i' } & Answered)
   /** `answered`: the Identity message whose DAKE set this session up, if we answered one */
-  | { name: 'encrypted'; ratchet: DoubleRatchet; result: DakeResult; smp?: SmpEngine; theirFp: string; answered?: Uint8Array }
+  | { name: 'encrypted'; ratchet: DoubleRatchet; info: EncryptedInfo; smp?: SmpEngine; answered?: Uint8Array }
   | { name: 'finished' };
 
 /** a DAKE under way (dakeStatus()): instance tag 0 is our Identity message to any instance */
@@ -341,14 +343,14 @@ export class V4Conversation implements OtrConversation {
     return [...this.instances.values()].map((s) => ({
       instanceTag: s.theirTag,
       state: s.state,
-      ...(s.phase.name === 'encrypted' ? { version: 4 as const, theirFingerprint: s.phase.theirFp } : {}),
+      ...(s.phase.name === 'encrypted' ? { version: 4 as const, theirFingerprint: s.phase.info.theirFp } : {}),
     }));
   }
 
   /** the SSID of an encrypted instance (§"Secure Session ID"), for display */
   ssid(instanceTag?: number): Uint8Array | undefined {
     const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
-    return s?.phase.name === 'encrypted' ? s.phase.result.ssid : undefined;
+    return s?.phase.name === 'encrypted' ? s.phase.info.ssid : undefined;
   }
 
   /**
@@ -358,8 +360,8 @@ export class V4Conversation implements OtrConversation {
   ssidDisplay(instanceTag?: number): { halves: [string, string]; boldHalf: 0 | 1 } | undefined {
     const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
     if (s?.phase.name !== 'encrypted') return undefined;
-    const hex = toHex(s.phase.result.ssid);
-    return { halves: [hex.slice(0, 8), hex.slice(8, 16)], boldHalf: s.phase.result.role === 'alice' ? 0 : 1 };
+    const hex = toHex(s.phase.info.ssid);
+    return { halves: [hex.slice(0, 8), hex.slice(8, 16)], boldHalf: s.phase.info.role === 'alice' ? 0 : 1 };
   }
 
   /**
@@ -729,13 +731,7 @@ export class V4Conversation implements OtrConversation {
       dh: this.opts.dh,
     });
     const theirFpBytes = fingerprint(result.theirProfile.publicKey, result.theirProfile.forgingKey);
-    const smp = (this.opts.smp ?? ((p) => new Smp(p)))({
-      random: this.opts.random,
-      ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
-      theirFingerprint: theirFpBytes,
-      ssid: result.ssid,
-    });
-    s.phase = { name: 'encrypted', ratchet, result, theirFp: toHex(theirFpBytes), ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
+    this.setEncrypted(s, ratchet, { ssid: result.ssid, role: result.role, theirFp: toHex(theirFpBytes) }, answered);
     s.activity = ++this.activityCounter;
     out.events.push({
       type: 'state-changed',
@@ -749,6 +745,56 @@ export class V4Conversation implements OtrConversation {
     const queued = this.queued;
     this.queued = [];
     for (const q of queued) this.encryptTo(s, q.text, q.tlvs, out);
+  }
+
+  /** ENCRYPTED_MESSAGES with a ratchet (new from a DAKE, or restored), with a fresh SMP engine */
+  private setEncrypted(s: Instance, ratchet: DoubleRatchet, info: EncryptedInfo, answered?: Uint8Array): void {
+    const smp = (this.opts.smp ?? ((p) => new Smp(p)))({
+      random: this.opts.random,
+      ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
+      theirFingerprint: fromHex(info.theirFp),
+      ssid: info.ssid,
+    });
+    s.phase = { name: 'encrypted', ratchet, info, ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
+  }
+
+  private ratchetOptions(theirTag: number): RatchetOptions {
+    return {
+      ...this.opts.ratchet,
+      ourInstanceTag: this.ourTag,
+      theirInstanceTag: theirTag,
+      random: this.opts.random,
+      clock: this.opts.clock,
+      dh: this.opts.dh,
+    };
+  }
+
+  /**
+   * The sessions in ENCRYPTED_MESSAGES as session records (session-persist.ts), to be kept in
+   * encrypted storage and handed to restoreSession() after a restart (issue 13). A DAKE or SMP
+   * under way is not included.
+   */
+  exportSessions(): Array<{ instanceTag: number; session: RecordObject }> {
+    const out: Array<{ instanceTag: number; session: RecordObject }> = [];
+    for (const s of this.instances.values()) {
+      if (s.phase.name === 'encrypted' && !s.phase.ratchet.destroyed)
+        out.push({ instanceTag: s.theirTag, session: exportEncrypted(this.ourTag, s.phase.ratchet, s.phase.info) });
+    }
+    return out;
+  }
+
+  /**
+   * Puts a recorded session back in ENCRYPTED_MESSAGES for instance `instanceTag` (replacing
+   * whatever that instance had). Throws SessionRecordError for a record it cannot use.
+   * §"Session Expiration" still applies: the ratchet keeps the time of our last new ECDH key.
+   */
+  restoreSession(instanceTag: number, r: RecordReader): void {
+    if (!isValidInstanceTag(instanceTag)) throw new SessionRecordError('the contact instance tag is invalid');
+    const { ratchet, info } = readEncrypted(r, this.ratchetOptions(instanceTag));
+    const s = this.instance(instanceTag);
+    this.endPhase(s);
+    this.setEncrypted(s, ratchet, info);
+    s.activity = ++this.activityCounter;
   }
 
   /** leaves the current phase, wiping its keys */
