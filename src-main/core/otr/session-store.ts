@@ -64,6 +64,10 @@ export class OtrSessionStore {
           )
           .run([accountId, peer, p.version, p.instanceTag, Uint8Array.from(p.state), now]);
     })();
+    // an ended session's keys go from disk: secure_delete overwrites the freed row, and the
+    // write-ahead log, which still holds older page images (encrypted, but with the keys of the
+    // ended session), is checkpointed and cut to nothing
+    if (gone.length > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   delete(accountId: string, peer: string, version: number, instanceTag: number): void {
