@@ -142,13 +142,14 @@ describe('session records', () => {
     const old = side('old@x', 'alice@x', 1, { v3: true, v4: false }, { allowV3: false });
     pump(a, old, a.conv.start(), a);
     expect(a.conv.sessions()).toEqual([expect.objectContaining({ state: 'encrypted', version: 2, instanceTag: 0 })]);
+    pump(a, old, old.conv.send('hi'), old); // alice sent the Signature message: kept once old's data came
     a = restored(a);
     expect(a.conv.sessions()).toEqual([expect.objectContaining({ state: 'encrypted', version: 2, instanceTag: 0 })]);
     pump(a, old, a.conv.send('over v2 after a restart'), a);
     expect(old.events).toContainEqual(expect.objectContaining({ type: 'message', text: 'over v2 after a restart', encrypted: true }));
   });
 
-  it('only encrypted sessions are recorded: nothing while the DAKE runs, nothing once ended', () => {
+  it('only encrypted sessions are recorded: nothing while the DAKE runs', () => {
     now = T0;
     const a = side('alice@x', 'bob@x', 0, { v3: true, v4: true });
     const b = side('bob@x', 'alice@x', 1, { v3: true, v4: true });
@@ -157,6 +158,37 @@ describe('session records', () => {
     expect(b.conv.exportSessions()).toEqual([]);
     pump(a, b, a.conv.start(), a);
     expect(a.conv.exportSessions()).toHaveLength(1);
+    a.conv.end();
+    expect(a.conv.exportSessions()).toEqual([]);
+  });
+
+  it('a session the contact may not have is not recorded: the Auth-I / Signature sender waits for its first data message', () => {
+    for (const versions of [
+      { v3: true, v4: true },
+      { v3: true, v4: false },
+    ]) {
+      now = T0;
+      const a = side('alice@x', 'bob@x', 0, versions);
+      const b = side('bob@x', 'alice@x', 1, versions);
+      pump(a, b, a.conv.start(), a);
+      // the sender of the last message of the key exchange (OTRv4: bob's Auth-I; OTRv3: alice's
+      // Signature) cannot know it arrived; the receiver knows both sides have the session
+      const [done, waiting] = versions.v4 ? [a, b] : [b, a];
+      expect(done.conv.exportSessions()).toHaveLength(1);
+      expect(waiting.conv.exportSessions()).toEqual([]);
+      const held = sendHeld(waiting, 'written first');
+      expect(waiting.conv.exportSessions()).toEqual([]);
+      deliver(done, held);
+      pump(a, b, done.conv.send('answered'), done);
+      expect(waiting.conv.exportSessions()).toHaveLength(1);
+    }
+  });
+
+  it('ending a session removes it from the records', () => {
+    now = T0;
+    const a = side('alice@x', 'bob@x', 0, { v3: true, v4: true });
+    const b = side('bob@x', 'alice@x', 1, { v3: true, v4: true });
+    pump(a, b, a.conv.start(), a);
     a.conv.end();
     expect(a.conv.exportSessions()).toEqual([]);
   });

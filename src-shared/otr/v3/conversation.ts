@@ -78,6 +78,11 @@ class InstanceSession {
   readonly ake: Ake;
   readonly smp: Smp;
   data: DataSession | undefined;
+  /**
+   * the contact is known to be in MSGSTATE_ENCRYPTED too (we received its Signature message, or
+   * decrypted one of its data messages); only then is the session exported (exportSessions)
+   */
+  confirmed = false;
   theirLongTerm: DsaPublicKey | undefined;
   ssid: Uint8Array | undefined;
   lastSentAt = Number.NEGATIVE_INFINITY;
@@ -330,6 +335,9 @@ export class V3Conversation implements OtrConversation {
     s.smp.reset();
     s.theirLongTerm = result.theirLongTerm;
     s.ssid = result.ssid;
+    // §"Authenticated Key Exchange": the Reveal Signature sender goes encrypted on the
+    // Signature, which the contact sent once encrypted; the Signature sender must wait for data
+    s.confirmed = result.weSentRevealSig;
     s.msgstate = 'encrypted';
     s.lastSentAt = this.opts.clock();
     s.activity = ++this.activityCounter;
@@ -373,6 +381,7 @@ export class V3Conversation implements OtrConversation {
       throw e;
     }
     s.activity = ++this.activityCounter;
+    s.confirmed = true;
     const { text, tlvs } = splitMessagePayload(dec.payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
     let disconnected = false;
@@ -613,12 +622,13 @@ export class V3Conversation implements OtrConversation {
   /**
    * The sessions in MSGSTATE_ENCRYPTED as session records (session-persist.ts), to be kept in
    * encrypted storage and handed to restoreSession() after a restart (issue 13). An AKE or SMP
-   * under way is not included. Version 2 sessions have instance tag V2_TAG.
+   * under way is not included, nor a session the contact is not known to have (see `confirmed`).
+   * Version 2 sessions have instance tag V2_TAG.
    */
   exportSessions(): Array<{ instanceTag: number; version: 2 | 3; session: RecordObject }> {
     const out: Array<{ instanceTag: number; version: 2 | 3; session: RecordObject }> = [];
     for (const s of this.instances.values()) {
-      if (s.msgstate !== 'encrypted' || !s.data || !s.theirLongTerm || !s.ssid) continue;
+      if (s.msgstate !== 'encrypted' || !s.confirmed || !s.data || !s.theirLongTerm || !s.ssid) continue;
       const session = exportV3Session(this.ourTag, { data: s.data.exportState(), theirLongTerm: s.theirLongTerm, ssid: s.ssid });
       out.push({ instanceTag: s.theirTag, version: s.theirTag === V2_TAG ? 2 : 3, session });
     }
@@ -646,6 +656,7 @@ export class V3Conversation implements OtrConversation {
     s.data = data;
     s.theirLongTerm = parts.theirLongTerm;
     s.ssid = parts.ssid;
+    s.confirmed = true;
     s.msgstate = 'encrypted';
     s.activity = ++this.activityCounter;
   }

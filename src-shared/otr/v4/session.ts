@@ -107,7 +107,11 @@ type Phase =
   | { name: 'waiting-auth-r'; dake: WaitingAuthR; identityWire: Uint8Array; startedAt: number }
   | ({ name: 'waiting-auth-i' } & Answered)
   /** `answered`: the Identity message whose DAKE set this session up, if we answered one */
-  | { name: 'encrypted'; ratchet: DoubleRatchet; info: EncryptedInfo; smp?: SmpEngine; answered?: Uint8Array }
+  /**
+   * `confirmed`: the contact is known to have completed the DAKE too (we received its Auth-I or
+   * Non-Interactive-Auth, or decrypted one of its data messages); only then is it exported
+   */
+  | { name: 'encrypted'; ratchet: DoubleRatchet; info: EncryptedInfo; confirmed: boolean; smp?: SmpEngine; answered?: Uint8Array }
   | { name: 'finished' };
 
 /** a DAKE under way (dakeStatus()): instance tag 0 is our Identity message to any instance */
@@ -240,7 +244,7 @@ export class V4Conversation implements OtrConversation {
       const s = this.instance(result.theirInstanceTag);
       this.endPhase(s);
       out.toSend.push(...this.wire(encodeDakeMessage(message), s.theirTag));
-      this.enterEncrypted(s, result, out);
+      this.enterEncrypted(s, result, out, false);
       if (text !== undefined) this.encryptTo(s, text, tlvs, out);
     });
   }
@@ -551,7 +555,7 @@ export class V4Conversation implements OtrConversation {
         if (fromPending) this.pending?.usedBy.add(m.senderTag);
         this.endPhase(s);
         out.toSend.push(...this.wire(encodeDakeMessage(message), m.senderTag));
-        this.enterEncrypted(s, result, out);
+        this.enterEncrypted(s, result, out, false);
         return;
       }
       case 'auth-i': {
@@ -563,7 +567,7 @@ export class V4Conversation implements OtrConversation {
         const result = receiveAuthI(this.ctx, this.opts.identity, a.dake, m);
         if (s.phase.name === 'encrypted') s.phase.ratchet.destroy();
         s.rekey = undefined;
-        this.enterEncrypted(s, result, out, a.identityWire);
+        this.enterEncrypted(s, result, out, true, a.identityWire);
         // data messages that overtook Auth-I
         const early = s.early.filter((e) => this.opts.clock() - e.at <= (this.opts.earlyDataTtlMs ?? 10 * 60_000));
         s.early = [];
@@ -578,7 +582,7 @@ export class V4Conversation implements OtrConversation {
         const { result, prekeyId } = receiveNonInteractiveAuth(this.ctx, this.opts.identity, owner, m);
         owner.consume(prekeyId);
         this.endPhase(s);
-        this.enterEncrypted(s, result, out);
+        this.enterEncrypted(s, result, out, true);
         return;
       }
     }
@@ -624,6 +628,8 @@ export class V4Conversation implements OtrConversation {
       return;
     }
     s.activity = ++this.activityCounter;
+    // the contact's data message in this session: it completed the DAKE too
+    phase.confirmed = true;
     const { text, tlvs } = splitMessagePayload(payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
     // §"Extra Symmetric Key": one key per TLV 7, chained over the TLV list (extra-key.ts)
@@ -712,7 +718,8 @@ export class V4Conversation implements OtrConversation {
     return true;
   }
 
-  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput, answered?: Uint8Array): void {
+  /** `confirmed`: see Phase; false when we sent the last DAKE message (Auth-I, Non-Interactive-Auth) */
+  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput, confirmed: boolean, answered?: Uint8Array): void {
     const ratchet = initRatchet({
       ...this.opts.ratchet,
       mode: result.mode,
@@ -731,7 +738,7 @@ export class V4Conversation implements OtrConversation {
       dh: this.opts.dh,
     });
     const theirFpBytes = fingerprint(result.theirProfile.publicKey, result.theirProfile.forgingKey);
-    this.setEncrypted(s, ratchet, { ssid: result.ssid, role: result.role, theirFp: toHex(theirFpBytes) }, answered);
+    this.setEncrypted(s, ratchet, { ssid: result.ssid, role: result.role, theirFp: toHex(theirFpBytes) }, confirmed, answered);
     s.activity = ++this.activityCounter;
     out.events.push({
       type: 'state-changed',
@@ -748,14 +755,14 @@ export class V4Conversation implements OtrConversation {
   }
 
   /** ENCRYPTED_MESSAGES with a ratchet (new from a DAKE, or restored), with a fresh SMP engine */
-  private setEncrypted(s: Instance, ratchet: DoubleRatchet, info: EncryptedInfo, answered?: Uint8Array): void {
+  private setEncrypted(s: Instance, ratchet: DoubleRatchet, info: EncryptedInfo, confirmed: boolean, answered?: Uint8Array): void {
     const smp = (this.opts.smp ?? ((p) => new Smp(p)))({
       random: this.opts.random,
       ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
       theirFingerprint: fromHex(info.theirFp),
       ssid: info.ssid,
     });
-    s.phase = { name: 'encrypted', ratchet, info, ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
+    s.phase = { name: 'encrypted', ratchet, info, confirmed, ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
   }
 
   private ratchetOptions(theirTag: number): RatchetOptions {
@@ -772,12 +779,15 @@ export class V4Conversation implements OtrConversation {
   /**
    * The sessions in ENCRYPTED_MESSAGES as session records (session-persist.ts), to be kept in
    * encrypted storage and handed to restoreSession() after a restart (issue 13). A DAKE or SMP
-   * under way is not included.
+   * under way is not included, nor a session the contact is not known to have completed: when
+   * our Auth-I (§"Interactive DAKE Overview") or Non-Interactive-Auth is lost, the contact has no
+   * session, and one kept across a restart would take every later message into the void
+   * (nothing answers data messages kept for an Auth-I that never comes).
    */
   exportSessions(): Array<{ instanceTag: number; session: RecordObject }> {
     const out: Array<{ instanceTag: number; session: RecordObject }> = [];
     for (const s of this.instances.values()) {
-      if (s.phase.name === 'encrypted' && !s.phase.ratchet.destroyed)
+      if (s.phase.name === 'encrypted' && s.phase.confirmed && !s.phase.ratchet.destroyed)
         out.push({ instanceTag: s.theirTag, session: exportEncrypted(this.ourTag, s.phase.ratchet, s.phase.info) });
     }
     return out;
@@ -793,7 +803,7 @@ export class V4Conversation implements OtrConversation {
     const { ratchet, info } = readEncrypted(r, this.ratchetOptions(instanceTag));
     const s = this.instance(instanceTag);
     this.endPhase(s);
-    this.setEncrypted(s, ratchet, info);
+    this.setEncrypted(s, ratchet, info, true);
     s.activity = ++this.activityCounter;
   }
 
