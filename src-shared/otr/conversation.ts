@@ -17,6 +17,7 @@ import { OtrError } from './common/errors';
 import { chooseVersion, formatQueryMessage, onlyRefusedV2 } from './common/query';
 import type { Tlv } from './common/tlv';
 import { addWhitespaceTag } from './common/whitespace';
+import { decodeSessionRecord, encodeSessionRecord, SessionRecordError, type SessionRecordHead } from './session-record';
 import { V3Conversation, type V3ConversationOptions } from './v3/conversation';
 import { isV4Fragment } from './v4/fragment';
 import type { PrekeyEnsemble } from './v4/prekey-message';
@@ -239,6 +240,38 @@ export class NegotiatingConversation implements OtrConversation {
       return r;
     });
     return { ...out, key };
+  }
+
+  /**
+   * Every session in the encrypted state as a session record (session-record.ts) for encrypted
+   * storage, keyed by version and the contact's instance tag (issue 13, "restarts lose nothing").
+   * A DAKE/AKE or SMP under way is not recorded.
+   */
+  exportSessions(): Array<SessionRecordHead & { record: Uint8Array }> {
+    const out: Array<SessionRecordHead & { record: Uint8Array }> = [];
+    for (const x of this.v4?.exportSessions() ?? [])
+      out.push({ version: 4, instanceTag: x.instanceTag, record: encodeSessionRecord({ version: 4, instanceTag: x.instanceTag }, x.session) });
+    for (const x of this.v3?.exportSessions() ?? []) out.push({ version: x.version, instanceTag: x.instanceTag, record: encodeSessionRecord(x, x.session) });
+    return out;
+  }
+
+  /**
+   * Puts a recorded session back (after a restart): encrypted again, no event and nothing to
+   * send. Throws SessionRecordError when the record is corrupt or truncated, of another record
+   * version, or for a version this conversation does not run; the conversation is then unchanged
+   * and starts afresh when next needed.
+   */
+  restoreSession(record: Uint8Array): SessionRecordHead {
+    const { version, instanceTag, session } = decodeSessionRecord(record);
+    if (version === 4) {
+      if (!this.v4) throw new SessionRecordError('version 4 is not allowed');
+      this.v4.restoreSession(instanceTag, session);
+    } else {
+      if (!this.v3 || (version === 3 ? !this.policy.allowV3 : !this.policy.allowV2)) throw new SessionRecordError(`version ${version} is not allowed`);
+      this.v3.restoreSession(version, instanceTag, session);
+    }
+    this.touch(version === 4 ? 4 : 3, instanceTag);
+    return { version, instanceTag };
   }
 
   sessions(): Array<{ instanceTag: number; state: MessageState; version?: ProtocolVersion; theirFingerprint?: string }> {

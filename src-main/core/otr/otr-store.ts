@@ -1,7 +1,8 @@
 // OTR bookkeeping in the profile's SQLCipher database (docs/architecture.md §4: "fingerprints and trust" live
 // there, encrypted at rest): fingerprints seen per contact with their trust, policies per account
 // and per contact, messages waiting for a private session (no silent downgrade, docs/architecture.md §6), and
-// which conversations are private by the user's intent, and each account's OTR keys, sealed with
+// which conversations are private by the user's intent, the established sessions (session-store.ts,
+// so that restarts lose nothing), and each account's OTR keys, sealed with
 // the data key from the keychain (otr/identity.ts; the keychain itself holds only small keys).
 // The tables (prefix otr_) are created by the profile database's one migration runner
 // (store/migrations.ts); this module expects a migrated database. Rows are read through the typed
@@ -10,6 +11,7 @@ import type { Database } from '@signalapp/sqlcipher';
 import { otrPolicyNames, type OtrFingerprintInfo, type OtrPolicyName } from '../../../src-shared/ipc/otr-contract';
 import { every, int, maybe, text, type Row } from '../store/rows';
 import { OtrDeviceStore } from './devices';
+import { OtrSessionStore } from './session-store';
 
 export interface QueuedMessage {
   messageId: string;
@@ -36,10 +38,13 @@ const toQueued = (r: Row): QueuedMessage => ({
 export class OtrStore {
   /** each contact's devices (instance tags), for the devices page */
   readonly devices: OtrDeviceStore;
+  /** the established sessions, kept across restarts (session-store.ts) */
+  readonly sessions: OtrSessionStore;
 
   /** `db`: the profile database, migrated (store/migrations.ts) */
   constructor(private readonly db: Database) {
     this.devices = new OtrDeviceStore(db);
+    this.sessions = new OtrSessionStore(db);
   }
 
   // ---- fingerprints and trust ----------------------------------------------------------------
@@ -209,7 +214,7 @@ export class OtrStore {
   /** everything of an account (account removal) */
   removeAccount(accountId: string): void {
     this.db.transaction(() => {
-      for (const t of ['otr_fingerprints', 'otr_devices', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity'])
+      for (const t of ['otr_fingerprints', 'otr_devices', 'otr_policies', 'otr_queue', 'otr_private', 'otr_identity', 'otr_sessions'])
         this.db.prepare(`DELETE FROM ${t} WHERE account_id = ?`).run([accountId]);
     })();
   }

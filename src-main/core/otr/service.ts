@@ -6,6 +6,7 @@
 //   smp.ts            the Socialist Millionaires' Protocol for the UI
 //   offline-start.ts  starting with an offline contact from their prekeys (non-interactive DAKE)
 //   recovery.ts       a session the contact's device lost: a new one, unconfirmed messages re-sent
+//   session-store.ts  established sessions kept across restarts (written before anything is sent)
 //   notices.ts        what the user is told, and the recent notices per conversation
 //   status.ts         the state the conversation header shows
 // compose.ts builds the parts and wires them to each other; this file keeps the conversation-wide
@@ -32,7 +33,8 @@ import type { Queue } from './queue';
 import type { Smp } from './smp';
 import type { StartWatch } from './start-watch';
 import type { StatusReporter } from './status';
-import type { FetchedEnsembles, ReceivedMessage } from './wire';
+import { createSessionKeeper, type SessionKeeper } from './session-store';
+import type { FetchedEnsembles, OtrWire, ReceivedMessage } from './wire';
 
 export { libraryPolicy } from './peers';
 export { RECENT_NOTICES_PER_PEER } from './notices';
@@ -54,10 +56,18 @@ export class OtrService {
   private readonly offline: OfflineStart;
   private readonly watch: StartWatch;
   private readonly policy: Policy;
+  private readonly keeper: SessionKeeper;
 
   constructor(private readonly deps: OtrServiceDeps) {
     this.online = deps.online ?? true;
-    const parts = composeOtrParts(deps, { isOnline: () => this.online, end: (peer) => this.end(peer) });
+    // write, then transmit: every wire message leaves after the sessions it was made from are
+    // stored (session-store.ts), so a key is never used twice across a crash
+    const transport = (w: OtrWire): void => {
+      const ps = this.peers.known(bareKey(w.to));
+      if (ps) this.keeper.save(ps);
+      deps.transport(w);
+    };
+    const parts = composeOtrParts({ ...deps, transport }, { isOnline: () => this.online, end: (peer) => this.end(peer) });
     this.ours = parts.ours;
     this.peers = parts.peers;
     this.noticesOf = parts.notices;
@@ -68,6 +78,9 @@ export class OtrService {
     this.offline = parts.offline;
     this.watch = parts.watch;
     this.policy = parts.policy;
+    this.keeper = createSessionKeeper({ accountId: deps.accountId, store: deps.store, peers: this.peers, clock: deps.clock ?? Date.now });
+    // issue 13: the sessions of the last run are back before the first message is handled
+    for (const ps of this.keeper.restoreAll()) this.statusOf.emit(ps);
   }
 
   get accountId(): string {
@@ -121,6 +134,8 @@ export class OtrService {
       if (!(e instanceof OtrError)) throw e;
       out = { toSend: [], events: [{ type: 'error', code: e.code, message: e.message }] };
     }
+    // decrypted: stored before anything else happens (the receipt goes out after this returns)
+    this.keeper.save(ps);
     // the contact is writing: from now on their current device gets what we write
     if (out.events.some((e) => (e.type === 'message' && e.encrypted) || (e.type === 'state-changed' && e.state === 'encrypted'))) ps.offlineFanout = undefined;
     this.offline.endReceive(ps);

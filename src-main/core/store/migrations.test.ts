@@ -110,6 +110,7 @@ describe('profile database migrations', () => {
       'otr_policies',
       'otr_private',
       'otr_queue',
+      'otr_sessions',
       'push_accounts',
       'push_handshakes',
       'push_records',

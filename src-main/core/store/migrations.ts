@@ -235,6 +235,20 @@ export const MIGRATIONS: readonly string[] = [
    );
    ALTER TABLE contacts ADD COLUMN nick TEXT;
    ALTER TABLE accounts ADD COLUMN nick TEXT;`,
+  // v15 (issue 13, restarts lose nothing): each established OTR session (OTRv4 ENCRYPTED_MESSAGES,
+  // OTRv3 MSGSTATE_ENCRYPTED) as a session record (src-shared/otr/session-record.ts: ratchet or
+  // D-H keys, counters, skipped message keys), written before anything made from it is sent and
+  // restored at start (otr/session-store.ts). Encrypted at rest by SQLCipher; deleted rows are
+  // overwritten (secure_delete, store.ts). One row per contact device (instance tag) and version.
+  `CREATE TABLE IF NOT EXISTS otr_sessions (
+     account_id TEXT NOT NULL,
+     peer TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     instance_tag INTEGER NOT NULL,
+     state BLOB NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, peer, version, instance_tag)
+   );`,
   // v16 (issue 13): the copy (XEP-0280 carbon) of a private message another of our devices sent;
   // OTR is per device, so its text cannot be read here and the row says so instead of a body
   `ALTER TABLE messages ADD COLUMN elsewhere INTEGER NOT NULL DEFAULT 0;`,

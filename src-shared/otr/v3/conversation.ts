@@ -38,7 +38,9 @@ import { addWhitespaceTag } from '../common/whitespace';
 import { Ake, type AkeResult } from './ake';
 import { DataSession } from './data-session';
 import { fingerprint, fingerprintHex, type DsaPublicKey } from './dsa';
-import { bigintDh1536Engine, type Dh1536Engine } from './group';
+import { bigintDh1536Engine, dsaPow, type Dh1536Engine } from './group';
+import { type RecordObject, type RecordReader, SessionRecordError } from '../session-record';
+import { exportV3Session, readV3Session } from './session-persist';
 import { isValidInstanceTag, MIN_INSTANCE_TAG, type V3Identity } from './identity';
 import { decodeHeader, decodeV3Message, FLAG_IGNORE_UNREADABLE, MessageType, V2_PROTOCOL_VERSION, type DataMessageFields, type Header } from './messages';
 import { encodeExtraKeyTlv, parseExtraKeyTlv, type ExtraSymmetricKey } from './extra-key';
@@ -76,6 +78,11 @@ class InstanceSession {
   readonly ake: Ake;
   readonly smp: Smp;
   data: DataSession | undefined;
+  /**
+   * the contact is known to be in MSGSTATE_ENCRYPTED too (we received its Signature message, or
+   * decrypted one of its data messages); only then is the session exported (exportSessions)
+   */
+  confirmed = false;
   theirLongTerm: DsaPublicKey | undefined;
   ssid: Uint8Array | undefined;
   lastSentAt = Number.NEGATIVE_INFINITY;
@@ -328,6 +335,9 @@ export class V3Conversation implements OtrConversation {
     s.smp.reset();
     s.theirLongTerm = result.theirLongTerm;
     s.ssid = result.ssid;
+    // §"Authenticated Key Exchange": the Reveal Signature sender goes encrypted on the
+    // Signature, which the contact sent once encrypted; the Signature sender must wait for data
+    s.confirmed = result.weSentRevealSig;
     s.msgstate = 'encrypted';
     s.lastSentAt = this.opts.clock();
     s.activity = ++this.activityCounter;
@@ -371,6 +381,7 @@ export class V3Conversation implements OtrConversation {
       throw e;
     }
     s.activity = ++this.activityCounter;
+    s.confirmed = true;
     const { text, tlvs } = splitMessagePayload(dec.payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
     let disconnected = false;
@@ -606,6 +617,48 @@ export class V3Conversation implements OtrConversation {
         if (s.theirLongTerm) r.theirFingerprint = fingerprintHex(s.theirLongTerm);
         return r;
       });
+  }
+
+  /**
+   * The sessions in MSGSTATE_ENCRYPTED as session records (session-persist.ts), to be kept in
+   * encrypted storage and handed to restoreSession() after a restart (issue 13). An AKE or SMP
+   * under way is not included, nor a session the contact is not known to have (see `confirmed`).
+   * Version 2 sessions have instance tag V2_TAG.
+   */
+  exportSessions(): Array<{ instanceTag: number; version: 2 | 3; session: RecordObject }> {
+    const out: Array<{ instanceTag: number; version: 2 | 3; session: RecordObject }> = [];
+    for (const s of this.instances.values()) {
+      if (s.msgstate !== 'encrypted' || !s.confirmed || !s.data || !s.theirLongTerm || !s.ssid) continue;
+      const session = exportV3Session(this.ourTag, { data: s.data.exportState(), theirLongTerm: s.theirLongTerm, ssid: s.ssid });
+      out.push({ instanceTag: s.theirTag, version: s.theirTag === V2_TAG ? 2 : 3, session });
+    }
+    return out;
+  }
+
+  /**
+   * Puts a recorded session back in MSGSTATE_ENCRYPTED (replacing what that instance had); no
+   * event, nothing to send. Throws SessionRecordError for a record it cannot use.
+   */
+  restoreSession(version: 2 | 3, instanceTag: number, r: RecordReader): void {
+    if (version === 2 ? instanceTag !== V2_TAG : !isValidInstanceTag(instanceTag))
+      throw new SessionRecordError('the contact instance tag does not fit the version');
+    const parts = readV3Session(r, this.ourTag, dsaPow(this.engine));
+    let data: DataSession;
+    try {
+      data = new DataSession(parts.data, this.engine, this.opts.rng, this.opts.symmetric);
+    } catch {
+      throw new SessionRecordError('the keys do not make a session');
+    }
+    const s = this.instance(instanceTag);
+    s.data?.destroy();
+    s.ake.reset();
+    s.smp.reset();
+    s.data = data;
+    s.theirLongTerm = parts.theirLongTerm;
+    s.ssid = parts.ssid;
+    s.confirmed = true;
+    s.msgstate = 'encrypted';
+    s.activity = ++this.activityCounter;
   }
 
   /** the secure session id of an instance as libotr shows it: two %08x halves (§"…secure session id") */

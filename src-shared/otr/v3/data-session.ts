@@ -50,6 +50,21 @@ export interface Decrypted {
   extraKey: Uint8Array;
 }
 
+/**
+ * What a session keeps between messages (§"Key Management"): our two D-H key pairs with their
+ * keyids, their two public keys with keyids, the counters of every key pair combination in use
+ * (the AES/MAC keys themselves are recomputed from the D-H keys), and the MAC keys waiting to be
+ * revealed (§"Revealing MAC keys"). session-persist.ts writes and reads it.
+ */
+export interface DataSessionState {
+  ourPrev: { id: number; priv: bigint; pub: bigint };
+  ourCur: { id: number; priv: bigint; pub: bigint };
+  theirCur: { id: number; pub: bigint };
+  theirPrev: { id: number; pub: bigint } | undefined;
+  pairs: Array<{ ourId: number; theirId: number; sendCtr: bigint; recvCtr: bigint; recvMacUsed: boolean }>;
+  revealQueue: Uint8Array[];
+}
+
 export class DataSession {
   private ourPrev: OurKey;
   private ourCur: OurKey;
@@ -58,12 +73,28 @@ export class DataSession {
   private readonly pairs = new Map<string, PairKeys>();
   private revealQueue: Uint8Array[] = [];
 
+  /** from the AKE's result, or from a state exportState() gave (a restart, issue 13) */
   constructor(
-    ake: AkeResult,
+    init: AkeResult | DataSessionState,
     private readonly engine: Dh1536Engine,
     private readonly rng: RandomSource,
     private readonly sym: V3Symmetric = pureSymmetric,
   ) {
+    if ('pairs' in init) {
+      this.ourPrev = ourKey(init.ourPrev.id, init.ourPrev);
+      this.ourCur = ourKey(init.ourCur.id, init.ourCur);
+      this.theirCur = { ...init.theirCur };
+      this.theirPrev = init.theirPrev ? { ...init.theirPrev } : undefined;
+      for (const q of init.pairs) {
+        const our = [this.ourPrev, this.ourCur].find((k) => k.id === q.ourId);
+        const their = [this.theirCur, this.theirPrev].find((k) => k?.id === q.theirId);
+        if (!our || !their) throw new RangeError('a key pair combination of keys the session does not hold');
+        this.pairs.set(pairId(our.id, their.id), { ...this.computePair(our, their), sendCtr: q.sendCtr, recvCtr: q.recvCtr, recvMacUsed: q.recvMacUsed });
+      }
+      this.revealQueue = init.revealQueue.map((k) => k.slice());
+      return;
+    }
+    const ake = init;
     // §"Key Management": the AKE key is our_dh[our_keyid − 1]; a fresh one is our_dh[our_keyid]
     this.ourPrev = ourKey(ake.ourKeyId, ake.ourDh);
     this.ourCur = ourKey(ake.ourKeyId + 1, this.newDh());
@@ -172,6 +203,22 @@ export class DataSession {
     if (old) this.forget((_o, t) => t === old.id);
     this.theirPrev = this.theirCur;
     this.theirCur = { id: this.theirCur.id + 1, pub: next };
+  }
+
+  /** the state to persist (copies; see DataSessionState) */
+  exportState(): DataSessionState {
+    const key = (k: OurKey) => ({ id: k.id, priv: k.priv, pub: k.pub });
+    return {
+      ourPrev: key(this.ourPrev),
+      ourCur: key(this.ourCur),
+      theirCur: { ...this.theirCur },
+      theirPrev: this.theirPrev ? { ...this.theirPrev } : undefined,
+      pairs: [...this.pairs].map(([id, p]) => {
+        const [ourId, theirId] = id.split(':').map(Number) as [number, number];
+        return { ourId, theirId, sendCtr: p.sendCtr, recvCtr: p.recvCtr, recvMacUsed: p.recvMacUsed };
+      }),
+      revealQueue: this.revealQueue.map((k) => k.slice()),
+    };
   }
 
   /** erase all key material (end of session) */

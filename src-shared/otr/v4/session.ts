@@ -41,10 +41,12 @@ import { decodeDakeMessage, encodeDakeMessage, MessageType, OTRV4, type DakeMess
 import { FLAG_IGNORE_UNREADABLE, peekDataMessageHeader } from './data-message';
 import type { Dh3072Engine } from './dh3072';
 import { fragmentV4, isV4Fragment, V4Assembler } from './fragment';
-import { fingerprint, isValidInstanceTag, toHex } from './keys';
+import { fingerprint, fromHex, isValidInstanceTag, toHex } from './keys';
 import type { PrekeyEnsemble } from './prekey-message';
 import { extraKeyTlv, type ExtraKey, extraKeysOfTlvs } from './extra-key';
 import { DataMessageError, type DoubleRatchet, initRatchet, type RatchetOptions } from './ratchet';
+import { type RecordObject, type RecordReader, SessionRecordError } from '../session-record';
+import { type EncryptedInfo, exportEncrypted, readEncrypted } from './session-persist';
 import { Smp } from './smp';
 
 /** The SMP engine's surface (smp/ Smp implements it); replaceable for tests. */
@@ -112,7 +114,11 @@ type Phase =
   | { name: 'waiting-auth-r'; dake: WaitingAuthR; identityWire: Uint8Array; startedAt: number }
   | ({ name: 'waiting-auth-i' } & Answered)
   /** `answered`: the Identity message whose DAKE set this session up, if we answered one */
-  | { name: 'encrypted'; ratchet: DoubleRatchet; result: DakeResult; smp?: SmpEngine; theirFp: string; answered?: Uint8Array }
+  /**
+   * `confirmed`: the contact is known to have completed the DAKE too (we received its Auth-I or
+   * Non-Interactive-Auth, or decrypted one of its data messages); only then is it exported
+   */
+  | { name: 'encrypted'; ratchet: DoubleRatchet; info: EncryptedInfo; confirmed: boolean; smp?: SmpEngine; answered?: Uint8Array }
   | { name: 'finished' };
 
 /** a DAKE under way (dakeStatus()): instance tag 0 is our Identity message to any instance */
@@ -245,7 +251,7 @@ export class V4Conversation implements OtrConversation {
       const s = this.instance(result.theirInstanceTag);
       this.endPhase(s);
       out.toSend.push(...this.wire(encodeDakeMessage(message), s.theirTag));
-      this.enterEncrypted(s, result, out);
+      this.enterEncrypted(s, result, out, false);
       if (text !== undefined) this.encryptTo(s, text, tlvs, out);
     });
   }
@@ -348,14 +354,14 @@ export class V4Conversation implements OtrConversation {
     return [...this.instances.values()].map((s) => ({
       instanceTag: s.theirTag,
       state: s.state,
-      ...(s.phase.name === 'encrypted' ? { version: 4 as const, theirFingerprint: s.phase.theirFp } : {}),
+      ...(s.phase.name === 'encrypted' ? { version: 4 as const, theirFingerprint: s.phase.info.theirFp } : {}),
     }));
   }
 
   /** the SSID of an encrypted instance (§"Secure Session ID"), for display */
   ssid(instanceTag?: number): Uint8Array | undefined {
     const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
-    return s?.phase.name === 'encrypted' ? s.phase.result.ssid : undefined;
+    return s?.phase.name === 'encrypted' ? s.phase.info.ssid : undefined;
   }
 
   /**
@@ -365,8 +371,8 @@ export class V4Conversation implements OtrConversation {
   ssidDisplay(instanceTag?: number): { halves: [string, string]; boldHalf: 0 | 1 } | undefined {
     const s = instanceTag !== undefined ? this.instances.get(instanceTag) : this.bestInstance();
     if (s?.phase.name !== 'encrypted') return undefined;
-    const hex = toHex(s.phase.result.ssid);
-    return { halves: [hex.slice(0, 8), hex.slice(8, 16)], boldHalf: s.phase.result.role === 'alice' ? 0 : 1 };
+    const hex = toHex(s.phase.info.ssid);
+    return { halves: [hex.slice(0, 8), hex.slice(8, 16)], boldHalf: s.phase.info.role === 'alice' ? 0 : 1 };
   }
 
   /**
@@ -560,7 +566,7 @@ export class V4Conversation implements OtrConversation {
         if (fromPending) this.pending?.usedBy.add(m.senderTag);
         this.endPhase(s);
         out.toSend.push(...this.wire(encodeDakeMessage(message), m.senderTag));
-        this.enterEncrypted(s, result, out);
+        this.enterEncrypted(s, result, out, false);
         return;
       }
       case 'auth-i': {
@@ -572,7 +578,7 @@ export class V4Conversation implements OtrConversation {
         const result = receiveAuthI(this.ctx, this.opts.identity, a.dake, m);
         if (s.phase.name === 'encrypted') s.phase.ratchet.destroy();
         s.rekey = undefined;
-        this.enterEncrypted(s, result, out, a.identityWire);
+        this.enterEncrypted(s, result, out, true, a.identityWire);
         // data messages that overtook Auth-I
         const early = s.early.filter((e) => this.opts.clock() - e.at <= (this.opts.earlyDataTtlMs ?? 10 * 60_000));
         s.early = [];
@@ -587,7 +593,7 @@ export class V4Conversation implements OtrConversation {
         const { result, prekeyId } = receiveNonInteractiveAuth(this.ctx, this.opts.identity, owner, m);
         owner.consume(prekeyId);
         this.endPhase(s);
-        this.enterEncrypted(s, result, out);
+        this.enterEncrypted(s, result, out, true);
         return;
       }
     }
@@ -633,6 +639,8 @@ export class V4Conversation implements OtrConversation {
       return;
     }
     s.activity = ++this.activityCounter;
+    // the contact's data message in this session: it completed the DAKE too
+    phase.confirmed = true;
     const { text, tlvs } = splitMessagePayload(payload);
     if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
     // §"Extra Symmetric Key": one key per TLV 7, chained over the TLV list (extra-key.ts)
@@ -721,7 +729,8 @@ export class V4Conversation implements OtrConversation {
     return true;
   }
 
-  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput, answered?: Uint8Array): void {
+  /** `confirmed`: see Phase; false when we sent the last DAKE message (Auth-I, Non-Interactive-Auth) */
+  private enterEncrypted(s: Instance, result: DakeResult, out: EngineOutput, confirmed: boolean, answered?: Uint8Array): void {
     const ratchet = initRatchet({
       ...this.opts.ratchet,
       mode: result.mode,
@@ -740,13 +749,7 @@ export class V4Conversation implements OtrConversation {
       dh: this.opts.dh,
     });
     const theirFpBytes = fingerprint(result.theirProfile.publicKey, result.theirProfile.forgingKey);
-    const smp = (this.opts.smp ?? ((p) => new Smp(p)))({
-      random: this.opts.random,
-      ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
-      theirFingerprint: theirFpBytes,
-      ssid: result.ssid,
-    });
-    s.phase = { name: 'encrypted', ratchet, result, theirFp: toHex(theirFpBytes), ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
+    this.setEncrypted(s, ratchet, { ssid: result.ssid, role: result.role, theirFp: toHex(theirFpBytes) }, confirmed, answered);
     s.activity = ++this.activityCounter;
     out.events.push({
       type: 'state-changed',
@@ -760,6 +763,59 @@ export class V4Conversation implements OtrConversation {
     const queued = this.queued;
     this.queued = [];
     for (const q of queued) this.encryptTo(s, q.text, q.tlvs, out);
+  }
+
+  /** ENCRYPTED_MESSAGES with a ratchet (new from a DAKE, or restored), with a fresh SMP engine */
+  private setEncrypted(s: Instance, ratchet: DoubleRatchet, info: EncryptedInfo, confirmed: boolean, answered?: Uint8Array): void {
+    const smp = (this.opts.smp ?? ((p) => new Smp(p)))({
+      random: this.opts.random,
+      ourFingerprint: clientProfileFingerprint(this.opts.identity.clientProfile),
+      theirFingerprint: fromHex(info.theirFp),
+      ssid: info.ssid,
+    });
+    s.phase = { name: 'encrypted', ratchet, info, confirmed, ...(smp ? { smp } : {}), ...(answered ? { answered } : {}) };
+  }
+
+  private ratchetOptions(theirTag: number): RatchetOptions {
+    return {
+      ...this.opts.ratchet,
+      ourInstanceTag: this.ourTag,
+      theirInstanceTag: theirTag,
+      random: this.opts.random,
+      clock: this.opts.clock,
+      dh: this.opts.dh,
+    };
+  }
+
+  /**
+   * The sessions in ENCRYPTED_MESSAGES as session records (session-persist.ts), to be kept in
+   * encrypted storage and handed to restoreSession() after a restart (issue 13). A DAKE or SMP
+   * under way is not included, nor a session the contact is not known to have completed: when
+   * our Auth-I (§"Interactive DAKE Overview") or Non-Interactive-Auth is lost, the contact has no
+   * session, and one kept across a restart would take every later message into the void
+   * (nothing answers data messages kept for an Auth-I that never comes).
+   */
+  exportSessions(): Array<{ instanceTag: number; session: RecordObject }> {
+    const out: Array<{ instanceTag: number; session: RecordObject }> = [];
+    for (const s of this.instances.values()) {
+      if (s.phase.name === 'encrypted' && s.phase.confirmed && !s.phase.ratchet.destroyed)
+        out.push({ instanceTag: s.theirTag, session: exportEncrypted(this.ourTag, s.phase.ratchet, s.phase.info) });
+    }
+    return out;
+  }
+
+  /**
+   * Puts a recorded session back in ENCRYPTED_MESSAGES for instance `instanceTag` (replacing
+   * whatever that instance had). Throws SessionRecordError for a record it cannot use.
+   * §"Session Expiration" still applies: the ratchet keeps the time of our last new ECDH key.
+   */
+  restoreSession(instanceTag: number, r: RecordReader): void {
+    if (!isValidInstanceTag(instanceTag)) throw new SessionRecordError('the contact instance tag is invalid');
+    const { ratchet, info } = readEncrypted(r, this.ratchetOptions(instanceTag));
+    const s = this.instance(instanceTag);
+    this.endPhase(s);
+    this.setEncrypted(s, ratchet, info, true);
+    s.activity = ++this.activityCounter;
   }
 
   /** leaves the current phase, wiping its keys */

@@ -3,3 +3,4 @@ export { DoubleRatchet, DataMessageError, initRatchet } from './ratchet';
 export type { DecryptResult, EncryptResult, InitRatchetParams, RatchetOptions } from './ratchet';
 export { generateDhKeyPair, generateEcdhKeyPair, deriveExtraSubkey, MAX_EXTRA_KEYS } from './keys';
 export type { DhKeyPair, EcdhKeyPair } from './keys';
+export { exportRatchet, restoreRatchet } from './persist';

@@ -110,7 +110,7 @@ export interface DecryptResult {
   revealedMacKeys: Uint8Array;
 }
 
-interface SkippedKey {
+export interface SkippedKey {
   mkEnc: Uint8Array;
   extraKey: Uint8Array;
   ratchetId: number;
@@ -118,8 +118,8 @@ interface SkippedKey {
   storedAtI: number;
 }
 
-/** The whole mutable state; cloned for every receive and committed on success. */
-interface State {
+/** The whole mutable state; cloned for every receive and committed on success (persisted by persist.ts). */
+export interface RatchetState {
   i: number;
   j: number;
   k: number;
@@ -152,13 +152,15 @@ interface State {
   lastNewEcdhAt: number;
 }
 
+type State = RatchetState;
+
 function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += x.toString(16).padStart(2, '0');
   return s;
 }
 
-const skippedId = (ecdhBytes: Uint8Array, messageId: number): string => `${hex(ecdhBytes)}:${messageId}`;
+export const skippedId = (ecdhBytes: Uint8Array, messageId: number): string => `${hex(ecdhBytes)}:${messageId}`;
 
 function cloneState(s: State): State {
   return {
@@ -192,7 +194,7 @@ export class DoubleRatchet {
   private readonly skippedMaxRatchets: number;
   private readonly sessionExpiryMs: number | null;
 
-  /** use initRatchet() */
+  /** use initRatchet() (or restoreRatchet() of persist.ts) */
   constructor(state: State, opts: RatchetOptions) {
     this.state = state;
     this.random = opts.random;
@@ -230,6 +232,11 @@ export class DoubleRatchet {
   get pendingMacKeyCount(): number {
     const s = this.live();
     return s.macKeysToReveal.length + s.revealNow.length;
+  }
+
+  /** the live state, for persist.ts only (it copies what it writes; nothing may change it) */
+  exportState(): Readonly<RatchetState> {
+    return this.live();
   }
 
   /** §"Session Expiration": no new ECDH key of ours for sessionExpiryMs */
