@@ -7,13 +7,20 @@ import { expect, type Page } from '@playwright/test';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
+/**
+ * axe's violations on the page as it is now, one paragraph each (rule, impact, help, the elements),
+ * '' when there are none: of every impact when `all`, else only the serious and critical ones.
+ */
+export async function axeFindings(page: Page, { all = false }: { all?: boolean } = {}): Promise<string> {
+  const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const bad = all ? result.violations : result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  return bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
+}
+
 export async function expectNoSeriousAxeViolations(page: Page, state: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    const said = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
-    expect(said, `${state}, ${colorScheme}`).toBe('');
+    expect(await axeFindings(page), `${state}, ${colorScheme}`).toBe('');
     const dir = process.env.MESSENGER_SCREENSHOTS;
     if (dir) {
       const was = page.viewportSize();
