@@ -7,6 +7,7 @@ import { describePushStatus } from '../../src-shared/ipc/push-contract';
 import { usePush, usePushState } from './context';
 import { WakeUps } from './WakeUps';
 import { WakeUpPrompts } from './WakeUpPrompt';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 export function PushSettings({ accountId, jid }: { accountId: string; jid: string }) {
   const { actions } = usePush();
@@ -85,11 +86,7 @@ export function PushSettings({ accountId, jid }: { accountId: string; jid: strin
           </button>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <h4>Who can wake whom</h4>
       <WakeUps accountId={accountId} />
       {notices && notices.length > 0 && (
