@@ -235,6 +235,11 @@ export const MIGRATIONS: readonly string[] = [
    );
    ALTER TABLE contacts ADD COLUMN nick TEXT;
    ALTER TABLE accounts ADD COLUMN nick TEXT;`,
+  // v16 (issue 15, everyday use; the release's v15 comes before it): one's own presence per account
+  // (account/own-presence.ts), the show and status message each new run announces as its initial
+  // presence (RFC 6121 §4.2), as the user left them. NULL: never set (available, no message).
+  `ALTER TABLE accounts ADD COLUMN own_show TEXT;
+   ALTER TABLE accounts ADD COLUMN own_status TEXT;`,
 ];
 
 /** the schema version a database has once migrate() ran */
