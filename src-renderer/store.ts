@@ -209,6 +209,15 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     certificate(form: { jid: string; host?: string; port?: number }) {
       return api.request('account.certificate', form);
     },
+    /** an existing account's server certificate now, beside the one it trusts (a changed certificate) */
+    serverCertificate(accountId: string) {
+      return api.request('account.serverCertificate', { accountId });
+    },
+    /** trusts exactly this certificate for the account (replacing the pin), then connects it */
+    async trustCertificate(accountId: string, sha256: string) {
+      const r = await api.request('account.trustCertificate', { accountId, sha256 });
+      return r.ok ? api.request('account.connect', { accountId }) : r;
+    },
     async connect(accountId: string) {
       return api.request('account.connect', { accountId });
     },

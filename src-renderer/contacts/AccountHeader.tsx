@@ -2,9 +2,9 @@
 // dominant element of the sidebar (issue 15, "everyday use": at 800x600 the account's own controls
 // crowded the list out). The address and its connection state are always shown, with one's own
 // status when it is not plain "Available", and whatever needs the user's attention (an error, the
-// prekey server's changed key). Everything else about the account — own status, Go offline /
-// Connect, Put to sleep, wake-ups, own devices, blocked addresses, Remove account — sits behind
-// one "Account" disclosure button (WAI-ARIA Authoring Practices §"Disclosure Pattern"): a person
+// prekey server's changed key, a server certificate that changed: signin/CertificateChange.tsx).
+// Everything else about the account — own status, Go offline / Connect, Put to sleep, wake-ups,
+// own devices, blocked addresses, Remove account — sits behind one "Account" disclosure button (WAI-ARIA Authoring Practices §"Disclosure Pattern"): a person
 // opens it when they mean to change the account, not on every glance at their contacts.
 import { useId, useState } from 'react';
 import type { AccountInfo } from '../../src-shared/ipc/contract';
@@ -15,6 +15,7 @@ import { ASLEEP_WORDS, PushSettings, SleepControl } from '../push';
 import { Dialog } from '../ui/Dialog';
 import { OwnPresence, showWords } from './OwnPresence';
 import { BlockedList } from './BlockedList';
+import { CertificateChange } from '../signin/CertificateChange';
 import { ErrorAlert } from '../ui/ErrorAlert';
 
 const statusWords = { online: 'Online', connecting: 'Connecting…', offline: 'Offline', error: 'Not connected' } as const;
@@ -36,7 +37,11 @@ export function AccountHeader({ account }: { account: AccountInfo }) {
   const [error, setError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [open, setOpen] = useState(false);
+  const [checkingCert, setCheckingCert] = useState(false);
   const panelId = useId();
+  // the server presented a certificate the account does not trust (a changed pin, or one the
+  // system stopped vouching for): its details and the choice, one click from the status line
+  const certProblem = account.status === 'error' && account.error?.code === 'certificate-untrusted';
   const remove = async () => {
     setError(null);
     const r = await actions.removeAccount(account.id);
@@ -74,6 +79,12 @@ export function AccountHeader({ account }: { account: AccountInfo }) {
         </button>
       </div>
       <OwnStatusLine accountId={account.id} />
+      {certProblem && (
+        <button type="button" className="link" onClick={() => setCheckingCert(true)}>
+          Check the server&apos;s certificate…
+        </button>
+      )}
+      {checkingCert && <CertificateChange accountId={account.id} jid={account.jid} onClose={() => setCheckingCert(false)} />}
       <ErrorAlert error={error} />
       <AccountOtrWarnings accountId={account.id} jid={account.jid} />
       <div id={panelId} className="account-panel" role="group" aria-label={`Settings of ${account.jid}`} hidden={!open}>
