@@ -1,7 +1,7 @@
 // Issue 15, "Certificates": a server certificate the system does not trust (the stack's is signed
 // by a throwaway CA this client is not given) shows its details at sign-in — subject, issuer,
 // SHA-256 fingerprint, validity — with a warning; trusting it for that server needs a tick first,
-// then signs in. The refusal of a different certificate later is tested on the core
+// then signs in; the same choice after "Create account" registers and signs in. The refusal of a different certificate later is tested on the core
 // (src-main/core/xmpp/starttls/certificate.integration.test.ts): the shared stack cannot change
 // its certificate under a running test.
 import { X509Certificate } from 'node:crypto';
@@ -42,4 +42,31 @@ test('an untrusted certificate shows its details and can be trusted for that ser
   await expectNoSeriousAxeViolations(c.page, 'untrusted certificate, ready to trust');
   await trust.click();
   await expect(connection(c.page)).toHaveText('Online');
+});
+
+test('"Create account" against an untrusted certificate offers the same choice, and trusting it creates the account', async ({ stack, launchClient }) => {
+  const config = await readFile(stack.configPath, 'utf8');
+  const leaf = new X509Certificate(await readFile(/certificate = "([^"]+)"/.exec(config)![1]!));
+  // a name nobody has: the account is made by the client (XEP-0077), not by the stack
+  const ivo = {
+    jid: `ivo-${randomBytes(4).toString('hex')}@${stack.domain}`,
+    password: `pw-${randomBytes(8).toString('hex')}`,
+    host: stack.host,
+    port: stack.port,
+  };
+  const c = await launchClient('ivo', { trustStackCa: false });
+
+  await submitSignIn(c.page, ivo, 'create');
+  const form = signInForm(c.page);
+  await expect(form.getByRole('alert')).toHaveText("The server's certificate is not trusted, so the connection was stopped to keep your password safe.");
+  const details = form.getByRole('region', { name: `Certificate of ${stack.host}` });
+  await expect(details.getByTestId('certificate-sha256')).toHaveText(leaf.fingerprint256);
+  const trust = details.getByRole('button', { name: `Trust this certificate for ${stack.host} and create the account` });
+  await expect(trust).toBeDisabled();
+  await details.getByRole('checkbox', { name: "I have checked this fingerprint with the server's administrator" }).check();
+  await trust.click();
+  await expect(connection(c.page)).toHaveText('Online', { timeout: 60_000 });
+  // the pin holds: after a restart the account connects without asking
+  await c.restart();
+  await expect(connection(c.page)).toHaveText('Online', { timeout: 60_000 });
 });

@@ -187,13 +187,14 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     setAddingAccount(open: boolean) {
       set({ addingAccount: open });
     },
-    /** `trustCertificate` (sign-in only): the server certificate the user chose to trust, pinned for the account */
+    /** `trustCertificate`: the server certificate the user chose to trust, pinned for the account (sign-in and registration) */
     async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number; trustCertificate?: string }) {
       set({ signingIn: true });
       let r: Result<AccountInfo> | undefined;
       try {
         const { trustCertificate, ...plain } = form;
-        r = mode === 'add' ? await api.request('account.add', trustCertificate ? form : plain) : await api.request('account.register', plain);
+        const input = trustCertificate ? form : plain;
+        r = mode === 'add' ? await api.request('account.add', input) : await api.request('account.register', input);
         return r;
       } finally {
         // one update, so that no frame shows the sign-in screen after the account is in

@@ -223,7 +223,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const [endpoint] = await resolveEndpoints(domain, { host: input.host ?? null, port: input.port ?? null });
       if (!endpoint) throw new MessengerError('server-unreachable', `${domain} says it offers no XMPP service.`);
       const where = input.host ?? domain;
-      await register({ domain, host: endpoint.host, port: endpoint.port, extraCaPem: options.extraCaPem, username, password: input.password }, (e) =>
+      // a certificate the user chose to trust is the only one the registration accepts too
+      const pin = input.trustCertificate ? { pinnedCertSha256: input.trustCertificate } : {};
+      await register({ domain, host: endpoint.host, port: endpoint.port, extraCaPem: options.extraCaPem, ...pin, username, password: input.password }, (e) =>
         toMessengerError(e, where),
       );
       return addAccount(input);

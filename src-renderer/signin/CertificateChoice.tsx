@@ -47,7 +47,18 @@ export function CertificateDetailsList({ cert }: { cert: ServerCertificate }) {
 /** why the system does not trust it, in plain words */
 export const problemWords = (problem: string): string => problems[problem] ?? `Your system does not trust it (${problem}).`;
 
-export function CertificateChoice({ cert, busy, onTrust }: { cert: ServerCertificate; busy: boolean; onTrust: () => void }) {
+/** `creating`: the user pressed "Create account" (registration), so trusting goes on with that */
+export function CertificateChoice({
+  cert,
+  busy,
+  creating = false,
+  onTrust,
+}: {
+  cert: ServerCertificate;
+  busy: boolean;
+  creating?: boolean;
+  onTrust: () => void;
+}) {
   const [checked, setChecked] = useState(false);
   const ids = { title: useId(), check: useId() };
   return (
@@ -65,7 +76,7 @@ export function CertificateChoice({ cert, busy, onTrust }: { cert: ServerCertifi
       </label>
       <div className="actions">
         <button type="button" className="danger" disabled={!checked || busy} onClick={onTrust}>
-          Trust this certificate for {cert.server} and sign in
+          Trust this certificate for {cert.server} and {creating ? 'create the account' : 'sign in'}
         </button>
       </div>
       <p className="hint">

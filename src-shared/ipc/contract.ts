@@ -153,8 +153,11 @@ export const requestSchemas = {
     .strict(),
   /** the certificate the account's server presents after STARTTLS, without signing in */
   'account.certificate': z.object({ jid: bareJid, ...serverOverride }).strict(),
-  /** XEP-0077 in-band registration, then as account.add */
-  'account.register': z.object({ jid: bareJid, password, ...serverOverride }).strict(),
+  /**
+   * XEP-0077 in-band registration, then as account.add; `trustCertificate` as there: the
+   * registration's own connection accepts exactly that certificate, and it is pinned
+   */
+  'account.register': z.object({ jid: bareJid, password, ...serverOverride, trustCertificate: certSha256.optional() }).strict(),
   'account.remove': z.object({ accountId }).strict(),
   'account.connect': z.object({ accountId }).strict(),
   'account.disconnect': z.object({ accountId }).strict(),
