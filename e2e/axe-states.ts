@@ -4,6 +4,9 @@
 // also saved there (800x600, both themes), as e2e/a11y.spec.ts does.
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './support/clients';
 
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 
@@ -30,4 +33,32 @@ export async function expectNoSeriousAxeViolations(page: Page, state: string): P
     }
   }
   await page.emulateMedia({ colorScheme: null });
+}
+
+const SHOTS = join(repoRoot, 'test-results', 'screens');
+const SIZES = [
+  [800, 600],
+  [1920, 1080],
+] as const;
+
+/**
+ * One screen as a person sees it (e2e/screens.spec.ts): at 800x600 and 1920x1080, light and dark,
+ * `check` run at each size (what must be in view), a PNG of each under test-results/screens/ (not
+ * committed), and axe with zero violations of any impact in both themes. The viewport and the
+ * colour scheme are given back as they were.
+ */
+export async function screen(page: Page, name: string, check?: (width: number) => Promise<void>): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  const was = page.viewportSize();
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const [width, height] of SIZES) {
+      await page.setViewportSize({ width, height });
+      if (check) await check(width);
+      await page.screenshot({ path: join(SHOTS, `${name}-${colorScheme}-${width}x${height}.png`) });
+    }
+    expect(await axeFindings(page, { all: true }), `${name}, ${colorScheme}`).toBe('');
+  }
+  await page.emulateMedia({ colorScheme: null });
+  if (was) await page.setViewportSize(was);
 }

@@ -17,6 +17,7 @@ import { contactsPair, goPrivate, notice, type Pair } from './otr-support';
 import { launchWebClient, type Client } from './support/clients';
 import { account, accountConnection, contact, message, openAccount, send } from './support/ui';
 import { turnOnNotifications } from './support/notifications';
+import { screen } from './axe-states';
 
 let two: TwoDomainStack;
 const clients: Client[] = [];
@@ -70,6 +71,10 @@ async function pairWithWakeUps(browser: Parameters<typeof launchWebClient>[0]): 
 /** Alice says yes, then Bob (from the prompt that says Alice already did) */
 async function bothSayYes(p: Pair): Promise<void> {
   await expect(prompt(p.a.page, p.bob.jid)).toContainText(`Let ${p.bob.jid} wake this computer when you are offline?`);
+  // the approval prompt as a person sees it (issue 15 screenshots; axe in both themes)
+  await screen(p.a.page, 'wake-up-prompt', async () => {
+    await expect(prompt(p.a.page, p.bob.jid).getByRole('button', { name: 'Yes', exact: true })).toBeInViewport();
+  });
   await expect(prompt(p.b.page, p.alice.jid)).toHaveAttribute('data-reason', 'ask');
   await prompt(p.a.page, p.bob.jid).getByRole('button', { name: 'Yes', exact: true }).click();
   await expect(prompt(p.b.page, p.alice.jid)).toHaveAttribute('data-reason', 'their-offer');

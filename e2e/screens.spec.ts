@@ -6,40 +6,16 @@
 // in both themes; at 800x600 the composer and the last message are in the viewport, and the
 // sidebar, once shown, keeps the conversation list dominant (every contact row visible without
 // scrolling, and the account's own controls folded into one compact header).
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { axeFindings } from './axe-states';
+import { screen } from './axe-states';
 import { contactsPair, goPrivate, privacyAction, verifyDialog } from './otr-support';
-import { addContact, contact, message, send } from './support/ui';
-import { repoRoot } from './support/clients';
+import { addContact, contact, message, openAccount, send } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
   test.skip(testInfo.project.name !== 'web', 'the look is the same in both projects; the web project takes the pictures');
 });
-
-const SHOTS = join(repoRoot, 'test-results', 'screens');
-const SIZES = [
-  [800, 600],
-  [1920, 1080],
-] as const;
-
-/** axe with zero violations of any impact, in both themes, and a picture of each size and theme */
-async function screen(page: Page, name: string, check?: (w: number) => Promise<void>): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const [width, height] of SIZES) {
-      await page.setViewportSize({ width, height });
-      if (check) await check(width);
-      await page.screenshot({ path: join(SHOTS, `${name}-${colorScheme}-${width}x${height}.png`) });
-    }
-    expect(await axeFindings(page, { all: true }), `${name}, ${colorScheme}`).toBe('');
-  }
-  await page.emulateMedia({ colorScheme: null });
-}
 
 const composer = (page: Page) => page.getByRole('form', { name: 'Write a message' }).getByRole('textbox', { name: 'Message' });
 
@@ -81,6 +57,15 @@ test('the main screens at 800x600 and 1920x1080, light and dark: readable, nothi
     for (const r of (await rows.all()).slice(0, 5)) await expect(r).toBeInViewport();
     await expect(composer(page)).toBeInViewport();
   });
+
+  // the account's own controls, opened: all of them reachable without scrolling the window
+  const panel = await openAccount(page);
+  await screen(page, 'account-panel', async () => {
+    await expect(panel.getByRole('button', { name: 'Remove account' })).toBeInViewport();
+    await expect(panel.getByRole('combobox', { name: 'Your status' })).toBeInViewport();
+  });
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await expect(panel).toBeHidden();
 
   await privacyAction(page, 'Privacy settings…');
   const settings = page.getByRole('dialog', { name: `Privacy settings for ${bob.jid}` });
