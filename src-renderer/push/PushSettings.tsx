@@ -87,7 +87,8 @@ export function PushSettings({ accountId, jid }: { accountId: string; jid: strin
         </form>
       )}
       <ErrorAlert error={error} />
-      <h4>Who can wake whom</h4>
+      {/* an h2 as the sidebar's other sections: the panel sits between the page's h1 and "Contacts" */}
+      <h2>Who can wake whom</h2>
       <WakeUps accountId={accountId} />
       {notices && notices.length > 0 && (
         <ul className="push-notices" aria-label="Wake-up notices">
