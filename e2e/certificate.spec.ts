@@ -7,6 +7,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import type { Locator, Page } from '@playwright/test';
+import type { Stack } from '../scripts/stack/stack';
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { expectNoSeriousAxeViolations } from './axe-states';
 import { connection, signInForm, submitSignIn } from './support/ui';
@@ -15,19 +17,32 @@ test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
 });
 
-test('an untrusted certificate shows its details and can be trusted for that server after a warning', async ({ stack, launchClient }) => {
+/** the certificate Prosody serves, read from the stack's configuration (not from the code under test) */
+async function stackLeaf(stack: Stack): Promise<X509Certificate> {
   const config = await readFile(stack.configPath, 'utf8');
-  const leaf = new X509Certificate(await readFile(/certificate = "([^"]+)"/.exec(config)![1]!));
+  return new X509Certificate(await readFile(/certificate = "([^"]+)"/.exec(config)![1]!));
+}
+
+/** the refusal in plain words and the certificate's region in the sign-in form, with its SHA-256 checked */
+async function refusedWithDetails(page: Page, stack: Stack, leaf: X509Certificate): Promise<Locator> {
+  const form = signInForm(page);
+  await expect(form.getByRole('alert')).toHaveText("The server's certificate is not trusted, so the connection was stopped to keep your password safe.");
+  const details = form.getByRole('region', { name: `Certificate of ${stack.host}` });
+  await expect(details.getByTestId('certificate-sha256')).toHaveText(leaf.fingerprint256);
+  return details;
+}
+
+const tick = (details: Locator) => details.getByRole('checkbox', { name: "I have checked this fingerprint with the server's administrator" }).check();
+
+test('an untrusted certificate shows its details and can be trusted for that server after a warning', async ({ stack, launchClient }) => {
+  const leaf = await stackLeaf(stack);
   const name = `hana-${randomBytes(4).toString('hex')}`;
   const hana = { jid: `${name}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
   await stack.createAccount(name, hana.password);
   const c = await launchClient('hana', { trustStackCa: false });
 
   await submitSignIn(c.page, hana, 'sign-in');
-  const form = signInForm(c.page);
-  await expect(form.getByRole('alert')).toHaveText("The server's certificate is not trusted, so the connection was stopped to keep your password safe.");
-  const details = form.getByRole('region', { name: `Certificate of ${stack.host}` });
-  await expect(details.getByTestId('certificate-sha256')).toHaveText(leaf.fingerprint256);
+  const details = await refusedWithDetails(c.page, stack, leaf);
   await expect(details.getByTestId('certificate-subject')).toContainText(`CN=${stack.domain}`);
   await expect(details.getByTestId('certificate-issuer')).not.toBeEmpty();
   await expect(details.getByTestId('certificate-validity')).toContainText(String(new Date(leaf.validTo).getFullYear()));
@@ -38,15 +53,14 @@ test('an untrusted certificate shows its details and can be trusted for that ser
   // never one click away: the tick comes first
   const trust = details.getByRole('button', { name: `Trust this certificate for ${stack.host} and sign in` });
   await expect(trust).toBeDisabled();
-  await details.getByRole('checkbox', { name: "I have checked this fingerprint with the server's administrator" }).check();
+  await tick(details);
   await expectNoSeriousAxeViolations(c.page, 'untrusted certificate, ready to trust');
   await trust.click();
   await expect(connection(c.page)).toHaveText('Online');
 });
 
 test('"Create account" against an untrusted certificate offers the same choice, and trusting it creates the account', async ({ stack, launchClient }) => {
-  const config = await readFile(stack.configPath, 'utf8');
-  const leaf = new X509Certificate(await readFile(/certificate = "([^"]+)"/.exec(config)![1]!));
+  const leaf = await stackLeaf(stack);
   // a name nobody has: the account is made by the client (XEP-0077), not by the stack
   const ivo = {
     jid: `ivo-${randomBytes(4).toString('hex')}@${stack.domain}`,
@@ -57,13 +71,10 @@ test('"Create account" against an untrusted certificate offers the same choice, 
   const c = await launchClient('ivo', { trustStackCa: false });
 
   await submitSignIn(c.page, ivo, 'create');
-  const form = signInForm(c.page);
-  await expect(form.getByRole('alert')).toHaveText("The server's certificate is not trusted, so the connection was stopped to keep your password safe.");
-  const details = form.getByRole('region', { name: `Certificate of ${stack.host}` });
-  await expect(details.getByTestId('certificate-sha256')).toHaveText(leaf.fingerprint256);
+  const details = await refusedWithDetails(c.page, stack, leaf);
   const trust = details.getByRole('button', { name: `Trust this certificate for ${stack.host} and create the account` });
   await expect(trust).toBeDisabled();
-  await details.getByRole('checkbox', { name: "I have checked this fingerprint with the server's administrator" }).check();
+  await tick(details);
   await trust.click();
   await expect(connection(c.page)).toHaveText('Online', { timeout: 60_000 });
   // the pin holds: after a restart the account connects without asking
