@@ -1,5 +1,5 @@
 // Issue 15, the window as a person sees it: two users on the local stack, a private conversation
-// with messages and notices, then each main screen — the conversation list with the conversation,
+// with messages and notices, then each main screen — sign-in, the conversation list with the conversation,
 // the privacy settings, the devices page, search (Ctrl+K), the verify dialog — at 800x600 and
 // 1920x1080, light and dark, saved as PNGs under test-results/screens/ (not committed) to be
 // looked at. What matters is asserted on each: axe (WCAG 2.x A/AA, best practices) finds nothing,
@@ -21,6 +21,12 @@ const composer = (page: Page) => page.getByRole('form', { name: 'Write a message
 
 test('the main screens at 800x600 and 1920x1080, light and dark: readable, nothing out of reach', async ({ stack, launchClient }) => {
   test.setTimeout(600_000);
+  // the first screen anyone sees: the sign-in form, its buttons in view, with the server settings open
+  const first = (await launchClient('first')).page;
+  await first.getByText('Server settings (optional)').click();
+  await screen(first, 'sign-in', async () => {
+    await expect(first.getByRole('button', { name: 'Create account' })).toBeInViewport();
+  });
   const pair = await contactsPair(stack, launchClient);
   const { a, b, bob } = pair;
   const page = a.page;
