@@ -6,12 +6,16 @@
 // its certificate under a running test.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Locator, Page } from '@playwright/test';
 import type { Stack } from '../scripts/stack/stack';
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { expectNoSeriousAxeViolations } from './axe-states';
-import { connection, signInForm, submitSignIn } from './support/ui';
+import { expectNoSeriousAxeViolations, screen } from './axe-states';
+import { launchWebClient } from './support/clients';
+import { connection, signIn, signInForm, submitSignIn } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -80,4 +84,46 @@ test('"Create account" against an untrusted certificate offers the same choice, 
   // the pin holds: after a restart the account connects without asking
   await c.restart();
   await expect(connection(c.page)).toHaveText('Online', { timeout: 60_000 });
+});
+
+test('an existing account whose server certificate is no longer trusted: the details beside what was trusted, and trusting it connects', async ({
+  stack,
+  browser,
+}, testInfo) => {
+  test.skip(testInfo.project.name !== 'web', 'starts the browser host twice on one profile, with and without the CA');
+  const leaf = await stackLeaf(stack);
+  const name = `lena-${randomBytes(4).toString('hex')}`;
+  const lena = { jid: `${name}@${stack.domain}`, password: `pw-${randomBytes(8).toString('hex')}`, host: stack.host, port: stack.port };
+  await stack.createAccount(name, lena.password);
+  const profileDir = mkdtempSync(join(tmpdir(), 'e2e-profile-lena-'));
+  let c = await launchWebClient(browser, { name: 'lena', profileDir, caFile: stack.caCertPath });
+  try {
+    // signed in while the CA vouched for the certificate: nothing pinned
+    await signIn(c.page, lena, 'sign-in');
+    await c.close();
+    // the same profile, and the CA no longer trusted (as when a server's CA is dropped or its
+    // certificate replaced by one nobody vouches for): the account is refused at start
+    c = await launchWebClient(browser, { name: 'lena', profileDir, caFile: null });
+    await expect(connection(c.page)).toHaveText(/Not connected/, { timeout: 60_000 });
+    await screen(c.page, 'certificate-refused');
+    await c.page.getByRole('button', { name: "Check the server's certificate…" }).click();
+    const dialog = c.page.getByRole('dialog', { name: `Server certificate of ${lena.jid}` });
+    await expect(dialog.getByTestId('certificate-sha256')).toHaveText(leaf.fingerprint256);
+    await expect(dialog).toContainText(`You have not trusted a certificate of ${stack.host} by hand.`);
+    await expect(dialog.getByTestId('certificate-pinned')).toHaveCount(0);
+    await expect(dialog.getByRole('note')).toContainText('what someone intercepting the connection would show');
+    const trust = dialog.getByRole('button', { name: 'Trust the new certificate and connect' });
+    await expect(trust).toBeDisabled();
+    await dialog.getByRole('checkbox', { name: "I have checked the new fingerprint with the server's administrator" }).check();
+    await screen(c.page, 'changed-certificate');
+    await trust.click();
+    await expect(dialog).toHaveCount(0);
+    await expect(connection(c.page)).toHaveText('Online', { timeout: 60_000 });
+    // now pinned: the dialog, opened again from a restart's refusal, would show it; a restart connects
+    await c.restart();
+    await expect(connection(c.page)).toHaveText('Online', { timeout: 60_000 });
+  } finally {
+    await c.close();
+    rmSync(profileDir, { recursive: true, force: true });
+  }
 });
