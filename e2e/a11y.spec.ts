@@ -3,9 +3,9 @@
 // conversation, a dialog open — in the light AND the dark theme (prefers-color-scheme): no serious
 // or critical violation. With MESSENGER_SCREENSHOTS=DIR each state is also saved as a PNG there
 // (800x600 and 1920x1080, both themes), to be looked at as a person would.
-import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect, skipWithoutElectron } from './fixtures';
+import { axeFindings } from './axe-states';
 import { contactsPair, goPrivate } from './otr-support';
 import { send, message } from './support/ui';
 
@@ -14,16 +14,12 @@ test.beforeEach(({}, testInfo) => {
   test.skip(testInfo.project.name !== 'web', 'the themes and axe run the same in both projects; the web project checks them');
 });
 
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const SHOTS = process.env.MESSENGER_SCREENSHOTS;
 
 async function check(page: Page, state: string): Promise<void> {
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    const said = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(' ')).join('\n  ')}`).join('\n');
-    expect(said, `${state}, ${colorScheme}`).toBe('');
+    expect(await axeFindings(page), `${state}, ${colorScheme}`).toBe('');
     if (SHOTS) {
       for (const [w, h] of [
         [800, 600],

@@ -19,6 +19,7 @@ import {
   connection,
   contact,
   message,
+  openAccount,
   send,
   signIn,
   submitSignIn,
@@ -118,7 +119,7 @@ test('one window with two accounts: separate contacts and conversations, one off
   await expect(message(m.page, reply)).toContainText('Delivered');
 
   // mia goes offline; lea stays online and keeps chatting
-  await account(m.page, mia.jid).getByRole('button', { name: 'Go offline' }).click();
+  await (await openAccount(m.page, mia.jid)).getByRole('button', { name: 'Go offline' }).click();
   await expect(accountConnection(m.page, mia.jid)).toHaveText('Offline');
   await expect(accountConnection(m.page, lea.jid)).toHaveText('Online');
   await expect(contact(t.page, lea.jid)).toContainText('Online');
@@ -129,7 +130,7 @@ test('one window with two accounts: separate contacts and conversations, one off
   const back = `ted answers lea while mia is offline (${run})`;
   await send(t.page, back);
   await expect(message(m.page, back)).toBeVisible();
-  await account(m.page, mia.jid).getByRole('button', { name: 'Connect' }).click();
+  await (await openAccount(m.page, mia.jid)).getByRole('button', { name: 'Connect' }).click();
   await expect(accountConnection(m.page, mia.jid)).toHaveText('Online');
 
   // after a restart both accounts are back, with their own contacts and lea's history
@@ -144,7 +145,7 @@ test('one window with two accounts: separate contacts and conversations, one off
   for (const text of [hello, reply, meanwhile, back]) await expect(message(m.page, text)).toHaveCount(1);
 
   // removing mia leaves lea and the open conversation as they were; the window is a one-account window again
-  await account(m.page, mia.jid).getByRole('button', { name: 'Remove account' }).click();
+  await (await openAccount(m.page, mia.jid)).getByRole('button', { name: 'Remove account' }).click();
   await account(m.page, mia.jid).getByRole('dialog', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
   await expect(account(m.page, mia.jid)).toHaveCount(0);
   await expect(connection(m.page)).toHaveText('Online');

@@ -6,6 +6,7 @@
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { expectNoSeriousAxeViolations } from './axe-states';
 import { contactsPair, expectState, goPrivate, privacyAction, verifyDialog } from './otr-support';
+import { openAccount } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -17,10 +18,7 @@ test('devices: the contact’s device with its key, verified state, and forgetti
   await goPrivate(pair);
 
   // Bob's own page, from his account in the sidebar: this device, its key, nothing to forget
-  await b.page
-    .getByRole('region', { name: `Account ${bob.jid}` })
-    .getByRole('button', { name: 'Your devices…' })
-    .click();
+  await (await openAccount(b.page, bob.jid)).getByRole('button', { name: 'Your devices…' }).click();
   const own = b.page.getByRole('dialog', { name: `Your devices (${bob.jid})` });
   const thisDevice = own.getByRole('listitem', { name: 'This device' });
   await expect(thisDevice).toBeVisible();

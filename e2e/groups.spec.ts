@@ -12,6 +12,7 @@ import { test, expect, skipWithoutElectron } from './fixtures';
 import { expectState, privacyAction, verifyDialog } from './otr-support';
 import { signedInUsers } from './support/users';
 import { addContact, contact } from './support/ui';
+import { turnOnNotifications } from './support/notifications';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -62,6 +63,8 @@ test('three users: create, admit by verified keys, talk, notify, name an admin w
     await verifyEachOther(a, alice!.who.jid, c, carol!.who.jid);
 
     // Alice creates the group on the service and shares its address
+    // creating and joining are folded under "New or join a group" in the sidebar
+    await a.getByText('New or join a group').click();
     await a.getByLabel('Group service').fill(service.domain);
     await a.getByRole('button', { name: 'New group' }).click();
     const address = (await groupView(a).getByLabel('Group address').textContent())!.trim();
@@ -72,6 +75,7 @@ test('three users: create, admit by verified keys, talk, notify, name an admin w
       [b, 0],
       [c, 1],
     ] as const) {
+      await page.getByText('New or join a group').click();
       await page.getByRole('form', { name: 'Join a group' }).getByRole('textbox').fill(address);
       await page.getByRole('form', { name: 'Join a group' }).getByRole('button', { name: 'Join' }).click();
       // admitted: Alice (verified by this user) is listed; the compose box appears
@@ -94,23 +98,7 @@ test('three users: create, admit by verified keys, talk, notify, name an admin w
 
     // notifications as for one-to-one: the group not on screen notifies; muted, it does not
     const groupId = address.split('@')[0]!;
-    await a.context().grantPermissions(['notifications']);
-    await a.evaluate(() => {
-      const Real = window.Notification;
-      const shown: { title: string; body: string }[] = [];
-      (window as unknown as { shown: typeof shown }).shown = shown;
-      window.Notification = class extends Real {
-        constructor(title: string, options?: NotificationOptions) {
-          super(title, options);
-          shown.push({ title, body: options?.body ?? '' });
-        }
-      } as typeof Notification;
-    });
-    const shown = () => a.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown);
-    await a.getByRole('button', { name: 'Notifications…' }).click();
-    const prefs = a.getByRole('dialog', { name: 'Notifications' });
-    await prefs.getByRole('checkbox', { name: /Show a desktop notification/ }).check();
-    await prefs.getByRole('button', { name: 'Close' }).click();
+    const shown = await turnOnNotifications(a);
     await sendToGroup(b, 'on screen');
     await expect(timeline(a).filter({ hasText: 'on screen' })).toHaveCount(1);
     await groupView(a).getByRole('button', { name: 'Close' }).click();

@@ -5,7 +5,8 @@
 import type { Page } from '@playwright/test';
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { contactsPair, goPrivate, verifyDialog } from './otr-support';
-import { addContact, contact } from './support/ui';
+import { addContact, contact, message, openAccount } from './support/ui';
+import { signedInUsers } from './support/users';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -72,8 +73,9 @@ test('skip link, dialogs, privacy menu and shortcuts work from the keyboard alon
   await expect(verify).toHaveCount(0);
   await expect(privacy).toBeFocused();
 
-  // the remove confirmation: Cancel has the focus, Escape closes, focus back on "Remove account"
-  const remove = page.getByRole('button', { name: 'Remove account' });
+  // the remove confirmation (in the account's panel): Cancel has the focus, Escape closes, focus
+  // back on "Remove account"
+  const remove = (await openAccount(page)).getByRole('button', { name: 'Remove account' });
   await remove.focus();
   await page.keyboard.press('Enter');
   const confirm = page.getByRole('dialog', { name: 'Remove account' });
@@ -120,4 +122,83 @@ test('at 800x600 the sidebar folds away and the conversation and composer stay u
   await page.getByRole('button', { name: 'Show contacts' }).click();
   await expect(page.getByRole('navigation', { name: 'Contacts' })).toContainText(bob.jid);
   await expect(composer(page)).toBeInViewport();
+});
+
+/**
+ * The focused element draws a ring a person can see (WCAG 2.4.7): an outline of at least 2 px in a
+ * colour other than transparent. Returns what has the focus, for the message of a failure.
+ */
+async function expectVisibleFocus(page: Page): Promise<void> {
+  const seen = await page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return { what: 'nothing', ring: false };
+    const st = getComputedStyle(el);
+    const ring = st.outlineStyle !== 'none' && parseFloat(st.outlineWidth) >= 2 && st.outlineColor !== 'rgba(0, 0, 0, 0)';
+    return { what: `${el.tagName.toLowerCase()} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40)}"`, ring };
+  });
+  expect(seen.ring, `focus ring on ${seen.what}`).toBe(true);
+}
+
+/** presses `key`, then the focus must be visible */
+async function press(page: Page, key: string): Promise<void> {
+  await page.keyboard.press(key);
+  await expectVisibleFocus(page);
+}
+
+test('keyboard only, with the focus always visible: sign in, write to someone, send, open the privacy menu', async ({ stack, launchClient }) => {
+  const [{ who: bob, client: b }] = await signedInUsers(stack, launchClient, 'bob');
+  const name = `kay-${bob.jid.split('@')[0]!.split('-').at(-1)}`;
+  const kay = { jid: `${name}@${stack.domain}`, password: 'pw-keyboard-only' };
+  await stack.createAccount(name, kay.password);
+  const page = (await launchClient('kay')).page;
+  await expect(page.getByRole('form', { name: 'Sign in to Messenger' })).toBeVisible();
+
+  // the form, in tab order: address, password, "Server settings" (Enter opens it), host, port; Enter signs in
+  await press(page, 'Tab');
+  await expect(page.getByLabel('Address')).toBeFocused();
+  await page.keyboard.type(kay.jid);
+  await press(page, 'Tab');
+  await expect(page.getByLabel('Password')).toBeFocused();
+  await page.keyboard.type(kay.password);
+  await press(page, 'Tab');
+  await press(page, 'Enter');
+  await press(page, 'Tab');
+  await expect(page.getByLabel('Server host')).toBeFocused();
+  await page.keyboard.type(stack.host);
+  await press(page, 'Tab');
+  await expect(page.getByLabel('Server port')).toBeFocused();
+  await page.keyboard.type(String(stack.port));
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status', { name: 'Connection' })).toHaveText(/Online/, { timeout: 60_000 });
+
+  // Alt+N: the address of someone new; Tab to "Write", Enter: the conversation, the focus in its composer
+  await press(page, 'Alt+n');
+  await page.keyboard.type(bob.jid);
+  await press(page, 'Tab');
+  await expect(page.getByRole('button', { name: 'Add', exact: true })).toBeFocused();
+  await press(page, 'Tab');
+  await expect(page.getByRole('button', { name: 'Write', exact: true })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('main', { name: `Conversation with ${bob.jid}` })).toBeVisible();
+  await expect(composer(page)).toBeFocused();
+  await expectVisibleFocus(page);
+  await page.keyboard.type('Typed without a mouse');
+  await page.keyboard.press('Enter');
+  await expect(message(page, 'Typed without a mouse')).toBeVisible();
+  await expect(composer(page)).toBeFocused();
+  // Bob gets it (as a message request: Kay is not his contact)
+  await expect(b.page.getByText('Typed without a mouse')).toBeVisible();
+
+  // back from the composer to the Privacy button (Shift+Tab, each stop with a visible ring), Enter opens the menu
+  const privacy = page.getByRole('button', { name: 'Privacy' });
+  for (let i = 0; i < 12 && !(await privacy.evaluate((el) => el === document.activeElement)); i++) await press(page, 'Shift+Tab');
+  await expect(privacy).toBeFocused();
+  await press(page, 'Enter');
+  const menu = page.getByRole('menu', { name: 'Privacy' });
+  await expect(menu.getByRole('menuitem').first()).toBeFocused();
+  await press(page, 'ArrowDown');
+  await expect(menu.getByRole('menuitem').nth(1)).toBeFocused();
+  await press(page, 'Escape');
+  await expect(menu).toHaveCount(0);
+  await expect(privacy).toBeFocused();
 });

@@ -12,7 +12,7 @@ import type { Stack } from '../scripts/stack/stack';
 import { test, expect, skipWithoutElectron, type PrekeyServer } from './fixtures';
 import type { Client } from './support/clients';
 import { contactsPair, expectState, notice, offlineDevices, offlineDialog, ownV4Fingerprint, waitPublished, privacyAction } from './otr-support';
-import { addContact, connection, contact, message, send, signIn } from './support/ui';
+import { addContact, connection, contact, message, openAccount, send, signIn } from './support/ui';
 import { signedInUsers } from './support/users';
 
 test.beforeEach(({}, testInfo) => {
@@ -129,9 +129,9 @@ async function afterServerKeyChange(stack: Stack, launchClient: (name: string) =
   const before = prekeyServer.fingerprint;
   await prekeyServer.restart({ newKey: true });
   expect(prekeyServer.fingerprint).not.toBe(before);
-  await page.getByRole('button', { name: 'Go offline' }).click();
+  await (await openAccount(page)).getByRole('button', { name: 'Go offline' }).click();
   await expect(connection(page)).toHaveText('Offline');
-  await page.getByRole('button', { name: 'Connect' }).click();
+  await (await openAccount(page)).getByRole('button', { name: 'Connect' }).click();
   await expect(connection(page)).toHaveText('Online');
   return { jid: user.jid, page, warning };
 }

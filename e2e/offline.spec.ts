@@ -2,7 +2,7 @@
 // again, and is delivered once — the UI side of the core's outgoing queue (issue 7, item 3).
 import { randomBytes } from 'node:crypto';
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { becomeContacts, connection, contact, message, send } from './support/ui';
+import { becomeContacts, connection, contact, message, openAccount, send } from './support/ui';
 import { signedInUsers } from './support/users';
 
 test.beforeEach(({}, testInfo) => {
@@ -14,7 +14,7 @@ test('a message written while offline is sent on reconnect and delivered once', 
   const [{ who: gina, client: g }, { who: hal, client: h }] = await signedInUsers(stack, launchClient, 'gina', 'hal');
   await becomeContacts(g.page, gina.jid, h.page, hal.jid);
 
-  await g.page.getByRole('button', { name: 'Go offline' }).click();
+  await (await openAccount(g.page)).getByRole('button', { name: 'Go offline' }).click();
   await expect(connection(g.page)).toHaveText('Offline');
   await expect(contact(h.page, gina.jid)).toContainText('Offline');
 
@@ -23,7 +23,7 @@ test('a message written while offline is sent on reconnect and delivered once', 
   await send(g.page, text);
   await expect(message(g.page, text)).toContainText('Sending…');
 
-  await g.page.getByRole('button', { name: 'Connect' }).click();
+  await (await openAccount(g.page)).getByRole('button', { name: 'Connect' }).click();
   await expect(connection(g.page)).toHaveText('Online');
   await expect(message(g.page, text)).toContainText('Delivered');
   await contact(h.page, gina.jid).click();

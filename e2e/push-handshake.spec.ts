@@ -15,7 +15,9 @@ import type { Stack } from '../scripts/stack/stack';
 import { test, expect } from './fixtures';
 import { contactsPair, goPrivate, notice, type Pair } from './otr-support';
 import { launchWebClient, type Client } from './support/clients';
-import { account, accountConnection, contact, message, send } from './support/ui';
+import { account, accountConnection, contact, message, openAccount, send } from './support/ui';
+import { turnOnNotifications } from './support/notifications';
+import { screen } from './axe-states';
 
 let two: TwoDomainStack;
 const clients: Client[] = [];
@@ -36,6 +38,8 @@ const wakeUps = (page: Page, jid: string) => account(page, jid).locator('details
 
 /** turns wake-ups on for the account with a new push account on `endpoint` */
 async function turnOn(page: Page, jid: string, endpoint: string, pushName: string): Promise<void> {
+  // the account's panel ("Account" in the sidebar) holds the wake-ups; it stays open for the test
+  await openAccount(page, jid);
   const section = wakeUps(page, jid);
   await section.locator('summary').click();
   await section.getByLabel('Push server address').fill(endpoint);
@@ -67,6 +71,10 @@ async function pairWithWakeUps(browser: Parameters<typeof launchWebClient>[0]): 
 /** Alice says yes, then Bob (from the prompt that says Alice already did) */
 async function bothSayYes(p: Pair): Promise<void> {
   await expect(prompt(p.a.page, p.bob.jid)).toContainText(`Let ${p.bob.jid} wake this computer when you are offline?`);
+  // the approval prompt as a person sees it (issue 15 screenshots; axe in both themes)
+  await screen(p.a.page, 'wake-up-prompt', async () => {
+    await expect(prompt(p.a.page, p.bob.jid).getByRole('button', { name: 'Yes', exact: true })).toBeInViewport();
+  });
   await expect(prompt(p.b.page, p.alice.jid)).toHaveAttribute('data-reason', 'ask');
   await prompt(p.a.page, p.bob.jid).getByRole('button', { name: 'Yes', exact: true }).click();
   await expect(prompt(p.b.page, p.alice.jid)).toHaveAttribute('data-reason', 'their-offer');
@@ -116,22 +124,7 @@ test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his 
   await expect(wakeUps(p.a.page, p.alice.jid).getByRole('listitem').filter({ hasText: p.bob.jid })).toContainText('You can wake each other');
 
   // Bob's desktop notifications on (granted, and recorded: the real API still shows them)
-  await p.b.page.context().grantPermissions(['notifications']);
-  await p.b.page.evaluate(() => {
-    const Real = window.Notification;
-    const shown: { title: string; body: string }[] = [];
-    (window as unknown as { shown: typeof shown }).shown = shown;
-    window.Notification = class extends Real {
-      constructor(title: string, options?: NotificationOptions) {
-        super(title, options);
-        shown.push({ title, body: options?.body ?? '' });
-      }
-    } as typeof Notification;
-  });
-  await p.b.page.getByRole('button', { name: 'Notifications…' }).click();
-  const settings = p.b.page.getByRole('dialog', { name: 'Notifications' });
-  await settings.getByRole('checkbox', { name: /Show a desktop notification/ }).check();
-  await settings.getByRole('button', { name: 'Close' }).click();
+  const shown = await turnOnNotifications(p.b.page);
 
   await account(p.b.page, p.bob.jid).getByRole('button', { name: 'Put to sleep' }).click();
   await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Asleep: offline, but contacts you approved can wake it/);
@@ -144,9 +137,7 @@ test("Bob puts his account to sleep; Alice writes: Bob's devices are woken, his 
   await expect(accountConnection(p.b.page, p.bob.jid)).toHaveText(/Online/);
   await expect(message(p.b.page, 'wake up, bob')).toBeVisible();
   // "woken by alice" as a desktop notification too
-  await expect
-    .poll(() => p.b.page.evaluate(() => (window as unknown as { shown: { title: string }[] }).shown.map((n) => n.title)))
-    .toContain(`Woken by ${p.alice.jid}`);
+  await expect.poll(async () => (await shown()).map((n) => n.title)).toContain(`Woken by ${p.alice.jid}`);
   for (const [page, me] of [
     [p.a.page, p.alice.jid],
     [p.b.page, p.bob.jid],

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../scripts/stack/stack';
 import { test, expect, skipWithoutElectron } from './fixtures';
-import { connection, signIn, signInForm, submitSignIn } from './support/ui';
+import { connection, openAccount, signIn, signInForm, submitSignIn } from './support/ui';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -32,7 +32,7 @@ test('sign-in errors are said in plain words and leave nothing behind', async ({
   await expect(connection(c.page)).toHaveText('Online');
 
   // Removing the account takes it off this profile (not off the server): signing in again works.
-  await c.page.getByRole('button', { name: 'Remove account' }).click();
+  await (await openAccount(c.page)).getByRole('button', { name: 'Remove account' }).click();
   await c.page.getByRole('dialog', { name: 'Remove account' }).getByRole('button', { name: 'Remove' }).click();
   await expect(signInForm(c.page)).toBeVisible();
   await signIn(c.page, carol, 'sign-in');

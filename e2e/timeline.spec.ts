@@ -9,6 +9,7 @@ import type { Page } from '@playwright/test';
 import { test, expect, skipWithoutElectron } from './fixtures';
 import { contactsPair, goPrivate, notice, privacyAction } from './otr-support';
 import { addContact, contact, message, messages, send } from './support/ui';
+import { turnOnNotifications } from './support/notifications';
 
 test.beforeEach(({}, testInfo) => {
   test.skip(...skipWithoutElectron(testInfo.project.name));
@@ -119,27 +120,8 @@ test('a long history: windowed, "load earlier" after a restart, new messages do 
 test('unread total in the title; desktop notifications respect the screen, hidden text and mute', async ({ stack, launchClient }) => {
   const { a, b, alice, bob } = await contactsPair(stack, launchClient);
   const page = a.page;
-  await page.context().grantPermissions(['notifications']);
-  // record the notifications the page shows (the real API still shows them)
-  await page.evaluate(() => {
-    const Real = window.Notification;
-    const shown: { title: string; body: string }[] = [];
-    (window as unknown as { shown: typeof shown }).shown = shown;
-    window.Notification = class extends Real {
-      constructor(title: string, options?: NotificationOptions) {
-        super(title, options);
-        shown.push({ title, body: options?.body ?? '' });
-      }
-    } as typeof Notification;
-  });
-  const shown = () => page.evaluate(() => (window as unknown as { shown: { title: string; body: string }[] }).shown);
-
   // turn notifications on (the permission is asked in this click) and hide message text
-  await page.getByRole('button', { name: 'Notifications…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Notifications' });
-  await dialog.getByRole('checkbox', { name: /Show a desktop notification/ }).check();
-  await dialog.getByRole('checkbox', { name: /Hide message text/ }).check();
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  const shown = await turnOnNotifications(page, { hideText: true });
 
   // the conversation on screen: no notification, nothing unread
   await send(b.page, 'seen here');

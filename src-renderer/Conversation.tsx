@@ -11,6 +11,7 @@ import { presenceWords } from './Sidebar';
 import { OtrPanel, useOtrStatus } from './otr';
 import { WakeUpPrompts } from './push';
 import { Timeline } from './timeline/Timeline';
+import { ErrorAlert } from './ui/ErrorAlert';
 
 /** the composer's text field (the skip link and the shortcuts go there) */
 export const COMPOSER_ID = 'composer-text';
@@ -67,11 +68,7 @@ function Composer({ accountId, peer }: { accountId: string; peer: string }) {
           What you write now will be sent unencrypted.
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div className="row">
         <label htmlFor={COMPOSER_ID} className="sr-only">
           Message
@@ -152,11 +149,7 @@ export function Conversation() {
           ]}
         />
       </header>
-      {menuError && (
-        <p className="error" role="alert">
-          {menuError}
-        </p>
-      )}
+      <ErrorAlert error={menuError} />
       {dialog === 'rename' && <RenameDialog accountId={selected.accountId} jid={selected.peer} onClose={() => setDialog(null)} />}
       {dialog === 'remove' && <RemoveContactDialog accountId={selected.accountId} jid={selected.peer} onClose={() => setDialog(null)} />}
       {/* offline: no presence from any of the contact's devices (a non-contact has none either);

@@ -7,6 +7,7 @@ import type { MessageRequest } from '../src-shared/ipc/contract';
 import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey } from './store';
+import { ErrorAlert } from './ui/ErrorAlert';
 
 function RequestRow({ request }: { request: MessageRequest }) {
   const { actions } = useApp();
@@ -37,11 +38,7 @@ function RequestRow({ request }: { request: MessageRequest }) {
           Ignore
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </li>
   );
 }

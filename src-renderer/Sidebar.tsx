@@ -1,23 +1,21 @@
-// Every account of the profile, sorted by address, each with its header (connection state,
-// connect / disconnect, remove, account-level warnings), its contact requests and its contacts
-// (presence, unread counts); then "add a contact" (to which account: a select when there are
-// several) and "add another account". A contact is always an (account, address) pair: the same
+// Every account of the profile, sorted by address, each with its header (contacts/AccountHeader:
+// address, connection state, warnings, and the account's controls behind one "Account" button),
+// its contact requests and its contacts (presence, unread counts), which scroll on their own; at
+// the foot "add a contact" (to which account: a select when there are several), "add another
+// account" and the notification settings. A contact is always an (account, address) pair: the same
 // address may be a contact of two accounts, and each has its own conversation.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { AccountInfo, Contact, PresenceShow } from '../src-shared/ipc/contract';
 import { useApp, useAppState } from './context';
 import { plainWords } from './errors';
 import { contactKey, sortedAccounts } from './store';
-import { AccountOtrWarnings } from './otr';
-import { ASLEEP_WORDS, PushSettings, SleepControl } from './push';
 import { GroupsSection } from './groups';
 import { MessageRequests } from './MessageRequests';
 import { NotifySettings } from './notify/NotifySettings';
-import { Dialog } from './ui/Dialog';
 import { FILTER_ID } from './ui/shortcuts';
-import { OwnPresence } from './contacts/OwnPresence';
+import { AccountHeader } from './contacts/AccountHeader';
 import { AddContact } from './contacts/AddContact';
-import { BlockedList } from './contacts/BlockedList';
+import { ErrorAlert } from './ui/ErrorAlert';
 
 export const presenceWords: Record<PresenceShow, string> = {
   online: 'Online',
@@ -27,74 +25,6 @@ export const presenceWords: Record<PresenceShow, string> = {
   dnd: 'Busy',
   offline: 'Offline',
 };
-
-const statusWords = { online: 'Online', connecting: 'Connecting…', offline: 'Offline', error: 'Not connected' } as const;
-
-function AccountHeader({ account }: { account: AccountInfo }) {
-  const { actions } = useApp();
-  const [error, setError] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
-  const remove = async () => {
-    setError(null);
-    const r = await actions.removeAccount(account.id);
-    if (!r.ok) setError(plainWords(r.error));
-    setConfirming(false);
-  };
-  const toggle = async () => {
-    setError(null);
-    const r = account.status === 'online' || account.status === 'connecting' ? await actions.disconnect(account.id) : await actions.connect(account.id);
-    if (!r.ok) setError(plainWords(r.error));
-  };
-  const statusText =
-    account.status === 'error' && account.error
-      ? `${statusWords.error}: ${plainWords({ code: account.error.code as never, message: account.error.message })}`
-      : account.asleep
-        ? ASLEEP_WORDS
-        : statusWords[account.status];
-  return (
-    <div className="account">
-      <div className="account-jid" title={account.jid}>
-        {account.jid}
-      </div>
-      <div className={`account-status status-${account.asleep ? 'asleep' : account.status}`} role="status" aria-label="Connection">
-        <span className="dot" aria-hidden="true" />
-        {statusText}
-      </div>
-      <div className="row">
-        <button type="button" className="link" onClick={() => void toggle()}>
-          {account.status === 'online' || account.status === 'connecting' ? 'Go offline' : 'Connect'}
-        </button>
-        <SleepControl account={account} />
-        <button type="button" className="link" onClick={() => setConfirming(true)}>
-          Remove account
-        </button>
-      </div>
-      <BlockedList accountId={account.id} accountJid={account.jid} />
-      {confirming && (
-        // Cancel has the focus first: the destructive choice is never one Enter away
-        <Dialog title="Remove account" onClose={() => setConfirming(false)} className="confirm">
-          <p>Remove {account.jid} and its messages from this computer? The account stays on the server.</p>
-          <div className="row">
-            <button type="button" className="danger" onClick={() => void remove()}>
-              Remove
-            </button>
-            <button type="button" data-autofocus onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
-      )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {account.status === 'online' && <OwnPresence accountId={account.id} />}
-      <AccountOtrWarnings accountId={account.id} jid={account.jid} />
-      <PushSettings accountId={account.id} jid={account.jid} />
-    </div>
-  );
-}
 
 /** `label`: the region's name when it must say whose requests these are (several accounts) */
 function Requests({ requests, label }: { requests: Contact[]; label?: string }) {
@@ -127,11 +57,7 @@ function Requests({ requests, label }: { requests: Contact[]; label?: string }) 
           </li>
         ))}
       </ul>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </section>
   );
 }
@@ -260,14 +186,16 @@ export function Sidebar({ hidden = false, onHide, onSearch }: { hidden?: boolean
           <AccountSection key={a.id} account={a} contacts={byAccount.get(a.id) ?? NO_CONTACTS} several={several} filter={filter} />
         ))}
       </div>
-      <AddContact accounts={accounts} />
-      <div className="sidebar-footer">
-        <button ref={addButton} type="button" className="link" onClick={() => actions.setAddingAccount(true)}>
-          Add another account
-        </button>
-        <button type="button" className="link" onClick={() => setNotifyOpen(true)}>
-          Notifications…
-        </button>
+      <div className="sidebar-foot">
+        <AddContact accounts={accounts} />
+        <div className="sidebar-footer">
+          <button ref={addButton} type="button" className="link" onClick={() => actions.setAddingAccount(true)}>
+            Add another account
+          </button>
+          <button type="button" className="link" onClick={() => setNotifyOpen(true)}>
+            Notifications…
+          </button>
+        </div>
       </div>
       {notifyOpen && <NotifySettings onClose={() => setNotifyOpen(false)} />}
     </aside>

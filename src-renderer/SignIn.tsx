@@ -3,7 +3,8 @@
 // The same form adds another account from the signed-in window (`onCancel` given): then it takes
 // the conversation's place, says so in its title, and Cancel (or Escape) goes back.
 // A server certificate the system does not trust shows its details and the choice to trust it
-// for that server (signin/CertificateChoice.tsx, issue 15).
+// for that server (signin/CertificateChoice.tsx, issue 15), after "Sign in" and "Create account"
+// alike: trusting it goes on with the button that was pressed.
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ServerCertificate } from '../src-shared/ipc/contract';
 import { CertificateChoice } from './signin/CertificateChoice';
@@ -19,6 +20,8 @@ export function SignIn({ onCancel }: { onCancel?: () => void } = {}) {
   const [busy, setBusy] = useState<null | 'add' | 'register'>(null);
   const [error, setError] = useState<string | null>(null);
   const [cert, setCert] = useState<ServerCertificate | null>(null);
+  // which button met the untrusted certificate: trusting it goes on with the same (sign in or create)
+  const [certMode, setCertMode] = useState<'add' | 'register'>('add');
   const ids = { title: useId(), jid: useId(), password: useId(), host: useId(), port: useId(), error: useId() };
 
   const submit = async (mode: 'add' | 'register', e?: FormEvent, trustCertificate?: string) => {
@@ -38,10 +41,13 @@ export function SignIn({ onCancel }: { onCancel?: () => void } = {}) {
       ...(portNumber !== undefined ? { port: portNumber } : {}),
     };
     const r = await actions.signIn(mode, { ...server, password, ...(trustCertificate ? { trustCertificate } : {}) });
-    if (!r.ok && r.error.code === 'certificate-untrusted' && mode === 'add') {
+    if (!r.ok && r.error.code === 'certificate-untrusted') {
       // a changed pinned certificate says so in the core's words; an untrusted one shows its details
       const c = await actions.certificate(server);
-      if (c.ok && !c.value.trusted) setCert(c.value);
+      if (c.ok && !c.value.trusted) {
+        setCert(c.value);
+        setCertMode(mode);
+      }
     }
     setBusy(null);
     if (!r.ok) setError(plainWords(r.error));
@@ -102,7 +108,14 @@ export function SignIn({ onCancel }: { onCancel?: () => void } = {}) {
             {error}
           </p>
         )}
-        {cert && <CertificateChoice cert={cert} busy={busy !== null} onTrust={() => void submit('add', undefined, cert.sha256)} />}
+        {cert && (
+          <CertificateChoice
+            cert={cert}
+            busy={busy !== null}
+            creating={certMode === 'register'}
+            onTrust={() => void submit(certMode, undefined, cert.sha256)}
+          />
+        )}
         <div className="actions">
           <button type="submit" className="primary" disabled={busy !== null}>
             {busy === 'add' ? 'Signing in…' : 'Sign in'}

@@ -187,13 +187,14 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     setAddingAccount(open: boolean) {
       set({ addingAccount: open });
     },
-    /** `trustCertificate` (sign-in only): the server certificate the user chose to trust, pinned for the account */
+    /** `trustCertificate`: the server certificate the user chose to trust, pinned for the account (sign-in and registration) */
     async signIn(mode: 'add' | 'register', form: { jid: string; password: string; host?: string; port?: number; trustCertificate?: string }) {
       set({ signingIn: true });
       let r: Result<AccountInfo> | undefined;
       try {
         const { trustCertificate, ...plain } = form;
-        r = mode === 'add' ? await api.request('account.add', trustCertificate ? form : plain) : await api.request('account.register', plain);
+        const input = trustCertificate ? form : plain;
+        r = mode === 'add' ? await api.request('account.add', input) : await api.request('account.register', input);
         return r;
       } finally {
         // one update, so that no frame shows the sign-in screen after the account is in
@@ -208,6 +209,15 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
     /** the certificate the server presents (shown when it is not trusted; issue 15) */
     certificate(form: { jid: string; host?: string; port?: number }) {
       return api.request('account.certificate', form);
+    },
+    /** an existing account's server certificate now, beside the one it trusts (a changed certificate) */
+    serverCertificate(accountId: string) {
+      return api.request('account.serverCertificate', { accountId });
+    },
+    /** trusts exactly this certificate for the account (replacing the pin), then connects it */
+    async trustCertificate(accountId: string, sha256: string) {
+      const r = await api.request('account.trustCertificate', { accountId, sha256 });
+      return r.ok ? api.request('account.connect', { accountId }) : r;
     },
     async connect(accountId: string) {
       return api.request('account.connect', { accountId });

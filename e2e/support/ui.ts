@@ -53,6 +53,20 @@ export const accountContact = (page: Page, accountJid: string, jid: string): Loc
     .getByRole('navigation')
     .getByRole('button', { name: new RegExp(`^${escapeRegExp(jid)}`) });
 
+/**
+ * Opens the account's panel (its "Account" button in the sidebar: own status, Go offline / Connect,
+ * Put to sleep, devices, blocked addresses, Remove account, wake-ups) unless it is open; returns
+ * the panel. Without `accountJid`: the window's only account.
+ */
+export async function openAccount(page: Page, accountJid?: string): Promise<Locator> {
+  const scope = accountJid ? account(page, accountJid) : page.getByRole('complementary', { name: 'Accounts and contacts' });
+  const toggle = scope.getByRole('button', { name: 'Account', exact: true });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  const panel = scope.getByRole('group', { name: /^Settings of / });
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
 /** From the signed-in window: "Add another account", fill the form, wait until the new account is online. */
 export async function addAnotherAccount(page: Page, who: Credentials, mode: 'sign-in' | 'create'): Promise<void> {
   await page.getByRole('button', { name: 'Add another account' }).click();

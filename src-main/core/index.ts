@@ -11,7 +11,7 @@ import type { Core, CoreOptions } from './api';
 import { AccountSession } from './account/session';
 import { conversationRequestHandlers } from './account/conversation-handlers';
 import { ownNick, setOwnNick } from './store/archive-store';
-import { everydayRequestHandlers } from './account/everyday-handlers';
+import { certificateError, everydayRequestHandlers } from './account/everyday-handlers';
 import { CoreEvents } from './account/events';
 import { toMessengerError } from './errors';
 import { accountPasswordEntry, DATABASE_KEY_ENTRY, openKeyStore, serviceForProfile, type KeyStore } from './keychain/keychain';
@@ -25,7 +25,7 @@ import { GroupStore } from './groups/store';
 import { register } from './xmpp/register/register';
 import { resolveEndpoints } from './xmpp/resolve/resolve';
 import { CertificatePins } from './xmpp/starttls/pins';
-import { probeCertificate } from './xmpp/starttls/probe';
+import { serverCertificate } from './xmpp/starttls/probe';
 import { createPushService } from './push/service';
 import { forwardPushEvent, pushRequestHandlers } from './push/handlers';
 import { pushTestHooks, wirePushIntoApp } from './push/app-wiring';
@@ -202,7 +202,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       cancelRetry: (accountId) => clearTimeout(retryTimers.get(accountId)),
     }),
     ...groupsRequestHandlers(groupsOf),
-    ...everydayRequestHandlers(session, store),
+    ...everydayRequestHandlers(session, store, { pins, extraCaPem: options.extraCaPem }),
     ...conversationRequestHandlers(session, () => [...sessions.values()], store),
     async 'app.snapshot'() {
       const accounts = [...store.accounts()].map((a) => sessions.get(a.id)?.info() ?? locked.get(a.id) ?? { id: a.id, jid: a.jid, status: 'offline' as const });
@@ -214,15 +214,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     'account.add': addAccount,
     async 'account.certificate'(input) {
-      const domain = input.jid.split('@')[1] as string;
-      const [endpoint] = await resolveEndpoints(domain, { host: input.host ?? null, port: input.port ?? null });
-      if (!endpoint) throw new MessengerError('server-unreachable', `${domain} says it offers no XMPP service.`);
-      const where = input.host ?? domain;
-      const c = await probeCertificate(domain, endpoint.host, endpoint.port, options.extraCaPem).catch((e: unknown) => {
-        throw toMessengerError(e, where);
-      });
-      const { problem, ...rest } = c;
-      return { server: where, ...rest, trusted: problem === undefined, ...(problem ? { problem } : {}) };
+      return serverCertificate(input, options.extraCaPem, resolveEndpoints, certificateError);
     },
     async 'account.register'(input) {
       const [username, domain] = input.jid.split('@') as [string, string];
@@ -231,7 +223,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const [endpoint] = await resolveEndpoints(domain, { host: input.host ?? null, port: input.port ?? null });
       if (!endpoint) throw new MessengerError('server-unreachable', `${domain} says it offers no XMPP service.`);
       const where = input.host ?? domain;
-      await register({ domain, host: endpoint.host, port: endpoint.port, extraCaPem: options.extraCaPem, username, password: input.password }, (e) =>
+      // a certificate the user chose to trust is the only one the registration accepts too
+      const pin = input.trustCertificate ? { pinnedCertSha256: input.trustCertificate } : {};
+      await register({ domain, host: endpoint.host, port: endpoint.port, extraCaPem: options.extraCaPem, ...pin, username, password: input.password }, (e) =>
         toMessengerError(e, where),
       );
       return addAccount(input);

@@ -6,6 +6,7 @@ import type { AccountInfo } from '../../src-shared/ipc/contract';
 import { useApp, useAppState } from '../context';
 import { plainWords } from '../errors';
 import { NEW_CONTACT_ID } from '../ui/shortcuts';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 export function AddContact({ accounts }: { accounts: AccountInfo[] }) {
   const { actions } = useApp();
@@ -60,9 +61,7 @@ export function AddContact({ accounts }: { accounts: AccountInfo[] }) {
             ))}
           </select>
         </>
-      ) : (
-        <p className="hint add-to">Adds to the contacts of {account.jid}.</p>
-      )}
+      ) : null}
       <label htmlFor={NEW_CONTACT_ID}>Contact address</label>
       <div className="row">
         <input id={NEW_CONTACT_ID} type="text" inputMode="email" placeholder="friend@example.org" value={jid} onChange={(e) => setJid(e.target.value)} />
@@ -73,11 +72,7 @@ export function AddContact({ accounts }: { accounts: AccountInfo[] }) {
           Write
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </form>
   );
 }

@@ -1,10 +1,11 @@
-// The addresses an account blocks (XEP-0191, the server's list), under the account in the sidebar
-// when there are any: "Blocked addresses (N)" opens a dialog listing them, each with Unblock. The
+// The addresses an account blocks (XEP-0191, the server's list), in the account's panel in the sidebar
+// (AccountHeader) when there are any: "Blocked addresses (N)" opens a dialog listing them, each with Unblock. The
 // only way back for an address that is not a contact (a blocked message request).
 import { useState } from 'react';
 import { useApp, useAppState } from '../context';
 import { plainWords } from '../errors';
 import { Dialog } from '../ui/Dialog';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const NONE: string[] = [];
 
@@ -21,13 +22,11 @@ export function BlockedList({ accountId, accountJid }: { accountId: string; acco
   };
   return (
     <>
-      <div className="row">
-        <button type="button" className="link" onClick={() => setOpen(true)}>
-          Blocked addresses ({blocked.length})
-        </button>
-      </div>
+      <button type="button" className="link" onClick={() => setOpen(true)}>
+        Blocked addresses ({blocked.length})
+      </button>
       {open && (
-        <Dialog title={`Blocked by ${accountJid}`} onClose={() => setOpen(false)}>
+        <Dialog closeButton title={`Blocked by ${accountJid}`} onClose={() => setOpen(false)}>
           {blocked.length === 0 ? (
             <p className="hint">Nobody is blocked.</p>
           ) : (
@@ -42,16 +41,7 @@ export function BlockedList({ accountId, accountJid }: { accountId: string; acco
               ))}
             </ul>
           )}
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="row">
-            <button type="button" onClick={() => setOpen(false)}>
-              Close
-            </button>
-          </div>
+          <ErrorAlert error={error} />
         </Dialog>
       )}
     </>

@@ -8,6 +8,7 @@ import { useApp, useAppState } from '../context';
 import { plainWords } from '../errors';
 import { contactKey } from '../store';
 import { Dialog } from '../ui/Dialog';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 /** the conversation's menu button: a dialog opened from one of its items gives the focus back to it */
 const focusMenuButton = () =>
@@ -38,11 +39,7 @@ export function RenameDialog({ accountId, jid, onClose }: { accountId: string; j
         <label htmlFor="contact-rename">Name</label>
         <input id="contact-rename" type="text" maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
         <p className="hint">Saved in your contact list on the server, so your other devices show it too. Leave it empty to show the address.</p>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert error={error} />
         <div className="row">
           <button type="submit" className="primary" disabled={busy}>
             Save
@@ -78,11 +75,7 @@ export function RemoveContactDialog({ accountId, jid, onClose }: { accountId: st
         Remove {jid} from your contacts? You stop seeing each other&apos;s presence. The messages stay on this computer; {jid} can still write to you (as a
         message request).
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <div className="row">
         <button type="button" className="danger" disabled={busy} onClick={() => void remove()}>
           Remove
@@ -102,11 +95,7 @@ export function BlockedNote({ accountId, jid }: { accountId: string; jid: string
   return (
     <div className="blocked-note" role="note" aria-label="Blocked">
       <p>You blocked {jid}. Nothing they send reaches you, and they do not see when you are online.</p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       <button
         type="button"
         onClick={() =>

@@ -5,8 +5,9 @@ import { useId, useState } from 'react';
 import type { OwnShow } from '../../src-shared/ipc/everyday-contract';
 import { useApp, useAppState } from '../context';
 import { plainWords } from '../errors';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
-const showWords: Record<OwnShow, string> = { online: 'Available', away: 'Away', dnd: 'Do not disturb' };
+export const showWords: Record<OwnShow, string> = { online: 'Available', away: 'Away', dnd: 'Do not disturb' };
 
 export function OwnPresence({ accountId }: { accountId: string }) {
   const { actions } = useApp();
@@ -51,11 +52,7 @@ export function OwnPresence({ accountId }: { accountId: string }) {
           }
         }}
       />
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </div>
   );
 }

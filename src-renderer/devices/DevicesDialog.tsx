@@ -10,6 +10,7 @@ import { useOtr } from '../otr/context';
 import { Fingerprint } from '../otr/Fingerprint';
 import { Dialog } from '../ui/Dialog';
 import './devices.css';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const when = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -84,7 +85,7 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
 
   const title = peer === undefined ? (accountJid ? `Your devices (${accountJid})` : 'Your devices') : `Devices of ${peer}`;
   return (
-    <Dialog title={title} onClose={forgetting ? () => setForgetting(null) : onClose} className="devices-dialog">
+    <Dialog closeButton title={title} onClose={forgetting ? () => setForgetting(null) : onClose} className="devices-dialog">
       <p className="hint">
         {peer === undefined
           ? 'The installations of this account that took part in a private conversation.'
@@ -115,16 +116,7 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
           </div>
         </div>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="row">
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
+      <ErrorAlert error={error} />
     </Dialog>
   );
 }

@@ -8,6 +8,7 @@ import { useNotifyPrefs } from '../notify/prefs';
 import { useGroups, useGroupsState } from './context';
 import { groupMuteKey } from './group-notifier';
 import { groupKey } from './groups-store';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const short = (fp: string) => `${fp.slice(0, 8).toUpperCase()} ${fp.slice(8, 16).toUpperCase()}`;
 const who = (m: GroupMemberInfo | undefined, fp: string) => (m?.me ? 'You' : (m?.name ?? short(fp)));
@@ -125,11 +126,7 @@ export function GroupView({ group }: { group: GroupInfo }) {
           Leave group
         </button>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </div>
   );
 }

@@ -1,11 +1,13 @@
-// The groups of one account in the sidebar: each group (its state in words), "New group" and
-// "Join a group" by its address. Opening a group shows GroupView.
+// The groups of one account in the sidebar: each group (its state in words); folded below them,
+// "New group" on a group service and "Join a group" by its address. Opening a group shows
+// GroupView.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { AccountInfo } from '../../src-shared/ipc/contract';
 import type { GroupInfo } from '../../src-shared/ipc/groups-contract';
 import { useGroups, useGroupsState } from './context';
 import { groupKey } from './groups-store';
 import { GroupView } from './GroupView';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const errorText = (e: { message: string }) => e.message;
 
@@ -57,27 +59,27 @@ export function GroupsSection({ account }: { account: AccountInfo }) {
           ))}
         </ul>
       )}
-      <label htmlFor={ids.service}>Group service</label>
-      <div className="row">
-        <input id={ids.service} type="text" value={service} onChange={(e) => setService(e.target.value)} />
-        <button type="button" disabled={!online} onClick={() => void create()}>
-          New group
-        </button>
-      </div>
-      <form aria-label="Join a group" onSubmit={(e) => void join(e)} noValidate>
-        <label htmlFor={ids.address}>Group address</label>
+      {/* creating and joining are occasional: folded, so that the list of groups stays short */}
+      <details className="groups-new">
+        <summary>New or join a group</summary>
+        <label htmlFor={ids.service}>Group service</label>
         <div className="row">
-          <input id={ids.address} type="text" placeholder="g-1234@groups.example.org" value={address} onChange={(e) => setAddress(e.target.value)} />
-          <button type="submit" disabled={!online}>
-            Join
+          <input id={ids.service} type="text" value={service} onChange={(e) => setService(e.target.value)} />
+          <button type="button" disabled={!online} onClick={() => void create()}>
+            New group
           </button>
         </div>
-      </form>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+        <form aria-label="Join a group" onSubmit={(e) => void join(e)} noValidate>
+          <label htmlFor={ids.address}>Group address</label>
+          <div className="row">
+            <input id={ids.address} type="text" placeholder="g-1234@groups.example" value={address} onChange={(e) => setAddress(e.target.value)} />
+            <button type="submit" disabled={!online}>
+              Join
+            </button>
+          </div>
+        </form>
+      </details>
+      <ErrorAlert error={error} />
       {open && open.accountId === account.id && all[groupKey(open.accountId, open.address)] && (
         <GroupView group={all[groupKey(open.accountId, open.address)]!} />
       )}

@@ -17,7 +17,7 @@ export function NotifySettings({ onClose }: { onClose: () => void }) {
     prefs.setEnabled(p === 'granted');
   };
   return (
-    <Dialog title="Notifications" onClose={onClose} className="notify-settings">
+    <Dialog closeButton title="Notifications" onClose={onClose} className="notify-settings">
       {!supported && <p className="hint">This browser cannot show desktop notifications.</p>}
       <label htmlFor={ids.on} className="check">
         <input id={ids.on} type="checkbox" disabled={!supported} checked={prefs.enabled} onChange={(e) => void toggle(e.target.checked)} /> Show a desktop
@@ -29,11 +29,6 @@ export function NotifySettings({ onClose }: { onClose: () => void }) {
         notifications (show only who wrote)
       </label>
       <p className="hint">No notification comes for the conversation you are looking at, nor for a conversation you muted (its Privacy menu).</p>
-      <div className="row">
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
     </Dialog>
   );
 }

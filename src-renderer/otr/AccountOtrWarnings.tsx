@@ -6,7 +6,8 @@
 // account in the sidebar, because it concerns every contact. The warning shows the key the server
 // presents now; the user may accept it (otr.prekeyServer.trust) once their server's administrator
 // confirms it, and this device publishes again.
-// Below them, the account's "Your devices…" (the devices page for oneself, issue 15).
+// OwnDevicesButton: the account's "Your devices…" (the devices page for oneself, issue 15), in the
+// account's panel of the sidebar.
 import { useState } from 'react';
 import { DevicesDialog } from '../devices/DevicesDialog';
 import { bareKey } from '../../src-shared/ipc/jid';
@@ -22,15 +23,8 @@ export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid:
   const own = bareKey(jid);
   const notices = useOtrState((s) => s.notices[otrKey(accountId, own)] ?? EMPTY);
   const shown = notices.filter((n) => n.kind === 'prekey-server-changed');
-  const [devices, setDevices] = useState(false);
   return (
     <>
-      <div className="row">
-        <button type="button" className="link" onClick={() => setDevices(true)}>
-          Your devices…
-        </button>
-      </div>
-      {devices && <DevicesDialog accountId={accountId} accountJid={jid} onClose={() => setDevices(false)} />}
       {shown.map((n) => (
         <div key={n.id} className="otr-notice otr-prekey-server-changed" role="alert" aria-label="Offline messages warning" data-notice={n.kind}>
           <p>{noticeWords(n)}</p>
@@ -43,6 +37,18 @@ export function AccountOtrWarnings({ accountId, jid }: { accountId: string; jid:
           </div>
         </div>
       ))}
+    </>
+  );
+}
+
+export function OwnDevicesButton({ accountId, jid }: { accountId: string; jid: string }) {
+  const [devices, setDevices] = useState(false);
+  return (
+    <>
+      <button type="button" className="link" onClick={() => setDevices(true)}>
+        Your devices…
+      </button>
+      {devices && <DevicesDialog accountId={accountId} accountJid={jid} onClose={() => setDevices(false)} />}
     </>
   );
 }

@@ -6,6 +6,7 @@ import type { OtrPolicyName, OtrStatus } from '../../src-shared/ipc/otr-contract
 import { useOtr, useOtrState } from './context';
 import { Fingerprint } from './Fingerprint';
 import { otrKey } from './otr-store';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const policyWords: Record<OtrPolicyName, string> = {
   manual: 'Manual: private only when someone starts it',
@@ -33,7 +34,7 @@ export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus
     if (!r.ok) setError(r.error?.message ?? 'That did not work.');
   };
   return (
-    <Dialog title={`Privacy settings for ${peer}`} onClose={onClose} className="otr-dialog otr-settings">
+    <Dialog closeButton title={`Privacy settings for ${peer}`} onClose={onClose} className="otr-dialog otr-settings">
       <label htmlFor={ids.contact}>Policy for {peer}</label>
       <select
         id={ids.contact}
@@ -62,21 +63,19 @@ export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus
           </option>
         ))}
       </select>
-      <p>
+      <div className="check">
         <input
           id={ids.v2}
           type="checkbox"
           checked={status.allowV2 !== false}
           onChange={(e) => void run(actions.setAllowV2(accountId, peer, e.target.checked))}
-        />{' '}
-        <label htmlFor={ids.v2}>Allow the older OTR version 2 (Profanity){accountJid ? ` for ${accountJid}` : ''}</label>
-        <span className="hint"> — only with clients that speak nothing newer; one device of the contact at a time</span>
-      </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+        />
+        <div>
+          <label htmlFor={ids.v2}>Allow the older OTR version 2 (Profanity){accountJid ? ` for ${accountJid}` : ''}</label>
+          <span className="hint">Only with clients that speak nothing newer; one device of the contact at a time.</span>
+        </div>
+      </div>
+      <ErrorAlert error={error} />
       <h3>{accountJid ? `Your fingerprints as ${accountJid}` : 'Your fingerprints'}</h3>
       <p>
         OTRv4: <Fingerprint hex={status.ourFingerprints.v4} label="Your OTRv4 fingerprint" />
@@ -104,11 +103,6 @@ export function OtrSettings({ status, accountJid, onClose }: { status: OtrStatus
           ))}
         </ul>
       )}
-      <div className="row">
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
     </Dialog>
   );
 }

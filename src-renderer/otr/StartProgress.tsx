@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'react';
 import type { OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { useOtr } from './context';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 /** the seconds since `since`, refreshed every second while shown */
 function useSecondsSince(since: number, running: boolean): number {
@@ -57,11 +58,7 @@ export function StartProgress({ status }: { status: OtrStatus }) {
           Start through their prekeys
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </div>
   );
 }

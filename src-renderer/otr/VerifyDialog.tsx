@@ -12,16 +12,9 @@ import { Dialog } from '../ui/Dialog';
 import { useOtr } from './context';
 import { Fingerprint } from './Fingerprint';
 import { SafetyNumber } from './SafetyNumber';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 type Mode = 'question' | 'secret' | 'safety' | 'fingerprint';
-
-function ErrorLine({ error }: { error: string | null }) {
-  return error ? (
-    <p className="error" role="alert">
-      {error}
-    </p>
-  ) : null;
-}
 
 export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: () => void }) {
   const { actions } = useOtr();
@@ -80,7 +73,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
         <label htmlFor={ids.a}>{smp.question !== undefined ? 'Your answer' : 'The secret'}</label>
         <input id={ids.a} type="text" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} required />
         <p className="hint">Answers must match exactly (including upper and lower case and spaces).</p>
-        <ErrorLine error={error} />
+        <ErrorAlert error={error} />
         <div className="row">
           <button type="submit" className="primary">
             Answer
@@ -198,7 +191,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
             ) : (
               <p>{peer}'s key is not known yet.</p>
             )}
-            <ErrorLine error={error} />
+            <ErrorAlert error={error} />
             <div className="row">
               <button type="button" onClick={onClose}>
                 Close
@@ -227,7 +220,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
                 I have checked that {peer}'s fingerprint is exactly this one
               </label>
             )}
-            <ErrorLine error={error} />
+            <ErrorAlert error={error} />
             <div className="row">
               <button type="button" onClick={onClose}>
                 Close
@@ -249,7 +242,7 @@ export function VerifyDialog({ status, onClose }: { status: OtrStatus; onClose: 
               {mode === 'question' ? `${peer} must type exactly this answer.` : `${peer} must type exactly the same secret.`} Nothing of it is sent: only a
               proof that both are equal.
             </p>
-            <ErrorLine error={error} />
+            <ErrorAlert error={error} />
             <div className="row">
               <button type="submit" className="primary">
                 {mode === 'question' ? 'Ask' : 'Start'}

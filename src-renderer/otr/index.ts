@@ -9,4 +9,4 @@ export { EncryptedMarker } from './EncryptedMarker';
 export { Fingerprint } from './Fingerprint';
 export { VerifyDialog } from './VerifyDialog';
 export { OfflineDialog } from './OfflineDialog';
-export { AccountOtrWarnings } from './AccountOtrWarnings';
+export { AccountOtrWarnings, OwnDevicesButton } from './AccountOtrWarnings';

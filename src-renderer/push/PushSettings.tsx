@@ -7,6 +7,7 @@ import { describePushStatus } from '../../src-shared/ipc/push-contract';
 import { usePush, usePushState } from './context';
 import { WakeUps } from './WakeUps';
 import { WakeUpPrompts } from './WakeUpPrompt';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 export function PushSettings({ accountId, jid }: { accountId: string; jid: string }) {
   const { actions } = usePush();
@@ -85,12 +86,9 @@ export function PushSettings({ accountId, jid }: { accountId: string; jid: strin
           </button>
         </form>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <h4>Who can wake whom</h4>
+      <ErrorAlert error={error} />
+      {/* an h2 as the sidebar's other sections: the panel sits between the page's h1 and "Contacts" */}
+      <h2>Who can wake whom</h2>
       <WakeUps accountId={accountId} />
       {notices && notices.length > 0 && (
         <ul className="push-notices" aria-label="Wake-up notices">

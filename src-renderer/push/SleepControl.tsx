@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { AccountInfo } from '../../src-shared/ipc/contract';
 import { usePush, usePushState } from './context';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 /** the account's state in plain words when it is asleep */
 export const ASLEEP_WORDS = 'Asleep: offline, but contacts you approved can wake it';
@@ -27,11 +28,7 @@ export function SleepControl({ account }: { account: AccountInfo }) {
       <button type="button" className="link" title="Go offline, but let contacts you approved wake this computer" onClick={() => void sleep()}>
         Put to sleep
       </button>
-      {error && (
-        <span className="error" role="alert">
-          {error}
-        </span>
-      )}
+      <ErrorAlert error={error} inline />
     </>
   );
 }

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { PushPrompt } from '../../src-shared/ipc/push-contract';
 import { usePush, usePushState } from './context';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 function OnePrompt({ prompt }: { prompt: PushPrompt }) {
   const { actions } = usePush();
@@ -37,11 +38,7 @@ function OnePrompt({ prompt }: { prompt: PushPrompt }) {
           No
         </button>
       </div>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </div>
   );
 }

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import type { PushHandshakeStateName, WakeUpInfo } from '../../src-shared/ipc/push-contract';
 import { usePush, usePushState } from './context';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const stateWords: Record<PushHandshakeStateName, string> = {
   none: 'Not asked yet',
@@ -47,11 +48,7 @@ export function WakeUps({ accountId }: { accountId: string }) {
           </li>
         ))}
       </ul>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
     </>
   );
 }

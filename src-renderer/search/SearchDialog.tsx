@@ -9,6 +9,7 @@ import { useApp, useAppState } from '../context';
 import { plainWords } from '../errors';
 import { contactKey } from '../store';
 import { Dialog } from '../ui/Dialog';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 export const SEARCH_FIELD_ID = 'message-search';
 /** typing settles this long before the query goes out (one request per pause, not per key) */
@@ -91,7 +92,7 @@ export function SearchDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <Dialog title="Search messages" onClose={onClose} className="search-dialog">
+    <Dialog closeButton title="Search messages" onClose={onClose} className="search-dialog">
       <label htmlFor={SEARCH_FIELD_ID} className="sr-only">
         Search all conversations
       </label>
@@ -115,11 +116,7 @@ export function SearchDialog({ onClose }: { onClose: () => void }) {
               ? '1 message found.'
               : `${results.length} messages found.`}
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert error={error} />
       {results && results.length > 0 && (
         <ul ref={list} className="search-results" aria-label="Search results" onKeyDown={onListKey}>
           {results.map((r) => {
@@ -142,11 +139,6 @@ export function SearchDialog({ onClose }: { onClose: () => void }) {
           })}
         </ul>
       )}
-      <div className="row">
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
     </Dialog>
   );
 }

@@ -20,31 +20,52 @@ const problems: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'It is made out for another name than this server.',
 };
 
-export function CertificateChoice({ cert, busy, onTrust }: { cert: ServerCertificate; busy: boolean; onTrust: () => void }) {
+/** subject, issuer, SHA-256 fingerprint and validity of a certificate (also the changed-certificate dialog's) */
+export function CertificateDetailsList({ cert }: { cert: ServerCertificate }) {
+  const expired = Date.parse(cert.validTo) < Date.now();
+  return (
+    <dl>
+      <dt>Issued to</dt>
+      <dd data-testid="certificate-subject">{cert.subject || '(no name)'}</dd>
+      <dt>Issued by</dt>
+      <dd data-testid="certificate-issuer">{cert.issuer || '(no name)'}</dd>
+      <dt>SHA-256 fingerprint</dt>
+      <dd>
+        <code className="certificate-fingerprint" data-testid="certificate-sha256">
+          {cert.sha256}
+        </code>
+      </dd>
+      <dt>Valid</dt>
+      <dd data-testid="certificate-validity">
+        from {when(cert.validFrom)} until {when(cert.validTo)}
+        {expired && ' (expired)'}
+      </dd>
+    </dl>
+  );
+}
+
+/** why the system does not trust it, in plain words */
+export const problemWords = (problem: string): string => problems[problem] ?? `Your system does not trust it (${problem}).`;
+
+/** `creating`: the user pressed "Create account" (registration), so trusting goes on with that */
+export function CertificateChoice({
+  cert,
+  busy,
+  creating = false,
+  onTrust,
+}: {
+  cert: ServerCertificate;
+  busy: boolean;
+  creating?: boolean;
+  onTrust: () => void;
+}) {
   const [checked, setChecked] = useState(false);
   const ids = { title: useId(), check: useId() };
-  const expired = Date.parse(cert.validTo) < Date.now();
   return (
     <section className="certificate" aria-labelledby={ids.title}>
       <h2 id={ids.title}>Certificate of {cert.server}</h2>
-      {cert.problem && <p>{problems[cert.problem] ?? `Your system does not trust it (${cert.problem}).`}</p>}
-      <dl>
-        <dt>Issued to</dt>
-        <dd data-testid="certificate-subject">{cert.subject || '(no name)'}</dd>
-        <dt>Issued by</dt>
-        <dd data-testid="certificate-issuer">{cert.issuer || '(no name)'}</dd>
-        <dt>SHA-256 fingerprint</dt>
-        <dd>
-          <code className="certificate-fingerprint" data-testid="certificate-sha256">
-            {cert.sha256}
-          </code>
-        </dd>
-        <dt>Valid</dt>
-        <dd data-testid="certificate-validity">
-          from {when(cert.validFrom)} until {when(cert.validTo)}
-          {expired && ' (expired)'}
-        </dd>
-      </dl>
+      {cert.problem && <p>{problemWords(cert.problem)}</p>}
+      <CertificateDetailsList cert={cert} />
       <p className="certificate-warning" role="note">
         Trust it only if you know this server uses exactly this certificate, for example because its administrator gave you this fingerprint. If someone is
         intercepting the connection, trusting it hands them your password and your messages.
@@ -55,7 +76,7 @@ export function CertificateChoice({ cert, busy, onTrust }: { cert: ServerCertifi
       </label>
       <div className="actions">
         <button type="button" className="danger" disabled={!checked || busy} onClick={onTrust}>
-          Trust this certificate for {cert.server} and sign in
+          Trust this certificate for {cert.server} and {creating ? 'create the account' : 'sign in'}
         </button>
       </div>
       <p className="hint">

@@ -4,7 +4,7 @@
 // result it shows the page around that message, scrolled to it and highlighted, with "load later"
 // towards the newest; the contact's typing notification is its last line. Once the local store
 // has nothing older, older messages can be fetched from the server's archive (server-history.ts).
-import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ChatMessage } from '../../src-shared/ipc/contract';
 import type { OtrNotice, OtrStatus } from '../../src-shared/ipc/otr-contract';
 import { useApp, useAppState } from '../context';
@@ -79,6 +79,18 @@ export function Timeline({
       }
     }
   };
+
+  // A smaller window (or a taller composer) shrinks the view without a scroll event: the view that
+  // was at the newest item stays there, else the last message and the composer part ways.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => {
+      if (pinned.current && !anchor.current) el.scrollTop = el.scrollHeight;
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
 
   useLayoutEffect(() => {
     const el = scroller.current;

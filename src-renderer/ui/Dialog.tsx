@@ -1,5 +1,5 @@
 // The one modal dialog every dialog of the window uses (verification, privacy settings, remove
-// confirmation, the offline devices chooser, notification settings). WAI-ARIA Authoring Practices
+// confirmation, the offline devices chooser, notification settings, search). WAI-ARIA Authoring Practices
 // §"Dialog (Modal) Pattern": focus moves into the dialog when it opens, Tab and Shift+Tab stay
 // inside it, Escape and a click outside close it, and focus returns to the element that had it
 // before (the button that opened it) when it closes.
@@ -21,9 +21,11 @@ export interface DialogProps {
   className?: string;
   /** accessible description: the id of an element inside */
   describedBy?: string;
+  /** a "Close" button after the content, for dialogs whose only way out is closing them */
+  closeButton?: boolean;
 }
 
-export function Dialog({ title, onClose, children, busy = false, className, describedBy }: DialogProps) {
+export function Dialog({ title, onClose, children, busy = false, className, describedBy, closeButton = false }: DialogProps) {
   const ref = useRef<HTMLElement>(null);
   const titleId = useId();
   // the latest onClose/busy without re-running the focus effect on each render
@@ -95,6 +97,13 @@ export function Dialog({ title, onClose, children, busy = false, className, desc
           {title}
         </h2>
         {children}
+        {closeButton && (
+          <div className="row">
+            <button type="button" disabled={busy} onClick={onClose}>
+              Close
+            </button>
+          </div>
+        )}
       </section>
     </div>
   );

@@ -4,7 +4,7 @@
 // WebSocket (src-main/host, ./ws-client). Both carry exactly these names.
 import { z } from 'zod';
 import type { Result } from './result';
-import { accountId, bareJid } from './values';
+import { accountId, bareJid, certSha256 } from './values';
 import { otrEventNames, otrRequestSchemas, type OtrEventPayloads, type OtrRequestOutputs } from './otr-contract';
 import { pushEventNames, pushRequestSchemas, type PushEventPayloads, type PushRequestOutputs } from './push-contract';
 import { groupsEventNames, groupsRequestSchemas, type GroupsEventPayloads, type GroupsRequestOutputs } from './groups-contract';
@@ -121,13 +121,6 @@ export interface AppSnapshot {
 
 const serverOverride = { host: hostName.optional(), port: port.optional() };
 
-/** SHA-256 of a server certificate as shown: upper-case hex pairs joined by ':' */
-const certSha256 = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(/^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'a certificate fingerprint is 32 hex pairs joined by ":"');
-
 /**
  * A server's certificate as the sign-in form shows it when it is not trusted (issue 15,
  * "Certificates"; src-main/core/xmpp/starttls/certificate.ts). All public.
@@ -165,8 +158,11 @@ export const requestSchemas = {
     .strict(),
   /** the certificate the account's server presents after STARTTLS, without signing in */
   'account.certificate': z.object({ jid: bareJid, ...serverOverride }).strict(),
-  /** XEP-0077 in-band registration, then as account.add */
-  'account.register': z.object({ jid: bareJid, password, ...serverOverride }).strict(),
+  /**
+   * XEP-0077 in-band registration, then as account.add; `trustCertificate` as there: the
+   * registration's own connection accepts exactly that certificate, and it is pinned
+   */
+  'account.register': z.object({ jid: bareJid, password, ...serverOverride, trustCertificate: certSha256.optional() }).strict(),
   'account.remove': z.object({ accountId }).strict(),
   'account.connect': z.object({ accountId }).strict(),
   'account.disconnect': z.object({ accountId }).strict(),

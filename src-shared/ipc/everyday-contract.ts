@@ -1,11 +1,12 @@
 // The everyday part of the IPC contract (issue 15): history around a message (search results open
 // the conversation there), typing notifications (XEP-0085), contact names, blocking (XEP-0191),
-// conversations with any address and the user's own presence. contract.ts spreads
+// conversations with any address, the user's own presence, and trusting a server certificate that
+// changed under an existing account. contract.ts spreads
 // `everydayRequestSchemas` into its request schemas and `EverydayRequestOutputs` /
 // `EverydayEventPayloads` into its outputs and events.
 import { z } from 'zod';
-import type { ChatMessage, Contact } from './contract';
-import { accountId, bareJid } from './values';
+import type { ChatMessage, Contact, ServerCertificate } from './contract';
+import { accountId, bareJid, certSha256 } from './values';
 
 /** XEP-0085 §2: the five chat states */
 export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
@@ -52,7 +53,25 @@ export const everydayRequestSchemas = {
   'presence.set': z.object({ accountId, show: z.enum(ownShows), status: z.string().trim().max(500).default('') }).strict(),
   /** what presence.set last set (a window that opens later shows it) */
   'presence.get': z.object({ accountId }).strict(),
+  /**
+   * issue 15, "Certificates": the certificate the account's server presents now, beside the one
+   * pinned for the account (null: none pinned, the system's trust decided), without signing in
+   */
+  'account.serverCertificate': z.object({ accountId }).strict(),
+  /**
+   * the user trusts exactly this certificate for the account, after seeing the old and the new
+   * fingerprint: it replaces the pin (RFC 6125 §7.3); account.connect then signs in with it
+   */
+  'account.trustCertificate': z.object({ accountId, sha256: certSha256 }).strict(),
 } as const;
+
+/** an existing account's server certificate now, and the one the account trusts */
+export interface AccountCertificate {
+  /** the account's server certificate as presented now */
+  current: ServerCertificate;
+  /** the SHA-256 pinned for the account, or null when none is */
+  pinned: string | null;
+}
 
 export interface EverydayRequestOutputs {
   'messages.around': HistoryWindow;
@@ -65,6 +84,8 @@ export interface EverydayRequestOutputs {
   'conversation.start': Contact;
   'presence.set': { accountId: string; show: OwnShow; status: string };
   'presence.get': { accountId: string; show: OwnShow; status: string };
+  'account.serverCertificate': AccountCertificate;
+  'account.trustCertificate': null;
 }
 
 export interface EverydayEventPayloads {

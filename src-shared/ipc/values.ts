@@ -10,3 +10,10 @@ export const bareJid = z
   .regex(/^[^@/\s"&'<>:]+@[^@/\s]+$/, 'a JID looks like name@server.example');
 
 export const accountId = z.string().min(1).max(200);
+
+/** SHA-256 of a server certificate as shown: upper-case hex pairs joined by ':' */
+export const certSha256 = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^(?:[0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'a certificate fingerprint is 32 hex pairs joined by ":"');

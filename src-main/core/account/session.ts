@@ -95,7 +95,7 @@ export class AccountSession {
         if (store.contact(accountId, j)) this.contacts.emit(j);
       },
     });
-    this.ownPresence = new OwnPresence({ accountId, events, online });
+    this.ownPresence = new OwnPresence({ accountId, events, online, db: store.database });
     this.chatStates = new ChatStates({
       accountId,
       jid,

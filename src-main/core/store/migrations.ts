@@ -252,6 +252,11 @@ export const MIGRATIONS: readonly string[] = [
   // v16 (issue 13): the copy (XEP-0280 carbon) of a private message another of our devices sent;
   // OTR is per device, so its text cannot be read here and the row says so instead of a body
   `ALTER TABLE messages ADD COLUMN elsewhere INTEGER NOT NULL DEFAULT 0;`,
+  // v17 (issue 15, everyday use): one's own presence per account
+  // (account/own-presence.ts), the show and status message each new run announces as its initial
+  // presence (RFC 6121 §4.2), as the user left them. NULL: never set (available, no message).
+  `ALTER TABLE accounts ADD COLUMN own_show TEXT;
+   ALTER TABLE accounts ADD COLUMN own_status TEXT;`,
 ];
 
 /** the schema version a database has once migrate() ran */

@@ -2,7 +2,9 @@
 // certificate is signed by a throwaway CA that these cores are NOT given (no extraCaPem), as a
 // self-hosted server's would be. Signing in is refused; the certificate's details are fetched
 // without signing in; trusting exactly that certificate (pinned in the profile) signs in, also
-// after a restart; a pin of another certificate is refused as a changed certificate.
+// after a restart; a pin of another certificate is refused as a changed certificate; an existing
+// account whose server certificate changed shows the old and the new fingerprint, and trusting
+// the new one (account.trustCertificate) signs in again.
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +80,30 @@ describe('server certificates not trusted by the system', () => {
       await expect(refused).rejects.toMatchObject({ code: 'certificate-untrusted', message: expect.stringContaining('changed since you trusted it') });
       expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([]);
     }
+  });
+
+  it('an existing account whose certificate changed: old and new fingerprints; trusting the new one signs in', async () => {
+    const c = await core();
+    const u = await user('hugo');
+    const info = await c.core.handlers['account.add']({ ...u, trustCertificate: leaf.fingerprint256 });
+    expect(info.status).toBe('online');
+    expect((await c.core.handlers['account.serverCertificate']({ accountId: info.id })).pinned).toBe(leaf.fingerprint256);
+    // as after the server got a new certificate: the account's pin is another one than it presents
+    // (the CA's fingerprint stands for "the old certificate"); the stack cannot change its own
+    const old = new X509Certificate(stack.caPem).fingerprint256;
+    await c.core.handlers['account.trustCertificate']({ accountId: info.id, sha256: old });
+    await c.core.handlers['account.disconnect']({ accountId: info.id });
+    const refused = await Promise.resolve(c.core.handlers['account.connect']({ accountId: info.id })).then(
+      (a) => a.error,
+      (e: unknown) => e,
+    );
+    expect(refused).toMatchObject({ code: 'certificate-untrusted', message: expect.stringContaining('changed since you trusted it') });
+
+    const seen = await c.core.handlers['account.serverCertificate']({ accountId: info.id });
+    expect(seen.pinned).toBe(old);
+    expect(seen.current).toMatchObject({ server: stack.host, sha256: leaf.fingerprint256, trusted: false });
+    await c.core.handlers['account.trustCertificate']({ accountId: info.id, sha256: seen.current.sha256 });
+    expect((await c.core.handlers['account.connect']({ accountId: info.id })).status).toBe('online');
   });
 
   it('says a certificate the extra CA vouches for is trusted', async () => {

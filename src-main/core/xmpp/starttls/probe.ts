@@ -73,3 +73,32 @@ export async function probeCertificate(domain: string, host: string, port: numbe
     socket.destroy();
   }
 }
+
+/**
+ * The certificate an account's server presents, as the IPC contract shows it (ServerCertificate):
+ * found as a sign-in finds the server (RFC 6120 §3.2: the explicit host, else SRV, else the
+ * domain), fetched by probeCertificate; a failure is mapped by `mapError` with the server's name.
+ */
+export async function serverCertificate(
+  server: { jid: string; host?: string | null; port?: number | null },
+  extraCaPem: string | undefined,
+  resolve: (domain: string, o: { host: string | null; port: number | null }) => Promise<Array<{ host: string; port: number }>>,
+  mapError: (e: unknown, where: string) => Error,
+): Promise<{ server: string; trusted: boolean } & CertificateDetails> {
+  const domain = server.jid.split('@')[1] ?? '';
+  const where = server.host ?? domain;
+  const [endpoint] = await resolve(domain, { host: server.host ?? null, port: server.port ?? null });
+  if (!endpoint) throw mapError(new NoXmppServiceError(domain), where);
+  const c = await probeCertificate(domain, endpoint.host, endpoint.port, extraCaPem).catch((e: unknown) => {
+    throw mapError(e, where);
+  });
+  return { server: where, ...c, trusted: c.problem === undefined };
+}
+
+/** the domain's DNS says it offers no XMPP service (RFC 6120 §3.2.1, a "." SRV target) */
+export class NoXmppServiceError extends Error {
+  override readonly name = 'NoXmppServiceError';
+  constructor(readonly domain: string) {
+    super(`${domain} says it offers no XMPP service.`);
+  }
+}
