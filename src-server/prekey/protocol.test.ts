@@ -178,6 +178,33 @@ describe('prekey server protocol', () => {
     expect(events.at(-1)).toMatchObject({ type: 'dake-refused' });
   });
 
+  it('serves stored values as validated at publication, without validating them again; expiry is still compared', async () => {
+    // Values reach storage only through a publication that validated them (dake3.ts). A retrieval
+    // hands out the stored bytes as they are: these (not even OTRv4 structures) would fail any
+    // validation, so the answer carrying them shows that none ran.
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    const nowSec = Math.floor(now / 1000);
+    const record = (identity: string, expires: number) => ({
+      identity,
+      instanceTag: 0x777,
+      longTermKey: new Uint8Array(57).fill(7),
+      clientProfile: { encoded: bytes('client-profile-as-stored'), expires },
+      prekeyProfile: { encoded: bytes('prekey-profile-as-stored'), expires },
+      prekeyMessages: [{ id: 1, encoded: bytes('prekey-message-as-stored') }],
+    });
+    const limits = { maxPrekeyMessagesPerIdentity: 10, maxInstanceTagsPerIdentity: 2 };
+    await storage.storePublication(record('dave@example.org', nowSec + 60), limits, nowSec);
+    await storage.storePublication(record('erin@example.org', nowSec), limits, nowSec);
+    const query = (identity: string) => encodeBody(encodeMessage({ type: 'ensemble-query', version: 4, senderInstanceTag: 0x1234, identity, versions: '4' }));
+    const [served] = await bodies('bob@example.org/x', query('dave@example.org'));
+    const text = new TextDecoder('latin1').decode(decodeBody(served!));
+    for (const part of ['client-profile-as-stored', 'prekey-profile-as-stored', 'prekey-message-as-stored']) expect(text).toContain(part);
+    expect(events.at(-1)).toEqual({ type: 'retrieval', requester: 'bob@example.org', identity: 'dave@example.org', ensembles: 1 });
+    // profiles that expire now are not served: expiry is a comparison, made at every retrieval
+    const [none] = await bodies('bob@example.org/x', query('erin@example.org'));
+    expect(decodeTopLevel(decodeBody(none!))).toMatchObject({ type: 'no-prekey-ensembles', identity: 'erin@example.org' });
+  });
+
   it('refuses a publication whose profiles are signed by another key than the DAKE', async () => {
     const dev = makeDevice({ nowMs: now });
     const mallory = makeDevice({ nowMs: now, instanceTag: dev.instanceTag });
