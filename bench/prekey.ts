@@ -19,7 +19,7 @@ import { SecretStore, makeDevice, random } from '../src-shared/prekey/test-suppo
 import { prekeyRows, printTable, type Phase } from './prekey-report';
 import { measure, rawRetrievals, topUp } from './prekey-load';
 import { prosodyPid, startPrekeyServerChild } from './prekey-process';
-import { loadLine } from './support';
+import { benchResult, loadLine } from './support';
 
 const HELP = `npx tsx bench/prekey.ts [options]
   --publishers N    publishing clients (4), each its own XMPP account and device
@@ -27,7 +27,7 @@ const HELP = `npx tsx bench/prekey.ts [options]
   --prekeys N       prekey messages per publication (10)
   --retrievers N    retrieving clients (4)
   --retrievals N    timed retrievals per retriever, PrekeyClient (validates) (50)
-  --raw N           timed server-capacity retrievals in all (1000; 0 skips them)
+  --raw N           timed server-capacity retrievals in all (5 x retrievers x retrievals; 0 skips)
   --raw-depth N     queries in flight per retriever connection in that phase (4)
   --postgres        PostgreSQL storage (a throwaway cluster) instead of SQLite
   --cpu-prof DIR    write a V8 CPU profile of the server process into DIR
@@ -40,7 +40,7 @@ const { values } = parseArgs({
     prekeys: { type: 'string', default: '10' },
     retrievers: { type: 'string', default: '4' },
     retrievals: { type: 'string', default: '50' },
-    raw: { type: 'string', default: '1000' },
+    raw: { type: 'string' },
     'raw-depth': { type: 'string', default: '4' },
     postgres: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
@@ -52,7 +52,7 @@ const K = Number(values.publications);
 const N = Number(values.prekeys);
 const R = Number(values.retrievers);
 const M = Number(values.retrievals);
-const RAW = Number(values.raw);
+const RAW = values.raw === undefined ? 5 * R * M : Number(values.raw);
 const DEPTH = Number(values['raw-depth']);
 
 async function main(): Promise<void> {
@@ -156,6 +156,12 @@ async function main(): Promise<void> {
         `CPU ms/op = CPU time of each process during the phase divided by the operations`,
     );
     console.log(`end: ${loadLine()}`);
+    // issue 17's goals for the prekey server
+    const rate = (p: Phase | undefined) => (p ? p.ops / p.seconds : 0);
+    const [pub, ret, cap] = phases;
+    benchResult({ name: `prekey publications/s (${N} prekeys each, end to end)`, value: rate(pub), unit: '/s', goal: '>= 30', met: rate(pub) >= 30 });
+    benchResult({ name: 'prekey retrievals/s (clients validate, same machine)', value: rate(ret), unit: '/s', goal: '>= 300', met: rate(ret) >= 300 });
+    if (cap) benchResult({ name: 'prekey retrievals/s (server capacity)', value: rate(cap), unit: '/s', goal: '>= 300', met: rate(cap) >= 300 });
   } finally {
     for (const c of conns) await c.stop();
     await server.stop();
