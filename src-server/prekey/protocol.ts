@@ -36,6 +36,7 @@ import { answerAttached } from './dake3';
 import { RateLimiter, hasLoneSurrogate } from './limits';
 import { DEFAULT_LIMITS, type ProtocolLimits, type RefusalReply, type Reply, type ServerEvent } from './protocol-types';
 import type { PrekeyStorage } from './storage';
+import { type VerifyJob, type VerifyOutcome, verifyAttached } from './verify-attached';
 
 export { DEFAULT_LIMITS } from './protocol-types';
 export type { ProtocolLimits, RefusalReply, Reply, ServerEvent } from './protocol-types';
@@ -48,6 +49,8 @@ export interface ProtocolOptions {
   random: RandomSource;
   clock: Clock;
   engine: ModPow & Dh3072Engine;
+  /** where publications are verified (verify-pool.ts); default inline, on this thread */
+  verify?: (job: VerifyJob) => Promise<VerifyOutcome>;
   limits?: Partial<ProtocolLimits>;
   onEvent?: (e: ServerEvent) => void;
 }
@@ -73,7 +76,10 @@ export class PrekeyServerProtocol {
   private readonly targetLimiter: RateLimiter;
   private readonly dakeLimiter: RateLimiter;
 
+  private readonly verify: (job: VerifyJob) => Promise<VerifyOutcome>;
+
   constructor(private readonly o: ProtocolOptions) {
+    this.verify = o.verify ?? (async (job) => verifyAttached(job, o.engine));
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     // one retrieval answer carries at most MAX_ENSEMBLES_PER_RETRIEVAL ensembles (one per device)
     this.limits.maxInstanceTagsPerIdentity = Math.min(this.limits.maxInstanceTagsPerIdentity, MAX_ENSEMBLES_PER_RETRIEVAL);
@@ -238,7 +244,7 @@ export class PrekeyServerProtocol {
           storage: this.o.storage,
           limits: this.limits,
           nowMs: this.o.clock(),
-          engine: this.o.engine,
+          verify: this.verify,
           emit: (e) => this.emit(e),
         },
         m.message,
