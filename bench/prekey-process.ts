@@ -22,6 +22,8 @@ export interface PrekeyServerChildOptions {
   port: number;
   dataDir: string;
   postgresUrl?: string;
+  /** worker threads verifying publications (the server's default when absent) */
+  verifyThreads?: number;
   /** write a V8 CPU profile of the server into this directory when it stops */
   cpuProfDir?: string;
 }
@@ -51,6 +53,7 @@ export async function startPrekeyServerChild(o: PrekeyServerChildOptions): Promi
     '--max-prekeys',
     big,
     ...(o.postgresUrl ? ['--postgres', o.postgresUrl] : []),
+    ...(o.verifyThreads !== undefined ? ['--verify-threads', String(o.verifyThreads)] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -30,6 +30,7 @@ const HELP = `npx tsx bench/prekey.ts [options]
   --raw N           timed server-capacity retrievals in all (5 x retrievers x retrievals; 0 skips)
   --raw-depth N     queries in flight per retriever connection in that phase (4)
   --postgres        PostgreSQL storage (a throwaway cluster) instead of SQLite
+  --verify-threads N  the server's worker threads for publications (its default: one per core, max 4)
   --cpu-prof DIR    write a V8 CPU profile of the server process into DIR
   --help            this text`;
 
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     'raw-depth': { type: 'string', default: '4' },
     postgres: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'verify-threads': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     dataDir,
     ...(pgCluster ? { postgresUrl: await pgCluster.createDatabase('prekeys') } : {}),
     ...(values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'] } : {}),
+    ...(values['verify-threads'] !== undefined ? { verifyThreads: Number(values['verify-threads']) } : {}),
   });
   const pids = { server: server.pid, prosody: prosodyPid(stack.dir) };
   const conns: Connection[] = [];
@@ -152,7 +155,7 @@ async function main(): Promise<void> {
     }
     printTable(prekeyRows(phases, N));
     console.log(
-      `storage: ${values.postgres ? 'PostgreSQL (fsync=off test cluster)' : 'SQLite'}; ensembles handed out: ${handed} validated, ${rawHanded} counted; ` +
+      `storage: ${values.postgres ? 'PostgreSQL (fsync=off test cluster)' : 'SQLite'}; verify threads: ${values['verify-threads'] ?? 'default'}; ensembles handed out: ${handed} validated, ${rawHanded} counted; ` +
         `CPU ms/op = CPU time of each process during the phase divided by the operations`,
     );
     console.log(`end: ${loadLine()}`);
