@@ -8,7 +8,7 @@ import { encodeBody } from '../src-shared/prekey/framing';
 import { PREKEY_PROTOCOL_VERSION, encodeMessage } from '../src-shared/prekey/messages';
 import { loadavg } from 'node:os';
 import type { Phase } from './prekey-report';
-import { cpuSeconds } from './prekey-process';
+import { cpuSeconds, mainThreadSeconds } from './prekey-process';
 
 /** runs `body` (which returns the number of operations and pushes latencies) and measures it */
 export async function measure(
@@ -19,12 +19,13 @@ export async function measure(
 ): Promise<Phase> {
   const lat: number[] = [];
   const load = loadavg()[0]!;
-  const before = { server: cpuSeconds(pids.server), prosody: cpuSeconds(pids.prosody), bench: cpuSeconds('self') };
+  const before = { server: cpuSeconds(pids.server), serverLoop: mainThreadSeconds(pids.server), prosody: cpuSeconds(pids.prosody), bench: cpuSeconds('self') };
   const t0 = performance.now();
   const ops = await body(lat);
   const seconds = (performance.now() - t0) / 1000;
   const cpu = {
     server: cpuSeconds(pids.server) - before.server,
+    serverLoop: mainThreadSeconds(pids.server) - before.serverLoop,
     prosody: cpuSeconds(pids.prosody) - before.prosody,
     bench: cpuSeconds('self') - before.bench,
   };

@@ -103,6 +103,11 @@ export function cpuSeconds(pid: number | 'self'): number {
   return run;
 }
 
+/** CPU seconds of a process's main thread (a Node process's event loop) */
+export function mainThreadSeconds(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+}
+
 /** Prosody's pid, from the pidfile the stack's configuration names */
 export function prosodyPid(stackDir: string): number {
   return Number(readFileSync(join(stackDir, 'prosody.pid'), 'utf8').trim());
