@@ -111,7 +111,9 @@ export const rooms = [
   {
     name: 'src-server',
     paths: ['src-server'],
-    may: { rooms: ['src-server', ...SHARED_ALL], node: true, packages: ['ws', 'pg', 'zod', '@signalapp/sqlcipher', '@xmpp/*', '@noble/*'] },
+    // tsx: the servers run from their TypeScript sources through it (package.json scripts); the
+    // prekey server's worker threads register it themselves (src-server/prekey/verify-worker-boot.mjs)
+    may: { rooms: ['src-server', ...SHARED_ALL], node: true, packages: ['ws', 'pg', 'zod', '@signalapp/sqlcipher', '@xmpp/*', '@noble/*', 'tsx'] },
     why: 'servers share code with the clients only through src-shared (docs/architecture.md §2)',
   },
 ];

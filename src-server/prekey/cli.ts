@@ -25,6 +25,8 @@ Usage: npm run prekey-server -- [options]
                       requesters together (20)
   --dakes N           DAKEs (publications, status queries) per publisher per minute (30)
   --max-body CHARS    largest accepted message, fragments reassembled (262144)
+  --verify-threads N  worker threads that verify publications; 0 = on the event
+                      loop (default: one per core, at most 4)
   --log-events        print one JSON line per protocol event on stdout (no key material)
   --time-offset SEC   shift the server clock (testing expiry only)
   --help              this text
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
       'target-retrievals': { type: 'string' },
       dakes: { type: 'string' },
       'max-body': { type: 'string' },
+      'verify-threads': { type: 'string' },
       'log-events': { type: 'boolean' },
       'time-offset': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -93,8 +96,10 @@ async function main(): Promise<void> {
       maxBodyChars: int(values['max-body'], 'max-body'),
     }).filter(([, v]) => v !== undefined),
   );
+  const verifyThreads = int(values['verify-threads'], 'verify-threads');
   const server = await startPrekeyServer({
     domain,
+    ...(verifyThreads !== undefined ? { verifyThreads } : {}),
     secret,
     host: values.host ?? env.PREKEY_HOST ?? '127.0.0.1',
     port: int(values.port ?? env.PREKEY_PORT, 'port') ?? 5347,

@@ -17,7 +17,9 @@ import { nativeDh3072Engine } from '../../src-shared/node-crypto/dh-engines';
 import { buildPublication } from '../../src-shared/prekey/publication';
 import { type DakeOutcome, PublisherDake } from '../../src-shared/prekey/publisher';
 import { type TestDevice, makeDevice, random } from '../../src-shared/prekey/test-support/device';
-import { PrekeyServerProtocol, type ProtocolLimits, type ServerEvent } from './protocol';
+import { PrekeyServerProtocol, type ProtocolLimits, type ProtocolOptions, type ServerEvent } from './protocol';
+import { verifyAttached } from './verify-attached';
+import { VerifyPool } from './verify-pool';
 import { SqlitePrekeyStorage } from './storage';
 
 const SERVER = 'prekeys.example.org';
@@ -30,8 +32,9 @@ describe('prekey server protocol', () => {
   let events: ServerEvent[];
   let server: PrekeyServerProtocol;
 
-  function makeServer(limits: Partial<ProtocolLimits> = {}): PrekeyServerProtocol {
+  function makeServer(limits: Partial<ProtocolLimits> = {}, verify?: ProtocolOptions['verify']): PrekeyServerProtocol {
     return new PrekeyServerProtocol({
+      ...(verify ? { verify } : {}),
       serverJid: SERVER,
       keyPair: generateEdKeyPair(random),
       storage,
@@ -176,6 +179,76 @@ describe('prekey server protocol', () => {
       ),
     ).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'dake-refused' });
+  });
+
+  it('serves stored values as validated at publication, without validating them again; expiry is still compared', async () => {
+    // Values reach storage only through a publication that validated them (dake3.ts). A retrieval
+    // hands out the stored bytes as they are: these (not even OTRv4 structures) would fail any
+    // validation, so the answer carrying them shows that none ran.
+    const bytes = (s: string) => new TextEncoder().encode(s);
+    const nowSec = Math.floor(now / 1000);
+    const record = (identity: string, expires: number) => ({
+      identity,
+      instanceTag: 0x777,
+      longTermKey: new Uint8Array(57).fill(7),
+      clientProfile: { encoded: bytes('client-profile-as-stored'), expires },
+      prekeyProfile: { encoded: bytes('prekey-profile-as-stored'), expires },
+      prekeyMessages: [{ id: 1, encoded: bytes('prekey-message-as-stored') }],
+    });
+    const limits = { maxPrekeyMessagesPerIdentity: 10, maxInstanceTagsPerIdentity: 2 };
+    await storage.storePublication(record('dave@example.org', nowSec + 60), limits, nowSec);
+    await storage.storePublication(record('erin@example.org', nowSec), limits, nowSec);
+    const query = (identity: string) => encodeBody(encodeMessage({ type: 'ensemble-query', version: 4, senderInstanceTag: 0x1234, identity, versions: '4' }));
+    const [served] = await bodies('bob@example.org/x', query('dave@example.org'));
+    const text = new TextDecoder('latin1').decode(decodeBody(served!));
+    for (const part of ['client-profile-as-stored', 'prekey-profile-as-stored', 'prekey-message-as-stored']) expect(text).toContain(part);
+    expect(events.at(-1)).toEqual({ type: 'retrieval', requester: 'bob@example.org', identity: 'dave@example.org', ensembles: 1 });
+    // profiles that expire now are not served: expiry is a comparison, made at every retrieval
+    const [none] = await bodies('bob@example.org/x', query('erin@example.org'));
+    expect(decodeTopLevel(decodeBody(none!))).toMatchObject({ type: 'no-prekey-ensembles', identity: 'erin@example.org' });
+  });
+
+  it('verifies publications on worker threads with the same outcomes', async () => {
+    const log: string[] = [];
+    const pool = new VerifyPool(2, (job) => verifyAttached(job, engine), { log: (l) => log.push(l) });
+    try {
+      server = makeServer({}, (job) => pool.run(job));
+      const dev = makeDevice({ nowMs: now });
+      const results = await Promise.all(
+        ['a', 'b', 'c'].map((r) => dake(`alice@example.org/${r}`, makeDevice({ nowMs: now }), (sk, mk) => publication(dev, 2)(sk, mk))),
+      );
+      // the three publish dev's values under other devices' DAKEs: refused on the threads
+      expect(results.map((r) => r.outcome)).toEqual([{ type: 'failure' }, { type: 'failure' }, { type: 'failure' }]);
+      expect((await dake('alice@example.org/laptop', dev, publication(dev, 3))).outcome).toEqual({ type: 'success' });
+      expect(await stored('alice@example.org/laptop', dev)).toBe(3);
+      const bad = (sk: Uint8Array, mk: Uint8Array) => ({ ...publication(dev, 1)(sk, mk), mac: new Uint8Array(64) }) as AttachedMessage;
+      expect((await dake('alice@example.org/laptop', dev, bad)).outcome).toEqual({ type: 'failure' });
+      expect(events.filter((e) => e.type === 'publication-refused').map((e) => 'reason' in e && e.reason)).toEqual([
+        'invalid-client-profile',
+        'invalid-client-profile',
+        'invalid-client-profile',
+        'bad-mac',
+      ]);
+      // all of it ran on the threads: none failed over to the main thread
+      expect(log).toEqual([]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('verifies on the main thread once a worker thread fails', async () => {
+    const log: string[] = [];
+    const missing = new URL('./no-such-worker.ts', import.meta.url);
+    const pool = new VerifyPool(1, (job) => verifyAttached(job, engine), { log: (l) => log.push(l), entry: missing });
+    try {
+      server = makeServer({}, (job) => pool.run(job));
+      const dev = makeDevice({ nowMs: now });
+      expect((await dake('alice@example.org/laptop', dev, publication(dev, 2))).outcome).toEqual({ type: 'success' });
+      expect(await stored('alice@example.org/laptop', dev)).toBe(2);
+      expect(log).toEqual([expect.stringMatching(/^verification threads stopped .*verifying on the main thread from now on$/)]);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses a publication whose profiles are signed by another key than the DAKE', async () => {

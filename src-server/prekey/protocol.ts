@@ -12,26 +12,11 @@ import { bareKey } from '../../src-shared/ipc/jid';
 import { OtrError } from '../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../src-shared/otr/common/random';
 import { type ClientProfile, validateClientProfile } from '../../src-shared/otr/v4/client-profile';
-import { clientProfileOf } from '../../src-shared/prekey/spans';
 import type { Dh3072Engine } from '../../src-shared/otr/v4/dh3072';
-import { decodePoint } from '../../src-shared/otr/v4/ed448';
+import { type Point, decodePoint } from '../../src-shared/otr/v4/ed448';
 import { type EdKeyPair, generateEcdhKeyPair, isValidInstanceTag } from '../../src-shared/otr/v4/keys';
 import { decodeRingSignature, encodeRingSignature } from '../../src-shared/otr/v4/rsig';
-import {
-  checkMac,
-  dake2T,
-  dake3T,
-  prekeyMacKey,
-  prekeyRingSign,
-  prekeyRingVerify,
-  resultMac,
-  serverFingerprintHex,
-  sharedSecret,
-  storageInfoMac,
-  storageStatusMac,
-  xmppPhi,
-  type Transcript,
-} from '../../src-shared/prekey/dake';
+import { dake2T, dake3T, prekeyRingSign, prekeyRingVerify, serverFingerprintHex, sharedSecret, xmppPhi, type Transcript } from '../../src-shared/prekey/dake';
 import { Reassembler, fragmentMessage, isFragment } from '../../src-shared/prekey/fragment';
 import { decodeBody, encodeBody } from '../../src-shared/prekey/framing';
 import {
@@ -42,66 +27,19 @@ import {
   MAX_ENSEMBLES_PER_RETRIEVAL,
   NO_PREKEY_MESSAGES_TEXT,
   PREKEY_PROTOCOL_VERSION,
-  decodeAttached,
   decodeTopLevel,
   encodeMessage,
 } from '../../src-shared/prekey/messages';
 import type { ModPow } from '../../src-shared/prekey/proofs';
-import { PublicationRejected, verifyPublication } from '../../src-shared/prekey/publication';
+import { clientProfileOf } from '../../src-shared/prekey/spans';
+import { answerAttached } from './dake3';
 import { RateLimiter, hasLoneSurrogate } from './limits';
-import { type PrekeyStorage, type StorageLimits, clampExpiry } from './storage';
+import { DEFAULT_LIMITS, type ProtocolLimits, type RefusalReply, type Reply, type ServerEvent } from './protocol-types';
+import type { PrekeyStorage } from './storage';
+import { type VerifyJob, type VerifyOutcome, verifyAttached } from './verify-attached';
 
-export interface ProtocolLimits extends StorageLimits {
-  /** largest accepted (reassembled) body in characters — caps publication size */
-  maxBodyChars: number;
-  /** retrievals per requester (bare JID) per minute */
-  retrievalsPerMinute: number;
-  /** retrievals of one TARGET identity per minute, whoever asks: many requesters (or one with
-   * many JIDs) cannot drain an offline contact's prekey messages (issue 12, finding 10) */
-  retrievalsPerTargetPerMinute: number;
-  /** DAKEs (publications and status queries) per publisher (bare JID) per minute */
-  dakesPerMinute: number;
-  /** an unfinished DAKE is forgotten after this many ms */
-  dakeTimeoutMs: number;
-  /** simultaneous unfinished DAKEs, all senders together */
-  maxPendingDakes: number;
-  /** outgoing messages longer than this are fragmented (§"Transmitting Fragments") */
-  maxOutgoingChars: number;
-}
-
-export const DEFAULT_LIMITS: ProtocolLimits = {
-  maxPrekeyMessagesPerIdentity: 2000,
-  maxInstanceTagsPerIdentity: 16,
-  maxBodyChars: 256 * 1024,
-  retrievalsPerMinute: 30,
-  retrievalsPerTargetPerMinute: 20,
-  dakesPerMinute: 30,
-  dakeTimeoutMs: 60_000,
-  maxPendingDakes: 10_000,
-  maxOutgoingChars: 64 * 1024,
-};
-
-/** what happened, for logs and tests; never carries key material */
-export type ServerEvent =
-  | { type: 'dake-started'; from: string; instanceTag: number }
-  | { type: 'dake-refused'; from: string; reason: string }
-  | { type: 'dake3-ignored'; from: string; reason: 'not-in-dake' | 'bad-signature' | 'malformed' }
-  | { type: 'published'; identity: string; instanceTag: number; prekeyMessages: number; clientProfile: boolean; prekeyProfile: boolean }
-  | { type: 'publication-refused'; identity: string; reason: string }
-  | { type: 'storage-status'; identity: string; instanceTag: number; stored: number }
-  | { type: 'retrieval'; requester: string; identity: string; ensembles: number }
-  | { type: 'rate-limited'; requester: string; what: 'retrieval' | 'target' | 'dake' }
-  | { type: 'dropped'; from: string; reason: string };
-
-export interface Reply {
-  body: string;
-}
-
-/** an XMPP-level refusal the component turns into an error stanza (XEP-0086 style condition) */
-export interface RefusalReply {
-  error: 'policy-violation' | 'not-acceptable';
-  text: string;
-}
+export { DEFAULT_LIMITS } from './protocol-types';
+export type { ProtocolLimits, RefusalReply, Reply, ServerEvent } from './protocol-types';
 
 export interface ProtocolOptions {
   /** the component's JID, e.g. prekeys.example.org: the identity of the composite identity */
@@ -111,6 +49,8 @@ export interface ProtocolOptions {
   random: RandomSource;
   clock: Clock;
   engine: ModPow & Dh3072Engine;
+  /** where publications are verified (verify-pool.ts); default inline, on this thread */
+  verify?: (job: VerifyJob) => Promise<VerifyOutcome>;
   limits?: Partial<ProtocolLimits>;
   onEvent?: (e: ServerEvent) => void;
 }
@@ -120,6 +60,8 @@ interface DakeState {
   instanceTag: number;
   clientProfile: ClientProfile;
   transcript: Transcript;
+  /** our ephemeral S of DAKE-2 (the ring member of DAKE-3's σ) */
+  s: Point;
   sk: Uint8Array;
   startedAt: number;
 }
@@ -134,7 +76,10 @@ export class PrekeyServerProtocol {
   private readonly targetLimiter: RateLimiter;
   private readonly dakeLimiter: RateLimiter;
 
+  private readonly verify: (job: VerifyJob) => Promise<VerifyOutcome>;
+
   constructor(private readonly o: ProtocolOptions) {
+    this.verify = o.verify ?? (async (job) => verifyAttached(job, o.engine));
     this.limits = { ...DEFAULT_LIMITS, ...o.limits };
     // one retrieval answer carries at most MAX_ENSEMBLES_PER_RETRIEVAL ensembles (one per device)
     this.limits.maxInstanceTagsPerIdentity = Math.min(this.limits.maxInstanceTagsPerIdentity, MAX_ENSEMBLES_PER_RETRIEVAL);
@@ -250,6 +195,7 @@ export class PrekeyServerProtocol {
       instanceTag: m.senderInstanceTag,
       clientProfile,
       transcript,
+      s: s.public,
       sk,
       startedAt: this.o.clock(),
     });
@@ -265,7 +211,7 @@ export class PrekeyServerProtocol {
     return [{ body: encodeBody(dake2) }];
   }
 
-  /** §"Key Exchange", Prekey Server receives DAKE-3, then the attached message */
+  /** §"Key Exchange", Prekey Server receives DAKE-3, then the attached message (dake3.ts) */
   private async onDake3(from: string, m: Dake3Message): Promise<(Reply | RefusalReply)[]> {
     this.expireDakes();
     const key = stateKey(from, m.senderInstanceTag);
@@ -276,13 +222,12 @@ export class PrekeyServerProtocol {
       return [];
     }
     this.dakes.delete(key);
-    const sk = state.sk;
     try {
       let ok = false;
       try {
         const sigma = decodeRingSignature(m.sigma);
-        const ring = [state.clientProfile.publicKey, this.o.keyPair.public, decodePoint(state.transcript.s)] as const;
-        ok = prekeyRingVerify(ring, sigma, dake3T(state.transcript));
+        // S is our own point, kept from DAKE-1: it is not decoded (nor validated) again
+        ok = prekeyRingVerify([state.clientProfile.publicKey, this.o.keyPair.public, state.s], sigma, dake3T(state.transcript));
       } catch {
         ok = false;
       }
@@ -290,85 +235,22 @@ export class PrekeyServerProtocol {
         this.emit({ type: 'dake3-ignored', from, reason: 'bad-signature' });
         return [];
       }
-      const macKey = prekeyMacKey(sk);
-      const tag = state.instanceTag;
-      const failure = (reason: string): Reply[] => {
-        this.emit({ type: 'publication-refused', identity: state.bareJid, reason });
-        return [
-          {
-            body: encodeBody(
-              encodeMessage({ type: 'failure', version: PREKEY_PROTOCOL_VERSION, receiverInstanceTag: tag, mac: resultMac(macKey, 'failure', tag) }),
-            ),
-          },
-        ];
-      };
-      let attached;
-      try {
-        attached = decodeAttached(m.message);
-      } catch (e) {
-        return failure(e instanceof Error ? `malformed attached message: ${e.message}` : 'malformed attached message');
-      }
-      if (attached.type === 'storage-info-request') {
-        try {
-          checkMac(storageInfoMac(macKey), attached.mac, 'Storage Information MAC');
-        } catch {
-          return failure('bad storage information MAC');
-        }
-        const stored = await this.o.storage.countPrekeyMessages(state.bareJid, tag, state.clientProfile.publicKey.toBytes());
-        this.emit({ type: 'storage-status', identity: state.bareJid, instanceTag: tag, stored });
-        const status = encodeMessage({
-          type: 'storage-status',
-          version: PREKEY_PROTOCOL_VERSION,
-          receiverInstanceTag: tag,
-          storedPrekeyMessages: stored,
-          mac: storageStatusMac(macKey, tag, stored),
-        });
-        return [{ body: encodeBody(status) }];
-      }
-      let verified;
-      try {
-        verified = verifyPublication(attached, {
-          sk,
-          macKey,
-          dakeClientProfile: state.clientProfile,
-          instanceTag: tag,
-          nowMs: this.o.clock(),
-          engine: this.o.engine,
-        });
-      } catch (e) {
-        if (e instanceof PublicationRejected) return failure(e.reason);
-        if (e instanceof OtrError) return failure(e.message);
-        throw e;
-      }
-      const result = await this.o.storage.storePublication(
+      return await answerAttached(
         {
-          identity: state.bareJid,
-          instanceTag: tag,
-          longTermKey: state.clientProfile.publicKey.toBytes(),
-          ...(verified.clientProfile
-            ? { clientProfile: { encoded: verified.clientProfile.encoded, expires: clampExpiry(verified.clientProfile.expires) } }
-            : {}),
-          ...(verified.prekeyProfile
-            ? { prekeyProfile: { encoded: verified.prekeyProfile.encoded, expires: clampExpiry(verified.prekeyProfile.expires) } }
-            : {}),
-          prekeyMessages: verified.prekeyMessages.map((x) => ({ id: x.message.id, encoded: x.encoded })),
+          bareJid: state.bareJid,
+          instanceTag: state.instanceTag,
+          clientProfile: state.clientProfile,
+          sk: state.sk,
+          storage: this.o.storage,
+          limits: this.limits,
+          nowMs: this.o.clock(),
+          verify: this.verify,
+          emit: (e) => this.emit(e),
         },
-        this.limits,
-        Math.floor(this.o.clock() / 1000),
+        m.message,
       );
-      if (!result.ok) return failure(result.reason);
-      this.emit({
-        type: 'published',
-        identity: state.bareJid,
-        instanceTag: tag,
-        prekeyMessages: result.stored,
-        clientProfile: verified.clientProfile !== undefined,
-        prekeyProfile: verified.prekeyProfile !== undefined,
-      });
-      const success = encodeMessage({ type: 'success', version: PREKEY_PROTOCOL_VERSION, receiverInstanceTag: tag, mac: resultMac(macKey, 'success', tag) });
-      return [{ body: encodeBody(success) }];
     } finally {
-      sk.fill(0);
+      state.sk.fill(0);
     }
   }
 

@@ -1,6 +1,7 @@
 // Assembles the prekey server: key file, storage, protocol engine, XMPP component, and the
 // periodic purge of expired material (issue 5 "Expired material is purged").
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nativeDh3072Engine } from '../../src-shared/node-crypto/dh-engines';
@@ -8,6 +9,8 @@ import { type RunningComponent, startComponent } from './component';
 import { loadOrCreateServerKey } from './keys';
 import { PrekeyServerProtocol, type ProtocolLimits, type ServerEvent } from './protocol';
 import { type PrekeyStorage, SqlitePrekeyStorage } from './storage';
+import { verifyAttached } from './verify-attached';
+import { VerifyPool } from './verify-pool';
 
 export interface PrekeyServerConfig {
   /** component JID, e.g. prekeys.example.org */
@@ -24,6 +27,9 @@ export interface PrekeyServerConfig {
   /** postgres://… to use PostgreSQL instead of SQLite (several replicas share it) */
   postgresUrl?: string;
   limits?: Partial<ProtocolLimits>;
+  /** worker threads that verify publications (verify-pool.ts); 0 = on the event loop; default
+   * one per core, at most 4 */
+  verifyThreads?: number;
   /** prekey messages older than this are purged (default 30 days) */
   prekeyMaxAgeSec?: number;
   purgeIntervalMs?: number;
@@ -56,17 +62,22 @@ export async function startPrekeyServer(config: PrekeyServerConfig): Promise<Run
   const { keyPair, created } = await loadOrCreateServerKey(config.keyFile ?? join(config.dataDir, 'server-key'));
   const storage = await openStorage(config);
   const clock = config.clock ?? Date.now;
+  const engine = nativeDh3072Engine();
+  const threads = config.verifyThreads ?? Math.min(4, availableParallelism());
+  const pool = threads > 0 ? new VerifyPool(threads, (job) => verifyAttached(job, engine), { log }) : undefined;
   const protocol = new PrekeyServerProtocol({
     serverJid: config.domain,
     keyPair,
     storage,
     random: (n) => new Uint8Array(randomBytes(n)),
     clock,
-    engine: nativeDh3072Engine(),
+    engine,
+    ...(pool ? { verify: (job) => pool.run(job) } : {}),
     ...(config.limits ? { limits: config.limits } : {}),
     ...(config.onEvent ? { onEvent: config.onEvent } : {}),
   });
   log(`${created ? 'generated a new' : 'loaded the'} server key; fingerprint ${protocol.fingerprint}`);
+  log(pool ? `publications are verified on ${threads} worker threads` : 'publications are verified on the event loop');
   const maxAge = config.prekeyMaxAgeSec ?? 30 * 24 * 3600;
   const purge = async (): Promise<void> => {
     const n = await storage.purgeExpired(Math.floor(clock() / 1000), maxAge);
@@ -83,6 +94,7 @@ export async function startPrekeyServer(config: PrekeyServerConfig): Promise<Run
     comp = await startComponent({ service: `xmpp://${config.host}:${config.port}`, domain: config.domain, password: config.secret, protocol, log });
   } catch (e) {
     clearInterval(timer);
+    await pool?.close();
     await storage.close();
     throw e;
   }
@@ -94,6 +106,7 @@ export async function startPrekeyServer(config: PrekeyServerConfig): Promise<Run
     async stop() {
       clearInterval(timer);
       await comp.stop();
+      await pool?.close();
       await storage.close();
     },
   };

@@ -34,8 +34,66 @@ CREATE TABLE IF NOT EXISTS prekey_messages (
   stored_at BIGINT NOT NULL,
   UNIQUE (identity, instance_tag, prekey_id)
 );
-CREATE INDEX IF NOT EXISTS prekey_messages_owner ON prekey_messages (identity, instance_tag, long_term_key);
+DROP INDEX IF EXISTS prekey_messages_owner;
+CREATE INDEX IF NOT EXISTS prekey_messages_next ON prekey_messages (identity, instance_tag, long_term_key, id);
+CREATE INDEX IF NOT EXISTS prekey_messages_age ON prekey_messages (stored_at);
 `;
+// the indexes as in storage.ts: a device's oldest prekey message is an index seek; purge by age
+
+/** the caps' inputs in one round trip (see storage.ts CAPS_SQL) */
+const CAPS_SQL = `
+SELECT
+  (SELECT COUNT(*) FROM (SELECT instance_tag FROM client_profiles WHERE identity = $1
+     UNION SELECT instance_tag FROM prekey_profiles WHERE identity = $1
+     UNION SELECT instance_tag FROM prekey_messages WHERE identity = $1) t) AS devices,
+  EXISTS (SELECT 1 FROM client_profiles WHERE identity = $1 AND instance_tag = $2)
+    OR EXISTS (SELECT 1 FROM prekey_profiles WHERE identity = $1 AND instance_tag = $2)
+    OR EXISTS (SELECT 1 FROM prekey_messages WHERE identity = $1 AND instance_tag = $2) AS known,
+  (SELECT COUNT(*) FROM prekey_messages WHERE identity = $1) AS stored`;
+
+/** a new client profile: the device's values under another key go, the profile is upserted */
+const CLIENT_PROFILE_SQL = `
+WITH gone_messages AS (
+  DELETE FROM prekey_messages WHERE identity = $1 AND instance_tag = $2 AND long_term_key <> $3 RETURNING 1
+), gone_profile AS (
+  DELETE FROM prekey_profiles WHERE identity = $1 AND instance_tag = $2 AND long_term_key <> $3
+), upsert AS (
+  INSERT INTO client_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = EXCLUDED.long_term_key, expires = EXCLUDED.expires, encoded = EXCLUDED.encoded
+)
+SELECT COUNT(*) AS dropped FROM gone_messages`;
+
+const PREKEY_PROFILE_SQL = `
+INSERT INTO prekey_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = EXCLUDED.long_term_key, expires = EXCLUDED.expires, encoded = EXCLUDED.encoded`;
+
+/** all prekey messages of a publication in one statement */
+const MESSAGES_SQL = `
+INSERT INTO prekey_messages (identity, instance_tag, long_term_key, prekey_id, encoded, stored_at)
+SELECT $1, $2, $3, m.prekey_id, m.encoded, $6 FROM unnest($4::bigint[], $5::bytea[]) AS m(prekey_id, encoded)
+ON CONFLICT DO NOTHING`;
+
+/**
+ * A retrieval in one statement (no BEGIN/COMMIT round trips): each device with unexpired profiles
+ * of one key, its oldest prekey message locked (SKIP LOCKED: a concurrent retrieval on another
+ * replica takes the next one) and deleted, the ensembles returned. The stored bytes are served
+ * as they were validated at publication; only expiry is checked.
+ */
+const TAKE_SQL = `
+WITH devices AS (
+  SELECT c.instance_tag AS tag, c.encoded AS cp, p.encoded AS pp, c.long_term_key AS k
+  FROM client_profiles c JOIN prekey_profiles p
+    ON p.identity = c.identity AND p.instance_tag = c.instance_tag AND p.long_term_key = c.long_term_key
+  WHERE c.identity = $1 AND c.expires > $2 AND p.expires > $2
+), picked AS (
+  SELECT d.tag, d.cp, d.pp, m.id FROM devices d CROSS JOIN LATERAL (
+    SELECT id FROM prekey_messages
+    WHERE identity = $1 AND instance_tag = d.tag AND long_term_key = d.k
+    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) m
+), gone AS (
+  DELETE FROM prekey_messages x USING picked WHERE x.id = picked.id RETURNING x.id, x.encoded
+)
+SELECT picked.tag, picked.cp, picked.pp, gone.encoded FROM picked JOIN gone ON gone.id = picked.id ORDER BY picked.tag`;
 
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const bytes = (v: unknown): Uint8Array => {
@@ -81,44 +139,27 @@ export class PostgresPrekeyStorage implements PrekeyStorage {
       return await this.tx(async (c) => {
         // one publisher at a time per identity, so the caps hold across replicas
         await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [p.identity]);
-        const tags = (
-          await c.query(
-            `SELECT instance_tag FROM client_profiles WHERE identity = $1
-             UNION SELECT instance_tag FROM prekey_profiles WHERE identity = $1
-             UNION SELECT instance_tag FROM prekey_messages WHERE identity = $1`,
-            [p.identity],
-          )
-        ).rows.map((r: { instance_tag: string }) => Number(r.instance_tag));
-        if (!tags.includes(p.instanceTag) && tags.length >= limits.maxInstanceTagsPerIdentity) return { ok: false, reason: 'too-many-devices' } as const;
+        const caps = (await c.query(CAPS_SQL, [p.identity, p.instanceTag])).rows[0] as { devices: string; known: boolean; stored: string };
+        if (!caps.known && Number(caps.devices) >= limits.maxInstanceTagsPerIdentity) return { ok: false, reason: 'too-many-devices' } as const;
+        let current = Number(caps.stored);
         const key = buf(p.longTermKey);
         if (p.clientProfile) {
-          await c.query('DELETE FROM prekey_messages WHERE identity = $1 AND instance_tag = $2 AND long_term_key <> $3', [p.identity, p.instanceTag, key]);
-          await c.query('DELETE FROM prekey_profiles WHERE identity = $1 AND instance_tag = $2 AND long_term_key <> $3', [p.identity, p.instanceTag, key]);
-          await c.query(
-            `INSERT INTO client_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = EXCLUDED.long_term_key, expires = EXCLUDED.expires, encoded = EXCLUDED.encoded`,
-            [p.identity, p.instanceTag, key, p.clientProfile.expires, buf(p.clientProfile.encoded)],
-          );
+          // a new long-term key for this device makes its older prekey values unusable
+          const r = await c.query(CLIENT_PROFILE_SQL, [p.identity, p.instanceTag, key, p.clientProfile.expires, buf(p.clientProfile.encoded)]);
+          current -= Number((r.rows[0] as { dropped: string }).dropped);
         }
-        if (p.prekeyProfile) {
-          await c.query(
-            `INSERT INTO prekey_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = EXCLUDED.long_term_key, expires = EXCLUDED.expires, encoded = EXCLUDED.encoded`,
-            [p.identity, p.instanceTag, key, p.prekeyProfile.expires, buf(p.prekeyProfile.encoded)],
-          );
-        }
-        const current = Number((await c.query('SELECT COUNT(*) AS n FROM prekey_messages WHERE identity = $1', [p.identity])).rows[0].n);
+        if (p.prekeyProfile) await c.query(PREKEY_PROFILE_SQL, [p.identity, p.instanceTag, key, p.prekeyProfile.expires, buf(p.prekeyProfile.encoded)]);
         if (current + p.prekeyMessages.length > limits.maxPrekeyMessagesPerIdentity) throw full;
-        let stored = 0;
-        for (const m of p.prekeyMessages) {
-          const r = await c.query(
-            `INSERT INTO prekey_messages (identity, instance_tag, long_term_key, prekey_id, encoded, stored_at) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT DO NOTHING`,
-            [p.identity, p.instanceTag, key, m.id, buf(m.encoded), nowSec],
-          );
-          stored += r.rowCount ?? 0;
-        }
-        return { ok: true, stored } as const;
+        if (p.prekeyMessages.length === 0) return { ok: true, stored: 0 } as const;
+        const r = await c.query(MESSAGES_SQL, [
+          p.identity,
+          p.instanceTag,
+          key,
+          p.prekeyMessages.map((m) => m.id),
+          p.prekeyMessages.map((m) => buf(m.encoded)),
+          nowSec,
+        ]);
+        return { ok: true, stored: r.rowCount ?? 0 } as const;
       });
     } catch (e) {
       if (e === full) return { ok: false, reason: 'storage-full' };
@@ -136,29 +177,13 @@ export class PostgresPrekeyStorage implements PrekeyStorage {
   }
 
   async takeEnsembles(identity: string, nowSec: number): Promise<StoredEnsemble[]> {
-    return this.tx(async (c) => {
-      const devices = await c.query(
-        `SELECT c.instance_tag AS tag, c.encoded AS cp, p.encoded AS pp, c.long_term_key AS k
-         FROM client_profiles c JOIN prekey_profiles p
-           ON p.identity = c.identity AND p.instance_tag = c.instance_tag AND p.long_term_key = c.long_term_key
-         WHERE c.identity = $1 AND c.expires > $2 AND p.expires > $2
-         ORDER BY c.instance_tag`,
-        [identity, nowSec],
-      );
-      const out: StoredEnsemble[] = [];
-      for (const d of devices.rows as { tag: string; cp: Buffer; pp: Buffer; k: Buffer }[]) {
-        const pm = await c.query(
-          `DELETE FROM prekey_messages WHERE id = (
-             SELECT id FROM prekey_messages WHERE identity = $1 AND instance_tag = $2 AND long_term_key = $3
-             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-           RETURNING encoded`,
-          [identity, d.tag, d.k],
-        );
-        if (pm.rowCount !== 1) continue;
-        out.push({ instanceTag: Number(d.tag), clientProfile: bytes(d.cp), prekeyProfile: bytes(d.pp), prekeyMessage: bytes(pm.rows[0].encoded) });
-      }
-      return out;
-    });
+    const r = await this.pool.query(TAKE_SQL, [identity, nowSec]);
+    return (r.rows as { tag: string; cp: Buffer; pp: Buffer; encoded: Buffer }[]).map((d) => ({
+      instanceTag: Number(d.tag),
+      clientProfile: bytes(d.cp),
+      prekeyProfile: bytes(d.pp),
+      prekeyMessage: bytes(d.encoded),
+    }));
   }
 
   async purgeExpired(nowSec: number, prekeyMaxAgeSec: number): Promise<number> {

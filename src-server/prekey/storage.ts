@@ -87,8 +87,45 @@ CREATE TABLE IF NOT EXISTS prekey_messages (
   stored_at INTEGER NOT NULL,
   UNIQUE (identity, instance_tag, prekey_id)
 );
-CREATE INDEX IF NOT EXISTS prekey_messages_owner ON prekey_messages (identity, instance_tag, long_term_key);
+DROP INDEX IF EXISTS prekey_messages_owner;
+CREATE INDEX IF NOT EXISTS prekey_messages_next ON prekey_messages (identity, instance_tag, long_term_key, id);
+CREATE INDEX IF NOT EXISTS prekey_messages_age ON prekey_messages (stored_at);
 `;
+// prekey_messages_next serves the count per device and the pick of a device's oldest prekey
+// message (ORDER BY id LIMIT 1 is then an index seek); the UNIQUE index's prefix serves the count
+// per identity; prekey_messages_age serves the purge.
+
+/** devices of an identity and the prekey messages stored for it: the caps' inputs, one statement */
+const CAPS_SQL = `
+SELECT
+  (SELECT COUNT(*) FROM (SELECT instance_tag FROM client_profiles WHERE identity = $id
+     UNION SELECT instance_tag FROM prekey_profiles WHERE identity = $id
+     UNION SELECT instance_tag FROM prekey_messages WHERE identity = $id)) AS devices,
+  EXISTS (SELECT 1 FROM client_profiles WHERE identity = $id AND instance_tag = $tag)
+    OR EXISTS (SELECT 1 FROM prekey_profiles WHERE identity = $id AND instance_tag = $tag)
+    OR EXISTS (SELECT 1 FROM prekey_messages WHERE identity = $id AND instance_tag = $tag) AS known,
+  (SELECT COUNT(*) FROM prekey_messages WHERE identity = $id) AS stored`;
+
+/** the devices with an unexpired client and prekey profile of the same key */
+const DEVICES_SQL = `
+SELECT c.instance_tag AS tag, c.encoded AS cp, p.encoded AS pp
+FROM client_profiles c JOIN prekey_profiles p
+  ON p.identity = c.identity AND p.instance_tag = c.instance_tag AND p.long_term_key = c.long_term_key
+WHERE c.identity = $id AND c.expires > $now AND p.expires > $now`;
+
+/** removes and returns the oldest prekey message of each such device */
+const TAKE_SQL = `
+DELETE FROM prekey_messages WHERE id IN (
+  SELECT (SELECT m.id FROM prekey_messages m
+          WHERE m.identity = c.identity AND m.instance_tag = c.instance_tag AND m.long_term_key = c.long_term_key
+          ORDER BY m.id LIMIT 1)
+  FROM client_profiles c JOIN prekey_profiles p
+    ON p.identity = c.identity AND p.instance_tag = c.instance_tag AND p.long_term_key = c.long_term_key
+  WHERE c.identity = $id AND c.expires > $now AND p.expires > $now)
+RETURNING instance_tag AS tag, encoded`;
+
+const UPSERT = (table: string) => `INSERT INTO ${table} (identity, instance_tag, long_term_key, expires, encoded) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = excluded.long_term_key, expires = excluded.expires, encoded = excluded.encoded`;
 
 type Row = Record<string, unknown>;
 const blob = (b: Uint8Array): Uint8Array<ArrayBuffer> => Uint8Array.from(b);
@@ -97,8 +134,24 @@ const asBytes = (v: unknown): Uint8Array => {
   return Uint8Array.from(v);
 };
 
+/** joins the devices with the prekey messages taken for them, in instance tag order */
+export function joinEnsembles<D extends { tag: number; cp: Uint8Array; pp: Uint8Array }>(
+  devices: D[],
+  taken: { tag: number; encoded: Uint8Array }[],
+): StoredEnsemble[] {
+  const byTag = new Map(taken.map((t) => [t.tag, t.encoded]));
+  const out: StoredEnsemble[] = [];
+  for (const d of [...devices].sort((x, y) => x.tag - y.tag)) {
+    const pm = byTag.get(d.tag);
+    if (pm) out.push({ instanceTag: d.tag, clientProfile: d.cp, prekeyProfile: d.pp, prekeyMessage: pm });
+  }
+  return out;
+}
+
 export class SqlitePrekeyStorage implements PrekeyStorage {
   private readonly db: Database;
+  // prepared once: a publication and a retrieval run only these
+  private readonly s;
 
   constructor(path: string) {
     this.db = new Database(path, { cacheStatements: true });
@@ -106,49 +159,40 @@ export class SqlitePrekeyStorage implements PrekeyStorage {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    const db = this.db;
+    this.s = {
+      caps: db.prepare(CAPS_SQL),
+      dropOtherKeyMessages: db.prepare('DELETE FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key <> ?'),
+      dropOtherKeyProfile: db.prepare('DELETE FROM prekey_profiles WHERE identity = ? AND instance_tag = ? AND long_term_key <> ?'),
+      upsertClientProfile: db.prepare(UPSERT('client_profiles')),
+      upsertPrekeyProfile: db.prepare(UPSERT('prekey_profiles')),
+      insertMessage: db.prepare(
+        'INSERT OR IGNORE INTO prekey_messages (identity, instance_tag, long_term_key, prekey_id, encoded, stored_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      count: db.prepare('SELECT COUNT(*) AS n FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key = ?'),
+      devices: db.prepare(DEVICES_SQL),
+      take: db.prepare(TAKE_SQL),
+    };
   }
 
   async storePublication(p: PublicationRecord, limits: StorageLimits, nowSec: number): Promise<StoreResult> {
+    // one transaction: the caps are read and the values written without another writer between
     const run = this.db.transaction((): StoreResult => {
-      const tags = this.db
-        .prepare(
-          `SELECT instance_tag FROM client_profiles WHERE identity = ?
-           UNION SELECT instance_tag FROM prekey_profiles WHERE identity = ?
-           UNION SELECT instance_tag FROM prekey_messages WHERE identity = ?`,
-        )
-        .all([p.identity, p.identity, p.identity])
-        .map((r: Row) => Number(r.instance_tag));
-      if (!tags.includes(p.instanceTag) && tags.length >= limits.maxInstanceTagsPerIdentity) return { ok: false, reason: 'too-many-devices' };
+      const caps = this.s.caps.get({ id: p.identity, tag: p.instanceTag }) ?? {};
+      if (!Number(caps.known) && Number(caps.devices) >= limits.maxInstanceTagsPerIdentity) return { ok: false, reason: 'too-many-devices' };
+      let current = Number(caps.stored ?? 0);
       const key = blob(p.longTermKey);
       if (p.clientProfile) {
         // a new long-term key for this device makes its older prekey values unusable
-        this.db.prepare('DELETE FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key <> ?').run([p.identity, p.instanceTag, key]);
-        this.db.prepare('DELETE FROM prekey_profiles WHERE identity = ? AND instance_tag = ? AND long_term_key <> ?').run([p.identity, p.instanceTag, key]);
-        this.db
-          .prepare(
-            `INSERT INTO client_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = excluded.long_term_key, expires = excluded.expires, encoded = excluded.encoded`,
-          )
-          .run([p.identity, p.instanceTag, key, p.clientProfile.expires, blob(p.clientProfile.encoded)]);
+        current -= this.s.dropOtherKeyMessages.run([p.identity, p.instanceTag, key]).changes;
+        this.s.dropOtherKeyProfile.run([p.identity, p.instanceTag, key]);
+        this.s.upsertClientProfile.run([p.identity, p.instanceTag, key, p.clientProfile.expires, blob(p.clientProfile.encoded)]);
       }
-      if (p.prekeyProfile) {
-        this.db
-          .prepare(
-            `INSERT INTO prekey_profiles (identity, instance_tag, long_term_key, expires, encoded) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (identity, instance_tag) DO UPDATE SET long_term_key = excluded.long_term_key, expires = excluded.expires, encoded = excluded.encoded`,
-          )
-          .run([p.identity, p.instanceTag, key, p.prekeyProfile.expires, blob(p.prekeyProfile.encoded)]);
-      }
-      const current = Number(this.db.prepare('SELECT COUNT(*) AS n FROM prekey_messages WHERE identity = ?').get([p.identity])?.n ?? 0);
-      if (current + p.prekeyMessages.length > limits.maxPrekeyMessagesPerIdentity) {
-        // nothing of this publication is kept: the transaction is rolled back by the throw below
-        throw new StorageFull();
-      }
-      const insert = this.db.prepare(
-        'INSERT OR IGNORE INTO prekey_messages (identity, instance_tag, long_term_key, prekey_id, encoded, stored_at) VALUES (?, ?, ?, ?, ?, ?)',
-      );
+      if (p.prekeyProfile) this.s.upsertPrekeyProfile.run([p.identity, p.instanceTag, key, p.prekeyProfile.expires, blob(p.prekeyProfile.encoded)]);
+      // nothing of this publication is kept: the transaction is rolled back by the throw
+      if (current + p.prekeyMessages.length > limits.maxPrekeyMessagesPerIdentity) throw new StorageFull();
       let stored = 0;
-      for (const m of p.prekeyMessages) stored += insert.run([p.identity, p.instanceTag, key, m.id, blob(m.encoded), nowSec]).changes;
+      for (const m of p.prekeyMessages) stored += this.s.insertMessage.run([p.identity, p.instanceTag, key, m.id, blob(m.encoded), nowSec]).changes;
       return { ok: true, stored };
     });
     try {
@@ -160,36 +204,19 @@ export class SqlitePrekeyStorage implements PrekeyStorage {
   }
 
   async countPrekeyMessages(identity: string, instanceTag: number, longTermKey: Uint8Array): Promise<number> {
-    const row = this.db
-      .prepare('SELECT COUNT(*) AS n FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key = ?')
-      .get([identity, instanceTag, blob(longTermKey)]);
-    return Number(row?.n ?? 0);
+    return Number(this.s.count.get([identity, instanceTag, blob(longTermKey)])?.n ?? 0);
   }
 
   async takeEnsembles(identity: string, nowSec: number): Promise<StoredEnsemble[]> {
-    // JavaScript runs this whole transaction without yielding, and SQLite serialises writers
-    // across processes (BEGIN IMMEDIATE semantics via the write lock), so a prekey message
-    // selected here is deleted before anyone else can select it.
+    // Two statements in one transaction: the devices with their profiles, then DELETE … RETURNING
+    // of each device's oldest prekey message. JavaScript runs the transaction without yielding and
+    // SQLite serialises writers across processes, so a prekey message is handed out only once.
+    // The stored bytes are served as they were validated at publication; only expiry is checked.
     const run = this.db.transaction((): StoredEnsemble[] => {
-      const devices = this.db
-        .prepare(
-          `SELECT c.instance_tag AS tag, c.encoded AS cp, p.encoded AS pp, c.long_term_key AS k
-           FROM client_profiles c JOIN prekey_profiles p
-             ON p.identity = c.identity AND p.instance_tag = c.instance_tag AND p.long_term_key = c.long_term_key
-           WHERE c.identity = ? AND c.expires > ? AND p.expires > ?
-           ORDER BY c.instance_tag`,
-        )
-        .all([identity, nowSec, nowSec]);
-      const pick = this.db.prepare('SELECT id, encoded FROM prekey_messages WHERE identity = ? AND instance_tag = ? AND long_term_key = ? ORDER BY id LIMIT 1');
-      const remove = this.db.prepare('DELETE FROM prekey_messages WHERE id = ?');
-      const out: StoredEnsemble[] = [];
-      for (const d of devices) {
-        const pm = pick.get([identity, Number(d.tag), blob(asBytes(d.k))]);
-        if (!pm) continue;
-        if (remove.run([Number(pm.id)]).changes !== 1) continue;
-        out.push({ instanceTag: Number(d.tag), clientProfile: asBytes(d.cp), prekeyProfile: asBytes(d.pp), prekeyMessage: asBytes(pm.encoded) });
-      }
-      return out;
+      const devices = this.s.devices.all({ id: identity, now: nowSec }).map((d: Row) => ({ tag: Number(d.tag), cp: asBytes(d.cp), pp: asBytes(d.pp) }));
+      if (devices.length === 0) return [];
+      const taken = this.s.take.all({ id: identity, now: nowSec }).map((t: Row) => ({ tag: Number(t.tag), encoded: asBytes(t.encoded) }));
+      return joinEnsembles(devices, taken);
     });
     return run();
   }
