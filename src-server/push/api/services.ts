@@ -5,7 +5,7 @@ import { HttpError, parseBody, readBody } from '../http-util';
 import { PeerCache } from '../peer-cache';
 import { RateLimiter } from '../ratelimit';
 import { randomId, sha256hex } from '../secrets';
-import type { AccountRow, OutboxEntry, SeenId } from '../storage/types';
+import type { AccountRow, DeviceRow, OutboxEntry, SeenId } from '../storage/types';
 import { ADAPTER_OF, AUTH_FAILED, type ApiDeps, type Ctx } from './context';
 
 export type LimitKind = 'ip' | 'account' | 'token' | 'peer';
@@ -67,15 +67,27 @@ export class ApiServices {
 
   /** a queue entry for every active device of the account (nothing written yet) */
   async fanOut(accountId: string, payload: DeliveryPayload): Promise<OutboxEntry[]> {
-    const { storage, now, config } = this.d;
-    const all = (await storage.devices(accountId)).filter((x) => x.active);
+    return this.#entries(accountId, await this.d.storage.devices(accountId), payload);
+  }
+
+  /** "Server-to-Client Communication": an entry for every device of the recipient push_name.
+   * One storage read (devicesByName), cached on SQLite: every knock delivered here makes it. */
+  async localEntries(knock: KnockEnvelope): Promise<OutboxEntry[]> {
+    const devices = await this.d.storage.devicesByName(knock.to.push_name);
+    return devices.length ? this.#entries(devices[0]!.accountId, devices, { kind: 'knock', knock }) : [];
+  }
+
+  #entries(accountId: string, devices: ReadonlyArray<DeviceRow>, payload: DeliveryPayload): OutboxEntry[] {
+    const { now, config } = this.d;
+    const all = devices.filter((x) => x.active);
     // devices registered before their adapter was removed from the configuration: say so, rather
     // than accept a delivery that would silently vanish (issue 12, finding 8)
     const devs = all.filter((x) => this.canDeliver(x.kind));
     if (devs.length < all.length) this.d.log.warn('not delivering to devices of an unconfigured kind', { count: all.length - devs.length });
+    if (devs.length === 0) return [];
     const t = now();
     const text = JSON.stringify(payload);
-    const entries: OutboxEntry[] = devs.map((dev) => ({
+    return devs.map((dev) => ({
       id: randomId(),
       target: 'device',
       targetId: dev.id,
@@ -87,13 +99,6 @@ export class ApiServices {
       attempts: 0,
       nextAttemptAt: dev.kind === 'desktop' ? t : t + this.d.worker.leaseMs,
     }));
-    return entries;
-  }
-
-  /** "Server-to-Client Communication": an entry for every device of the recipient push_name */
-  async localEntries(knock: KnockEnvelope): Promise<OutboxEntry[]> {
-    const account = await this.d.storage.accountByName(knock.to.push_name);
-    return account ? this.fanOut(account.id, { kind: 'knock', knock }) : [];
   }
 
   /** writes the entries (with `seen`: only if that id is new; false for a replay) and hands the

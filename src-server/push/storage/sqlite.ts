@@ -61,6 +61,9 @@ export class SqliteStorage implements PushStorage {
   async devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]> {
     return this.#a.devices(accountId, kind);
   }
+  async devicesByName(pushName: string): Promise<ReadonlyArray<DeviceRow>> {
+    return this.#a.devicesByName(pushName);
+  }
   async device(id: string): Promise<DeviceRow | null> {
     return this.#a.device(id);
   }
