@@ -156,7 +156,7 @@ export class DesktopChannel {
       this.#pump(c);
       return;
     }
-    // written by this server from a validated payload (api.ts #fanOut): no need to re-validate
+    // written by this server from a validated payload (api/services.ts): no need to re-validate
     this.#sendDelivery(c, e.id, e.payload);
   }
 
