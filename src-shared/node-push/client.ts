@@ -213,6 +213,9 @@ export class PushClient {
   /** opens the desktop channel of a device with the registration_id returned at registration */
   connectDesktop(registrationId: string): Promise<DesktopConnection> {
     const url = new URL('desktop/', this.endpoint);
+    // one `acked` frame per batch of acknowledgements (issue 17); a server that predates it
+    // ignores the query and answers with one frame per delivery, which is understood as well
+    url.searchParams.set('acks', 'batch');
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     return DesktopConnection.open(url.toString(), registrationId, this.#secureContext);
   }
@@ -260,8 +263,10 @@ export class DesktopConnection {
           conn.#queue.push({ delivery: frame.delivery, payload: frame.payload });
           conn.#wakeAll();
         } else if (frame.type === 'acked') {
-          conn.#acks.get(frame.delivery)?.();
-          conn.#acks.delete(frame.delivery);
+          for (const id of frame.deliveries ?? [frame.delivery!]) {
+            conn.#acks.get(id)?.();
+            conn.#acks.delete(id);
+          }
         } else if (frame.type === 'error' && !ready) {
           clearTimeout(timer);
           reject(new PushApiError(401, frame.code, frame.error, frame));

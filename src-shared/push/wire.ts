@@ -217,11 +217,19 @@ export const deliveryPayloadSchema = z.discriminatedUnion('kind', [
 ]);
 export type DeliveryPayload = z.output<typeof deliveryPayloadSchema>;
 
+/** most deliveries one batched `acked` frame names (the server keeps ≤ 100 in flight per connection) */
+export const MAX_ACKED_BATCH = 1000;
+
 export const serverFrameSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('ready'), device: z.string() }),
+  /** `acks: 'batch'`: only to a client that asked for it (`desktop/?acks=batch`); it then gets
+   * `acked` frames with `deliveries` (docs/push-server.md, Desktop channel) */
+  z.strictObject({ type: z.literal('ready'), device: z.string(), acks: z.literal('batch').optional() }),
   z.strictObject({ type: z.literal('delivery'), delivery: idSchema, payload: deliveryPayloadSchema }),
-  /** the delivery is removed from the queue (answer to ack) */
-  z.strictObject({ type: z.literal('acked'), delivery: idSchema }),
+  /** the deliveries are removed from the queue (answer to ack): one (`delivery`), or, for a
+   * client that asked for batches, every one acknowledged in the same commit (`deliveries`) */
+  z
+    .strictObject({ type: z.literal('acked'), delivery: idSchema.optional(), deliveries: z.array(idSchema).min(1).max(MAX_ACKED_BATCH).optional() })
+    .refine((f) => (f.delivery === undefined) !== (f.deliveries === undefined), 'exactly one of delivery, deliveries'),
   z.strictObject({ type: z.literal('pong') }),
   z.strictObject({ type: z.literal('error'), error: z.string(), code: z.string() }),
 ]);

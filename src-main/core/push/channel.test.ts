@@ -92,6 +92,27 @@ describe('desktop channel', () => {
     expect(h.statuses).toEqual(['connecting', 'connected', 'off']);
   });
 
+  it('handles the next delivery without waiting for the confirmation of the last acknowledgement', async () => {
+    const link = new FakeLink();
+    let secondAcked!: () => void;
+    const second = new Promise<void>((r) => (secondAcked = r));
+    // confirmations never come (a lost batch): the acks stay pending
+    link.ack = (d: string) => {
+      link.acked.push(d);
+      if (d === 'd2') secondAcked();
+      return new Promise<void>(() => {});
+    };
+    const h = harness(async () => link);
+    h.ch.start();
+    await h.until('connected');
+    link.push('d1', message);
+    link.push('d2', message);
+    await second;
+    expect(h.handled).toEqual([message, message]);
+    expect(link.acked).toEqual(['d1', 'd2']);
+    await h.ch.stop();
+  });
+
   it('reconnects with growing backoff after failures and a dropped connection', async () => {
     let fails = 2;
     const links: FakeLink[] = [];

@@ -58,3 +58,35 @@ describe('storage (sqlite): checkpoints', () => {
     await s.close();
   });
 });
+
+describe('storage (sqlite): multi-row statements', () => {
+  it('inserts, acknowledges and removes more rows than one statement holds (chunks of 32), each only once', async () => {
+    const s = new SqliteStorage(join(dir, 'chunks.sqlite'));
+    const mk = (k: number, target: 'device' | 'peer') => ({
+      id: `c${target[0]}${String(k).padStart(20, '0')}`,
+      target,
+      targetId: target === 'device' ? `dev-${k % 3}` : 'https://p.example/api/v1/',
+      accountId: target === 'device' ? 'acc' : '',
+      kind: target === 'device' ? ('desktop' as const) : ('peer' as const),
+      payload: '{}',
+      createdAt: k,
+      expiresAt: 1e15,
+      attempts: 0,
+      nextAttemptAt: 0,
+    });
+    const dev = Array.from({ length: 70 }, (_, k) => mk(k, 'device'));
+    const peer = Array.from({ length: 70 }, (_, k) => mk(k, 'peer'));
+    await s.enqueue([...dev, ...peer]);
+    expect(await s.countQueued()).toBe(140);
+    // every entry acked by its device, the first one twice and one by the wrong device
+    const acks = [...dev.map((e) => ({ deviceId: e.targetId, entryId: e.id })), { deviceId: dev[0]!.targetId, entryId: dev[0]!.id }];
+    acks[5] = { deviceId: 'dev-other', entryId: dev[5]!.id };
+    const res = await s.ackDeliveries(acks);
+    expect(res.filter(Boolean)).toHaveLength(69);
+    expect(res[5]).toBe(false);
+    expect(res.at(-1)).toBe(false);
+    await s.removeEntries(peer.slice(0, 65).map((e) => e.id));
+    expect(await s.countQueued()).toBe(1 + 5);
+    await s.close();
+  });
+});

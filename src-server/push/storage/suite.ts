@@ -112,6 +112,35 @@ export function storageSuite(engine: string, open: () => Promise<PushStorage>): 
       expect(await s.device('d1')).toMatchObject({ active: false, name: 'new', kind: 'desktop' });
     });
 
+    it("devicesByName: a push_name's devices, read again after every device or account change (issue 17 cache)", async () => {
+      const s = await fresh();
+      const ids = async (name: string) => (await s.devicesByName(name)).map((d) => `${d.id}:${d.active}`);
+      expect(await ids('alice')).toEqual([]);
+      const a = await withAccount(s);
+      expect(await ids('alice')).toEqual([]);
+      await withDevice(s, a.id, 'd1');
+      expect(await ids('alice')).toEqual(['d1:true']);
+      // a second read (a cache hit on SQLite) and a device added after it
+      expect(await ids('alice')).toEqual(['d1:true']);
+      await withDevice(s, a.id, 'd2', 'apns');
+      expect(await ids('alice')).toEqual(['d1:true', 'd2:true']);
+      await s.updateDevice('d1', { active: false });
+      expect(await ids('alice')).toEqual(['d1:false', 'd2:true']);
+      await s.deleteDevice('d2');
+      expect(await ids('alice')).toEqual(['d1:false']);
+      // another account's devices are not the name's
+      const b = await withAccount(s, 'bob');
+      await withDevice(s, b.id, 'd3');
+      expect(await ids('alice')).toEqual(['d1:false']);
+      await s.deleteAccount(a.id);
+      expect(await ids('alice')).toEqual([]);
+      // the same name registered again starts with no devices
+      const again = { id: 'id-alice-2', pushName: 'alice', passwordHash: 'scrypt$x', email: '', createdAt: 2 };
+      expect(await s.createAccount(again)).toBe(true);
+      expect(await ids('alice')).toEqual([]);
+      expect(await ids('bob')).toEqual(['d3:true']);
+    });
+
     it('deleting a device removes its whitelist tokens and queue entries', async () => {
       const s = await fresh();
       const a = await withAccount(s);

@@ -113,6 +113,10 @@ export interface PushStorage {
    * written); counted inside the write, so parallel requests cannot pass the cap together */
   createDevice(d: NewDevice, max: number): Promise<boolean>;
   devices(accountId: string, kind?: DeviceKind): Promise<DeviceRow[]>;
+  /** every device (active or not) of the account with this push_name, oldest first; empty if
+   * there is no such account. Read for every knock delivered here (one query; SQLite answers
+   * from a cache that every device or account change clears). Callers must not modify it. */
+  devicesByName(pushName: string): Promise<ReadonlyArray<DeviceRow>>;
   device(id: string): Promise<DeviceRow | null>;
   deviceByChannelHash(hash: string): Promise<DeviceRow | null>;
   updateDevice(id: string, patch: DevicePatch): Promise<void>;
