@@ -29,7 +29,7 @@ import { openDatabase } from '../src-main/core/store/store';
 import { test, expect } from './fixtures';
 import { contactsPair, goPrivate, notice, type Pair } from './otr-support';
 import { launchWebClient, type Client } from './support/clients';
-import { account, accountConnection, contact, message, send } from './support/ui';
+import { account, accountConnection, contact, message, openAccount, send } from './support/ui';
 
 let two: TwoDomainStack;
 const clients: Client[] = [];
@@ -70,6 +70,8 @@ async function users(browser: Parameters<typeof launchWebClient>[0]): Promise<Us
     [u.a.page, u.alice.jid, two.a.push!.endpoint, u.alicePush],
     [u.b.page, u.bob.jid, two.b.push!.endpoint, u.bobPush],
   ] as const) {
+    // the account's panel ("Account" in the sidebar) holds the wake-ups; it stays open for the test
+    await openAccount(page, me);
     const s = section(page, me);
     await s.locator('summary').click();
     await s.getByLabel('Push server address').fill(endpoint);
@@ -118,7 +120,7 @@ async function countNotifications(page: Page): Promise<() => Promise<string[]>> 
 }
 
 async function putBobToSleep(u: Users): Promise<void> {
-  await account(u.b.page, u.bob.jid).getByRole('button', { name: 'Put to sleep' }).click();
+  await (await openAccount(u.b.page, u.bob.jid)).getByRole('button', { name: 'Put to sleep' }).click();
   await expect(accountConnection(u.b.page, u.bob.jid)).toHaveText(/Asleep: offline, but contacts you approved can wake it/);
   await expect(contact(u.a.page, u.bob.jid)).toContainText('Offline');
 }
@@ -174,7 +176,8 @@ async function whileStopped<T>(client: Client, me: string, peer: string, read: (
   await client.start();
   await expect(accountConnection(client.page, me)).toHaveText(/Online|Asleep/, { timeout: 60_000 });
   await contact(client.page, peer).click();
-  // the Wake-ups section opens again (its notices are shown only when open)
+  // the account's panel and its Wake-ups section open again (its notices are shown only when open)
+  await openAccount(client.page, me);
   const s = section(client.page, me);
   if ((await s.getAttribute('open')) === null) await s.locator('summary').click();
   return value;
