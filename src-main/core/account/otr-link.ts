@@ -63,9 +63,11 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
       const waiting = new Set(deps.otrStore.queued(deps.accountId, peer).map((q) => q.messageId));
       return store
         .page(deps.accountId, peer, UNCONFIRMED_LOOKBACK)
-        .filter((m) => m.direction === 'out' && m.encrypted && (m.delivery === 'sent' || m.delivery === 'pending') && !waiting.has(m.id))
-        .map((m) => ({ messageId: m.id, body: m.body }));
+        .filter((m) => m.direction === 'out' && m.encrypted && !m.elsewhere && (m.delivery === 'sent' || m.delivery === 'pending') && !waiting.has(m.id))
+        .map((m) => ({ messageId: m.id, body: m.body, ...(m.resent ? { resent: true } : {}) }));
     },
+    confirmsReceipts: (peer) =>
+      store.page(deps.accountId, peer, UNCONFIRMED_LOOKBACK).some((m) => m.direction === 'out' && m.encrypted && m.delivery === 'delivered'),
     onResent: (id) => {
       store.markResent(id);
       const m = store.message(id);

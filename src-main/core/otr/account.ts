@@ -38,7 +38,9 @@ export interface OtrAccountDeps {
   /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
   onTlv?(tlv: InboundTlv): void;
   /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
-  unconfirmed?(peer: string): Array<{ messageId: string; body: string }>;
+  unconfirmed?(peer: string): Array<{ messageId: string; body: string; resent?: boolean }>;
+  /** whether the contact's devices send receipts for our private messages (otr/recovery.ts) */
+  confirmsReceipts?(peer: string): boolean;
   /** a message goes out again in a new session (otr/recovery.ts) */
   onResent?(messageId: string): void;
   /** pins the key a prekey server presents now and publishes again (the session does it) */
@@ -80,6 +82,7 @@ export class OtrAccount {
           },
           ...(deps.onTlv ? { onTlv: (t: InboundTlv) => deps.onTlv?.(t) } : {}),
           unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [],
+          confirmsReceipts: (peer) => deps.confirmsReceipts?.(peer) ?? false,
           onResent: (id) => deps.onResent?.(id),
         }),
     );

@@ -17,7 +17,7 @@ import type { OtrStore } from './otr-store';
 import { createPeers, type Peers, type PeerState } from './peers';
 import { createPolicy, type Policy } from './policy';
 import { createQueue, type Queue } from './queue';
-import { createRecovery } from './recovery';
+import { createRecovery, type Recovery } from './recovery';
 import { createSmp, type Smp } from './smp';
 import { createStartWatch, systemTimers, type StartTimers, type StartWatch } from './start-watch';
 import { createStatus, type StatusReporter } from './status';
@@ -41,7 +41,9 @@ export interface OtrServiceDeps {
   /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
   onTlv?: (tlv: InboundTlv) => void;
   /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
-  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string }>;
+  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string; resent?: boolean }>;
+  /** whether the contact's devices send receipts for our private messages (otr/recovery.ts contactReturned) */
+  confirmsReceipts?: (peer: string) => boolean;
   /** a message goes out again in a new session (otr/recovery.ts) */
   onResent?: (messageId: string) => void;
   /** the policy when neither the account nor the contact has one */
@@ -67,6 +69,7 @@ export interface OtrParts {
   offline: OfflineStart;
   watch: StartWatch;
   policy: Policy;
+  recovery: Recovery;
 }
 
 /** what the parts need from the service that holds them */
@@ -120,7 +123,14 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
     onStartRequested: (ps) => watch.requested(ps),
   });
   const offline = createOfflineStart({ ...common, handle });
-  const recovery = createRecovery({ ...common, handle, unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [], onResent: (id) => deps.onResent?.(id) });
+  const recovery = createRecovery({
+    ...common,
+    handle,
+    unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [],
+    confirmsReceipts: (peer) => deps.confirmsReceipts?.(peer) ?? false,
+    flush: (ps) => queue.flush(ps, false),
+    onResent: (id) => deps.onResent?.(id),
+  });
   const dispatch = createDispatch({
     ...common,
     transport: (w) => deps.transport(w),
@@ -130,5 +140,5 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
     onPeerError: (ps) => recovery.sessionLost(ps),
   });
-  return { ours, peers, notices, status, dispatch, queue, smp, offline, watch, policy };
+  return { ours, peers, notices, status, dispatch, queue, smp, offline, watch, policy, recovery };
 }

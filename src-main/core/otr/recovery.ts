@@ -24,7 +24,11 @@ export interface RecoveryDeps {
   /** otr/dispatch.ts handle */
   handle(ps: PeerState, out: EngineOutput, to: string): void;
   /** our encrypted messages to `peer` that were written but never confirmed by a receipt, oldest first */
-  unconfirmed(peer: string): Array<{ messageId: string; body: string }>;
+  unconfirmed(peer: string): Array<{ messageId: string; body: string; resent?: boolean }>;
+  /** whether the contact's devices confirm what they read (a receipt came for one of our private messages) */
+  confirmsReceipts(peer: string): boolean;
+  /** sends what waits in the queue inside the running session (otr/queue.ts flush) */
+  flush(ps: PeerState): void;
   /** this message goes out again in the new session (its ChatMessage is marked re-sent) */
   onResent(messageId: string): void;
 }
@@ -32,6 +36,16 @@ export interface RecoveryDeps {
 export interface Recovery {
   /** the contact's device said it could not read what we sent */
   sessionLost(ps: PeerState): void;
+  /**
+   * The contact came back online while our session with them stayed up. A message they never
+   * confirmed may have reached a messenger that was closing, which read nothing and said nothing
+   * (with sessions kept across restarts, no OTR error follows any more). Each such message goes
+   * again in the running session, once (also across our restarts: the stored re-sent mark), with
+   * its own id: a device that has it already drops the copy and confirms it (account/inbox.ts
+   * deduplicates by XEP-0359 origin-id). Only for contacts whose devices send receipts: without
+   * them nothing is ever confirmed, and everything would go again.
+   */
+  contactReturned(ps: PeerState): void;
 }
 
 export function createRecovery(deps: RecoveryDeps): Recovery {
@@ -59,6 +73,18 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       }
       store.setPrivate(accountId, ps.peer, true);
       deps.handle(ps, ps.conv.start(), ps.peer);
+    },
+
+    contactReturned(ps) {
+      if (!peers.encryptedSession(ps) || !deps.confirmsReceipts(ps.peer)) return;
+      const again = deps.unconfirmed(ps.peer).filter((m) => !m.resent && !resent.has(m.messageId));
+      if (again.length === 0) return;
+      for (const m of again) {
+        resent.add(m.messageId);
+        store.enqueue(accountId, { messageId: m.messageId, peer: ps.peer, body: m.body, createdAt: deps.clock() });
+        deps.onResent(m.messageId);
+      }
+      deps.flush(ps);
     },
   };
 }

@@ -29,6 +29,7 @@ import type { OfflineStart } from './offline-start';
 import { sendTlvPrivately, type TlvSent } from './push-link';
 import { NO_SMP, type Peers, type PeerState } from './peers';
 import type { Policy } from './policy';
+import type { Recovery } from './recovery';
 import type { Queue } from './queue';
 import type { Smp } from './smp';
 import type { StartWatch } from './start-watch';
@@ -57,6 +58,7 @@ export class OtrService {
   private readonly watch: StartWatch;
   private readonly policy: Policy;
   private readonly keeper: SessionKeeper;
+  private readonly recovery: Recovery;
 
   constructor(private readonly deps: OtrServiceDeps) {
     this.online = deps.online ?? true;
@@ -78,6 +80,7 @@ export class OtrService {
     this.offline = parts.offline;
     this.watch = parts.watch;
     this.policy = parts.policy;
+    this.recovery = parts.recovery;
     this.keeper = createSessionKeeper({ accountId: deps.accountId, store: deps.store, peers: this.peers, clock: deps.clock ?? Date.now });
     // issue 13: the sessions of the last run are back before the first message is handled
     for (const ps of this.keeper.restoreAll()) this.statusOf.emit(ps);
@@ -166,7 +169,10 @@ export class OtrService {
    * was given up) is not left for the user to notice (bench/soak.ts found conversations stuck so).
    */
   contactAvailable(peer: string): void {
-    if (!this.online || this.deps.store.queuedCount(this.deps.accountId, peer) === 0) return;
+    if (!this.online) return;
+    const known = this.peers.known(peer);
+    if (known) this.recovery.contactReturned(known);
+    if (this.deps.store.queuedCount(this.deps.accountId, peer) === 0) return;
     const ps = this.peers.state(peer);
     if (ps.starting && !ps.starting.gaveUp) return;
     this.askAgainFor(ps);
