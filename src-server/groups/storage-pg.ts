@@ -66,7 +66,7 @@ export class PostgresGroupStore implements ServiceStore {
       const r = await c.query('INSERT INTO groups (id, creator, admins, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
         id,
         creator,
-        JSON.stringify([creator]),
+        adminsText([creator], 0, 1),
         nowMs,
       ]);
       if (r.rowCount !== 1) {
@@ -98,8 +98,8 @@ export class PostgresGroupStore implements ServiceStore {
     );
   }
 
-  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
-    await this.pool.query('UPDATE groups SET admins = $1 WHERE id = $2', [adminsText(admins, ver), id]);
+  async setAdmins(id: string, admins: string[], ver: number, epoch: number | undefined): Promise<void> {
+    await this.pool.query('UPDATE groups SET admins = $1 WHERE id = $2', [adminsText(admins, ver, epoch), id]);
   }
 
   async removeMember(id: string, fp: string): Promise<void> {
