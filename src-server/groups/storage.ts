@@ -7,30 +7,36 @@ import Database from '@signalapp/sqlcipher';
 import type { KeyBundle } from '../../src-shared/groups/keys';
 import type { LogEntry, ServiceStore, StoredGroup } from '../../src-shared/groups/service-store';
 
-const SCHEMA = `
+/**
+ * The schema, written once for both engines (storage-pg.ts): only the column types differ —
+ * SQLite's INTEGER, BLOB and AUTOINCREMENT rowid; PostgreSQL's BIGINT, BYTEA and BIGSERIAL.
+ */
+export const schemaSql = (t: { int: string; bytes: string; seq: string }): string => `
 CREATE TABLE IF NOT EXISTS groups (
   id TEXT PRIMARY KEY,
   creator TEXT NOT NULL,
   admins TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at ${t.int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS members (
   group_id TEXT NOT NULL REFERENCES groups(id),
   fp TEXT NOT NULL,
-  h BLOB NOT NULL, f BLOB NOT NULL, x BLOB NOT NULL, sig BLOB NOT NULL,
+  h ${t.bytes} NOT NULL, f ${t.bytes} NOT NULL, x ${t.bytes} NOT NULL, sig ${t.bytes} NOT NULL,
   PRIMARY KEY (group_id, fp)
 );
 CREATE TABLE IF NOT EXISTS relay_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq ${t.seq},
   group_id TEXT NOT NULL,
   to_fp TEXT,
   body TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  created_at ${t.int} NOT NULL,
+  expires_at ${t.int} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS relay_log_group ON relay_log (group_id, seq);
 CREATE INDEX IF NOT EXISTS relay_log_expiry ON relay_log (expires_at);
 `;
+
+const SCHEMA = schemaSql({ int: 'INTEGER', bytes: 'BLOB', seq: 'INTEGER PRIMARY KEY AUTOINCREMENT' });
 
 type Row = Record<string, unknown>;
 const blob = (b: Uint8Array): Uint8Array<ArrayBuffer> => Uint8Array.from(b);
