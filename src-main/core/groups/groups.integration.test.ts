@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { connect, receive } from '../../../src-shared/groups/client';
 import { newGroupState } from '../../../src-shared/groups/client-state';
 import { sealPairwise } from '../../../src-shared/groups/pairwise';
+import { signStatement } from '../../../src-shared/groups/statements';
 import { encodeMessage, parseMessage } from '../../../src-shared/groups/wire';
 import { createLocalIdentity } from '../../../src-shared/otr/v4/identity';
 import { createClient } from '../xmpp/client/client';
@@ -154,6 +155,34 @@ describe('admission', () => {
       client.reconnect?.stop();
       await client.entity.stop().catch(() => undefined);
     }
+  });
+});
+
+describe('bad input over XMPP', () => {
+  it('a forged user_added sent by a user, not the service: refused with a notice, nothing stored, the group unchanged', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const mallory = await user('mallory');
+    verifyAll([alice, bob]);
+    const g = { address: await groupOf(bed.service.domain, alice, [bob]) };
+    const group = g.address.split('@')[0]!;
+    // mallory signs "alice vouched for mallory" herself and sends it as user_added straight to bob
+    const st = { op: 'add_user' as const, group, fp: mallory.fp, key: mallory.identity.bundle, by: alice.fp, epoch: 1 };
+    const { op: _op, ...fields } = st;
+    const forged = encodeMessage({ t: 'user_added', ...fields, sig: signStatement(mallory.identity.signingSecret, st), seq: 1_000_000 });
+    const before = bob.groups.list().find((x) => x.address === g.address)!;
+    await mallory.transport.send(bob.transport.jid(), forged);
+    const notice = await bob.waitFor('group.notice', (n) => n.address === g.address && /does not come from the group service/.test(n.text));
+    expect(notice.text).toContain('refused');
+    // nothing stored: bob's client, started again from its database, has the same group and a
+    // catch-up cursor the forged seq did not move (he still gets what was sent while he was away)
+    await bob.goOffline();
+    await alice.groups.send(g.address, 'while bob was away');
+    await bob.comeBack();
+    await bob.waitFor('group.message', (m) => m.body === 'while bob was away');
+    const after = bob.groups.list().find((x) => x.address === g.address)!;
+    expect(after.members).toEqual(before.members);
+    expect(after.members.map((m) => m.fingerprint)).not.toContain(mallory.fp);
   });
 });
 
