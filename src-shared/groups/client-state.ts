@@ -3,6 +3,7 @@
 // of (state, input) → (state, messages to send, events).
 import type { Clock, RandomSource } from '../otr/common/random';
 import type { KeyBundle, LocalGroupIdentity } from './keys';
+import type { MessageOf } from './wire';
 
 export type Phase =
   /** identity sent, no Ack yet */
@@ -69,6 +70,11 @@ export interface ClientGroupState {
    * once the pending new key is here (epoch null), until their user_added comes back
    */
   answered?: Record<string, { key: KeyBundle; nonce: Uint8Array; epoch: number | null }>;
+  /**
+   * group messages under the key of a change we applied whose key has not reached us yet (the
+   * sender's copy came first): opened once it does (client.ts releaseEarly), bounded
+   */
+  early?: MessageOf<'group'>[];
   refusal: { reason: string; text: string } | null;
   /** identity sent, Ack not yet received */
   awaitingAck: boolean;

@@ -5,7 +5,7 @@
 import { dropAdmin, mayRemove, onAdminsSet, rekeyerAfterLeave } from './admins';
 import { equalBytes } from './bytes';
 import type { ClientDeps, ClientEvent, ClientGroupState } from './client-state';
-import { groupError } from './errors';
+import { groupError, isGroupError } from './errors';
 import { openGroup, sealGroup } from './group-cipher';
 import { CHALLENGE_NONCE_BYTES } from './inner';
 import { verifyBundle } from './keys';
@@ -188,6 +188,7 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
     }
     case 'rekey':
       onRekey(step, m.from, p, deps);
+      releaseEarly(step);
       return;
   }
 }
@@ -276,7 +277,14 @@ function onGroup(step: Step, m: MessageOf<'group'>): void {
   const sender = s.members[m.from];
   if (!sender) throw groupError('not-allowed', 'a message from someone who is not a member');
   const key = s.keys[m.epoch];
-  if (!key) throw groupError('undecryptable', 'a message under a key we do not hold');
+  if (!key) {
+    // a change we applied names this epoch and its key is on its way: keep the message until then
+    if (s.rekeyers?.[m.epoch] !== undefined && (s.early?.length ?? 0) < MAX_EARLY) {
+      s.early = [...(s.early ?? []), m];
+      return;
+    }
+    throw groupError('undecryptable', 'a message under a key we do not hold');
+  }
   const slot = `${m.from}:${m.epoch}`;
   // our own messages come back in the catch-up log (the service does not echo them live): not a replay
   if (m.from === s.me && (s.seen[slot] ?? -1) >= m.ctr) return;
@@ -290,6 +298,25 @@ function onGroup(step: Step, m: MessageOf<'group'>): void {
     return;
   }
   step.events.push({ type: 'message', from: m.from, text: p.text, ts: p.ts, epoch: m.epoch, ctr: m.ctr, seq: m.seq ?? null });
+}
+
+/** how many messages wait for their key at most */
+const MAX_EARLY = 500;
+
+/** opens the messages that waited for a key now held; drops those whose key can no longer come */
+function releaseEarly(step: Step): void {
+  const s = step.state;
+  const early = s.early ?? [];
+  if (!early.length) return;
+  s.early = early.filter((m) => !s.keys[m.epoch] && s.rekeyers?.[m.epoch] !== undefined);
+  for (const m of early.filter((x) => s.keys[x.epoch])) {
+    try {
+      onGroup(step, m);
+    } catch (e) {
+      // refused now that it can be checked (forged, replayed): dropped like any refused message
+      if (!isGroupError(e)) throw e;
+    }
+  }
 }
 
 // ---- user actions ----------------------------------------------------------------------------

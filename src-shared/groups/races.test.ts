@@ -68,6 +68,28 @@ describe('two admins remove at once', () => {
   });
 });
 
+describe('a message before its key', () => {
+  it('a member whose copy of the new key comes after a message under it reads the message once the key is here', async () => {
+    const { net, alice, bob, carol, dave } = await fiveMembers();
+    alice.apply((s) => remove(s, dave.fp, alice.deps));
+    await net.flushOne(); // the removal
+    await net.flushOne(); // alice's key to bob (her first copy); carol's still queued
+    expect([bob.state.epoch, carol.state.rekeyPending]).toEqual([2, true]);
+    const step = bob.apply((s) => sendText(s, 'early', bob.deps))!;
+    // the service relays bob's message to carol ahead of her copy of the key
+    const body = encodeMessage(step.out[0]!);
+    carol.deliver(ADDRESS, body);
+    expect(carol.errors).toEqual([]);
+    expect(texts(carol)).toEqual([]);
+    await net.flush();
+    expect(texts(carol)).toEqual(['early']);
+    expect(carol.state.early).toEqual([]);
+    // and a message under a key no change of ours names is refused as before
+    carol.deliver(ADDRESS, body.replace('"epoch":2', '"epoch":9'));
+    expect(carol.errors.at(-1)?.code).toBe('undecryptable');
+  });
+});
+
 describe('refused, the group unchanged', () => {
   it('a new key also handed to a member we removed is not adopted', async () => {
     const { net, alice, bob, carol, dave } = await fiveMembers();
