@@ -90,6 +90,20 @@ describe('a message before its key', () => {
   });
 });
 
+describe('a state saved by the previous version', () => {
+  it('waiting for a key (no target, no rekeyers kept) still takes it from the member it waited for, and only from it', async () => {
+    const { net, alice, bob, carol, dave } = await fiveMembers();
+    alice.apply((s) => remove(s, dave.fp, alice.deps));
+    await net.flushOne();
+    const { target: _t, rekeyers: _r, ...old } = carol.state;
+    carol.state = { ...old, rekeyFrom: alice.fp };
+    carol.deliver(ADDRESS, pairwiseTo(bob, carol, { k: 'rekey', epoch: 2, session_key: new Uint8Array(32).fill(3), members: [alice.fp, bob.fp, carol.fp] }));
+    expect(carol.errors.at(-1)?.code).toBe('not-allowed');
+    await net.flush();
+    expect([carol.state.epoch, carol.state.rekeyPending, carol.state.keys[2]]).toEqual([2, false, alice.state.keys[2]]);
+  });
+});
+
 describe('refused, the group unchanged', () => {
   it('a new key also handed to a member we removed is not adopted', async () => {
     const { net, alice, bob, carol, dave } = await fiveMembers();

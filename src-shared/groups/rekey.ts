@@ -21,15 +21,23 @@ import { signStatement } from './statements';
 /** how many epochs' keys are kept: the current one and losers or predecessors still in flight */
 export const KEEP_EPOCHS = 4;
 
-/** the epoch the latest membership change calls for (absent in states saved before: the current one) */
-export const targetOf = (s: ClientGroupState): number => s.target ?? s.epoch;
+/**
+ * the epoch the latest membership change calls for; in a state saved before it was kept, the next
+ * one while a rekey is pending, else the current one
+ */
+export const targetOf = (s: ClientGroupState): number => s.target ?? (s.rekeyPending ? s.epoch + 1 : s.epoch);
+
+/** who must hand out `epoch`'s key (a state saved before: the pending rekey's `rekeyFrom`) */
+const rekeyerOf = (s: ClientGroupState, epoch: number): string | undefined =>
+  s.rekeyers?.[epoch] ?? (s.target === undefined && s.rekeyPending && epoch === s.epoch + 1 ? s.rekeyFrom : undefined);
 
 /** A removal or leave was applied: the next epoch, handed out by `rekeyer` (us: at once). */
 export function expectRekey(step: Step, rekeyer: string | undefined, deps: ClientDeps): void {
   const s = step.state;
   const epoch = targetOf(s) + 1;
+  const pendingBefore = rekeyerOf(s, epoch - 1);
   s.target = epoch;
-  s.rekeyers = keepRecent({ ...(s.rekeyers ?? {}), ...(rekeyer ? { [epoch]: rekeyer } : {}) });
+  s.rekeyers = keepRecent({ ...(pendingBefore ? { [epoch - 1]: pendingBefore } : {}), ...(s.rekeyers ?? {}), ...(rekeyer ? { [epoch]: rekeyer } : {}) });
   s.rekeyPending = true;
   if (rekeyer) s.rekeyFrom = rekeyer;
   else delete s.rekeyFrom;
@@ -53,7 +61,7 @@ export function onRekey(step: Step, from: string, p: { epoch: number; session_ke
   const s = step.state;
   if (s.phase !== 'member' || !s.members[from]) throw groupError('not-allowed', 'a new key from someone who is not a member');
   const target = targetOf(s);
-  const expected = s.rekeyers?.[p.epoch];
+  const expected = rekeyerOf(s, p.epoch);
   if (expected !== undefined) {
     if (expected !== from) throw groupError('not-allowed', 'a new key from a member without the right to rekey');
   } else if (p.epoch <= s.epoch || !fallbackMayRekey(s, from)) {
