@@ -144,6 +144,7 @@ export function newGroupState(o: {
     s.admins = [o.me.fingerprint];
     s.members[o.me.fingerprint] = { key: o.me.bundle, name: o.name };
     s.epoch = 1;
+    s.target = 1;
     s.keys[1] = o.random(32);
   }
   return s;

@@ -129,6 +129,14 @@ describe('refused, the group unchanged', () => {
     expect(carol.state).toBe(before);
   });
 
+  it('a key for an epoch no change named, even from an admin, is refused', async () => {
+    const { alice, bob, carol } = await fiveMembers();
+    const before = carol.state;
+    carol.deliver(ADDRESS, pairwiseTo(bob, carol, { k: 'rekey', epoch: 2, session_key: new Uint8Array(32).fill(4), members: [alice.fp, bob.fp, carol.fp] }));
+    expect(carol.errors.at(-1)?.code).toBe('not-allowed');
+    expect(carol.state).toBe(before);
+  });
+
   it('a user_added vouched at an epoch a removal has ended: the service and the members refuse it', async () => {
     const { net, alice, bob, dave } = await fiveMembers();
     alice.apply((s) => remove(s, dave.fp, alice.deps));

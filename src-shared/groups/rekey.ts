@@ -64,9 +64,9 @@ export function onRekey(step: Step, from: string, p: { epoch: number; session_ke
   const expected = rekeyerOf(s, p.epoch);
   if (expected !== undefined) {
     if (expected !== from) throw groupError('not-allowed', 'a new key from a member without the right to rekey');
-  } else if (p.epoch <= s.epoch || !fallbackMayRekey(s, from)) {
-    // no change of ours calls for this epoch (a state saved by an older version): an admin's
-    // key for a later epoch, as before; anything else is refused
+  } else if (s.target !== undefined || p.epoch <= s.epoch || !fallbackMayRekey(s, from)) {
+    // no change of ours calls for this epoch: refused, except in a state saved by the previous
+    // version (no target kept), which takes an admin's key for a later epoch as it did
     throw groupError(
       p.epoch <= s.epoch ? 'replay' : 'not-allowed',
       p.epoch <= s.epoch ? 'a key for an epoch we have passed' : 'a new key from a member without the right to rekey',
