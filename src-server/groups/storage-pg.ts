@@ -3,32 +3,9 @@
 import pg from 'pg';
 import type { KeyBundle } from '../../src-shared/groups/keys';
 import type { LogEntry, ServiceStore, StoredGroup } from '../../src-shared/groups/service-store';
-import { adminsText, parseAdmins, rowToBundle } from './storage';
+import { adminsText, parseAdmins, rowToBundle, schemaSql } from './storage';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS groups (
-  id TEXT PRIMARY KEY,
-  creator TEXT NOT NULL,
-  admins TEXT NOT NULL,
-  created_at BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS members (
-  group_id TEXT NOT NULL REFERENCES groups(id),
-  fp TEXT NOT NULL,
-  h BYTEA NOT NULL, f BYTEA NOT NULL, x BYTEA NOT NULL, sig BYTEA NOT NULL,
-  PRIMARY KEY (group_id, fp)
-);
-CREATE TABLE IF NOT EXISTS relay_log (
-  seq BIGSERIAL PRIMARY KEY,
-  group_id TEXT NOT NULL,
-  to_fp TEXT,
-  body TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  expires_at BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS relay_log_group ON relay_log (group_id, seq);
-CREATE INDEX IF NOT EXISTS relay_log_expiry ON relay_log (expires_at);
-`;
+const SCHEMA = schemaSql({ int: 'BIGINT', bytes: 'BYTEA', seq: 'BIGSERIAL PRIMARY KEY' });
 
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
@@ -66,7 +43,7 @@ export class PostgresGroupStore implements ServiceStore {
       const r = await c.query('INSERT INTO groups (id, creator, admins, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
         id,
         creator,
-        JSON.stringify([creator]),
+        adminsText([creator], 0, 1),
         nowMs,
       ]);
       if (r.rowCount !== 1) {
@@ -98,8 +75,8 @@ export class PostgresGroupStore implements ServiceStore {
     );
   }
 
-  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
-    await this.pool.query('UPDATE groups SET admins = $1 WHERE id = $2', [adminsText(admins, ver), id]);
+  async setAdmins(id: string, admins: string[], ver: number, epoch: number | undefined): Promise<void> {
+    await this.pool.query('UPDATE groups SET admins = $1 WHERE id = $2', [adminsText(admins, ver, epoch), id]);
   }
 
   async removeMember(id: string, fp: string): Promise<void> {

@@ -27,4 +27,7 @@ it('the in-memory store keeps it too', async () => {
 it('reads the admins column written before admins could be named (a bare array) as version 0', () => {
   expect(parseAdmins('["ab"]')).toEqual({ admins: ['ab'], adminVer: 0 });
   expect(parseAdmins(adminsText(['ab', 'cd'], 3))).toEqual({ admins: ['ab', 'cd'], adminVer: 3 });
+  // the key epoch rides along; a stored group without it reads as unknown (learnt later)
+  expect(parseAdmins(adminsText(['ab'], 1, 4))).toEqual({ admins: ['ab'], adminVer: 1, epoch: 4 });
+  expect(parseAdmins('{"admins":["ab"],"ver":2,"epoch":"x"}')).toEqual({ admins: ['ab'], adminVer: 2 });
 });

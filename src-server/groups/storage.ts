@@ -7,30 +7,36 @@ import Database from '@signalapp/sqlcipher';
 import type { KeyBundle } from '../../src-shared/groups/keys';
 import type { LogEntry, ServiceStore, StoredGroup } from '../../src-shared/groups/service-store';
 
-const SCHEMA = `
+/**
+ * The schema, written once for both engines (storage-pg.ts): only the column types differ —
+ * SQLite's INTEGER, BLOB and AUTOINCREMENT rowid; PostgreSQL's BIGINT, BYTEA and BIGSERIAL.
+ */
+export const schemaSql = (t: { int: string; bytes: string; seq: string }): string => `
 CREATE TABLE IF NOT EXISTS groups (
   id TEXT PRIMARY KEY,
   creator TEXT NOT NULL,
   admins TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at ${t.int} NOT NULL
 );
 CREATE TABLE IF NOT EXISTS members (
   group_id TEXT NOT NULL REFERENCES groups(id),
   fp TEXT NOT NULL,
-  h BLOB NOT NULL, f BLOB NOT NULL, x BLOB NOT NULL, sig BLOB NOT NULL,
+  h ${t.bytes} NOT NULL, f ${t.bytes} NOT NULL, x ${t.bytes} NOT NULL, sig ${t.bytes} NOT NULL,
   PRIMARY KEY (group_id, fp)
 );
 CREATE TABLE IF NOT EXISTS relay_log (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq ${t.seq},
   group_id TEXT NOT NULL,
   to_fp TEXT,
   body TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
+  created_at ${t.int} NOT NULL,
+  expires_at ${t.int} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS relay_log_group ON relay_log (group_id, seq);
 CREATE INDEX IF NOT EXISTS relay_log_expiry ON relay_log (expires_at);
 `;
+
+const SCHEMA = schemaSql({ int: 'INTEGER', bytes: 'BLOB', seq: 'INTEGER PRIMARY KEY AUTOINCREMENT' });
 
 type Row = Record<string, unknown>;
 const blob = (b: Uint8Array): Uint8Array<ArrayBuffer> => Uint8Array.from(b);
@@ -41,18 +47,21 @@ const bytes = (v: unknown): Uint8Array => {
 export const rowToBundle = (r: Row): KeyBundle => ({ h: bytes(r.h), f: bytes(r.f), x: bytes(r.x), sig: bytes(r.sig) });
 
 /**
- * The admins column is JSON: `{"admins":[…],"ver":n}` since admins can be named (set_admins),
- * a bare array (version 0) in databases written before; both read alike, so no migration.
+ * The admins column is JSON: `{"admins":[…],"ver":n,"epoch":e}` — the admin list, its version
+ * and the group's key epoch (docs/groups.md §"Rekeys: ordering and races"); a bare array
+ * (version 0) or an object without epoch in databases written before, which read alike (the epoch
+ * then unknown, learnt from the next add_user), so no migration.
  */
-export function parseAdmins(text: unknown): { admins: string[]; adminVer: number } {
+export function parseAdmins(text: unknown): { admins: string[]; adminVer: number; epoch?: number } {
   const v: unknown = JSON.parse(String(text));
   const list = (a: unknown): string[] => (Array.isArray(a) ? a.filter((x): x is string => typeof x === 'string') : []);
   if (Array.isArray(v)) return { admins: list(v), adminVer: 0 };
-  const o = (v ?? {}) as { admins?: unknown; ver?: unknown };
-  return { admins: list(o.admins), adminVer: typeof o.ver === 'number' && Number.isSafeInteger(o.ver) ? o.ver : 0 };
+  const o = (v ?? {}) as { admins?: unknown; ver?: unknown; epoch?: unknown };
+  const int = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  return { admins: list(o.admins), adminVer: int(o.ver) ? o.ver : 0, ...(int(o.epoch) && o.epoch > 0 ? { epoch: o.epoch } : {}) };
 }
 
-export const adminsText = (admins: string[], ver: number): string => JSON.stringify({ admins, ver });
+export const adminsText = (admins: string[], ver: number, epoch?: number): string => JSON.stringify({ admins, ver, ...(epoch !== undefined ? { epoch } : {}) });
 
 export class SqliteGroupStore implements ServiceStore {
   private readonly db: Database;
@@ -78,7 +87,7 @@ export class SqliteGroupStore implements ServiceStore {
       if (
         this.db
           .prepare('INSERT OR IGNORE INTO groups (id, creator, admins, created_at) VALUES (?, ?, ?, ?)')
-          .run([id, creator, JSON.stringify([creator]), nowMs]).changes !== 1
+          .run([id, creator, adminsText([creator], 0, 1), nowMs]).changes !== 1
       )
         return false;
       this.insertMember(id, creator, key);
@@ -102,8 +111,8 @@ export class SqliteGroupStore implements ServiceStore {
     this.db.prepare('DELETE FROM members WHERE group_id = ? AND fp = ?').run([id, fp]);
   }
 
-  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
-    this.db.prepare('UPDATE groups SET admins = ? WHERE id = ?').run([adminsText(admins, ver), id]);
+  async setAdmins(id: string, admins: string[], ver: number, epoch: number | undefined): Promise<void> {
+    this.db.prepare('UPDATE groups SET admins = ? WHERE id = ?').run([adminsText(admins, ver, epoch), id]);
   }
 
   async append(id: string, to: string | null, body: string, nowMs: number, expiresAtMs: number): Promise<number> {

@@ -3,6 +3,7 @@
 // of (state, input) → (state, messages to send, events).
 import type { Clock, RandomSource } from '../otr/common/random';
 import type { KeyBundle, LocalGroupIdentity } from './keys';
+import type { MessageOf } from './wire';
 
 export type Phase =
   /** identity sent, no Ack yet */
@@ -21,6 +22,8 @@ export interface MemberView {
   key: KeyBundle;
   /** the hello_i_am name, when one was received */
   name?: string;
+  /** the epoch of the user_added that admitted it (absent: came in a voucher's roster) */
+  since?: number;
 }
 
 export interface ClientGroupState {
@@ -55,6 +58,23 @@ export interface ClientGroupState {
   rekeyPending: boolean;
   /** who must hand out that key: the remover, or the rule's member after a leave (admins.ts) */
   rekeyFrom?: string;
+  /**
+   * the epoch the latest removal or leave calls for (rekey.ts): one above the previous target per
+   * change; equal to `epoch` when no rekey is pending (absent in states saved before: `epoch`)
+   */
+  target?: number;
+  /** the member who must hand out each recent target epoch's key */
+  rekeyers?: Record<number, string>;
+  /**
+   * member side: newcomers whose challenge we answered (epoch of the key we gave) or must answer
+   * once the pending new key is here (epoch null), until their user_added comes back
+   */
+  answered?: Record<string, { key: KeyBundle; nonce: Uint8Array; epoch: number | null }>;
+  /**
+   * group messages under the key of a change we applied whose key has not reached us yet (the
+   * sender's copy came first): opened once it does (client.ts releaseEarly), bounded
+   */
+  early?: MessageOf<'group'>[];
   refusal: { reason: string; text: string } | null;
   /** identity sent, Ack not yet received */
   awaitingAck: boolean;
@@ -86,6 +106,8 @@ export type ClientEvent =
   | { type: 'hello'; fp: string; name: string }
   | { type: 'message'; from: string; text: string; ts: number; epoch: number; ctr: number; seq: number | null }
   | { type: 'rekeyed'; epoch: number }
+  /** the key of an epoch a later change overtook: kept to read, never to send under */
+  | { type: 'late-key'; epoch: number }
   | { type: 'service-error'; code: string; text: string };
 
 export function newGroupState(o: {
@@ -122,6 +144,7 @@ export function newGroupState(o: {
     s.admins = [o.me.fingerprint];
     s.members[o.me.fingerprint] = { key: o.me.bundle, name: o.name };
     s.epoch = 1;
+    s.target = 1;
     s.keys[1] = o.random(32);
   }
   return s;

@@ -2,14 +2,15 @@
 // (state, input, deps) → { state, out, events }. A refused input throws a GroupProtocolError and
 // leaves the caller's state untouched (every function works on a copy and returns it only on
 // success): "refused with a clear error, nothing stored, the group unchanged".
-import { dropAdmin, mayRekey, mayRemove, onAdminsSet, rekeyerAfterLeave } from './admins';
+import { dropAdmin, mayRemove, onAdminsSet, rekeyerAfterLeave } from './admins';
 import { equalBytes } from './bytes';
 import type { ClientDeps, ClientEvent, ClientGroupState } from './client-state';
-import { groupError } from './errors';
+import { groupError, isGroupError } from './errors';
 import { openGroup, sealGroup } from './group-cipher';
-import { CHALLENGE_NONCE_BYTES, SESSION_KEY_BYTES } from './inner';
-import { type KeyBundle, verifyBundle } from './keys';
+import { CHALLENGE_NONCE_BYTES } from './inner';
+import { verifyBundle } from './keys';
 import { openPairwise, sealPairwise } from './pairwise';
+import { answerAdmission, expectRekey, onRekey, targetOf } from './rekey';
 import { signStatement, verifyStatement } from './statements';
 import { type GroupMessage, type MessageOf, parseMessage } from './wire';
 
@@ -18,9 +19,6 @@ export interface Step {
   out: GroupMessage[];
   events: ClientEvent[];
 }
-
-/** how many past epochs' keys are kept for messages still in flight */
-const KEEP_EPOCHS = 3;
 
 const copy = (s: ClientGroupState): ClientGroupState => structuredClone(s);
 
@@ -42,6 +40,8 @@ export function connect(state: ClientGroupState, deps: ClientDeps): Step {
     ...(s.create ? { create: true } : {}),
   };
   s.vouching = {};
+  // the service forgets an admission when its voucher goes away: nothing of ours is still awaited
+  s.answered = {};
   s.awaitingAck = true;
   return { state: s, out: [out], events: [] };
 }
@@ -87,6 +87,8 @@ export function receive(state: ClientGroupState, from: string, body: string, dep
       step.events.push({ type: 'refused', reason: m.reason, text: m.text });
       break;
     case 'error':
+      // a vouch overtaken by a removal is answered again with the new key (rekey.ts): not news
+      if (m.code === 'stale-epoch') break;
       step.events.push({ type: 'service-error', code: m.code, text: m.text });
       break;
     default:
@@ -155,37 +157,19 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
       return;
     }
     case 'challenge': {
-      // step 5–6 (member): answer with the nonce and the session key, then add_user
+      // step 5–6 (member): answer with the nonce and the session key, then add_user — after the
+      // pending new key if a removal or leave is not rekeyed yet (rekey.ts)
       const key = s.vouching[m.from];
       if (s.phase !== 'member' || !key) throw groupError('out-of-order', 'a challenge from an identity we did not vouch for');
       if (!s.keys[s.epoch]) throw groupError('not-ready', 'no session key');
       delete s.vouching[m.from];
-      const members = Object.entries(s.members).map(([fp, v]) => ({ fp, key: v.key, ...(v.name !== undefined ? { name: v.name } : {}) }));
-      step.out.push(
-        sealPairwise(
-          deps.me,
-          s.group,
-          { fp: m.from, key },
-          {
-            k: 'response',
-            nonce: p.nonce,
-            session_key: s.keys[s.epoch]!,
-            epoch: s.epoch,
-            creator: s.creator ?? deps.me.fingerprint,
-            admins: s.admins,
-            admin_ver: s.adminVer ?? 0,
-            members,
-          },
-          deps.random,
-        ),
-      );
-      const st = { op: 'add_user' as const, group: s.group, fp: m.from, key, by: deps.me.fingerprint, epoch: s.epoch };
-      step.out.push({ t: 'add_user', group: s.group, fp: m.from, key, by: deps.me.fingerprint, epoch: s.epoch, sig: signStatement(deps.me.signingSecret, st) });
-      step.events.push({ type: 'vouched', fp: m.from });
+      answerAdmission(step, m.from, key, p.nonce, deps);
       return;
     }
     case 'response': {
       // step 5 (newcomer): the nonce proves the member holds the key we challenged
+      // a second response from the same member (same nonce) replaces the first: it vouched again
+      // with the new key of a removal that came in between (docs/groups.md §"Admission and rekey")
       const a = s.admission;
       if (s.phase !== 'admitting' || !a || a.voucher !== m.from) throw groupError('out-of-order', 'a response we did not ask for');
       if (!equalBytes(a.nonce, p.nonce)) throw groupError('wrong-nonce', 'the response does not carry our challenge; admission not accepted');
@@ -196,20 +180,16 @@ function onEncrypted(step: Step, m: MessageOf<'encrypted'>, deps: ClientDeps): v
       s.admins = p.admins;
       s.adminVer = p.admin_ver ?? 0;
       s.epoch = p.epoch;
+      s.target = p.epoch;
+      s.rekeyers = {};
       s.keys = { [p.epoch]: p.session_key };
       s.ctr = 0;
-      s.admission = null;
       return;
     }
-    case 'rekey': {
-      if (s.phase !== 'member' || !s.members[m.from]) throw groupError('not-allowed', 'a new key from someone who is not a member');
-      // only the creator or an admin it named (as this client knows them) hands out keys
-      if (!mayRekey(s, m.from)) throw groupError('not-allowed', 'a new key from a member without the right to rekey');
-      if (p.epoch <= s.epoch) throw groupError('replay', 'a key for an epoch we have passed');
-      adoptKey(s, p.epoch, p.session_key);
-      step.events.push({ type: 'rekeyed', epoch: p.epoch });
+    case 'rekey':
+      onRekey(step, m.from, p, deps);
+      releaseEarly(step);
       return;
-    }
   }
 }
 
@@ -227,15 +207,24 @@ function onUserAdded(step: Step, m: MessageOf<'user_added'>, deps: ClientDeps): 
   }
   if (self) {
     if (!s.keys[s.epoch]) throw groupError('out-of-order', 'user_added before the response');
+    // the service orders admissions after rekeys: we are in at the epoch of the key we hold
+    if (m.epoch !== s.epoch) throw groupError('out-of-order', 'user_added at another epoch than the key we were given');
     s.phase = 'member';
-    s.members[m.fp] = { key: m.key, name: s.myName };
+    s.admission = null;
+    s.members[m.fp] = { key: m.key, name: s.myName, since: m.epoch };
     step.events.push({ type: 'admitted' });
     // step 8: encrypted(session_key, hello_i_am(name, identity))
     step.out.push(sealNext(s, deps, { k: 'hello_i_am', name: s.myName, fp: deps.me.fingerprint }));
     return;
   }
-  if (m.epoch !== s.epoch) throw groupError('replay', 'user_added of another epoch');
-  s.members[m.fp] = { key: m.key };
+  // vouched at the epoch of the latest change we applied (the service refuses older vouches)
+  if (m.epoch !== targetOf(s)) throw groupError('replay', 'user_added of another epoch');
+  if (s.members[m.fp]) throw groupError('replay', 'this identity is a member already');
+  s.members[m.fp] = { key: m.key, since: m.epoch };
+  if (s.answered?.[m.fp]) {
+    s.answered = { ...s.answered };
+    delete s.answered[m.fp];
+  }
   step.events.push({ type: 'member-added', fp: m.fp, by: m.by });
 }
 
@@ -244,7 +233,10 @@ function onUserRemoved(step: Step, m: MessageOf<'user_removed'>, deps: ClientDep
   if (s.phase !== 'member') throw groupError('out-of-order', 'user_removed outside membership');
   const by = s.members[m.by];
   if (!by || !mayRemove(s, m.by)) throw groupError('not-allowed', 'a removal by someone without that right');
-  if (m.epoch !== s.epoch) throw groupError('replay', 'a removal of another epoch');
+  // signed at the remover's latest epoch: possibly before a change that raced it (then applied
+  // after it, in the service's order), never before the member was admitted (a replay)
+  if (m.epoch > targetOf(s)) throw groupError('out-of-order', 'a removal of an epoch we have not reached');
+  if (s.members[m.fp] && m.epoch < (s.members[m.fp]!.since ?? 0)) throw groupError('replay', 'a removal older than the admission of its subject');
   if (!verifyStatement(by.key.h, { op: 'remove', group: s.group, fp: m.fp, by: m.by, epoch: m.epoch }, m.sig))
     throw groupError('bad-signature', 'the removal is not signed by its author');
   if (!s.members[m.fp]) throw groupError('out-of-order', 'not a member');
@@ -259,11 +251,7 @@ function onUserRemoved(step: Step, m: MessageOf<'user_removed'>, deps: ClientDep
   dropAdmin(s, m.fp);
   step.events.push({ type: 'member-removed', fp: m.fp, by: m.by });
   // the remover hands the new key out; everyone else waits for it before sending
-  if (m.by === deps.me.fingerprint) rekey(step, deps);
-  else {
-    s.rekeyPending = true;
-    s.rekeyFrom = m.by;
-  }
+  expectRekey(step, m.by, deps);
 }
 
 function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): void {
@@ -271,7 +259,8 @@ function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): vo
   if (s.phase !== 'member') throw groupError('out-of-order', 'user_left outside membership');
   const who = s.members[m.fp];
   if (!who) throw groupError('out-of-order', 'not a member');
-  if (m.epoch !== s.epoch) throw groupError('replay', 'a leave of another epoch');
+  if (m.epoch > targetOf(s)) throw groupError('out-of-order', 'a leave of an epoch we have not reached');
+  if (m.epoch < (who.since ?? 0)) throw groupError('replay', 'a leave older than the admission of its author');
   if (!verifyStatement(who.key.h, { op: 'leave', group: s.group, fp: m.fp, epoch: m.epoch }, m.sig))
     throw groupError('bad-signature', 'the leave is not signed by the member');
   delete s.members[m.fp];
@@ -279,12 +268,7 @@ function onUserLeft(step: Step, m: MessageOf<'user_left'>, deps: ClientDeps): vo
   step.events.push({ type: 'member-left', fp: m.fp });
   // the remaining admin (else member) with the lowest fingerprint hands the new key out (a rule
   // every member computes alike, so exactly one does it; admins.ts)
-  const rekeyer = rekeyerAfterLeave(s);
-  if (rekeyer === deps.me.fingerprint) rekey(step, deps);
-  else {
-    s.rekeyPending = true;
-    if (rekeyer) s.rekeyFrom = rekeyer;
-  }
+  expectRekey(step, rekeyerAfterLeave(s), deps);
 }
 
 function onGroup(step: Step, m: MessageOf<'group'>): void {
@@ -293,7 +277,14 @@ function onGroup(step: Step, m: MessageOf<'group'>): void {
   const sender = s.members[m.from];
   if (!sender) throw groupError('not-allowed', 'a message from someone who is not a member');
   const key = s.keys[m.epoch];
-  if (!key) throw groupError('undecryptable', 'a message under a key we do not hold');
+  if (!key) {
+    // a change we applied names this epoch and its key is on its way: keep the message until then
+    if (s.rekeyers?.[m.epoch] !== undefined && (s.early?.length ?? 0) < MAX_EARLY) {
+      s.early = [...(s.early ?? []), m];
+      return;
+    }
+    throw groupError('undecryptable', 'a message under a key we do not hold');
+  }
   const slot = `${m.from}:${m.epoch}`;
   // our own messages come back in the catch-up log (the service does not echo them live): not a replay
   if (m.from === s.me && (s.seen[slot] ?? -1) >= m.ctr) return;
@@ -309,6 +300,25 @@ function onGroup(step: Step, m: MessageOf<'group'>): void {
   step.events.push({ type: 'message', from: m.from, text: p.text, ts: p.ts, epoch: m.epoch, ctr: m.ctr, seq: m.seq ?? null });
 }
 
+/** how many messages wait for their key at most */
+const MAX_EARLY = 500;
+
+/** opens the messages that waited for a key now held; drops those whose key can no longer come */
+function releaseEarly(step: Step): void {
+  const s = step.state;
+  const early = s.early ?? [];
+  if (!early.length) return;
+  s.early = early.filter((m) => !s.keys[m.epoch] && s.rekeyers?.[m.epoch] !== undefined);
+  for (const m of early.filter((x) => s.keys[x.epoch])) {
+    try {
+      onGroup(step, m);
+    } catch (e) {
+      // refused now that it can be checked (forged, replayed): dropped like any refused message
+      if (!isGroupError(e)) throw e;
+    }
+  }
+}
+
 // ---- user actions ----------------------------------------------------------------------------
 
 export function sendText(state: ClientGroupState, text: string, deps: ClientDeps): Step {
@@ -322,8 +332,9 @@ export function sendText(state: ClientGroupState, text: string, deps: ClientDeps
 export function leave(state: ClientGroupState, deps: ClientDeps): Step {
   const s = copy(state);
   if (s.phase !== 'member') throw groupError('not-ready', 'you are not a member of this group');
-  const sig = signStatement(deps.me.signingSecret, { op: 'leave', group: s.group, fp: deps.me.fingerprint, epoch: s.epoch });
-  const out: GroupMessage = { t: 'leave', group: s.group, fp: deps.me.fingerprint, epoch: s.epoch, sig };
+  const epoch = targetOf(s);
+  const sig = signStatement(deps.me.signingSecret, { op: 'leave', group: s.group, fp: deps.me.fingerprint, epoch });
+  const out: GroupMessage = { t: 'leave', group: s.group, fp: deps.me.fingerprint, epoch, sig };
   s.phase = 'left';
   s.keys = {};
   return { state: s, out: [out], events: [] };
@@ -334,8 +345,9 @@ export function remove(state: ClientGroupState, fp: string, deps: ClientDeps): S
   if (s.phase !== 'member') throw groupError('not-ready', 'you are not a member of this group');
   if (!mayRemove(s, deps.me.fingerprint)) throw groupError('not-allowed', 'only the creator and its admins may remove members');
   if (!s.members[fp] || fp === s.creator || fp === deps.me.fingerprint) throw groupError('not-allowed', 'this identity cannot be removed');
-  const sig = signStatement(deps.me.signingSecret, { op: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch: s.epoch });
-  return { state: s, out: [{ t: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch: s.epoch, sig }], events: [] };
+  const epoch = targetOf(s);
+  const sig = signStatement(deps.me.signingSecret, { op: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch });
+  return { state: s, out: [{ t: 'remove', group: s.group, fp, by: deps.me.fingerprint, epoch, sig }], events: [] };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -346,30 +358,6 @@ function sealNext(s: ClientGroupState, deps: ClientDeps, payload: Parameters<typ
   const ctr = s.ctr++;
   s.seen[`${deps.me.fingerprint}:${s.epoch}`] = ctr;
   return sealGroup(deps.me, s.group, key, s.epoch, ctr, payload, deps.random);
-}
-
-/** "Beyond the notes": a fresh session key, handed to each remaining member pairwise. */
-function rekey(step: Step, deps: ClientDeps): void {
-  const s = step.state;
-  const epoch = s.epoch + 1;
-  const key = deps.random(SESSION_KEY_BYTES);
-  const others = Object.entries(s.members).filter(([fp]) => fp !== deps.me.fingerprint);
-  for (const [fp, v] of others) {
-    step.out.push(
-      sealPairwise(deps.me, s.group, { fp, key: v.key as KeyBundle }, { k: 'rekey', epoch, session_key: key, members: Object.keys(s.members) }, deps.random),
-    );
-  }
-  adoptKey(s, epoch, key);
-  step.events.push({ type: 'rekeyed', epoch });
-}
-
-function adoptKey(s: ClientGroupState, epoch: number, key: Uint8Array): void {
-  s.keys[epoch] = key;
-  for (const e of Object.keys(s.keys).map(Number)) if (e <= epoch - KEEP_EPOCHS) delete s.keys[e];
-  s.epoch = epoch;
-  s.ctr = 0;
-  s.rekeyPending = false;
-  delete s.rekeyFrom;
 }
 
 const bare = (jid: string): string => jid.split('/')[0]!.toLowerCase();

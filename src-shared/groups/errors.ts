@@ -23,6 +23,8 @@ export type GroupErrorCode =
   /** the sender is not a member, or lacks the right (remove: creator and admins only) */
   | 'not-allowed'
   | 'no-such-group'
+  /** add_user vouches with the key of an epoch a removal or leave has ended (vouch again) */
+  | 'stale-epoch'
   /** the state the operation needs is missing (e.g. a rekey is still pending) */
   | 'not-ready';
 

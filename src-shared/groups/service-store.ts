@@ -11,6 +11,12 @@ export interface StoredGroup {
   admins: string[];
   /** version of the last set_admins (0: none yet) */
   adminVer: number;
+  /**
+   * the group's key epoch: 1 at creation, one more per removal or leave (docs/groups.md §"Rekeys:
+   * ordering and races"); every client counts alike. Absent in a group stored before it was kept:
+   * learnt from the next add_user.
+   */
+  epoch?: number;
   /** fingerprint → bundle */
   members: Map<string, KeyBundle>;
 }
@@ -26,7 +32,8 @@ export interface ServiceStore {
   createGroup(id: string, creator: string, key: KeyBundle, nowMs: number): Promise<boolean>;
   addMember(id: string, fp: string, key: KeyBundle): Promise<void>;
   removeMember(id: string, fp: string): Promise<void>;
-  setAdmins(id: string, admins: string[], ver: number): Promise<void>;
+  /** the admin list, its version and the key epoch (kept together: one row, one write) */
+  setAdmins(id: string, admins: string[], ver: number, epoch: number | undefined): Promise<void>;
   /** appends to the group's log, for everybody (to = null) or for one member; returns its seq */
   append(id: string, to: string | null, body: string, nowMs: number, expiresAtMs: number): Promise<number>;
   /** entries after `afterSeq` for member `fp` (its own and everybody's), unexpired, in order */
@@ -49,7 +56,7 @@ export class MemoryServiceStore implements ServiceStore {
   }
   async createGroup(id: string, creator: string, key: KeyBundle): Promise<boolean> {
     if (this.groups.has(id)) return false;
-    this.groups.set(id, { id, creator, admins: [creator], adminVer: 0, members: new Map([[creator, key]]) });
+    this.groups.set(id, { id, creator, admins: [creator], adminVer: 0, epoch: 1, members: new Map([[creator, key]]) });
     return true;
   }
   async addMember(id: string, fp: string, key: KeyBundle): Promise<void> {
@@ -58,9 +65,9 @@ export class MemoryServiceStore implements ServiceStore {
   async removeMember(id: string, fp: string): Promise<void> {
     this.groups.get(id)?.members.delete(fp);
   }
-  async setAdmins(id: string, admins: string[], ver: number): Promise<void> {
+  async setAdmins(id: string, admins: string[], ver: number, epoch: number | undefined): Promise<void> {
     const g = this.groups.get(id);
-    if (g) Object.assign(g, { admins: [...admins], adminVer: ver });
+    if (g) Object.assign(g, { admins: [...admins], adminVer: ver, epoch });
   }
   async append(id: string, to: string | null, body: string, _now: number, expires: number): Promise<number> {
     const seq = ++this.seq;

@@ -153,7 +153,7 @@ export class GroupService {
       case 'set_admins': {
         // docs/groups.md §"Admins": the creator names admins (service-admins.ts checks it)
         const g = await this.requireGroup(m.group);
-        await this.o.store.setAdmins(m.group, checkSetAdmins(g, this.requireLabel(m.group, from), m), m.ver);
+        await this.o.store.setAdmins(m.group, checkSetAdmins(g, this.requireLabel(m.group, from), m), m.ver, g.epoch);
         this.o.onEvent?.({ type: 'admins-set', group: m.group, fp: m.by });
         const { group, admins, by, ver, sig } = m;
         return this.logAndFanOut(group, null, encodeMessage({ t: 'admins_set', group, admins, by, ver, sig, seq: 0 }), [...g.members.keys()]);
@@ -258,6 +258,11 @@ export class GroupService {
     const me = this.requireLabel(m.group, from);
     const g = await this.requireGroup(m.group);
     if (!me.member || !g.members.has(me.fp) || me.fp !== m.by) throw groupError('not-allowed', 'add_user is accepted from a member, as itself, only');
+    // docs/groups.md §"Admission and rekey, in order": a vouch made with the key of an epoch that a
+    // removal or leave has since ended would hand the newcomer a key the former member holds and
+    // leave it out of the new one; the member vouches again once it holds the new key
+    if (g.epoch !== undefined && m.epoch !== g.epoch)
+      throw groupError('stale-epoch', `add_user vouches with the key of epoch ${m.epoch}; the group is at epoch ${g.epoch}`);
     const a = this.admissionsOf(m.group).get(m.fp);
     if (!a || a.asked !== me.fp) throw groupError('out-of-order', 'no admission of this identity was asked of you');
     if (!sameKey(a.key, m.key)) throw groupError('bad-identity', 'add_user names other keys than the newcomer presented');
@@ -265,6 +270,8 @@ export class GroupService {
       throw groupError('bad-signature', 'add_user is not signed by the member');
     }
     await this.o.store.addMember(m.group, m.fp, m.key);
+    // a group stored before the epoch was kept learns it from a member's signed vouch
+    if (g.epoch === undefined) await this.o.store.setAdmins(g.id, g.admins, g.adminVer, m.epoch);
     this.admissionsOf(m.group).delete(m.fp);
     this.label(m.group, a.jid, { fp: m.fp, member: true });
     this.o.onEvent?.({ type: 'admitted', group: m.group, fp: m.fp });
@@ -330,15 +337,19 @@ export class GroupService {
     return out;
   }
 
-  /** a member removed or leaving also loses its admin right (clients do the same, admins.ts) */
+  /**
+   * A member removed or leaving also loses its admin right (clients do the same, admins.ts), and
+   * the group moves to the next key epoch, as every client counts (rekey.ts).
+   */
   private async dropMember(g: StoredGroup, fp: string): Promise<void> {
     await this.o.store.removeMember(g.id, fp);
-    if (g.admins.includes(fp))
-      await this.o.store.setAdmins(
-        g.id,
-        g.admins.filter((a) => a !== fp),
-        g.adminVer,
-      );
+    const epoch = g.epoch === undefined ? undefined : g.epoch + 1;
+    await this.o.store.setAdmins(
+      g.id,
+      g.admins.filter((a) => a !== fp),
+      g.adminVer,
+      epoch,
+    );
   }
 
   private onlineJids(group: string, fp: string): string[] {

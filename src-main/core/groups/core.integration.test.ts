@@ -33,24 +33,10 @@ it('two cores that verified each other over OTR: create, join, talk, remove', as
   cores.push(a.c, b.c);
   const A = a.c.core.handlers;
   const B = b.c.core.handlers;
-  await A['contact.add']({ accountId: a.accountId, jid: b.jid });
-  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.pendingIn);
-  await B['contact.approve']({ accountId: b.accountId, jid: a.jid });
-  await a.c.waitFor('contact.updated', (x) => x.jid === b.jid && x.subscription === 'both');
-  await b.c.waitFor('contact.updated', (x) => x.jid === a.jid && x.subscription === 'both');
-  // an OTR session, then each side marks the other's fingerprint verified (as after SMP)
-  await A['otr.start']({ accountId: a.accountId, peer: b.jid });
-  const sa = await a.c.waitFor('otr.status', (s) => s.peer === b.jid && s.state === 'private-unverified');
-  const sb = await b.c.waitFor('otr.status', (s) => s.peer === a.jid && s.state === 'private-unverified');
-  await A['otr.trust.set']({ accountId: a.accountId, peer: b.jid, fingerprint: sa.theirFingerprint!, verified: true });
-  await B['otr.trust.set']({ accountId: b.accountId, peer: a.jid, fingerprint: sb.theirFingerprint!, verified: true });
-
-  const g = await A['group.create']({ accountId: a.accountId, service: service.domain, name: 'Alice' });
-  await a.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
-  const joining = await B['group.join']({ accountId: b.accountId, address: g.address, name: 'Bob' });
-  expect(joining.address).toBe(g.address);
+  const { aliceFp, bobFp, address } = await verifiedGroupOfTwo(a, b);
+  const g = { address };
   const admitted = await b.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
-  expect(admitted.members.map((m) => m.fingerprint).sort()).toEqual([sa.theirFingerprint, sb.theirFingerprint].sort());
+  expect(admitted.members.map((m) => m.fingerprint).sort()).toEqual([aliceFp, bobFp].sort());
   expect(admitted.members.every((m) => m.verified)).toBe(true);
 
   await B['group.send']({ accountId: b.accountId, address: g.address, body: 'hi from bob' });
@@ -58,19 +44,19 @@ it('two cores that verified each other over OTR: create, join, talk, remove', as
   expect(got).toMatchObject({ senderName: 'Bob', mine: false });
   expect((await A['group.timeline']({ accountId: a.accountId, address: g.address, limit: 10 })).map((m) => m.body)).toEqual(['hi from bob']);
 
-  await A['group.remove']({ accountId: a.accountId, address: g.address, member: sa.theirFingerprint! });
+  await A['group.remove']({ accountId: a.accountId, address: g.address, member: bobFp });
   await b.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'removed');
   await A['group.send']({ accountId: a.accountId, address: g.address, body: 'bob cannot read this' });
   expect((await B['group.list']({ accountId: b.accountId })).find((x) => x.address === g.address)?.phase).toBe('removed');
   expect((await B['group.timeline']({ accountId: b.accountId, address: g.address, limit: 10 })).map((m) => m.body)).toEqual(['hi from bob']);
   // the creator cannot remove itself: a typed refusal, nothing changes
-  await expect(A['group.remove']({ accountId: a.accountId, address: g.address, member: sb.theirFingerprint! })).rejects.toThrow(/cannot be removed/);
+  await expect(A['group.remove']({ accountId: a.accountId, address: g.address, member: aliceFp })).rejects.toThrow(/cannot be removed/);
 });
 
 type User = Awaited<ReturnType<typeof signedInUser>>;
 
 /** a and b verify each other over OTR, a creates a group, b joins: both members */
-async function verifiedGroupOfTwo(a: User, b: User): Promise<{ bobFp: string; address: string }> {
+async function verifiedGroupOfTwo(a: User, b: User): Promise<{ aliceFp: string; bobFp: string; address: string }> {
   const A = a.c.core.handlers;
   const B = b.c.core.handlers;
   await A['contact.add']({ accountId: a.accountId, jid: b.jid });
@@ -84,9 +70,10 @@ async function verifiedGroupOfTwo(a: User, b: User): Promise<{ bobFp: string; ad
   await B['otr.trust.set']({ accountId: b.accountId, peer: a.jid, fingerprint: sb.theirFingerprint!, verified: true });
   const g = await A['group.create']({ accountId: a.accountId, service: service.domain, name: 'Alice' });
   await a.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
-  await B['group.join']({ accountId: b.accountId, address: g.address, name: 'Bob' });
+  const joining = await B['group.join']({ accountId: b.accountId, address: g.address, name: 'Bob' });
+  expect(joining.address).toBe(g.address);
   await b.c.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'member');
-  return { bobFp: sa.theirFingerprint!, address: g.address };
+  return { aliceFp: sb.theirFingerprint!, bobFp: sa.theirFingerprint!, address: g.address };
 }
 
 /** the account's status becomes `status` after now */

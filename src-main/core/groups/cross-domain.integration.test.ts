@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type GroupServiceProcess, startGroupServiceProcess } from '../../../scripts/stack/group-service-process';
 import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
-import { type GroupUser, groupUser } from './test-support/harness';
+import { isMember, rekeyed, userOn } from './test-support/bed';
+import type { GroupUser } from './test-support/harness';
 
 let stack: TwoDomainStack;
 let service: GroupServiceProcess;
@@ -39,17 +40,8 @@ afterAll(async () => {
 
 async function user(side: 'a' | 'b', name: string): Promise<GroupUser> {
   const d = stack[side];
-  const u = await groupUser(
-    { domain: d.domain, host: d.host, port: d.port, caPem: stack.caPem, createAccount: (n, p) => d.createAccount(n, p) },
-    name,
-    () => contacts,
-  );
-  users.push(u);
-  contacts.push(u.jid);
-  return u;
+  return userOn({ domain: d.domain, host: d.host, port: d.port, caPem: stack.caPem, createAccount: (n, p) => d.createAccount(n, p) }, name, users, contacts);
 }
-
-const member = (address: string) => (g: { address: string; phase: string }) => g.address === address && g.phase === 'member';
 
 it('a group on domain A with members from A and B over s2s: admit, talk, remove and rekey', async () => {
   const alice = await user('a', 'alice');
@@ -63,13 +55,13 @@ it('a group on domain A with members from A and B over s2s: admit, talk, remove 
 
   const g = await alice.groups.create({ service: service.domain, name: 'Alice' });
   expect(g.address.endsWith('@groups.a.localhost')).toBe(true);
-  await alice.waitFor('group.updated', member(g.address));
+  await alice.waitFor('group.updated', isMember(g.address));
   // bob (domain B) joins through s2s; alice vouches for him
   await bob.groups.join(g.address, 'Bob');
-  await bob.waitFor('group.updated', member(g.address));
+  await bob.waitFor('group.updated', isMember(g.address));
   // carol (domain B) is known to bob only: if alice is asked she declines (Nack) and bob admits her
   await carol.groups.join(g.address, 'Carol');
-  await carol.waitFor('group.updated', member(g.address));
+  await carol.waitFor('group.updated', isMember(g.address));
   await service.waitEvent((e) => e.type === 'admitted' && e.fp === carol.fp);
   expect(service.events.some((e) => e.type === 'asked' && e.newcomer === carol.fp)).toBe(true);
 
@@ -84,7 +76,7 @@ it('a group on domain A with members from A and B over s2s: admit, talk, remove 
   await alice.groups.remove(g.address, carol.fp);
   await carol.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'removed');
   // bob, on the other domain, gets the new key pairwise from alice
-  await bob.waitAfter(mark, 'group.updated', (x) => x.address === g.address && !x.rekeyPending && x.members.length === 2);
+  await rekeyed(bob, mark, g.address, 2);
   await bob.groups.send(g.address, 'carol is gone');
   await alice.waitFor('group.message', (m) => m.body === 'carol is gone');
   expect(carol.groups.timeline(g.address, 10).map((m) => m.body)).toEqual(['hello from b', 'hello from a']);

@@ -2,50 +2,22 @@
 // real Prosody as an XEP-0114 component, users built from the core's parts (XMPP connection,
 // SQLCipher database, OTR trust store) and the createGroups façade. Covers issue 16: admission,
 // Nack then another member, nobody can vouch, wrong nonce, removal and rekey, offline catch-up.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../../../scripts/stack/stack';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
 import { connect, receive } from '../../../src-shared/groups/client';
 import { newGroupState } from '../../../src-shared/groups/client-state';
 import { sealPairwise } from '../../../src-shared/groups/pairwise';
+import { signStatement } from '../../../src-shared/groups/statements';
 import { encodeMessage, parseMessage } from '../../../src-shared/groups/wire';
-import { createClient } from '../xmpp/client/client';
-import { groupTransportOf } from './transport';
-import { type GroupServiceProcess, type GroupUser, groupUser, startGroupService } from './test-support/harness';
-import { randomBytes } from 'node:crypto';
 import { createLocalIdentity } from '../../../src-shared/otr/v4/identity';
+import { createClient } from '../xmpp/client/client';
 import { groupIdentityOf } from './identity';
+import { groupOf, isMember, rekeyed, useGroupBed, verifyAll } from './test-support/bed';
+import type { GroupUser } from './test-support/harness';
+import { groupTransportOf } from './transport';
 
-let stack: Stack;
-let service: GroupServiceProcess;
-let dataDir: string;
-const users: GroupUser[] = [];
-/** the contacts every user's trust check looks at (their roster, in the core) */
-const contacts: string[] = [];
-
-async function user(name: string): Promise<GroupUser> {
-  const u = await groupUser(stack, name, () => contacts);
-  users.push(u);
-  contacts.push(u.jid);
-  return u;
-}
-
-const isMember = (u: GroupUser, address: string) => (g: { address: string; phase: string }) => g.address === address && g.phase === 'member' && u !== undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-  dataDir = await mkdtemp(join(tmpdir(), 'groups-service-'));
-  service = await startGroupService(stack, dataDir);
-});
-
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.stop().catch(() => undefined)));
-  await service?.stop();
-  await stack?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+const bed = useGroupBed();
+const user = (name: string): Promise<GroupUser> => bed.user(name);
 
 describe('admission', () => {
   it('a newcomer whose key a member verified is admitted, says hello_i_am, and they talk', async () => {
@@ -53,12 +25,12 @@ describe('admission', () => {
     const bob = await user('bob');
     alice.verify(bob);
     bob.verify(alice);
-    const g = await alice.groups.create({ service: service.domain, name: 'Alice' });
-    await alice.waitFor('group.updated', isMember(alice, g.address));
+    const g = await alice.groups.create({ service: bed.service.domain, name: 'Alice' });
+    await alice.waitFor('group.updated', isMember(g.address));
     const joined = await bob.groups.join(g.address, 'Bob');
     expect(['joining', 'pending', 'admitting', 'member']).toContain(joined.phase);
     await bob.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'pending' && x.status === 'Waiting for a member who knows your key');
-    const admitted = await bob.waitFor('group.updated', isMember(bob, g.address));
+    const admitted = await bob.waitFor('group.updated', isMember(g.address));
     expect(admitted.members.map((m) => m.fingerprint).sort()).toEqual([alice.fp, bob.fp].sort());
     expect(admitted.members.find((m) => m.fingerprint === alice.fp)).toMatchObject({ name: 'Alice', verified: true, admin: true });
     // alice sees bob's hello_i_am name
@@ -73,18 +45,14 @@ describe('admission', () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');
-    alice.verify(bob);
-    bob.verify(alice);
-    const g = await alice.groups.create({ service: service.domain });
-    await alice.waitFor('group.updated', isMember(alice, g.address));
-    await bob.groups.join(g.address);
-    await bob.waitFor('group.updated', isMember(bob, g.address));
+    verifyAll([alice, bob]);
+    const g = { address: await groupOf(bed.service.domain, alice, [bob]) };
     // carol is known to bob only; the service asks alice first or bob first — either way she gets in
     bob.verify(carol);
     carol.verify(bob);
     await carol.groups.join(g.address);
-    await carol.waitFor('group.updated', isMember(carol, g.address));
-    const asked = service.events.filter((e) => e.type === 'asked' && e.newcomer === carol.fp).map((e) => e.member);
+    await carol.waitFor('group.updated', isMember(g.address));
+    const asked = bed.service.events.filter((e) => e.type === 'asked' && e.newcomer === carol.fp).map((e) => e.member);
     if (asked[0] === alice.fp) {
       expect(asked).toEqual([alice.fp, bob.fp]);
       expect(alice.events.some((e) => e.name === 'group.notice' && e.payload.text.includes('asked to join'))).toBe(true);
@@ -97,14 +65,14 @@ describe('admission', () => {
   it('when nobody can vouch, the newcomer is told why and is not admitted', async () => {
     const alice = await user('alice');
     const mallory = await user('mallory');
-    const g = await alice.groups.create({ service: service.domain });
-    await alice.waitFor('group.updated', isMember(alice, g.address));
+    const g = await alice.groups.create({ service: bed.service.domain });
+    await alice.waitFor('group.updated', isMember(g.address));
     await mallory.groups.join(g.address);
     const refused = await mallory.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'refused');
     expect(refused.status).toContain('No member of this group has verified your key');
     const notice = await mallory.waitFor('group.notice', (n) => n.address === g.address);
     expect(notice.text).toContain('verified your key');
-    await service.waitEvent((e) => e.type === 'refused-newcomer' && e.fp === mallory.fp && e.reason === 'nobody-vouched');
+    await bed.service.waitEvent((e) => e.type === 'refused-newcomer' && e.fp === mallory.fp && e.reason === 'nobody-vouched');
     expect(
       alice.groups
         .list()
@@ -116,12 +84,12 @@ describe('admission', () => {
   it('a response with the wrong nonce is refused: the newcomer is not admitted and holds no key', async () => {
     // a rogue member: the real state machine on a real connection, answering the challenge wrongly
     const rogueUser = `rogue${randomBytes(3).toString('hex')}`;
-    await stack.createAccount(rogueUser, 'rogue-pw-123');
+    await bed.stack.createAccount(rogueUser, 'rogue-pw-123');
     const client = createClient({
-      domain: stack.domain,
-      host: stack.host,
-      port: stack.port,
-      extraCaPem: stack.caPem,
+      domain: bed.stack.domain,
+      host: bed.stack.host,
+      port: bed.stack.port,
+      extraCaPem: bed.stack.caPem,
       credentials: { username: rogueUser, password: 'rogue-pw-123' },
     });
     await client.entity.start();
@@ -129,9 +97,9 @@ describe('admission', () => {
       const t = groupTransportOf(client);
       const me = groupIdentityOf({ v4: createLocalIdentity({ random: (n) => new Uint8Array(randomBytes(n)), nowMs: Date.now(), versions: '4' }) });
       const random = (n: number) => new Uint8Array(randomBytes(n));
-      const address = `g-rogue${randomBytes(4).toString('hex')}@${service.domain}`;
+      const address = `g-rogue${randomBytes(4).toString('hex')}@${bed.service.domain}`;
       const dave = await user('dave');
-      contacts.push(`${rogueUser}@${stack.domain}`);
+      bed.contacts.push(`${rogueUser}@${bed.stack.domain}`);
       const deps = { me, isTrusted: (fp: string) => fp === dave.fp, random, clock: Date.now };
       let state = newGroupState({ group: address.split('@')[0]!, address, me, name: 'Rogue', create: true, random });
       t.onBody((from, body) => {
@@ -172,9 +140,9 @@ describe('admission', () => {
       const first = connect(state, deps);
       state = first.state;
       for (const m of first.out) await t.send(address, encodeMessage(m));
-      await service.waitEvent((e) => e.type === 'created' && e.fp === me.fingerprint);
-      dave.otr.seen(dave.accountId, `${rogueUser}@${stack.domain}`, me.fingerprint, 4, Date.now());
-      dave.otr.setVerified(dave.accountId, `${rogueUser}@${stack.domain}`, me.fingerprint, true);
+      await bed.service.waitEvent((e) => e.type === 'created' && e.fp === me.fingerprint);
+      dave.otr.seen(dave.accountId, `${rogueUser}@${bed.stack.domain}`, me.fingerprint, 4, Date.now());
+      dave.otr.setVerified(dave.accountId, `${rogueUser}@${bed.stack.domain}`, me.fingerprint, true);
       await dave.groups.join(address);
       const notice = await dave.waitFor('group.notice', (n) => n.address === address && n.text.includes('does not carry our challenge'));
       expect(notice.text).toContain('refused');
@@ -190,25 +158,41 @@ describe('admission', () => {
   });
 });
 
+describe('bad input over XMPP', () => {
+  it('a forged user_added sent by a user, not the service: refused with a notice, nothing stored, the group unchanged', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const mallory = await user('mallory');
+    verifyAll([alice, bob]);
+    const g = { address: await groupOf(bed.service.domain, alice, [bob]) };
+    const group = g.address.split('@')[0]!;
+    // mallory signs "alice vouched for mallory" herself and sends it as user_added straight to bob
+    const st = { op: 'add_user' as const, group, fp: mallory.fp, key: mallory.identity.bundle, by: alice.fp, epoch: 1 };
+    const { op: _op, ...fields } = st;
+    const forged = encodeMessage({ t: 'user_added', ...fields, sig: signStatement(mallory.identity.signingSecret, st), seq: 1_000_000 });
+    const before = bob.groups.list().find((x) => x.address === g.address)!;
+    await mallory.transport.send(bob.transport.jid(), forged);
+    const notice = await bob.waitFor('group.notice', (n) => n.address === g.address && /does not come from the group service/.test(n.text));
+    expect(notice.text).toContain('refused');
+    // nothing stored: bob's client, started again from its database, has the same group and a
+    // catch-up cursor the forged seq did not move (he still gets what was sent while he was away)
+    await bob.goOffline();
+    await alice.groups.send(g.address, 'while bob was away');
+    await bob.comeBack();
+    await bob.waitFor('group.message', (m) => m.body === 'while bob was away');
+    const after = bob.groups.list().find((x) => x.address === g.address)!;
+    expect(after.members).toEqual(before.members);
+    expect(after.members.map((m) => m.fingerprint)).not.toContain(mallory.fp);
+  });
+});
+
 describe('membership changes', () => {
   it('removal replaces the key: the removed member reads nothing sent afterwards', async () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');
-    for (const [a, b] of [
-      [alice, bob],
-      [alice, carol],
-      [bob, carol],
-    ] as const) {
-      a.verify(b);
-      b.verify(a);
-    }
-    const g = await alice.groups.create({ service: service.domain });
-    await alice.waitFor('group.updated', isMember(alice, g.address));
-    await bob.groups.join(g.address);
-    await bob.waitFor('group.updated', isMember(bob, g.address));
-    await carol.groups.join(g.address);
-    await carol.waitFor('group.updated', isMember(carol, g.address));
+    verifyAll([alice, bob, carol]);
+    const g = { address: await groupOf(bed.service.domain, alice, [bob, carol]) };
     await alice.groups.send(g.address, 'before');
     await carol.waitFor('group.message', (m) => m.body === 'before');
     await bob.waitFor('group.message', (m) => m.body === 'before');
@@ -216,9 +200,9 @@ describe('membership changes', () => {
     const mark = bob.events.length;
     await alice.groups.remove(g.address, carol.fp);
     await carol.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'removed');
-    await service.waitEvent((e) => e.type === 'removed' && e.fp === carol.fp);
+    await bed.service.waitEvent((e) => e.type === 'removed' && e.fp === carol.fp);
     // bob gets the new key pairwise from alice; until then he may not send
-    await bob.waitAfter(mark, 'group.updated', (x) => x.address === g.address && !x.rekeyPending && x.members.length === 2);
+    await rekeyed(bob, mark, g.address, 2);
     await bob.groups.send(g.address, 'after carol');
     await alice.waitFor('group.message', (m) => m.body === 'after carol');
     await alice.groups.send(g.address, 'after carol, from alice');
@@ -230,14 +214,10 @@ describe('membership changes', () => {
   it('an offline member catches up when it comes back, in order', async () => {
     const alice = await user('alice');
     const bob = await user('bob');
-    alice.verify(bob);
-    bob.verify(alice);
-    const g = await alice.groups.create({ service: service.domain });
-    await alice.waitFor('group.updated', isMember(alice, g.address));
-    await bob.groups.join(g.address);
-    await bob.waitFor('group.updated', isMember(bob, g.address));
+    verifyAll([alice, bob]);
+    const g = { address: await groupOf(bed.service.domain, alice, [bob]) };
     await bob.goOffline();
-    await service.waitEvent((e) => e.type === 'connected' && e.fp === alice.fp);
+    await bed.service.waitEvent((e) => e.type === 'connected' && e.fp === alice.fp);
     for (const t of ['one', 'two', 'three']) await alice.groups.send(g.address, t);
     await bob.comeBack();
     await bob.waitFor('group.message', (m) => m.body === 'three');
@@ -248,26 +228,14 @@ describe('membership changes', () => {
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');
-    for (const [a, b] of [
-      [alice, bob],
-      [alice, carol],
-      [bob, carol],
-    ] as const) {
-      a.verify(b);
-      b.verify(a);
-    }
-    const g = await alice.groups.create({ service: service.domain });
-    await alice.waitFor('group.updated', isMember(alice, g.address));
-    await bob.groups.join(g.address);
-    await bob.waitFor('group.updated', isMember(bob, g.address));
-    await carol.groups.join(g.address);
-    await carol.waitFor('group.updated', isMember(carol, g.address));
+    verifyAll([alice, bob, carol]);
+    const g = { address: await groupOf(bed.service.domain, alice, [bob, carol]) };
     // only the creator may name admins: bob's own client refuses at once
     await expect(bob.groups.setAdmin(g.address, carol.fp, true)).rejects.toThrow(/only the creator/);
     await expect(bob.groups.remove(g.address, carol.fp)).rejects.toThrow(/only the creator and its admins/);
 
     await alice.groups.setAdmin(g.address, bob.fp, true);
-    await service.waitEvent((e) => e.type === 'admins-set' && e.group === g.address.split('@')[0]);
+    await bed.service.waitEvent((e) => e.type === 'admins-set' && e.group === g.address.split('@')[0]);
     const named = await bob.waitFor('group.updated', (x) => x.address === g.address && x.canRemove);
     expect(named.members.find((m) => m.fingerprint === bob.fp)?.admin).toBe(true);
     expect(named.canNameAdmins).toBe(false);
@@ -278,7 +246,7 @@ describe('membership changes', () => {
     await bob.groups.remove(g.address, carol.fp);
     await carol.waitFor('group.updated', (x) => x.address === g.address && x.phase === 'removed');
     // alice accepts the new key from bob, an admin she knows
-    await alice.waitAfter(mark, 'group.updated', (x) => x.address === g.address && !x.rekeyPending && x.members.length === 2);
+    await rekeyed(alice, mark, g.address, 2);
     await alice.groups.send(g.address, 'after carol');
     await bob.waitFor('group.message', (m) => m.body === 'after carol');
     expect(carol.events.some((e) => e.name === 'group.message' && e.payload.body === 'after carol')).toBe(false);

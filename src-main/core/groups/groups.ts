@@ -182,9 +182,22 @@ export function createGroups(deps: GroupsDeps): Groups {
     if (states.get(address)?.awaitingAck) retry(address);
   });
 
+  // a body that names one of our groups but comes from another address (issue 16, bad input: "a
+  // forged user_added from a non-service sender") goes to that group's machine, which refuses it
+  // (forged-service-message) so the user hears of it; any other body is not ours
+  const groupNamed = (body: string): string | undefined => {
+    if (!body.startsWith('{"t":')) return undefined;
+    try {
+      const named = (JSON.parse(body) as { group?: unknown }).group;
+      return [...states.values()].find((s) => s.group === named)?.address;
+    } catch {
+      return undefined;
+    }
+  };
+
   const unsubscribe = deps.transport.onBody((from, body) => {
-    const address = bare(from);
-    if (!states.has(address)) return;
+    const address = states.has(bare(from)) ? bare(from) : groupNamed(body);
+    if (!address) return;
     void serial(address, () => apply(address, (s, d) => receive(s, from, body, d)))
       .then(({ state }) => {
         if (!state.awaitingAck) retries.delete(address);

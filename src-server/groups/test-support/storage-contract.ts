@@ -16,8 +16,9 @@ export async function storeContract(a: ServiceStore, b: ServiceStore = a): Promi
   expect(got?.creator).toBe(alice.fingerprint);
   expect(got?.admins).toEqual([alice.fingerprint]);
   expect(got?.adminVer).toBe(0);
-  await a.setAdmins(g, [alice.fingerprint, bob.fingerprint], 1);
-  expect(await b.getGroup(g)).toMatchObject({ admins: [alice.fingerprint, bob.fingerprint], adminVer: 1 });
+  expect(got?.epoch).toBe(1);
+  await a.setAdmins(g, [alice.fingerprint, bob.fingerprint], 1, 3);
+  expect(await b.getGroup(g)).toMatchObject({ admins: [alice.fingerprint, bob.fingerprint], adminVer: 1, epoch: 3 });
   expect(got?.members.get(bob.fingerprint)).toEqual(bob.bundle);
   expect(got?.members.size).toBe(2);
 

@@ -115,6 +115,12 @@ export class TestNet {
     }
   }
 
+  /** moves the one oldest message to the service and its answers on (a step of flush) */
+  async flushOne(): Promise<void> {
+    const next = this.queue.shift();
+    if (next) this.route(await this.service.handle(next.from, this.group, next.body));
+  }
+
   route(out: { to: string; body: string }[]): void {
     for (const o of out) {
       const c = this.clients.get(o.to);

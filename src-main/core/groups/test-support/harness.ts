@@ -76,6 +76,12 @@ export interface GroupUser {
   waitFor<K extends Ev['name']>(name: K, match?: (p: GroupsEventPayloads[K]) => boolean, timeoutMs?: number): Promise<GroupsEventPayloads[K]>;
   /** as waitFor, among the events after `mark` (an earlier events.length) only */
   waitAfter<K extends Ev['name']>(mark: number, name: K, match?: (p: GroupsEventPayloads[K]) => boolean): Promise<GroupsEventPayloads[K]>;
+  /**
+   * Holds back the bodies this user sends that match `pred` (e.g. its add_user) until `release`,
+   * so a test can order them after another event on the real service; `held` resolves once one
+   * is held. `release` sends them on, in order, and holds nothing more.
+   */
+  hold(pred: (body: string) => boolean): { held: Promise<void>; release(): Promise<void> };
   /** drops the XMPP connection and the façade (the profile database stays) */
   goOffline(): Promise<void>;
   /** a new connection and façade on the same database: the groups reconnect and catch up */
@@ -104,12 +110,21 @@ export async function groupUser(stack: UserServer, name: string, peers: () => st
   let client: XmppClient | null = null;
   let groups: Groups | null = null;
   let transport: GroupTransport | null = null;
+  let hold: { pred: (body: string) => boolean; queue: [string, string][]; onHeld: () => void } | null = null;
 
   const up = async (): Promise<void> => {
     const c = createClient({ domain: stack.domain, host: stack.host, port: stack.port, extraCaPem: stack.caPem, credentials: { username: user, password } });
     await c.entity.start();
     client = c;
-    transport = groupTransportOf(c);
+    const real = groupTransportOf(c);
+    transport = {
+      ...real,
+      send: async (to, body) => {
+        if (!hold?.pred(body)) return real.send(to, body);
+        hold.queue.push([to, body]);
+        hold.onHeld();
+      },
+    };
     groups = createGroups({
       accountId,
       accountJid: jid,
@@ -155,6 +170,19 @@ export async function groupUser(stack: UserServer, name: string, peers: () => st
     },
     waitAfter(mark, n, match = () => true) {
       return wait((e) => events.indexOf(e) >= mark && e.name === n && match(e.payload as never), `${name}: ${n}`).then((e) => e.payload as never);
+    },
+    hold(pred) {
+      let onHeld = (): void => undefined;
+      const held = new Promise<void>((resolve) => (onHeld = resolve));
+      const h = { pred, queue: [] as [string, string][], onHeld };
+      hold = h;
+      return {
+        held,
+        async release() {
+          if (hold === h) hold = null;
+          for (const [to, body] of h.queue) await transport!.send(to, body);
+        },
+      };
     },
     goOffline: down,
     async comeBack() {
