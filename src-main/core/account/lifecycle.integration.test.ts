@@ -1,16 +1,12 @@
 // The lifecycle of a private conversation on real Prosody between two real cores (issue 13):
 // receipts only for messages the receiving device read, and the outbox re-checking the policy
 // when it flushes. Run inside a throwaway keyring session (docs/otr-in-the-app.md).
-import { join } from 'node:path';
 import xml from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../../scripts/stack/stack';
 import type { ChatMessage, EventName, EventPayloads } from '../../../src-shared/ipc/contract';
-import { DATABASE_FILE } from '../index';
-import { DATABASE_KEY_ENTRY, openKeyStore } from '../keychain/keychain';
-import { openDatabase } from '../store/store';
 import { createClient } from '../xmpp/client/client';
-import { closeAndRemove, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { closeAndRemove, forgetOtrSessions, signedInUser, startCore, type TestCore } from '../test-support/harness';
 
 let stack: Stack;
 const cores: TestCore[] = [];
@@ -68,9 +64,7 @@ describe('private conversation lifecycle', () => {
     // removed here, as in a profile written before they were kept
     const mark = a.c.events.length;
     await b.c.close();
-    const db = openDatabase(join(b.c.profileDir, DATABASE_FILE), (await openKeyStore(b.c.keychainService).get(DATABASE_KEY_ENTRY))!);
-    db.database.exec('DELETE FROM otr_sessions');
-    db.close();
+    await forgetOtrSessions(b.c);
     const b2 = await startCore({ profileDir: b.c.profileDir, keychainService: b.c.keychainService, extraCaPem: stack.caPem });
     cores.push(b2);
     await b2.waitFor('account.updated', (x) => x.status === 'online', 60_000);

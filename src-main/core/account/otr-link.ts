@@ -64,7 +64,7 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
       return store
         .page(deps.accountId, peer, UNCONFIRMED_LOOKBACK)
         .filter((m) => m.direction === 'out' && m.encrypted && !m.elsewhere && (m.delivery === 'sent' || m.delivery === 'pending') && !waiting.has(m.id))
-        .map((m) => ({ messageId: m.id, body: m.body, ...(m.resent ? { resent: true } : {}) }));
+        .map((m) => ({ messageId: m.id, body: m.body, timestamp: m.timestamp, ...(m.resent ? { resent: true } : {}) }));
     },
     confirmsReceipts: (peer) =>
       store.page(deps.accountId, peer, UNCONFIRMED_LOOKBACK).some((m) => m.direction === 'out' && m.encrypted && m.delivery === 'delivered'),

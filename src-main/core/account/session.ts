@@ -66,6 +66,8 @@ export class AccountSession {
   private readonly sendHandlers = new Set<(peer: string) => void>();
   /** features outside the account that share its stream (groups): see attachFeature */
   private readonly features = new Set<SessionFeature>();
+  /** when each contact was seen going offline (their last device's unavailable presence), this run */
+  private readonly wentOffline = new Map<string, number>();
   /** private conversations of this account (docs/architecture.md §6): every chat message passes through it */
   readonly otr: OtrAccount;
   /** issue 15: typing notifications (XEP-0085), the server's block list (XEP-0191), our own presence */
@@ -313,9 +315,17 @@ export class AccountSession {
     if (p.kind === 'available' || p.kind === 'unavailable') {
       const wasOffline = this.presence.of(p.peer).show === 'offline';
       this.presence.onPresence(p);
-      // messages waiting for a private session with them ask again (otr/service.ts contactAvailable)
-      if (p.kind === 'available' && wasOffline) void this.otr.run((s) => s.contactAvailable(p.peer)).catch(() => {});
-      if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') this.chatStates.offline(p.peer);
+      // messages waiting for a private session with them ask again, and what they never confirmed
+      // from before they left goes again (otr/service.ts contactAvailable)
+      if (p.kind === 'available' && wasOffline) {
+        const since = this.wentOffline.get(p.peer);
+        this.wentOffline.delete(p.peer);
+        void this.otr.run((s) => s.contactAvailable(p.peer, since)).catch(() => {});
+      }
+      if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') {
+        this.chatStates.offline(p.peer);
+        this.wentOffline.set(p.peer, Date.now());
+      }
     } else this.contacts.onSubscription(p);
     // XEP-0172 §4.1, §4.2: a nickname with a subscription request or presence (after the request made the contact's entry)
     const nick = p.kind === 'subscribe' || p.kind === 'available' ? parseNick(el) : null;

@@ -41,7 +41,7 @@ export interface OtrServiceDeps {
   /** a TLV arrived that OTR does not act on itself (wire.ts InboundTlv) */
   onTlv?: (tlv: InboundTlv) => void;
   /** our encrypted messages to `peer` written but not confirmed by a receipt (otr/recovery.ts) */
-  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string; resent?: boolean }>;
+  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>;
   /** whether the contact's devices send receipts for our private messages (otr/recovery.ts contactReturned) */
   confirmsReceipts?: (peer: string) => boolean;
   /** a message goes out again in a new session (otr/recovery.ts) */

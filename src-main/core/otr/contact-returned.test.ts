@@ -16,8 +16,8 @@ interface Dev {
   svc: OtrService;
   out: OtrWire[];
   received: ReceivedMessage[];
-  /** what the account's history says: written, not confirmed by a receipt */
-  unconfirmed: Map<string, string>;
+  /** what the account's history says: written (text, when), not confirmed by a receipt */
+  unconfirmed: Map<string, { body: string; timestamp: number }>;
   resent: string[];
   sendsReceipts: boolean;
 }
@@ -33,7 +33,7 @@ function dev(jid: string, identity: OtrAccountIdentity): Dev {
     emit: () => {},
     onQueuedSent: () => {},
     onQueuedDiscarded: () => {},
-    unconfirmed: () => [...d.unconfirmed].map(([messageId, body]) => ({ messageId, body, ...(d.resent.includes(messageId) ? { resent: true } : {}) })),
+    unconfirmed: () => [...d.unconfirmed].map(([messageId, m]) => ({ messageId, ...m, ...(d.resent.includes(messageId) ? { resent: true } : {}) })),
     confirmsReceipts: () => d.sendsReceipts,
     onResent: (id) => d.resent.push(id),
   });
@@ -57,43 +57,53 @@ function privatePair(): [Dev, Dev] {
   expect(a.svc.status(B).state).toBe('private-unverified');
   return [a, b];
 }
-/** alice writes; the message leaves and is lost on the way (bob's messenger was closing) */
-function writeAndLose(a: Dev, text: string): string {
+/** alice writes at `at`; the message leaves and is lost on the way (bob's messenger was closing) */
+function writeAndLose(a: Dev, text: string, at: number): string {
   const id = crypto.randomUUID();
   expect(a.svc.sendPrivate(B, id, text)).toBe('sent');
   expect(a.out.map((w) => w.messageId)).toContain(id);
   a.out.length = 0;
-  a.unconfirmed.set(id, text);
+  a.unconfirmed.set(id, { body: text, timestamp: at });
   return id;
 }
+const T = 1_700_000_000_000;
 
 describe('a message lost without an error, when the contact comes back', () => {
   it('goes again in the running session with its id, once', () => {
     const [a, b] = privatePair();
-    const id = writeAndLose(a, 'did you get this?');
-    a.svc.contactAvailable(B);
+    const id = writeAndLose(a, 'did you get this?', T);
+    a.svc.contactAvailable(B, T + 1_000); // bob was seen leaving after it was written
     expect(a.resent).toEqual([id]);
     expect(a.out.find((w) => w.messageId === id)?.body).toMatch(/^\?OTR:/); // private, never in clear
     pump(a, b);
     expect(b.received).toEqual([{ text: 'did you get this?', encrypted: true }]);
     expect(a.svc.status(B).state).toBe('private-unverified'); // the same session: no new key exchange
     // seen online again, still unconfirmed: not a second time
-    a.svc.contactAvailable(B);
+    a.svc.contactAvailable(B, T + 5_000);
     expect(a.out).toEqual([]);
     expect(a.resent).toEqual([id]);
+  });
+
+  it('not what was written while the contact was away (their server keeps it), nor when we did not see them leave', () => {
+    const [a] = privatePair();
+    writeAndLose(a, 'written while bob was away', T + 2_000);
+    a.svc.contactAvailable(B, T + 1_000);
+    a.svc.contactAvailable(B); // at our own start every contact "comes online"
+    expect(a.out).toEqual([]);
+    expect(a.resent).toEqual([]);
   });
 
   it('not for a contact whose devices send no receipts (everything would go again), nor without a session', () => {
     const [a] = privatePair();
     a.sendsReceipts = false;
-    writeAndLose(a, 'no receipts here');
-    a.svc.contactAvailable(B);
+    writeAndLose(a, 'no receipts here', T);
+    a.svc.contactAvailable(B, T + 1_000);
     expect(a.out).toEqual([]);
     expect(a.resent).toEqual([]);
 
     const lone = dev(A, ids.A);
-    lone.unconfirmed.set('m1', 'old');
-    lone.svc.contactAvailable(B);
+    lone.unconfirmed.set('m1', { body: 'old', timestamp: T });
+    lone.svc.contactAvailable(B, T + 1_000);
     expect(lone.resent).toEqual([]);
   });
 });

@@ -24,7 +24,7 @@ export interface RecoveryDeps {
   /** otr/dispatch.ts handle */
   handle(ps: PeerState, out: EngineOutput, to: string): void;
   /** our encrypted messages to `peer` that were written but never confirmed by a receipt, oldest first */
-  unconfirmed(peer: string): Array<{ messageId: string; body: string; resent?: boolean }>;
+  unconfirmed(peer: string): Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>;
   /** whether the contact's devices confirm what they read (a receipt came for one of our private messages) */
   confirmsReceipts(peer: string): boolean;
   /** sends what waits in the queue inside the running session (otr/queue.ts flush) */
@@ -43,9 +43,11 @@ export interface Recovery {
    * again in the running session, once (also across our restarts: the stored re-sent mark), with
    * its own id: a device that has it already drops the copy and confirms it (account/inbox.ts
    * deduplicates by XEP-0359 origin-id). Only for contacts whose devices send receipts: without
-   * them nothing is ever confirmed, and everything would go again.
+   * them nothing is ever confirmed, and everything would go again. Only what was written before
+   * the contact went offline (`offlineSince`): what was written while they were away waited on
+   * their server (offline storage) and reaches them without help.
    */
-  contactReturned(ps: PeerState): void;
+  contactReturned(ps: PeerState, offlineSince: number): void;
 }
 
 export function createRecovery(deps: RecoveryDeps): Recovery {
@@ -75,9 +77,9 @@ export function createRecovery(deps: RecoveryDeps): Recovery {
       deps.handle(ps, ps.conv.start(), ps.peer);
     },
 
-    contactReturned(ps) {
+    contactReturned(ps, offlineSince) {
       if (!peers.encryptedSession(ps) || !deps.confirmsReceipts(ps.peer)) return;
-      const again = deps.unconfirmed(ps.peer).filter((m) => !m.resent && !resent.has(m.messageId));
+      const again = deps.unconfirmed(ps.peer).filter((m) => !m.resent && !resent.has(m.messageId) && (m.timestamp ?? Infinity) < offlineSince);
       if (again.length === 0) return;
       for (const m of again) {
         resent.add(m.messageId);

@@ -167,11 +167,13 @@ export class OtrService {
    * The contact came online (presence): messages of ours waiting for a private session ask for it
    * again, unless a request is still out. A request that went unanswered while they were away (or
    * was given up) is not left for the user to notice (bench/soak.ts found conversations stuck so).
+   * `offlineSince`: when we saw them go offline, if we did (then what they never confirmed from
+   * before that goes again in the running session: recovery.ts contactReturned).
    */
-  contactAvailable(peer: string): void {
+  contactAvailable(peer: string, offlineSince?: number): void {
     if (!this.online) return;
     const known = this.peers.known(peer);
-    if (known) this.recovery.contactReturned(known);
+    if (known && offlineSince !== undefined) this.recovery.contactReturned(known, offlineSince);
     if (this.deps.store.queuedCount(this.deps.accountId, peer) === 0) return;
     const ps = this.peers.state(peer);
     if (ps.starting && !ps.starting.gaveUp) return;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
 import { PushClient } from '../../../src-shared/node-push/client';
 import { createOtrPushLink } from '../otr/push-link';
-import { closeAndRemove, contactIs, startCore, type TestCore } from '../test-support/harness';
+import { closeAndRemove, contactIs, forgetOtrSessions, startCore, type TestCore } from '../test-support/harness';
 import { pushTestHooks } from './app-wiring';
 import { sealKnockFor } from './knock';
 import { wakeKit, type User } from './test-support/wake-kit';
@@ -140,14 +140,17 @@ describe('knocks and wake-ups', () => {
     expect(b.pushEvents.filter((e) => e.type === 'wake-requested')).toHaveLength(2);
   });
 
-  it("Bob's messenger restarted while asleep (no OTR session left): the knock logs him in, a new private session starts, the message arrives, shared_key rotates", async () => {
+  it("Bob's messenger restarted while asleep and lost its OTR session: the knock logs him in, a new private session starts, the message arrives, shared_key rotates", async () => {
     const [a, b0] = await approvedPair();
     const before = record(a, b0.jid)!;
     const gone = next(a.c, 'contact.updated', contactIs(b0.jid, { presence: 'offline' }));
     await b0.c.core.handlers['push.sleep']({ accountId: b0.accountId });
     await gone;
-    // Bob's messenger restarts: the account is still asleep (the choice is kept), the desktop channel comes back
+    // Bob's messenger restarts: the account is still asleep (the choice is kept), the desktop channel
+    // comes back. Sessions are kept across restarts (otr/session-store.ts); this one is lost, as in
+    // a profile written before they were kept, for the path where a new session must start
     await b0.c.close();
+    await forgetOtrSessions(b0.c);
     const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
     cores.push(c);
     await c.waitFor('push.status', (s) => s.accountId === b0.accountId && s.status === 'connected');

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { Contact, EventName, EventPayloads, MessengerEvent } from '../../../src-shared/ipc/contract';
 import type { Stack } from '../../../scripts/stack/stack';
 import type { Core } from '../api';
-import { createCore } from '../index';
+import { createCore, DATABASE_FILE } from '../index';
+import { DATABASE_KEY_ENTRY, openKeyStore } from '../keychain/keychain';
+import { openDatabase } from '../store/store';
 
 export interface TestCore {
   core: Core;
@@ -126,4 +128,20 @@ export async function makeContacts(a: TestUser, b: TestUser, alsoWatching: TestC
     b.c.waitFor('contact.updated', contactIs(a.jid, { subscription: 'both' })),
     ...alsoWatching.map((c) => c.waitFor('contact.updated', contactIs(b.jid, { subscription: 'both' }))),
   ]);
+}
+
+/**
+ * Deletes the OTR sessions a closed core's profile kept (otr/session-store.ts): the profile then
+ * looks like one whose sessions were lost (written before they were kept, or damaged), so that
+ * a test can take the paths where a restart leaves no session.
+ */
+export async function forgetOtrSessions(closed: TestCore): Promise<void> {
+  const key = await openKeyStore(closed.keychainService).get(DATABASE_KEY_ENTRY);
+  if (!key) throw new Error('the profile has no database key in the keychain');
+  const db = openDatabase(join(closed.profileDir, DATABASE_FILE), key);
+  try {
+    db.database.exec('DELETE FROM otr_sessions');
+  } finally {
+    db.close();
+  }
 }
