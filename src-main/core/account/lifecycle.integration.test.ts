@@ -2,23 +2,14 @@
 // receipts only for messages the receiving device read, and the outbox re-checking the policy
 // when it flushes. Run inside a throwaway keyring session (docs/otr-in-the-app.md).
 import xml from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../../scripts/stack/stack';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage, EventName, EventPayloads } from '../../../src-shared/ipc/contract';
 import { createClient } from '../xmpp/client/client';
-import { closeAndRemove, forgetOtrSessions, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { forgetOtrSessions, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { stackPerFile } from '../test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
+const { cores } = file;
 
 interface User {
   c: TestCore;
@@ -28,7 +19,7 @@ interface User {
 }
 
 async function user(prefix: string): Promise<User> {
-  const u = await signedInUser(stack, prefix);
+  const u = await signedInUser(file.stack, prefix);
   cores.push(u.c);
   return u;
 }
@@ -65,7 +56,7 @@ describe('private conversation lifecycle', () => {
     const mark = a.c.events.length;
     await b.c.close();
     await forgetOtrSessions(b.c);
-    const b2 = await startCore({ profileDir: b.c.profileDir, keychainService: b.c.keychainService, extraCaPem: stack.caPem });
+    const b2 = await startCore({ profileDir: b.c.profileDir, keychainService: b.c.keychainService, extraCaPem: file.stack.caPem });
     cores.push(b2);
     await b2.waitFor('account.updated', (x) => x.status === 'online', 60_000);
     await after(a.c, mark, 'contact.updated', (x) => x.jid === b.jid && x.presence === 'online');
@@ -156,9 +147,9 @@ describe('private conversation lifecycle', () => {
   it('a new device of the contact sees who is online at once: presence waits for the roster, none is dropped', async () => {
     const [a, b] = await contacts();
     // bob signs in on a second device: a fresh profile, its roster not fetched yet
-    const b2 = await startCore({ extraCaPem: stack.caPem });
+    const b2 = await startCore({ extraCaPem: file.stack.caPem });
     cores.push(b2);
-    await b2.core.handlers['account.add']({ jid: b.jid, password: b.password, host: stack.host, port: stack.port });
+    await b2.core.handlers['account.add']({ jid: b.jid, password: b.password, host: file.stack.host, port: file.stack.port });
     const seen = await b2.waitFor('contact.updated', (x) => x.jid === a.jid && x.presence === 'online');
     expect(seen).toMatchObject({ subscription: 'both' });
     // and alice sees bob's new device, a second resource (bob stays online when the first goes)
@@ -187,10 +178,10 @@ describe('private conversation lifecycle', () => {
 
     // another device of bob's writes in clear while the conversation is private: a warning, and the status says so
     const raw = createClient({
-      domain: stack.domain,
-      host: stack.host,
-      port: stack.port,
-      extraCaPem: stack.caPem,
+      domain: file.stack.domain,
+      host: file.stack.host,
+      port: file.stack.port,
+      extraCaPem: file.stack.caPem,
       credentials: { username: b.jid.split('@')[0] as string, password: b.password },
       resource: 'old-phone',
     });

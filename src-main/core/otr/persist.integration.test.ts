@@ -6,25 +6,16 @@
 // error, no re-sent message, each message shown once, "Delivered" only after the reader's
 // device decrypted it. Run inside a throwaway keyring session (docs/otr-in-the-app.md).
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../../scripts/stack/stack';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../../src-shared/ipc/contract';
 import { DATABASE_FILE } from '../index';
 import { DATABASE_KEY_ENTRY, openKeyStore } from '../keychain/keychain';
 import { openDatabase } from '../store/store';
-import { closeAndRemove, makeContacts, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { makeContacts, signedInUser, startCore, type TestCore } from '../test-support/harness';
+import { stackPerFile } from '../test-support/stack-per-file';
 
-let stack: Stack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startStack();
-}, 120_000);
-
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
+const file = stackPerFile();
+const { cores } = file;
 
 interface User {
   c: TestCore;
@@ -33,9 +24,9 @@ interface User {
 }
 
 async function privatePair(): Promise<[User, User]> {
-  const a = await signedInUser(stack, 'alice');
+  const a = await signedInUser(file.stack, 'alice');
   cores.push(a.c);
-  const b = await signedInUser(stack, 'bob');
+  const b = await signedInUser(file.stack, 'bob');
   cores.push(b.c);
   await makeContacts(a, b);
   await a.c.core.handlers['otr.start']({ accountId: a.accountId, peer: b.jid });
@@ -60,7 +51,7 @@ async function say(from: User, to: User, body: string): Promise<ChatMessage> {
 /** the same profile (database and keychain) started again, back online */
 async function restart(u: User): Promise<User> {
   await u.c.close();
-  const c = await startCore({ profileDir: u.c.profileDir, keychainService: u.c.keychainService, extraCaPem: stack.caPem });
+  const c = await startCore({ profileDir: u.c.profileDir, keychainService: u.c.keychainService, extraCaPem: file.stack.caPem });
   cores.push(c);
   await c.waitFor('account.updated', (x) => x.id === u.accountId && x.status === 'online', 60_000);
   return { ...u, c };
