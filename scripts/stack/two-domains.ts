@@ -73,7 +73,21 @@ export function withS2s(config: string, o: { s2sPort: number; caPath: string; ro
   return out.replace('\nVirtualHost ', `\nstack_s2s_routes = { ${routes} }\n\nVirtualHost `);
 }
 
+/**
+ * Starts both domains; tries again on new ports when one was taken between probing it and a
+ * server binding it (another test file's server took it meanwhile), as startStack does.
+ */
 export async function startTwoDomains(options: TwoDomainOptions = {}): Promise<TwoDomainStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTwoDomainsOnce(options);
+    } catch (e) {
+      if (attempt >= 4 || !(e instanceof Error) || !e.message.includes('a port is taken')) throw e;
+    }
+  }
+}
+
+async function startTwoDomainsOnce(options: TwoDomainOptions): Promise<TwoDomainStack> {
   const [da, db] = options.domains ?? ['a.localhost', 'b.localhost'];
   const dir = await mkdtemp(join(tmpdir(), 'messenger-two-domains-'));
   const started: Array<{ stop(): Promise<void> }> = [];
