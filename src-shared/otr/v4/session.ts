@@ -101,12 +101,17 @@ export interface V4ConversationOptions {
   queryExplanation?: string;
 }
 
-/** an Auth-R we sent: the Identity message it answered (bytes), the Auth-R (bytes), when the DAKE began */
+/**
+ * an Auth-R we sent: the Identity message it answered (bytes), the Auth-R (bytes), when the DAKE
+ * began, and `order`: when we answered among our DAKE steps (an Identity of ours sent after it
+ * supersedes it, D32)
+ */
 interface Answered {
   dake: WaitingAuthI;
   identityWire: Uint8Array;
   authRWire: Uint8Array;
   startedAt: number;
+  order: number;
 }
 
 type Phase =
@@ -152,7 +157,10 @@ export class V4Conversation implements OtrConversation {
   private readonly ourTag: number;
   private readonly instances = new Map<number, Instance>();
   /** Identity we sent to receiver tag 0 (after a query / whitespace tag / start()) */
-  private pending: { dake: WaitingAuthR; wire: Uint8Array; usedBy: Set<number>; startedAt: number } | undefined;
+  /** `order`: when it last went out among our DAKE steps (it is sent again, byte for byte, while outstanding: D32) */
+  private pending: { dake: WaitingAuthR; wire: Uint8Array; usedBy: Set<number>; startedAt: number; order: number } | undefined;
+  /** orders our DAKE steps (sending an Identity, answering one); the clock may not advance between them */
+  private dakeSteps = 0;
   private readonly assembler: V4Assembler;
   private queued: Array<{ text: string; tlvs: Tlv[] }> = [];
   private activityCounter = 0;
@@ -225,15 +233,27 @@ export class V4Conversation implements OtrConversation {
   startInteractive(receiverTag = 0): EngineOutput {
     return this.guard((out) => {
       if (!this.policy.allowV4) throw new OtrError('not-allowed', 'version 4 is not allowed');
-      out.toSend.push(...this.sendIdentity(receiverTag));
+      // an explicit start begins a new DAKE with fresh ephemeral keys
+      out.toSend.push(...this.sendIdentity(receiverTag, { fresh: true }));
     });
   }
 
-  private sendIdentity(receiverTag: number): string[] {
+  private sendIdentity(receiverTag: number, { fresh = false } = {}): string[] {
+    const now = this.opts.clock();
+    // While our Identity to any instance is outstanding and no instance has answered it, a query
+    // (or a whitespace tag) gets the same message again, not one with fresh ephemeral keys: every copy then
+    // names one DAKE, so the contact compares the same pair of Identity messages as we do
+    // (§"Receiving an Identity Message", WAITING_AUTH_R) and exactly one side answers. A burst of
+    // queries (one per OTR error message after the contact restarted) had each side answer a
+    // different Identity of the other's, and both waited for an Auth-I forever (D32).
+    if (!fresh && receiverTag === 0 && this.pending && this.pending.usedBy.size === 0) {
+      this.pending.order = ++this.dakeSteps;
+      return this.wire(this.pending.wire, 0);
+    }
     const { message, state } = createIdentity(this.ctx, this.opts.identity, receiverTag);
     const bytes = encodeDakeMessage(message);
-    const startedAt = this.opts.clock();
-    if (receiverTag === 0) this.pending = { dake: state, wire: bytes, usedBy: new Set(), startedAt };
+    const startedAt = now;
+    if (receiverTag === 0) this.pending = { dake: state, wire: bytes, usedBy: new Set(), startedAt, order: ++this.dakeSteps };
     else this.instance(receiverTag).phase = { name: 'waiting-auth-r', dake: state, identityWire: bytes, startedAt };
     return this.wire(bytes, receiverTag);
   }
@@ -542,7 +562,14 @@ export class V4Conversation implements OtrConversation {
         }
         const { message, state } = respondToIdentity(this.ctx, this.opts.identity, m);
         const wireBytes = encodeDakeMessage(message);
-        const a: Answered = { dake: state, identityWire: Uint8Array.from(raw), authRWire: wireBytes, startedAt: ours?.startedAt ?? this.opts.clock() };
+        const now = this.opts.clock();
+        const a: Answered = {
+          dake: state,
+          identityWire: Uint8Array.from(raw),
+          authRWire: wireBytes,
+          startedAt: ours?.startedAt ?? now,
+          order: ++this.dakeSteps,
+        };
         if (s.phase.name === 'encrypted') {
           // ENCRYPTED_MESSAGES: answer, but keep the running session until Auth-I proves the
           // new DAKE; a replayed Identity message cannot tear it down (the otr4j maintainer's
@@ -557,10 +584,16 @@ export class V4Conversation implements OtrConversation {
       }
       case 'auth-r': {
         // §"Receiving an Auth-R Message": only while our Identity message is outstanding
-        if (s.phase.name === 'waiting-auth-i') return;
+        const usable = this.pending && !this.pending.usedBy.has(m.senderTag) ? this.pending : undefined;
+        // Waiting for the Auth-I of a DAKE the contact started, we take an Auth-R only for an
+        // Identity of ours sent after we answered theirs: sending it moved us to WAITING_AUTH_R
+        // (§"Sending an Identity Message"), and a contact whose messenger restarted lost the
+        // DAKE it started and answers ours instead (D32). By causality at most one of the two
+        // sides can be in this position for the same pair of DAKEs.
+        if (s.phase.name === 'waiting-auth-i' && !(usable && usable.order > s.phase.order)) return;
         // the pending Identity (to tag 0) completes at most one DAKE per instance of the contact
         const fromPending = s.phase.name !== 'waiting-auth-r';
-        const dake = s.phase.name === 'waiting-auth-r' ? s.phase.dake : this.pending && !this.pending.usedBy.has(m.senderTag) ? this.pending.dake : undefined;
+        const dake = s.phase.name === 'waiting-auth-r' ? s.phase.dake : usable?.dake;
         if (!dake) return;
         const { message, result } = respondToAuthR(this.ctx, this.opts.identity, dake, m);
         if (fromPending) this.pending?.usedBy.add(m.senderTag);
