@@ -2,7 +2,9 @@
 import { shake256 } from '@noble/hashes/sha3.js';
 import type { RandomSource } from '../../../common/random';
 import { generateDhKeyPair, generateEcdhKeyPair } from '../keys';
-import { type DoubleRatchet, type RatchetOptions, initRatchet } from '../ratchet';
+import { initRatchet } from '../init';
+import type { DoubleRatchet } from '../ratchet';
+import type { RatchetOptions } from '../state';
 import { nativeDh3072Engine } from '../../../../node-crypto/dh-engines';
 
 export function seededRandom(seed: string): RandomSource {
