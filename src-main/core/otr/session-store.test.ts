@@ -6,7 +6,7 @@
 // twice). Ended sessions and removed accounts leave no row; a damaged row starts afresh.
 import type { Database } from '@signalapp/sqlcipher';
 import { describe, expect, it } from 'vitest';
-import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
+import type { OtrNotice } from '../../../src-shared/ipc/otr-notices';
 import type { OtrAccountIdentity } from './identity';
 import { OtrStore } from './otr-store';
 import { OtrService, type OtrWire, type ReceivedMessage } from './service';
