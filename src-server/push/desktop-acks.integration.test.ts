@@ -2,12 +2,13 @@
 // Desktop channel), against the real server process: a client that connects to
 // desktop/?acks=batch gets one `acked` frame per commit naming each acknowledged delivery once;
 // a client that does not ask gets one frame per acknowledgement, as before.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { serverFrameSchema, type ServerFrame } from '../../src-shared/push/wire';
-import { ClientPool, makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
+import { makeKnock } from './test-support/harness';
+import { serverPerBlock } from './test-support/server-per-block';
 
 /** a raw desktop connection: every frame the server sends, in order */
 class RawDesktop {
@@ -53,23 +54,11 @@ class RawDesktop {
 }
 
 describe('push server: batched acknowledgement confirmations on the desktop channel', () => {
-  let dir: string;
-  let server: ServerProc;
-  const clients = new ClientPool();
-
-  beforeAll(async () => {
-    dir = tempDir();
-    server = await startServer(['--data-dir', dir, '--port', '0']);
-  });
-  afterAll(async () => {
-    clients.closeAll();
-    await server?.stop();
-    removeDir(dir);
-  });
+  const server = serverPerBlock();
 
   async function recipient(name: string) {
-    const sender = clients.make(server.endpoint);
-    const owner = clients.make(server.endpoint);
+    const sender = server.client();
+    const owner = server.client();
     await sender.createOrLogin(`${name}-sender`, 'sender-password');
     await owner.createOrLogin(name, 'owner-password');
     const dev = await owner.registerDevice('desktop', { name: 'laptop' });

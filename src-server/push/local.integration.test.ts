@@ -1,25 +1,14 @@
 // Local knocks, the desktop channel and the durable queue, against the real server process.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { PushClient, PushApiError } from '../../src-shared/node-push/client';
 import { openKnock } from '../../src-shared/push/seal';
-import { ClientPool, makeKnock, removeDir, startServer, tempDir, type ServerProc } from './test-support/harness';
+import { makeKnock, removeDir, startServer, tempDir } from './test-support/harness';
+import { serverPerBlock } from './test-support/server-per-block';
 
 describe('push server: local knocks and the desktop channel', () => {
-  let dir: string;
-  let server: ServerProc;
-  const clients = new ClientPool();
-  const client = (endpoint = server.endpoint) => clients.make(endpoint);
-
-  beforeAll(async () => {
-    dir = tempDir();
-    server = await startServer(['--data-dir', dir, '--port', '0']);
-  });
-  afterAll(async () => {
-    clients.closeAll();
-    await server?.stop();
-    removeDir(dir);
-  });
+  const server = serverPerBlock();
+  const client = () => server.client();
 
   it('fans a knock out to every desktop device of the recipient; removed only when acknowledged', async () => {
     const alice = client();

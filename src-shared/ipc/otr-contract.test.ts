@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatFingerprint, otrNoticeSchema, otrRequestSchemas } from './otr-contract';
+import { formatFingerprint, otrRequestSchemas } from './otr-contract';
+import { otrNoticeSchema } from './otr-notices';
 
 describe('OTR contract', () => {
   it('formats fingerprints in groups of 8 upper-case hex digits', () => {

@@ -5,17 +5,11 @@
 // libraries and databases; the "network" is the test's.
 import { describe, expect, it } from 'vitest';
 import type { OtrAccountIdentity } from './identity';
-import { OtrStore } from './otr-store';
-import { OtrService, type OtrWire, type ReceivedMessage } from './service';
-import { A, B, ids, openDb, useOtrFixtures } from './test-support/otr-pair';
+import { A, B, goPrivate, ids, openDb, pump, side, useOtrFixtures, type Side } from './test-support/otr-pair';
 
 useOtrFixtures();
 
-interface Dev {
-  full: string;
-  svc: OtrService;
-  out: OtrWire[];
-  received: ReceivedMessage[];
+interface Dev extends Side {
   /** what the account's history says: written (text, when), not confirmed by a receipt */
   unconfirmed: Map<string, { body: string; timestamp: number }>;
   resent: string[];
@@ -23,37 +17,20 @@ interface Dev {
 }
 
 function dev(jid: string, identity: OtrAccountIdentity): Dev {
-  const d: Dev = { full: `${jid}/dev`, out: [], received: [], unconfirmed: new Map(), resent: [], sendsReceipts: true } as unknown as Dev;
-  d.svc = new OtrService({
-    accountId: `acct-${jid}`,
-    ownJid: jid,
-    identity,
-    store: new OtrStore(openDb()),
-    transport: (w) => d.out.push(w),
-    emit: () => {},
-    onQueuedSent: () => {},
-    onQueuedDiscarded: () => {},
-    unconfirmed: () => [...d.unconfirmed].map(([messageId, m]) => ({ messageId, ...m, ...(d.resent.includes(messageId) ? { resent: true } : {}) })),
-    confirmsReceipts: () => d.sendsReceipts,
-    onResent: (id) => d.resent.push(id),
-  });
+  // the hooks read the device's fields when the service calls them (a test may change them)
+  const d: Dev = Object.assign(
+    side(jid, identity, openDb(), 'opportunistic', {
+      unconfirmed: () => [...d.unconfirmed].map(([messageId, m]) => ({ messageId, ...m, ...(d.resent.includes(messageId) ? { resent: true } : {}) })),
+      confirmsReceipts: () => d.sendsReceipts,
+      onResent: (id) => d.resent.push(id),
+    }),
+    { unconfirmed: new Map<string, { body: string; timestamp: number }>(), resent: [] as string[], sendsReceipts: true },
+  );
   return d;
 }
 
-function deliver(from: Dev, to: Dev): void {
-  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...to.svc.receive(from.full, w.body));
-}
-function pump(a: Dev, b: Dev): void {
-  for (let n = 0; n < 100 && (a.out.length || b.out.length); n++) {
-    deliver(a, b);
-    deliver(b, a);
-  }
-}
 function privatePair(): [Dev, Dev] {
-  const a = dev(A, ids.A);
-  const b = dev(B, ids.B);
-  a.svc.start(B);
-  pump(a, b);
+  const [a, b] = goPrivate(dev(A, ids.A), dev(B, ids.B));
   expect(a.svc.status(B).state).toBe('private-unverified');
   return [a, b];
 }

@@ -1,7 +1,7 @@
 // The recent notices (otr/notices.ts) a window that was not listening fetches
 // (test-support/otr-pair.ts).
 import { describe, expect, it } from 'vitest';
-import { otrNoticeSchema } from '../../../src-shared/ipc/otr-contract';
+import { otrNoticeSchema } from '../../../src-shared/ipc/otr-notices';
 import { RECENT_NOTICES_PER_PEER } from './notices';
 import { A, B, ids, openDb, privatePair, pump, side, useOtrFixtures } from './test-support/otr-pair';
 

@@ -4,83 +4,31 @@
 // after that message (else its next message would reuse the key and be refused); a service
 // restarted right after a decrypt does not read the same message again (else it would be shown
 // twice). Ended sessions and removed accounts leave no row; a damaged row starts afresh.
-import type { Database } from '@signalapp/sqlcipher';
 import { describe, expect, it } from 'vitest';
-import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
 import type { OtrAccountIdentity } from './identity';
-import { OtrStore } from './otr-store';
-import { OtrService, type OtrWire, type ReceivedMessage } from './service';
-import { A, B, ids, openDb, useOtrFixtures } from './test-support/otr-pair';
+import { A, B, deliver, goPrivate, ids, openDb, pump, side, useOtrFixtures, type Side } from './test-support/otr-pair';
 
 useOtrFixtures();
 
-interface Dev {
-  jid: string;
-  full: string;
-  db: Database;
-  store: OtrStore;
-  svc: OtrService;
-  out: OtrWire[];
-  received: ReceivedMessage[];
-  notices: OtrNotice[];
-  /** called inside the transport, after the wire was recorded (the moment it leaves) */
-  onTransmit?: () => void;
-}
-
-function dev(jid: string, identity: OtrAccountIdentity, db: Database): Dev {
-  const store = new OtrStore(db);
-  const d = { jid, full: `${jid}/dev`, db, store, out: [], received: [], notices: [] } as unknown as Dev;
-  d.svc = new OtrService({
-    accountId: `acct-${jid}`,
-    ownJid: jid,
-    identity,
-    store,
-    transport: (w) => {
-      d.out.push(w);
-      d.onTransmit?.();
-    },
-    emit: (name, payload) => {
-      if (name === 'otr.notice') d.notices.push(payload as OtrNotice);
-    },
-    onQueuedSent: () => {},
-    onQueuedDiscarded: () => {},
-  });
-  return d;
-}
-
 /** the same device after a crash: same database and keys, a new service */
-const restarted = (d: Dev, identity: OtrAccountIdentity): Dev => dev(d.jid, identity, d.db);
+const restarted = (d: Side, identity: OtrAccountIdentity): Side => side(d.jid, identity, d.db);
 
-function deliver(from: Dev, to: Dev): void {
-  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...to.svc.receive(from.full, w.body));
-}
-
-function pump(a: Dev, b: Dev): void {
-  for (let n = 0; n < 100 && (a.out.length || b.out.length); n++) {
-    deliver(a, b);
-    deliver(b, a);
-  }
-}
-
-function privatePair(): [Dev, Dev] {
-  const a = dev(A, ids.A, openDb());
-  const b = dev(B, ids.B, openDb());
-  a.svc.start(B);
-  pump(a, b);
+function privatePair(): [Side, Side] {
+  const [a, b] = goPrivate(side(A, ids.A, openDb()), side(B, ids.B, openDb()));
   expect(a.svc.status(B).state).toBe('private-unverified');
   return [a, b];
 }
 
-const write = (d: Dev, peer: string, text: string) => d.svc.sendPrivate(peer, crypto.randomUUID(), text);
-const rows = (d: Dev) => d.store.sessions.all(`acct-${d.jid}`);
-const troubles = (d: Dev) => d.notices.filter((n) => n.kind === 'unreadable' || n.kind === 'peer-error');
+const write = (d: Side, peer: string, text: string) => d.svc.sendPrivate(peer, crypto.randomUUID(), text);
+const rows = (d: Side) => d.store.sessions.all(`acct-${d.jid}`);
+const troubles = (d: Side) => d.notices.filter((n) => n.kind === 'unreadable' || n.kind === 'peer-error');
 
 describe('sessions kept across restarts', () => {
   it('write then transmit: alice crashes the moment her message leaves; her restarted device goes on without reusing a key', () => {
     const [a, b] = privatePair();
     write(a, B, 'one');
     pump(a, b);
-    let crashed: Dev | undefined;
+    let crashed: Side | undefined;
     a.onTransmit = () => {
       crashed ??= restarted(a, ids.A);
     };

@@ -4,23 +4,11 @@
 // Revoke deletes the record and our whitelist token and tells the contact over OTR (now, or with
 // the next private session); afterwards either side may ask again, the other user is asked once,
 // and when both say yes a fresh shared_key is stored on both sides and a knock wakes again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
-import { closeAndRemove, contactIs, type TestCore } from '../test-support/harness';
+import { describe, expect, it } from 'vitest';
+import { contactIs } from '../test-support/harness';
 import { wakeKit, type User } from './test-support/wake-kit';
 
-let stack: TwoDomainStack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startTwoDomains({ push: true });
-}, 120_000);
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
-
-const { next, record, approvedPair, privateWith } = wakeKit({ stack: () => stack, cores });
+const { next, record, approvedPair, privateWith } = wakeKit();
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
 
 /** `asker` asks again (the list's "Ask again"); the other user is asked once and says yes */

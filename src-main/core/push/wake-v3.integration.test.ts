@@ -5,23 +5,11 @@
 // core over XMPP. The offer carries TLV 8 (use 0x000001A4) and shared_key is the 32-byte extra
 // symmetric key of that message (OTRv3 §"Extra symmetric key"). Then a knock sealed with it
 // wakes Bob and the message arrives.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
-import { closeAndRemove, contactIs, type TestCore } from '../test-support/harness';
+import { describe, expect, it } from 'vitest';
+import { contactIs } from '../test-support/harness';
 import { wakeKit, type User } from './test-support/wake-kit';
 
-let stack: TwoDomainStack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startTwoDomains({ push: true });
-}, 120_000);
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
-
-const { next, record, approvedPair } = wakeKit({ stack: () => stack, cores });
+const { next, record, approvedPair } = wakeKit();
 
 /** a private session of OTR version 3: Bob's core asks Alice's for version 3 only */
 const startV3 = async (a: User, b: User): Promise<void> => {

@@ -7,27 +7,16 @@
 // the message arrives and shared_key is rotated; knocks sealed with a wrong (rotated-out) key and
 // a replayed knock change nothing.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTwoDomains, type TwoDomainStack } from '../../../scripts/stack/two-domains';
+import { describe, expect, it } from 'vitest';
 import { PushClient } from '../../../src-shared/node-push/client';
 import { createOtrPushLink } from '../otr/push-link';
-import { closeAndRemove, contactIs, forgetOtrSessions, startCore, type TestCore } from '../test-support/harness';
+import { contactIs, forgetOtrSessions, startCore } from '../test-support/harness';
 import { pushTestHooks } from './app-wiring';
 import { sealKnockFor } from './knock';
 import { wakeKit, type User } from './test-support/wake-kit';
 
-let stack: TwoDomainStack;
-const cores: TestCore[] = [];
-
-beforeAll(async () => {
-  stack = await startTwoDomains({ push: true });
-}, 120_000);
-afterAll(async () => {
-  await closeAndRemove(cores);
-  await stack?.stop();
-});
-
-const { pushEvent, next, privatePair, record, approvedPair, sendKnock } = wakeKit({ stack: () => stack, cores });
+const kit = wakeKit();
+const { cores, pushEvent, next, privatePair, record, approvedPair, sendKnock } = kit;
 
 describe('the push handshake over real OTR sessions', () => {
   it('both approve: both store a record with the same shared_key, and the seven fields', async () => {
@@ -151,7 +140,7 @@ describe('knocks and wake-ups', () => {
     // a profile written before they were kept, for the path where a new session must start
     await b0.c.close();
     await forgetOtrSessions(b0.c);
-    const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
+    const c = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: kit.stack.caPem });
     cores.push(c);
     await c.waitFor('push.status', (s) => s.accountId === b0.accountId && s.status === 'connected');
     expect((await c.core.handlers['app.snapshot']({})).accounts).toEqual([expect.objectContaining({ id: b0.accountId, status: 'offline', asleep: true })]);
@@ -174,7 +163,7 @@ describe('knocks and wake-ups', () => {
     expect(record(a, b.jid)!.sharedKey).not.toEqual(before.sharedKey);
     // woken stays online: after another restart the account connects by itself
     await c.close();
-    const c2 = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: stack.caPem });
+    const c2 = await startCore({ profileDir: b0.c.profileDir, keychainService: b0.c.keychainService, extraCaPem: kit.stack.caPem });
     cores.push(c2);
     expect(await c2.waitFor('account.updated', (s) => s.id === b0.accountId && s.status === 'online', 60_000)).not.toHaveProperty('asleep');
   });
@@ -185,7 +174,7 @@ describe("the knocker's messenger restarted", () => {
     const [a0, b] = await approvedPair();
     const before = record(a0, b.jid)!;
     await a0.c.close();
-    const c = await startCore({ profileDir: a0.c.profileDir, keychainService: a0.c.keychainService, extraCaPem: stack.caPem });
+    const c = await startCore({ profileDir: a0.c.profileDir, keychainService: a0.c.keychainService, extraCaPem: kit.stack.caPem });
     cores.push(c);
     const a: User = { ...a0, c, hooks: pushTestHooks.get(c.core)!, pushEvents: [] };
     await c.waitFor('push.status', (s) => s.accountId === a.accountId && s.status === 'connected');
@@ -222,7 +211,7 @@ describe('revoke', () => {
       expect.objectContaining({ peer: a.jid, state: 'revoked', canWake: false }),
     ]);
     // a ChatSecure-era client knocking with the revoked whitelist token: the token is gone on push.a
-    const chatsecure = new PushClient({ endpoint: a.endpoint, ca: stack.caPem });
+    const chatsecure = new PushClient({ endpoint: a.endpoint, ca: kit.stack.caPem });
     try {
       await expect(chatsecure.sendMessage({ token: ourToken })).rejects.toMatchObject({ status: 404 });
     } finally {

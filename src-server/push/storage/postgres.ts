@@ -10,13 +10,16 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { announceQueued } from './announce';
 import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
-import { OUTBOX_COLUMNS, schemaSql } from './schema';
-import { toAccount, toDevice, toEntry, toPeer, toToken } from './rows';
+import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL, OUTBOX_COLUMNS, numbered, schemaSql } from './schema';
+import { toAccount, toDevice, toEntry, toPeer, toToken, tokenParams } from './rows';
 import type { DeviceKind } from '../../../src-shared/push/wire';
 
 const CHANNEL = 'push_outbox';
 
 type Param = string | number | boolean | null;
+
+const DEVICES_BY_NAME = numbered(DEVICES_BY_NAME_SQL);
+const INSERT_TOKEN = numbered(INSERT_TOKEN_SQL);
 
 export class PostgresStorage implements PushStorage {
   readonly engine = 'postgres' as const;
@@ -156,7 +159,7 @@ export class PostgresStorage implements PushStorage {
   }
   async devicesByName(pushName: string): Promise<ReadonlyArray<DeviceRow>> {
     // one round trip instead of the account's and then its devices' (issue 17)
-    const r = await this.#q('SELECT d.* FROM accounts a JOIN devices d ON d.account_id = a.id WHERE a.push_name = $1 ORDER BY d.created_at, d.id', [pushName]);
+    const r = await this.#q(DEVICES_BY_NAME, [pushName]);
     return r.rows.map(toDevice);
   }
   async device(id: string): Promise<DeviceRow | null> {
@@ -187,15 +190,7 @@ export class PostgresStorage implements PushStorage {
       await this.#lockAccount(c, t.accountId);
       const n = await c.query('SELECT count(*) AS n FROM whitelist_tokens WHERE account_id = $1', [t.accountId]);
       if (Number(n.rows[0]?.n) >= max) return false;
-      await c.query('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        t.id,
-        t.hash,
-        t.accountId,
-        t.deviceId,
-        t.name,
-        t.createdAt,
-        t.expiresAt,
-      ]);
+      await c.query(INSERT_TOKEN, tokenParams(t));
       return true;
     });
   }

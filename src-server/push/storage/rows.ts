@@ -71,6 +71,11 @@ export function toToken(r: DbRow): WhitelistTokenRow {
   };
 }
 
+/** the parameters of INSERT_TOKEN_SQL (schema.ts), in its column order: toToken's inverse */
+export function tokenParams(t: WhitelistTokenRow): Array<string | number | null> {
+  return [t.id, t.hash, t.accountId, t.deviceId, t.name, t.createdAt, t.expiresAt];
+}
+
 export function toEntry(r: DbRow): OutboxEntry {
   const target = text(r, 'target');
   if (target !== 'device' && target !== 'peer') throw new RowDecodeError('column target: unknown target');

@@ -44,5 +44,17 @@ CREATE TABLE IF NOT EXISTS peers (
 `;
 }
 
+/** `?` placeholders (SQLite's) numbered `$1, $2, …` (PostgreSQL's), for the statements both engines share */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** the devices of the account with a push name, oldest first: one read (issue 17) */
+export const DEVICES_BY_NAME_SQL = 'SELECT d.* FROM accounts a JOIN devices d ON d.account_id = a.id WHERE a.push_name = ? ORDER BY d.created_at, d.id';
+
+/** a new whitelist token; its parameters are tokenParams() of rows.ts */
+export const INSERT_TOKEN_SQL = 'INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)';
+
 /** the outbox columns in insertion order (both engines' INSERTs) */
 export const OUTBOX_COLUMNS = 'id, target, target_id, account_id, kind, payload, created_at, expires_at, attempts, next_attempt_at';

@@ -7,7 +7,8 @@
 // the cache when it runs in the group commit, before any later read. A read between a write's
 // call and its commit sees the old rows, as it would without the cache.
 import type { DeviceKind } from '../../../src-shared/push/wire';
-import { toAccount, toDevice, toToken } from './rows';
+import { toAccount, toDevice, toToken, tokenParams } from './rows';
+import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL } from './schema';
 import type { SqliteConnection } from './sqlite-connection';
 import type { AccountRow, DevicePatch, DeviceRow, NewDevice, WhitelistTokenRow } from './types';
 
@@ -90,11 +91,7 @@ export class SqliteAccounts {
   devicesByName(pushName: string): ReadonlyArray<DeviceRow> {
     const hit = this.#byName.get(pushName);
     if (hit) return hit;
-    const rows = Object.freeze(
-      this.#c
-        .all('SELECT d.* FROM accounts a JOIN devices d ON d.account_id = a.id WHERE a.push_name = ? ORDER BY d.created_at, d.id', [pushName])
-        .map(toDevice),
-    );
+    const rows = Object.freeze(this.#c.all(DEVICES_BY_NAME_SQL, [pushName]).map(toDevice));
     if (this.#byName.size >= DEVICE_CACHE_MAX) this.#byName.clear();
     this.#byName.set(pushName, rows);
     return rows;
@@ -131,15 +128,7 @@ export class SqliteAccounts {
   createWhitelistToken(t: WhitelistTokenRow, max: number): Promise<boolean> {
     return this.#c.write(() => {
       if (num(this.#c.get('SELECT count(*) AS n FROM whitelist_tokens WHERE account_id = ?', [t.accountId])?.n) >= max) return false;
-      this.#c.run('INSERT INTO whitelist_tokens (id, hash, account_id, device_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        t.id,
-        t.hash,
-        t.accountId,
-        t.deviceId,
-        t.name,
-        t.createdAt,
-        t.expiresAt,
-      ]);
+      this.#c.run(INSERT_TOKEN_SQL, tokenParams(t));
       return true;
     });
   }

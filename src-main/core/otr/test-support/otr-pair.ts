@@ -50,6 +50,8 @@ export interface Side {
   jid: string;
   full: string;
   svc: OtrService;
+  /** the device's database: a new side() on it is the same device after a restart */
+  db: Database;
   store: OtrStore;
   out: OtrWire[];
   /** every wire body ever sent, for "never in clear" checks */
@@ -59,6 +61,8 @@ export interface Side {
   statuses: OtrStatus[];
   sent: Array<{ id: string; encrypted: boolean }>;
   discarded: string[];
+  /** called inside the transport, after the wire was recorded (the moment it leaves) */
+  onTransmit?: () => void;
 }
 
 export interface SideOptions {
@@ -68,6 +72,10 @@ export interface SideOptions {
   onTlv?: (tlv: InboundTlv) => void;
   /** the start watch's timers (otr/start-watch.ts), fake ones with a fake clock */
   timers?: StartTimers;
+  /** the account's history, for recovery (otr/recovery.ts); absent: the service's defaults */
+  unconfirmed?: (peer: string) => Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>;
+  confirmsReceipts?: (peer: string) => boolean;
+  onResent?: (messageId: string) => void;
 }
 
 export function side(jid: string, identity: OtrAccountIdentity, db: Database, policy: OtrPolicyName = 'opportunistic', opts: SideOptions = {}): Side {
@@ -75,6 +83,7 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
   const s = {
     jid,
     full: `${jid}/${opts.resource ?? `dev-${jid[0]}`}`,
+    db,
     store,
     out: [],
     wireLog: [],
@@ -93,6 +102,7 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
     transport: (w) => {
       s.out.push(w);
       s.wireLog.push(w);
+      s.onTransmit?.();
     },
     emit: <K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]) => {
       // every notice the service raises must match the IPC schema (a code and data, no sentence)
@@ -105,6 +115,9 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
     ...(opts.onPrekeyConsumed ? { onPrekeyConsumed: opts.onPrekeyConsumed } : {}),
     ...(opts.onTlv ? { onTlv: opts.onTlv } : {}),
     ...(opts.timers ? { timers: opts.timers } : {}),
+    ...(opts.unconfirmed ? { unconfirmed: opts.unconfirmed } : {}),
+    ...(opts.confirmsReceipts ? { confirmsReceipts: opts.confirmsReceipts } : {}),
+    ...(opts.onResent ? { onResent: opts.onResent } : {}),
   });
   return s;
 }
@@ -117,6 +130,11 @@ export function write(s: Side, peer: string, text: string): 'sent' | 'queued' | 
   s.out.push(w);
   s.wireLog.push(w);
   return 'plain';
+}
+
+/** delivers everything `from` has in flight to `to`, in order */
+export function deliver(from: Side, to: Side): void {
+  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...to.svc.receive(from.full, w.body));
 }
 
 /** delivers everything in flight both ways until quiet */
@@ -144,9 +162,13 @@ export function pair(policyA: OtrPolicyName = 'opportunistic', policyB: OtrPolic
   return [side(A, ids.A, openDb(), policyA), side(B, ids.B, openDb(), policyB)];
 }
 
-export function privatePair(): [Side, Side] {
-  const [a, b] = pair();
+/** alice starts a private conversation with bob and everything is delivered */
+export function goPrivate<S extends Side>(a: S, b: S): [S, S] {
   a.svc.start(B);
   pump(a, b);
   return [a, b];
+}
+
+export function privatePair(): [Side, Side] {
+  return goPrivate(...pair());
 }

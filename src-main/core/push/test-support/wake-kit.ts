@@ -1,13 +1,15 @@
-// Two cores for the wake-up integration tests (wake*.integration.test.ts): users on domain a's
-// Prosody of the two-domain stack, each with a push account on push.a or push.b, and the steps
-// the tests share (a private session, both approving, knocks sent with a user's push login).
-import { expect } from 'vitest';
-import type { TwoDomainStack } from '../../../../scripts/stack/two-domains';
+// Two cores for the wake-up integration tests (wake*.integration.test.ts): the file's frame (one
+// two-domain stack with its push servers, started before the first test, every core closed and
+// removed after the last), users on domain a's Prosody of that stack, each with a push account on
+// push.a or push.b, and the steps the tests share (a private session, both approving, knocks sent
+// with a user's push login).
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startTwoDomains, type TwoDomainStack } from '../../../../scripts/stack/two-domains';
 import { PushClient } from '../../../../src-shared/node-push/client';
 import type { EventName, EventPayloads } from '../../../../src-shared/ipc/contract';
 import type { KnockEnvelope } from '../../../../src-shared/push/wire';
 import { openKeyStore } from '../../keychain/keychain';
-import { makeContacts, startCore, uniqueName, type TestCore, type TestUser } from '../../test-support/harness';
+import { closeAndRemove, makeContacts, startCore, uniqueName, type TestCore, type TestUser } from '../../test-support/harness';
 import { pushTestHooks, type PushTestHooks } from '../app-wiring';
 import { pushTokenEntry } from '../push-account';
 import type { PushEvent } from '../service';
@@ -18,7 +20,26 @@ export interface User extends TestUser {
   endpoint: string;
 }
 
-export function wakeKit(env: { stack(): TwoDomainStack; cores: TestCore[] }) {
+/** registers the file's beforeAll/afterAll and returns the steps; call once at the top of a test file */
+export function wakeKit() {
+  let started: TwoDomainStack | undefined;
+  /** cores closed and removed after the file; push every core the file starts */
+  const cores: TestCore[] = [];
+  beforeAll(async () => {
+    started = await startTwoDomains({ push: true });
+  }, 120_000);
+  afterAll(async () => {
+    await closeAndRemove(cores);
+    await started?.stop();
+  });
+  const env = {
+    stack(): TwoDomainStack {
+      if (!started) throw new Error('the stack starts in beforeAll');
+      return started;
+    },
+    cores,
+  };
+
   /** a user on domain a's Prosody, with a push account on `push` */
   async function user(prefix: string, push: 'a' | 'b'): Promise<User> {
     const name = uniqueName(prefix);
@@ -100,7 +121,21 @@ export function wakeKit(env: { stack(): TwoDomainStack; cores: TestCore[] }) {
     }
   }
 
-  return { user, pushEvent, next, privateWith, privatePair, record, approvedPair, sendKnock };
+  return {
+    /** the file's stack (once its beforeAll ran) */
+    get stack(): TwoDomainStack {
+      return env.stack();
+    },
+    cores,
+    user,
+    pushEvent,
+    next,
+    privateWith,
+    privatePair,
+    record,
+    approvedPair,
+    sendKnock,
+  };
 }
 
 export type WakeKit = ReturnType<typeof wakeKit>;

@@ -3,7 +3,7 @@
 // generously here; their limits have their own tests in ratchet.test.ts.)
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DataMessageError } from './ratchet';
+import { DataMessageError } from './state';
 import { makePair, str, text } from './test-support/pair';
 
 type Action =

@@ -15,13 +15,15 @@ import { MAC_BYTES } from '../data-message';
 import { isValidDhPublic } from '../dh3072';
 import { decodePoint, encodePoint, POINT_BYTES } from '../ed448';
 import { bigHex, hexOf, RecordReader, type RecordObject, type RecordValue, SessionRecordError } from '../../session-record';
-import { DoubleRatchet, type RatchetOptions, type RatchetState, type SkippedKey, skippedId } from './ratchet';
+import { DoubleRatchet } from './ratchet';
+import { skippedId } from './skipped';
+import type { RatchetOptions, RatchetState, SkippedKey } from './state';
 
 const ROOT_BYTES = 64;
 const CHAIN_BYTES = 64;
 const BRACE_BYTES = 32;
 const KEY_BYTES = 64;
-/** default bound of the skipped-key store (ratchet.ts DEFAULTS.maxStoredKeys) */
+/** default bound of the skipped-key store (state.ts RATCHET_DEFAULTS.maxStoredKeys) */
 const DEFAULT_MAX_STORED = 1000;
 const U32 = 0xffffffff;
 

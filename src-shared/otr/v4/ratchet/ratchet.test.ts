@@ -5,7 +5,8 @@ import { V4TlvType, joinMessagePayload, splitMessagePayload } from '../../common
 import { MAC_BYTES, computeAuthenticator, decodeDataMessage, sealDataMessage, splitMacKeys } from '../data-message';
 import { encodePoint } from '../ed448';
 import { deriveExtraSubkey, generateEcdhKeyPair } from './keys';
-import { DataMessageError, type DoubleRatchet } from './ratchet';
+import type { DoubleRatchet } from './ratchet';
+import { DataMessageError } from './state';
 import { ALICE_TAG, BOB_TAG, makePair, seededRandom, str, text } from './test-support/pair';
 
 /** decrypt must fail with the one opaque error */

@@ -9,7 +9,7 @@ import { decodeDataMessage } from '../data-message';
 import { DH3072_P } from '../dh3072';
 import { G } from '../ed448';
 import { generateDhKeyPair, generateEcdhKeyPair } from './keys';
-import { initRatchet } from './ratchet';
+import { initRatchet } from './init';
 import { ALICE_TAG, BOB_TAG, dhEngine, fakeClock, seededRandom, text } from './test-support/pair';
 
 /** SHAKE-256("OTRv4" ‖ usage ‖ values, n), spelled out */

@@ -2,7 +2,9 @@
 import { shake256 } from '@noble/hashes/sha3.js';
 import type { RandomSource } from '../../../common/random';
 import { generateDhKeyPair, generateEcdhKeyPair } from '../keys';
-import { type DoubleRatchet, type RatchetOptions, initRatchet } from '../ratchet';
+import { initRatchet } from '../init';
+import type { DoubleRatchet } from '../ratchet';
+import type { RatchetOptions } from '../state';
 import { nativeDh3072Engine } from '../../../../node-crypto/dh-engines';
 
 export function seededRandom(seed: string): RandomSource {
@@ -48,37 +50,16 @@ export function makePair(mode: 'interactive' | 'non-interactive', seed = 'pair',
   const bEcdh = generateEcdhKeyPair(rnd);
   const bDh = generateDhKeyPair(rnd, dhEngine);
   const common = { sharedSecret: K, dh: dhEngine, clock: clock.clock, mode, ...extra };
-  if (mode === 'interactive') {
-    const alice = initRatchet({
-      ...common,
-      role: 'alice',
-      random: seededRandom(seed + 'A'),
-      ourEcdh: aEcdh,
-      ourDh: aDh,
-      theirEcdh: bEcdh.public,
-      theirDh: bDh.public,
-      ourInstanceTag: ALICE_TAG,
-      theirInstanceTag: BOB_TAG,
-    });
-    const bob = initRatchet({
-      ...common,
-      role: 'bob',
-      random: seededRandom(seed + 'B'),
-      ourEcdh: bEcdh,
-      ourDh: bDh,
-      theirEcdh: aEcdh.public,
-      theirDh: aDh.public,
-      ourInstanceTag: BOB_TAG,
-      theirInstanceTag: ALICE_TAG,
-    });
-    return { alice, bob, clock };
-  }
+  // interactive: both pass both sides' first keys; non-interactive: Alice (the sender) only her
+  // own, Bob (the prekey owner) only hers (README.md "Creating a ratchet after the DAKE")
+  const interactive = mode === 'interactive';
   const alice = initRatchet({
     ...common,
     role: 'alice',
     random: seededRandom(seed + 'A'),
     ourEcdh: aEcdh,
     ourDh: aDh,
+    ...(interactive ? { theirEcdh: bEcdh.public, theirDh: bDh.public } : {}),
     ourInstanceTag: ALICE_TAG,
     theirInstanceTag: BOB_TAG,
   });
@@ -86,6 +67,7 @@ export function makePair(mode: 'interactive' | 'non-interactive', seed = 'pair',
     ...common,
     role: 'bob',
     random: seededRandom(seed + 'B'),
+    ...(interactive ? { ourEcdh: bEcdh, ourDh: bDh } : {}),
     theirEcdh: aEcdh.public,
     theirDh: aDh.public,
     ourInstanceTag: BOB_TAG,
