@@ -189,6 +189,8 @@ async function main(): Promise<number> {
     /** of the lost: still waiting on the sender (pending: no private session came up) / sent and never shown */
     let lostWaiting = 0;
     let lostSent = 0;
+    /** each lost message with its state on the sender's side (what to look at first) */
+    const lostLines: string[] = [];
     for (const [a, ca] of clients.entries()) {
       for (const [b, cb] of clients.entries()) {
         if (a === b) continue;
@@ -203,6 +205,8 @@ async function main(): Promise<number> {
           const times = held.get(s.body) ?? 0;
           if (times === 0) {
             lost++;
+            const row = outOfA.find((m) => m.body === s.body);
+            lostLines.push(`  lost ${a} -> ${b}: "${s.body}", on the sender: ${row ? `${row.delivery}${row.resent ? ', re-sent' : ''}` : 'not stored'}`);
             if (pending.has(s.body)) lostWaiting++;
             else lostSent++;
           } else if (times === 1) shown++;
@@ -219,6 +223,8 @@ async function main(): Promise<number> {
       `| ${sent.length} | ${shown} | ${lost} | ${twice} | ${falseDelivered} | ${inClear} | ${refused} | ${clientRestarts} | ${serverRestarts} | ${(settledMs / 1000).toFixed(1)} s |`,
     );
     console.log(`of the lost: ${lostWaiting} still waiting on the sender for a private session, ${lostSent} sent and never shown`);
+    for (const line of lostLines.slice(0, 20)) console.log(line);
+    if (lostLines.length > 20) console.log(`  … and ${lostLines.length - 20} more`);
     for (const [a, ca] of clients.entries())
       for (const [b, cb] of clients.entries()) {
         if (a === b) continue;

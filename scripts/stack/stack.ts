@@ -92,6 +92,14 @@ export interface Stack {
   deleteAccount(user: string): Promise<void>;
   /** stops and starts Prosody on the same ports and data (every client session is cut) */
   restart(): Promise<void>;
+  /**
+   * Prosody only: the server freezes (SIGSTOP). Connections stay open and clients' writes still
+   * succeed into the socket buffers, but nothing is read, answered or acknowledged (XEP-0198):
+   * the moment of a server crash, held still for a test.
+   */
+  freeze?(): void;
+  /** Prosody only: the server dies at once (SIGKILL, frozen or not: what it had not processed is gone) and starts again */
+  crashAndRestart?(): Promise<void>;
   /** stops Prosody and deletes the directory */
   stop(): Promise<void>;
 }
@@ -238,6 +246,19 @@ export class ProsodyProcess {
     this.child = null;
   }
 
+  /** SIGSTOP: the process stops where it is (Stack.freeze) */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGKILL: no shutdown, no stream closes (Stack.crashAndRestart) */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+    this.child = null;
+  }
+
   get log(): string {
     return this.logPath;
   }
@@ -362,6 +383,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     deleteAccount,
     async restart() {
       await prosodyServer.stop();
+      await prosodyServer.start();
+    },
+    freeze() {
+      prosodyServer.freeze();
+    },
+    async crashAndRestart() {
+      await prosodyServer.kill();
       await prosodyServer.start();
     },
     async stop() {

@@ -22,6 +22,10 @@ export interface OtrLinkDeps {
   prekeys(): AccountPrekeys;
   /** the client while the account is online, else null */
   online(): XmppClient | null;
+  /** a private message's stanza goes out on `client`: true when its XEP-0198 ack will mark it sent (account/outbox.ts track) */
+  track(client: XmppClient, messageId: string): boolean;
+  /** the stanza was not written after all */
+  untrack(messageId: string): void;
   /** the account's hook for TLVs OTR does not act on itself (otr/wire.ts InboundTlv) */
   onTlv?(tlv: InboundTlv): void;
 }
@@ -37,10 +41,17 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
     ownJid: deps.jid,
     keys: deps.keys,
     store: deps.otrStore,
-    sendStanza: async (el: Element) => {
+    sendStanza: async (el: Element, messageId?: string) => {
       const client = deps.online();
       if (!client) throw new MessengerError('not-connected', `${deps.jid} is not connected.`);
-      await client.entity.send(el);
+      const tracked = messageId !== undefined && deps.track(client, messageId);
+      try {
+        await client.entity.send(el);
+      } catch (e) {
+        if (tracked) deps.untrack(messageId);
+        throw e;
+      }
+      return tracked ? 'tracked' : 'written';
     },
     emit: (name, payload) => {
       if (name === 'otr.status') events.emit('otr.status', payload as OtrStatus);

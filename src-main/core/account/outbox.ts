@@ -68,6 +68,21 @@ export class Outbox {
     this.inFlight.delete(id);
   }
 
+  /**
+   * A private message's stanza is about to be written on `client` (otr/account.ts): with XEP-0198
+   * its ack marks it 'sent' (attach above); true when so tracked.
+   */
+  track(client: XmppClient, id: string): boolean {
+    if (!client.streamManagement?.enabled) return false;
+    this.inFlight.add(id);
+    return true;
+  }
+
+  /** whether a stanza of this message is out on the current stream, waiting for its ack */
+  inFlightNow(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
   /** a message the user wrote: stored, shown, then sent in clear or handed to OTR */
   async send(to: string, body: string): Promise<ChatMessage> {
     const { store, events, accountId } = this.deps;

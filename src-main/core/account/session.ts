@@ -121,6 +121,8 @@ export class AccountSession {
       // server while we were offline come right after initial presence): an OTR error or a DAKE
       // reply dropped then would leave the contact's message unread and unrecovered
       online: () => this.connection.online ?? (this.connection.status === 'connecting' ? this.connection.client : null),
+      track: (client, id) => this.outbox.track(client, id),
+      untrack: (id) => this.outbox.forget(id),
       onTlv: (tlv) => {
         for (const h of [...this.tlvHandlers]) h(tlv);
       },
@@ -177,6 +179,9 @@ export class AccountSession {
         if (!resumed) this.prekeys.start(c);
         if (!resumed) void this.archive.catchUp(c);
         void this.outbox.flush(c);
+        // private messages the server never acknowledged go again (otr/service.ts resendUnacked);
+        // read when OTR gets to it, after what the account's going online flushed went out
+        void this.otr.run((s) => s.resendUnacked(store.pendingPrivate(accountId).filter((m) => !this.outbox.inFlightNow(m.id)))).catch(() => {});
         for (const f of [...this.features]) f.onOnline?.(c, resumed);
       },
       onTeardown: () => {

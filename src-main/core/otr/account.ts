@@ -23,12 +23,16 @@ export interface OtrAccountDeps {
   ownJid: string;
   keys: KeyStore;
   store: OtrStore;
-  /** writes a stanza on the account's stream; rejects when not connected */
-  sendStanza(el: Element): Promise<void>;
+  /**
+   * Writes a stanza on the account's stream; rejects when not connected. With `messageId` the
+   * stanza carries that ChatMessage: 'tracked' when the server's XEP-0198 ack will mark it sent
+   * (account/outbox.ts), 'written' when the write is all there is to know.
+   */
+  sendStanza(el: Element, messageId?: string): Promise<'tracked' | 'written'>;
   emit<K extends keyof OtrEventPayloads>(name: K, payload: OtrEventPayloads[K]): void;
-  /** a stanza carrying this ChatMessage was written (encrypted unless the user chose clear) */
+  /** a stanza carrying this ChatMessage was written without XEP-0198 (encrypted unless the user chose clear) */
   onMessageSent(messageId: string, encrypted: boolean): void;
-  /** writing the stanza of this ChatMessage failed */
+  /** writing the stanza of this ChatMessage in clear (the user's choice) failed */
   onMessageFailed(messageId: string): void;
   onMessageDiscarded(messageId: string): void;
   /** one of our one-time prekeys was used (after the identity without it is being written) */
@@ -94,12 +98,17 @@ export class OtrAccount {
     const messageId = w.messageId;
     const encrypted = !w.inClear;
     const stanza = w.inClear ? buildChat(w.to, w.id, w.body) : buildOtrMessage(w.to, w.id, w.body, { receipt: messageId !== undefined });
-    this.deps.sendStanza(stanza).then(
-      () => {
-        if (messageId !== undefined) this.deps.onMessageSent(messageId, encrypted);
+    // A private message is 'sent' once the server acknowledged its stanza (XEP-0198), not when it
+    // was written: a server that dies with it unread loses it (bench/soak.ts saw this), and one
+    // never acknowledged stays 'pending' and goes again, encrypted anew, when the account is
+    // online on a new stream or after a restart (resendUnacked). A write that fails leaves it
+    // pending for the same reason. In clear (the user's choice) it is sent or failed as before.
+    this.deps.sendStanza(stanza, encrypted ? messageId : undefined).then(
+      (how) => {
+        if (messageId !== undefined && how === 'written') this.deps.onMessageSent(messageId, encrypted);
       },
       () => {
-        if (messageId !== undefined) this.deps.onMessageFailed(messageId);
+        if (messageId !== undefined && !encrypted) this.deps.onMessageFailed(messageId);
       },
     );
   }

@@ -140,3 +140,29 @@ describe('restarts lose nothing', () => {
     expect(shown(b, 'into a session bob lost')).toBe(1);
   });
 });
+
+describe('a server that dies with a private message unread', () => {
+  it('the message stays pending until the server acknowledged it, and goes again, once, when the server is back', async () => {
+    const [a, b] = await privatePair();
+    const { stack } = file;
+    if (!stack.freeze || !stack.crashAndRestart) throw new Error('the Prosody stack can freeze and crash');
+    // the server stops reading: alice's stanza is written into the socket, and nobody reads it
+    stack.freeze();
+    const sent = await a.c.core.handlers['message.send']({ accountId: a.accountId, to: b.jid, body: 'written as the server froze' });
+    expect(sent).toMatchObject({ encrypted: true, delivery: 'pending' });
+    // ... then the server dies with it unread (XEP-0198: never acknowledged)
+    await stack.crashAndRestart();
+    expect(await b.c.waitFor('message.added', (m) => m.body === 'written as the server froze', 90_000)).toMatchObject({ encrypted: true });
+    await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'delivered', 60_000);
+    // 'sent' only ever came from the restarted server's acknowledgement, never from the dead write
+    const states = a.c.events
+      .filter((e) => e.name === 'message.updated' && (e.payload as ChatMessage).id === sent.id)
+      .map((e) => (e.payload as ChatMessage).delivery);
+    expect(states.at(-1)).toBe('delivered');
+    expect(states).not.toContain('failed');
+    // the conversation goes on in the same session, and the message was shown once
+    await say(b, a, 'got it after the crash');
+    expect(shown(b, 'written as the server froze')).toBe(1);
+    expect(otrTrouble(a).concat(otrTrouble(b))).toEqual([]);
+  });
+});

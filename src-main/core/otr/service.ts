@@ -164,6 +164,27 @@ export class OtrService {
   }
 
   /**
+   * Private messages that were written but never acknowledged by the server (XEP-0198; the
+   * account passes its 'pending' private messages that are not out on the current stream):
+   * the server died with them, the stream broke, or we closed before the ack. Each goes again,
+   * encrypted anew in the running session (or queued for one), under its own id, so a device
+   * that got the first copy after all drops this one (XEP-0359 origin-id, account/inbox.ts).
+   * Messages waiting in the OTR queue are left to it.
+   */
+  resendUnacked(messages: Array<{ id: string; peer: string; body: string }>): void {
+    if (!this.online) return;
+    const waiting = new Map<string, Set<string>>();
+    for (const m of messages) {
+      let ids = waiting.get(m.peer);
+      if (!ids) {
+        ids = new Set(this.deps.store.queued(this.deps.accountId, m.peer).map((q) => q.messageId));
+        waiting.set(m.peer, ids);
+      }
+      if (!ids.has(m.id)) this.queue.sendPrivate(m.peer, m.id, m.body);
+    }
+  }
+
+  /**
    * The contact came online (presence): messages of ours waiting for a private session ask for it
    * again, unless a request is still out. A request that went unanswered while they were away (or
    * was given up) is not left for the user to notice (bench/soak.ts found conversations stuck so).

@@ -81,6 +81,7 @@ async function party(name: string): Promise<Party> {
     sendStanza: async (el) => {
       p.written.push(el);
       await client.entity.send(el);
+      return 'written' as const;
     },
     emit: (n, payload) => {
       if (n === 'otr.status') p.statuses.push(payload as OtrStatus);

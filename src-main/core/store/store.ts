@@ -252,6 +252,20 @@ export class Store {
     );
   }
 
+  /**
+   * Private messages of ours still 'pending': waiting in the OTR queue for a session, or written
+   * and never acknowledged by the server (otr/service.ts resendUnacked tells them apart). Copies
+   * of what our other devices sent (`elsewhere`) are theirs to send.
+   */
+  pendingPrivate(accountId: string): ChatMessage[] {
+    return every(
+      this.db
+        .prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 1 AND elsewhere = 0 ORDER BY seq")
+        .all([accountId]),
+      toMessage,
+    );
+  }
+
   /** Whether an incoming message with this remote id from this peer is stored (a duplicate). */
   hasIncoming(accountId: string, peer: string, remoteId: string): boolean {
     return (
