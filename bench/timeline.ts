@@ -14,7 +14,8 @@
 //    - render: the newest message's row is in the page (React's commit, seen by a MutationObserver);
 //    - frame (the figure of record): the frame that painted that row, as Chromium reports it through
 //      Element Timing (the row's text is marked `elementtiming` in the commit's microtask, before
-//      any frame could paint it; the entry's renderTime is that frame's time);
+//      any frame could paint it; the entry's renderTime is that frame's presentation, its
+//      paintTime the end of its paint on the main thread, printed beside it);
 //    - old "paint" (the first runs' method, printed to compare): the next animation frame after the
 //      commit, then a task posted from it. That task queues behind whatever else is waiting (the
 //      unread count's updates, the rest of the window), so it can read later than the frame.
@@ -137,10 +138,13 @@ interface Sample {
   paint: number;
   /**
    * the frame that shows the row, as Chromium reports it (Element Timing: the row's text carries
-   * an `elementtiming` mark set before any frame could paint it; `renderTime` is the time of the
-   * frame that painted it, its presentation where Chromium knows it); NaN if no entry came
+   * an `elementtiming` mark set before any frame could paint it; `renderTime` is the presentation
+   * time of the frame that painted it, Chromium 156 gives it as `presentationTime` too); NaN if
+   * no entry came
    */
   frame: number;
+  /** the same frame's paint on the main thread (Element Timing `paintTime`), before the compositor presents it */
+  framePaint: number;
 }
 
 /**
@@ -151,7 +155,7 @@ function paintedRow(page: Page, text: string, click: string | null): Promise<Sam
   return page.evaluate(
     ({ text, click }) =>
       new Promise<Sample>((resolve) => {
-        type ElementTiming = PerformanceEntry & { identifier: string; renderTime: number };
+        type ElementTiming = PerformanceEntry & { identifier: string; renderTime: number; paintTime?: number };
         const row = () => [...document.querySelectorAll('[data-kind="message"] .body')].find((b) => b.textContent === text);
         const t0 = performance.now();
         const from = () => (click ? t0 : ((window as unknown as { __frames: Record<string, number> }).__frames[text] ?? t0));
@@ -167,6 +171,7 @@ function paintedRow(page: Page, text: string, click: string | null): Promise<Sam
           const e = (list.getEntries() as ElementTiming[]).find((x) => x.identifier === id);
           if (e && got.frame === undefined) {
             got.frame = e.renderTime - from();
+            got.framePaint = (e.paintTime ?? NaN) - from();
             done();
           }
         });
@@ -174,6 +179,7 @@ function paintedRow(page: Page, text: string, click: string | null): Promise<Sam
         // no entry (the row was never painted in the viewport): the figure is missing, not made up
         const timer = setTimeout(() => {
           got.frame ??= NaN;
+          got.framePaint ??= NaN;
           done();
         }, 5_000);
         const obs = new MutationObserver(() => {
@@ -282,8 +288,8 @@ async function main(): Promise<number> {
       const max = (xs: Sample[], k: keyof Sample) => Math.max(...xs.map((x) => x[k]));
       const line = (xs: Sample[], k: keyof Sample) => `p50 ${p50(xs, k).toFixed(1)} (max ${max(xs, k).toFixed(1)})`;
       console.log(
-        `${size} messages, open (${opens.length}): render ${line(opens, 'render')}, frame ${line(opens, 'frame')}, old "paint" ${line(opens, 'paint')} ms; ` +
-          `incoming (${incoming.length}): render ${line(incoming, 'render')}, frame ${line(incoming, 'frame')}, old "paint" ${line(incoming, 'paint')} ms; ${loadLine()}`,
+        `${size} messages, open (${opens.length}): render ${line(opens, 'render')}, frame ${line(opens, 'frame')} (its main-thread paint ${line(opens, 'framePaint')}), old "paint" ${line(opens, 'paint')} ms; ` +
+          `incoming (${incoming.length}): render ${line(incoming, 'render')}, frame ${line(incoming, 'frame')} (its main-thread paint ${line(incoming, 'framePaint')}), old "paint" ${line(incoming, 'paint')} ms; ${loadLine()}`,
       );
       const result = (name: string, value: number, goal: number) => benchResult({ name, value, unit: 'ms', goal: `< ${goal} ms`, met: value < goal });
       result(`timeline open to first paint, ${size} messages`, p50(opens, 'frame'), 100);
