@@ -182,6 +182,15 @@ function paintedRow(page: Page, text: string, click: string | null): Promise<Sam
           got.framePaint ??= NaN;
           done();
         }, 5_000);
+        // no row at all (or no frame) after 30 s: this sample is missing, with what the page showed
+        setTimeout(() => {
+          if (got.paint !== undefined) return;
+          obs.disconnect();
+          po.disconnect();
+          const rows = document.querySelectorAll('[data-kind="message"]').length;
+          console.log(`no sample for "${text.slice(0, 20)}": row ${row() ? 'in the page' : 'absent'}, ${rows} rows, page ${document.visibilityState}`);
+          resolve({ render: got.render ?? NaN, paint: NaN, frame: NaN, framePaint: NaN });
+        }, 30_000);
         const obs = new MutationObserver(() => {
           const body = row();
           if (!body) return;
@@ -262,6 +271,9 @@ async function main(): Promise<number> {
         try {
           const context = await browser.newContext();
           const page = await context.newPage();
+          page.on('console', (m) => {
+            if (m.text().startsWith('no sample')) console.log(m.text());
+          });
           // tsx (esbuild keepNames) wraps named functions in __name(): the page needs it too
           await page.addInitScript('window.__name = (f) => f;');
           await page.addInitScript(frameStamps);
@@ -280,13 +292,16 @@ async function main(): Promise<number> {
           await stopHost(host.child);
         }
       }
+      // a missing figure (NaN) is left out of the median and the maximum, and counted in the line
+      const known = (xs: Sample[], k: keyof Sample) => xs.map((x) => x[k]).filter((v) => !Number.isNaN(v));
       const p50 = (xs: Sample[], k: keyof Sample) =>
         percentile(
-          xs.map((x) => x[k]).sort((a, b) => a - b),
+          known(xs, k).sort((a, b) => a - b),
           50,
         );
-      const max = (xs: Sample[], k: keyof Sample) => Math.max(...xs.map((x) => x[k]));
-      const line = (xs: Sample[], k: keyof Sample) => `p50 ${p50(xs, k).toFixed(1)} (max ${max(xs, k).toFixed(1)})`;
+      const max = (xs: Sample[], k: keyof Sample) => Math.max(...known(xs, k));
+      const line = (xs: Sample[], k: keyof Sample) =>
+        `p50 ${p50(xs, k).toFixed(1)} (max ${max(xs, k).toFixed(1)}${known(xs, k).length < xs.length ? `, ${xs.length - known(xs, k).length} missing` : ''})`;
       console.log(
         `${size} messages, open (${opens.length}): render ${line(opens, 'render')}, frame ${line(opens, 'frame')} (its main-thread paint ${line(opens, 'framePaint')}), old "paint" ${line(opens, 'paint')} ms; ` +
           `incoming (${incoming.length}): render ${line(incoming, 'render')}, frame ${line(incoming, 'frame')} (its main-thread paint ${line(incoming, 'framePaint')}), old "paint" ${line(incoming, 'paint')} ms; ${loadLine()}`,
