@@ -149,12 +149,16 @@ interface Sample {
 
 /**
  * in the page: one Sample for the row holding `text`; `click`: the contact to click first ("open"),
- * else the clock starts at the WebSocket frame that brought `text` ("incoming")
+ * else the clock starts at the WebSocket frame that brought `text` ("incoming"). Resolves once the
+ * observers are in place, with the wait for the sample.
  */
-function paintedRow(page: Page, text: string, click: string | null): Promise<Sample> {
-  return page.evaluate(
-    ({ text, click }) =>
-      new Promise<Sample>((resolve) => {
+async function armRow(page: Page, text: string, click: string | null): Promise<() => Promise<Sample>> {
+  // the observers are in place before the message is sent: else its row can be in the page before
+  // them, and the sample never comes (seen in a run under load)
+  await page.evaluate(
+    ({ text, click }) => {
+      const samples = ((window as unknown as { __samples?: Record<string, Promise<Sample>> }).__samples ??= {});
+      samples[text] = new Promise<Sample>((resolve) => {
         type ElementTiming = PerformanceEntry & { identifier: string; renderTime: number; paintTime?: number };
         const row = () => [...document.querySelectorAll('[data-kind="message"] .body')].find((b) => b.textContent === text);
         const t0 = performance.now();
@@ -212,9 +216,11 @@ function paintedRow(page: Page, text: string, click: string | null): Promise<Sam
           const name = [...document.querySelectorAll('.contact-name')].find((e) => e.textContent === click);
           (name?.closest('button') as HTMLButtonElement | null)?.click();
         }
-      }),
+      });
+    },
     { text, click },
   );
+  return () => page.evaluate((text) => (window as unknown as { __samples: Record<string, Promise<Sample>> }).__samples[text]!, text);
 }
 
 async function main(): Promise<number> {
@@ -280,12 +286,12 @@ async function main(): Promise<number> {
           await page.goto(host.url);
           await page.locator('.contact-name', { hasText: bob.jid }).waitFor();
           page.on('crash', () => console.log('the page crashed'));
-          opens.push(await paintedRow(page, newest, bob.jid));
+          opens.push(await (await armRow(page, newest, bob.jid))());
           for (let i = 0; run === OPENS - 1 && i < INCOMING; i++) {
             const text = `BENCH-MARK-${++marker}`;
-            const painted = paintedRow(page, text, null);
+            const painted = await armRow(page, text, null);
             await bob.core.handlers['message.send']({ accountId: bob.accountId, to: alice.jid, body: text });
-            incoming.push(await painted);
+            incoming.push(await painted());
           }
           await context.close();
         } finally {
