@@ -80,6 +80,11 @@ function upsertMessage(list: ChatMessage[] | undefined, m: ChatMessage): ChatMes
   return out.sort((a, b) => a.timestamp - b.timestamp);
 }
 
+function inTimeOrder(list: readonly ChatMessage[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i]!.timestamp < list[i - 1]!.timestamp) return false;
+  return true;
+}
+
 /** like upsertMessage, but a message already held unchanged keeps its object (memoised rows stay) */
 function mergeMessage(list: ChatMessage[], m: ChatMessage): ChatMessage[] {
   const had = list.find((x) => x.id === m.id);
@@ -253,7 +258,11 @@ export function createAppStore(api: MessengerApi, link: LinkStatus) {
           // Merge: events may have arrived while the page was loading. A page around a search
           // result is not joined to the newest one: it is replaced.
           let list = s.hasLater[key] ? [] : (s.messages[key] ?? []);
-          for (const m of r.value) list = mergeMessage(list, m);
+          // the first opening holds nothing yet: a page already in time order is the list as it
+          // is, without a copy of the list per message (the page is in store order, which a late
+          // message's own timestamp can break: then it is merged as any other)
+          if (list.length === 0 && inTimeOrder(r.value)) list = r.value;
+          else for (const m of r.value) list = mergeMessage(list, m);
           // a full page: there may be more before it (kept if an earlier "load earlier" knew better)
           const hasEarlier = s.hasEarlier[key] ?? r.value.length === PAGE_SIZE;
           return {

@@ -16,7 +16,7 @@ import { buildTimeline } from './items';
 import { MessageRow, NoticeRow, StateRow } from './rows';
 import { Waiting } from './Waiting';
 import { Typing } from './Typing';
-import { markAt, MAX, resolve, STEP, type Range } from './window';
+import { FIRST, markAt, MAX, resolve, STEP, type Range } from './window';
 import { useServerHistory } from './server-history';
 
 const NO_MESSAGES: ChatMessage[] = [];
@@ -60,8 +60,13 @@ export function Timeline({
   /** an item whose place on screen must not change across the next render(s) */
   const anchor = useRef<{ key: string; top: number; keep: boolean } | null>(null);
   const lastKey = useRef<string | null>(null);
+  /**
+   * the first frame with messages is out: the window may have its full length (window.ts FIRST);
+   * opened at a search result it has it at once, so that the result is in the first frame
+   */
+  const [warm, setWarm] = useState(focusId !== null);
 
-  const { start, end } = resolve(items, range);
+  const { start, end } = resolve(items, range, warm ? undefined : FIRST);
   const n = items.length;
   const queued = status?.queued ?? 0;
   const onVerify = useCallback(() => showDialog(otrKey(accountId, peer), 'verify'), [showDialog, accountId, peer]);
@@ -79,6 +84,22 @@ export function Timeline({
       }
     }
   };
+
+  // The first rows are on screen: the rest of the window comes after that frame, not in it. The
+  // next animation frame's callback runs just before that frame is drawn; the idle callback it asks
+  // for, after it (and after more urgent work: the conversation's other answers, a new message).
+  const hasItems = n > 0;
+  useEffect(() => {
+    if (warm || !hasItems) return;
+    let idle: number | undefined;
+    const frame = requestAnimationFrame(() => {
+      idle = requestIdleCallback(() => setWarm(true), { timeout: 200 });
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      if (idle !== undefined) cancelIdleCallback(idle);
+    };
+  }, [warm, hasItems]);
 
   // A smaller window (or a taller composer) shrinks the view without a scroll event: the view that
   // was at the newest item stays there, else the last message and the composer part ways.

@@ -7,6 +7,13 @@ import type { TimelineItem } from './items';
 
 export const WINDOW = 120;
 export const MAX = 240;
+/**
+ * the window of a conversation's first frame: enough rows to fill a tall view (rows are at least
+ * ~50 px), far fewer to render and lay out than WINDOW; it grows to WINDOW once that frame is out
+ * (docs/performance.md "Timeline in Chromium": rendering and laying out the rows was most of the
+ * time from the page's arrival to its paint)
+ */
+export const FIRST = 40;
 /** how much the window moves when the view nears one of its edges */
 export const STEP = WINDOW / 2;
 
@@ -37,15 +44,15 @@ export function indexOf(items: readonly TimelineItem[], key: string, at: number)
   return items.findIndex((it) => it.key === key);
 }
 
-/** the [start, end) of the items in the page */
-export function resolve(items: readonly TimelineItem[], range: Range): { start: number; end: number } {
+/** the [start, end) of the items in the page; `size`: the window's length when `range.start` is null */
+export function resolve(items: readonly TimelineItem[], range: Range, size = WINDOW): { start: number; end: number } {
   const n = items.length;
   let end = n;
   if (range.end !== null) {
     const i = indexOf(items, range.end.key, range.end.at);
     end = i < 0 ? n : i + 1;
   }
-  let start = Math.max(0, end - WINDOW);
+  let start = Math.max(0, end - size);
   if (range.start !== null) {
     const i = indexOf(items, range.start.key, range.start.at);
     if (i >= 0 && i < end) start = Math.max(0, i - (range.back ?? 0));
