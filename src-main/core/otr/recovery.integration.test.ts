@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../../src-shared/ipc/contract';
 import { connect, startServerProcess, type ServerProcess } from '../prekey/test-support/harness';
 import { listenToPrekeyOutcomes, type PrekeyOutcomes } from '../prekey/test-support/outcomes';
-import { contactIs, makeContacts, type TestCore } from '../test-support/harness';
+import { contactIs, makeContacts, startCore, type TestCore } from '../test-support/harness';
 import { stackPerFile } from '../test-support/stack-per-file';
 import { identityVaults, storedIdentity } from './identity';
 
@@ -107,5 +107,59 @@ describe('recovery without rituals: the contact went offline with a message unco
     expect(b.c.events.some((e) => e.name === 'message.added' && !(e.payload as ChatMessage).encrypted)).toBe(false);
     const stored = await A['messages.page']({ accountId: a.accountId, peer: b.jid, limit: 10 });
     expect(stored.find((m) => m.id === lost.id)).toMatchObject({ resent: true, delivery: 'delivered', encrypted: true });
+  });
+});
+
+describe('recovery without rituals: the contact comes back with another key', () => {
+  it('says so inline and re-sends what the old device never confirmed in the new session, once', async () => {
+    const a = await file.user('alice');
+    const b = await publishedUser('bob');
+    await makeContacts(a, b);
+    const A = a.c.core.handlers;
+    await A['otr.start']({ accountId: a.accountId, peer: b.jid });
+    await a.c.waitFor('otr.status', isState(b.jid, 'private-unverified'));
+    await b.c.waitFor('otr.status', isState(a.jid, 'private-unverified'));
+    const hello = await A['message.send']({ accountId: a.accountId, to: b.jid, body: 'hello old phone' });
+    await a.c.waitFor('message.updated', (m) => m.id === hello.id && m.delivery === 'delivered', 60_000);
+    const oldKey = (await A['otr.status']({ accountId: a.accountId, peer: b.jid })).theirFingerprint;
+
+    // bob's old messenger goes away for good; alice writes into its session
+    await b.c.core.handlers['account.disconnect']({ accountId: b.accountId });
+    await a.c.waitFor('contact.updated', contactIs(b.jid, { presence: 'offline' }));
+    const lost = await A['message.send']({ accountId: a.accountId, to: b.jid, body: 'written to the old phone' });
+    expect(lost.encrypted).toBe(true);
+    // a client of bob's without OTR comes online and takes it from his server's offline storage:
+    // no OTR error, no receipt, the old device never reads it
+    const other = await connect(file.stack, b.jid.split('@')[0]!, b.password, 'no-otr');
+    const taken = new Promise<void>((resolve) =>
+      other.client.entity.on('stanza', (el) => {
+        if (el.is('message') && String(el.getChildText('body') ?? '').startsWith('?OTR')) resolve();
+      }),
+    );
+    await other.client.entity.send(xml('presence'));
+    await taken;
+
+    // bob installs the messenger again (new keys, a new device) and starts a private conversation
+    const b2 = await startCore({ extraCaPem: file.stack.caPem });
+    file.cores.push(b2);
+    const b2Account = await b2.core.handlers['account.add']({ jid: b.jid, password: b.password, host: file.stack.host, port: file.stack.port });
+    await b2.waitFor('account.updated', (x) => x.status === 'online', 60_000);
+    await b2.core.handlers['otr.start']({ accountId: b2Account.id, peer: a.jid });
+
+    // alice is told inline that the key changed; the unconfirmed message goes again in the new session, once
+    const changed = await a.c.waitFor('otr.notice', (n) => n.peer === b.jid && n.kind === 'fingerprint-changed', 60_000);
+    expect(changed.kind === 'fingerprint-changed' && changed.fingerprint).not.toBe(oldKey);
+    await a.c.waitFor('message.updated', (m) => m.id === lost.id && m.resent === true, 60_000);
+    const got = await b2.waitFor('message.added', (m) => m.body === 'written to the old phone', 60_000);
+    expect(got.encrypted).toBe(true);
+    await a.c.waitFor('message.updated', (m) => m.id === lost.id && m.delivery === 'delivered', 60_000);
+    // a later message goes to the new device as usual, and nothing came twice or in clear
+    const next = await A['message.send']({ accountId: a.accountId, to: b.jid, body: 'welcome back' });
+    await b2.waitFor('message.added', (m) => m.body === 'welcome back', 60_000);
+    await a.c.waitFor('message.updated', (m) => m.id === next.id && m.delivery === 'delivered', 60_000);
+    expect(messagesOf(b2, 'written to the old phone')).toHaveLength(1);
+    expect(messagesOf(b2, 'hello old phone')).toHaveLength(0);
+    expect(b2.events.some((e) => e.name === 'message.added' && !(e.payload as ChatMessage).encrypted)).toBe(false);
+    await other.stop();
   });
 });
