@@ -6,6 +6,13 @@ import { bareKey } from '../../../src-shared/ipc/jid';
 import type { OtrAccount } from './account';
 
 /**
+ * How long a message written to a contact nothing is known about waits for the answer of their
+ * prekey server (the retrieval's own time-outs are 10 s and more: a silent server must not hold
+ * every first message that long).
+ */
+export const PREKEY_ASK_WAIT_MS = 5_000;
+
+/**
  * Whether a message written now to `peer` must not go in clear (otr/policy.ts mustBePrivate),
  * after asking the contact's prekey server when that alone could change the answer (the
  * opportunistic policy with nothing else known; once per contact, the answer kept:
@@ -14,11 +21,23 @@ import type { OtrAccount } from './account';
 export async function wantsPrivateAsking(otr: OtrAccount, peer: string): Promise<boolean> {
   const decided = await otr.run((s) => (s.asksPrekeys(peer) ? undefined : s.wantsPrivate(peer)));
   if (decided !== undefined) return decided;
-  try {
-    await otr.offlineDevices(peer);
-  } catch {
-    await otr.run((s) => s.prekeysUnknown(peer));
-  }
+  // the lookup's answer is recorded whenever it comes (service.ts offlineDevices); the message
+  // waits for it PREKEY_ASK_WAIT_MS at most, then it is "unknown" for now
+  const lookup = otr.offlineDevices(peer).then(
+    () => true,
+    async () => {
+      await otr.run((s) => s.prekeysUnknown(peer));
+      return true;
+    },
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), PREKEY_ASK_WAIT_MS);
+    timer.unref?.();
+  });
+  const answered = await Promise.race([lookup, late]);
+  clearTimeout(timer);
+  if (!answered) await otr.run((s) => s.prekeysUnknown(peer));
   return otr.run((s) => s.wantsPrivate(peer));
 }
 
