@@ -5,6 +5,7 @@ import { DEFAULT_OTR_POLICY, type OtrNotice, type OtrStatus } from '../../../src
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { KeyStore } from '../keychain/keychain';
 import { OtrAccount } from '../otr/account';
+import { wantsPrivateAsking } from '../otr/prekey-ask';
 import type { OtrStore } from '../otr/otr-store';
 import type { InboundTlv } from '../otr/wire';
 import type { Store } from '../store/store';
@@ -69,16 +70,18 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
     retrievePrekeys: (peer) => deps.prekeys().retrieve(peer),
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
     // issue 13, recovery: what the contact's device never confirmed (no receipt: it was not read
-    // there, account/inbox.ts) and is not already waiting in the OTR queue
-    unconfirmed: (peer) => {
+    // there, account/inbox.ts) and is not already waiting in the OTR queue, and whether its
+    // devices confirm at all; one read of the history
+    outgoing: (peer) => {
       const waiting = new Set(deps.otrStore.queued(deps.accountId, peer).map((q) => q.messageId));
-      return store
-        .page(deps.accountId, peer, UNCONFIRMED_LOOKBACK)
-        .filter((m) => m.direction === 'out' && m.encrypted && !m.elsewhere && (m.delivery === 'sent' || m.delivery === 'pending') && !waiting.has(m.id))
-        .map((m) => ({ messageId: m.id, body: m.body, timestamp: m.timestamp, ...(m.resent ? { resent: true } : {}) }));
+      const page = store.page(deps.accountId, peer, UNCONFIRMED_LOOKBACK);
+      return {
+        unconfirmed: page
+          .filter((m) => m.direction === 'out' && m.encrypted && !m.elsewhere && (m.delivery === 'sent' || m.delivery === 'pending') && !waiting.has(m.id))
+          .map((m) => ({ messageId: m.id, body: m.body, timestamp: m.timestamp, ...(m.resent ? { resent: true } : {}) })),
+        confirmsReceipts: page.some((m) => m.direction === 'out' && m.encrypted && m.delivery === 'delivered'),
+      };
     },
-    confirmsReceipts: (peer) =>
-      store.page(deps.accountId, peer, UNCONFIRMED_LOOKBACK).some((m) => m.direction === 'out' && m.encrypted && m.delivery === 'delivered'),
     onResent: (id) => {
       store.markResent(id);
       const m = store.message(id);
@@ -97,7 +100,8 @@ export const UNCONFIRMED_LOOKBACK = 200;
  */
 export async function wantsPrivate(otr: OtrAccount, otrStore: OtrStore, accountId: string, to: string): Promise<boolean> {
   try {
-    return await otr.run((o) => o.wantsPrivate(to));
+    // issue 13: published prekeys count as "speaks OTR" (asked once per contact, otr/prekey-ask.ts)
+    return await wantsPrivateAsking(otr, to);
   } catch (e) {
     if (otrStore.isPrivate(accountId, to) || otrStore.policy(accountId, to, DEFAULT_OTR_POLICY).policy === 'always') throw e;
     return false;

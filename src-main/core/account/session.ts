@@ -18,6 +18,7 @@ import { Contacts } from './contacts';
 import type { CoreEvents } from './events';
 import { createInbox } from './inbox';
 import { createOtrLink, wantsPrivate } from './otr-link';
+import { recoverWhileAway } from '../otr/prekey-ask';
 import { Outbox, type OutboxDeps } from './outbox';
 import { AccountPrekeys } from './prekeys';
 import { PresenceBook } from './presence-book';
@@ -330,6 +331,8 @@ export class AccountSession {
       if (p.kind === 'unavailable' && this.presence.of(p.peer).show === 'offline') {
         this.chatStates.offline(p.peer);
         this.wentOffline.set(p.peer, Date.now());
+        // issue 13: what they never confirmed goes in an offline session from their prekeys (otr/prekey-ask.ts)
+        void recoverWhileAway(this.otr, p.peer).catch(() => {});
       }
     } else this.contacts.onSubscription(p);
     // XEP-0172 §4.1, §4.2: a nickname with a subscription request or presence (after the request made the contact's entry)

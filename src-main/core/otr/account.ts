@@ -13,6 +13,7 @@ import type { PrekeySecrets } from '../../../src-shared/otr/v4/prekey-message';
 import { forgetDevice, listDevices, type DevicesContext } from './devices';
 import { loadOrCreateIdentity, ourFingerprints, renewIdentityProfiles, saveIdentity, type IdentityVault, type OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
+import type { Outgoing } from './recovery';
 import { OtrService } from './service';
 import type { FetchedEnsembles, InboundTlv, OtrWire, ReceivedMessage } from './wire';
 import { buildChat } from '../xmpp/messages/messages';
@@ -45,6 +46,8 @@ export interface OtrAccountDeps {
   unconfirmed?(peer: string): Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>;
   /** whether the contact's devices send receipts for our private messages (otr/recovery.ts) */
   confirmsReceipts?(peer: string): boolean;
+  /** both of the above from one read of the history (otr/recovery.ts) */
+  outgoing?(peer: string): Outgoing;
   /** a message goes out again in a new session (otr/recovery.ts) */
   onResent?(messageId: string): void;
   /** pins the key a prekey server presents now and publishes again (the session does it) */
@@ -87,6 +90,7 @@ export class OtrAccount {
           ...(deps.onTlv ? { onTlv: (t: InboundTlv) => deps.onTlv?.(t) } : {}),
           unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [],
           confirmsReceipts: (peer) => deps.confirmsReceipts?.(peer) ?? false,
+          ...(deps.outgoing ? { outgoing: (peer: string) => deps.outgoing!(peer) } : {}),
           onResent: (id) => deps.onResent?.(id),
         }),
     );

@@ -16,8 +16,9 @@ import { createOfflineStart, type OfflineStart } from './offline-start';
 import type { OtrStore } from './otr-store';
 import { createPeers, type Peers, type PeerState } from './peers';
 import { createPolicy, type Policy } from './policy';
+import { createPrekeySignal, type PrekeySignal } from './prekey-signal';
 import { createQueue, type Queue } from './queue';
-import { createRecovery, type Recovery } from './recovery';
+import { createRecovery, type Outgoing, type Recovery } from './recovery';
 import { createSmp, type Smp } from './smp';
 import { createStartWatch, systemTimers, type StartTimers, type StartWatch } from './start-watch';
 import { createStatus, type StatusReporter } from './status';
@@ -44,6 +45,8 @@ export interface OtrServiceDeps {
   unconfirmed?: (peer: string) => Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>;
   /** whether the contact's devices send receipts for our private messages (otr/recovery.ts contactReturned) */
   confirmsReceipts?: (peer: string) => boolean;
+  /** both of the above from one read of the history (otr/recovery.ts); used when given */
+  outgoing?: (peer: string) => Outgoing;
   /** a message goes out again in a new session (otr/recovery.ts) */
   onResent?: (messageId: string) => void;
   /** the policy when neither the account nor the contact has one */
@@ -70,6 +73,7 @@ export interface OtrParts {
   watch: StartWatch;
   policy: Policy;
   recovery: Recovery;
+  prekeySignal: PrekeySignal;
 }
 
 /** what the parts need from the service that holds them */
@@ -98,7 +102,16 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
       deps.onPrekeyConsumed?.();
     },
   });
-  const policy = createPolicy({ accountId, store, peers, defaultPolicy: deps.defaultPolicy, emitStatus: (ps) => status.emit(ps) });
+  const prekeySignal = createPrekeySignal(clock);
+  const policy = createPolicy({
+    accountId,
+    store,
+    peers,
+    defaultPolicy: deps.defaultPolicy,
+    emitStatus: (ps) => status.emit(ps),
+    prekeysPublished: (p) => prekeySignal.published(p),
+    prekeysWorthAsking: (p) => prekeySignal.worthAsking(p),
+  });
   const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });
   const status = createStatus({
     accountId,
@@ -126,13 +139,21 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
   const recovery = createRecovery({
     ...common,
     handle,
-    unconfirmed: (peer) => deps.unconfirmed?.(peer) ?? [],
-    confirmsReceipts: (peer) => deps.confirmsReceipts?.(peer) ?? false,
+    outgoing: (peer) => deps.outgoing?.(peer) ?? { unconfirmed: deps.unconfirmed?.(peer) ?? [], confirmsReceipts: deps.confirmsReceipts?.(peer) ?? false },
     flush: (ps) => queue.flush(ps, false),
     onResent: (id) => deps.onResent?.(id),
+    offline: { tags: (p) => offline.tags(p), send: (p, t) => offline.send(p, t) },
   });
   const dispatch = createDispatch({
     ...common,
+    // a new key of a known contact (its notice raised by dispatch, before the queue flush): recovery re-sends into it
+    notices: {
+      ...notices,
+      raise: (p, d) => {
+        notices.raise(p, d);
+        if (d.kind === 'fingerprint-changed') recovery.keyChanged(peers.state(p));
+      },
+    },
     transport: (w) => deps.transport(w),
     onSmp: (ps, ev) => smp.onEvent(ps, ev),
     flushQueue: (ps, announce) => queue.flush(ps, announce),
@@ -140,5 +161,5 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
     onPeerError: (ps) => recovery.sessionLost(ps),
   });
-  return { ours, peers, notices, status, dispatch, queue, smp, offline, watch, policy, recovery };
+  return { ours, peers, notices, status, dispatch, queue, smp, offline, watch, policy, recovery, prekeySignal };
 }

@@ -44,6 +44,8 @@ export interface OfflineStart {
   devices(peer: string, fetched: FetchedEnsembles): OtrOfflineDevices;
   /** starts a private conversation with each chosen device and sends what waits to all of them */
   send(peer: string, instanceTags: number[]): OtrStatus;
+  /** the instance tags whose fetched ensembles are still usable (otr/recovery.ts picks from them) */
+  tags(peer: string): number[];
   /** one of our one-time prekeys was used (by the conversation receiving now) */
   prekeyUsed(): void;
   /** around one receive: whether a contact started a conversation from one of our prekeys */
@@ -59,6 +61,11 @@ export function createOfflineStart(deps: OfflineStartDeps): OfflineStart {
   let prekeyUsed = false;
 
   return {
+    tags(peer) {
+      const fetched = offline.get(peer);
+      if (!fetched || deps.clock() - fetched.at > OFFLINE_ENSEMBLES_MAX_AGE_MS) return [];
+      return [...fetched.byTag.keys()];
+    },
     prekeyUsed: () => {
       prekeyUsed = true;
     },

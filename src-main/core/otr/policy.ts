@@ -15,6 +15,10 @@ export interface PolicyDeps {
   defaultPolicy?: OtrPolicyName | undefined;
   /** the status of a conversation whose policy changed goes to the renderer */
   emitStatus(ps: PeerState): void;
+  /** whether the contact has published prekeys (otr/prekey-signal.ts): undefined is unknown */
+  prekeysPublished?(peer: string): boolean | undefined;
+  /** whether asking their prekey server now would tell something (otr/prekey-signal.ts) */
+  prekeysWorthAsking?(peer: string): boolean;
 }
 
 export interface Policy {
@@ -26,16 +30,31 @@ export interface Policy {
   /**
    * 'always', a private intent or a running session; and under 'opportunistic' (issue 13, no
    * plaintext surprises) a contact known to speak OTR: a key of theirs seen before, or a
-   * whitespace tag / OTR message from them. Then the first message waits for the session (a
-   * round trip) instead of going in clear, unless the user ended the private conversation.
+   * whitespace tag / OTR message from them, or prekeys they published on their prekey server.
+   * Then the first message waits for the session (a round trip) instead of going in clear, unless
+   * the user ended the private conversation.
    */
   mustBePrivate(ps: PeerState): boolean;
+  /**
+   * Whether the answer of mustBePrivate could still change by asking the contact's prekey server
+   * (opportunistic, nothing else known, no fresh answer): then the account asks before a message
+   * is written (otr/prekey-ask.ts).
+   */
+  asksPrekeys(ps: PeerState): boolean;
 }
 
 export function createPolicy(deps: PolicyDeps): Policy {
   const { accountId, store, peers } = deps;
   const fallback = deps.defaultPolicy ?? DEFAULT_OTR_POLICY;
   const accountPolicy = () => store.policy(accountId, undefined, fallback).policy;
+  /** the opportunistic policy's own signals, prekeys aside */
+  const speaks = (ps: PeerState) => ps.speaksOtr === true || store.fingerprints(accountId, ps.peer).length > 0;
+  const decidedWithoutPrekeys = (ps: PeerState): boolean | undefined => {
+    const policy = peers.policyFor(ps.peer).policy;
+    if (policy === 'always' || store.isPrivate(accountId, ps.peer) || peers.encryptedSession(ps) !== undefined) return true;
+    if (policy !== 'opportunistic' || ps.endedByUser) return false;
+    return speaks(ps) ? true : undefined;
+  };
 
   return {
     set(peer, policy, allowV2) {
@@ -54,10 +73,12 @@ export function createPolicy(deps: PolicyDeps): Policy {
     },
 
     mustBePrivate(ps) {
-      const policy = peers.policyFor(ps.peer).policy;
-      if (policy === 'always' || store.isPrivate(accountId, ps.peer) || peers.encryptedSession(ps) !== undefined) return true;
-      if (policy !== 'opportunistic' || ps.endedByUser) return false;
-      return ps.speaksOtr === true || store.fingerprints(accountId, ps.peer).length > 0;
+      // unknown (a failed query, nothing asked yet) is not "yes": the composer says it goes in clear
+      return decidedWithoutPrekeys(ps) ?? deps.prekeysPublished?.(ps.peer) === true;
+    },
+
+    asksPrekeys(ps) {
+      return decidedWithoutPrekeys(ps) === undefined && (deps.prekeysWorthAsking?.(ps.peer) ?? false);
     },
   };
 }

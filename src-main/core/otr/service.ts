@@ -29,6 +29,7 @@ import type { OfflineStart } from './offline-start';
 import { sendTlvPrivately, type TlvSent } from './push-link';
 import { NO_SMP, type Peers, type PeerState } from './peers';
 import type { Policy } from './policy';
+import type { PrekeySignal } from './prekey-signal';
 import type { Recovery } from './recovery';
 import type { Queue } from './queue';
 import type { Smp } from './smp';
@@ -59,6 +60,7 @@ export class OtrService {
   private readonly policy: Policy;
   private readonly keeper: SessionKeeper;
   private readonly recovery: Recovery;
+  private readonly prekeySignal: PrekeySignal;
 
   constructor(private readonly deps: OtrServiceDeps) {
     this.online = deps.online ?? true;
@@ -81,6 +83,7 @@ export class OtrService {
     this.watch = parts.watch;
     this.policy = parts.policy;
     this.recovery = parts.recovery;
+    this.prekeySignal = parts.prekeySignal;
     this.keeper = createSessionKeeper({ accountId: deps.accountId, store: deps.store, peers: this.peers, clock: deps.clock ?? Date.now });
     // issue 13: the sessions of the last run are back before the first message is handled
     for (const ps of this.keeper.restoreAll()) this.statusOf.emit(ps);
@@ -201,6 +204,32 @@ export class OtrService {
     this.askAgainFor(ps);
   }
 
+  /**
+   * The contact went offline (their last device's presence unavailable). True when the offline
+   * start would recover unconfirmed messages: the account then fetches their ensembles
+   * (otr/prekey-ask.ts) and calls resumeOffline (recovery.ts).
+   */
+  contactLeft(peer: string): boolean {
+    const known = this.peers.known(peer);
+    return this.online && known !== undefined && this.recovery.contactLeft(known);
+  }
+
+  /** the offline start from the ensembles just fetched, re-sending what was unconfirmed (recovery.ts) */
+  resumeOffline(peer: string): boolean {
+    const known = this.peers.known(peer);
+    return this.online && known !== undefined && this.recovery.resumeOffline(known);
+  }
+
+  /** whether asking the contact's prekey server could make the next message wait for privacy (policy.ts asksPrekeys) */
+  asksPrekeys(peer: string): boolean {
+    return this.online && this.policy.asksPrekeys(this.peers.state(peer));
+  }
+
+  /** asking the contact's prekey server failed: unknown, not "no" (prekey-signal.ts) */
+  prekeysUnknown(peer: string): void {
+    this.prekeySignal.failed(peer);
+  }
+
   /** a new request for a private conversation, unless one is up or the contact ended it (OTRv3 §"Finished") */
   private askAgainFor(ps: PeerState): void {
     if (this.peers.encryptedSession(ps) || ps.conv.sessions().some((s) => s.state === 'finished')) return;
@@ -268,7 +297,12 @@ export class OtrService {
   // ---- offline start and notices -------------------------------------------------------------
 
   offlineDevices(peer: string, fetched: FetchedEnsembles): OtrOfflineDevices {
-    return this.offline.devices(peer, fetched);
+    // every retrieval also answers "has published prekeys" (issue 13, no plaintext surprises)
+    this.prekeySignal.learn(peer, fetched);
+    const devices = this.offline.devices(peer, fetched);
+    const ps = this.peers.known(peer);
+    if (ps) this.statusOf.emit(ps); // sendsInClear may have changed
+    return devices;
   }
 
   sendOffline(peer: string, instanceTags: number[]): OtrStatus {
