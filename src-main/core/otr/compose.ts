@@ -56,6 +56,8 @@ export interface OtrServiceDeps {
   dh1536?: Dh1536Engine;
   /** timers of the start watch (otr/start-watch.ts); tests pass fake ones with the fake clock */
   timers?: StartTimers;
+  /** the contact's full JIDs that are available now: what we write goes to those devices (otr/fanout.ts) */
+  presentResources?(peer: string): string[];
 }
 
 export interface OtrParts {
@@ -97,6 +99,7 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
       offline.prekeyUsed();
       deps.onPrekeyConsumed?.();
     },
+    ...(deps.presentResources ? { presentResources: deps.presentResources } : {}),
   });
   const policy = createPolicy({ accountId, store, peers, defaultPolicy: deps.defaultPolicy, emitStatus: (ps) => status.emit(ps) });
   const notices = createNotices({ accountId, ownBare: bareKey(deps.ownJid), clock, emit: (n, p) => deps.emit(n, p) });

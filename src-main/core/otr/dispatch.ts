@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineOutput, OtrEvent, SmpEvent } from '../../../src-shared/otr/api';
 import type { Clock } from '../../../src-shared/otr/common/random';
+import { replyMark, resourceOf } from './device-label';
 import type { Notices } from './notices';
 import type { OtrStore } from './otr-store';
 import { NO_SMP, type Peers, type PeerState } from './peers';
@@ -63,6 +64,17 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     }
   };
 
+  /** issue 13: a private message is marked with the device it came from when the contact has several */
+  const deviceOf = (ps: PeerState, tag: number | undefined): { instanceTag?: number; device?: string } => {
+    if (tag === undefined) return {};
+    const tags = ps.conv
+      .sessions()
+      .filter((s) => s.state !== 'plaintext')
+      .map((s) => s.instanceTag);
+    const device = replyMark(tag, tags, store.devices.rows(accountId, ps.peer), deps.clock(), (t) => resourceOf(ps.tagJid.get(t)));
+    return { instanceTag: tag, ...(device !== undefined ? { device } : {}) };
+  };
+
   const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
     if (ev.code === 'peer-error') {
       notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
@@ -115,7 +127,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
               ps.current = ev.instanceTag;
               store.devices.touch(accountId, ps.peer, ev.instanceTag, deps.clock());
             }
-            if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
+            if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted, ...deviceOf(ps, ev.encrypted ? ev.instanceTag : undefined) });
             // issue 13: plaintext inside a private conversation is a surprise the user must see
             if (ev.encrypted) ps.receivedInClear = false;
             else if (peers.encryptedSession(ps) && ev.text.length > 0) {

@@ -10,7 +10,7 @@ import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
 import type { OtrAccountIdentity } from './identity';
 import { OtrStore } from './otr-store';
 import { OtrService, type OtrWire, type ReceivedMessage } from './service';
-import { A, B, ids, openDb, useOtrFixtures } from './test-support/otr-pair';
+import { A, B, ids, openDb, plain, useOtrFixtures } from './test-support/otr-pair';
 
 useOtrFixtures();
 
@@ -52,7 +52,7 @@ function dev(jid: string, identity: OtrAccountIdentity, db: Database): Dev {
 const restarted = (d: Dev, identity: OtrAccountIdentity): Dev => dev(d.jid, identity, d.db);
 
 function deliver(from: Dev, to: Dev): void {
-  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...to.svc.receive(from.full, w.body));
+  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...plain(to.svc.receive(from.full, w.body)));
 }
 
 function pump(a: Dev, b: Dev): void {
@@ -110,7 +110,7 @@ describe('sessions kept across restarts', () => {
     deliver(a, b);
     expect(b.out).toEqual([]);
     const b2 = restarted(b, ids.B);
-    b2.received.push(...b2.svc.receive(a.full, wire)); // the server delivers a copy
+    b2.received.push(...plain(b2.svc.receive(a.full, wire))); // the server delivers a copy
     expect(b.received.concat(b2.received).filter((m) => m.text === 'only once')).toHaveLength(1);
     // and the conversation goes on with the restarted device
     b2.out.length = 0;

@@ -5,12 +5,17 @@
 // first session runs gets its own session without anyone pressing anything, replies from either
 // device are marked with it, and a device that went offline gets nothing more. Run inside a
 // throwaway keyring session (docs/otr-in-the-app.md).
+import xml, { type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, Contact } from '../../../src-shared/ipc/contract';
+import { createClient, type XmppClient } from '../xmpp/client/client';
 import { makeContacts, startCore, type TestCore, type TestUser } from '../test-support/harness';
 import { stackPerFile } from '../test-support/stack-per-file';
 
-const file = stackPerFile();
+const raw: XmppClient[] = [];
+const file = stackPerFile(async () => {
+  for (const r of raw) await r.entity.stop().catch(() => {});
+});
 
 const isState = (peer: string, state: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state === state;
 
@@ -102,9 +107,39 @@ describe('one private conversation with a contact on several devices', () => {
     await bob2.c.close();
     await alice.c.waitFor('contact.updated', (c) => c.jid === bob1.jid && !before.has(c));
 
+    // A plain client on Bob's account watches: the server hands a message for a resource that left
+    // to the account's other resources (RFC 6121 §8.5.3.2.1), so a copy for the second device
+    // would show up here. Alice has seen it come online before she writes.
+    const seenBefore = new Set(alice.c.events.filter((e) => e.name === 'contact.updated').map((e) => e.payload));
+    const watcher = createClient({
+      domain: file.stack.domain,
+      host: file.stack.host,
+      port: file.stack.port,
+      extraCaPem: file.stack.caPem,
+      credentials: { username: bob1.jid.split('@')[0]!, password: bob1.password },
+      resource: 'watcher',
+    });
+    raw.push(watcher);
+    const otrAtWatcher: string[] = [];
+    let markerSeen: () => void = () => {};
+    const marker = new Promise<void>((resolve) => (markerSeen = resolve));
+    watcher.entity.on('stanza', (el: Element) => {
+      const body = el.is('message') ? el.getChildText('body') : null;
+      if (body?.includes('?OTR')) otrAtWatcher.push(body);
+      if (el.is('presence') && el.getChildText('status') === 'marker after the message') markerSeen();
+    });
+    await watcher.entity.start();
+    await watcher.entity.send(xml('presence', {}));
+    await alice.c.waitFor('contact.updated', (c) => c.jid === bob1.jid && !seenBefore.has(c));
+
     // the next message goes to the device that is still there, and it confirms it
     const next = await A['message.send']({ accountId: alice.accountId, to: bob1.jid, body: 'after one device left' });
     expect((await bob1.c.waitFor('message.added', bodyIs('after one device left'))).encrypted).toBe(true);
     await alice.c.waitFor('message.updated', (m) => m.id === next.id && m.delivery === 'delivered');
+    // and to nobody else: Alice's presence, written after it on the same stream, reaches the
+    // watcher after anything of hers that came before it
+    await A['presence.set']({ accountId: alice.accountId, show: 'online', status: 'marker after the message' });
+    await marker;
+    expect(otrAtWatcher).toEqual([]);
   });
 });
