@@ -75,6 +75,24 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     return { instanceTag: tag, ...(device !== undefined ? { device } : {}) };
   };
 
+  /**
+   * Issue 13, several devices: plaintext from a device of the contact that has no session while
+   * another of its devices has one. The library starts no key exchange then (OTRv3 §"Tagged
+   * plaintext messages" applies only while nothing is encrypted, and plaintext names no instance
+   * tag), so that device would never get what we write. It is asked for a session of its own: a
+   * query to its full JID (OTRv4 §"Query Messages"), once per address, unless the policy is manual.
+   */
+  const askOtherDevice = (ps: PeerState, from: string): void => {
+    if (!from.includes('/') || ps.convPolicy === 'manual' || !deps.isOnline()) return;
+    const withSession = ps.conv
+      .sessions()
+      .filter((s) => s.state === 'encrypted')
+      .some((s) => ps.tagJid.get(s.instanceTag) === from);
+    if (withSession || ps.askedDevices?.has(from)) return;
+    (ps.askedDevices ??= new Set()).add(from);
+    for (const body of ps.conv.start().toSend) deps.transport({ to: from, id: randomUUID(), body });
+  };
+
   const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
     if (ev.code === 'peer-error') {
       notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
@@ -133,6 +151,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
             else if (peers.encryptedSession(ps) && ev.text.length > 0) {
               ps.receivedInClear = true;
               notices.raise(ps.peer, { kind: 'plaintext-while-private' });
+              askOtherDevice(ps, to);
             }
             break;
           case 'smp':

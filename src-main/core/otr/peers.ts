@@ -51,6 +51,8 @@ export interface PeerState {
   offlineFanout?: number[] | undefined;
   /** the devices the user chose to write to (otr/fanout.ts); unset: every device that is online */
   chosenDevices?: number[] | undefined;
+  /** full JIDs of the contact's other devices asked for a session of their own (otr/dispatch.ts), once each */
+  askedDevices?: Set<string>;
   lastStatus?: string;
   /** the contact speaks OTR: a whitespace tag or an OTR message came from them (issue 13, no plaintext surprises) */
   speaksOtr?: boolean;

@@ -142,4 +142,28 @@ describe('one private conversation with a contact on several devices', () => {
     await marker;
     expect(otrAtWatcher).toEqual([]);
   });
+
+  it('a device that writes in clear while another has a session is asked for its own session, and then gets what is written', async () => {
+    const alice = await file.user('alice');
+    const bob1 = await file.user('bob');
+    await makeContacts(alice, bob1);
+    const A = alice.c.core.handlers;
+    await A['otr.start']({ accountId: alice.accountId, peer: bob1.jid });
+    await alice.c.waitFor('otr.status', isState(bob1.jid, 'private-unverified'));
+    await bob1.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+
+    // a new device of Bob's, which knows nothing of Alice's private conversation, writes in clear
+    const bob2 = await secondDevice(bob1);
+    await bob2.c.waitFor('contact.updated', (c: Contact) => c.jid === alice.jid && c.presence !== 'offline');
+    const tag2 = await ownTag(bob2);
+    await bob2.c.core.handlers['message.send']({ accountId: bob2.accountId, to: alice.jid, body: 'hello from a new device' });
+    expect((await alice.c.waitFor('message.added', bodyIs('hello from a new device'))).encrypted).toBe(false);
+    // Alice's client asks that device for a session of its own, without her doing anything
+    await alice.c.waitFor('otr.status', (s) => s.peer === bob1.jid && s.state === 'private-unverified' && s.theirInstanceTag === tag2);
+    await bob2.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+
+    await A['message.send']({ accountId: alice.accountId, to: bob1.jid, body: 'now to both' });
+    const [on1, on2] = await Promise.all([bob1.c.waitFor('message.added', bodyIs('now to both')), bob2.c.waitFor('message.added', bodyIs('now to both'))]);
+    expect([on1.encrypted, on2.encrypted]).toEqual([true, true]);
+  });
 });
