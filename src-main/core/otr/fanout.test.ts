@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { deviceLabel, replyMark, severalDevices } from './device-label';
 import { STALE_AFTER_MS, type DeviceRow } from './devices';
-import { deviceOnline, fanoutTargets, type FanoutInput } from './fanout';
+import { copyId, deviceOnline, fanoutTargets, messageIdOfCopy, type FanoutInput } from './fanout';
 
 const BOB = 'bob@example.test';
 const PHONE = 0x1001;
@@ -59,6 +59,20 @@ describe('fan-out: the devices a message is encrypted to', () => {
 
   it('has no target without an encrypted session', () => {
     expect(fanoutTargets({ ...base, sessions: [{ instanceTag: PHONE, state: 'plaintext' }] })).toEqual([]);
+  });
+});
+
+describe('the ids of the copies', () => {
+  it('keeps the message id on the first copy, gives the others their own that name it', () => {
+    const id = '6f1c2a4e-0b7d-4c55-9a4f-3e2d1c0b9a87';
+    expect(copyId(id, PHONE, true)).toBe(id);
+    const other = copyId(id, LAPTOP, false);
+    expect(other).not.toBe(id);
+    expect(other).not.toBe(copyId(id, PHONE, false));
+    expect(messageIdOfCopy(other)).toBe(id);
+    expect(messageIdOfCopy(id)).toBe(id);
+    // a receipt for an id that is not ours stays one that matches no message
+    expect(messageIdOfCopy('x~y~z')).toBe('x');
   });
 });
 
