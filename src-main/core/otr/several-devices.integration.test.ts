@@ -157,7 +157,9 @@ describe('one private conversation with a contact on several devices', () => {
     await bob2.c.waitFor('contact.updated', (c: Contact) => c.jid === alice.jid && c.presence !== 'offline');
     const tag2 = await ownTag(bob2);
     await bob2.c.core.handlers['message.send']({ accountId: bob2.accountId, to: alice.jid, body: 'hello from a new device' });
-    expect((await alice.c.waitFor('message.added', bodyIs('hello from a new device'))).encrypted).toBe(false);
+    // in clear: that device has no reason to think Alice speaks OTR (were it to wait for a private
+    // session instead, by a query of its own, what follows holds as well)
+    await alice.c.waitFor('message.added', bodyIs('hello from a new device'));
     // Alice's client asks that device for a session of its own, without her doing anything
     await alice.c.waitFor('otr.status', (s) => s.peer === bob1.jid && s.state === 'private-unverified' && s.theirInstanceTag === tag2);
     await bob2.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
