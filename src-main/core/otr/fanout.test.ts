@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { deviceLabel, replyMark, severalDevices } from './device-label';
 import { STALE_AFTER_MS, type DeviceRow } from './devices';
-import { copyId, deviceOnline, fanoutTargets, messageIdOfCopy, type FanoutInput } from './fanout';
+import { copyId, deviceOnline, devicesToAsk, fanoutTargets, messageIdOfCopy, type FanoutInput } from './fanout';
 
 const BOB = 'bob@example.test';
 const PHONE = 0x1001;
@@ -59,6 +59,18 @@ describe('fan-out: the devices a message is encrypted to', () => {
 
   it('has no target without an encrypted session', () => {
     expect(fanoutTargets({ ...base, sessions: [{ instanceTag: PHONE, state: 'plaintext' }] })).toEqual([]);
+  });
+});
+
+describe('devices asked for a session of their own', () => {
+  it('asks the online devices without a session, once, and only while another device has one', () => {
+    const present = [`${BOB}/phone`, `${BOB}/laptop`, `${BOB}/tablet`];
+    expect(devicesToAsk({ ...base, present }, new Set())).toEqual([`${BOB}/tablet`]);
+    expect(devicesToAsk({ ...base, present }, new Set([`${BOB}/tablet`]))).toEqual([]);
+    expect(devicesToAsk({ ...base, present, sessions: [{ instanceTag: PHONE, state: 'finished' }] }, new Set())).toEqual([]);
+    expect(devicesToAsk({ ...base, present: undefined }, new Set())).toEqual([]);
+    // a bare JID (a resource-less presence) is not a device to address
+    expect(devicesToAsk({ ...base, present: [BOB] }, new Set())).toEqual([]);
   });
 });
 

@@ -12,7 +12,7 @@ import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
 import type { V3Symmetric } from '../../../src-shared/otr/v3/symmetric';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
-import { fanoutTargets } from './fanout';
+import { devicesToAsk, fanoutTargets } from './fanout';
 import type { OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 
@@ -103,6 +103,8 @@ export interface Peers {
    * devices the user chose, else every device with an encrypted session that is online
    */
   targets(ps: PeerState): number[];
+  /** the contact's online devices without a session to ask for one (otr/fanout.ts devicesToAsk); marked asked */
+  takeDevicesToAsk(ps: PeerState): string[];
   /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
   plaintextWire(ps: PeerState, text: string): string;
 }
@@ -173,6 +175,13 @@ export function createPeers(deps: PeersDeps): Peers {
         offlineFanout: ps.offlineFanout,
         current: ps.current,
       }),
+    takeDevicesToAsk(ps) {
+      if (ps.convPolicy === 'manual') return [];
+      const asked = (ps.askedDevices ??= new Set());
+      const ask = devicesToAsk({ sessions: ps.conv.sessions(), tagJid: ps.tagJid, present: deps.presentResources?.(ps.peer) }, asked);
+      for (const j of ask) asked.add(j);
+      return ask;
+    },
     plaintextWire(ps, text) {
       if (ps.convPolicy === 'manual' || ps.peerSentUntagged) return text;
       // OTRv3 §"Tagged plaintext messages": offer every version we would speak; clients that

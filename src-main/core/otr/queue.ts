@@ -69,6 +69,9 @@ export function createQueue(deps: QueueDeps): Queue {
       });
       carried = true;
     }
+    // a device of the contact that came online after the conversation became private has no
+    // session yet: it is asked for one, so that it gets what is written next (otr/fanout.ts)
+    if (carried) for (const to of peers.takeDevicesToAsk(ps)) for (const body of ps.conv.start().toSend) deps.transport({ to, id: randomUUID(), body });
     return carried;
   };
 

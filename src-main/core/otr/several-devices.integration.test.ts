@@ -121,11 +121,14 @@ describe('one private conversation with a contact on several devices', () => {
     });
     raw.push(watcher);
     const otrAtWatcher: string[] = [];
+    const queriesAtWatcher: string[] = [];
     let markerSeen: () => void = () => {};
     const marker = new Promise<void>((resolve) => (markerSeen = resolve));
     watcher.entity.on('stanza', (el: Element) => {
       const body = el.is('message') ? el.getChildText('body') : null;
-      if (body?.includes('?OTR')) otrAtWatcher.push(body);
+      // an encoded OTR message ("?OTR:"): a copy; a query ("?OTRv4...?"): asked for a session
+      if (body?.includes('?OTR:')) otrAtWatcher.push(body);
+      else if (body?.includes('?OTRv')) queriesAtWatcher.push(body);
       if (el.is('presence') && el.getChildText('status') === 'marker after the message') markerSeen();
     });
     await watcher.entity.start();
@@ -141,6 +144,8 @@ describe('one private conversation with a contact on several devices', () => {
     await A['presence.set']({ accountId: alice.accountId, show: 'online', status: 'marker after the message' });
     await marker;
     expect(otrAtWatcher).toEqual([]);
+    // the watcher, online without a session, was asked for one (once: otr/fanout.ts devicesToAsk)
+    expect(queriesAtWatcher).toHaveLength(1);
   });
 
   it('a device that writes in clear while another has a session is asked for its own session, and then gets what is written', async () => {
@@ -166,6 +171,32 @@ describe('one private conversation with a contact on several devices', () => {
 
     await A['message.send']({ accountId: alice.accountId, to: bob1.jid, body: 'now to both' });
     const [on1, on2] = await Promise.all([bob1.c.waitFor('message.added', bodyIs('now to both')), bob2.c.waitFor('message.added', bodyIs('now to both'))]);
+    expect([on1.encrypted, on2.encrypted]).toEqual([true, true]);
+  });
+
+  it('a device that signs in while the conversation is private and says nothing is asked for a session when Alice writes', async () => {
+    const alice = await file.user('alice');
+    const bob1 = await file.user('bob');
+    await makeContacts(alice, bob1);
+    const A = alice.c.core.handlers;
+    await A['otr.start']({ accountId: alice.accountId, peer: bob1.jid });
+    await alice.c.waitFor('otr.status', isState(bob1.jid, 'private-unverified'));
+    await bob1.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+
+    // Bob's second device comes online; Alice sees it (its presence), nothing else happens
+    const seen = new Set(alice.c.events.filter((e) => e.name === 'contact.updated').map((e) => e.payload));
+    const bob2 = await secondDevice(bob1);
+    await alice.c.waitFor('contact.updated', (c) => c.jid === bob1.jid && !seen.has(c));
+    const tag2 = await ownTag(bob2);
+
+    // Alice writes: the first device reads it, the new one is asked for a session of its own ...
+    await A['message.send']({ accountId: alice.accountId, to: bob1.jid, body: 'while you sign in' });
+    await bob1.c.waitFor('message.added', bodyIs('while you sign in'));
+    await alice.c.waitFor('otr.status', (s) => s.peer === bob1.jid && s.state === 'private-unverified' && s.theirInstanceTag === tag2);
+    await bob2.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+    // ... and gets what she writes next, as the first one does
+    await A['message.send']({ accountId: alice.accountId, to: bob1.jid, body: 'to both now' });
+    const [on1, on2] = await Promise.all([bob1.c.waitFor('message.added', bodyIs('to both now')), bob2.c.waitFor('message.added', bodyIs('to both now'))]);
     expect([on1.encrypted, on2.encrypted]).toEqual([true, true]);
   });
 });
