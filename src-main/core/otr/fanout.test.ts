@@ -69,6 +69,8 @@ describe('devices asked for a session of their own', () => {
     expect(devicesToAsk({ ...base, present }, new Set([`${BOB}/tablet`]))).toEqual([]);
     expect(devicesToAsk({ ...base, present, sessions: [{ instanceTag: PHONE, state: 'finished' }] }, new Set())).toEqual([]);
     expect(devicesToAsk({ ...base, present: undefined }, new Set())).toEqual([]);
+    // nobody while a session's address is not known (restored after a restart): it may be any of them
+    expect(devicesToAsk({ ...base, present, tagJid: new Map([[PHONE, `${BOB}/phone`]]) }, new Set())).toEqual([]);
     // a bare JID (a resource-less presence) is not a device to address
     expect(devicesToAsk({ ...base, present: [BOB] }, new Set())).toEqual([]);
   });

@@ -89,12 +89,14 @@ export function messageIdOfCopy(stanzaId: string): string {
  * for a session of its own (a query to its full JID, OTRv4 §"Query Messages"), once per address,
  * so that a device that signed in after the conversation became private gets what is written
  * from then on. Our query at the start went to the bare JID and reached every device online then;
- * this does the same for the ones that came later. A device whose session's address is not
- * known (restored after a restart) may be asked again: its new DAKE replaces the session.
+ * this does the same for the ones that came later. While the address of a session is not known
+ * (restored after a restart, until that device writes) nobody is asked: that device may be any of
+ * them, and a query would make it run a new DAKE for nothing.
  */
 export function devicesToAsk(input: Pick<FanoutInput, 'sessions' | 'tagJid' | 'present'>, asked: ReadonlySet<string>): string[] {
   const enc = input.sessions.filter((s) => s.state === 'encrypted');
   if (enc.length === 0 || !input.present) return [];
-  const withSession = enc.map((s) => input.tagJid.get(s.instanceTag)).filter((j): j is string => j !== undefined);
-  return input.present.filter((p) => p.includes('/') && !asked.has(p) && !withSession.some((j) => sameJid(j, p)));
+  const withSession = enc.map((s) => input.tagJid.get(s.instanceTag));
+  if (withSession.some((j) => j === undefined || !j.includes('/'))) return [];
+  return input.present.filter((p) => p.includes('/') && !asked.has(p) && !withSession.some((j) => sameJid(j!, p)));
 }
