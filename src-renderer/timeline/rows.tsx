@@ -50,6 +50,12 @@ export const MessageRow = memo(function MessageRow({ m, waiting, highlight = fal
         <When at={m.timestamp} />
         {/* OTR (docs/architecture.md §6): every message says whether it was encrypted, or waits for a private conversation. */}
         <EncryptedMarker encrypted={m.encrypted} waiting={waiting} />
+        {/* issue 13: the contact writes from several devices; the core names the one this came from (in words, not a colour) */}
+        {m.direction === 'in' && m.device && (
+          <span className="device" data-device={m.device} title="The contact's device this message came from">
+            from {m.device}
+          </span>
+        )}
         {m.direction === 'out' && m.resent && (
           <span className="resent" title="Their device could not read the first copy; sent again in a new private conversation">
             Re-sent

@@ -95,6 +95,11 @@ export interface ChatMessage {
    * device, so its text cannot be read here; `body` is empty and the row says so
    */
   elsewhere?: boolean;
+  /**
+   * the contact's device an incoming private message came from (its name, else "Device" and its
+   * OTR instance tag), given only when the contact has more than one device in the conversation
+   */
+  device?: string;
 }
 
 /**

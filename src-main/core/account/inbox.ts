@@ -56,8 +56,8 @@ export function createInbox(deps: InboxDeps): Inbox {
   const inFlight = new Set<string>();
 
   /** stores one incoming message; false for a duplicate */
-  const keep = (m: ChatMessage, remoteId: string | null): boolean => {
-    if (!store.addIncoming(m, remoteId)) return false;
+  const keep = (m: ChatMessage, remoteId: string | null, instanceTag?: number): boolean => {
+    if (!store.addIncoming(m, remoteId, instanceTag)) return false;
     if (!store.contact(accountId, m.peer)) store.upsertContact(accountId, m.peer, {});
     events.emit('message.added', m);
     deps.emitContact(m.peer);
@@ -83,7 +83,7 @@ export function createInbox(deps: InboxDeps): Inbox {
     if (flight !== null) inFlight.add(flight);
     deps
       .receive(msg.from, msg.body)
-      .catch(() => (isOtrText(msg.body) ? [] : [{ text: msg.body, encrypted: false }]))
+      .catch((): ReceivedMessage[] => (isOtrText(msg.body) ? [] : [{ text: msg.body, encrypted: false }]))
       .then((list) => {
         list.forEach((r, i) => {
           const m: ChatMessage = {
@@ -95,8 +95,10 @@ export function createInbox(deps: InboxDeps): Inbox {
             timestamp: msg.timestamp,
             delivery: 'delivered',
             encrypted: r.encrypted,
+            // issue 13: the contact's device, when they write from several (otr/device-label.ts)
+            ...(r.device !== undefined ? { device: r.device } : {}),
           };
-          keep(m, i === 0 ? msg.remoteId : null);
+          keep(m, i === 0 ? msg.remoteId : null, r.instanceTag);
         });
         if (list.length > 0) deps.receipts.acknowledge(msg);
       })

@@ -29,6 +29,8 @@ export interface OtrLinkDeps {
   untrack(messageId: string): void;
   /** the account's hook for TLVs OTR does not act on itself (otr/wire.ts InboundTlv) */
   onTlv?(tlv: InboundTlv): void;
+  /** the contact's full JIDs that are available now (private messages go to each device, otr/fanout.ts) */
+  presentResources?(peer: string): string[];
 }
 
 export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
@@ -69,6 +71,7 @@ export function createOtrLink(deps: OtrLinkDeps): OtrAccount {
     trustPrekeyServer: (server, fingerprint) => deps.prekeys().trust(server, fingerprint),
     retrievePrekeys: (peer) => deps.prekeys().retrieve(peer),
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
+    ...(deps.presentResources ? { presentResources: deps.presentResources } : {}),
     // issue 13, recovery: what the contact's device never confirmed (no receipt: it was not read
     // there, account/inbox.ts) and is not already waiting in the OTR queue, and whether its
     // devices confirm at all; one read of the history

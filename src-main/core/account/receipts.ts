@@ -4,6 +4,7 @@
 // first receipt may be what got lost), and only when the contact may see our presence (§8), so
 // that receipts leak nothing new.
 import { randomUUID } from 'node:crypto';
+import { messageIdOfCopy } from '../otr/fanout';
 import type { Incoming } from '../xmpp/messages/messages';
 import { buildReceipt } from '../xmpp/messages/messages';
 import type { Store } from '../store/store';
@@ -39,11 +40,16 @@ export function createReceipts(deps: ReceiptsDeps): Receipts {
   };
   return {
     onReceipt(msg) {
+      // a private message goes to each of the contact's devices, each copy under its own id
+      // (otr/fanout.ts copyId): any device's receipt confirms the message
+      const id = messageIdOfCopy(msg.ofId);
       // only the peer the message went to can confirm it (XEP-0184 §5.2)
-      if (!store.outgoing(accountId, msg.peer, msg.ofId)) return;
-      advance(msg.ofId, 'delivered');
+      if (!store.outgoing(accountId, msg.peer, id)) return;
+      advance(id, 'delivered');
     },
     onError(msg) {
+      // an error for another device's copy leaves the message to the copies that went through
+      if (messageIdOfCopy(msg.ofId) !== msg.ofId) return;
       if (!store.outgoing(accountId, msg.peer, msg.ofId)) return;
       deps.onFailed(msg.ofId);
       advance(msg.ofId, 'failed');

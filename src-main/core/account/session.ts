@@ -127,6 +127,7 @@ export class AccountSession {
       onTlv: (tlv) => {
         for (const h of [...this.tlvHandlers]) h(tlv);
       },
+      presentResources: (peer) => this.presence.resources(peer),
     });
     this.outbox = new Outbox({
       accountId,

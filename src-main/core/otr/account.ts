@@ -53,6 +53,8 @@ export interface OtrAccountDeps {
   /** pins the key a prekey server presents now and publishes again (the session does it) */
   trustPrekeyServer?(server: string, fingerprint: string): Promise<void>;
   defaultPolicy?: OtrPolicyName;
+  /** the contact's full JIDs that are available now (otr/fanout.ts: what we write goes to each) */
+  presentResources?(peer: string): string[];
 }
 
 const bareOf = (jid: string): string => jid.split('/')[0]!.toLowerCase();
@@ -92,6 +94,7 @@ export class OtrAccount {
           confirmsReceipts: (peer) => deps.confirmsReceipts?.(peer) ?? false,
           ...(deps.outgoing ? { outgoing: (peer: string) => deps.outgoing!(peer) } : {}),
           onResent: (id) => deps.onResent?.(id),
+          ...(deps.presentResources ? { presentResources: (peer: string) => deps.presentResources?.(peer) ?? [] } : {}),
         }),
     );
     // a keychain failure surfaces on every call; keep it from being an unhandled rejection

@@ -59,6 +59,8 @@ export interface OtrServiceDeps {
   dh1536?: Dh1536Engine;
   /** timers of the start watch (otr/start-watch.ts); tests pass fake ones with the fake clock */
   timers?: StartTimers;
+  /** the contact's full JIDs that are available now: what we write goes to those devices (otr/fanout.ts) */
+  presentResources?(peer: string): string[];
 }
 
 export interface OtrParts {
@@ -101,6 +103,7 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
       offline.prekeyUsed();
       deps.onPrekeyConsumed?.();
     },
+    ...(deps.presentResources ? { presentResources: deps.presentResources } : {}),
   });
   const prekeySignal = createPrekeySignal(clock);
   const policy = createPolicy({

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineOutput, OtrEvent, SmpEvent } from '../../../src-shared/otr/api';
 import type { Clock } from '../../../src-shared/otr/common/random';
+import { replyMark, resourceOf } from './device-label';
 import type { Notices } from './notices';
 import type { OtrStore } from './otr-store';
 import { NO_SMP, type Peers, type PeerState } from './peers';
@@ -63,6 +64,35 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     }
   };
 
+  /** issue 13: a private message is marked with the device it came from when the contact has several */
+  const deviceOf = (ps: PeerState, tag: number | undefined): { instanceTag?: number; device?: string } => {
+    if (tag === undefined) return {};
+    const tags = ps.conv
+      .sessions()
+      .filter((s) => s.state !== 'plaintext')
+      .map((s) => s.instanceTag);
+    const device = replyMark(tag, tags, store.devices.rows(accountId, ps.peer), deps.clock(), (t) => resourceOf(ps.tagJid.get(t)));
+    return { instanceTag: tag, ...(device !== undefined ? { device } : {}) };
+  };
+
+  /**
+   * Issue 13, several devices: plaintext from a device of the contact that has no session while
+   * another of its devices has one. The library starts no key exchange then (OTRv3 §"Tagged
+   * plaintext messages" applies only while nothing is encrypted, and plaintext names no instance
+   * tag), so that device would never get what we write. It is asked for a session of its own: a
+   * query to its full JID (OTRv4 §"Query Messages"), once per address, unless the policy is manual.
+   */
+  const askOtherDevice = (ps: PeerState, from: string): void => {
+    if (!from.includes('/') || ps.convPolicy === 'manual' || !deps.isOnline()) return;
+    const withSession = ps.conv
+      .sessions()
+      .filter((s) => s.state === 'encrypted')
+      .some((s) => ps.tagJid.get(s.instanceTag) === from);
+    if (withSession || ps.askedDevices?.has(from)) return;
+    (ps.askedDevices ??= new Set()).add(from);
+    for (const body of ps.conv.start().toSend) deps.transport({ to: from, id: randomUUID(), body });
+  };
+
   const onError = (ps: PeerState, ev: Extract<OtrEvent, { type: 'error' }>): void => {
     if (ev.code === 'peer-error') {
       notices.raise(ps.peer, { kind: 'peer-error', said: ev.message.slice(0, 200) });
@@ -115,12 +145,13 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
               ps.current = ev.instanceTag;
               store.devices.touch(accountId, ps.peer, ev.instanceTag, deps.clock());
             }
-            if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted });
+            if (ev.text.length > 0) received.push({ text: ev.text, encrypted: ev.encrypted, ...deviceOf(ps, ev.encrypted ? ev.instanceTag : undefined) });
             // issue 13: plaintext inside a private conversation is a surprise the user must see
             if (ev.encrypted) ps.receivedInClear = false;
             else if (peers.encryptedSession(ps) && ev.text.length > 0) {
               ps.receivedInClear = true;
               notices.raise(ps.peer, { kind: 'plaintext-while-private' });
+              askOtherDevice(ps, to);
             }
             break;
           case 'smp':

@@ -7,7 +7,7 @@ import { generatePrekeyMessages } from '../../../src-shared/otr/v4/identity';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { OtrAccountIdentity } from './identity';
 import { OFFLINE_ENSEMBLES_MAX_AGE_MS } from './offline-start';
-import { A, B, ids, openDb, pump, side, useOtrFixtures, write, type Side } from './test-support/otr-pair';
+import { A, B, ids, openDb, shown, pump, side, useOtrFixtures, write, type Side } from './test-support/otr-pair';
 
 useOtrFixtures();
 
@@ -22,7 +22,7 @@ describe('OTR service: starting with an offline contact (non-interactive DAKE)',
 
   /** delivers what `from` sent to every device in `to` (as an archive would), in order */
   function deliverAll(from: Side, to: Side[]): void {
-    for (const w of from.out.splice(0)) for (const d of to) d.received.push(...d.svc.receive(from.full, w.body));
+    for (const w of from.out.splice(0)) for (const d of to) shown(d, d.svc.receive(from.full, w.body));
   }
 
   it('sends what waits to the one chosen device, which reads it later; then the conversation goes on as usual', () => {

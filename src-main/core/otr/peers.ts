@@ -12,6 +12,7 @@ import type { Dh1536Engine } from '../../../src-shared/otr/v3/group';
 import type { V3Symmetric } from '../../../src-shared/otr/v3/symmetric';
 import type { Dh3072Engine } from '../../../src-shared/otr/v4/dh3072';
 import { dakeIdentity, prekeyOwner } from '../../../src-shared/otr/v4/identity';
+import { devicesToAsk, fanoutTargets } from './fanout';
 import type { OtrAccountIdentity } from './identity';
 import type { OtrStore } from './otr-store';
 
@@ -48,6 +49,10 @@ export interface PeerState {
   peerSentUntagged: boolean;
   /** the contact's devices started offline (otr/offline-start.ts): what we write goes to each */
   offlineFanout?: number[] | undefined;
+  /** the devices the user chose to write to (otr/fanout.ts); unset: every device that is online */
+  chosenDevices?: number[] | undefined;
+  /** full JIDs of the contact's other devices asked for a session of their own (otr/dispatch.ts), once each */
+  askedDevices?: Set<string>;
   lastStatus?: string;
   /** the contact speaks OTR: a whitespace tag or an OTR message came from them (issue 13, no plaintext surprises) */
   speaksOtr?: boolean;
@@ -78,6 +83,8 @@ export interface PeersDeps {
   v3Symmetric: V3Symmetric;
   /** one of our one-time prekey secrets was used by a conversation (an offline start) */
   onPrekeyUsed(): void;
+  /** the contact's full JIDs that are available now (RFC 6121 §4); absent: presence is not known */
+  presentResources?(peer: string): string[];
 }
 
 export interface Peers {
@@ -91,8 +98,13 @@ export interface Peers {
   encryptedSession(ps: PeerState): OtrSession | undefined;
   /** the address for a session's traffic: its device's full JID when known */
   addressOf(ps: PeerState, tag: number | undefined): string;
-  /** the sessions what we write goes to: the offline start's devices, else the current session */
+  /**
+   * the sessions what we write goes to (otr/fanout.ts): the offline start's devices, else the
+   * devices the user chose, else every device with an encrypted session that is online
+   */
   targets(ps: PeerState): number[];
+  /** the contact's online devices without a session to ask for one (otr/fanout.ts devicesToAsk); marked asked */
+  takeDevicesToAsk(ps: PeerState): string[];
   /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
   plaintextWire(ps: PeerState, text: string): string;
 }
@@ -154,17 +166,21 @@ export function createPeers(deps: PeersDeps): Peers {
     all: () => [...peers.values()],
     encryptedSession,
     addressOf: (ps, tag) => (tag !== undefined ? ps.tagJid.get(tag) : undefined) ?? ps.peer,
-    targets(ps) {
-      const enc = new Set(
-        ps.conv
-          .sessions()
-          .filter((s) => s.state === 'encrypted')
-          .map((s) => s.instanceTag),
-      );
-      const fanout = ps.offlineFanout?.filter((t) => enc.has(t)) ?? [];
-      if (fanout.length > 0) return fanout;
-      const s = encryptedSession(ps);
-      return s ? [s.instanceTag] : [];
+    targets: (ps) =>
+      fanoutTargets({
+        sessions: ps.conv.sessions(),
+        tagJid: ps.tagJid,
+        present: deps.presentResources?.(ps.peer),
+        chosen: ps.chosenDevices,
+        offlineFanout: ps.offlineFanout,
+        current: ps.current,
+      }),
+    takeDevicesToAsk(ps) {
+      if (ps.convPolicy === 'manual') return [];
+      const asked = (ps.askedDevices ??= new Set());
+      const ask = devicesToAsk({ sessions: ps.conv.sessions(), tagJid: ps.tagJid, present: deps.presentResources?.(ps.peer) }, asked);
+      for (const j of ask) asked.add(j);
+      return ask;
     },
     plaintextWire(ps, text) {
       if (ps.convPolicy === 'manual' || ps.peerSentUntagged) return text;

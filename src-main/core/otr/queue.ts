@@ -10,6 +10,7 @@ import type { OtrStatus } from '../../../src-shared/ipc/otr-contract';
 import { MessengerError } from '../../../src-shared/ipc/result';
 import type { EngineOutput } from '../../../src-shared/otr/api';
 import type { Clock } from '../../../src-shared/otr/common/random';
+import { copyId } from './fanout';
 import type { Notices } from './notices';
 import type { OtrStore } from './otr-store';
 import type { Peers, PeerState } from './peers';
@@ -50,22 +51,27 @@ export function createQueue(deps: QueueDeps): Queue {
   const { accountId, store, peers, notices, status } = deps;
 
   /**
-   * Encrypts `text` for every target session and hands the wire messages over. The ChatMessage
-   * id (receipts, delivery state) rides with the first device's data message; other copies get
-   * ids of their own. False when no session took it.
+   * Encrypts `text` for every target session (otr/fanout.ts) and hands the wire messages over,
+   * each device's copy to the full JID it writes from. Each copy's data message carries the
+   * ChatMessage id, the others under an id of their own that names it (fanout.ts copyId): the
+   * receipt of any device that read its copy makes the one stored row "Delivered". False when
+   * no session took it.
    */
   const encryptToTargets = (ps: PeerState, messageId: string, text: string): boolean => {
     let carried = false;
     for (const tag of peers.targets(ps)) {
       const out = ps.conv.send(text, { instanceTag: tag });
       if (out.events.some((e) => e.type === 'error')) continue;
-      const carries = !carried;
+      const id = copyId(messageId, tag, !carried);
       out.toSend.forEach((body, i) => {
-        const withId = carries && i === out.toSend.length - 1;
-        deps.transport({ to: peers.addressOf(ps, tag), id: withId ? messageId : randomUUID(), body, ...(withId ? { messageId } : {}) });
+        const withId = i === out.toSend.length - 1;
+        deps.transport({ to: peers.addressOf(ps, tag), id: withId ? id : randomUUID(), body, ...(withId ? { messageId } : {}) });
       });
       carried = true;
     }
+    // a device of the contact that came online after the conversation became private has no
+    // session yet: it is asked for one, so that it gets what is written next (otr/fanout.ts)
+    if (carried) for (const to of peers.takeDevicesToAsk(ps)) for (const body of ps.conv.start().toSend) deps.transport({ to, id: randomUUID(), body });
     return carried;
   };
 

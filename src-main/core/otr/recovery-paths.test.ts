@@ -10,7 +10,7 @@ import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { OtrAccountIdentity } from './identity';
 import { OtrStore } from './otr-store';
 import { OtrService, type OtrWire, type ReceivedMessage } from './service';
-import { A, B, ids, openDb, useOtrFixtures } from './test-support/otr-pair';
+import { A, B, ids, openDb, plain, useOtrFixtures } from './test-support/otr-pair';
 
 useOtrFixtures();
 
@@ -67,7 +67,7 @@ function dev(jid: string, identity: OtrAccountIdentity, resource = 'dev'): Dev {
 }
 
 function deliver(from: Dev, to: Dev): void {
-  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...to.svc.receive(from.full, w.body));
+  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...plain(to.svc.receive(from.full, w.body)));
 }
 function pump(a: Dev, b: Dev): void {
   for (let n = 0; n < 100 && (a.out.length || b.out.length); n++) {

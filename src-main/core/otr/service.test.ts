@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Peers } from './peers';
 import type { InboundTlv, OtrWire } from './wire';
-import { A, B, ids, openDb, pair, privatePair, pump, side, useOtrFixtures, write } from './test-support/otr-pair';
+import { messageIdOfCopy } from './fanout';
+import { A, B, ids, openDb, shown, pair, privatePair, pump, side, useOtrFixtures, write } from './test-support/otr-pair';
 
 useOtrFixtures();
 
@@ -121,13 +122,13 @@ describe('OTR service: several devices of one contact', () => {
       for (let i = 0; i < 500; i++) {
         const w = a.out.shift();
         if (w) {
-          for (const d of devices) if (w.to === B || w.to === d.full) d.received.push(...d.svc.receive(a.full, w.body));
+          for (const d of devices) if (w.to === B || w.to === d.full) shown(d, d.svc.receive(a.full, w.body));
           continue;
         }
         const d = devices.find((x) => x.out.length > 0);
         if (!d) return;
         const dw = d.out.shift() as OtrWire;
-        a.received.push(...a.svc.receive(d.full, dw.body));
+        shown(a, a.svc.receive(d.full, dw.body));
       }
       throw new Error('did not settle');
     };
@@ -141,17 +142,22 @@ describe('OTR service: several devices of one contact', () => {
       .sort();
     expect(fps).toEqual([phone.svc.status(A).ourFingerprints.v4, laptop.svc.status(A).ourFingerprints.v4].sort());
 
-    // the laptop writes: alice's replies go to the laptop only
+    // the laptop writes: its message is marked with the device (issue 13, several devices)
     expect(write(laptop, A, 'from the laptop')).toBe('sent');
     route();
     expect(a.received.at(-1)).toEqual({ text: 'from the laptop', encrypted: true });
-    expect(write(a, B, 'to the device that wrote last')).toBe('sent');
-    const to = a.out[0]?.to;
-    expect(to).toBe(laptop.full);
+    expect(a.receivedFull.at(-1)).toEqual({ text: 'from the laptop', encrypted: true, instanceTag: ids.B2.instanceTag, device: 'laptop' });
+    // alice writes: one copy per device, each encrypted in its own session and addressed to the
+    // full JID that device writes from; the first carries the message id, the other names it
+    expect(write(a, B, 'to every device')).toBe('sent');
+    expect(a.out.map((w) => w.to).sort()).toEqual([laptop.full, phone.full].sort());
+    expect(new Set(a.out.map((w) => w.body)).size).toBe(2);
+    const [first, second] = a.out;
+    expect(second?.messageId).toBe(first?.messageId);
+    expect(second?.id).not.toBe(first?.id);
+    expect(messageIdOfCopy(second!.id)).toBe(first?.id);
     route();
-    const got = devices.filter((d) => d.received.some((m) => m.text === 'to the device that wrote last'));
-    expect(got).toHaveLength(1);
-    expect(got[0]?.full).toBe(to);
+    for (const d of devices) expect(d.received.filter((m) => m.text === 'to every device')).toEqual([{ text: 'to every device', encrypted: true }]);
   });
 });
 
@@ -166,7 +172,7 @@ describe("OTR service: the account's TLV hook", () => {
     // its own type (OTRv4 §"TLV Record Types": unknown types are the application's)
     const conv = (a.svc as unknown as { peers: Peers }).peers.state(B).conv;
     const out = conv.send('', { tlvs: [{ type: 0x01a4, value: new Uint8Array([1, 2, 3]) }] });
-    for (const body of out.toSend) b.received.push(...b.svc.receive(a.full, body));
+    for (const body of out.toSend) shown(b, b.svc.receive(a.full, body));
     expect(got).toEqual([{ peer: A, from: a.full, tlv: { type: 0x01a4, value: new Uint8Array([1, 2, 3]) } }]);
     // nothing for the user, and the conversation goes on
     expect(b.received).toEqual([]);

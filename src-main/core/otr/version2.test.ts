@@ -7,7 +7,7 @@ import { OPPORTUNISTIC_POLICY, type EngineOutput } from '../../../src-shared/otr
 import { findWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
 import { V3Conversation } from '../../../src-shared/otr/v3/conversation';
 import { nativeDh1536Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
-import { A, B, ids, openDb, side, useOtrFixtures, write, type Side } from './test-support/otr-pair';
+import { A, B, ids, openDb, shown, side, useOtrFixtures, write, type Side } from './test-support/otr-pair';
 
 useOtrFixtures();
 
@@ -41,7 +41,7 @@ function pump(a: Side, p: V2): void {
     }
     const fromP = p.out.shift();
     if (fromP) {
-      a.received.push(...a.svc.receive(V2_FULL, fromP));
+      shown(a, a.svc.receive(V2_FULL, fromP));
       continue;
     }
     return;

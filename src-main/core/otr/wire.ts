@@ -17,6 +17,10 @@ export interface OtrWire {
 export interface ReceivedMessage {
   text: string;
   encrypted: boolean;
+  /** the contact's device (OTR instance tag) a private message came from */
+  instanceTag?: number;
+  /** that device's name, given only while the contact has several devices (otr/device-label.ts) */
+  device?: string;
 }
 
 /**

@@ -117,6 +117,16 @@ describe('profile database migrations', () => {
       'push_seen',
       'tls_pins',
     ]);
+    // v18 (issue 13, several devices): an incoming message keeps its device and the mark it was shown with
+    const columns = store.database.prepare("SELECT name FROM pragma_table_info('messages')", { pluck: true }).all();
+    expect(columns).toEqual(expect.arrayContaining(['instance_tag', 'device']));
+    store.addAccount({ id: 'a1', jid: 'me@x.example', host: null, port: null, resource: 'r', created_at: 1 });
+    const reply = { id: 'i1', accountId: 'a1', peer: 'you@x.example', direction: 'in' as const, body: 'hi', timestamp: 1, delivery: 'delivered' as const };
+    expect(store.addIncoming({ ...reply, encrypted: true, device: 'laptop' }, null, 0x1234)).toBe(true);
+    expect(store.message('i1')).toMatchObject({ device: 'laptop' });
+    expect(store.database.prepare("SELECT instance_tag FROM messages WHERE id = 'i1'", { pluck: true }).get()).toBe(0x1234);
+    expect(store.addIncoming({ ...reply, id: 'i2', encrypted: false }, null)).toBe(true);
+    expect(store.message('i2')).not.toHaveProperty('device');
     store.database.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     store.close();
     stores.splice(stores.indexOf(store), 1);

@@ -257,6 +257,11 @@ export const MIGRATIONS: readonly string[] = [
   // presence (RFC 6121 §4.2), as the user left them. NULL: never set (available, no message).
   `ALTER TABLE accounts ADD COLUMN own_show TEXT;
    ALTER TABLE accounts ADD COLUMN own_status TEXT;`,
+  // v18 (issue 13, several devices): the contact's device an incoming private message came from,
+  // its OTR instance tag (OTRv4 §"Instance Tags"), and the name it was shown with when the contact
+  // had more than one device (otr/device-label.ts; NULL otherwise): the mark stays as it was seen
+  `ALTER TABLE messages ADD COLUMN instance_tag INTEGER;
+   ALTER TABLE messages ADD COLUMN device TEXT;`,
 ];
 
 /** the schema version a database has once migrate() ran */

@@ -68,5 +68,7 @@ export function toMessage(r: Row): ChatMessage {
     // present only when set, as on the update that first said so (issue 13, recovery)
     ...(int(r, 'resent') === 1 ? { resent: true } : {}),
     ...('elsewhere' in r && int(r, 'elsewhere') === 1 ? { elsewhere: true } : {}),
+    // issue 13, several devices: the reply's device, as it was shown when it arrived
+    ...('device' in r && textOrNull(r, 'device') !== null ? { device: textOrNull(r, 'device')! } : {}),
   };
 }

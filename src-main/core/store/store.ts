@@ -201,14 +201,15 @@ export class Store {
 
   /**
    * Stores an incoming message unless one with the same remote id (XEP-0359 origin-id, else the
-   * stanza id) from the same peer is already stored. Returns false for a duplicate.
+   * stanza id) from the same peer is already stored. Returns false for a duplicate. `instanceTag`:
+   * the contact's device a private message came from (issue 13, several devices).
    */
-  addIncoming(m: ChatMessage, remoteId: string | null): boolean {
+  addIncoming(m: ChatMessage, remoteId: string | null, instanceTag?: number): boolean {
     const r = this.db
       .prepare(
-        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT DO NOTHING',
+        'INSERT INTO messages (id, account_id, peer, direction, body, timestamp, delivery, encrypted, remote_id, read, instance_tag, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) ON CONFLICT DO NOTHING',
       )
-      .run([m.id, m.accountId, m.peer, 'in', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId]);
+      .run([m.id, m.accountId, m.peer, 'in', m.body, m.timestamp, m.delivery, m.encrypted ? 1 : 0, remoteId, instanceTag ?? null, m.device ?? null]);
     return r.changes === 1;
   }
 

@@ -56,7 +56,10 @@ export interface Side {
   out: OtrWire[];
   /** every wire body ever sent, for "never in clear" checks */
   wireLog: OtrWire[];
-  received: ReceivedMessage[];
+  /** what the user was shown: the text and whether it came privately (shown() below) */
+  received: Array<Pick<ReceivedMessage, 'text' | 'encrypted'>>;
+  /** the same with the device each came from (otr/device-label.ts) */
+  receivedFull: ReceivedMessage[];
   notices: OtrNotice[];
   statuses: OtrStatus[];
   sent: Array<{ id: string; encrypted: boolean }>;
@@ -88,6 +91,7 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
     out: [],
     wireLog: [],
     received: [],
+    receivedFull: [],
     notices: [],
     statuses: [],
     sent: [],
@@ -132,9 +136,18 @@ export function write(s: Side, peer: string, text: string): 'sent' | 'queued' | 
   return 'plain';
 }
 
+/** the messages as most tests compare them: text and whether it came privately */
+export const plain = (list: ReceivedMessage[]): Array<Pick<ReceivedMessage, 'text' | 'encrypted'>> => list.map(({ text, encrypted }) => ({ text, encrypted }));
+
+/** what a side was shown: `received` keeps text and `encrypted`, `receivedFull` the device too */
+export function shown(s: Side, list: ReceivedMessage[]): void {
+  s.receivedFull.push(...list);
+  s.received.push(...plain(list));
+}
+
 /** delivers everything `from` has in flight to `to`, in order */
 export function deliver(from: Side, to: Side): void {
-  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...to.svc.receive(from.full, w.body));
+  for (let w = from.out.shift(); w; w = from.out.shift()) shown(to, to.svc.receive(from.full, w.body));
 }
 
 /** delivers everything in flight both ways until quiet */
@@ -142,12 +155,12 @@ export function pump(a: Side, b: Side): void {
   for (let i = 0; i < 500; i++) {
     const fromA = a.out.shift();
     if (fromA) {
-      b.received.push(...b.svc.receive(a.full, fromA.body));
+      shown(b, b.svc.receive(a.full, fromA.body));
       continue;
     }
     const fromB = b.out.shift();
     if (fromB) {
-      a.received.push(...a.svc.receive(b.full, fromB.body));
+      shown(a, a.svc.receive(b.full, fromB.body));
       continue;
     }
     return;
