@@ -172,7 +172,7 @@ export class V3Conversation implements OtrConversation {
 
   /** encodes and fragments a version 3 message (to `receiverTag`) or, with `v2`, a version 2 one */
   private wire(bytes: Uint8Array, receiverTag: number, v2 = false): string[] {
-    const msg = encodeOtrMessage(bytes);
+    const msg = encodeOtrMessage(bytes, this.opts.symmetric?.base64);
     const max = this.opts.maxMessageSize;
     if (!max) return [msg];
     return v2 ? fragmentV2(msg, max) : fragmentV3(msg, max, this.ourTag, receiverTag);
@@ -210,7 +210,7 @@ export class V3Conversation implements OtrConversation {
       out.events.push({ type: 'message', text: wire, encrypted: false });
       return;
     }
-    const m = classifyMessage(wire);
+    const m = classifyMessage(wire, this.opts.symmetric?.base64);
     switch (m.kind) {
       case 'fragment': {
         if (reassembled) return; // fragments are never fragmented again

@@ -80,7 +80,6 @@ export function encodeSignature(h: Header, encryptedSignature: Uint8Array, mac: 
   return header(MessageType.signature, h).data(encryptedSignature).bytes(mac).finish();
 }
 
-/** the MAC'd part of a data message (§"Data Message": version … encrypted message) */
 // The data message is every message of a conversation: it is written into one array of its exact
 // size and read with views, not through ByteWriter / ByteReader, whose per-field arrays made the
 // garbage collector the largest cost of a one-way message (profile in docs/performance.md).
@@ -100,13 +99,20 @@ function view(b: Uint8Array, at: number, n: number, what: string): Uint8Array {
   return b.subarray(at, at + n);
 }
 
-export function encodeDataAuthenticated(
+/**
+ * Lays out a whole data message (§"Data Message") in one array of its exact size, leaving the
+ * encrypted message (`encLength` bytes at `encAt`) and the MAC (at `macAt`, over bytes 0…macAt)
+ * for the caller to write in place: no part is built separately and copied in.
+ */
+export function layoutDataMessage(
   h: Header,
-  f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>,
-): Uint8Array {
+  f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'oldMacKeys'>,
+  encLength: number,
+): { bytes: Uint8Array; encAt: number; macAt: number } {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
   const v2 = h.version === V2_PROTOCOL_VERSION;
-  const out = new Uint8Array((v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + f.encrypted.length);
+  const macAt = (v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + encLength;
+  const out = new Uint8Array(macAt + MAC_BYTES + 4 + f.oldMacKeys.length);
   out[1] = v2 ? V2_PROTOCOL_VERSION : PROTOCOL_VERSION;
   out[2] = MessageType.data;
   let at = 3;
@@ -117,16 +123,9 @@ export function encodeDataAuthenticated(
   out.set(f.nextDh, at);
   at += f.nextDh.length;
   out.set(f.ctr, at);
-  at = putInt(out, at + CTR_BYTES, f.encrypted.length);
-  out.set(f.encrypted, at);
-  return out;
-}
-export function encodeDataMessage(authenticated: Uint8Array, mac: Uint8Array, oldMacKeys: Uint8Array): Uint8Array {
-  const out = new Uint8Array(authenticated.length + mac.length + 4 + oldMacKeys.length);
-  out.set(authenticated);
-  out.set(mac, authenticated.length);
-  out.set(oldMacKeys, putInt(out, authenticated.length + mac.length, oldMacKeys.length));
-  return out;
+  const encAt = putInt(out, at + CTR_BYTES, encLength);
+  out.set(f.oldMacKeys, putInt(out, macAt + MAC_BYTES, f.oldMacKeys.length));
+  return { bytes: out, encAt, macAt };
 }
 
 /** the fields of a data message after its header (which ends at `at`) */
