@@ -205,7 +205,7 @@ export class V3Conversation implements OtrConversation {
   }
 
   private handle(wire: string, out: Out, reassembled: boolean): void {
-    if (this.offered().length === 0) {
+    if (!this.policy.allowV3 && !this.v2Allowed) {
       // OTR disabled: no special handling at all (§"State transitions")
       out.events.push({ type: 'message', text: wire, encrypted: false });
       return;

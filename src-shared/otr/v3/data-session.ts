@@ -6,7 +6,7 @@
 // Receiving is transactional: nothing in the session changes until the MAC, the keyids and the
 // counter have all been checked, and every failure is the same OtrError('unreadable') — the caller
 // cannot tell a bad MAC from a replayed counter or an unknown keyid.
-import { bigintToBytes, bytesToBigint, concatBytes, equalBytes, wipe } from '../common/bytes';
+import { concatBytes, equalBytes, wipe } from '../common/bytes';
 import { unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import type { AkeResult, DhKeyPair } from './ake';
@@ -41,6 +41,24 @@ const ourKey = (id: number, k: DhKeyPair): OurKey => ({ id, priv: k.priv, pub: k
 const pairId = (ourId: number, theirId: number): string => `${ourId}:${theirId}`;
 const MAX_CTR = (1n << 64n) - 1n;
 const NO_KEYS = new Uint8Array(0);
+const LOW32 = 0xffffffffn;
+
+/** the counter's 8 bytes (§"Data Message" CTR), from two 32-bit halves (fewer BigInts than a byte loop) */
+function ctrBytes(v: bigint): Uint8Array {
+  const out = new Uint8Array(CTR_BYTES);
+  const hi = Number(v >> 32n);
+  const lo = Number(v & LOW32);
+  for (let i = 0; i < 4; i++) {
+    out[3 - i] = hi >>> (8 * i);
+    out[7 - i] = lo >>> (8 * i);
+  }
+  return out;
+}
+function ctrValue(b: Uint8Array): bigint {
+  const hi = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  const lo = ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
 
 export interface Decrypted {
   payload: Uint8Array;
@@ -136,7 +154,7 @@ export class DataSession {
     const p = this.pair(this.ourPrev, this.theirCur);
     if (p.sendCtr >= MAX_CTR) throw new RangeError('counter exhausted');
     p.sendCtr += 1n;
-    const ctr = bigintToBytes(p.sendCtr, CTR_BYTES);
+    const ctr = ctrBytes(p.sendCtr);
     const oldMacKeys = this.revealQueue.length === 0 ? NO_KEYS : concatBytes(...this.revealQueue);
     this.revealQueue = [];
     const nextDh = this.ourCur.pubBytes;
@@ -161,10 +179,10 @@ export class DataSession {
     const known = this.pairs.get(id);
     const p = known ?? this.computePair(our, their);
     const mac = p.recvHmac.mac(m.authenticated);
-    const ctrValue = bytesToBigint(m.ctr);
+    const ctr = ctrValue(m.ctr);
     // all checks are evaluated before deciding, so the failing one is not singled out
     const macOk = equalBytes(mac, m.mac);
-    const ctrOk = ctrValue > p.recvCtr;
+    const ctrOk = ctr > p.recvCtr;
     const rotateTheirs = m.senderKeyId === this.theirCur.id;
     const next = rotateTheirs ? bytesToBigintFast(m.nextDh) : 0n;
     const nextOk = !rotateTheirs || isValidGroupElement(next);
@@ -176,7 +194,7 @@ export class DataSession {
     p.recvCtrAes.crypt(m.ctr, m.encrypted, payload, 0);
 
     // commit
-    p.recvCtr = ctrValue;
+    p.recvCtr = ctr;
     p.recvMacUsed = true;
     this.pairs.set(id, p);
     const extraKey = p.extraKey.slice();
