@@ -84,8 +84,21 @@ export function splitMessagePayload(payload: Uint8Array): { text: string; tlvs: 
   return { text, tlvs };
 }
 
+/** UTF-8 of `text`; ASCII (most chat text) is copied by a loop, cheaper than a TextEncoder call for short text */
+function utf8(text: string): Uint8Array {
+  const n = text.length;
+  if (n > 256) return UTF8_ENCODER.encode(text);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return UTF8_ENCODER.encode(text);
+    out[i] = c;
+  }
+  return out;
+}
+
 export function joinMessagePayload(text: string, tlvs: readonly Tlv[]): Uint8Array {
-  const t = UTF8_ENCODER.encode(text);
+  const t = utf8(text);
   if (tlvs.length === 0) return t;
   const w = new ByteWriter().bytes(t).byte(0).bytes(encodeTlvs(tlvs));
   return w.finish();
