@@ -46,6 +46,8 @@ describe('native OTRv3 symmetric engine', () => {
         }
         n.destroy();
         p.destroy();
+        // a destroyed cipher refuses to run rather than encrypt under a wiped key
+        expect(() => n.crypt(new Uint8Array(8), new Uint8Array(1), new Uint8Array(1), 0)).toThrow();
       }),
       { numRuns: 100 },
     );

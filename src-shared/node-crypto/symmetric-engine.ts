@@ -63,13 +63,15 @@ const MAX_BLOCKS = 64;
  * than the AES itself. So one AES-128-ECB context per key pair encrypts, in one call, the counter
  * blocks ctr‖0 … ctr‖(k−1) of BATCH successive counters (§"Data Message": the message's counter is
  * the top half of the initial block, the bottom half counts blocks from 0): the key stream of the
- * counters a sender uses next (it counts up by one) and a receiver expects next. A counter outside
+ * counters a sender uses next (it counts up by one) and a receiver expects next (the first batch
+ * of a pair covers 2 counters: after a D-H rotation a pair may carry a single message). A counter outside
  * the batch, or a longer message, makes a new batch from that counter. Key stream already used is
  * wiped at once and never used again; destroy() wipes the rest.
  */
 function dataCtr(aesKey: Uint8Array): KeyedCtr {
   const key = aesKey.slice(); // for messages longer than a batch covers; wiped by destroy()
-  const ecb: Cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+  let ecb: Cipher | undefined; // made at the first message: a pair may never be used in one direction
+  let destroyed = false;
   let stream = Buffer.alloc(0);
   let hi = -1; // the batch covers counters hi‖(lo0 + next) … hi‖(lo0 + count − 1)
   let lo0 = 0;
@@ -77,16 +79,33 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
   let count = 0;
   let blocks = 0;
 
+  /** the counter blocks of the last batch (no secret): reused, only the counters are rewritten */
+  let input = Buffer.alloc(0);
+  let refills = 0;
+
   function refill(h: number, l: number, minBlocks: number): void {
     stream.fill(0);
-    blocks = Math.max(MIN_BLOCKS, minBlocks);
-    count = Math.min(BATCH, 0x1_0000_0000 - l); // the low word does not wrap inside a batch
-    const input = Buffer.alloc(count * blocks * 16);
+    ecb ??= createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    const newBlocks = Math.max(MIN_BLOCKS, minBlocks);
+    // the first batch of a key pair is small: after a D-H rotation a pair may carry one message
+    const newCount = Math.min(refills++ === 0 ? 2 : BATCH, 0x1_0000_0000 - l); // the low word does not wrap inside a batch
+    if (newBlocks !== blocks || newCount !== count) {
+      blocks = newBlocks;
+      count = newCount;
+      input = Buffer.alloc(count * blocks * 16);
+      for (let o = 0, b = 0; o < input.length; o += 16, b = (b + 1) % blocks) input.writeUInt32BE(b, o + 12);
+    }
     for (let m = 0, o = 0; m < count; m++) {
+      const lo = l + m;
       for (let b = 0; b < blocks; b++, o += 16) {
-        input.writeUInt32BE(h, o);
-        input.writeUInt32BE(l + m, o + 4);
-        input.writeUInt32BE(b, o + 12);
+        input[o] = h >>> 24;
+        input[o + 1] = h >>> 16;
+        input[o + 2] = h >>> 8;
+        input[o + 3] = h;
+        input[o + 4] = lo >>> 24;
+        input[o + 5] = lo >>> 16;
+        input[o + 6] = lo >>> 8;
+        input[o + 7] = lo;
       }
     }
     stream = ecb.update(input);
@@ -97,6 +116,7 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
 
   return {
     crypt(ctrTop, data, out, at) {
+      if (destroyed) throw new Error('keyed AES-CTR used after destroy()');
       const need = (data.length + 15) >>> 4;
       if (need > MAX_BLOCKS) {
         const block = new Uint8Array(16);
@@ -117,14 +137,16 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
       next = i + 1;
     },
     destroy() {
+      destroyed = true;
       stream.fill(0);
       key.fill(0);
       count = 0;
       try {
-        ecb.final(); // releases OpenSSL's context (and its key schedule)
+        ecb?.final(); // releases OpenSSL's context (and its key schedule)
       } catch {
         // already final
       }
+      ecb = undefined;
     },
   };
 }
