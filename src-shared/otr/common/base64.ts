@@ -59,3 +59,15 @@ export function base64Decode(text: string): Uint8Array {
   if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) throw malformed('base64 trailing bits');
   return out;
 }
+
+/**
+ * The codec of `?OTR:` messages, injectable like the v3 symmetric engine (v3/symmetric.ts): the
+ * app hands in a native one (src-shared/node-crypto/base64-codec.ts), which must be exactly as
+ * strict as base64Decode (same accepted inputs, OtrError('malformed') for the rest).
+ */
+export interface Base64Codec {
+  encode(bytes: Uint8Array): string;
+  decode(text: string): Uint8Array;
+}
+
+export const pureBase64: Base64Codec = { encode: base64Encode, decode: base64Decode };

@@ -3,7 +3,7 @@
 // Version-neutral: the caller decides what to do with each kind. The order of the checks follows
 // the specs: fragments (`?OTR|`, and v2's `?OTR,`) before `?OTR:`; then errors, queries, and
 // plaintext possibly carrying a whitespace tag.
-import { base64Decode, base64Encode } from './base64';
+import { pureBase64, type Base64Codec } from './base64';
 import { malformed } from './errors';
 import { parseErrorMessage } from './error-message';
 import { parseQueryMessage } from './query';
@@ -13,8 +13,8 @@ export const ENCODED_PREFIX = '?OTR:';
 export const ENCODED_SUFFIX = '.';
 
 /** `?OTR:` ‖ base64(bytes) ‖ `.` */
-export function encodeOtrMessage(bytes: Uint8Array): string {
-  return ENCODED_PREFIX + base64Encode(bytes) + ENCODED_SUFFIX;
+export function encodeOtrMessage(bytes: Uint8Array, codec: Base64Codec = pureBase64): string {
+  return ENCODED_PREFIX + codec.encode(bytes) + ENCODED_SUFFIX;
 }
 
 /**
@@ -22,11 +22,14 @@ export function encodeOtrMessage(bytes: Uint8Array): string {
  * what follows the dot). Throws OtrError('malformed') when the dot is missing or the base64 is bad.
  */
 export function decodeOtrMessage(text: string): Uint8Array {
-  const start = text.indexOf(ENCODED_PREFIX);
+  return decodeAt(text, text.indexOf(ENCODED_PREFIX), pureBase64);
+}
+
+function decodeAt(text: string, start: number, codec: Base64Codec): Uint8Array {
   if (start < 0) throw malformed('not an encoded OTR message');
   const end = text.indexOf(ENCODED_SUFFIX, start + ENCODED_PREFIX.length);
   if (end < 0) throw malformed('encoded OTR message without terminating "."');
-  return base64Decode(text.slice(start + ENCODED_PREFIX.length, end));
+  return codec.decode(text.slice(start + ENCODED_PREFIX.length, end));
 }
 
 export type IncomingMessage =
@@ -42,10 +45,13 @@ export type IncomingMessage =
   | { kind: 'plaintext'; text: string; tagVersions: number[] };
 
 /** Sorts out what an incoming message is. Throws only OtrError('malformed') (bad `?OTR:` base64). */
-export function classifyMessage(text: string): IncomingMessage {
-  if (text.includes('?OTR|') || text.startsWith('?OTR,')) return { kind: 'fragment', text };
-  if (text.includes(ENCODED_PREFIX)) {
-    const bytes = decodeOtrMessage(text);
+export function classifyMessage(text: string, codec: Base64Codec = pureBase64): IncomingMessage {
+  // the common case, a whole encoded message, is told by one scan for '?OTR' (no regex, no split)
+  const otr = text.indexOf('?OTR');
+  if (otr >= 0 && (text.includes('?OTR|', otr) || text.startsWith('?OTR,'))) return { kind: 'fragment', text };
+  const encoded = otr < 0 ? -1 : text.indexOf(ENCODED_PREFIX, otr);
+  if (encoded >= 0) {
+    const bytes = decodeAt(text, encoded, codec);
     return {
       kind: 'encoded',
       bytes,

@@ -6,15 +6,15 @@
 // Receiving is transactional: nothing in the session changes until the MAC, the keyids and the
 // counter have all been checked, and every failure is the same OtrError('unreadable') — the caller
 // cannot tell a bad MAC from a replayed counter or an unknown keyid.
-import { bigintToBytes, bytesToBigint, concatBytes, equalBytes, wipe } from '../common/bytes';
+import { concatBytes, equalBytes, wipe } from '../common/bytes';
 import { unreadable } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import type { AkeResult, DhKeyPair } from './ake';
 import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveDataKeys, type DataKeys } from './kdf';
 import { bigintToMinimalBytesFast, bytesToBigintFast } from './mpi';
-import { CTR_BYTES, encodeDataAuthenticated, encodeDataMessage, type DataMessageFields, type Header } from './messages';
-import { pureSymmetric, type KeyedMac, type V3Symmetric } from './symmetric';
+import { CTR_BYTES, layoutDataMessage, type DataMessageFields, type Header } from './messages';
+import { pureSymmetric, type KeyedCtr, type KeyedMac, type V3Symmetric } from './symmetric';
 
 interface OurKey extends DhKeyPair {
   id: number;
@@ -29,6 +29,9 @@ interface PairKeys extends DataKeys {
   /** HMAC-SHA1 keyed with sendMac / recvMac once for all messages of this pair */
   sendHmac: KeyedMac;
   recvHmac: KeyedMac;
+  /** AES-128-CTR keyed with sendAes / recvAes once for all messages of this pair */
+  sendCtrAes: KeyedCtr;
+  recvCtrAes: KeyedCtr;
   sendCtr: bigint;
   recvCtr: bigint;
   recvMacUsed: boolean;
@@ -37,11 +40,24 @@ interface PairKeys extends DataKeys {
 const ourKey = (id: number, k: DhKeyPair): OurKey => ({ id, priv: k.priv, pub: k.pub, pubBytes: bigintToMinimalBytesFast(k.pub) });
 const pairId = (ourId: number, theirId: number): string => `${ourId}:${theirId}`;
 const MAX_CTR = (1n << 64n) - 1n;
-/** §"Data Message": the message's 8 counter bytes are the top half of AES-CTR's initial block, the bottom half is 0 */
-function counterBlock(top: Uint8Array): Uint8Array {
-  const block = new Uint8Array(16);
-  block.set(top);
-  return block;
+const NO_KEYS = new Uint8Array(0);
+const LOW32 = 0xffffffffn;
+
+/** the counter's 8 bytes (§"Data Message" CTR), from two 32-bit halves (fewer BigInts than a byte loop) */
+function ctrBytes(v: bigint): Uint8Array {
+  const out = new Uint8Array(CTR_BYTES);
+  const hi = Number(v >> 32n);
+  const lo = Number(v & LOW32);
+  for (let i = 0; i < 4; i++) {
+    out[3 - i] = hi >>> (8 * i);
+    out[7 - i] = lo >>> (8 * i);
+  }
+  return out;
+}
+function ctrValue(b: Uint8Array): bigint {
+  const hi = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+  const lo = ((b[4]! << 24) | (b[5]! << 16) | (b[6]! << 8) | b[7]!) >>> 0;
+  return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 export interface Decrypted {
@@ -111,7 +127,16 @@ export class DataSession {
   private computePair(our: OurKey, their: TheirKey): PairKeys {
     const s = this.engine.modPow(their.pub, our.priv);
     const k = deriveDataKeys(our.pub, their.pub, s, this.sym);
-    return { ...k, sendHmac: this.sym.hmacSha1(k.sendMac), recvHmac: this.sym.hmacSha1(k.recvMac), sendCtr: 0n, recvCtr: 0n, recvMacUsed: false };
+    return {
+      ...k,
+      sendHmac: this.sym.hmacSha1(k.sendMac),
+      recvHmac: this.sym.hmacSha1(k.recvMac),
+      sendCtrAes: this.sym.dataCtr(k.sendAes),
+      recvCtrAes: this.sym.dataCtr(k.recvAes),
+      sendCtr: 0n,
+      recvCtr: 0n,
+      recvMacUsed: false,
+    };
   }
 
   private pair(our: OurKey, their: TheirKey): PairKeys {
@@ -129,20 +154,15 @@ export class DataSession {
     const p = this.pair(this.ourPrev, this.theirCur);
     if (p.sendCtr >= MAX_CTR) throw new RangeError('counter exhausted');
     p.sendCtr += 1n;
-    const ctrTop = bigintToBytes(p.sendCtr, CTR_BYTES);
-    const encrypted = this.sym.aes128Ctr(p.sendAes, counterBlock(ctrTop), payload);
-    const authenticated = encodeDataAuthenticated(header, {
-      flags,
-      senderKeyId: this.ourPrev.id,
-      recipientKeyId: this.theirCur.id,
-      nextDh: this.ourCur.pubBytes,
-      ctr: ctrTop,
-      encrypted,
-    });
-    const mac = p.sendHmac.mac(authenticated);
-    const reveal = concatBytes(...this.revealQueue);
+    const ctr = ctrBytes(p.sendCtr);
+    const oldMacKeys = this.revealQueue.length === 0 ? NO_KEYS : concatBytes(...this.revealQueue);
     this.revealQueue = [];
-    return { message: encodeDataMessage(authenticated, mac, reveal), extraKey: p.extraKey.slice() };
+    const nextDh = this.ourCur.pubBytes;
+    const f = { flags, senderKeyId: this.ourPrev.id, recipientKeyId: this.theirCur.id, nextDh, ctr, oldMacKeys };
+    const { bytes, encAt, macAt } = layoutDataMessage(header, f, payload.length);
+    p.sendCtrAes.crypt(ctr, payload, bytes, encAt);
+    bytes.set(p.sendHmac.mac(bytes.subarray(0, macAt)), macAt);
+    return { message: bytes, extraKey: p.extraKey.slice() };
   }
 
   /** the extra symmetric key of the keys the next sent message will use */
@@ -156,20 +176,25 @@ export class DataSession {
     const their = m.senderKeyId === this.theirCur.id ? this.theirCur : this.theirPrev && m.senderKeyId === this.theirPrev.id ? this.theirPrev : undefined;
     if (!our || !their) throw unreadable();
     const id = pairId(our.id, their.id);
-    const p = this.pairs.get(id) ?? this.computePair(our, their);
+    const known = this.pairs.get(id);
+    const p = known ?? this.computePair(our, their);
     const mac = p.recvHmac.mac(m.authenticated);
-    const ctrValue = bytesToBigint(m.ctr);
+    const ctr = ctrValue(m.ctr);
     // all checks are evaluated before deciding, so the failing one is not singled out
     const macOk = equalBytes(mac, m.mac);
-    const ctrOk = ctrValue > p.recvCtr;
+    const ctrOk = ctr > p.recvCtr;
     const rotateTheirs = m.senderKeyId === this.theirCur.id;
     const next = rotateTheirs ? bytesToBigintFast(m.nextDh) : 0n;
     const nextOk = !rotateTheirs || isValidGroupElement(next);
-    if (!(macOk && ctrOk && nextOk)) throw unreadable();
-    const payload = this.sym.aes128Ctr(p.recvAes, counterBlock(m.ctr), m.encrypted);
+    if (!(macOk && ctrOk && nextOk)) {
+      if (!known) this.wipePair(p);
+      throw unreadable();
+    }
+    const payload = new Uint8Array(m.encrypted.length);
+    p.recvCtrAes.crypt(m.ctr, m.encrypted, payload, 0);
 
     // commit
-    p.recvCtr = ctrValue;
+    p.recvCtr = ctr;
     p.recvMacUsed = true;
     this.pairs.set(id, p);
     const extraKey = p.extraKey.slice();
@@ -184,11 +209,17 @@ export class DataSession {
       const [o, t] = id.split(':').map(Number) as [number, number];
       if (!pred(o, t)) continue;
       if (p.recvMacUsed) this.revealQueue.push(p.recvMac.slice());
-      wipe(p.sendAes, p.sendMac, p.recvAes, p.recvMac, p.extraKey);
-      p.sendHmac.destroy();
-      p.recvHmac.destroy();
+      this.wipePair(p);
       this.pairs.delete(id);
     }
+  }
+
+  private wipePair(p: PairKeys): void {
+    wipe(p.sendAes, p.sendMac, p.recvAes, p.recvMac, p.extraKey);
+    p.sendHmac.destroy();
+    p.recvHmac.destroy();
+    p.sendCtrAes.destroy();
+    p.recvCtrAes.destroy();
   }
 
   private rotateOurs(): void {

@@ -58,15 +58,6 @@ function header(type: number, h: Header): ByteWriter {
   return new ByteWriter().short(PROTOCOL_VERSION).byte(type).int(h.senderTag).int(h.receiverTag);
 }
 
-/** reads version (2 or 3), type and, for version 3, the instance tags */
-function readHeader(r: ByteReader): Header & { version: 2 | 3; messageType: number } {
-  const version = r.short('protocol version');
-  if (version !== PROTOCOL_VERSION && version !== V2_PROTOCOL_VERSION) throw new OtrError('unsupported-version', `protocol version ${version}`);
-  const messageType = r.byte('message type');
-  if (version === V2_PROTOCOL_VERSION) return { version, messageType, senderTag: 0, receiverTag: 0 };
-  return { version, messageType, senderTag: r.int('sender instance tag'), receiverTag: r.int('receiver instance tag') };
-}
-
 export function encodeDhCommit(h: Header, encryptedGx: Uint8Array, hashedGx: Uint8Array): Uint8Array {
   return header(MessageType.dhCommit, h).data(encryptedGx).data(hashedGx).finish();
 }
@@ -80,7 +71,6 @@ export function encodeSignature(h: Header, encryptedSignature: Uint8Array, mac: 
   return header(MessageType.signature, h).data(encryptedSignature).bytes(mac).finish();
 }
 
-/** the MAC'd part of a data message (§"Data Message": version … encrypted message) */
 // The data message is every message of a conversation: it is written into one array of its exact
 // size and read with views, not through ByteWriter / ByteReader, whose per-field arrays made the
 // garbage collector the largest cost of a one-way message (profile in docs/performance.md).
@@ -100,13 +90,31 @@ function view(b: Uint8Array, at: number, n: number, what: string): Uint8Array {
   return b.subarray(at, at + n);
 }
 
-export function encodeDataAuthenticated(
+/** version (2 or 3), type and, for version 3, the instance tags, read in place (every message is routed by them) */
+function readHeader(bytes: Uint8Array): Header & { version: 2 | 3; messageType: number } {
+  if (bytes.length < 2) throw malformed('truncated protocol version');
+  const version = (bytes[0]! << 8) | bytes[1]!;
+  if (version !== PROTOCOL_VERSION && version !== V2_PROTOCOL_VERSION) throw new OtrError('unsupported-version', `protocol version ${version}`);
+  if (bytes.length < 3) throw malformed('truncated message type');
+  const messageType = bytes[2]!;
+  if (version === V2_PROTOCOL_VERSION) return { version, messageType, senderTag: 0, receiverTag: 0 };
+  return { version, messageType, senderTag: getInt(bytes, 3, 'sender instance tag'), receiverTag: getInt(bytes, 7, 'receiver instance tag') };
+}
+
+/**
+ * Lays out a whole data message (§"Data Message") in one array of its exact size, leaving the
+ * encrypted message (`encLength` bytes at `encAt`) and the MAC (at `macAt`, over bytes 0…macAt)
+ * for the caller to write in place: no part is built separately and copied in.
+ */
+export function layoutDataMessage(
   h: Header,
-  f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'encrypted'>,
-): Uint8Array {
+  f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'oldMacKeys'>,
+  encLength: number,
+): { bytes: Uint8Array; encAt: number; macAt: number } {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
   const v2 = h.version === V2_PROTOCOL_VERSION;
-  const out = new Uint8Array((v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + f.encrypted.length);
+  const macAt = (v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + encLength;
+  const out = new Uint8Array(macAt + MAC_BYTES + 4 + f.oldMacKeys.length);
   out[1] = v2 ? V2_PROTOCOL_VERSION : PROTOCOL_VERSION;
   out[2] = MessageType.data;
   let at = 3;
@@ -117,20 +125,17 @@ export function encodeDataAuthenticated(
   out.set(f.nextDh, at);
   at += f.nextDh.length;
   out.set(f.ctr, at);
-  at = putInt(out, at + CTR_BYTES, f.encrypted.length);
-  out.set(f.encrypted, at);
-  return out;
-}
-export function encodeDataMessage(authenticated: Uint8Array, mac: Uint8Array, oldMacKeys: Uint8Array): Uint8Array {
-  const out = new Uint8Array(authenticated.length + mac.length + 4 + oldMacKeys.length);
-  out.set(authenticated);
-  out.set(mac, authenticated.length);
-  out.set(oldMacKeys, putInt(out, authenticated.length + mac.length, oldMacKeys.length));
-  return out;
+  const encAt = putInt(out, at + CTR_BYTES, encLength);
+  out.set(f.oldMacKeys, putInt(out, macAt + MAC_BYTES, f.oldMacKeys.length));
+  return { bytes: out, encAt, macAt };
 }
 
-/** the fields of a data message after its header (which ends at `at`) */
-function decodeDataFields(bytes: Uint8Array, at: number): DataMessageFields {
+/**
+ * A data message whose header ends at `at`. The object is written out in full rather than as
+ * `{ ...header, … }`: V8 turns a spread followed by ten more properties into a slow dictionary
+ * object, which cost a quarter of receiving a data message (profile in docs/performance.md).
+ */
+function decodeDataFields(bytes: Uint8Array, at: number, senderTag: number, receiverTag: number): Header & DataMessageFields & { type: 'data' } {
   if (at + 1 > bytes.length) throw malformed('truncated flags');
   const flags = bytes[at]!;
   const senderKeyId = getInt(bytes, at + 1, 'sender keyid');
@@ -150,19 +155,25 @@ function decodeDataFields(bytes: Uint8Array, at: number): DataMessageFields {
   const oldMacKeys = view(bytes, p + MAC_BYTES + 4, oldLen, 'old MAC keys');
   if (oldMacKeys.length % MAC_BYTES !== 0) throw malformed('old MAC keys length');
   if (p + MAC_BYTES + 4 + oldLen !== bytes.length) throw malformed('trailing bytes after OTRv3 message');
-  return { flags, senderKeyId, recipientKeyId, nextDh, ctr, encrypted, mac, oldMacKeys, authenticated };
+  return { senderTag, receiverTag, type: 'data', flags, senderKeyId, recipientKeyId, nextDh, ctr, encrypted, mac, oldMacKeys, authenticated };
 }
 
 /** Reads just the header (for routing by version and instance tag before full parsing). */
 export function decodeHeader(bytes: Uint8Array): Header & { version: 2 | 3; messageType: number } {
-  return readHeader(new ByteReader(bytes));
+  return readHeader(bytes);
 }
 
 /** Decodes a version 3 or version 2 message (`version` tells which). */
 export function decodeV3Message(bytes: Uint8Array): V3Message {
-  const r = new ByteReader(bytes);
-  const { version, messageType: type, senderTag, receiverTag } = readHeader(r);
+  const { version, messageType: type, senderTag, receiverTag } = readHeader(bytes);
+  const at = version === V2_PROTOCOL_VERSION ? 3 : 11;
+  if (type === MessageType.data) {
+    const d: V3Message = decodeDataFields(bytes, at, senderTag, receiverTag);
+    if (version === V2_PROTOCOL_VERSION) d.version = version; // afterwards: rare
+    return d;
+  }
   const h: Header = version === V2_PROTOCOL_VERSION ? { senderTag, receiverTag, version } : { senderTag, receiverTag };
+  const r = new ByteReader(bytes.subarray(at));
   let m: V3Message;
   switch (type) {
     case MessageType.dhCommit:
@@ -185,28 +196,6 @@ export function decodeV3Message(bytes: Uint8Array): V3Message {
     case MessageType.signature:
       m = { ...h, type: 'signature', encryptedSignature: r.data('encrypted signature'), mac: r.fixed(MAC_BYTES, 'MAC') };
       break;
-    case MessageType.data: {
-      // written out rather than `{ ...h, … }`: V8 turns a spread followed by ten more properties
-      // into a slow dictionary object, which cost a quarter of receiving a data message (profile
-      // in docs/performance.md); a version 2 message gets its `version` afterwards (rare)
-      const f = decodeDataFields(bytes, r.position);
-      const d: V3Message = {
-        senderTag: h.senderTag,
-        receiverTag: h.receiverTag,
-        type: 'data',
-        flags: f.flags,
-        senderKeyId: f.senderKeyId,
-        recipientKeyId: f.recipientKeyId,
-        nextDh: f.nextDh,
-        ctr: f.ctr,
-        encrypted: f.encrypted,
-        mac: f.mac,
-        oldMacKeys: f.oldMacKeys,
-        authenticated: f.authenticated,
-      };
-      if (h.version !== undefined) d.version = h.version;
-      return d;
-    }
     default:
       throw malformed(`unknown OTRv3 message type 0x${type.toString(16)}`);
   }

@@ -8,11 +8,23 @@ import { ctr } from '@noble/ciphers/aes.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { pureBase64, type Base64Codec } from '../common/base64';
 
 /** a MAC keyed once and applied to many messages (RFC 2104 §4: the padded key blocks are hashed once) */
 export interface KeyedMac {
   mac(data: Uint8Array): Uint8Array;
   /** wipes the key material it holds */
+  destroy(): void;
+}
+
+/**
+ * AES-128-CTR keyed once per key pair for data messages (§"Data Message": the initial counter block
+ * is the message's 8-byte top half followed by 8 zero bytes). Like libotr's per-pair cipher handle.
+ */
+export interface KeyedCtr {
+  /** en/decrypts `data` under the counter top `ctrTop` (8 bytes) into `out` at `at` */
+  crypt(ctrTop: Uint8Array, data: Uint8Array, out: Uint8Array, at: number): void;
+  /** wipes the key material (and any key stream) it holds */
   destroy(): void;
 }
 
@@ -25,6 +37,13 @@ export interface V3Symmetric {
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** AES-128-CTR of data from the 16-byte initial counter block (encryption and decryption alike) */
   aes128Ctr(key: Uint8Array, counterBlock: Uint8Array, data: Uint8Array): Uint8Array;
+  /** AES-128-CTR for the data messages of one key pair (the key is copied: the caller may wipe its own) */
+  dataCtr(key: Uint8Array): KeyedCtr;
+  /**
+   * the base64 of `?OTR:` encoded messages (common/base64.ts; pure by default). It travels with
+   * these primitives so that the one engine the core injects also brings the native codec.
+   */
+  base64?: Base64Codec;
 }
 
 /** Pure JavaScript (@noble) primitives: the default. */
@@ -37,4 +56,16 @@ export const pureSymmetric: V3Symmetric = {
   },
   hmacSha256: (key, data) => hmac(sha256, key, data),
   aes128Ctr: (key, counterBlock, data) => ctr(key, counterBlock).encrypt(data),
+  dataCtr(key) {
+    const k = key.slice();
+    return {
+      crypt(ctrTop, data, out, at) {
+        const block = new Uint8Array(16);
+        block.set(ctrTop);
+        out.set(ctr(k, block).encrypt(data), at);
+      },
+      destroy: () => k.fill(0),
+    };
+  },
+  base64: pureBase64,
 };
