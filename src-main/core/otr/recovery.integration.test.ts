@@ -59,18 +59,24 @@ describe('no plaintext surprises: published prekeys', () => {
   });
 });
 
+/** alice and bob (prekeys published) in a private conversation; bob's device confirmed `hello` */
+async function privateWithPublishedBob(hello: string) {
+  const a = await file.user('alice');
+  const b = await publishedUser('bob');
+  await makeContacts(a, b);
+  const A = a.c.core.handlers;
+  await A['otr.start']({ accountId: a.accountId, peer: b.jid });
+  await a.c.waitFor('otr.status', isState(b.jid, 'private-unverified'));
+  await b.c.waitFor('otr.status', isState(a.jid, 'private-unverified'));
+  const sent = await A['message.send']({ accountId: a.accountId, to: b.jid, body: hello });
+  await a.c.waitFor('message.updated', (m) => m.id === sent.id && m.delivery === 'delivered', 60_000);
+  return { a, b, A };
+}
+
 describe('recovery without rituals: the contact went offline with a message unconfirmed', () => {
   it('the core starts the offline session from their prekeys by itself and re-sends it there, once', async () => {
-    const a = await file.user('alice');
-    const b = await publishedUser('bob');
-    await makeContacts(a, b);
-    const A = a.c.core.handlers;
-    await A['otr.start']({ accountId: a.accountId, peer: b.jid });
-    await a.c.waitFor('otr.status', isState(b.jid, 'private-unverified'));
-    await b.c.waitFor('otr.status', isState(a.jid, 'private-unverified'));
     // bob's device confirms what it reads (receipts), so "unconfirmed" means something
-    const hello = await A['message.send']({ accountId: a.accountId, to: b.jid, body: 'hello' });
-    await a.c.waitFor('message.updated', (m) => m.id === hello.id && m.delivery === 'delivered', 60_000);
+    const { a, b, A } = await privateWithPublishedBob('hello');
     const bobTag = (await storedIdentity(identityVaults.get(b.c.core)!, b.accountId))!.instanceTag;
 
     // bob's messenger goes away; alice writes into the session of his device: it waits on his
@@ -112,15 +118,7 @@ describe('recovery without rituals: the contact went offline with a message unco
 
 describe('recovery without rituals: the contact comes back with another key', () => {
   it('says so inline and re-sends what the old device never confirmed in the new session, once', async () => {
-    const a = await file.user('alice');
-    const b = await publishedUser('bob');
-    await makeContacts(a, b);
-    const A = a.c.core.handlers;
-    await A['otr.start']({ accountId: a.accountId, peer: b.jid });
-    await a.c.waitFor('otr.status', isState(b.jid, 'private-unverified'));
-    await b.c.waitFor('otr.status', isState(a.jid, 'private-unverified'));
-    const hello = await A['message.send']({ accountId: a.accountId, to: b.jid, body: 'hello old phone' });
-    await a.c.waitFor('message.updated', (m) => m.id === hello.id && m.delivery === 'delivered', 60_000);
+    const { a, b, A } = await privateWithPublishedBob('hello old phone');
     const oldKey = (await A['otr.status']({ accountId: a.accountId, peer: b.jid })).theirFingerprint;
 
     // bob's old messenger goes away for good; alice writes into its session
