@@ -268,27 +268,10 @@ export class OtrService {
     return this.statusOf.emit(ps);
   }
 
-  /**
-   * Issue 13, several devices (otr.devices.choose): which of the contact's devices with a private
-   * session get what we write (otr/fanout.ts fanoutTargets, step 2); null: all that are online.
-   * Each must have an encrypted session now: a choice of a device we cannot write to privately
-   * would be empty, and the fan-out would fall back to all of them without saying so. The choice
-   * lives in memory for this run of the app (PeerState), as the sessions it names do not outlive
-   * the conversation: ending it clears the choice (end above).
-   */
+  /** issue 13, several devices (otr.devices.choose): which devices get what we write; null: all (peers.ts choose) */
   chooseDevices(peer: string, instanceTags: number[] | null): OtrStatus {
     const ps = this.peers.state(peer);
-    if (instanceTags === null) {
-      ps.chosenDevices = undefined;
-      return this.statusOf.emit(ps);
-    }
-    const live = new Set(ps.conv.sessions().flatMap((s) => (s.state === 'encrypted' ? [s.instanceTag] : [])));
-    const unknown = instanceTags.filter((t) => !live.has(t));
-    if (unknown.length > 0) {
-      const words = unknown.map((t) => t.toString(16).toUpperCase().padStart(8, '0')).join(', ');
-      throw new MessengerError('not-found', `No private session with ${peer}'s device ${words}.`);
-    }
-    ps.chosenDevices = [...new Set(instanceTags)];
+    this.peers.choose(ps, instanceTags);
     return this.statusOf.emit(ps);
   }
 
