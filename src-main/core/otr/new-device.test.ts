@@ -72,8 +72,10 @@ function net(a: Alice, bobs: Side[]): void {
 const kinds = (a: Alice) => a.notices.map((n) => n.kind).filter((k) => k === 'new-device' || k === 'fingerprint-changed');
 
 /** alice private with Bob's phone, then Bob's laptop starts its own session while the phone is there */
-function twoDevices(): { a: Alice; phone: Side; laptop: Side } {
+function twoDevices(unconfirmed: Alice['unconfirmed'] = []): { a: Alice; phone: Side; laptop: Side } {
   const a = alice();
+  // what the account's history says before the laptop comes: written to the phone, not confirmed
+  a.unconfirmed.push(...unconfirmed);
   const phone = bobDevice(ids.B, 'phone');
   a.present = [phone.full];
   a.svc.start(B);
@@ -89,8 +91,7 @@ function twoDevices(): { a: Alice; phone: Side; laptop: Side } {
 
 describe("a contact's new device", () => {
   it('is announced once as a new device, with its fingerprint, tag and name, not as a key change', () => {
-    const { a, phone, laptop } = twoDevices();
-    a.unconfirmed.push({ messageId: 'm-1', body: 'unconfirmed on the phone' });
+    const { a, phone, laptop } = twoDevices([{ messageId: 'm-1', body: 'unconfirmed on the phone' }]);
     expect(kinds(a)).toEqual(['new-device']);
     const n = a.notices.find((x) => x.kind === 'new-device');
     expect(n).toMatchObject({
