@@ -114,7 +114,11 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
 
   // issue 13: with two or more devices in the private conversation, the user picks which get what they write
   const status = useOtrStatus(accountId, peer ?? '');
-  const sessions = peer !== undefined ? (status?.sessionDevices ?? []) : [];
+  const sessionDevices = peer !== undefined ? status?.sessionDevices : undefined;
+  // the box flips at once; the core's status (pushed after the request) then confirms or undoes it
+  const [flipped, setFlipped] = useState<ReadonlyMap<number, boolean>>(new Map());
+  useEffect(() => setFlipped(new Map()), [sessionDevices]);
+  const sessions = (sessionDevices ?? []).map((x) => ({ instanceTag: x.instanceTag, receives: flipped.get(x.instanceTag) ?? x.receives }));
   const receiving = sessions.filter((x) => x.receives).map((x) => x.instanceTag);
   const receivesFor = (d: OtrDevice): Receives | undefined => {
     const s = sessions.find((x) => x.instanceTag === d.instanceTag);
@@ -125,9 +129,12 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
       onChange: (checked) => {
         const next = checked ? [...receiving, d.instanceTag] : receiving.filter((t) => t !== d.instanceTag);
         setError(null);
+        setFlipped((m) => new Map(m).set(d.instanceTag, checked));
         // every device chosen is no choice: devices that join later get messages too
         void actions.chooseDevices(accountId, peer, next.length === sessions.length ? null : next).then((r) => {
-          if (!r.ok) setError(r.error.message);
+          if (r.ok) return;
+          setFlipped(new Map());
+          setError(r.error.message);
         });
       },
     };
