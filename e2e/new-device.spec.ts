@@ -5,6 +5,7 @@
 // messages to this device", operable by keyboard, and with only the laptop ticked her next message
 // reaches only the laptop. Core side: src-main/core/otr/new-device.integration.test.ts.
 import { test, expect, skipWithoutElectron } from './fixtures';
+import { expectNoSeriousAxeViolations } from './axe-states';
 import { contactsPair, expectState, goPrivate, notice, privacyAction, verifyDialog } from './otr-support';
 import { contact, message, openAccount, send, signIn } from './support/ui';
 
@@ -37,6 +38,7 @@ test('a new device of the contact: announced once, calmly, and the user picks wh
   await expect(added).toContainText(`New device of ${bob.jid}`);
   await expect(added).not.toHaveClass(/warning/);
   await expect(added.locator('[data-fingerprint]')).toHaveCount(1);
+  await expectNoSeriousAxeViolations(a.page, 'a new device notice');
   await expect(notice(a.page, 'fingerprint-changed')).toHaveCount(0);
   await added.getByRole('button', { name: `Verify the new device of ${bob.jid}` }).click();
   await expect(verifyDialog(a.page, bob.jid)).toBeVisible();
@@ -59,6 +61,7 @@ test('a new device of the contact: announced once, calmly, and the user picks wh
   await a.page.keyboard.press('Space');
   await expect(phoneBox).not.toBeChecked();
   await expect(laptopBox).toBeDisabled();
+  await expectNoSeriousAxeViolations(a.page, 'devices of a contact with two sessions');
   await a.page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
 
