@@ -3,10 +3,11 @@
 // last seen, its key's fingerprint, verified or not, and "Forget this device". Devices not seen
 // for a while are marked stale and listed after the active ones (the core orders them), so a
 // removed installation no longer sits first as "Verified". Opened from the conversation's Privacy
-// menu and from the account in the sidebar.
+// menu and from the account in the sidebar. With two or more of the contact's devices in the
+// private conversation (issue 13), each has "Send my messages to this device" (otr.devices.choose).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { OtrDevice, OtrDevices } from '../../src-shared/ipc/otr-contract';
-import { useOtr } from '../otr/context';
+import { useOtr, useOtrStatus } from '../otr/context';
 import { Fingerprint } from '../otr/Fingerprint';
 import { Dialog } from '../ui/Dialog';
 import './devices.css';
@@ -21,8 +22,17 @@ const tagWords = (tag: number) => tag.toString(16).toUpperCase().padStart(8, '0'
 const deviceName = (d: OtrDevice) =>
   d.thisDevice ? 'This device' : d.name ? `${d.name} (device ${tagWords(d.instanceTag)})` : `Device ${tagWords(d.instanceTag)}`;
 
-function DeviceItem({ d, own, onForget }: { d: OtrDevice; own: boolean; onForget: (d: OtrDevice) => void }) {
+/** issue 13: the checkbox "Send my messages to this device", for a device with a private session */
+interface Receives {
+  checked: boolean;
+  /** the last device left checked cannot be unchecked (messages must go somewhere) */
+  disabled: boolean;
+  onChange: (checked: boolean) => void;
+}
+
+function DeviceItem({ d, own, onForget, receives }: { d: OtrDevice; own: boolean; onForget: (d: OtrDevice) => void; receives?: Receives | undefined }) {
   const name = deviceName(d);
+  const boxId = `receives-${d.instanceTag}`;
   return (
     <li aria-label={name} className={d.stale ? 'device stale' : 'device'} data-instance-tag={d.instanceTag} data-stale={d.stale}>
       <h3>
@@ -39,6 +49,25 @@ function DeviceItem({ d, own, onForget }: { d: OtrDevice; own: boolean; onForget
           <Fingerprint hex={d.fingerprint} label={`Fingerprint of ${name}`} />
         </dd>
       </dl>
+      {receives && (
+        <p className="device-receives">
+          <input
+            id={boxId}
+            type="checkbox"
+            checked={receives.checked}
+            disabled={receives.disabled}
+            aria-describedby={receives.disabled ? `${boxId}-why` : undefined}
+            onChange={(e) => receives.onChange(e.currentTarget.checked)}
+          />
+          <label htmlFor={boxId}>Send my messages to this device</label>
+          {receives.disabled && (
+            <span id={`${boxId}-why`} className="hint">
+              {' '}
+              (at least one device gets them)
+            </span>
+          )}
+        </p>
+      )}
       {!d.thisDevice && (
         <button type="button" className="danger" onClick={() => onForget(d)}>
           Forget this device
@@ -83,6 +112,34 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
     listRef.current?.focus();
   };
 
+  // issue 13: with two or more devices in the private conversation, the user picks which get what they write
+  const status = useOtrStatus(accountId, peer ?? '');
+  const sessionDevices = peer !== undefined ? status?.sessionDevices : undefined;
+  // the box flips at once; the core's status (pushed after the request) then confirms or undoes it
+  const [flipped, setFlipped] = useState<ReadonlyMap<number, boolean>>(new Map());
+  useEffect(() => setFlipped(new Map()), [sessionDevices]);
+  const sessions = (sessionDevices ?? []).map((x) => ({ instanceTag: x.instanceTag, receives: flipped.get(x.instanceTag) ?? x.receives }));
+  const receiving = sessions.filter((x) => x.receives).map((x) => x.instanceTag);
+  const receivesFor = (d: OtrDevice): Receives | undefined => {
+    const s = sessions.find((x) => x.instanceTag === d.instanceTag);
+    if (!s || peer === undefined || sessions.length < 2) return undefined;
+    return {
+      checked: s.receives,
+      disabled: s.receives && receiving.length === 1,
+      onChange: (checked) => {
+        const next = checked ? [...receiving, d.instanceTag] : receiving.filter((t) => t !== d.instanceTag);
+        setError(null);
+        setFlipped((m) => new Map(m).set(d.instanceTag, checked));
+        // every device chosen is no choice: devices that join later get messages too
+        void actions.chooseDevices(accountId, peer, next.length === sessions.length ? null : next).then((r) => {
+          if (r.ok) return;
+          setFlipped(new Map());
+          setError(r.error.message);
+        });
+      },
+    };
+  };
+
   const title = peer === undefined ? (accountJid ? `Your devices (${accountJid})` : 'Your devices') : `Devices of ${peer}`;
   return (
     <Dialog closeButton title={title} onClose={forgetting ? () => setForgetting(null) : onClose} className="devices-dialog">
@@ -98,7 +155,7 @@ export function DevicesDialog({ accountId, peer, accountJid, onClose }: { accoun
         {page && page.devices.length > 0 && (
           <ul aria-label="Devices">
             {page.devices.map((d) => (
-              <DeviceItem key={d.instanceTag} d={d} own={page.own} onForget={setForgetting} />
+              <DeviceItem key={d.instanceTag} d={d} own={page.own} onForget={setForgetting} receives={receivesFor(d)} />
             ))}
           </ul>
         )}

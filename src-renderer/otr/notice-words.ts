@@ -10,6 +10,9 @@ const WAKE_REFUSED = {
   'bad-key': 'its key was unusable',
 } as const;
 
+/** an instance tag as OTR clients show it: upper-case hex, eight digits (as the devices dialog does) */
+const tagHex = (tag: number): string => tag.toString(16).toUpperCase().padStart(8, '0');
+
 const count = (n: number, one: string, many: string): string => (n === 1 ? one : `${n} ${many}`);
 
 /** the sentence a notice shows; `peer` is the contact (or, for an account notice, our address) */
@@ -18,6 +21,11 @@ export function noticeWords(n: OtrNotice): string {
   switch (n.kind) {
     case 'fingerprint-changed':
       return `${peer} is using a key you have not seen before. This happens when they use a new device or reinstalled their messenger — or when someone else is in between. Verify the new key before you say anything sensitive.`;
+    case 'new-device': {
+      // issue 13: a calm item, not a warning: the device joined, it did not replace one
+      const label = n.device ? `${n.device.slice(0, 64)} (device ${tagHex(n.instanceTag)})` : `Device ${tagHex(n.instanceTag)}`;
+      return `New device of ${peer}: ${label}. What you write here now also goes to it. Verify its fingerprint to be sure it is theirs.`;
+    }
     case 'unreadable':
       return `A private message from ${peer} could not be decrypted. It probably belongs to an earlier private conversation (for example from before the messenger restarted). Nothing is wrong with your keys: ask ${peer} to send it again once the private conversation is up.`;
     case 'peer-error':

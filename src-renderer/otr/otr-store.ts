@@ -205,6 +205,8 @@ export function createOtrStore(api: OtrApi) {
       if (r.ok && peer !== undefined) await actions.load(accountId, peer);
       return r;
     },
+    /** issue 13: which of the contact's devices get what we write (null: all of them) */
+    chooseDevices: (accountId: string, peer: string, instanceTags: number[] | null) => withStatus('otr.devices.choose', { accountId, peer, instanceTags }),
     /** the account's recent notices kept by the core (raised before this window was listening) */
     loadNotices: async (accountId: string) => {
       const r = await api.request('otr.notices', { accountId });

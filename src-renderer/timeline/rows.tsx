@@ -81,7 +81,7 @@ export const NoticeRow = memo(function NoticeRow({ n, onVerify }: { n: OtrNotice
       ) : (
         n.fingerprint && (
           <p>
-            New fingerprint: <Fingerprint hex={n.fingerprint} />
+            {n.kind === 'new-device' ? 'Its fingerprint' : 'New fingerprint'}: <Fingerprint hex={n.fingerprint} />
           </p>
         )
       )}
@@ -90,6 +90,14 @@ export const NoticeRow = memo(function NoticeRow({ n, onVerify }: { n: OtrNotice
         <div className="row">
           <button type="button" className="primary" onClick={onVerify}>
             Verify now
+          </button>
+        </div>
+      )}
+      {/* issue 13: a new device of the contact; its session is the one the header (and the verify dialog) shows now */}
+      {n.kind === 'new-device' && (
+        <div className="row">
+          <button type="button" onClick={onVerify} aria-label={`Verify the new device of ${n.peer}`}>
+            Verify
           </button>
         </div>
       )}

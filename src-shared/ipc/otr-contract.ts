@@ -108,6 +108,14 @@ export interface OtrStatus {
   starting?: { sentAt: number; gaveUp: boolean };
   /** OTRv3 §"Policies" ALLOW_V2 for this contact (absent: allowed) */
   allowV2?: boolean;
+  /**
+   * issue 13, several devices: the contact's devices (instance tags) with a private session, given
+   * when there are two or more; `receives`: what we write goes to it (the user's choice,
+   * `otr.devices.choose`; without one, every device that is online)
+   */
+  sessionDevices?: Array<{ instanceTag: number; receives: boolean }>;
+  /** the devices the user chose to write to (`otr.devices.choose`; absent: all of them) */
+  chosenDevices?: number[];
 }
 
 export interface OtrFingerprintInfo {
@@ -261,6 +269,17 @@ export const otrRequestSchemas = {
   'otr.devices': z.object({ accountId, peer: bareJid.optional() }).strict(),
   /** forget a device: its record, and its key's trust when no other device used that key */
   'otr.devices.forget': z.object({ accountId, peer: bareJid.optional(), instanceTag: z.number().int().min(0x100).max(0xffffffff) }).strict(),
+  /**
+   * issue 13, several devices: which of the contact's devices with a private session get what we
+   * write from now on (null: all of them that are online, the default). Each tag must be a device
+   * with a private session now (else a typed 'not-found' error); kept for this run of the app.
+   */
+  'otr.devices.choose': z
+    .object({
+      ...peerRef,
+      instanceTags: z.array(z.number().int().min(0x100).max(0xffffffff)).min(1, 'choose at least one device').max(64).nullable(),
+    })
+    .strict(),
 } as const;
 
 export interface OtrRequestOutputs {
@@ -280,6 +299,7 @@ export interface OtrRequestOutputs {
   'otr.offline.send': OtrStatus;
   'otr.devices': OtrDevices;
   'otr.devices.forget': OtrDevices;
+  'otr.devices.choose': OtrStatus;
 }
 
 export type OtrRequestName = keyof typeof otrRequestSchemas;

@@ -6,8 +6,17 @@ import { z } from 'zod';
 import { accountId } from './values';
 
 export type OtrNoticeKind =
-  /** a key we have not seen before for a contact we already had a key for */
+  /**
+   * a key we have not seen before for a contact we already had a key for, on a device that
+   * replaces the one we knew (the same instance tag with a new key, or a new device while none of
+   * the known ones is there): a warning
+   */
   | 'fingerprint-changed'
+  /**
+   * issue 13, several devices: a device of the contact we never saw (a new instance tag) came up
+   * with a private session while another device of theirs is there; said once per device, calmly
+   */
+  | 'new-device'
   /** a message arrived that could not be decrypted */
   | 'unreadable'
   /** the contact's client reported an OTR error */
@@ -58,6 +67,8 @@ export type OtrNoticeKind =
  */
 export type OtrNoticeData =
   | { kind: 'fingerprint-changed'; fingerprint: string }
+  /** `instanceTag`: the new device (OTRv4 §"Instance Tags"); `device`: its XMPP resource where known */
+  | { kind: 'new-device'; fingerprint: string; instanceTag: number; device?: string }
   | { kind: 'unreadable' }
   /** `said`: the contact's error text as it arrived (at most 200 characters; untrusted) */
   | { kind: 'peer-error'; said: string }
@@ -114,6 +125,15 @@ const noticeBase = {
 const count = z.number().int().nonnegative();
 export const otrNoticeSchema = z.discriminatedUnion('kind', [
   z.object({ ...noticeBase, kind: z.literal('fingerprint-changed'), fingerprint: hexKey }).strict(),
+  z
+    .object({
+      ...noticeBase,
+      kind: z.literal('new-device'),
+      fingerprint: hexKey,
+      instanceTag: z.number().int().min(0x100).max(0xffffffff),
+      device: z.string().min(1).max(1023).optional(),
+    })
+    .strict(),
   z.object({ ...noticeBase, kind: z.literal('unreadable') }).strict(),
   z.object({ ...noticeBase, kind: z.literal('peer-error'), said: z.string().max(200) }).strict(),
   z.object({ ...noticeBase, kind: z.literal('ended-by-peer') }).strict(),

@@ -149,7 +149,11 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
   });
   const dispatch = createDispatch({
     ...common,
-    // a new key of a known contact (its notice raised by dispatch, before the queue flush): recovery re-sends into it
+    // a new key of a known contact (its notice raised by dispatch, before the queue flush): recovery re-sends into it.
+    // Not for 'new-device' (issue 13): a second device joined while the known one is still there;
+    // the fan-out writes to both from now on, and the known device can still confirm what it was
+    // sent. Re-sending its unconfirmed messages would show the new device old messages out of
+    // their place, and the known device (which deduplicates by id) nothing new.
     notices: {
       ...notices,
       raise: (p, d) => {
@@ -163,6 +167,7 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
     onOlderVersionRefused: (ps, by) => watch.olderVersionRefused(ps, by),
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
     onPeerError: (ps) => recovery.sessionLost(ps),
+    ...(deps.presentResources ? { presentResources: deps.presentResources } : {}),
   });
   return { ours, peers, notices, status, dispatch, queue, smp, offline, watch, policy, recovery, prekeySignal };
 }

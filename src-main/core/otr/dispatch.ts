@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { EngineOutput, OtrEvent, SmpEvent } from '../../../src-shared/otr/api';
 import type { Clock } from '../../../src-shared/otr/common/random';
 import { replyMark, resourceOf } from './device-label';
+import { STALE_AFTER_MS, type DeviceRow } from './devices';
+import { sameJid } from './fanout';
 import type { Notices } from './notices';
 import type { OtrStore } from './otr-store';
 import { NO_SMP, type Peers, type PeerState } from './peers';
@@ -31,6 +33,8 @@ export interface DispatchDeps {
   onPeerError?(ps: PeerState): void;
   /** the contact's client offered only OTR version 2, which the policy refuses (otr/start-watch.ts) */
   onOlderVersionRefused(ps: PeerState, by: 'query' | 'whitespace-tag' | 'ake'): void;
+  /** the contact's full JIDs that are available now (RFC 6121 §4); absent: presence is not known */
+  presentResources?(peer: string): string[];
 }
 
 export interface Dispatch {
@@ -45,21 +49,55 @@ export interface Dispatch {
 export function createDispatch(deps: DispatchDeps): Dispatch {
   const { accountId, store, peers, notices } = deps;
 
+  /**
+   * Issue 13, "a new device is announced once": whether a device of the contact other than `tag`
+   * is there now, so that `tag` joins it rather than replaces it. "There" is what presence says
+   * (RFC 6121 §4): one of the contact's available full JIDs is the address of another device, known
+   * from its session (tagJid) or from the devices store (its resource), and that device is not
+   * stale (otr/devices.ts). A JID the new device itself writes from does not count (a reinstall
+   * under the same resource replaces the old installation). Presence unknown: nobody is there,
+   * and a new key reads as a key change, as it did before several devices were handled.
+   */
+  const anotherDeviceThere = (ps: PeerState, tag: number, rows: readonly DeviceRow[]): boolean => {
+    const present = deps.presentResources?.(ps.peer);
+    if (!present || present.length === 0) return false;
+    const own = ps.tagJid.get(tag);
+    const now = deps.clock();
+    const addresses: string[] = [];
+    for (const r of rows) {
+      if (r.instanceTag === tag || now - r.lastSeen > STALE_AFTER_MS) continue;
+      const jid = ps.tagJid.get(r.instanceTag) ?? (r.name ? `${ps.peer}/${r.name}` : undefined);
+      if (jid) addresses.push(jid);
+    }
+    for (const s of ps.conv.sessions()) {
+      const jid = s.state === 'encrypted' && s.instanceTag !== tag ? ps.tagJid.get(s.instanceTag) : undefined;
+      if (jid) addresses.push(jid);
+    }
+    return addresses.some((a) => a.includes('/') && !(own !== undefined && sameJid(a, own)) && present.some((p) => sameJid(p, a)));
+  };
+
   const onEncrypted = (ps: PeerState, ev: Extract<OtrEvent, { type: 'state-changed' }>): void => {
     ps.current = ev.theirInstanceTag;
     ps.smp = { ...NO_SMP };
     store.setPrivate(accountId, ps.peer, true);
     const fp = ev.theirFingerprint;
     if (!fp || ev.version === undefined) return;
+    const tag = ev.theirInstanceTag;
+    // read before this session is recorded: a tag the devices store never saw is a new device
+    const rows = tag !== undefined ? store.devices.rows(accountId, ps.peer) : [];
+    const newDevice = tag !== undefined && !rows.some((r) => r.instanceTag === tag) && anotherDeviceThere(ps, tag, rows);
     // a version 2 session authenticates with the same DSA key as version 3 (OTRv3 §"Authenticated
     // Key Exchange"): its fingerprint is the OTRv3 one, stored and trusted as such
     const seen = store.seen(accountId, ps.peer, fp, ev.version === 4 ? 4 : 3, deps.clock());
-    if (ev.theirInstanceTag !== undefined) {
-      // the full JID it writes from was learnt just before (handle below): its resource names it
-      const resource = ps.tagJid.get(ev.theirInstanceTag)?.split('/')[1];
-      store.devices.seen(accountId, ps.peer, ev.theirInstanceTag, fp, ev.version === 4 ? 4 : 3, deps.clock(), resource);
-    }
-    if (seen.isNew && seen.hadOthers) {
+    // the full JID it writes from was learnt just before (handle below): its resource names it
+    const resource = tag !== undefined ? resourceOf(ps.tagJid.get(tag)) : undefined;
+    if (tag !== undefined) store.devices.seen(accountId, ps.peer, tag, fp, ev.version === 4 ? 4 : 3, deps.clock(), resource);
+    if (newDevice && tag !== undefined) {
+      // once per device: from now on the devices store knows the tag. Not a key change: the known
+      // device is still there, and the fan-out (otr/fanout.ts) writes to both from now on
+      notices.raise(ps.peer, { kind: 'new-device', fingerprint: fp, instanceTag: tag, ...(resource ? { device: resource } : {}) });
+    } else if (seen.isNew && seen.hadOthers) {
+      // the same device with a new key, or a new one while none we knew is there: it replaces them
       notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
     }
   };

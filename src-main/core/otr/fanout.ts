@@ -32,7 +32,7 @@ export interface FanoutInput {
 }
 
 /** full JIDs compare with the bare part case-insensitive (RFC 7622 §3.2, §3.3) and the resource as is */
-function sameJid(a: string, b: string): boolean {
+export function sameJid(a: string, b: string): boolean {
   const cut = (j: string) => {
     const i = j.indexOf('/');
     return i < 0 ? [j.toLowerCase(), ''] : [j.slice(0, i).toLowerCase(), j.slice(i + 1)];

@@ -23,6 +23,7 @@ export function otrRequestHandlers(account: (accountId: string) => OtrAccount): 
     'otr.prekeyServer.trust': ({ accountId, server, fingerprint }) => account(accountId).trustPrekeyServer(server, fingerprint),
     'otr.devices': ({ accountId, peer }) => account(accountId).devices(peer),
     'otr.devices.forget': ({ accountId, peer, instanceTag }) => account(accountId).forgetDevice(peer, instanceTag),
+    'otr.devices.choose': ({ accountId, peer, instanceTags }) => account(accountId).run((s) => s.chooseDevices(peer, instanceTags)),
     'otr.offline.send': ({ accountId, peer, instanceTags }) => account(accountId).run((s) => s.sendOffline(peer, instanceTags)),
   };
 }

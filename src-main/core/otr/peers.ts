@@ -4,6 +4,7 @@
 // what we remember about the contact's devices: which full JID each instance tag wrote from, the
 // session the header shows, the SMP exchange, and whether the contact still tags its plaintext.
 import type { OtrPolicyName, OtrSmpStatus } from '../../../src-shared/ipc/otr-contract';
+import { MessengerError } from '../../../src-shared/ipc/result';
 import type { OtrPolicy } from '../../../src-shared/otr/api';
 import type { Clock, RandomSource } from '../../../src-shared/otr/common/random';
 import { addWhitespaceTag } from '../../../src-shared/otr/common/whitespace';
@@ -103,6 +104,14 @@ export interface Peers {
    * devices the user chose, else every device with an encrypted session that is online
    */
   targets(ps: PeerState): number[];
+  /**
+   * Issue 13, several devices (otr.devices.choose): the devices what we write goes to from now on
+   * (fanout.ts step 2); null: every one that is online. Each must have an encrypted session now,
+   * else a 'not-found' error and the choice stays as it was: a choice of devices we cannot write
+   * to privately would be empty, and the fan-out would fall back to all of them without saying
+   * so. Kept in memory for this run of the app; ending the conversation clears it (service.ts end).
+   */
+  choose(ps: PeerState, instanceTags: readonly number[] | null): void;
   /** the contact's online devices without a session to ask for one (otr/fanout.ts devicesToAsk); marked asked */
   takeDevicesToAsk(ps: PeerState): string[];
   /** the text to send in clear (with our whitespace tag when the policy advertises OTR) */
@@ -175,6 +184,19 @@ export function createPeers(deps: PeersDeps): Peers {
         offlineFanout: ps.offlineFanout,
         current: ps.current,
       }),
+    choose(ps, instanceTags) {
+      if (instanceTags === null) {
+        ps.chosenDevices = undefined;
+        return;
+      }
+      const live = new Set(ps.conv.sessions().flatMap((s) => (s.state === 'encrypted' ? [s.instanceTag] : [])));
+      const unknown = instanceTags.filter((t) => !live.has(t));
+      if (unknown.length > 0) {
+        const words = unknown.map((t) => t.toString(16).toUpperCase().padStart(8, '0')).join(', ');
+        throw new MessengerError('not-found', `No private session with ${ps.peer}'s device ${words}.`);
+      }
+      ps.chosenDevices = [...new Set(instanceTags)];
+    },
     takeDevicesToAsk(ps) {
       if (ps.convPolicy === 'manual') return [];
       const asked = (ps.askedDevices ??= new Set());

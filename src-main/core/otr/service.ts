@@ -259,10 +259,19 @@ export class OtrService {
     }
     ps.current = undefined;
     ps.offlineFanout = undefined;
+    // the choice was among the sessions that just ended: the next conversation starts without one
+    ps.chosenDevices = undefined;
     ps.smp = { ...NO_SMP };
     ps.endedByUser = true;
     this.watch.stop(ps);
     this.deps.store.setPrivate(this.deps.accountId, peer, false);
+    return this.statusOf.emit(ps);
+  }
+
+  /** issue 13, several devices (otr.devices.choose): which devices get what we write; null: all (peers.ts choose) */
+  chooseDevices(peer: string, instanceTags: number[] | null): OtrStatus {
+    const ps = this.peers.state(peer);
+    this.peers.choose(ps, instanceTags);
     return this.statusOf.emit(ps);
   }
 

@@ -27,6 +27,9 @@ export function createStatus(deps: StatusDeps): StatusReporter {
     const { policy, overridden } = peers.policyFor(ps.peer);
     const enc = peers.encryptedSession(ps);
     const finished = ps.conv.sessions().find((s) => s.state === 'finished');
+    const live = [...new Set(ps.conv.sessions().flatMap((x) => (x.state === 'encrypted' ? [x.instanceTag] : [])))];
+    // a choice none of whose devices has a session any more is no choice (otr/fanout.ts)
+    const chosen = ps.chosenDevices?.some((t) => live.includes(t)) ? ps.chosenDevices : undefined;
     const s = enc ?? finished;
     const verified = enc?.theirFingerprint ? store.isVerified(accountId, ps.peer, enc.theirFingerprint) : false;
     const resource = s ? ps.tagJid.get(s.instanceTag)?.split('/').slice(1).join('/') : undefined;
@@ -56,6 +59,9 @@ export function createStatus(deps: StatusDeps): StatusReporter {
       // otr/start-watch.ts: our request that nothing answered yet (never while private)
       ...(ps.starting && !enc ? { starting: { sentAt: ps.starting.sentAt, gaveUp: ps.starting.gaveUp } } : {}),
       allowV2: ps.convAllowV2,
+      // issue 13: the devices the user can choose among, once there are several (otr.devices.choose)
+      ...(live.length > 1 ? { sessionDevices: live.map((t) => ({ instanceTag: t, receives: !chosen || chosen.includes(t) })) } : {}),
+      ...(ps.chosenDevices ? { chosenDevices: [...ps.chosenDevices] } : {}),
     };
   };
   return {
