@@ -15,6 +15,7 @@ import { encodePoint, type Point } from './ed448';
 import { decodePoint } from './ed448';
 import { encodeKeyType, PUBKEY_TYPE_ED448, PUBKEY_TYPE_FORGING, readKeyType } from './key-type';
 import { type EdKeyPair, fingerprint, type ForgingKey, isValidInstanceTag } from './keys';
+import { verifyEd448Signature } from './eddsa';
 import { type TransitionalSigner, verifyTransitionalSignature } from './transitional';
 
 export const EDDSA_SIG_BYTES = 114;
@@ -266,11 +267,7 @@ export interface ClientProfileValidation {
 
 /** RFC 8032 §5.2.7 with f = 0 and an empty context; S out of range and bad R fail. */
 export function verifyEd448(signature: Uint8Array, message: Uint8Array, publicKey: Point): boolean {
-  try {
-    return ed448.verify(signature, message, publicKey.toBytes(), { zip215: false });
-  } catch {
-    return false;
-  }
+  return verifyEd448Signature(signature, message, publicKey);
 }
 
 /** encoded profiles (signature included) whose EdDSA signature verified; bounded */

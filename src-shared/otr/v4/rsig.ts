@@ -9,13 +9,13 @@
 // G is POINT(G), q is the 57-byte little-endian integer q, m enters the hash as DATA(m) (otr4j).
 // The hash and the message framing are parameters so that the prekey-server DAKE
 // (otrv4-prekey-server.md, KDF prefix "OTR-Prekey-Server", usage 0x11) can reuse this module.
-import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import { ByteReader, ByteWriter } from '../common/bytes';
 import { invalidValue, malformed } from '../common/errors';
 import type { RandomSource } from '../common/random';
 import { decodeScalar, encodePoint, encodeScalar, Fn, G, hashAndPruneScalar, leBytesToBigint, Point, Q, SCALAR_BYTES } from './ed448';
 import { noteRecurringUse, validatePoint } from './ed448';
 import { hwc, Usage } from './kdf';
+import { multiScalarUnsafe } from './msm';
 
 export const RING_SIG_BYTES = 6 * SCALAR_BYTES;
 
@@ -78,12 +78,12 @@ function mulBase(k: bigint): Point {
   return s === 0n ? Point.ZERO : G.multiplyUnsafe(s);
 }
 
-/** r·G + c·A for public r, c: two table lookups when A has a table, else one shared wNAF walk */
+/** r·G + c·A for public r, c: two table lookups when A has a table, else one shared walk (msm.ts) */
 function mulAddBase(r: bigint, a: Point, c: bigint): Point {
   const rs = Fn.create(r);
   const cs = Fn.create(c);
   if (noteRecurringUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
-  return mulAddUnsafe(Point, [G, a], [rs, cs]);
+  return multiScalarUnsafe([G, a], [rs, cs]);
 }
 
 /**

@@ -44,23 +44,51 @@ const W_A = Fp.mul(MONT_A, MONT_B);
 const B_SQUARED = Fp.sqr(MONT_B);
 const E2 = Fp.add(W_A, Fp.mul(2n, MONT_B));
 const E3 = Fp.sub(W_A, Fp.mul(2n, MONT_B));
-/** p ≡ 3 (mod 4): z^((p+1)/4) is a square root of z when z is a square */
-const SQRT_EXPONENT = (P + 1n) / 4n;
-
 const isSquare = (z: bigint): boolean => jacobi(z, P) === 1;
+
+const mul = (a: bigint, b: bigint): bigint => (a * b) % P;
+function sqrN(a: bigint, n: number): bigint {
+  let r = a;
+  for (let i = 0; i < n; i++) r = (r * r) % P;
+  return r;
+}
+/** z^(2^k − 1) with k squarings and ~2·log₂k products (an addition chain on the all-ones exponent) */
+function powOnes(z: bigint, k: number): bigint {
+  if (k === 1) return z;
+  if (k % 2 === 1) return mul(sqrN(powOnes(z, k - 1), 1), z);
+  const h = powOnes(z, k / 2);
+  return mul(sqrN(h, k / 2), h);
+}
+/**
+ * z^((p−3)/4), (p−3)/4 = 2^446 − 2^222 − 1 = (2^223 − 1)·2^223 + (2^222 − 1). For a non-zero square
+ * z, t = z^((p−3)/4) gives both √z = t·z and 1/√z = t (t·√z = z^((p−1)/2) = 1): no inversion.
+ */
+function powPMinus3Over4(z: bigint): bigint {
+  const a = powOnes(z, 222);
+  const b = mul(sqrN(a, 1), z); // z^(2^223 − 1)
+  return mul(sqrN(b, 223), a);
+}
 
 /** true iff X ≠ I and q·X = I (see the header for why) */
 export function isInPrimeOrderSubgroupFast(point: EdPoint): boolean {
-  const { x, y } = point.toAffine();
+  // projective (X : Y : Z), x = X/Z, y = Y/Z; all values reduced into [0, p) at the end
+  const norm = (v: bigint): bigint => ((v % P) + P) % P;
+  const { X, Y, Z } = point;
   // x = 0: the identity (0, 1) or the point of order 2 (0, −1), neither of order q
-  if (x === 0n) return false;
-  const u = Fp.div(Fp.add(1n, y), Fp.sub(1n, y)); // y ≠ 1 since x ≠ 0
-  const wx = Fp.mul(MONT_B, u);
-  const wy = Fp.mul(B_SQUARED, Fp.div(u, x));
-  const s = Fp.pow(wx, SQRT_EXPONENT);
-  if (Fp.sqr(s) !== wx) return false; // no rational preimage under φ̂
+  if (norm(X) === 0n) return false;
+  // u = (1 + y)/(1 − y) = (Z + Y)/(Z − Y) and u/x = (Z + Y)·Z/((Z − Y)·X), with one inversion;
+  // Z − Y ≠ 0 since y = 1 only for x = 0
+  const inv = Fp.inv(norm(mul(Z - Y, X)));
+  const u = norm(mul(mul(Z + Y, X), inv));
+  const uOverX = norm(mul(mul(Z + Y, Z), inv));
+  const wx = mul(MONT_B, u);
+  const wy = mul(B_SQUARED, uOverX);
+  if (wx === 0n) return false; // u = 0 means y = −1, i.e. x = 0: excluded above
+  const t = powPMinus3Over4(wx);
+  const s = mul(t, wx);
+  if (mul(s, s) !== wx) return false; // not a square: no rational preimage under φ̂
   const base = Fp.add(W_A, Fp.mul(2n, wx));
-  const w = Fp.div(Fp.mul(2n, wy), s);
+  const w = mul(2n * wy, t); // 2·wy/√wx, with 1/√wx = t
   for (const root of [Fp.add(base, w), Fp.sub(base, w)]) {
     if (isSquare(root) && isSquare(Fp.sub(root, E2)) && isSquare(Fp.sub(root, E3))) return true;
   }

@@ -1,0 +1,167 @@
+// Variable-time Σ sᵢ·Pᵢ on Ed448 for PUBLIC scalars and points only: the ring-signature terms
+// r·G + c·A over a point without a window table (rsig.ts) and the EdDSA check [S]B − [k]A
+// (eddsa.ts). Never call it with a secret scalar: the digits decide which additions are done.
+//
+// Why not noble's mulAddUnsafe (docs/performance.md, "OTRv4 DAKE", round four): a walk over a new
+// point is ~450 doublings, and noble's doubling computes T and a·A (a = 1 on Ed448: one wasted
+// multiplication) and allocates and range-checks a Point each time. Here the accumulator is four
+// bigints, a doubling is 4S + 3M (+1M for T only when an addition follows), G has a larger table
+// (w = 7, affine, built once), and every field product is reduced with one `%`. Intermediate values
+// are any representative in (−8p, 8p); they are brought into [0, p) only at the end.
+// Formulas: Hisil, Wong, Carter, Dawson, "Twisted Edwards curves revisited" (2008), extended
+// coordinates, a = 1: dbl-2008-hwcd and add-2008-hwcd; both are complete on Ed448 (d is not a
+// square), so the identity and equal points need no special case.
+import { ed448 } from '@noble/curves/ed448.js';
+
+type EdPoint = InstanceType<typeof ed448.Point>;
+const EdPointClass = ed448.Point;
+const P = EdPointClass.Fp.ORDER;
+const D = EdPointClass.CURVE().d;
+
+/** a table entry: the point, d·T, and X+Y and Y−X for the point and its negation */
+interface Entry {
+  readonly x: bigint;
+  readonly y: bigint;
+  readonly z: bigint;
+  readonly dt: bigint;
+  readonly sum: bigint;
+  readonly diff: bigint;
+}
+
+const norm = (v: bigint): bigint => {
+  const r = v % P;
+  return r < 0n ? r + P : r;
+};
+
+function entry(x: bigint, y: bigint, z: bigint, t: bigint): Entry {
+  return { x, y, z, dt: (D * t) % P, sum: x + y, diff: y - x };
+}
+
+// The accumulator, in module-level variables (no allocation per step).
+let X = 0n;
+let Y = 1n;
+let Z = 1n;
+let T = 0n;
+
+function double(withT: boolean): void {
+  const a = (X * X) % P;
+  const b = (Y * Y) % P;
+  const c = 2n * ((Z * Z) % P);
+  const s = X + Y;
+  const e = ((s * s) % P) - a - b;
+  const g = a + b;
+  const f = g - c;
+  const h = a - b;
+  X = (e * f) % P;
+  Y = (g * h) % P;
+  Z = (f * g) % P;
+  T = withT ? (e * h) % P : 0n;
+}
+
+/** acc += ±entry (negation: X → −X, T → −T) */
+function add(q: Entry, negative: boolean): void {
+  const a = (X * (negative ? -q.x : q.x)) % P;
+  const b = (Y * q.y) % P;
+  const c = (T * (negative ? -q.dt : q.dt)) % P;
+  const dz = q.z === 1n ? Z : (Z * q.z) % P;
+  const e = (((X + Y) * (negative ? q.diff : q.sum)) % P) - a - b;
+  const f = dz - c;
+  const g = dz + c;
+  const h = b - a;
+  X = (e * f) % P;
+  Y = (g * h) % P;
+  Z = (f * g) % P;
+  T = (e * h) % P;
+}
+
+/** odd multiples P, 3P, …, (2^(w−1) − 1)·P in extended coordinates */
+function oddMultiples(p: EdPoint, w: number): Entry[] {
+  const first = entry(p.X, p.Y, p.Z, p.T);
+  [X, Y, Z, T] = [p.X, p.Y, p.Z, p.T];
+  double(true);
+  const twice = entry(X, Y, Z, T);
+  const out = [first];
+  [X, Y, Z, T] = [p.X, p.Y, p.Z, p.T];
+  for (let i = 1; i < 1 << (w - 2); i++) {
+    add(twice, false);
+    out.push(entry(norm(X), norm(Y), norm(Z), norm(T)));
+  }
+  return out;
+}
+
+// G's table, w = 7 (32 odd multiples), made affine (Z = 1) once: an addition then saves Z1·Z2.
+const G_WINDOW = 7;
+let gTable: Entry[] | undefined;
+function baseTable(): Entry[] {
+  if (gTable) return gTable;
+  const ext = oddMultiples(EdPointClass.BASE, G_WINDOW);
+  gTable = ext.map((q) => {
+    const zi = EdPointClass.Fp.inv(q.z);
+    const x = (q.x * zi) % P;
+    const y = (q.y * zi) % P;
+    return entry(x, y, 1n, (x * y) % P);
+  });
+  return gTable;
+}
+
+/** signed odd digits of k in width-w NAF, least significant first (0 ≤ k < 2^460) */
+export function wnafDigits(k: bigint, w: number): Int8Array {
+  const binary = k.toString(2);
+  const n = binary.length;
+  const bits = new Uint8Array(n + w + 2);
+  for (let i = 0; i < n; i++) bits[i] = binary.charCodeAt(n - 1 - i) - 48;
+  const full = 1 << w;
+  const half = full >> 1;
+  const out = new Int8Array(n + 1);
+  for (let i = 0; i <= n; i++) {
+    if (bits[i] === 0) continue;
+    let v = 0;
+    for (let j = 0; j < w; j++) v |= bits[i + j]! << j;
+    const d = v >= half ? v - full : v;
+    out[i] = d;
+    // k −= d·2^i: the window becomes zero; a negative digit carries one into bit i + w
+    for (let j = 0; j < w; j++) bits[i + j] = 0;
+    if (d < 0) {
+      let j = i + w;
+      while (bits[j] === 1) bits[j++] = 0;
+      bits[j] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Σ scalars[i]·points[i] (0 ≤ scalar < 2^450, public), variable time. The point equal to
+ * ed448.Point.BASE (by identity) uses the fixed affine table of G.
+ */
+export function multiScalarUnsafe(points: readonly EdPoint[], scalars: readonly bigint[]): EdPoint {
+  if (points.length !== scalars.length) throw new Error('msm: points and scalars differ in number');
+  const tables: Entry[][] = [];
+  const digits: Int8Array[] = [];
+  let top = 0;
+  for (let i = 0; i < points.length; i++) {
+    const s = scalars[i]!;
+    if (s < 0n || s >= 1n << 450n) throw new RangeError('msm: scalar out of range');
+    if (s === 0n) continue;
+    const isBase = points[i] === EdPointClass.BASE;
+    const w = isBase ? G_WINDOW : 5;
+    tables.push(isBase ? baseTable() : oddMultiples(points[i]!, w));
+    const d = wnafDigits(s, w);
+    digits.push(d);
+    top = Math.max(top, d.length);
+  }
+  [X, Y, Z, T] = [0n, 1n, 1n, 0n];
+  for (let i = top - 1; i >= 0; i--) {
+    let adds = false;
+    for (const d of digits) if (d[i]) adds = true;
+    if (i !== top - 1) double(adds || i === 0);
+    for (let j = 0; j < digits.length; j++) {
+      const d = digits[j]![i]; // undefined past a shorter scalar's top digit
+      if (d) add(tables[j]![Math.abs(d) >> 1]!, d < 0);
+    }
+  }
+  const out = new EdPointClass(norm(X), norm(Y), norm(Z), norm(T));
+  if (out.is0()) return EdPointClass.ZERO;
+  out.assertValidity(); // cheap (a few products) and catches any arithmetic slip
+  return out;
+}
