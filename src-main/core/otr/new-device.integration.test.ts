@@ -7,28 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, Contact } from '../../../src-shared/ipc/contract';
 import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
-import { makeContacts, startCore, type TestCore, type TestUser } from '../test-support/harness';
+import { makeContacts, type TestUser } from '../test-support/harness';
 import { stackPerFile } from '../test-support/stack-per-file';
+import { bodyIs, isState, ownDevice, privateAliceAndBob, secondDevice } from './test-support/devices-kit';
 
 const file = stackPerFile();
-
-const isState = (peer: string, state: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state === state;
-const bodyIs = (body: string) => (m: ChatMessage) => m.body === body;
-
-/** Bob's laptop: a new core on a new profile, signed in to the same account */
-async function laptopOf(u: TestUser & { password: string }): Promise<TestUser> {
-  const c: TestCore = await startCore({ extraCaPem: file.stack.caPem });
-  file.cores.push(c);
-  const info = await c.core.handlers['account.add']({ jid: u.jid, password: u.password, host: file.stack.host, port: file.stack.port });
-  return { c, accountId: info.id, jid: u.jid };
-}
-
-/** a device's own instance tag and fingerprint, from its devices page */
-async function self(u: TestUser): Promise<{ instanceTag: number; fingerprint: string }> {
-  const me = (await u.c.core.handlers['otr.devices']({ accountId: u.accountId })).devices.find((d) => d.thisDevice);
-  if (!me) throw new Error('the own device is not listed');
-  return { instanceTag: me.instanceTag, fingerprint: me.fingerprint };
-}
 
 const noticesOf = (u: TestUser, peer: string): OtrNotice[] =>
   u.c.events
@@ -38,18 +21,12 @@ const noticesOf = (u: TestUser, peer: string): OtrNotice[] =>
 
 describe("a contact's second device", () => {
   it('is announced once as a new device, and the user can write to it alone', async () => {
-    const alice = await file.user('alice');
-    const phone = await file.user('bob');
-    await makeContacts(alice, phone);
-    const A = alice.c.core.handlers;
-    await A['otr.start']({ accountId: alice.accountId, peer: phone.jid });
-    await alice.c.waitFor('otr.status', isState(phone.jid, 'private-unverified'));
-    await phone.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+    const { alice, bob: phone, A } = await privateAliceAndBob(file);
 
     // Bob's laptop signs in and starts its own private session with Alice
-    const laptop = await laptopOf(phone);
+    const laptop = await secondDevice(file, phone);
     await laptop.c.waitFor('contact.updated', (c: Contact) => c.jid === alice.jid && c.presence !== 'offline');
-    const lap = await self(laptop);
+    const lap = await ownDevice(laptop);
     await laptop.c.core.handlers['otr.start']({ accountId: laptop.accountId, peer: alice.jid });
     await laptop.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
 

@@ -7,33 +7,16 @@
 // throwaway keyring session (docs/otr-in-the-app.md).
 import xml, { type Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, Contact } from '../../../src-shared/ipc/contract';
+import type { Contact } from '../../../src-shared/ipc/contract';
 import { createClient, type XmppClient } from '../xmpp/client/client';
-import { makeContacts, startCore, type TestCore, type TestUser } from '../test-support/harness';
+import { type TestUser } from '../test-support/harness';
 import { stackPerFile } from '../test-support/stack-per-file';
+import { bodyIs, isState, ownDevice, privateAliceAndBob, secondDevice } from './test-support/devices-kit';
 
 const raw: XmppClient[] = [];
 const file = stackPerFile(async () => {
   for (const r of raw) await r.entity.stop().catch(() => {});
 });
-
-const isState = (peer: string, state: string) => (s: { peer: string; state: string }) => s.peer === peer && s.state === state;
-
-/** a second device of `u`: a new core on a new profile, signed in to the same account */
-async function secondDevice(u: TestUser & { password: string }): Promise<TestUser> {
-  const c: TestCore = await startCore({ extraCaPem: file.stack.caPem });
-  file.cores.push(c);
-  const info = await c.core.handlers['account.add']({ jid: u.jid, password: u.password, host: file.stack.host, port: file.stack.port });
-  return { c, accountId: info.id, jid: u.jid };
-}
-
-/** this device's own instance tag, as its devices page shows it */
-async function ownTag(u: TestUser): Promise<number> {
-  const page = await u.c.core.handlers['otr.devices']({ accountId: u.accountId });
-  const me = page.devices.find((d) => d.thisDevice);
-  if (!me) throw new Error('the own device is not listed');
-  return me.instanceTag;
-}
 
 /** the name `viewer` knows the contact's device by (its XMPP resource, otr/devices.ts) */
 async function deviceName(viewer: TestUser, peer: string, instanceTag: number): Promise<string> {
@@ -43,26 +26,17 @@ async function deviceName(viewer: TestUser, peer: string, instanceTag: number): 
   return d.name;
 }
 
-const bodyIs = (body: string) => (m: ChatMessage) => m.body === body;
-
 describe('one private conversation with a contact on several devices', () => {
   it('reaches every device of the contact, marks replies with their device, and skips a device that left', async () => {
-    const alice = await file.user('alice');
-    const bob1 = await file.user('bob');
-    await makeContacts(alice, bob1);
-    const A = alice.c.core.handlers;
-
     // a private conversation with Bob's first device
-    await A['otr.start']({ accountId: alice.accountId, peer: bob1.jid });
-    await alice.c.waitFor('otr.status', isState(bob1.jid, 'private-unverified'));
-    await bob1.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
-    const dev1 = { instanceTag: await ownTag(bob1), name: '' };
+    const { alice, bob: bob1, A } = await privateAliceAndBob(file);
+    const dev1 = { instanceTag: (await ownDevice(bob1)).instanceTag, name: '' };
 
     // Bob's second device joins and asks for a private conversation: Alice's client answers by
     // itself, and the header's session is now the one with the second device
-    const bob2 = await secondDevice(bob1);
+    const bob2 = await secondDevice(file, bob1);
     await bob2.c.waitFor('contact.updated', (c: Contact) => c.jid === alice.jid && c.presence !== 'offline');
-    const dev2 = { instanceTag: await ownTag(bob2), name: '' };
+    const dev2 = { instanceTag: (await ownDevice(bob2)).instanceTag, name: '' };
     expect(dev2.instanceTag).not.toBe(dev1.instanceTag);
     await bob2.c.core.handlers['otr.start']({ accountId: bob2.accountId, peer: alice.jid });
     await bob2.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
@@ -149,18 +123,12 @@ describe('one private conversation with a contact on several devices', () => {
   });
 
   it('a device that writes in clear while another has a session is asked for its own session, and then gets what is written', async () => {
-    const alice = await file.user('alice');
-    const bob1 = await file.user('bob');
-    await makeContacts(alice, bob1);
-    const A = alice.c.core.handlers;
-    await A['otr.start']({ accountId: alice.accountId, peer: bob1.jid });
-    await alice.c.waitFor('otr.status', isState(bob1.jid, 'private-unverified'));
-    await bob1.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+    const { alice, bob: bob1, A } = await privateAliceAndBob(file);
 
     // a new device of Bob's, which knows nothing of Alice's private conversation, writes in clear
-    const bob2 = await secondDevice(bob1);
+    const bob2 = await secondDevice(file, bob1);
     await bob2.c.waitFor('contact.updated', (c: Contact) => c.jid === alice.jid && c.presence !== 'offline');
-    const tag2 = await ownTag(bob2);
+    const tag2 = (await ownDevice(bob2)).instanceTag;
     await bob2.c.core.handlers['message.send']({ accountId: bob2.accountId, to: alice.jid, body: 'hello from a new device' });
     // in clear: that device has no reason to think Alice speaks OTR (were it to wait for a private
     // session instead, by a query of its own, what follows holds as well)
@@ -175,19 +143,13 @@ describe('one private conversation with a contact on several devices', () => {
   });
 
   it('a device that signs in while the conversation is private and says nothing is asked for a session when Alice writes', async () => {
-    const alice = await file.user('alice');
-    const bob1 = await file.user('bob');
-    await makeContacts(alice, bob1);
-    const A = alice.c.core.handlers;
-    await A['otr.start']({ accountId: alice.accountId, peer: bob1.jid });
-    await alice.c.waitFor('otr.status', isState(bob1.jid, 'private-unverified'));
-    await bob1.c.waitFor('otr.status', isState(alice.jid, 'private-unverified'));
+    const { alice, bob: bob1, A } = await privateAliceAndBob(file);
 
     // Bob's second device comes online; Alice sees it (its presence), nothing else happens
     const seen = new Set(alice.c.events.filter((e) => e.name === 'contact.updated').map((e) => e.payload));
-    const bob2 = await secondDevice(bob1);
+    const bob2 = await secondDevice(file, bob1);
     await alice.c.waitFor('contact.updated', (c) => c.jid === bob1.jid && !seen.has(c));
-    const tag2 = await ownTag(bob2);
+    const tag2 = (await ownDevice(bob2)).instanceTag;
 
     // Alice writes: the first device reads it, the new one is asked for a session of its own ...
     await A['message.send']({ accountId: alice.accountId, to: bob1.jid, body: 'while you sign in' });
