@@ -149,24 +149,18 @@ export function composeOtrParts(deps: OtrServiceDeps, hooks: OtrServiceHooks): O
   });
   const dispatch = createDispatch({
     ...common,
-    // a new key of a known contact (its notice raised by dispatch, before the queue flush): recovery re-sends into it.
-    // Not for 'new-device' (issue 13): a second device joined while the known one is still there;
-    // the fan-out writes to both from now on, and the known device can still confirm what it was
-    // sent. Re-sending its unconfirmed messages would show the new device old messages out of
-    // their place, and the known device (which deduplicates by id) nothing new.
-    notices: {
-      ...notices,
-      raise: (p, d) => {
-        notices.raise(p, d);
-        if (d.kind === 'fingerprint-changed') recovery.keyChanged(peers.state(p));
-      },
-    },
     transport: (w) => deps.transport(w),
     onSmp: (ps, ev) => smp.onEvent(ps, ev),
     flushQueue: (ps, announce) => queue.flush(ps, announce),
     onOlderVersionRefused: (ps, by) => watch.olderVersionRefused(ps, by),
     ...(deps.onTlv ? { onTlv: deps.onTlv } : {}),
     onPeerError: (ps) => recovery.sessionLost(ps),
+    // a new key of a known contact: recovery re-sends into it. Not for a 'new-device' (issue 13):
+    // a second device joined while the known one is still there; the fan-out writes to both from
+    // now on, and the known device can still confirm what it was sent. Re-sending its unconfirmed
+    // messages would show the new device old messages out of their place, and the known device
+    // (which deduplicates by id) nothing new.
+    onKeyChanged: (ps) => recovery.keyChanged(ps),
     ...(deps.presentResources ? { presentResources: deps.presentResources } : {}),
   });
   return { ours, peers, notices, status, dispatch, queue, smp, offline, watch, policy, recovery, prekeySignal };

@@ -31,6 +31,12 @@ export interface DispatchDeps {
   onTlv?(tlv: InboundTlv): void;
   /** the contact's device sent an OTR error message: it could not read us (otr/recovery.ts) */
   onPeerError?(ps: PeerState): void;
+  /**
+   * A session came up with a key never seen for the contact while we knew another (the
+   * fingerprint-changed notice was just raised): recovery re-sends into it (otr/recovery.ts
+   * keyChanged). Called before the queue flush, so what it requeues goes out in this session.
+   */
+  onKeyChanged?(ps: PeerState): void;
   /** the contact's client offered only OTR version 2, which the policy refuses (otr/start-watch.ts) */
   onOlderVersionRefused(ps: PeerState, by: 'query' | 'whitespace-tag' | 'ake'): void;
   /** the contact's full JIDs that are available now (RFC 6121 §4); absent: presence is not known */
@@ -99,6 +105,7 @@ export function createDispatch(deps: DispatchDeps): Dispatch {
     } else if (seen.isNew && seen.hadOthers) {
       // the same device with a new key, or a new one while none we knew is there: it replaces them
       notices.raise(ps.peer, { kind: 'fingerprint-changed', fingerprint: fp });
+      deps.onKeyChanged?.(ps);
     }
   };
 
