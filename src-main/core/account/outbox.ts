@@ -104,7 +104,7 @@ export class Outbox {
   /** Sends every stored 'pending' message not already in flight on this stream. */
   flush(client: XmppClient): Promise<void> {
     const run = async () => {
-      for (const m of this.deps.store.pending(this.deps.accountId)) {
+      for (const m of this.deps.store.pending(this.deps.accountId, 'clear')) {
         if (!this.deps.isCurrent(client) || client.entity.status !== 'online') return;
         if (this.inFlight.has(m.id)) continue;
         if (this.deps.recheck && (await this.deps.recheck(m)) === 'hold') continue;

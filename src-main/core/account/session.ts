@@ -183,7 +183,7 @@ export class AccountSession {
         void this.outbox.flush(c);
         // private messages the server never acknowledged go again (otr/service.ts resendUnacked);
         // read when OTR gets to it, after what the account's going online flushed went out
-        void this.otr.run((s) => s.resendUnacked(store.pendingPrivate(accountId).filter((m) => !this.outbox.inFlightNow(m.id)))).catch(() => {});
+        void this.otr.run((s) => s.resendUnacked(store.pending(accountId, 'private').filter((m) => !this.outbox.inFlightNow(m.id)))).catch(() => {});
         for (const f of [...this.features]) f.onOnline?.(c, resumed);
       },
       onTeardown: () => {

@@ -61,13 +61,27 @@ describe('store (SQLCipher)', () => {
   it('moves delivery state forward only', async () => {
     const { store } = await fresh();
     store.addOutgoing(msg('o1', 'out', 'x'));
-    expect(store.pending('a1').map((m) => m.id)).toEqual(['o1']);
+    expect(store.pending('a1', 'clear').map((m) => m.id)).toEqual(['o1']);
     expect(store.advanceDelivery('o1', 'sent')?.delivery).toBe('sent');
     expect(store.advanceDelivery('o1', 'sent')).toBeUndefined();
     expect(store.advanceDelivery('o1', 'delivered')?.delivery).toBe('delivered');
     expect(store.advanceDelivery('o1', 'sent')).toBeUndefined();
     expect(store.advanceDelivery('o1', 'failed')).toBeUndefined();
-    expect(store.pending('a1')).toEqual([]);
+    expect(store.pending('a1', 'clear')).toEqual([]);
+  });
+
+  it("lists pending messages by kind: clear ones for the outbox, private ones for OTR, never our other devices' copies", async () => {
+    const { store } = await fresh();
+    store.addOutgoing(msg('clear-1', 'out', 'x'));
+    store.addOutgoing({ ...msg('private-1', 'out', 'x'), encrypted: true });
+    store.addOutgoingCopy({ ...msg('copy-1', 'out', ''), encrypted: true, elsewhere: true }, 'remote-1');
+    store.addOutgoing(msg('clear-2', 'out', 'y'));
+    store.addAccount({ id: 'a2', jid: 'me2@x', host: null, port: null, resource: 'r', created_at: 1 });
+    store.addOutgoing({ ...msg('other-account', 'out', 'x'), accountId: 'a2' });
+    expect(store.pending('a1', 'clear').map((m) => m.id)).toEqual(['clear-1', 'clear-2']);
+    expect(store.pending('a1', 'private').map((m) => m.id)).toEqual(['private-1']);
+    store.advanceDelivery('private-1', 'sent');
+    expect(store.pending('a1', 'private')).toEqual([]);
   });
 
   it('writes nothing readable and refuses a wrong key with a typed error', async () => {

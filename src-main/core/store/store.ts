@@ -241,28 +241,18 @@ export class Store {
   }
 
   /**
-   * Pending plaintext messages. Pending messages with `encrypted` set belong to the OTR service
-   * (src-main/core/otr): they wait for a private session and must never be sent in clear here.
+   * Our messages still 'pending', of one kind:
+   * - 'clear': plaintext waiting for the account to be online (account/outbox.ts);
+   * - 'private': private messages waiting in the OTR queue for a session, or written and never
+   *   acknowledged by the server (otr/service.ts resendUnacked tells them apart). They belong to
+   *   the OTR service (src-main/core/otr) and must never be sent in clear.
+   * Copies of what our other devices sent (`elsewhere`) are theirs to send, never ours.
    */
-  pending(accountId: string): ChatMessage[] {
+  pending(accountId: string, kind: 'clear' | 'private'): ChatMessage[] {
     return every(
       this.db
-        .prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 0 ORDER BY seq")
-        .all([accountId]),
-      toMessage,
-    );
-  }
-
-  /**
-   * Private messages of ours still 'pending': waiting in the OTR queue for a session, or written
-   * and never acknowledged by the server (otr/service.ts resendUnacked tells them apart). Copies
-   * of what our other devices sent (`elsewhere`) are theirs to send.
-   */
-  pendingPrivate(accountId: string): ChatMessage[] {
-    return every(
-      this.db
-        .prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = 1 AND elsewhere = 0 ORDER BY seq")
-        .all([accountId]),
+        .prepare("SELECT * FROM messages WHERE account_id = ? AND delivery = 'pending' AND direction = 'out' AND encrypted = ? AND elsewhere = 0 ORDER BY seq")
+        .all([accountId, kind === 'private' ? 1 : 0]),
       toMessage,
     );
   }
