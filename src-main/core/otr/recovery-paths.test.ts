@@ -3,83 +3,47 @@
 // messages to them are unconfirmed. Each message arrives exactly once, marked re-sent, never in
 // clear. Real libraries and databases (test-support/otr-pair.ts); the "network" is the test's.
 import { describe, expect, it } from 'vitest';
-import type { OtrNotice } from '../../../src-shared/ipc/otr-contract';
 import { nativeDh3072Engine, systemRandom } from '../../../src-shared/node-crypto/dh-engines';
 import { generatePrekeyMessages } from '../../../src-shared/otr/v4/identity';
 import type { PrekeyEnsemble } from '../../../src-shared/otr/v4/prekey-message';
 import type { OtrAccountIdentity } from './identity';
-import { OtrStore } from './otr-store';
-import { OtrService, type OtrWire, type ReceivedMessage } from './service';
-import { A, B, ids, openDb, plain, useOtrFixtures } from './test-support/otr-pair';
+import { A, B, deliver, goPrivate, ids, openDb, pump, side, useOtrFixtures, type Side } from './test-support/otr-pair';
 
 useOtrFixtures();
 
-interface Dev {
-  full: string;
-  svc: OtrService;
-  out: OtrWire[];
-  wireLog: OtrWire[];
-  received: ReceivedMessage[];
-  notices: OtrNotice[];
+/** a device of otr-pair's with the account's history that recovery reads (otr/recovery.ts outgoing) */
+interface Dev extends Side {
   /** what the account's history says: written (text, when), not confirmed by a receipt */
   unconfirmed: Map<string, { body: string; timestamp: number }>;
   resent: string[];
   sendsReceipts: boolean;
+  /** how many times recovery read the history */
   reads: number;
 }
 
 function dev(jid: string, identity: OtrAccountIdentity, resource = 'dev'): Dev {
-  const d = {
-    full: `${jid}/${resource}`,
-    out: [],
-    wireLog: [],
-    received: [],
-    notices: [],
-    unconfirmed: new Map(),
-    resent: [],
-    sendsReceipts: true,
-    reads: 0,
-  } as unknown as Dev;
-  d.svc = new OtrService({
-    accountId: `acct-${jid}`,
-    ownJid: jid,
-    identity,
-    store: new OtrStore(openDb()),
-    transport: (w) => {
-      d.out.push(w);
-      d.wireLog.push(w);
-    },
-    emit: (name, payload) => {
-      if (name === 'otr.notice') d.notices.push(payload as OtrNotice);
-    },
-    onQueuedSent: () => {},
-    onQueuedDiscarded: () => {},
-    outgoing: () => {
-      d.reads++;
-      return {
-        unconfirmed: [...d.unconfirmed].map(([messageId, m]) => ({ messageId, ...m, ...(d.resent.includes(messageId) ? { resent: true } : {}) })),
-        confirmsReceipts: d.sendsReceipts,
-      };
-    },
-    onResent: (id) => d.resent.push(id),
-  });
+  const history = { unconfirmed: new Map<string, { body: string; timestamp: number }>(), resent: [] as string[], sendsReceipts: true, reads: 0 };
+  const d: Dev = Object.assign(
+    side(jid, identity, openDb(), 'opportunistic', {
+      resource,
+      outgoing: () => {
+        d.reads++;
+        return {
+          unconfirmed: [...d.unconfirmed].map(([messageId, m]) => ({ messageId, ...m, ...(d.resent.includes(messageId) ? { resent: true } : {}) })),
+          confirmsReceipts: d.sendsReceipts,
+        };
+      },
+      onResent: (id) => d.resent.push(id),
+    }),
+    history,
+  );
   return d;
 }
 
-function deliver(from: Dev, to: Dev): void {
-  for (let w = from.out.shift(); w; w = from.out.shift()) to.received.push(...plain(to.svc.receive(from.full, w.body)));
-}
-function pump(a: Dev, b: Dev): void {
-  for (let n = 0; n < 100 && (a.out.length || b.out.length); n++) {
-    deliver(a, b);
-    deliver(b, a);
-  }
-}
 function privatePair(): [Dev, Dev] {
   const a = dev(A, ids.A);
   const b = dev(B, ids.B, 'old-phone');
-  a.svc.start(B);
-  pump(a, b);
+  goPrivate(a, b);
   expect(a.svc.status(B).state).toBe('private-unverified');
   return [a, b];
 }

@@ -78,6 +78,8 @@ export interface SideOptions {
   /** the account's history, for recovery (otr/recovery.ts); absent: the service's defaults */
   unconfirmed?: (peer: string) => Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>;
   confirmsReceipts?: (peer: string) => boolean;
+  /** both of the above in one read, as the account session answers (otr/recovery.ts outgoing) */
+  outgoing?: (peer: string) => { unconfirmed: Array<{ messageId: string; body: string; resent?: boolean; timestamp?: number }>; confirmsReceipts: boolean };
   onResent?: (messageId: string) => void;
 }
 
@@ -121,6 +123,7 @@ export function side(jid: string, identity: OtrAccountIdentity, db: Database, po
     ...(opts.timers ? { timers: opts.timers } : {}),
     ...(opts.unconfirmed ? { unconfirmed: opts.unconfirmed } : {}),
     ...(opts.confirmsReceipts ? { confirmsReceipts: opts.confirmsReceipts } : {}),
+    ...(opts.outgoing ? { outgoing: opts.outgoing } : {}),
     ...(opts.onResent ? { onResent: opts.onResent } : {}),
   });
   return s;
