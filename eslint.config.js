@@ -12,7 +12,7 @@ import { boundaryRule } from './scripts/lint/boundary-rule.js';
 const root = dirname(fileURLToPath(import.meta.url));
 
 /** the shared rooms that run anywhere (Electron renderer, browser, Node): no Node built-ins */
-const SHARED_PURE = ['src-shared/otr', 'src-shared/ipc', 'src-shared/prekey', 'src-shared/push', 'src-shared/groups'];
+const SHARED_PURE = ['src-shared/otr', 'src-shared/ipc', 'src-shared/prekey', 'src-shared/push', 'src-shared/groups', 'src-shared/encoding'];
 /** Node-only shared code lives in rooms named src-shared/node-* (node-crypto, and the push client) */
 const SHARED_NODE = 'src-shared/node-*';
 const SHARED_ALL = [...SHARED_PURE, SHARED_NODE];
@@ -48,15 +48,22 @@ export const rooms = [
     name: 'src-shared/push',
     paths: ['src-shared/push'],
     pure: true,
-    may: { rooms: ['src-shared/push'], packages: ['@noble/*', 'zod'] },
+    may: { rooms: ['src-shared/push', 'src-shared/encoding'], packages: ['@noble/*', 'zod'] },
     why: 'the push wire format and sealing are pure; Node-only push code goes to src-shared/node-* (docs/architecture.md §2)',
   },
   {
     name: 'src-shared/groups',
     paths: ['src-shared/groups'],
     pure: true,
-    may: { rooms: ['src-shared/groups', 'src-shared/otr'], packages: ['@noble/*', 'zod'] },
+    may: { rooms: ['src-shared/groups', 'src-shared/otr', 'src-shared/encoding'], packages: ['@noble/*', 'zod'] },
     why: 'the group protocol (codecs, pairwise and group encryption, both state machines) is pure like the OTR library it builds on (docs/architecture.md §11)',
+  },
+  {
+    name: 'src-shared/encoding',
+    paths: ['src-shared/encoding'],
+    pure: true,
+    may: { rooms: ['src-shared/encoding'] },
+    why: 'byte encodings shared by the pure protocol rooms (push, groups): pure, and nothing of theirs',
   },
   {
     name: SHARED_NODE,

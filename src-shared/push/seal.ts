@@ -9,6 +9,7 @@
 //
 // sealed = base64url(nonce(24) ‖ ciphertext ‖ tag(16)); plaintext = UTF-8 JSON of KnockSecret.
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { framed } from '../encoding/framed';
 import { b64urlDecode, b64urlEncode } from './b64url';
 import { knockEnvelopeSchema, knockSecretSchema, MAX_SEALED_BYTES, type KnockEnvelope, type KnockSecret, type PushAddress } from './wire';
 
@@ -29,23 +30,9 @@ export class KnockSealError extends Error {
 
 const enc = new TextEncoder();
 
-/** Length-prefixed (4-byte big-endian) concatenation: unambiguous whatever the field contents. */
-function lengthPrefixed(fields: string[]): Uint8Array {
-  const parts = fields.map((f) => enc.encode(f));
-  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
-  const view = new DataView(out.buffer);
-  let off = 0;
-  for (const p of parts) {
-    view.setUint32(off, p.length);
-    out.set(p, off + 4);
-    off += 4 + p.length;
-  }
-  return out;
-}
-
 /** The associated data: label, envelope id, To and From (all public, all authenticated). */
 export function knockAssociatedData(id: string, to: PushAddress, from: PushAddress): Uint8Array {
-  return lengthPrefixed([AD_LABEL, id, to.endpoint, to.push_name, from.endpoint, from.push_name]);
+  return framed([AD_LABEL, id, to.endpoint, to.push_name, from.endpoint, from.push_name]);
 }
 
 function checkKey(key: Uint8Array): void {
