@@ -5,6 +5,16 @@ import { encodePushTlv } from './handshake-tlv';
 
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
 
+/** alice asks, bob says yes: the two are linked (a shared_key and each other's tokens) */
+async function linkedPair(): Promise<ReturnType<typeof makePair>> {
+  const pair = makePair();
+  await pair.alice.hs.approve('acc', 'bob@b.test');
+  await pair.flush();
+  await pair.bob.hs.approve('acc', 'alice@a.test');
+  await pair.flush();
+  return pair;
+}
+
 describe('push handshake state machine', () => {
   it('asks once when a private session starts, and not again after an answer', () => {
     const { alice } = makePair();
@@ -70,23 +80,17 @@ describe('push handshake state machine', () => {
 
   it('an answer nobody asked for, an offer without its key, and junk are refused; nothing stored', async () => {
     const { alice } = makePair();
-    const answer = encodePushTlv({
-      kind: 'answer',
-      v: 1,
+    // bob's push link, as his offer or answer would carry it
+    const link = {
+      v: 1 as const,
       push_name: 'bob',
       api_endpoint: 'https://push.b.test/api/v1/',
       endpoint: 'https://push.b.test/api/v1/messages/',
       tokens: ['cd'.repeat(20)],
-    });
+    };
+    const answer = encodePushTlv({ kind: 'answer', ...link });
     await expect(alice.hs.received('acc', 'bob@b.test', answer, undefined)).rejects.toMatchObject({ code: 'unexpected-push-tlv' });
-    const offer = encodePushTlv({
-      kind: 'offer',
-      v: 1,
-      push_name: 'bob',
-      api_endpoint: 'https://push.b.test/api/v1/',
-      endpoint: 'https://push.b.test/api/v1/messages/',
-      tokens: ['cd'.repeat(20)],
-    });
+    const offer = encodePushTlv({ kind: 'offer', ...link });
     await expect(alice.hs.received('acc', 'bob@b.test', offer, undefined)).rejects.toMatchObject({ code: 'unexpected-push-tlv' });
     await expect(
       alice.hs.received('acc', 'bob@b.test', offer, { version: 4, extraSymKey: new Uint8Array(64), tlvIndex: 0, context: Uint8Array.of(1, 2, 3, 4) }),
@@ -100,11 +104,7 @@ describe('push handshake state machine', () => {
   });
 
   it('rotation after a wake-up: no prompt, a new shared_key on both sides', async () => {
-    const { alice, bob, flush } = makePair();
-    await alice.hs.approve('acc', 'bob@b.test');
-    await flush();
-    await bob.hs.approve('acc', 'alice@a.test');
-    await flush();
+    const { alice, bob, flush } = await linkedPair();
     const before = hex(bob.store.record('acc', 'alice@a.test')!.sharedKey);
     const prompts = bob.events.filter((e) => e.type === 'prompt').length + alice.events.filter((e) => e.type === 'prompt').length;
     await bob.hs.rotate('acc', 'alice@a.test');
@@ -132,11 +132,7 @@ describe('push handshake state machine', () => {
   });
 
   it('revoke deletes the record and our token on our server, and the contact drops its record', async () => {
-    const { alice, bob, flush } = makePair();
-    await alice.hs.approve('acc', 'bob@b.test');
-    await flush();
-    await bob.hs.approve('acc', 'alice@a.test');
-    await flush();
+    const { alice, bob, flush } = await linkedPair();
     await alice.hs.revoke('acc', 'bob@b.test');
     expect(alice.revoked).toEqual([alice.issued[0]]);
     expect(alice.store.record('acc', 'bob@b.test')).toBeUndefined();
@@ -187,11 +183,7 @@ describe('push handshake state machine', () => {
   }
 
   it('after a revoke, a no to the contact asking again silences their later offers', async () => {
-    const { alice, bob, flush } = makePair();
-    await alice.hs.approve('acc', 'bob@b.test');
-    await flush();
-    await bob.hs.approve('acc', 'alice@a.test');
-    await flush();
+    const { alice, bob, flush } = await linkedPair();
     await alice.hs.revoke('acc', 'bob@b.test');
     await flush();
     await bob.hs.approve('acc', 'alice@a.test');
@@ -206,11 +198,7 @@ describe('push handshake state machine', () => {
   });
 
   it('a revoke without a private session is owed: it goes with the next private session, and the contact drops its record then', async () => {
-    const { alice, bob, flush } = makePair();
-    await alice.hs.approve('acc', 'bob@b.test');
-    await flush();
-    await bob.hs.approve('acc', 'alice@a.test');
-    await flush();
+    const { alice, bob, flush } = await linkedPair();
     const link = alice.link!;
     alice.link = {
       sendPushTlv: () => Promise.reject(new PushHandshakeError('no-private-session', 'no private conversation with this contact')),
