@@ -4,31 +4,10 @@
 // stored offline — the service keeps its own log, fetched by sequence number, so nothing is
 // delivered twice). A delivery error or an unavailable presence marks the connection gone.
 // Reaching users of other domains is the XMPP server's job (s2s, RFC 6120 §13).
-import { createRequire } from 'node:module';
 import type { GroupService, Outgoing } from '../../src-shared/groups/service';
+import { bringOnline, component, NS_DISCO_INFO, takeDown, xml } from '../xmpp-component';
 
-export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_GROUPS = 'urn:xmpp:messenger:verified-groups:1';
-
-// ---- the part of @xmpp/component we use (it ships no type declarations) ----
-interface XmlElement {
-  name: string;
-  attrs: Record<string, string | undefined>;
-  getChildText(name: string, xmlns?: string): string | null;
-}
-type Xml = (name: string, attrs?: Record<string, string | undefined> | null, ...children: unknown[]) => XmlElement;
-interface ComponentEntity {
-  start(): Promise<unknown>;
-  stop(): Promise<unknown>;
-  send(el: XmlElement): Promise<void>;
-  on(event: 'stanza', f: (el: XmlElement) => void): void;
-  on(event: 'error', f: (e: Error) => void): void;
-  on(event: 'online' | 'offline', f: () => void): void;
-  iqCallee: { get(ns: string, name: string, handler: (ctx: { element: XmlElement }) => XmlElement): void };
-  reconnect: { stop(): void };
-}
-const require = createRequire(import.meta.url);
-const { component, xml } = require('@xmpp/component') as { component(o: { service: string; domain: string; password: string }): ComponentEntity; xml: Xml };
 
 export interface GroupComponentOptions {
   service: string;
@@ -94,25 +73,10 @@ export async function startGroupComponent(o: GroupComponentOptions): Promise<Run
     o.groups.handle(from, group, body).then(send).catch(fail);
   });
 
-  const online = new Promise<void>((resolve, reject) => {
-    entity.on('online', () => resolve());
-    entity.on('error', reject);
-  });
-  online.catch(() => undefined);
-  try {
-    await entity.start();
-    await online;
-  } catch (e) {
-    entity.reconnect.stop();
-    await entity.stop().catch(() => undefined);
-    throw e;
-  }
+  await bringOnline(entity);
   log(`group service online as ${o.domain}`);
   return {
     send,
-    async stop() {
-      entity.reconnect.stop();
-      await entity.stop().catch(() => undefined);
-    },
+    stop: () => takeDown(entity),
   };
 }
