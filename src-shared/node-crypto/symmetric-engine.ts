@@ -40,7 +40,8 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
   const key = aesKey.slice(); // for messages longer than a batch covers; wiped by destroy()
   let ecb: Cipher | undefined; // made at the first message: a pair may never be used in one direction
   let destroyed = false;
-  let stream = Buffer.alloc(0);
+  // a plain Uint8Array (not the Buffer update() gives): the XOR loop then sees one array type
+  let stream: Uint8Array = new Uint8Array(0);
   let hi = -1; // the batch covers counters hi‖(lo0 + next) … hi‖(lo0 + count − 1)
   let lo0 = 0;
   let next = 0;
@@ -76,7 +77,7 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
         input[o + 7] = lo;
       }
     }
-    stream = ecb.update(input);
+    stream = plain(ecb.update(input));
     hi = h;
     lo0 = l;
     next = 0;
