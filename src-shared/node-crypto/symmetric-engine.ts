@@ -101,7 +101,8 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
         i = 0;
       }
       const off = i * blocks * 16;
-      for (let j = 0; j < data.length; j++) out[at + j] = data[j]! ^ stream[off + j]!;
+      const ks = stream; // a local: the loop then need not reload the closure's variable
+      for (let j = 0, n = data.length; j < n; j++) out[at + j] = data[j]! ^ ks[off + j]!;
       stream.fill(0, next * blocks * 16, off + blocks * 16); // this counter's key stream, and any skipped, is spent
       next = i + 1;
     },
