@@ -225,6 +225,7 @@ export class DataSession {
     const ctr = ctrValue(m.ctr);
     // all checks are evaluated before deciding, so the failing one is not singled out
     const macOk = equalBytes(mac, m.mac);
+    mac.fill(0); // the MAC a forged message should have carried is not kept
     const ctrOk = ctr > p.recvCtr;
     const rotateTheirs = m.senderKeyId === this.theirCur.id;
     const next = rotateTheirs ? bytesToBigintFast(m.nextDh) : 0n;

@@ -223,5 +223,8 @@ export class HmacSha1 {
     this.prefixMid.fill(0);
     this.prefix.fill(0);
     this.cached = 0;
+    // the shared scratch holds the last MAC's schedule (derived from its inner hash) and state
+    W.fill(0);
+    H.fill(0);
   }
 }
