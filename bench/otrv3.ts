@@ -5,7 +5,9 @@
 // (--short: 2 rounds of 4 AKEs and 400 messages, for `npm run bench`; not figures of record)
 // Times are CPU time of the measuring process (process.cpuUsage here, CLOCK_PROCESS_CPUTIME_ID in
 // the peer), so other jobs on a shared machine do not inflate them; Node's CPU time includes its
-// garbage-collector threads.
+// garbage-collector and compiler threads. The first rounds of a run are often the slowest (V8
+// still warming up), so each round's one-way figures are printed next to the median
+// (docs/performance.md, OTRv3 round four).
 import { randomBytes } from 'node:crypto';
 import { loadavg, cpus } from 'node:os';
 import { OPPORTUNISTIC_POLICY } from '../src-shared/otr/api';
