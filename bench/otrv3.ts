@@ -5,7 +5,9 @@
 // (--short: 2 rounds of 4 AKEs and 400 messages, for `npm run bench`; not figures of record)
 // Times are CPU time of the measuring process (process.cpuUsage here, CLOCK_PROCESS_CPUTIME_ID in
 // the peer), so other jobs on a shared machine do not inflate them; Node's CPU time includes its
-// garbage-collector threads.
+// garbage-collector and compiler threads. The first rounds of a run are often the slowest (V8
+// still warming up), so each round's one-way figures are printed next to the median
+// (docs/performance.md, OTRv3 round four).
 import { randomBytes } from 'node:crypto';
 import { loadavg, cpus } from 'node:os';
 import { OPPORTUNISTIC_POLICY } from '../src-shared/otr/api';
@@ -136,7 +138,8 @@ async function main(): Promise<void> {
     // JIT warm-up, untimed: V8 optimises the data-message path only after some thousands of
     // messages (measured: 2000-message runs of a fresh process took 59, 31, 19, 23, 15, 17 µs a
     // message), and the median of five rounds still fell on a cold one; libotr's C has no warm-up
-    for (let w = 0; w < (short ? 1 : WARMUP_RUNS); w++) benchOurs(engine, 2, Math.max(2, Math.ceil(msgRuns / ROUNDS)));
+    const warmUp: number[] = [];
+    for (let w = 0; w < (short ? 1 : WARMUP_RUNS); w++) warmUp.push(benchOurs(engine, 2, Math.max(2, Math.ceil(msgRuns / ROUNDS))).msgOneWayUs);
     const libRounds: Array<Awaited<ReturnType<typeof peer.bench>>> = [];
     const nodeRounds: Array<ReturnType<typeof benchOurs>> = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -180,6 +183,15 @@ async function main(): Promise<void> {
     console.log('');
     const akeRatio = node.akeMedianMs / lib.akeMedianMs;
     const oneWayRatio = node.msgOneWayUs / lib.msgOneWayUs;
+    // each round's one-way figures: the spread shows how far one run can be trusted (GC, JIT)
+    const perRound = nodeRounds.map((x, r) => x.msgOneWayUs / libRounds[r]!.msgOneWayUs);
+    console.log(`one way, ours in the untimed warm-up runs (µs/msg CPU): ${warmUp.map(f).join(' / ')}`);
+    console.log(
+      `one way, each round (µs/msg CPU): ours ${nodeRounds.map((x) => f(x.msgOneWayUs)).join(' / ')}; libotr ${libRounds.map((x) => f(x.msgOneWayUs)).join(' / ')}`,
+    );
+    console.log(
+      `one way, ratio ours/libotr per round: ${perRound.map((x) => x.toFixed(2)).join(' / ')} (min ${Math.min(...perRound).toFixed(2)}, max ${Math.max(...perRound).toFixed(2)}); ratio of the medians ${oneWayRatio.toFixed(2)}`,
+    );
     console.log(`budget (docs/architecture.md §10): OTRv3 AKE within 2x of libotr → ${akeRatio <= 2 ? 'met' : 'NOT met'} (${akeRatio.toFixed(2)}x)`);
     console.log(`goal (issue 17): one-way data message <= 1.5x libotr → ${oneWayRatio <= 1.5 ? 'met' : 'NOT met'} (${oneWayRatio.toFixed(2)}x)`);
     benchResult({ name: 'OTRv3 AKE, ours/libotr (CPU)', value: akeRatio, unit: 'x', goal: '<= 2x', met: akeRatio <= 2 });

@@ -1,10 +1,11 @@
-// Native (node:crypto, OpenSSL) SHA-1, SHA-256, HMAC and AES-128-CTR for the OTRv3 library, which
-// takes them injected (src-shared/otr/v3/symmetric.ts; docs/architecture.md §6) exactly as it takes the
-// modexp engine from dh-engines.ts. Same results as the pure default (the v3 known-answer and
-// libotr interop tests run with both); the profile of one-way data messages put JavaScript SHA-1
-// (inside HMAC-SHA1) and AES-CTR at about a third of their CPU time.
+// Native (node:crypto, OpenSSL) SHA-1, SHA-256, HMAC-SHA256 and AES-128-CTR for the OTRv3 library,
+// which takes them injected (src-shared/otr/v3/symmetric.ts; docs/architecture.md §6) exactly as it
+// takes the modexp engine from dh-engines.ts — the fastest primitives in Node, which for the
+// data messages' HMAC-SHA1 is a JavaScript one (v3/hmac-sha1.ts, see below). Same results as the
+// pure default (the v3 known-answer and libotr interop tests run with both).
 import { createCipheriv, createHmac, hash, type Cipher } from 'node:crypto';
-import type { KeyedCtr, KeyedMac, V3Symmetric } from '../otr/v3/symmetric';
+import { HmacSha1 } from '../otr/v3/hmac-sha1';
+import type { KeyedCtr, V3Symmetric } from '../otr/v3/symmetric';
 import { nativeBase64 } from './base64-codec';
 
 /** a Buffer's bytes as a plain Uint8Array (no copy), so `.slice()` downstream copies as the pure engine's results do */
@@ -15,39 +16,6 @@ function aes128Ctr(key: Uint8Array, counterBlock: Uint8Array, data: Uint8Array):
   const out = c.update(data);
   c.final(); // CTR has no padding: final() adds nothing
   return out;
-}
-
-/** HMAC-SHA1 keyed once (RFC 2104 §2) by two one-shot hashes over the padded keys made once */
-function hmacSha1(key: Uint8Array): KeyedMac {
-  // node:crypto's one-shot hash() makes no Hash object, which createHmac() does per message
-  // (measured: ~4.0 µs against ~5.0 µs CPU per MAC of a data message). The data is copied after
-  // K⊕ipad in a scratch buffer kept between messages (it holds no secret: the MAC'd part of a
-  // data message is sent in clear), so a MAC allocates only the two digests.
-  if (key.length > 64) throw new RangeError('HMAC-SHA1 key longer than a block'); // OTRv3 MAC keys are 20 bytes
-  let inner = Buffer.alloc(64 + 448, 0x36);
-  const outer = Buffer.alloc(64 + 20, 0x5c);
-  for (let i = 0; i < key.length; i++) {
-    inner[i]! ^= key[i]!;
-    outer[i]! ^= key[i]!;
-  }
-  return {
-    mac(data) {
-      const n = 64 + data.length;
-      if (n > inner.length) {
-        const grown = Buffer.alloc(2 * n);
-        grown.set(inner.subarray(0, 64));
-        inner.fill(0);
-        inner = grown;
-      }
-      inner.set(data, 64);
-      outer.set(hash('sha1', inner.subarray(0, n), 'buffer'), 64);
-      return plain(hash('sha1', outer, 'buffer'));
-    },
-    destroy() {
-      inner.fill(0);
-      outer.fill(0);
-    },
-  };
 }
 
 /** data messages of this many successive counters get their key stream from one AES call */
@@ -72,7 +40,8 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
   const key = aesKey.slice(); // for messages longer than a batch covers; wiped by destroy()
   let ecb: Cipher | undefined; // made at the first message: a pair may never be used in one direction
   let destroyed = false;
-  let stream = Buffer.alloc(0);
+  // a plain Uint8Array (not the Buffer update() gives): the XOR loop then sees one array type
+  let stream: Uint8Array = new Uint8Array(0);
   let hi = -1; // the batch covers counters hi‖(lo0 + next) … hi‖(lo0 + count − 1)
   let lo0 = 0;
   let next = 0;
@@ -108,7 +77,7 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
         input[o + 7] = lo;
       }
     }
-    stream = ecb.update(input);
+    stream = plain(ecb.update(input));
     hi = h;
     lo0 = l;
     next = 0;
@@ -132,7 +101,8 @@ function dataCtr(aesKey: Uint8Array): KeyedCtr {
         i = 0;
       }
       const off = i * blocks * 16;
-      for (let j = 0; j < data.length; j++) out[at + j] = data[j]! ^ stream[off + j]!;
+      const ks = stream; // a local: the loop then need not reload the closure's variable
+      for (let j = 0, n = data.length; j < n; j++) out[at + j] = data[j]! ^ ks[off + j]!;
       stream.fill(0, next * blocks * 16, off + blocks * 16); // this counter's key stream, and any skipped, is spent
       next = i + 1;
     },
@@ -155,7 +125,9 @@ export function nativeV3Symmetric(): V3Symmetric {
   return {
     sha1: (data) => plain(hash('sha1', data, 'buffer')),
     sha256: (data) => plain(hash('sha256', data, 'buffer')),
-    hmacSha1,
+    // JavaScript, not node:crypto: Node has no one-shot HMAC, and the two one-shot hashes a MAC took
+    // cost more in calls and result Buffers than the hashing (hmac-sha1.ts; docs/performance.md)
+    hmacSha1: (key) => new HmacSha1(key),
     hmacSha256: (key, data) => plain(createHmac('sha256', key).update(data).digest()),
     aes128Ctr: (key, counterBlock, data) => plain(aes128Ctr(key, counterBlock, data)),
     dataCtr,

@@ -40,6 +40,7 @@ export interface V3ConversationOptions {
 
 /** at most this many instances of one contact are tracked at once */
 const MAX_INSTANCES = 32;
+const NO_KEY = new Uint8Array(0);
 
 export class ConversationState {
   readonly policy: OtrPolicy;
@@ -155,10 +156,14 @@ export class ConversationState {
     for (const smp of events) out.events.push({ type: 'smp', smp });
   }
 
-  sendData(s: InstanceSession, text: string, tlvs: Tlv[], flags: number, out: Out): Uint8Array {
+  /** sends a data message; returns its extra symmetric key if `withExtraKey` (§"Extra symmetric key"), else an empty array */
+  sendData(s: InstanceSession, text: string, tlvs: Tlv[], flags: number, out: Out, withExtraKey = false): Uint8Array {
     if (!s.data) throw new OtrError('not-allowed', 'no encrypted session');
-    const { message, extraKey } = s.data.encrypt(this.header(s), joinMessagePayload(text, tlvs), flags);
-    out.toSend.push(...this.wireFor(s, message));
+    // the key of the pair encrypt() uses: it rotates no key (only receiving does)
+    const extraKey = withExtraKey ? s.data.currentExtraKey() : NO_KEY;
+    const message = s.data.encrypt(this.header(s), tlvs.length === 0 ? text : joinMessagePayload(text, tlvs), flags);
+    const wire = this.wireFor(s, message);
+    for (const m of wire) out.toSend.push(m);
     s.lastSentAt = this.opts.clock();
     return extraKey;
   }

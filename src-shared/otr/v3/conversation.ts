@@ -178,7 +178,7 @@ export class V3Conversation implements OtrConversation {
       // §"Extra symmetric key": "OTR version 3 defines an additional symmetric key" (v2 has none; libotr refuses too)
       if (s.theirTag === V2_TAG) throw new OtrError('not-allowed', 'OTR version 2 has no extra symmetric key');
       // §"Extra symmetric key": derived from the keys of the data message that carries TLV 8
-      key = this.st.sendData(s, '', [tlv], FLAG_IGNORE_UNREADABLE, out);
+      key = this.st.sendData(s, '', [tlv], FLAG_IGNORE_UNREADABLE, out, true);
     });
     return { ...out, key, use, useData: useData.slice() };
   }
@@ -195,7 +195,7 @@ export class V3Conversation implements OtrConversation {
     this.guard(out, () => {
       const s = this.st.encrypted(instanceTag);
       if (s.theirTag === V2_TAG) throw new OtrError('not-allowed', 'OTR version 2 has no extra symmetric key');
-      key = this.st.sendData(s, text, tlvs, text.length === 0 ? FLAG_IGNORE_UNREADABLE : 0, out);
+      key = this.st.sendData(s, text, tlvs, text.length === 0 ? FLAG_IGNORE_UNREADABLE : 0, out, true);
     });
     return { ...out, key };
   }

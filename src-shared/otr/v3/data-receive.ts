@@ -5,6 +5,7 @@
 import { OtrError } from '../common/errors';
 import { splitMessagePayload, V3TlvType } from '../common/tlv';
 import type { ConversationState } from './conversation-state';
+import type { Decrypted } from './data-session';
 import { parseExtraKeyTlv } from './extra-key';
 import { V2_TAG, type InstanceSession, type Out } from './instance-session';
 import { FLAG_IGNORE_UNREADABLE, type DataMessageFields } from './messages';
@@ -26,7 +27,17 @@ export function onData(st: ConversationState, s: InstanceSession, m: DataMessage
   }
   s.activity = ++st.activityCounter;
   s.confirmed = true;
-  const { text, tlvs } = splitMessagePayload(dec.payload);
+  try {
+    afterDecrypt(st, s, dec, out);
+  } finally {
+    // the session's reused buffers (data-session.ts Decrypted): plaintext and extra key, read by now
+    dec.payload.fill(0);
+    dec.extraKey.fill(0);
+  }
+}
+
+function afterDecrypt(st: ConversationState, s: InstanceSession, dec: Decrypted, out: Out): void {
+  const { text, tlvs } = splitMessagePayload(dec.payload); // copies: the text is a string, TLV values are copied
   if (text.length > 0) out.events.push({ type: 'message', text, encrypted: true, instanceTag: s.theirTag });
   let disconnected = false;
   for (const tlv of tlvs) {
@@ -66,7 +77,7 @@ export function onData(st: ConversationState, s: InstanceSession, m: DataMessage
   }
   if (disconnected) {
     // §"Receiving a Data Message": TLV 1 → forget the keys, MSGSTATE_FINISHED
-    s.data.destroy();
+    s.data?.destroy();
     s.data = undefined;
     s.smp.reset();
     s.msgstate = 'finished';

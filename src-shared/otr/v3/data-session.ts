@@ -13,7 +13,8 @@ import type { AkeResult, DhKeyPair } from './ake';
 import { DH1536_G, DH_SECRET_BYTES, isValidGroupElement, type Dh1536Engine } from './group';
 import { deriveDataKeys, type DataKeys } from './kdf';
 import { bigintToMinimalBytesFast, bytesToBigintFast } from './mpi';
-import { CTR_BYTES, layoutDataMessage, type DataMessageFields, type Header } from './messages';
+import { CTR_BYTES, layoutDataMessage, MAC_BYTES, type DataMessageFields, type Header } from './messages';
+import { joinMessagePayload } from '../common/tlv';
 import { pureSymmetric, type KeyedCtr, type KeyedMac, type V3Symmetric } from './symmetric';
 
 interface OurKey extends DhKeyPair {
@@ -60,9 +61,23 @@ function ctrValue(b: Uint8Array): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** text of at most 1024 characters, all ASCII: its UTF-8 is its character codes */
+function isShortAscii(text: string): boolean {
+  if (text.length > 1024) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 export interface Decrypted {
+  /**
+   * the plaintext, in a buffer the session reuses: valid until the next decrypt(); the caller
+   * wipes it once it has read it (data-receive.ts)
+   */
   payload: Uint8Array;
-  /** the extra symmetric key of the keys this message used (for a TLV 8 in it) */
+  /**
+   * the extra symmetric key of the keys this message used (for a TLV 8 in it), in a buffer the
+   * session reuses: valid until the next decrypt(); the caller wipes it once done (data-receive.ts)
+   */
   extraKey: Uint8Array;
 }
 
@@ -88,6 +103,16 @@ export class DataSession {
   private theirPrev: TheirKey | undefined;
   private readonly pairs = new Map<string, PairKeys>();
   private revealQueue: Uint8Array[] = [];
+  // Buffers reused from message to message, because an array over 64 bytes lives outside V8's heap
+  // and costs ~0.3 µs to make and more to collect (docs/performance.md, OTRv3 round four).
+  /** the data message being sent: ciphertext and public fields only; encrypt() returns a view */
+  private sendBuf = new Uint8Array(0);
+  /** the plaintext of the message received last (wiped by the receiver and by destroy()) */
+  private recvBuf = new Uint8Array(0);
+  /** the MAC a received message should carry */
+  private readonly macBuf = new Uint8Array(MAC_BYTES);
+  /** the extra symmetric key of the message received last (wiped by the receiver and by destroy()) */
+  private readonly extraBuf = new Uint8Array(32);
 
   /** from the AKE's result, or from a state exportState() gave (a restart, issue 13) */
   constructor(
@@ -149,8 +174,21 @@ export class DataSession {
     return p;
   }
 
-  /** builds a data message (§"When you send a Data Message") */
-  encrypt(header: Header, payload: Uint8Array, flags: number): { message: Uint8Array; extraKey: Uint8Array } {
+  private sendScratch = (n: number): Uint8Array => {
+    if (this.sendBuf.length < n) this.sendBuf = new Uint8Array(Math.max(n, 512));
+    return this.sendBuf.subarray(0, n);
+  };
+
+  /**
+   * builds a data message (§"When you send a Data Message") of `payload`, or of the message text
+   * `payload` without TLVs (§"Data Message": the plaintext is the UTF-8 text). The result is a view
+   * of a buffer the session reuses: valid until the next encrypt() (the caller base64-encodes it
+   * at once).
+   */
+  encrypt(header: Header, payload: Uint8Array | string, flags: number): Uint8Array {
+    // ASCII text (most chat text) is written straight into the message and encrypted in place
+    const ascii = typeof payload === 'string' && isShortAscii(payload);
+    if (typeof payload === 'string' && !ascii) payload = joinMessagePayload(payload, []);
     const p = this.pair(this.ourPrev, this.theirCur);
     if (p.sendCtr >= MAX_CTR) throw new RangeError('counter exhausted');
     p.sendCtr += 1n;
@@ -159,10 +197,14 @@ export class DataSession {
     this.revealQueue = [];
     const nextDh = this.ourCur.pubBytes;
     const f = { flags, senderKeyId: this.ourPrev.id, recipientKeyId: this.theirCur.id, nextDh, ctr, oldMacKeys };
-    const { bytes, encAt, macAt } = layoutDataMessage(header, f, payload.length);
-    p.sendCtrAes.crypt(ctr, payload, bytes, encAt);
-    bytes.set(p.sendHmac.mac(bytes.subarray(0, macAt)), macAt);
-    return { message: bytes, extraKey: p.extraKey.slice() };
+    const { bytes, encAt, macAt } = layoutDataMessage(header, f, payload.length, this.sendScratch);
+    if (ascii) {
+      const text = payload as string;
+      for (let i = 0; i < text.length; i++) bytes[encAt + i] = text.charCodeAt(i);
+      p.sendCtrAes.crypt(ctr, bytes.subarray(encAt, encAt + text.length), bytes, encAt);
+    } else p.sendCtrAes.crypt(ctr, payload as Uint8Array, bytes, encAt);
+    p.sendHmac.macInto(bytes.subarray(0, macAt), bytes, macAt);
+    return bytes;
   }
 
   /** the extra symmetric key of the keys the next sent message will use */
@@ -178,10 +220,12 @@ export class DataSession {
     const id = pairId(our.id, their.id);
     const known = this.pairs.get(id);
     const p = known ?? this.computePair(our, their);
-    const mac = p.recvHmac.mac(m.authenticated);
+    const mac = this.macBuf;
+    p.recvHmac.macInto(m.authenticated, mac, 0);
     const ctr = ctrValue(m.ctr);
     // all checks are evaluated before deciding, so the failing one is not singled out
     const macOk = equalBytes(mac, m.mac);
+    mac.fill(0); // the MAC a forged message should have carried is not kept
     const ctrOk = ctr > p.recvCtr;
     const rotateTheirs = m.senderKeyId === this.theirCur.id;
     const next = rotateTheirs ? bytesToBigintFast(m.nextDh) : 0n;
@@ -190,14 +234,20 @@ export class DataSession {
       if (!known) this.wipePair(p);
       throw unreadable();
     }
-    const payload = new Uint8Array(m.encrypted.length);
+    const n = m.encrypted.length;
+    if (this.recvBuf.length < n) {
+      this.recvBuf.fill(0);
+      this.recvBuf = new Uint8Array(Math.max(n, 256));
+    }
+    const payload = this.recvBuf.subarray(0, n);
     p.recvCtrAes.crypt(m.ctr, m.encrypted, payload, 0);
 
     // commit
     p.recvCtr = ctr;
     p.recvMacUsed = true;
     this.pairs.set(id, p);
-    const extraKey = p.extraKey.slice();
+    const extraKey = this.extraBuf;
+    extraKey.set(p.extraKey);
     if (m.recipientKeyId === this.ourCur.id) this.rotateOurs();
     if (rotateTheirs) this.rotateTheirs(next);
     return { payload, extraKey };
@@ -255,6 +305,9 @@ export class DataSession {
   /** erase all key material (end of session) */
   destroy(): void {
     this.forget(() => true);
+    this.recvBuf.fill(0);
+    this.sendBuf.fill(0);
+    this.extraBuf.fill(0);
     this.revealQueue = [];
     this.ourPrev.priv = 0n;
     this.ourCur.priv = 0n;

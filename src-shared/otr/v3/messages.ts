@@ -104,17 +104,22 @@ function readHeader(bytes: Uint8Array): Header & { version: 2 | 3; messageType: 
 /**
  * Lays out a whole data message (§"Data Message") in one array of its exact size, leaving the
  * encrypted message (`encLength` bytes at `encAt`) and the MAC (at `macAt`, over bytes 0…macAt)
- * for the caller to write in place: no part is built separately and copied in.
+ * for the caller to write in place: no part is built separately and copied in. `scratch(n)`, if
+ * given, supplies the n-byte array to write into (a sender's reused buffer: data-session.ts).
  */
 export function layoutDataMessage(
   h: Header,
   f: Pick<DataMessageFields, 'flags' | 'senderKeyId' | 'recipientKeyId' | 'nextDh' | 'ctr' | 'oldMacKeys'>,
   encLength: number,
+  scratch?: (n: number) => Uint8Array,
 ): { bytes: Uint8Array; encAt: number; macAt: number } {
   if (f.ctr.length !== CTR_BYTES) throw new RangeError('CTR must be 8 bytes');
   const v2 = h.version === V2_PROTOCOL_VERSION;
   const macAt = (v2 ? 3 : 11) + 1 + 4 + 4 + 4 + f.nextDh.length + CTR_BYTES + 4 + encLength;
-  const out = new Uint8Array(macAt + MAC_BYTES + 4 + f.oldMacKeys.length);
+  const n = macAt + MAC_BYTES + 4 + f.oldMacKeys.length;
+  // every byte is written below (ciphertext and MAC by the caller), so a reused array may be given
+  const out = scratch ? scratch(n) : new Uint8Array(n);
+  out[0] = 0;
   out[1] = v2 ? V2_PROTOCOL_VERSION : PROTOCOL_VERSION;
   out[2] = MessageType.data;
   let at = 3;

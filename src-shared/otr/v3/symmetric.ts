@@ -13,6 +13,8 @@ import { pureBase64, type Base64Codec } from '../common/base64';
 /** a MAC keyed once and applied to many messages (RFC 2104 §4: the padded key blocks are hashed once) */
 export interface KeyedMac {
   mac(data: Uint8Array): Uint8Array;
+  /** writes the MAC of `data` into `out` at `at` (no array allocated per message) */
+  macInto(data: Uint8Array, out: Uint8Array, at: number): void;
   /** wipes the key material it holds */
   destroy(): void;
 }
@@ -52,7 +54,8 @@ export const pureSymmetric: V3Symmetric = {
   sha256: (data) => sha256(data),
   hmacSha1(key) {
     const keyed = hmac.create(sha1, key);
-    return { mac: (data) => keyed.clone().update(data).digest(), destroy: () => keyed.destroy() };
+    const mac = (data: Uint8Array) => keyed.clone().update(data).digest();
+    return { mac, macInto: (data, out, at) => out.set(mac(data), at), destroy: () => keyed.destroy() };
   },
   hmacSha256: (key, data) => hmac(sha256, key, data),
   aes128Ctr: (key, counterBlock, data) => ctr(key, counterBlock).encrypt(data),
