@@ -13,8 +13,8 @@ import { OtrError } from '../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../src-shared/otr/common/random';
 import { type ClientProfile, validateClientProfile } from '../../src-shared/otr/v4/client-profile';
 import type { Dh3072Engine } from '../../src-shared/otr/v4/dh3072';
-import { type Point, decodePoint } from '../../src-shared/otr/v4/ed448';
-import { type EdKeyPair, generateEcdhKeyPair, isValidInstanceTag } from '../../src-shared/otr/v4/keys';
+import { decodePoint } from '../../src-shared/otr/v4/ed448';
+import { type EcdhKeyPair, type EdKeyPair, generateEcdhKeyPair, isValidInstanceTag } from '../../src-shared/otr/v4/keys';
 import { decodeRingSignature, encodeRingSignature } from '../../src-shared/otr/v4/rsig';
 import { dake2T, dake3T, prekeyRingSign, prekeyRingVerify, serverFingerprintHex, sharedSecret, xmppPhi, type Transcript } from '../../src-shared/prekey/dake';
 import { Reassembler, fragmentMessage, isFragment } from '../../src-shared/prekey/fragment';
@@ -60,8 +60,12 @@ interface DakeState {
   instanceTag: number;
   clientProfile: ClientProfile;
   transcript: Transcript;
-  /** our ephemeral S of DAKE-2 (the ring member of DAKE-3's σ) */
-  s: Point;
+  /**
+   * our ephemeral key pair of DAKE-2: S is a ring member of DAKE-3's σ, and knowing s makes its
+   * term one constant-time multiplication by G instead of a walk over S (rsig.ts knownSecret).
+   * Kept no longer than sk, which is derived from it (until DAKE-3 or the DAKE's timeout).
+   */
+  s: EcdhKeyPair;
   sk: Uint8Array;
   startedAt: number;
 }
@@ -186,7 +190,9 @@ export class PrekeyServerProtocol {
       s: s.public.toBytes(),
       phi: xmppPhi(publisher, this.o.serverJid),
     };
-    const sigma = prekeyRingSign(this.o.random, this.o.keyPair.secret, [clientProfile.publicKey, this.o.keyPair.public, i], dake2T(transcript));
+    const sigma = prekeyRingSign(this.o.random, this.o.keyPair.secret, [clientProfile.publicKey, this.o.keyPair.public, i], dake2T(transcript), {
+      signerPublic: this.o.keyPair.public,
+    });
     const sk = sharedSecret(s.secret, i);
     // a new DAKE-1 from the same device replaces its unfinished DAKE (one request in flight)
     this.dakes.get(stateKey(from, m.senderInstanceTag))?.sk.fill(0);
@@ -195,7 +201,7 @@ export class PrekeyServerProtocol {
       instanceTag: m.senderInstanceTag,
       clientProfile,
       transcript,
-      s: s.public,
+      s,
       sk,
       startedAt: this.o.clock(),
     });
@@ -227,7 +233,9 @@ export class PrekeyServerProtocol {
       try {
         const sigma = decodeRingSignature(m.sigma);
         // S is our own point, kept from DAKE-1: it is not decoded (nor validated) again
-        ok = prekeyRingVerify([state.clientProfile.publicKey, this.o.keyPair.public, state.s], sigma, dake3T(state.transcript));
+        ok = prekeyRingVerify([state.clientProfile.publicKey, this.o.keyPair.public, state.s.public], sigma, dake3T(state.transcript), {
+          knownSecret: state.s,
+        });
       } catch {
         ok = false;
       }

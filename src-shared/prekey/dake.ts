@@ -9,7 +9,7 @@ import { ByteWriter, equalBytes } from '../otr/common/bytes';
 import { invalidValue } from '../otr/common/errors';
 import type { RandomSource } from '../otr/common/random';
 import { Fn, type Point, ecdh, leBytesToBigint } from '../otr/v4/ed448';
-import { type RingSignature, ringSign, ringVerify } from '../otr/v4/rsig';
+import { type RingSignature, type RingSignatureOptions, ringSign, ringVerify } from '../otr/v4/rsig';
 import { FINGERPRINT_BYTES } from '../otr/v4/keys';
 import { hwc, Usage } from '../otr/v4/kdf';
 import { PrekeyUsage, prekeyKdf } from './kdf';
@@ -85,12 +85,32 @@ const rsigOptions = {
   hash: (d: Uint8Array): bigint => Fn.create(leBytesToBigint(prekeyKdf(PrekeyUsage.auth, d, 57))),
 } as const;
 
-export function prekeyRingSign(random: RandomSource, secret: bigint, ring: readonly [Point, Point, Point], t: Uint8Array): RingSignature {
-  return ringSign(random, secret, ring, t, rsigOptions);
+/**
+ * `signerPublic`: the signer's public key, when the caller holds it with the secret (saves the
+ * constant-time multiplication that would find it again).
+ */
+export function prekeyRingSign(
+  random: RandomSource,
+  secret: bigint,
+  ring: readonly [Point, Point, Point],
+  t: Uint8Array,
+  extra: Pick<RingSignatureOptions, 'signerPublic'> = {},
+): RingSignature {
+  return ringSign(random, secret, ring, t, { ...rsigOptions, ...extra });
 }
 
-export function prekeyRingVerify(ring: readonly [Point, Point, Point], sigma: RingSignature, t: Uint8Array): boolean {
-  return ringVerify(ring, sigma, t, rsigOptions);
+/**
+ * `knownSecret`: a ring member whose secret the verifier holds (its own ephemeral key of this
+ * DAKE): its term is then one constant-time multiplication by G instead of a walk over a new
+ * point (rsig.ts). The verdict is the same.
+ */
+export function prekeyRingVerify(
+  ring: readonly [Point, Point, Point],
+  sigma: RingSignature,
+  t: Uint8Array,
+  extra: Pick<RingSignatureOptions, 'knownSecret'> = {},
+): boolean {
+  return ringVerify(ring, sigma, t, { ...rsigOptions, ...extra });
 }
 
 /**
@@ -99,7 +119,9 @@ export function prekeyRingVerify(ring: readonly [Point, Point, Point], sigma: Ri
  * Go server do not: implementer notes §14.4. Both ends here follow the spec.)
  */
 export function sharedSecret(secret: bigint, theirPublic: Point): Uint8Array {
-  const skEcdh = ecdh(secret, theirPublic.multiply(4n));
+  // B · cofactor by two doublings: B is public, so noble's constant-time multiply(4n) (a whole
+  // ladder, ~1.3 ms) is not needed for it; the secret scalar still goes through ecdh's multiply
+  const skEcdh = ecdh(secret, theirPublic.double().double());
   const sk = prekeyKdf(PrekeyUsage.sk, skEcdh, 64);
   skEcdh.fill(0);
   return sk;

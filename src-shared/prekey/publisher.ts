@@ -111,7 +111,9 @@ export class PublisherDake {
     };
     let ok = false;
     try {
-      ok = prekeyRingVerify([this.o.longTerm.public, hs, this.i.public], decodeRingSignature(m.sigma), dake2T(transcript));
+      // I is our own ephemeral key: its term of σ is computed from i (constant time) rather than
+      // by a walk over the point
+      ok = prekeyRingVerify([this.o.longTerm.public, hs, this.i.public], decodeRingSignature(m.sigma), dake2T(transcript), { knownSecret: this.i });
     } catch {
       ok = false;
     }
@@ -119,7 +121,9 @@ export class PublisherDake {
     const sk = sharedSecret(this.i.secret, s);
     try {
       this.macKey = prekeyMacKey(sk);
-      const sigma = prekeyRingSign(this.o.random, this.o.longTerm.secret, [this.o.longTerm.public, hs, s], dake3T(transcript));
+      const sigma = prekeyRingSign(this.o.random, this.o.longTerm.secret, [this.o.longTerm.public, hs, s], dake3T(transcript), {
+        signerPublic: this.o.longTerm.public,
+      });
       const attached = attach(sk, this.macKey);
       this.state = 'awaiting-answer';
       return encodeMessage({

@@ -1,6 +1,7 @@
 // Variable-time Σ sᵢ·Pᵢ on Ed448 for PUBLIC scalars and points only: the ring-signature terms
-// r·G + c·A over a point without a window table (rsig.ts) and the EdDSA check [S]B − [k]A
-// (eddsa.ts). Never call it with a secret scalar: the digits decide which additions are done.
+// r·G + c·A over a point without a window table (rsig.ts), the EdDSA check [S]B − [k]A
+// (eddsa.ts) and the prekey server's ECDH batch-proof check v·G − Σ tₙ·Yₙ (prekey/proofs.ts).
+// Never call it with a secret scalar: the digits decide which additions are done.
 //
 // Why not noble's mulAddUnsafe (docs/performance.md, "OTRv4 DAKE", round four): a walk over a new
 // point is ~450 doublings, and noble's doubling computes T and a·A (a = 1 on Ed448: one wasted

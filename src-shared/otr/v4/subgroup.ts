@@ -29,6 +29,15 @@
 // So: X = (x, y) with x ≠ 0 is in E[q] iff B·u is a square and, for one of the two roots X',
 // X', X' − e₂ and X' − e₃ are all non-zero squares. fast-paths.test.ts checks it against q·X on
 // points of all four cosets of E[q].
+//
+// Why the prekey server does not batch this check over a publication's points (docs/performance.md,
+// "Prekey server", round three). A random linear combination, q·(Σ rᵢ·Yᵢ) = I, is not sound on
+// Ed448: Yᵢ = Pᵢ + Tᵢ with Tᵢ in the torsion Z/4, and q·Σ rᵢ·Yᵢ = Σ (q·rᵢ)·Tᵢ, which is I whenever
+// the rᵢ of the bad points are ≡ 0 mod 4 (or mod 2 for a point of order 2): a hostile point passes
+// with probability 1/4 to 1/2 per try. Multiplying the sum by the cofactor first hides the
+// torsion entirely. Nor does the proof of knowledge catch it (proofs.test.ts shows a Y with
+// torsion passing the ECDH batch proof). So each point is checked alone. A variable-time q·Y by
+// a wNAF walk (msm.ts) costs ~1.9 ms against ~0.4 ms here, so this check stays.
 import { ed448 } from '@noble/curves/ed448.js';
 import { jacobi } from './dh3072';
 
