@@ -2,43 +2,11 @@
 // §"A Prekey Server for OTRv4 over XMPP": disco#info answers identity auth/otr-prekey and the
 // feature http://jabber.org/protocol/otrv4-prekey-server; disco#items answers the fingerprint
 // item (node 'fingerprint', name = 112 hex digits); protocol traffic is <message> bodies.
-import { createRequire } from 'node:module';
+import { bringOnline, component, NS_DISCO_INFO, NS_DISCO_ITEMS, takeDown, xml, type XmlElement } from '../xmpp-component';
 import type { PrekeyServerProtocol, RefusalReply, Reply } from './protocol';
 
-export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
-export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
-export const NS_PREKEY_SERVER = 'http://jabber.org/protocol/otrv4-prekey-server';
+const NS_PREKEY_SERVER = 'http://jabber.org/protocol/otrv4-prekey-server';
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
-
-// ---- the part of @xmpp/component we use (it ships no type declarations) ----
-export interface XmlElement {
-  name: string;
-  attrs: Record<string, string | undefined>;
-  getChildText(name: string, xmlns?: string): string | null;
-  getChild(name: string, xmlns?: string): XmlElement | undefined;
-}
-type Xml = (name: string, attrs?: Record<string, string | undefined> | null, ...children: unknown[]) => XmlElement;
-interface IqContext {
-  stanza: XmlElement;
-  element: XmlElement;
-}
-interface ComponentEntity {
-  start(): Promise<unknown>;
-  stop(): Promise<unknown>;
-  send(el: XmlElement): Promise<void>;
-  on(event: 'stanza', f: (el: XmlElement) => void): void;
-  on(event: 'error', f: (e: Error) => void): void;
-  on(event: 'online' | 'offline', f: () => void): void;
-  on(event: 'status', f: (status: string) => void): void;
-  iqCallee: { get(ns: string, name: string, handler: (ctx: IqContext) => XmlElement | Promise<XmlElement>): void };
-  reconnect: { stop(): void; delay: number };
-}
-interface ComponentModule {
-  component(opts: { service: string; domain: string; password: string }): ComponentEntity;
-  xml: Xml;
-}
-const require = createRequire(import.meta.url);
-const { component, xml } = require('@xmpp/component') as ComponentModule;
 
 export interface ComponentOptions {
   /** e.g. xmpp://127.0.0.1:5347 */
@@ -96,28 +64,10 @@ export async function startComponent(o: ComponentOptions): Promise<RunningCompon
       .catch((e: unknown) => log(`handling a message failed: ${e instanceof Error ? e.message : String(e)}`));
   });
 
-  const online = new Promise<void>((resolve, reject) => {
-    entity.on('online', () => resolve());
-    entity.on('error', reject);
-  });
-  // a later error must not become an unhandled rejection once we are online (or gave up)
-  online.catch(() => undefined);
-  try {
-    await entity.start();
-    await online;
-  } catch (e) {
-    // e.g. a wrong secret (not-authorized): do not keep reconnecting in the background
-    entity.reconnect.stop();
-    await entity.stop().catch(() => undefined);
-    throw e;
-  }
+  // a wrong secret (not-authorized) throws here, and the connection is not retried
+  await bringOnline(entity);
   log(`prekey server online as ${o.domain}`);
-  return {
-    async stop() {
-      entity.reconnect.stop();
-      await entity.stop().catch(() => undefined);
-    },
-  };
+  return { stop: () => takeDown(entity) };
 }
 
 function toStanza(domain: string, to: string, id: string | undefined, r: Reply | RefusalReply): XmlElement {
