@@ -2,6 +2,7 @@
 // Options may also come from the environment (PREKEY_*), so that the secret need not appear in a
 // process listing.
 import { parseArgs } from 'node:util';
+import { COMPONENT_OPTIONS, componentSettings, nonNegativeInt as int, runComponent } from '../component-cli';
 import { startPrekeyServer } from './server';
 
 const HELP = `OTRv4 prekey server (otrv4-prekey-server.md) as an XMPP component (XEP-0114)
@@ -38,24 +39,11 @@ The server announces itself by disco (identity auth/otr-prekey, feature
 http://jabber.org/protocol/otrv4-prekey-server) and its fingerprint as the disco#items
 item with node 'fingerprint'. It prints that fingerprint on start.`;
 
-function int(v: string | undefined, name: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer`);
-  return n;
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<{ stop(): Promise<void> } | undefined> {
   const { values } = parseArgs({
     options: {
-      domain: { type: 'string' },
-      secret: { type: 'string' },
-      'secret-file': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
+      ...COMPONENT_OPTIONS,
       'key-file': { type: 'string' },
-      postgres: { type: 'string' },
       'max-prekeys': { type: 'string' },
       'max-devices': { type: 'string' },
       retrievals: { type: 'string' },
@@ -63,29 +51,17 @@ async function main(): Promise<void> {
       dakes: { type: 'string' },
       'max-body': { type: 'string' },
       'verify-threads': { type: 'string' },
-      'log-events': { type: 'boolean' },
       'time-offset': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
   if (values.help) {
     console.log(HELP);
-    return;
+    return undefined;
   }
-  const env = process.env;
-  const domain = values.domain ?? env.PREKEY_DOMAIN;
-  let secret = values.secret ?? env.PREKEY_SECRET;
-  const secretFile = values['secret-file'] ?? env.PREKEY_SECRET_FILE;
-  if (!secret && secretFile) secret = (await import('node:fs')).readFileSync(secretFile, 'utf8').trim();
-  const dataDir = values['data-dir'] ?? env.PREKEY_DATA_DIR;
-  if (!domain || !secret || !dataDir) {
-    console.error('prekey-server: --domain, --secret (or --secret-file) and --data-dir are required; see --help');
-    process.exit(2);
-  }
+  const settings = componentSettings(values, 'PREKEY', 'prekey-server');
   const offsetMs = (int(values['time-offset'], 'time-offset') ?? 0) * 1000;
-  const keyFile = values['key-file'] ?? env.PREKEY_KEY_FILE;
-  const postgresUrl = values.postgres ?? env.PREKEY_POSTGRES_URL;
+  const keyFile = values['key-file'] ?? process.env.PREKEY_KEY_FILE;
   const limits = Object.fromEntries(
     Object.entries({
       maxPrekeyMessagesPerIdentity: int(values['max-prekeys'], 'max-prekeys'),
@@ -98,14 +74,9 @@ async function main(): Promise<void> {
   );
   const verifyThreads = int(values['verify-threads'], 'verify-threads');
   const server = await startPrekeyServer({
-    domain,
+    ...settings,
     ...(verifyThreads !== undefined ? { verifyThreads } : {}),
-    secret,
-    host: values.host ?? env.PREKEY_HOST ?? '127.0.0.1',
-    port: int(values.port ?? env.PREKEY_PORT, 'port') ?? 5347,
-    dataDir,
     ...(keyFile ? { keyFile } : {}),
-    ...(postgresUrl ? { postgresUrl } : {}),
     limits,
     ...(offsetMs ? { clock: () => Date.now() + offsetMs } : {}),
     ...(values['log-events'] ? { onEvent: (e) => console.log(JSON.stringify({ event: e })) } : {}),
@@ -113,17 +84,7 @@ async function main(): Promise<void> {
   });
   // one machine-readable line for whoever started us (tests, service managers)
   console.log(JSON.stringify({ ready: true, domain: server.domain, fingerprint: server.fingerprint }));
-  const shutdown = (): void => {
-    server
-      .stop()
-      .then(() => process.exit(0))
-      .catch(() => process.exit(1));
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  return server;
 }
 
-main().catch((e: unknown) => {
-  console.error(`prekey-server: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+runComponent('prekey-server', main);
