@@ -1,11 +1,12 @@
 // The helpers every part of the API uses: rate limits, bodies, authentication, and the fan-out
 // of a delivery to an account's devices through the durable queue.
-import type { DeliveryPayload, DeviceKind, KnockEnvelope } from '../../../src-shared/push/wire';
+import { DEVICE_KINDS, type DeliveryPayload, type DeviceKind, type KnockEnvelope } from '../../../src-shared/push/wire';
 import { HttpError, parseBody, readBody } from '../http-util';
 import { PeerCache } from '../peer-cache';
 import { RateLimiter } from '../ratelimit';
-import { randomId, sha256hex } from '../secrets';
-import type { AccountRow, DeviceRow, OutboxEntry, SeenId } from '../storage/types';
+import { sha256hex } from '../secrets';
+import { fanOutEntries } from '../storage/fan-out';
+import type { AccountRow, DeviceRow, FanOutShape, OutboxEntry, SeenId } from '../storage/types';
 import { ADAPTER_OF, AUTH_FAILED, type ApiDeps, type Ctx } from './context';
 
 export type LimitKind = 'ip' | 'account' | 'token' | 'peer';
@@ -67,38 +68,38 @@ export class ApiServices {
 
   /** a queue entry for every active device of the account (nothing written yet) */
   async fanOut(accountId: string, payload: DeliveryPayload): Promise<OutboxEntry[]> {
-    return this.#entries(accountId, await this.d.storage.devices(accountId), payload);
+    return this.#entries(await this.d.storage.devices(accountId), payload);
   }
 
   /** "Server-to-Client Communication": an entry for every device of the recipient push_name.
    * One storage read (devicesByName), cached on SQLite: every knock delivered here makes it. */
   async localEntries(knock: KnockEnvelope): Promise<OutboxEntry[]> {
     const devices = await this.d.storage.devicesByName(knock.to.push_name);
-    return devices.length ? this.#entries(devices[0]!.accountId, devices, { kind: 'knock', knock }) : [];
+    return this.#entries(devices, { kind: 'knock', knock });
   }
 
-  #entries(accountId: string, devices: ReadonlyArray<DeviceRow>, payload: DeliveryPayload): OutboxEntry[] {
-    const { now, config } = this.d;
-    const all = devices.filter((x) => x.active);
-    // devices registered before their adapter was removed from the configuration: say so, rather
-    // than accept a delivery that would silently vanish (issue 12, finding 8)
-    const devs = all.filter((x) => this.canDeliver(x.kind));
-    if (devs.length < all.length) this.d.log.warn('not delivering to devices of an unconfigured kind', { count: all.length - devs.length });
-    if (devs.length === 0) return [];
-    const t = now();
-    const text = JSON.stringify(payload);
-    return devs.map((dev) => ({
-      id: randomId(),
-      target: 'device',
-      targetId: dev.id,
-      accountId,
-      kind: dev.kind,
-      payload: text,
+  /** how this server's fan-out entries look at this moment (storage/fan-out.ts) */
+  fanOutShape(): FanOutShape {
+    const t = this.d.now();
+    return {
+      kinds: DEVICE_KINDS.filter((k) => this.canDeliver(k)),
       createdAt: t,
-      expiresAt: t + config.knockTtlS * 1000,
-      attempts: 0,
-      nextAttemptAt: dev.kind === 'desktop' ? t : t + this.d.worker.leaseMs,
-    }));
+      expiresAt: t + this.d.config.knockTtlS * 1000,
+      leaseMs: this.d.worker.leaseMs,
+    };
+  }
+
+  /** devices registered before their adapter was removed from the configuration: say so, rather
+   * than accept a delivery that would silently vanish (issue 12, finding 8) */
+  warnSkipped(count: number): void {
+    if (count > 0) this.d.log.warn('not delivering to devices of an unconfigured kind', { count });
+  }
+
+  #entries(devices: ReadonlyArray<DeviceRow>, payload: DeliveryPayload): OutboxEntry[] {
+    if (devices.length === 0) return [];
+    const { entries, skipped } = fanOutEntries(devices, JSON.stringify(payload), this.fanOutShape());
+    this.warnSkipped(skipped);
+    return entries;
   }
 
   /** writes the entries (with `seen`: only if that id is new; false for a replay) and hands the

@@ -9,8 +9,12 @@
 //  - insertOnceSql: records replay ids and inserts the queue entries of the new ones, with the
 //    NOTIFY for other replicas, in one statement; with a gate id (a batched relay), only if
 //    the gate is new.
+//  - FAN_OUT_ONCE_SQL: a relayed batch in one statement, its knocks' fan-out included (the
+//    devices' read was a round trip of its own before each relay's write).
 import { OUTBOX_COLUMNS } from './schema';
-import type { OutboxEntry, SeenId } from './types';
+import { firstAttempt } from './fan-out';
+import type { FanOutItem, FanOutResult, FanOutShape, OutboxEntry, SeenId } from './types';
+import type { DeviceKind } from '../../../src-shared/push/wire';
 
 /** the largest number of calls one statement takes (bounded parameters and plan size) */
 const MAX_BATCH = 256;
@@ -60,6 +64,8 @@ export class TurnBatch<I, O> {
 
 export const CHANNEL = 'push_outbox';
 
+type Param = string | number | boolean | null;
+
 /** one item of insertOnce: a replay id and the entries stored only if it is new */
 export interface OnceItem {
   seen: SeenId;
@@ -92,8 +98,6 @@ export function insertOnceSql(gated: boolean): string {
   SELECT f.scopes, f.ids, (SELECT count(*) FROM note) AS notified${gated ? ', (SELECT count(*) FROM gate) AS gate' : ''}
   FROM (SELECT array_agg(scope) AS scopes, array_agg(id) AS ids FROM seen) f`;
 }
-
-type Param = string | number | boolean | null;
 
 /**
  * The parameters of insertOnceSql for `items`, and for each item whether it takes part: an id
@@ -140,4 +144,91 @@ export function freshFlags(items: ReadonlyArray<OnceItem>, first: boolean[], row
   const ids = (row?.ids ?? []) as string[];
   const fresh = new Set(scopes.map((s, i) => `${s}\n${ids[i]!}`));
   return items.map((it, i) => first[i]! && fresh.has(`${it.seen.scope}\n${it.seen.id}`));
+}
+
+/**
+ * enqueueFanOutOnce in one statement: the gate, the items' ids, each new item's fan-out to its
+ * push name's devices (fan-out.ts's rules, in SQL), and the NOTIFY. Entry ids: 16 random bytes
+ * of gen_random_uuid() (122 of them random), base64url as randomId's. `devs` is computed once
+ * (MATERIALIZED: a random id is drawn once per row), and the answer returns its rows so that
+ * the caller has the entries without reading them back. Parameters: $1..$5 the items' ids,
+ * expiries, push names and payloads; $6..$8 the gate; $9 the kinds; $10..$12 createdAt,
+ * expiresAt, leaseMs; $13 the instance tag.
+ */
+export const FAN_OUT_ONCE_SQL = `WITH gate AS (INSERT INTO seen_ids (scope, id, expires_at) VALUES ($6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1),
+  q AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) WITH ORDINALITY AS q(scope, id, expires_at, push_name, payload, i)),
+  seen AS (INSERT INTO seen_ids (scope, id, expires_at) SELECT q.scope, q.id, q.expires_at FROM q WHERE EXISTS (SELECT 1 FROM gate)
+    ON CONFLICT DO NOTHING RETURNING scope, id),
+  fresh AS (SELECT q.i, q.push_name, q.payload FROM q JOIN seen s ON s.scope = q.scope AND s.id = q.id),
+  active AS (SELECT f.i, f.payload, d.id, d.account_id, d.kind, d.created_at FROM fresh f
+    JOIN accounts a ON a.push_name = f.push_name JOIN devices d ON d.account_id = a.id WHERE d.active),
+  devs AS MATERIALIZED (SELECT translate(rtrim(encode(uuid_send(gen_random_uuid()), 'base64'), '='), '+/', '-_') AS eid, v.*
+    FROM active v WHERE v.kind = ANY($9::text[])),
+  ins AS (INSERT INTO outbox (${OUTBOX_COLUMNS})
+    SELECT eid, 'device', id, account_id, kind, payload, $10, $11, 0, CASE WHEN kind = 'desktop' THEN $10::bigint ELSE $10::bigint + $12::bigint END FROM devs
+    RETURNING target_id),
+  note AS (SELECT pg_notify('${CHANNEL}', $13 || ' ' || string_agg(target_id, ',')) FROM
+    (SELECT target_id, (row_number() OVER () - 1) / 100 AS g FROM (SELECT DISTINCT target_id FROM ins) t) d GROUP BY g)
+  SELECT (SELECT count(*) FROM gate) AS gate, (SELECT count(*) FROM note) AS notified,
+    (SELECT array_agg(i) FROM fresh) AS fresh,
+    (SELECT json_agg(json_build_array(i, eid, id, account_id, kind) ORDER BY i, created_at, id) FROM devs) AS entries,
+    (SELECT json_agg(json_build_array(i, n)) FROM (SELECT i, count(*) AS n FROM active WHERE NOT kind = ANY($9::text[]) GROUP BY i) k) AS skipped`;
+
+/** the parameters of FAN_OUT_ONCE_SQL; each id takes part once, with its first item (as onceParams) */
+export function fanOutParams(gate: SeenId, items: ReadonlyArray<FanOutItem>, shape: FanOutShape, instance: string): { params: Param[]; used: number[] } {
+  const keys = new Set<string>();
+  const used: number[] = [];
+  items.forEach((it, i) => {
+    const k = `${it.seen.scope}\n${it.seen.id}`;
+    if (!keys.has(k)) used.push(i);
+    keys.add(k);
+  });
+  const u = used.map((i) => items[i]!);
+  const params = [
+    u.map((it) => it.seen.scope),
+    u.map((it) => it.seen.id),
+    u.map((it) => it.seen.expiresAt),
+    u.map((it) => it.pushName),
+    u.map((it) => it.payload),
+    gate.scope,
+    gate.id,
+    gate.expiresAt,
+    shape.kinds,
+    shape.createdAt,
+    shape.expiresAt,
+    shape.leaseMs,
+    instance,
+  ] as unknown as Param[];
+  return { params, used };
+}
+
+/** the answer of FAN_OUT_ONCE_SQL as enqueueFanOutOnce's results (null: the gate was not new) */
+export function fanOutResults(
+  items: ReadonlyArray<FanOutItem>,
+  used: number[],
+  shape: FanOutShape,
+  row: Record<string, unknown> | undefined,
+): FanOutResult[] | null {
+  if (Number(row?.gate) !== 1) return null;
+  const out: FanOutResult[] = items.map(() => ({ fresh: false, entries: [], skipped: 0 }));
+  // positions in the statement count from 1 and name the used items
+  const at = (i: unknown) => out[used[Number(i) - 1]!]!;
+  for (const i of (row?.fresh ?? []) as unknown[]) at(i).fresh = true;
+  for (const [i, id, targetId, accountId, kind] of (row?.entries ?? []) as Array<[number, string, string, string, DeviceKind]>) {
+    const item = items[used[i - 1]!]!;
+    at(i).entries.push({
+      id,
+      target: 'device',
+      targetId,
+      accountId,
+      kind,
+      payload: item.payload,
+      createdAt: shape.createdAt,
+      expiresAt: shape.expiresAt,
+      attempts: 0,
+      nextAttemptAt: firstAttempt(kind, shape),
+    });
+  }
+  for (const [i, n] of (row?.skipped ?? []) as Array<[number, number]>) at(i).skipped = n;
+  return out;
 }

@@ -12,10 +12,24 @@ import pg from 'pg';
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { announceQueued } from './announce';
-import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
+import type {
+  AccountRow,
+  DevicePatch,
+  DeviceRow,
+  FanOutItem,
+  FanOutResult,
+  FanOutShape,
+  NewDevice,
+  OutboxEntry,
+  PeerRow,
+  PushStorage,
+  QueuedListener,
+  SeenId,
+  WhitelistTokenRow,
+} from './types';
 import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL, OUTBOX_COLUMNS, numbered, schemaSql } from './schema';
 import { toAccount, toDevice, toEntry, toPeer, toToken, tokenParams } from './rows';
-import { CHANNEL, TurnBatch, freshFlags, insertOnceSql, onceParams, type OnceItem } from './postgres-batch';
+import { CHANNEL, FAN_OUT_ONCE_SQL, TurnBatch, fanOutParams, fanOutResults, freshFlags, insertOnceSql, onceParams, type OnceItem } from './postgres-batch';
 import type { DeviceKind } from '../../../src-shared/push/wire';
 
 type Param = string | number | boolean | null;
@@ -297,6 +311,13 @@ export class PostgresStorage implements PushStorage {
     const flags = freshFlags(items, first, r.rows[0]);
     this.#announce(items.flatMap((it, i) => (flags[i] ? it.entries : [])));
     return flags;
+  }
+  async enqueueFanOutOnce(gate: SeenId, items: ReadonlyArray<FanOutItem>, shape: FanOutShape): Promise<FanOutResult[] | null> {
+    const { params, used } = fanOutParams(gate, items, shape, this.#instance);
+    const r = await this.#named('fan_out_once', FAN_OUT_ONCE_SQL, params);
+    const results = fanOutResults(items, used, shape, r.rows[0]);
+    if (results) this.#announce(results.flatMap((x) => x.entries));
+    return results;
   }
   enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
     return this.#once.add({ seen, entries });

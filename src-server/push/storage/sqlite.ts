@@ -8,7 +8,22 @@ import { toPeer } from './rows';
 import { SqliteAccounts } from './sqlite-accounts';
 import { SqliteConnection } from './sqlite-connection';
 import { SqliteQueue } from './sqlite-queue';
-import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
+import type {
+  AccountRow,
+  DevicePatch,
+  DeviceRow,
+  FanOutItem,
+  FanOutResult,
+  FanOutShape,
+  NewDevice,
+  OutboxEntry,
+  PeerRow,
+  PushStorage,
+  QueuedListener,
+  SeenId,
+  WhitelistTokenRow,
+} from './types';
+import { fanOutEntries } from './fan-out';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
@@ -98,6 +113,15 @@ export class SqliteStorage implements PushStorage {
   }
   enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
     return this.#q.enqueueBatchOnce(gate, items);
+  }
+  async enqueueFanOutOnce(gate: SeenId, items: ReadonlyArray<FanOutItem>, shape: FanOutShape): Promise<FanOutResult[] | null> {
+    // the devices come from the cache (sqlite-accounts.ts), the writes share one transaction
+    const built = items.map((it) => fanOutEntries(this.#a.devicesByName(it.pushName), it.payload, shape));
+    const flags = await this.#q.enqueueBatchOnce(
+      gate,
+      items.map((it, i) => ({ seen: it.seen, entries: built[i]!.entries })),
+    );
+    return flags && flags.map((fresh, i) => ({ fresh, entries: fresh ? built[i]!.entries : [], skipped: built[i]!.skipped }));
   }
   async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
     return this.#q.pendingForDevice(deviceId, now, limit);

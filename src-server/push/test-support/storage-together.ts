@@ -102,5 +102,76 @@ export function storageTogetherSuite(engine: string, open: () => Promise<PushSto
       expect(who.map((a) => a?.pushName ?? null)).toEqual(['ann', null, 'ben', null, 'ann']);
       expect(who[0]).toEqual(accounts[0]);
     });
+
+    it('enqueueFanOutOnce: each new knock gets an entry per active deliverable device of its push name, made by the storage', async () => {
+      const s = await fresh();
+      for (const name of ['ann', 'ben'])
+        expect(await s.createAccount({ id: `id-${name}`, pushName: name, passwordHash: 'scrypt$x', email: '', createdAt: 1 })).toBe(true);
+      const device = (accountId: string, devId: string, createdAt: number, kind: 'desktop' | 'apns' = 'desktop', active = true) => ({
+        id: devId,
+        accountId,
+        kind,
+        registrationId: kind === 'apns' ? 'ab'.repeat(32) : '',
+        channelHash: kind === 'desktop' ? `h-${devId}` : '',
+        name: '',
+        deviceId: '',
+        active,
+        createdAt,
+      });
+      for (const d of [
+        device('id-ann', 'ann-2', 20),
+        device('id-ann', 'ann-1', 10),
+        device('id-ann', 'ann-3', 30, 'apns'),
+        device('id-ann', 'ann-4', 40, 'desktop', false),
+        device('id-ben', 'ben-1', 10),
+      ])
+        expect(await s.createDevice(d, 50)).toBe(true);
+      await s.rememberOnce('knock-in', 'old', 100);
+      const woke: string[] = [];
+      const off = s.onQueued((_ids, entries) => woke.push(...(entries ?? []).map((e) => e.id)));
+      const shape = { kinds: ['desktop' as const], createdAt: 1000, expiresAt: 9000, leaseMs: 30 };
+      const item = (id: string, pushName: string) => ({ seen: { scope: 'knock-in', id, expiresAt: 100 }, pushName, payload: `{"knock":"${id}"}` });
+      const items = [item('k1', 'ann'), item('k2', 'nobody'), item('k1', 'ben'), item('old', 'ben'), item('k3', 'ben')];
+      const r = await s.enqueueFanOutOnce({ scope: 'relay', id: 'r1', expiresAt: 100 }, items, shape);
+      off();
+      expect(r?.map((x) => [x.fresh, x.entries.map((e) => e.targetId), x.skipped])).toEqual([
+        [true, ['ann-1', 'ann-2'], 1],
+        [true, [], 0],
+        [false, [], 0],
+        [false, [], 0],
+        [true, ['ben-1'], 0],
+      ]);
+      const made = r!.flatMap((x) => x.entries);
+      expect(made[0]).toMatchObject({
+        target: 'device',
+        accountId: 'id-ann',
+        kind: 'desktop',
+        payload: '{"knock":"k1"}',
+        createdAt: 1000,
+        expiresAt: 9000,
+        attempts: 0,
+        nextAttemptAt: 1000,
+      });
+      expect(made[2]).toMatchObject({ accountId: 'id-ben', payload: '{"knock":"k3"}' });
+      expect(made.every((e) => /^[A-Za-z0-9_-]{22}$/.test(e.id))).toBe(true);
+      expect(new Set(made.map((e) => e.id)).size).toBe(3);
+      // what was stored is what was answered and announced
+      expect(await s.pendingForDevice('ann-1', 0, 10)).toEqual([made[0]]);
+      expect(woke.sort()).toEqual(made.map((e) => e.id).sort());
+      expect(await s.countQueued()).toBe(3);
+      expect(await s.rememberOnce('knock-in', 'k2', 100)).toBe(false);
+
+      // an adapter device is delivered to when its kind is, due after the lease
+      const both = await s.enqueueFanOutOnce({ scope: 'relay', id: 'r2', expiresAt: 100 }, [item('k4', 'ann')], { ...shape, kinds: ['desktop', 'apns'] });
+      expect(both?.[0]?.entries.map((e) => [e.targetId, e.nextAttemptAt])).toEqual([
+        ['ann-1', 1000],
+        ['ann-2', 1000],
+        ['ann-3', 1030],
+      ]);
+      // the gate replayed: nothing written, not even a new item's id
+      expect(await s.enqueueFanOutOnce({ scope: 'relay', id: 'r1', expiresAt: 100 }, [item('k5', 'ben')], shape)).toBeNull();
+      expect(await s.rememberOnce('knock-in', 'k5', 100)).toBe(true);
+      expect(await s.countQueued()).toBe(6);
+    });
   });
 }
