@@ -6,8 +6,11 @@ import { PeerCache } from '../peer-cache';
 import { RateLimiter } from '../ratelimit';
 import { sha256hex } from '../secrets';
 import { fanOutEntries } from '../storage/fan-out';
-import type { AccountRow, DeviceRow, FanOutShape, OutboxEntry, SeenId } from '../storage/types';
+import type { AccountRow, DeviceRow, FanOutShape, KnockLogin, KnockWrite, OutboxEntry, SeenId } from '../storage/types';
 import { ADAPTER_OF, AUTH_FAILED, type ApiDeps, type Ctx } from './context';
+
+/** logins remembered for knock POSTs at most (knockLogin) */
+const KNOCK_LOGINS_MAX = 10_000;
 
 export type LimitKind = 'ip' | 'account' | 'token' | 'peer';
 
@@ -15,6 +18,8 @@ export class ApiServices {
   readonly d: ApiDeps;
   readonly limits: Record<LimitKind, RateLimiter>;
   readonly peers: PeerCache;
+  /** accounts of login tokens that have knocked here, by token hash (knockLogin) */
+  readonly #knockLogins = new Map<string, AccountRow>();
 
   constructor(deps: ApiDeps) {
     this.d = deps;
@@ -45,20 +50,58 @@ export class ApiServices {
   }
 
   async auth(c: Ctx): Promise<AccountRow> {
+    return (await this.#login(c, false)).account;
+  }
+
+  /**
+   * auth() for a knock POST (issue 17, round four: one statement fewer per knock). The account of
+   * a token that has knocked before comes from memory, and the knock's write checks the token
+   * again in the same transaction (storage.enqueueKnockOnce; see failedKnockLogin): a token
+   * revoked on any replica, or expired, is refused there and nothing is stored. The account a
+   * token names never changes, so the rate limit and the From check may use the remembered one.
+   */
+  async knockLogin(c: Ctx): Promise<{ account: AccountRow; tokenHash: string }> {
+    return this.#login(c, true);
+  }
+
+  /** the knock's write refused the login: forget it, and count the failure as auth() does */
+  failedKnockLogin(c: Ctx, tokenHash: string): never {
+    this.#knockLogins.delete(tokenHash);
+    this.limit('ip', c.addr);
+    throw AUTH_FAILED();
+  }
+
+  /** a login ended here (logout): its remembered account goes too */
+  forgetLogin(tokenHash: string): void {
+    this.#knockLogins.delete(tokenHash);
+  }
+
+  async #login(c: Ctx, remembered: boolean): Promise<{ account: AccountRow; tokenHash: string }> {
     const h = c.req.headers.authorization;
     const m = h ? /^(?:Token|Bearer) ([A-Za-z0-9_-]{20,128})$/.exec(h) : null;
     if (!m) {
       this.limit('ip', c.addr);
       throw AUTH_FAILED();
     }
-    const account = await this.d.storage.accountByAuthToken(sha256hex(m[1]!), this.d.now());
+    const tokenHash = sha256hex(m[1]!);
+    const known = remembered ? this.#knockLogins.get(tokenHash) : undefined;
+    if (known) {
+      this.limit('account', known.id);
+      return { account: known, tokenHash };
+    }
+    const account = await this.d.storage.accountByAuthToken(tokenHash, this.d.now());
     if (!account) {
       // failed guesses count against the address, so tokens cannot be brute-forced quickly
       this.limit('ip', c.addr);
       throw AUTH_FAILED();
     }
     this.limit('account', account.id);
-    return account;
+    if (remembered) {
+      // bounded: a full map starts over (each login then costs one read again)
+      if (this.#knockLogins.size >= KNOCK_LOGINS_MAX) this.#knockLogins.clear();
+      this.#knockLogins.set(tokenHash, account);
+    }
+    return { account, tokenHash };
   }
 
   canDeliver(kind: DeviceKind | 'peer'): boolean {
@@ -105,6 +148,14 @@ export class ApiServices {
   /** writes the entries (with `seen`: only if that id is new; false for a replay) and hands the
    * adapter and relay entries to the worker. Desktop entries reach connected devices through the
    * storage's wake-up. */
+  /** enqueue() for a knock POST under a remembered login (knockLogin): the storage checks the
+   * login inside the write */
+  async enqueueKnock(login: KnockLogin, entries: OutboxEntry[], seen: SeenId): Promise<KnockWrite> {
+    const r = await this.d.storage.enqueueKnockOnce(login, seen, entries);
+    if (r === 'stored') this.dispatch(entries);
+    return r;
+  }
+
   async enqueue(entries: OutboxEntry[], seen?: SeenId): Promise<boolean> {
     const { storage } = this.d;
     if (seen) {

@@ -79,15 +79,24 @@ const ENTRY_ARRAYS = `unnest($4::text[], $5::text[], $6::text[], $7::text[], $8:
  * One statement: the items' replay ids (each id at most once: see onceParams), the entries of
  * the items whose id was new, and one NOTIFY per 100 devices that got entries (payloads are
  * limited to 8000 bytes), tagged `instance`. Parameters: $1..$3 the ids; $4..$13 the entries'
- * columns, $14..$15 each entry's item id; $16 the instance tag; with a gate, $17..$19. Answers
- * one row: the new ids (scopes, ids), and with a gate whether it was new. Sub-statements of one
- * WITH run once each on one snapshot; `note` runs because the answer reads it.
+ * columns, $14..$15 each entry's item id; $16 the instance tag; 'gated' (a batched relay):
+ * $17..$19 the gate, nothing written unless it is new; 'login' (knock POSTs): $17..$18 each
+ * item's login token hash and time, an item written only if its token is valid then (its
+ * id in ok_scopes/ok_ids). Answers one row: the new ids (scopes, ids), and with a gate whether
+ * it was new. Sub-statements of one WITH run once each on one snapshot; `note` runs because the
+ * answer reads it.
  */
-export function insertOnceSql(gated: boolean): string {
-  const gate = gated ? `gate AS (INSERT INTO seen_ids (scope, id, expires_at) VALUES ($17, $18, $19) ON CONFLICT DO NOTHING RETURNING 1),` : '';
-  return `WITH ${gate}
-  seen AS (INSERT INTO seen_ids (scope, id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS q(scope, id, expires_at)
-    ${gated ? 'WHERE EXISTS (SELECT 1 FROM gate)' : ''} ON CONFLICT DO NOTHING RETURNING scope, id),
+export function insertOnceSql(kind: 'plain' | 'gated' | 'login'): string {
+  const ids = `unnest($1::text[], $2::text[], $3::bigint[]${kind === 'login' ? ', $17::text[], $18::bigint[]' : ''}) AS q(scope, id, expires_at${kind === 'login' ? ', hash, now' : ''})`;
+  const head =
+    kind === 'gated'
+      ? `gate AS (INSERT INTO seen_ids (scope, id, expires_at) VALUES ($17, $18, $19) ON CONFLICT DO NOTHING RETURNING 1),
+  ok AS (SELECT q.scope, q.id, q.expires_at FROM ${ids} WHERE EXISTS (SELECT 1 FROM gate)),`
+      : kind === 'login'
+        ? `ok AS (SELECT q.scope, q.id, q.expires_at FROM ${ids} WHERE EXISTS (SELECT 1 FROM auth_tokens t WHERE t.hash = q.hash AND t.expires_at > q.now)),`
+        : `ok AS (SELECT q.scope, q.id, q.expires_at FROM ${ids}),`;
+  return `WITH ${head}
+  seen AS (INSERT INTO seen_ids (scope, id, expires_at) SELECT * FROM ok ON CONFLICT DO NOTHING RETURNING scope, id),
   ins AS (INSERT INTO outbox (${OUTBOX_COLUMNS})
     SELECT u.id, u.target, u.target_id, u.account_id, u.kind, u.payload, u.created_at, u.expires_at, u.attempts, u.next_attempt_at
     FROM ${ENTRY_ARRAYS} WHERE EXISTS (SELECT 1 FROM seen s WHERE s.scope = u.s_scope AND s.id = u.s_id)
@@ -95,7 +104,9 @@ export function insertOnceSql(gated: boolean): string {
   devs AS (SELECT DISTINCT target_id FROM ins WHERE target = 'device'),
   note AS (SELECT pg_notify('${CHANNEL}', $16 || ' ' || string_agg(target_id, ',')) FROM
     (SELECT target_id, (row_number() OVER () - 1) / 100 AS g FROM devs) d GROUP BY g)
-  SELECT f.scopes, f.ids, (SELECT count(*) FROM note) AS notified${gated ? ', (SELECT count(*) FROM gate) AS gate' : ''}
+  SELECT f.scopes, f.ids, (SELECT count(*) FROM note) AS notified${kind === 'gated' ? ', (SELECT count(*) FROM gate) AS gate' : ''}${
+    kind === 'login' ? ', (SELECT array_agg(scope) FROM ok) AS ok_scopes, (SELECT array_agg(id) FROM ok) AS ok_ids' : ''
+  }
   FROM (SELECT array_agg(scope) AS scopes, array_agg(id) AS ids FROM seen) f`;
 }
 
@@ -104,7 +115,11 @@ export function insertOnceSql(gated: boolean): string {
  * named twice (two calls in one turn, or twice in one relay) takes part once, with its first
  * item, as if the calls had run one after another.
  */
-export function onceParams(items: ReadonlyArray<OnceItem>, instance: string, gate?: SeenId): { params: Param[]; first: boolean[] } {
+export function onceParams(
+  items: ReadonlyArray<OnceItem>,
+  instance: string,
+  extra: { gate?: SeenId; logins?: ReadonlyArray<{ tokenHash: string; now: number }> } = {},
+): { params: Param[]; first: boolean[] } {
   const keys = new Set<string>();
   const first = items.map((it) => {
     const k = `${it.seen.scope}\n${it.seen.id}`;
@@ -133,7 +148,8 @@ export function onceParams(items: ReadonlyArray<OnceItem>, instance: string, gat
     entries.map((x) => x.seen.scope),
     entries.map((x) => x.seen.id),
     instance,
-    ...(gate ? [gate.scope, gate.id, gate.expiresAt] : []),
+    ...(extra.gate ? [extra.gate.scope, extra.gate.id, extra.gate.expiresAt] : []),
+    ...(extra.logins ? [extra.logins.filter((_, i) => first[i]).map((l) => l.tokenHash), extra.logins.filter((_, i) => first[i]).map((l) => l.now)] : []),
   ] as unknown as Param[];
   return { params, first };
 }

@@ -19,6 +19,8 @@ import type {
   FanOutItem,
   FanOutResult,
   FanOutShape,
+  KnockLogin,
+  KnockWrite,
   NewDevice,
   OutboxEntry,
   PeerRow,
@@ -43,8 +45,9 @@ const DEVICES_BY_NAMES = DEVICES_BY_NAME_SQL.replace('SELECT d.*', 'SELECT a.pus
 /** the accounts of several login tokens at once, each checked against its own `now` */
 const ACCOUNTS_BY_TOKENS = `SELECT q.i AS by_index, a.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(hash, now, i)
   JOIN auth_tokens t ON t.hash = q.hash AND t.expires_at > q.now JOIN accounts a ON a.id = t.account_id`;
-const INSERT_ONCE = insertOnceSql(false);
-const INSERT_BATCH_ONCE = insertOnceSql(true);
+const INSERT_ONCE = insertOnceSql('plain');
+const INSERT_BATCH_ONCE = insertOnceSql('gated');
+const INSERT_KNOCK_ONCE = insertOnceSql('login');
 
 export class PostgresStorage implements PushStorage {
   readonly engine = 'postgres' as const;
@@ -56,6 +59,7 @@ export class PostgresStorage implements PushStorage {
   #closed = false;
   /** calls of one turn that share a statement (postgres-batch.ts) */
   readonly #once = new TurnBatch<OnceItem, boolean>((items) => this.#insertOnce(items));
+  readonly #knocks = new TurnBatch<OnceItem & { login: KnockLogin }, KnockWrite>((items) => this.#insertKnocks(items));
   readonly #devicesByName = new TurnBatch<string, DeviceRow[]>((names) => this.#devicesByNames(names));
   readonly #byToken = new TurnBatch<{ hash: string; now: number }, AccountRow | null>((qs) => this.#accountsByTokens(qs));
 
@@ -305,7 +309,7 @@ export class PostgresStorage implements PushStorage {
   }
   async enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
     // the gate, the items' ids and their entries in one statement (was five round trips)
-    const { params, first } = onceParams(items, this.#instance, gate);
+    const { params, first } = onceParams(items, this.#instance, { gate });
     const r = await this.#named('insert_batch_once', INSERT_BATCH_ONCE, params);
     if (Number(r.rows[0]?.gate) !== 1) return null;
     const flags = freshFlags(items, first, r.rows[0]);
@@ -318,6 +322,28 @@ export class PostgresStorage implements PushStorage {
     const results = fanOutResults(items, used, shape, r.rows[0]);
     if (results) this.#announce(results.flatMap((x) => x.entries));
     return results;
+  }
+  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite> {
+    return this.#knocks.add({ login, seen, entries });
+  }
+  /** the enqueueKnockOnce calls of one turn: one statement, each knock under its own login */
+  async #insertKnocks(items: Array<OnceItem & { login: KnockLogin }>): Promise<KnockWrite[]> {
+    const keys = new Set(items.map((it) => `${it.seen.scope}\n${it.seen.id}`));
+    if (keys.size < items.length && items.length > 1) {
+      // one id twice (rare): one after another, so that each sees the one before it
+      const out: KnockWrite[] = [];
+      for (const it of items) out.push((await this.#insertKnocks([it]))[0]!);
+      return out;
+    }
+    const { params, first } = onceParams(items, this.#instance, { logins: items.map((it) => it.login) });
+    const r = await this.#named('insert_knock_once', INSERT_KNOCK_ONCE, params);
+    const row = r.rows[0];
+    const okScopes = (row?.ok_scopes ?? []) as string[];
+    const okIds = (row?.ok_ids ?? []) as string[];
+    const ok = new Set(okScopes.map((sc, i) => `${sc}\n${okIds[i]!}`));
+    const flags = freshFlags(items, first, row);
+    this.#announce(items.flatMap((it, i) => (flags[i] ? it.entries : [])));
+    return items.map((it, i) => (flags[i] ? 'stored' : ok.has(`${it.seen.scope}\n${it.seen.id}`) ? 'replay' : 'unauthorized'));
   }
   enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
     return this.#once.add({ seen, entries });

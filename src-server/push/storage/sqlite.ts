@@ -15,6 +15,8 @@ import type {
   FanOutItem,
   FanOutResult,
   FanOutShape,
+  KnockLogin,
+  KnockWrite,
   NewDevice,
   OutboxEntry,
   PeerRow,
@@ -110,6 +112,9 @@ export class SqliteStorage implements PushStorage {
   }
   enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
     return this.#q.enqueueOnce(seen, entries);
+  }
+  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite> {
+    return this.#q.enqueueKnockOnce(login, seen, entries);
   }
   enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
     return this.#q.enqueueBatchOnce(gate, items);

@@ -104,6 +104,17 @@ export interface FanOutResult {
   skipped: number;
 }
 
+/** the login behind a knock POST, checked again inside the knock's write (enqueueKnockOnce) */
+export interface KnockLogin {
+  /** sha256 hex of the login token (as putAuthToken's) */
+  tokenHash: string;
+  now: number;
+}
+
+/** what enqueueKnockOnce did: stored; nothing, the id was already recorded; nothing, the login
+ * token is not (or no longer) valid */
+export type KnockWrite = 'stored' | 'replay' | 'unauthorized';
+
 export type QueuedListener = (deviceIds: string[], entries?: ReadonlyArray<OutboxEntry>) => void;
 
 /** a device as registered: the stored row itself */
@@ -164,6 +175,11 @@ export interface PushStorage {
    * transaction; false, with nothing written, if the id was already recorded. An accepted knock
    * is thus never half-stored: either its id and its queue entries are durable, or neither. */
   enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean>;
+  /** enqueueOnce for a knock POST whose login the server took from its cache (api/services.ts):
+   * in the same transaction (one statement on PostgreSQL, shared by the knocks of one turn), the
+   * login token must be valid at login.now, else nothing is written: 'unauthorized'. A login
+   * revoked on any replica is thus refused at the write, even if the cache still knows it. */
+  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite>;
   /** One transaction for a batch (a batched relay): records `gate` and, only if it is new,
    * each item's id with its entries, an item whose id was already recorded (or recorded earlier
    * in the same batch) being skipped. null, with nothing written, if `gate` was already

@@ -173,5 +173,36 @@ export function storageTogetherSuite(engine: string, open: () => Promise<PushSto
       expect(await s.rememberOnce('knock-in', 'k5', 100)).toBe(true);
       expect(await s.countQueued()).toBe(6);
     });
+
+    it('enqueueKnockOnce: a knock is written only under a login valid at its time, also for calls of one turn', async () => {
+      const s = await fresh();
+      expect(await s.createAccount({ id: 'id-kim', pushName: 'kim', passwordHash: 'scrypt$x', email: '', createdAt: 1 })).toBe(true);
+      await s.putAuthToken('tok-kim', 'id-kim', 1, 100);
+      await s.putAuthToken('tok-gone', 'id-kim', 1, 100);
+      await s.deleteAuthToken('tok-gone');
+      await s.rememberOnce('knock', 'old', 100);
+      const kim = { tokenHash: 'tok-kim', now: 50 };
+      const e = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'].map(entry);
+      const results = await Promise.all([
+        s.enqueueKnockOnce(kim, { scope: 'knock', id: 'k1', expiresAt: 100 }, [e[0]!]),
+        s.enqueueKnockOnce({ tokenHash: 'tok-kim', now: 100 }, { scope: 'knock', id: 'k2', expiresAt: 100 }, [e[1]!]), // expired then
+        s.enqueueKnockOnce({ tokenHash: 'tok-gone', now: 50 }, { scope: 'knock', id: 'k3', expiresAt: 100 }, [e[2]!]), // logged out
+        s.enqueueKnockOnce(kim, { scope: 'knock', id: 'old', expiresAt: 100 }, [e[3]!]),
+        s.enqueueKnockOnce({ tokenHash: 'tok-none', now: 50 }, { scope: 'knock', id: 'old', expiresAt: 100 }, [e[4]!]),
+      ]);
+      expect(results).toEqual(['stored', 'unauthorized', 'unauthorized', 'replay', 'unauthorized']);
+      // a refused knock records nothing: its id is free for a valid login
+      expect(await s.enqueueKnockOnce(kim, { scope: 'knock', id: 'k3', expiresAt: 100 }, [e[5]!])).toBe('stored');
+      expect(await s.rememberOnce('knock', 'k2', 100)).toBe(true);
+      // the same id twice in one turn: stored once
+      expect(
+        await Promise.all([
+          s.enqueueKnockOnce(kim, { scope: 'knock', id: 'k4', expiresAt: 100 }, []),
+          s.enqueueKnockOnce(kim, { scope: 'knock', id: 'k4', expiresAt: 100 }, []),
+        ]),
+      ).toEqual(['stored', 'replay']);
+      const queued = (await Promise.all(e.map((x) => s.pendingForDevice(x.targetId, 0, 10)))).map((l) => l.length);
+      expect(queued).toEqual([1, 0, 0, 0, 0, 1]);
+    });
   });
 }
