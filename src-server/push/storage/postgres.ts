@@ -5,33 +5,17 @@
 // A NOTIFY payload starts with the sending instance's id: the sender has already announced its
 // own entries in-process, with the entries themselves (no read back), and skips its echo.
 // Queue claiming uses FOR UPDATE SKIP LOCKED so two replicas never hand one entry to two workers.
+// The queue and the replay ids are in postgres-queue.ts (PgQueue, which this class extends).
 // Statements per knock (issue 17, round four): the knock path's calls of one turn share one
-// statement (postgres-batch.ts): enqueueOnce, devicesByName, accountByAuthToken; a batched
-// relay is one statement; the hot statements are named (parsed and planned once per connection).
+// statement (postgres-batch.ts): the knocks' writes (enqueueKnockOnce, enqueueOnce), devicesByName,
+// accountByAuthToken; a relay is one statement (enqueueFanOutOnce); the hot statements are named
+// (parsed and planned once per connection).
 import pg from 'pg';
-import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
-import { announceQueued } from './announce';
-import type {
-  AccountRow,
-  DevicePatch,
-  DeviceRow,
-  FanOutItem,
-  FanOutResult,
-  FanOutShape,
-  KnockLogin,
-  KnockWrite,
-  NewDevice,
-  OutboxEntry,
-  PeerRow,
-  PushStorage,
-  QueuedListener,
-  SeenId,
-  WhitelistTokenRow,
-} from './types';
-import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL, OUTBOX_COLUMNS, numbered, schemaSql } from './schema';
-import { toAccount, toDevice, toEntry, toPeer, toToken, tokenParams } from './rows';
-import { CHANNEL, FAN_OUT_ONCE_SQL, TurnBatch, fanOutParams, fanOutResults, freshFlags, insertOnceSql, onceParams, type OnceItem } from './postgres-batch';
+import type { AccountRow, DevicePatch, DeviceRow, NewDevice, PeerRow, PushStorage, QueuedListener, WhitelistTokenRow } from './types';
+import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL, numbered, schemaSql } from './schema';
+import { toAccount, toDevice, toPeer, toToken, tokenParams } from './rows';
+import { CHANNEL, TurnBatch } from './postgres-batch';
+import { PgQueue } from './postgres-queue';
 import type { DeviceKind } from '../../../src-shared/push/wire';
 
 type Param = string | number | boolean | null;
@@ -45,28 +29,22 @@ const DEVICES_BY_NAMES = DEVICES_BY_NAME_SQL.replace('SELECT d.*', 'SELECT a.pus
 /** the accounts of several login tokens at once, each checked against its own `now` */
 const ACCOUNTS_BY_TOKENS = `SELECT q.i AS by_index, a.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(hash, now, i)
   JOIN auth_tokens t ON t.hash = q.hash AND t.expires_at > q.now JOIN accounts a ON a.id = t.account_id`;
-const INSERT_ONCE = insertOnceSql('plain');
-const INSERT_BATCH_ONCE = insertOnceSql('gated');
-const INSERT_KNOCK_ONCE = insertOnceSql('login');
 
-export class PostgresStorage implements PushStorage {
+/** the queue and replay ids are PgQueue's (postgres-queue.ts); accounts, devices, tokens, peers
+ * and settings are here */
+export class PostgresStorage extends PgQueue implements PushStorage {
   readonly engine = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #listener: pg.Client;
-  readonly #events = new EventEmitter();
-  /** tags this process's NOTIFY payloads (see the header) */
-  readonly #instance = randomBytes(12).toString('base64url');
   #closed = false;
   /** calls of one turn that share a statement (postgres-batch.ts) */
-  readonly #once = new TurnBatch<OnceItem, boolean>((items) => this.#insertOnce(items));
-  readonly #knocks = new TurnBatch<OnceItem & { login: KnockLogin }, KnockWrite>((items) => this.#insertKnocks(items));
   readonly #devicesByName = new TurnBatch<string, DeviceRow[]>((names) => this.#devicesByNames(names));
   readonly #byToken = new TurnBatch<{ hash: string; now: number }, AccountRow | null>((qs) => this.#accountsByTokens(qs));
 
   private constructor(pool: pg.Pool, listener: pg.Client) {
+    super(pool);
     this.#pool = pool;
     this.#listener = listener;
-    this.#events.setMaxListeners(0);
   }
 
   static async open(connectionString: string): Promise<PostgresStorage> {
@@ -88,8 +66,8 @@ export class PostgresStorage implements PushStorage {
       // "<instance> <id>,<id>…"; a payload without an instance tag (an older replica) counts as
       // another replica's
       const space = n.payload.indexOf(' ');
-      if (space >= 0 && n.payload.slice(0, space) === s.#instance) return;
-      s.#events.emit(
+      if (space >= 0 && n.payload.slice(0, space) === s.instance) return;
+      s.events.emit(
         'queued',
         n.payload
           .slice(space + 1)
@@ -110,10 +88,6 @@ export class PostgresStorage implements PushStorage {
   async #q(sql: string, params: Param[] = []): Promise<pg.QueryResult<Record<string, unknown>>> {
     return this.#pool.query(sql, params);
   }
-  /** a statement the backend parses and plans once per connection (the hot path's) */
-  async #named(name: string, text: string, values: Param[]): Promise<pg.QueryResult<Record<string, unknown>>> {
-    return this.#pool.query({ name, text, values });
-  }
   async #tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     const c = await this.#pool.connect();
     try {
@@ -131,7 +105,7 @@ export class PostgresStorage implements PushStorage {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#events.removeAllListeners();
+    this.events.removeAllListeners();
     await this.#listener.end().catch(() => undefined);
     await this.#pool.end();
   }
@@ -166,7 +140,7 @@ export class PostgresStorage implements PushStorage {
     return this.#byToken.add({ hash, now });
   }
   async #accountsByTokens(qs: Array<{ hash: string; now: number }>): Promise<Array<AccountRow | null>> {
-    const r = await this.#named('accounts_by_tokens', ACCOUNTS_BY_TOKENS, [qs.map((q) => q.hash), qs.map((q) => q.now)] as unknown as Param[]);
+    const r = await this.named('accounts_by_tokens', ACCOUNTS_BY_TOKENS, [qs.map((q) => q.hash), qs.map((q) => q.now)] as unknown as Param[]);
     // by position: one token may be asked twice in a turn, at different times
     const found = new Map(r.rows.map((x) => [Number(x.by_index) - 1, toAccount(x)]));
     return qs.map((_, i) => found.get(i) ?? null);
@@ -206,7 +180,7 @@ export class PostgresStorage implements PushStorage {
     return this.#devicesByName.add(pushName);
   }
   async #devicesByNames(names: string[]): Promise<DeviceRow[][]> {
-    const r = await this.#named('devices_by_names', DEVICES_BY_NAMES, [names] as unknown as Param[]);
+    const r = await this.named('devices_by_names', DEVICES_BY_NAMES, [names] as unknown as Param[]);
     const by = new Map<string, DeviceRow[]>();
     for (const x of r.rows) {
       const name = String(x.by_name);
@@ -260,160 +234,6 @@ export class PostgresStorage implements PushStorage {
     await this.#q('DELETE FROM whitelist_tokens WHERE id = $1', [id]);
   }
 
-  /** the NOTIFY payloads announcing new entries for these device ids (payloads are limited to
-   * 8000 bytes: 100 ids at most each), tagged with this instance */
-  #notifications(entries: ReadonlyArray<OutboxEntry>): string[] {
-    const ids = [...new Set(entries.filter((e) => e.target === 'device').map((e) => e.targetId))];
-    const out: string[] = [];
-    for (let i = 0; i < ids.length; i += 100) out.push(`${this.#instance} ${ids.slice(i, i + 100).join(',')}`);
-    return out;
-  }
-  /** in-process announcement of committed entries (this replica skips its own NOTIFY echo) */
-  #announce(entries: ReadonlyArray<OutboxEntry>): void {
-    announceQueued(this.#events, entries);
-  }
-
-  /** Inserts the entries and notifies the other replicas in one statement (one round trip, one
-   * implicit transaction). $1..$10: the entries' columns; $11: the NOTIFY payloads. */
-  async #insert(entries: ReadonlyArray<OutboxEntry>): Promise<void> {
-    const col = <K extends keyof OutboxEntry>(k: K) => entries.map((e) => e[k]);
-    // pg serialises JS arrays as Postgres array literals
-    const params = [
-      col('id'),
-      col('target'),
-      col('targetId'),
-      col('accountId'),
-      col('kind'),
-      col('payload'),
-      col('createdAt'),
-      col('expiresAt'),
-      col('attempts'),
-      col('nextAttemptAt'),
-      this.#notifications(entries),
-    ] as unknown as Param[];
-    const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[])`;
-    await this.#q(`WITH ins AS (INSERT INTO outbox (${OUTBOX_COLUMNS}) ${rows}) SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p`, params);
-  }
-  async enqueue(entries: OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await this.#insert(entries);
-    this.#announce(entries);
-  }
-  /** the enqueueOnce calls of one turn: one statement (postgres-batch.ts) */
-  async #insertOnce(items: OnceItem[]): Promise<boolean[]> {
-    const { params, first } = onceParams(items, this.#instance);
-    const r = await this.#named('insert_once', INSERT_ONCE, params);
-    const flags = freshFlags(items, first, r.rows[0]);
-    this.#announce(items.flatMap((it, i) => (flags[i] ? it.entries : [])));
-    return flags;
-  }
-  async enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
-    // the gate, the items' ids and their entries in one statement (was five round trips)
-    const { params, first } = onceParams(items, this.#instance, { gate });
-    const r = await this.#named('insert_batch_once', INSERT_BATCH_ONCE, params);
-    if (Number(r.rows[0]?.gate) !== 1) return null;
-    const flags = freshFlags(items, first, r.rows[0]);
-    this.#announce(items.flatMap((it, i) => (flags[i] ? it.entries : [])));
-    return flags;
-  }
-  async enqueueFanOutOnce(gate: SeenId, items: ReadonlyArray<FanOutItem>, shape: FanOutShape): Promise<FanOutResult[] | null> {
-    const { params, used } = fanOutParams(gate, items, shape, this.#instance);
-    const r = await this.#named('fan_out_once', FAN_OUT_ONCE_SQL, params);
-    const results = fanOutResults(items, used, shape, r.rows[0]);
-    if (results) this.#announce(results.flatMap((x) => x.entries));
-    return results;
-  }
-  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite> {
-    return this.#knocks.add({ login, seen, entries });
-  }
-  /** the enqueueKnockOnce calls of one turn: one statement, each knock under its own login */
-  async #insertKnocks(items: Array<OnceItem & { login: KnockLogin }>): Promise<KnockWrite[]> {
-    const keys = new Set(items.map((it) => `${it.seen.scope}\n${it.seen.id}`));
-    if (keys.size < items.length && items.length > 1) {
-      // one id twice (rare): one after another, so that each sees the one before it
-      const out: KnockWrite[] = [];
-      for (const it of items) out.push((await this.#insertKnocks([it]))[0]!);
-      return out;
-    }
-    const { params, first } = onceParams(items, this.#instance, { logins: items.map((it) => it.login) });
-    const r = await this.#named('insert_knock_once', INSERT_KNOCK_ONCE, params);
-    const row = r.rows[0];
-    const okScopes = (row?.ok_scopes ?? []) as string[];
-    const okIds = (row?.ok_ids ?? []) as string[];
-    const ok = new Set(okScopes.map((sc, i) => `${sc}\n${okIds[i]!}`));
-    const flags = freshFlags(items, first, row);
-    this.#announce(items.flatMap((it, i) => (flags[i] ? it.entries : [])));
-    return items.map((it, i) => (flags[i] ? 'stored' : ok.has(`${it.seen.scope}\n${it.seen.id}`) ? 'replay' : 'unauthorized'));
-  }
-  enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
-    return this.#once.add({ seen, entries });
-  }
-  async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
-    const r = await this.#named(
-      'pending',
-      "SELECT * FROM outbox WHERE target = 'device' AND target_id = $1 AND expires_at > $2 ORDER BY created_at, id LIMIT $3",
-      [deviceId, now, limit],
-    );
-    return r.rows.map(toEntry);
-  }
-  async ackDelivery(deviceId: string, entryId: string): Promise<boolean> {
-    const r = await this.#q("DELETE FROM outbox WHERE id = $1 AND target = 'device' AND target_id = $2", [entryId, deviceId]);
-    return r.rowCount === 1;
-  }
-  async ackDeliveries(acks: ReadonlyArray<{ deviceId: string; entryId: string }>): Promise<boolean[]> {
-    if (acks.length === 0) return [];
-    const r = await this.#named(
-      'ack_deliveries',
-      `DELETE FROM outbox o USING unnest($1::text[], $2::text[]) AS a(id, device)
-       WHERE o.id = a.id AND o.target = 'device' AND o.target_id = a.device RETURNING o.id, o.target_id`,
-      [acks.map((a) => a.entryId), acks.map((a) => a.deviceId)] as unknown as Param[],
-    );
-    const gone = new Set(r.rows.map((x) => `${String(x.target_id)} ${String(x.id)}`));
-    // an entry acknowledged twice in one batch was removed once: only its first ack says so
-    return acks.map((a) => gone.delete(`${a.deviceId} ${a.entryId}`));
-  }
-  async claimDue(kinds: ReadonlyArray<OutboxEntry['kind']>, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
-    if (kinds.length === 0) return [];
-    const r = await this.#q(
-      `UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
-         SELECT id FROM outbox WHERE kind = ANY($1::text[]) AND next_attempt_at <= $2 AND expires_at > $2
-         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      // pg serialises a JS array as a Postgres array literal
-      [kinds as unknown as string, now, now + leaseMs, limit],
-    );
-    // RETURNING shows the new lease time; callers want the attempt count and payload only.
-    return r.rows.map(toEntry);
-  }
-  async releaseLeases(now: number): Promise<void> {
-    // Other replicas may hold leases: they expire by themselves (WorkerDeps.leaseMs).
-    void now;
-  }
-  async reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void> {
-    await this.#q('UPDATE outbox SET attempts = $2, next_attempt_at = $3 WHERE id = $1', [id, attempts, nextAttemptAt]);
-  }
-  async removeEntry(id: string): Promise<void> {
-    await this.#q('DELETE FROM outbox WHERE id = $1', [id]);
-  }
-  async removeEntries(ids: ReadonlyArray<string>): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#named('remove_entries', 'DELETE FROM outbox WHERE id = ANY($1::text[])', [ids as unknown as string]);
-  }
-  async purgeExpired(now: number): Promise<number> {
-    const r = await this.#q('DELETE FROM outbox WHERE expires_at <= $1', [now]);
-    await this.#q('DELETE FROM seen_ids WHERE expires_at <= $1', [now]);
-    await this.#q('DELETE FROM auth_tokens WHERE expires_at <= $1', [now]);
-    return r.rowCount ?? 0;
-  }
-  async countQueued(): Promise<number> {
-    return Number((await this.#q('SELECT count(*) AS n FROM outbox')).rows[0]?.n ?? 0);
-  }
-
-  async rememberOnce(scope: string, id: string, expiresAt: number): Promise<boolean> {
-    const r = await this.#q('INSERT INTO seen_ids (scope, id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [scope, id, expiresAt]);
-    return r.rowCount === 1;
-  }
-
   async upsertPeer(p: { endpoint: string; publicKey: string; inbound?: boolean; outbound?: boolean; now: number }): Promise<void> {
     await this.#q(
       `INSERT INTO peers (endpoint, public_key, inbound, outbound, updated_at) VALUES ($1, $2, $3, $4, $5)
@@ -438,7 +258,7 @@ export class PostgresStorage implements PushStorage {
   }
 
   onQueued(listener: QueuedListener): () => void {
-    this.#events.on('queued', listener);
-    return () => this.#events.off('queued', listener);
+    this.events.on('queued', listener);
+    return () => this.events.off('queued', listener);
   }
 }
