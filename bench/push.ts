@@ -12,7 +12,9 @@
 // binaries, fsync=off as in the tests) with one database per server.
 // Run: npx tsx bench/push.ts [--knocks N] [--devices N] [--concurrency N] [--rate R]
 //        [--mode both|flood|paced] [--scenario both|local|federated] [--warmup N]
-//        [--engine sqlite|postgres]
+//        [--engine sqlite|postgres] [--pg-statements] [--pg-setting name=value]…
+// With PostgreSQL the CPU columns add the cluster's own processes (bench/push-pg.ts): each
+// server's backends to its column, and the rest (WAL writer, autovacuum…) in a column of its own.
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { makeKnock, makePki, removeDir, startServer, tempDir, tlsArgs, type Serv
 import type { KnockEnvelope } from '../src-shared/push/wire';
 import { startPostgres, type PgCluster } from '../scripts/test-support/postgres';
 import { benchResult, isShort, percentile } from './support';
+import { PgStatements, pgCpuBetween, pgSnapshot } from './push-pg';
 
 // --short (npm run bench): 500 knocks per run after 100 unmeasured, 50 devices; not figures of record
 const SHORT = isShort();
@@ -36,6 +39,10 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'sqlite' },
     // run one scenario only (profiling: PUSH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR')
     scenario: { type: 'string', default: 'both' },
+    // statements per knock from pg_stat_statements (a small cost of its own while measuring)
+    'pg-statements': { type: 'boolean', default: false },
+    // server settings for the bench's cluster (`-c name=value`), repeatable
+    'pg-setting': { type: 'string', multiple: true, default: [] },
   },
 });
 const KNOCKS = Math.min(20_000, Number(values.knocks));
@@ -70,6 +77,10 @@ interface Result {
   max: number;
   /** CPU time per knock in ms: sending server, receiving server, this process */
   cpu: { s1: number; s2: number; bench: number };
+  /** PostgreSQL: CPU per knock in ms of s1's and s2's backends and of the cluster's other processes */
+  pgCpu: { s1: number; s2: number; other: number } | null;
+  /** PostgreSQL with --pg-statements: what each database ran */
+  statements: string[];
   /** time per knock spent runnable but waiting for a CPU (contention), in ms */
   waited: { s1: number; s2: number; bench: number };
 }
@@ -132,6 +143,8 @@ async function run(
   from: { endpoint: string; push_name: string },
   toEndpoint: string,
   recipients: { names: string[]; perName: number[]; conns: DesktopConnection[] },
+  pgPort: number | null = null,
+  statements: PgStatements | null = null,
 ): Promise<Result> {
   const knocks: KnockEnvelope[] = Array.from({ length: n }, (_, i) =>
     makeKnock(from, { endpoint: toEndpoint, push_name: recipients.names[i % recipients.names.length]! }),
@@ -154,6 +167,8 @@ async function run(
     });
   }
   const sched = () => [schedSeconds(servers[0].proc.pid!), schedSeconds(servers[1].proc.pid!), schedSeconds('self')];
+  await statements?.reset();
+  const pgBefore = pgPort === null ? null : pgSnapshot(pgPort);
   const schedBefore = sched();
   const start = performance.now();
   if (mode.kind === 'flood') {
@@ -194,6 +209,7 @@ async function run(
   clearTimeout(timer);
   const seconds = (performance.now() - start) / 1000;
   const schedAfter = sched();
+  const pgCpu = pgBefore && pgPort !== null ? pgCpuBetween(pgBefore, pgSnapshot(pgPort)) : null;
   const perKnock = (j: number, k: 'run' | 'wait') => ((schedAfter[j]![k] - schedBefore[j]![k]) * 1000) / n;
   latencies.sort((a, b) => a - b);
   const perSecond = n / seconds;
@@ -214,6 +230,8 @@ async function run(
     max: latencies.at(-1)!,
     cpu: { s1: perKnock(0, 'run'), s2: perKnock(1, 'run'), bench: perKnock(2, 'run') },
     waited: { s1: perKnock(0, 'wait'), s2: perKnock(1, 'wait'), bench: perKnock(2, 'wait') },
+    pgCpu: pgCpu && { s1: (pgCpu.s1 * 1000) / n, s2: (pgCpu.s2 * 1000) / n, other: (pgCpu.other * 1000) / n },
+    statements: statements ? await statements.report(n) : [],
   };
 }
 
@@ -226,6 +244,7 @@ async function main(): Promise<void> {
   const pki = makePki();
   const dirs = [tempDir(), tempDir()];
   let cluster: PgCluster | null = null;
+  let statements: PgStatements | null = null;
   let s1: ServerProc | undefined;
   let s2: ServerProc | undefined;
   const clients: PushClient[] = [];
@@ -233,8 +252,13 @@ async function main(): Promise<void> {
   try {
     const envs: NodeJS.ProcessEnv[] = [{}, {}];
     if (ENGINE === 'postgres') {
-      cluster = await startPostgres();
+      const settings = [...(values['pg-statements'] ? ['shared_preload_libraries=pg_stat_statements'] : []), ...values['pg-setting']];
+      cluster = await startPostgres({ settings });
       for (let i = 0; i < 2; i++) envs[i] = { PUSH_DATABASE_URL: await cluster.createDatabase(`bench_push_${i + 1}`) };
+      if (values['pg-statements']) {
+        statements = new PgStatements(cluster.port);
+        await statements.install();
+      }
     }
     s1 = await startServer(['--data-dir', dirs[0]!, '--port', '0', ...tlsArgs(pki), ...UNLIMITED], { env: envs[0]! });
     s2 = await startServer(['--data-dir', dirs[1]!, '--port', '0', ...tlsArgs(pki), ...UNLIMITED, '--register-with', s1.endpoint, '--log-level', 'info'], {
@@ -259,8 +283,10 @@ async function main(): Promise<void> {
     for (const [name, endpoint, recipients] of scenarios) {
       // JIT, TLS sessions, connection pools: not part of the measurement
       if (WARMUP > 0) await run(name, { kind: 'flood' }, WARMUP, servers, sender, from, endpoint, recipients);
-      if (MODE !== 'paced') results.push(await run(name, { kind: 'flood' }, KNOCKS, servers, sender, from, endpoint, recipients));
-      if (MODE !== 'flood') results.push(await run(name, { kind: 'paced', rate: RATE }, KNOCKS, servers, sender, from, endpoint, recipients));
+      const pgPort = cluster?.port ?? null;
+      if (MODE !== 'paced') results.push(await run(name, { kind: 'flood' }, KNOCKS, servers, sender, from, endpoint, recipients, pgPort, statements));
+      if (MODE !== 'flood')
+        results.push(await run(name, { kind: 'paced', rate: RATE }, KNOCKS, servers, sender, from, endpoint, recipients, pgPort, statements));
       phase(`${name} done`);
     }
     console.log(
@@ -272,6 +298,12 @@ async function main(): Promise<void> {
       `push benchmark: ${KNOCKS} knocks per run after ${WARMUP} unmeasured, ${conns.length} desktop devices connected (4 per account), TLS, ${ENGINE === 'sqlite' ? 'SQLite' : 'PostgreSQL 15 (fsync=off)'}, loopback`,
     );
     console.log('CPU: time on a CPU per knock; wait: time runnable but waiting for a CPU per knock (other work, or our three processes on 2 cores)');
+    if (cluster)
+      console.log(
+        `PostgreSQL: s1 and s2 CPU include their databases' backends (shown as node + pg); pg other: the cluster's other processes${
+          values['pg-setting'].length ? `; settings ${values['pg-setting'].join(' ')}` : ''
+        }`,
+      );
     console.log(
       '| scenario | sending | knocks | deliveries | seconds | knocks/s | p50 ms | p99 ms | max ms | CPU ms/knock s1 · s2 · bench | wait ms/knock s1 · s2 · bench | budget (≥500/s, p99<50ms) |',
     );
@@ -288,9 +320,18 @@ async function main(): Promise<void> {
             ? 'NOT met'
             : 'NOT met (fell behind)';
       const three = (x: { s1: number; s2: number; bench: number }) => [x.s1, x.s2, x.bench].map((v) => v.toFixed(2)).join(' · ');
+      // with PostgreSQL: each server's own CPU plus its backends', and the cluster's other processes
+      const pg = r.pgCpu;
+      const cpu = pg
+        ? `${(r.cpu.s1 + pg.s1).toFixed(2)} (${r.cpu.s1.toFixed(2)} + ${pg.s1.toFixed(2)}) · ${(r.cpu.s2 + pg.s2).toFixed(2)} (${r.cpu.s2.toFixed(2)} + ${pg.s2.toFixed(2)}) · ${r.cpu.bench.toFixed(2)} · pg other ${pg.other.toFixed(2)}`
+        : three(r.cpu);
       console.log(
-        `| ${r.scenario} | ${r.mode} | ${r.knocks} | ${r.deliveries} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${three(r.cpu)} | ${three(r.waited)} | ${verdict} |`,
+        `| ${r.scenario} | ${r.mode} | ${r.knocks} | ${r.deliveries} | ${r.seconds.toFixed(2)} | ${r.perSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${cpu} | ${three(r.waited)} | ${verdict} |`,
       );
+    }
+    for (const r of results.filter((x) => x.statements.length)) {
+      console.log(`\nstatements, ${r.scenario}, ${r.mode}:`);
+      for (const line of r.statements) console.log(line);
     }
     // the issue 17 goals: flood >= 1,500 knocks/s federated; paced 1,000/s (SQLite) or 500/s
     // (PostgreSQL) with p99 < 50 ms; the paced figure is for the --rate this run used

@@ -18,7 +18,8 @@ export interface PgCluster {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+/** `settings`: more server settings (`name=value`, each passed as `-c`), e.g. for a benchmark */
+export async function startPostgres(opts: { settings?: string[] } = {}): Promise<PgCluster> {
   for (const b of ['initdb', 'postgres', 'pg_ctl']) {
     if (!existsSync(join(BIN, b))) {
       throw new Error(`PostgreSQL 15 binaries not found in ${BIN} (missing ${b}): install Debian's postgresql-15 package to run the PostgreSQL tests`);
@@ -35,7 +36,21 @@ export async function startPostgres(): Promise<PgCluster> {
   const port = await freePort();
   const proc: ChildProcess = spawn(
     'runuser',
-    asPg('postgres', ['-D', data, '-h', '127.0.0.1', '-p', String(port), '-k', sock, '-c', 'fsync=off', '-c', 'max_connections=100']),
+    asPg('postgres', [
+      '-D',
+      data,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-k',
+      sock,
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=100',
+      ...(opts.settings ?? []).flatMap((x) => ['-c', x]),
+    ]),
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

@@ -89,6 +89,37 @@ describe('PostgreSQL replicas', () => {
     await c2.close();
   });
 
+  it('a login ended on one replica is refused on the other at its next knock, though that one remembers it (issue 17)', async () => {
+    const erin = via(r1);
+    await erin.createOrLogin('erin', 'erin-password');
+    const frank = via(r2);
+    await frank.createOrLogin('frank', 'frank-password');
+    const conn = await frank.connectDesktop((await frank.registerDevice('desktop')).registration_id!);
+    // r1 remembers erin's login after this knock (api/services.ts knockLogin)
+    const first = makeKnock({ endpoint: PUBLIC, push_name: 'erin' }, { endpoint: PUBLIC, push_name: 'frank' });
+    await erin.sendKnock(first);
+    const d = await conn.next();
+    expect(d.payload).toEqual({ kind: 'knock', knock: first });
+    await conn.ack(d.delivery);
+    // the same login ends through r2; r1 still remembers it
+    const elsewhere = via(r2);
+    elsewhere.token = erin.token;
+    await elsewhere.logout();
+    const late = makeKnock({ endpoint: PUBLIC, push_name: 'erin' }, { endpoint: PUBLIC, push_name: 'frank' });
+    const refused = await via(r1).raw('POST', 'knocks/', { json: late, headers: { authorization: `Token ${erin.token}` } });
+    expect(refused.status).toBe(401);
+    expect(refused.json).toMatchObject({ code: 'invalid_token' });
+    // nothing was stored: a knock after it (new login) is the next thing frank's device gets
+    await erin.login('erin', 'erin-password');
+    const next = makeKnock({ endpoint: PUBLIC, push_name: 'erin' }, { endpoint: PUBLIC, push_name: 'frank' });
+    await erin.sendKnock(next);
+    expect((await conn.next()).payload).toEqual({ kind: 'knock', knock: next });
+    // and the refused knock's id was not recorded: sent again under the new login, it is accepted
+    expect(await erin.sendKnock(late)).toEqual({ id: late.id, status: 'accepted' });
+    expect((await conn.next()).payload).toEqual({ kind: 'knock', knock: late });
+    await conn.close();
+  });
+
   it('caps devices and tokens under parallel requests spread over both replicas (finding 6)', async () => {
     const a = via(r1);
     await a.createOrLogin('hoarder', 'hoarder-password');

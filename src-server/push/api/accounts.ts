@@ -58,7 +58,10 @@ export class AccountsApi {
   async logout(c: Ctx): Promise<void> {
     await this.#s.auth(c);
     const m = /^(?:Token|Bearer) (.+)$/.exec(c.req.headers.authorization ?? '');
-    if (m) await this.#s.d.storage.deleteAuthToken(sha256hex(m[1]!));
+    if (m) {
+      this.#s.forgetLogin(sha256hex(m[1]!));
+      await this.#s.d.storage.deleteAuthToken(sha256hex(m[1]!));
+    }
     c.res.writeHead(204).end();
   }
 

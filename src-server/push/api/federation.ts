@@ -1,6 +1,6 @@
 // federation/register and federation/relay (docs/push-server.md, Federation): a peer server
 // registers with us, and relays knocks for our push_names to us, signed with its Ed25519 key.
-import { PEER_HEADER, relayBatchSchema, relaySchema, SIGNATURE_HEADER, SIGNING_CONTEXT } from '../../../src-shared/push/wire';
+import { PEER_HEADER, relayBatchSchema, relaySchema, SIGNATURE_HEADER, SIGNING_CONTEXT, type DeliveryPayload } from '../../../src-shared/push/wire';
 import { acceptRegistration, FederationError, verifyBody } from '../federation';
 import { HttpError, parseJsonText, readBody, sendJson, validate } from '../http-util';
 import type { Ctx } from './context';
@@ -91,14 +91,23 @@ export async function relay(s: ApiServices, c: Ctx): Promise<void> {
   // One transaction: the relay id (replay protection for the request), then each knock by its
   // own id: the same knock retried under a new relay id (lost answer) is accepted but not
   // delivered again.
+  // The storage makes each knock's fan-out (one statement on PostgreSQL: issue 17).
   const expiresAt = now() + config.knockTtlS * 1000;
-  const items = await Promise.all(
-    knocks.map(async (k) => ({ seen: { scope: 'knock-in', id: `${peer.endpoint} ${k.id}`, expiresAt }, entries: await s.localEntries(k) })),
+  const items = knocks.map((k) => ({
+    seen: { scope: 'knock-in', id: `${peer.endpoint} ${k.id}`, expiresAt },
+    pushName: k.to.push_name,
+    payload: JSON.stringify({ kind: 'knock', knock: k } satisfies DeliveryPayload),
+  }));
+  const results = await storage.enqueueFanOutOnce(
+    { scope: 'relay', id: `${peer.endpoint} ${body.relay_id}`, expiresAt: now() + 2 * windowMs },
+    items,
+    s.fanOutShape(),
   );
-  const fresh = await storage.enqueueBatchOnce({ scope: 'relay', id: `${peer.endpoint} ${body.relay_id}`, expiresAt: now() + 2 * windowMs }, items);
-  if (!fresh) throw new HttpError(409, 'replay', 'relay id already seen');
-  items.forEach((it, i) => {
-    if (fresh[i]) s.dispatch(it.entries);
-  });
+  if (!results) throw new HttpError(409, 'replay', 'relay id already seen');
+  for (const r of results) {
+    if (!r.fresh) continue;
+    s.warnSkipped(r.skipped);
+    s.dispatch(r.entries);
+  }
   sendJson(c.res, 202, batch ? { ids: knocks.map((k) => k.id), status: 'accepted' } : { id: knocks[0]!.id, status: 'accepted' });
 }

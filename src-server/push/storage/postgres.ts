@@ -5,35 +5,46 @@
 // A NOTIFY payload starts with the sending instance's id: the sender has already announced its
 // own entries in-process, with the entries themselves (no read back), and skips its echo.
 // Queue claiming uses FOR UPDATE SKIP LOCKED so two replicas never hand one entry to two workers.
+// The queue and the replay ids are in postgres-queue.ts (PgQueue, which this class extends).
+// Statements per knock (issue 17, round four): the knock path's calls of one turn share one
+// statement (postgres-batch.ts): the knocks' writes (enqueueKnockOnce, enqueueOnce), devicesByName,
+// accountByAuthToken; a relay is one statement (enqueueFanOutOnce); the hot statements are named
+// (parsed and planned once per connection).
 import pg from 'pg';
-import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
-import { announceQueued } from './announce';
-import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
-import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL, OUTBOX_COLUMNS, numbered, schemaSql } from './schema';
-import { toAccount, toDevice, toEntry, toPeer, toToken, tokenParams } from './rows';
+import type { AccountRow, DevicePatch, DeviceRow, NewDevice, PeerRow, PushStorage, QueuedListener, WhitelistTokenRow } from './types';
+import { DEVICES_BY_NAME_SQL, INSERT_TOKEN_SQL, numbered, schemaSql } from './schema';
+import { toAccount, toDevice, toPeer, toToken, tokenParams } from './rows';
+import { CHANNEL, TurnBatch } from './postgres-batch';
+import { PgQueue } from './postgres-queue';
 import type { DeviceKind } from '../../../src-shared/push/wire';
-
-const CHANNEL = 'push_outbox';
 
 type Param = string | number | boolean | null;
 
-const DEVICES_BY_NAME = numbered(DEVICES_BY_NAME_SQL);
 const INSERT_TOKEN = numbered(INSERT_TOKEN_SQL);
+/** the devices of several push names at once (devicesByName's calls of one turn) */
+const DEVICES_BY_NAMES = DEVICES_BY_NAME_SQL.replace('SELECT d.*', 'SELECT a.push_name AS by_name, d.*').replace(
+  'a.push_name = ?',
+  'a.push_name = ANY($1::text[])',
+);
+/** the accounts of several login tokens at once, each checked against its own `now` */
+const ACCOUNTS_BY_TOKENS = `SELECT q.i AS by_index, a.* FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS q(hash, now, i)
+  JOIN auth_tokens t ON t.hash = q.hash AND t.expires_at > q.now JOIN accounts a ON a.id = t.account_id`;
 
-export class PostgresStorage implements PushStorage {
+/** the queue and replay ids are PgQueue's (postgres-queue.ts); accounts, devices, tokens, peers
+ * and settings are here */
+export class PostgresStorage extends PgQueue implements PushStorage {
   readonly engine = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #listener: pg.Client;
-  readonly #events = new EventEmitter();
-  /** tags this process's NOTIFY payloads (see the header) */
-  readonly #instance = randomBytes(12).toString('base64url');
   #closed = false;
+  /** calls of one turn that share a statement (postgres-batch.ts) */
+  readonly #devicesByName = new TurnBatch<string, DeviceRow[]>((names) => this.#devicesByNames(names));
+  readonly #byToken = new TurnBatch<{ hash: string; now: number }, AccountRow | null>((qs) => this.#accountsByTokens(qs));
 
   private constructor(pool: pg.Pool, listener: pg.Client) {
+    super(pool);
     this.#pool = pool;
     this.#listener = listener;
-    this.#events.setMaxListeners(0);
   }
 
   static async open(connectionString: string): Promise<PostgresStorage> {
@@ -55,8 +66,8 @@ export class PostgresStorage implements PushStorage {
       // "<instance> <id>,<id>…"; a payload without an instance tag (an older replica) counts as
       // another replica's
       const space = n.payload.indexOf(' ');
-      if (space >= 0 && n.payload.slice(0, space) === s.#instance) return;
-      s.#events.emit(
+      if (space >= 0 && n.payload.slice(0, space) === s.instance) return;
+      s.events.emit(
         'queued',
         n.payload
           .slice(space + 1)
@@ -94,7 +105,7 @@ export class PostgresStorage implements PushStorage {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#events.removeAllListeners();
+    this.events.removeAllListeners();
     await this.#listener.end().catch(() => undefined);
     await this.#pool.end();
   }
@@ -124,9 +135,15 @@ export class PostgresStorage implements PushStorage {
   async putAuthToken(hash: string, accountId: string, createdAt: number, expiresAt: number): Promise<void> {
     await this.#q('INSERT INTO auth_tokens (hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [hash, accountId, createdAt, expiresAt]);
   }
-  async accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
-    const r = await this.#q('SELECT a.* FROM auth_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1 AND t.expires_at > $2', [hash, now]);
-    return r.rows[0] ? toAccount(r.rows[0]) : null;
+  accountByAuthToken(hash: string, now: number): Promise<AccountRow | null> {
+    // every authenticated request: the requests of one turn share one read
+    return this.#byToken.add({ hash, now });
+  }
+  async #accountsByTokens(qs: Array<{ hash: string; now: number }>): Promise<Array<AccountRow | null>> {
+    const r = await this.named('accounts_by_tokens', ACCOUNTS_BY_TOKENS, [qs.map((q) => q.hash), qs.map((q) => q.now)] as unknown as Param[]);
+    // by position: one token may be asked twice in a turn, at different times
+    const found = new Map(r.rows.map((x) => [Number(x.by_index) - 1, toAccount(x)]));
+    return qs.map((_, i) => found.get(i) ?? null);
   }
   async deleteAuthToken(hash: string): Promise<void> {
     await this.#q('DELETE FROM auth_tokens WHERE hash = $1', [hash]);
@@ -157,10 +174,22 @@ export class PostgresStorage implements PushStorage {
       : await this.#q('SELECT * FROM devices WHERE account_id = $1 ORDER BY created_at, id', [accountId]);
     return r.rows.map(toDevice);
   }
-  async devicesByName(pushName: string): Promise<ReadonlyArray<DeviceRow>> {
-    // one round trip instead of the account's and then its devices' (issue 17)
-    const r = await this.#q(DEVICES_BY_NAME, [pushName]);
-    return r.rows.map(toDevice);
+  devicesByName(pushName: string): Promise<ReadonlyArray<DeviceRow>> {
+    // one join instead of the account's and then its devices' reads, shared by the calls of one
+    // turn (the knocks of one relayed batch) (issue 17)
+    return this.#devicesByName.add(pushName);
+  }
+  async #devicesByNames(names: string[]): Promise<DeviceRow[][]> {
+    const r = await this.named('devices_by_names', DEVICES_BY_NAMES, [names] as unknown as Param[]);
+    const by = new Map<string, DeviceRow[]>();
+    for (const x of r.rows) {
+      const name = String(x.by_name);
+      let list = by.get(name);
+      if (!list) by.set(name, (list = []));
+      list.push(toDevice(x));
+    }
+    // a fresh array per call: callers of one name must not share one
+    return names.map((n) => [...(by.get(n) ?? [])]);
   }
   async device(id: string): Promise<DeviceRow | null> {
     const r = await this.#q('SELECT * FROM devices WHERE id = $1', [id]);
@@ -205,151 +234,6 @@ export class PostgresStorage implements PushStorage {
     await this.#q('DELETE FROM whitelist_tokens WHERE id = $1', [id]);
   }
 
-  /** the NOTIFY payloads announcing new entries for these device ids (payloads are limited to
-   * 8000 bytes: 100 ids at most each), tagged with this instance */
-  #notifications(entries: ReadonlyArray<OutboxEntry>): string[] {
-    const ids = [...new Set(entries.filter((e) => e.target === 'device').map((e) => e.targetId))];
-    const out: string[] = [];
-    for (let i = 0; i < ids.length; i += 100) out.push(`${this.#instance} ${ids.slice(i, i + 100).join(',')}`);
-    return out;
-  }
-  /** in-process announcement of committed entries (this replica skips its own NOTIFY echo) */
-  #announce(entries: ReadonlyArray<OutboxEntry>): void {
-    announceQueued(this.#events, entries);
-  }
-
-  /** Inserts the entries and notifies the other replicas in one statement (one round trip, one
-   * implicit transaction); with `seen`, only if that id is new. $1..$10: the entries' columns;
-   * $11: the NOTIFY payloads; $12..$14: the seen id. */
-  async #insert(entries: ReadonlyArray<OutboxEntry>, seen?: SeenId, client?: pg.PoolClient): Promise<boolean> {
-    const col = <K extends keyof OutboxEntry>(k: K) => entries.map((e) => e[k]);
-    // pg serialises JS arrays as Postgres array literals
-    const params = [
-      col('id'),
-      col('target'),
-      col('targetId'),
-      col('accountId'),
-      col('kind'),
-      col('payload'),
-      col('createdAt'),
-      col('expiresAt'),
-      col('attempts'),
-      col('nextAttemptAt'),
-      this.#notifications(entries),
-    ] as unknown as Param[];
-    const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[])`;
-    const columns = OUTBOX_COLUMNS;
-    if (!seen) {
-      const sql = `WITH ins AS (INSERT INTO outbox (${columns}) ${rows}) SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p`;
-      await (client ? client.query(sql, params) : this.#q(sql, params));
-      return true;
-    }
-    // Sub-statements of one WITH see one snapshot and run once each: the entries and the
-    // notifications depend on the seen id's insert having returned a row (it was new).
-    const r = await this.#q(
-      `WITH seen AS (INSERT INTO seen_ids (scope, id, expires_at) VALUES ($12, $13, $14) ON CONFLICT DO NOTHING RETURNING 1),
-            ins AS (INSERT INTO outbox (${columns}) ${rows.replace('SELECT *', 'SELECT u.*')} AS u WHERE EXISTS (SELECT 1 FROM seen)),
-            note AS (SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p WHERE EXISTS (SELECT 1 FROM seen))
-       SELECT (SELECT count(*) FROM seen) AS fresh, (SELECT count(*) FROM note) AS notified`,
-      [...params, seen.scope, seen.id, seen.expiresAt],
-    );
-    return Number(r.rows[0]?.fresh) === 1;
-  }
-  async enqueue(entries: OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await this.#insert(entries);
-    this.#announce(entries);
-  }
-  async enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
-    const done = await this.#tx(async (c) => {
-      const g = await c.query('INSERT INTO seen_ids (scope, id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [gate.scope, gate.id, gate.expiresAt]);
-      if (g.rowCount !== 1) return null;
-      const r = await c.query(
-        `INSERT INTO seen_ids (scope, id, expires_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-         ON CONFLICT DO NOTHING RETURNING scope, id`,
-        [items.map((it) => it.seen.scope), items.map((it) => it.seen.id), items.map((it) => it.seen.expiresAt)] as unknown as Param[],
-      );
-      const fresh = new Set(r.rows.map((x) => `${String(x.scope)}\n${String(x.id)}`));
-      // an id twice in the batch was inserted once: only its first item counts as new
-      const flags = items.map((it) => fresh.delete(`${it.seen.scope}\n${it.seen.id}`));
-      const entries = items.flatMap((it, i) => (flags[i] ? it.entries : []));
-      if (entries.length) await this.#insert(entries, undefined, c);
-      return { flags, entries };
-    });
-    if (!done) return null;
-    this.#announce(done.entries);
-    return done.flags;
-  }
-  async enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
-    const fresh = await this.#insert(entries, seen);
-    if (fresh) this.#announce(entries);
-    return fresh;
-  }
-  async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
-    const r = await this.#q("SELECT * FROM outbox WHERE target = 'device' AND target_id = $1 AND expires_at > $2 ORDER BY created_at, id LIMIT $3", [
-      deviceId,
-      now,
-      limit,
-    ]);
-    return r.rows.map(toEntry);
-  }
-  async ackDelivery(deviceId: string, entryId: string): Promise<boolean> {
-    const r = await this.#q("DELETE FROM outbox WHERE id = $1 AND target = 'device' AND target_id = $2", [entryId, deviceId]);
-    return r.rowCount === 1;
-  }
-  async ackDeliveries(acks: ReadonlyArray<{ deviceId: string; entryId: string }>): Promise<boolean[]> {
-    if (acks.length === 0) return [];
-    const r = await this.#q(
-      `DELETE FROM outbox o USING unnest($1::text[], $2::text[]) AS a(id, device)
-       WHERE o.id = a.id AND o.target = 'device' AND o.target_id = a.device RETURNING o.id, o.target_id`,
-      [acks.map((a) => a.entryId), acks.map((a) => a.deviceId)] as unknown as Param[],
-    );
-    const gone = new Set(r.rows.map((x) => `${String(x.target_id)} ${String(x.id)}`));
-    // an entry acknowledged twice in one batch was removed once: only its first ack says so
-    return acks.map((a) => gone.delete(`${a.deviceId} ${a.entryId}`));
-  }
-  async claimDue(kinds: ReadonlyArray<OutboxEntry['kind']>, now: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
-    if (kinds.length === 0) return [];
-    const r = await this.#q(
-      `UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
-         SELECT id FROM outbox WHERE kind = ANY($1::text[]) AND next_attempt_at <= $2 AND expires_at > $2
-         ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
-      // pg serialises a JS array as a Postgres array literal
-      [kinds as unknown as string, now, now + leaseMs, limit],
-    );
-    // RETURNING shows the new lease time; callers want the attempt count and payload only.
-    return r.rows.map(toEntry);
-  }
-  async releaseLeases(now: number): Promise<void> {
-    // Other replicas may hold leases: they expire by themselves (WorkerDeps.leaseMs).
-    void now;
-  }
-  async reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void> {
-    await this.#q('UPDATE outbox SET attempts = $2, next_attempt_at = $3 WHERE id = $1', [id, attempts, nextAttemptAt]);
-  }
-  async removeEntry(id: string): Promise<void> {
-    await this.#q('DELETE FROM outbox WHERE id = $1', [id]);
-  }
-  async removeEntries(ids: ReadonlyArray<string>): Promise<void> {
-    if (ids.length === 0) return;
-    await this.#q('DELETE FROM outbox WHERE id = ANY($1::text[])', [ids as unknown as string]);
-  }
-  async purgeExpired(now: number): Promise<number> {
-    const r = await this.#q('DELETE FROM outbox WHERE expires_at <= $1', [now]);
-    await this.#q('DELETE FROM seen_ids WHERE expires_at <= $1', [now]);
-    await this.#q('DELETE FROM auth_tokens WHERE expires_at <= $1', [now]);
-    return r.rowCount ?? 0;
-  }
-  async countQueued(): Promise<number> {
-    return Number((await this.#q('SELECT count(*) AS n FROM outbox')).rows[0]?.n ?? 0);
-  }
-
-  async rememberOnce(scope: string, id: string, expiresAt: number): Promise<boolean> {
-    const r = await this.#q('INSERT INTO seen_ids (scope, id, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [scope, id, expiresAt]);
-    return r.rowCount === 1;
-  }
-
   async upsertPeer(p: { endpoint: string; publicKey: string; inbound?: boolean; outbound?: boolean; now: number }): Promise<void> {
     await this.#q(
       `INSERT INTO peers (endpoint, public_key, inbound, outbound, updated_at) VALUES ($1, $2, $3, $4, $5)
@@ -374,7 +258,7 @@ export class PostgresStorage implements PushStorage {
   }
 
   onQueued(listener: QueuedListener): () => void {
-    this.#events.on('queued', listener);
-    return () => this.#events.off('queued', listener);
+    this.events.on('queued', listener);
+    return () => this.events.off('queued', listener);
   }
 }

@@ -4,7 +4,7 @@
 import { toEntry } from './rows';
 import { OUTBOX_COLUMNS } from './schema';
 import type { SqliteConnection } from './sqlite-connection';
-import type { OutboxEntry, SeenId } from './types';
+import type { KnockLogin, KnockWrite, OutboxEntry, SeenId } from './types';
 
 /** rows per multi-row statement (issue 17, fewer statements per knock: a statement costs
  * ≈ 10–20 µs of binding and stepping whatever its rows); few shapes, so few cached statements */
@@ -52,6 +52,17 @@ export class SqliteQueue {
           this.#insertEntries(it.entries);
           return true;
         });
+      }),
+    );
+  }
+  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite> {
+    return this.#c.write(() =>
+      this.#c.transaction((): KnockWrite => {
+        // the login checked inside the write: nothing stored for a revoked or expired token
+        if (!this.#c.get('SELECT 1 AS ok FROM auth_tokens WHERE hash = ? AND expires_at > ?', [login.tokenHash, login.now])) return 'unauthorized';
+        if (!this.#rememberNow(seen.scope, seen.id, seen.expiresAt)) return 'replay';
+        this.#insertEntries(entries);
+        return 'stored';
       }),
     );
   }

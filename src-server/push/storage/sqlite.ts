@@ -8,7 +8,24 @@ import { toPeer } from './rows';
 import { SqliteAccounts } from './sqlite-accounts';
 import { SqliteConnection } from './sqlite-connection';
 import { SqliteQueue } from './sqlite-queue';
-import type { AccountRow, DevicePatch, DeviceRow, NewDevice, OutboxEntry, PeerRow, PushStorage, QueuedListener, SeenId, WhitelistTokenRow } from './types';
+import type {
+  AccountRow,
+  DevicePatch,
+  DeviceRow,
+  FanOutItem,
+  FanOutResult,
+  FanOutShape,
+  KnockLogin,
+  KnockWrite,
+  NewDevice,
+  OutboxEntry,
+  PeerRow,
+  PushStorage,
+  QueuedListener,
+  SeenId,
+  WhitelistTokenRow,
+} from './types';
+import { fanOutEntries } from './fan-out';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : String(v));
 
@@ -96,8 +113,20 @@ export class SqliteStorage implements PushStorage {
   enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean> {
     return this.#q.enqueueOnce(seen, entries);
   }
+  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite> {
+    return this.#q.enqueueKnockOnce(login, seen, entries);
+  }
   enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null> {
     return this.#q.enqueueBatchOnce(gate, items);
+  }
+  async enqueueFanOutOnce(gate: SeenId, items: ReadonlyArray<FanOutItem>, shape: FanOutShape): Promise<FanOutResult[] | null> {
+    // the devices come from the cache (sqlite-accounts.ts), the writes share one transaction
+    const built = items.map((it) => fanOutEntries(this.#a.devicesByName(it.pushName), it.payload, shape));
+    const flags = await this.#q.enqueueBatchOnce(
+      gate,
+      items.map((it, i) => ({ seen: it.seen, entries: built[i]!.entries })),
+    );
+    return flags && flags.map((fresh, i) => ({ fresh, entries: fresh ? built[i]!.entries : [], skipped: built[i]!.skipped }));
   }
   async pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]> {
     return this.#q.pendingForDevice(deviceId, now, limit);

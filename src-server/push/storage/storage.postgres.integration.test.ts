@@ -2,6 +2,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresStorage } from './postgres';
 import { storageSuite } from './suite';
+import { storageTogetherSuite } from '../test-support/storage-together';
 import { startPostgres, type PgCluster } from '../../../scripts/test-support/postgres';
 
 let cluster: PgCluster;
@@ -13,3 +14,4 @@ afterAll(async () => {
   await cluster?.stop();
 });
 storageSuite('postgres', async () => PostgresStorage.open(await cluster.createDatabase(`suite_${++i}`)));
+storageTogetherSuite('postgres', async () => PostgresStorage.open(await cluster.createDatabase(`suite_${++i}`)));

@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStorage } from './sqlite';
 import { storageSuite } from './suite';
+import { storageTogetherSuite } from '../test-support/storage-together';
 
 const dir = mkdtempSync(join(tmpdir(), 'push-sqlite-'));
 let i = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 storageSuite('sqlite', async () => new SqliteStorage(join(dir, `db${++i}.sqlite`)));
+storageTogetherSuite('sqlite', async () => new SqliteStorage(join(dir, `db${++i}.sqlite`)));
 
 describe('storage (sqlite): checkpoints', () => {
   it('copies the WAL into the database off the event loop, then starts the WAL over; loses nothing', async () => {

@@ -77,6 +77,44 @@ export interface SeenId {
   expiresAt: number;
 }
 
+/** a knock for a push name of this server, in enqueueFanOutOnce */
+export interface FanOutItem {
+  seen: SeenId;
+  pushName: string;
+  /** the DeliveryPayload, as JSON text */
+  payload: string;
+}
+
+/** what the entries of enqueueFanOutOnce look like (fan-out.ts) */
+export interface FanOutShape {
+  /** the device kinds this server delivers to (desktop, and the adapters configured) */
+  kinds: ReadonlyArray<DeviceKind>;
+  createdAt: number;
+  expiresAt: number;
+  /** adapter entries are first due this long after createdAt (fan-out.ts, firstAttempt) */
+  leaseMs: number;
+}
+
+export interface FanOutResult {
+  /** the item's id was new (as enqueueBatchOnce's flags) */
+  fresh: boolean;
+  /** the entries stored for the item (none unless fresh), its push name's devices oldest first */
+  entries: OutboxEntry[];
+  /** active devices of the push name whose kind is not in shape.kinds (nothing stored for them) */
+  skipped: number;
+}
+
+/** the login behind a knock POST, checked again inside the knock's write (enqueueKnockOnce) */
+export interface KnockLogin {
+  /** sha256 hex of the login token (as putAuthToken's) */
+  tokenHash: string;
+  now: number;
+}
+
+/** what enqueueKnockOnce did: stored; nothing, the id was already recorded; nothing, the login
+ * token is not (or no longer) valid */
+export type KnockWrite = 'stored' | 'replay' | 'unauthorized';
+
 export type QueuedListener = (deviceIds: string[], entries?: ReadonlyArray<OutboxEntry>) => void;
 
 /** a device as registered: the stored row itself */
@@ -137,11 +175,21 @@ export interface PushStorage {
    * transaction; false, with nothing written, if the id was already recorded. An accepted knock
    * is thus never half-stored: either its id and its queue entries are durable, or neither. */
   enqueueOnce(seen: SeenId, entries: OutboxEntry[]): Promise<boolean>;
+  /** enqueueOnce for a knock POST whose login the server took from its cache (api/services.ts):
+   * in the same transaction (one statement on PostgreSQL, shared by the knocks of one turn), the
+   * login token must be valid at login.now, else nothing is written: 'unauthorized'. A login
+   * revoked on any replica is thus refused at the write, even if the cache still knows it. */
+  enqueueKnockOnce(login: KnockLogin, seen: SeenId, entries: OutboxEntry[]): Promise<KnockWrite>;
   /** One transaction for a batch (a batched relay): records `gate` and, only if it is new,
    * each item's id with its entries, an item whose id was already recorded (or recorded earlier
    * in the same batch) being skipped. null, with nothing written, if `gate` was already
    * recorded; else whether each item was new. */
   enqueueBatchOnce(gate: SeenId, items: ReadonlyArray<{ seen: SeenId; entries: OutboxEntry[] }>): Promise<boolean[] | null>;
+  /** enqueueBatchOnce for knocks to this server's push names, the storage making each new item's
+   * fan-out (fan-out.ts): an entry per active device of the push name whose kind is in
+   * shape.kinds. One statement on PostgreSQL (the devices' read and the writes: issue 17); null,
+   * with nothing written, if `gate` was already recorded. */
+  enqueueFanOutOnce(gate: SeenId, items: ReadonlyArray<FanOutItem>, shape: FanOutShape): Promise<FanOutResult[] | null>;
   /** undelivered, unexpired entries for a device, oldest first */
   pendingForDevice(deviceId: string, now: number, limit: number): Promise<OutboxEntry[]>;
   /** deletes the entry if it belongs to the device; false if there was none */
