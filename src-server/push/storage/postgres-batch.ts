@@ -111,6 +111,26 @@ export function insertOnceSql(kind: 'plain' | 'gated' | 'login'): string {
 }
 
 /**
+ * The entries' values as one array per column of OUTBOX_COLUMNS (schema.ts), in its order: the
+ * parameters of an `INSERT … SELECT * FROM unnest(…)` of many entries in one statement.
+ */
+export function outboxColumnArrays(entries: ReadonlyArray<OutboxEntry>): unknown[][] {
+  const col = <K extends keyof OutboxEntry>(k: K) => entries.map((e) => e[k]);
+  return [
+    col('id'),
+    col('target'),
+    col('targetId'),
+    col('accountId'),
+    col('kind'),
+    col('payload'),
+    col('createdAt'),
+    col('expiresAt'),
+    col('attempts'),
+    col('nextAttemptAt'),
+  ];
+}
+
+/**
  * The parameters of insertOnceSql for `items`, and for each item whether it takes part: an id
  * named twice (two calls in one turn, or twice in one relay) takes part once, with its first
  * item, as if the calls had run one after another.
@@ -129,22 +149,12 @@ export function onceParams(
   });
   const used = items.filter((_, i) => first[i]);
   const entries = used.flatMap((it) => it.entries.map((e) => ({ e, seen: it.seen })));
-  const col = <K extends keyof OutboxEntry>(k: K) => entries.map((x) => x.e[k]);
   // node-postgres sends JS arrays as PostgreSQL array literals
   const params = [
     used.map((it) => it.seen.scope),
     used.map((it) => it.seen.id),
     used.map((it) => it.seen.expiresAt),
-    col('id'),
-    col('target'),
-    col('targetId'),
-    col('accountId'),
-    col('kind'),
-    col('payload'),
-    col('createdAt'),
-    col('expiresAt'),
-    col('attempts'),
-    col('nextAttemptAt'),
+    ...outboxColumnArrays(entries.map((x) => x.e)),
     entries.map((x) => x.seen.scope),
     entries.map((x) => x.seen.id),
     instance,

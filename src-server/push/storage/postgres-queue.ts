@@ -8,7 +8,18 @@ import { announceQueued } from './announce';
 import type { FanOutItem, FanOutResult, FanOutShape, KnockLogin, KnockWrite, OutboxEntry, SeenId } from './types';
 import { OUTBOX_COLUMNS } from './schema';
 import { toEntry } from './rows';
-import { CHANNEL, FAN_OUT_ONCE_SQL, TurnBatch, fanOutParams, fanOutResults, freshFlags, insertOnceSql, onceParams, type OnceItem } from './postgres-batch';
+import {
+  CHANNEL,
+  FAN_OUT_ONCE_SQL,
+  TurnBatch,
+  fanOutParams,
+  fanOutResults,
+  freshFlags,
+  insertOnceSql,
+  onceParams,
+  outboxColumnArrays,
+  type OnceItem,
+} from './postgres-batch';
 
 type Param = string | number | boolean | null;
 
@@ -55,21 +66,8 @@ export class PgQueue {
   /** Inserts the entries and notifies the other replicas in one statement (one round trip, one
    * implicit transaction). $1..$10: the entries' columns; $11: the NOTIFY payloads. */
   async #insert(entries: ReadonlyArray<OutboxEntry>): Promise<void> {
-    const col = <K extends keyof OutboxEntry>(k: K) => entries.map((e) => e[k]);
     // pg serialises JS arrays as Postgres array literals
-    const params = [
-      col('id'),
-      col('target'),
-      col('targetId'),
-      col('accountId'),
-      col('kind'),
-      col('payload'),
-      col('createdAt'),
-      col('expiresAt'),
-      col('attempts'),
-      col('nextAttemptAt'),
-      this.#notifications(entries),
-    ] as unknown as Param[];
+    const params = [...outboxColumnArrays(entries), this.#notifications(entries)] as unknown as Param[];
     const rows = `SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::int[], $10::bigint[])`;
     await this.#q(`WITH ins AS (INSERT INTO outbox (${OUTBOX_COLUMNS}) ${rows}) SELECT pg_notify('${CHANNEL}', p) FROM unnest($11::text[]) AS p`, params);
   }
