@@ -4,9 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxEntry, PushStorage } from './types';
 
 let n = 0;
-const id = (p: string) => `${p}${String(++n).padStart(20, '0')}`.slice(-22);
+/** a fresh id of the queue's shape (22 characters), prefixed for reading failures */
+export const id = (p: string) => `${p}${String(++n).padStart(20, '0')}`.slice(-22);
 
-function entry(over: Partial<OutboxEntry> & Pick<OutboxEntry, 'targetId'>): OutboxEntry {
+/** an outbox entry for a desktop device, due now */
+export function entry(over: Partial<OutboxEntry> & Pick<OutboxEntry, 'targetId'>): OutboxEntry {
   return {
     id: id('e'),
     target: 'device',
@@ -21,17 +23,22 @@ function entry(over: Partial<OutboxEntry> & Pick<OutboxEntry, 'targetId'>): Outb
   };
 }
 
+/** inside a describe: opens a new storage per call, and closes every one after each test */
+export function freshStorages(open: () => Promise<PushStorage>): () => Promise<PushStorage> {
+  const opened: PushStorage[] = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) await s.close();
+  });
+  return async () => {
+    const s = await open();
+    opened.push(s);
+    return s;
+  };
+}
+
 export function storageSuite(engine: string, open: () => Promise<PushStorage>): void {
   describe(`storage (${engine})`, () => {
-    const opened: PushStorage[] = [];
-    const fresh = async () => {
-      const s = await open();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
+    const fresh = freshStorages(open);
 
     async function withAccount(s: PushStorage, name = 'alice') {
       const a = { id: `id-${name}`, pushName: name, passwordHash: 'scrypt$x', email: '', createdAt: 1 };

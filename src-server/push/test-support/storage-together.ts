@@ -2,38 +2,15 @@
 // turn of the event loop. PostgreSQL runs such calls as one statement (storage/postgres-batch.ts,
 // issue 17 round four) and SQLite in one transaction; either way each call must get its own
 // answer, as if the calls had run one after another, and a failing call must fail alone.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxEntry, PushStorage } from '../storage/types';
+import { describe, expect, it } from 'vitest';
+import { entry as outboxEntry, freshStorages, id } from '../storage/suite';
+import type { PushStorage } from '../storage/types';
 
-let n = 0;
-const id = (p: string) => `${p}${String(++n).padStart(20, '0')}`.slice(-22);
-
-function entry(targetId: string): OutboxEntry {
-  return {
-    id: id('t'),
-    target: 'device',
-    targetId,
-    accountId: 'acc',
-    kind: 'desktop',
-    payload: '{"kind":"knock"}',
-    createdAt: 1000,
-    expiresAt: 10_000,
-    attempts: 0,
-    nextAttemptAt: 1000,
-  };
-}
+const entry = (targetId: string) => outboxEntry({ id: id('t'), targetId });
 
 export function storageTogetherSuite(engine: string, open: () => Promise<PushStorage>): void {
   describe(`storage (${engine}): calls made together`, () => {
-    const opened: PushStorage[] = [];
-    const fresh = async () => {
-      const s = await open();
-      opened.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-    });
+    const fresh = freshStorages(open);
 
     it('enqueueOnce calls of one turn: an id named twice is new once, a failing call fails alone', async () => {
       const s = await fresh();
