@@ -29,6 +29,30 @@ describe('native DH engines agree with BigInt arithmetic', () => {
     expect(native.sharedSecret(5n, 1n)).toBe(0n);
   });
 
+  it('3072-bit group: the public-values path (RSA public-key operation) agrees for any exponent', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: DH3072_P - 1n }), fc.bigInt({ min: 0n, max: DH3072_P + 5n }), (e, x) => {
+        expect(native.modPowPublic(x, e)).toBe(modPow(x, e, DH3072_P));
+      }),
+      { numRuns: 8 },
+    );
+    const x = reference.publicKey(777n);
+    // the proofs' 352-bit coefficients, g^v, even exponents, exponents at and above q and p
+    const t = (1n << 351n) + 99n;
+    expect(native.modPowPublic(x, t)).toBe(modPow(x, t, DH3072_P));
+    expect(native.modPowPublic(2n, DH3072_Q - 1n)).toBe(reference.publicKey(DH3072_Q - 1n));
+    expect(native.modPowPublic(x, 2n)).toBe((x * x) % DH3072_P);
+    expect(native.modPowPublic(x, DH3072_Q)).toBe(1n);
+    expect(native.modPowPublic(x, DH3072_P - 1n)).toBe(1n);
+    expect(native.modPowPublic(x, DH3072_P)).toBe(x); // Fermat; OpenSSL refuses e ≥ n, the fallback answers
+    expect(native.modPowPublic(x, 0n)).toBe(1n);
+    expect(native.modPowPublic(0n, 5n)).toBe(0n);
+    expect(native.modPowPublic(1n, t)).toBe(1n);
+    expect(native.modPowPublic(DH3072_P - 1n, 3n)).toBe(DH3072_P - 1n);
+    expect(native.modPowPublic(x + DH3072_P, 3n)).toBe(modPow(x, 3n, DH3072_P));
+    expect(() => native.modPowPublic(x, -1n)).toThrow(RangeError);
+  });
+
   it('1536-bit group and other moduli', () => {
     const v3 = nativeDh1536Engine();
     fc.assert(

@@ -17,7 +17,13 @@ export const LAMBDA_BYTES = 352 / 8;
 
 /** the modular exponentiation in the 3072-bit group (injected: native in apps, BigInt in tests) */
 export interface ModPow {
+  /** for secret exponents (r of a proof, DH private keys): the engine's constant-time-minded path */
   modPow(base: bigint, exp: bigint): bigint;
+  /**
+   * for a public base and exponent only (checking a proof): may be variable time and faster
+   * (the native engine's RSA public-key path); modPow stands in where it is absent
+   */
+  modPowPublic?(base: bigint, exp: bigint): bigint;
 }
 
 export function proofContext(sk: Uint8Array): Uint8Array {
@@ -100,14 +106,16 @@ export function verifyDhProof(proof: DhProof, values: bigint[], m: Uint8Array, e
   if (proof.v < 0n || proof.v >= DH3072_Q) return false;
   for (const b of values) if (b < 2n || b > DH3072_P - 2n) return false;
   const t = coefficients(proof.c, values.length, false);
+  // every input below is public (B_n published, t_n from c, v in the proof)
+  const pow = engine.modPowPublic ? engine.modPowPublic.bind(engine) : engine.modPow.bind(engine);
   let prod = 1n;
-  values.forEach((b, k) => (prod = (prod * engine.modPow(b, t[k]!)) % DH3072_P));
+  values.forEach((b, k) => (prod = (prod * pow(b, t[k]!)) % DH3072_P));
   // (Π B_n^t_n)^-1 by the extended Euclidean algorithm (~0.8 ms in BigInt) rather than by
   // Fermat, prod^(p−2), a 3071-bit exponentiation (~6.5 ms natively): the value is public
   // (a product of published B_n and public t_n), so variable time is fine; prod ≠ 0 since every
   // B_n is in [2, p−2] and p is prime
   const inv = modInverse(prod, DH3072_P);
-  const a = (engine.modPow(DH3072_G, proof.v) * inv) % DH3072_P;
+  const a = (pow(DH3072_G, proof.v) * inv) % DH3072_P;
   return equalBytes(dhChallenge(a, values, m), proof.c);
 }
 
