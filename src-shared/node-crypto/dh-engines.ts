@@ -10,7 +10,8 @@
 import { constants, createDiffieHellman, createPublicKey, getDiffieHellman, publicEncrypt, randomBytes, type DiffieHellman } from 'node:crypto';
 import { bigintToBytes, bytesToBigint } from '../otr/common/bytes';
 import type { RandomSource } from '../otr/common/random';
-import { DH3072_P, DH3072_Q, jacobi, type Dh3072Engine } from '../otr/v4/dh3072';
+import { jacobi } from '../otr/common/jacobi';
+import { DH3072_P, DH3072_Q, type Dh3072Engine } from '../otr/v4/dh3072';
 import { DH1536_P, modPow as bigintModPow, type Dh1536Engine } from '../otr/v3/group';
 
 /** The OS CSPRNG as the libraries' RandomSource. */

@@ -39,7 +39,7 @@
 // torsion passing the ECDH batch proof). So each point is checked alone. A variable-time q·Y by
 // a wNAF walk (msm.ts) costs ~1.9 ms against ~0.4 ms here, so this check stays.
 import { ed448 } from '@noble/curves/ed448.js';
-import { jacobi } from './dh3072';
+import { jacobi } from '../common/jacobi';
 
 type EdPoint = InstanceType<typeof ed448.Point>;
 
