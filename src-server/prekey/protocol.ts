@@ -13,7 +13,7 @@ import { OtrError } from '../../src-shared/otr/common/errors';
 import type { Clock, RandomSource } from '../../src-shared/otr/common/random';
 import { type ClientProfile, validateClientProfile } from '../../src-shared/otr/v4/client-profile';
 import type { Dh3072Engine } from '../../src-shared/otr/v4/dh3072';
-import { decodePoint } from '../../src-shared/otr/v4/ed448';
+import { decodePoint, type Point } from '../../src-shared/otr/v4/ed448';
 import { type EcdhKeyPair, type EdKeyPair, generateEcdhKeyPair, isValidInstanceTag } from '../../src-shared/otr/v4/keys';
 import { decodeRingSignature, encodeRingSignature } from '../../src-shared/otr/v4/rsig';
 import { dake2T, dake3T, prekeyRingSign, prekeyRingVerify, serverFingerprintHex, sharedSecret, xmppPhi, type Transcript } from '../../src-shared/prekey/dake';
@@ -62,7 +62,7 @@ interface DakeState {
   transcript: Transcript;
   /**
    * our ephemeral key pair of DAKE-2: S is a ring member of DAKE-3's σ, and knowing s makes its
-   * term one constant-time multiplication by G instead of a walk over S (rsig.ts knownSecret).
+   * term one constant-time multiplication by G instead of a walk over S (rsig.ts knownSecrets).
    * Kept no longer than sk, which is derived from it (until DAKE-3 or the DAKE's timeout).
    */
   s: EcdhKeyPair;
@@ -81,6 +81,12 @@ export class PrekeyServerProtocol {
   private readonly dakeLimiter: RateLimiter;
 
   private readonly verify: (job: VerifyJob) => Promise<VerifyOutcome>;
+  /**
+   * Only our own key earns a window table in the ring signatures: a publisher's key comes twice
+   * per publication, and a city's worth of publishers would build tables that are evicted before
+   * they pay off (rsig.ts `recurring`).
+   */
+  private readonly ownKeyOnly = (member: Point): boolean => member === this.o.keyPair.public;
 
   constructor(private readonly o: ProtocolOptions) {
     this.verify = o.verify ?? (async (job) => verifyAttached(job, o.engine));
@@ -192,6 +198,7 @@ export class PrekeyServerProtocol {
     };
     const sigma = prekeyRingSign(this.o.random, this.o.keyPair.secret, [clientProfile.publicKey, this.o.keyPair.public, i], dake2T(transcript), {
       signerPublic: this.o.keyPair.public,
+      recurring: this.ownKeyOnly,
     });
     const sk = sharedSecret(s.secret, i);
     // a new DAKE-1 from the same device replaces its unfinished DAKE (one request in flight)
@@ -234,7 +241,8 @@ export class PrekeyServerProtocol {
         const sigma = decodeRingSignature(m.sigma);
         // S is our own point, kept from DAKE-1: it is not decoded (nor validated) again
         ok = prekeyRingVerify([state.clientProfile.publicKey, this.o.keyPair.public, state.s.public], sigma, dake3T(state.transcript), {
-          knownSecret: state.s,
+          knownSecrets: [state.s],
+          recurring: this.ownKeyOnly,
         });
       } catch {
         ok = false;

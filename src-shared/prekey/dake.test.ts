@@ -33,7 +33,7 @@ describe('prekey ring signature with the shortcuts', () => {
   const transcript = new TextEncoder().encode('DAKE transcript');
   const other = new TextEncoder().encode('another transcript');
 
-  it('signs with signerPublic given, and knownSecret verification agrees with the plain one', () => {
+  it('signs with signerPublic given, and knownSecrets verification agrees with the plain one', () => {
     for (let n = 0; n < 3; n++) {
       const h = generateEdKeyPair(random);
       const server = generateEdKeyPair(random);
@@ -49,11 +49,14 @@ describe('prekey ring signature with the shortcuts', () => {
       ];
       const plain = variants.map((v) => prekeyRingVerify(ring, v.sig, v.m));
       expect(plain).toEqual([true, false, false, false, false]);
-      expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, { knownSecret: eph }))).toEqual(plain);
+      expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, { knownSecrets: [eph] }))).toEqual(plain);
+      // the publisher's way: its own long-term key known as well (and tables for no one)
+      const publisherWay = { knownSecrets: [eph, h], recurring: () => false };
+      expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, publisherWay))).toEqual(plain);
       // signed by the member whose secret the verifier knows
       const byEph = prekeyRingSign(random, eph.secret, ring, transcript);
-      expect(prekeyRingVerify(ring, byEph, transcript, { knownSecret: eph })).toBe(true);
-      expect(prekeyRingVerify(ring, byEph, other, { knownSecret: eph })).toBe(false);
+      expect(prekeyRingVerify(ring, byEph, transcript, { knownSecrets: [eph] })).toBe(true);
+      expect(prekeyRingVerify(ring, byEph, other, { knownSecrets: [eph] })).toBe(false);
     }
   });
 

@@ -87,28 +87,30 @@ const rsigOptions = {
 
 /**
  * `signerPublic`: the signer's public key, when the caller holds it with the secret (saves the
- * constant-time multiplication that would find it again).
+ * constant-time multiplication that would find it again). `recurring`: which ring members may
+ * earn a window table (rsig.ts; the server names only its own key).
  */
 export function prekeyRingSign(
   random: RandomSource,
   secret: bigint,
   ring: readonly [Point, Point, Point],
   t: Uint8Array,
-  extra: Pick<RingSignatureOptions, 'signerPublic'> = {},
+  extra: Pick<RingSignatureOptions, 'signerPublic' | 'recurring'> = {},
 ): RingSignature {
   return ringSign(random, secret, ring, t, { ...rsigOptions, ...extra });
 }
 
 /**
- * `knownSecret`: a ring member whose secret the verifier holds (its own ephemeral key of this
- * DAKE): its term is then one constant-time multiplication by G instead of a walk over a new
- * point (rsig.ts). The verdict is the same.
+ * `knownSecrets`: ring members whose secrets the verifier holds (its own ephemeral key of this
+ * DAKE, a publisher's own long-term key): each term is then one constant-time multiplication by
+ * G instead of a walk over the point or a window table (rsig.ts). The verdict is the same.
+ * `recurring` as for prekeyRingSign.
  */
 export function prekeyRingVerify(
   ring: readonly [Point, Point, Point],
   sigma: RingSignature,
   t: Uint8Array,
-  extra: Pick<RingSignatureOptions, 'knownSecret'> = {},
+  extra: Pick<RingSignatureOptions, 'knownSecrets' | 'recurring'> = {},
 ): boolean {
   return ringVerify(ring, sigma, t, { ...rsigOptions, ...extra });
 }

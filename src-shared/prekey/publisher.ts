@@ -111,9 +111,12 @@ export class PublisherDake {
     };
     let ok = false;
     try {
-      // I is our own ephemeral key: its term of σ is computed from i (constant time) rather than
-      // by a walk over the point
-      ok = prekeyRingVerify([this.o.longTerm.public, hs, this.i.public], decodeRingSignature(m.sigma), dake2T(transcript), { knownSecret: this.i });
+      // I is our own ephemeral key and H_a our own long-term key: their terms of σ are computed
+      // from i and h_a (constant time) rather than by a walk over the point or a window table
+      // for our own key
+      ok = prekeyRingVerify([this.o.longTerm.public, hs, this.i.public], decodeRingSignature(m.sigma), dake2T(transcript), {
+        knownSecrets: [this.i, this.o.longTerm],
+      });
     } catch {
       ok = false;
     }

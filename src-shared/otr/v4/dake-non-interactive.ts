@@ -168,8 +168,8 @@ export function receiveNonInteractiveAuth(
       sharedPrekey: c.prekeyProfile.sharedPrekey,
       phi,
     });
-    // Y is our prekey message's key: its term is computed from y (rsig.ts, knownSecret)
-    if (!ringVerify([c.clientProfile.forgingKey, m.profile.publicKey, secrets.ecdh.public], m.sigma, t, { knownSecret: secrets.ecdh })) continue;
+    // Y is our prekey message's key: its term is computed from y (rsig.ts, knownSecrets)
+    if (!ringVerify([c.clientProfile.forgingKey, m.profile.publicKey, secrets.ecdh.public], m.sigma, t, { knownSecrets: [secrets.ecdh] })) continue;
     const keys = nonInteractiveKeys(Uint8Array.from(kEcdh), ecdh(c.sharedPrekey.secret, m.x), Uint8Array.from(kLongTerm), Uint8Array.from(kDh));
     const mac = kdf(Usage.authMac, [keys.authMacKey, t], 64);
     keys.authMacKey.fill(0);

@@ -60,7 +60,7 @@ export interface WaitingAuthI {
   readonly x: Point;
   /**
    * our X with its secret: the Auth-I ring holds X, and RVrf computes its term from x (rsig.ts,
-   * knownSecret; ~2 ms less). The spec has Alice delete x once K is computed; keeping it until
+   * knownSecrets; ~2 ms less). The spec has Alice delete x once K is computed; keeping it until
    * Auth-I exposes nothing more than `sharedSecret` beside it (K derives from x), the state lives
    * in memory only, and x could forge nothing Alice could not (it is her own ring member).
    */
@@ -196,8 +196,8 @@ export function respondToAuthR(ctx: DakeContext, ours: DakeIdentity, st: Waiting
   });
   const transcript = { bobProfile: ours.clientProfile.encoded, aliceProfile: m.profile.encoded, y: st.y.public, x: m.x, b: st.b.public, a: m.a };
   const tR = interactiveTranscript('auth-r', { ...transcript, phi: phiR });
-  // Y is our own ephemeral key: its term is computed from y (rsig.ts, knownSecret)
-  if (!ringVerify([ours.clientProfile.forgingKey, m.profile.publicKey, st.y.public], m.sigma, tR, { knownSecret: st.y }))
+  // Y is our own ephemeral key: its term is computed from y (rsig.ts, knownSecrets)
+  if (!ringVerify([ours.clientProfile.forgingKey, m.profile.publicKey, st.y.public], m.sigma, tR, { knownSecrets: [st.y] }))
     throw new OtrError('unreadable', 'Auth-R ring signature does not verify');
   const sharedSecret = interactiveSharedSecret(ctx.dh, st.y.secret, m.x, st.b.secret, m.a);
   const phiI = sharedSessionState({
@@ -248,7 +248,7 @@ export function receiveAuthI(ctx: DakeContext, ours: DakeIdentity, st: WaitingAu
     a: st.a,
     phi,
   });
-  if (!ringVerify([st.theirProfile.publicKey, ours.clientProfile.forgingKey, st.ourX.public], m.sigma, t, { knownSecret: st.ourX }))
+  if (!ringVerify([st.theirProfile.publicKey, ours.clientProfile.forgingKey, st.ourX.public], m.sigma, t, { knownSecrets: [st.ourX] }))
     throw new OtrError('unreadable', 'Auth-I ring signature does not verify');
   return {
     mode: 'interactive',

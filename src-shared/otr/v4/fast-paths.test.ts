@@ -63,12 +63,12 @@ describe('RVrf with a ring member whose secret the verifier holds', () => {
       const expected = [true, false, false, false];
       variants.forEach((v, k) => {
         expect(ringVerify(ring, v, m)).toBe(expected[k]);
-        expect(ringVerify(ring, v, m, { knownSecret: own })).toBe(expected[k]);
+        expect(ringVerify(ring, v, m, { knownSecrets: [own] })).toBe(expected[k]);
       });
     }
     // signed by the member whose secret is known (the verifier's own key): still verifies
     const mine = ringSign(rng, own.secret, ring, m, { signerPublic: own.public });
-    expect(ringVerify(ring, mine, m, { knownSecret: own })).toBe(true);
+    expect(ringVerify(ring, mine, m, { knownSecrets: [own] })).toBe(true);
     expect(ringVerify(ring, mine, m)).toBe(true);
   });
 
@@ -80,7 +80,7 @@ describe('RVrf with a ring member whose secret the verifier holds', () => {
     const m = new TextEncoder().encode('t');
     const sig = ringSign(rng, a.secret, ring, m, { signerPublic: a.public });
     // a wrong secret for another object is ignored, not applied
-    expect(ringVerify(ring, sig, m, { knownSecret: { public: G.multiply(5n), secret: 5n } })).toBe(true);
+    expect(ringVerify(ring, sig, m, { knownSecrets: [{ public: G.multiply(5n), secret: 5n }] })).toBe(true);
   });
 });
 
@@ -95,6 +95,24 @@ describe('window tables for recurring points', () => {
     const ephemeral = generateEcdhKeyPair(rng).public;
     for (let i = 0; i < 3; i++) ecdh(ours.secret, ephemeral);
     expect(noteRecurringUse(ephemeral)).toBe(false); // not counted: no table for an ephemeral key
+  });
+
+  it('ring signatures count a member towards a table only where `recurring` allows', () => {
+    const rng = seededRandom('tables-recurring');
+    const [a, b] = [generateEdKeyPair(rng), generateEdKeyPair(rng)];
+    const eph = generateEcdhKeyPair(rng);
+    const ring = [decodePoint(a.publicBytes), b.public, eph.public] as const;
+    const m = new TextEncoder().encode('t');
+    const onlyB = (p: Point): boolean => p === b.public;
+    for (let i = 0; i < 4; i++) {
+      const sig = ringSign(rng, b.secret, ring, m, { signerPublic: b.public, recurring: onlyB });
+      expect(ringVerify(ring, sig, m, { recurring: onlyB })).toBe(true);
+      expect(ringVerify(ring, { ...sig, c1: sig.c1 + 1n }, m, { recurring: onlyB })).toBe(false);
+    }
+    // b was used (verifier side) often enough for a table; a and the ephemeral key were not counted
+    expect(noteRecurringUse(b.public)).toBe(true);
+    expect(noteRecurringUse(ring[0])).toBe(false);
+    expect(noteRecurringUse(eph.public)).toBe(false);
   });
 
   it('keeps at most 32 tables, dropping the least recently used, and results stay right', () => {

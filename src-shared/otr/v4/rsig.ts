@@ -54,12 +54,26 @@ export interface RingSignatureOptions {
   /** the signer's public key when the caller holds it with the secret (saves one multiplication) */
   signerPublic?: Point;
   /**
-   * RVrf only: a ring member whose secret the verifier holds (its own ephemeral key, which is in
-   * the ring it verifies). T_i = r_i·G + c_i·A_i is then computed as (r_i + c_i·a_i)·G with the
-   * constant-time base multiplication (~1.1 ms) instead of a walk over the new point A_i (~3 ms).
-   * `public` must be the very ring member object and equal secret·G.
+   * RVrf only: ring members whose secrets the verifier holds (its own ephemeral key, which is in
+   * the ring it verifies; a prekey publisher's own long-term key). T_i = r_i·G + c_i·A_i is then
+   * computed as (r_i + c_i·a_i)·G with the constant-time base multiplication (~0.8 ms) instead of
+   * a walk over the point A_i (~2.4 ms) or a window table. `public` must be the very ring member
+   * object and equal secret·G.
    */
-  knownSecret?: { readonly public: Point; readonly secret: bigint };
+  knownSecrets?: readonly KnownSecret[];
+  /**
+   * Which ring members come back often enough to earn a window table (ed448.ts
+   * noteRecurringUse); default: every member may. The prekey server names only its own key: it
+   * sees each publisher's key twice per publication, so a table would be built on a publisher's
+   * second publication and, with more publishers than tables, evicted before it paid off
+   * (docs/performance.md, Prekey server, round four).
+   */
+  recurring?: (member: Point) => boolean;
+}
+
+export interface KnownSecret {
+  readonly public: Point;
+  readonly secret: bigint;
 }
 
 function challenge(ring: Ring, t: readonly [Point, Point, Point], m: Uint8Array, options: RingSignatureOptions): bigint {
@@ -78,11 +92,14 @@ function mulBase(k: bigint): Point {
   return s === 0n ? Point.ZERO : G.multiplyUnsafe(s);
 }
 
-/** r·G + c·A for public r, c: two table lookups when A has a table, else one shared walk (msm.ts) */
-function mulAddBase(r: bigint, a: Point, c: bigint): Point {
+/**
+ * r·G + c·A for public r, c: two table lookups when A has a table, else one shared walk (msm.ts).
+ * `recurring`: whether A's uses count towards a table.
+ */
+function mulAddBase(r: bigint, a: Point, c: bigint, recurring: boolean): Point {
   const rs = Fn.create(r);
   const cs = Fn.create(c);
-  if (noteRecurringUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
+  if (recurring && noteRecurringUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
   return multiScalarUnsafe([G, a], [rs, cs]);
 }
 
@@ -105,7 +122,8 @@ export function ringSign(random: RandomSource, secret: bigint, ring: Ring, m: Ui
   const t = hashAndPruneScalar(random);
   const cs = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
   const rs = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
-  const T = [0, 1, 2].map((i) => (i === k ? G.multiply(t) : mulAddBase(rs[i]!, ring[i]!, cs[i]!))) as [Point, Point, Point];
+  const recurring = options.recurring ?? (() => true);
+  const T = [0, 1, 2].map((i) => (i === k ? G.multiply(t) : mulAddBase(rs[i]!, ring[i]!, cs[i]!, recurring(ring[i]!)))) as [Point, Point, Point];
   const c = challenge(ring, T, m, options);
   const others = [0, 1, 2].filter((i) => i !== k);
   cs[k] = Fn.sub(Fn.sub(c, cs[others[0]!]!), cs[others[1]!]!);
@@ -131,8 +149,11 @@ export function ringVerify(ring: Ring, sig: RingSignature, m: Uint8Array, option
   } catch {
     return false;
   }
-  const known = options.knownSecret;
-  const term = (r: bigint, a: Point, c: bigint) => (known && known.public === a ? mulAddKnown(r, c, known.secret) : mulAddBase(r, a, c));
+  const recurring = options.recurring ?? (() => true);
+  const term = (r: bigint, a: Point, c: bigint): Point => {
+    const known = options.knownSecrets?.find((x) => x.public === a);
+    return known ? mulAddKnown(r, c, known.secret) : mulAddBase(r, a, c, recurring(a));
+  };
   const T: [Point, Point, Point] = [term(sig.r1, ring[0], sig.c1), term(sig.r2, ring[1], sig.c2), term(sig.r3, ring[2], sig.c3)];
   const c = challenge(ring, T, m, options);
   return Fn.create(sig.c1 + sig.c2 + sig.c3) === c;
