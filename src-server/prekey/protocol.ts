@@ -15,7 +15,7 @@ import { type ClientProfile, validateClientProfile } from '../../src-shared/otr/
 import type { Dh3072Engine } from '../../src-shared/otr/v4/dh3072';
 import { decodePoint, type Point } from '../../src-shared/otr/v4/ed448';
 import { type EcdhKeyPair, type EdKeyPair, generateEcdhKeyPair, isValidInstanceTag } from '../../src-shared/otr/v4/keys';
-import { decodeRingSignature, encodeRingSignature } from '../../src-shared/otr/v4/rsig';
+import { decodeRingSignature, encodeRingSignature, type MemberKind } from '../../src-shared/otr/v4/rsig';
 import { dake2T, dake3T, prekeyRingSign, prekeyRingVerify, serverFingerprintHex, sharedSecret, xmppPhi, type Transcript } from '../../src-shared/prekey/dake';
 import { Reassembler, fragmentMessage, isFragment } from '../../src-shared/prekey/fragment';
 import { decodeBody, encodeBody } from '../../src-shared/prekey/framing';
@@ -82,11 +82,14 @@ export class PrekeyServerProtocol {
 
   private readonly verify: (job: VerifyJob) => Promise<VerifyOutcome>;
   /**
-   * Only our own key earns a window table in the ring signatures: a publisher's key comes twice
-   * per publication, and a city's worth of publishers would build tables that are evicted before
-   * they pay off (rsig.ts `recurring`).
+   * What a member of our ring signatures is (rsig.ts `memberKind`): our own key earns a window
+   * table; a publisher's key is kept as quarters, since it comes twice per publication and a
+   * city's worth of publishers would build tables that are evicted before they pay off; the
+   * DAKE's ephemeral I gets a plain walk.
    */
-  private readonly ownKeyOnly = (member: Point): boolean => member === this.o.keyPair.public;
+  private memberKinds(publisherKey: Point): (member: Point) => MemberKind {
+    return (member) => (member === this.o.keyPair.public ? 'recurring' : member === publisherKey ? 'key' : 'ephemeral');
+  }
 
   constructor(private readonly o: ProtocolOptions) {
     this.verify = o.verify ?? (async (job) => verifyAttached(job, o.engine));
@@ -198,7 +201,7 @@ export class PrekeyServerProtocol {
     };
     const sigma = prekeyRingSign(this.o.random, this.o.keyPair.secret, [clientProfile.publicKey, this.o.keyPair.public, i], dake2T(transcript), {
       signerPublic: this.o.keyPair.public,
-      recurring: this.ownKeyOnly,
+      memberKind: this.memberKinds(clientProfile.publicKey),
     });
     const sk = sharedSecret(s.secret, i);
     // a new DAKE-1 from the same device replaces its unfinished DAKE (one request in flight)
@@ -242,7 +245,7 @@ export class PrekeyServerProtocol {
         // S is our own point, kept from DAKE-1: it is not decoded (nor validated) again
         ok = prekeyRingVerify([state.clientProfile.publicKey, this.o.keyPair.public, state.s.public], sigma, dake3T(state.transcript), {
           knownSecrets: [state.s],
-          recurring: this.ownKeyOnly,
+          memberKind: this.memberKinds(state.clientProfile.publicKey),
         });
       } catch {
         ok = false;

@@ -50,9 +50,14 @@ describe('prekey ring signature with the shortcuts', () => {
       const plain = variants.map((v) => prekeyRingVerify(ring, v.sig, v.m));
       expect(plain).toEqual([true, false, false, false, false]);
       expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, { knownSecrets: [eph] }))).toEqual(plain);
-      // the publisher's way: its own long-term key known as well (and tables for no one)
-      const publisherWay = { knownSecrets: [eph, h], recurring: () => false };
+      // the publisher's way (its own long-term key known as well) and the server's (quarters for the
+      // publisher's key, a walk for the ephemeral one)
+      const publisherWay = { knownSecrets: [eph, h] };
+      const serverWay = { memberKind: (p: Point) => (p === server.public ? ('recurring' as const) : p === h.public ? ('key' as const) : ('ephemeral' as const)) };
       expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, publisherWay))).toEqual(plain);
+      expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, serverWay))).toEqual(plain);
+      const byServer = prekeyRingSign(random, server.secret, ring, transcript, { signerPublic: server.public, ...serverWay });
+      expect(prekeyRingVerify(ring, byServer, transcript)).toBe(true);
       // signed by the member whose secret the verifier knows
       const byEph = prekeyRingSign(random, eph.secret, ring, transcript);
       expect(prekeyRingVerify(ring, byEph, transcript, { knownSecrets: [eph] })).toBe(true);

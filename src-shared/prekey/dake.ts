@@ -87,15 +87,16 @@ const rsigOptions = {
 
 /**
  * `signerPublic`: the signer's public key, when the caller holds it with the secret (saves the
- * constant-time multiplication that would find it again). `recurring`: which ring members may
- * earn a window table (rsig.ts; the server names only its own key).
+ * constant-time multiplication that would find it again). `memberKind`: what each ring member
+ * is, for how its term is computed (rsig.ts; the server's own key, a publisher's key, an
+ * ephemeral key).
  */
 export function prekeyRingSign(
   random: RandomSource,
   secret: bigint,
   ring: readonly [Point, Point, Point],
   t: Uint8Array,
-  extra: Pick<RingSignatureOptions, 'signerPublic' | 'recurring'> = {},
+  extra: Pick<RingSignatureOptions, 'signerPublic' | 'memberKind'> = {},
 ): RingSignature {
   return ringSign(random, secret, ring, t, { ...rsigOptions, ...extra });
 }
@@ -104,13 +105,13 @@ export function prekeyRingSign(
  * `knownSecrets`: ring members whose secrets the verifier holds (its own ephemeral key of this
  * DAKE, a publisher's own long-term key): each term is then one constant-time multiplication by
  * G instead of a walk over the point or a window table (rsig.ts). The verdict is the same.
- * `recurring` as for prekeyRingSign.
+ * `memberKind` as for prekeyRingSign.
  */
 export function prekeyRingVerify(
   ring: readonly [Point, Point, Point],
   sigma: RingSignature,
   t: Uint8Array,
-  extra: Pick<RingSignatureOptions, 'knownSecrets' | 'recurring'> = {},
+  extra: Pick<RingSignatureOptions, 'knownSecrets' | 'memberKind'> = {},
 ): boolean {
   return ringVerify(ring, sigma, t, { ...rsigOptions, ...extra });
 }

@@ -5,7 +5,7 @@ import { OtrError } from '../common/errors';
 import { decodePoint, ecdh, encodePoint, Fn, G, isInPrimeOrderSubgroup, isInPrimeOrderSubgroupByMultiplication, noteRecurringUse, Point } from './ed448';
 import { generateEcdhKeyPair, generateEdKeyPair } from './keys';
 import { createPrekeyProfile, decodePrekeyProfile, validatePrekeyProfile } from './prekey-profile';
-import { ringSign, ringVerify } from './rsig';
+import { type MemberKind, ringSign, ringVerify } from './rsig';
 import { seededRandom } from './test-support/engines';
 import { isInPrimeOrderSubgroupFast } from './subgroup';
 
@@ -97,19 +97,21 @@ describe('window tables for recurring points', () => {
     expect(noteRecurringUse(ephemeral)).toBe(false); // not counted: no table for an ephemeral key
   });
 
-  it('ring signatures count a member towards a table only where `recurring` allows', () => {
+  it("ring signatures count a member towards a table only if it is 'recurring'", () => {
     const rng = seededRandom('tables-recurring');
     const [a, b] = [generateEdKeyPair(rng), generateEdKeyPair(rng)];
     const eph = generateEcdhKeyPair(rng);
     const ring = [decodePoint(a.publicBytes), b.public, eph.public] as const;
     const m = new TextEncoder().encode('t');
-    const onlyB = (p: Point): boolean => p === b.public;
+    const kinds = (p: Point): MemberKind => (p === b.public ? 'recurring' : p === ring[0] ? 'key' : 'ephemeral');
     for (let i = 0; i < 4; i++) {
-      const sig = ringSign(rng, b.secret, ring, m, { signerPublic: b.public, recurring: onlyB });
-      expect(ringVerify(ring, sig, m, { recurring: onlyB })).toBe(true);
-      expect(ringVerify(ring, { ...sig, c1: sig.c1 + 1n }, m, { recurring: onlyB })).toBe(false);
+      const sig = ringSign(rng, b.secret, ring, m, { signerPublic: b.public, memberKind: kinds });
+      expect(ringVerify(ring, sig, m, { memberKind: kinds })).toBe(true);
+      expect(ringVerify(ring, sig, m, { memberKind: () => 'ephemeral' })).toBe(true);
+      expect(ringVerify(ring, { ...sig, c1: sig.c1 + 1n }, m, { memberKind: kinds })).toBe(false);
     }
-    // b was used (verifier side) often enough for a table; a and the ephemeral key were not counted
+    // b was used (verifier side) often enough for a table; the 'key' and the 'ephemeral' member
+    // were not counted
     expect(noteRecurringUse(b.public)).toBe(true);
     expect(noteRecurringUse(ring[0])).toBe(false);
     expect(noteRecurringUse(eph.public)).toBe(false);

@@ -5,7 +5,7 @@ import { ed448 } from '@noble/curves/ed448.js';
 import { describe, expect, it } from 'vitest';
 import { verifyEd448Signature } from './eddsa';
 import { Fn, G, leBytesToBigint, Point, Q } from './ed448';
-import { multiScalarUnsafe, wnafDigits } from './msm';
+import { mulAddByQuarters, multiScalarUnsafe, wnafDigits } from './msm';
 import { seededRandom } from './test-support/engines';
 
 const rng = seededRandom('msm');
@@ -98,5 +98,30 @@ describe('verifyEd448Signature', () => {
     expect(verifyEd448Signature(sig, m, a)).toBe(false);
     const t4 = Point.fromAffine({ x: 1n, y: 0n });
     expect(verifyEd448Signature(ed448.sign(m, sk), m, t4)).toBe(false);
+  });
+});
+
+describe('mulAddByQuarters', () => {
+  it("agrees with noble's mulAddUnsafe for r·G + c·A, edge scalars and repeated points included", () => {
+    const edges = [0n, 1n, 2n, Q - 1n, (1n << 112n) - 1n, 1n << 112n, (1n << 336n) + 1n, (1n << 445n) + 1n];
+    const keys = [G.multiply(scalar()), G.multiply(scalar())];
+    for (let i = 0; i < 16; i++) {
+      const a = i < 12 ? keys[i % 2]! : G.multiply(scalar()); // the same objects come back: cached quarters
+      const r = i < edges.length ? edges[i]! : scalar();
+      const c = i < edges.length ? edges[edges.length - 1 - i]! : scalar();
+      const want = mulAddUnsafe(Point, [G, a], [r, c]);
+      const got = mulAddByQuarters(r, a, c);
+      expect(got.equals(want)).toBe(true);
+      expect(got.toBytes()).toEqual(want.toBytes());
+    }
+    expect(mulAddByQuarters(0n, keys[0]!, 0n).is0()).toBe(true);
+    expect(() => mulAddByQuarters(1n << 448n, keys[0]!, 1n)).toThrow(RangeError);
+  });
+
+  it('handles a point with a small-order component as the plain walk does', () => {
+    const t4 = Point.fromAffine({ x: 1n, y: 0n });
+    const a = Point.fromBytes(G.multiply(7n).add(t4).toBytes());
+    const [r, c] = [scalar(), scalar()];
+    expect(mulAddByQuarters(r, a, c).equals(multiScalarUnsafe([G, a], [r, c]))).toBe(true);
   });
 });

@@ -139,7 +139,6 @@ export function multiScalarUnsafe(points: readonly EdPoint[], scalars: readonly 
   if (points.length !== scalars.length) throw new Error('msm: points and scalars differ in number');
   const tables: Entry[][] = [];
   const digits: Int8Array[] = [];
-  let top = 0;
   for (let i = 0; i < points.length; i++) {
     const s = scalars[i]!;
     if (s < 0n || s >= 1n << 450n) throw new RangeError('msm: scalar out of range');
@@ -147,10 +146,88 @@ export function multiScalarUnsafe(points: readonly EdPoint[], scalars: readonly 
     const isBase = points[i] === EdPointClass.BASE;
     const w = isBase ? G_WINDOW : 5;
     tables.push(isBase ? baseTable() : oddMultiples(points[i]!, w));
-    const d = wnafDigits(s, w);
-    digits.push(d);
-    top = Math.max(top, d.length);
+    digits.push(wnafDigits(s, w));
   }
+  return walk(tables, digits);
+}
+
+// r·G + c·A by quarters. With A's multiples A·2^112, A·2^224, A·2^336 at hand (and G's, fixed), a
+// 448-bit scalar becomes four 112-bit ones, and the walk needs 112 doublings instead of 448: the
+// additions stay as many, the doublings (~3/4 of a walk's time) fall by three quarters. The
+// quarters of a point cost 336 doublings, once; they are 3 points (≈ 1 KB), where a window table
+// is ≈ 0.8 MB, so they are kept for many points (QUARTERS_KEPT, least recently used out; each use
+// makes their small odd-multiple tables again, ≈ 0.15 ms, rather than keep ≈ 20 KB a point). The
+// prekey server uses them for its publishers' keys: each comes twice per publication (σ of DAKE-2
+// and of DAKE-3), so even a publisher seen once gains (docs/performance.md, Prekey server, round four).
+const QUARTER_BITS = 112;
+const QUARTER_MASK = (1n << BigInt(QUARTER_BITS)) - 1n;
+const QUARTERS_KEPT = 4096;
+const quarterCache = new Map<EdPoint, readonly EdPoint[]>();
+let gQuarterTables: readonly Entry[][] | undefined;
+
+/** p·2^(112·j) for j = 0..3, in extended coordinates */
+function quarterPoints(p: EdPoint): [bigint, bigint, bigint, bigint][] {
+  const out: [bigint, bigint, bigint, bigint][] = [[p.X, p.Y, p.Z, p.T]];
+  [X, Y, Z, T] = [p.X, p.Y, p.Z, p.T];
+  for (let j = 1; j < 4; j++) {
+    for (let i = 0; i < QUARTER_BITS; i++) double(i === QUARTER_BITS - 1);
+    out.push([norm(X), norm(Y), norm(Z), norm(T)]);
+  }
+  return out;
+}
+
+function quarterTables(p: EdPoint): readonly Entry[][] {
+  let quarters = quarterCache.get(p);
+  if (quarters) {
+    quarterCache.delete(p);
+  } else {
+    quarters = quarterPoints(p).map(([x, y, z, t]) => new EdPointClass(x, y, z, t));
+    if (quarterCache.size >= QUARTERS_KEPT) quarterCache.delete(quarterCache.keys().next().value!);
+  }
+  quarterCache.set(p, quarters);
+  return quarters.map((q) => oddMultiples(q, 5));
+}
+
+function gQuarters(): readonly Entry[][] {
+  if (gQuarterTables) return gQuarterTables;
+  gQuarterTables = quarterPoints(EdPointClass.BASE).map(([x, y, z, t]) => {
+    const ext = oddMultiples(new EdPointClass(x, y, z, t), G_WINDOW);
+    return ext.map((q) => {
+      const zi = EdPointClass.Fp.inv(q.z);
+      const ax = (q.x * zi) % P;
+      const ay = (q.y * zi) % P;
+      return entry(ax, ay, 1n, (ax * ay) % P);
+    });
+  });
+  return gQuarterTables;
+}
+
+/**
+ * r·G + c·A for public r, c (0 ≤ r, c < 2^448), variable time, by quarters (above). A's quarters
+ * are made on its first use and kept; pass only points that come back (a key, not an ephemeral
+ * point, which would evict keys for nothing).
+ */
+export function mulAddByQuarters(r: bigint, a: EdPoint, c: bigint): EdPoint {
+  if (r < 0n || r >= 1n << 448n || c < 0n || c >= 1n << 448n) throw new RangeError('msm: scalar out of range');
+  const tables: Entry[][] = [];
+  const digits: Int8Array[] = [];
+  const split = (k: bigint, quarters: readonly Entry[][], w: number): void => {
+    for (let j = 0; j < 4; j++) {
+      const part = (k >> BigInt(QUARTER_BITS * j)) & QUARTER_MASK;
+      if (part === 0n) continue;
+      tables.push(quarters[j]!);
+      digits.push(wnafDigits(part, w));
+    }
+  };
+  split(r, gQuarters(), G_WINDOW);
+  split(c, quarterTables(a), 5);
+  return walk(tables, digits);
+}
+
+/** the shared walk: Σ digits·table entries, most significant digit first, from the identity */
+function walk(tables: readonly Entry[][], digits: readonly Int8Array[]): EdPoint {
+  let top = 0;
+  for (const d of digits) top = Math.max(top, d.length);
   [X, Y, Z, T] = [0n, 1n, 1n, 0n];
   for (let i = top - 1; i >= 0; i--) {
     let adds = false;

@@ -15,7 +15,7 @@ import type { RandomSource } from '../common/random';
 import { decodeScalar, encodePoint, encodeScalar, Fn, G, hashAndPruneScalar, leBytesToBigint, Point, Q, SCALAR_BYTES } from './ed448';
 import { noteRecurringUse, validatePoint } from './ed448';
 import { hwc, Usage } from './kdf';
-import { multiScalarUnsafe } from './msm';
+import { mulAddByQuarters, multiScalarUnsafe } from './msm';
 
 export const RING_SIG_BYTES = 6 * SCALAR_BYTES;
 
@@ -62,14 +62,21 @@ export interface RingSignatureOptions {
    */
   knownSecrets?: readonly KnownSecret[];
   /**
-   * Which ring members come back often enough to earn a window table (ed448.ts
-   * noteRecurringUse); default: every member may. The prekey server names only its own key: it
-   * sees each publisher's key twice per publication, so a table would be built on a publisher's
-   * second publication and, with more publishers than tables, evicted before it paid off
-   * (docs/performance.md, Prekey server, round four).
+   * What each ring member is, for how its term r·G + c·A is computed (default: 'recurring' for
+   * every member):
+   * - 'recurring': its uses are counted and its third earns a window table (ed448.ts
+   *   noteRecurringUse; ~0.8 ms a term after, a table is ~0.8 MB and at most 32 are kept);
+   * - 'key': a long-term key that comes back now and then, among many (a prekey server's
+   *   publishers): kept as quarters (msm.ts mulAddByQuarters; ~1.2 ms a term, ~1 KB a key);
+   * - 'ephemeral': used once or twice: a plain walk (~2.2 ms), nothing kept.
+   * The prekey server sees each publisher's key twice per publication; with 'recurring' a table
+   * was built on a publisher's second publication and, with more publishers than tables, evicted
+   * before it paid off (docs/performance.md, Prekey server, round four).
    */
-  recurring?: (member: Point) => boolean;
+  memberKind?: (member: Point) => MemberKind;
 }
+
+export type MemberKind = 'recurring' | 'key' | 'ephemeral';
 
 export interface KnownSecret {
   readonly public: Point;
@@ -93,15 +100,18 @@ function mulBase(k: bigint): Point {
 }
 
 /**
- * r·G + c·A for public r, c: two table lookups when A has a table, else one shared walk (msm.ts).
- * `recurring`: whether A's uses count towards a table.
+ * r·G + c·A for public r, c: two table lookups when A has a table, by quarters for a 'key', else
+ * one shared walk (msm.ts)
  */
-function mulAddBase(r: bigint, a: Point, c: bigint, recurring: boolean): Point {
+function mulAddBase(r: bigint, a: Point, c: bigint, kind: MemberKind): Point {
   const rs = Fn.create(r);
   const cs = Fn.create(c);
-  if (recurring && noteRecurringUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
+  if (kind === 'recurring' && noteRecurringUse(a)) return mulBase(rs).add(cs === 0n ? Point.ZERO : a.multiplyUnsafe(cs));
+  if (kind === 'key') return mulAddByQuarters(rs, a, cs);
   return multiScalarUnsafe([G, a], [rs, cs]);
 }
+
+const everyMemberRecurring = (): MemberKind => 'recurring';
 
 /**
  * RSig(A_i, a_i, {A1, A2, A3}, m). `secret`·G must equal exactly one ring member.
@@ -122,8 +132,8 @@ export function ringSign(random: RandomSource, secret: bigint, ring: Ring, m: Ui
   const t = hashAndPruneScalar(random);
   const cs = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
   const rs = [hashAndPruneScalar(random), hashAndPruneScalar(random), hashAndPruneScalar(random)];
-  const recurring = options.recurring ?? (() => true);
-  const T = [0, 1, 2].map((i) => (i === k ? G.multiply(t) : mulAddBase(rs[i]!, ring[i]!, cs[i]!, recurring(ring[i]!)))) as [Point, Point, Point];
+  const kind = options.memberKind ?? everyMemberRecurring;
+  const T = [0, 1, 2].map((i) => (i === k ? G.multiply(t) : mulAddBase(rs[i]!, ring[i]!, cs[i]!, kind(ring[i]!)))) as [Point, Point, Point];
   const c = challenge(ring, T, m, options);
   const others = [0, 1, 2].filter((i) => i !== k);
   cs[k] = Fn.sub(Fn.sub(c, cs[others[0]!]!), cs[others[1]!]!);
@@ -149,10 +159,10 @@ export function ringVerify(ring: Ring, sig: RingSignature, m: Uint8Array, option
   } catch {
     return false;
   }
-  const recurring = options.recurring ?? (() => true);
+  const kind = options.memberKind ?? everyMemberRecurring;
   const term = (r: bigint, a: Point, c: bigint): Point => {
     const known = options.knownSecrets?.find((x) => x.public === a);
-    return known ? mulAddKnown(r, c, known.secret) : mulAddBase(r, a, c, recurring(a));
+    return known ? mulAddKnown(r, c, known.secret) : mulAddBase(r, a, c, kind(a));
   };
   const T: [Point, Point, Point] = [term(sig.r1, ring[0], sig.c1), term(sig.r2, ring[1], sig.c2), term(sig.r3, ring[2], sig.c3)];
   const c = challenge(ring, T, m, options);
