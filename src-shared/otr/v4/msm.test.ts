@@ -125,3 +125,16 @@ describe('mulAddByQuarters', () => {
     expect(mulAddByQuarters(r, a, c).equals(multiScalarUnsafe([G, a], [r, c]))).toBe(true);
   });
 });
+
+describe('multiScalarUnsafe with G by quarters', () => {
+  it('agrees with noble for v·G − Σ tₙ·Yₙ with short tₙ (the prekey ECDH proof) and for G scalars at and above 2^448', () => {
+    const ys = Array.from({ length: 5 }, () => G.multiply(scalar()));
+    const t = ys.map(() => leBytesToBigint(rng(44))); // 352-bit, as the proofs' coefficients
+    const v = scalar();
+    const want = ys.reduce((acc, y, k) => acc.add(y.negate().multiplyUnsafe(t[k]!)), G.multiplyUnsafe(v));
+    expect(multiScalarUnsafe([G, ...ys.map((y) => y.negate())], [v, ...t]).equals(want)).toBe(true);
+    for (const k of [(1n << 448n) - 1n, 1n << 448n, (1n << 449n) + 5n]) {
+      expect(multiScalarUnsafe([G], [k]).equals(G.multiplyUnsafe(Fn.create(k)))).toBe(true);
+    }
+  });
+});

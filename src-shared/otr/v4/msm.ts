@@ -144,11 +144,26 @@ export function multiScalarUnsafe(points: readonly EdPoint[], scalars: readonly 
     if (s < 0n || s >= 1n << 450n) throw new RangeError('msm: scalar out of range');
     if (s === 0n) continue;
     const isBase = points[i] === EdPointClass.BASE;
-    const w = isBase ? G_WINDOW : 5;
-    tables.push(isBase ? baseTable() : oddMultiples(points[i]!, w));
-    digits.push(wnafDigits(s, w));
+    if (isBase && s < 1n << 448n) {
+      // G by quarters (below): a walk is as long as its longest digit stream, and the prekey
+      // proof's other scalars are 352-bit, so G's 446-bit one would add ~96 doublings
+      splitIntoQuarters(s, gQuarters(), G_WINDOW, tables, digits);
+      continue;
+    }
+    tables.push(isBase ? baseTable() : oddMultiples(points[i]!, 5));
+    digits.push(wnafDigits(s, isBase ? G_WINDOW : 5));
   }
   return walk(tables, digits);
+}
+
+/** k (< 2^448) as four 112-bit digit streams over the tables of the quarters */
+function splitIntoQuarters(k: bigint, quarters: readonly Entry[][], w: number, tables: Entry[][], digits: Int8Array[]): void {
+  for (let j = 0; j < 4; j++) {
+    const part = (k >> BigInt(QUARTER_BITS * j)) & QUARTER_MASK;
+    if (part === 0n) continue;
+    tables.push(quarters[j]!);
+    digits.push(wnafDigits(part, w));
+  }
 }
 
 // r·G + c·A by quarters. With A's multiples A·2^112, A·2^224, A·2^336 at hand (and G's, fixed), a
@@ -211,16 +226,8 @@ export function mulAddByQuarters(r: bigint, a: EdPoint, c: bigint): EdPoint {
   if (r < 0n || r >= 1n << 448n || c < 0n || c >= 1n << 448n) throw new RangeError('msm: scalar out of range');
   const tables: Entry[][] = [];
   const digits: Int8Array[] = [];
-  const split = (k: bigint, quarters: readonly Entry[][], w: number): void => {
-    for (let j = 0; j < 4; j++) {
-      const part = (k >> BigInt(QUARTER_BITS * j)) & QUARTER_MASK;
-      if (part === 0n) continue;
-      tables.push(quarters[j]!);
-      digits.push(wnafDigits(part, w));
-    }
-  };
-  split(r, gQuarters(), G_WINDOW);
-  split(c, quarterTables(a), 5);
+  splitIntoQuarters(r, gQuarters(), G_WINDOW, tables, digits);
+  splitIntoQuarters(c, quarterTables(a), 5, tables, digits);
   return walk(tables, digits);
 }
 
