@@ -30,8 +30,11 @@ const HELP = `npx tsx bench/prekey.ts [options]
   --retrievals N    timed retrievals per retriever, PrekeyClient (validates) (50)
   --raw N           timed server-capacity retrievals in all (5 x retrievers x retrievals; 0 skips)
   --raw-depth N     queries in flight per retriever connection in that phase (4)
+  --cap-publishers N    publishing clients of the server-capacity phase (8), each its own account
   --cap-publications N  timed server-capacity publications per publisher: prekey messages made
-                    before the phase, DAKE + proofs + publication timed (publications; 0 skips)
+                    before the phase, DAKE + proofs + publication timed (30; 0 skips). Long
+                    enough (240 by default, ~8 s) that the start and end of the phase, when
+                    fewer publications are in flight, weigh little
   --postgres        PostgreSQL storage (a throwaway cluster) instead of SQLite
   --verify-threads N  the server's worker threads for publications (its default: one per core, max 4)
   --cpu-prof DIR    write a V8 CPU profile of the server process into DIR
@@ -46,7 +49,8 @@ const { values } = parseArgs({
     retrievals: { type: 'string', default: '50' },
     raw: { type: 'string' },
     'raw-depth': { type: 'string', default: '4' },
-    'cap-publications': { type: 'string' },
+    'cap-publishers': { type: 'string', default: '8' },
+    'cap-publications': { type: 'string', default: '30' },
     postgres: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'verify-threads': { type: 'string' },
@@ -60,7 +64,8 @@ const R = Number(values.retrievers);
 const M = Number(values.retrievals);
 const RAW = values.raw === undefined ? 5 * R * M : Number(values.raw);
 const DEPTH = Number(values['raw-depth']);
-const CAP = values['cap-publications'] === undefined ? K : Number(values['cap-publications']);
+const CAP = Number(values['cap-publications']);
+const CP = Number(values['cap-publishers']);
 
 async function main(): Promise<void> {
   if (values.help) {
@@ -71,7 +76,7 @@ async function main(): Promise<void> {
   const users = [
     ...Array.from({ length: P }, (_, i) => `pub${i}`),
     ...Array.from({ length: R }, (_, i) => `ret${i}`),
-    ...Array.from({ length: CAP > 0 ? P : 0 }, (_, i) => `cap${i}`),
+    ...Array.from({ length: CAP > 0 ? CP : 0 }, (_, i) => `cap${i}`),
   ];
   const stack = await startStack({ accounts: users.map((u) => ({ user: u, password: `${u}-pw` })) });
   const dataDir = mkdtempSync(join(tmpdir(), 'prekey-bench-'));
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
     let capPhase: Phase | undefined;
     if (CAP > 0) {
       const cap: CapacityPublisher[] = [];
-      for (let i = 0; i < P; i++) {
+      for (let i = 0; i < CP; i++) {
         const conn = await connect(stack, `cap${i}`, `cap${i}-pw`, 'bench');
         conns.push(conn);
         const device = makeDevice();
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
         await publishOnce(p, info, [], true, engine); // profiles first (not timed)
         cap.push(p);
       }
-      capPhase = await measure(`publication (server capacity: ${N} prekeys made beforehand; DAKE + proofs timed)`, P, pids, (lat) =>
+      capPhase = await measure(`publication (server capacity: ${N} prekeys made beforehand; DAKE + proofs timed)`, CP, pids, (lat) =>
         capacityPublications(cap, info, CAP, N, engine, lat),
       );
       phases.push(capPhase);
