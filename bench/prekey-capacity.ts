@@ -1,12 +1,14 @@
 // For bench/prekey.ts: the server-capacity phase for publications (issue 17: "a prekey server
 // that serves a city" is about the server). Each publisher's prekey messages (the ECDH and DH key
-// pairs, ≈ 2.2 ms of client CPU per prekey message) are made before the timed phase, because a
-// real client makes them when it is idle, not while the server waits. The timed phase still does
+// pairs, ≈ 2.2 ms of client CPU per prekey message) are made before the timed phase: they are the
+// devices' own work, which a device can do while idle (ours, PrekeyClient, makes them as it
+// publishes), not the server's, and here they would share its 2 cores. The timed phase still does
 // everything that must happen per publication on the wire: the whole DAKE with the server
 // (DAKE-1, DAKE-2 verified, DAKE-3 signed), the proofs (they depend on the DAKE's SK, so they
 // cannot be made ahead), the MAC, and the server's full validation of DAKE-1, σ and the
-// publication. The answers' MACs are checked. So the phase measures the server and Prosody with
-// lighter clients; it is NOT the end-to-end figure (that is the publication phase before it).
+// publication. The answers' MACs are checked. So the phase measures the server's publication
+// rate through Prosody, with the publishers' DAKEs and proofs still on the same cores; the
+// end-to-end phase before it times the key pairs too (docs/performance.md, Prekey server, round four).
 import type { Connection } from '../src-main/core/prekey/test-support/harness';
 import { encodePrekeyMessage, createPrekeyMessage } from '../src-shared/otr/v4/prekey-message';
 import type { Dh3072Engine } from '../src-shared/otr/v4/dh3072';
