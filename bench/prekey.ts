@@ -205,7 +205,13 @@ async function main(): Promise<void> {
     // end to end, the bench's publishers also make 2·N key pairs per publication on the same cores
     // (docs/performance.md, Prekey server, round four): that is the machine's figure; the
     // server's is the capacity phase's, below
-    benchResult({ name: `prekey publications/s end to end (${N} prekeys each, key pairs made during the phase on the same cores)`, value: rate(pub), unit: '/s', goal: '>= 30', met: rate(pub) >= 30 });
+    benchResult({
+      name: `prekey publications/s end to end (${N} prekeys each, key pairs made during the phase on the same cores)`,
+      value: rate(pub),
+      unit: '/s',
+      goal: '>= 30',
+      met: rate(pub) >= 30,
+    });
     if (capPhase) {
       benchResult({
         name: `prekey publications/s through Prosody, server capacity (${N} prekeys each, their key pairs made beforehand; DAKE, proofs, validation timed)`,

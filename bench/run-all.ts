@@ -28,7 +28,10 @@ const SCRIPTS: Script[] = [
   { file: 'otrv3.ts', args: ['--short'] },
   { file: 'otrv4-dake.ts', args: ['10'] },
   { file: 'otrv4-ratchet.ts', args: ['--short'] },
-  { file: 'prekey.ts', args: ['--publishers', '2', '--publications', '3', '--prekeys', '5', '--retrievers', '2', '--retrievals', '20', '--cap-publications', '10'] },
+  {
+    file: 'prekey.ts',
+    args: ['--publishers', '2', '--publications', '3', '--prekeys', '5', '--retrievers', '2', '--retrievals', '20', '--cap-publications', '10'],
+  },
   // the issue 17 goal is paced 1,000/s between two federated servers (push.ts defaults to 500/s, the first budget)
   { file: 'push.ts', args: ['--short', '--scenario', 'federated', '--rate', '1000'] },
   { file: 'messaging.ts', args: ['--short'], keychain: true },

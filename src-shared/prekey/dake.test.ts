@@ -53,7 +53,9 @@ describe('prekey ring signature with the shortcuts', () => {
       // the publisher's way (its own long-term key known as well) and the server's (quarters for the
       // publisher's key, a walk for the ephemeral one)
       const publisherWay = { knownSecrets: [eph, h] };
-      const serverWay = { memberKind: (p: Point) => (p === server.public ? ('recurring' as const) : p === h.public ? ('key' as const) : ('ephemeral' as const)) };
+      const serverWay = {
+        memberKind: (p: Point) => (p === server.public ? ('recurring' as const) : p === h.public ? ('key' as const) : ('ephemeral' as const)),
+      };
       expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, publisherWay))).toEqual(plain);
       expect(variants.map((v) => prekeyRingVerify(ring, v.sig, v.m, serverWay))).toEqual(plain);
       const byServer = prekeyRingSign(random, server.secret, ring, transcript, { signerPublic: server.public, ...serverWay });
