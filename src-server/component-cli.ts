@@ -3,6 +3,7 @@
 // need not appear in a process listing, from the environment (PREFIX_*); integer checks; and
 // running until SIGTERM or SIGINT.
 import { readFileSync } from 'node:fs';
+import type { ComponentSettings } from './xmpp-component';
 
 /** parseArgs options every component takes (node:util parseArgs) */
 export const COMPONENT_OPTIONS = {
@@ -16,15 +17,6 @@ export const COMPONENT_OPTIONS = {
   'log-events': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-export interface ComponentSettings {
-  domain: string;
-  secret: string;
-  host: string;
-  port: number;
-  dataDir: string;
-  postgresUrl?: string;
-}
 
 /** `--name`'s value as a non-negative integer; absent: undefined. Throws on anything else. */
 export function nonNegativeInt(v: string | undefined, name: string): number | undefined {

@@ -4,6 +4,21 @@
 // connection online and down.
 import { createRequire } from 'node:module';
 
+/** how a component reaches its XMPP server and where it keeps its data (both servers' configs) */
+export interface ComponentSettings {
+  /** the component's JID, e.g. prekeys.example.org */
+  domain: string;
+  /** XEP-0114 shared secret */
+  secret: string;
+  /** the XMPP server's component host and port */
+  host: string;
+  port: number;
+  /** holds the SQLite file (and the prekey server's key file by default) */
+  dataDir: string;
+  /** postgres://… to use PostgreSQL instead of SQLite (several replicas share it) */
+  postgresUrl?: string;
+}
+
 export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 

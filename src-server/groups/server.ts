@@ -7,16 +7,10 @@ import { GroupService, type ServiceEvent } from '../../src-shared/groups/service
 import type { ServiceStore } from '../../src-shared/groups/service-store';
 import { type RunningGroupComponent, startGroupComponent } from './component';
 import { SqliteGroupStore } from './storage';
+import type { ComponentSettings } from '../xmpp-component';
 
-export interface GroupServerConfig {
-  /** component JID, e.g. groups.example.org; groups are <id>@groups.example.org */
-  domain: string;
-  secret: string;
-  host: string;
-  port: number;
-  /** holds groups.sqlite */
-  dataDir: string;
-  postgresUrl?: string;
+/** domain: groups are <id>@domain; dataDir holds groups.sqlite */
+export interface GroupServerConfig extends ComponentSettings {
   /** how long relayed messages wait for offline members (default 14 days) */
   retentionMs?: number;
   /** how long a member may take to vouch before the next one is asked (default 60 s) */

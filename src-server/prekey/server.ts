@@ -11,21 +11,12 @@ import { PrekeyServerProtocol, type ProtocolLimits, type ServerEvent } from './p
 import { type PrekeyStorage, SqlitePrekeyStorage } from './storage';
 import { verifyAttached } from './verify-attached';
 import { VerifyPool } from './verify-pool';
+import type { ComponentSettings } from '../xmpp-component';
 
-export interface PrekeyServerConfig {
-  /** component JID, e.g. prekeys.example.org */
-  domain: string;
-  /** XEP-0114 shared secret */
-  secret: string;
-  /** the XMPP server's component port */
-  host: string;
-  port: number;
-  /** holds prekeys.sqlite (and the key file by default) */
-  dataDir: string;
+/** dataDir holds prekeys.sqlite (and the key file by default) */
+export interface PrekeyServerConfig extends ComponentSettings {
   /** default <dataDir>/server-key */
   keyFile?: string;
-  /** postgres://… to use PostgreSQL instead of SQLite (several replicas share it) */
-  postgresUrl?: string;
   limits?: Partial<ProtocolLimits>;
   /** worker threads that verify publications (verify-pool.ts); 0 = on the event loop; default
    * one per core, at most 4 */

@@ -94,15 +94,18 @@ function oddMultiples(p: EdPoint, w: number): Entry[] {
 const G_WINDOW = 7;
 let gTable: Entry[] | undefined;
 function baseTable(): Entry[] {
-  if (gTable) return gTable;
-  const ext = oddMultiples(EdPointClass.BASE, G_WINDOW);
-  gTable = ext.map((q) => {
+  gTable ??= affineOddMultiples(EdPointClass.BASE, G_WINDOW);
+  return gTable;
+}
+
+/** oddMultiples made affine (Z = 1), for fixed points whose tables are built once */
+function affineOddMultiples(p: EdPoint, w: number): Entry[] {
+  return oddMultiples(p, w).map((q) => {
     const zi = EdPointClass.Fp.inv(q.z);
     const x = (q.x * zi) % P;
     const y = (q.y * zi) % P;
     return entry(x, y, 1n, (x * y) % P);
   });
-  return gTable;
 }
 
 /** signed odd digits of k in width-w NAF, least significant first (0 ≤ k < 2^460) */
@@ -204,16 +207,7 @@ function quarterTables(p: EdPoint): readonly Entry[][] {
 }
 
 function gQuarters(): readonly Entry[][] {
-  if (gQuarterTables) return gQuarterTables;
-  gQuarterTables = quarterPoints(EdPointClass.BASE).map(([x, y, z, t]) => {
-    const ext = oddMultiples(new EdPointClass(x, y, z, t), G_WINDOW);
-    return ext.map((q) => {
-      const zi = EdPointClass.Fp.inv(q.z);
-      const ax = (q.x * zi) % P;
-      const ay = (q.y * zi) % P;
-      return entry(ax, ay, 1n, (ax * ay) % P);
-    });
-  });
+  gQuarterTables ??= quarterPoints(EdPointClass.BASE).map(([x, y, z, t]) => affineOddMultiples(new EdPointClass(x, y, z, t), G_WINDOW));
   return gQuarterTables;
 }
 
